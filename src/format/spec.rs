@@ -1,0 +1,371 @@
+//! Block formats as data: element format, block size, scale format; the built-in set,
+//! name lookup with suggestions, and user-defined formats from TOML.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::FormatError;
+
+/// How an FP element format uses its all-ones exponent field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FpSpecials {
+    /// Every code is a finite number (E2M3, E3M2, E2M1).
+    Finite,
+    /// Only S.1...1.1...1 is NaN; no infinities (OCP E4M3).
+    NanOnly,
+    /// IEEE 754 style: exponent all ones is Inf (mantissa 0) or NaN (E5M2).
+    Ieee,
+}
+
+/// An element format. Mantissa widths never count the hidden bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ElemFormat {
+    /// Two's-complement integer of `bits` bits with symmetric clipping: codes span
+    /// [-(2^(bits-1)-1), 2^(bits-1)-1]; the most negative code is never produced.
+    Int { bits: u32 },
+    /// Sign | exponent (`exp_bits`, biased by `bias`) | mantissa (`man_bits`), with subnormals.
+    Fp { exp_bits: u32, man_bits: u32, bias: i32, specials: FpSpecials },
+}
+
+/// The format of the shared (level-1) block scale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleFormat {
+    /// Unsigned 8-bit exponent, bias 127, 0xFF = NaN (OCP MX).
+    Ue8m0,
+    /// FP8 E4M3 (bias 7, NaN = S.1111.111), with an FP32 per-tensor second level (NVIDIA).
+    E4m3,
+}
+
+/// A block format: `block` elements share one scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BlockFormat {
+    /// Canonical lower-case name, e.g. `mxfp8`, `mxfp8_e5m2`, `nvint4`.
+    pub name: String,
+    pub elem: ElemFormat,
+    pub block: usize,
+    pub scale: ScaleFormat,
+}
+
+/// Elements of FP8 E4M3 (also the NV scale format).
+pub const E4M3: ElemFormat =
+    ElemFormat::Fp { exp_bits: 4, man_bits: 3, bias: 7, specials: FpSpecials::NanOnly };
+pub const E5M2: ElemFormat =
+    ElemFormat::Fp { exp_bits: 5, man_bits: 2, bias: 15, specials: FpSpecials::Ieee };
+pub const E2M3: ElemFormat =
+    ElemFormat::Fp { exp_bits: 2, man_bits: 3, bias: 1, specials: FpSpecials::Finite };
+pub const E3M2: ElemFormat =
+    ElemFormat::Fp { exp_bits: 3, man_bits: 2, bias: 3, specials: FpSpecials::Finite };
+pub const E2M1: ElemFormat =
+    ElemFormat::Fp { exp_bits: 2, man_bits: 1, bias: 1, specials: FpSpecials::Finite };
+
+/// The ten built-in formats, in the order reports list them.
+pub fn builtins() -> Vec<BlockFormat> {
+    let mx = |name: &str, elem| BlockFormat { name: name.into(), elem, block: 32, scale: ScaleFormat::Ue8m0 };
+    let nv = |name: &str, elem| BlockFormat { name: name.into(), elem, block: 16, scale: ScaleFormat::E4m3 };
+    vec![
+        mx("mxfp8", E4M3),
+        mx("mxfp8_e5m2", E5M2),
+        mx("mxfp6", E2M3),
+        mx("mxfp6_e3m2", E3M2),
+        mx("mxfp4", E2M1),
+        mx("mxint8", ElemFormat::Int { bits: 8 }),
+        mx("mxint6", ElemFormat::Int { bits: 6 }),
+        mx("mxint4", ElemFormat::Int { bits: 4 }),
+        nv("nvfp4", E2M1),
+        nv("nvint4", ElemFormat::Int { bits: 4 }),
+    ]
+}
+
+/// Canonical spelling of a user-typed name: lower case, `-` -> `_`.
+pub fn normalize_name(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace('-', "_")
+}
+
+impl ElemFormat {
+    /// Total bits of one element code.
+    pub fn bits(&self) -> u32 {
+        match *self {
+            ElemFormat::Int { bits } => bits,
+            ElemFormat::Fp { exp_bits, man_bits, .. } => 1 + exp_bits + man_bits,
+        }
+    }
+
+    pub fn is_int(&self) -> bool {
+        matches!(self, ElemFormat::Int { .. })
+    }
+
+    /// Exponent bits `x` in the study's hardware model (0 for INT).
+    pub fn exp_bits(&self) -> u32 {
+        match *self {
+            ElemFormat::Int { .. } => 0,
+            ElemFormat::Fp { exp_bits, .. } => exp_bits,
+        }
+    }
+
+    /// Mantissa bits `y` in the study's hardware model (b - 1 for a b-bit INT: its magnitude).
+    pub fn man_bits(&self) -> u32 {
+        match *self {
+            ElemFormat::Int { bits } => bits - 1,
+            ElemFormat::Fp { man_bits, .. } => man_bits,
+        }
+    }
+
+    /// Largest finite magnitude, in the element's own units (INT: the integer code; the OCP
+    /// view multiplies it by 2^-(bits-2)).
+    pub fn max_value(&self) -> f64 {
+        match *self {
+            ElemFormat::Int { bits } => ((1i64 << (bits - 1)) - 1) as f64,
+            ElemFormat::Fp { .. } => {
+                let (sig, exp) = self.max_sig_exp();
+                sig as f64 * (exp as f64).exp2()
+            }
+        }
+    }
+
+    /// Largest finite FP magnitude as an integer significand (hidden bit included, man_bits
+    /// fraction bits) and the exponent of its least significant bit.
+    fn max_sig_exp(&self) -> (u64, i32) {
+        match *self {
+            ElemFormat::Int { bits } => ((1u64 << (bits - 1)) - 1, 0),
+            ElemFormat::Fp { exp_bits, man_bits, bias, specials } => {
+                let all_ones = (1i32 << exp_bits) - 1;
+                let full = (1u64 << (man_bits + 1)) - 1;
+                let (e, sig) = match specials {
+                    FpSpecials::Finite => (all_ones, full),
+                    FpSpecials::NanOnly => (all_ones, full - 1),
+                    FpSpecials::Ieee => (all_ones - 1, full),
+                };
+                (sig, e - bias - man_bits as i32)
+            }
+        }
+    }
+
+    /// floor(log2(max_value)): emax_elem of the OCP scale rule, in the element's own units
+    /// (8 for E4M3, 15 for E5M2, 2 for E2M3, 4 for E3M2, 2 for E2M1, 6/4/2 for INT8/6/4).
+    pub fn emax(&self) -> i32 {
+        let (sig, exp) = self.max_sig_exp();
+        (63 - sig.leading_zeros() as i32) + exp
+    }
+
+    /// Exponent of the OCP view of an INT element (value = code * 2^int_view_exp()):
+    /// -(bits-2), e.g. -6 for INT8. Zero for FP formats.
+    pub fn int_view_exp(&self) -> i32 {
+        match *self {
+            ElemFormat::Int { bits } => -(bits as i32 - 2),
+            ElemFormat::Fp { .. } => 0,
+        }
+    }
+
+    /// Short label, e.g. `INT8` or `E4M3`.
+    pub fn label(&self) -> String {
+        match *self {
+            ElemFormat::Int { bits } => format!("INT{bits}"),
+            ElemFormat::Fp { exp_bits, man_bits, .. } => format!("E{exp_bits}M{man_bits}"),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        match *self {
+            ElemFormat::Int { bits } if !(2..=16).contains(&bits) => {
+                Err(format!("INT element bits must be 2..=16, got {bits}"))
+            }
+            ElemFormat::Fp { exp_bits, man_bits, specials, .. } => {
+                if !(1..=8).contains(&exp_bits) {
+                    return Err(format!("FP exp_bits must be 1..=8, got {exp_bits}"));
+                }
+                if man_bits > 10 {
+                    return Err(format!("FP man_bits must be 0..=10, got {man_bits}"));
+                }
+                if specials == FpSpecials::NanOnly && man_bits == 0 && exp_bits == 1 {
+                    return Err("a nan_only format needs at least one finite code".into());
+                }
+                if specials == FpSpecials::Ieee && exp_bits < 2 {
+                    return Err("an ieee format needs exp_bits >= 2".into());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl BlockFormat {
+    /// Aligner / psum width of the study: min(2^(x+1) + 2y, 24) for FP; INT sums are exact.
+    pub fn default_psum_width(&self) -> u32 {
+        self.exact_psum_width().min(24)
+    }
+
+    /// 2^(x+1) + 2y: the width that holds every product of the block exactly aligned.
+    pub fn exact_psum_width(&self) -> u32 {
+        (1u32 << (self.elem.exp_bits() + 1)) + 2 * self.elem.man_bits()
+    }
+
+    /// Average stored bits per element, including the 8-bit block scale (8.25 for MXINT8).
+    pub fn bits_per_element(&self) -> f64 {
+        self.elem.bits() as f64 + 8.0 / self.block as f64
+    }
+
+    pub fn is_nv(&self) -> bool {
+        self.scale == ScaleFormat::E4m3
+    }
+
+    fn validate(&self) -> Result<(), FormatError> {
+        self.elem.validate().map_err(|why| FormatError::Invalid { name: self.name.clone(), why })?;
+        if self.block == 0 || self.block > 1024 {
+            return Err(FormatError::Invalid {
+                name: self.name.clone(),
+                why: format!("block size must be 1..=1024, got {}", self.block),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for BlockFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// Look a format up by name among the built-ins and the user formats in `dirs`
+/// (`*.toml` files in each directory; later directories do not override built-ins).
+pub fn lookup_in(name: &str, dirs: &[PathBuf]) -> Result<BlockFormat, FormatError> {
+    let key = normalize_name(name);
+    if let Some(f) = builtins().into_iter().find(|f| f.name == key) {
+        return Ok(f);
+    }
+    let path = Path::new(name);
+    if name.ends_with(".toml") {
+        return load_toml(path);
+    }
+    let users = user_formats(dirs)?;
+    if let Some(f) = users.iter().find(|f| f.name == key) {
+        return Ok(f.clone());
+    }
+    let known: Vec<String> = builtins().into_iter().map(|f| f.name).chain(users.into_iter().map(|f| f.name)).collect();
+    Err(FormatError::Unknown { name: name.to_string(), suggestions: suggest(&key, &known) })
+}
+
+/// Look a format up among the built-ins and `models/formats/` of the working directory.
+pub fn lookup(name: &str) -> Result<BlockFormat, FormatError> {
+    lookup_in(name, &[PathBuf::from("models/formats")])
+}
+
+/// The nearest known names (edit distance), best first, at most three.
+pub fn suggest(key: &str, known: &[String]) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = known
+        .iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(key, k), k))
+        .filter(|(s, k)| *s >= 0.5 || k.starts_with(key) || key.starts_with(k.as_str()))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(3).map(|(_, k)| k.clone()).collect()
+}
+
+/// A user-defined format file. Example:
+/// ```toml
+/// name = "mxfp5_e2m2"
+/// block = 32
+/// scale = "ue8m0"          # or "e4m3"
+/// [element]
+/// kind = "fp"              # or "int" with `bits = 5`
+/// exp_bits = 2
+/// man_bits = 2
+/// bias = 1
+/// specials = "finite"      # "finite" | "nan_only" | "ieee"
+/// ```
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatFile {
+    name: String,
+    block: usize,
+    scale: ScaleFormat,
+    element: ElemFormat,
+}
+
+/// Read one user-defined format from a TOML file.
+pub fn load_toml(path: &Path) -> Result<BlockFormat, FormatError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| FormatError::Io { path: path.to_path_buf(), source: e })?;
+    let file: FormatFile = toml::from_str(&text)
+        .map_err(|e| FormatError::Toml { path: path.to_path_buf(), message: e.message().to_string() })?;
+    let f = BlockFormat { name: normalize_name(&file.name), elem: file.element, block: file.block, scale: file.scale };
+    if builtins().iter().any(|b| b.name == f.name) {
+        return Err(FormatError::Invalid { name: f.name, why: "shadows a built-in format name".into() });
+    }
+    f.validate()?;
+    Ok(f)
+}
+
+/// All user formats in the given directories (missing directories are skipped).
+pub fn user_formats(dirs: &[PathBuf]) -> Result<Vec<BlockFormat>, FormatError> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            out.push(load_toml(&p)?);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_maxima_and_emax_match_the_reference_table() {
+        let want = [
+            ("mxfp8", 448.0, 8),
+            ("mxfp8_e5m2", 57344.0, 15),
+            ("mxfp6", 7.5, 2),
+            ("mxfp6_e3m2", 28.0, 4),
+            ("mxfp4", 6.0, 2),
+            ("mxint8", 127.0, 6),
+            ("mxint6", 31.0, 4),
+            ("mxint4", 7.0, 2),
+            ("nvfp4", 6.0, 2),
+            ("nvint4", 7.0, 2),
+        ];
+        for (name, max, emax) in want {
+            let f = lookup_in(name, &[]).unwrap();
+            assert_eq!(f.elem.max_value(), max, "{name}");
+            assert_eq!(f.elem.emax(), emax, "{name}");
+        }
+    }
+
+    #[test]
+    fn psum_widths_follow_the_study() {
+        assert_eq!(lookup_in("mxfp8", &[]).unwrap().default_psum_width(), 24);
+        assert_eq!(lookup_in("mxfp8", &[]).unwrap().exact_psum_width(), 38);
+        assert_eq!(lookup_in("nvfp4", &[]).unwrap().default_psum_width(), 10);
+        assert_eq!(lookup_in("mxint8", &[]).unwrap().bits_per_element(), 8.25);
+    }
+
+    #[test]
+    fn names_are_case_and_dash_insensitive() {
+        assert_eq!(lookup_in("MXFP8-E5M2", &[]).unwrap().name, "mxfp8_e5m2");
+        assert_eq!(lookup_in(" NvInt4 ", &[]).unwrap().name, "nvint4");
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_nearest() {
+        match lookup_in("mxfp9", &[]) {
+            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxfp8".to_string()), "{suggestions:?}"),
+            other => panic!("{other:?}"),
+        }
+        match lookup_in("mxin8", &[]) {
+            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxint8".to_string())),
+            other => panic!("{other:?}"),
+        }
+    }
+}
