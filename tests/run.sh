@@ -4,5 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/install-tools.sh
-export CI="${CI:-}"
 cargo test --release --locked -- --test-threads 2
