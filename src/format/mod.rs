@@ -1,6 +1,7 @@
 //! Number formats: block formats as data, element/scale codes, the quantizer and QSNR.
 
 pub mod element;
+pub mod qsnr;
 pub mod spec;
 
 pub use element::{Class, Raw};

@@ -1,0 +1,179 @@
+//! QSNR theory, crossovers and the `hwcost qsnr` arguments, checked against the study's figures.
+
+use clap::Parser;
+use hwcost::format::qsnr::{
+    crossover, crossover_with_rho, qsnr_report, CrossoverRow, render_text, study_crossover, theory_qsnr_db, QsnrArgs,
+    QsnrError,
+};
+use hwcost::format::{lookup_in, BlockFormat};
+
+fn f(name: &str) -> BlockFormat {
+    lookup_in(name, &[]).unwrap()
+}
+
+/// `hwcost qsnr` as the lead will wire it: a flattened QsnrArgs.
+#[derive(Parser)]
+struct Cmd {
+    #[command(flatten)]
+    args: QsnrArgs,
+}
+
+fn args(argv: &[&str]) -> QsnrArgs {
+    Cmd::try_parse_from(std::iter::once("qsnr").chain(argv.iter().copied())).unwrap().args
+}
+
+#[test]
+fn crossovers_reproduce_the_study_within_005() {
+    let pairs = [("mxint8", "mxfp8"), ("mxint6", "mxfp6"), ("mxint4", "mxfp4"), ("nvint4", "nvfp4")];
+    for (int, fp) in pairs {
+        let (k, db) = crossover(&f(int), &f(fp)).unwrap();
+        let (sk, sdb) = study_crossover(int, fp).unwrap();
+        eprintln!("{int}/{fp}: kappa {k:.4} ({sk}), {db:.4} dB ({sdb})");
+        assert!((k - sk).abs() < 0.05, "{int}/{fp}: kappa {k} vs study {sk}");
+        assert!((db - sdb).abs() < 0.05, "{int}/{fp}: {db} dB vs study {sdb}");
+        // It is a real crossing: both curves meet there, INT wins just below, FP just above.
+        let (ri, rf) = (hwcost::format::qsnr::default_rho(&f(int)), hwcost::format::qsnr::default_rho(&f(fp)));
+        assert!((theory_qsnr_db(&f(fp), k, rf) - db).abs() < 1e-9);
+        assert!(theory_qsnr_db(&f(int), k * 0.99, ri) > theory_qsnr_db(&f(fp), k * 0.99, rf));
+        assert!(theory_qsnr_db(&f(int), k * 1.01, ri) < theory_qsnr_db(&f(fp), k * 1.01, rf));
+    }
+}
+
+#[test]
+fn the_alternative_fp_elements_cross_later() {
+    // E5M2 and E3M2 trade mantissa for range: capped lower, so INT stays ahead longer.
+    let (k8, db8) = crossover(&f("mxint8"), &f("mxfp8_e5m2")).unwrap();
+    assert!(k8 > 7.55 && db8 < 31.86, "{k8} {db8}");
+    assert!((db8 - 25.84).abs() < 0.05, "E5M2 sits at its 13.80 + 6.02*2 dB cap there: {db8}");
+    let (k6, _) = crossover(&f("mxint6"), &f("mxfp6_e3m2")).unwrap();
+    assert!(k6 > 1.96, "{k6}");
+}
+
+#[test]
+fn a_larger_rho_moves_the_crossover_to_lower_kappa() {
+    let (k15, _) = crossover_with_rho(&f("mxint8"), 1.5, &f("mxfp8"), 1.5).unwrap();
+    let (k10, _) = crossover_with_rho(&f("mxint8"), 1.0, &f("mxfp8"), 1.0).unwrap();
+    // INT loses 20 log10(rho) everywhere; FP8 E4M3 barely notices rho at these kappas.
+    assert!(k10 > k15 * 1.4, "{k10} vs {k15}");
+}
+
+#[test]
+fn crossover_errors_are_typed_and_quote_the_formats() {
+    let e = crossover(&f("mxfp8"), &f("mxint8")).unwrap_err();
+    assert!(matches!(e, QsnrError::NotIntFp { .. }), "{e}");
+    assert!(e.to_string().contains("'mxfp8' (E4M3)"), "{e}");
+    // INT8 against FP4: INT8 wins at every crest factor searched (up to 100).
+    let e = crossover(&f("mxint8"), &f("mxfp4")).unwrap_err();
+    assert!(matches!(e, QsnrError::NoCrossover { .. }), "{e}");
+    assert!(e.to_string().contains("INT format stays better"), "{e}");
+    // FP8 E5M2 against INT2 (user-style format): FP already better at kappa = 1.
+    let mut int2 = f("mxint4");
+    int2.elem = hwcost::format::ElemFormat::Int { bits: 2 };
+    int2.name = "mxint2".into();
+    let e = crossover(&int2, &f("mxfp8_e5m2")).unwrap_err();
+    assert!(e.to_string().contains("already as good"), "{e}");
+    assert!(matches!(crossover_with_rho(&f("mxint8"), 0.5, &f("mxfp8"), 1.5), Err(QsnrError::BadRho(_))));
+}
+
+#[test]
+fn report_table_and_json_carry_the_values() {
+    let a = args(&["mxint8", "MXFP8", "mxint4", "mxfp4", "--kappa", "2..8", "--points", "4"]);
+    let r = qsnr_report(&a).unwrap();
+    assert_eq!(r.formats, ["mxint8", "mxfp8", "mxint4", "mxfp4"]);
+    assert_eq!(r.kappa, [2.0, 4.0, 6.0, 8.0]);
+    assert_eq!(r.rho, [1.5; 4]);
+    for (col, name) in r.theory.iter().zip(&r.formats) {
+        for (q, &k) in col.iter().zip(&r.kappa) {
+            assert_eq!(*q, theory_qsnr_db(&f(name), k, 1.5));
+        }
+    }
+    // Only same-width, same-scale INT/FP pairs are crossed.
+    let pairs: Vec<(&str, &str)> = r.crossovers.iter().map(|c| (c.int.as_str(), c.fp.as_str())).collect();
+    assert_eq!(pairs, [("mxint8", "mxfp8"), ("mxint4", "mxfp4")]);
+    assert_eq!(r.crossovers[0].study_kappa, Some(7.55));
+
+    let text = render_text(&r);
+    assert!(text.contains("mxint8 / mxfp8"), "{text}");
+    assert!(text.contains("(study: kappa 7.55, 31.86 dB)"), "{text}");
+    let row4 = text.lines().find(|l| l.trim_start().starts_with("4.00")).unwrap();
+    assert!(row4.contains(&format!("{:.2}", theory_qsnr_db(&f("mxint8"), 4.0, 1.5))), "{row4}");
+
+    let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["kappa"][3], 8.0);
+    assert_eq!(json["crossovers"][1]["int"], "mxint4");
+    let k = json["crossovers"][1]["kappa"].as_f64().unwrap();
+    assert!((k - 2.04).abs() < 0.05);
+    assert!(json["crossovers"][1]["none_why"].is_null());
+}
+
+#[test]
+fn only_same_width_same_scale_pairs_are_crossed_and_misses_are_shown() {
+    let r = qsnr_report(&args(&["mxint8", "mxfp4", "nvfp4", "mxint4", "--kappa", "2"])).unwrap();
+    let pairs: Vec<(&str, &str)> = r.crossovers.iter().map(|c| (c.int.as_str(), c.fp.as_str())).collect();
+    assert_eq!(pairs, [("mxint4", "mxfp4")], "nvfp4 has another scale, mxint8 another width");
+
+    // A pair without a crossover is a row saying why, not a failed command.
+    let mut r = r;
+    let why = crossover(&f("mxint8"), &f("mxfp4")).unwrap_err().to_string();
+    r.crossovers.push(CrossoverRow {
+        int: "mxint8".into(),
+        fp: "mxfp4".into(),
+        kappa: None,
+        qsnr_db: None,
+        none_why: Some(why.clone()),
+        study_kappa: None,
+        study_qsnr_db: None,
+    });
+    let text = render_text(&r);
+    assert!(text.contains(&format!("{:<24} none: {why}", "mxint8 / mxfp4")), "{text}");
+}
+
+#[test]
+fn rho_override_and_nv_default() {
+    let r = qsnr_report(&args(&["nvint4", "nvfp4", "--kappa", "3"])).unwrap();
+    assert_eq!(r.rho, [1.05, 1.05]);
+    assert_eq!(r.kappa, [3.0]);
+    let r = qsnr_report(&args(&["nvint4", "mxint4", "--rho", "1", "--kappa", "3"])).unwrap();
+    assert_eq!(r.rho, [1.0, 1.0]);
+    assert!(r.crossovers.is_empty());
+    // E4M3's exact block maximum is worth 10 log10(16/15) dB to INT4 at equal rho.
+    assert!((r.theory[0][0] - r.theory[1][0] - 10.0 * (16.0f64 / 15.0).log10()).abs() < 1e-12);
+}
+
+#[test]
+fn bad_arguments_give_clear_errors() {
+    let err = |argv: &[&str]| qsnr_report(&args(argv)).unwrap_err().to_string();
+    assert!(err(&["mxint8", "--kappa", "8..2"]).contains("'8..2'"));
+    assert!(err(&["mxint8", "--kappa", "8..2"]).contains("above the upper end"));
+    assert!(err(&["mxint8", "--kappa", "0.2..2"]).contains("outside [1, 10000]"));
+    assert!(err(&["mxint8", "--kappa", "a..2"]).contains("'a' is not a number"));
+    assert!(err(&["mxint8", "--points", "0"]).contains("--points 0"));
+    assert!(err(&["mxint8", "--rho", "0.9"]).contains("bad rho 0.9"));
+    let e = err(&["mxint9"]);
+    assert!(e.contains("unknown format 'mxint9'") && e.contains("mxint8"), "{e}");
+    assert!(Cmd::try_parse_from(["qsnr"]).is_err(), "at least one format is required");
+}
+
+#[test]
+fn user_formats_get_theory_and_crossovers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("int5.toml"),
+        "name = \"mxint5\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fp5.toml"),
+        "name = \"mxfp5\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 2\n\
+         man_bits = 2\nbias = 1\nspecials = \"finite\"\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = qsnr_report(&args(&["mxint5", "mxfp5", "--dir", d, "--kappa", "1..4", "--points", "4"])).unwrap();
+    assert_eq!(r.crossovers.len(), 1);
+    let c = &r.crossovers[0];
+    assert_eq!((c.study_kappa, c.study_qsnr_db), (None, None));
+    // Between the 4- and 6-bit pairs' crossovers, as one expects of a 5-bit pair.
+    assert!(c.kappa.unwrap() > 1.0 && c.kappa.unwrap() < 4.0, "{c:?}");
+    assert!(c.qsnr_db.unwrap() > 19.14 && c.qsnr_db.unwrap() < 31.54, "{c:?}");
+}
