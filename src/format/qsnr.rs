@@ -50,12 +50,41 @@
 //! The model treats z as unbounded N(0, 1) rather than conditioned on the block maximum, as
 //! the study does; with these formulas the four crossovers the study reports are reproduced
 //! to 0.004 in kappa and 0.002 dB (tests/qsnr.rs).
+//!
+//! **What sigma is.** The INT term counts the error of all g elements against g sigma^2 of
+//! signal, and the NV adjustment gives the maximum kappa^2 sigma^2 of those g sigma^2. Both
+//! read consistently only if sigma is the block's own rms, so that the block energy is
+//! g sigma^2 with the maximum's share in it; then kappa <= sqrt(g) (5.66 for g = 32, 4 for
+//! g = 16), which is also where the NV adjustment's clamp sets in. The study plots kappa up
+//! to 12 and its MXINT8/MXFP8 crossover (7.55) lies beyond sqrt(32): there the formulas are
+//! a model, not a block that exists.
+//!
+//! # Measurement
+//!
+//! [`measure_gaussian`] quantizes seeded Gaussian blocks (ChaCha8 + `rand_distr`) with the
+//! bit-exact quantizer under the study's rules (`ceil` for UE8M0, `nv-study` for E4M3, RNE).
+//! [`measure_gaussian_at`] does the same with blocks of a given crest factor, max|x| / rms(x)
+//! = kappa exactly: one element is +-kappa (at a random position), the other g - 1 are a
+//! Gaussian draw scaled to carry the remaining energy g - kappa^2, redrawn until none of
+//! them exceeds kappa; that is a Gaussian block conditioned on its crest factor. This needs
+//! 1 <= kappa < sqrt(g) (at sqrt(g) the block is a lone spike); near 1 almost no draw
+//! qualifies and the measurement is refused (see [`MAX_DRAWS`]).
+//! Every block is multiplied by sigma = 2^u, u uniform in [0, 1), so the power-of-two scale
+//! overhead rho spreads over [1, 2) as in real data instead of being pinned by one choice of
+//! sigma. The QSNR is -10 log10(sum_b e_b / sum_b x_b) where e_b and x_b are a block's error
+//! and signal energy divided by its sigma^2: a plain ratio of sums would weight the blocks by
+//! 4^u and make the result swing with the position of kappa between powers of two. Tensors of
+//! [`TENSOR_BLOCKS`] blocks give the NV per-tensor scale.
 
 use std::path::PathBuf;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
 use serde::Serialize;
 use statrs::function::erf::{erf, erfc};
 
+use super::quantize::{quantize_dequantize_into, QuantError, QuantOptions, Rounding, ScaleRule};
 use super::{spec, BlockFormat, ElemFormat, FormatError, ScaleFormat};
 
 /// Lowest crest factor searched and accepted: a block's maximum is never below its rms.
@@ -87,8 +116,14 @@ pub enum QsnrError {
     NotIntFp { int: String, int_elem: String, fp: String, fp_elem: String },
     #[error("'{int}' and '{fp}' do not cross for crest factors in [{lo}, {hi}]: {why}")]
     NoCrossover { int: String, fp: String, lo: f64, hi: f64, why: &'static str },
+    #[error("bad --samples {0}: need at least 1 block")]
+    BadSamples(usize),
+    #[error("cannot measure at crest factor {kappa} with blocks of {g}: {why}")]
+    Unmeasurable { kappa: f64, g: usize, why: String },
     #[error(transparent)]
     Format(#[from] FormatError),
+    #[error(transparent)]
+    Quant(#[from] QuantError),
 }
 
 /// The rho the study plots for a format's scale: 1.5 for UE8M0, 1.05 for E4M3.
@@ -278,6 +313,112 @@ pub fn study_crossover(int_name: &str, fp_name: &str) -> Option<(f64, f64)> {
     }
 }
 
+/// Blocks per tensor when measuring: the NV per-tensor scale is taken over this many blocks.
+pub const TENSOR_BLOCKS: usize = 4096;
+
+/// Draws allowed per block of a given crest factor before the measurement is refused. Gaussian
+/// blocks with a crest factor near 1 are rare (all g values nearly equal in magnitude): for
+/// g = 32, kappa = 1.5 takes about 70 draws, kappa = 1.2 about 3,000.
+pub const MAX_DRAWS: usize = 1000;
+
+/// The study's quantizer settings: `ceil` scales for UE8M0, `nv-study` for E4M3, RNE.
+pub fn study_options(fmt: &BlockFormat) -> QuantOptions {
+    let scale_rule = if fmt.is_nv() { ScaleRule::NvStudy } else { ScaleRule::Ceil };
+    QuantOptions { scale_rule, round: Rounding::Rne, block: None }
+}
+
+/// `blocks` seeded Gaussian blocks of `g` values (block after block) and each block's sigma.
+/// Without `kappa`: i.i.d. N(0, sigma^2). With `kappa`: blocks of rms sigma and maximum
+/// magnitude kappa sigma, drawn as the module docs say. sigma = 2^u per block, u uniform in
+/// [0, 1).
+pub fn gaussian_blocks(
+    g: usize,
+    blocks: usize,
+    kappa: Option<f64>,
+    seed: u64,
+) -> Result<(Vec<f32>, Vec<f64>), QsnrError> {
+    if let Some(k) = kappa {
+        // At kappa = sqrt(g) every other value is zero: a single spike, not a Gaussian block.
+        if !(k.is_finite() && k >= KAPPA_MIN && k * k < g as f64) {
+            return Err(QsnrError::Unmeasurable { kappa: k, g, why: format!("need 1 <= kappa < sqrt({g})") });
+        }
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut data = Vec::with_capacity(g * blocks);
+    let mut sigmas = Vec::with_capacity(blocks);
+    let mut rest = vec![0f64; g.saturating_sub(1)];
+    for _ in 0..blocks {
+        let sigma = rng.gen::<f64>().exp2();
+        match kappa {
+            None => data.extend((0..g).map(|_| (rng.sample::<f64, _>(StandardNormal) * sigma) as f32)),
+            Some(k) => {
+                let at = rng.gen_range(0..g);
+                let peak = if rng.gen::<bool>() { k } else { -k };
+                let mut draws = 0;
+                loop {
+                    draws += 1;
+                    if draws > MAX_DRAWS {
+                        return Err(QsnrError::Unmeasurable {
+                            kappa: k,
+                            g,
+                            why: format!("fewer than 1 in {MAX_DRAWS} Gaussian draws has so low a crest factor"),
+                        });
+                    }
+                    rest.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
+                    let energy: f64 = rest.iter().map(|v| v * v).sum();
+                    let c = if energy > 0.0 { ((g as f64 - k * k) / energy).sqrt() } else { 0.0 };
+                    if rest.iter().all(|v| (c * v).abs() <= k) {
+                        rest.iter_mut().for_each(|v| *v *= c);
+                        break;
+                    }
+                }
+                let mut others = rest.iter();
+                for i in 0..g {
+                    let z = if i == at { peak } else { *others.next().unwrap_or(&0.0) };
+                    data.push((z * sigma) as f32);
+                }
+            }
+        }
+        sigmas.push(sigma);
+    }
+    Ok((data, sigmas))
+}
+
+/// Quantize `blocks` blocks from [`gaussian_blocks`] in tensors of [`TENSOR_BLOCKS`] blocks
+/// and return the QSNR in dB, each block's energies taken in units of its sigma^2.
+fn measure(fmt: &BlockFormat, blocks: usize, kappa: Option<f64>, seed: u64) -> Result<f64, QsnrError> {
+    if blocks == 0 {
+        return Err(QsnrError::BadSamples(blocks));
+    }
+    let g = fmt.block;
+    let opts = study_options(fmt);
+    let (data, sigmas) = gaussian_blocks(g, blocks, kappa, seed)?;
+    // Blocks are independent under UE8M0; under E4M3 each tensor gets its own per-tensor scale.
+    let mut out = vec![0f32; data.len()];
+    for (x, o) in data.chunks(g * TENSOR_BLOCKS).zip(out.chunks_mut(g * TENSOR_BLOCKS)) {
+        quantize_dequantize_into(fmt, &opts, x, g, o)?;
+    }
+    let (mut err, mut sig) = (0f64, 0f64);
+    for ((x, o), s) in data.chunks(g).zip(out.chunks(g)).zip(&sigmas) {
+        let unit = 1.0 / (s * s);
+        err += unit * x.iter().zip(o).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+        sig += unit * x.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
+    }
+    Ok(-10.0 * (err / sig).log10())
+}
+
+/// Measured QSNR (dB) of `fmt` on `samples` i.i.d. Gaussian blocks from `seed`, quantized by
+/// the bit-exact quantizer with [`study_options`].
+pub fn measure_gaussian(fmt: &BlockFormat, samples: usize, seed: u64) -> Result<f64, QsnrError> {
+    measure(fmt, samples, None, seed)
+}
+
+/// Measured QSNR (dB) of `fmt` on `samples` Gaussian blocks of crest factor `kappa`
+/// (1 <= kappa < sqrt(block)) from `seed`; see the module docs.
+pub fn measure_gaussian_at(fmt: &BlockFormat, kappa: f64, samples: usize, seed: u64) -> Result<f64, QsnrError> {
+    measure(fmt, samples, Some(kappa), seed)
+}
+
 /// An inclusive crest-factor range `A..B` (or a single value `A`), within [KAPPA_MIN, KAPPA_MAX].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KappaRange {
@@ -323,7 +464,8 @@ impl KappaRange {
     }
 }
 
-/// `hwcost qsnr FORMAT... [--kappa A..B] [--points N] [--rho R] [--json]`.
+/// `hwcost qsnr FORMAT... [--kappa A..B] [--points N] [--rho R] [--measure --samples N --seed S]
+/// [--json]`.
 #[derive(clap::Args, Debug)]
 pub struct QsnrArgs {
     /// Block formats: built-in names, user formats in --dir, or .toml files.
@@ -338,6 +480,16 @@ pub struct QsnrArgs {
     /// Scale overhead rho for every format (default: 1.5 for UE8M0 scales, 1.05 for E4M3).
     #[arg(long)]
     pub rho: Option<f64>,
+    /// Also measure QSNR with the quantizer on seeded Gaussian blocks: i.i.d., and at each
+    /// crest factor of the table up to sqrt(block size).
+    #[arg(long)]
+    pub measure: bool,
+    /// Blocks per measurement.
+    #[arg(long, default_value_t = 10_000, requires = "measure")]
+    pub samples: usize,
+    /// Seed of the measurement's random blocks (ChaCha8).
+    #[arg(long, default_value_t = 0, requires = "measure")]
+    pub seed: u64,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -371,6 +523,23 @@ pub struct QsnrReport {
     pub theory: Vec<Vec<f64>>,
     /// Crossovers of every INT/FP pair given with the same element width, block and scale.
     pub crossovers: Vec<CrossoverRow>,
+    /// With `--measure`: QSNR measured by the quantizer.
+    pub measured: Option<Measured>,
+}
+
+/// Measured QSNR of every format of a report (see [`measure_gaussian`], [`measure_gaussian_at`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Measured {
+    pub samples: usize,
+    pub seed: u64,
+    /// Scale rule used for each format (the study's: `ceil` or `nv-study`).
+    pub scale_rule: Vec<String>,
+    /// gaussian[f]: QSNR (dB) of formats[f] on i.i.d. Gaussian blocks.
+    pub gaussian: Vec<f64>,
+    /// at_kappa[f][i]: QSNR (dB) of formats[f] on blocks of crest factor kappa[i]; None where
+    /// no Gaussian block of that size has that crest factor (kappa >= sqrt(block)) or it is too
+    /// rare to draw (kappa near 1).
+    pub at_kappa: Vec<Vec<Option<f64>>>,
 }
 
 /// Resolve the formats and compute the report of `hwcost qsnr`.
@@ -419,7 +588,27 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
             });
         }
     }
-    Ok(QsnrReport { formats: fmts.iter().map(|f| f.name.clone()).collect(), rho, kappa, theory, crossovers })
+    let measured = if args.measure { Some(measure_all(&fmts, &kappa, args.samples, args.seed)?) } else { None };
+    Ok(QsnrReport { formats: fmts.iter().map(|f| f.name.clone()).collect(), rho, kappa, theory, crossovers, measured })
+}
+
+fn measure_all(fmts: &[BlockFormat], kappa: &[f64], samples: usize, seed: u64) -> Result<Measured, QsnrError> {
+    let mut gaussian = Vec::new();
+    let mut at_kappa = Vec::new();
+    for f in fmts {
+        gaussian.push(measure_gaussian(f, samples, seed)?);
+        let row = kappa
+            .iter()
+            .map(|&k| match measure_gaussian_at(f, k, samples, seed) {
+                Ok(q) => Ok(Some(q)),
+                Err(QsnrError::Unmeasurable { .. }) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        at_kappa.push(row);
+    }
+    let scale_rule = fmts.iter().map(|f| study_options(f).scale_rule.name().to_string()).collect();
+    Ok(Measured { samples, seed, scale_rule, gaussian, at_kappa })
 }
 
 /// The report as the text tables `hwcost qsnr` prints.
@@ -444,6 +633,41 @@ pub fn render_text(r: &QsnrReport) -> String {
         }
         s.push('\n');
     }
+    if let Some(m) = &r.measured {
+        let _ = writeln!(
+            s,
+            "\nMeasured QSNR (dB): quantizer with the study's scale rules, {} blocks, seed {}",
+            m.samples, m.seed
+        );
+        let _ = write!(s, "{:>8}", "kappa");
+        for f in &r.formats {
+            let _ = write!(s, " {f:>w$}");
+        }
+        let _ = write!(s, "\n{:>8}", "rule");
+        for rule in &m.scale_rule {
+            let _ = write!(s, " {rule:>w$}");
+        }
+        s.push('\n');
+        for (i, k) in r.kappa.iter().enumerate() {
+            let _ = write!(s, "{k:>8.2}");
+            for col in &m.at_kappa {
+                match col[i] {
+                    Some(q) => {
+                        let _ = write!(s, " {q:>w$.2}");
+                    }
+                    None => {
+                        let _ = write!(s, " {:>w$}", "-");
+                    }
+                }
+            }
+            s.push('\n');
+        }
+        let _ = write!(s, "{:>8}", "Gaussian");
+        for q in &m.gaussian {
+            let _ = write!(s, " {q:>w$.2}");
+        }
+        let _ = writeln!(s, "\n(-: no Gaussian block of that size has that crest factor, or too few to draw)");
+    }
     if !r.crossovers.is_empty() {
         let _ = writeln!(s, "\nCrossovers (INT is better below kappa)");
         for c in &r.crossovers {
@@ -465,7 +689,8 @@ pub fn render_text(r: &QsnrReport) -> String {
     s
 }
 
-/// `hwcost qsnr`: print the theoretical QSNR table and the INT/FP crossovers.
+/// `hwcost qsnr`: print the theoretical QSNR table, the measured one with `--measure`, and
+/// the INT/FP crossovers.
 pub fn run_qsnr(args: &QsnrArgs) -> anyhow::Result<()> {
     let report = qsnr_report(args)?;
     if args.json {
