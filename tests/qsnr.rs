@@ -288,3 +288,29 @@ fn report_with_measure_fills_the_measured_table() {
     assert!(qsnr_report(&args(&["mxint4"])).unwrap().measured.is_none());
     assert!(Cmd::try_parse_from(["qsnr", "mxint4", "--samples", "5"]).is_err());
 }
+
+#[test]
+fn measurement_is_the_quantizer_on_exactly_the_published_blocks() {
+    use hwcost::format::qsnr::{study_options, TENSOR_BLOCKS};
+    use hwcost::format::quantize::quantize_dequantize;
+    // More blocks than one tensor, so the tensor-at-a-time loop is exercised; MX blocks are
+    // independent, so quantizing the whole array at once must give the same bits.
+    let n = TENSOR_BLOCKS + 37;
+    for kappa in [None, Some(3.0)] {
+        let fmt = f("mxfp6");
+        let (x, s) = gaussian_blocks(32, n, kappa, SEED).unwrap();
+        let q = quantize_dequantize(&fmt, &study_options(&fmt), &x, 32).unwrap();
+        let (mut err, mut sig) = (0f64, 0f64);
+        for ((a, b), s) in x.chunks(32).zip(q.chunks(32)).zip(&s) {
+            let unit = 1.0 / (s * s);
+            err += unit * a.iter().zip(b).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+            sig += unit * a.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
+        }
+        let want = -10.0 * (err / sig).log10();
+        let got = match kappa {
+            None => measure_gaussian(&fmt, n, SEED).unwrap(),
+            Some(k) => measure_gaussian_at(&fmt, k, n, SEED).unwrap(),
+        };
+        assert_eq!(got.to_bits(), want.to_bits(), "kappa {kappa:?}: {got} vs {want}");
+    }
+}

@@ -327,82 +327,107 @@ pub fn study_options(fmt: &BlockFormat) -> QuantOptions {
     QuantOptions { scale_rule, round: Rounding::Rne, block: None }
 }
 
+/// A seeded stream of Gaussian blocks of `g` values, each with its sigma (see the module docs).
+struct BlockSource {
+    rng: ChaCha8Rng,
+    g: usize,
+    kappa: Option<f64>,
+    rest: Vec<f64>,
+}
+
+impl BlockSource {
+    fn new(g: usize, kappa: Option<f64>, seed: u64) -> Result<Self, QsnrError> {
+        if let Some(k) = kappa {
+            // At kappa = sqrt(g) every other value is zero: a single spike, not a Gaussian block.
+            if !(k.is_finite() && k >= KAPPA_MIN && k * k < g as f64) {
+                return Err(QsnrError::Unmeasurable { kappa: k, g, why: format!("need 1 <= kappa < sqrt({g})") });
+            }
+        }
+        Ok(BlockSource { rng: ChaCha8Rng::seed_from_u64(seed), g, kappa, rest: vec![0.0; g.saturating_sub(1)] })
+    }
+
+    /// Append the next block to `out` and return its sigma.
+    fn next_block(&mut self, out: &mut Vec<f32>) -> Result<f64, QsnrError> {
+        let (g, rng) = (self.g, &mut self.rng);
+        let sigma = rng.gen::<f64>().exp2();
+        let Some(k) = self.kappa else {
+            out.extend((0..g).map(|_| (rng.sample::<f64, _>(StandardNormal) * sigma) as f32));
+            return Ok(sigma);
+        };
+        let at = rng.gen_range(0..g);
+        let peak = if rng.gen::<bool>() { k } else { -k };
+        let mut draws = 0;
+        loop {
+            draws += 1;
+            if draws > MAX_DRAWS {
+                return Err(QsnrError::Unmeasurable {
+                    kappa: k,
+                    g,
+                    why: format!("fewer than 1 in {MAX_DRAWS} Gaussian draws has so low a crest factor"),
+                });
+            }
+            self.rest.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
+            let energy: f64 = self.rest.iter().map(|v| v * v).sum();
+            let c = if energy > 0.0 { ((g as f64 - k * k) / energy).sqrt() } else { 0.0 };
+            if self.rest.iter().all(|v| (c * v).abs() <= k) {
+                self.rest.iter_mut().for_each(|v| *v *= c);
+                break;
+            }
+        }
+        let mut others = self.rest.iter();
+        for i in 0..g {
+            let z = if i == at { peak } else { *others.next().unwrap_or(&0.0) };
+            out.push((z * sigma) as f32);
+        }
+        Ok(sigma)
+    }
+}
+
 /// `blocks` seeded Gaussian blocks of `g` values (block after block) and each block's sigma.
 /// Without `kappa`: i.i.d. N(0, sigma^2). With `kappa`: blocks of rms sigma and maximum
 /// magnitude kappa sigma, drawn as the module docs say. sigma = 2^u per block, u uniform in
-/// [0, 1).
+/// [0, 1). The measurements draw exactly these blocks from the same seed.
 pub fn gaussian_blocks(
     g: usize,
     blocks: usize,
     kappa: Option<f64>,
     seed: u64,
 ) -> Result<(Vec<f32>, Vec<f64>), QsnrError> {
-    if let Some(k) = kappa {
-        // At kappa = sqrt(g) every other value is zero: a single spike, not a Gaussian block.
-        if !(k.is_finite() && k >= KAPPA_MIN && k * k < g as f64) {
-            return Err(QsnrError::Unmeasurable { kappa: k, g, why: format!("need 1 <= kappa < sqrt({g})") });
-        }
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut src = BlockSource::new(g, kappa, seed)?;
     let mut data = Vec::with_capacity(g * blocks);
-    let mut sigmas = Vec::with_capacity(blocks);
-    let mut rest = vec![0f64; g.saturating_sub(1)];
-    for _ in 0..blocks {
-        let sigma = rng.gen::<f64>().exp2();
-        match kappa {
-            None => data.extend((0..g).map(|_| (rng.sample::<f64, _>(StandardNormal) * sigma) as f32)),
-            Some(k) => {
-                let at = rng.gen_range(0..g);
-                let peak = if rng.gen::<bool>() { k } else { -k };
-                let mut draws = 0;
-                loop {
-                    draws += 1;
-                    if draws > MAX_DRAWS {
-                        return Err(QsnrError::Unmeasurable {
-                            kappa: k,
-                            g,
-                            why: format!("fewer than 1 in {MAX_DRAWS} Gaussian draws has so low a crest factor"),
-                        });
-                    }
-                    rest.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
-                    let energy: f64 = rest.iter().map(|v| v * v).sum();
-                    let c = if energy > 0.0 { ((g as f64 - k * k) / energy).sqrt() } else { 0.0 };
-                    if rest.iter().all(|v| (c * v).abs() <= k) {
-                        rest.iter_mut().for_each(|v| *v *= c);
-                        break;
-                    }
-                }
-                let mut others = rest.iter();
-                for i in 0..g {
-                    let z = if i == at { peak } else { *others.next().unwrap_or(&0.0) };
-                    data.push((z * sigma) as f32);
-                }
-            }
-        }
-        sigmas.push(sigma);
-    }
+    let sigmas = (0..blocks).map(|_| src.next_block(&mut data)).collect::<Result<_, _>>()?;
     Ok((data, sigmas))
 }
 
-/// Quantize `blocks` blocks from [`gaussian_blocks`] in tensors of [`TENSOR_BLOCKS`] blocks
-/// and return the QSNR in dB, each block's energies taken in units of its sigma^2.
+/// Quantize `blocks` blocks from [`gaussian_blocks`], generated and quantized one tensor of
+/// [`TENSOR_BLOCKS`] blocks at a time (memory stays bounded whatever `blocks` is), and return
+/// the QSNR in dB, each block's energies taken in units of its sigma^2.
 fn measure(fmt: &BlockFormat, blocks: usize, kappa: Option<f64>, seed: u64) -> Result<f64, QsnrError> {
     if blocks == 0 {
         return Err(QsnrError::BadSamples(blocks));
     }
     let g = fmt.block;
     let opts = study_options(fmt);
-    let (data, sigmas) = gaussian_blocks(g, blocks, kappa, seed)?;
-    // Blocks are independent under UE8M0; under E4M3 each tensor gets its own per-tensor scale.
-    let mut out = vec![0f32; data.len()];
-    for (x, o) in data.chunks(g * TENSOR_BLOCKS).zip(out.chunks_mut(g * TENSOR_BLOCKS)) {
-        quantize_dequantize_into(fmt, &opts, x, g, o)?;
-    }
+    let mut src = BlockSource::new(g, kappa, seed)?;
+    let (mut data, mut out, mut sigmas) = (Vec::new(), Vec::new(), Vec::new());
     let (mut err, mut sig) = (0f64, 0f64);
-    for ((x, o), s) in data.chunks(g).zip(out.chunks(g)).zip(&sigmas) {
-        let unit = 1.0 / (s * s);
-        err += unit * x.iter().zip(o).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
-        sig += unit * x.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
+    let mut left = blocks;
+    while left > 0 {
+        let n = left.min(TENSOR_BLOCKS);
+        left -= n;
+        data.clear();
+        sigmas.clear();
+        for _ in 0..n {
+            sigmas.push(src.next_block(&mut data)?);
+        }
+        // Blocks are independent under UE8M0; under E4M3 each tensor has its own tensor scale.
+        out.resize(data.len(), 0f32);
+        quantize_dequantize_into(fmt, &opts, &data, g, &mut out)?;
+        for ((x, o), s) in data.chunks(g).zip(out.chunks(g)).zip(&sigmas) {
+            let unit = 1.0 / (s * s);
+            err += unit * x.iter().zip(o).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+            sig += unit * x.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
+        }
     }
     Ok(-10.0 * (err / sig).log10())
 }
@@ -471,7 +496,7 @@ pub struct QsnrArgs {
     /// Block formats: built-in names, user formats in --dir, or .toml files.
     #[arg(required = true)]
     pub formats: Vec<String>,
-    /// Crest-factor range A..B (kappa = max|x| / sigma), inclusive; or one value.
+    /// Crest-factor range A..B (kappa = max|x| / rms of the block), inclusive; or one value.
     #[arg(long, default_value = "1..12")]
     pub kappa: String,
     /// Number of evenly spaced crest factors in the table.
@@ -481,7 +506,7 @@ pub struct QsnrArgs {
     #[arg(long)]
     pub rho: Option<f64>,
     /// Also measure QSNR with the quantizer on seeded Gaussian blocks: i.i.d., and at each
-    /// crest factor of the table up to sqrt(block size).
+    /// crest factor of the table below sqrt(block size).
     #[arg(long)]
     pub measure: bool,
     /// Blocks per measurement.
