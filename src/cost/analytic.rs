@@ -60,6 +60,7 @@
 //! | MXINT8 | 0.79 | 0.744 | 0.724 | 0.63 | 0.826 | 0.822 |
 //! | NVFP4 | 0.54 | 0.499 | 0.501 | 0.55 | 0.512 | 0.513 |
 //! | NVINT4 | 0.38 | 0.360 | 0.355 | 0.34 | 0.395 | 0.394 |
+//! | MXINT8+NVINT4 vs MXFP8+NVFP4 ([`table5_mixed`]) | 0.66 | 0.645 | 0.630 | 0.75 | 0.702 | 0.698 |
 //!
 //! Area lands within 0.05 of the study for all three. Energy does for NVFP4 and NVINT4, but
 //! MXINT8 comes out at 0.83 instead of 0.63. The gap is the MUX: the MXFP8 aligners are half its
@@ -70,6 +71,8 @@
 //! assumptions behind the numbers: the splits above, ceil(log2 n) shifter stages (the real
 //! log2 would give MXINT8 area 0.78), a single toggle rate, the E4M3 scale multiplies sized as
 //! above (they are 11% of NVFP4's area), and the same FP32 accumulator in every unit (6-23%).
+//! The mixed row rests on the reuse structure of [`mixed_cell_counts`] and counts every cell of
+//! both units as toggling; the study does not say how it treated a mixed unit's idle half.
 
 use serde::Serialize;
 
@@ -87,7 +90,11 @@ pub enum ParamError {
     #[error("lanes must be a power of two in 1..=64, got {0}")]
     Lanes(usize),
     #[error("psum width {width} is below the product width {min} of {format}")]
-    PsumTooNarrow { format: String, width: u32, min: u32 },
+    PsumTooNarrow {
+        format: String,
+        width: u32,
+        min: u32,
+    },
     #[error("psum width must be a number of bits or 'exact', got '{0}'")]
     PsumSyntax(String),
 }
@@ -107,7 +114,10 @@ impl std::str::FromStr for PsumWidth {
     fn from_str(s: &str) -> Result<Self, ParamError> {
         match s.trim() {
             "exact" => Ok(PsumWidth::Exact),
-            t => t.parse::<u32>().map(PsumWidth::Bits).map_err(|_| ParamError::PsumSyntax(s.to_string())),
+            t => t
+                .parse::<u32>()
+                .map(PsumWidth::Bits)
+                .map_err(|_| ParamError::PsumSyntax(s.to_string())),
         }
     }
 }
@@ -123,7 +133,11 @@ pub struct UnitParams {
 
 impl UnitParams {
     /// Validate `lanes` (default: the format's block size) and the psum width.
-    pub fn new(format: BlockFormat, lanes: Option<usize>, psum: PsumWidth) -> Result<Self, ParamError> {
+    pub fn new(
+        format: BlockFormat,
+        lanes: Option<usize>,
+        psum: PsumWidth,
+    ) -> Result<Self, ParamError> {
         let lanes = lanes.unwrap_or(format.block);
         if !(1..=64).contains(&lanes) || !lanes.is_power_of_two() {
             return Err(ParamError::Lanes(lanes));
@@ -138,12 +152,20 @@ impl UnitParams {
                 };
                 let min = 2 * man_bits + 2;
                 if n < min {
-                    return Err(ParamError::PsumTooNarrow { format: format.name.clone(), width: n, min });
+                    return Err(ParamError::PsumTooNarrow {
+                        format: format.name.clone(),
+                        width: n,
+                        min,
+                    });
                 }
                 Some(n)
             }
         };
-        Ok(UnitParams { format, lanes, psum_width })
+        Ok(UnitParams {
+            format,
+            lanes,
+            psum_width,
+        })
     }
 }
 
@@ -175,16 +197,29 @@ impl CellCounts {
     }
 
     fn times(self, k: u64) -> Self {
-        CellCounts { fa: self.fa * k, ha: self.ha * k, xor: self.xor * k, and: self.and * k, or: self.or * k, mux: self.mux * k }
+        CellCounts {
+            fa: self.fa * k,
+            ha: self.ha * k,
+            xor: self.xor * k,
+            and: self.and * k,
+            or: self.or * k,
+            mux: self.mux * k,
+        }
     }
 
     fn area_um2(&self, tech: &Tech) -> f64 {
-        Cell::ALL.iter().map(|&c| self.get(c) as f64 * tech.cell(c).area_um2).sum()
+        Cell::ALL
+            .iter()
+            .map(|&c| self.get(c) as f64 * tech.cell(c).area_um2)
+            .sum()
     }
 
     /// Energy of one cycle (one block) at the technology's toggle rate, pJ.
     fn energy_pj(&self, tech: &Tech) -> f64 {
-        let fj: f64 = Cell::ALL.iter().map(|&c| self.get(c) as f64 * tech.cell(c).energy_fj).sum();
+        let fj: f64 = Cell::ALL
+            .iter()
+            .map(|&c| self.get(c) as f64 * tech.cell(c).energy_fj)
+            .sum();
         fj * tech.activity.toggle_rate * 1e-3
     }
 }
@@ -255,9 +290,17 @@ fn clog2(n: u64) -> u64 {
 fn array_multiplier(a: u64, b: u64) -> CellCounts {
     let (m, n) = (a.min(b), a.max(b));
     if m <= 1 {
-        return CellCounts { and: m * n, ..Default::default() };
+        return CellCounts {
+            and: m * n,
+            ..Default::default()
+        };
     }
-    CellCounts { and: m * n, fa: (m - 2) * n, ha: n, ..Default::default() }
+    CellCounts {
+        and: m * n,
+        fa: (m - 2) * n,
+        ha: n,
+        ..Default::default()
+    }
 }
 
 /// w-bit ripple-carry adder: an HA at the LSB (no carry in), FAs above it.
@@ -265,27 +308,46 @@ fn ripple_adder(w: u64) -> CellCounts {
     if w == 0 {
         return CellCounts::default();
     }
-    CellCounts { fa: w - 1, ha: 1, ..Default::default() }
+    CellCounts {
+        fa: w - 1,
+        ha: 1,
+        ..Default::default()
+    }
 }
 
 /// w-bit subtractor a + ~b + 1: w XOR inverters on b plus an adder.
 fn subtractor(w: u64) -> CellCounts {
-    ripple_adder(w) + CellCounts { xor: w, ..Default::default() }
+    ripple_adder(w)
+        + CellCounts {
+            xor: w,
+            ..Default::default()
+        }
 }
 
 /// w-bit magnitude comparator: per bit an XOR (equal) and the AND-OR greater-than chain.
 fn comparator(w: u64) -> CellCounts {
-    CellCounts { xor: w, and: w, or: w, ..Default::default() }
+    CellCounts {
+        xor: w,
+        and: w,
+        or: w,
+        ..Default::default()
+    }
 }
 
 /// w-bit barrel shifter: ceil(log2 w) stages of w MUX2.
 fn barrel_shifter(w: u64) -> CellCounts {
-    CellCounts { mux: w * clog2(w), ..Default::default() }
+    CellCounts {
+        mux: w * clog2(w),
+        ..Default::default()
+    }
 }
 
 /// Leading-zero detection of w bits: an OR tree of w-1 gates.
 fn leading_zero_tree(w: u64) -> CellCounts {
-    CellCounts { or: w.saturating_sub(1), ..Default::default() }
+    CellCounts {
+        or: w.saturating_sub(1),
+        ..Default::default()
+    }
 }
 
 /// Binary tree of k-1 ripple adders; leaves w bits wide, one bit of growth per level.
@@ -302,10 +364,27 @@ fn adder_tree(k: u64, w: u64) -> CellCounts {
 
 /// One FP32 adder (see the module doc for its parts).
 fn fp32_adder() -> CellCounts {
-    let swap = CellCounts { mux: 48, ..Default::default() };
-    let signed_add = ripple_adder(25) + CellCounts { xor: 25, ..Default::default() };
-    let round = CellCounts { ha: 24, ..Default::default() };
-    subtractor(8) + swap + barrel_shifter(24) + signed_add + barrel_shifter(25) + leading_zero_tree(25) + round + ripple_adder(8)
+    let swap = CellCounts {
+        mux: 48,
+        ..Default::default()
+    };
+    let signed_add = ripple_adder(25)
+        + CellCounts {
+            xor: 25,
+            ..Default::default()
+        };
+    let round = CellCounts {
+        ha: 24,
+        ..Default::default()
+    };
+    subtractor(8)
+        + swap
+        + barrel_shifter(24)
+        + signed_add
+        + barrel_shifter(25)
+        + leading_zero_tree(25)
+        + round
+        + ripple_adder(8)
 }
 
 /// The dequantizer; `sum_width` is the width of the block-sum significand it scales.
@@ -330,9 +409,17 @@ pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
             let b = bits as u64;
             out.push((Component::LaneMultipliers, array_multiplier(b, b).times(k)));
             out.push((Component::AdderTree, adder_tree(k, 2 * b)));
-            out.push((Component::ScaleLogic, scale_logic(p.format.scale, 2 * b + clog2(k))));
+            out.push((
+                Component::ScaleLogic,
+                scale_logic(p.format.scale, 2 * b + clog2(k)),
+            ));
         }
-        (ElemFormat::Fp { exp_bits, man_bits, .. }, Some(n)) => {
+        (
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            },
+            Some(n),
+        ) => {
             let (x, w, n) = (exp_bits as u64, man_bits as u64 + 1, n as u64);
             out.push((Component::LaneMultipliers, array_multiplier(w, w).times(k)));
             out.push((Component::ExponentAdders, ripple_adder(x).times(k)));
@@ -340,10 +427,15 @@ pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
             out.push((Component::ExponentSubtractors, subtractor(x).times(k)));
             out.push((Component::Aligners, barrel_shifter(n).times(k)));
             out.push((Component::AdderTree, adder_tree(k, n)));
-            out.push((Component::Normalizer, barrel_shifter(n) + leading_zero_tree(n)));
+            out.push((
+                Component::Normalizer,
+                barrel_shifter(n) + leading_zero_tree(n),
+            ));
             out.push((Component::ScaleLogic, scale_logic(p.format.scale, n)));
         }
-        (ElemFormat::Fp { .. }, None) => unreachable!("UnitParams::new always sets the psum width of FP formats"),
+        (ElemFormat::Fp { .. }, None) => {
+            unreachable!("UnitParams::new always sets the psum width of FP formats")
+        }
     }
     out.push((Component::Accumulator, fp32_adder()));
     out
@@ -414,7 +506,125 @@ pub fn analytic_cost(p: &UnitParams, tech: &Tech) -> AnalyticCost {
         tech: tech.name.clone(),
         toggle_rate: tech.activity.toggle_rate,
         components,
-        total: Totals { cells, area_um2: area, area_um2_per_mac: area / k, energy_pj_per_block: energy, energy_pj_per_mac: energy / k },
+        total: Totals {
+            cells,
+            area_um2: area,
+            area_um2_per_mac: area / k,
+            energy_pj_per_block: energy,
+            energy_pj_per_mac: energy / k,
+        },
+    }
+}
+
+/// A mixed 8-bit + 4-bit unit of the study's Table 5 (REFERENCE.md 4): 32 lane pairs that
+/// deliver 32 MX MACs (one 8-bit block) or 64 NV MACs (four 4-bit blocks of 16) per cycle, the
+/// 1:2 throughput of NVIDIA Blackwell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MixedUnit {
+    /// MXINT8+NVINT4, the study's INT reuse scheme 2: 64 int8 x (u)int4 multipliers; a pair is
+    /// one int8 x int8 lane (the high product enters the tree shifted by 4) or two int4 lanes.
+    IntScheme2,
+    /// MXFP8+NVFP4, the study's FP scheme: per pair one E4M3 lane, which also runs E2M1 (placed
+    /// as S_00XX_X00), beside one E2M1 lane with its own n = 10 reduction.
+    FpScheme,
+}
+
+impl MixedUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            MixedUnit::IntScheme2 => "mxint8+nvint4",
+            MixedUnit::FpScheme => "mxfp8+nvfp4",
+        }
+    }
+}
+
+/// Cell counts of a mixed unit, built from the same blocks as [`cell_counts`]:
+/// - both: the UE8M0 scale adds plus four E4M3 dequantizers (four NV blocks finish per cycle),
+///   and four FP32 adders: three that sum the four NV block results of a cycle and the
+///   accumulator.
+/// - INT scheme 2: 64 8 x 4 array multipliers and one 64-leaf tree with 16-bit leaves (a 12-bit
+///   int8 x int4 product at offset 0 or 4); its four 16-leaf subtrees are the NV block sums, so
+///   the split costs no extra adders. NV block sums are 2*4 + 4 = 12 bits.
+/// - FP scheme: the MXFP8 datapath (32 lanes, n = 24) plus 32 E2M1 lanes with the NVFP4 reduction
+///   (two blocks of 16, n = 10). In FP4 mode the E4M3 lanes carry two NV blocks, so the n = 24
+///   path needs a second normalizer and two dequantizers of width 24.
+///
+/// Mode-select multiplexers and the max-exponent tree's split are not counted (as the study does
+/// not count the max-tree muxes).
+pub fn mixed_cell_counts(unit: MixedUnit) -> Vec<(Component, CellCounts)> {
+    let normalizer = |n| barrel_shifter(n) + leading_zero_tree(n);
+    let ue8m0 = scale_logic(ScaleFormat::Ue8m0, 0);
+    let e4m3 = |w| scale_logic(ScaleFormat::E4m3, w);
+    let mut out = match unit {
+        MixedUnit::IntScheme2 => vec![
+            (Component::LaneMultipliers, array_multiplier(8, 4).times(64)),
+            (Component::AdderTree, adder_tree(64, 16)),
+            (Component::ScaleLogic, ue8m0 + e4m3(12).times(4)),
+        ],
+        MixedUnit::FpScheme => vec![
+            (
+                Component::LaneMultipliers,
+                array_multiplier(4, 4).times(32) + array_multiplier(2, 2).times(32),
+            ),
+            (
+                Component::ExponentAdders,
+                ripple_adder(4).times(32) + ripple_adder(2).times(32),
+            ),
+            (
+                Component::MaxExponent,
+                comparator(4).times(32) + comparator(2).times(32),
+            ),
+            (
+                Component::ExponentSubtractors,
+                subtractor(4).times(32) + subtractor(2).times(32),
+            ),
+            (
+                Component::Aligners,
+                barrel_shifter(24).times(32) + barrel_shifter(10).times(32),
+            ),
+            (
+                Component::AdderTree,
+                adder_tree(32, 24) + adder_tree(16, 10).times(2),
+            ),
+            (
+                Component::Normalizer,
+                normalizer(24).times(2) + normalizer(10).times(2),
+            ),
+            (
+                Component::ScaleLogic,
+                ue8m0 + e4m3(24).times(2) + e4m3(10).times(2),
+            ),
+        ],
+    };
+    out.push((Component::Accumulator, fp32_adder().times(4)));
+    out
+}
+
+/// A mixed column of Table 5: `unit` against `baseline`, both at the same throughput.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MixedRow {
+    pub unit: String,
+    pub baseline: String,
+    pub area_ratio: f64,
+    /// Every cell toggling at tau in both units (the study's formula applied to the whole unit;
+    /// it does not say how it treated the idle half of a mixed unit).
+    pub energy_ratio: f64,
+    pub study_area_ratio: f64,
+    pub study_energy_ratio: f64,
+}
+
+/// MXINT8+NVINT4 relative to MXFP8+NVFP4 (the study: 0.66x area, 0.75x energy).
+pub fn table5_mixed(tech: &Tech) -> MixedRow {
+    let total = |u| -> CellCounts { mixed_cell_counts(u).into_iter().map(|(_, c)| c).sum() };
+    let (int, fp) = (total(MixedUnit::IntScheme2), total(MixedUnit::FpScheme));
+    MixedRow {
+        unit: MixedUnit::IntScheme2.name().into(),
+        baseline: MixedUnit::FpScheme.name().into(),
+        area_ratio: int.area_um2(tech) / fp.area_um2(tech),
+        energy_ratio: int.energy_pj(tech) / fp.energy_pj(tech),
+        study_area_ratio: 0.66,
+        study_energy_ratio: 0.75,
     }
 }
 
@@ -431,14 +641,21 @@ pub struct Table5Row {
 }
 
 /// The study's single-format Table 5 figures: (format, area, energy), normalized to MXFP8.
-pub const STUDY_TABLE5: [(&str, f64, f64); 3] = [("mxint8", 0.79, 0.63), ("nvfp4", 0.54, 0.55), ("nvint4", 0.38, 0.34)];
+pub const STUDY_TABLE5: [(&str, f64, f64); 3] = [
+    ("mxint8", 0.79, 0.63),
+    ("nvfp4", 0.54, 0.55),
+    ("nvint4", 0.38, 0.34),
+];
 
 /// Reproduce the single-format columns of Table 5 at default parameters, per MAC.
 pub fn table5(tech: &Tech) -> Vec<Table5Row> {
     let cost = |name: &str| {
         // Built-in names and default parameters: lookup and validation cannot fail.
         let f = crate::format::lookup_in(name, &[]).expect("built-in format");
-        analytic_cost(&UnitParams::new(f, None, PsumWidth::Default).expect("default parameters are valid"), tech)
+        analytic_cost(
+            &UnitParams::new(f, None, PsumWidth::Default).expect("default parameters are valid"),
+            tech,
+        )
     };
     let base = cost("mxfp8");
     STUDY_TABLE5
@@ -467,16 +684,41 @@ mod tests {
     }
 
     fn component(p: &UnitParams, c: Component) -> CellCounts {
-        cell_counts(p).into_iter().find(|(x, _)| *x == c).map(|(_, n)| n).unwrap_or_default()
+        cell_counts(p)
+            .into_iter()
+            .find(|(x, _)| *x == c)
+            .map(|(_, n)| n)
+            .unwrap_or_default()
     }
 
     #[test]
     fn array_multiplier_counts_match_hand_derivations() {
         // 2x2: p0 = a0b0, p1 = HA(a1b0, a0b1), p2/p3 = HA(a1b1, carry): 4 AND, 2 HA.
-        assert_eq!(array_multiplier(2, 2), CellCounts { and: 4, ha: 2, ..Default::default() });
+        assert_eq!(
+            array_multiplier(2, 2),
+            CellCounts {
+                and: 4,
+                ha: 2,
+                ..Default::default()
+            }
+        );
         // 8x8: 64 AND, 48 FA, 8 HA = 56 adders = n(n-1).
-        assert_eq!(array_multiplier(8, 8), CellCounts { and: 64, fa: 48, ha: 8, ..Default::default() });
-        assert_eq!(array_multiplier(1, 5), CellCounts { and: 5, ..Default::default() });
+        assert_eq!(
+            array_multiplier(8, 8),
+            CellCounts {
+                and: 64,
+                fa: 48,
+                ha: 8,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            array_multiplier(1, 5),
+            CellCounts {
+                and: 5,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]
@@ -488,7 +730,7 @@ mod tests {
         assert_eq!(component(&p, Component::MaxExponent).xor, 32 * 4); // k x per cell type
         assert_eq!(component(&p, Component::ExponentSubtractors).xor, 32 * 4);
         assert_eq!(component(&p, Component::Aligners).mux, 32 * 24 * 5); // k n ceil(log2 n)
-        // k n = 768 plus the growth bits: 16*24 + 8*25 + 4*26 + 2*27 + 28 = 770.
+                                                                         // k n = 768 plus the growth bits: 16*24 + 8*25 + 4*26 + 2*27 + 28 = 770.
         assert_eq!(component(&p, Component::AdderTree).total(), 770);
         assert_eq!(component(&p, Component::Normalizer).mux, 24 * 5);
         // MXINT8: k (x+y+1)^2 = 32 * 64 ANDs; 2k(x+y+1) = 512 -> 522 with growth.
@@ -497,13 +739,23 @@ mod tests {
         assert_eq!(component(&q, Component::AdderTree).total(), 522);
         assert_eq!(component(&q, Component::Aligners), CellCounts::default());
         // NVFP4: n = 10 -> 4 shifter stages.
-        assert_eq!(component(&params("nvfp4"), Component::Aligners).mux, 16 * 10 * 4);
+        assert_eq!(
+            component(&params("nvfp4"), Component::Aligners).mux,
+            16 * 10 * 4
+        );
     }
 
     #[test]
     fn scale_logic_follows_the_scale_format() {
         // UE8M0: two 8-bit adds = 14 FA + 2 HA.
-        assert_eq!(component(&params("mxint4"), Component::ScaleLogic), CellCounts { fa: 14, ha: 2, ..Default::default() });
+        assert_eq!(
+            component(&params("mxint4"), Component::ScaleLogic),
+            CellCounts {
+                fa: 14,
+                ha: 2,
+                ..Default::default()
+            }
+        );
         // E4M3: 4x4 multiply + 4-bit add, then 8 x 10 multiply + 8-bit add for NVFP4 (n = 10).
         let nv = component(&params("nvfp4"), Component::ScaleLogic);
         assert_eq!(nv.and, 16 + 80);
@@ -514,18 +766,38 @@ mod tests {
     fn accumulator_is_the_same_for_every_format() {
         let a = component(&params("mxfp8"), Component::Accumulator);
         assert_eq!(a, component(&params("nvint4"), Component::Accumulator));
-        assert_eq!(a, CellCounts { fa: 38, ha: 27, xor: 33, and: 0, or: 24, mux: 293 });
+        assert_eq!(
+            a,
+            CellCounts {
+                fa: 38,
+                ha: 27,
+                xor: 33,
+                and: 0,
+                or: 24,
+                mux: 293
+            }
+        );
     }
 
     #[test]
     fn shares_sum_to_one_and_per_mac_divides_by_lanes() {
         let tech = Tech::builtin("sky130hd").unwrap();
         for f in crate::format::builtins() {
-            let c = analytic_cost(&UnitParams::new(f.clone(), None, PsumWidth::Default).unwrap(), &tech);
+            let c = analytic_cost(
+                &UnitParams::new(f.clone(), None, PsumWidth::Default).unwrap(),
+                &tech,
+            );
             let a: f64 = c.components.iter().map(|x| x.area_share).sum();
             let e: f64 = c.components.iter().map(|x| x.energy_share).sum();
-            assert!((a - 1.0).abs() < 1e-12 && (e - 1.0).abs() < 1e-12, "{}", f.name);
-            assert_eq!(c.total.energy_pj_per_mac, c.total.energy_pj_per_block / f.block as f64);
+            assert!(
+                (a - 1.0).abs() < 1e-12 && (e - 1.0).abs() < 1e-12,
+                "{}",
+                f.name
+            );
+            assert_eq!(
+                c.total.energy_pj_per_mac,
+                c.total.energy_pj_per_block / f.block as f64
+            );
         }
     }
 
@@ -533,8 +805,14 @@ mod tests {
     fn energy_is_count_times_energy_times_toggle_rate() {
         let tech = Tech::builtin("sky130hd").unwrap();
         let c = analytic_cost(&params("mxint4"), &tech);
-        let scale = c.components.iter().find(|x| x.component == Component::ScaleLogic).unwrap();
-        let want = (14.0 * tech.cells.fa.energy_fj + 2.0 * tech.cells.ha.energy_fj) * tech.activity.toggle_rate / 1000.0;
+        let scale = c
+            .components
+            .iter()
+            .find(|x| x.component == Component::ScaleLogic)
+            .unwrap();
+        let want = (14.0 * tech.cells.fa.energy_fj + 2.0 * tech.cells.ha.energy_fj)
+            * tech.activity.toggle_rate
+            / 1000.0;
         assert!((scale.energy_pj_per_block - want).abs() < 1e-12);
         let area = 14.0 * tech.cells.fa.area_um2 + 2.0 * tech.cells.ha.area_um2;
         assert!((scale.area_um2 - area).abs() < 1e-9);
@@ -544,11 +822,20 @@ mod tests {
     fn wider_psum_and_more_lanes_cost_more() {
         let tech = Tech::builtin("sky130hd").unwrap();
         let f = lookup_in("mxfp8", &[]).unwrap();
-        let narrow = analytic_cost(&UnitParams::new(f.clone(), None, PsumWidth::Default).unwrap(), &tech);
-        let exact = analytic_cost(&UnitParams::new(f.clone(), None, PsumWidth::Exact).unwrap(), &tech);
+        let narrow = analytic_cost(
+            &UnitParams::new(f.clone(), None, PsumWidth::Default).unwrap(),
+            &tech,
+        );
+        let exact = analytic_cost(
+            &UnitParams::new(f.clone(), None, PsumWidth::Exact).unwrap(),
+            &tech,
+        );
         assert_eq!(exact.psum_width, Some(38));
         assert!(exact.total.area_um2 > narrow.total.area_um2);
-        let k64 = analytic_cost(&UnitParams::new(f, Some(64), PsumWidth::Default).unwrap(), &tech);
+        let k64 = analytic_cost(
+            &UnitParams::new(f, Some(64), PsumWidth::Default).unwrap(),
+            &tech,
+        );
         assert!(k64.total.area_um2 > narrow.total.area_um2);
         // The shared accumulator amortizes over more lanes.
         assert!(k64.total.area_um2_per_mac < narrow.total.area_um2_per_mac);
@@ -557,14 +844,27 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected_with_the_value() {
         let f = lookup_in("mxfp8", &[]).unwrap();
-        assert!(UnitParams::new(f.clone(), Some(0), PsumWidth::Default).unwrap_err().to_string().contains('0'));
-        assert!(UnitParams::new(f.clone(), Some(24), PsumWidth::Default).unwrap_err().to_string().contains("24"));
-        let e = UnitParams::new(f, None, PsumWidth::Bits(7)).unwrap_err().to_string();
+        assert!(UnitParams::new(f.clone(), Some(0), PsumWidth::Default)
+            .unwrap_err()
+            .to_string()
+            .contains('0'));
+        assert!(UnitParams::new(f.clone(), Some(24), PsumWidth::Default)
+            .unwrap_err()
+            .to_string()
+            .contains("24"));
+        let e = UnitParams::new(f, None, PsumWidth::Bits(7))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains('7') && e.contains('8'), "{e}");
-        assert!("12x".parse::<PsumWidth>().unwrap_err().to_string().contains("12x"));
+        assert!("12x"
+            .parse::<PsumWidth>()
+            .unwrap_err()
+            .to_string()
+            .contains("12x"));
         assert_eq!("exact".parse::<PsumWidth>().unwrap(), PsumWidth::Exact);
         // INT ignores the psum width: its sums are exact.
-        let i = UnitParams::new(lookup_in("mxint8", &[]).unwrap(), None, PsumWidth::Bits(3)).unwrap();
+        let i =
+            UnitParams::new(lookup_in("mxint8", &[]).unwrap(), None, PsumWidth::Bits(3)).unwrap();
         assert_eq!(i.psum_width, None);
     }
 
@@ -573,8 +873,22 @@ mod tests {
     #[test]
     fn table5_reproduction_is_what_the_docs_state() {
         let pinned = [
-            ("sky130hd", [("mxint8", 0.7442, 0.8259), ("nvfp4", 0.4990, 0.5120), ("nvint4", 0.3603, 0.3952)]),
-            ("asap7", [("mxint8", 0.7237, 0.8215), ("nvfp4", 0.5012, 0.5131), ("nvint4", 0.3551, 0.3942)]),
+            (
+                "sky130hd",
+                [
+                    ("mxint8", 0.7442, 0.8259),
+                    ("nvfp4", 0.4990, 0.5120),
+                    ("nvint4", 0.3603, 0.3952),
+                ],
+            ),
+            (
+                "asap7",
+                [
+                    ("mxint8", 0.7237, 0.8215),
+                    ("nvfp4", 0.5012, 0.5131),
+                    ("nvint4", 0.3551, 0.3942),
+                ],
+            ),
         ];
         for (tech, rows) in pinned {
             let got = table5(&Tech::builtin(tech).unwrap());
@@ -582,11 +896,22 @@ mod tests {
             for (g, (name, area, energy)) in got.iter().zip(rows) {
                 assert_eq!(g.format, name);
                 assert_eq!(g.baseline, "mxfp8");
-                assert!((g.area_ratio - area).abs() < 5e-4, "{tech} {name} area {}", g.area_ratio);
-                assert!((g.energy_ratio - energy).abs() < 5e-4, "{tech} {name} energy {}", g.energy_ratio);
+                assert!(
+                    (g.area_ratio - area).abs() < 5e-4,
+                    "{tech} {name} area {}",
+                    g.area_ratio
+                );
+                assert!(
+                    (g.energy_ratio - energy).abs() < 5e-4,
+                    "{tech} {name} energy {}",
+                    g.energy_ratio
+                );
             }
         }
-        let study: Vec<_> = table5(&Tech::builtin("sky130hd").unwrap()).iter().map(|r| (r.study_area_ratio, r.study_energy_ratio)).collect();
+        let study: Vec<_> = table5(&Tech::builtin("sky130hd").unwrap())
+            .iter()
+            .map(|r| (r.study_area_ratio, r.study_energy_ratio))
+            .collect();
         assert_eq!(study, vec![(0.79, 0.63), (0.54, 0.55), (0.38, 0.34)]);
     }
 
@@ -599,6 +924,44 @@ mod tests {
         let got: Vec<f64> = table5(&tech).iter().map(|r| r.energy_ratio).collect();
         for (g, want) in got.iter().zip([0.5922, 0.4952, 0.3157]) {
             assert!((g - want).abs() < 5e-4, "{got:?}");
+        }
+    }
+
+    #[test]
+    fn mixed_units_reuse_the_blocks_and_reproduce_what_the_docs_state() {
+        let int = mixed_cell_counts(MixedUnit::IntScheme2);
+        // 64 int8 x int4 multipliers: 32 AND each.
+        assert_eq!(
+            int[0],
+            (
+                Component::LaneMultipliers,
+                CellCounts {
+                    and: 64 * 32,
+                    fa: 64 * 16,
+                    ha: 64 * 8,
+                    ..Default::default()
+                }
+            )
+        );
+        let fp = mixed_cell_counts(MixedUnit::FpScheme);
+        let single_fp8 = cell_counts(&params("mxfp8"));
+        let aligners = |v: &[(Component, CellCounts)]| {
+            v.iter().find(|(c, _)| *c == Component::Aligners).unwrap().1
+        };
+        // The FP scheme holds the whole MXFP8 aligner plus 32 n = 10 aligners.
+        assert_eq!(aligners(&fp).mux, aligners(&single_fp8).mux + 32 * 40);
+        for (tech, area, energy) in [("sky130hd", 0.6449, 0.7019), ("asap7", 0.6302, 0.6976)] {
+            let r = table5_mixed(&Tech::builtin(tech).unwrap());
+            assert!(
+                (r.area_ratio - area).abs() < 5e-4,
+                "{tech} {}",
+                r.area_ratio
+            );
+            assert!(
+                (r.energy_ratio - energy).abs() < 5e-4,
+                "{tech} {}",
+                r.energy_ratio
+            );
         }
     }
 }

@@ -51,7 +51,9 @@ pub fn run_cost(args: &CostArgs) -> anyhow::Result<()> {
 pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     if args.model != ModelKind::Analytic {
         let name = format!("{:?}", args.model).to_lowercase();
-        anyhow::bail!("cost model '{name}' is not available yet in this build; use --model analytic");
+        anyhow::bail!(
+            "cost model '{name}' is not available yet in this build; use --model analytic"
+        );
     }
     let format = crate::format::lookup(&args.format)?;
     let psum = match &args.psum_width {
@@ -61,19 +63,33 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     let params = UnitParams::new(format, args.lanes, psum)?;
     let tech = Tech::resolve(&args.tech)?;
     let cost = analytic::analytic_cost(&params, &tech);
-    Ok(if args.json { serde_json::to_string_pretty(&cost)? + "\n" } else { text_table(&cost) })
+    Ok(if args.json {
+        serde_json::to_string_pretty(&cost)? + "\n"
+    } else {
+        text_table(&cost)
+    })
 }
 
 /// The breakdown as an aligned text table.
 pub fn text_table(c: &AnalyticCost) -> String {
     let mut s = String::new();
-    let n = c.psum_width.map_or("exact (INT)".to_string(), |n| n.to_string());
-    let _ = writeln!(s, "{}: analytic model, k = {} lanes, psum width {n}, tech {}, toggle rate {}", c.format, c.lanes, c.tech, c.toggle_rate);
+    let n = c
+        .psum_width
+        .map_or("exact (INT)".to_string(), |n| n.to_string());
+    let _ = writeln!(
+        s,
+        "{}: analytic model, k = {} lanes, psum width {n}, tech {}, toggle rate {}",
+        c.format, c.lanes, c.tech, c.toggle_rate
+    );
     let _ = write!(s, "{:<22}", "component");
     for cell in Cell::ALL {
         let _ = write!(s, "{:>6}", cell.label());
     }
-    let _ = writeln!(s, "{:>13}{:>7}{:>13}{:>7}", "area um^2", "share", "pJ/block", "share");
+    let _ = writeln!(
+        s,
+        "{:>13}{:>7}{:>13}{:>7}",
+        "area um^2", "share", "pJ/block", "share"
+    );
     for x in &c.components {
         let _ = write!(s, "{:<22}", x.component.label());
         for cell in Cell::ALL {
@@ -93,8 +109,16 @@ pub fn text_table(c: &AnalyticCost) -> String {
     for cell in Cell::ALL {
         let _ = write!(s, "{:>6}", t.cells.get(cell));
     }
-    let _ = writeln!(s, "{:>13.1}{:>7}{:>13.3}", t.area_um2, "", t.energy_pj_per_block);
-    let _ = writeln!(s, "per MAC: {:.2} um^2, {:.4} pJ", t.area_um2_per_mac, t.energy_pj_per_mac);
+    let _ = writeln!(
+        s,
+        "{:>13.1}{:>7}{:>13.3}",
+        t.area_um2, "", t.energy_pj_per_block
+    );
+    let _ = writeln!(
+        s,
+        "per MAC: {:.2} um^2, {:.4} pJ",
+        t.area_um2_per_mac, t.energy_pj_per_mac
+    );
     s
 }
 
@@ -103,50 +127,118 @@ mod tests {
     use super::*;
 
     fn args(format: &str) -> CostArgs {
-        CostArgs { format: format.into(), lanes: None, psum_width: None, tech: DEFAULT_TECH.into(), model: ModelKind::Analytic, json: false }
+        CostArgs {
+            format: format.into(),
+            lanes: None,
+            psum_width: None,
+            tech: DEFAULT_TECH.into(),
+            model: ModelKind::Analytic,
+            json: false,
+        }
     }
 
     #[test]
     fn json_carries_the_breakdown_values() {
-        let out = cost_report(&CostArgs { json: true, ..args("mxfp8") }).unwrap();
+        let out = cost_report(&CostArgs {
+            json: true,
+            ..args("mxfp8")
+        })
+        .unwrap();
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["format"], "mxfp8");
         assert_eq!(v["lanes"], 32);
         assert_eq!(v["psum_width"], 24);
         assert_eq!(v["tech"], "sky130hd");
-        let aligners = v["components"].as_array().unwrap().iter().find(|c| c["component"] == "aligners").unwrap();
+        let aligners = v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["component"] == "aligners")
+            .unwrap();
         assert_eq!(aligners["cells"]["mux"], 32 * 24 * 5);
         let want = analytic::analytic_cost(
-            &UnitParams::new(crate::format::lookup("mxfp8").unwrap(), None, PsumWidth::Default).unwrap(),
+            &UnitParams::new(
+                crate::format::lookup("mxfp8").unwrap(),
+                None,
+                PsumWidth::Default,
+            )
+            .unwrap(),
             &Tech::builtin("sky130hd").unwrap(),
         );
-        assert_eq!(v["total"]["area_um2"].as_f64().unwrap(), want.total.area_um2);
-        assert_eq!(v["total"]["energy_pj_per_mac"].as_f64().unwrap(), want.total.energy_pj_per_mac);
+        assert_eq!(
+            v["total"]["area_um2"].as_f64().unwrap(),
+            want.total.area_um2
+        );
+        assert_eq!(
+            v["total"]["energy_pj_per_mac"].as_f64().unwrap(),
+            want.total.energy_pj_per_mac
+        );
     }
 
     #[test]
     fn text_table_lists_every_component_and_the_totals() {
-        let out = cost_report(&CostArgs { lanes: Some(4), psum_width: Some("exact".into()), tech: "asap7".into(), ..args("nvfp4") }).unwrap();
-        assert!(out.starts_with("nvfp4: analytic model, k = 4 lanes, psum width 10, tech asap7"), "{out}");
-        for label in ["lane multipliers", "aligners", "adder tree", "normalizer", "scale logic", "accumulator", "total", "per MAC"] {
+        let out = cost_report(&CostArgs {
+            lanes: Some(4),
+            psum_width: Some("exact".into()),
+            tech: "asap7".into(),
+            ..args("nvfp4")
+        })
+        .unwrap();
+        assert!(
+            out.starts_with("nvfp4: analytic model, k = 4 lanes, psum width 10, tech asap7"),
+            "{out}"
+        );
+        for label in [
+            "lane multipliers",
+            "aligners",
+            "adder tree",
+            "normalizer",
+            "scale logic",
+            "accumulator",
+            "total",
+            "per MAC",
+        ] {
             assert!(out.contains(label), "{label} missing:\n{out}");
         }
         // 4 lanes x 2x2 multiplier = 16 AND.
-        let line = out.lines().find(|l| l.starts_with("lane multipliers")).unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("lane multipliers"))
+            .unwrap();
         assert_eq!(line.split_whitespace().nth(5), Some("16"), "{line}");
     }
 
     #[test]
     fn unavailable_models_and_bad_input_give_clear_errors() {
-        let e = cost_report(&CostArgs { model: ModelKind::Synth, ..args("mxint8") }).unwrap_err().to_string();
+        let e = cost_report(&CostArgs {
+            model: ModelKind::Synth,
+            ..args("mxint8")
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("'synth'") && e.contains("not available"), "{e}");
         let e = cost_report(&args("mxint9")).unwrap_err().to_string();
         assert!(e.contains("mxint9"), "{e}");
-        let e = cost_report(&CostArgs { psum_width: Some("wide".into()), ..args("mxfp8") }).unwrap_err().to_string();
+        let e = cost_report(&CostArgs {
+            psum_width: Some("wide".into()),
+            ..args("mxfp8")
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("'wide'"), "{e}");
-        let e = cost_report(&CostArgs { lanes: Some(3), ..args("mxfp8") }).unwrap_err().to_string();
+        let e = cost_report(&CostArgs {
+            lanes: Some(3),
+            ..args("mxfp8")
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains('3'), "{e}");
-        let e = cost_report(&CostArgs { tech: "nope.toml".into(), ..args("mxfp8") }).unwrap_err().to_string();
+        let e = cost_report(&CostArgs {
+            tech: "nope.toml".into(),
+            ..args("mxfp8")
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("nope.toml"), "{e}");
     }
 
@@ -154,9 +246,15 @@ mod tests {
     fn bad_tech_toml_names_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.toml");
-        let text = include_str!("../../models/sky130hd.toml").replacen("toggle_rate = 0.41\n", "", 1);
+        let text =
+            include_str!("../../models/sky130hd.toml").replacen("toggle_rate = 0.41\n", "", 1);
         std::fs::write(&p, text).unwrap();
-        let e = cost_report(&CostArgs { tech: p.to_str().unwrap().into(), ..args("mxfp8") }).unwrap_err().to_string();
+        let e = cost_report(&CostArgs {
+            tech: p.to_str().unwrap().into(),
+            ..args("mxfp8")
+        })
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("toggle_rate") && e.contains("t.toml"), "{e}");
     }
 }

@@ -26,7 +26,10 @@ pub const DEFAULT_TECH: &str = "sky130hd";
 #[derive(Debug, thiserror::Error)]
 pub enum TechError {
     #[error("cannot read technology file {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("bad technology file {}: {message}", path.display())]
     Toml { path: PathBuf, message: String },
     #[error("technology file {}: missing key `schema_version`", path.display())]
@@ -34,7 +37,12 @@ pub enum TechError {
     #[error("technology file {}: schema_version = {found} is not supported (this build reads {SCHEMA_VERSION})", path.display())]
     Schema { path: PathBuf, found: String },
     #[error("technology file {}: `{key}` = {value} is invalid: {why}", path.display())]
-    Invalid { path: PathBuf, key: String, value: f64, why: &'static str },
+    Invalid {
+        path: PathBuf,
+        key: String,
+        value: f64,
+        why: &'static str,
+    },
     #[error("unknown technology '{name}': neither a built-in ({}) nor an existing .toml file", builtin_names().join(", "))]
     Unknown { name: String },
 }
@@ -52,7 +60,14 @@ pub enum Cell {
 }
 
 impl Cell {
-    pub const ALL: [Cell; 6] = [Cell::Fa, Cell::Ha, Cell::Xor, Cell::And, Cell::Or, Cell::Mux];
+    pub const ALL: [Cell; 6] = [
+        Cell::Fa,
+        Cell::Ha,
+        Cell::Xor,
+        Cell::And,
+        Cell::Or,
+        Cell::Mux,
+    ];
 
     /// Upper-case label used in tables: FA, HA, XOR, AND, OR, MUX.
     pub fn label(self) -> &'static str {
@@ -145,7 +160,10 @@ impl Tech {
     pub fn builtin(name: &str) -> Option<Tech> {
         let (n, text) = BUILTINS.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by this module's tests, so a failure here is a build defect.
-        Some(Tech::parse(text, Path::new(&format!("models/{n}.toml"))).expect("built-in technology file is valid"))
+        Some(
+            Tech::parse(text, Path::new(&format!("models/{n}.toml")))
+                .expect("built-in technology file is valid"),
+        )
     }
 
     /// `spec` is a built-in name or a path to a `.toml` file.
@@ -157,25 +175,42 @@ impl Tech {
         if path.exists() {
             return Tech::load(path);
         }
-        Err(TechError::Unknown { name: spec.to_string() })
+        Err(TechError::Unknown {
+            name: spec.to_string(),
+        })
     }
 
     /// Read and check one technology file.
     pub fn load(path: &Path) -> Result<Tech, TechError> {
-        let text = std::fs::read_to_string(path).map_err(|e| TechError::Io { path: path.to_path_buf(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| TechError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
         Tech::parse(&text, path)
     }
 
     /// Parse and check technology TOML; `path` only labels errors.
     pub fn parse(text: &str, path: &Path) -> Result<Tech, TechError> {
-        let toml_err = |e: toml::de::Error| TechError::Toml { path: path.to_path_buf(), message: e.to_string() };
+        let toml_err = |e: toml::de::Error| TechError::Toml {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
         // The version is checked before the typed read so that a file of another schema gets
         // "unsupported version", not a confusing complaint about the fields it has.
         let value: toml::Table = toml::from_str(text).map_err(toml_err)?;
         match value.get("schema_version") {
-            None => return Err(TechError::NoSchema { path: path.to_path_buf() }),
+            None => {
+                return Err(TechError::NoSchema {
+                    path: path.to_path_buf(),
+                })
+            }
             Some(toml::Value::Integer(v)) if *v == SCHEMA_VERSION => {}
-            Some(other) => return Err(TechError::Schema { path: path.to_path_buf(), found: other.to_string() }),
+            Some(other) => {
+                return Err(TechError::Schema {
+                    path: path.to_path_buf(),
+                    found: other.to_string(),
+                })
+            }
         }
         let tech: Tech = toml::from_str(text).map_err(toml_err)?;
         tech.check(path)?;
@@ -204,13 +239,26 @@ impl Tech {
             ("cells.dff.energy_fj".into(), c.dff.energy_fj),
             ("cells.dff.clock_energy_fj".into(), c.dff.clock_energy_fj),
         ];
-        for (name, f) in [("fa", &c.fa), ("ha", &c.ha), ("xor", &c.xor), ("and", &c.and), ("or", &c.or), ("mux", &c.mux), ("nand2", &c.nand2)] {
+        for (name, f) in [
+            ("fa", &c.fa),
+            ("ha", &c.ha),
+            ("xor", &c.xor),
+            ("and", &c.and),
+            ("or", &c.or),
+            ("mux", &c.mux),
+            ("nand2", &c.nand2),
+        ] {
             numbers.push((format!("cells.{name}.area_um2"), f.area_um2));
             numbers.push((format!("cells.{name}.energy_fj"), f.energy_fj));
         }
         for (key, value) in numbers {
             if !(value.is_finite() && value > 0.0) {
-                return Err(TechError::Invalid { path: path.to_path_buf(), key, value, why: "must be a finite number > 0" });
+                return Err(TechError::Invalid {
+                    path: path.to_path_buf(),
+                    key,
+                    value,
+                    why: "must be a finite number > 0",
+                });
             }
         }
         let tau = self.activity.toggle_rate;
@@ -256,23 +304,34 @@ mod tests {
     fn sky130_clock_energy_is_near_the_flow_measurement() {
         // FLOW.md: dfxtp_1 CLK pin E_rise + E_fall = 40.7 fJ (at the slew of its own run).
         let s = Tech::builtin("sky130hd").unwrap();
-        assert!((s.cells.dff.clock_energy_fj - 40.7).abs() < 2.0, "{}", s.cells.dff.clock_energy_fj);
+        assert!(
+            (s.cells.dff.clock_energy_fj - 40.7).abs() < 2.0,
+            "{}",
+            s.cells.dff.clock_energy_fj
+        );
     }
 
     #[test]
     fn missing_key_is_an_error_naming_the_key_and_the_file() {
         let text = sky_text().replacen("energy_fj = 41.05\n", "", 1);
         assert_ne!(text, sky_text(), "the test edit must remove the FA energy");
-        let err = Tech::parse(&text, Path::new("my/tech.toml")).unwrap_err().to_string();
+        let err = Tech::parse(&text, Path::new("my/tech.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("energy_fj"), "{err}");
         assert!(err.contains("my/tech.toml"), "{err}");
-        assert!(err.contains("[cells.fa]"), "the error should point at the table: {err}");
+        assert!(
+            err.contains("[cells.fa]"),
+            "the error should point at the table: {err}"
+        );
     }
 
     #[test]
     fn unknown_key_is_rejected() {
         let text = sky_text().replacen("[cells.fa]\n", "[cells.fa]\nwidth_um = 1.0\n", 1);
-        let err = Tech::parse(&text, Path::new("t.toml")).unwrap_err().to_string();
+        let err = Tech::parse(&text, Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("width_um"), "{err}");
     }
 
@@ -282,14 +341,21 @@ mod tests {
         let err = Tech::parse(&without, Path::new("t.toml")).unwrap_err();
         assert!(matches!(err, TechError::NoSchema { .. }), "{err}");
         let future = sky_text().replacen("schema_version = 1\n", "schema_version = 2\n", 1);
-        let err = Tech::parse(&future, Path::new("t.toml")).unwrap_err().to_string();
-        assert!(err.contains("schema_version = 2") && err.contains("t.toml"), "{err}");
+        let err = Tech::parse(&future, Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("schema_version = 2") && err.contains("t.toml"),
+            "{err}"
+        );
     }
 
     #[test]
     fn zero_or_negative_factors_are_rejected_with_the_key() {
         let text = sky_text().replacen("area_um2 = 11.2608", "area_um2 = 0.0", 1);
-        let err = Tech::parse(&text, Path::new("t.toml")).unwrap_err().to_string();
+        let err = Tech::parse(&text, Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cells.mux.area_um2"), "{err}");
     }
 
@@ -298,7 +364,11 @@ mod tests {
         assert_eq!(Tech::resolve("asap7").unwrap().name, "asap7");
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("mine.toml");
-        std::fs::write(&p, sky_text().replacen("name = \"sky130hd\"", "name = \"mine\"", 1)).unwrap();
+        std::fs::write(
+            &p,
+            sky_text().replacen("name = \"sky130hd\"", "name = \"mine\"", 1),
+        )
+        .unwrap();
         assert_eq!(Tech::resolve(p.to_str().unwrap()).unwrap().name, "mine");
         let err = Tech::resolve("tsmc3").unwrap_err().to_string();
         assert!(err.contains("tsmc3") && err.contains("sky130hd"), "{err}");
