@@ -404,8 +404,8 @@ fn scale_logic(scale: ScaleFormat, sum_width: u64) -> CellCounts {
 pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
     let k = p.lanes as u64;
     let mut out = Vec::new();
-    match (p.format.elem, p.psum_width) {
-        (ElemFormat::Int { bits }, _) => {
+    match p.format.elem {
+        ElemFormat::Int { bits } => {
             let b = bits as u64;
             out.push((Component::LaneMultipliers, array_multiplier(b, b).times(k)));
             out.push((Component::AdderTree, adder_tree(k, 2 * b)));
@@ -414,12 +414,13 @@ pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
                 scale_logic(p.format.scale, 2 * b + clog2(k)),
             ));
         }
-        (
-            ElemFormat::Fp {
-                exp_bits, man_bits, ..
-            },
-            Some(n),
-        ) => {
+        ElemFormat::Fp {
+            exp_bits, man_bits, ..
+        } => {
+            // UnitParams::new always sets n for FP; a hand-built one without it gets the default.
+            let n = p
+                .psum_width
+                .unwrap_or_else(|| p.format.default_psum_width());
             let (x, w, n) = (exp_bits as u64, man_bits as u64 + 1, n as u64);
             out.push((Component::LaneMultipliers, array_multiplier(w, w).times(k)));
             out.push((Component::ExponentAdders, ripple_adder(x).times(k)));
@@ -432,9 +433,6 @@ pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
                 barrel_shifter(n) + leading_zero_tree(n),
             ));
             out.push((Component::ScaleLogic, scale_logic(p.format.scale, n)));
-        }
-        (ElemFormat::Fp { .. }, None) => {
-            unreachable!("UnitParams::new always sets the psum width of FP formats")
         }
     }
     out.push((Component::Accumulator, fp32_adder()));

@@ -257,4 +257,39 @@ mod tests {
         .to_string();
         assert!(e.contains("toggle_rate") && e.contains("t.toml"), "{e}");
     }
+
+    #[test]
+    fn clap_parses_the_documented_command_line() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            cost: CostArgs,
+        }
+        let w = Wrap::try_parse_from([
+            "cost",
+            "mxfp8",
+            "--lanes",
+            "16",
+            "--psum-width",
+            "exact",
+            "--tech",
+            "asap7",
+            "--model",
+            "analytic",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(w.cost.format, "mxfp8");
+        assert_eq!(w.cost.lanes, Some(16));
+        assert_eq!(w.cost.psum_width.as_deref(), Some("exact"));
+        assert_eq!(w.cost.tech, "asap7");
+        assert!(w.cost.json);
+        let d = Wrap::try_parse_from(["cost", "nvint4"]).unwrap();
+        assert_eq!(
+            (d.cost.tech.as_str(), d.cost.model),
+            (DEFAULT_TECH, ModelKind::Analytic)
+        );
+        assert!(Wrap::try_parse_from(["cost", "mxfp8", "--model", "magic"]).is_err());
+    }
 }
