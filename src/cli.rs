@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::format;
+use crate::{cost, format};
 
 #[derive(Parser, Debug)]
 #[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
@@ -16,11 +16,14 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in and user-defined (models/formats/*.toml) block formats.
     Formats(format::FormatsArgs),
+    /// Cost of a generated MAC unit: component breakdown of area and energy.
+    Cost(cost::command::CostArgs),
 }
 
 /// Run one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Formats(a) => format::run_formats(&a),
+        Command::Cost(a) => cost::command::run_cost(&a),
     }
 }
