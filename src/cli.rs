@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::{cost, format};
+use crate::{cost, format, report};
 
 #[derive(Parser, Debug)]
 #[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
@@ -20,6 +20,12 @@ pub enum Command {
     Cost(cost::command::CostArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
     Qsnr(format::qsnr::QsnrArgs),
+    /// Compare formats: QSNR, area, energy, fmax, latency, bits per element, ratios, the study's figures.
+    Compare(report::CompareArgs),
+    /// Draw a chart (stacked cost bars, QSNR vs energy, QSNR vs crest factor) as SVG or PNG.
+    Plot(report::PlotArgs),
+    /// Regenerate every report and chart into a directory, with a README index.
+    Report(report::ReportArgs),
 }
 
 /// Run one parsed command.
@@ -28,5 +34,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Formats(a) => format::run_formats(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
+        Command::Compare(a) => report::run_compare(&a),
+        Command::Plot(a) => report::run_plot(&a),
+        Command::Report(a) => report::run_report(&a),
     }
 }
