@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::compare::{compare, study_table5, CompareRequest, QsnrOptions, UnitOptions};
-use super::plot::{kappa_chart, save, BreakdownChart, Metric, ParetoChart, PlotKind};
+use super::plot::{fine_theory, save, BreakdownChart, KappaChart, Metric, ParetoChart, PlotKind};
 use super::qsnr_tables::{rotation_markdown, rotation_table, sweep, sweep_markdown};
 use super::render;
 use super::source::{select_source, AnalyticSource, CostSource, Model, Selected, UnitCost};
@@ -327,7 +327,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         .map(|u| selected.source.unit_cost(u))
         .collect::<Result<_, _>>()?;
     let provenance = selected.source.provenance().clone();
-    let kchart = kappa_chart(&PlotKind::QsnrKappa.default_formats(), &unit.dir, q.samples, q.seed)?;
+    // The chart's points are the sweep's measurements (tabulated in qsnr.md), for the study's pairs.
+    let pairs: Vec<_> = PlotKind::QsnrKappa
+        .default_formats()
+        .iter()
+        .map(|n| lookup_in(n, &[]))
+        .collect::<Result<_, _>>()?;
+    let kchart = KappaChart::from_reports(&pairs, &fine_theory(&all, &unit.dir)?, &sw);
     for (kind, _) in CHARTS {
         bar.set_message(format!("chart {}", kind.name()));
         for ext in ["svg", "png"] {

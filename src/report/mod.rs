@@ -14,6 +14,7 @@ pub mod compare;
 pub mod generate;
 pub mod plot;
 pub mod qsnr_tables;
+mod raster;
 pub mod render;
 pub mod source;
 
@@ -121,6 +122,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
+    persist(tmp, path)
+}
+
+/// Rename a finished temporary file onto `path`, readable by all as an ordinary file would be
+/// (temporary files are created private).
+pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io { path: path.to_path_buf(), source };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use ab_glyph::FontRef;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 use super::compare::{Comparison, CompareRequest, QsnrOptions, UnitOptions};
 use super::qsnr_tables::sweep;
+use super::raster::GlyphText;
 use super::source::{select_source, UnitCost};
 use super::{Provenance, ReportError};
 use crate::format::qsnr::{qsnr_report, CrossoverRow, QsnrArgs, QsnrReport};
@@ -104,13 +106,14 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
             // The bitmap backend picks its encoder from the file name, so the temporary file
             // keeps the .png suffix.
             let tmp = tempfile::Builder::new().suffix(".png").tempfile_in(dir).map_err(io)?;
+            let font = FontRef::try_from_slice(ttf_noto_sans::REGULAR)
+                .map_err(|e| draw_err(format!("the embedded Noto Sans font: {e}")))?;
             {
-                let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
+                let root = GlyphText::new(BitMapBackend::new(tmp.path(), SIZE), font).into_drawing_area();
                 chart.draw(&root).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
-            tmp.persist(path).map_err(|e| io(e.error))?;
-            Ok(())
+            super::persist(tmp, path)
         }
         _ => Err(ReportError::ChartExtension(path.to_path_buf())),
     }
@@ -224,7 +227,8 @@ impl Chart for BreakdownChart {
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(80)
-            .build_cartesian_2d((0..n as i32).into_segmented(), 0f64..ymax)
+            // Segments 0..=n-1: one per bar, no empty slot after the last.
+            .build_cartesian_2d((0..(n as i32 - 1).max(1)).into_segmented(), 0f64..ymax)
             .map_err(err)?;
         let label = |v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
@@ -235,6 +239,7 @@ impl Chart for BreakdownChart {
             .disable_x_mesh()
             .x_labels(n + 1)
             .x_label_formatter(&label)
+            .y_label_formatter(&|v| tick(*v, ymax))
             .y_desc(self.axis())
             .label_style(font(15))
             .axis_desc_style(font(17))
@@ -270,7 +275,8 @@ impl Chart for BreakdownChart {
                 Metric::Area => format!("{t:.1}"),
                 Metric::Energy => format!("{t:.3}"),
             };
-            Text::new(s, (SegmentValue::CenterOf(i as i32), t), font(14).pos(Pos::new(HPos::Center, VPos::Bottom)))
+            EmptyElement::at((SegmentValue::CenterOf(i as i32), t))
+                + Text::new(s, (0, -4), font(14).pos(Pos::new(HPos::Center, VPos::Bottom)))
         });
         chart.draw_series(totals).map_err(err)?;
         // The legend, top to bottom in stacking order reversed so it reads like the bars.
@@ -345,6 +351,12 @@ impl ParetoChart {
     }
 }
 
+/// A tick label with as many decimals as the axis span needs (none for spans above 5).
+fn tick(v: f64, span: f64) -> String {
+    let decimals = if span > 5.0 { 0 } else if span > 0.5 { 1 } else { 2 };
+    format!("{v:.decimals$}")
+}
+
 fn range(values: impl Iterator<Item = f64> + Clone, pad_frac: f64, floor_zero: bool) -> (f64, f64) {
     let lo = values.clone().fold(f64::INFINITY, f64::min);
     let hi = values.fold(f64::NEG_INFINITY, f64::max);
@@ -372,6 +384,8 @@ impl Chart for ParetoChart {
             .configure_mesh()
             .x_desc("energy per MAC (pJ)")
             .y_desc("QSNR, Gaussian blocks (dB)")
+            .x_label_formatter(&|v| tick(*v, x1 - x0))
+            .y_label_formatter(&|v| tick(*v, y1 - y0))
             .label_style(font(15))
             .axis_desc_style(font(17))
             .light_line_style(RGBColor(235, 235, 235))
@@ -396,8 +410,14 @@ impl Chart for ParetoChart {
             .label("FP elements")
             .legend(|(x, y)| TriangleMarker::new((x + 12, y), 8, FP_COLOR.filled()));
         let labels = self.points.iter().map(|p| {
-            EmptyElement::at((p.energy_pj_per_mac, p.qsnr_db))
-                + Text::new(p.format.clone(), (11, 0), font(15).pos(Pos::new(HPos::Left, VPos::Center)))
+            // The front leaves each of its points to the right and arrives from below, so their
+            // upper left is clear; dominated points lie below and right of the front.
+            let (offset, anchor) = if p.on_front {
+                ((-7, -7), Pos::new(HPos::Right, VPos::Bottom))
+            } else {
+                ((9, 7), Pos::new(HPos::Left, VPos::Top))
+            };
+            EmptyElement::at((p.energy_pj_per_mac, p.qsnr_db)) + Text::new(p.format.clone(), offset, font(15).pos(anchor))
         });
         chart.draw_series(labels).map_err(err)?;
         chart
@@ -435,36 +455,39 @@ pub struct KappaChart {
 }
 
 impl KappaChart {
-    /// `theory`: a report on a fine kappa grid; `measured`: a report with measurements; both of
-    /// `formats`, in that order.
+    /// The curves of `formats` (each must be in both reports): theory from `theory` (a report on
+    /// a fine kappa grid), points from `measured` (a report with measurements); the crossovers
+    /// of pairs drawn.
     pub fn from_reports(formats: &[BlockFormat], theory: &QsnrReport, measured: &QsnrReport) -> KappaChart {
         let m = measured.measured.as_ref();
-        let curves = theory
-            .formats
+        let curves: Vec<KappaCurve> = formats
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let pts = m
-                    .and_then(|m| m.at_kappa.get(i))
-                    .map(|col| {
-                        measured.kappa.iter().zip(col).filter_map(|(&k, q)| q.map(|q| (k, q))).collect()
-                    })
+            .filter_map(|f| {
+                let ti = theory.formats.iter().position(|n| *n == f.name)?;
+                let pts = measured
+                    .formats
+                    .iter()
+                    .position(|n| *n == f.name)
+                    .and_then(|mi| m.and_then(|m| m.at_kappa.get(mi)))
+                    .map(|col| measured.kappa.iter().zip(col).filter_map(|(&k, q)| q.map(|q| (k, q))).collect())
                     .unwrap_or_default();
-                KappaCurve {
-                    format: f.clone(),
-                    is_int: formats.get(i).is_some_and(|b| b.elem.is_int()),
-                    theory_db: theory.theory[i].clone(),
+                Some(KappaCurve {
+                    format: f.name.clone(),
+                    is_int: f.elem.is_int(),
+                    theory_db: theory.theory[ti].clone(),
                     measured: pts,
-                }
+                })
             })
             .collect();
+        let drawn = |n: &str| curves.iter().any(|c| c.format == n);
+        let crossovers = theory.crossovers.iter().filter(|c| drawn(&c.int) && drawn(&c.fp)).cloned().collect();
         KappaChart {
             generator: super::GENERATOR.to_string(),
             samples: m.map_or(0, |m| m.samples),
             seed: m.map_or(0, |m| m.seed),
             kappa: theory.kappa.clone(),
             curves,
-            crossovers: theory.crossovers.clone(),
+            crossovers,
         }
     }
 
@@ -513,6 +536,8 @@ impl Chart for KappaChart {
             .configure_mesh()
             .x_desc("crest factor κ = max|x| / rms of the block")
             .y_desc("QSNR (dB)")
+            .x_label_formatter(&|v| tick(*v, x1 - x0))
+            .y_label_formatter(&|v| tick(*v, y1 - y0))
             .label_style(font(15))
             .axis_desc_style(font(17))
             .light_line_style(RGBColor(235, 235, 235))
@@ -555,8 +580,12 @@ impl Chart for KappaChart {
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         chart
             .draw_series(crosses.iter().map(|&(k, q)| {
+                let text = format!("κ = {k:.2}");
+                // A light box keeps the label legible where it crosses a curve.
+                let w = 7 * text.chars().count() as i32;
                 EmptyElement::at((k, q))
-                    + Text::new(format!("κ {k:.2}"), (8, 6), font(14).pos(Pos::new(HPos::Left, VPos::Top)))
+                    + Rectangle::new([(8, 8), (12 + w, 26)], WHITE.mix(0.85).filled())
+                    + Text::new(text, (10, 10), font(14).pos(Pos::new(HPos::Left, VPos::Top)))
             }))
             .map_err(err)?;
         chart
@@ -574,24 +603,28 @@ impl Chart for KappaChart {
 /// Fine kappa grid of the crest-factor chart's theory curves.
 pub const CURVE_POINTS: usize = 221;
 
-/// Build the crest-factor chart of `formats`: theory on a fine grid, measurements from the
-/// sweep (which the reports also tabulate).
-pub fn kappa_chart(formats: &[String], dir: &Path, samples: usize, seed: u64) -> Result<KappaChart, ReportError> {
-    let resolved =
-        formats.iter().map(|n| spec::lookup_in(n, std::slice::from_ref(&dir.to_path_buf()))).collect::<Result<Vec<_>, _>>()?;
-    let theory = qsnr_report(&QsnrArgs {
+/// Theory of `formats` on the chart's fine kappa grid (no measurement).
+pub fn fine_theory(formats: &[String], dir: &Path) -> Result<QsnrReport, ReportError> {
+    Ok(qsnr_report(&QsnrArgs {
         formats: formats.to_vec(),
         kappa: super::qsnr_tables::SWEEP_KAPPA.to_string(),
         points: CURVE_POINTS,
         rho: None,
         measure: false,
-        samples,
-        seed,
+        samples: 1,
+        seed: 0,
         json: false,
         dir: dir.to_path_buf(),
-    })?;
+    })?)
+}
+
+/// Build the crest-factor chart of `formats`: theory on a fine grid, measurements from the
+/// sweep (which the reports also tabulate).
+pub fn kappa_chart(formats: &[String], dir: &Path, samples: usize, seed: u64) -> Result<KappaChart, ReportError> {
+    let resolved =
+        formats.iter().map(|n| spec::lookup_in(n, std::slice::from_ref(&dir.to_path_buf()))).collect::<Result<Vec<_>, _>>()?;
     let measured = sweep(formats, dir, samples, seed)?;
-    Ok(KappaChart::from_reports(&resolved, &theory, &measured))
+    Ok(KappaChart::from_reports(&resolved, &fine_theory(formats, dir)?, &measured))
 }
 
 /// The charts `hwcost plot` draws.

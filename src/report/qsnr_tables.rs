@@ -224,11 +224,15 @@ pub fn sweep_markdown(r: &QsnrReport) -> String {
             "\n### Measured: QSNR (dB) of the bit-exact quantizer\n\n{} blocks per cell, seed {}, the study's \
              scale rules (ceil for UE8M0, nv-study for E4M3; RNE). Blocks of a given kappa are Gaussian blocks \
              conditioned on their crest factor; `-` where no block of that size has it (kappa >= sqrt(block)) \
-             or it is too rare to draw.\n",
+             or it is too rare to draw; crest factors none can be measured at are left out.\n",
             m.samples, m.seed
         );
         header(&mut s, "kappa");
         for (i, k) in r.kappa.iter().enumerate() {
+            // Crest factors no format can be measured at (kappa >= sqrt(32), or 1) add nothing.
+            if m.at_kappa.iter().all(|col| col[i].is_none()) {
+                continue;
+            }
             let _ = write!(s, "| {k:.0} |");
             for col in &m.at_kappa {
                 let _ = write!(s, " {} |", cell(col[i]));
