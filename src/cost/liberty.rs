@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use liberty_parser::liberty::{Attribute, Group};
+use liberty_parser::ast::{GroupItem, LibertyAst};
 use liberty_parser::Value;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -305,7 +305,7 @@ impl Library {
     /// Parses Liberty text (the first `library` group).
     pub fn parse(text: &str) -> Result<Library, LibertyError> {
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
-        let parsed = liberty_parser::parse_lib(text).map_err(|e| {
+        let parsed = LibertyAst::from_string(text).map_err(|e| {
             // nom's verbose error quotes the rest of the input; keep the first lines only
             let msg = e.to_string();
             LibertyError::Syntax(msg.lines().take(6).collect::<Vec<_>>().join("\n"))
@@ -313,6 +313,7 @@ impl Library {
         let lib_group = parsed
             .0
             .iter()
+            .filter_map(Group::of)
             .find(|g| g.type_ == "library")
             .ok_or(LibertyError::NoLibrary)?;
         build_library(lib_group, sha256)
@@ -393,25 +394,47 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn simple<'a>(g: &'a Group, name: &str) -> Option<&'a Value> {
-    g.attributes.get(name)?.iter().find_map(|a| match a {
-        Attribute::Simple(v) => Some(v),
-        Attribute::Complex(_) => None,
+/// A borrowed view of one parsed group. (The crate's `Liberty` conversion deep-copies every
+/// subtree once per nesting level, which dominated the load time.)
+#[derive(Clone, Copy)]
+struct Group<'a> {
+    type_: &'a str,
+    name: &'a str,
+    items: &'a [GroupItem],
+}
+
+impl<'a> Group<'a> {
+    fn of(item: &'a GroupItem) -> Option<Group<'a>> {
+        match item {
+            GroupItem::Group(type_, name, items) => Some(Group { type_, name, items }),
+            _ => None,
+        }
+    }
+
+    fn subgroups(self) -> impl Iterator<Item = Group<'a>> {
+        self.items.iter().filter_map(Group::of)
+    }
+}
+
+fn simple<'a>(g: Group<'a>, name: &str) -> Option<&'a Value> {
+    g.items.iter().find_map(|a| match a {
+        GroupItem::SimpleAttr(n, v) if n == name => Some(v),
+        _ => None,
     })
 }
 
-fn complex<'a>(g: &'a Group, name: &str) -> Option<&'a [Value]> {
-    g.attributes.get(name)?.iter().find_map(|a| match a {
-        Attribute::Complex(v) => Some(v.as_slice()),
-        Attribute::Simple(_) => None,
+fn complex<'a>(g: Group<'a>, name: &str) -> Option<&'a [Value]> {
+    g.items.iter().find_map(|a| match a {
+        GroupItem::ComplexAttr(n, v) if n == name => Some(v.as_slice()),
+        _ => None,
     })
 }
 
-fn text_attr(g: &Group, name: &str) -> Option<String> {
+fn text_attr(g: Group<'_>, name: &str) -> Option<String> {
     simple(g, name).map(value_text)
 }
 
-fn float_attr(g: &Group, ctx: &str, name: &str) -> Result<Option<f64>, LibertyError> {
+fn float_attr(g: Group<'_>, ctx: &str, name: &str) -> Result<Option<f64>, LibertyError> {
     match simple(g, name) {
         None => Ok(None),
         Some(Value::Float(f)) => Ok(Some(*f)),
@@ -423,7 +446,7 @@ fn float_attr(g: &Group, ctx: &str, name: &str) -> Result<Option<f64>, LibertyEr
     }
 }
 
-fn bool_attr(g: &Group, name: &str) -> bool {
+fn bool_attr(g: Group<'_>, name: &str) -> bool {
     match simple(g, name) {
         Some(Value::Bool(b)) => *b,
         Some(v) => value_text(v) == "true",
@@ -431,7 +454,7 @@ fn bool_attr(g: &Group, name: &str) -> bool {
     }
 }
 
-fn group_name(g: &Group) -> String {
+fn group_name(g: Group<'_>) -> String {
     g.name.trim().trim_matches('"').to_string()
 }
 
@@ -466,7 +489,7 @@ fn unit_scale(ctx: &str, text: &str, base: &str) -> Result<f64, LibertyError> {
     Ok(num * p)
 }
 
-fn parse_units(lib: &Group) -> Result<Units, LibertyError> {
+fn parse_units(lib: Group<'_>) -> Result<Units, LibertyError> {
     let req = |name: &str| {
         text_attr(lib, name).ok_or_else(|| invalid("library", format!("missing `{name}`")))
     };
@@ -531,11 +554,10 @@ fn float_list(ctx: &str, values: &[Value]) -> Result<Vec<f64>, LibertyError> {
     Ok(out)
 }
 
-fn parse_templates(lib: &Group) -> Result<BTreeMap<String, Template>, LibertyError> {
+fn parse_templates(lib: Group<'_>) -> Result<BTreeMap<String, Template>, LibertyError> {
     let mut out = BTreeMap::new();
     for g in lib
-        .subgroups
-        .iter()
+        .subgroups()
         .filter(|g| g.type_ == "lu_table_template" || g.type_ == "power_lut_template")
     {
         let name = group_name(g);
@@ -564,7 +586,7 @@ fn parse_templates(lib: &Group) -> Result<BTreeMap<String, Template>, LibertyErr
 }
 
 fn parse_table(
-    g: &Group,
+    g: Group<'_>,
     templates: &BTreeMap<String, Template>,
     ctx: &str,
 ) -> Result<Table, LibertyError> {
@@ -632,7 +654,7 @@ fn parse_table(
 }
 
 fn parse_pin(
-    g: &Group,
+    g: Group<'_>,
     cell: &str,
     templates: &BTreeMap<String, Template>,
 ) -> Result<Pin, LibertyError> {
@@ -659,8 +681,8 @@ fn parse_pin(
     };
     let mut internal_power = Vec::new();
     let mut timing = Vec::new();
-    for sub in &g.subgroups {
-        match sub.type_.as_str() {
+    for sub in g.subgroups() {
+        match sub.type_ {
             "internal_power" => {
                 let mut ip = InternalPower {
                     related_pin: text_attr(sub, "related_pin"),
@@ -670,8 +692,8 @@ fn parse_pin(
                     rise: None,
                     fall: None,
                 };
-                for t in &sub.subgroups {
-                    match t.type_.as_str() {
+                for t in sub.subgroups() {
+                    match t.type_ {
                         "rise_power" => ip.rise = Some(parse_table(t, templates, &ctx)?),
                         "fall_power" => ip.fall = Some(parse_table(t, templates, &ctx)?),
                         _ => {}
@@ -713,8 +735,8 @@ fn parse_pin(
                     rise_transition: None,
                     fall_transition: None,
                 };
-                for t in &sub.subgroups {
-                    match t.type_.as_str() {
+                for t in sub.subgroups() {
+                    match t.type_ {
                         "rise_transition" => {
                             arc.rise_transition = Some(parse_table(t, templates, &ctx)?)
                         }
@@ -753,15 +775,15 @@ fn parse_pin(
     })
 }
 
-fn parse_cell(g: &Group, templates: &BTreeMap<String, Template>) -> Result<Cell, LibertyError> {
+fn parse_cell(g: Group<'_>, templates: &BTreeMap<String, Template>) -> Result<Cell, LibertyError> {
     let name = group_name(g);
     let ctx = format!("cell {name}");
     let area = float_attr(g, &ctx, "area")?.ok_or_else(|| invalid(&ctx, "no `area`"))?;
     let leakage = float_attr(g, &ctx, "cell_leakage_power")?.unwrap_or(0.0);
     let mut pins = Vec::new();
     let mut sequential = false;
-    for sub in &g.subgroups {
-        match sub.type_.as_str() {
+    for sub in g.subgroups() {
+        match sub.type_ {
             "pin" => pins.push(parse_pin(sub, &name, templates)?),
             "ff" | "latch" | "ff_bank" | "latch_bank" | "statetable" => sequential = true,
             _ => {}
@@ -777,14 +799,14 @@ fn parse_cell(g: &Group, templates: &BTreeMap<String, Template>) -> Result<Cell,
     })
 }
 
-fn build_library(lib: &Group, sha256: String) -> Result<Library, LibertyError> {
+fn build_library(lib: Group<'_>, sha256: String) -> Result<Library, LibertyError> {
     let units = parse_units(lib)?;
     let nom_voltage_v = float_attr(lib, "library", "nom_voltage")?
         .ok_or_else(|| invalid("library", "missing `nom_voltage`"))?
         * units.voltage_v;
     let templates = parse_templates(lib)?;
     let mut cells = BTreeMap::new();
-    for g in lib.subgroups.iter().filter(|g| g.type_ == "cell") {
+    for g in lib.subgroups().filter(|g| g.type_ == "cell") {
         let c = parse_cell(g, &templates)?;
         cells.insert(c.name.clone(), c);
     }

@@ -40,6 +40,8 @@ pub enum CostError {
     MissingPdkFile(PathBuf),
     #[error("cannot create a work directory: {0}")]
     WorkDir(std::io::Error),
+    #[error("invalid flow request: {0}")]
+    Request(String),
 }
 
 /// The files of a standard-cell library the flow needs.
@@ -116,9 +118,13 @@ pub fn run_flow(
     lib: &Library,
     tools: &Toolchain,
 ) -> Result<FlowResult, CostError> {
-    let lib_path = lib.path.clone().ok_or_else(|| {
-        CostError::MissingPdkFile(PathBuf::from("(liberty not loaded from a file)"))
-    })?;
+    let lib_path = lib.path.clone().ok_or(SynthError::LibraryNotFromFile)?;
+    if !(req.ops_per_cycle > 0.0 && req.ops_per_cycle.is_finite()) {
+        return Err(CostError::Request(format!(
+            "{} operations per cycle is not positive",
+            req.ops_per_cycle
+        )));
+    }
     let t0 = Instant::now();
     let synth = synthesize(
         &SynthRequest {

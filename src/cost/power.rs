@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::liberty::{
-    ArcKind, Cell, Direction, InternalPower, LibertyError, Library, Pin, TimingSense,
+    ArcKind, BoolExpr, Cell, Direction, InternalPower, LibertyError, Library, Pin, TimingSense,
 };
 use super::netlist::{Bit, NetId, Netlist, PortDirection};
 use super::sim::VcdActivity;
@@ -134,7 +134,7 @@ impl NetActivity {
                 let (Some(p), Bit::Net(net)) = (cell.pin(pin), bit) else {
                     continue;
                 };
-                if let Some(super::liberty::BoolExpr::Const(v)) = &p.function {
+                if let Some(BoolExpr::Const(v)) = &p.function {
                     toggles[*net] = 0.0;
                     duty[*net] = if *v { 1.0 } else { 0.0 };
                 }

@@ -28,6 +28,8 @@ pub enum SynthError {
     },
     #[error("yosys statistics: {0}")]
     Stat(String),
+    #[error("the liberty library was parsed from text, but yosys needs it as a file")]
+    LibraryNotFromFile,
     #[error("cell type `{cell_type}` in module `{module}` is neither a library cell nor a module (left unmapped by yosys)")]
     Unmapped { module: String, cell_type: String },
 }
@@ -130,10 +132,7 @@ pub fn synthesize(
     lib: &Library,
     tools: &Toolchain,
 ) -> Result<SynthResult, SynthError> {
-    let lib_path = lib
-        .path
-        .clone()
-        .ok_or_else(|| SynthError::Stat("the liberty library was not loaded from a file".into()))?;
+    let lib_path = lib.path.clone().ok_or(SynthError::LibraryNotFromFile)?;
     let lib_path = std::fs::canonicalize(&lib_path).map_err(|source| SynthError::Source {
         path: lib_path.clone(),
         source,
