@@ -15,17 +15,9 @@ use hwcost::cost::{run_flow, CostError, FlowRequest, PdkFiles};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The PDK directory: `$HWCOST_PDK_DIR`, else the repository's `pdk/`, else the shared copy.
+/// The PDK directory hwcost ships (or `$HWCOST_PDK_DIR`).
 fn pdk_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("HWCOST_PDK_DIR").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("pdk")),
-        Some(PathBuf::from("/work/shared/pdk")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| PdkFiles::sky130_hd(d).is_ok())
+    PdkFiles::locate().ok().and_then(|p| p.liberty.parent().map(Path::to_path_buf))
 }
 
 /// The PDK and every tool of the flow, or a visible skip (a failure under CI).

@@ -46,7 +46,17 @@ pub struct PdkFiles {
 }
 
 impl PdkFiles {
-    /// sky130_fd_sc_hd at tt, 25 C, 1.8 V, as laid out in the project's `pdk/` directory.
+    /// The sky130 PDK hwcost ships: `$HWCOST_PDK_DIR` if set, else
+    /// `models/pdk/sky130_fd_sc_hd` of the working directory, else of the source tree.
+    pub fn locate() -> Result<PdkFiles, CostError> {
+        if let Some(dir) = std::env::var_os("HWCOST_PDK_DIR") {
+            return PdkFiles::sky130_hd(Path::new(&dir));
+        }
+        let rel = Path::new("models/pdk/sky130_fd_sc_hd");
+        PdkFiles::sky130_hd(rel).or_else(|_| PdkFiles::sky130_hd(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)))
+    }
+
+    /// sky130_fd_sc_hd at tt, 25 C, 1.8 V, as laid out in `dir`.
     pub fn sky130_hd(dir: &Path) -> Result<PdkFiles, CostError> {
         let files = PdkFiles {
             liberty: dir.join("sky130_fd_sc_hd__tt_025C_1v80.synth.lib"),
