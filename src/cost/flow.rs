@@ -58,6 +58,8 @@ impl PdkFiles {
 
     /// sky130_fd_sc_hd at tt, 25 C, 1.8 V, as laid out in `dir`.
     pub fn sky130_hd(dir: &Path) -> Result<PdkFiles, CostError> {
+        // Tools run in their own work directories: hand them absolute paths.
+        let dir = std::path::absolute(dir).map_err(CostError::WorkDir)?;
         let files = PdkFiles {
             liberty: dir.join("sky130_fd_sc_hd__tt_025C_1v80.synth.lib"),
             cell_models: dir.join("sky130_fd_sc_hd_functional.v"),
