@@ -69,6 +69,16 @@ pub struct UnitOptions {
     /// Directory of user-defined format files.
     #[arg(long, default_value = "models/formats")]
     pub dir: PathBuf,
+    /// Directory of shipped model results (synth-results.json, calibrated-results.json).
+    #[arg(long, default_value = "reports")]
+    pub results: PathBuf,
+}
+
+impl UnitOptions {
+    /// The cost source for `units` under these options.
+    pub fn select(&self, units: &[UnitParams]) -> Result<Selected, ReportError> {
+        select_source(self.model, &self.tech, &self.results, units)
+    }
 }
 
 impl Default for UnitOptions {
@@ -79,6 +89,7 @@ impl Default for UnitOptions {
             tech: DEFAULT_TECH.to_string(),
             model: None,
             dir: PathBuf::from("models/formats"),
+            results: PathBuf::from("reports"),
         }
     }
 }
@@ -331,8 +342,7 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
 pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
     let req = CompareRequest::new(&args.formats, &args.unit, &args.qsnr)?;
     // Units are validated before the source is resolved, so a bad --lanes is reported as such.
-    req.units()?;
-    let selected = select_source(args.unit.model, &args.unit.tech)?;
+    let selected = args.unit.select(&req.units()?)?;
     compare(&req, &selected)
 }
 

@@ -14,7 +14,7 @@ use super::compare::{compare, study_table5, CompareRequest, QsnrOptions, UnitOpt
 use super::plot::{fine_theory, save, BreakdownChart, KappaChart, Metric, ParetoChart, PlotKind};
 use super::qsnr_tables::{rotation_markdown, rotation_table, sweep, sweep_markdown};
 use super::render;
-use super::source::{select_source, AnalyticSource, CostSource, Model, Selected, UnitCost};
+use super::source::{shipped_source, AnalyticSource, CostSource, Model, Selected, UnitCost};
 use super::{write_atomic, ReportError};
 use crate::cost::analytic::{table5_mixed, PsumWidth, UnitParams};
 use crate::cost::tech::{builtin_names, Tech, DEFAULT_TECH};
@@ -32,6 +32,9 @@ pub struct ReportArgs {
     /// Cost model; default: synthesized results when available, else analytic (said in every report).
     #[arg(long, value_enum)]
     pub model: Option<Model>,
+    /// Directory of shipped model results (synth-results.json, calibrated-results.json).
+    #[arg(long, default_value = "reports")]
+    pub results: PathBuf,
     #[command(flatten)]
     pub qsnr: QsnrOptions,
 }
@@ -154,10 +157,14 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
 
 /// `model-vs-synth.md`: every built-in format at default parameters from the analytic model and,
 /// when `synth` is given, from synthesis with the per-format ratio and each model's INT/FP ratios.
-pub fn model_vs_synth_markdown(analytic: &AnalyticSource, synth: Option<&dyn CostSource>) -> Result<String, ReportError> {
+/// `synth` is the synthesized source, or why there is none.
+pub fn model_vs_synth_markdown(
+    analytic: &AnalyticSource,
+    synth: Result<&dyn CostSource, &str>,
+) -> Result<String, ReportError> {
     let mut s = String::from("# Analytic model versus synthesis\n\n");
     s += &analytic.provenance().markdown();
-    if let Some(sy) = synth {
+    if let Ok(sy) = synth {
         s += &sy.provenance().markdown();
     }
     s.push('\n');
@@ -168,13 +175,13 @@ pub fn model_vs_synth_markdown(analytic: &AnalyticSource, synth: Option<&dyn Cos
     let a: Vec<UnitCost> = units.iter().map(|u| analytic.unit_cost(u)).collect::<Result<_, _>>()?;
     let base_a = a.iter().find(|c| c.format == "mxfp8").cloned();
     match synth {
-        None => {
+        Err(why) => {
             let _ = writeln!(
                 s,
-                "**Synthesized results are missing**: this build has no synthesized-model source and no synthesis \
-                 cache in `reports/`, so only the analytic model is shown. With them this page adds, per format, \
-                 the synthesized area, energy per MAC and fmax, their ratio to the analytic figures, and the \
-                 INT/FP ratios of both models beside Table 5.\n"
+                "**Synthesized results are missing**: {why}. Only the analytic model is shown. With \
+                 `synth-results.json` covering the built-in formats at default parameters, this page adds per \
+                 format the synthesized area, energy per MAC and fmax, their ratio to the analytic figures, and \
+                 the INT/FP ratios of both models beside Table 5.\n"
             );
             s += "| format | lanes | psum n | area (um^2) | area/MAC (um^2) | energy/block (pJ) | energy/MAC (pJ) | \
                   area vs MXFP8 | energy vs MXFP8 | study area | study energy |\n\
@@ -201,7 +208,7 @@ pub fn model_vs_synth_markdown(analytic: &AnalyticSource, synth: Option<&dyn Cos
                 );
             }
         }
-        Some(sy) => {
+        Ok(sy) => {
             let y: Vec<UnitCost> = units.iter().map(|u| sy.unit_cost(u)).collect::<Result<_, _>>()?;
             let base_y = y.iter().find(|c| c.format == "mxfp8").cloned();
             s += "| format | area analytic (um^2) | area synth (um^2) | synth / analytic | energy/MAC analytic (pJ) | \
@@ -269,11 +276,19 @@ fn progress(steps: u64) -> ProgressBar {
 pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let out = &args.output;
     std::fs::create_dir_all(out).map_err(|source| ReportError::Io { path: out.clone(), source })?;
-    let selected = select_source(args.model, &args.tech)?;
-    let analytic = AnalyticSource::new(&args.tech)?;
-    let unit = UnitOptions { tech: args.tech.clone(), model: args.model, ..UnitOptions::default() };
+    let unit = UnitOptions {
+        tech: args.tech.clone(),
+        model: args.model,
+        results: args.results.clone(),
+        ..UnitOptions::default()
+    };
     let q = &args.qsnr;
     let all: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
+    // Every report is at the study's parameters: the built-ins at default lanes and psum width.
+    let units = CompareRequest::new(&all, &unit, q)?.units()?;
+    let selected = unit.select(&units)?;
+    let analytic = AnalyticSource::new(&args.tech)?;
+    let synth = shipped_source(Model::Synth, &args.tech, &args.results, &units);
     let bar = progress(9);
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| -> Result<(), ReportError> {
@@ -304,9 +319,10 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     bar.inc(1);
 
     bar.set_message("model versus synthesis");
-    // The synthesized source is the one `select_source` picks for --model synth; this build has
-    // none, so the page says what is missing.
-    put("model-vs-synth.md", &model_vs_synth_markdown(&analytic, None)?)?;
+    put(
+        "model-vs-synth.md",
+        &model_vs_synth_markdown(&analytic, synth.as_ref().map(|t| t as &dyn CostSource).map_err(String::as_str))?,
+    )?;
     bar.inc(1);
 
     bar.set_message("QSNR sweep and rotation");
@@ -321,11 +337,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     put("qsnr.md", &qs)?;
     bar.inc(1);
 
-    let costs: Vec<UnitCost> = CompareRequest::new(&all, &unit, q)?
-        .units()?
-        .iter()
-        .map(|u| selected.source.unit_cost(u))
-        .collect::<Result<_, _>>()?;
+    let costs: Vec<UnitCost> = units.iter().map(|u| selected.source.unit_cost(u)).collect::<Result<_, _>>()?;
     let provenance = selected.source.provenance().clone();
     // The chart's points are the sweep's measurements (tabulated in qsnr.md), for the study's pairs.
     let pairs: Vec<_> = PlotKind::QsnrKappa

@@ -6,9 +6,9 @@
 //! [`source::UnitCost`], [`qsnr_tables::RotationTable`], `format::qsnr::QsnrReport`); the
 //! renderers and charts are pure functions of those tables.
 //!
-//! Cost numbers come through one boundary, [`source::CostSource`]: the analytic model today,
-//! synthesized or calibrated results when a source for them is plugged into
-//! [`source::select_source`].
+//! Cost numbers come through one boundary, [`source::CostSource`]: the analytic model, or the
+//! shipped results of the synthesized (or calibrated) model, a [`source::CostTable`] file in
+//! `reports/` read by [`source::TableSource`]; [`source::select_source`] picks one.
 
 pub mod compare;
 pub mod generate;
@@ -21,7 +21,7 @@ pub mod source;
 pub use compare::{run_compare, CompareArgs, Comparison, CompareRow};
 pub use generate::{run_report, ReportArgs};
 pub use plot::{run_plot, PlotArgs, PlotKind};
-pub use source::{select_source, CostSource, Model, UnitCost};
+pub use source::{select_source, CostSource, CostTable, Model, TableSource, UnitCost};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,6 +61,10 @@ pub enum ReportError {
     Draw { path: PathBuf, why: String },
     #[error("cannot write {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("results file {}: {why}", path.display())]
+    Results { path: PathBuf, why: String },
+    #[error("{} has no result for {unit}", path.display())]
+    NotInResults { unit: String, path: PathBuf },
     #[error("CSV: {0}")]
     Csv(String),
 }

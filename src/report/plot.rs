@@ -24,7 +24,7 @@ use serde::Serialize;
 use super::compare::{Comparison, CompareRequest, QsnrOptions, UnitOptions};
 use super::qsnr_tables::sweep;
 use super::raster::GlyphText;
-use super::source::{select_source, UnitCost};
+use super::source::UnitCost;
 use super::{Provenance, ReportError};
 use crate::format::qsnr::{qsnr_report, CrossoverRow, QsnrArgs, QsnrReport};
 use crate::format::{builtins, spec, BlockFormat};
@@ -688,7 +688,7 @@ pub fn breakdown_chart(
 ) -> Result<BreakdownChart, ReportError> {
     let req = CompareRequest::new(formats, unit, qsnr)?;
     let units = req.units()?;
-    let selected = select_source(unit.model, &unit.tech)?;
+    let selected = unit.select(&units)?;
     let costs = units.iter().map(|u| selected.source.unit_cost(u)).collect::<Result<Vec<_>, _>>()?;
     Ok(BreakdownChart { metric, provenance: selected.source.provenance().clone(), units: costs })
 }
@@ -711,8 +711,7 @@ pub fn plot(args: &PlotArgs) -> Result<(), ReportError> {
                 return Err(ReportError::TooFewFormats { kind: args.kind.name().into(), min: 2, got: formats.len() });
             }
             let req = CompareRequest::new(&formats, &args.unit, &args.qsnr)?;
-            req.units()?;
-            let selected = select_source(args.unit.model, &args.unit.tech)?;
+            let selected = args.unit.select(&req.units()?)?;
             let c = super::compare::compare(&req, &selected)?;
             save(&ParetoChart::from_comparison(&c), &args.output)
         }

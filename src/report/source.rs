@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Provenance, ReportError, GENERATOR};
+use std::path::{Path, PathBuf};
+
+use super::{write_atomic, Provenance, ReportError, GENERATOR};
 use crate::cost::analytic::{self, UnitParams};
 use crate::cost::tech::Tech;
 
@@ -164,6 +166,87 @@ impl CostSource for AnalyticSource {
     }
 }
 
+/// Shipped results of a model that cannot run on every machine (synthesis needs yosys, sta and
+/// iverilog): a file holding the provenance and one [`UnitCost`] per unit. The synthesized
+/// model writes `synth-results.json` (and a calibrated model `calibrated-results.json`) into
+/// the results directory (`reports/` by default) with [`CostTable::save`]; reports read it back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostTable {
+    pub provenance: Provenance,
+    pub units: Vec<UnitCost>,
+}
+
+impl CostTable {
+    /// The file name of `model`'s shipped results; the analytic model ships none.
+    pub fn file_name(model: Model) -> Option<&'static str> {
+        match model {
+            Model::Analytic => None,
+            Model::Synth => Some("synth-results.json"),
+            Model::Calibrated => Some("calibrated-results.json"),
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<CostTable, ReportError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })?;
+        serde_json::from_str(&text).map_err(|e| ReportError::Results { path: path.to_path_buf(), why: e.to_string() })
+    }
+
+    /// Write atomically as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<(), ReportError> {
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| ReportError::Results { path: path.to_path_buf(), why: e.to_string() })?;
+        write_atomic(path, (text + "\n").as_bytes())
+    }
+
+    /// The entry of `unit`: same format, lanes and psum width.
+    pub fn find(&self, unit: &UnitParams) -> Option<&UnitCost> {
+        self.units
+            .iter()
+            .find(|c| c.format == unit.format.name && c.lanes == unit.lanes && c.psum_width == unit.psum_width)
+    }
+}
+
+/// Names a unit in messages: `mxfp8 (k = 32, n = 24)`.
+pub fn unit_label(unit: &UnitParams) -> String {
+    let n = unit.psum_width.map_or("exact".to_string(), |n| n.to_string());
+    format!("{} (k = {}, n = {n})", unit.format.name, unit.lanes)
+}
+
+/// A [`CostTable`] read from a file, answering for the units it holds.
+pub struct TableSource {
+    table: CostTable,
+    path: PathBuf,
+}
+
+impl TableSource {
+    pub fn load(path: &Path) -> Result<TableSource, ReportError> {
+        Ok(TableSource { table: CostTable::load(path)?, path: path.to_path_buf() })
+    }
+
+    /// The first of `units` the table does not hold, if any.
+    pub fn first_missing<'a>(&self, units: &'a [UnitParams]) -> Option<&'a UnitParams> {
+        units.iter().find(|u| self.table.find(u).is_none())
+    }
+}
+
+impl CostSource for TableSource {
+    fn provenance(&self) -> &Provenance {
+        &self.table.provenance
+    }
+
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+        self.table
+            .find(unit)
+            .cloned()
+            .ok_or_else(|| ReportError::NotInResults { unit: unit_label(unit), path: self.path.clone() })
+    }
+
+    fn missing_reason(&self) -> String {
+        format!("n/a (not in {})", self.path.display())
+    }
+}
+
 /// A chosen source and, when it was chosen automatically, the sentence saying what was not
 /// available (printed in the notes of every table).
 pub struct Selected {
@@ -171,22 +254,62 @@ pub struct Selected {
     pub note: Option<String>,
 }
 
-/// Why synthesized and calibrated results cannot be had in this build.
-const NO_SYNTH: &str = "this build has no synthesized results (no synthesis cache in reports/ \
-and no synthesized-model source)";
+/// The shipped results of `model` in `results_dir` for `units` with the technology `tech_spec`,
+/// or why they cannot be used.
+pub fn shipped_source(
+    model: Model,
+    tech_spec: &str,
+    results_dir: &Path,
+    units: &[UnitParams],
+) -> Result<TableSource, String> {
+    let file = CostTable::file_name(model).ok_or("the analytic model ships no results")?;
+    let path = results_dir.join(file);
+    if !path.is_file() {
+        return Err(format!(
+            "no {} results in {} (the {} model writes them; it needs yosys, sta and iverilog)",
+            model.name(),
+            path.display(),
+            model.name()
+        ));
+    }
+    let source = TableSource::load(&path).map_err(|e| e.to_string())?;
+    let tech = Tech::resolve(tech_spec).map_err(|e| e.to_string())?;
+    if source.provenance().tech != tech.name {
+        return Err(format!(
+            "{} holds results for technology '{}', not '{}'",
+            path.display(),
+            source.provenance().tech,
+            tech.name
+        ));
+    }
+    if let Some(u) = source.first_missing(units) {
+        return Err(format!("{} has no result for {}", path.display(), unit_label(u)));
+    }
+    Ok(source)
+}
 
-/// The source for `--model` (`None`: synthesized results when available, else analytic, with
-/// a note saying so).
-pub fn select_source(model: Option<Model>, tech_spec: &str) -> Result<Selected, ReportError> {
+/// The source for `--model` and the `units` it must cost. `None`: the shipped synthesized
+/// results in `results_dir` when they cover every unit with this technology, else the analytic
+/// model with a note saying why. A named model that cannot answer is an error.
+pub fn select_source(
+    model: Option<Model>,
+    tech_spec: &str,
+    results_dir: &Path,
+    units: &[UnitParams],
+) -> Result<Selected, ReportError> {
     match model {
         Some(Model::Analytic) => Ok(Selected { source: Box::new(AnalyticSource::new(tech_spec)?), note: None }),
-        None => Ok(Selected {
-            source: Box::new(AnalyticSource::new(tech_spec)?),
-            note: Some(format!("analytic model used: {NO_SYNTH}")),
-        }),
-        Some(m @ (Model::Synth | Model::Calibrated)) => {
-            Err(ReportError::ModelUnavailable { model: m.name().to_string(), why: NO_SYNTH.to_string() })
-        }
+        Some(m) => match shipped_source(m, tech_spec, results_dir, units) {
+            Ok(t) => Ok(Selected { source: Box::new(t), note: None }),
+            Err(why) => Err(ReportError::ModelUnavailable { model: m.name().to_string(), why }),
+        },
+        None => match shipped_source(Model::Synth, tech_spec, results_dir, units) {
+            Ok(t) => Ok(Selected { source: Box::new(t), note: None }),
+            Err(why) => Ok(Selected {
+                source: Box::new(AnalyticSource::new(tech_spec)?),
+                note: Some(format!("analytic model used: {why}")),
+            }),
+        },
     }
 }
 
@@ -228,14 +351,69 @@ mod tests {
 
     #[test]
     fn unavailable_models_are_errors_and_automatic_choice_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let units = [unit("mxint8")];
         for m in [Model::Synth, Model::Calibrated] {
-            let e = select_source(Some(m), "sky130hd").err().unwrap().to_string();
+            let e = select_source(Some(m), "sky130hd", dir.path(), &units).err().unwrap().to_string();
             assert!(e.contains(&format!("'{}'", m.name())) && e.contains("--model analytic"), "{e}");
+            assert!(e.contains(CostTable::file_name(m).unwrap()), "{e}");
         }
-        let auto = select_source(None, "sky130hd").unwrap();
+        let auto = select_source(None, "sky130hd", dir.path(), &units).unwrap();
         assert_eq!(auto.source.provenance().model, "analytic");
-        assert!(auto.note.unwrap().contains("no synthesized results"));
-        let e = select_source(Some(Model::Analytic), "tsmc3").err().unwrap().to_string();
+        assert!(auto.note.unwrap().contains("no synth results in"));
+        let e = select_source(Some(Model::Analytic), "tsmc3", dir.path(), &units).err().unwrap().to_string();
         assert!(e.contains("tsmc3"), "{e}");
+    }
+
+    /// A results table as the synthesized model would ship it: costs unlike the analytic ones.
+    fn shipped_table(tech: &str) -> CostTable {
+        let a = AnalyticSource::new("sky130hd").unwrap();
+        let mut units = Vec::new();
+        for name in ["mxint8", "mxfp8"] {
+            let u = unit(name);
+            let mut c = a.unit_cost(&u).unwrap();
+            for comp in &mut c.components {
+                comp.area_um2 *= 2.0;
+            }
+            units.push(UnitCost::from_components(&u, "synth", tech, c.components, Some(250.0), Some(1)));
+        }
+        let provenance = Provenance {
+            model: "synth".into(),
+            model_description: "yosys + OpenSTA".into(),
+            tech: tech.into(),
+            tools: vec!["Yosys 0.23".into(), "OpenSTA 2.0.17".into()],
+            ..a.provenance().clone()
+        };
+        CostTable { provenance, units }
+    }
+
+    #[test]
+    fn shipped_results_are_used_when_they_cover_the_units() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synth-results.json");
+        shipped_table("sky130hd").save(&path).unwrap();
+        assert_eq!(CostTable::load(&path).unwrap(), shipped_table("sky130hd"));
+        let units = [unit("mxint8"), unit("mxfp8")];
+        for model in [None, Some(Model::Synth)] {
+            let s = select_source(model, "sky130hd", dir.path(), &units).unwrap();
+            assert!(s.note.is_none());
+            let c = s.source.unit_cost(&units[0]).unwrap();
+            assert_eq!((c.model.as_str(), c.fmax_mhz, c.latency_cycles), ("synth", Some(250.0), Some(1)));
+            assert_eq!(s.source.provenance().tools.len(), 2);
+        }
+        // A unit the file lacks: automatic choice falls back, a named model is an error.
+        let more = [unit("mxint8"), unit("nvfp4")];
+        let auto = select_source(None, "sky130hd", dir.path(), &more).unwrap();
+        assert_eq!(auto.source.provenance().model, "analytic");
+        assert!(auto.note.unwrap().contains("no result for nvfp4 (k = 16, n = 10)"));
+        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &more).err().unwrap().to_string();
+        assert!(e.contains("nvfp4 (k = 16, n = 10)"), "{e}");
+        // Results of another technology are not used for this one.
+        let e = select_source(Some(Model::Synth), "asap7", dir.path(), &units).err().unwrap().to_string();
+        assert!(e.contains("'sky130hd'") && e.contains("'asap7'"), "{e}");
+        // A corrupt file names itself.
+        std::fs::write(&path, "{ not json").unwrap();
+        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &units).err().unwrap().to_string();
+        assert!(e.contains("synth-results.json"), "{e}");
     }
 }
