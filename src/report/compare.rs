@@ -31,7 +31,10 @@ pub const STUDY_LLAMA_QSNR_HADAMARD: [(&str, f64); 2] = [("nvfp4", 20.35), ("nvi
 
 /// The study's measured QSNR of a built-in format, if it reports one.
 pub fn study_qsnr(name: &str) -> Option<f64> {
-    STUDY_LLAMA_QSNR.iter().find(|(n, _)| *n == name).map(|&(_, q)| q)
+    STUDY_LLAMA_QSNR
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, q)| q)
 }
 
 /// The study's Table 5 (area, energy) of a single format, normalized to MXFP8 per MAC at
@@ -40,7 +43,10 @@ pub fn study_table5(name: &str) -> Option<(f64, f64)> {
     if name == "mxfp8" {
         return Some((1.0, 1.0));
     }
-    STUDY_TABLE5.iter().find(|(n, _, _)| *n == name).map(|&(_, a, e)| (a, e))
+    STUDY_TABLE5
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, a, e)| (a, e))
 }
 
 /// Default crest factor of the theoretical QSNR column. I.i.d. Gaussian blocks of 16-32 values
@@ -110,7 +116,11 @@ pub struct QsnrOptions {
 
 impl Default for QsnrOptions {
     fn default() -> Self {
-        QsnrOptions { kappa: DEFAULT_KAPPA, samples: DEFAULT_SAMPLES, seed: 0 }
+        QsnrOptions {
+            kappa: DEFAULT_KAPPA,
+            samples: DEFAULT_SAMPLES,
+            seed: 0,
+        }
     }
 }
 
@@ -210,15 +220,27 @@ pub struct CompareRequest {
 }
 
 impl CompareRequest {
-    pub fn new(names: &[String], unit: &UnitOptions, qsnr: &QsnrOptions) -> Result<Self, ReportError> {
+    pub fn new(
+        names: &[String],
+        unit: &UnitOptions,
+        qsnr: &QsnrOptions,
+    ) -> Result<Self, ReportError> {
         qsnr.check()?;
         let dirs = std::slice::from_ref(&unit.dir);
-        let formats = names.iter().map(|n| spec::lookup_in(n, dirs)).collect::<Result<Vec<_>, _>>()?;
+        let formats = names
+            .iter()
+            .map(|n| spec::lookup_in(n, dirs))
+            .collect::<Result<Vec<_>, _>>()?;
         let psum = match &unit.psum_width {
             None => PsumWidth::Default,
             Some(s) => s.parse()?,
         };
-        Ok(CompareRequest { formats, lanes: unit.lanes, psum, qsnr: qsnr.clone() })
+        Ok(CompareRequest {
+            formats,
+            lanes: unit.lanes,
+            psum,
+            qsnr: qsnr.clone(),
+        })
     }
 
     /// The unit of every format, validated before any measurement runs.
@@ -233,18 +255,29 @@ impl CompareRequest {
 
 /// True when a unit is at the study's parameters (Table 5 was costed there).
 fn at_study_defaults(u: &UnitParams) -> bool {
-    let default_n = if u.format.elem.is_int() { None } else { Some(u.format.default_psum_width()) };
+    let default_n = if u.format.elem.is_int() {
+        None
+    } else {
+        Some(u.format.default_psum_width())
+    };
     u.lanes == u.format.block && u.psum_width == default_n
 }
 
 /// Build the comparison with the chosen cost source.
 pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, ReportError> {
     if req.formats.is_empty() {
-        return Err(ReportError::TooFewFormats { kind: "compare".into(), min: 1, got: 0 });
+        return Err(ReportError::TooFewFormats {
+            kind: "compare".into(),
+            min: 1,
+            got: 0,
+        });
     }
     let source = selected.source.as_ref();
     let units = req.units()?;
-    let costs = units.iter().map(|u| source.unit_cost(u)).collect::<Result<Vec<_>, _>>()?;
+    let costs = units
+        .iter()
+        .map(|u| source.unit_cost(u))
+        .collect::<Result<Vec<_>, _>>()?;
     let q = &req.qsnr;
     let mut rows = Vec::with_capacity(units.len());
     for (u, c) in units.iter().zip(&costs) {

@@ -57,7 +57,11 @@ pub struct Table5Line {
 /// per MAC, over MXFP8) from `source`.
 pub fn table5_lines(source: &dyn CostSource) -> Result<Vec<Table5Line>, ReportError> {
     let cost = |name: &str| -> Result<UnitCost, ReportError> {
-        source.unit_cost(&UnitParams::new(lookup_in(name, &[])?, None, PsumWidth::Default)?)
+        source.unit_cost(&UnitParams::new(
+            lookup_in(name, &[])?,
+            None,
+            PsumWidth::Default,
+        )?)
     };
     let base = cost("mxfp8")?;
     ["mxfp8", "mxint8", "nvfp4", "nvint4"]
@@ -120,9 +124,10 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
     }
     // The sensitivity the analytic model's documentation reports, recomputed here: the study's
     // energy column is close to this model with a MUX toggle as costly as a full adder's.
-    let mut tech = Tech::builtin(DEFAULT_TECH).ok_or_else(|| crate::cost::tech::TechError::Unknown {
-        name: DEFAULT_TECH.to_string(),
-    })?;
+    let mut tech =
+        Tech::builtin(DEFAULT_TECH).ok_or_else(|| crate::cost::tech::TechError::Unknown {
+            name: DEFAULT_TECH.to_string(),
+        })?;
     tech.cells.mux.energy_fj = tech.cells.fa.energy_fj;
     let what_if = crate::cost::analytic::table5(&tech);
     let _ = writeln!(
@@ -146,7 +151,12 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
         let _ = writeln!(
             s,
             "| {} | {} | {name} | {:.3}x | {:.2}x | {:.3}x | {:.2}x |",
-            m.unit, m.baseline, m.area_ratio, m.study_area_ratio, m.energy_ratio, m.study_energy_ratio
+            m.unit,
+            m.baseline,
+            m.area_ratio,
+            m.study_area_ratio,
+            m.energy_ratio,
+            m.study_energy_ratio
         );
     }
     if let Some(n) = &selected.note {
@@ -172,7 +182,10 @@ pub fn model_vs_synth_markdown(
         .into_iter()
         .map(|f| UnitParams::new(f, None, PsumWidth::Default))
         .collect::<Result<Vec<_>, _>>()?;
-    let a: Vec<UnitCost> = units.iter().map(|u| analytic.unit_cost(u)).collect::<Result<_, _>>()?;
+    let a: Vec<UnitCost> = units
+        .iter()
+        .map(|u| analytic.unit_cost(u))
+        .collect::<Result<_, _>>()?;
     let base_a = a.iter().find(|c| c.format == "mxfp8").cloned();
     match synth {
         Err(why) => {
@@ -187,9 +200,12 @@ pub fn model_vs_synth_markdown(
                   area vs MXFP8 | energy vs MXFP8 | study area | study energy |\n\
                   |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
             for c in &a {
-                let (ra, re) = base_a
-                    .as_ref()
-                    .map_or((f64::NAN, f64::NAN), |b| (c.area_um2_per_mac / b.area_um2_per_mac, c.energy_pj_per_mac / b.energy_pj_per_mac));
+                let (ra, re) = base_a.as_ref().map_or((f64::NAN, f64::NAN), |b| {
+                    (
+                        c.area_um2_per_mac / b.area_um2_per_mac,
+                        c.energy_pj_per_mac / b.energy_pj_per_mac,
+                    )
+                });
                 let study = study_table5(&c.format);
                 let _ = writeln!(
                     s,
@@ -209,7 +225,10 @@ pub fn model_vs_synth_markdown(
             }
         }
         Ok(sy) => {
-            let y: Vec<UnitCost> = units.iter().map(|u| sy.unit_cost(u)).collect::<Result<_, _>>()?;
+            let y: Vec<UnitCost> = units
+                .iter()
+                .map(|u| sy.unit_cost(u))
+                .collect::<Result<_, _>>()?;
             let base_y = y.iter().find(|c| c.format == "mxfp8").cloned();
             s += "| format | area analytic (um^2) | area synth (um^2) | synth / analytic | energy/MAC analytic (pJ) | \
                   energy/MAC synth (pJ) | synth / analytic | fmax (MHz) | area vs MXFP8 analytic / synth / study | \
@@ -257,7 +276,10 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
 const CHARTS: [(PlotKind, &str); 4] = [
     (PlotKind::AreaBreakdown, "Area per MAC by component"),
     (PlotKind::EnergyBreakdown, "Energy per MAC by component"),
-    (PlotKind::QsnrEnergy, "QSNR versus energy per MAC, Pareto front"),
+    (
+        PlotKind::QsnrEnergy,
+        "QSNR versus energy per MAC, Pareto front",
+    ),
     (PlotKind::QsnrKappa, "QSNR versus crest factor, crossovers"),
 ];
 
@@ -275,7 +297,10 @@ fn progress(steps: u64) -> ProgressBar {
 /// Regenerate the whole set into `args.output`; returns the files written, in order.
 pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let out = &args.output;
-    std::fs::create_dir_all(out).map_err(|source| ReportError::Io { path: out.clone(), source })?;
+    std::fs::create_dir_all(out).map_err(|source| ReportError::Io {
+        path: out.clone(),
+        source,
+    })?;
     let unit = UnitOptions {
         tech: args.tech.clone(),
         model: args.model,
@@ -301,7 +326,10 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     bar.set_message("headline comparison");
     let headline: Vec<String> = HEADLINE.iter().map(|s| s.to_string()).collect();
     let c = compare(&CompareRequest::new(&headline, &unit, q)?, &selected)?;
-    put("compare-mxint8-mxfp8.md", &format!("# MXINT8 versus MXFP8\n\n{}", render::markdown(&c)))?;
+    put(
+        "compare-mxint8-mxfp8.md",
+        &format!("# MXINT8 versus MXFP8\n\n{}", render::markdown(&c)),
+    )?;
     bar.inc(1);
 
     bar.set_message("all formats");
@@ -309,7 +337,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let mut order = vec!["mxfp8".to_string()];
     order.extend(all.iter().filter(|n| *n != "mxfp8").cloned());
     let full = compare(&CompareRequest::new(&order, &unit, q)?, &selected)?;
-    put("compare.md", &format!("# Every built-in format against MXFP8\n\n{}", render::markdown(&full)))?;
+    put(
+        "compare.md",
+        &format!(
+            "# Every built-in format against MXFP8\n\n{}",
+            render::markdown(&full)
+        ),
+    )?;
     put("compare.csv", &render::csv(&full.rows)?)?;
     put("compare.json", &render::json(&full))?;
     bar.inc(1);
@@ -321,7 +355,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     bar.set_message("model versus synthesis");
     put(
         "model-vs-synth.md",
-        &model_vs_synth_markdown(&analytic, synth.as_ref().map(|t| t as &dyn CostSource).map_err(String::as_str))?,
+        &model_vs_synth_markdown(
+            &analytic,
+            synth
+                .as_ref()
+                .map(|t| t as &dyn CostSource)
+                .map_err(String::as_str),
+        )?,
     )?;
     bar.inc(1);
 
@@ -330,14 +370,20 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let sw = sweep(&all, &unit.dir, q.samples, q.seed)?;
     let rot = rotation_table(&formats, q.samples, q.seed)?;
     let mut qs = String::from("# QSNR of the block formats\n\n");
-    qs += &format!("> Generated by {} (QSNR needs no cost model or technology).\n\n", super::GENERATOR);
+    qs += &format!(
+        "> Generated by {} (QSNR needs no cost model or technology).\n\n",
+        super::GENERATOR
+    );
     qs += &sweep_markdown(&sw);
     qs.push('\n');
     qs += &rotation_markdown(&rot);
     put("qsnr.md", &qs)?;
     bar.inc(1);
 
-    let costs: Vec<UnitCost> = units.iter().map(|u| selected.source.unit_cost(u)).collect::<Result<_, _>>()?;
+    let costs: Vec<UnitCost> = units
+        .iter()
+        .map(|u| selected.source.unit_cost(u))
+        .collect::<Result<_, _>>()?;
     let provenance = selected.source.provenance().clone();
     // The chart's points are the sweep's measurements (tabulated in qsnr.md), for the study's pairs.
     let pairs: Vec<_> = PlotKind::QsnrKappa
@@ -352,11 +398,19 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
             let path = out.join(format!("{}.{ext}", kind.name()));
             match kind {
                 PlotKind::AreaBreakdown => save(
-                    &BreakdownChart { metric: Metric::Area, provenance: provenance.clone(), units: costs.clone() },
+                    &BreakdownChart {
+                        metric: Metric::Area,
+                        provenance: provenance.clone(),
+                        units: costs.clone(),
+                    },
                     &path,
                 )?,
                 PlotKind::EnergyBreakdown => save(
-                    &BreakdownChart { metric: Metric::Energy, provenance: provenance.clone(), units: costs.clone() },
+                    &BreakdownChart {
+                        metric: Metric::Energy,
+                        provenance: provenance.clone(),
+                        units: costs.clone(),
+                    },
                     &path,
                 )?,
                 PlotKind::QsnrEnergy => save(&ParetoChart::from_comparison(&full), &path)?,
@@ -378,7 +432,10 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
 
 /// `bench-*.md` files in `dir`, sorted by name.
 fn bench_reports(dir: &Path) -> Result<Vec<String>, ReportError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
@@ -407,7 +464,10 @@ fn readme(selected: &Selected, dir: &Path, q: &QsnrOptions) -> Result<String, Re
     s += "\n## Charts\n\nEach chart is written as SVG and PNG.\n\n";
     for (kind, title) in CHARTS {
         let n = kind.name();
-        let _ = writeln!(s, "### {title}\n\n![{title}]({n}.svg)\n\n[{n}.svg]({n}.svg) · [{n}.png]({n}.png)\n");
+        let _ = writeln!(
+            s,
+            "### {title}\n\n![{title}]({n}.svg)\n\n[{n}.svg]({n}.svg) · [{n}.png]({n}.png)\n"
+        );
     }
     s += "## Benchmarks\n\nWritten by `hwcost bench` (not rerun by `hwcost report`).\n\n";
     let benches = bench_reports(dir)?;

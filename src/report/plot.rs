@@ -21,7 +21,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 use serde::Serialize;
 
-use super::compare::{Comparison, CompareRequest, QsnrOptions, UnitOptions};
+use super::compare::{CompareRequest, Comparison, QsnrOptions, UnitOptions};
 use super::qsnr_tables::sweep;
 use super::raster::GlyphText;
 use super::source::UnitCost;
@@ -43,7 +43,10 @@ pub fn register_font() -> Result<(), ReportError> {
     if ok {
         Ok(())
     } else {
-        Err(ReportError::Draw { path: PathBuf::new(), why: "the embedded Noto Sans font did not load".into() })
+        Err(ReportError::Draw {
+            path: PathBuf::new(),
+            why: "the embedded Noto Sans font did not load".into(),
+        })
     }
 }
 
@@ -85,8 +88,14 @@ fn err<E: std::fmt::Display>(e: E) -> String {
 /// directory, renamed when complete.
 pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
     register_font()?;
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let draw_err = |why: String| ReportError::Draw { path: path.to_path_buf(), why };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let draw_err = |why: String| ReportError::Draw {
+        path: path.to_path_buf(),
+        why,
+    };
     match ext.as_deref() {
         Some("svg") => {
             let mut text = String::new();
@@ -98,18 +107,25 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
             super::write_atomic(path, text.as_bytes())
         }
         Some("png") => {
-            let io = |source| ReportError::Io { path: path.to_path_buf(), source };
+            let io = |source| ReportError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
                 _ => Path::new("."),
             };
             // The bitmap backend picks its encoder from the file name, so the temporary file
             // keeps the .png suffix.
-            let tmp = tempfile::Builder::new().suffix(".png").tempfile_in(dir).map_err(io)?;
+            let tmp = tempfile::Builder::new()
+                .suffix(".png")
+                .tempfile_in(dir)
+                .map_err(io)?;
             let font = FontRef::try_from_slice(ttf_noto_sans::REGULAR)
                 .map_err(|e| draw_err(format!("the embedded Noto Sans font: {e}")))?;
             {
-                let root = GlyphText::new(BitMapBackend::new(tmp.path(), SIZE), font).into_drawing_area();
+                let root =
+                    GlyphText::new(BitMapBackend::new(tmp.path(), SIZE), font).into_drawing_area();
                 chart.draw(&root).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
@@ -128,14 +144,29 @@ fn frame<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let (w, h) = root.dim_in_pixel();
     let title_style = font(26).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw(&Text::new(title.to_string(), (w as i32 / 2, 12), title_style)).map_err(err)?;
-    let foot_style = font(13).color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Left, VPos::Bottom));
-    root.draw(&Text::new(footer.to_string(), (12, h as i32 - 8), foot_style)).map_err(err)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 12),
+        title_style,
+    ))
+    .map_err(err)?;
+    let foot_style = font(13)
+        .color(&RGBColor(90, 90, 90))
+        .pos(Pos::new(HPos::Left, VPos::Bottom));
+    root.draw(&Text::new(
+        footer.to_string(),
+        (12, h as i32 - 8),
+        foot_style,
+    ))
+    .map_err(err)?;
     Ok(root.margin(52, 30, 10, 20))
 }
 
 fn footer(p: &Provenance, extra: &str) -> String {
-    let mut s = format!("{}: {} model, {} ({})", p.generator, p.model, p.tech, p.tech_file);
+    let mut s = format!(
+        "{}: {} model, {} ({})",
+        p.generator, p.model, p.tech, p.tech_file
+    );
     if !extra.is_empty() {
         s += "; ";
         s += extra;
@@ -259,7 +290,10 @@ impl Chart for BreakdownChart {
                         let (y0, y1) = (base[i], base[i] + v);
                         base[i] = y1;
                         let mut r = Rectangle::new(
-                            [(SegmentValue::Exact(i as i32), y0), (SegmentValue::Exact(i as i32 + 1), y1)],
+                            [
+                                (SegmentValue::Exact(i as i32), y0),
+                                (SegmentValue::Exact(i as i32 + 1), y1),
+                            ],
                             style,
                         );
                         r.set_margin(0, 0, 14, 14);
@@ -276,16 +310,29 @@ impl Chart for BreakdownChart {
                 Metric::Energy => format!("{t:.3}"),
             };
             EmptyElement::at((SegmentValue::CenterOf(i as i32), t))
-                + Text::new(s, (0, -4), font(14).pos(Pos::new(HPos::Center, VPos::Bottom)))
+                + Text::new(
+                    s,
+                    (0, -4),
+                    font(14).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )
         });
         chart.draw_series(totals).map_err(err)?;
         // The legend, top to bottom in stacking order reversed so it reads like the bars.
         let x0 = 10;
         for (row, (ci, (_, label))) in comps.iter().enumerate().rev().enumerate() {
             let y = 30 + row as i32 * 26;
-            legend.draw(&Rectangle::new([(x0, y), (x0 + 18, y + 18)], color(ci).filled())).map_err(err)?;
             legend
-                .draw(&Text::new(label.clone(), (x0 + 26, y + 9), font(15).pos(Pos::new(HPos::Left, VPos::Center))))
+                .draw(&Rectangle::new(
+                    [(x0, y), (x0 + 18, y + 18)],
+                    color(ci).filled(),
+                ))
+                .map_err(err)?;
+            legend
+                .draw(&Text::new(
+                    label.clone(),
+                    (x0 + 26, y + 9),
+                    font(15).pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
                 .map_err(err)?;
         }
         Ok(())
@@ -320,8 +367,10 @@ impl ParetoChart {
             .iter()
             .map(|r| {
                 let dominated = c.rows.iter().any(|o| {
-                    (o.energy_pj_per_mac <= r.energy_pj_per_mac && o.qsnr_measured_db > r.qsnr_measured_db)
-                        || (o.energy_pj_per_mac < r.energy_pj_per_mac && o.qsnr_measured_db >= r.qsnr_measured_db)
+                    (o.energy_pj_per_mac <= r.energy_pj_per_mac
+                        && o.qsnr_measured_db > r.qsnr_measured_db)
+                        || (o.energy_pj_per_mac < r.energy_pj_per_mac
+                            && o.qsnr_measured_db >= r.qsnr_measured_db)
                 });
                 ParetoPoint {
                     format: r.format.clone(),
@@ -332,13 +381,22 @@ impl ParetoChart {
                 }
             })
             .collect();
-        ParetoChart { provenance: c.provenance.clone(), samples: c.samples, seed: c.seed, points }
+        ParetoChart {
+            provenance: c.provenance.clone(),
+            samples: c.samples,
+            seed: c.seed,
+            points,
+        }
     }
 
     /// The front as a staircase from low to high energy.
     pub fn front(&self) -> Vec<(f64, f64)> {
-        let mut f: Vec<(f64, f64)> =
-            self.points.iter().filter(|p| p.on_front).map(|p| (p.energy_pj_per_mac, p.qsnr_db)).collect();
+        let mut f: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| p.on_front)
+            .map(|p| (p.energy_pj_per_mac, p.qsnr_db))
+            .collect();
         f.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut stairs = Vec::new();
         for (i, &(e, q)) in f.iter().enumerate() {
@@ -353,7 +411,13 @@ impl ParetoChart {
 
 /// A tick label with as many decimals as the axis span needs (none for spans above 5).
 fn tick(v: f64, span: f64) -> String {
-    let decimals = if span > 5.0 { 0 } else if span > 0.5 { 1 } else { 2 };
+    let decimals = if span > 5.0 {
+        0
+    } else if span > 0.5 {
+        1
+    } else {
+        2
+    };
     format!("{v:.decimals$}")
 }
 
@@ -370,8 +434,15 @@ fn range(values: impl Iterator<Item = f64> + Clone, pad_frac: f64, floor_zero: b
 
 impl Chart for ParetoChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let extra = format!("QSNR: bit-exact quantizer, {} Gaussian blocks, seed {}", self.samples, self.seed);
-        let area = frame(root, "QSNR versus energy per MAC", &footer(&self.provenance, &extra))?;
+        let extra = format!(
+            "QSNR: bit-exact quantizer, {} Gaussian blocks, seed {}",
+            self.samples, self.seed
+        );
+        let area = frame(
+            root,
+            "QSNR versus energy per MAC",
+            &footer(&self.provenance, &extra),
+        )?;
         let (x0, x1) = range(self.points.iter().map(|p| p.energy_pj_per_mac), 0.12, true);
         let (y0, y1) = range(self.points.iter().map(|p| p.qsnr_db), 0.08, false);
         let mut chart = ChartBuilder::on(&area)
@@ -393,19 +464,30 @@ impl Chart for ParetoChart {
             .map_err(err)?;
         let grey = RGBColor(110, 110, 110);
         chart
-            .draw_series(DashedLineSeries::new(self.front(), 8, 6, grey.stroke_width(2)))
+            .draw_series(DashedLineSeries::new(
+                self.front(),
+                8,
+                6,
+                grey.stroke_width(2),
+            ))
             .map_err(err)?
             .label("Pareto front (less energy, more QSNR)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(2))
+            });
         let ints = self.points.iter().filter(|p| p.is_int);
         chart
-            .draw_series(ints.map(|p| Circle::new((p.energy_pj_per_mac, p.qsnr_db), 7, INT_COLOR.filled())))
+            .draw_series(
+                ints.map(|p| Circle::new((p.energy_pj_per_mac, p.qsnr_db), 7, INT_COLOR.filled())),
+            )
             .map_err(err)?
             .label("INT elements")
             .legend(|(x, y)| Circle::new((x + 12, y), 6, INT_COLOR.filled()));
         let fps = self.points.iter().filter(|p| !p.is_int);
         chart
-            .draw_series(fps.map(|p| TriangleMarker::new((p.energy_pj_per_mac, p.qsnr_db), 9, FP_COLOR.filled())))
+            .draw_series(fps.map(|p| {
+                TriangleMarker::new((p.energy_pj_per_mac, p.qsnr_db), 9, FP_COLOR.filled())
+            }))
             .map_err(err)?
             .label("FP elements")
             .legend(|(x, y)| TriangleMarker::new((x + 12, y), 8, FP_COLOR.filled()));
@@ -417,7 +499,8 @@ impl Chart for ParetoChart {
             } else {
                 ((9, 7), Pos::new(HPos::Left, VPos::Top))
             };
-            EmptyElement::at((p.energy_pj_per_mac, p.qsnr_db)) + Text::new(p.format.clone(), offset, font(15).pos(anchor))
+            EmptyElement::at((p.energy_pj_per_mac, p.qsnr_db))
+                + Text::new(p.format.clone(), offset, font(15).pos(anchor))
         });
         chart.draw_series(labels).map_err(err)?;
         chart
@@ -458,7 +541,11 @@ impl KappaChart {
     /// The curves of `formats` (each must be in both reports): theory from `theory` (a report on
     /// a fine kappa grid), points from `measured` (a report with measurements); the crossovers
     /// of pairs drawn.
-    pub fn from_reports(formats: &[BlockFormat], theory: &QsnrReport, measured: &QsnrReport) -> KappaChart {
+    pub fn from_reports(
+        formats: &[BlockFormat],
+        theory: &QsnrReport,
+        measured: &QsnrReport,
+    ) -> KappaChart {
         let m = measured.measured.as_ref();
         let curves: Vec<KappaCurve> = formats
             .iter()
@@ -469,7 +556,14 @@ impl KappaChart {
                     .iter()
                     .position(|n| *n == f.name)
                     .and_then(|mi| m.and_then(|m| m.at_kappa.get(mi)))
-                    .map(|col| measured.kappa.iter().zip(col).filter_map(|(&k, q)| q.map(|q| (k, q))).collect())
+                    .map(|col| {
+                        measured
+                            .kappa
+                            .iter()
+                            .zip(col)
+                            .filter_map(|(&k, q)| q.map(|q| (k, q)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 Some(KappaCurve {
                     format: f.name.clone(),
@@ -480,7 +574,12 @@ impl KappaChart {
             })
             .collect();
         let drawn = |n: &str| curves.iter().any(|c| c.format == n);
-        let crossovers = theory.crossovers.iter().filter(|c| drawn(&c.int) && drawn(&c.fp)).cloned().collect();
+        let crossovers = theory
+            .crossovers
+            .iter()
+            .filter(|c| drawn(&c.int) && drawn(&c.fp))
+            .cloned()
+            .collect();
         KappaChart {
             generator: super::GENERATOR.to_string(),
             samples: m.map_or(0, |m| m.samples),
@@ -496,7 +595,10 @@ impl KappaChart {
     fn color_of(&self, format: &str) -> usize {
         let mut groups: Vec<Vec<&str>> = Vec::new();
         for c in &self.crossovers {
-            if let Some(g) = groups.iter_mut().find(|g| g.contains(&c.int.as_str()) || g.contains(&c.fp.as_str())) {
+            if let Some(g) = groups
+                .iter_mut()
+                .find(|g| g.contains(&c.int.as_str()) || g.contains(&c.fp.as_str()))
+            {
                 for n in [c.int.as_str(), c.fp.as_str()] {
                     if !g.contains(&n) {
                         g.push(n);
@@ -524,7 +626,12 @@ impl Chart for KappaChart {
         let foot = format!("{}: {extra}", self.generator);
         let area = frame(root, "QSNR versus crest factor: INT against FP", &foot)?;
         let (x0, x1) = range(self.kappa.iter().copied(), 0.0, false);
-        let all = self.curves.iter().flat_map(|c| c.theory_db.iter().copied().chain(c.measured.iter().map(|p| p.1)));
+        let all = self.curves.iter().flat_map(|c| {
+            c.theory_db
+                .iter()
+                .copied()
+                .chain(c.measured.iter().map(|p| p.1))
+        });
         let (y0, y1) = range(all, 0.05, false);
         let mut chart = ChartBuilder::on(&area)
             .margin(10)
@@ -545,7 +652,12 @@ impl Chart for KappaChart {
             .map_err(err)?;
         for c in &self.curves {
             let col = color(self.color_of(&c.format));
-            let pts: Vec<(f64, f64)> = self.kappa.iter().copied().zip(c.theory_db.iter().copied()).collect();
+            let pts: Vec<(f64, f64)> = self
+                .kappa
+                .iter()
+                .copied()
+                .zip(c.theory_db.iter().copied())
+                .collect();
             let style = col.stroke_width(2);
             if c.is_int {
                 chart
@@ -567,14 +679,26 @@ impl Chart for KappaChart {
                             + PathElement::new(vec![(14, 0), (24, 0)], style)
                     });
                 chart
-                    .draw_series(c.measured.iter().map(|&p| TriangleMarker::new(p, 7, col.filled())))
+                    .draw_series(
+                        c.measured
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 7, col.filled())),
+                    )
                     .map_err(err)?;
             }
         }
-        let crosses: Vec<(f64, f64)> =
-            self.crossovers.iter().filter_map(|c| Some((c.kappa?, c.qsnr_db?))).filter(|p| p.0 <= x1).collect();
+        let crosses: Vec<(f64, f64)> = self
+            .crossovers
+            .iter()
+            .filter_map(|c| Some((c.kappa?, c.qsnr_db?)))
+            .filter(|p| p.0 <= x1)
+            .collect();
         chart
-            .draw_series(crosses.iter().map(|&p| Cross::new(p, 8, BLACK.stroke_width(3))))
+            .draw_series(
+                crosses
+                    .iter()
+                    .map(|&p| Cross::new(p, 8, BLACK.stroke_width(3))),
+            )
             .map_err(err)?
             .label("crossover (INT better to the left)")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
@@ -585,7 +709,11 @@ impl Chart for KappaChart {
                 let w = 7 * text.chars().count() as i32;
                 EmptyElement::at((k, q))
                     + Rectangle::new([(8, 8), (12 + w, 26)], WHITE.mix(0.85).filled())
-                    + Text::new(text, (10, 10), font(14).pos(Pos::new(HPos::Left, VPos::Top)))
+                    + Text::new(
+                        text,
+                        (10, 10),
+                        font(14).pos(Pos::new(HPos::Left, VPos::Top)),
+                    )
             }))
             .map_err(err)?;
         chart
@@ -620,11 +748,22 @@ pub fn fine_theory(formats: &[String], dir: &Path) -> Result<QsnrReport, ReportE
 
 /// Build the crest-factor chart of `formats`: theory on a fine grid, measurements from the
 /// sweep (which the reports also tabulate).
-pub fn kappa_chart(formats: &[String], dir: &Path, samples: usize, seed: u64) -> Result<KappaChart, ReportError> {
-    let resolved =
-        formats.iter().map(|n| spec::lookup_in(n, std::slice::from_ref(&dir.to_path_buf()))).collect::<Result<Vec<_>, _>>()?;
+pub fn kappa_chart(
+    formats: &[String],
+    dir: &Path,
+    samples: usize,
+    seed: u64,
+) -> Result<KappaChart, ReportError> {
+    let resolved = formats
+        .iter()
+        .map(|n| spec::lookup_in(n, std::slice::from_ref(&dir.to_path_buf())))
+        .collect::<Result<Vec<_>, _>>()?;
     let measured = sweep(formats, dir, samples, seed)?;
-    Ok(KappaChart::from_reports(&resolved, &fine_theory(formats, dir)?, &measured))
+    Ok(KappaChart::from_reports(
+        &resolved,
+        &fine_theory(formats, dir)?,
+        &measured,
+    ))
 }
 
 /// The charts `hwcost plot` draws.
@@ -654,9 +793,11 @@ impl PlotKind {
     /// INT/FP pairs for the crest-factor chart.
     pub fn default_formats(self) -> Vec<String> {
         match self {
-            PlotKind::QsnrKappa => ["mxint8", "mxfp8", "mxint6", "mxfp6", "mxint4", "mxfp4", "nvint4", "nvfp4"]
-                .map(String::from)
-                .to_vec(),
+            PlotKind::QsnrKappa => [
+                "mxint8", "mxfp8", "mxint6", "mxfp6", "mxint4", "mxfp4", "nvint4", "nvfp4",
+            ]
+            .map(String::from)
+            .to_vec(),
             _ => builtins().into_iter().map(|f| f.name).collect(),
         }
     }
@@ -689,26 +830,51 @@ pub fn breakdown_chart(
     let req = CompareRequest::new(formats, unit, qsnr)?;
     let units = req.units()?;
     let selected = unit.select(&units)?;
-    let costs = units.iter().map(|u| selected.source.unit_cost(u)).collect::<Result<Vec<_>, _>>()?;
-    Ok(BreakdownChart { metric, provenance: selected.source.provenance().clone(), units: costs })
+    let costs = units
+        .iter()
+        .map(|u| selected.source.unit_cost(u))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BreakdownChart {
+        metric,
+        provenance: selected.source.provenance().clone(),
+        units: costs,
+    })
 }
 
 /// Draw one chart of `args` into `args.output`.
 pub fn plot(args: &PlotArgs) -> Result<(), ReportError> {
     // The extension is checked before any computation.
-    match args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("svg" | "png") => {}
         _ => return Err(ReportError::ChartExtension(args.output.clone())),
     }
-    let formats = if args.formats.is_empty() { args.kind.default_formats() } else { args.formats.clone() };
+    let formats = if args.formats.is_empty() {
+        args.kind.default_formats()
+    } else {
+        args.formats.clone()
+    };
     match args.kind {
-        PlotKind::AreaBreakdown => save(&breakdown_chart(Metric::Area, &formats, &args.unit, &args.qsnr)?, &args.output),
-        PlotKind::EnergyBreakdown => {
-            save(&breakdown_chart(Metric::Energy, &formats, &args.unit, &args.qsnr)?, &args.output)
-        }
+        PlotKind::AreaBreakdown => save(
+            &breakdown_chart(Metric::Area, &formats, &args.unit, &args.qsnr)?,
+            &args.output,
+        ),
+        PlotKind::EnergyBreakdown => save(
+            &breakdown_chart(Metric::Energy, &formats, &args.unit, &args.qsnr)?,
+            &args.output,
+        ),
         PlotKind::QsnrEnergy => {
             if formats.len() < 2 {
-                return Err(ReportError::TooFewFormats { kind: args.kind.name().into(), min: 2, got: formats.len() });
+                return Err(ReportError::TooFewFormats {
+                    kind: args.kind.name().into(),
+                    min: 2,
+                    got: formats.len(),
+                });
             }
             let req = CompareRequest::new(&formats, &args.unit, &args.qsnr)?;
             let selected = args.unit.select(&req.units()?)?;
@@ -720,7 +886,10 @@ pub fn plot(args: &PlotArgs) -> Result<(), ReportError> {
             if q.samples == 0 {
                 return Err(ReportError::BadSamples(0));
             }
-            save(&kappa_chart(&formats, &args.unit.dir, q.samples, q.seed)?, &args.output)
+            save(
+                &kappa_chart(&formats, &args.unit.dir, q.samples, q.seed)?,
+                &args.output,
+            )
         }
     }
 }

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{study_qsnr, STUDY_LLAMA_QSNR_HADAMARD};
 use super::ReportError;
-use crate::format::qsnr::{gaussian_blocks, qsnr_report, study_options, QsnrArgs, QsnrReport, TENSOR_BLOCKS};
+use crate::format::qsnr::{
+    gaussian_blocks, qsnr_report, study_options, QsnrArgs, QsnrReport, TENSOR_BLOCKS,
+};
 use crate::format::quantize::hadamard::Hadamard;
 use crate::format::quantize::quantize_dequantize_into;
 use crate::format::BlockFormat;
@@ -46,7 +48,12 @@ impl Distribution {
     }
 
     /// `blocks` seeded blocks of `g` values and each block's sigma (2^u, u uniform in [0, 1)).
-    pub fn blocks(self, g: usize, blocks: usize, seed: u64) -> Result<(Vec<f32>, Vec<f64>), ReportError> {
+    pub fn blocks(
+        self,
+        g: usize,
+        blocks: usize,
+        seed: u64,
+    ) -> Result<(Vec<f32>, Vec<f64>), ReportError> {
         match self {
             Distribution::Gaussian => Ok(gaussian_blocks(g, blocks, None, seed)?),
             Distribution::StudentT3 => {
@@ -83,7 +90,10 @@ pub fn measure_blocks(
     let opts = study_options(fmt);
     let (mut err, mut sig) = (0f64, 0f64);
     let mut out = Vec::new();
-    for (x, s) in data.chunks(g * TENSOR_BLOCKS).zip(sigmas.chunks(TENSOR_BLOCKS)) {
+    for (x, s) in data
+        .chunks(g * TENSOR_BLOCKS)
+        .zip(sigmas.chunks(TENSOR_BLOCKS))
+    {
         let rotated;
         let input = match rotation {
             Some(h) => {
@@ -105,7 +115,11 @@ pub fn measure_blocks(
         // The same sums, in the same order, as format::qsnr::measure.
         for ((xb, ob), sb) in x.chunks(g).zip(back.chunks(g)).zip(s) {
             let unit = 1.0 / (sb * sb);
-            err += unit * xb.iter().zip(ob).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+            err += unit
+                * xb.iter()
+                    .zip(ob)
+                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                    .sum::<f64>();
             sig += unit * xb.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
         }
     }
@@ -134,7 +148,11 @@ pub struct RotationTable {
 
 /// Measure every format on both distributions, plain and rotated (rotation size = block size,
 /// signs seeded with `seed`).
-pub fn rotation_table(formats: &[BlockFormat], samples: usize, seed: u64) -> Result<RotationTable, ReportError> {
+pub fn rotation_table(
+    formats: &[BlockFormat],
+    samples: usize,
+    seed: u64,
+) -> Result<RotationTable, ReportError> {
     if samples == 0 {
         return Err(ReportError::BadSamples(samples));
     }
@@ -143,7 +161,10 @@ pub fn rotation_table(formats: &[BlockFormat], samples: usize, seed: u64) -> Res
         for f in formats {
             let (data, sigmas) = dist.blocks(f.block, samples, seed)?;
             let h = Hadamard::new(f.block, seed)?;
-            let study_rotated = STUDY_LLAMA_QSNR_HADAMARD.iter().find(|(n, _)| *n == f.name).map(|&(_, q)| q);
+            let study_rotated = STUDY_LLAMA_QSNR_HADAMARD
+                .iter()
+                .find(|(n, _)| *n == f.name)
+                .map(|&(_, q)| q);
             rows.push(RotationRow {
                 format: f.name.clone(),
                 distribution: dist,
@@ -154,7 +175,11 @@ pub fn rotation_table(formats: &[BlockFormat], samples: usize, seed: u64) -> Res
             });
         }
     }
-    Ok(RotationTable { samples, seed, rows })
+    Ok(RotationTable {
+        samples,
+        seed,
+        rows,
+    })
 }
 
 /// Crest factors of the sweep: the study plots 1 to 12.
@@ -164,7 +189,12 @@ pub const SWEEP_POINTS: usize = 12;
 /// The crest-factor sweep of `formats` (names as `hwcost qsnr` takes them; user formats are
 /// looked up in `dir`): theory, measured at each kappa and on i.i.d. blocks, and the crossovers
 /// of every INT/FP pair of equal width, block and scale.
-pub fn sweep(formats: &[String], dir: &Path, samples: usize, seed: u64) -> Result<QsnrReport, ReportError> {
+pub fn sweep(
+    formats: &[String],
+    dir: &Path,
+    samples: usize,
+    seed: u64,
+) -> Result<QsnrReport, ReportError> {
     if samples == 0 {
         return Err(ReportError::BadSamples(samples));
     }
@@ -253,7 +283,10 @@ pub fn sweep_markdown(r: &QsnrReport) -> String {
         for c in &r.crossovers {
             let (k, q) = match (c.kappa, c.qsnr_db) {
                 (Some(k), Some(q)) => (format!("{k:.3}"), format!("{q:.2}")),
-                _ => (format!("none: {}", c.none_why.as_deref().unwrap_or("")), "-".to_string()),
+                _ => (
+                    format!("none: {}", c.none_why.as_deref().unwrap_or("")),
+                    "-".to_string(),
+                ),
             };
             let _ = writeln!(
                 s,
@@ -311,7 +344,11 @@ mod tests {
             let n = TENSOR_BLOCKS + 100;
             let (data, sigmas) = Distribution::Gaussian.blocks(fmt.block, n, 7).unwrap();
             let mine = measure_blocks(&fmt, &data, &sigmas, None).unwrap();
-            assert_eq!(mine.to_bits(), measure_gaussian(&fmt, n, 7).unwrap().to_bits(), "{name}");
+            assert_eq!(
+                mine.to_bits(),
+                measure_gaussian(&fmt, n, 7).unwrap().to_bits(),
+                "{name}"
+            );
         }
     }
 
@@ -322,7 +359,10 @@ mod tests {
         let h = Hadamard::new(32, 1).unwrap();
         let plain = measure_blocks(&fmt, &d, &s, None).unwrap();
         let rot = measure_blocks(&fmt, &d, &s, Some(&h)).unwrap();
-        assert!(rot > plain + 1.0, "Hadamard should spread outliers: {plain} -> {rot}");
+        assert!(
+            rot > plain + 1.0,
+            "Hadamard should spread outliers: {plain} -> {rot}"
+        );
         // Rotated Gaussian blocks are Gaussian again: within a few tenths of a dB.
         let (d, s) = Distribution::Gaussian.blocks(32, 2000, 1).unwrap();
         let plain = measure_blocks(&f("mxint8"), &d, &s, None).unwrap();
@@ -336,10 +376,19 @@ mod tests {
         assert_eq!(t.rows.len(), 4);
         assert_eq!(t.rows[0].distribution, Distribution::Gaussian);
         assert_eq!(t.rows[2].distribution, Distribution::StudentT3);
-        assert_eq!((t.rows[0].study_plain_db, t.rows[0].study_hadamard_db), (Some(20.55), Some(21.65)));
-        assert_eq!((t.rows[1].study_plain_db, t.rows[1].study_hadamard_db), (Some(20.60), Some(20.35)));
+        assert_eq!(
+            (t.rows[0].study_plain_db, t.rows[0].study_hadamard_db),
+            (Some(20.55), Some(21.65))
+        );
+        assert_eq!(
+            (t.rows[1].study_plain_db, t.rows[1].study_hadamard_db),
+            (Some(20.60), Some(20.35))
+        );
         let md = rotation_markdown(&t);
         assert!(md.contains("| Student-t (3 dof) | nvint4 |"), "{md}");
-        assert!(matches!(rotation_table(&[f("nvint4")], 0, 3), Err(ReportError::BadSamples(0))));
+        assert!(matches!(
+            rotation_table(&[f("nvint4")], 0, 3),
+            Err(ReportError::BadSamples(0))
+        ));
     }
 }

@@ -10,7 +10,9 @@
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use plotters::prelude::DrawingBackend;
 use plotters_backend::text_anchor::{HPos, VPos};
-use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
 
 /// `inner` with text drawn from `font`.
 pub struct GlyphText<B> {
@@ -39,7 +41,11 @@ impl<B: DrawingBackend> DrawingBackend for GlyphText<B> {
         self.inner.present()
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_pixel(point, color)
     }
 
@@ -127,7 +133,9 @@ impl<B: DrawingBackend> DrawingBackend for GlyphText<B> {
         // height); capitals are centred in it vertically.
         let width = pen.round() as i32;
         let height = (style.size() / 1.24) as i32;
-        let cap = font.outline_glyph(font.scaled_glyph('H')).map_or(0.7 * font.ascent(), |g| -g.px_bounds().min.y);
+        let cap = font
+            .outline_glyph(font.scaled_glyph('H'))
+            .map_or(0.7 * font.ascent(), |g| -g.px_bounds().min.y);
         let baseline = (height as f32 + cap) / 2.0;
         let dx = match style.anchor().h_pos {
             HPos::Left => 0,
@@ -142,7 +150,9 @@ impl<B: DrawingBackend> DrawingBackend for GlyphText<B> {
         let trans = style.transform();
         let (w, h) = self.get_size();
         for g in glyphs {
-            let Some(outline) = font.outline_glyph(g) else { continue };
+            let Some(outline) = font.outline_glyph(g) else {
+                continue;
+            };
             let b = outline.px_bounds();
             let mut result = Ok(());
             outline.draw(|x, y, coverage| {
@@ -154,7 +164,10 @@ impl<B: DrawingBackend> DrawingBackend for GlyphText<B> {
                 let (tx, ty) = trans.transform(gx, gy);
                 let (px, py) = (pos.0 + tx, pos.1 + ty);
                 if px >= 0 && py >= 0 && (px as u32) < w && (py as u32) < h {
-                    let c = BackendColor { alpha: color.alpha * coverage.min(1.0) as f64, rgb: color.rgb };
+                    let c = BackendColor {
+                        alpha: color.alpha * coverage.min(1.0) as f64,
+                        rgb: color.rgb,
+                    };
                     result = self.inner.draw_pixel((px, py), c);
                 }
             });

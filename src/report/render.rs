@@ -44,28 +44,88 @@ pub fn grid(c: &Comparison) -> Vec<(String, Vec<String>)> {
     let cells = |f: &dyn Fn(&CompareRow) -> String| c.rows.iter().map(f).collect::<Vec<_>>();
     let missing = |v: Option<String>| v.unwrap_or_else(|| c.missing.clone());
     vec![
-        ("element / block / scale".into(), cells(&|r| format!("{} / {} / {}", r.element, r.block, r.scale))),
+        (
+            "element / block / scale".into(),
+            cells(&|r| format!("{} / {} / {}", r.element, r.block, r.scale)),
+        ),
         (
             "lanes k / psum width n".into(),
-            cells(&|r| format!("{} / {}", r.lanes, r.psum_width.map_or("exact".to_string(), |n| n.to_string()))),
+            cells(&|r| {
+                format!(
+                    "{} / {}",
+                    r.lanes,
+                    r.psum_width.map_or("exact".to_string(), |n| n.to_string())
+                )
+            }),
         ),
-        ("bits per element (with scale)".into(), cells(&|r| format!("{:.2}", r.bits_per_element))),
-        (format!("QSNR theory, kappa {} (dB)", c.kappa), cells(&|r| format!("{:.2}", r.qsnr_theory_db))),
-        ("  scale overhead rho".into(), cells(&|r| format!("{:.2}", r.rho))),
-        ("QSNR measured, Gaussian (dB)".into(), cells(&|r| format!("{:.2}", r.qsnr_measured_db))),
-        ("QSNR study, Llama-3.1-8B (dB)".into(), cells(&|r| opt(r.study_qsnr_db, 2, ""))),
-        ("area (um^2)".into(), cells(&|r| format!("{:.1}", r.area_um2))),
-        ("area per MAC (um^2)".into(), cells(&|r| format!("{:.2}", r.area_um2_per_mac))),
-        ("energy per MAC (pJ)".into(), cells(&|r| format!("{:.4}", r.energy_pj_per_mac))),
-        ("fmax (MHz)".into(), cells(&|r| missing(r.fmax_mhz.map(|f| format!("{f:.1}"))))),
-        ("latency (cycles)".into(), cells(&|r| missing(r.latency_cycles.map(|l| l.to_string())))),
-        (format!("area per MAC vs {base}"), cells(&|r| format!("{:.2}x", r.area_ratio))),
-        ("  study (Table 5)".into(), cells(&|r| opt(r.study_area_ratio, 2, "x"))),
-        (format!("energy per MAC vs {base}"), cells(&|r| format!("{:.2}x", r.energy_ratio))),
-        ("  study (Table 5)".into(), cells(&|r| opt(r.study_energy_ratio, 2, "x"))),
-        (format!("bits per element vs {base}"), cells(&|r| format!("{:.2}x", r.bits_ratio))),
-        (format!("QSNR theory - {base} (dB)"), cells(&|r| signed_db(r.qsnr_theory_delta_db))),
-        (format!("QSNR measured - {base} (dB)"), cells(&|r| signed_db(r.qsnr_measured_delta_db))),
+        (
+            "bits per element (with scale)".into(),
+            cells(&|r| format!("{:.2}", r.bits_per_element)),
+        ),
+        (
+            format!("QSNR theory, kappa {} (dB)", c.kappa),
+            cells(&|r| format!("{:.2}", r.qsnr_theory_db)),
+        ),
+        (
+            "  scale overhead rho".into(),
+            cells(&|r| format!("{:.2}", r.rho)),
+        ),
+        (
+            "QSNR measured, Gaussian (dB)".into(),
+            cells(&|r| format!("{:.2}", r.qsnr_measured_db)),
+        ),
+        (
+            "QSNR study, Llama-3.1-8B (dB)".into(),
+            cells(&|r| opt(r.study_qsnr_db, 2, "")),
+        ),
+        (
+            "area (um^2)".into(),
+            cells(&|r| format!("{:.1}", r.area_um2)),
+        ),
+        (
+            "area per MAC (um^2)".into(),
+            cells(&|r| format!("{:.2}", r.area_um2_per_mac)),
+        ),
+        (
+            "energy per MAC (pJ)".into(),
+            cells(&|r| format!("{:.4}", r.energy_pj_per_mac)),
+        ),
+        (
+            "fmax (MHz)".into(),
+            cells(&|r| missing(r.fmax_mhz.map(|f| format!("{f:.1}")))),
+        ),
+        (
+            "latency (cycles)".into(),
+            cells(&|r| missing(r.latency_cycles.map(|l| l.to_string()))),
+        ),
+        (
+            format!("area per MAC vs {base}"),
+            cells(&|r| format!("{:.2}x", r.area_ratio)),
+        ),
+        (
+            "  study (Table 5)".into(),
+            cells(&|r| opt(r.study_area_ratio, 2, "x")),
+        ),
+        (
+            format!("energy per MAC vs {base}"),
+            cells(&|r| format!("{:.2}x", r.energy_ratio)),
+        ),
+        (
+            "  study (Table 5)".into(),
+            cells(&|r| opt(r.study_energy_ratio, 2, "x")),
+        ),
+        (
+            format!("bits per element vs {base}"),
+            cells(&|r| format!("{:.2}x", r.bits_ratio)),
+        ),
+        (
+            format!("QSNR theory - {base} (dB)"),
+            cells(&|r| signed_db(r.qsnr_theory_delta_db)),
+        ),
+        (
+            format!("QSNR measured - {base} (dB)"),
+            cells(&|r| signed_db(r.qsnr_measured_delta_db)),
+        ),
     ]
 }
 
@@ -74,7 +134,13 @@ pub fn text(c: &Comparison) -> String {
     let g = grid(c);
     let label_w = g.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let col_w: Vec<usize> = (0..c.rows.len())
-        .map(|i| g.iter().map(|(_, v)| v[i].len()).chain([c.rows[i].format.len()]).max().unwrap_or(0))
+        .map(|i| {
+            g.iter()
+                .map(|(_, v)| v[i].len())
+                .chain([c.rows[i].format.len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut s = c.provenance.text();
     s.push('\n');
@@ -139,8 +205,11 @@ pub fn json(c: &Comparison) -> String {
 pub fn csv(rows: &[CompareRow]) -> Result<String, ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.serialize(r).map_err(|e| ReportError::Csv(e.to_string()))?;
+        w.serialize(r)
+            .map_err(|e| ReportError::Csv(e.to_string()))?;
     }
-    let bytes = w.into_inner().map_err(|e| ReportError::Csv(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ReportError::Csv(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| ReportError::Csv(e.to_string()))
 }

@@ -100,6 +100,18 @@ impl UnitCost {
     }
 }
 
+impl UnitCost {
+    /// Replace the totals with a model's own (equal to the component sum up to rounding) and
+    /// derive the per-MAC figures from them.
+    pub fn set_totals(&mut self, area_um2: f64, energy_pj_per_block: f64) {
+        let k = self.lanes as f64;
+        self.area_um2 = area_um2;
+        self.energy_pj_per_block = energy_pj_per_block;
+        self.area_um2_per_mac = area_um2 / k;
+        self.energy_pj_per_mac = energy_pj_per_block / k;
+    }
+}
+
 /// A cost model as reports see it.
 pub trait CostSource {
     /// Which model, technology and tools produce this source's numbers.
@@ -162,7 +174,18 @@ impl CostSource for AnalyticSource {
                 energy_pj_per_block: x.energy_pj_per_block,
             })
             .collect();
-        Ok(UnitCost::from_components(unit, &self.provenance.model, &self.tech.name, components, None, None))
+        let mut cost = UnitCost::from_components(
+            unit,
+            &self.provenance.model,
+            &self.tech.name,
+            components,
+            None,
+            None,
+        );
+        // The model sums its totals over cell types, not components; keep its own numbers so
+        // reports agree with `hwcost cost` to the last digit (they differ by rounding only).
+        cost.set_totals(c.total.area_um2, c.total.energy_pj_per_block);
+        Ok(cost)
     }
 }
 
@@ -187,29 +210,38 @@ impl CostTable {
     }
 
     pub fn load(path: &Path) -> Result<CostTable, ReportError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source })?;
-        serde_json::from_str(&text).map_err(|e| ReportError::Results { path: path.to_path_buf(), why: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| ReportError::Results {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
     }
 
     /// Write atomically as pretty JSON.
     pub fn save(&self, path: &Path) -> Result<(), ReportError> {
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| ReportError::Results { path: path.to_path_buf(), why: e.to_string() })?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| ReportError::Results {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
         write_atomic(path, (text + "\n").as_bytes())
     }
 
     /// The entry of `unit`: same format, lanes and psum width.
     pub fn find(&self, unit: &UnitParams) -> Option<&UnitCost> {
-        self.units
-            .iter()
-            .find(|c| c.format == unit.format.name && c.lanes == unit.lanes && c.psum_width == unit.psum_width)
+        self.units.iter().find(|c| {
+            c.format == unit.format.name && c.lanes == unit.lanes && c.psum_width == unit.psum_width
+        })
     }
 }
 
 /// Names a unit in messages: `mxfp8 (k = 32, n = 24)`.
 pub fn unit_label(unit: &UnitParams) -> String {
-    let n = unit.psum_width.map_or("exact".to_string(), |n| n.to_string());
+    let n = unit
+        .psum_width
+        .map_or("exact".to_string(), |n| n.to_string());
     format!("{} (k = {}, n = {n})", unit.format.name, unit.lanes)
 }
 
@@ -221,7 +253,10 @@ pub struct TableSource {
 
 impl TableSource {
     pub fn load(path: &Path) -> Result<TableSource, ReportError> {
-        Ok(TableSource { table: CostTable::load(path)?, path: path.to_path_buf() })
+        Ok(TableSource {
+            table: CostTable::load(path)?,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The first of `units` the table does not hold, if any.
@@ -239,7 +274,10 @@ impl CostSource for TableSource {
         self.table
             .find(unit)
             .cloned()
-            .ok_or_else(|| ReportError::NotInResults { unit: unit_label(unit), path: self.path.clone() })
+            .ok_or_else(|| ReportError::NotInResults {
+                unit: unit_label(unit),
+                path: self.path.clone(),
+            })
     }
 
     fn missing_reason(&self) -> String {
@@ -283,7 +321,11 @@ pub fn shipped_source(
         ));
     }
     if let Some(u) = source.first_missing(units) {
-        return Err(format!("{} has no result for {}", path.display(), unit_label(u)));
+        return Err(format!(
+            "{} has no result for {}",
+            path.display(),
+            unit_label(u)
+        ));
     }
     Ok(source)
 }
@@ -298,13 +340,25 @@ pub fn select_source(
     units: &[UnitParams],
 ) -> Result<Selected, ReportError> {
     match model {
-        Some(Model::Analytic) => Ok(Selected { source: Box::new(AnalyticSource::new(tech_spec)?), note: None }),
+        Some(Model::Analytic) => Ok(Selected {
+            source: Box::new(AnalyticSource::new(tech_spec)?),
+            note: None,
+        }),
         Some(m) => match shipped_source(m, tech_spec, results_dir, units) {
-            Ok(t) => Ok(Selected { source: Box::new(t), note: None }),
-            Err(why) => Err(ReportError::ModelUnavailable { model: m.name().to_string(), why }),
+            Ok(t) => Ok(Selected {
+                source: Box::new(t),
+                note: None,
+            }),
+            Err(why) => Err(ReportError::ModelUnavailable {
+                model: m.name().to_string(),
+                why,
+            }),
         },
         None => match shipped_source(Model::Synth, tech_spec, results_dir, units) {
-            Ok(t) => Ok(Selected { source: Box::new(t), note: None }),
+            Ok(t) => Ok(Selected {
+                source: Box::new(t),
+                note: None,
+            }),
             Err(why) => Ok(Selected {
                 source: Box::new(AnalyticSource::new(tech_spec)?),
                 note: Some(format!("analytic model used: {why}")),
@@ -330,8 +384,17 @@ mod tests {
             let u = unit(name);
             let got = s.unit_cost(&u).unwrap();
             let want = analytic::analytic_cost(&u, s.tech());
-            assert!((got.area_um2 - want.total.area_um2).abs() < 1e-9 * want.total.area_um2, "{name}");
-            assert!((got.energy_pj_per_mac - want.total.energy_pj_per_mac).abs() < 1e-12, "{name}");
+            assert_eq!(got.area_um2, want.total.area_um2, "{name}");
+            assert_eq!(got.area_um2_per_mac, want.total.area_um2_per_mac, "{name}");
+            assert_eq!(
+                got.energy_pj_per_mac, want.total.energy_pj_per_mac,
+                "{name}"
+            );
+            let sum: f64 = got.components.iter().map(|c| c.energy_pj_per_block).sum();
+            assert!(
+                (sum - got.energy_pj_per_block).abs() < 1e-12 * sum,
+                "{name}"
+            );
             assert_eq!(got.components.len(), want.components.len());
             assert_eq!(got.fmax_mhz, None);
         }
@@ -354,14 +417,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let units = [unit("mxint8")];
         for m in [Model::Synth, Model::Calibrated] {
-            let e = select_source(Some(m), "sky130hd", dir.path(), &units).err().unwrap().to_string();
-            assert!(e.contains(&format!("'{}'", m.name())) && e.contains("--model analytic"), "{e}");
+            let e = select_source(Some(m), "sky130hd", dir.path(), &units)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                e.contains(&format!("'{}'", m.name())) && e.contains("--model analytic"),
+                "{e}"
+            );
             assert!(e.contains(CostTable::file_name(m).unwrap()), "{e}");
         }
         let auto = select_source(None, "sky130hd", dir.path(), &units).unwrap();
         assert_eq!(auto.source.provenance().model, "analytic");
         assert!(auto.note.unwrap().contains("no synth results in"));
-        let e = select_source(Some(Model::Analytic), "tsmc3", dir.path(), &units).err().unwrap().to_string();
+        let e = select_source(Some(Model::Analytic), "tsmc3", dir.path(), &units)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("tsmc3"), "{e}");
     }
 
@@ -375,7 +447,14 @@ mod tests {
             for comp in &mut c.components {
                 comp.area_um2 *= 2.0;
             }
-            units.push(UnitCost::from_components(&u, "synth", tech, c.components, Some(250.0), Some(1)));
+            units.push(UnitCost::from_components(
+                &u,
+                "synth",
+                tech,
+                c.components,
+                Some(250.0),
+                Some(1),
+            ));
         }
         let provenance = Provenance {
             model: "synth".into(),
@@ -398,22 +477,37 @@ mod tests {
             let s = select_source(model, "sky130hd", dir.path(), &units).unwrap();
             assert!(s.note.is_none());
             let c = s.source.unit_cost(&units[0]).unwrap();
-            assert_eq!((c.model.as_str(), c.fmax_mhz, c.latency_cycles), ("synth", Some(250.0), Some(1)));
+            assert_eq!(
+                (c.model.as_str(), c.fmax_mhz, c.latency_cycles),
+                ("synth", Some(250.0), Some(1))
+            );
             assert_eq!(s.source.provenance().tools.len(), 2);
         }
         // A unit the file lacks: automatic choice falls back, a named model is an error.
         let more = [unit("mxint8"), unit("nvfp4")];
         let auto = select_source(None, "sky130hd", dir.path(), &more).unwrap();
         assert_eq!(auto.source.provenance().model, "analytic");
-        assert!(auto.note.unwrap().contains("no result for nvfp4 (k = 16, n = 10)"));
-        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &more).err().unwrap().to_string();
+        assert!(auto
+            .note
+            .unwrap()
+            .contains("no result for nvfp4 (k = 16, n = 10)"));
+        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &more)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("nvfp4 (k = 16, n = 10)"), "{e}");
         // Results of another technology are not used for this one.
-        let e = select_source(Some(Model::Synth), "asap7", dir.path(), &units).err().unwrap().to_string();
+        let e = select_source(Some(Model::Synth), "asap7", dir.path(), &units)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("'sky130hd'") && e.contains("'asap7'"), "{e}");
         // A corrupt file names itself.
         std::fs::write(&path, "{ not json").unwrap();
-        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &units).err().unwrap().to_string();
+        let e = select_source(Some(Model::Synth), "sky130hd", dir.path(), &units)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("synth-results.json"), "{e}");
     }
 }
