@@ -273,8 +273,14 @@ impl Tech {
             ("cells.dff.energy_fj".into(), c.dff.energy_fj),
             ("cells.dff.clock_energy_fj".into(), c.dff.clock_energy_fj),
             ("sram.reference_kib".into(), self.sram.reference_kib),
-            ("sram.read_energy_fj_per_bit".into(), self.sram.read_energy_fj_per_bit),
-            ("sram.write_energy_fj_per_bit".into(), self.sram.write_energy_fj_per_bit),
+            (
+                "sram.read_energy_fj_per_bit".into(),
+                self.sram.read_energy_fj_per_bit,
+            ),
+            (
+                "sram.write_energy_fj_per_bit".into(),
+                self.sram.write_energy_fj_per_bit,
+            ),
             ("sram.capacity_exponent".into(), self.sram.capacity_exponent),
         ];
         for (name, f) in [
@@ -381,7 +387,10 @@ mod tests {
         let err = Tech::parse(&text, Path::new("t.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("capacity_exponent") && err.contains("[sram]"), "{err}");
+        assert!(
+            err.contains("capacity_exponent") && err.contains("[sram]"),
+            "{err}"
+        );
         let no_table = sky_text().split("[sram]").next().unwrap().to_string();
         let err = Tech::parse(&no_table, Path::new("t.toml"))
             .unwrap_err()
@@ -395,8 +404,7 @@ mod tests {
         // this file's own 8-bit ripple add (7 FA + 1 HA) at its toggle rate.
         for name in builtin_names() {
             let t = Tech::builtin(name).unwrap();
-            let add8 =
-                (7.0 * t.cells.fa.energy_fj + t.cells.ha.energy_fj) * t.activity.toggle_rate;
+            let add8 = (7.0 * t.cells.fa.energy_fj + t.cells.ha.energy_fj) * t.activity.toggle_rate;
             let want = 5000.0 / 32.0 * add8 / 30.0;
             let got = t.sram.read_energy_fj_per_bit;
             assert!((got / want - 1.0).abs() < 1e-3, "{name}: {got} vs {want}");
@@ -414,7 +422,10 @@ mod tests {
         let err = Tech::parse(&text, Path::new("t.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("sram.capacity_exponent") && err.contains("1.5"), "{err}");
+        assert!(
+            err.contains("sram.capacity_exponent") && err.contains("1.5"),
+            "{err}"
+        );
     }
 
     #[test]
