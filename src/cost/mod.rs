@@ -2,4 +2,5 @@
 
 pub mod analytic;
 pub mod command;
+pub mod gemm;
 pub mod tech;
