@@ -3,4 +3,5 @@
 pub mod analytic;
 pub mod command;
 pub mod gemm;
+pub mod sweep;
 pub mod tech;
