@@ -18,6 +18,8 @@ pub enum Command {
     Formats(format::FormatsArgs),
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
+    /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
+    Qsnr(format::qsnr::QsnrArgs),
 }
 
 /// Run one parsed command.
@@ -25,5 +27,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Formats(a) => format::run_formats(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
+        Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
     }
 }

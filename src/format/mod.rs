@@ -1,6 +1,9 @@
 //! Number formats: block formats as data, element/scale codes, the quantizer and QSNR.
 
 pub mod element;
+pub mod npy;
+pub mod qsnr;
+pub mod quantize;
 pub mod spec;
 
 pub use element::{Class, Raw};
