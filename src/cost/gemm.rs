@@ -659,7 +659,12 @@ pub fn text_report(r: &GemmReport) -> String {
         "SRAM traffic: {} A steps, {} B steps ({:.3} bits/element with scales), {} partial sums read, {} words written",
         s_.a_reads, s_.b_reads, r.sram_bits_per_element, s_.psum_reads, s_.result_writes
     );
-    let _ = writeln!(s, "{:<22}{:>16}{:>8}", "energy", "pJ", "share");
+    // One unit for the whole table, picked by the total so its figure has 1-3 integer digits.
+    let (unit, per_pj) = [("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)]
+        .into_iter()
+        .find(|&(_, d)| e.total_pj >= d)
+        .unwrap_or(("pJ", 1.0));
+    let _ = writeln!(s, "{:<22}{:>12}{:>8}", "energy", unit, "share");
     for (name, v) in [
         ("MAC units", e.mac_units_pj),
         ("registers (clock)", e.register_clock_pj),
@@ -667,9 +672,15 @@ pub fn text_report(r: &GemmReport) -> String {
         ("SRAM reads", e.sram_read_pj),
         ("SRAM writes", e.sram_write_pj),
     ] {
-        let _ = writeln!(s, "{:<22}{:>16.1}{:>7.1}%", name, v, 100.0 * v / e.total_pj);
+        let _ = writeln!(
+            s,
+            "{:<22}{:>12.3}{:>7.1}%",
+            name,
+            v / per_pj,
+            100.0 * v / e.total_pj
+        );
     }
-    let _ = writeln!(s, "{:<22}{:>16.1}", "total", e.total_pj);
+    let _ = writeln!(s, "{:<22}{:>12.3}", "total", e.total_pj / per_pj);
     let _ = writeln!(
         s,
         "area {:.4} mm^2 ({:.1} um^2 unit + {:.1} um^2 of {} register bits, per unit; SRAM not included)",

@@ -4,17 +4,20 @@
 //!
 //! # Columns of the CSV
 //! `format, lanes, psum_width, pipeline, latency_cycles, area_um2, area_um2_per_mac,
-//! energy_pj_per_block, energy_pj_per_mac, pareto`. `psum_width` is the aligner width in bits
-//! (`exact` for INT formats, whose sums are exact). Per-MAC figures divide by the lanes (the
-//! study's same-throughput normalization).
+//! energy_pj_per_block, energy_pj_per_mac, qsnr_db, pareto`. `psum_width` is the aligner width
+//! in bits (`exact` for INT formats, whose sums are exact). Per-MAC figures divide by the lanes
+//! (the study's same-throughput normalization). `qsnr_db` is the format's theoretical
+//! quantization QSNR ([`crate::format::qsnr::theory_qsnr_db`]) on Gaussian blocks at the crest
+//! factor `--kappa` (default [`DEFAULT_KAPPA`]) with the study's scale overhead rho for the
+//! format's scale ([`crate::format::qsnr::default_rho`]); it depends on the format only, not on
+//! the unit (the truncation of a narrow psum window is not in it).
 //!
 //! # Pareto front
 //! A row is on the front (`pareto = true`) when no other row is at least as good in every
-//! objective and better in one. Objectives: minimum energy per MAC and minimum area per MAC.
-//! QSNR is not a column yet (the theoretical QSNR of `format::qsnr` has not landed on this
-//! branch), so formats compete on cost alone. Rows with equal objectives are all on the front;
-//! the analytic model costs no registers, so pipeline depth changes only `latency_cycles` and
-//! the rows of one unit at several depths tie.
+//! objective and better in one. Objectives: minimum energy per MAC, minimum area per MAC,
+//! maximum QSNR. Rows with equal objectives are all on the front; the analytic model costs no
+//! registers, so pipeline depth changes only `latency_cycles` and the rows of one unit at
+//! several depths tie.
 //!
 //! Design points that the unit cannot have (lanes not a power of two in 1..=64, a psum width
 //! below the product width) are left out and listed on stderr; requests that name the same
@@ -32,12 +35,21 @@ use serde::Serialize;
 
 use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
 use super::tech::{Tech, TechError, DEFAULT_TECH};
+use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{BlockFormat, FormatError};
+
+/// Default crest factor (max |x| / rms) of the QSNR column: a little above that of an i.i.d.
+/// Gaussian block (2.11 expected for 16 values, 2.36 for 32; Monte Carlo, 20,000 blocks), for
+/// the outliers of real tensors. The study's INT/FP crossovers lie between 1.96 (MXINT6/MXFP6)
+/// and 7.55 (MXINT8/MXFP8), so the default sits below the 8-bit one and above the others.
+pub const DEFAULT_KAPPA: f64 = 3.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     #[error("psum width must be `default`, `exact` or a number of bits, got '{0}'")]
     PsumSyntax(String),
+    #[error("crest factor must be a number in [{KAPPA_MIN}, {KAPPA_MAX}], got {0}")]
+    Kappa(f64),
     #[error("none of the {requested} requested design points is a valid unit: {first}")]
     NothingValid { requested: usize, first: String },
     #[error("cannot write {}: {source}", path.display())]
@@ -87,6 +99,9 @@ pub struct SweepArgs {
     /// Cost model.
     #[arg(long, value_enum, default_value_t = SweepModel::Analytic)]
     pub model: SweepModel,
+    /// Crest factor max|x|/sigma at which the QSNR column is computed.
+    #[arg(long, default_value_t = DEFAULT_KAPPA)]
+    pub kappa: f64,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
@@ -117,6 +132,8 @@ pub struct SweepRow {
     pub area_um2_per_mac: f64,
     pub energy_pj_per_block: f64,
     pub energy_pj_per_mac: f64,
+    /// Theoretical QSNR of the format at the sweep's crest factor, dB.
+    pub qsnr_db: f64,
     pub pareto: bool,
 }
 
@@ -124,6 +141,8 @@ pub struct SweepRow {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sweep {
     pub tech: String,
+    /// Crest factor of the QSNR column.
+    pub kappa: f64,
     /// Combinations requested (the product of the lists).
     pub requested: usize,
     pub rows: Vec<SweepRow>,
@@ -162,7 +181,12 @@ pub fn design_points(
                             // Lists are short (the product is what is long), so a linear
                             // duplicate check over the points of this format is cheap enough;
                             // it keeps the first request's order.
-                            if !points.iter().rev().take_while(|q: &&DesignPoint| q.format == fi).any(|q| *q == p) {
+                            if !points
+                                .iter()
+                                .rev()
+                                .take_while(|q: &&DesignPoint| q.format == fi)
+                                .any(|q| *q == p)
+                            {
                                 points.push(p);
                             }
                         }
@@ -176,12 +200,19 @@ pub fn design_points(
 }
 
 /// Cost every point with the analytic model, in parallel; `progress` advances per chunk.
-pub fn evaluate(points: &[DesignPoint], table: &CellTable, progress: &ProgressBar) -> Vec<UnitTotals> {
+pub fn evaluate(
+    points: &[DesignPoint],
+    table: &CellTable,
+    progress: &ProgressBar,
+) -> Vec<UnitTotals> {
     const CHUNK: usize = 4096;
     points
         .par_chunks(CHUNK)
         .flat_map_iter(|chunk| {
-            let out: Vec<UnitTotals> = chunk.iter().map(|p| analytic::unit_totals(&p.shape, table)).collect();
+            let out: Vec<UnitTotals> = chunk
+                .iter()
+                .map(|p| analytic::unit_totals(&p.shape, table))
+                .collect();
             progress.inc(chunk.len() as u64);
             out
         })
@@ -193,7 +224,9 @@ pub fn evaluate(points: &[DesignPoint], table: &CellTable, progress: &ProgressBa
 /// all kept. O(n log n + n f) for a front of f points: after a lexicographic sort only a front
 /// point can dominate a later one.
 pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
-    let dominates = |a: &[f64; D], b: &[f64; D]| a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y);
+    let dominates = |a: &[f64; D], b: &[f64; D]| {
+        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+    };
     let mut order: Vec<usize> = (0..objectives.len()).collect();
     order.sort_by(|&a, &b| {
         objectives[a]
@@ -206,7 +239,10 @@ pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
     let mut on_front = vec![false; objectives.len()];
     let mut front: Vec<usize> = Vec::new();
     for i in order {
-        if !front.iter().any(|&f| dominates(&objectives[f], &objectives[i])) {
+        if !front
+            .iter()
+            .any(|&f| dominates(&objectives[f], &objectives[i]))
+        {
             on_front[i] = true;
             front.push(i);
         }
@@ -228,6 +264,13 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         .map(|s| parse_psum(s))
         .collect::<Result<Vec<_>, _>>()?;
     let tech = Tech::resolve(&args.tech)?;
+    if !(KAPPA_MIN..=KAPPA_MAX).contains(&args.kappa) {
+        return Err(SweepError::Kappa(args.kappa));
+    }
+    let qsnr: Vec<f64> = formats
+        .iter()
+        .map(|f| theory_qsnr_db(f, args.kappa, default_rho(f)))
+        .collect();
     let (points, skipped, requested) = design_points(&formats, &args.lanes, &psums, &args.pipeline);
     if points.is_empty() {
         return Err(SweepError::NothingValid {
@@ -237,7 +280,11 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
     }
     progress.set_length(points.len() as u64);
     let totals = evaluate(&points, &CellTable::new(&tech), progress);
-    let objectives: Vec<[f64; 2]> = totals.iter().map(|t| [t.energy_pj_per_mac, t.area_um2_per_mac]).collect();
+    let objectives: Vec<[f64; 3]> = points
+        .iter()
+        .zip(&totals)
+        .map(|(p, t)| [t.energy_pj_per_mac, t.area_um2_per_mac, -qsnr[p.format]])
+        .collect();
     let front = pareto_front(&objectives);
     let rows = points
         .iter()
@@ -253,11 +300,13 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             area_um2_per_mac: t.area_um2_per_mac,
             energy_pj_per_block: t.energy_pj_per_block,
             energy_pj_per_mac: t.energy_pj_per_mac,
+            qsnr_db: qsnr[p.format],
             pareto,
         })
         .collect();
     Ok(Sweep {
         tech: tech.name,
+        kappa: args.kappa,
         requested,
         rows,
         skipped,
@@ -276,13 +325,13 @@ fn csv_field(s: &str) -> String {
 /// The sweep as CSV (header and one line per row).
 pub fn to_csv(s: &Sweep) -> String {
     let mut out = String::from(
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,pareto\n",
+        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto\n",
     );
     for r in &s.rows {
         let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
         let _ = writeln!(
             out,
-            "{},{},{n},{},{},{},{},{},{},{}",
+            "{},{},{n},{},{},{},{},{},{},{},{}",
             csv_field(&r.format),
             r.lanes,
             r.pipeline,
@@ -291,6 +340,7 @@ pub fn to_csv(s: &Sweep) -> String {
             r.area_um2_per_mac,
             r.energy_pj_per_block,
             r.energy_pj_per_mac,
+            r.qsnr_db,
             r.pareto
         );
     }
@@ -321,7 +371,8 @@ fn progress_bar() -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} design points {elapsed}") {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} design points {elapsed}")
+    {
         pb.set_style(style);
     }
     pb
@@ -338,21 +389,25 @@ pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
     }
     let front = s.rows.iter().filter(|r| r.pareto).count();
     println!(
-        "{} design points ({} requested, {} skipped, {} duplicates merged), {} on the Pareto front (energy/MAC, area/MAC), tech {}: {}",
+        "{} design points ({} requested, {} skipped, {} duplicates merged), {} on the Pareto front (energy/MAC, area/MAC, QSNR at kappa {}), tech {}: {}",
         s.rows.len(),
         s.requested,
         s.skipped.len(),
         s.requested - s.skipped.len() - s.rows.len(),
         front,
+        s.kappa,
         s.tech,
         args.output.display()
     );
     Ok(())
 }
 
+/// A raw design point of the benchmark: format index, lanes, psum width, pipeline depth.
+type BenchPoint = (usize, usize, PsumWidth, u32);
+
 /// The benchmark's design space: every built-in format, lanes 1..=64, every valid psum width
 /// of the FP formats (product width to exact; one for INT), pipeline 0..=15.
-fn bench_space() -> (Vec<BlockFormat>, Vec<(usize, usize, PsumWidth, u32)>) {
+fn bench_space() -> (Vec<BlockFormat>, Vec<BenchPoint>) {
     let formats = crate::format::builtins();
     let mut raw = Vec::new();
     for (fi, f) in formats.iter().enumerate() {
@@ -376,7 +431,11 @@ fn bench_space() -> (Vec<BlockFormat>, Vec<(usize, usize, PsumWidth, u32)>) {
 
 /// Validate and cost one design point, allocation-free: what the benchmark times per point.
 /// Every point of [`bench_space`] is valid; an invalid one would give NaN.
-fn cost_point(formats: &[BlockFormat], table: &CellTable, p: &(usize, usize, PsumWidth, u32)) -> f64 {
+fn cost_point(
+    formats: &[BlockFormat],
+    table: &CellTable,
+    p: &(usize, usize, PsumWidth, u32),
+) -> f64 {
     match UnitShape::new(&formats[p.0], Some(p.1), p.2) {
         Ok(shape) => {
             let t = analytic::unit_totals(&shape, table);
@@ -416,25 +475,46 @@ fn bench_sweep_report(min_secs: f64) -> anyhow::Result<String> {
     let n = raw.len();
     // Warm caches and the thread pool before timing; a NaN would mean an invalid point.
     let warm: f64 = raw.iter().map(|p| cost_point(&formats, &table, p)).sum();
-    anyhow::ensure!(warm.is_finite(), "the benchmark design space holds an invalid unit");
-    let (single, s1) = rate(n, min_secs, || raw.iter().map(|p| cost_point(&formats, &table, p)).sum());
+    anyhow::ensure!(
+        warm.is_finite(),
+        "the benchmark design space holds an invalid unit"
+    );
+    let (single, s1) = rate(n, min_secs, || {
+        raw.iter().map(|p| cost_point(&formats, &table, p)).sum()
+    });
     let threads = rayon::current_num_threads();
-    let (all, s2) = rate(n, min_secs, || raw.par_iter().map(|p| cost_point(&formats, &table, p)).sum());
+    let (all, s2) = rate(n, min_secs, || {
+        raw.par_iter()
+            .map(|p| cost_point(&formats, &table, p))
+            .sum()
+    });
     // The breakdown path for comparison: UnitParams (a cloned format) and analytic_cost (a
     // Vec of components and two Strings) per point.
     let (detailed, s3) = rate(n, min_secs, || {
         raw.iter()
             .map(|p| {
-                let params = UnitParams::new(formats[p.0].clone(), Some(p.1), p.2).expect("valid point");
-                analytic::analytic_cost(&params, &tech).total.energy_pj_per_mac
+                let params =
+                    UnitParams::new(formats[p.0].clone(), Some(p.1), p.2).expect("valid point");
+                analytic::analytic_cost(&params, &tech)
+                    .total
+                    .energy_pj_per_mac
             })
             .sum()
     });
     let study = 35_000.0;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown (no /proc/cpuinfo)".into());
+    // Other work on the machine lowers the rates; the load average says how much there was.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark: analytic design points per second\n");
     let _ = writeln!(
@@ -446,10 +526,22 @@ built-in formats x lanes 1..64 (7 values) x every valid psum width of the FP for
 width to exact; one for INT) x pipeline 0..15: {n} points. Each rate repeats the whole space for at least {min_secs} s.\n",
         tech.name
     );
-    let _ = writeln!(md, "| run | threads | design points/s | per core | target per core |");
+    let _ = writeln!(
+        md,
+        "| run | threads | design points/s | per core | target per core |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|");
-    let _ = writeln!(md, "| single thread | 1 | {:.0} | {:.0} | 1,000,000 |", single, single);
-    let _ = writeln!(md, "| rayon, all cores | {threads} | {:.0} | {:.0} | 1,000,000 |", all, all / threads as f64);
+    let _ = writeln!(
+        md,
+        "| single thread | 1 | {:.0} | {:.0} | 1,000,000 |",
+        single, single
+    );
+    let _ = writeln!(
+        md,
+        "| rayon, all cores | {threads} | {:.0} | {:.0} | 1,000,000 |",
+        all,
+        all / threads as f64
+    );
     let _ = writeln!(
         md,
         "| single thread, full breakdown (`analytic_cost`, allocating) | 1 | {:.0} | {:.0} | - |",
@@ -460,7 +552,17 @@ width to exact; one for INT) x pipeline 0..15: {n} points. Each rate repeats the
         "\nThe TSMC DAC 2025 study's 35,000 synthesized designs take {:.1} ms at the single-thread rate.\n",
         study / single * 1e3
     );
-    let _ = writeln!(md, "Machine: {cpu}; {} hardware threads; rayon pool {threads}; build: {}.", std::thread::available_parallelism().map_or(0, |n| n.get()), if cfg!(debug_assertions) { "debug (numbers not representative)" } else { "release" });
+    let _ = writeln!(
+        md,
+        "Machine: {cpu}; {} hardware threads; rayon pool {threads}; 1-minute load average {load} \
+before the run; build: {}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) {
+            "debug (numbers not representative)"
+        } else {
+            "release"
+        }
+    );
     std::hint::black_box((s1, s2, s3));
     Ok(md)
 }

@@ -534,9 +534,10 @@ impl<T, F: FnMut(Option<T>, StepRef) -> T, E: FnMut(Event)> Sim<T, F, E> {
                 for c in 0..cols {
                     let u = self.at(r, c);
                     let Some(x) = a_reg[u] else { continue };
-                    let w = w_reg[u].filter(|w| w.target == r && lt >= rows as u64).unwrap_or_else(|| {
-                        panic!("schedule defect: unit ({r}, {c}) at cycle {t} has row {} of A but weights {:?}", x.i, w_reg[u])
-                    });
+                    let loaded = lt >= rows as u64;
+                    let Some(w) = w_reg[u].filter(|w| w.target == r && loaded) else {
+                        panic!("schedule defect: unit ({r}, {c}) at cycle {t} has row {} of A but weights {:?}", x.i, w_reg[u]);
+                    };
                     assert_eq!(
                         x.real,
                         w.step < kb,
@@ -545,24 +546,23 @@ impl<T, F: FnMut(Option<T>, StepRef) -> T, E: FnMut(Event)> Sim<T, F, E> {
                     let value = match w.j {
                         None => None,
                         Some(j) => {
-                            let slot = (x.i * self.n + j) as usize;
-                            let (psum, prev) = if r == 0 {
-                                if fold_k == 0 {
-                                    (PsumIn::Clear, None)
-                                } else {
-                                    self.counts.psum_reads += 1;
-                                    let p = self.buffer[slot].take();
-                                    assert!(p.is_some(), "schedule defect: no partial sum of C[{}, {j}] in the buffer", x.i);
-                                    (PsumIn::Buffer, p)
-                                }
+                            let (psum, prev) = if r == 0 && fold_k == 0 {
+                                (PsumIn::Clear, None)
+                            } else if r == 0 {
+                                self.counts.psum_reads += 1;
+                                (
+                                    PsumIn::Buffer,
+                                    self.buffer[(x.i * self.n + j) as usize].take(),
+                                )
                             } else {
-                                let above = out[self.at(r - 1, c)].as_mut().filter(|p| p.i == x.i).unwrap_or_else(|| {
-                                    panic!("schedule defect: unit ({r}, {c}) at cycle {t} needs row {} from above", x.i)
-                                });
-                                let p = above.value.take();
-                                assert!(p.is_some(), "schedule defect: partial sum of row {} above ({r}, {c}) missing", x.i);
-                                (PsumIn::Above, p)
+                                // The unit above must hold this row's sum now: not an older or a
+                                // newer row's.
+                                let above = out[self.at(r - 1, c)].as_mut().filter(|p| p.i == x.i);
+                                (PsumIn::Above, above.and_then(|p| p.value.take()))
                             };
+                            if prev.is_none() && psum != PsumIn::Clear {
+                                panic!("schedule defect: unit ({r}, {c}) at cycle {t} has no partial sum of C[{}, {j}] ({psum:?})", x.i);
+                            }
                             if x.real {
                                 let op = StepRef {
                                     i: x.i,

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::*;
 use crate::cost::analytic::{analytic_cost, UnitParams};
+use crate::format::qsnr::{default_rho, theory_qsnr_db};
 
 #[test]
 fn pareto_front_of_hand_made_points_keeps_ties_and_drops_dominated_ones() {
@@ -22,7 +23,12 @@ fn pareto_front_of_hand_made_points_keeps_ties_and_drops_dominated_ones() {
         pareto_front(&pts),
         vec![true, true, true, false, true, false, false]
     );
-    let three = [[1.0, 1.0, 9.0], [1.0, 1.0, 8.0], [0.0, 2.0, 9.0], [2.0, 2.0, 2.0]];
+    let three = [
+        [1.0, 1.0, 9.0],
+        [1.0, 1.0, 8.0],
+        [0.0, 2.0, 9.0],
+        [2.0, 2.0, 2.0],
+    ];
     assert_eq!(pareto_front(&three), vec![false, true, true, true]);
     assert!(pareto_front::<2>(&[]).is_empty());
 }
@@ -38,11 +44,16 @@ fn pareto_front_equals_brute_force_on_seeded_random_points() {
             .collect();
         let dominated = |i: usize| {
             pts.iter().any(|q| {
-                q.iter().zip(&pts[i]).all(|(a, b)| a <= b) && q.iter().zip(&pts[i]).any(|(a, b)| a < b)
+                q.iter().zip(&pts[i]).all(|(a, b)| a <= b)
+                    && q.iter().zip(&pts[i]).any(|(a, b)| a < b)
             })
         };
         let want: Vec<bool> = (0..pts.len()).map(|i| !dominated(i)).collect();
-        assert_eq!(pareto_front(&pts), want, "seed {seed:#x} case {case}: {pts:?}");
+        assert_eq!(
+            pareto_front(&pts),
+            want,
+            "seed {seed:#x} case {case}: {pts:?}"
+        );
     }
 }
 
@@ -53,6 +64,7 @@ fn args(formats: &[&str]) -> SweepArgs {
         psum_width: vec!["default".into()],
         pipeline: vec![0],
         model: SweepModel::Analytic,
+        kappa: DEFAULT_KAPPA,
         tech: DEFAULT_TECH.into(),
         output: PathBuf::from("unused.csv"),
     }
@@ -62,8 +74,10 @@ fn run(a: &SweepArgs) -> Sweep {
     sweep(a, &ProgressBar::hidden()).unwrap()
 }
 
-/// Three units at 32 lanes (sky130hd): MXINT8 has the least area per MAC, MXFP6-E3M2 the least
-/// energy per MAC, and MXFP8 is worse than both in both.
+/// Three units at 32 lanes (sky130hd): MXINT8 has the least area per MAC and the best QSNR,
+/// MXFP6-E3M2 the least energy per MAC, and MXFP8 is worse than MXINT8 in all three at the
+/// default crest factor 3; at crest factor 20 FP8's range gives it the best QSNR and a place on
+/// the front.
 #[test]
 fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     let tech = Tech::builtin("sky130hd").unwrap();
@@ -75,14 +89,32 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     assert_eq!(s.rows.len(), 6);
     let cost = |name: &str| {
         let f = crate::format::lookup_in(name, &[]).unwrap();
-        analytic_cost(&UnitParams::new(f, None, PsumWidth::Default).unwrap(), &tech).total
+        analytic_cost(
+            &UnitParams::new(f, None, PsumWidth::Default).unwrap(),
+            &tech,
+        )
+        .total
     };
     let (int8, e3m2, fp8) = (cost("mxint8"), cost("mxfp6_e3m2"), cost("mxfp8"));
     // The trade-off that makes both of the first two Pareto-optimal:
     assert!(int8.area_um2_per_mac < e3m2.area_um2_per_mac);
     assert!(int8.energy_pj_per_mac > e3m2.energy_pj_per_mac);
-    // and MXFP8 is dominated by each.
-    assert!(fp8.area_um2_per_mac > e3m2.area_um2_per_mac && fp8.energy_pj_per_mac > e3m2.energy_pj_per_mac);
+    // and MXFP8 costs more than either.
+    assert!(
+        fp8.area_um2_per_mac > int8.area_um2_per_mac
+            && fp8.energy_pj_per_mac > int8.energy_pj_per_mac
+    );
+    assert!(
+        fp8.area_um2_per_mac > e3m2.area_um2_per_mac
+            && fp8.energy_pj_per_mac > e3m2.energy_pj_per_mac
+    );
+    let q = |name: &str, kappa| {
+        let f = crate::format::lookup_in(name, &[]).unwrap();
+        theory_qsnr_db(&f, kappa, default_rho(&f))
+    };
+    // Below the MXINT8/MXFP8 crossover (7.55) INT8 is more accurate; well above it FP8 is.
+    assert!(q("mxint8", 3.0) > q("mxfp8", 3.0) && q("mxint8", 3.0) > q("mxfp6_e3m2", 3.0));
+    assert!(q("mxfp8", 20.0) > q("mxint8", 20.0) && q("mxfp8", 20.0) > q("mxfp6_e3m2", 20.0));
     let want = [
         ("mxint8", 0, &int8, true),
         ("mxint8", 2, &int8, true),
@@ -100,6 +132,7 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
         assert_eq!(row.area_um2_per_mac, c.area_um2_per_mac);
         assert_eq!(row.energy_pj_per_block, c.energy_pj_per_block);
         assert_eq!(row.energy_pj_per_mac, c.energy_pj_per_mac);
+        assert_eq!(row.qsnr_db, q(name, 3.0));
         assert_eq!(row.pareto, pareto, "{name} pipeline {pipe}");
     }
     assert_eq!(s.rows[0].psum_width, None);
@@ -111,18 +144,27 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,pareto"
+        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto"
     );
     let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(body.len(), 6);
     assert_eq!(&body[0][..5], ["mxint8", "32", "exact", "0", "1"]);
     assert_eq!(&body[3][..5], ["mxfp6_e3m2", "32", "20", "2", "3"]);
-    assert_eq!(body[5][9], "false");
-    assert_eq!(body[0][9], "true");
+    assert_eq!(body[5][10], "false");
+    assert_eq!(body[0][10], "true");
     for (fields, row) in body.iter().zip(&s.rows) {
         assert_eq!(fields[6].parse::<f64>().unwrap(), row.area_um2_per_mac);
         assert_eq!(fields[8].parse::<f64>().unwrap(), row.energy_pj_per_mac);
+        assert_eq!(fields[9].parse::<f64>().unwrap(), row.qsnr_db);
     }
+
+    let wide = run(&SweepArgs {
+        kappa: 20.0,
+        ..args(&["mxint8", "mxfp6_e3m2", "mxfp8"])
+    });
+    let marks: Vec<bool> = wide.rows.iter().map(|r| r.pareto).collect();
+    assert_eq!(marks, [true, true, true]);
+    assert_eq!(wide.kappa, 20.0);
 }
 
 #[test]
@@ -137,8 +179,20 @@ fn invalid_points_are_skipped_with_the_reason_and_duplicates_merged() {
     assert_eq!(s.requested, 12);
     assert_eq!(s.rows.len(), 2);
     assert_eq!(s.skipped.len(), 3 + 1 + 3);
-    assert!(s.skipped.iter().any(|w| w.contains("mxfp8") && w.contains("psum width 7")), "{:?}", s.skipped);
-    assert!(s.skipped.iter().any(|w| w.contains("mxint4") && w.contains("24")), "{:?}", s.skipped);
+    assert!(
+        s.skipped
+            .iter()
+            .any(|w| w.contains("mxfp8") && w.contains("psum width 7")),
+        "{:?}",
+        s.skipped
+    );
+    assert!(
+        s.skipped
+            .iter()
+            .any(|w| w.contains("mxint4") && w.contains("24")),
+        "{:?}",
+        s.skipped
+    );
     let err = sweep(
         &SweepArgs {
             lanes: vec![3],
@@ -148,12 +202,17 @@ fn invalid_points_are_skipped_with_the_reason_and_duplicates_merged() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("none of the 1 requested") && err.contains("got 3"), "{err}");
+    assert!(
+        err.contains("none of the 1 requested") && err.contains("got 3"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_names_and_widths_are_errors_quoting_them() {
-    let e = sweep(&args(&["mxint8", "mxfp9"]), &ProgressBar::hidden()).unwrap_err().to_string();
+    let e = sweep(&args(&["mxint8", "mxfp9"]), &ProgressBar::hidden())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("mxfp9"), "{e}");
     let e = sweep(
         &SweepArgs {
@@ -175,6 +234,21 @@ fn bad_names_and_widths_are_errors_quoting_them() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("nope"), "{e}");
+    for kappa in [0.5, f64::NAN, 1e5] {
+        let e = sweep(
+            &SweepArgs {
+                kappa,
+                ..args(&["mxfp8"])
+            },
+            &ProgressBar::hidden(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("crest factor") && e.contains(&kappa.to_string()),
+            "{e}"
+        );
+    }
 }
 
 #[test]
@@ -190,7 +264,10 @@ fn run_sweep_writes_the_csv_atomically_into_a_new_directory() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 1 + 4);
     // Only the CSV is left in the directory: no temporary file.
-    let names: Vec<_> = std::fs::read_dir(out.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("sweep.csv")]);
     // A path whose parent is a file cannot be written, and says which path.
     let blocked = dir.path().join("reports/sweep.csv/x.csv");
@@ -207,16 +284,30 @@ fn clap_parses_comma_lists() {
         sweep: SweepArgs,
     }
     let c = Cli::try_parse_from([
-        "sweep", "--formats", "mxint8,mxfp8", "--lanes", "16,32", "--psum-width", "default,exact,16", "--pipeline",
-        "0,1,2", "-o", "x.csv",
+        "sweep",
+        "--formats",
+        "mxint8,mxfp8",
+        "--lanes",
+        "16,32",
+        "--psum-width",
+        "default,exact,16",
+        "--pipeline",
+        "0,1,2",
+        "-o",
+        "x.csv",
     ])
     .unwrap();
     assert_eq!(c.sweep.formats, ["mxint8", "mxfp8"]);
     assert_eq!(c.sweep.lanes, [16, 32]);
     assert_eq!(c.sweep.psum_width, ["default", "exact", "16"]);
     assert_eq!(c.sweep.pipeline, [0, 1, 2]);
-    assert!(Cli::try_parse_from(["sweep"]).is_err(), "--formats is required");
-    assert!(Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "calibrated"]).is_err());
+    assert!(
+        Cli::try_parse_from(["sweep"]).is_err(),
+        "--formats is required"
+    );
+    assert!(
+        Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "calibrated"]).is_err()
+    );
 }
 
 #[test]
@@ -233,9 +324,17 @@ fn benchmark_space_is_all_valid_units_and_the_report_has_its_rows() {
     // nvfp4 4..10 -> 130, plus 4 INT formats; x 7 lane counts x 16 depths.
     assert_eq!(raw.len(), (130 + 4) * 7 * 16);
     let table = CellTable::new(&Tech::builtin("sky130hd").unwrap());
-    assert!(raw.iter().all(|p| cost_point(&formats, &table, p).is_finite()));
+    assert!(raw
+        .iter()
+        .all(|p| cost_point(&formats, &table, p).is_finite()));
     let md = bench_sweep_report(0.0).unwrap();
-    for want in ["| single thread | 1 |", "| rayon, all cores |", "full breakdown", "15008 points", "35,000"] {
+    for want in [
+        "| single thread | 1 |",
+        "| rayon, all cores |",
+        "full breakdown",
+        "15008 points",
+        "35,000",
+    ] {
         assert!(md.contains(want), "{want:?} missing in:\n{md}");
     }
 }
