@@ -150,53 +150,61 @@ pub struct Sweep {
     pub skipped: Vec<String>,
 }
 
-/// The distinct valid design points of the product of the lists, in list order; invalid ones
-/// come back as messages. `lanes` empty means each format's block size.
+/// The design points a sweep asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignSpace {
+    /// Distinct valid points, in the order of the lists.
+    pub points: Vec<DesignPoint>,
+    /// Combinations that are not valid units, with the reason.
+    pub skipped: Vec<String>,
+    /// Combinations requested: the product of the list lengths.
+    pub requested: usize,
+}
+
+/// The product of the lists. `lanes` empty means each format's block size. A combination that
+/// names a unit already listed (the same format name, lanes, resolved psum width and depth)
+/// is dropped, keeping the first.
 pub fn design_points(
     formats: &[BlockFormat],
     lanes: &[usize],
     psums: &[PsumWidth],
     pipelines: &[u32],
-) -> (Vec<DesignPoint>, Vec<String>, usize) {
-    let mut points = Vec::new();
-    let mut skipped = Vec::new();
-    let mut requested = 0;
+) -> DesignSpace {
+    let mut space = DesignSpace {
+        points: Vec::new(),
+        skipped: Vec::new(),
+        requested: 0,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let lane_list: Vec<Option<usize>> = if lanes.is_empty() {
+        vec![None]
+    } else {
+        lanes.iter().map(|&k| Some(k)).collect()
+    };
     for (fi, f) in formats.iter().enumerate() {
-        let lane_list: Vec<Option<usize>> = if lanes.is_empty() {
-            vec![None]
-        } else {
-            lanes.iter().map(|&k| Some(k)).collect()
-        };
         for &k in &lane_list {
             for &psum in psums {
                 for &pipeline in pipelines {
-                    requested += 1;
+                    space.requested += 1;
                     match UnitShape::new(f, k, psum) {
                         Ok(shape) => {
-                            let p = DesignPoint {
-                                format: fi,
-                                shape,
-                                pipeline,
-                            };
-                            // Lists are short (the product is what is long), so a linear
-                            // duplicate check over the points of this format is cheap enough;
-                            // it keeps the first request's order.
-                            if !points
-                                .iter()
-                                .rev()
-                                .take_while(|q: &&DesignPoint| q.format == fi)
-                                .any(|q| *q == p)
-                            {
-                                points.push(p);
+                            let key =
+                                (f.name.as_str(), shape.lanes(), shape.psum_width(), pipeline);
+                            if seen.insert(key) {
+                                space.points.push(DesignPoint {
+                                    format: fi,
+                                    shape,
+                                    pipeline,
+                                });
                             }
                         }
-                        Err(e) => skipped.push(format!("{}: {e}", f.name)),
+                        Err(e) => space.skipped.push(format!("{}: {e}", f.name)),
                     }
                 }
             }
         }
     }
-    (points, skipped, requested)
+    space
 }
 
 /// Cost every point with the analytic model, in parallel; `progress` advances per chunk.
@@ -271,7 +279,11 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         .iter()
         .map(|f| theory_qsnr_db(f, args.kappa, default_rho(f)))
         .collect();
-    let (points, skipped, requested) = design_points(&formats, &args.lanes, &psums, &args.pipeline);
+    let DesignSpace {
+        points,
+        skipped,
+        requested,
+    } = design_points(&formats, &args.lanes, &psums, &args.pipeline);
     if points.is_empty() {
         return Err(SweepError::NothingValid {
             requested,

@@ -15,6 +15,17 @@
 //! result of the whole array; the tests here plug in exact integer arithmetic and an
 //! order-sensitive code.
 //!
+//! # Checking an RTL array against it
+//! A small array of generated units (say 4 x 4) fed on the same edge schedule (output
+//! stationary: step t of A into array row r at fold cycle t + r, of B into column c at t + c;
+//! weight stationary: the weights bottom-row first over R cycles, then row i of A into array row
+//! r at R + i + rL) must put out each result at the cycle of its [`Event::Out`], and, with `mac`
+//! built from the software model of the unit (`mac(None, s)` = the rounded block result of step
+//! s, as on `acc_clear`; `mac(Some(acc), s)` = RNE_binary32(acc + that result)), the same bits
+//! in [`SimResult::outputs`]. Weight stationary needs a unit whose FP32 adder takes its addend
+//! from the unit above instead of its own accumulator register: the generated unit has no such
+//! input yet, so only output stationary can be driven through today's RTL as it is.
+//!
 //! Internal inconsistencies of the schedule (operands that do not meet, a partial sum that is
 //! not there) are defects of this model, not of user input, and panic with what went wrong.
 

@@ -172,13 +172,14 @@ fn invalid_points_are_skipped_with_the_reason_and_duplicates_merged() {
     let s = run(&SweepArgs {
         lanes: vec![32, 24],
         psum_width: vec!["default".into(), "24".into(), "7".into()],
-        ..args(&["mxfp8", "mxint4"])
+        ..args(&["mxfp8", "mxint4", "MXFP8"])
     });
     // mxfp8: lanes 24 (3 widths) invalid, width 7 < 8 invalid, default = 24 merged: one row.
     // mxint4: lanes 24 invalid (3); the widths do not apply to INT: one row.
-    assert_eq!(s.requested, 12);
+    // MXFP8 again: the same units as mxfp8, merged; its invalid ones are listed again.
+    assert_eq!(s.requested, 18);
     assert_eq!(s.rows.len(), 2);
-    assert_eq!(s.skipped.len(), 3 + 1 + 3);
+    assert_eq!(s.skipped.len(), 3 + 1 + 3 + 3 + 1);
     assert!(
         s.skipped
             .iter()
