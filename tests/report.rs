@@ -490,6 +490,7 @@ mod reports {
         let empty = tempfile::tempdir().unwrap();
         let (out, results) = (dir.path().to_str().unwrap(), empty.path().to_str().unwrap());
         std::fs::write(dir.path().join("bench-quantize.md"), "# bench\n").unwrap();
+        std::fs::write(dir.path().join("sweep.csv"), "format\n").unwrap();
         let args = parse::<ReportCmd>(
             "report",
             &["-o", out, "--samples", "256", "--results", results],
@@ -509,6 +510,14 @@ mod reports {
         let text =
             |name: &str| String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap();
         let readme = text("README.md");
+        assert!(
+            readme.contains("- [bench-quantize.md](bench-quantize.md)\n"),
+            "{readme}"
+        );
+        assert!(
+            readme.contains("## Other files\n\n- [sweep.csv](sweep.csv): design-space sweep"),
+            "{readme}"
+        );
         for f in [
             "compare-mxint8-mxfp8.md",
             "compare.md",

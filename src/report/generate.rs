@@ -422,7 +422,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     }
 
     bar.set_message("index");
-    let readme = readme(&selected, out, q)?;
+    let readme = readme(&selected, out, q, &written)?;
     let path = out.join("README.md");
     write_atomic(&path, readme.as_bytes())?;
     written.push(path);
@@ -430,22 +430,43 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     Ok(written)
 }
 
-/// `bench-*.md` files in `dir`, sorted by name.
-fn bench_reports(dir: &Path) -> Result<Vec<String>, ReportError> {
+/// Names of the plain files in `dir`, sorted.
+fn file_names(dir: &Path) -> Result<Vec<String>, ReportError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| n.starts_with("bench-") && n.ends_with(".md"))
         .collect();
     names.sort();
     Ok(names)
 }
 
-fn readme(selected: &Selected, dir: &Path, q: &QsnrOptions) -> Result<String, ReportError> {
+/// What the files other commands leave in the reports directory are, where known.
+fn other_file_note(name: &str) -> &'static str {
+    match name {
+        "synth-results.json" => {
+            "shipped synthesized results, read by `compare`, `plot` and `report`"
+        }
+        "calibrated-results.json" => {
+            "shipped calibrated-model results, read with `--model calibrated`"
+        }
+        "sweep.csv" => "design-space sweep written by `hwcost sweep` (Pareto front marked)",
+        _ => "written by another hwcost command",
+    }
+}
+
+/// The index; `written` are the files this run wrote (the rest of `dir` is listed as benchmarks
+/// and other files).
+fn readme(
+    selected: &Selected,
+    dir: &Path,
+    q: &QsnrOptions,
+    written: &[PathBuf],
+) -> Result<String, ReportError> {
     let mut s = String::from("# hwcost reports\n\n");
     s += &selected.source.provenance().markdown();
     let _ = writeln!(
@@ -470,12 +491,25 @@ fn readme(selected: &Selected, dir: &Path, q: &QsnrOptions) -> Result<String, Re
         );
     }
     s += "## Benchmarks\n\nWritten by `hwcost bench` (not rerun by `hwcost report`).\n\n";
-    let benches = bench_reports(dir)?;
+    let ours: Vec<&str> = written
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str())
+        .collect();
+    let (benches, others): (Vec<String>, Vec<String>) = file_names(dir)?
+        .into_iter()
+        .filter(|n| n != "README.md" && !ours.contains(&n.as_str()))
+        .partition(|n| n.starts_with("bench-") && n.ends_with(".md"));
     if benches.is_empty() {
         s += "None in this directory yet.\n";
     }
-    for b in benches {
+    for b in &benches {
         let _ = writeln!(s, "- [{b}]({b})");
+    }
+    if !others.is_empty() {
+        s += "\n## Other files\n\n";
+        for o in &others {
+            let _ = writeln!(s, "- [{o}]({o}): {}", other_file_note(o));
+        }
     }
     Ok(s)
 }
