@@ -140,7 +140,7 @@ impl QsnrOptions {
 #[derive(clap::Args, Debug, Clone)]
 pub struct CompareArgs {
     /// Block formats (built-in names, user formats, or .toml files); ratios are against the first.
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., value_name = "FORMAT")]
     pub formats: Vec<String>,
     #[command(flatten)]
     pub unit: UnitOptions,

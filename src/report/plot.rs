@@ -68,6 +68,39 @@ fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The analytic model's components in datapath order: each keeps its colour in every chart.
+const KNOWN_COMPONENTS: [&str; 9] = [
+    "lane_multipliers",
+    "exponent_adders",
+    "max_exponent",
+    "exponent_subtractors",
+    "aligners",
+    "adder_tree",
+    "normalizer",
+    "scale_logic",
+    "accumulator",
+];
+
+/// A component's colour: fixed for the known components, the next free ones for others (a
+/// synthesized breakdown may add registers or decoders) in the order of `all`.
+fn component_color(key: &str, all: &[(String, String)]) -> RGBColor {
+    if let Some(i) = KNOWN_COMPONENTS.iter().position(|k| *k == key) {
+        return color(i);
+    }
+    let extra = all
+        .iter()
+        .filter(|(k, _)| !KNOWN_COMPONENTS.contains(&k.as_str()))
+        .position(|(k, _)| k == key);
+    let i = KNOWN_COMPONENTS.len() + extra.unwrap_or(0);
+    // Past the palette, hues from plotters' 99-colour palette.
+    if i < PALETTE.len() {
+        color(i)
+    } else {
+        let c = Palette99::pick(i).to_rgba();
+        RGBColor(c.0, c.1, c.2)
+    }
+}
+
 const INT_COLOR: RGBColor = RGBColor(31, 119, 180);
 const FP_COLOR: RGBColor = RGBColor(214, 39, 40);
 
@@ -174,6 +207,9 @@ fn footer(p: &Provenance, extra: &str) -> String {
     s
 }
 
+/// Half the width of a bar, in units of the spacing between bars.
+const BAR_HALF_WIDTH: f64 = 0.32;
+
 /// Which per-MAC quantity a breakdown chart stacks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Metric {
@@ -258,17 +294,21 @@ impl Chart for BreakdownChart {
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(80)
-            // Segments 0..=n-1: one per bar, no empty slot after the last.
-            .build_cartesian_2d((0..(n as i32 - 1).max(1)).into_segmented(), 0f64..ymax)
+            // Bar i is centred on x = i; with at most n labels plotters puts them on the
+            // integers (a step of 1 is the finest that fits), one under each bar.
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0f64..ymax)
             .map_err(err)?;
-        let label = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
+        let label = |x: &f64| {
+            let i = x.round();
+            match names.get(i as usize) {
+                Some(name) if (x - i).abs() < 1e-9 && i >= 0.0 => name.clone(),
+                _ => String::new(),
+            }
         };
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n + 1)
+            .x_labels(n)
             .x_label_formatter(&label)
             .y_label_formatter(&|v| tick(*v, ymax))
             .y_desc(self.axis())
@@ -278,9 +318,9 @@ impl Chart for BreakdownChart {
             .map_err(err)?;
         let comps = self.components();
         let mut base = vec![0f64; n];
-        for (ci, (key, _)) in comps.iter().enumerate() {
-            let style = color(ci).filled();
-            let bars: Vec<Rectangle<(SegmentValue<i32>, f64)>> = self
+        for (key, _) in &comps {
+            let style = component_color(key, &comps).filled();
+            let bars: Vec<Rectangle<(f64, f64)>> = self
                 .units
                 .iter()
                 .enumerate()
@@ -289,15 +329,8 @@ impl Chart for BreakdownChart {
                     (v > 0.0).then(|| {
                         let (y0, y1) = (base[i], base[i] + v);
                         base[i] = y1;
-                        let mut r = Rectangle::new(
-                            [
-                                (SegmentValue::Exact(i as i32), y0),
-                                (SegmentValue::Exact(i as i32 + 1), y1),
-                            ],
-                            style,
-                        );
-                        r.set_margin(0, 0, 14, 14);
-                        r
+                        let x = i as f64;
+                        Rectangle::new([(x - BAR_HALF_WIDTH, y0), (x + BAR_HALF_WIDTH, y1)], style)
                     })
                 })
                 .collect();
@@ -309,7 +342,7 @@ impl Chart for BreakdownChart {
                 Metric::Area => format!("{t:.1}"),
                 Metric::Energy => format!("{t:.3}"),
             };
-            EmptyElement::at((SegmentValue::CenterOf(i as i32), t))
+            EmptyElement::at((i as f64, t))
                 + Text::new(
                     s,
                     (0, -4),
@@ -319,12 +352,12 @@ impl Chart for BreakdownChart {
         chart.draw_series(totals).map_err(err)?;
         // The legend, top to bottom in stacking order reversed so it reads like the bars.
         let x0 = 10;
-        for (row, (ci, (_, label))) in comps.iter().enumerate().rev().enumerate() {
+        for (row, (key, label)) in comps.iter().rev().enumerate() {
             let y = 30 + row as i32 * 26;
             legend
                 .draw(&Rectangle::new(
                     [(x0, y), (x0 + 18, y + 18)],
-                    color(ci).filled(),
+                    component_color(key, &comps).filled(),
                 ))
                 .map_err(err)?;
             legend
@@ -358,27 +391,39 @@ pub struct ParetoChart {
     pub points: Vec<ParetoPoint>,
 }
 
+/// For (cost, quality) points: is each on the Pareto front, i.e. does no other point have at
+/// most its cost and more quality, or less cost and at least its quality?
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
+    points
+        .iter()
+        .map(|&(c, q)| {
+            !points
+                .iter()
+                .any(|&(oc, oq)| (oc <= c && oq > q) || (oc < c && oq >= q))
+        })
+        .collect()
+}
+
 impl ParetoChart {
     /// From a comparison's rows; a point is on the front when no other point has at most its
     /// energy and a higher QSNR (or equal QSNR at lower energy).
     pub fn from_comparison(c: &Comparison) -> ParetoChart {
+        let xy: Vec<(f64, f64)> = c
+            .rows
+            .iter()
+            .map(|r| (r.energy_pj_per_mac, r.qsnr_measured_db))
+            .collect();
+        let front = pareto_front(&xy);
         let points = c
             .rows
             .iter()
-            .map(|r| {
-                let dominated = c.rows.iter().any(|o| {
-                    (o.energy_pj_per_mac <= r.energy_pj_per_mac
-                        && o.qsnr_measured_db > r.qsnr_measured_db)
-                        || (o.energy_pj_per_mac < r.energy_pj_per_mac
-                            && o.qsnr_measured_db >= r.qsnr_measured_db)
-                });
-                ParetoPoint {
-                    format: r.format.clone(),
-                    is_int: r.is_int,
-                    energy_pj_per_mac: r.energy_pj_per_mac,
-                    qsnr_db: r.qsnr_measured_db,
-                    on_front: !dominated,
-                }
+            .zip(front)
+            .map(|(r, on_front)| ParetoPoint {
+                format: r.format.clone(),
+                is_int: r.is_int,
+                energy_pj_per_mac: r.energy_pj_per_mac,
+                qsnr_db: r.qsnr_measured_db,
+                on_front,
             })
             .collect();
         ParetoChart {
@@ -810,6 +855,7 @@ pub struct PlotArgs {
     #[arg(value_enum)]
     pub kind: PlotKind,
     /// Formats to draw (default: all built-ins; for qsnr-kappa the study's four INT/FP pairs).
+    #[arg(value_name = "FORMAT")]
     pub formats: Vec<String>,
     /// Output file; the extension (.svg or .png) picks the backend.
     #[arg(short, long)]
@@ -899,4 +945,152 @@ pub fn run_plot(args: &PlotArgs) -> anyhow::Result<()> {
     plot(args)?;
     eprintln!("wrote {}", args.output.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::source::{ComponentCost, CostSource};
+
+    fn cost(format: &str, keys: &[&str]) -> UnitCost {
+        UnitCost {
+            format: format.into(),
+            lanes: 2,
+            psum_width: None,
+            model: "analytic".into(),
+            tech: "t".into(),
+            components: keys
+                .iter()
+                .map(|k| ComponentCost {
+                    key: k.to_string(),
+                    label: k.replace('_', " "),
+                    area_um2: 4.0,
+                    energy_pj_per_block: 1.0,
+                })
+                .collect(),
+            area_um2: 4.0 * keys.len() as f64,
+            energy_pj_per_block: keys.len() as f64,
+            area_um2_per_mac: 2.0 * keys.len() as f64,
+            energy_pj_per_mac: 0.5 * keys.len() as f64,
+            fmax_mhz: None,
+            latency_cycles: None,
+        }
+    }
+
+    #[test]
+    fn components_merge_in_datapath_order_and_keep_their_colours() {
+        let provenance = crate::report::source::AnalyticSource::new("sky130hd")
+            .unwrap()
+            .provenance()
+            .clone();
+        let chart = BreakdownChart {
+            metric: Metric::Area,
+            provenance,
+            units: vec![
+                cost("int", &["lane_multipliers", "adder_tree", "accumulator"]),
+                cost(
+                    "fp",
+                    &[
+                        "lane_multipliers",
+                        "aligners",
+                        "adder_tree",
+                        "registers",
+                        "accumulator",
+                    ],
+                ),
+            ],
+        };
+        let keys: Vec<String> = chart.components().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "lane_multipliers",
+                "aligners",
+                "adder_tree",
+                "registers",
+                "accumulator"
+            ]
+        );
+        assert_eq!(chart.value(&chart.units[0], "aligners"), 0.0);
+        assert_eq!(chart.value(&chart.units[1], "aligners"), 2.0);
+        let all = chart.components();
+        assert_eq!(component_color("aligners", &all), color(4));
+        assert_eq!(component_color("accumulator", &all), color(8));
+        // An unknown component takes the first colour after the known ones.
+        assert_eq!(component_color("registers", &all), color(9));
+    }
+
+    #[test]
+    fn pareto_front_keeps_the_undominated_points_and_draws_a_staircase() {
+        let pts = [
+            (1.0, 10.0),
+            (2.0, 20.0),
+            (2.5, 15.0),
+            (3.0, 20.0),
+            (0.5, 5.0),
+        ];
+        assert_eq!(pareto_front(&pts), [true, true, false, false, true]);
+        let chart = ParetoChart {
+            provenance: crate::report::source::AnalyticSource::new("sky130hd")
+                .unwrap()
+                .provenance()
+                .clone(),
+            samples: 1,
+            seed: 0,
+            points: pts
+                .iter()
+                .zip(pareto_front(&pts))
+                .map(|(&(e, q), on_front)| ParetoPoint {
+                    format: String::new(),
+                    is_int: true,
+                    energy_pj_per_mac: e,
+                    qsnr_db: q,
+                    on_front,
+                })
+                .collect(),
+        };
+        assert_eq!(
+            chart.front(),
+            [
+                (0.5, 5.0),
+                (1.0, 5.0),
+                (1.0, 10.0),
+                (2.0, 10.0),
+                (2.0, 20.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn kappa_chart_draws_the_crossovers_of_the_pairs_it_shows() {
+        let names: Vec<String> = ["mxint8", "mxfp8", "mxint4", "mxfp4"]
+            .map(String::from)
+            .to_vec();
+        let dir = std::path::Path::new("models/formats");
+        let theory = fine_theory(&names, dir).unwrap();
+        let measured = sweep(&names, dir, 64, 1).unwrap();
+        let two: Vec<BlockFormat> = ["mxint8", "mxfp8"]
+            .iter()
+            .map(|n| spec::lookup_in(n, &[]).unwrap())
+            .collect();
+        let chart = KappaChart::from_reports(&two, &theory, &measured);
+        assert_eq!(chart.curves.len(), 2);
+        assert!(chart.curves[0].is_int && !chart.curves[1].is_int);
+        assert_eq!(chart.kappa.len(), CURVE_POINTS);
+        assert_eq!(chart.crossovers.len(), 1);
+        assert_eq!(
+            (
+                chart.crossovers[0].int.as_str(),
+                chart.crossovers[0].fp.as_str()
+            ),
+            ("mxint8", "mxfp8")
+        );
+        // Points only where a block of 32 can have the crest factor (kappa < sqrt(32)).
+        assert!(!chart.curves[0].measured.is_empty());
+        assert!(chart.curves[0]
+            .measured
+            .iter()
+            .all(|&(k, _)| (1.0..32f64.sqrt()).contains(&k)));
+        assert_eq!(chart.color_of("mxint8"), chart.color_of("mxfp8"));
+    }
 }
