@@ -520,3 +520,30 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
     eprintln!("wrote {} files to {}", files.len(), args.output.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table5_from_the_analytic_source_is_the_analytic_models_table5() {
+        for tech in builtin_names() {
+            let lines = table5_lines(&AnalyticSource::new(tech).unwrap()).unwrap();
+            assert_eq!(lines[0].format, "mxfp8");
+            assert_eq!((lines[0].area_ratio, lines[0].energy_ratio), (1.0, 1.0));
+            let want = crate::cost::analytic::table5(&Tech::builtin(tech).unwrap());
+            for (l, w) in lines[1..].iter().zip(&want) {
+                assert_eq!(l.format, w.format);
+                assert_eq!(
+                    (l.area_ratio, l.energy_ratio),
+                    (w.area_ratio, w.energy_ratio),
+                    "{tech}"
+                );
+                assert_eq!(
+                    (l.study_area_ratio, l.study_energy_ratio),
+                    (w.study_area_ratio, w.study_energy_ratio)
+                );
+            }
+        }
+    }
+}

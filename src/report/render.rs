@@ -177,7 +177,7 @@ pub fn markdown(c: &Comparison) -> String {
     }
     s.push('\n');
     for (label, cells) in grid(c) {
-        // Markdown collapses leading spaces; a sub-row is marked with an arrow instead.
+        // Markdown collapses leading spaces; a sub-row is indented with non-breaking spaces.
         let label = match label.strip_prefix("  ") {
             Some(sub) => format!("&nbsp;&nbsp;{sub}"),
             None => label,
