@@ -665,7 +665,8 @@ impl KappaChart {
 impl Chart for KappaChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let extra = format!(
-            "theory: the study's closed form, rho 1.5 (UE8M0) / 1.05 (E4M3); points: quantizer, {} blocks, seed {}",
+            "lines: the study's theory, rho 1.5 (UE8M0) / 1.05 (E4M3); points: quantizer, {} blocks, seed {}; \
+             INT is better left of a crossover",
             self.samples, self.seed
         );
         let foot = format!("{}: {extra}", self.generator);
@@ -745,7 +746,7 @@ impl Chart for KappaChart {
                     .map(|&p| Cross::new(p, 8, BLACK.stroke_width(3))),
             )
             .map_err(err)?
-            .label("crossover (INT better to the left)")
+            .label("INT/FP crossover")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         chart
             .draw_series(crosses.iter().map(|&(k, q)| {
