@@ -739,15 +739,18 @@ impl Chart for KappaChart {
             .filter_map(|c| Some((c.kappa?, c.qsnr_db?)))
             .filter(|p| p.0 <= x1)
             .collect();
-        chart
-            .draw_series(
-                crosses
-                    .iter()
-                    .map(|&p| Cross::new(p, 8, BLACK.stroke_width(3))),
-            )
-            .map_err(err)?
-            .label("INT/FP crossover")
-            .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        // Formats without an INT/FP partner have no crossover, and then no legend entry for one.
+        if !crosses.is_empty() {
+            chart
+                .draw_series(
+                    crosses
+                        .iter()
+                        .map(|&p| Cross::new(p, 8, BLACK.stroke_width(3))),
+                )
+                .map_err(err)?
+                .label("INT/FP crossover")
+                .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
         chart
             .draw_series(crosses.iter().map(|&(k, q)| {
                 let text = format!("κ = {k:.2}");
