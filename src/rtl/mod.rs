@@ -8,6 +8,9 @@ pub mod reduce;
 pub mod verilog;
 
 #[cfg(test)]
+mod testutil;
+
+#[cfg(test)]
 mod scratch {
     use super::*;
     use rust_hdl::prelude::*;
