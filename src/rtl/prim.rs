@@ -75,19 +75,17 @@ impl<const A: usize, const B: usize, const P: usize> Logic for Mul<A, B, P> {
         self.p.connect();
     }
     fn hdl(&self) -> Verilog {
-        // Both operands are extended to the product width first, so every operand of `*`
-        // already has the width of the result (no implicit context extension; lint-clean).
-        // Synthesis trims the extension bits again (Yosys `wreduce`).
-        let (kind, ext_a, ext_b) = if self._signed {
-            ("s", format!("{{{}{{a[{}]}}}}", P - A, A - 1), format!("{{{}{{b[{}]}}}}", P - B, B - 1))
+        // The declared width of `prod` makes the multiplication P bits wide, with both
+        // operands extended by their signedness first (Verilog-2005 5.4.1): exact, and
+        // Yosys sees a true A x B multiplier (extending the operands by hand does not shrink
+        // back: 566 instead of 423 cells for 8 x 8).
+        let body = if self._signed {
+            format!("wire signed [{}:0] a_s = a;\nwire signed [{}:0] b_s = b;\nwire signed [{}:0] prod = a_s * b_s;\n", A - 1, B - 1, P - 1)
         } else {
-            ("u", format!("{}'d0", P - A), format!("{}'d0", P - B))
+            format!("wire [{}:0] prod = a * b;\n", P - 1)
         };
-        Verilog::Custom(format!(
-            "{}wire [{p1}:0] a_ext = {{{ext_a}, a}};\nwire [{p1}:0] b_ext = {{{ext_b}, b}};\nalways @(*) p = a_ext * b_ext;\n",
-            name_line(&format!("mul_{kind}{A}x{B}")),
-            p1 = P - 1,
-        ))
+        let kind = if self._signed { "s" } else { "u" };
+        Verilog::Custom(format!("{}{body}always @(*) p = prod;\n", name_line(&format!("mul_{kind}{A}x{B}"))))
     }
 }
 

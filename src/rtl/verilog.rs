@@ -116,22 +116,18 @@ pub fn finish(raw: &str, unit: &str) -> String {
         let name = if m.path == "top" {
             unit.to_string()
         } else {
-            let parts = path_parts(&m.path);
-            let mut candidates: Vec<String> = Vec::new();
-            if let Some(h) = name_hint(&m.text) {
-                candidates.push(h);
-            }
-            for take in 1..=parts.len() {
-                candidates.push(parts[parts.len() - take..].join("__"));
-            }
-            let base = candidates.iter().find(|c| !bodies.contains_key(&format!("{unit}__{c}"))).cloned();
-            match base {
-                Some(b) => format!("{unit}__{b}"),
-                None => {
-                    let stem = format!("{unit}__{}", candidates[0]);
-                    (2..).map(|i| format!("{stem}_{i}")).find(|n| !bodies.contains_key(n)).expect("unbounded")
-                }
-            }
+            // A primitive's own name, else its instance path: `top$front$fp_lane$3$fp_decode$0`
+            // becomes `fp_lane__fp_decode` (the front end only groups, so it is left out).
+            let base = name_hint(&m.text).unwrap_or_else(|| {
+                let parts = path_parts(&m.path);
+                let parts = if parts.len() > 1 && parts[0] == "front" { &parts[1..] } else { &parts[..] };
+                parts.join("__")
+            });
+            let stem = format!("{unit}__{base}");
+            std::iter::once(stem.clone())
+                .chain((2..).map(|i| format!("{stem}_{i}")))
+                .find(|n| !bodies.contains_key(n))
+                .expect("unbounded")
         };
         let text = rename_idents(&renamed, &HashMap::from([(m.path.clone(), name.clone())]));
         // Children in order of first instantiation (their paths appear as module kinds).
@@ -164,9 +160,18 @@ pub fn finish(raw: &str, unit: &str) -> String {
         }
     }
     let mut out = String::new();
-    for n in &order {
+    for (i, n) in order.iter().enumerate() {
+        if i == 1 {
+            out.push_str(SUBMODULE_PRAGMA);
+        }
         out.push('\n');
         out.push_str(&tidy(&bodies[n]));
     }
     out
 }
+
+/// Between the top module and its sub-modules: the unit is one self-contained file, so the
+/// sub-modules cannot match the file name, which Verilator's -Wall checks (DECLFILENAME).
+pub const SUBMODULE_PRAGMA: &str = "\n// Sub-modules of the unit. One file holds them all, so their names cannot match\n\
+// the file name: Verilator's DECLFILENAME check is off from here on.\n\
+/* verilator lint_off DECLFILENAME */\n";
