@@ -318,6 +318,9 @@ pub struct AddSig {
     pub sub: Signal<In, Bit>,
     pub t: Signal<Out, Bits<28>>,
     jammed: Signal<Local, Bits<28>>,
+    addend: Signal<Local, Bits<28>>,
+    carry_in: Signal<Local, Bits<28>>,
+    zero28: Constant<Bits<28>>,
     one28: Constant<Bits<28>>,
 }
 
@@ -330,6 +333,9 @@ impl Default for AddSig {
             sub: Default::default(),
             t: Default::default(),
             jammed: Default::default(),
+            addend: Default::default(),
+            carry_in: Default::default(),
+            zero28: Constant::new(0.into()),
             one28: Constant::new(1.into()),
         }
     }
@@ -343,11 +349,18 @@ impl Logic for AddSig {
         } else {
             self.jammed.next = self.aligned.val();
         }
+        // One adder for both: big - s = big + ~s + 1.
         if self.sub.val() {
-            self.t.next = self.big.val() - self.jammed.val();
+            self.addend.next = !self.jammed.val();
         } else {
-            self.t.next = self.big.val() + self.jammed.val();
+            self.addend.next = self.jammed.val();
         }
+        if self.sub.val() {
+            self.carry_in.next = self.one28.val();
+        } else {
+            self.carry_in.next = self.zero28.val();
+        }
+        self.t.next = self.big.val() + self.addend.val() + self.carry_in.val();
     }
 }
 
