@@ -15,7 +15,7 @@ fn operand(rng: &mut impl Rng) -> u32 {
     let sign = if rng.gen() { 0x8000_0000 } else { 0 };
     let frac = rng.gen::<u32>() & 0x7F_FFFF;
     sign | match rng.gen_range(0..12) {
-        0 | 1 | 2 => rng.gen::<u32>() & 0x7FFF_FFFF,
+        0..=2 => rng.gen::<u32>() & 0x7FFF_FFFF,
         3 => 0,
         4 => frac,
         5 => (rng.gen_range(250..=254) << 23) | frac,
@@ -84,7 +84,13 @@ fn fp32_add_million_pairs_rust_hdl_and_icarus() {
     let got: Vec<u32> = pairs.par_chunks(25_000).flat_map_iter(sim_chunk).collect();
     let show = |got: &[u32], i: usize| {
         let (a, b) = pairs[i];
-        format!("{a:#010x} + {b:#010x} ({:e} + {:e}): {:#010x} want {:#010x}", f32::from_bits(a), f32::from_bits(b), got[i], want[i])
+        format!(
+            "{a:#010x} + {b:#010x} ({:e} + {:e}): {:#010x} want {:#010x}",
+            f32::from_bits(a),
+            f32::from_bits(b),
+            got[i],
+            want[i]
+        )
     };
     assert_all_equal("Fp32Add rust-hdl", s, &got, &want, |i| show(&got, i));
 
@@ -105,15 +111,15 @@ fn fp32_add_million_pairs_rust_hdl_and_icarus() {
 #[test]
 fn fp32_add_named_cases() {
     let cases: [(f32, f32, u32); 10] = [
-        (1.0, -1.0, 0),                               // x + (-x) = +0
-        (-0.0, -0.0, 0x8000_0000),                    // -0 + -0 = -0
-        (0.0, -0.0, 0),                               // +0 + -0 = +0
+        (1.0, -1.0, 0),                                  // x + (-x) = +0
+        (-0.0, -0.0, 0x8000_0000),                       // -0 + -0 = -0
+        (0.0, -0.0, 0),                                  // +0 + -0 = +0
         (f32::INFINITY, f32::NEG_INFINITY, 0x7FC0_0000), // Inf - Inf = NaN
         (f32::NEG_INFINITY, 1.0, 0xFF80_0000),
-        (f32::MAX, f32::MAX, 0x7F80_0000),            // overflow
-        (f32::from_bits(1), f32::from_bits(1), 2),    // subnormal sum
+        (f32::MAX, f32::MAX, 0x7F80_0000),                             // overflow
+        (f32::from_bits(1), f32::from_bits(1), 2),                     // subnormal sum
         (f32::from_bits(0x007F_FFFF), f32::from_bits(1), 0x0080_0000), // to the smallest normal
-        (1.0, f32::from_bits(0x3380_0000), 0x3F80_0000), // 1 + 2^-24: a tie, to even
+        (1.0, f32::from_bits(0x3380_0000), 0x3F80_0000),               // 1 + 2^-24: a tie, to even
         (f32::from_bits(0x3F80_0001), f32::from_bits(0x3380_0000), 0x3F80_0002), // tie, odd: up
     ];
     let pairs: Vec<(u32, u32)> = cases.iter().map(|c| (c.0.to_bits(), c.1.to_bits())).collect();

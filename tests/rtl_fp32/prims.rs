@@ -36,12 +36,19 @@ fn lzc_case<const W: usize, const CW: usize>(values: Vec<u128>, seed: u64) {
             bits_to_u128(uut.zeros.val())
         })
         .collect();
-    let want: Vec<u128> = values.iter().map(|&x| if x == 0 { W as u128 } else { u128::from(x.leading_zeros()) - (128 - W as u128) }).collect();
-    assert_all_equal(&format!("Lzc<{W}> rust-hdl"), seed, &got_sim, &want, |i| format!("x {:#x}: {} want {}", values[i], got_sim[i], want[i]));
+    let want: Vec<u128> = values
+        .iter()
+        .map(|&x| if x == 0 { W as u128 } else { u128::from(x.leading_zeros()) - (128 - W as u128) })
+        .collect();
+    assert_all_equal(&format!("Lzc<{W}> rust-hdl"), seed, &got_sim, &want, |i| {
+        format!("x {:#x}: {} want {}", values[i], got_sim[i], want[i])
+    });
     let vectors: Vec<Vec<u128>> = values.iter().map(|&x| vec![x]).collect();
     let Some(out) = icarus(&verilog, &[("x", W)], &[("zeros", CW)], &vectors) else { return };
     let got_v: Vec<u128> = out.iter().map(|r| r[0]).collect();
-    assert_all_equal(&format!("Lzc<{W}> Icarus"), seed, &got_v, &want, |i| format!("x {:#x}: {} want {}", values[i], got_v[i], want[i]));
+    assert_all_equal(&format!("Lzc<{W}> Icarus"), seed, &got_v, &want, |i| {
+        format!("x {:#x}: {} want {}", values[i], got_v[i], want[i])
+    });
 }
 
 #[test]
@@ -59,7 +66,9 @@ fn lzc_exhaustive_small_and_random_wide() {
 fn shr_case<const W: usize, const G: usize, const O: usize>(n: usize, seed: u64) {
     let mut r = rng(seed);
     let xs = spread_values(W, n, &mut r);
-    let shifts: Vec<u128> = (0..n).map(|i| if i % 2 == 0 { (i / 2 % 256) as u128 } else { r.gen_range(0..(W + G + 3).min(256)) as u128 }).collect();
+    let shifts: Vec<u128> = (0..n)
+        .map(|i| if i % 2 == 0 { (i / 2 % 256) as u128 } else { r.gen_range(0..(W + G + 3).min(256)) as u128 })
+        .collect();
     // The arithmetic: frame = x * 2^G, y = low O bits of frame >> s, sticky = bits lost.
     let want: Vec<(u128, u128)> = xs
         .iter()
@@ -94,11 +103,15 @@ fn shr_case<const W: usize, const G: usize, const O: usize>(n: usize, seed: u64)
         })
         .collect();
     let name = format!("ShrSticky<{W},{G},{O}>");
-    assert_all_equal(&format!("{name} rust-hdl"), seed, &got, &want, |i| format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got[i], want[i]));
+    assert_all_equal(&format!("{name} rust-hdl"), seed, &got, &want, |i| {
+        format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got[i], want[i])
+    });
     let vectors: Vec<Vec<u128>> = xs.iter().zip(&shifts).map(|(&x, &s)| vec![x, s]).collect();
     let Some(out) = icarus(&verilog, &[("x", W), ("shift", 8)], &[("y", O), ("sticky", 1)], &vectors) else { return };
     let got_v: Vec<(u128, u128)> = out.iter().map(|r| (r[0], r[1])).collect();
-    assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got_v[i], want[i]));
+    assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| {
+        format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got_v[i], want[i])
+    });
 }
 
 #[test]
@@ -125,11 +138,15 @@ fn umul_case<const A: usize, const B: usize, const P: usize>(pairs: Vec<(u128, u
         })
         .collect();
     let name = format!("UMul<{A},{B}>");
-    assert_all_equal(&format!("{name} rust-hdl"), seed, &got, &want, |i| format!("{:x?}: {:#x} want {:#x}", pairs[i], got[i], want[i]));
+    assert_all_equal(&format!("{name} rust-hdl"), seed, &got, &want, |i| {
+        format!("{:x?}: {:#x} want {:#x}", pairs[i], got[i], want[i])
+    });
     let vectors: Vec<Vec<u128>> = pairs.iter().map(|&(a, b)| vec![a, b]).collect();
     let Some(out) = icarus(&verilog, &[("a", A), ("b", B)], &[("p", P)], &vectors) else { return };
     let got_v: Vec<u128> = out.iter().map(|r| r[0]).collect();
-    assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| format!("{:x?}: {:#x} want {:#x}", pairs[i], got_v[i], want[i]));
+    assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| {
+        format!("{:x?}: {:#x} want {:#x}", pairs[i], got_v[i], want[i])
+    });
 }
 
 #[test]

@@ -37,7 +37,9 @@ fn want(kind: ScaleFormat, pairs: &[(u8, u8)]) -> Vec<Product> {
 }
 
 fn show<'a>(pairs: &'a [(u8, u8)], got: &'a [Product], want: &'a [Product]) -> impl Fn(usize) -> String + 'a {
-    move |i| format!("codes {:#04x} {:#04x}: (nan, neg, sig, exp) {:?} want {:?}", pairs[i].0, pairs[i].1, got[i], want[i])
+    move |i| {
+        format!("codes {:#04x} {:#04x}: (nan, neg, sig, exp) {:?} want {:?}", pairs[i].0, pairs[i].1, got[i], want[i])
+    }
 }
 
 #[test]

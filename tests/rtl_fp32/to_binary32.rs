@@ -42,7 +42,11 @@ fn expected(v: &Vector) -> u32 {
             POS_INF
         }
     } else {
-        round_binary32((v.sum < 0) ^ v.scale_neg, v.sum.unsigned_abs() * u128::from(v.scale_sig), v.lsb_exp + v.scale_exp)
+        round_binary32(
+            (v.sum < 0) ^ v.scale_neg,
+            v.sum.unsigned_abs() * u128::from(v.scale_sig),
+            v.lsb_exp + v.scale_exp,
+        )
     }
 }
 
@@ -136,7 +140,13 @@ fn random_vectors(sw: usize, nv: bool, n: usize, rng: &mut impl Rng) -> Vec<Vect
                 }
             };
             let mag = mag.min(1u128 << (sw - 1));
-            let sum = if neg { -(mag as i128) } else if mag == 1u128 << (sw - 1) { mag as i128 - 1 } else { mag as i128 };
+            let sum = if neg {
+                -(mag as i128)
+            } else if mag == 1u128 << (sw - 1) {
+                mag as i128 - 1
+            } else {
+                mag as i128
+            };
             let scale_sig = if nv {
                 match rng.gen_range(0..10) {
                     0 => 0,
@@ -147,7 +157,10 @@ fn random_vectors(sw: usize, nv: bool, n: usize, rng: &mut impl Rng) -> Vec<Vect
                 1
             };
             let (lsb_exp, scale_exp) = if rng.gen_range(0..5) < 2 {
-                (rng.gen_range(-2048..=2047), if rng.gen() { rng.gen_range(-512..=511) } else { rng.gen_range(-254..=254) })
+                (
+                    rng.gen_range(-2048..=2047),
+                    if rng.gen() { rng.gen_range(-512..=511) } else { rng.gen_range(-254..=254) },
+                )
             } else {
                 // Aim the result's leading bit at a chosen binade.
                 let target: i32 = match rng.gen_range(0..4) {
@@ -204,7 +217,15 @@ fn mx_case<const SW: usize>(n: usize, seed: u64) {
     let inputs = [("sum", SW), ("lsb_exp", 12), ("special", 2), ("scale_exp", 10), ("scale_nan", 1)];
     let vectors: Vec<Vec<u128>> = vs
         .iter()
-        .map(|v| vec![twos(v.sum, SW), twos(v.lsb_exp.into(), 12), v.special.into(), twos(v.scale_exp.into(), 10), v.scale_nan.into()])
+        .map(|v| {
+            vec![
+                twos(v.sum, SW),
+                twos(v.lsb_exp.into(), 12),
+                v.special.into(),
+                twos(v.scale_exp.into(), 10),
+                v.scale_nan.into(),
+            ]
+        })
         .collect();
     let Some(out) = icarus(&verilog, &inputs, &[("r", 32)], &vectors) else { return };
     let got: Vec<u32> = out.iter().map(|row| row[0] as u32).collect();

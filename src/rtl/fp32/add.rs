@@ -26,7 +26,7 @@ use super::{NEG_ZERO, QNAN, ZERO};
 /// The parent only wires the stages (no local logic): an always block that both feeds a
 /// sub-block and combines its outputs with its own temporaries is one that Verilator cannot
 /// split, and it reports it as UNOPTFLAT.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct Fp32Add {
     pub a: Signal<In, Bits<32>>,
     pub b: Signal<In, Bits<32>>,
@@ -37,22 +37,6 @@ pub struct Fp32Add {
     lzc: Lzc<28, 8>,
     norm: AddNorm,
     round: RoundPack,
-}
-
-impl Default for Fp32Add {
-    fn default() -> Self {
-        Self {
-            a: Default::default(),
-            b: Default::default(),
-            s: Default::default(),
-            unpack: Default::default(),
-            align: Default::default(),
-            sig: Default::default(),
-            lzc: Default::default(),
-            norm: Default::default(),
-            round: Default::default(),
-        }
-    }
 }
 
 impl Logic for Fp32Add {

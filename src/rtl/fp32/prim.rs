@@ -112,11 +112,7 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
             for j in 0..nodes {
                 let (hi, lo) = (2 * j + 1, 2 * j);
                 if k < l && j > 0 {
-                    let any = if k == 1 {
-                        leaf(hi).or(leaf(lo))
-                    } else {
-                        format!("v{0}[{hi}] | v{0}[{lo}]", k - 1)
-                    };
+                    let any = if k == 1 { leaf(hi).or(leaf(lo)) } else { format!("v{0}[{hi}] | v{0}[{lo}]", k - 1) };
                     body += &format!("    v{k}[{j}] = {any};\n");
                 }
                 if k == 1 {
