@@ -26,7 +26,7 @@ use super::{NEG_ZERO, QNAN, ZERO};
 /// The parent only wires the stages (no local logic): an always block that both feeds a
 /// sub-block and combines its outputs with its own temporaries is one that Verilator cannot
 /// split, and it reports it as UNOPTFLAT.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct Fp32Add {
     pub a: Signal<In, Bits<32>>,
     pub b: Signal<In, Bits<32>>,
@@ -37,22 +37,6 @@ pub struct Fp32Add {
     lzc: Lzc<28, 8>,
     norm: AddNorm,
     round: RoundPack,
-}
-
-impl Default for Fp32Add {
-    fn default() -> Self {
-        Self {
-            a: Default::default(),
-            b: Default::default(),
-            s: Default::default(),
-            unpack: Default::default(),
-            align: Default::default(),
-            sig: Default::default(),
-            lzc: Default::default(),
-            norm: Default::default(),
-            round: Default::default(),
-        }
-    }
 }
 
 impl Logic for Fp32Add {
@@ -318,6 +302,9 @@ pub struct AddSig {
     pub sub: Signal<In, Bit>,
     pub t: Signal<Out, Bits<28>>,
     jammed: Signal<Local, Bits<28>>,
+    addend: Signal<Local, Bits<28>>,
+    carry_in: Signal<Local, Bits<28>>,
+    zero28: Constant<Bits<28>>,
     one28: Constant<Bits<28>>,
 }
 
@@ -330,6 +317,9 @@ impl Default for AddSig {
             sub: Default::default(),
             t: Default::default(),
             jammed: Default::default(),
+            addend: Default::default(),
+            carry_in: Default::default(),
+            zero28: Constant::new(0.into()),
             one28: Constant::new(1.into()),
         }
     }
@@ -343,11 +333,18 @@ impl Logic for AddSig {
         } else {
             self.jammed.next = self.aligned.val();
         }
+        // One adder for both: big - s = big + ~s + 1.
         if self.sub.val() {
-            self.t.next = self.big.val() - self.jammed.val();
+            self.addend.next = !self.jammed.val();
         } else {
-            self.t.next = self.big.val() + self.jammed.val();
+            self.addend.next = self.jammed.val();
         }
+        if self.sub.val() {
+            self.carry_in.next = self.one28.val();
+        } else {
+            self.carry_in.next = self.zero28.val();
+        }
+        self.t.next = self.big.val() + self.addend.val() + self.carry_in.val();
     }
 }
 

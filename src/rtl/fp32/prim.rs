@@ -86,7 +86,9 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
         // Leaf i of the tree is bit i of {x, 1'b1, zeros}: the pad bits are folded in as
         // constants so that no constant wire is left unused.
         let leaf = |i: usize| -> Leaf {
-            if i >= p - W {
+            if W == 1 && i == p - 1 {
+                Leaf::Scalar
+            } else if i >= p - W {
                 Leaf::X(i - (p - W))
             } else if i == p - W - 1 {
                 Leaf::One
@@ -94,34 +96,31 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
                 Leaf::Zero
             }
         };
-        let mut v = String::new();
         // Level k has p >> k nodes; node j covers 2^k bits and holds a k-bit count c_k of
         // its leading zeros (meaningful when any bit is set) and a flag v_k saying whether
         // any bit is set. Only left (odd) children's flags select, so v_k[0] and the root's
-        // flag are never needed and not built.
+        // flag are never needed and not built. The tree is written as one always block
+        // (Icarus simulates per-bit continuous assignments about 50 times slower).
+        let mut decl = String::new();
+        let mut body = String::new();
         for k in 1..=l {
             let nodes = p >> k;
             if k < l {
-                v += &format!("wire [{}:1] v{k};\n", nodes - 1);
+                decl += &format!("reg [{}:1] v{k};\n", nodes - 1);
             }
-            v += &format!("wire [{}:0] c{k};\n", nodes * k - 1);
+            decl += &format!("reg [{}:0] c{k};\n", nodes * k - 1);
             for j in 0..nodes {
                 let (hi, lo) = (2 * j + 1, 2 * j);
                 if k < l && j > 0 {
-                    let any = if k == 1 {
-                        leaf(hi).or(leaf(lo))
-                    } else {
-                        format!("v{0}[{hi}] | v{0}[{lo}]", k - 1)
-                    };
-                    v += &format!("assign v{k}[{j}] = {any};\n");
+                    let any = if k == 1 { leaf(hi).or(leaf(lo)) } else { format!("v{0}[{hi}] | v{0}[{lo}]", k - 1) };
+                    body += &format!("    v{k}[{j}] = {any};\n");
                 }
                 if k == 1 {
-                    v += &format!("assign c1[{j}] = {};\n", leaf(hi).not());
+                    body += &format!("    c1[{j}] = {};\n", leaf(hi).not());
                 } else {
                     let m = k - 1;
-                    let left_valid = format!("v{m}[{hi}]");
-                    v += &format!(
-                        "assign c{k}[{}:{}] = {left_valid} ? {{1'b0, c{m}[{}:{}]}} : {{1'b1, c{m}[{}:{}]}};\n",
+                    body += &format!(
+                        "    c{k}[{}:{}] = v{m}[{hi}] ? {{1'b0, c{m}[{}:{}]}} : {{1'b1, c{m}[{}:{}]}};\n",
                         j * k + k - 1,
                         j * k,
                         hi * m + m - 1,
@@ -132,7 +131,7 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
                 }
             }
         }
-        v += &format!("always @(*) zeros = {{{}c{l}}};\n", zero_pad(CW - l));
+        let v = format!("{decl}always @(*) begin\n{body}    zeros = {{{}c{l}}};\nend\n", zero_pad(CW - l));
         Verilog::Custom(v)
     }
 }
@@ -140,6 +139,8 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
 /// A leaf of the leading-zero tree: an input bit or a constant pad bit.
 #[derive(Clone, Copy)]
 enum Leaf {
+    /// The input itself when it is one bit wide (a scalar port cannot be indexed).
+    Scalar,
     X(usize),
     One,
     Zero,
@@ -148,6 +149,7 @@ enum Leaf {
 impl Leaf {
     fn text(self) -> String {
         match self {
+            Leaf::Scalar => "x".into(),
             Leaf::X(i) => format!("x[{i}]"),
             Leaf::One => "1'b1".into(),
             Leaf::Zero => "1'b0".into(),
@@ -156,6 +158,7 @@ impl Leaf {
 
     fn not(self) -> String {
         match self {
+            Leaf::Scalar => "~x".into(),
             Leaf::X(i) => format!("~x[{i}]"),
             Leaf::One => "1'b0".into(),
             Leaf::Zero => "1'b1".into(),

@@ -189,8 +189,8 @@ impl<const W: usize> Logic for NormRound<W> {
         self.round.exp.next = self.eb_split.val().lo;
         self.round.sig.next = self.align.y.val();
         self.round.sticky.next = self.align.sticky.val();
-        self.round.overflow.next =
-            self.normal.val() & ((self.eb_split.val().hi != self.zero6.val()) | (self.eb_split.val().lo == self.exp_ones.val()));
+        self.round.overflow.next = self.normal.val()
+            & ((self.eb_split.val().hi != self.zero6.val()) | (self.eb_split.val().lo == self.exp_ones.val()));
         if self.mag.val() == self.zero_mag.val() {
             self.r.next = self.zero32.val();
         } else {

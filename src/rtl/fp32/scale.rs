@@ -140,7 +140,7 @@ impl Logic for ScaleCombineE4m3 {
         self.exp.next = signed_cast(self.a_e.val() + self.b_e.val() - self.bias2.val());
         self.sig.next = self.mul.p.val();
         self.neg.next = self.a.val().get_bit(7) ^ self.b.val().get_bit(7);
-        self.nan.next =
-            (self.a.val().get_bits::<7>(0) == self.nan_mag.val()) | (self.b.val().get_bits::<7>(0) == self.nan_mag.val());
+        self.nan.next = (self.a.val().get_bits::<7>(0) == self.nan_mag.val())
+            | (self.b.val().get_bits::<7>(0) == self.nan_mag.val());
     }
 }
