@@ -127,6 +127,58 @@ impl Logic for RoundRegs {
     }
 }
 
+/// Next state of the accumulator register and of `out_valid` (RTL_CONTRACT.md): `rst`
+/// gives +0 and not valid; a valid block loads `r` (with `clear`) or `sum` = acc + r;
+/// otherwise `acc` holds and `out_valid` drops. Its own block, so that the top is pure
+/// wiring: Verilator cannot order an always block that both feeds the FP32 adder and
+/// selects from its output (UNOPTFLAT).
+#[derive(LogicBlock)]
+pub struct AccUpdate {
+    pub rst: Signal<In, Bit>,
+    pub valid: Signal<In, Bit>,
+    pub clear: Signal<In, Bit>,
+    pub r: Signal<In, Bits<32>>,
+    pub sum: Signal<In, Bits<32>>,
+    pub acc: Signal<In, Bits<32>>,
+    pub acc_d: Signal<Out, Bits<32>>,
+    pub valid_d: Signal<Out, Bit>,
+    zero32: Constant<Bits<32>>,
+}
+
+impl Default for AccUpdate {
+    fn default() -> Self {
+        Self {
+            rst: Default::default(),
+            valid: Default::default(),
+            clear: Default::default(),
+            r: Default::default(),
+            sum: Default::default(),
+            acc: Default::default(),
+            acc_d: Default::default(),
+            valid_d: Default::default(),
+            zero32: Constant::new(0u64.into()),
+        }
+    }
+}
+
+impl Logic for AccUpdate {
+    #[hdl_gen]
+    fn update(&mut self) {
+        if self.rst.val() {
+            self.acc_d.next = self.zero32.val();
+        } else if self.valid.val() {
+            if self.clear.val() {
+                self.acc_d.next = self.r.val();
+            } else {
+                self.acc_d.next = self.sum.val();
+            }
+        } else {
+            self.acc_d.next = self.acc.val();
+        }
+        self.valid_d.next = self.valid.val() & !self.rst.val();
+    }
+}
+
 /// Inputs of one clock cycle, as the harness protocol of RTL_CONTRACT.md has them.
 #[derive(Clone, Copy, Debug)]
 pub struct CycleIn<'a> {
@@ -192,6 +244,7 @@ macro_rules! mac_unit {
             to_binary32: $tob,
             round_regs: Vec<RoundRegs>,
             fp32_add: Fp32Add,
+            acc_update: AccUpdate,
             acc_reg: Reg<Bits<32>>,
             valid_reg: Reg<Bit>,
             // Back-end inputs: the front end's outputs, or `front_regs` when pipelined.
@@ -206,7 +259,6 @@ macro_rules! mac_unit {
             r: Signal<Local, Bits<32>>,
             r_valid: Signal<Local, Bit>,
             r_clear: Signal<Local, Bit>,
-            zero32: Constant<Bits<32>>,
         }
 
         impl<$(const $g: usize),*> $name<$($g),*> {
@@ -229,6 +281,7 @@ macro_rules! mac_unit {
                     to_binary32: Default::default(),
                     round_regs: (pipeline >= 2).then(|| RoundRegs::new(pipeline - 1)).into_iter().collect(),
                     fp32_add: Default::default(),
+                    acc_update: Default::default(),
                     acc_reg: Default::default(),
                     valid_reg: Default::default(),
                     be_sum: Default::default(),
@@ -241,7 +294,6 @@ macro_rules! mac_unit {
                     r: Default::default(),
                     r_valid: Default::default(),
                     r_clear: Default::default(),
-                    zero32: Constant::new(0u64.into()),
                 };
                 u.connect_all();
                 u
@@ -307,22 +359,16 @@ macro_rules! mac_unit {
                 }
                 self.fp32_add.a.next = self.acc_reg.q.val();
                 self.fp32_add.b.next = self.r.val();
+                self.acc_update.rst.next = self.rst.val();
+                self.acc_update.valid.next = self.r_valid.val();
+                self.acc_update.clear.next = self.r_clear.val();
+                self.acc_update.r.next = self.r.val();
+                self.acc_update.sum.next = self.fp32_add.s.val();
+                self.acc_update.acc.next = self.acc_reg.q.val();
                 self.acc_reg.clk.next = self.clk.val();
+                self.acc_reg.d.next = self.acc_update.acc_d.val();
                 self.valid_reg.clk.next = self.clk.val();
-                if self.rst.val() {
-                    self.acc_reg.d.next = self.zero32.val();
-                    self.valid_reg.d.next = false;
-                } else if self.r_valid.val() {
-                    if self.r_clear.val() {
-                        self.acc_reg.d.next = self.r.val();
-                    } else {
-                        self.acc_reg.d.next = self.fp32_add.s.val();
-                    }
-                    self.valid_reg.d.next = true;
-                } else {
-                    self.acc_reg.d.next = self.acc_reg.q.val();
-                    self.valid_reg.d.next = false;
-                }
+                self.valid_reg.d.next = self.acc_update.valid_d.val();
                 self.acc.next = self.acc_reg.q.val();
                 self.out_valid.next = self.valid_reg.q.val();
             }
