@@ -1,2 +1,4 @@
+pub mod cli;
+pub mod cost;
 pub mod format;
 pub mod rtl;
