@@ -40,3 +40,29 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        rtl: RtlArgs,
+    }
+
+    #[test]
+    fn arguments_parse_and_the_command_writes_the_unit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let cli = Cli::try_parse_from(["rtl", "MXINT4", "--lanes", "4", "--psum-width", "exact", "--pipeline", "1", "-o", out.to_str().unwrap()]).unwrap();
+        assert_eq!(cli.rtl.psum_width, Some(PsumWidth::Exact));
+        run_rtl(&cli.rtl).unwrap();
+        assert!(out.join("mxint4_mac_k4_n8_p1.v").exists());
+        let bad = Cli::try_parse_from(["rtl", "mxfp8", "--psum-width", "wide", "-o", "x"]);
+        assert!(bad.err().unwrap().to_string().contains("'wide'"));
+        let cli = Cli::try_parse_from(["rtl", "mxfp9", "-o", out.to_str().unwrap()]).unwrap();
+        assert!(run_rtl(&cli.rtl).unwrap_err().to_string().contains("mxfp8"));
+    }
+}

@@ -183,19 +183,9 @@ mod tests {
     use super::*;
     use crate::format::{lookup_in, Class, ElemFormat};
     use crate::rtl::prim::i128_of;
+    use crate::rtl::unit::pack;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-
-    /// Packs element codes (element i at bits [i*w +: w]).
-    pub fn pack<const KW: usize>(codes: &[u32], w: usize) -> Bits<KW> {
-        let mut x = Bits::<KW>::default();
-        for (i, &c) in codes.iter().enumerate() {
-            for j in 0..w {
-                x = x.replace_bit(i * w + j, (c >> j) & 1 == 1);
-            }
-        }
-        x
-    }
 
     /// (special, sum, lsb_exp) of one block; sum and lsb_exp only meaningful if special = 0.
     fn reference(elem: &ElemFormat, n: u32, a: &[u32], b: &[u32]) -> (u64, i128, i32) {
@@ -286,8 +276,8 @@ mod tests {
             };
             type F = FpFront<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $w * $k }, { $n + 1 + ($k as usize).trailing_zeros() as usize }>;
             run($name, $n, $k, $blocks, F::new($k, bias, specials), |f, a, b| {
-                f.a.next = pack(a, $w);
-                f.b.next = pack(b, $w);
+                f.a.next = pack::<{ $w * $k }, $w>(a);
+                f.b.next = pack::<{ $w * $k }, $w>(b);
                 assert!(simulate(f, 1000));
                 (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
             });
@@ -311,8 +301,8 @@ mod tests {
     fn int_front_ends_match_the_block_semantics() {
         fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(name: &str, k: usize, blocks: usize) {
             run(name, 2 * W as u32, k, blocks, IntFront::<W, P, KW, SW>::new(k), |f, a, b| {
-                f.a.next = pack(a, W);
-                f.b.next = pack(b, W);
+                f.a.next = pack::<KW, W>(a);
+                f.b.next = pack::<KW, W>(b);
                 assert!(simulate(f, 1000));
                 (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
             });
