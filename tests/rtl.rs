@@ -20,7 +20,11 @@ mod common;
 use common::require_tool;
 
 fn params(lanes: Option<usize>, psum_width: PsumWidth, pipeline: usize) -> UnitParams {
-    UnitParams { lanes, psum_width, pipeline }
+    UnitParams {
+        lanes,
+        psum_width,
+        pipeline,
+    }
 }
 
 /// The lint set: every built-in at its default k and at k in {1, 4, 16, 32}.
@@ -53,12 +57,24 @@ mod generation {
 
     #[test]
     fn names_encode_every_parameter() {
-        let g = |name: &str, p: UnitParams| UnitSim::new(&lookup_in(name, &[]).unwrap(), &p).unwrap().plan().name.clone();
+        let g = |name: &str, p: UnitParams| {
+            UnitSim::new(&lookup_in(name, &[]).unwrap(), &p)
+                .unwrap()
+                .plan()
+                .name
+                .clone()
+        };
         assert_eq!(g("mxfp8", UnitParams::default()), "mxfp8_mac_k32_n24_p0");
-        assert_eq!(g("mxfp8", params(Some(4), PsumWidth::Exact, 2)), "mxfp8_mac_k4_n38_p2");
+        assert_eq!(
+            g("mxfp8", params(Some(4), PsumWidth::Exact, 2)),
+            "mxfp8_mac_k4_n38_p2"
+        );
         assert_eq!(g("nvfp4", UnitParams::default()), "nvfp4_mac_k16_n10_p0");
         // INT sums are exact whatever width is asked for; n is the product width 2b.
-        assert_eq!(g("mxint8", params(None, PsumWidth::Bits(30), 1)), "mxint8_mac_k32_n16_p1");
+        assert_eq!(
+            g("mxint8", params(None, PsumWidth::Bits(30), 1)),
+            "mxint8_mac_k32_n16_p1"
+        );
     }
 
     #[test]
@@ -69,7 +85,10 @@ mod generation {
             (params(Some(0), PsumWidth::Default, 0), "got 0"),
             (params(Some(3), PsumWidth::Default, 0), "got 3"),
             (params(Some(128), PsumWidth::Default, 0), "got 128"),
-            (params(None, PsumWidth::Bits(7), 0), "psum width 7 for mxfp8 is below its product width 8"),
+            (
+                params(None, PsumWidth::Bits(7), 0),
+                "psum width 7 for mxfp8 is below its product width 8",
+            ),
             (params(None, PsumWidth::Bits(30), 0), "built widths: 24, 38"),
             (params(None, PsumWidth::Default, 5), "got 5"),
         ];
@@ -80,15 +99,40 @@ mod generation {
             assert!(!dir.exists(), "{p:?}: {} was created", dir.display());
         }
         let int8 = lookup_in("mxint8", &[]).unwrap();
-        let err = emit_unit(&int8, &params(None, PsumWidth::Bits(15), 0), &tmp.path().join("int"), None).unwrap_err();
-        assert!(matches!(err, RtlError::PsumTooNarrow { width: 15, min: 16, .. }), "{err}");
+        let err = emit_unit(
+            &int8,
+            &params(None, PsumWidth::Bits(15), 0),
+            &tmp.path().join("int"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RtlError::PsumTooNarrow {
+                    width: 15,
+                    min: 16,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // A missing Liberty file is an error before writing too.
         let dir = tmp.path().join("lib");
-        let err = emit_unit(&fp8, &UnitParams::default(), &dir, Some(Path::new("/nonexistent/x.lib"))).unwrap_err();
+        let err = emit_unit(
+            &fp8,
+            &UnitParams::default(),
+            &dir,
+            Some(Path::new("/nonexistent/x.lib")),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/nonexistent/x.lib"), "{err}");
         assert!(!dir.exists());
         // Unknown format names fail in the lookup, with suggestions.
-        assert!(lookup_in("mxfp9", &[]).unwrap_err().to_string().contains("mxfp8"));
+        assert!(lookup_in("mxfp9", &[])
+            .unwrap_err()
+            .to_string()
+            .contains("mxfp8"));
     }
 
     #[test]
@@ -118,27 +162,77 @@ mod generation {
         let lib = tmp.path().join("cells.lib");
         std::fs::write(&lib, "library(x) {}\n").unwrap();
         let f = lookup_in("mxfp6", &[]).unwrap();
-        let e = emit_unit(&f, &params(Some(16), PsumWidth::Default, 2), tmp.path(), Some(&lib)).unwrap();
-        let names: Vec<String> = e.files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let e = emit_unit(
+            &f,
+            &params(Some(16), PsumWidth::Default, 2),
+            tmp.path(),
+            Some(&lib),
+        )
+        .unwrap();
+        let names: Vec<String> = e
+            .files
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
         let n = "mxfp6_mac_k16_n14_p2";
-        for want in [format!("{n}.v"), format!("{n}.json"), format!("{n}.ys"), format!("{n}_harness.cpp"), format!("{n}.liberty.ys")] {
+        for want in [
+            format!("{n}.v"),
+            format!("{n}.json"),
+            format!("{n}.ys"),
+            format!("{n}_harness.cpp"),
+            format!("{n}.liberty.ys"),
+        ] {
             assert!(names.contains(&want), "{names:?} lacks {want}");
         }
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join(format!("{n}.json"))).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join(format!("{n}.json"))).unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["latency_cycles"], 3);
         assert_eq!(json["parameters"]["lanes"], 16);
         assert_eq!(json["parameters"]["psum_width"], 14);
-        assert_eq!(json["generator"], format!("hwcost {}", env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            json["generator"],
+            format!("hwcost {}", env!("CARGO_PKG_VERSION"))
+        );
         assert_eq!(json["format"]["name"], "mxfp6");
-        let a = json["ports"].as_array().unwrap().iter().find(|p| p["name"] == "a").unwrap();
+        let a = json["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "a")
+            .unwrap();
         assert_eq!(a["width"], 96);
         assert_eq!(json["harness"]["input_record_bytes"], 1 + 12 + 12 + 2);
         let ys = std::fs::read_to_string(tmp.path().join(format!("{n}.liberty.ys"))).unwrap();
-        assert!(ys.contains(&format!("abc -liberty \"{}\"", lib.canonicalize().unwrap().display())), "{ys}");
+        assert!(
+            ys.contains(&format!(
+                "abc -liberty \"{}\"",
+                lib.canonicalize().unwrap().display()
+            )),
+            "{ys}"
+        );
         let v = std::fs::read_to_string(tmp.path().join(format!("{n}.v"))).unwrap();
-        assert!(v.contains(&format!("\nmodule {n}(clk,rst,in_valid,acc_clear,a,b,a_scale,b_scale,out_valid,acc);")), "top module ports");
-        for part in ["fp_lane", "max_exp_tree", "aligner", "adder_tree16x15", "to_binary32", "fp32_add", "front_regs", "round_regs"] {
-            assert!(v.contains(&format!("\nmodule {n}__{part}(")), "no module {n}__{part}");
+        assert!(
+            v.contains(&format!(
+                "\nmodule {n}(clk,rst,in_valid,acc_clear,a,b,a_scale,b_scale,out_valid,acc);"
+            )),
+            "top module ports"
+        );
+        for part in [
+            "fp_lane",
+            "max_exp_tree",
+            "aligner",
+            "adder_tree16x15",
+            "to_binary32",
+            "fp32_add",
+            "front_regs",
+            "round_regs",
+        ] {
+            assert!(
+                v.contains(&format!("\nmodule {n}__{part}(")),
+                "no module {n}__{part}"
+            );
         }
         // No rust-hdl instance-path names survive.
         assert!(!v.contains("module top"), "a module is still named top");
@@ -167,20 +261,36 @@ mod tools {
                 let name = write_unit(tmp.path(), f, *k);
                 let out = Command::new("verilator")
                     .current_dir(tmp.path())
-                    .args(["--lint-only", "-Wall", "--top-module", &name, &format!("{name}.v")])
+                    .args([
+                        "--lint-only",
+                        "-Wall",
+                        "--top-module",
+                        &name,
+                        &format!("{name}.v"),
+                    ])
                     .output()
                     .unwrap();
-                let text = String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-                (!out.status.success() || !text.trim().is_empty()).then(|| format!("{name}:\n{text}"))
+                let text = String::from_utf8_lossy(&out.stderr).into_owned()
+                    + &String::from_utf8_lossy(&out.stdout);
+                (!out.status.success() || !text.trim().is_empty())
+                    .then(|| format!("{name}:\n{text}"))
             })
             .collect();
-        assert!(failures.is_empty(), "verilator --lint-only -Wall reported:\n{}", failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "verilator --lint-only -Wall reported:\n{}",
+            failures.join("\n")
+        );
     }
 
     /// Number of cells of the whole design in a Yosys `stat` log.
     fn total_cells(log: &str) -> Option<u64> {
         let tail = log.rsplit("=== design hierarchy ===").next()?;
-        tail.lines().find_map(|l| l.trim().strip_prefix("Number of cells:").map(|n| n.trim().parse().ok()))?
+        tail.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix("Number of cells:")
+                .map(|n| n.trim().parse().ok())
+        })?
     }
 
     #[test]
@@ -193,11 +303,29 @@ mod tools {
             .par_iter()
             .map(|f| {
                 let name = write_unit(tmp.path(), f, f.block);
-                let out = Command::new("yosys").current_dir(tmp.path()).args(["-q", "-l", &format!("{name}.log"), "-s", &format!("{name}.ys")]).output().unwrap();
-                let log = std::fs::read_to_string(tmp.path().join(format!("{name}.log"))).unwrap_or_default();
-                let complaints: Vec<&str> = log.lines().filter(|l| l.contains("ERROR") || l.contains("Warning")).collect();
+                let out = Command::new("yosys")
+                    .current_dir(tmp.path())
+                    .args([
+                        "-q",
+                        "-l",
+                        &format!("{name}.log"),
+                        "-s",
+                        &format!("{name}.ys"),
+                    ])
+                    .output()
+                    .unwrap();
+                let log = std::fs::read_to_string(tmp.path().join(format!("{name}.log")))
+                    .unwrap_or_default();
+                let complaints: Vec<&str> = log
+                    .lines()
+                    .filter(|l| l.contains("ERROR") || l.contains("Warning"))
+                    .collect();
                 let res = if !out.status.success() || !complaints.is_empty() {
-                    Err(format!("{}{}", String::from_utf8_lossy(&out.stderr), complaints.join("\n")))
+                    Err(format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stderr),
+                        complaints.join("\n")
+                    ))
                 } else {
                     total_cells(&log).ok_or_else(|| "no cell count in the log".to_string())
                 };
@@ -220,7 +348,9 @@ mod examples {
     use super::*;
 
     /// The units whose files are committed in `rtl/`.
-    const COMMITTED: [&str; 7] = ["mxint8", "mxfp8", "mxfp6", "mxfp4", "mxint4", "nvfp4", "nvint4"];
+    const COMMITTED: [&str; 7] = [
+        "mxint8", "mxfp8", "mxfp6", "mxfp4", "mxint4", "nvfp4", "nvint4",
+    ];
 
     fn rtl_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("rtl")
@@ -234,7 +364,12 @@ mod examples {
             let f = lookup_in(name, &[]).unwrap();
             let g = generate(&f, &UnitParams::default(), None).unwrap();
             let n = &g.plan.name;
-            for (file, text) in [(format!("{n}.v"), &g.verilog), (format!("{n}.json"), &g.json), (format!("{n}.ys"), &g.yosys), (format!("{n}_harness.cpp"), &g.harness)] {
+            for (file, text) in [
+                (format!("{n}.v"), &g.verilog),
+                (format!("{n}.json"), &g.json),
+                (format!("{n}.ys"), &g.yosys),
+                (format!("{n}_harness.cpp"), &g.harness),
+            ] {
                 let path = rtl_dir().join(&file);
                 if bless {
                     std::fs::write(&path, text).unwrap();
@@ -253,19 +388,33 @@ mod simulation {
     /// The value of a block in f64 from the format core's decoder (exact for these blocks).
     fn block_value(f: &BlockFormat, a: &[u32], b: &[u32], sa: u8, sb: u8) -> f64 {
         let view = f.elem.int_view_exp() as f64;
-        let dot: f64 = a.iter().zip(b).map(|(&x, &y)| f.elem.value(x) * f.elem.value(y)).sum();
+        let dot: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| f.elem.value(x) * f.elem.value(y))
+            .sum();
         dot * (2.0 * view).exp2() * f.scale.value(sa) * f.scale.value(sb)
     }
 
     /// Streams of `len` blocks (cleared at the first) through a default unit; `codes`
     /// draws one element code. Every partial result must be exactly representable.
-    fn smoke(name: &str, seed: u64, streams: usize, len: usize, mut codes: impl FnMut(&mut ChaCha8Rng) -> u32) {
+    fn smoke(
+        name: &str,
+        seed: u64,
+        streams: usize,
+        len: usize,
+        mut codes: impl FnMut(&mut ChaCha8Rng) -> u32,
+    ) {
         let f = lookup(name).unwrap();
         let mut sim = UnitSim::new(&f, &UnitParams::default()).unwrap();
         let k = sim.plan().lanes;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let zeros = vec![0u32; k];
-        assert_eq!(sim.step(true, false, false, &zeros, &zeros, 127, 127).unwrap(), (false, 0));
+        assert_eq!(
+            sim.step(true, false, false, &zeros, &zeros, 127, 127)
+                .unwrap(),
+            (false, 0)
+        );
         let mut blocks = 0;
         for s in 0..streams {
             let (sa, sb) = (rng.gen_range(110..=144u8), rng.gen_range(110..=144u8));
@@ -276,13 +425,26 @@ mod simulation {
                 let base = if i == 0 { 0.0 } else { want };
                 want = base + block_value(&f, &a, &b, sa, sb);
                 let (valid, acc) = sim.step(false, true, i == 0, &a, &b, sa, sb).unwrap();
-                assert!(valid, "{name} seed {seed:#x} stream {s} block {i}: out_valid low");
-                assert_eq!(want as f32 as f64, want, "test data: stream {s} block {i} not representable");
-                assert_eq!(acc, (want as f32).to_bits(), "{name} seed {seed:#x} stream {s} block {i}: acc {} want {want}", f32::from_bits(acc));
+                assert!(
+                    valid,
+                    "{name} seed {seed:#x} stream {s} block {i}: out_valid low"
+                );
+                assert_eq!(
+                    want as f32 as f64, want,
+                    "test data: stream {s} block {i} not representable"
+                );
+                assert_eq!(
+                    acc,
+                    (want as f32).to_bits(),
+                    "{name} seed {seed:#x} stream {s} block {i}: acc {} want {want}",
+                    f32::from_bits(acc)
+                );
                 blocks += 1;
             }
             // A gap: out_valid drops and acc holds.
-            let (valid, acc) = sim.step(false, false, false, &zeros, &zeros, sa, sb).unwrap();
+            let (valid, acc) = sim
+                .step(false, false, false, &zeros, &zeros, sa, sb)
+                .unwrap();
             assert!(!valid);
             assert_eq!(acc, (want as f32).to_bits());
         }
@@ -308,8 +470,11 @@ mod simulation {
         });
     }
 
+    /// One cycle's inputs: rst, in_valid, acc_clear, a codes, b codes, a_scale, b_scale.
+    type Cycle = (bool, bool, bool, Vec<u32>, Vec<u32>, u8, u8);
+
     /// Random cycle inputs: gaps in `in_valid`, clears, one mid-stream reset.
-    fn stream(seed: u64, f: &BlockFormat, k: usize, cycles: usize) -> Vec<(bool, bool, bool, Vec<u32>, Vec<u32>, u8, u8)> {
+    fn stream(seed: u64, f: &BlockFormat, k: usize, cycles: usize) -> Vec<Cycle> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let codes = f.elem.code_count();
         (0..cycles)
@@ -317,7 +482,15 @@ mod simulation {
                 let rst = t < 5 || t == cycles / 2;
                 let a = (0..k).map(|_| rng.gen_range(0..codes)).collect();
                 let b = (0..k).map(|_| rng.gen_range(0..codes)).collect();
-                (rst, rng.gen_range(0..4) != 0, rng.gen_range(0..6) == 0, a, b, rng.gen_range(100..=150), rng.gen_range(100..=150))
+                (
+                    rst,
+                    rng.gen_range(0..4) != 0,
+                    rng.gen_range(0..6) == 0,
+                    a,
+                    b,
+                    rng.gen_range(100..=150),
+                    rng.gen_range(100..=150),
+                )
             })
             .collect()
     }
@@ -331,10 +504,16 @@ mod simulation {
             let inputs = stream(seed, &f, 4, cycles);
             let run = |s: usize| -> Vec<(bool, u32)> {
                 let mut sim = UnitSim::new(&f, &params(Some(4), PsumWidth::Default, s)).unwrap();
-                inputs.iter().map(|(r, v, c, a, b, sa, sb)| sim.step(*r, *v, *c, a, b, *sa, *sb).unwrap()).collect()
+                inputs
+                    .iter()
+                    .map(|(r, v, c, a, b, sa, sb)| sim.step(*r, *v, *c, a, b, *sa, *sb).unwrap())
+                    .collect()
             };
             let base = run(0);
-            assert!(base.iter().filter(|o| o.0).count() > 100, "the stream must produce results");
+            assert!(
+                base.iter().filter(|o| o.0).count() > 100,
+                "the stream must produce results"
+            );
             let reset = cycles / 2;
             for s in 1..=4 {
                 let out = run(s);
@@ -343,7 +522,12 @@ mod simulation {
                     if (reset - s..reset).contains(&t) {
                         continue;
                     }
-                    assert_eq!(out[t + s], base[t], "{name} S={s} seed {seed:#x}: cycle {} vs unpipelined cycle {t}", t + s);
+                    assert_eq!(
+                        out[t + s],
+                        base[t],
+                        "{name} S={s} seed {seed:#x}: cycle {} vs unpipelined cycle {t}",
+                        t + s
+                    );
                 }
             }
         }
@@ -360,10 +544,22 @@ mod simulation {
         let tmp = tempfile::tempdir().unwrap();
         let e = emit_unit(&f, &p, tmp.path(), None).unwrap();
         let n = &e.name;
-        let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(tmp.path().join(format!("{n}.json"))).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join(format!("{n}.json"))).unwrap(),
+        )
+        .unwrap();
         let build = json["harness"]["build"].as_str().unwrap();
-        let out = Command::new("sh").current_dir(tmp.path()).arg("-c").arg(format!("{build} -j 2 > build.log 2>&1")).output().unwrap();
-        assert!(out.status.success(), "harness build failed:\n{}", std::fs::read_to_string(tmp.path().join("build.log")).unwrap_or_default());
+        let out = Command::new("sh")
+            .current_dir(tmp.path())
+            .arg("-c")
+            .arg(format!("{build} -j 2 > build.log 2>&1"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "harness build failed:\n{}",
+            std::fs::read_to_string(tmp.path().join("build.log")).unwrap_or_default()
+        );
 
         let inputs = stream(0x4a12, &f, 16, 3000);
         let mut sim = UnitSim::new(&f, &p).unwrap();
@@ -388,7 +584,11 @@ mod simulation {
             want.extend(acc.to_le_bytes());
         }
         let bin = tmp.path().join(json["harness"]["binary"].as_str().unwrap());
-        let mut child = Command::new(bin).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(bin)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &record));
         let got = child.wait_with_output().unwrap();

@@ -17,7 +17,13 @@ const INT_NV: [u32; 1] = [4];
 
 /// FP element layouts (exponent bits, mantissa bits) and their built psum widths: the
 /// default and the exact width of each built-in format. With E4M3 scales only E2M1 (NVFP4).
-const FP_MX: [(u32, u32, &[u32]); 5] = [(4, 3, &[24, 38]), (5, 2, &[24, 68]), (2, 3, &[14]), (3, 2, &[20]), (2, 1, &[10])];
+const FP_MX: [(u32, u32, &[u32]); 5] = [
+    (4, 3, &[24, 38]),
+    (5, 2, &[24, 68]),
+    (2, 3, &[14]),
+    (3, 2, &[20]),
+    (2, 1, &[10]),
+];
 const FP_NV: [(u32, u32, &[u32]); 1] = [(2, 1, &[10])];
 
 /// The psum widths n built for `format` (empty: no unit for its element layout and scale).
@@ -33,9 +39,14 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
                 vec![]
             }
         }
-        ElemFormat::Fp { exp_bits, man_bits, .. } => {
+        ElemFormat::Fp {
+            exp_bits, man_bits, ..
+        } => {
             let list: &[(u32, u32, &[u32])] = if nv { &FP_NV } else { &FP_MX };
-            list.iter().find(|(x, y, _)| (*x, *y) == (exp_bits, man_bits)).map(|(_, _, n)| n.to_vec()).unwrap_or_default()
+            list.iter()
+                .find(|(x, y, _)| (*x, *y) == (exp_bits, man_bits))
+                .map(|(_, _, n)| n.to_vec())
+                .unwrap_or_default()
         }
     }
 }
@@ -92,7 +103,15 @@ pub fn build(p: &UnitPlan) -> Result<Box<dyn UnitCore>, RtlError> {
         (ElemFormat::Int { bits: 6 }, false) => int_unit!(IntMxUnit, p, 6),
         (ElemFormat::Int { bits: 8 }, false) => int_unit!(IntMxUnit, p, 8),
         (ElemFormat::Int { bits: 4 }, true) => int_unit!(IntNvUnit, p, 4, nv),
-        (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, nv) => match (exp_bits, man_bits, n, nv) {
+        (
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                bias,
+                specials,
+            },
+            nv,
+        ) => match (exp_bits, man_bits, n, nv) {
             (4, 3, 24, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 4 3 24),
             (4, 3, 38, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 4 3 38),
             (5, 2, 24, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 5 2 24),
@@ -101,9 +120,19 @@ pub fn build(p: &UnitPlan) -> Result<Box<dyn UnitCore>, RtlError> {
             (3, 2, 20, false) => fp_unit!(FpMxUnit, p, bias, specials, 6 3 2 20),
             (2, 1, 10, false) => fp_unit!(FpMxUnit, p, bias, specials, 4 2 1 10),
             (2, 1, 10, true) => fp_unit!(FpNvUnit, p, bias, specials, 4 2 1 10, nv),
-            _ => return Err(RtlError::Unsupported { format: p.format.name.clone(), why: describe(&p.format) }),
+            _ => {
+                return Err(RtlError::Unsupported {
+                    format: p.format.name.clone(),
+                    why: describe(&p.format),
+                })
+            }
         },
-        _ => return Err(RtlError::Unsupported { format: p.format.name.clone(), why: describe(&p.format) }),
+        _ => {
+            return Err(RtlError::Unsupported {
+                format: p.format.name.clone(),
+                why: describe(&p.format),
+            })
+        }
     };
     Ok(unit)
 }

@@ -32,7 +32,11 @@ pub struct RtlArgs {
 /// Run `hwcost rtl`: print the files written.
 pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
     let format = lookup(&args.format)?;
-    let params = UnitParams { lanes: args.lanes, psum_width: args.psum_width.unwrap_or_default(), pipeline: args.pipeline };
+    let params = UnitParams {
+        lanes: args.lanes,
+        psum_width: args.psum_width.unwrap_or_default(),
+        pipeline: args.pipeline,
+    };
     let emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
     println!("{}", emitted.name);
     for f in &emitted.files {
@@ -56,7 +60,19 @@ mod tests {
     fn arguments_parse_and_the_command_writes_the_unit() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
-        let cli = Cli::try_parse_from(["rtl", "MXINT4", "--lanes", "4", "--psum-width", "exact", "--pipeline", "1", "-o", out.to_str().unwrap()]).unwrap();
+        let cli = Cli::try_parse_from([
+            "rtl",
+            "MXINT4",
+            "--lanes",
+            "4",
+            "--psum-width",
+            "exact",
+            "--pipeline",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
         assert_eq!(cli.rtl.psum_width, Some(PsumWidth::Exact));
         run_rtl(&cli.rtl).unwrap();
         assert!(out.join("mxint4_mac_k4_n8_p1.v").exists());

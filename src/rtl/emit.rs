@@ -116,7 +116,11 @@ fn json_file(plan: &UnitPlan, liberty: bool) -> String {
 }
 
 /// Validate the parameters, build the unit and render its files (nothing is written).
-pub fn generate(format: &BlockFormat, params: &UnitParams, liberty: Option<&Path>) -> Result<Generated, RtlError> {
+pub fn generate(
+    format: &BlockFormat,
+    params: &UnitParams,
+    liberty: Option<&Path>,
+) -> Result<Generated, RtlError> {
     let plan = UnitPlan::new(format, params)?;
     let core = build(&plan)?;
     Ok(Generated {
@@ -130,7 +134,10 @@ pub fn generate(format: &BlockFormat, params: &UnitParams, liberty: Option<&Path
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RtlError + '_ {
-    move |source| RtlError::Io { path: path.to_path_buf(), source }
+    move |source| RtlError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Write `text` to `path` atomically (a temporary file in the same directory, renamed).
@@ -138,14 +145,22 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), RtlError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
     tmp.write_all(text.as_bytes()).map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| RtlError::Io { path: path.to_path_buf(), source: e.error })?;
+    tmp.persist(path).map_err(|e| RtlError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     Ok(())
 }
 
 /// Validate, generate and write the unit's files into `dir` (created if missing). With
 /// `liberty`, also `<name>.liberty.ys` mapping to that library (which must exist). Nothing
 /// is written when a parameter is invalid.
-pub fn emit_unit(format: &BlockFormat, params: &UnitParams, dir: &Path, liberty: Option<&Path>) -> Result<Emitted, RtlError> {
+pub fn emit_unit(
+    format: &BlockFormat,
+    params: &UnitParams,
+    dir: &Path,
+    liberty: Option<&Path>,
+) -> Result<Emitted, RtlError> {
     UnitPlan::new(format, params)?;
     let liberty = match liberty {
         Some(lib) => Some(lib.canonicalize().map_err(io_err(lib))?),
@@ -166,5 +181,8 @@ pub fn emit_unit(format: &BlockFormat, params: &UnitParams, dir: &Path, liberty:
     for (path, text) in &files {
         write_atomic(path, text)?;
     }
-    Ok(Emitted { name: name.clone(), files: files.into_iter().map(|(p, _)| p).collect() })
+    Ok(Emitted {
+        name: name.clone(),
+        files: files.into_iter().map(|(p, _)| p).collect(),
+    })
 }

@@ -15,7 +15,10 @@ pub const LSB_EXP_BITS: usize = 12;
 /// A 12-bit two's-complement constant as raw bits: rust-hdl prints negative `Signed`
 /// constants as invalid Verilog, so constants stay unsigned and are `$signed` where read.
 fn exp_const(v: i64) -> Constant<Bits<LSB_EXP_BITS>> {
-    assert!((-2048..2048).contains(&v), "lsb exponent constant {v} out of range");
+    assert!(
+        (-2048..2048).contains(&v),
+        "lsb exponent constant {v} out of range"
+    );
     Constant::new(((v as u64) & 0xFFF).into())
 }
 
@@ -53,7 +56,9 @@ impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFront<
     }
 }
 
-impl<const W: usize, const P: usize, const KW: usize, const SW: usize> Logic for IntFront<W, P, KW, SW> {
+impl<const W: usize, const P: usize, const KW: usize, const SW: usize> Logic
+    for IntFront<W, P, KW, SW>
+{
     #[hdl_gen]
     fn update(&mut self) {
         for w in W..(W + 1) {
@@ -208,7 +213,11 @@ mod tests {
                 _ => {}
             }
             // value = sig * 2^exp; for FP exp = u - y, so e_i = u_a + u_b = exp_a + exp_b + 2y.
-            prods.push((sign, ra.sig as i128 * rb.sig as i128, ra.exp + rb.exp + 2 * y));
+            prods.push((
+                sign,
+                ra.sig as i128 * rb.sig as i128,
+                ra.exp + rb.exp + 2 * y,
+            ));
         }
         if nan || (pinf && ninf) {
             return (1, 0, 0);
@@ -235,7 +244,12 @@ mod tests {
         // Mostly uniform codes; now and then a block of small or special values.
         let mode = rng.gen_range(0..8);
         let sign = elem.sign_mask();
-        let corners = [0, elem.nan_code().unwrap_or(0), elem.inf_code().unwrap_or(0), elem.max_code()];
+        let corners = [
+            0,
+            elem.nan_code().unwrap_or(0),
+            elem.inf_code().unwrap_or(0),
+            elem.max_code(),
+        ];
         (0..k)
             .map(|_| match mode {
                 0 => rng.gen_range(0..4) | if rng.gen() { sign } else { 0 },
@@ -274,13 +288,35 @@ mod tests {
                 ElemFormat::Fp { bias, specials, .. } => (bias, specials),
                 _ => unreachable!(),
             };
-            type F = FpFront<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $w * $k }, { $n + 1 + ($k as usize).trailing_zeros() as usize }>;
-            run($name, $n, $k, $blocks, F::new($k, bias, specials), |f, a, b| {
-                f.a.next = pack::<{ $w * $k }, $w>(a);
-                f.b.next = pack::<{ $w * $k }, $w>(b);
-                assert!(simulate(f, 1000));
-                (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
-            });
+            type F = FpFront<
+                $w,
+                $x,
+                $y,
+                { $x + 1 },
+                { $y + 1 },
+                { 2 * $y + 2 },
+                $n,
+                { $n + 1 },
+                { $w * $k },
+                { $n + 1 + ($k as usize).trailing_zeros() as usize },
+            >;
+            run(
+                $name,
+                $n,
+                $k,
+                $blocks,
+                F::new($k, bias, specials),
+                |f, a, b| {
+                    f.a.next = pack::<{ $w * $k }, $w>(a);
+                    f.b.next = pack::<{ $w * $k }, $w>(b);
+                    assert!(simulate(f, 1000));
+                    (
+                        f.special.val().to_u128() as u64,
+                        i128_of(f.sum.val()),
+                        i128_of(f.lsb_exp.val()) as i32,
+                    )
+                },
+            );
         }};
     }
 
@@ -299,13 +335,28 @@ mod tests {
 
     #[test]
     fn int_front_ends_match_the_block_semantics() {
-        fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(name: &str, k: usize, blocks: usize) {
-            run(name, 2 * W as u32, k, blocks, IntFront::<W, P, KW, SW>::new(k), |f, a, b| {
-                f.a.next = pack::<KW, W>(a);
-                f.b.next = pack::<KW, W>(b);
-                assert!(simulate(f, 1000));
-                (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
-            });
+        fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(
+            name: &str,
+            k: usize,
+            blocks: usize,
+        ) {
+            run(
+                name,
+                2 * W as u32,
+                k,
+                blocks,
+                IntFront::<W, P, KW, SW>::new(k),
+                |f, a, b| {
+                    f.a.next = pack::<KW, W>(a);
+                    f.b.next = pack::<KW, W>(b);
+                    assert!(simulate(f, 1000));
+                    (
+                        f.special.val().to_u128() as u64,
+                        i128_of(f.sum.val()),
+                        i128_of(f.lsb_exp.val()) as i32,
+                    )
+                },
+            );
         }
         case::<8, 16, 256, 21>("mxint8", 32, 60);
         case::<8, 16, 8, 16>("mxint8", 1, 300);

@@ -15,11 +15,19 @@ pub fn verilator_build_command(name: &str) -> String {
 /// of `top`, clearing the bits above the port width as Verilator requires.
 fn load_operand(port: &str, offset: &str, bits: usize) -> String {
     if bits <= 64 {
-        let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+        let mask = if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
         format!("top.{port} = load_narrow(p + {offset}) & 0x{mask:x}ULL;\n")
     } else {
         let words = bits.div_ceil(32);
-        let top_mask = if bits % 32 == 0 { u32::MAX } else { (1u32 << (bits % 32)) - 1 };
+        let top_mask = if bits.is_multiple_of(32) {
+            u32::MAX
+        } else {
+            (1u32 << (bits % 32)) - 1
+        };
         format!("load_wide(top.{port}.data(), {words}, p + {offset});\ntop.{port}[{}] &= 0x{top_mask:x}U;\n", words - 1)
     }
 }

@@ -17,7 +17,12 @@ pub struct IntLane<const W: usize, const P: usize> {
 
 impl<const W: usize, const P: usize> Default for IntLane<W, P> {
     fn default() -> Self {
-        Self { a: Default::default(), b: Default::default(), prod: Default::default(), mul: Mul::new(true) }
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            prod: Default::default(),
+            mul: Mul::new(true),
+        }
     }
 }
 
@@ -36,7 +41,13 @@ impl<const W: usize, const P: usize> Logic for IntLane<W, P> {
 /// unbiased exponent is `exp - bias` for every finite code); NaN / Inf / zero flags
 /// according to the format's specials (NaN and Inf codes leave `sig`/`exp` meaningless).
 #[derive(LogicBlock)]
-pub struct FpDecode<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize> {
+pub struct FpDecode<
+    const W: usize,
+    const X: usize,
+    const Y: usize,
+    const X1: usize,
+    const Y1: usize,
+> {
     pub code: Signal<In, Bits<W>>,
     pub sign: Signal<Out, Bit>,
     pub sig: Signal<Out, Bits<Y1>>,
@@ -62,7 +73,9 @@ pub struct FpDecode<const W: usize, const X: usize, const Y: usize, const X1: us
     ieee: Constant<Bit>,
 }
 
-impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize> FpDecode<W, X, Y, X1, Y1> {
+impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize>
+    FpDecode<W, X, Y, X1, Y1>
+{
     pub fn new(specials: FpSpecials) -> Self {
         const { assert!(W == 1 + X + Y && X1 == X + 1 && Y1 == Y + 1 && X >= 1 && Y >= 1) };
         Self {
@@ -127,7 +140,14 @@ impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: 
 /// so the product is (-1)^sign * mag * 2^(exp - 2 bias - 2Y). `nan`: an operand is NaN or
 /// Inf * 0; `inf`: the product is infinite (then `sign` is its sign).
 #[derive(LogicBlock)]
-pub struct FpLane<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize, const MB: usize> {
+pub struct FpLane<
+    const W: usize,
+    const X: usize,
+    const Y: usize,
+    const X1: usize,
+    const Y1: usize,
+    const MB: usize,
+> {
     pub a: Signal<In, Bits<W>>,
     pub b: Signal<In, Bits<W>>,
     pub sign: Signal<Out, Bit>,
@@ -139,8 +159,14 @@ pub struct FpLane<const W: usize, const X: usize, const Y: usize, const X1: usiz
     mul: Mul<Y1, Y1, MB>,
 }
 
-impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize, const MB: usize>
-    FpLane<W, X, Y, X1, Y1, MB>
+impl<
+        const W: usize,
+        const X: usize,
+        const Y: usize,
+        const X1: usize,
+        const Y1: usize,
+        const MB: usize,
+    > FpLane<W, X, Y, X1, Y1, MB>
 {
     pub fn new(specials: FpSpecials) -> Self {
         Self {
@@ -157,8 +183,14 @@ impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: 
     }
 }
 
-impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: usize, const MB: usize> Logic
-    for FpLane<W, X, Y, X1, Y1, MB>
+impl<
+        const W: usize,
+        const X: usize,
+        const Y: usize,
+        const X1: usize,
+        const Y1: usize,
+        const MB: usize,
+    > Logic for FpLane<W, X, Y, X1, Y1, MB>
 {
     #[hdl_gen]
     fn update(&mut self) {
@@ -173,6 +205,7 @@ impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: 
             | self.fp_decode[1].nan.val()
             | (self.fp_decode[0].inf.val() & self.fp_decode[1].zero.val())
             | (self.fp_decode[1].inf.val() & self.fp_decode[0].zero.val());
-        self.inf.next = (self.fp_decode[0].inf.val() | self.fp_decode[1].inf.val()) & !self.nan.val();
+        self.inf.next =
+            (self.fp_decode[0].inf.val() | self.fp_decode[1].inf.val()) & !self.nan.val();
     }
 }

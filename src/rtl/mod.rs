@@ -56,7 +56,10 @@ impl std::str::FromStr for PsumWidth {
         match s.trim().to_ascii_lowercase().as_str() {
             "exact" => Ok(PsumWidth::Exact),
             "default" => Ok(PsumWidth::Default),
-            t => t.parse::<u32>().map(PsumWidth::Bits).map_err(|_| format!("expected a width in bits or `exact`, got '{s}'")),
+            t => t
+                .parse::<u32>()
+                .map(PsumWidth::Bits)
+                .map_err(|_| format!("expected a width in bits or `exact`, got '{s}'")),
         }
     }
 }
@@ -89,20 +92,40 @@ pub enum RtlError {
     Format(#[from] FormatError),
     #[error("lanes must be a power of two from 1 to {MAX_LANES}, got {lanes}")]
     Lanes { lanes: usize },
-    #[error("psum width {width} for {format} is below its product width {min} (2 * mantissa bits + 2)")]
-    PsumTooNarrow { format: String, width: u32, min: u32 },
-    #[error("psum width {width} for {format} is not built into this hwcost; built widths: {}", list(supported))]
-    PsumUnsupported { format: String, width: u32, supported: Vec<u32> },
+    #[error(
+        "psum width {width} for {format} is below its product width {min} (2 * mantissa bits + 2)"
+    )]
+    PsumTooNarrow {
+        format: String,
+        width: u32,
+        min: u32,
+    },
+    #[error(
+        "psum width {width} for {format} is not built into this hwcost; built widths: {}",
+        list(supported)
+    )]
+    PsumUnsupported {
+        format: String,
+        width: u32,
+        supported: Vec<u32>,
+    },
     #[error("pipeline stages must be 0 to {MAX_PIPELINE}, got {stages}")]
     Pipeline { stages: usize },
     #[error("no MAC unit is built into this hwcost for {format} ({why})")]
     Unsupported { format: String, why: String },
     #[error("{what}: expected {expected} element codes, got {got}")]
-    CodeCount { what: &'static str, expected: usize, got: usize },
+    CodeCount {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("rust-hdl simulation of {unit}: {why}")]
     Sim { unit: String, why: String },
     #[error("cannot write {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn list(v: &[u32]) -> String {
@@ -129,13 +152,19 @@ impl UnitPlan {
             return Err(RtlError::Lanes { lanes });
         }
         if params.pipeline > MAX_PIPELINE {
-            return Err(RtlError::Pipeline { stages: params.pipeline });
+            return Err(RtlError::Pipeline {
+                stages: params.pipeline,
+            });
         }
         let min = 2 * format.elem.man_bits() + 2;
         let psum_width = match (format.elem, params.psum_width) {
             // INT block sums are always exact: the tree input is the exact product.
             (ElemFormat::Int { bits }, PsumWidth::Bits(n)) if n < 2 * bits => {
-                return Err(RtlError::PsumTooNarrow { format: format.name.clone(), width: n, min })
+                return Err(RtlError::PsumTooNarrow {
+                    format: format.name.clone(),
+                    width: n,
+                    min,
+                })
             }
             (ElemFormat::Int { bits }, _) => 2 * bits,
             (_, PsumWidth::Default) => format.default_psum_width(),
@@ -143,17 +172,37 @@ impl UnitPlan {
             (_, PsumWidth::Bits(n)) => n,
         };
         if psum_width < min {
-            return Err(RtlError::PsumTooNarrow { format: format.name.clone(), width: psum_width, min });
+            return Err(RtlError::PsumTooNarrow {
+                format: format.name.clone(),
+                width: psum_width,
+                min,
+            });
         }
         let supported = supported_psum_widths(format);
         if supported.is_empty() {
-            return Err(RtlError::Unsupported { format: format.name.clone(), why: build::describe(format) });
+            return Err(RtlError::Unsupported {
+                format: format.name.clone(),
+                why: build::describe(format),
+            });
         }
         if !supported.contains(&psum_width) {
-            return Err(RtlError::PsumUnsupported { format: format.name.clone(), width: psum_width, supported });
+            return Err(RtlError::PsumUnsupported {
+                format: format.name.clone(),
+                width: psum_width,
+                supported,
+            });
         }
-        let name = format!("{}_mac_k{lanes}_n{psum_width}_p{}", format.name, params.pipeline);
-        Ok(Self { format: format.clone(), lanes, psum_width, pipeline: params.pipeline, name })
+        let name = format!(
+            "{}_mac_k{lanes}_n{psum_width}_p{}",
+            format.name, params.pipeline
+        );
+        Ok(Self {
+            format: format.clone(),
+            lanes,
+            psum_width,
+            pipeline: params.pipeline,
+            name,
+        })
     }
 
     /// Element code width W.
@@ -163,7 +212,11 @@ impl UnitPlan {
 
     /// Width of the front end's `sum`: tree input (INT 2b, FP n + 1) + log2 k.
     pub fn sum_width(&self) -> u32 {
-        let input = if self.format.elem.is_int() { self.psum_width } else { self.psum_width + 1 };
+        let input = if self.format.elem.is_int() {
+            self.psum_width
+        } else {
+            self.psum_width + 1
+        };
         input + self.lanes.trailing_zeros()
     }
 

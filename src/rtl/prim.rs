@@ -57,7 +57,12 @@ pub struct Mul<const A: usize, const B: usize, const P: usize> {
 impl<const A: usize, const B: usize, const P: usize> Mul<A, B, P> {
     pub fn new(signed: bool) -> Self {
         const { assert!(P == A + B && P <= 128 && A >= 1 && B >= 1) };
-        Self { a: Default::default(), b: Default::default(), p: Default::default(), _signed: signed }
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            p: Default::default(),
+            _signed: signed,
+        }
     }
 }
 
@@ -85,7 +90,10 @@ impl<const A: usize, const B: usize, const P: usize> Logic for Mul<A, B, P> {
             format!("wire [{}:0] prod = a * b;\n", P - 1)
         };
         let kind = if self._signed { "s" } else { "u" };
-        Verilog::Custom(format!("{}{body}always @(*) p = prod;\n", name_line(&format!("mul_{kind}{A}x{B}"))))
+        Verilog::Custom(format!(
+            "{}{body}always @(*) p = prod;\n",
+            name_line(&format!("mul_{kind}{A}x{B}"))
+        ))
     }
 }
 
@@ -102,7 +110,11 @@ pub struct ShiftRight<const I: usize, const O: usize, const S: usize> {
 impl<const I: usize, const O: usize, const S: usize> Default for ShiftRight<I, O, S> {
     fn default() -> Self {
         const { assert!(O >= I && O <= 128 && S <= 32) };
-        Self { i: Default::default(), s: Default::default(), o: Default::default() }
+        Self {
+            i: Default::default(),
+            s: Default::default(),
+            o: Default::default(),
+        }
     }
 }
 
@@ -116,8 +128,15 @@ impl<const I: usize, const O: usize, const S: usize> Logic for ShiftRight<I, O, 
         self.o.connect();
     }
     fn hdl(&self) -> Verilog {
-        let placed = if O == I { "i".to_string() } else { format!("{{i, {}'d0}}", O - I) };
-        Verilog::Custom(format!("{}always @(*) o = {placed} >> s;\n", name_line(&format!("shr_{I}to{O}"))))
+        let placed = if O == I {
+            "i".to_string()
+        } else {
+            format!("{{i, {}'d0}}", O - I)
+        };
+        Verilog::Custom(format!(
+            "{}always @(*) o = {placed} >> s;\n",
+            name_line(&format!("shr_{I}to{O}"))
+        ))
     }
 }
 
@@ -132,7 +151,11 @@ pub struct ApplySign<const M: usize, const O: usize> {
 impl<const M: usize, const O: usize> Default for ApplySign<M, O> {
     fn default() -> Self {
         const { assert!(O == M + 1 && O <= 128) };
-        Self { mag: Default::default(), neg: Default::default(), o: Default::default() }
+        Self {
+            mag: Default::default(),
+            neg: Default::default(),
+            o: Default::default(),
+        }
     }
 }
 
@@ -162,7 +185,10 @@ pub struct ZeroExtend<const I: usize, const O: usize> {
 impl<const I: usize, const O: usize> Default for ZeroExtend<I, O> {
     fn default() -> Self {
         const { assert!(O > I && O <= 128) };
-        Self { i: Default::default(), o: Default::default() }
+        Self {
+            i: Default::default(),
+            o: Default::default(),
+        }
     }
 }
 
@@ -174,7 +200,11 @@ impl<const I: usize, const O: usize> Logic for ZeroExtend<I, O> {
         self.o.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!("{}always @(*) o = {{{}'d0, i}};\n", name_line(&format!("zext{I}to{O}")), O - I))
+        Verilog::Custom(format!(
+            "{}always @(*) o = {{{}'d0, i}};\n",
+            name_line(&format!("zext{I}to{O}")),
+            O - I
+        ))
     }
 }
 
@@ -194,8 +224,14 @@ impl<const IW: usize, const SW: usize> AdderTree<IW, SW> {
     /// `k` must be a power of two with SW = IW + log2(k).
     pub fn new(k: usize) -> Self {
         const { assert!(SW <= 127 && IW >= 1) };
-        assert!(k.is_power_of_two() && IW + k.trailing_zeros() as usize == SW, "adder tree k={k} IW={IW} SW={SW}");
-        Self { x: (0..k).map(|_| Default::default()).collect(), sum: Default::default() }
+        assert!(
+            k.is_power_of_two() && IW + k.trailing_zeros() as usize == SW,
+            "adder tree k={k} IW={IW} SW={SW}"
+        );
+        Self {
+            x: (0..k).map(|_| Default::default()).collect(),
+            sum: Default::default(),
+        }
     }
 }
 
@@ -215,10 +251,15 @@ impl<const IW: usize, const SW: usize> Logic for AdderTree<IW, SW> {
         let mut level = 0;
         while prev.len() > 1 {
             level += 1;
-            let next: Vec<String> = (0..prev.len() / 2).map(|j| format!("s{level}_{j}")).collect();
+            let next: Vec<String> = (0..prev.len() / 2)
+                .map(|j| format!("s{level}_{j}"))
+                .collect();
             for (j, name) in next.iter().enumerate() {
                 let (l, r) = (&prev[2 * j], &prev[2 * j + 1]);
-                v += &format!("wire [{w}:0] {name} = {{{l}[{m}], {l}}} + {{{r}[{m}], {r}}};\n", m = w - 1);
+                v += &format!(
+                    "wire [{w}:0] {name} = {{{l}[{m}], {l}}} + {{{r}[{m}], {r}}};\n",
+                    m = w - 1
+                );
             }
             prev = next;
             w += 1;
@@ -239,7 +280,11 @@ pub struct Reg<T: Synth> {
 
 impl<T: Synth> Default for Reg<T> {
     fn default() -> Self {
-        Self { clk: Default::default(), d: Default::default(), q: Default::default() }
+        Self {
+            clk: Default::default(),
+            d: Default::default(),
+            q: Default::default(),
+        }
     }
 }
 
@@ -253,7 +298,10 @@ impl<T: Synth> Logic for Reg<T> {
         self.q.connect();
     }
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!("{}always @(posedge clk) q <= d;\n", name_line(&format!("reg{}", T::BITS))))
+        Verilog::Custom(format!(
+            "{}always @(posedge clk) q <= d;\n",
+            name_line(&format!("reg{}", T::BITS))
+        ))
     }
 }
 
@@ -293,29 +341,49 @@ mod tests {
         let got = icarus_run(dir.path(), &v, inputs, outputs, &vectors, false);
         for (vec, hw) in vectors.iter().zip(&got) {
             let sw = eval(&mut block, vec);
-            assert_eq!(&sw, hw, "{what}: inputs {vec:x?}: rust-hdl {sw:x?} vs Icarus {hw:x?}");
+            assert_eq!(
+                &sw, hw,
+                "{what}: inputs {vec:x?}: rust-hdl {sw:x?} vs Icarus {hw:x?}"
+            );
         }
     }
 
     fn all_pairs(a: usize, b: usize) -> Vec<Vec<u128>> {
-        (0..1u128 << a).flat_map(|x| (0..1u128 << b).map(move |y| vec![x, y])).collect()
+        (0..1u128 << a)
+            .flat_map(|x| (0..1u128 << b).map(move |y| vec![x, y]))
+            .collect()
     }
 
     fn random_vectors(seed: u64, n: usize, widths: &[usize]) -> Vec<Vec<u128>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         (0..n)
-            .map(|_| widths.iter().map(|&w| rng.gen::<u128>() & if w >= 128 { u128::MAX } else { (1 << w) - 1 }).collect())
+            .map(|_| {
+                widths
+                    .iter()
+                    .map(|&w| rng.gen::<u128>() & if w >= 128 { u128::MAX } else { (1 << w) - 1 })
+                    .collect()
+            })
             .collect()
     }
 
-    fn check_mul<const A: usize, const B: usize, const P: usize>(signed: bool, vectors: Vec<Vec<u128>>) {
+    fn check_mul<const A: usize, const B: usize, const P: usize>(
+        signed: bool,
+        vectors: Vec<Vec<u128>>,
+    ) {
         let what = format!("Mul<{A},{B},{P}> signed={signed}");
-        check(Mul::<A, B, P>::new(signed), &[("a", A), ("b", B)], &[("p", P)], vectors, &what, |m, v| {
-            m.a.next = bits_of(v[0]);
-            m.b.next = bits_of(v[1]);
-            settle(m);
-            vec![m.p.val().to_u128()]
-        });
+        check(
+            Mul::<A, B, P>::new(signed),
+            &[("a", A), ("b", B)],
+            &[("p", P)],
+            vectors,
+            &what,
+            |m, v| {
+                m.a.next = bits_of(v[0]);
+                m.b.next = bits_of(v[1]);
+                settle(m);
+                vec![m.p.val().to_u128()]
+            },
+        );
     }
 
     #[test]
@@ -326,19 +394,26 @@ mod tests {
         check_mul::<6, 6, 12>(true, all_pairs(6, 6));
         check_mul::<3, 5, 8>(false, all_pairs(3, 5));
         check_mul::<3, 5, 8>(true, all_pairs(3, 5));
-        let seed = 0x6d75_6c;
+        let seed = 0x006d_756c;
         check_mul::<33, 31, 64>(true, random_vectors(seed, 3000, &[33, 31]));
         check_mul::<40, 40, 80>(false, random_vectors(seed + 1, 3000, &[40, 40]));
     }
 
     fn check_shift<const I: usize, const O: usize, const S: usize>(vectors: Vec<Vec<u128>>) {
         let what = format!("ShiftRight<{I},{O},{S}>");
-        check(ShiftRight::<I, O, S>::default(), &[("i", I), ("s", S)], &[("o", O)], vectors, &what, |m, v| {
-            m.i.next = bits_of(v[0]);
-            m.s.next = bits_of(v[1]);
-            settle(m);
-            vec![m.o.val().to_u128()]
-        });
+        check(
+            ShiftRight::<I, O, S>::default(),
+            &[("i", I), ("s", S)],
+            &[("o", O)],
+            vectors,
+            &what,
+            |m, v| {
+                m.i.next = bits_of(v[0]);
+                m.s.next = bits_of(v[1]);
+                settle(m);
+                vec![m.o.val().to_u128()]
+            },
+        );
     }
 
     #[test]
@@ -352,12 +427,19 @@ mod tests {
 
     fn check_apply_sign<const M: usize, const O: usize>(vectors: Vec<Vec<u128>>) {
         let what = format!("ApplySign<{M},{O}>");
-        check(ApplySign::<M, O>::default(), &[("mag", M), ("neg", 1)], &[("o", O)], vectors, &what, |m, v| {
-            m.mag.next = bits_of(v[0]);
-            m.neg.next = v[1] == 1;
-            settle(m);
-            vec![unsigned_cast(m.o.val()).to_u128()]
-        });
+        check(
+            ApplySign::<M, O>::default(),
+            &[("mag", M), ("neg", 1)],
+            &[("o", O)],
+            vectors,
+            &what,
+            |m, v| {
+                m.mag.next = bits_of(v[0]);
+                m.neg.next = v[1] == 1;
+                settle(m);
+                vec![unsigned_cast(m.o.val()).to_u128()]
+            },
+        );
     }
 
     #[test]
@@ -373,30 +455,46 @@ mod tests {
     fn zero_extension_matches_icarus() {
         let what = "ZeroExtend<5,12>";
         let vectors = (0..32).map(|x| vec![x]).collect();
-        check(ZeroExtend::<5, 12>::default(), &[("i", 5)], &[("o", 12)], vectors, what, |m, v| {
-            m.i.next = bits_of(v[0]);
-            settle(m);
-            vec![m.o.val().to_u128()]
-        });
+        check(
+            ZeroExtend::<5, 12>::default(),
+            &[("i", 5)],
+            &[("o", 12)],
+            vectors,
+            what,
+            |m, v| {
+                m.i.next = bits_of(v[0]);
+                settle(m);
+                vec![m.o.val().to_u128()]
+            },
+        );
     }
 
     fn check_tree<const IW: usize, const SW: usize>(k: usize, vectors: Vec<Vec<u128>>) {
         let names: Vec<String> = (0..k).map(|i| format!("x${i}")).collect();
         let inputs: Vec<Port> = names.iter().map(|n| (n.as_str(), IW)).collect();
         let what = format!("AdderTree<{IW},{SW}> k={k}");
-        check(AdderTree::<IW, SW>::new(k), &inputs, &[("sum", SW)], vectors, &what, |m, v| {
-            for (x, &val) in m.x.iter_mut().zip(v) {
-                x.next = signed_cast(bits_of(val));
-            }
-            settle(m);
-            vec![unsigned_cast(m.sum.val()).to_u128()]
-        });
+        check(
+            AdderTree::<IW, SW>::new(k),
+            &inputs,
+            &[("sum", SW)],
+            vectors,
+            &what,
+            |m, v| {
+                for (x, &val) in m.x.iter_mut().zip(v) {
+                    x.next = signed_cast(bits_of(val));
+                }
+                settle(m);
+                vec![unsigned_cast(m.sum.val()).to_u128()]
+            },
+        );
     }
 
     #[test]
     fn adder_trees_match_icarus() {
         // Exhaustive for 4 inputs of 4 bits, random elsewhere; extremes included.
-        let all4: Vec<Vec<u128>> = (0..1u128 << 16).map(|x| (0..4).map(|i| (x >> (4 * i)) & 15).collect()).collect();
+        let all4: Vec<Vec<u128>> = (0..1u128 << 16)
+            .map(|x| (0..4).map(|i| (x >> (4 * i)) & 15).collect())
+            .collect();
         check_tree::<4, 6>(4, all4);
         check_tree::<3, 3>(1, (0..8).map(|x| vec![x]).collect());
         check_tree::<5, 6>(2, all_pairs(5, 5));
@@ -419,7 +517,14 @@ mod tests {
         let v = verilog_of(&mut r);
         let vectors = random_vectors(0x7265, 200, &[8]);
         let dir = tempfile::tempdir().unwrap();
-        let got = icarus_run(dir.path(), &v, &[("clk", 1), ("d", 8)], &[("q", 8)], &vectors, true);
+        let got = icarus_run(
+            dir.path(),
+            &v,
+            &[("clk", 1), ("d", 8)],
+            &[("q", 8)],
+            &vectors,
+            true,
+        );
         for (vec, hw) in vectors.iter().zip(&got) {
             r.clk.next = Clock::from(false);
             r.d.next = bits_of(vec[0]);

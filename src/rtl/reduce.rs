@@ -46,7 +46,11 @@ pub struct MaxExpTree<const EW: usize> {
 impl<const EW: usize> MaxExpTree<EW> {
     pub fn new(k: usize) -> Self {
         assert!(k.is_power_of_two());
-        let (inner, leaf_start, leaf_end) = if k == 1 { (0, 0, 0) } else { (k / 2 - 1, k / 2 - 1, k / 2) };
+        let (inner, leaf_start, leaf_end) = if k == 1 {
+            (0, 0, 0)
+        } else {
+            (k / 2 - 1, k / 2 - 1, k / 2)
+        };
         Self {
             x: (0..k).map(|_| Default::default()).collect(),
             max: Default::default(),
@@ -101,7 +105,9 @@ pub struct Aligner<const MB: usize, const EW: usize, const N: usize, const N1: u
     apply_sign: ApplySign<N, N1>,
 }
 
-impl<const MB: usize, const EW: usize, const N: usize, const N1: usize> Logic for Aligner<MB, EW, N, N1> {
+impl<const MB: usize, const EW: usize, const N: usize, const N1: usize> Logic
+    for Aligner<MB, EW, N, N1>
+{
     #[hdl_gen]
     fn update(&mut self) {
         self.distance.next = self.emax.val() - self.exp.val();

@@ -55,11 +55,26 @@ impl UnitSim {
     ) -> Result<(bool, u32), RtlError> {
         for (what, codes) in [("operand a", a), ("operand b", b)] {
             if codes.len() != self.plan.lanes {
-                return Err(RtlError::CodeCount { what, expected: self.plan.lanes, got: codes.len() });
+                return Err(RtlError::CodeCount {
+                    what,
+                    expected: self.plan.lanes,
+                    got: codes.len(),
+                });
             }
         }
-        let inp = CycleIn { rst, in_valid, acc_clear, a, b, a_scale, b_scale };
-        self.core.step(&inp).map_err(|why| RtlError::Sim { unit: self.plan.name.clone(), why })
+        let inp = CycleIn {
+            rst,
+            in_valid,
+            acc_clear,
+            a,
+            b,
+            a_scale,
+            b_scale,
+        };
+        self.core.step(&inp).map_err(|why| RtlError::Sim {
+            unit: self.plan.name.clone(),
+            why,
+        })
     }
 
     /// The front end's (sum, lsb_exp, special) for the inputs of the last `step`: the block
@@ -88,7 +103,11 @@ mod tests {
             return;
         }
         let f = lookup_in(name, &[]).unwrap();
-        let params = UnitParams { lanes: Some(k), psum_width, pipeline };
+        let params = UnitParams {
+            lanes: Some(k),
+            psum_width,
+            pipeline,
+        };
         let mut sim = UnitSim::new(&f, &params).unwrap();
         let w = f.elem.bits() as usize;
         let verilog = finish(&build(sim.plan()).unwrap().raw_verilog(), "dut");
@@ -97,19 +116,55 @@ mod tests {
         let mut vectors = Vec::new();
         let mut want = Vec::new();
         for t in 0..cycles {
-            let (rst, valid, clear) = (t < 3 || t == cycles / 2, rng.gen_range(0..5) != 0, rng.gen_range(0..5) == 0);
-            let a: Vec<u32> = (0..k).map(|_| rng.gen_range(0..f.elem.code_count())).collect();
-            let b: Vec<u32> = (0..k).map(|_| rng.gen_range(0..f.elem.code_count())).collect();
+            let (rst, valid, clear) = (
+                t < 3 || t == cycles / 2,
+                rng.gen_range(0..5) != 0,
+                rng.gen_range(0..5) == 0,
+            );
+            let a: Vec<u32> = (0..k)
+                .map(|_| rng.gen_range(0..f.elem.code_count()))
+                .collect();
+            let b: Vec<u32> = (0..k)
+                .map(|_| rng.gen_range(0..f.elem.code_count()))
+                .collect();
             let (sa, sb) = (rng.gen_range(96..=160u8), rng.gen_range(96..=160u8));
-            let pack = |c: &[u32]| c.iter().enumerate().fold(0u128, |x, (i, &v)| x | ((v as u128) << (i * w)));
-            vectors.push(vec![rst as u128, valid as u128, clear as u128, pack(&a), pack(&b), sa as u128, sb as u128]);
+            let pack = |c: &[u32]| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u128, |x, (i, &v)| x | ((v as u128) << (i * w)))
+            };
+            vectors.push(vec![
+                rst as u128,
+                valid as u128,
+                clear as u128,
+                pack(&a),
+                pack(&b),
+                sa as u128,
+                sb as u128,
+            ]);
             let (v, acc) = sim.step(rst, valid, clear, &a, &b, sa, sb).unwrap();
             want.push(vec![v as u128, acc as u128]);
         }
         let kw = k * w;
-        let inputs = [("clk", 1), ("rst", 1), ("in_valid", 1), ("acc_clear", 1), ("a", kw), ("b", kw), ("a_scale", 8), ("b_scale", 8)];
+        let inputs = [
+            ("clk", 1),
+            ("rst", 1),
+            ("in_valid", 1),
+            ("acc_clear", 1),
+            ("a", kw),
+            ("b", kw),
+            ("a_scale", 8),
+            ("b_scale", 8),
+        ];
         let dir = tempfile::tempdir().unwrap();
-        let got = icarus_run(dir.path(), &verilog, &inputs, &[("out_valid", 1), ("acc", 32)], &vectors, true);
+        let got = icarus_run(
+            dir.path(),
+            &verilog,
+            &inputs,
+            &[("out_valid", 1), ("acc", 32)],
+            &vectors,
+            true,
+        );
         for (t, (g, w)) in got.iter().zip(&want).enumerate() {
             assert_eq!(g, w, "{name} k={k} S={pipeline} seed {seed:#x} cycle {t}: Icarus {g:x?} vs rust-hdl {w:x?}");
         }

@@ -21,7 +21,10 @@ fn split_modules(raw: &str) -> Vec<RawModule> {
         } else if let Some((path, mut lines)) = cur.take() {
             lines.push(line);
             if line.starts_with("endmodule") {
-                out.push(RawModule { path, text: lines.join("\n") });
+                out.push(RawModule {
+                    path,
+                    text: lines.join("\n"),
+                });
             } else {
                 cur = Some((path, lines));
             }
@@ -36,7 +39,8 @@ fn is_ident_char(c: char) -> bool {
 
 /// The identifiers of a Verilog text (identifiers may contain `$`).
 fn idents(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !is_ident_char(c)).filter(|w| !w.is_empty())
+    text.split(|c: char| !is_ident_char(c))
+        .filter(|w| !w.is_empty())
 }
 
 /// Replace every whole identifier found in `map` (identifiers may contain `$`).
@@ -58,12 +62,19 @@ fn rename_idents(text: &str, map: &HashMap<String, String>) -> String {
 
 /// The name a primitive asks for (`// hwcost-name: NAME` line), if any.
 fn name_hint(text: &str) -> Option<String> {
-    text.lines().find_map(|l| l.trim().strip_prefix("// hwcost-name:").map(|s| s.trim().to_string()))
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("// hwcost-name:")
+            .map(|s| s.trim().to_string())
+    })
 }
 
 /// Path components without the leading `top` and without Vec indices.
 fn path_parts(path: &str) -> Vec<&str> {
-    path.split('$').skip(1).filter(|p| !p.chars().all(|c| c.is_ascii_digit())).collect()
+    path.split('$')
+        .skip(1)
+        .filter(|p| !p.chars().all(|c| c.is_ascii_digit()))
+        .collect()
 }
 
 fn tidy(text: &str) -> String {
@@ -120,7 +131,11 @@ pub fn finish(raw: &str, unit: &str) -> String {
             // becomes `fp_lane__fp_decode` (the front end only groups, so it is left out).
             let base = name_hint(&m.text).unwrap_or_else(|| {
                 let parts = path_parts(&m.path);
-                let parts = if parts.len() > 1 && parts[0] == "front" { &parts[1..] } else { &parts[..] };
+                let parts = if parts.len() > 1 && parts[0] == "front" {
+                    &parts[1..]
+                } else {
+                    &parts[..]
+                };
                 parts.join("__")
             });
             let stem = format!("{unit}__{base}");
@@ -172,6 +187,7 @@ pub fn finish(raw: &str, unit: &str) -> String {
 
 /// Between the top module and its sub-modules: the unit is one self-contained file, so the
 /// sub-modules cannot match the file name, which Verilator's -Wall checks (DECLFILENAME).
-pub const SUBMODULE_PRAGMA: &str = "\n// Sub-modules of the unit. One file holds them all, so their names cannot match\n\
+pub const SUBMODULE_PRAGMA: &str =
+    "\n// Sub-modules of the unit. One file holds them all, so their names cannot match\n\
 // the file name: Verilator's DECLFILENAME check is off from here on.\n\
 /* verilator lint_off DECLFILENAME */\n";
