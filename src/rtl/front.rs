@@ -259,30 +259,47 @@ mod tests {
             .collect()
     }
 
+    /// Seeded random blocks of k lanes.
+    fn random_blocks(name: &str, k: usize, count: usize, seed: u64) -> Vec<(Vec<u32>, Vec<u32>)> {
+        let fmt = lookup_in(name, &[]).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..count)
+            .map(|_| (random_codes(&mut rng, &fmt.elem, k), random_codes(&mut rng, &fmt.elem, k)))
+            .collect()
+    }
+
+    /// One-lane blocks: every code against every code for formats of up to 6 bits, every
+    /// code against 16 spread-out codes (both signs, zeros, specials) for 8-bit formats.
+    fn code_pairs(name: &str) -> Vec<(Vec<u32>, Vec<u32>)> {
+        let elem = lookup_in(name, &[]).unwrap().elem;
+        let all: Vec<u32> = (0..elem.code_count()).collect();
+        let partners: Vec<u32> = if elem.bits() <= 6 { all.clone() } else { (0..16).map(|i| i * 17).collect() };
+        all.iter()
+            .flat_map(|&a| partners.iter().flat_map(move |&b| [(vec![a], vec![b]), (vec![b], vec![a])]))
+            .collect()
+    }
+
     fn run<B: Block>(
         name: &str,
         n: u32,
-        k: usize,
-        blocks: usize,
+        blocks: Vec<(Vec<u32>, Vec<u32>)>,
+        seed: u64,
         mut front: B,
         mut eval: impl FnMut(&mut B, &[u32], &[u32]) -> (u64, i128, i32),
     ) {
         let fmt = lookup_in(name, &[]).unwrap();
         front.connect_all();
-        let seed = 0xF407 + k as u64 + n as u64 * 1000;
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for i in 0..blocks {
-            let a = random_codes(&mut rng, &fmt.elem, k);
-            let b = random_codes(&mut rng, &fmt.elem, k);
-            let want = reference(&fmt.elem, n, &a, &b);
-            let got = eval(&mut front, &a, &b);
+        for (i, (a, b)) in blocks.iter().enumerate() {
+            let want = reference(&fmt.elem, n, a, b);
+            let got = eval(&mut front, a, b);
             let same = got.0 == want.0 && (want.0 != 0 || (got.1, got.2) == (want.1, want.2));
+            let k = a.len();
             assert!(same, "{name} k={k} n={n} seed {seed:#x} block {i}: a={a:x?} b={b:x?}: rtl {got:?} want {want:?}");
         }
     }
 
     macro_rules! fp_case {
-        ($name:literal, $k:literal, $n:literal, $blocks:literal, $w:literal, $x:literal, $y:literal) => {{
+        ($name:literal, $k:literal, $n:literal, $blocks:expr, $w:literal, $x:literal, $y:literal) => {{
             let fmt = lookup_in($name, &[]).unwrap();
             let (bias, specials) = match fmt.elem {
                 ElemFormat::Fp { bias, specials, .. } => (bias, specials),
@@ -300,11 +317,13 @@ mod tests {
                 { $w * $k },
                 { $n + 1 + ($k as usize).trailing_zeros() as usize },
             >;
+            let seed = 0xF407 + $k as u64 + $n as u64 * 1000;
+            let blocks: Vec<(Vec<u32>, Vec<u32>)> = $blocks(seed);
             run(
                 $name,
                 $n,
-                $k,
-                $blocks,
+                blocks,
+                seed,
                 F::new($k, bias, specials),
                 |f, a, b| {
                     f.a.next = pack::<{ $w * $k }, $w>(a);
@@ -322,15 +341,25 @@ mod tests {
 
     #[test]
     fn fp_front_ends_match_the_block_semantics() {
-        fp_case!("mxfp8", 4, 24, 400, 8, 4, 3);
-        fp_case!("mxfp8", 32, 24, 60, 8, 4, 3);
-        fp_case!("mxfp8", 4, 38, 300, 8, 4, 3);
-        fp_case!("mxfp8_e5m2", 8, 24, 300, 8, 5, 2);
-        fp_case!("mxfp8_e5m2", 2, 68, 300, 8, 5, 2);
-        fp_case!("mxfp6", 1, 14, 200, 6, 2, 3);
-        fp_case!("mxfp6_e3m2", 16, 20, 100, 6, 3, 2);
-        fp_case!("mxfp4", 16, 10, 100, 4, 2, 1);
-        fp_case!("mxfp4", 4, 8, 300, 4, 2, 1);
+        fp_case!("mxfp8", 4, 24, |seed| random_blocks("mxfp8", 4, 400, seed), 8, 4, 3);
+        fp_case!("mxfp8", 32, 24, |seed| random_blocks("mxfp8", 32, 60, seed), 8, 4, 3);
+        fp_case!("mxfp8", 4, 38, |seed| random_blocks("mxfp8", 4, 300, seed), 8, 4, 3);
+        fp_case!("mxfp8_e5m2", 8, 24, |seed| random_blocks("mxfp8_e5m2", 8, 300, seed), 8, 5, 2);
+        fp_case!("mxfp8_e5m2", 2, 68, |seed| random_blocks("mxfp8_e5m2", 2, 300, seed), 8, 5, 2);
+        fp_case!("mxfp6", 1, 14, |seed| random_blocks("mxfp6", 1, 200, seed), 6, 2, 3);
+        fp_case!("mxfp6_e3m2", 16, 20, |seed| random_blocks("mxfp6_e3m2", 16, 100, seed), 6, 3, 2);
+        fp_case!("mxfp4", 16, 10, |seed| random_blocks("mxfp4", 16, 100, seed), 4, 2, 1);
+        fp_case!("mxfp4", 4, 8, |seed| random_blocks("mxfp4", 4, 300, seed), 4, 2, 1);
+    }
+
+    #[test]
+    fn fp_lanes_handle_every_code() {
+        // One lane at the exact width: the block sum is the exact product of the pair.
+        fp_case!("mxfp8", 1, 38, |_| code_pairs("mxfp8"), 8, 4, 3);
+        fp_case!("mxfp8_e5m2", 1, 68, |_| code_pairs("mxfp8_e5m2"), 8, 5, 2);
+        fp_case!("mxfp6", 1, 14, |_| code_pairs("mxfp6"), 6, 2, 3);
+        fp_case!("mxfp6_e3m2", 1, 20, |_| code_pairs("mxfp6_e3m2"), 6, 3, 2);
+        fp_case!("mxfp4", 1, 10, |_| code_pairs("mxfp4"), 4, 2, 1);
     }
 
     #[test]
@@ -338,13 +367,18 @@ mod tests {
         fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(
             name: &str,
             k: usize,
-            blocks: usize,
+            blocks: Option<usize>,
         ) {
+            let seed = 0x1407 + k as u64;
+            let blocks = match blocks {
+                Some(count) => random_blocks(name, k, count, seed),
+                None => code_pairs(name),
+            };
             run(
                 name,
                 2 * W as u32,
-                k,
                 blocks,
+                seed,
                 IntFront::<W, P, KW, SW>::new(k),
                 |f, a, b| {
                     f.a.next = pack::<KW, W>(a);
@@ -358,9 +392,13 @@ mod tests {
                 },
             );
         }
-        case::<8, 16, 256, 21>("mxint8", 32, 60);
-        case::<8, 16, 8, 16>("mxint8", 1, 300);
-        case::<6, 12, 24, 14>("mxint6", 4, 300);
-        case::<4, 8, 64, 12>("mxint4", 16, 200);
+        case::<8, 16, 256, 21>("mxint8", 32, Some(60));
+        case::<8, 16, 8, 16>("mxint8", 1, Some(300));
+        case::<6, 12, 24, 14>("mxint6", 4, Some(300));
+        case::<4, 8, 64, 12>("mxint4", 16, Some(200));
+        // Every code (the most negative one included) through one lane.
+        case::<8, 16, 8, 16>("mxint8", 1, None);
+        case::<6, 12, 6, 12>("mxint6", 1, None);
+        case::<4, 8, 4, 8>("mxint4", 1, None);
     }
 }
