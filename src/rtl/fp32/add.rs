@@ -354,7 +354,7 @@ impl Logic for AddSig {
 /// `e_big: Bits<8>`. Out: `exp`, `sig: Bits<25>`, `sticky`, `overflow` for [`RoundPack`];
 /// `zero`, t = 0 (an exact zero sum).
 ///
-/// A carry (t[27]) shifts right by one, keeping the lost bit in the sticky bit, and
+/// A carry (`t[27]`) shifts right by one, keeping the lost bit in the sticky bit, and
 /// increments the exponent (255 is overflow). Otherwise the shift is left by
 /// min(zeros - 1, e_big - 1): a normal result gets its leading one at bit 26, a result
 /// below 2^-126 stays at exponent 1 with a zero hidden bit.

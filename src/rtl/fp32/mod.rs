@@ -7,13 +7,22 @@
 //! - NV formats (E4M3 scales): [`ScaleCombineE4m3`] and [`ToBinary32Nv<SW, PW>`] (PW = SW + 8);
 //! - always: [`Fp32Add`] for `acc + R`.
 //!
-//! Every block is `Default`-constructed and becomes its own Verilog module. Glue logic is
-//! `#[hdl_gen]`; the operators rust-hdl lacks are the primitives of [`prim`], the only code
-//! whose simulation and Verilog are written separately. Rules kept in the glue because
-//! rust-hdl's simulator and its Verilog can disagree: every constant is a sized
-//! `Constant` (no 32-bit literals in expressions), both sides of every operator have one
-//! width, mixed bitwise/compare expressions are parenthesized, and statements are written in
-//! dataflow order.
+//! Every block is `Default`-constructed, is combinational, and becomes its own Verilog
+//! module (named by rust-hdl after its instance path). Widths are const generics; the
+//! sum-width-dependent blocks accept 2 <= SW <= 103 (PW = SW + 8 <= 103 for NV).
+//!
+//! Glue logic is `#[hdl_gen]`; the operators rust-hdl lacks are the primitives of [`prim`],
+//! the only code whose simulation and Verilog are written separately. Rules the glue keeps,
+//! because rust-hdl's simulator and its Verilog can disagree or the Verilog would not lint:
+//! - every constant is a sized `Constant` (a bare literal is 32 bits wide in Verilog);
+//! - both sides of every operator and assignment have one width; width changes go through
+//!   [`prim::Cat`] (concatenation and slicing as part-selects) or a primitive's ports;
+//! - mixed bitwise/compare expressions are parenthesized (rust-hdl emits no parentheses);
+//! - statements are in dataflow order (Icarus evaluates an `always @(*)` once per event);
+//! - an always block that feeds a sub-block must not combine that sub-block's outputs with
+//!   its own temporaries: Verilator cannot split such a block and reports UNOPTFLAT, so a
+//!   parent with sub-blocks only wires them (see [`Fp32Add`]'s stages);
+//! - no signal is named after a Verilog or SystemVerilog keyword (`small`, `packed`, ...).
 
 pub mod add;
 pub mod prim;

@@ -13,11 +13,11 @@ use super::{INF_MAG, ZERO};
 /// `sticky`, OR of all bits below the guard bit; `overflow`, forces infinity.
 /// Port (out): `r: Bits<32>`.
 ///
-/// Contract: r = {sign, F + inc} where F = {sig[24] ? exp : 0, sig[23:1]} and
-/// inc = guard & (sticky | sig[1]); the carry of the increment runs from the fraction into
+/// Contract: r = `{sign, F + inc}` where F = `{sig[24] ? exp : 0, sig[23:1]}` and
+/// inc = `guard & (sticky | sig[1])`; the carry of the increment runs from the fraction into
 /// the exponent, so rounding up the largest subnormal gives 2^-126 and rounding up the
 /// largest finite value gives infinity. With `overflow`, r = {sign, 0xFF, 0} (infinity).
-/// A caller with sig[24] = 0 presents a subnormal (or zero) significand at exponent 1.
+/// A caller with `sig[24]` = 0 presents a subnormal (or zero) significand at exponent 1.
 #[derive(LogicBlock)]
 pub struct RoundPack {
     pub sign: Signal<In, Bit>,
