@@ -38,6 +38,16 @@ Method (ASAP7, 7 nm predictive PDK, RVT, TT, 0.7 V):
                i.e. the square root of its area).  This keeps sky130's measured
                relative cell energies; it is a first-order estimate, not a
                characterisation (no ASAP7 Liberty is read).
+SRAM ([sram], both files): energy of reading one bit from an on-chip SRAM macro.
+  Anchor: Horowitz (ISSCC 2014, 45 nm, 0.9 V): a 32-bit read from an 8 KB SRAM costs
+  5 pJ and an 8-bit add 0.03 pJ.  The node is carried by the file's own logic energies:
+    read_energy_fj_per_bit = (5000 fJ / 32) x E_add8 / 30 fJ,
+    E_add8 = (7 x fa.energy_fj + ha.energy_fj) x toggle_rate   (this file's 8-bit ripple add)
+  i.e. Horowitz's SRAM-read-to-add energy ratio is kept at every node.  Writes are taken
+  equal to reads (Horowitz gives reads only).  Other macro sizes scale as
+  (capacity / reference_kib)^capacity_exponent with exponent 0.5: bit- and word-line
+  length grow as the square root of capacity (first-order CACTI behaviour).
+  The source string also gives the plain C*V^2 scaling of the 45 nm figure for comparison.
 """
 import argparse
 import math
@@ -198,6 +208,35 @@ def dff_energies(cell, load, vdd):
     return e_q, e_clk
 
 
+# ---------------------------------------------------------------- SRAM
+HOROWITZ_SRAM_FJ_PER_BIT = 5000.0 / 32  # 45 nm, 0.9 V, 8 KB SRAM, 32-bit read = 5 pJ
+HOROWITZ_ADD8_FJ = 30.0  # 45 nm, 0.9 V, 8-bit add = 0.03 pJ
+SRAM_REFERENCE_KIB = 8
+SRAM_CAPACITY_EXPONENT = 0.5
+TOGGLE_RATE = 0.41
+
+
+def sram_lines(fa_fj, ha_fj, node_nm, vdd):
+    """The [sram] table from this file's own (rounded, as written) FA and HA energies."""
+    add8 = (7 * fa_fj + ha_fj) * TOGGLE_RATE
+    bit = fmt(HOROWITZ_SRAM_FJ_PER_BIT * add8 / HOROWITZ_ADD8_FJ)
+    cv2 = HOROWITZ_SRAM_FJ_PER_BIT * (node_nm / 45.0) * (vdd / 0.9) ** 2
+    src = (f"Horowitz, ISSCC 2014 (45 nm, 0.9 V): 8 KB SRAM 32-bit read 5 pJ = 156.25 fJ/bit, 8-bit add 0.03 pJ. "
+           f"Scaled to this node by this file's 8-bit ripple add, E_add8 = (7 x cells.fa + cells.ha) x toggle_rate "
+           f"= {add8:.4g} fJ: read = 156.25 x E_add8 / 30 fJ (Horowitz's read-to-add ratio kept). Writes assumed equal "
+           f"to reads (Horowitz gives reads only). Other capacities: x (kib / reference_kib)^capacity_exponent "
+           f"(bit/word lines grow as sqrt(capacity), first-order CACTI). For comparison, plain C*V^2 scaling of the "
+           f"45 nm figure by feature size ({node_nm} nm) and ({vdd} V / 0.9 V)^2 gives {cv2:.4g} fJ/bit. "
+           f"Computed by models/derive_tech.py")
+    return ["[sram]",
+            f"reference_kib = {SRAM_REFERENCE_KIB}",
+            f"read_energy_fj_per_bit = {bit}",
+            f"write_energy_fj_per_bit = {bit}",
+            f"capacity_exponent = {SRAM_CAPACITY_EXPONENT}",
+            f'source = "{src}"',
+            ""]
+
+
 # ---------------------------------------------------------------- TOML writing
 def fmt(x, digits=4):
     return float(f"{x:.{digits}g}")
@@ -245,7 +284,7 @@ def write_sky130(load, cells):
              f'third point of every table index."',
              "",
              "[activity]",
-             "toggle_rate = 0.41",
+             f"toggle_rate = {TOGGLE_RATE}",
              'source = "mean toggles per net per cycle of the 8x8 signed MAC of ../shared/pdk/example with random '
              'operands (FLOW.md section 3: 0.41, 0.416 on internal nets): the single toggle rate tau of the study\'s '
              'model, applied to every cell"',
@@ -264,6 +303,7 @@ def write_sky130(load, cells):
             src = f"{lib_cell}: area attribute; energy_fj per energy_method"
         lines.append(f'source = "{src}"')
         lines.append("")
+    lines += sram_lines(fmt(cells["fa"][1]), fmt(cells["ha"][1]), 130, VDD_SKY)
     return "\n".join(lines)
 
 
@@ -288,10 +328,11 @@ def write_asap7(sky):
              'REFERENCE.md 5) it gives about 0.5 fJ per bit-add at 7 nm, the same order as fa below."',
              "",
              "[activity]",
-             "toggle_rate = 0.41",
+             f"toggle_rate = {TOGGLE_RATE}",
              'source = "same as models/sky130hd.toml: activity is a property of the data and the datapath, not '
              'of the node"',
              ""]
+    written = {}
     for k in ["fa", "ha", "xor", "and", "or", "mux", "nand2", "dff"]:
         cell, w, note = ASAP7_CELLS[k]
         area = round(w * ASAP7_HEIGHT, 6)
@@ -300,11 +341,13 @@ def write_asap7(sky):
         lines.append(f"[cells.{k}]")
         lines.append(f"area_um2 = {area}")
         lines.append(f"energy_fj = {fmt(e130 * f)}")
+        written[k] = fmt(e130 * f)
         if clk130 is not None:
             lines.append(f"clock_energy_fj = {fmt(clk130 * f)}")
         lines.append(f'source = "{cell}: LEF SIZE {w} x {ASAP7_HEIGHT} um ({note}); energy = {SKY_CELLS[k]} '
                      f'x {f:.5f}"')
         lines.append("")
+    lines += sram_lines(written["fa"], written["ha"], 7, VDD_ASAP7)
     return "\n".join(lines)
 
 

@@ -138,13 +138,78 @@ impl UnitParams {
         lanes: Option<usize>,
         psum: PsumWidth,
     ) -> Result<Self, ParamError> {
+        let shape = UnitShape::new(&format, lanes, psum)?;
+        Ok(UnitParams {
+            format,
+            lanes: shape.lanes(),
+            psum_width: shape.psum_width(),
+        })
+    }
+
+    /// The copyable part that the cell counts depend on.
+    pub fn shape(&self) -> UnitShape {
+        let datapath = match self.format.elem {
+            ElemFormat::Int { bits } => Datapath::Int { bits },
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            } => Datapath::Fp {
+                exp_bits,
+                man_bits,
+                // UnitParams::new always sets n for FP; a hand-built one without it gets the
+                // study's default.
+                psum_width: self
+                    .psum_width
+                    .unwrap_or_else(|| self.format.default_psum_width()),
+            },
+        };
+        UnitShape {
+            datapath,
+            scale: self.format.scale,
+            lanes: self.lanes,
+        }
+    }
+}
+
+/// The lane datapath: INT sums are exact, FP ones have an aligner width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Datapath {
+    Int {
+        bits: u32,
+    },
+    Fp {
+        exp_bits: u32,
+        man_bits: u32,
+        psum_width: u32,
+    },
+}
+
+/// What the cell counts of a unit depend on, without the format's name: `Copy`, so a sweep
+/// evaluates millions of design points without allocating. Built only by [`UnitShape::new`] or
+/// [`UnitParams::shape`], so an FP shape always has its aligner width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnitShape {
+    datapath: Datapath,
+    scale: ScaleFormat,
+    lanes: usize,
+}
+
+impl UnitShape {
+    /// Validate `lanes` (default: the format's block size) and the psum width; the one
+    /// validation behind [`UnitParams::new`].
+    pub fn new(
+        format: &BlockFormat,
+        lanes: Option<usize>,
+        psum: PsumWidth,
+    ) -> Result<Self, ParamError> {
         let lanes = lanes.unwrap_or(format.block);
         if !(1..=64).contains(&lanes) || !lanes.is_power_of_two() {
             return Err(ParamError::Lanes(lanes));
         }
-        let psum_width = match format.elem {
-            ElemFormat::Int { .. } => None,
-            ElemFormat::Fp { man_bits, .. } => {
+        let datapath = match format.elem {
+            ElemFormat::Int { bits } => Datapath::Int { bits },
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            } => {
                 let n = match psum {
                     PsumWidth::Default => format.default_psum_width(),
                     PsumWidth::Exact => format.exact_psum_width(),
@@ -158,14 +223,30 @@ impl UnitParams {
                         min,
                     });
                 }
-                Some(n)
+                Datapath::Fp {
+                    exp_bits,
+                    man_bits,
+                    psum_width: n,
+                }
             }
         };
-        Ok(UnitParams {
-            format,
+        Ok(UnitShape {
+            datapath,
+            scale: format.scale,
             lanes,
-            psum_width,
         })
+    }
+
+    pub fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// Aligner width n; `None` for INT formats (exact sums).
+    pub fn psum_width(&self) -> Option<u32> {
+        match self.datapath {
+            Datapath::Int { .. } => None,
+            Datapath::Fp { psum_width, .. } => Some(psum_width),
+        }
     }
 }
 
@@ -208,19 +289,49 @@ impl CellCounts {
     }
 
     fn area_um2(&self, tech: &Tech) -> f64 {
-        Cell::ALL
-            .iter()
-            .map(|&c| self.get(c) as f64 * tech.cell(c).area_um2)
-            .sum()
+        CellTable::new(tech).area_um2(self)
     }
 
     /// Energy of one cycle (one block) at the technology's toggle rate, pJ.
     fn energy_pj(&self, tech: &Tech) -> f64 {
-        let fj: f64 = Cell::ALL
+        CellTable::new(tech).energy_pj(self)
+    }
+}
+
+/// Per-cell area and energy per cycle of one technology, gathered once: the single place where
+/// cell counts become um^2 and pJ, for the detailed breakdown and the lean totals alike.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CellTable {
+    /// um^2 per cell, in [`Cell::ALL`] order.
+    area_um2: [f64; 6],
+    /// pJ per cell per cycle: toggle energy x toggle rate, in [`Cell::ALL`] order.
+    energy_pj: [f64; 6],
+}
+
+impl CellTable {
+    pub fn new(tech: &Tech) -> Self {
+        let tau = tech.activity.toggle_rate;
+        CellTable {
+            area_um2: Cell::ALL.map(|c| tech.cell(c).area_um2),
+            energy_pj: Cell::ALL.map(|c| tech.cell(c).energy_fj * tau * 1e-3),
+        }
+    }
+
+    pub fn area_um2(&self, n: &CellCounts) -> f64 {
+        Cell::ALL
             .iter()
-            .map(|&c| self.get(c) as f64 * tech.cell(c).energy_fj)
-            .sum();
-        fj * tech.activity.toggle_rate * 1e-3
+            .zip(self.area_um2)
+            .map(|(&c, a)| n.get(c) as f64 * a)
+            .sum()
+    }
+
+    /// Energy of one cycle (one block), pJ.
+    pub fn energy_pj(&self, n: &CellCounts) -> f64 {
+        Cell::ALL
+            .iter()
+            .zip(self.energy_pj)
+            .map(|(&c, e)| n.get(c) as f64 * e)
+            .sum()
     }
 }
 
@@ -399,44 +510,75 @@ fn scale_logic(scale: ScaleFormat, sum_width: u64) -> CellCounts {
     }
 }
 
-/// Cell counts per component for one unit, in datapath order; components a format does not
-/// have (INT: exponent logic, aligners, normalizer) are left out.
-pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
-    let k = p.lanes as u64;
-    let mut out = Vec::new();
-    match p.format.elem {
-        ElemFormat::Int { bits } => {
+/// The one count function of the model: calls `f` with each component's cell counts, in
+/// datapath order; components a format does not have (INT: exponent logic, aligners,
+/// normalizer) are left out. [`cell_counts`] (the breakdown) and [`unit_totals`] (the lean
+/// sweep path) both read it.
+pub fn visit_components(s: &UnitShape, mut f: impl FnMut(Component, CellCounts)) {
+    let k = s.lanes as u64;
+    match s.datapath {
+        Datapath::Int { bits } => {
             let b = bits as u64;
-            out.push((Component::LaneMultipliers, array_multiplier(b, b).times(k)));
-            out.push((Component::AdderTree, adder_tree(k, 2 * b)));
-            out.push((
+            f(Component::LaneMultipliers, array_multiplier(b, b).times(k));
+            f(Component::AdderTree, adder_tree(k, 2 * b));
+            f(
                 Component::ScaleLogic,
-                scale_logic(p.format.scale, 2 * b + clog2(k)),
-            ));
+                scale_logic(s.scale, 2 * b + clog2(k)),
+            );
         }
-        ElemFormat::Fp {
-            exp_bits, man_bits, ..
+        Datapath::Fp {
+            exp_bits,
+            man_bits,
+            psum_width,
         } => {
-            // UnitParams::new always sets n for FP; a hand-built one without it gets the default.
-            let n = p
-                .psum_width
-                .unwrap_or_else(|| p.format.default_psum_width());
-            let (x, w, n) = (exp_bits as u64, man_bits as u64 + 1, n as u64);
-            out.push((Component::LaneMultipliers, array_multiplier(w, w).times(k)));
-            out.push((Component::ExponentAdders, ripple_adder(x).times(k)));
-            out.push((Component::MaxExponent, comparator(x).times(k)));
-            out.push((Component::ExponentSubtractors, subtractor(x).times(k)));
-            out.push((Component::Aligners, barrel_shifter(n).times(k)));
-            out.push((Component::AdderTree, adder_tree(k, n)));
-            out.push((
+            let (x, w, n) = (exp_bits as u64, man_bits as u64 + 1, psum_width as u64);
+            f(Component::LaneMultipliers, array_multiplier(w, w).times(k));
+            f(Component::ExponentAdders, ripple_adder(x).times(k));
+            f(Component::MaxExponent, comparator(x).times(k));
+            f(Component::ExponentSubtractors, subtractor(x).times(k));
+            f(Component::Aligners, barrel_shifter(n).times(k));
+            f(Component::AdderTree, adder_tree(k, n));
+            f(
                 Component::Normalizer,
                 barrel_shifter(n) + leading_zero_tree(n),
-            ));
-            out.push((Component::ScaleLogic, scale_logic(p.format.scale, n)));
+            );
+            f(Component::ScaleLogic, scale_logic(s.scale, n));
         }
     }
-    out.push((Component::Accumulator, fp32_adder()));
+    f(Component::Accumulator, fp32_adder());
+}
+
+/// Cell counts per component for one unit, in datapath order.
+pub fn cell_counts(p: &UnitParams) -> Vec<(Component, CellCounts)> {
+    let mut out = Vec::with_capacity(9);
+    visit_components(&p.shape(), |c, n| out.push((c, n)));
     out
+}
+
+/// Unit totals without the breakdown: what a design-space sweep needs per point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct UnitTotals {
+    pub cells: CellCounts,
+    pub area_um2: f64,
+    pub area_um2_per_mac: f64,
+    pub energy_pj_per_block: f64,
+    pub energy_pj_per_mac: f64,
+}
+
+/// The totals of [`analytic_cost`] without allocating: the same count function summed, then the
+/// same cell table applied (bit-identical to `analytic_cost(..).total`).
+pub fn unit_totals(s: &UnitShape, table: &CellTable) -> UnitTotals {
+    let mut cells = CellCounts::default();
+    visit_components(s, |_, n| cells = cells + n);
+    let k = s.lanes as f64;
+    let (area, energy) = (table.area_um2(&cells), table.energy_pj(&cells));
+    UnitTotals {
+        cells,
+        area_um2: area,
+        area_um2_per_mac: area / k,
+        energy_pj_per_block: energy,
+        energy_pj_per_mac: energy / k,
+    }
 }
 
 /// Cost of one component.
@@ -452,15 +594,6 @@ pub struct ComponentCost {
     pub energy_share: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Totals {
-    pub cells: CellCounts,
-    pub area_um2: f64,
-    pub area_um2_per_mac: f64,
-    pub energy_pj_per_block: f64,
-    pub energy_pj_per_mac: f64,
-}
-
 /// The analytic breakdown of one unit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyticCost {
@@ -472,27 +605,26 @@ pub struct AnalyticCost {
     pub tech: String,
     pub toggle_rate: f64,
     pub components: Vec<ComponentCost>,
-    pub total: Totals,
+    pub total: UnitTotals,
 }
 
 /// Cost one unit with one technology.
 pub fn analytic_cost(p: &UnitParams, tech: &Tech) -> AnalyticCost {
     let k = p.lanes as f64;
-    let counts = cell_counts(p);
-    let cells: CellCounts = counts.iter().map(|(_, c)| *c).sum();
-    let (area, energy) = (cells.area_um2(tech), cells.energy_pj(tech));
-    let components = counts
+    let table = CellTable::new(tech);
+    let total = unit_totals(&p.shape(), &table);
+    let components = cell_counts(p)
         .into_iter()
         .map(|(component, c)| {
-            let (a, e) = (c.area_um2(tech), c.energy_pj(tech));
+            let (a, e) = (table.area_um2(&c), table.energy_pj(&c));
             ComponentCost {
                 component,
                 cells: c,
                 area_um2: a,
                 energy_pj_per_block: e,
                 energy_pj_per_mac: e / k,
-                area_share: a / area,
-                energy_share: e / energy,
+                area_share: a / total.area_um2,
+                energy_share: e / total.energy_pj_per_block,
             }
         })
         .collect();
@@ -504,13 +636,7 @@ pub fn analytic_cost(p: &UnitParams, tech: &Tech) -> AnalyticCost {
         tech: tech.name.clone(),
         toggle_rate: tech.activity.toggle_rate,
         components,
-        total: Totals {
-            cells,
-            area_um2: area,
-            area_um2_per_mac: area / k,
-            energy_pj_per_block: energy,
-            energy_pj_per_mac: energy / k,
-        },
+        total,
     }
 }
 
@@ -797,6 +923,34 @@ mod tests {
                 c.total.energy_pj_per_block / f.block as f64
             );
         }
+    }
+
+    #[test]
+    fn lean_totals_equal_the_breakdown_totals_bit_for_bit() {
+        // One count function feeds both paths; this pins that they cannot drift apart.
+        for tech in builtin_techs() {
+            let table = CellTable::new(&tech);
+            for f in crate::format::builtins() {
+                for lanes in [1, 2, 4, 8, 16, 32, 64] {
+                    for psum in [PsumWidth::Default, PsumWidth::Exact, PsumWidth::Bits(30)] {
+                        let p = UnitParams::new(f.clone(), Some(lanes), psum).unwrap();
+                        let full = analytic_cost(&p, &tech);
+                        let lean =
+                            unit_totals(&UnitShape::new(&f, Some(lanes), psum).unwrap(), &table);
+                        assert_eq!(lean, full.total, "{} k{lanes} {psum:?}", f.name);
+                        let sum: CellCounts = full.components.iter().map(|c| c.cells).sum();
+                        assert_eq!(sum, lean.cells);
+                    }
+                }
+            }
+        }
+    }
+
+    fn builtin_techs() -> Vec<Tech> {
+        crate::cost::tech::builtin_names()
+            .into_iter()
+            .map(|n| Tech::builtin(n).unwrap())
+            .collect()
     }
 
     #[test]

@@ -4,11 +4,13 @@
 pub mod analytic;
 pub mod command;
 pub mod flow;
+pub mod gemm;
 pub mod liberty;
 pub mod netlist;
 pub mod power;
 pub mod sim;
 pub mod sta;
+pub mod sweep;
 pub mod synth;
 pub mod tech;
 pub mod tools;
