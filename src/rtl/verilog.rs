@@ -191,3 +191,37 @@ pub const SUBMODULE_PRAGMA: &str =
     "\n// Sub-modules of the unit. One file holds them all, so their names cannot match\n\
 // the file name: Verilator's DECLFILENAME check is off from here on.\n\
 /* verilator lint_off DECLFILENAME */\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RAW: &str = "\n\nmodule top(a,y);\n    input wire [3:0] a;\n    output reg [3:0] y;\n    top$lane$0 lane$0(\n        .x(lane$0$x)\n    );\n    top$lane$1 lane$1(\n        .x(lane$1$x)\n    );\n    top$odd odd(\n        .x(odd$x)\n    );\n    always @(*) y = a;\nendmodule // top\n\n\
+module top$lane$0(x);\n    input wire x;\n    top$lane$0$m m(\n        .x(m$x)\n    );\nendmodule // top$lane$0\n\n\
+module top$lane$0$m(x);\n// hwcost-name: mul_u1x1\n    input wire x;\nendmodule // top$lane$0$m\n\n\
+module top$lane$1(x);\n    input wire x;\n    top$lane$1$m m(\n        .x(m$x)\n    );\nendmodule // top$lane$1\n\n\
+module top$lane$1$m(x);\n// hwcost-name: mul_u1x1\n    input wire x;\nendmodule // top$lane$1$m\n\n\
+module top$odd(x);\n    input wire [1:0] x;\nendmodule // top$odd\n";
+
+    #[test]
+    fn identical_instances_merge_and_every_module_is_renamed() {
+        let v = finish(RAW, "u");
+        let modules: Vec<&str> = v.lines().filter_map(|l| l.strip_prefix("module ")).collect();
+        assert_eq!(modules, ["u(a,y);", "u__lane(x);", "u__mul_u1x1(x);", "u__odd(x);"]);
+        assert_eq!(v.matches("    u__lane lane$").count(), 2, "{v}");
+        assert_eq!(v.matches("    u__mul_u1x1 m(").count(), 1, "{v}");
+        assert!(!v.contains("top"), "{v}");
+        assert!(!v.contains("hwcost-name"), "{v}");
+        let pragma = v.find("lint_off DECLFILENAME").unwrap();
+        assert!(v.find("module u(").unwrap() < pragma && pragma < v.find("module u__lane(").unwrap());
+    }
+
+    #[test]
+    fn different_modules_with_one_name_get_suffixes() {
+        let raw = "module top(a);\n    top$p$0 p$0();\n    top$p$1 p$1();\nendmodule // top\n\
+module top$p$0();\n    wire [1:0] w;\nendmodule // top$p$0\n\
+module top$p$1();\n    wire [2:0] w;\nendmodule // top$p$1\n";
+        let v = finish(raw, "u");
+        assert!(v.contains("module u__p();") && v.contains("module u__p_2();"), "{v}");
+    }
+}
