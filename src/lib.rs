@@ -1,4 +1,5 @@
 pub mod cli;
-pub mod format;
 pub mod cost;
+pub mod format;
 pub mod report;
+pub mod rtl;

@@ -1,0 +1,84 @@
+//! `hwcost rtl`: the command-line face of the generator (the lead wires [`RtlArgs`] into
+//! the `Command` enum and calls [`run_rtl`]).
+
+use std::path::PathBuf;
+
+use super::{emit_unit, PsumWidth, UnitParams};
+use crate::format::lookup;
+
+/// Generate a block dot-product MAC unit: Verilog, JSON description, Yosys scripts and a
+/// Verilator harness.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RtlArgs {
+    /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...) or a user format
+    pub format: String,
+    /// Lanes k, a power of two from 1 to 64 [default: the format's block size]
+    #[arg(long)]
+    pub lanes: Option<usize>,
+    /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]
+    #[arg(long)]
+    pub psum_width: Option<PsumWidth>,
+    /// Extra pipeline register stages S before the accumulator (0 to 4)
+    #[arg(long, default_value_t = 0)]
+    pub pipeline: usize,
+    /// Output directory (created if missing)
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Also write <name>.liberty.ys, mapping to this Liberty (.lib) file
+    #[arg(long)]
+    pub liberty: Option<PathBuf>,
+}
+
+/// Run `hwcost rtl`: print the files written.
+pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
+    let format = lookup(&args.format)?;
+    let params = UnitParams {
+        lanes: args.lanes,
+        psum_width: args.psum_width.unwrap_or_default(),
+        pipeline: args.pipeline,
+    };
+    let emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    println!("{}", emitted.name);
+    for f in &emitted.files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        rtl: RtlArgs,
+    }
+
+    #[test]
+    fn arguments_parse_and_the_command_writes_the_unit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let cli = Cli::try_parse_from([
+            "rtl",
+            "MXINT4",
+            "--lanes",
+            "4",
+            "--psum-width",
+            "exact",
+            "--pipeline",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert_eq!(cli.rtl.psum_width, Some(PsumWidth::Exact));
+        run_rtl(&cli.rtl).unwrap();
+        assert!(out.join("mxint4_mac_k4_n8_p1.v").exists());
+        let bad = Cli::try_parse_from(["rtl", "mxfp8", "--psum-width", "wide", "-o", "x"]);
+        assert!(bad.err().unwrap().to_string().contains("'wide'"));
+        let cli = Cli::try_parse_from(["rtl", "mxfp9", "-o", out.to_str().unwrap()]).unwrap();
+        assert!(run_rtl(&cli.rtl).unwrap_err().to_string().contains("mxfp8"));
+    }
+}
