@@ -73,7 +73,7 @@ pub mod scale;
 
 use serde::Serialize;
 
-use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, Variant, HALF_MINUS};
+use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, HALF_MINUS};
 use super::spec::{BlockFormat, ElemFormat};
 
 /// How the block scale is chosen (see the module docs).
@@ -248,13 +248,85 @@ pub fn qsnr_db(x: &[f32], xq: &[f32]) -> f64 {
     }
 }
 
-/// Everything decided before the first block: the checked layout, kernel constants, variant.
+/// Everything decided before the first block: the checked layout and the kernel constants.
 struct Plan<'a> {
     fmt: &'a BlockFormat,
     rule: ScaleRule,
+    round: Rounding,
     layout: BlockLayout,
     kernel: ElemKernel,
-    variant: Variant,
+}
+
+/// A block scale rule, as the block loop sees it: every per-format constant hoisted, and the
+/// rule itself a type so that each rule gets its own loop.
+trait BlockScale {
+    /// Elements are divided by an arbitrary FP32 scale (NV) rather than multiplied by powers
+    /// of two.
+    const DIV: bool;
+    /// The scale code of block `bi` whose max |V| has bits `amax` (MX only), and its
+    /// parameters (None: the NaN scale).
+    fn block(&self, bi: usize, amax: u32) -> (u8, Option<BlockParams>);
+}
+
+/// UE8M0 block parameters for a scale 2^e (OCP view): microxcaling's (V / 2^e) * 2^(b-2),
+/// round, / 2^(b-2), * 2^e. The study (ceil) divides by 2^(e - (b-2)) once; the two agree
+/// except when V / 2^e underflows, where the element rounds to zero either way and the
+/// study's zero takes the input's sign anyway.
+#[inline(always)]
+fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, Option<BlockParams>) {
+    match e {
+        Some(e) => ((e + 127) as u8, Some(BlockParams { a: pow2(-e), b: view, d: 1.0, o1: inv_view, o2: pow2(e) })),
+        None => (super::element::UE8M0_NAN, None),
+    }
+}
+
+struct OcpScale<'t> {
+    tables: &'t scale::Log2Tables,
+    emax_ocp: i32,
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for OcpScale<'_> {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, _bi: usize, amax: u32) -> (u8, Option<BlockParams>) {
+        ue8m0_params(scale::ocp_exponent_with(self.tables, self.emax_ocp, amax), self.view, self.inv_view)
+    }
+}
+
+struct CeilScale<'t> {
+    tables: &'t scale::Log2Tables,
+    qmax: f32,
+    int_view_exp: i32,
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for CeilScale<'_> {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, _bi: usize, amax: u32) -> (u8, Option<BlockParams>) {
+        ue8m0_params(scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax), self.view, self.inv_view)
+    }
+}
+
+struct NvScale {
+    study: bool,
+    qmax: f32,
+    /// Every block's max |V| bits, computed before the loop (s_t needs them all).
+    amaxes: Vec<u32>,
+    s_t: f32,
+}
+
+impl BlockScale for NvScale {
+    const DIV: bool = true;
+    #[inline(always)]
+    fn block(&self, bi: usize, _amax: u32) -> (u8, Option<BlockParams>) {
+        let (code, sb) = scale::nv_block_scale(self.study, self.qmax, self.amaxes[bi], self.s_t);
+        let p = BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb };
+        (code, (!sb.is_nan()).then_some(p))
+    }
 }
 
 impl<'a> Plan<'a> {
@@ -279,89 +351,189 @@ impl<'a> Plan<'a> {
         }
         let layout = BlockLayout { rows: len / row_len, row_len, block, blocks_per_row: row_len.div_ceil(block) };
         let kernel = kernel_for(fmt, opts)?;
-        let variant = Variant { int: fmt.elem.is_int(), div: fmt.is_nv(), away: opts.round == Rounding::Away };
-        Ok(Plan { fmt, rule: opts.scale_rule, layout, kernel, variant })
+        Ok(Plan { fmt, rule: opts.scale_rule, round: opts.round, layout, kernel })
     }
 
     /// Quantize every block; returns the per-tensor scale (1.0 for MX).
-    fn run(&self, data: &[f32], out: &mut [f32], mut codes: Option<(&mut [u8], &mut [u8])>) -> f32 {
-        let BlockLayout { row_len, block, blocks_per_row, .. } = self.layout;
-        let nv = self.fmt.is_nv();
-        // NV needs every block's amax before the first block can be scaled.
-        let (amaxes, s_t) = if nv {
-            let a: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
-            let s_t = scale::nv_tensor_scale(&self.fmt.elem, &a);
-            (a, s_t)
-        } else {
-            (Vec::new(), 1.0)
+    fn run(&self, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) -> f32 {
+        let elem = self.fmt.elem;
+        let view = match elem {
+            ElemFormat::Int { bits } => pow2(bits as i32 - 2),
+            ElemFormat::Fp { .. } => 1.0,
         };
-        let mut bi = 0usize;
-        for (row, orow) in data.chunks(row_len).zip(out.chunks_mut(row_len)) {
-            for (x, o) in row.chunks(block).zip(orow.chunks_mut(block)) {
-                let (scale_code, params) = if nv {
-                    let (code, sb) = scale::nv_block_scale(self.rule, &self.fmt.elem, amaxes[bi], s_t);
-                    (code, (!sb.is_nan()).then(|| self.nv_params(sb)))
-                } else {
-                    let a = amax_bits(x);
-                    let e = match self.rule {
-                        ScaleRule::Ocp => scale::ocp_exponent(&self.fmt.elem, a),
-                        _ => scale::ceil_exponent(&self.fmt.elem, a),
-                    };
-                    match e {
-                        Some(e) => ((e + 127) as u8, Some(self.mx_params(e))),
-                        None => (super::element::UE8M0_NAN, None),
-                    }
-                };
-                let ecodes = codes.as_mut().map(|(ec, sc)| {
-                    sc[bi] = scale_code;
-                    &mut ec[bi * block..bi * block + x.len()]
-                });
-                match params {
-                    Some(p) if p.d != 0.0 => quantize_block(self.variant, &self.kernel, &p, x, o, ecodes),
-                    Some(_) => {
-                        // NV block whose scale is zero: nothing but +0 is representable.
-                        o.fill(0.0);
-                        if let Some(c) = ecodes {
-                            c.fill(0);
+        let tables = scale::Log2Tables::get();
+        let qmax = elem.max_value() as f32;
+        match self.rule {
+            ScaleRule::Ocp => {
+                let s = OcpScale { tables, emax_ocp: elem.emax() + elem.int_view_exp(), view, inv_view: 1.0 / view };
+                self.run_with(&s, data, out, codes);
+                1.0
+            }
+            ScaleRule::Ceil => {
+                let s = CeilScale { tables, qmax, int_view_exp: elem.int_view_exp(), view, inv_view: 1.0 / view };
+                self.run_with(&s, data, out, codes);
+                1.0
+            }
+            ScaleRule::Nv | ScaleRule::NvStudy => {
+                let BlockLayout { row_len, block, .. } = self.layout;
+                // NV needs every block's amax before the first block can be scaled.
+                let amaxes: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
+                let s_t = scale::nv_tensor_scale(qmax, &amaxes);
+                let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, amaxes, s_t };
+                self.run_with(&s, data, out, codes);
+                s_t
+            }
+        }
+    }
+
+    /// Pick the monomorphized loop for (element kind, rounding, codes) and the ISA.
+    fn run_with<S: BlockScale>(&self, sc: &S, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) {
+        let (ecodes, scodes, with_codes): (&mut [u8], &mut [u8], bool) = match codes {
+            Some((e, s)) => (e, s, true),
+            None => (&mut [], &mut [], false),
+        };
+        let avx2 = avx2_available();
+        macro_rules! go {
+            ($($int:literal $away:literal $codes:literal),*) => {
+                match (self.fmt.elem.is_int(), self.round == Rounding::Away, with_codes) {
+                    $(($int, $away, $codes) => {
+                        #[cfg(target_arch = "x86_64")]
+                        if avx2 {
+                            // SAFETY: the CPU supports AVX2 (checked at run time just above).
+                            unsafe { drive_avx2::<S, $int, $away, $codes>(self, sc, data, out, ecodes, scodes) }
+                            return;
                         }
-                    }
-                    None => {
-                        o.fill(f32::NAN);
-                        if let Some(c) = ecodes {
-                            c.fill(self.kernel.nan_code);
-                        }
-                    }
+                        drive::<S, $int, $away, $codes, false>(self, sc, data, out, ecodes, scodes)
+                    })*
                 }
-                bi += 1;
-            }
-            debug_assert_eq!(bi % blocks_per_row, 0);
+            };
         }
-        s_t
+        go!(false false false, false false true, false true false, false true true,
+            true false false, true false true, true true false, true true true);
     }
+}
 
-    /// Block parameters for a UE8M0 scale 2^e (OCP view).
-    fn mx_params(&self, e: i32) -> BlockParams {
-        let x = pow2(e);
-        let inv = pow2(-e);
-        match self.fmt.elem {
-            // microxcaling: (V / 2^e) * 2^(b-2), round, / 2^(b-2), * 2^e. The study (ceil) divides
-            // by 2^(e - (b-2)) once; both equal these two exact steps except when V / 2^e
-            // underflows, where only microxcaling's form is used (its sign test sees that
-            // quotient) and the study's zero sign comes from the input anyway.
-            ElemFormat::Int { bits } => {
-                let view = pow2(bits as i32 - 2);
-                BlockParams { a: inv, b: view, d: 1.0, o1: 1.0 / view, o2: x }
-            }
-            ElemFormat::Fp { .. } => BlockParams { a: inv, b: 1.0, d: 1.0, o1: 1.0, o2: x },
+/// Whether the AVX2 build of the block loop can run here.
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The block loop with the AVX2 element kernel ([`round::avx2`]), bit-identical to the
+/// scalar one.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn drive_avx2<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool>(
+    plan: &Plan,
+    sc: &S,
+    data: &[f32],
+    out: &mut [f32],
+    ecodes: &mut [u8],
+    scodes: &mut [u8],
+) {
+    drive::<S, INT, AWAY, CODES, true>(plan, sc, data, out, ecodes, scodes)
+}
+
+/// The block loop: amax, scale, elements, for every block of every row. With SIMD the AVX2
+/// kernels run; only [`drive_avx2`] sets it, after the run-time check.
+#[inline(always)]
+fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, const SIMD: bool>(
+    plan: &Plan,
+    sc: &S,
+    data: &[f32],
+    out: &mut [f32],
+    ecodes: &mut [u8],
+    scodes: &mut [u8],
+) {
+    let BlockLayout { rows, row_len, block, blocks_per_row } = plan.layout;
+    let full = row_len / block;
+    let tail = row_len % block;
+    for r in 0..rows {
+        let base = r * row_len;
+        let b0 = r * blocks_per_row;
+        for j in 0..full {
+            one_block::<S, INT, AWAY, CODES, SIMD>(plan, sc, data, out, ecodes, scodes, b0 + j, base + j * block, block);
+        }
+        if tail != 0 {
+            one_block::<S, INT, AWAY, CODES, SIMD>(plan, sc, data, out, ecodes, scodes, b0 + full, base + full * block, tail);
         }
     }
+}
 
-    fn nv_params(&self, sb: f32) -> BlockParams {
-        BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb }
+/// One block: amax, scale, elements. (A function, not a closure: closures would not inherit
+/// `drive_avx2`'s target feature, and the intrinsics would not be inlined.)
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn one_block<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, const SIMD: bool>(
+    plan: &Plan,
+    sc: &S,
+    data: &[f32],
+    out: &mut [f32],
+    ecodes: &mut [u8],
+    scodes: &mut [u8],
+    bi: usize,
+    start: usize,
+    len: usize,
+) {
+    let k = &plan.kernel;
+    let x = &data[start..start + len];
+    let o = &mut out[start..start + len];
+    let amax = if S::DIV {
+        0
+    } else if SIMD {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
+        unsafe {
+            round::avx2::amax_bits(x)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        amax_bits(x)
+    } else {
+        amax_bits(x)
+    };
+    let (code, params) = sc.block(bi, amax);
+    let block = plan.layout.block;
+    let c: &mut [u8] = if CODES {
+        scodes[bi] = code;
+        &mut ecodes[bi * block..bi * block + len]
+    } else {
+        &mut []
+    };
+    match params {
+        Some(p) if p.d != 0.0 => {
+            if SIMD {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
+                unsafe {
+                    round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                }
+            } else {
+                quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+            }
+        }
+        Some(_) => {
+            // NV block whose scale is zero: nothing but +0 is representable.
+            o.fill(0.0);
+            c.fill(0);
+        }
+        None => {
+            o.fill(f32::NAN);
+            c.fill(k.nan_code);
+        }
     }
 }
 
 /// 2^e as f32 for e in [-149, 127] (subnormal powers included).
+#[inline]
 fn pow2(e: i32) -> f32 {
     if e >= -126 {
         f32::from_bits(((e + 127) as u32) << 23)

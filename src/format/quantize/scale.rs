@@ -4,10 +4,11 @@
 use std::sync::OnceLock;
 
 use super::ScaleRule;
-use crate::format::spec::{BlockFormat, ElemFormat, E4M3};
+use crate::format::spec::{BlockFormat, ElemFormat};
 
 /// Biased f32 exponent field and 23-bit fraction of a positive finite f32, normalized so
 /// that subnormals look like normals: value = 2^k * (1 + frac * 2^-23).
+#[inline]
 fn decompose(x: f32) -> (i32, u32) {
     let bits = x.to_bits() & 0x7FFF_FFFF;
     let field = (bits >> 23) as i32;
@@ -90,12 +91,14 @@ impl Log2Tables {
     }
 
     /// floor(fl32(log2(x))) for a positive finite x (subnormals included).
+    #[inline]
     pub fn floor_log2(&self, x: f32) -> i32 {
         let (k, frac) = decompose(x);
         k + (frac >= self.floor_thr[(k + 149) as usize]) as i32
     }
 
     /// ceil(fl32(log2(x))) for a positive finite x (subnormals included).
+    #[inline]
     pub fn ceil_log2(&self, x: f32) -> i32 {
         let (k, frac) = decompose(x);
         k + (frac != 0 && frac >= self.ceil_thr[(k + 149) as usize]) as i32
@@ -131,12 +134,17 @@ fn first_true(pred: impl Fn(u32) -> bool) -> u32 {
 /// becomes NaN, one below -127 becomes -127. NaN or Inf in the block make log2 NaN / +Inf,
 /// hence the NaN scale.
 pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    ocp_exponent_with(Log2Tables::get(), elem.emax() + elem.int_view_exp(), amax_bits)
+}
+
+/// [`ocp_exponent`] with the tables and the OCP-view emax given (the per-block hot path).
+#[inline]
+pub fn ocp_exponent_with(t: &Log2Tables, emax_ocp: i32, amax_bits: u32) -> Option<i32> {
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
-    let emax = elem.emax() + elem.int_view_exp();
-    let fl = if amax_bits == 0 { -126 } else { Log2Tables::get().floor_log2(f32::from_bits(amax_bits)) };
-    let e = fl - emax;
+    let fl = if amax_bits == 0 { -126 } else { t.floor_log2(f32::from_bits(amax_bits)) };
+    let e = fl - emax_ocp;
     (e <= 127).then_some(e.max(-127))
 }
 
@@ -148,24 +156,29 @@ pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
 /// INT blocks with amax above about 2^127.9, where the study's own 1e25 clamp binds anyway.
 /// NaN or Inf in the block give the NaN scale, as under `ocp`.
 pub fn ceil_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    ceil_exponent_with(Log2Tables::get(), elem.max_value() as f32, elem.int_view_exp(), amax_bits)
+}
+
+/// [`ceil_exponent`] with the tables, Qmax and the INT view exponent given.
+#[inline]
+pub fn ceil_exponent_with(t: &Log2Tables, qmax: f32, int_view_exp: i32, amax_bits: u32) -> Option<i32> {
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
-    let s = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    let s = f32::from_bits(amax_bits) / qmax;
     let e = if s == 0.0 {
         -127 // log2(0) = -inf
     } else if s.is_infinite() {
         127
     } else {
-        Log2Tables::get().ceil_log2(s).clamp(-127, 127)
+        t.ceil_log2(s).clamp(-127, 127)
     };
-    Some((e - elem.int_view_exp()).min(127))
+    Some((e - int_view_exp).min(127))
 }
 
 /// The NV per-tensor scale s_t = fl32(max_b s_b / 448) over the blocks' s_b = fl32(amax_b /
-/// Qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
-pub fn nv_tensor_scale(elem: &ElemFormat, amax_bits: &[u32]) -> f32 {
-    let qmax = elem.max_value() as f32;
+/// qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
+pub fn nv_tensor_scale(qmax: f32, amax_bits: &[u32]) -> f32 {
     let mut max_sb = 0f32;
     for &a in amax_bits {
         if a < 0x7F80_0000 {
@@ -178,23 +191,34 @@ pub fn nv_tensor_scale(elem: &ElemFormat, amax_bits: &[u32]) -> f32 {
 /// E4M3 NaN code (S.1111.111), used as the block scale code of NaN / Inf blocks.
 pub const E4M3_NAN: u8 = 0x7F;
 
-/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b.
-pub fn nv_block_scale(rule: ScaleRule, elem: &ElemFormat, amax_bits: u32, s_t: f32) -> (u8, f32) {
+/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b (`study`:
+/// the `nv-study` rule's bf16 arithmetic). `qmax` is the element max.
+#[inline]
+pub fn nv_block_scale(study: bool, qmax: f32, amax_bits: u32, s_t: f32) -> (u8, f32) {
     if amax_bits >= 0x7F80_0000 {
         return (E4M3_NAN, f32::NAN);
     }
-    let s_b = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    let s_b = f32::from_bits(amax_bits) / qmax;
     if s_t == 0.0 {
         // Every block of the tensor is zero.
         return (0, 0.0);
     }
     let code = e4m3_rne(s_b / s_t);
-    let v = E4M3.value(code as u32) as f32;
-    let sb = match rule {
-        ScaleRule::NvStudy => bf16_rne(bf16_rne(s_t) * v),
-        _ => s_t * v,
-    };
+    let v = e4m3_value(code);
+    let sb = if study { bf16_rne(bf16_rne(s_t) * v) } else { s_t * v };
     (code, sb)
+}
+
+/// The value of a non-negative, non-NaN E4M3 code (0..=0x7E), from its bits.
+#[inline]
+pub fn e4m3_value(code: u8) -> f32 {
+    let e = (code >> 3) as u32;
+    let m = (code & 7) as u32;
+    if e == 0 {
+        m as f32 * (1.0 / 512.0) // subnormal: m * 2^-9
+    } else {
+        f32::from_bits(((e + 120) << 23) | (m << 20))
+    }
 }
 
 /// Round a non-negative finite f32 to the nearest E4M3 code (ties to even), saturating at 448
@@ -236,6 +260,7 @@ pub fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::spec::E4M3;
 
     #[test]
     fn decompose_handles_subnormals() {
@@ -282,6 +307,13 @@ mod tests {
         }
         assert_eq!(e4m3_rne(448.0), 0x7E);
         assert_eq!(e4m3_rne(500.0), 0x7E);
+    }
+
+    #[test]
+    fn e4m3_value_matches_the_format_core() {
+        for c in 0u8..0x7F {
+            assert_eq!(e4m3_value(c) as f64, E4M3.value(c as u32), "code {c:#x}");
+        }
     }
 
     #[test]
