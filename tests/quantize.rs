@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use hwcost::format::quantize::packed::Packed;
-use hwcost::format::quantize::{quantize, quantize_dequantize, QuantOptions, Rounding, ScaleRule};
+use hwcost::format::quantize::{quantize, quantize_dequantize, quantize_portable, QuantOptions, Rounding, ScaleRule};
 use hwcost::format::spec::lookup_in;
 use hwcost::format::BlockFormat;
 
@@ -111,10 +111,19 @@ mod golden {
                 if q.tensor_scale.to_bits() != want_ts {
                     failures.push(format!("{label}: tensor scale {:#x} vs {want_ts:#x}", q.tensor_scale.to_bits()));
                 }
-                // The fast path gives the same values.
+                // The fast path gives the same values, and so do the portable scalar kernels
+                // (the default path uses AVX2 where the CPU has it).
                 let fast = quantize_dequantize(&f, &opts, &c.input, c.row_len).unwrap();
                 if let Some(d) = first_diff(&bits(&fast), &want_vals) {
                     failures.push(format!("{label}: quantize_dequantize {d}"));
+                }
+                let portable = quantize_portable(&f, &opts, &c.input, c.row_len).unwrap();
+                let same = bits(&portable.values) == bits(&q.values)
+                    && portable.elem_codes == q.elem_codes
+                    && portable.scale_codes == q.scale_codes
+                    && portable.tensor_scale.to_bits() == q.tensor_scale.to_bits();
+                if !same {
+                    failures.push(format!("{label}: portable kernels differ"));
                 }
                 checked += 1;
             }
@@ -284,6 +293,9 @@ mod random {
                             f.name
                         );
                     }
+                    let portable = quantize_portable(&f, &o, &x, 64).unwrap();
+                    assert_eq!(bits(&portable.values), bits(&a.values), "seed {seed:#x} {} {r:?} {m:?}: portable values", f.name);
+                    assert_eq!((&portable.elem_codes, &portable.scale_codes), (&a.elem_codes, &a.scale_codes), "seed {seed:#x} {} portable codes", f.name);
                     let p = Packed::new(&f, &o, &[64, 64], &a).unwrap();
                     let dq = p.dequantize();
                     for (i, (&d, &v)) in dq.iter().zip(&a.values).enumerate() {

@@ -203,6 +203,19 @@ pub fn quantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: u
     Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
 }
 
+/// [`quantize`] on the portable scalar kernels even where AVX2 is available: the two must
+/// agree bit for bit, and the tests check that they do.
+#[doc(hidden)]
+pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+    let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    plan.simd = false;
+    let mut values = vec![0f32; data.len()];
+    let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
+    let mut scale_codes = vec![0u8; plan.layout.blocks()];
+    let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
+    Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
+}
+
 /// Quantize and dequantize, returning only the values (no codes are kept).
 pub fn quantize_dequantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Vec<f32>, QuantError> {
     let mut out = vec![0f32; data.len()];
@@ -255,6 +268,9 @@ struct Plan<'a> {
     round: Rounding,
     layout: BlockLayout,
     kernel: ElemKernel,
+    /// Use the AVX2 kernels (the CPU has them and the caller did not ask for the portable
+    /// path).
+    simd: bool,
 }
 
 /// A block scale rule, as the block loop sees it: every per-format constant hoisted, and the
@@ -351,7 +367,7 @@ impl<'a> Plan<'a> {
         }
         let layout = BlockLayout { rows: len / row_len, row_len, block, blocks_per_row: row_len.div_ceil(block) };
         let kernel = kernel_for(fmt, opts)?;
-        Ok(Plan { fmt, rule: opts.scale_rule, round: opts.round, layout, kernel })
+        Ok(Plan { fmt, rule: opts.scale_rule, round: opts.round, layout, kernel, simd: avx2_available() })
     }
 
     /// Quantize every block; returns the per-tensor scale (1.0 for MX).
@@ -377,7 +393,7 @@ impl<'a> Plan<'a> {
             ScaleRule::Nv | ScaleRule::NvStudy => {
                 let BlockLayout { row_len, block, .. } = self.layout;
                 // NV needs every block's amax before the first block can be scaled.
-                let amaxes: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
+                let amaxes = block_amaxes(data, row_len, block, self.simd);
                 let s_t = scale::nv_tensor_scale(qmax, &amaxes);
                 let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, amaxes, s_t };
                 self.run_with(&s, data, out, codes);
@@ -392,7 +408,7 @@ impl<'a> Plan<'a> {
             Some((e, s)) => (e, s, true),
             None => (&mut [], &mut [], false),
         };
-        let avx2 = avx2_available();
+        let avx2 = self.simd;
         macro_rules! go {
             ($($int:literal $away:literal $codes:literal),*) => {
                 match (self.fmt.elem.is_int(), self.round == Rounding::Away, with_codes) {
@@ -411,6 +427,33 @@ impl<'a> Plan<'a> {
         go!(false false false, false false true, false true false, false true true,
             true false false, true false true, true true false, true true true);
     }
+}
+
+/// Every block's max |V| bits, in block order.
+fn block_amaxes(data: &[f32], row_len: usize, block: usize, simd: bool) -> Vec<u32> {
+    #[cfg(target_arch = "x86_64")]
+    if simd {
+        // SAFETY: `simd` is set only when the CPU supports AVX2.
+        return unsafe { block_amaxes_avx2(data, row_len, block) };
+    }
+    let _ = simd;
+    data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect()
+}
+
+/// [`block_amaxes`] with the AVX2 reduction.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn block_amaxes_avx2(data: &[f32], row_len: usize, block: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(data.len() / block + data.len() / row_len.max(1) + 1);
+    for row in data.chunks(row_len) {
+        for x in row.chunks(block) {
+            out.push(round::avx2::amax_bits(x));
+        }
+    }
+    out
 }
 
 /// Whether the AVX2 build of the block loop can run here.

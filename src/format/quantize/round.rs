@@ -176,16 +176,38 @@ pub mod avx2 {
         x[n8..].iter().fold(lanes, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
     }
 
-    /// [`super::round_units`] for eight lanes.
+    /// [`super::round_units`] for eight lanes; PATCH applies the 0.5 - 2^-25 rule.
     #[inline(always)]
-    unsafe fn round_units<const AWAY: bool>(u: __m256, half: __m256, magic: __m256, patch_bits: __m256i, patch_to: __m256) -> __m256 {
+    unsafe fn round_units<const AWAY: bool, const PATCH: bool>(u: __m256, c: &Consts) -> __m256 {
         let n = if AWAY {
-            _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, half)))
+            _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5))))
         } else {
+            let magic = _mm256_set1_ps(8_388_608.0);
             _mm256_sub_ps(_mm256_add_ps(u, magic), magic)
         };
-        let hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_castps_si256(u), patch_bits));
-        _mm256_blendv_ps(n, patch_to, hit)
+        if PATCH {
+            let hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_castps_si256(u), c.patch_bits));
+            _mm256_blendv_ps(n, c.patch_to, hit)
+        } else {
+            n
+        }
+    }
+
+    /// The kernel's broadcast constants.
+    struct Consts {
+        a: __m256,
+        b: __m256,
+        d: __m256,
+        o1: __m256,
+        o2: __m256,
+        cap: __m256,
+        max: __m256,
+        emin: __m256i,
+        in_base: __m256i,
+        man: __m256i,
+        patch_bits: __m256i,
+        patch_to: __m256,
+        zfi: __m256i,
     }
 
     /// [`super::quantize_block`] for AVX2.
@@ -202,61 +224,26 @@ pub mod avx2 {
         out: &mut [f32],
         codes: &mut [u8],
     ) {
+        let c = Consts {
+            a: _mm256_set1_ps(p.a),
+            b: _mm256_set1_ps(p.b),
+            d: _mm256_set1_ps(p.d),
+            o1: _mm256_set1_ps(p.o1),
+            o2: _mm256_set1_ps(p.o2),
+            cap: _mm256_set1_ps(k.cap),
+            max: _mm256_set1_ps(k.max),
+            emin: _mm256_set1_epi32(k.emin_field as i32),
+            in_base: _mm256_set1_epi32((254 + k.man_bits) as i32),
+            man: _mm256_set1_epi32(k.man_bits as i32),
+            patch_bits: _mm256_set1_epi32(k.patch_bits as i32),
+            patch_to: _mm256_set1_ps(k.patch_to),
+            zfi: _mm256_set1_epi32(k.zero_sign_from_input as i32),
+        };
         let n8 = x.len() / 8 * 8;
-        let (a, b, d, o1, o2) = (_mm256_set1_ps(p.a), _mm256_set1_ps(p.b), _mm256_set1_ps(p.d), _mm256_set1_ps(p.o1), _mm256_set1_ps(p.o2));
-        let (cap, max) = (_mm256_set1_ps(k.cap), _mm256_set1_ps(k.max));
-        let abs = _mm256_set1_epi32((0x7FFF_FFFF) as i32);
-        let emin = _mm256_set1_epi32((k.emin_field) as i32);
-        let in_base = _mm256_set1_epi32((254 + k.man_bits) as i32);
-        let man = _mm256_set1_epi32((k.man_bits) as i32);
-        let magic = _mm256_set1_ps(8_388_608.0);
-        let half = _mm256_set1_ps(0.5);
-        let patch_bits = _mm256_set1_epi32((k.patch_bits) as i32);
-        let patch_to = _mm256_set1_ps(k.patch_to);
-        let zfi = _mm256_set1_epi32((k.zero_sign_from_input) as i32);
-        let zero = _mm256_setzero_si256();
-        let code_mul = _mm256_set1_ps(k.code_mul);
-        let man_shift = _mm_cvtsi32_si128(23 - k.man_bits as i32);
-        let sign_shift = _mm_cvtsi32_si128(32 - k.bits as i32);
-        let code_mask = _mm256_set1_epi32(((1u32 << k.bits) - 1) as i32);
-        let mut i = 0;
-        while i < n8 {
-            // SAFETY: i + 8 <= n8 <= x.len() == out.len() (and codes.len() when CODES).
-            let vb = _mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i);
-            let sign = _mm256_andnot_si256(abs, vb);
-            let av = _mm256_castsi256_ps(_mm256_and_si256(vb, abs));
-            let q = if div { _mm256_div_ps(av, d) } else { _mm256_mul_ps(_mm256_mul_ps(av, a), b) };
-            let qc = _mm256_min_ps(q, cap);
-            let r = if INT {
-                _mm256_min_ps(round_units::<AWAY>(qc, half, magic, patch_bits, patch_to), max)
-            } else {
-                let e = _mm256_max_epu32(_mm256_srli_epi32(_mm256_castps_si256(qc), 23), emin);
-                let to_units = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(in_base, e), 23));
-                let n = round_units::<AWAY>(_mm256_mul_ps(qc, to_units), half, magic, patch_bits, patch_to);
-                let step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(e, man), 23));
-                _mm256_min_ps(_mm256_mul_ps(n, step), max)
-            };
-            let is_zero = _mm256_cmpeq_epi32(_mm256_castps_si256(q), zero);
-            let neg = _mm256_and_si256(sign, _mm256_or_si256(_mm256_xor_si256(is_zero, _mm256_set1_epi32((u32::MAX) as i32)), zfi));
-            let o = _mm256_or_si256(_mm256_castps_si256(_mm256_mul_ps(_mm256_mul_ps(r, o1), o2)), neg);
-            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, o);
-            if CODES {
-                let c = if INT {
-                    let n = _mm256_cvttps_epi32(r);
-                    let negmask = _mm256_srai_epi32(neg, 31);
-                    let signed = _mm256_sub_epi32(_mm256_xor_si256(n, negmask), negmask);
-                    _mm256_and_si256(signed, code_mask)
-                } else {
-                    let mag = _mm256_srl_epi32(_mm256_castps_si256(_mm256_mul_ps(r, code_mul)), man_shift);
-                    _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
-                };
-                let lo = _mm256_castsi256_si128(c);
-                let hi = _mm256_extracti128_si256(c, 1);
-                let w16 = _mm_packus_epi32(lo, hi);
-                let w8 = _mm_packus_epi16(w16, w16);
-                _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
-            }
-            i += 8;
+        if k.patch_bits == u32::MAX {
+            lanes::<INT, AWAY, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+        } else {
+            lanes::<INT, AWAY, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
         }
         for j in n8..x.len() {
             let (val, code) = element::<INT, AWAY>(k, p, div, x[j]);
@@ -264,6 +251,73 @@ pub mod avx2 {
             if CODES {
                 codes[j] = code as u8;
             }
+        }
+    }
+
+    /// Whole groups of eight. For FP elements b and o1 are 1 and zeros never take the
+    /// input's sign, so those steps are left out (multiplying by 1 is exact).
+    ///
+    /// # Safety
+    /// As [`quantize_block`]; `x.len()` is a multiple of 8 and `out.len() == x.len()`.
+    #[inline(always)]
+    unsafe fn lanes<const INT: bool, const AWAY: bool, const CODES: bool, const PATCH: bool>(
+        k: &ElemKernel,
+        c: &Consts,
+        div: bool,
+        x: &[f32],
+        out: &mut [f32],
+        codes: &mut [u8],
+    ) {
+        let sign_bit = _mm256_set1_epi32(i32::MIN);
+        let mut i = 0;
+        while i < x.len() {
+            // SAFETY: i + 8 <= x.len() == out.len() (and <= codes.len() when CODES).
+            let vb = _mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i);
+            let sign = _mm256_and_si256(vb, sign_bit);
+            let av = _mm256_castsi256_ps(_mm256_andnot_si256(sign_bit, vb));
+            let q = if div {
+                _mm256_div_ps(av, c.d)
+            } else if INT {
+                _mm256_mul_ps(_mm256_mul_ps(av, c.a), c.b)
+            } else {
+                _mm256_mul_ps(av, c.a)
+            };
+            let qc = _mm256_min_ps(q, c.cap);
+            let r = if INT {
+                _mm256_min_ps(round_units::<AWAY, PATCH>(qc, c), c.max)
+            } else {
+                let e = _mm256_max_epu32(_mm256_srli_epi32(_mm256_castps_si256(qc), 23), c.emin);
+                let to_units = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(c.in_base, e), 23));
+                let n = round_units::<AWAY, PATCH>(_mm256_mul_ps(qc, to_units), c);
+                let step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(e, c.man), 23));
+                _mm256_min_ps(_mm256_mul_ps(n, step), c.max)
+            };
+            // neg = sign & (q != 0 | zero_sign_from_input)
+            let is_zero = _mm256_cmpeq_epi32(_mm256_castps_si256(q), _mm256_setzero_si256());
+            let keep = if INT { _mm256_andnot_si256(c.zfi, is_zero) } else { is_zero };
+            let neg = _mm256_andnot_si256(keep, sign);
+            let scaled = if INT { _mm256_mul_ps(_mm256_mul_ps(r, c.o1), c.o2) } else { _mm256_mul_ps(r, c.o2) };
+            let o = _mm256_or_si256(_mm256_castps_si256(scaled), neg);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, o);
+            if CODES {
+                let v = if INT {
+                    let n = _mm256_cvttps_epi32(r);
+                    let negmask = _mm256_srai_epi32(neg, 31);
+                    let signed = _mm256_sub_epi32(_mm256_xor_si256(n, negmask), negmask);
+                    _mm256_and_si256(signed, _mm256_set1_epi32(((1u32 << k.bits) - 1) as i32))
+                } else {
+                    let man_shift = _mm_cvtsi32_si128(23 - k.man_bits as i32);
+                    let sign_shift = _mm_cvtsi32_si128(32 - k.bits as i32);
+                    let mag = _mm256_srl_epi32(_mm256_castps_si256(_mm256_mul_ps(r, _mm256_set1_ps(k.code_mul))), man_shift);
+                    _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
+                };
+                let lo = _mm256_castsi256_si128(v);
+                let hi = _mm256_extracti128_si256(v, 1);
+                let w16 = _mm_packus_epi32(lo, hi);
+                let w8 = _mm_packus_epi16(w16, w16);
+                _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
+            }
+            i += 8;
         }
     }
 }
