@@ -283,8 +283,8 @@ mod random {
             for &r in rules {
                 for m in [Rounding::Rne, Rounding::Away] {
                     let o = QuantOptions { scale_rule: r, round: m, block: None };
-                    let a = quantize(&f, &o, &x, 64).unwrap();
-                    let b = quantize(&f, &o, &neg, 64).unwrap();
+                    let a = quantize(&f, &o, &x, 1024).unwrap();
+                    let b = quantize(&f, &o, &neg, 1024).unwrap();
                     for (i, (p, q)) in a.values.iter().zip(&b.values).enumerate() {
                         // A quotient that underflows to zero gives +0 for either sign.
                         assert!(
@@ -293,10 +293,10 @@ mod random {
                             f.name
                         );
                     }
-                    let portable = quantize_portable(&f, &o, &x, 64).unwrap();
+                    let portable = quantize_portable(&f, &o, &x, 1024).unwrap();
                     assert_eq!(bits(&portable.values), bits(&a.values), "seed {seed:#x} {} {r:?} {m:?}: portable values", f.name);
                     assert_eq!((&portable.elem_codes, &portable.scale_codes), (&a.elem_codes, &a.scale_codes), "seed {seed:#x} {} portable codes", f.name);
-                    let p = Packed::new(&f, &o, &[64, 64], &a).unwrap();
+                    let p = Packed::new(&f, &o, &[4, 1024], &a).unwrap();
                     let dq = p.dequantize();
                     for (i, (&d, &v)) in dq.iter().zip(&a.values).enumerate() {
                         let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };

@@ -279,9 +279,15 @@ trait BlockScale {
     /// Elements are divided by an arbitrary FP32 scale (NV) rather than multiplied by powers
     /// of two.
     const DIV: bool;
-    /// The scale code of block `bi` whose max |V| has bits `amax` (MX only), and its
-    /// parameters (None: the NaN scale).
-    fn block(&self, bi: usize, amax: u32) -> (u8, Option<BlockParams>);
+    /// The scale code of a block whose max |V| has bits `amax`, and its parameters (None:
+    /// the NaN scale).
+    fn block(&self, amax: u32) -> (u8, Option<BlockParams>);
+
+    /// The scales of a row's blocks, appended to `out`. SIMD: AVX2 may be used.
+    #[inline(always)]
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, Option<BlockParams>)>) {
+        out.extend(amaxes.iter().map(|&a| self.block(a)));
+    }
 }
 
 /// UE8M0 block parameters for a scale 2^e (OCP view): microxcaling's (V / 2^e) * 2^(b-2),
@@ -306,7 +312,7 @@ struct OcpScale<'t> {
 impl BlockScale for OcpScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
-    fn block(&self, _bi: usize, amax: u32) -> (u8, Option<BlockParams>) {
+    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
         ue8m0_params(scale::ocp_exponent_with(self.tables, self.emax_ocp, amax), self.view, self.inv_view)
     }
 }
@@ -322,7 +328,7 @@ struct CeilScale<'t> {
 impl BlockScale for CeilScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
-    fn block(&self, _bi: usize, amax: u32) -> (u8, Option<BlockParams>) {
+    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
         ue8m0_params(scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax), self.view, self.inv_view)
     }
 }
@@ -330,19 +336,40 @@ impl BlockScale for CeilScale<'_> {
 struct NvScale {
     study: bool,
     qmax: f32,
-    /// Every block's max |V| bits, computed before the loop (s_t needs them all).
-    amaxes: Vec<u32>,
+    /// The per-tensor scale, from a pass over the whole tensor before the block loop.
     s_t: f32,
 }
 
 impl BlockScale for NvScale {
     const DIV: bool = true;
     #[inline(always)]
-    fn block(&self, bi: usize, _amax: u32) -> (u8, Option<BlockParams>) {
-        let (code, sb) = scale::nv_block_scale(self.study, self.qmax, self.amaxes[bi], self.s_t);
-        let p = BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb };
-        (code, (!sb.is_nan()).then_some(p))
+    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
+        let (code, sb) = scale::nv_block_scale(self.study, self.qmax, amax, self.s_t);
+        nv_params(code, sb)
     }
+
+    #[inline(always)]
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, Option<BlockParams>)>) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if SIMD {
+            let mut codes = [0u8; 8];
+            let mut sbs = [0f32; 8];
+            while done + 8 <= amaxes.len() {
+                // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
+                unsafe { scale::avx2::nv_block_scales(self.study, self.qmax, &amaxes[done..done + 8], self.s_t, &mut codes, &mut sbs) };
+                out.extend(codes.iter().zip(&sbs).map(|(&c, &sb)| nv_params(c, sb)));
+                done += 8;
+            }
+        }
+        out.extend(amaxes[done..].iter().map(|&a| self.block(a)));
+    }
+}
+
+#[inline(always)]
+fn nv_params(code: u8, sb: f32) -> (u8, Option<BlockParams>) {
+    let p = BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb };
+    (code, (!sb.is_nan()).then_some(p))
 }
 
 impl<'a> Plan<'a> {
@@ -391,11 +418,19 @@ impl<'a> Plan<'a> {
                 1.0
             }
             ScaleRule::Nv | ScaleRule::NvStudy => {
-                let BlockLayout { row_len, block, .. } = self.layout;
-                // NV needs every block's amax before the first block can be scaled.
-                let amaxes = block_amaxes(data, row_len, block, self.simd);
-                let s_t = scale::nv_tensor_scale(qmax, &amaxes);
-                let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, amaxes, s_t };
+                // s_t = fl32(max_b fl32(amax_b / Qmax) / 448) needs the whole tensor first. As
+                // x -> fl32(x / Qmax) is monotone, max_b s_b is fl32(max |V| / Qmax): one
+                // streaming max suffices unless some block holds NaN or Inf (those blocks are
+                // left out of s_t), and then every block's amax is taken.
+                let all = amax_all(data, self.simd);
+                let s_t = if all < 0x7F80_0000 {
+                    scale::nv_tensor_scale(qmax, &[all])
+                } else {
+                    let BlockLayout { row_len, block, .. } = self.layout;
+                    let amaxes: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
+                    scale::nv_tensor_scale(qmax, &amaxes)
+                };
+                let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, s_t };
                 self.run_with(&s, data, out, codes);
                 s_t
             }
@@ -429,31 +464,25 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// Every block's max |V| bits, in block order.
-fn block_amaxes(data: &[f32], row_len: usize, block: usize, simd: bool) -> Vec<u32> {
+/// max |V| bits over the whole tensor.
+fn amax_all(data: &[f32], simd: bool) -> u32 {
     #[cfg(target_arch = "x86_64")]
     if simd {
         // SAFETY: `simd` is set only when the CPU supports AVX2.
-        return unsafe { block_amaxes_avx2(data, row_len, block) };
+        return unsafe { amax_all_avx2(data) };
     }
     let _ = simd;
-    data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect()
+    amax_bits(data)
 }
 
-/// [`block_amaxes`] with the AVX2 reduction.
+/// [`amax_all`] with the AVX2 reduction.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn block_amaxes_avx2(data: &[f32], row_len: usize, block: usize) -> Vec<u32> {
-    let mut out = Vec::with_capacity(data.len() / block + data.len() / row_len.max(1) + 1);
-    for row in data.chunks(row_len) {
-        for x in row.chunks(block) {
-            out.push(round::avx2::amax_bits(x));
-        }
-    }
-    out
+unsafe fn amax_all_avx2(data: &[f32]) -> u32 {
+    round::avx2::amax_bits(data)
 }
 
 /// Whether the AVX2 build of the block loop can run here.
@@ -498,79 +527,61 @@ fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, co
     scodes: &mut [u8],
 ) {
     let BlockLayout { rows, row_len, block, blocks_per_row } = plan.layout;
-    let full = row_len / block;
-    let tail = row_len % block;
-    for r in 0..rows {
-        let base = r * row_len;
-        let b0 = r * blocks_per_row;
-        for j in 0..full {
-            one_block::<S, INT, AWAY, CODES, SIMD>(plan, sc, data, out, ecodes, scodes, b0 + j, base + j * block, block);
-        }
-        if tail != 0 {
-            one_block::<S, INT, AWAY, CODES, SIMD>(plan, sc, data, out, ecodes, scodes, b0 + full, base + full * block, tail);
-        }
-    }
-}
-
-/// One block: amax, scale, elements. (A function, not a closure: closures would not inherit
-/// `drive_avx2`'s target feature, and the intrinsics would not be inlined.)
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn one_block<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, const SIMD: bool>(
-    plan: &Plan,
-    sc: &S,
-    data: &[f32],
-    out: &mut [f32],
-    ecodes: &mut [u8],
-    scodes: &mut [u8],
-    bi: usize,
-    start: usize,
-    len: usize,
-) {
     let k = &plan.kernel;
-    let x = &data[start..start + len];
-    let o = &mut out[start..start + len];
-    let amax = if S::DIV {
-        0
-    } else if SIMD {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
-        unsafe {
-            round::avx2::amax_bits(x)
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        amax_bits(x)
-    } else {
-        amax_bits(x)
-    };
-    let (code, params) = sc.block(bi, amax);
-    let block = plan.layout.block;
-    let c: &mut [u8] = if CODES {
-        scodes[bi] = code;
-        &mut ecodes[bi * block..bi * block + len]
-    } else {
-        &mut []
-    };
-    match params {
-        Some(p) if p.d != 0.0 => {
-            if SIMD {
+    // Each row in two sweeps: first every block's scale (independent of one another, so
+    // their divisions and table look-ups overlap), then the elements, while the row is
+    // still in cache.
+    let mut scales: Vec<(u8, Option<BlockParams>)> = Vec::with_capacity(blocks_per_row);
+    let mut amaxes: Vec<u32> = Vec::with_capacity(blocks_per_row);
+    for r in 0..rows {
+        let row = &data[r * row_len..(r + 1) * row_len];
+        let orow = &mut out[r * row_len..(r + 1) * row_len];
+        amaxes.clear();
+        for x in row.chunks(block) {
+            amaxes.push(if SIMD {
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
+                // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
                 unsafe {
-                    round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                    round::avx2::amax_bits(x)
                 }
+                #[cfg(not(target_arch = "x86_64"))]
+                amax_bits(x)
             } else {
-                quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                amax_bits(x)
+            });
+        }
+        scales.clear();
+        sc.row::<SIMD>(&amaxes, &mut scales);
+        for (j, ((x, o), &(code, params))) in row.chunks(block).zip(orow.chunks_mut(block)).zip(scales.iter()).enumerate() {
+            let bi = r * blocks_per_row + j;
+            let c: &mut [u8] = if CODES {
+                scodes[bi] = code;
+                &mut ecodes[bi * block..bi * block + x.len()]
+            } else {
+                &mut []
+            };
+            match params {
+                Some(p) if p.d != 0.0 => {
+                    if SIMD {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
+                        unsafe {
+                            round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                        }
+                    } else {
+                        quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                    }
+                }
+                Some(_) => {
+                    // NV block whose scale is zero: nothing but +0 is representable.
+                    o.fill(0.0);
+                    c.fill(0);
+                }
+                None => {
+                    o.fill(f32::NAN);
+                    c.fill(k.nan_code);
+                }
             }
-        }
-        Some(_) => {
-            // NV block whose scale is zero: nothing but +0 is representable.
-            o.fill(0.0);
-            c.fill(0);
-        }
-        None => {
-            o.fill(f32::NAN);
-            c.fill(k.nan_code);
         }
     }
 }
