@@ -279,13 +279,13 @@ trait BlockScale {
     /// Elements are divided by an arbitrary FP32 scale (NV) rather than multiplied by powers
     /// of two.
     const DIV: bool;
-    /// The scale code of a block whose max |V| has bits `amax`, and its parameters (None:
-    /// the NaN scale).
-    fn block(&self, amax: u32) -> (u8, Option<BlockParams>);
+    /// The scale code of a block whose max |V| has bits `amax`, and its parameters (`d` is
+    /// NaN for the NaN scale and 0 for an NV scale that is zero).
+    fn block(&self, amax: u32) -> (u8, BlockParams);
 
     /// The scales of a row's blocks, appended to `out`. SIMD: AVX2 may be used.
     #[inline(always)]
-    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, Option<BlockParams>)>) {
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, BlockParams)>) {
         out.extend(amaxes.iter().map(|&a| self.block(a)));
     }
 }
@@ -295,10 +295,10 @@ trait BlockScale {
 /// except when V / 2^e underflows, where the element rounds to zero either way and the
 /// study's zero takes the input's sign anyway.
 #[inline(always)]
-fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, Option<BlockParams>) {
+fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, BlockParams) {
     match e {
-        Some(e) => ((e + 127) as u8, Some(BlockParams { a: pow2(-e), b: view, d: 1.0, o1: inv_view, o2: pow2(e) })),
-        None => (super::element::UE8M0_NAN, None),
+        Some(e) => ((e + 127) as u8, BlockParams { a: pow2(-e), b: view, d: 1.0, o1: inv_view, o2: pow2(e) }),
+        None => (super::element::UE8M0_NAN, BlockParams { a: 0.0, b: 0.0, d: f32::NAN, o1: 0.0, o2: 0.0 }),
     }
 }
 
@@ -312,7 +312,7 @@ struct OcpScale<'t> {
 impl BlockScale for OcpScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
-    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
         ue8m0_params(scale::ocp_exponent_with(self.tables, self.emax_ocp, amax), self.view, self.inv_view)
     }
 }
@@ -328,7 +328,7 @@ struct CeilScale<'t> {
 impl BlockScale for CeilScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
-    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
         ue8m0_params(scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax), self.view, self.inv_view)
     }
 }
@@ -343,13 +343,13 @@ struct NvScale {
 impl BlockScale for NvScale {
     const DIV: bool = true;
     #[inline(always)]
-    fn block(&self, amax: u32) -> (u8, Option<BlockParams>) {
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
         let (code, sb) = scale::nv_block_scale(self.study, self.qmax, amax, self.s_t);
         nv_params(code, sb)
     }
 
     #[inline(always)]
-    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, Option<BlockParams>)>) {
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, BlockParams)>) {
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
         if SIMD {
@@ -367,9 +367,8 @@ impl BlockScale for NvScale {
 }
 
 #[inline(always)]
-fn nv_params(code: u8, sb: f32) -> (u8, Option<BlockParams>) {
-    let p = BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb };
-    (code, (!sb.is_nan()).then_some(p))
+fn nv_params(code: u8, sb: f32) -> (u8, BlockParams) {
+    (code, BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb })
 }
 
 impl<'a> Plan<'a> {
@@ -531,7 +530,7 @@ fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, co
     // Each row in two sweeps: first every block's scale (independent of one another, so
     // their divisions and table look-ups overlap), then the elements, while the row is
     // still in cache.
-    let mut scales: Vec<(u8, Option<BlockParams>)> = Vec::with_capacity(blocks_per_row);
+    let mut scales: Vec<(u8, BlockParams)> = Vec::with_capacity(blocks_per_row);
     let mut amaxes: Vec<u32> = Vec::with_capacity(blocks_per_row);
     for r in 0..rows {
         let row = &data[r * row_len..(r + 1) * row_len];
@@ -552,35 +551,36 @@ fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, co
         }
         scales.clear();
         sc.row::<SIMD>(&amaxes, &mut scales);
-        for (j, ((x, o), &(code, params))) in row.chunks(block).zip(orow.chunks_mut(block)).zip(scales.iter()).enumerate() {
+        for (j, &(code, p)) in scales.iter().enumerate() {
+            let start = j * block;
+            let len = block.min(row_len - start);
+            let x = &row[start..start + len];
+            let o = &mut orow[start..start + len];
             let bi = r * blocks_per_row + j;
             let c: &mut [u8] = if CODES {
                 scodes[bi] = code;
-                &mut ecodes[bi * block..bi * block + x.len()]
+                &mut ecodes[bi * block..bi * block + len]
             } else {
                 &mut []
             };
-            match params {
-                Some(p) if p.d != 0.0 => {
-                    if SIMD {
-                        #[cfg(target_arch = "x86_64")]
-                        // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
-                        unsafe {
-                            round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
-                        }
-                    } else {
-                        quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+            if p.d > 0.0 {
+                if SIMD {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
+                    unsafe {
+                        round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
                     }
+                } else {
+                    quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
                 }
-                Some(_) => {
-                    // NV block whose scale is zero: nothing but +0 is representable.
-                    o.fill(0.0);
-                    c.fill(0);
-                }
-                None => {
-                    o.fill(f32::NAN);
-                    c.fill(k.nan_code);
-                }
+            } else if p.d == 0.0 {
+                // NV block whose scale is zero: nothing but +0 is representable.
+                o.fill(0.0);
+                c.fill(0);
+            } else {
+                // The NaN scale.
+                o.fill(f32::NAN);
+                c.fill(k.nan_code);
             }
         }
     }
