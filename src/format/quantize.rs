@@ -39,7 +39,8 @@
 //! correctly rounded there; `scale::Log2Tables`), not the exact exponent, so that it is bit
 //! exact with both references. An extreme consequence, kept: under `ocp`, an INT block with
 //! amax in [2^128 * (1 - 2^-18), 2^128) gets floor(log2) = 128 > 127, the NaN scale, exactly
-//! as in microxcaling; an E5M2 block there dequantizes to +Inf.
+//! as in microxcaling; an FP block whose amax rounds to log2 = 128 (e.g. FP32 max) has its
+//! largest elements round up to 2^128 = +Inf.
 //!
 //! **NV two-level scale** (blocks of 16): `s_b = fl32(amax_b / Qmax)`, per tensor `s_t =
 //! fl32(max_b(s_b) / 448)`, block code `E4M3_RNE(fl32(s_b / s_t))` (saturating at 448).
@@ -63,6 +64,18 @@
 //!
 //! # Packed encoding
 //! See [`packed`] for the binary layout of `--packed`.
+//!
+//! # Implementation
+//! Each row is done in two sweeps: every block's amax (an integer max over the f32 bits, so
+//! NaN and Inf are found in the same pass) and scale, then the elements, while the row is in
+//! cache. The element kernel ([`round`]) works on f32 bit patterns: exponents come from the
+//! bits (no log2), rounding is the 2^23 magic constant or a truncating conversion, and the
+//! FP32-log2 behaviour of the references is a per-exponent threshold table. One loop is
+//! monomorphized per (scale rule, element kind, rounding, codes wanted), and each exists
+//! twice: portable scalar code, and AVX2 intrinsics chosen at run time. Both perform the same
+//! IEEE operations, so they agree bit for bit ([`quantize_portable`] runs the scalar one; the
+//! tests compare them). NV formats read the tensor once more first: s_t needs max |V| over
+//! the whole tensor. Nothing is allocated per element or per block.
 
 pub mod bench;
 pub mod cli;
@@ -388,7 +401,7 @@ impl<'a> Plan<'a> {
         if row_len == 0 {
             return Err(QuantError::ZeroRowLen);
         }
-        if len % row_len != 0 {
+        if !len.is_multiple_of(row_len) {
             return Err(QuantError::RaggedRows { len, row_len });
         }
         let layout = BlockLayout { rows: len / row_len, row_len, block, blocks_per_row: row_len.div_ceil(block) };
@@ -482,6 +495,11 @@ fn amax_all(data: &[f32], simd: bool) -> u32 {
 #[target_feature(enable = "avx2")]
 unsafe fn amax_all_avx2(data: &[f32]) -> u32 {
     round::avx2::amax_bits(data)
+}
+
+/// Whether the quantizer runs its AVX2 kernels on this machine.
+pub fn simd_in_use() -> bool {
+    avx2_available()
 }
 
 /// Whether the AVX2 build of the block loop can run here.
