@@ -176,3 +176,35 @@ pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
         rotate_seed: rotation.as_ref().map(|_| args.seed),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: QuantizeArgs,
+    }
+
+    #[test]
+    fn flags_match_the_documented_command_line() {
+        let c = Cli::try_parse_from([
+            "hwcost", "mxfp8", "in.npy", "-o", "out.npy", "--scale-rule", "nv-study", "--round", "away", "--block", "16",
+            "--rotate", "hadamard", "--seed", "5", "--packed", "p.bin", "--json",
+        ])
+        .unwrap();
+        let a = c.args;
+        assert_eq!((a.format.as_str(), a.scale_rule, a.round, a.block, a.seed), ("mxfp8", Some(ScaleRule::NvStudy), Rounding::Away, Some(16), 5));
+        assert_eq!((a.rotate, a.packed.as_deref(), a.json), (Some(Rotate::Hadamard), Some(std::path::Path::new("p.bin")), true));
+        for rule in ["ocp", "ceil", "nv", "nv-study"] {
+            assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--scale-rule", rule]).is_ok(), "{rule}");
+        }
+        let d = Cli::try_parse_from(["hwcost", "nvfp4", "i.npy", "-o", "o.npy"]).unwrap().args;
+        assert_eq!((d.scale_rule, d.round, d.block, d.rotate, d.json), (None, Rounding::Rne, None, None, false));
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--seed", "3"]).is_err(), "--seed needs --rotate");
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", "up"]).is_err());
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy"]).is_err(), "-o is required");
+    }
+}
