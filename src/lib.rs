@@ -1,1 +1,4 @@
+pub mod cli;
 pub mod format;
+pub mod cost;
+pub mod report;

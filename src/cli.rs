@@ -1,0 +1,70 @@
+//! The command enum and its dispatch; each command's arguments live beside its code.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::{cost, format, report};
+
+#[derive(Parser, Debug)]
+#[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
+quantizer, generated MAC RTL, bit-exact verification and cost models")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the built-in and user-defined (models/formats/*.toml) block formats.
+    Formats(format::FormatsArgs),
+    /// Cost of a generated MAC unit: component breakdown of area and energy.
+    Cost(cost::command::CostArgs),
+    /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
+    Qsnr(format::qsnr::QsnrArgs),
+    /// Compare formats: QSNR, area, energy, fmax, latency, bits per element, ratios, the study's figures.
+    Compare(report::CompareArgs),
+    /// Draw a chart (stacked cost bars, QSNR vs energy, QSNR vs crest factor) as SVG or PNG.
+    Plot(report::PlotArgs),
+    /// Regenerate every report and chart into a directory, with a README index.
+    Report(report::ReportArgs),
+    /// Cycle-level model of a GEMM on an array of generated units.
+    Gemm(cost::gemm::GemmArgs),
+    /// Design-space sweep over formats and unit parameters, with the Pareto front, to CSV.
+    Sweep(cost::sweep::SweepArgs),
+    /// Run a benchmark and write its report (reports/bench-NAME.md).
+    Bench(BenchArgs),
+}
+
+/// `hwcost bench NAME [-o DIR]`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Which benchmark to run.
+    pub which: BenchKind,
+    /// Directory the report is written to.
+    #[arg(short, long, default_value = "reports")]
+    pub out: PathBuf,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum BenchKind {
+    /// Analytic design points per second per core.
+    Sweep,
+}
+
+/// Run one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Formats(a) => format::run_formats(&a),
+        Command::Cost(a) => cost::command::run_cost(&a),
+        Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
+        Command::Compare(a) => report::run_compare(&a),
+        Command::Plot(a) => report::run_plot(&a),
+        Command::Report(a) => report::run_report(&a),
+        Command::Gemm(a) => cost::gemm::run_gemm(&a),
+        Command::Sweep(a) => cost::sweep::run_sweep(&a),
+        Command::Bench(a) => match a.which {
+            BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
+        },
+    }
+}

@@ -1,0 +1,201 @@
+//! The synthesized-netlist flow: yosys synthesis (area), gate-level simulation (activity),
+//! energy from the Liberty tables, and OpenSTA timing, for one design.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::liberty::{LibertyError, Library};
+use super::netlist::{Netlist, NetlistError};
+use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
+use super::sim::{simulate, SimError, SimRequest, SimResult, Stimulus};
+use super::sta::{run_sta, StaError, StaPower, StaRequest, StaResult};
+use super::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
+use super::tools::Toolchain;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CostError {
+    #[error(transparent)]
+    Liberty(#[from] LibertyError),
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    #[error(transparent)]
+    Netlist(#[from] NetlistError),
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error(transparent)]
+    Sta(#[from] StaError),
+    #[error(transparent)]
+    Power(#[from] PowerError),
+    #[error("PDK file {} is missing", .0.display())]
+    MissingPdkFile(PathBuf),
+    #[error("cannot create a work directory: {0}")]
+    WorkDir(std::io::Error),
+    #[error("invalid flow request: {0}")]
+    Request(String),
+}
+
+/// The files of a standard-cell library the flow needs.
+#[derive(Debug, Clone)]
+pub struct PdkFiles {
+    /// Liberty used for mapping, timing and power (dont_use cells marked)
+    pub liberty: PathBuf,
+    /// functional Verilog models of every cell, for gate-level simulation
+    pub cell_models: PathBuf,
+}
+
+impl PdkFiles {
+    /// The sky130 PDK hwcost ships: `$HWCOST_PDK_DIR` if set, else
+    /// `models/pdk/sky130_fd_sc_hd` of the working directory, else of the source tree.
+    pub fn locate() -> Result<PdkFiles, CostError> {
+        if let Some(dir) = std::env::var_os("HWCOST_PDK_DIR") {
+            return PdkFiles::sky130_hd(Path::new(&dir));
+        }
+        let rel = Path::new("models/pdk/sky130_fd_sc_hd");
+        PdkFiles::sky130_hd(rel).or_else(|_| PdkFiles::sky130_hd(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)))
+    }
+
+    /// sky130_fd_sc_hd at tt, 25 C, 1.8 V, as laid out in `dir`.
+    pub fn sky130_hd(dir: &Path) -> Result<PdkFiles, CostError> {
+        // Tools run in their own work directories: hand them absolute paths.
+        let dir = std::path::absolute(dir).map_err(CostError::WorkDir)?;
+        let files = PdkFiles {
+            liberty: dir.join("sky130_fd_sc_hd__tt_025C_1v80.synth.lib"),
+            cell_models: dir.join("sky130_fd_sc_hd_functional.v"),
+        };
+        for f in [&files.liberty, &files.cell_models] {
+            if !f.is_file() {
+                return Err(CostError::MissingPdkFile(f.clone()));
+            }
+        }
+        Ok(files)
+    }
+}
+
+/// Everything one synthesized-cost evaluation needs.
+#[derive(Debug, Clone)]
+pub struct FlowRequest {
+    pub sources: Vec<PathBuf>,
+    pub top: String,
+    pub hierarchy: Hierarchy,
+    pub cache_dir: PathBuf,
+    pub cell_models: PathBuf,
+    pub clock: String,
+    pub period_ns: f64,
+    pub stimulus: Stimulus,
+    /// cycles before this one (reset, pipeline fill) are simulated but not measured
+    pub measure_from_cycle: usize,
+    /// operations (e.g. MACs) completed per cycle, for `energy_per_op_pj`
+    pub ops_per_cycle: f64,
+}
+
+/// Wall time of each stage, seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StageTimes {
+    pub synth_s: f64,
+    pub simulate_s: f64,
+    pub energy_s: f64,
+    pub sta_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowResult {
+    pub synth: SynthResult,
+    pub timing: StaResult,
+    pub energy: EnergyReport,
+    pub energy_per_op_pj: f64,
+    /// Debian `sta` vectorless power at the simulated mean toggle rate. The 2019 build counts
+    /// clock-pin energy twice and sums output internal power over all related pins, so it
+    /// reads about 1.8-1.9x high (FLOW.md P5); it is here for comparison only.
+    pub sta_vectorless: Option<StaPower>,
+    pub stage_times: StageTimes,
+    /// the gate-level simulation (outputs per cycle), for checking the netlist's function
+    #[serde(skip)]
+    pub sim: SimResult,
+}
+
+/// Synthesizes, simulates, and times one design: area, energy per cycle and per operation,
+/// critical path.
+pub fn run_flow(
+    req: &FlowRequest,
+    lib: &Library,
+    tools: &Toolchain,
+) -> Result<FlowResult, CostError> {
+    let lib_path = lib.path.clone().ok_or(SynthError::LibraryNotFromFile)?;
+    if !(req.ops_per_cycle > 0.0 && req.ops_per_cycle.is_finite()) {
+        return Err(CostError::Request(format!(
+            "{} operations per cycle is not positive",
+            req.ops_per_cycle
+        )));
+    }
+    let t0 = Instant::now();
+    let synth = synthesize(
+        &SynthRequest {
+            sources: req.sources.clone(),
+            top: req.top.clone(),
+            hierarchy: req.hierarchy,
+            cache_dir: req.cache_dir.clone(),
+        },
+        lib,
+        tools,
+    )?;
+    let synth_s = t0.elapsed().as_secs_f64();
+    let netlist = Netlist::load(&synth.netlist, &req.top)?;
+    let work = tempfile::Builder::new()
+        .prefix("hwcost-flow-")
+        .tempdir()
+        .map_err(CostError::WorkDir)?;
+
+    let t1 = Instant::now();
+    // zero-delay simulation: the period only scales time, so it is rounded to whole even ps
+    let period_ps = ((req.period_ns * 500.0).round() as u64).max(1) * 2;
+    let sim = simulate(
+        &SimRequest {
+            netlist_path: &synth.netlist,
+            netlist: &netlist,
+            cell_models: &req.cell_models,
+            clock: &req.clock,
+            period_ps,
+            stimulus: &req.stimulus,
+            measure_from_cycle: req.measure_from_cycle,
+        },
+        tools,
+        work.path(),
+    )?;
+    let simulate_s = t1.elapsed().as_secs_f64();
+
+    let t2 = Instant::now();
+    let activity = NetActivity::from_vcd(&netlist, &sim.activity, sim.measured_cycles)?;
+    let energy = compute_energy(lib, &netlist, &activity, Some(&req.clock), req.period_ns)?;
+    let energy_s = t2.elapsed().as_secs_f64();
+
+    let t3 = Instant::now();
+    let timing = run_sta(
+        &StaRequest {
+            netlist: synth.netlist.clone(),
+            top: req.top.clone(),
+            liberty: lib_path,
+            clock: Some(req.clock.clone()),
+            period_ns: req.period_ns,
+            global_activity: Some(energy.mean_toggle_rate),
+        },
+        tools,
+        work.path(),
+    )?;
+    let sta_s = t3.elapsed().as_secs_f64();
+    Ok(FlowResult {
+        energy_per_op_pj: energy.per_cycle.total_pj / req.ops_per_cycle,
+        sta_vectorless: timing.power.clone(),
+        synth,
+        timing,
+        energy,
+        stage_times: StageTimes {
+            synth_s,
+            simulate_s,
+            energy_s,
+            sta_s,
+        },
+        sim,
+    })
+}

@@ -1,0 +1,583 @@
+//! Design-space sweeps of MAC units (`hwcost sweep`): the cartesian product of formats, lane
+//! counts, psum widths and pipeline depths, costed in parallel with the analytic model, the
+//! Pareto front marked, written as CSV; and the sweep benchmark (`reports/bench-sweep.md`).
+//!
+//! # Columns of the CSV
+//! `format, lanes, psum_width, pipeline, latency_cycles, area_um2, area_um2_per_mac,
+//! energy_pj_per_block, energy_pj_per_mac, qsnr_db, pareto`. `psum_width` is the aligner width
+//! in bits (`exact` for INT formats, whose sums are exact). Per-MAC figures divide by the lanes
+//! (the study's same-throughput normalization). `qsnr_db` is the format's theoretical
+//! quantization QSNR ([`crate::format::qsnr::theory_qsnr_db`]) on Gaussian blocks at the crest
+//! factor `--kappa` (default [`DEFAULT_KAPPA`]) with the study's scale overhead rho for the
+//! format's scale ([`crate::format::qsnr::default_rho`]); it depends on the format only, not on
+//! the unit (the truncation of a narrow psum window is not in it).
+//!
+//! # Pareto front
+//! A row is on the front (`pareto = true`) when no other row is at least as good in every
+//! objective and better in one. Objectives: minimum energy per MAC, minimum area per MAC,
+//! maximum QSNR. Rows with equal objectives are all on the front; the analytic model costs no
+//! registers, so pipeline depth changes only `latency_cycles` and the rows of one unit at
+//! several depths tie.
+//!
+//! Design points that the unit cannot have (lanes not a power of two in 1..=64, a psum width
+//! below the product width) are left out and listed on stderr; requests that name the same
+//! unit twice (e.g. psum `default` and `24` for MXFP8, or any two psum widths for an INT format)
+//! give one row.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
+use super::tech::{Tech, TechError, DEFAULT_TECH};
+use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
+use crate::format::{BlockFormat, FormatError};
+
+/// Default crest factor (max |x| / rms) of the QSNR column: a little above that of an i.i.d.
+/// Gaussian block (2.11 expected for 16 values, 2.36 for 32; Monte Carlo, 20,000 blocks), for
+/// the outliers of real tensors. The study's INT/FP crossovers lie between 1.96 (MXINT6/MXFP6)
+/// and 7.55 (MXINT8/MXFP8), so the default sits below the 8-bit one and above the others.
+pub const DEFAULT_KAPPA: f64 = 3.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("psum width must be `default`, `exact` or a number of bits, got '{0}'")]
+    PsumSyntax(String),
+    #[error("crest factor must be a number in [{KAPPA_MIN}, {KAPPA_MAX}], got {0}")]
+    Kappa(f64),
+    #[error("none of the {requested} requested design points is a valid unit: {first}")]
+    NothingValid { requested: usize, first: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Tech(#[from] TechError),
+}
+
+/// Which cost model prices the design points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepModel {
+    /// The study's analytic gate model: Table 6 cell counts x technology cell factors, one toggle rate.
+    Analytic,
+}
+
+/// Psum width as a sweep names it: the study's default, exact, or bits.
+fn parse_psum(s: &str) -> Result<PsumWidth, SweepError> {
+    match s.trim() {
+        "default" => Ok(PsumWidth::Default),
+        t => t
+            .parse::<PsumWidth>()
+            .map_err(|_| SweepError::PsumSyntax(s.to_string())),
+    }
+}
+
+/// `hwcost sweep`: cost every combination of the listed unit parameters and mark the Pareto
+/// front.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Block formats, comma-separated (built-in names or format .toml files).
+    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    pub formats: Vec<String>,
+    /// Lane counts, comma-separated; default: each format's block size.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub lanes: Vec<usize>,
+    /// Psum widths, comma-separated: `default` (min(2^(x+1)+2y, 24)), `exact`, or bits.
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "default")]
+    pub psum_width: Vec<String>,
+    /// Extra pipeline stages, comma-separated.
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0")]
+    pub pipeline: Vec<u32>,
+    /// Cost model.
+    #[arg(long, value_enum, default_value_t = SweepModel::Analytic)]
+    pub model: SweepModel,
+    /// Crest factor max|x|/sigma at which the QSNR column is computed.
+    #[arg(long, default_value_t = DEFAULT_KAPPA)]
+    pub kappa: f64,
+    /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
+    #[arg(long, default_value = DEFAULT_TECH)]
+    pub tech: String,
+    /// Output CSV (written atomically; the directory is created if needed).
+    #[arg(short = 'o', long, default_value = "reports/sweep.csv")]
+    pub output: PathBuf,
+}
+
+/// One design point: a format (index into the sweep's format list), a validated unit shape and
+/// a pipeline depth. `Copy`, so evaluating points allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DesignPoint {
+    pub format: usize,
+    pub shape: UnitShape,
+    pub pipeline: u32,
+}
+
+/// One costed design point, as the CSV holds it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SweepRow {
+    pub format: String,
+    pub lanes: usize,
+    /// `None` for INT formats (exact sums).
+    pub psum_width: Option<u32>,
+    pub pipeline: u32,
+    pub latency_cycles: u32,
+    pub area_um2: f64,
+    pub area_um2_per_mac: f64,
+    pub energy_pj_per_block: f64,
+    pub energy_pj_per_mac: f64,
+    /// Theoretical QSNR of the format at the sweep's crest factor, dB.
+    pub qsnr_db: f64,
+    pub pareto: bool,
+}
+
+/// The result of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sweep {
+    pub tech: String,
+    /// Crest factor of the QSNR column.
+    pub kappa: f64,
+    /// Combinations requested (the product of the lists).
+    pub requested: usize,
+    pub rows: Vec<SweepRow>,
+    /// Requested combinations that are not valid units, with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// The design points a sweep asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignSpace {
+    /// Distinct valid points, in the order of the lists.
+    pub points: Vec<DesignPoint>,
+    /// Combinations that are not valid units, with the reason.
+    pub skipped: Vec<String>,
+    /// Combinations requested: the product of the list lengths.
+    pub requested: usize,
+}
+
+/// The product of the lists. `lanes` empty means each format's block size. A combination that
+/// names a unit already listed (the same format name, lanes, resolved psum width and depth)
+/// is dropped, keeping the first.
+pub fn design_points(
+    formats: &[BlockFormat],
+    lanes: &[usize],
+    psums: &[PsumWidth],
+    pipelines: &[u32],
+) -> DesignSpace {
+    let mut space = DesignSpace {
+        points: Vec::new(),
+        skipped: Vec::new(),
+        requested: 0,
+    };
+    let mut seen = std::collections::HashSet::new();
+    let lane_list: Vec<Option<usize>> = if lanes.is_empty() {
+        vec![None]
+    } else {
+        lanes.iter().map(|&k| Some(k)).collect()
+    };
+    for (fi, f) in formats.iter().enumerate() {
+        for &k in &lane_list {
+            for &psum in psums {
+                for &pipeline in pipelines {
+                    space.requested += 1;
+                    match UnitShape::new(f, k, psum) {
+                        Ok(shape) => {
+                            let key =
+                                (f.name.as_str(), shape.lanes(), shape.psum_width(), pipeline);
+                            if seen.insert(key) {
+                                space.points.push(DesignPoint {
+                                    format: fi,
+                                    shape,
+                                    pipeline,
+                                });
+                            }
+                        }
+                        Err(e) => space.skipped.push(format!("{}: {e}", f.name)),
+                    }
+                }
+            }
+        }
+    }
+    space
+}
+
+/// Cost every point with the analytic model, in parallel; `progress` advances per chunk.
+pub fn evaluate(
+    points: &[DesignPoint],
+    table: &CellTable,
+    progress: &ProgressBar,
+) -> Vec<UnitTotals> {
+    const CHUNK: usize = 4096;
+    points
+        .par_chunks(CHUNK)
+        .flat_map_iter(|chunk| {
+            let out: Vec<UnitTotals> = chunk
+                .iter()
+                .map(|p| analytic::unit_totals(&p.shape, table))
+                .collect();
+            progress.inc(chunk.len() as u64);
+            out
+        })
+        .collect()
+}
+
+/// Pareto marks for points whose objectives are all to be minimized: `true` where no other
+/// point is at least as good in every objective and strictly better in one. Equal points are
+/// all kept. O(n log n + n f) for a front of f points: after a lexicographic sort only a front
+/// point can dominate a later one.
+pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
+    let dominates = |a: &[f64; D], b: &[f64; D]| {
+        a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+    };
+    let mut order: Vec<usize> = (0..objectives.len()).collect();
+    order.sort_by(|&a, &b| {
+        objectives[a]
+            .iter()
+            .zip(&objectives[b])
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut on_front = vec![false; objectives.len()];
+    let mut front: Vec<usize> = Vec::new();
+    for i in order {
+        if !front
+            .iter()
+            .any(|&f| dominates(&objectives[f], &objectives[i]))
+        {
+            on_front[i] = true;
+            front.push(i);
+        }
+    }
+    on_front
+}
+
+/// Run a sweep (without writing it).
+pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepError> {
+    let SweepModel::Analytic = args.model;
+    let formats = args
+        .formats
+        .iter()
+        .map(|f| crate::format::lookup(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let psums = args
+        .psum_width
+        .iter()
+        .map(|s| parse_psum(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tech = Tech::resolve(&args.tech)?;
+    if !(KAPPA_MIN..=KAPPA_MAX).contains(&args.kappa) {
+        return Err(SweepError::Kappa(args.kappa));
+    }
+    let qsnr: Vec<f64> = formats
+        .iter()
+        .map(|f| theory_qsnr_db(f, args.kappa, default_rho(f)))
+        .collect();
+    let DesignSpace {
+        points,
+        skipped,
+        requested,
+    } = design_points(&formats, &args.lanes, &psums, &args.pipeline);
+    if points.is_empty() {
+        return Err(SweepError::NothingValid {
+            requested,
+            first: skipped.first().cloned().unwrap_or_default(),
+        });
+    }
+    progress.set_length(points.len() as u64);
+    let totals = evaluate(&points, &CellTable::new(&tech), progress);
+    let objectives: Vec<[f64; 3]> = points
+        .iter()
+        .zip(&totals)
+        .map(|(p, t)| [t.energy_pj_per_mac, t.area_um2_per_mac, -qsnr[p.format]])
+        .collect();
+    let front = pareto_front(&objectives);
+    let rows = points
+        .iter()
+        .zip(&totals)
+        .zip(front)
+        .map(|((p, t), pareto)| SweepRow {
+            format: formats[p.format].name.clone(),
+            lanes: p.shape.lanes(),
+            psum_width: p.shape.psum_width(),
+            pipeline: p.pipeline,
+            latency_cycles: 1 + p.pipeline,
+            area_um2: t.area_um2,
+            area_um2_per_mac: t.area_um2_per_mac,
+            energy_pj_per_block: t.energy_pj_per_block,
+            energy_pj_per_mac: t.energy_pj_per_mac,
+            qsnr_db: qsnr[p.format],
+            pareto,
+        })
+        .collect();
+    Ok(Sweep {
+        tech: tech.name,
+        kappa: args.kappa,
+        requested,
+        rows,
+        skipped,
+    })
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The sweep as CSV (header and one line per row).
+pub fn to_csv(s: &Sweep) -> String {
+    let mut out = String::from(
+        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto\n",
+    );
+    for r in &s.rows {
+        let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
+        let _ = writeln!(
+            out,
+            "{},{},{n},{},{},{},{},{},{},{},{}",
+            csv_field(&r.format),
+            r.lanes,
+            r.pipeline,
+            r.latency_cycles,
+            r.area_um2,
+            r.area_um2_per_mac,
+            r.energy_pj_per_block,
+            r.energy_pj_per_mac,
+            r.qsnr_db,
+            r.pareto
+        );
+    }
+    out
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory (created if
+/// missing), so a reader never sees a partial file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
+    let err = |source| SweepError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} design points {elapsed}")
+    {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr.
+pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    let pb = progress_bar();
+    let s = sweep(args, &pb)?;
+    pb.finish_and_clear();
+    write_atomic(&args.output, to_csv(&s).as_bytes())?;
+    for why in &s.skipped {
+        eprintln!("skipped: {why}");
+    }
+    let front = s.rows.iter().filter(|r| r.pareto).count();
+    println!(
+        "{} design points ({} requested, {} skipped, {} duplicates merged), {} on the Pareto front (energy/MAC, area/MAC, QSNR at kappa {}), tech {}: {}",
+        s.rows.len(),
+        s.requested,
+        s.skipped.len(),
+        s.requested - s.skipped.len() - s.rows.len(),
+        front,
+        s.kappa,
+        s.tech,
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// A raw design point of the benchmark: format index, lanes, psum width, pipeline depth.
+type BenchPoint = (usize, usize, PsumWidth, u32);
+
+/// The benchmark's design space: every built-in format, lanes 1..=64, every valid psum width
+/// of the FP formats (product width to exact; one for INT), pipeline 0..=15.
+fn bench_space() -> (Vec<BlockFormat>, Vec<BenchPoint>) {
+    let formats = crate::format::builtins();
+    let mut raw = Vec::new();
+    for (fi, f) in formats.iter().enumerate() {
+        let widths: Vec<PsumWidth> = if f.elem.is_int() {
+            vec![PsumWidth::Default]
+        } else {
+            (2 * f.elem.man_bits() + 2..=f.exact_psum_width())
+                .map(PsumWidth::Bits)
+                .collect()
+        };
+        for k in [1, 2, 4, 8, 16, 32, 64] {
+            for &w in &widths {
+                for pipeline in 0..16 {
+                    raw.push((fi, k, w, pipeline));
+                }
+            }
+        }
+    }
+    (formats, raw)
+}
+
+/// Validate and cost one design point, allocation-free: what the benchmark times per point.
+/// Every point of [`bench_space`] is valid; an invalid one would give NaN.
+fn cost_point(
+    formats: &[BlockFormat],
+    table: &CellTable,
+    p: &(usize, usize, PsumWidth, u32),
+) -> f64 {
+    match UnitShape::new(&formats[p.0], Some(p.1), p.2) {
+        Ok(shape) => {
+            let t = analytic::unit_totals(&shape, table);
+            t.energy_pj_per_mac + t.area_um2_per_mac + p.3 as f64
+        }
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Points per second of `run` over `points`, repeated until at least `min_secs` have passed.
+fn rate(points: usize, min_secs: f64, mut run: impl FnMut() -> f64) -> (f64, f64) {
+    let start = Instant::now();
+    let mut reps = 0u64;
+    let mut sink = 0.0;
+    while reps == 0 || start.elapsed().as_secs_f64() < min_secs {
+        sink += std::hint::black_box(run());
+        reps += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    (reps as f64 * points as f64 / secs, sink)
+}
+
+/// Measure analytic design points per second, single thread and on all cores, and write
+/// `out_dir/bench-sweep.md`.
+pub fn run_bench_sweep(out_dir: &Path) -> anyhow::Result<()> {
+    let md = bench_sweep_report(2.0)?;
+    write_atomic(&out_dir.join("bench-sweep.md"), md.as_bytes())?;
+    print!("{md}");
+    Ok(())
+}
+
+/// The benchmark report, each rate measured for at least `min_secs`.
+fn bench_sweep_report(min_secs: f64) -> anyhow::Result<String> {
+    let tech = Tech::resolve(DEFAULT_TECH)?;
+    let table = CellTable::new(&tech);
+    let (formats, raw) = bench_space();
+    let n = raw.len();
+    // Warm caches and the thread pool before timing; a NaN would mean an invalid point.
+    let warm: f64 = raw.iter().map(|p| cost_point(&formats, &table, p)).sum();
+    anyhow::ensure!(
+        warm.is_finite(),
+        "the benchmark design space holds an invalid unit"
+    );
+    let (single, s1) = rate(n, min_secs, || {
+        raw.iter().map(|p| cost_point(&formats, &table, p)).sum()
+    });
+    let threads = rayon::current_num_threads();
+    let (all, s2) = rate(n, min_secs, || {
+        raw.par_iter()
+            .map(|p| cost_point(&formats, &table, p))
+            .sum()
+    });
+    // The breakdown path for comparison: UnitParams (a cloned format) and analytic_cost (a
+    // Vec of components and two Strings) per point.
+    let (detailed, s3) = rate(n, min_secs, || {
+        raw.iter()
+            .map(|p| {
+                let params =
+                    UnitParams::new(formats[p.0].clone(), Some(p.1), p.2).expect("valid point");
+                analytic::analytic_cost(&params, &tech)
+                    .total
+                    .energy_pj_per_mac
+            })
+            .sum()
+    });
+    let study = 35_000.0;
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown (no /proc/cpuinfo)".into());
+    // Other work on the machine lowers the rates; the load average says how much there was.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmark: analytic design points per second\n");
+    let _ = writeln!(
+        md,
+        "Generated by `run_bench_sweep` (`hwcost::cost::sweep`). A design point is validated \
+(`UnitShape::new`: lanes, psum width) and costed (`unit_totals`: area and energy per MAC from \
+the analytic model's cell counts and the {} cell table), allocation-free. Design space: the 10 \
+built-in formats x lanes 1..64 (7 values) x every valid psum width of the FP formats (product \
+width to exact; one for INT) x pipeline 0..15: {n} points. Each rate repeats the whole space for at least {min_secs} s.\n",
+        tech.name
+    );
+    let _ = writeln!(
+        md,
+        "| run | threads | design points/s | per core | target per core |"
+    );
+    let _ = writeln!(md, "|---|---|---|---|---|");
+    let _ = writeln!(
+        md,
+        "| single thread | 1 | {:.0} | {:.0} | 1,000,000 |",
+        single, single
+    );
+    let _ = writeln!(
+        md,
+        "| rayon, all cores | {threads} | {:.0} | {:.0} | 1,000,000 |",
+        all,
+        all / threads as f64
+    );
+    let _ = writeln!(
+        md,
+        "| single thread, full breakdown (`analytic_cost`, allocating) | 1 | {:.0} | {:.0} | - |",
+        detailed, detailed
+    );
+    let _ = writeln!(
+        md,
+        "\nThe TSMC DAC 2025 study's 35,000 synthesized designs take {:.1} ms at the single-thread rate.\n",
+        study / single * 1e3
+    );
+    let _ = writeln!(
+        md,
+        "Machine: {cpu}; {} hardware threads; rayon pool {threads}; 1-minute load average {load} \
+before the run; build: {}.",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) {
+            "debug (numbers not representative)"
+        } else {
+            "release"
+        }
+    );
+    std::hint::black_box((s1, s2, s3));
+    Ok(md)
+}
+
+#[cfg(test)]
+mod tests;
