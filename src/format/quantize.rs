@@ -39,7 +39,8 @@
 //! correctly rounded there; `scale::Log2Tables`), not the exact exponent, so that it is bit
 //! exact with both references. An extreme consequence, kept: under `ocp`, an INT block with
 //! amax in [2^128 * (1 - 2^-18), 2^128) gets floor(log2) = 128 > 127, the NaN scale, exactly
-//! as in microxcaling; an E5M2 block there dequantizes to +Inf.
+//! as in microxcaling; an FP block whose amax rounds to log2 = 128 (e.g. FP32 max) has its
+//! largest elements round up to 2^128 = +Inf.
 //!
 //! **NV two-level scale** (blocks of 16): `s_b = fl32(amax_b / Qmax)`, per tensor `s_t =
 //! fl32(max_b(s_b) / 448)`, block code `E4M3_RNE(fl32(s_b / s_t))` (saturating at 448).
@@ -63,6 +64,18 @@
 //!
 //! # Packed encoding
 //! See [`packed`] for the binary layout of `--packed`.
+//!
+//! # Implementation
+//! Each row is done in two sweeps: every block's amax (an integer max over the f32 bits, so
+//! NaN and Inf are found in the same pass) and scale, then the elements, while the row is in
+//! cache. The element kernel ([`round`]) works on f32 bit patterns: exponents come from the
+//! bits (no log2), rounding is the 2^23 magic constant or a truncating conversion, and the
+//! FP32-log2 behaviour of the references is a per-exponent threshold table. One loop is
+//! monomorphized per (scale rule, element kind, rounding, codes wanted), and each exists
+//! twice: portable scalar code, and AVX2 intrinsics chosen at run time. Both perform the same
+//! IEEE operations, so they agree bit for bit ([`quantize_portable`] runs the scalar one; the
+//! tests compare them). NV formats read the tensor once more first: s_t needs max |V| over
+//! the whole tensor. Nothing is allocated per element or per block.
 
 pub mod bench;
 pub mod cli;
@@ -73,7 +86,7 @@ pub mod scale;
 
 use serde::Serialize;
 
-use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, Variant, HALF_MINUS};
+use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, HALF_MINUS};
 use super::spec::{BlockFormat, ElemFormat};
 
 /// How the block scale is chosen (see the module docs).
@@ -203,6 +216,19 @@ pub fn quantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: u
     Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
 }
 
+/// [`quantize`] on the portable scalar kernels even where AVX2 is available: the two must
+/// agree bit for bit, and the tests check that they do.
+#[doc(hidden)]
+pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+    let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    plan.simd = false;
+    let mut values = vec![0f32; data.len()];
+    let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
+    let mut scale_codes = vec![0u8; plan.layout.blocks()];
+    let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
+    Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
+}
+
 /// Quantize and dequantize, returning only the values (no codes are kept).
 pub fn quantize_dequantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Vec<f32>, QuantError> {
     let mut out = vec![0f32; data.len()];
@@ -248,13 +274,114 @@ pub fn qsnr_db(x: &[f32], xq: &[f32]) -> f64 {
     }
 }
 
-/// Everything decided before the first block: the checked layout, kernel constants, variant.
+/// Everything decided before the first block: the checked layout and the kernel constants.
 struct Plan<'a> {
     fmt: &'a BlockFormat,
     rule: ScaleRule,
+    round: Rounding,
     layout: BlockLayout,
     kernel: ElemKernel,
-    variant: Variant,
+    /// Use the AVX2 kernels (the CPU has them and the caller did not ask for the portable
+    /// path).
+    simd: bool,
+}
+
+/// A block scale rule, as the block loop sees it: every per-format constant hoisted, and the
+/// rule itself a type so that each rule gets its own loop.
+trait BlockScale {
+    /// Elements are divided by an arbitrary FP32 scale (NV) rather than multiplied by powers
+    /// of two.
+    const DIV: bool;
+    /// The scale code of a block whose max |V| has bits `amax`, and its parameters (`d` is
+    /// NaN for the NaN scale and 0 for an NV scale that is zero).
+    fn block(&self, amax: u32) -> (u8, BlockParams);
+
+    /// The scales of a row's blocks, appended to `out`. SIMD: AVX2 may be used.
+    #[inline(always)]
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, BlockParams)>) {
+        out.extend(amaxes.iter().map(|&a| self.block(a)));
+    }
+}
+
+/// UE8M0 block parameters for a scale 2^e (OCP view): microxcaling's (V / 2^e) * 2^(b-2),
+/// round, / 2^(b-2), * 2^e. The study (ceil) divides by 2^(e - (b-2)) once; the two agree
+/// except when V / 2^e underflows, where the element rounds to zero either way and the
+/// study's zero takes the input's sign anyway.
+#[inline(always)]
+fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, BlockParams) {
+    match e {
+        Some(e) => ((e + 127) as u8, BlockParams { a: pow2(-e), b: view, d: 1.0, o1: inv_view, o2: pow2(e) }),
+        None => (super::element::UE8M0_NAN, BlockParams { a: 0.0, b: 0.0, d: f32::NAN, o1: 0.0, o2: 0.0 }),
+    }
+}
+
+struct OcpScale<'t> {
+    tables: &'t scale::Log2Tables,
+    emax_ocp: i32,
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for OcpScale<'_> {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
+        ue8m0_params(scale::ocp_exponent_with(self.tables, self.emax_ocp, amax), self.view, self.inv_view)
+    }
+}
+
+struct CeilScale<'t> {
+    tables: &'t scale::Log2Tables,
+    qmax: f32,
+    int_view_exp: i32,
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for CeilScale<'_> {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
+        ue8m0_params(scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax), self.view, self.inv_view)
+    }
+}
+
+struct NvScale {
+    study: bool,
+    qmax: f32,
+    /// The per-tensor scale, from a pass over the whole tensor before the block loop.
+    s_t: f32,
+}
+
+impl BlockScale for NvScale {
+    const DIV: bool = true;
+    #[inline(always)]
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
+        let (code, sb) = scale::nv_block_scale(self.study, self.qmax, amax, self.s_t);
+        nv_params(code, sb)
+    }
+
+    #[inline(always)]
+    fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, BlockParams)>) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if SIMD {
+            let mut codes = [0u8; 8];
+            let mut sbs = [0f32; 8];
+            while done + 8 <= amaxes.len() {
+                // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
+                unsafe { scale::avx2::nv_block_scales(self.study, self.qmax, &amaxes[done..done + 8], self.s_t, &mut codes, &mut sbs) };
+                out.extend(codes.iter().zip(&sbs).map(|(&c, &sb)| nv_params(c, sb)));
+                done += 8;
+            }
+        }
+        out.extend(amaxes[done..].iter().map(|&a| self.block(a)));
+    }
+}
+
+#[inline(always)]
+fn nv_params(code: u8, sb: f32) -> (u8, BlockParams) {
+    (code, BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb })
 }
 
 impl<'a> Plan<'a> {
@@ -274,94 +401,211 @@ impl<'a> Plan<'a> {
         if row_len == 0 {
             return Err(QuantError::ZeroRowLen);
         }
-        if len % row_len != 0 {
+        if !len.is_multiple_of(row_len) {
             return Err(QuantError::RaggedRows { len, row_len });
         }
         let layout = BlockLayout { rows: len / row_len, row_len, block, blocks_per_row: row_len.div_ceil(block) };
         let kernel = kernel_for(fmt, opts)?;
-        let variant = Variant { int: fmt.elem.is_int(), div: fmt.is_nv(), away: opts.round == Rounding::Away };
-        Ok(Plan { fmt, rule: opts.scale_rule, layout, kernel, variant })
+        Ok(Plan { fmt, rule: opts.scale_rule, round: opts.round, layout, kernel, simd: avx2_available() })
     }
 
     /// Quantize every block; returns the per-tensor scale (1.0 for MX).
-    fn run(&self, data: &[f32], out: &mut [f32], mut codes: Option<(&mut [u8], &mut [u8])>) -> f32 {
-        let BlockLayout { row_len, block, blocks_per_row, .. } = self.layout;
-        let nv = self.fmt.is_nv();
-        // NV needs every block's amax before the first block can be scaled.
-        let (amaxes, s_t) = if nv {
-            let a: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
-            let s_t = scale::nv_tensor_scale(&self.fmt.elem, &a);
-            (a, s_t)
-        } else {
-            (Vec::new(), 1.0)
+    fn run(&self, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) -> f32 {
+        let elem = self.fmt.elem;
+        let view = match elem {
+            ElemFormat::Int { bits } => pow2(bits as i32 - 2),
+            ElemFormat::Fp { .. } => 1.0,
         };
-        let mut bi = 0usize;
-        for (row, orow) in data.chunks(row_len).zip(out.chunks_mut(row_len)) {
-            for (x, o) in row.chunks(block).zip(orow.chunks_mut(block)) {
-                let (scale_code, params) = if nv {
-                    let (code, sb) = scale::nv_block_scale(self.rule, &self.fmt.elem, amaxes[bi], s_t);
-                    (code, (!sb.is_nan()).then(|| self.nv_params(sb)))
+        let tables = scale::Log2Tables::get();
+        let qmax = elem.max_value() as f32;
+        match self.rule {
+            ScaleRule::Ocp => {
+                let s = OcpScale { tables, emax_ocp: elem.emax() + elem.int_view_exp(), view, inv_view: 1.0 / view };
+                self.run_with(&s, data, out, codes);
+                1.0
+            }
+            ScaleRule::Ceil => {
+                let s = CeilScale { tables, qmax, int_view_exp: elem.int_view_exp(), view, inv_view: 1.0 / view };
+                self.run_with(&s, data, out, codes);
+                1.0
+            }
+            ScaleRule::Nv | ScaleRule::NvStudy => {
+                // s_t = fl32(max_b fl32(amax_b / Qmax) / 448) needs the whole tensor first. As
+                // x -> fl32(x / Qmax) is monotone, max_b s_b is fl32(max |V| / Qmax): one
+                // streaming max suffices unless some block holds NaN or Inf (those blocks are
+                // left out of s_t), and then every block's amax is taken.
+                let all = amax_all(data, self.simd);
+                let s_t = if all < 0x7F80_0000 {
+                    scale::nv_tensor_scale(qmax, &[all])
                 } else {
-                    let a = amax_bits(x);
-                    let e = match self.rule {
-                        ScaleRule::Ocp => scale::ocp_exponent(&self.fmt.elem, a),
-                        _ => scale::ceil_exponent(&self.fmt.elem, a),
-                    };
-                    match e {
-                        Some(e) => ((e + 127) as u8, Some(self.mx_params(e))),
-                        None => (super::element::UE8M0_NAN, None),
-                    }
+                    let BlockLayout { row_len, block, .. } = self.layout;
+                    let amaxes: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
+                    scale::nv_tensor_scale(qmax, &amaxes)
                 };
-                let ecodes = codes.as_mut().map(|(ec, sc)| {
-                    sc[bi] = scale_code;
-                    &mut ec[bi * block..bi * block + x.len()]
-                });
-                match params {
-                    Some(p) if p.d != 0.0 => quantize_block(self.variant, &self.kernel, &p, x, o, ecodes),
-                    Some(_) => {
-                        // NV block whose scale is zero: nothing but +0 is representable.
-                        o.fill(0.0);
-                        if let Some(c) = ecodes {
-                            c.fill(0);
+                let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, s_t };
+                self.run_with(&s, data, out, codes);
+                s_t
+            }
+        }
+    }
+
+    /// Pick the monomorphized loop for (element kind, rounding, codes) and the ISA.
+    fn run_with<S: BlockScale>(&self, sc: &S, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) {
+        let (ecodes, scodes, with_codes): (&mut [u8], &mut [u8], bool) = match codes {
+            Some((e, s)) => (e, s, true),
+            None => (&mut [], &mut [], false),
+        };
+        let avx2 = self.simd;
+        macro_rules! go {
+            ($($int:literal $away:literal $codes:literal),*) => {
+                match (self.fmt.elem.is_int(), self.round == Rounding::Away, with_codes) {
+                    $(($int, $away, $codes) => {
+                        #[cfg(target_arch = "x86_64")]
+                        if avx2 {
+                            // SAFETY: the CPU supports AVX2 (checked at run time just above).
+                            unsafe { drive_avx2::<S, $int, $away, $codes>(self, sc, data, out, ecodes, scodes) }
+                            return;
                         }
-                    }
-                    None => {
-                        o.fill(f32::NAN);
-                        if let Some(c) = ecodes {
-                            c.fill(self.kernel.nan_code);
-                        }
-                    }
+                        drive::<S, $int, $away, $codes, false>(self, sc, data, out, ecodes, scodes)
+                    })*
                 }
-                bi += 1;
-            }
-            debug_assert_eq!(bi % blocks_per_row, 0);
+            };
         }
-        s_t
+        go!(false false false, false false true, false true false, false true true,
+            true false false, true false true, true true false, true true true);
     }
+}
 
-    /// Block parameters for a UE8M0 scale 2^e (OCP view).
-    fn mx_params(&self, e: i32) -> BlockParams {
-        let x = pow2(e);
-        let inv = pow2(-e);
-        match self.fmt.elem {
-            // microxcaling: (V / 2^e) * 2^(b-2), round, / 2^(b-2), * 2^e. The study (ceil) divides
-            // by 2^(e - (b-2)) once; both equal these two exact steps except when V / 2^e
-            // underflows, where only microxcaling's form is used (its sign test sees that
-            // quotient) and the study's zero sign comes from the input anyway.
-            ElemFormat::Int { bits } => {
-                let view = pow2(bits as i32 - 2);
-                BlockParams { a: inv, b: view, d: 1.0, o1: 1.0 / view, o2: x }
-            }
-            ElemFormat::Fp { .. } => BlockParams { a: inv, b: 1.0, d: 1.0, o1: 1.0, o2: x },
+/// max |V| bits over the whole tensor.
+fn amax_all(data: &[f32], simd: bool) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if simd {
+        // SAFETY: `simd` is set only when the CPU supports AVX2.
+        return unsafe { amax_all_avx2(data) };
+    }
+    let _ = simd;
+    amax_bits(data)
+}
+
+/// [`amax_all`] with the AVX2 reduction.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn amax_all_avx2(data: &[f32]) -> u32 {
+    round::avx2::amax_bits(data)
+}
+
+/// Whether the quantizer runs its AVX2 kernels on this machine.
+pub fn simd_in_use() -> bool {
+    avx2_available()
+}
+
+/// Whether the AVX2 build of the block loop can run here.
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The block loop with the AVX2 element kernel ([`round::avx2`]), bit-identical to the
+/// scalar one.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn drive_avx2<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool>(
+    plan: &Plan,
+    sc: &S,
+    data: &[f32],
+    out: &mut [f32],
+    ecodes: &mut [u8],
+    scodes: &mut [u8],
+) {
+    drive::<S, INT, AWAY, CODES, true>(plan, sc, data, out, ecodes, scodes)
+}
+
+/// The block loop: amax, scale, elements, for every block of every row. With SIMD the AVX2
+/// kernels run; only [`drive_avx2`] sets it, after the run-time check.
+#[inline(always)]
+fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, const SIMD: bool>(
+    plan: &Plan,
+    sc: &S,
+    data: &[f32],
+    out: &mut [f32],
+    ecodes: &mut [u8],
+    scodes: &mut [u8],
+) {
+    let BlockLayout { rows, row_len, block, blocks_per_row } = plan.layout;
+    let k = &plan.kernel;
+    // Each row in two sweeps: first every block's scale (independent of one another, so
+    // their divisions and table look-ups overlap), then the elements, while the row is
+    // still in cache.
+    let mut scales: Vec<(u8, BlockParams)> = Vec::with_capacity(blocks_per_row);
+    let mut amaxes: Vec<u32> = Vec::with_capacity(blocks_per_row);
+    for r in 0..rows {
+        let row = &data[r * row_len..(r + 1) * row_len];
+        let orow = &mut out[r * row_len..(r + 1) * row_len];
+        amaxes.clear();
+        for x in row.chunks(block) {
+            amaxes.push(if SIMD {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
+                unsafe {
+                    round::avx2::amax_bits(x)
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                amax_bits(x)
+            } else {
+                amax_bits(x)
+            });
         }
-    }
-
-    fn nv_params(&self, sb: f32) -> BlockParams {
-        BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb }
+        scales.clear();
+        sc.row::<SIMD>(&amaxes, &mut scales);
+        for (j, &(code, p)) in scales.iter().enumerate() {
+            let start = j * block;
+            let len = block.min(row_len - start);
+            let x = &row[start..start + len];
+            let o = &mut orow[start..start + len];
+            let bi = r * blocks_per_row + j;
+            let c: &mut [u8] = if CODES {
+                scodes[bi] = code;
+                &mut ecodes[bi * block..bi * block + len]
+            } else {
+                &mut []
+            };
+            if p.d > 0.0 {
+                if SIMD {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
+                    unsafe {
+                        round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                    }
+                } else {
+                    quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                }
+            } else if p.d == 0.0 {
+                // NV block whose scale is zero: nothing but +0 is representable.
+                o.fill(0.0);
+                c.fill(0);
+            } else {
+                // The NaN scale.
+                o.fill(f32::NAN);
+                c.fill(k.nan_code);
+            }
+        }
     }
 }
 
 /// 2^e as f32 for e in [-149, 127] (subnormal powers included).
+#[inline]
 fn pow2(e: i32) -> f32 {
     if e >= -126 {
         f32::from_bits(((e + 127) as u32) << 23)

@@ -52,8 +52,66 @@ pub struct QuantizeArgs {
     pub json: bool,
 }
 
-/// Run `hwcost quantize`. Nothing is written unless every step succeeds.
+/// What one `hwcost quantize` run did.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct QuantizeReport {
+    pub format: String,
+    pub scale_rule: ScaleRule,
+    pub round: Rounding,
+    pub block: usize,
+    pub elements: usize,
+    pub blocks: usize,
+    /// QSNR in the original basis (after the inverse rotation, if any).
+    pub qsnr_db: f64,
+    /// Hadamard seed, when rotated.
+    pub rotate_seed: Option<u64>,
+}
+
+impl QuantizeReport {
+    /// The `--json` line: {format, scale_rule, round, elements, blocks, qsnr_db}; an exact
+    /// result (QSNR +inf) reports qsnr_db null, since JSON has no infinities.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "format": self.format,
+            "scale_rule": self.scale_rule.name(),
+            "round": self.round.name(),
+            "elements": self.elements,
+            "blocks": self.blocks,
+            "qsnr_db": if self.qsnr_db.is_finite() { serde_json::json!(self.qsnr_db) } else { serde_json::Value::Null },
+        })
+    }
+
+    /// The human-readable line.
+    pub fn to_line(&self) -> String {
+        let rot = self.rotate_seed.map(|s| format!(", hadamard seed {s}")).unwrap_or_default();
+        format!(
+            "{}: {} elements, {} blocks of {} ({} + {}{}): QSNR {:.2} dB",
+            self.format,
+            self.elements,
+            self.blocks,
+            self.block,
+            self.scale_rule.name(),
+            self.round.name(),
+            rot,
+            self.qsnr_db
+        )
+    }
+}
+
+/// Run `hwcost quantize` and print its result.
 pub fn run_quantize(args: &QuantizeArgs) -> anyhow::Result<()> {
+    let report = quantize_file(args)?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", report.to_line());
+    }
+    Ok(())
+}
+
+/// Quantize `args.input` to `args.output` (and `args.packed`). Nothing is written unless
+/// every step succeeds.
+pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
     let fmt = crate::format::lookup(&args.format)?;
     let mut opts = QuantOptions::default_for(&fmt);
     if let Some(rule) = args.scale_rule {
@@ -107,33 +165,46 @@ pub fn run_quantize(args: &QuantizeArgs) -> anyhow::Result<()> {
         }
     }
 
-    if args.json {
-        let v = serde_json::json!({
-            "format": fmt.name,
-            "scale_rule": opts.scale_rule.name(),
-            "round": opts.round.name(),
-            "elements": arr.data.len(),
-            "blocks": blocks,
-            // JSON has no infinities: an exact result reports null.
-            "qsnr_db": if qsnr.is_finite() { serde_json::json!(qsnr) } else { serde_json::Value::Null },
-        });
-        println!("{v}");
-    } else {
-        let rot = match args.rotate {
-            Some(Rotate::Hadamard) => format!(", hadamard seed {}", args.seed),
-            None => String::new(),
-        };
-        println!(
-            "{}: {} elements, {} blocks of {} ({} + {}{}): QSNR {:.2} dB",
-            fmt.name,
-            arr.data.len(),
-            blocks,
-            opts.block_size(&fmt),
-            opts.scale_rule.name(),
-            opts.round.name(),
-            rot,
-            qsnr
-        );
+    Ok(QuantizeReport {
+        format: fmt.name.clone(),
+        scale_rule: opts.scale_rule,
+        round: opts.round,
+        block: opts.block_size(&fmt),
+        elements: arr.data.len(),
+        blocks,
+        qsnr_db: qsnr,
+        rotate_seed: rotation.as_ref().map(|_| args.seed),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: QuantizeArgs,
     }
-    Ok(())
+
+    #[test]
+    fn flags_match_the_documented_command_line() {
+        let c = Cli::try_parse_from([
+            "hwcost", "mxfp8", "in.npy", "-o", "out.npy", "--scale-rule", "nv-study", "--round", "away", "--block", "16",
+            "--rotate", "hadamard", "--seed", "5", "--packed", "p.bin", "--json",
+        ])
+        .unwrap();
+        let a = c.args;
+        assert_eq!((a.format.as_str(), a.scale_rule, a.round, a.block, a.seed), ("mxfp8", Some(ScaleRule::NvStudy), Rounding::Away, Some(16), 5));
+        assert_eq!((a.rotate, a.packed.as_deref(), a.json), (Some(Rotate::Hadamard), Some(std::path::Path::new("p.bin")), true));
+        for rule in ["ocp", "ceil", "nv", "nv-study"] {
+            assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--scale-rule", rule]).is_ok(), "{rule}");
+        }
+        let d = Cli::try_parse_from(["hwcost", "nvfp4", "i.npy", "-o", "o.npy"]).unwrap().args;
+        assert_eq!((d.scale_rule, d.round, d.block, d.rotate, d.json), (None, Rounding::Rne, None, None, false));
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--seed", "3"]).is_err(), "--seed needs --rotate");
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", "up"]).is_err());
+        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy"]).is_err(), "-o is required");
+    }
 }

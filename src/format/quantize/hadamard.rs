@@ -48,10 +48,10 @@ impl Hadamard {
         if row_len == 0 {
             return Err(QuantError::ZeroRowLen);
         }
-        if row_len % k != 0 {
+        if !row_len.is_multiple_of(k) {
             return Err(QuantError::RotationRow { row_len, block: k });
         }
-        if data.len() % row_len != 0 {
+        if !data.len().is_multiple_of(row_len) {
             return Err(QuantError::RaggedRows { len: data.len(), row_len });
         }
         let norm = 1.0 / (k as f64).sqrt();
@@ -90,7 +90,7 @@ mod tests {
 
     /// H_K[i][j] = (-1)^popcount(i & j), written out directly.
     fn sylvester(i: usize, j: usize) -> f64 {
-        if (i & j).count_ones() % 2 == 0 {
+        if (i & j).count_ones().is_multiple_of(2) {
             1.0
         } else {
             -1.0

@@ -235,7 +235,7 @@ impl Packed {
             .try_fold(1u64, |a, &d| a.checked_mul(d))
             .and_then(|rows| rows.checked_mul(p.shape[rank - 1].div_ceil(block as u64)))
             .filter(|&b| b <= bytes.len() as u64)
-            .ok_or_else(|| PackedError::Truncated { want: usize::MAX, got: bytes.len() })? as usize;
+            .ok_or_else(|| PackedError::Invalid(format!("shape {:?} with block {block} does not fit a file of {} bytes", p.shape, bytes.len())))? as usize;
         p.scale_codes = r.take(blocks)?.to_vec();
         let n = blocks * block;
         let stream = r.take((n * bits as usize).div_ceil(8))?;

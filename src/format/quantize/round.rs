@@ -68,13 +68,14 @@ fn round_units<const AWAY: bool>(k: &ElemKernel, u: f32) -> f32 {
     }
 }
 
-/// One element: returns (dequantized value, element code).
+/// One element: returns (dequantized value, element code). `div` is a constant of the
+/// calling loop (NV or not) and folds away after inlining.
 #[inline(always)]
-fn element<const INT: bool, const DIV: bool, const AWAY: bool>(k: &ElemKernel, p: &BlockParams, v: f32) -> (f32, u32) {
+fn element<const INT: bool, const AWAY: bool>(k: &ElemKernel, p: &BlockParams, div: bool, v: f32) -> (f32, u32) {
     let vb = v.to_bits();
     let sign = vb & 0x8000_0000;
     let av = f32::from_bits(vb & 0x7FFF_FFFF);
-    let q = if DIV { av / p.d } else { (av * p.a) * p.b };
+    let q = if div { av / p.d } else { (av * p.a) * p.b };
     let qc = if q < k.cap { q } else { k.cap };
     let r = if INT {
         let n = round_units::<AWAY>(k, qc);
@@ -107,57 +108,216 @@ fn element<const INT: bool, const DIV: bool, const AWAY: bool>(k: &ElemKernel, p
 }
 
 /// Quantize one block: `x` and `out` are the block's real elements (the padded tail of a
-/// row's last block is not materialized: zeros never change the scale); `codes`, when
-/// given, receives one code per element of `x`.
+/// row's last block is not materialized: zeros never change the scale); with CODES, `codes`
+/// receives one code per element of `x`.
 #[inline(always)]
-fn block_impl<const INT: bool, const DIV: bool, const AWAY: bool>(
+pub fn quantize_block<const INT: bool, const AWAY: bool, const CODES: bool>(
     k: &ElemKernel,
     p: &BlockParams,
+    div: bool,
     x: &[f32],
     out: &mut [f32],
-    codes: Option<&mut [u8]>,
+    codes: &mut [u8],
 ) {
-    match codes {
-        None => {
-            for (o, &v) in out.iter_mut().zip(x) {
-                *o = element::<INT, DIV, AWAY>(k, p, v).0;
-            }
+    if CODES {
+        for ((o, c), &v) in out.iter_mut().zip(codes.iter_mut()).zip(x) {
+            let (val, code) = element::<INT, AWAY>(k, p, div, v);
+            *o = val;
+            *c = code as u8;
         }
-        Some(codes) => {
-            for ((o, c), &v) in out.iter_mut().zip(codes.iter_mut()).zip(x) {
-                let (val, code) = element::<INT, DIV, AWAY>(k, p, v);
-                *o = val;
-                *c = code as u8;
-            }
+    } else {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = element::<INT, AWAY>(k, p, div, v).0;
         }
-    }
-}
-
-/// The kernel variants, chosen once per call (element kind x scaling x rounding).
-#[derive(Clone, Copy, Debug)]
-pub struct Variant {
-    pub int: bool,
-    pub div: bool,
-    pub away: bool,
-}
-
-/// Run the monomorphized kernel for `variant` on one block.
-pub fn quantize_block(variant: Variant, k: &ElemKernel, p: &BlockParams, x: &[f32], out: &mut [f32], codes: Option<&mut [u8]>) {
-    match (variant.int, variant.div, variant.away) {
-        (false, false, false) => block_impl::<false, false, false>(k, p, x, out, codes),
-        (false, false, true) => block_impl::<false, false, true>(k, p, x, out, codes),
-        (false, true, false) => block_impl::<false, true, false>(k, p, x, out, codes),
-        (false, true, true) => block_impl::<false, true, true>(k, p, x, out, codes),
-        (true, false, false) => block_impl::<true, false, false>(k, p, x, out, codes),
-        (true, false, true) => block_impl::<true, false, true>(k, p, x, out, codes),
-        (true, true, false) => block_impl::<true, true, false>(k, p, x, out, codes),
-        (true, true, true) => block_impl::<true, true, true>(k, p, x, out, codes),
     }
 }
 
 /// Largest |V| of a block as f32 bits: NaN patterns compare above Inf (0x7F800000), which
 /// compares above every finite value, so one integer max finds NaN, Inf and amax at once.
-#[inline]
+#[inline(always)]
 pub fn amax_bits(x: &[f32]) -> u32 {
     x.iter().fold(0u32, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
+}
+
+/// The same kernel written with AVX2 intrinsics, eight elements per step: each operation is
+/// the vector form of the scalar one above (the same IEEE operations, in the same order, and
+/// the same integer bit manipulation), so the results are identical; tests run both on the
+/// same data. Tails shorter than eight use the scalar kernel.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use super::{element, BlockParams, ElemKernel};
+    use std::arch::x86_64::*;
+
+    // These functions carry no #[target_feature] of their own: they are always inlined into
+    // `drive_avx2`, which has AVX2 enabled, so that the broadcast constants are hoisted out of
+    // the block loop and no call remains per block.
+
+    /// [`super::amax_bits`] for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2, and the caller must be compiled with AVX2 enabled.
+    #[inline(always)]
+    pub unsafe fn amax_bits(x: &[f32]) -> u32 {
+        let n8 = x.len() / 8 * 8;
+        let abs = _mm256_set1_epi32(0x7FFF_FFFF);
+        let mut acc = _mm256_setzero_si256();
+        let mut i = 0;
+        while i < n8 {
+            // SAFETY: i + 8 <= n8 <= x.len().
+            let v = _mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i);
+            acc = _mm256_max_epu32(acc, _mm256_and_si256(v, abs));
+            i += 8;
+        }
+        // Horizontal max of the eight lanes.
+        let m = _mm_max_epu32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b01_00_11_10));
+        let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b10_11_00_01));
+        let lanes = _mm_cvtsi128_si32(m) as u32;
+        x[n8..].iter().fold(lanes, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
+    }
+
+    /// [`super::round_units`] for eight lanes; PATCH applies the 0.5 - 2^-25 rule.
+    #[inline(always)]
+    unsafe fn round_units<const AWAY: bool, const PATCH: bool>(u: __m256, c: &Consts) -> __m256 {
+        let n = if AWAY {
+            _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5))))
+        } else {
+            let magic = _mm256_set1_ps(8_388_608.0);
+            _mm256_sub_ps(_mm256_add_ps(u, magic), magic)
+        };
+        if PATCH {
+            let hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_castps_si256(u), c.patch_bits));
+            _mm256_blendv_ps(n, c.patch_to, hit)
+        } else {
+            n
+        }
+    }
+
+    /// The kernel's broadcast constants.
+    struct Consts {
+        a: __m256,
+        b: __m256,
+        d: __m256,
+        o1: __m256,
+        o2: __m256,
+        cap: __m256,
+        max: __m256,
+        emin: __m256i,
+        in_base: __m256i,
+        man: __m256i,
+        patch_bits: __m256i,
+        patch_to: __m256,
+        zfi: __m256i,
+    }
+
+    /// [`super::quantize_block`] for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and the caller must be compiled with AVX2 enabled;
+    /// `out.len() == x.len()`, and `codes.len() == x.len()` when CODES.
+    #[inline(always)]
+    pub unsafe fn quantize_block<const INT: bool, const AWAY: bool, const CODES: bool>(
+        k: &ElemKernel,
+        p: &BlockParams,
+        div: bool,
+        x: &[f32],
+        out: &mut [f32],
+        codes: &mut [u8],
+    ) {
+        let c = Consts {
+            a: _mm256_set1_ps(p.a),
+            b: _mm256_set1_ps(p.b),
+            d: _mm256_set1_ps(p.d),
+            o1: _mm256_set1_ps(p.o1),
+            o2: _mm256_set1_ps(p.o2),
+            cap: _mm256_set1_ps(k.cap),
+            max: _mm256_set1_ps(k.max),
+            emin: _mm256_set1_epi32(k.emin_field as i32),
+            in_base: _mm256_set1_epi32((254 + k.man_bits) as i32),
+            man: _mm256_set1_epi32(k.man_bits as i32),
+            patch_bits: _mm256_set1_epi32(k.patch_bits as i32),
+            patch_to: _mm256_set1_ps(k.patch_to),
+            zfi: _mm256_set1_epi32(k.zero_sign_from_input as i32),
+        };
+        let n8 = x.len() / 8 * 8;
+        if k.patch_bits == u32::MAX {
+            lanes::<INT, AWAY, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+        } else {
+            lanes::<INT, AWAY, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+        }
+        for j in n8..x.len() {
+            let (val, code) = element::<INT, AWAY>(k, p, div, x[j]);
+            out[j] = val;
+            if CODES {
+                codes[j] = code as u8;
+            }
+        }
+    }
+
+    /// Whole groups of eight. For FP elements b and o1 are 1 and zeros never take the
+    /// input's sign, so those steps are left out (multiplying by 1 is exact).
+    ///
+    /// # Safety
+    /// As [`quantize_block`]; `x.len()` is a multiple of 8 and `out.len() == x.len()`.
+    #[inline(always)]
+    unsafe fn lanes<const INT: bool, const AWAY: bool, const CODES: bool, const PATCH: bool>(
+        k: &ElemKernel,
+        c: &Consts,
+        div: bool,
+        x: &[f32],
+        out: &mut [f32],
+        codes: &mut [u8],
+    ) {
+        let sign_bit = _mm256_set1_epi32(i32::MIN);
+        let mut i = 0;
+        while i < x.len() {
+            // SAFETY: i + 8 <= x.len() == out.len() (and <= codes.len() when CODES).
+            let vb = _mm256_loadu_si256(x.as_ptr().add(i) as *const __m256i);
+            let sign = _mm256_and_si256(vb, sign_bit);
+            let av = _mm256_castsi256_ps(_mm256_andnot_si256(sign_bit, vb));
+            let q = if div {
+                _mm256_div_ps(av, c.d)
+            } else if INT {
+                _mm256_mul_ps(_mm256_mul_ps(av, c.a), c.b)
+            } else {
+                _mm256_mul_ps(av, c.a)
+            };
+            let qc = _mm256_min_ps(q, c.cap);
+            let r = if INT {
+                _mm256_min_ps(round_units::<AWAY, PATCH>(qc, c), c.max)
+            } else {
+                let e = _mm256_max_epu32(_mm256_srli_epi32(_mm256_castps_si256(qc), 23), c.emin);
+                let to_units = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(c.in_base, e), 23));
+                let n = round_units::<AWAY, PATCH>(_mm256_mul_ps(qc, to_units), c);
+                let step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(e, c.man), 23));
+                _mm256_min_ps(_mm256_mul_ps(n, step), c.max)
+            };
+            // neg = sign & (q != 0 | zero_sign_from_input)
+            let is_zero = _mm256_cmpeq_epi32(_mm256_castps_si256(q), _mm256_setzero_si256());
+            let keep = if INT { _mm256_andnot_si256(c.zfi, is_zero) } else { is_zero };
+            let neg = _mm256_andnot_si256(keep, sign);
+            let scaled = if INT { _mm256_mul_ps(_mm256_mul_ps(r, c.o1), c.o2) } else { _mm256_mul_ps(r, c.o2) };
+            let o = _mm256_or_si256(_mm256_castps_si256(scaled), neg);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, o);
+            if CODES {
+                let v = if INT {
+                    let n = _mm256_cvttps_epi32(r);
+                    let negmask = _mm256_srai_epi32(neg, 31);
+                    let signed = _mm256_sub_epi32(_mm256_xor_si256(n, negmask), negmask);
+                    _mm256_and_si256(signed, _mm256_set1_epi32(((1u32 << k.bits) - 1) as i32))
+                } else {
+                    let man_shift = _mm_cvtsi32_si128(23 - k.man_bits as i32);
+                    let sign_shift = _mm_cvtsi32_si128(32 - k.bits as i32);
+                    let mag = _mm256_srl_epi32(_mm256_castps_si256(_mm256_mul_ps(r, _mm256_set1_ps(k.code_mul))), man_shift);
+                    _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
+                };
+                let lo = _mm256_castsi256_si128(v);
+                let hi = _mm256_extracti128_si256(v, 1);
+                let w16 = _mm_packus_epi32(lo, hi);
+                let w8 = _mm_packus_epi16(w16, w16);
+                _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
+            }
+            i += 8;
+        }
+    }
 }

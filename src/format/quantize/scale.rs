@@ -4,10 +4,11 @@
 use std::sync::OnceLock;
 
 use super::ScaleRule;
-use crate::format::spec::{BlockFormat, ElemFormat, E4M3};
+use crate::format::spec::{BlockFormat, ElemFormat};
 
 /// Biased f32 exponent field and 23-bit fraction of a positive finite f32, normalized so
 /// that subnormals look like normals: value = 2^k * (1 + frac * 2^-23).
+#[inline]
 fn decompose(x: f32) -> (i32, u32) {
     let bits = x.to_bits() & 0x7FFF_FFFF;
     let field = (bits >> 23) as i32;
@@ -90,12 +91,14 @@ impl Log2Tables {
     }
 
     /// floor(fl32(log2(x))) for a positive finite x (subnormals included).
+    #[inline]
     pub fn floor_log2(&self, x: f32) -> i32 {
         let (k, frac) = decompose(x);
         k + (frac >= self.floor_thr[(k + 149) as usize]) as i32
     }
 
     /// ceil(fl32(log2(x))) for a positive finite x (subnormals included).
+    #[inline]
     pub fn ceil_log2(&self, x: f32) -> i32 {
         let (k, frac) = decompose(x);
         k + (frac != 0 && frac >= self.ceil_thr[(k + 149) as usize]) as i32
@@ -131,12 +134,17 @@ fn first_true(pred: impl Fn(u32) -> bool) -> u32 {
 /// becomes NaN, one below -127 becomes -127. NaN or Inf in the block make log2 NaN / +Inf,
 /// hence the NaN scale.
 pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    ocp_exponent_with(Log2Tables::get(), elem.emax() + elem.int_view_exp(), amax_bits)
+}
+
+/// [`ocp_exponent`] with the tables and the OCP-view emax given (the per-block hot path).
+#[inline]
+pub fn ocp_exponent_with(t: &Log2Tables, emax_ocp: i32, amax_bits: u32) -> Option<i32> {
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
-    let emax = elem.emax() + elem.int_view_exp();
-    let fl = if amax_bits == 0 { -126 } else { Log2Tables::get().floor_log2(f32::from_bits(amax_bits)) };
-    let e = fl - emax;
+    let fl = if amax_bits == 0 { -126 } else { t.floor_log2(f32::from_bits(amax_bits)) };
+    let e = fl - emax_ocp;
     (e <= 127).then_some(e.max(-127))
 }
 
@@ -148,24 +156,29 @@ pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
 /// INT blocks with amax above about 2^127.9, where the study's own 1e25 clamp binds anyway.
 /// NaN or Inf in the block give the NaN scale, as under `ocp`.
 pub fn ceil_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    ceil_exponent_with(Log2Tables::get(), elem.max_value() as f32, elem.int_view_exp(), amax_bits)
+}
+
+/// [`ceil_exponent`] with the tables, Qmax and the INT view exponent given.
+#[inline]
+pub fn ceil_exponent_with(t: &Log2Tables, qmax: f32, int_view_exp: i32, amax_bits: u32) -> Option<i32> {
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
-    let s = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    let s = f32::from_bits(amax_bits) / qmax;
     let e = if s == 0.0 {
         -127 // log2(0) = -inf
     } else if s.is_infinite() {
         127
     } else {
-        Log2Tables::get().ceil_log2(s).clamp(-127, 127)
+        t.ceil_log2(s).clamp(-127, 127)
     };
-    Some((e - elem.int_view_exp()).min(127))
+    Some((e - int_view_exp).min(127))
 }
 
 /// The NV per-tensor scale s_t = fl32(max_b s_b / 448) over the blocks' s_b = fl32(amax_b /
-/// Qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
-pub fn nv_tensor_scale(elem: &ElemFormat, amax_bits: &[u32]) -> f32 {
-    let qmax = elem.max_value() as f32;
+/// qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
+pub fn nv_tensor_scale(qmax: f32, amax_bits: &[u32]) -> f32 {
     let mut max_sb = 0f32;
     for &a in amax_bits {
         if a < 0x7F80_0000 {
@@ -178,23 +191,34 @@ pub fn nv_tensor_scale(elem: &ElemFormat, amax_bits: &[u32]) -> f32 {
 /// E4M3 NaN code (S.1111.111), used as the block scale code of NaN / Inf blocks.
 pub const E4M3_NAN: u8 = 0x7F;
 
-/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b.
-pub fn nv_block_scale(rule: ScaleRule, elem: &ElemFormat, amax_bits: u32, s_t: f32) -> (u8, f32) {
+/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b (`study`:
+/// the `nv-study` rule's bf16 arithmetic). `qmax` is the element max.
+#[inline]
+pub fn nv_block_scale(study: bool, qmax: f32, amax_bits: u32, s_t: f32) -> (u8, f32) {
     if amax_bits >= 0x7F80_0000 {
         return (E4M3_NAN, f32::NAN);
     }
-    let s_b = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    let s_b = f32::from_bits(amax_bits) / qmax;
     if s_t == 0.0 {
         // Every block of the tensor is zero.
         return (0, 0.0);
     }
     let code = e4m3_rne(s_b / s_t);
-    let v = E4M3.value(code as u32) as f32;
-    let sb = match rule {
-        ScaleRule::NvStudy => bf16_rne(bf16_rne(s_t) * v),
-        _ => s_t * v,
-    };
+    let v = e4m3_value(code);
+    let sb = if study { bf16_rne(bf16_rne(s_t) * v) } else { s_t * v };
     (code, sb)
+}
+
+/// The value of a non-negative, non-NaN E4M3 code (0..=0x7E), from its bits.
+#[inline]
+pub fn e4m3_value(code: u8) -> f32 {
+    let e = (code >> 3) as u32;
+    let m = (code & 7) as u32;
+    if e == 0 {
+        m as f32 * (1.0 / 512.0) // subnormal: m * 2^-9
+    } else {
+        f32::from_bits(((e + 120) << 23) | (m << 20))
+    }
 }
 
 /// Round a non-negative finite f32 to the nearest E4M3 code (ties to even), saturating at 448
@@ -228,6 +252,79 @@ pub fn bf16_rne(x: f32) -> f32 {
     f32::from_bits(r)
 }
 
+/// [`nv_block_scale`] for eight blocks at once with AVX2, bit-identical to it.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use super::{bf16_rne, E4M3_NAN};
+    use std::arch::x86_64::*;
+
+    /// Codes and S_b of eight blocks with max |V| bits `amax` (a NaN pattern or
+    /// 0x7F800000 for a block holding NaN / Inf).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and the caller must be compiled with AVX2 enabled;
+    /// `amax.len() == 8`.
+    #[inline(always)]
+    pub unsafe fn nv_block_scales(study: bool, qmax: f32, amax: &[u32], s_t: f32, codes: &mut [u8; 8], sbs: &mut [f32; 8]) {
+        let a = _mm256_loadu_si256(amax.as_ptr() as *const __m256i);
+        let special = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F7F_FFFF));
+        if s_t == 0.0 {
+            // Every block of the tensor is zero.
+            let c = _mm256_and_si256(special, _mm256_set1_epi32(E4M3_NAN as i32));
+            let sb = _mm256_and_ps(_mm256_castsi256_ps(special), _mm256_set1_ps(f32::NAN));
+            store(c, sb, codes, sbs);
+            return;
+        }
+        let s_b = _mm256_div_ps(_mm256_castsi256_ps(a), _mm256_set1_ps(qmax));
+        let x = _mm256_div_ps(s_b, _mm256_set1_ps(s_t));
+        let xb = _mm256_castps_si256(x);
+        // E4M3 RNE, as e4m3_rne: subnormals via the 2^23 magic constant, normals by adding
+        // 0x7FFFF + odd to the bits, saturation at 448.
+        let magic = _mm256_set1_ps(8_388_608.0);
+        let m_sub = _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(512.0)), magic), magic));
+        let odd = _mm256_and_si256(_mm256_srli_epi32(xb, 20), _mm256_set1_epi32(1));
+        let r = _mm256_add_epi32(_mm256_add_epi32(xb, _mm256_set1_epi32(0x7_FFFF)), odd);
+        let exp = _mm256_sub_epi32(_mm256_srli_epi32(r, 23), _mm256_set1_epi32(120));
+        let man = _mm256_and_si256(_mm256_srli_epi32(r, 20), _mm256_set1_epi32(7));
+        let c_norm = _mm256_or_si256(_mm256_slli_epi32(exp, 3), man);
+        let is_sub = _mm256_cmpgt_epi32(_mm256_set1_epi32(121 << 23), xb);
+        let code = _mm256_blendv_epi8(c_norm, m_sub, is_sub);
+        let sat = _mm256_castps_si256(_mm256_cmp_ps(x, _mm256_set1_ps(448.0), _CMP_GE_OQ));
+        let code = _mm256_blendv_epi8(code, _mm256_set1_epi32(0x7E), sat);
+        // E4M3 value, as e4m3_value.
+        let e = _mm256_srli_epi32(code, 3);
+        let m = _mm256_and_si256(code, _mm256_set1_epi32(7));
+        let v_norm = _mm256_castsi256_ps(_mm256_or_si256(
+            _mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(120)), 23),
+            _mm256_slli_epi32(m, 20),
+        ));
+        let v_sub = _mm256_mul_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(1.0 / 512.0));
+        let e_zero = _mm256_castsi256_ps(_mm256_cmpeq_epi32(e, _mm256_setzero_si256()));
+        let v = _mm256_blendv_ps(v_norm, v_sub, e_zero);
+        let sb = if study {
+            let p = _mm256_castps_si256(_mm256_mul_ps(_mm256_set1_ps(bf16_rne(s_t)), v));
+            let odd = _mm256_and_si256(_mm256_srli_epi32(p, 16), _mm256_set1_epi32(1));
+            let rounded = _mm256_add_epi32(_mm256_add_epi32(p, _mm256_set1_epi32(0x7FFF)), odd);
+            _mm256_castsi256_ps(_mm256_and_si256(rounded, _mm256_set1_epi32(0xFFFF_0000u32 as i32)))
+        } else {
+            _mm256_mul_ps(_mm256_set1_ps(s_t), v)
+        };
+        let code = _mm256_blendv_epi8(code, _mm256_set1_epi32(E4M3_NAN as i32), special);
+        let sb = _mm256_blendv_ps(sb, _mm256_set1_ps(f32::NAN), _mm256_castsi256_ps(special));
+        store(code, sb, codes, sbs);
+    }
+
+    #[inline(always)]
+    unsafe fn store(code: __m256i, sb: __m256, codes: &mut [u8; 8], sbs: &mut [f32; 8]) {
+        let lo = _mm256_castsi256_si128(code);
+        let hi = _mm256_extracti128_si256(code, 1);
+        let w16 = _mm_packus_epi32(lo, hi);
+        let w8 = _mm_packus_epi16(w16, w16);
+        _mm_storel_epi64(codes.as_mut_ptr() as *mut __m128i, w8);
+        _mm256_storeu_ps(sbs.as_mut_ptr(), sb);
+    }
+}
+
 /// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3.)
 pub fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
     matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
@@ -236,6 +333,7 @@ pub fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::spec::E4M3;
 
     #[test]
     fn decompose_handles_subnormals() {
@@ -282,6 +380,13 @@ mod tests {
         }
         assert_eq!(e4m3_rne(448.0), 0x7E);
         assert_eq!(e4m3_rne(500.0), 0x7E);
+    }
+
+    #[test]
+    fn e4m3_value_matches_the_format_core() {
+        for c in 0u8..0x7F {
+            assert_eq!(e4m3_value(c) as f64, E4M3.value(c as u32), "code {c:#x}");
+        }
     }
 
     #[test]

@@ -1,0 +1,443 @@
+//! Integration tests of the quantizer: golden vectors (re-derived in exact arithmetic by
+//! tests/data/gen_golden.py), packed round trips, .npy errors, the quantize command.
+
+use std::path::{Path, PathBuf};
+
+use hwcost::format::quantize::packed::Packed;
+use hwcost::format::quantize::{quantize, quantize_dequantize, quantize_portable, QuantOptions, Rounding, ScaleRule};
+use hwcost::format::spec::lookup_in;
+use hwcost::format::BlockFormat;
+
+fn data_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn fmt(name: &str) -> BlockFormat {
+    lookup_in(name, &[]).unwrap()
+}
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn rule(s: &str) -> ScaleRule {
+    match s {
+        "ocp" => ScaleRule::Ocp,
+        "ceil" => ScaleRule::Ceil,
+        "nv" => ScaleRule::Nv,
+        "nv-study" => ScaleRule::NvStudy,
+        other => panic!("unknown rule {other}"),
+    }
+}
+
+fn round(s: &str) -> Rounding {
+    match s {
+        "rne" => Rounding::Rne,
+        "away" => Rounding::Away,
+        other => panic!("unknown rounding {other}"),
+    }
+}
+
+fn hex_words(s: &str, width: usize) -> Vec<u32> {
+    (0..s.len() / width).map(|i| u32::from_str_radix(&s[i * width..(i + 1) * width], 16).unwrap()).collect()
+}
+
+mod golden {
+    use super::*;
+
+    struct Case {
+        name: String,
+        format: String,
+        block: Option<usize>,
+        row_len: usize,
+        input: Vec<f32>,
+        results: Vec<serde_json::Value>,
+    }
+
+    fn cases() -> Vec<Case> {
+        let text = std::fs::read_to_string(data_path("golden_quantize.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| Case {
+                name: c["name"].as_str().unwrap().into(),
+                format: c["format"].as_str().unwrap().into(),
+                block: c["block"].as_u64().map(|b| b as usize),
+                row_len: c["row_len"].as_u64().unwrap() as usize,
+                input: hex_words(c["input"].as_str().unwrap(), 8).into_iter().map(f32::from_bits).collect(),
+                results: c["results"].as_array().unwrap().clone(),
+            })
+            .collect()
+    }
+
+    /// First mismatching index of two sequences, for a readable failure.
+    fn first_diff<T: PartialEq + std::fmt::LowerHex>(got: &[T], want: &[T]) -> Option<String> {
+        if got.len() != want.len() {
+            return Some(format!("length {} vs {}", got.len(), want.len()));
+        }
+        let n = got.iter().zip(want).filter(|(a, b)| a != b).count();
+        got.iter().zip(want).position(|(a, b)| a != b).map(|i| format!("{n} differ; first at {i}: got {:#x}, want {:#x}", got[i], want[i]))
+    }
+
+    #[test]
+    fn every_case_matches_bit_for_bit() {
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for c in cases() {
+            let f = fmt(&c.format);
+            for r in &c.results {
+                let opts = QuantOptions {
+                    scale_rule: rule(r["rule"].as_str().unwrap()),
+                    round: round(r["round"].as_str().unwrap()),
+                    block: c.block,
+                };
+                let label = format!("{} {} {}", c.name, r["rule"], r["round"]);
+                let q = quantize(&f, &opts, &c.input, c.row_len).unwrap();
+                let want_vals = hex_words(r["values"].as_str().unwrap(), 8);
+                let want_sc: Vec<u8> = hex_words(r["scale_codes"].as_str().unwrap(), 2).into_iter().map(|x| x as u8).collect();
+                let want_ec: Vec<u8> = hex_words(r["elem_codes"].as_str().unwrap(), 2).into_iter().map(|x| x as u8).collect();
+                let want_ts = u32::from_str_radix(r["tensor_scale"].as_str().unwrap(), 16).unwrap();
+                if let Some(d) = first_diff(&bits(&q.values), &want_vals) {
+                    failures.push(format!("{label}: values {d}"));
+                }
+                if let Some(d) = first_diff(&q.scale_codes, &want_sc) {
+                    failures.push(format!("{label}: scale codes {d}"));
+                }
+                if let Some(d) = first_diff(&q.elem_codes, &want_ec) {
+                    failures.push(format!("{label}: element codes {d}"));
+                }
+                if q.tensor_scale.to_bits() != want_ts {
+                    failures.push(format!("{label}: tensor scale {:#x} vs {want_ts:#x}", q.tensor_scale.to_bits()));
+                }
+                // The fast path gives the same values, and so do the portable scalar kernels
+                // (the default path uses AVX2 where the CPU has it).
+                let fast = quantize_dequantize(&f, &opts, &c.input, c.row_len).unwrap();
+                if let Some(d) = first_diff(&bits(&fast), &want_vals) {
+                    failures.push(format!("{label}: quantize_dequantize {d}"));
+                }
+                let portable = quantize_portable(&f, &opts, &c.input, c.row_len).unwrap();
+                let same = bits(&portable.values) == bits(&q.values)
+                    && portable.elem_codes == q.elem_codes
+                    && portable.scale_codes == q.scale_codes
+                    && portable.tensor_scale.to_bits() == q.tensor_scale.to_bits();
+                if !same {
+                    failures.push(format!("{label}: portable kernels differ"));
+                }
+                checked += 1;
+            }
+        }
+        assert!(failures.is_empty(), "{} of {checked} golden results differ:\n{}", failures.len(), failures.join("\n"));
+        assert!(checked >= 130, "only {checked} golden results");
+    }
+
+    #[test]
+    fn golden_set_covers_every_format_rule_and_rounding() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in cases() {
+            for r in &c.results {
+                seen.insert((c.format.clone(), r["rule"].as_str().unwrap().to_string(), r["round"].as_str().unwrap().to_string()));
+            }
+        }
+        for f in hwcost::format::builtins() {
+            let rules: &[&str] = if f.is_nv() { &["nv", "nv-study"] } else { &["ocp", "ceil"] };
+            for r in rules {
+                for m in ["rne", "away"] {
+                    assert!(seen.contains(&(f.name.clone(), r.to_string(), m.to_string())), "{} {r} {m} missing", f.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_element_code_is_produced() {
+        // The "-grid" cases hold every element value (times 2^-3) once; each code must come
+        // back (negative zero only for FP).
+        for c in cases().into_iter().filter(|c| c.name.ends_with("-grid")) {
+            let f = fmt(&c.format);
+            let opts = QuantOptions::default_for(&f);
+            let q = quantize(&f, &opts, &c.input, c.row_len).unwrap();
+            let mut seen = vec![false; 1 << f.elem.bits()];
+            for &code in &q.elem_codes {
+                seen[code as usize] = true;
+            }
+            for code in 0..(1u32 << f.elem.bits()) {
+                let raw = f.elem.decode(code);
+                let special = matches!(raw.class, hwcost::format::Class::NaN | hwcost::format::Class::Inf);
+                let int_min = f.elem.is_int() && code == f.elem.sign_mask();
+                if !special && !int_min {
+                    assert!(seen[code as usize], "{}: code {code:#x} never produced", c.format);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fp32_log2_tables_match_the_exact_derivation() {
+        let text = std::fs::read_to_string(data_path("golden_log2.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let want = |key: &str| -> Vec<u32> { v[key].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect() };
+        let (floor, ceil) = hwcost::format::quantize::scale::Log2Tables::get().thresholds();
+        assert_eq!(floor.to_vec(), want("floor_thr"));
+        assert_eq!(ceil.to_vec(), want("ceil_thr"));
+    }
+
+    #[test]
+    fn packed_codes_round_trip_and_decode_to_the_values() {
+        for c in cases() {
+            let f = fmt(&c.format);
+            for r in &c.results {
+                let opts = QuantOptions { scale_rule: rule(r["rule"].as_str().unwrap()), round: round(r["round"].as_str().unwrap()), block: c.block };
+                let q = quantize(&f, &opts, &c.input, c.row_len).unwrap();
+                let shape = [(c.input.len() / c.row_len) as u64, c.row_len as u64];
+                let p = Packed::new(&f, &opts, &shape, &q).unwrap();
+                let back = Packed::from_bytes(&p.to_bytes()).unwrap();
+                assert_eq!(back, p, "{}", c.name);
+                let dq = back.dequantize();
+                for (i, (&d, &v)) in dq.iter().zip(&q.values).enumerate() {
+                    // INT codes have no negative zero.
+                    let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };
+                    assert!(d.to_bits() == v.to_bits(), "{} {:?}: element {i}: codes give {d:e}, values hold {v:e}", c.name, opts);
+                }
+            }
+        }
+    }
+}
+
+mod packed_layout {
+    use super::*;
+
+    #[test]
+    fn header_and_stream_follow_the_documented_layout() {
+        let f = fmt("mxfp4");
+        let opts = QuantOptions::default_for(&f);
+        // One row of 33: two blocks, the second holding one value.
+        let mut x = vec![0f32; 33];
+        x[0] = 6.0;
+        x[1] = -0.5;
+        x[32] = 1.0;
+        let q = quantize(&f, &opts, &x, 33).unwrap();
+        let bytes = Packed::new(&f, &opts, &[33], &q).unwrap().to_bytes();
+        assert_eq!(&bytes[..8], b"HWCPACK1");
+        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1);
+        assert_eq!(&bytes[10..20], &[1, 4, 2, 1, 1, 0, 0, 0, 0, 0]); // FP, 4 bits, E2M1, bias 1, finite, UE8M0, ocp, rne
+        assert_eq!(u32::from_le_bytes(bytes[20..24].try_into().unwrap()), 32);
+        assert_eq!(f32::from_le_bytes(bytes[24..28].try_into().unwrap()), 1.0);
+        assert_eq!(u32::from_le_bytes(bytes[28..32].try_into().unwrap()), 1);
+        assert_eq!(u64::from_le_bytes(bytes[32..40].try_into().unwrap()), 33);
+        assert_eq!(u16::from_le_bytes([bytes[40], bytes[41]]), 5);
+        assert_eq!(&bytes[42..47], b"mxfp4");
+        // Scale codes: amax 6 -> 2^0 (127); amax 1 -> floor(log2 1) - 2 = -2 (125).
+        assert_eq!(&bytes[47..49], &[127, 125]);
+        // Elements, 4 bits LSB first: 6.0 = 0x7, -0.5 = 0x9 -> byte 0x97; second block's first
+        // element 1.0 at scale 2^-2 is 4.0 = 0x6.
+        let elems = &bytes[49..];
+        assert_eq!(elems.len(), 64 * 4 / 8);
+        assert_eq!(elems[0], 0x97);
+        assert_eq!(elems[16], 0x06);
+        assert!(elems[17..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn malformed_packed_files_are_errors() {
+        let f = fmt("mxint8");
+        let opts = QuantOptions::default_for(&f);
+        let q = quantize(&f, &opts, &[1.0; 32], 32).unwrap();
+        let good = Packed::new(&f, &opts, &[32], &q).unwrap().to_bytes();
+        assert!(Packed::from_bytes(&good[..good.len() - 1]).unwrap_err().to_string().contains("truncated"));
+        assert!(Packed::from_bytes(b"NOTPACKED...").unwrap_err().to_string().contains("magic"));
+        let mut extra = good.clone();
+        extra.push(0);
+        assert!(Packed::from_bytes(&extra).unwrap_err().to_string().contains("after the element codes"));
+        let mut v2 = good;
+        v2[8] = 2;
+        assert!(Packed::from_bytes(&v2).unwrap_err().to_string().contains("version 2"));
+    }
+}
+
+mod random {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Random bit patterns (all finite classes, subnormals included) and Gaussian data:
+    /// quantize(-x) = -quantize(x) bit for bit (signs are symmetric, NaN blocks aside), and
+    /// every output is an element value times the block scale (the packed codes decode to it).
+    #[test]
+    fn negation_symmetry_and_code_consistency_on_random_data() {
+        let seed = 0x5eed_2510u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for f in hwcost::format::builtins() {
+            let rules: &[ScaleRule] = if f.is_nv() { &[ScaleRule::Nv, ScaleRule::NvStudy] } else { &[ScaleRule::Ocp, ScaleRule::Ceil] };
+            let x: Vec<f32> = (0..4096)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        f32::from_bits(rng.gen::<u32>() & 0xFF7F_FFFF)
+                    } else {
+                        rng.gen_range(-1.0f32..1.0) * 2f32.powi(rng.gen_range(-30..30))
+                    }
+                })
+                .collect();
+            let neg: Vec<f32> = x.iter().map(|v| -v).collect();
+            for &r in rules {
+                for m in [Rounding::Rne, Rounding::Away] {
+                    let o = QuantOptions { scale_rule: r, round: m, block: None };
+                    let a = quantize(&f, &o, &x, 1024).unwrap();
+                    let b = quantize(&f, &o, &neg, 1024).unwrap();
+                    for (i, (p, q)) in a.values.iter().zip(&b.values).enumerate() {
+                        // A quotient that underflows to zero gives +0 for either sign.
+                        assert!(
+                            p.is_nan() && q.is_nan() || p.to_bits() ^ q.to_bits() == 0x8000_0000 || p.to_bits() == 0 && q.to_bits() == 0,
+                            "seed {seed:#x} {} {r:?} {m:?} element {i}: {p:e} vs {q:e}",
+                            f.name
+                        );
+                    }
+                    let portable = quantize_portable(&f, &o, &x, 1024).unwrap();
+                    assert_eq!(bits(&portable.values), bits(&a.values), "seed {seed:#x} {} {r:?} {m:?}: portable values", f.name);
+                    assert_eq!((&portable.elem_codes, &portable.scale_codes), (&a.elem_codes, &a.scale_codes), "seed {seed:#x} {} portable codes", f.name);
+                    let p = Packed::new(&f, &o, &[4, 1024], &a).unwrap();
+                    let dq = p.dequantize();
+                    for (i, (&d, &v)) in dq.iter().zip(&a.values).enumerate() {
+                        let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };
+                        assert!(d.to_bits() == v.to_bits() || d.is_nan() && v.is_nan(), "seed {seed:#x} {} element {i}", f.name);
+                    }
+                }
+            }
+        }
+    }
+}
+
+mod command {
+    use super::*;
+    use hwcost::format::npy;
+    use hwcost::format::quantize::cli::{quantize_file, QuantizeArgs, Rotate};
+
+    fn args(format: &str, input: &Path, output: &Path) -> QuantizeArgs {
+        QuantizeArgs {
+            format: format.into(),
+            input: input.into(),
+            output: output.into(),
+            scale_rule: None,
+            round: Rounding::Rne,
+            block: None,
+            rotate: None,
+            seed: 0,
+            packed: None,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn example_quantizes_and_writes_the_dequantized_tensor_and_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.npy");
+        let pk = dir.path().join("out.pk");
+        let mut a = args("MXFP8", &data_path("example.npy"), &out);
+        a.packed = Some(pk.clone());
+        let rep = quantize_file(&a).unwrap();
+        let input = npy::read_f32(&data_path("example.npy")).unwrap();
+        let got = npy::read_f32(&out).unwrap();
+        assert_eq!(got.shape, input.shape);
+        let f = fmt("mxfp8");
+        let want = quantize_dequantize(&f, &QuantOptions::default_for(&f), &input.data, 256).unwrap();
+        assert_eq!(bits(&got.data), bits(&want));
+        assert_eq!((rep.elements, rep.blocks, rep.block), (32 * 256, 32 * 8, 32));
+        let q = hwcost::format::quantize::qsnr_db(&input.data, &want);
+        assert_eq!(rep.qsnr_db, q);
+        assert!(q > 25.0 && q < 40.0, "mxfp8 QSNR on the example: {q}");
+        let p = Packed::read(&pk).unwrap();
+        assert_eq!(bits(&p.dequantize()), bits(&want));
+        let j = rep.to_json();
+        for k in ["format", "scale_rule", "round", "elements", "blocks", "qsnr_db"] {
+            assert!(j.get(k).is_some(), "{k} missing in {j}");
+        }
+        assert_eq!(j["scale_rule"], "ocp");
+        assert_eq!(j["format"], "mxfp8");
+    }
+
+    #[test]
+    fn hadamard_rotation_helps_nvint4_on_outlier_channels() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.npy");
+        let plain = quantize_file(&args("nvint4", &data_path("example.npy"), &out)).unwrap();
+        let mut a = args("nvint4", &data_path("example.npy"), &out);
+        a.rotate = Some(Rotate::Hadamard);
+        a.seed = 3;
+        let rot = quantize_file(&a).unwrap();
+        assert!(rot.qsnr_db > plain.qsnr_db + 1.0, "rotated {} vs plain {}", rot.qsnr_db, plain.qsnr_db);
+        assert_eq!(rot.rotate_seed, Some(3));
+        // QSNR is measured in the original basis: recompute it from the written file.
+        let input = npy::read_f32(&data_path("example.npy")).unwrap();
+        let got = npy::read_f32(&out).unwrap();
+        assert_eq!(hwcost::format::quantize::qsnr_db(&input.data, &got.data), rot.qsnr_db);
+    }
+
+    /// Each malformed input fails with one clear line and writes nothing.
+    #[test]
+    fn malformed_inputs_fail_cleanly_and_write_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = npy::to_bytes(&[2, 4], &[1.0; 8]).unwrap();
+        let header_len = good.len() - 32;
+        // Same-length edits of the header text keep its layout valid.
+        let swap = |from: &str, to: &str| -> Vec<u8> {
+            assert_eq!(from.len(), to.len());
+            let mut b = good.clone();
+            let at = b.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
+            assert!(at < header_len);
+            b[at..at + from.len()].copy_from_slice(to.as_bytes());
+            b
+        };
+        let mut f64_file = swap("<f4", "<f8");
+        f64_file.extend(std::iter::repeat_n(0u8, 32));
+        let mut bad_magic = good.clone();
+        bad_magic[1] = b'X';
+        let empty_shape = npy::to_bytes(&[0], &[]).unwrap();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("text.npy", b"a,b,c\n1,2,3\n".to_vec(), "bad magic"),
+            ("badmagic.npy", bad_magic, "bad magic"),
+            ("f64.npy", f64_file, "float32"),
+            ("trunc.npy", good[..good.len() - 5].to_vec(), "truncated"),
+            ("empty.npy", Vec::new(), "empty"),
+            ("noelems.npy", empty_shape, "no elements"),
+            ("fortran.npy", swap("'fortran_order': False", "'fortran_order': True "), "Fortran"),
+            ("bigend.npy", swap("<f4", ">f4"), "big-endian"),
+            ("scalar.npy", swap("(2, 4, ), ", "(),       "), "scalar"),
+            ("int.npy", swap("<f4", "<i4"), "float32"),
+        ];
+        for (name, bytes, needle) in cases {
+            let input = dir.path().join(name);
+            std::fs::write(&input, &bytes).unwrap();
+            let out = dir.path().join(format!("{name}.out.npy"));
+            let pk = dir.path().join(format!("{name}.pk"));
+            let mut a = args("mxint8", &input, &out);
+            a.packed = Some(pk.clone());
+            let err = quantize_file(&a).unwrap_err();
+            let msg = format!("{err:#}");
+            assert!(msg.contains(needle), "{name}: '{msg}' lacks '{needle}'");
+            assert!(!msg.contains('\n'), "{name}: message is not one line: {msg}");
+            assert!(!out.exists() && !pk.exists(), "{name}: output written");
+        }
+        // Unknown format, bad block, rotation on a ragged row: same promise.
+        let input = dir.path().join("ok.npy");
+        std::fs::write(&input, &good).unwrap();
+        let out = dir.path().join("o.npy");
+        let msg = format!("{:#}", quantize_file(&args("mxfp9", &input, &out)).unwrap_err());
+        assert!(msg.contains("mxfp8"), "{msg}");
+        let mut a = args("mxfp8", &input, &out);
+        a.block = Some(0);
+        assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("block size"));
+        let mut a = args("mxfp8", &input, &out);
+        a.rotate = Some(Rotate::Hadamard);
+        assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("multiple of the block size"));
+        let mut a = args("mxfp8", &input, &out);
+        a.scale_rule = Some(ScaleRule::Nv);
+        assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("does not fit"));
+        assert!(!out.exists());
+        // Every leftover in the directory is an input: no temp files were left behind.
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            assert!(!n.starts_with(".hwcost-"), "temp file {n} left behind");
+        }
+    }
+}
