@@ -1,2 +1,3 @@
 pub mod datapath;
 pub mod format;
+pub mod sim;

@@ -55,26 +55,15 @@ impl UnitParams {
         }
         let min = product_width(fmt);
         if psum_width < min {
-            return Err(UnitError::PsumTooNarrow {
-                format: fmt.name.clone(),
-                n: psum_width,
-                min,
-            });
+            return Err(UnitError::PsumTooNarrow { format: fmt.name.clone(), n: psum_width, min });
         }
         if psum_width > MAX_PSUM_WIDTH {
-            return Err(UnitError::PsumTooWide {
-                format: fmt.name.clone(),
-                n: psum_width,
-            });
+            return Err(UnitError::PsumTooWide { format: fmt.name.clone(), n: psum_width });
         }
         if pipeline > MAX_PIPELINE {
             return Err(UnitError::Pipeline(pipeline));
         }
-        Ok(UnitParams {
-            lanes,
-            psum_width,
-            pipeline,
-        })
+        Ok(UnitParams { lanes, psum_width, pipeline })
     }
 
     /// The study's unit: K = the format's block size, n = `default_psum_width()`, no pipeline.
@@ -125,17 +114,8 @@ pub enum BlockSum {
 /// is a block with zeros in its upper lanes.
 pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> BlockSum {
     assert_eq!(a.len(), b.len(), "emulate: a has {} lanes, b has {}", a.len(), b.len());
-    assert!(
-        a.len() <= p.lanes,
-        "emulate: {} elements for a {}-lane unit",
-        a.len(),
-        p.lanes
-    );
-    let lanes: Vec<(Raw, Raw)> = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (fmt.elem.decode(x), fmt.elem.decode(y)))
-        .collect();
+    assert!(a.len() <= p.lanes, "emulate: {} elements for a {}-lane unit", a.len(), p.lanes);
+    let lanes: Vec<(Raw, Raw)> = a.iter().zip(b).map(|(&x, &y)| (fmt.elem.decode(x), fmt.elem.decode(y))).collect();
 
     let (mut nan, mut pos_inf, mut neg_inf) = (false, false, false);
     for (x, y) in &lanes {
@@ -183,11 +163,7 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
             // |p| / 2^lsb_exp = M * 2^(e - 2y - lsb_exp); a negative power truncates toward zero.
             let shift = e_of(x, w) - 2 * y - lsb_exp;
             let m = m_of(x, w);
-            let units = if shift >= 0 {
-                m << shift
-            } else {
-                m.checked_shr((-shift) as u32).unwrap_or(0)
-            };
+            let units = if shift >= 0 { m << shift } else { m.checked_shr((-shift) as u32).unwrap_or(0) };
             signed(x.sign ^ w.sign, units)
         })
         .sum();
@@ -246,11 +222,7 @@ fn round_binary32(negative: bool, magnitude: u128, exp: i32) -> u32 {
         units as u32 // subnormal: ulp is -149 and the biased exponent field is 0
     } else {
         // Normal: units in [2^23, 2^24]; the value is units * 2^ulp = 1.f * 2^(ulp + 23).
-        let (units, ulp) = if units == 1 << 24 {
-            (units >> 1, ulp + 1)
-        } else {
-            (units, ulp)
-        };
+        let (units, ulp) = if units == 1 << 24 { (units >> 1, ulp + 1) } else { (units, ulp) };
         let biased = ulp + 23 + 127;
         if biased >= 255 {
             POS_INF
@@ -349,9 +321,7 @@ mod tests {
                 if v == 0.0 && v.is_sign_negative() {
                     f.elem.sign_mask()
                 } else {
-                    f.elem
-                        .encode_exact(v)
-                        .unwrap_or_else(|| panic!("{v} is not a {} value", f.name))
+                    f.elem.encode_exact(v).unwrap_or_else(|| panic!("{v} is not a {} value", f.name))
                 }
             })
             .collect()
@@ -376,29 +346,12 @@ mod tests {
         assert_eq!(UnitParams::new(&f, 128, 24, 0), Err(UnitError::Lanes(128)));
         // E4M3: y = 3, so the product is 8 bits wide.
         let e = UnitParams::new(&f, 32, 7, 0).unwrap_err();
-        assert_eq!(
-            e,
-            UnitError::PsumTooNarrow {
-                format: "mxfp8".into(),
-                n: 7,
-                min: 8
-            }
-        );
+        assert_eq!(e, UnitError::PsumTooNarrow { format: "mxfp8".into(), n: 7, min: 8 });
         assert!(e.to_string().contains('7') && e.to_string().contains("mxfp8"), "{e}");
         assert!(UnitParams::new(&f, 32, 8, 0).is_ok());
-        assert!(matches!(
-            UnitParams::new(&f, 32, 113, 0),
-            Err(UnitError::PsumTooWide { n: 113, .. })
-        ));
+        assert!(matches!(UnitParams::new(&f, 32, 113, 0), Err(UnitError::PsumTooWide { n: 113, .. })));
         assert_eq!(UnitParams::new(&f, 32, 24, 5), Err(UnitError::Pipeline(5)));
-        assert_eq!(
-            UnitParams::defaults(&f).unwrap(),
-            UnitParams {
-                lanes: 32,
-                psum_width: 24,
-                pipeline: 0
-            }
-        );
+        assert_eq!(UnitParams::defaults(&f).unwrap(), UnitParams { lanes: 32, psum_width: 24, pipeline: 0 });
         assert_eq!(UnitParams::exact(&f).unwrap().psum_width, 38);
         assert_eq!(UnitParams::new(&f, 16, 24, 3).unwrap().latency(), 4);
         for f in crate::format::builtins() {
@@ -425,10 +378,7 @@ mod tests {
                 (if negative { -v } else { v } as f32).to_bits()
             };
             let got = round_binary32(negative, magnitude as u128, exp);
-            assert_eq!(
-                got, want,
-                "seed {seed:#x} case {i}: {magnitude:#x} * 2^{exp} negative {negative}"
-            );
+            assert_eq!(got, want, "seed {seed:#x} case {i}: {magnitude:#x} * 2^{exp} negative {negative}");
         }
     }
 
@@ -487,11 +437,7 @@ mod tests {
         assert_eq!(r_mx(&f, 38, &a, &b, 0, 0), bits(65536.0 + 31.0 / 128.0));
         // Negative small products also lose their magnitude (toward zero, not toward -Inf,
         // which would give 65536 - 31 * 2^-6).
-        let neg_b: Vec<f64> = b
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| if i == 0 { v } else { -v })
-            .collect();
+        let neg_b: Vec<f64> = b.iter().enumerate().map(|(i, &v)| if i == 0 { v } else { -v }).collect();
         assert_eq!(r_mx(&f, 24, &a, &neg_b, 0, 0), bits(65536.0));
         assert_eq!(r_mx(&f, 38, &a, &neg_b, 0, 0), bits(65536.0 - 31.0 / 128.0));
     }
@@ -527,16 +473,10 @@ mod tests {
         let g = fmt("mxfp6_e3m2");
         // E3M2: 28 * 28 = 784 (u = 4 + 4), 0.0625^2 = 2^-8 (u = -2 - 2): exact n = 20 keeps
         // both (784 + 2^-8 needs 18 bits); n = 6 counts units of 2^(8-4) = 16: 784 = 49 units.
-        assert_eq!(
-            r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0),
-            bits(784.0 + 1.0 / 256.0)
-        );
+        assert_eq!(r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0), bits(784.0 + 1.0 / 256.0));
         assert_eq!(r_mx(&g, 6, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0), bits(784.0));
         // ... and with the scales 2^-3 * 2^5.
-        assert_eq!(
-            r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], -3, 5),
-            bits((784.0 + 1.0 / 256.0) * 4.0)
-        );
+        assert_eq!(r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], -3, 5), bits((784.0 + 1.0 / 256.0) * 4.0));
     }
 
     #[test]
@@ -588,14 +528,8 @@ mod tests {
         let f = fmt("mxfp8");
         let p = params(&f, 24);
         // S.1111.111 in either operand, even against a zero.
-        assert_eq!(
-            emulate_block(&f, &p, &[0x7F, 0x38], &[0, 0x38], 127, 127),
-            CANONICAL_NAN
-        );
-        assert_eq!(
-            emulate_block(&f, &p, &[0x38, 0x38], &[0x38, 0xFF], 127, 127),
-            CANONICAL_NAN
-        );
+        assert_eq!(emulate_block(&f, &p, &[0x7F, 0x38], &[0, 0x38], 127, 127), CANONICAL_NAN);
+        assert_eq!(emulate_block(&f, &p, &[0x38, 0x38], &[0x38, 0xFF], 127, 127), CANONICAL_NAN);
         // 0x7E (448) is finite; a UE8M0 0xFF scale is NaN on either side.
         assert_eq!(emulate_block(&f, &p, &[0x7E], &[0x38], 127, 127), bits(448.0));
         assert_eq!(emulate_block(&f, &p, &[0x7E], &[0x38], 0xFF, 127), CANONICAL_NAN);
@@ -636,22 +570,10 @@ mod tests {
         // 2^(-32+36) = 16 units.
         let p = params(&f, 68);
         let a = codes(&f, &[57344.0, (2f64).powi(-16)]);
-        assert_eq!(
-            block_sum(&f, &p, &a, &a),
-            BlockSum::Finite {
-                sum: (49i128 << 62) + 16,
-                lsb_exp: -36
-            }
-        );
+        assert_eq!(block_sum(&f, &p, &a, &a), BlockSum::Finite { sum: (49i128 << 62) + 16, lsb_exp: -36 });
         // The default n = 24 keeps only the big product: units of 2^(30-22) = 2^8.
         let p = params(&f, 24);
-        assert_eq!(
-            block_sum(&f, &p, &a, &a),
-            BlockSum::Finite {
-                sum: 49 << 18,
-                lsb_exp: 8
-            }
-        );
+        assert_eq!(block_sum(&f, &p, &a, &a), BlockSum::Finite { sum: 49 << 18, lsb_exp: 8 });
     }
 
     #[test]
@@ -661,16 +583,10 @@ mod tests {
         // Codes are integers times 2^-6: 127 * 127 * 2^-12.
         assert_eq!(emulate_block(&f, &p, &[127], &[127], 127, 127), bits(16129.0 / 4096.0));
         // -128 (0x80) is a legal code for the hardware even though the quantizer never makes it.
-        assert_eq!(
-            emulate_block(&f, &p, &[0x80; 32], &[0x7F; 32], 133, 133),
-            bits(-128.0 * 127.0 * 32.0)
-        );
+        assert_eq!(emulate_block(&f, &p, &[0x80; 32], &[0x7F; 32], 133, 133), bits(-128.0 * 127.0 * 32.0));
         // Sums never truncate, whatever n says (n is ignored for INT).
         let p16 = UnitParams::new(&f, 32, 16, 0).unwrap();
-        assert_eq!(
-            emulate_block(&f, &p16, &[127, 1], &[127, 1], 127, 127),
-            bits(16130.0 / 4096.0)
-        );
+        assert_eq!(emulate_block(&f, &p16, &[127, 1], &[127, 1], 127, 127), bits(16130.0 / 4096.0));
         assert_eq!(emulate_block(&f, &p, &[127], &[127], 254, 254), POS_INF);
         assert_eq!(emulate_block(&f, &p, &[1], &[0xFF], 0, 0), SIGN);
         assert_eq!(emulate_block(&f, &p, &[1], &[1], 0xFF, 127), CANONICAL_NAN);
@@ -678,16 +594,10 @@ mod tests {
         let g = fmt("mxint4");
         let p = UnitParams::defaults(&g).unwrap();
         // INT4: code * 2^-2; 0xF is -1, 0x8 is -8.
-        assert_eq!(
-            emulate_block(&g, &p, &[7, 0xF], &[7, 0x8], 127, 127),
-            bits((49.0 + 8.0) / 16.0)
-        );
+        assert_eq!(emulate_block(&g, &p, &[7, 0xF], &[7, 0x8], 127, 127), bits((49.0 + 8.0) / 16.0));
         let h = fmt("mxint6");
         let p = UnitParams::defaults(&h).unwrap();
-        assert_eq!(
-            emulate_block(&h, &p, &[31, 0x21], &[31, 31], 130, 127),
-            bits((961.0 - 31.0 * 31.0) / 256.0 * 8.0)
-        );
+        assert_eq!(emulate_block(&h, &p, &[31, 0x21], &[31, 31], 130, 127), bits((961.0 - 31.0 * 31.0) / 256.0 * 8.0));
     }
 
     #[test]
@@ -735,10 +645,7 @@ mod tests {
     /// The f64 value of a block of finite codes, summed exactly when it fits 53 bits.
     fn f64_products(f: &BlockFormat, a: &[u32], b: &[u32]) -> Vec<f64> {
         let view = (f.elem.int_view_exp() as f64).exp2();
-        a.iter()
-            .zip(b)
-            .map(|(&x, &y)| f.elem.value(x) * view * f.elem.value(y) * view)
-            .collect()
+        a.iter().zip(b).map(|(&x, &y)| f.elem.value(x) * view * f.elem.value(y) * view).collect()
     }
 
     fn to_r(v: f64) -> u32 {
@@ -793,11 +700,7 @@ mod tests {
                 // Both scales at once could leave f64's range; one at a time cannot.
                 let want = to_r(s * f.scale.value(sa) * f.scale.value(sb));
                 let got = emulate_block(&f, &p, &a, &b, sa, sb);
-                assert_eq!(
-                    got, want,
-                    "{} seed {seed:#x} block {i}: a {a:x?} b {b:x?} scales {sa:#x} {sb:#x}",
-                    f.name
-                );
+                assert_eq!(got, want, "{} seed {seed:#x} block {i}: a {a:x?} b {b:x?} scales {sa:#x} {sb:#x}", f.name);
             }
         }
     }
@@ -819,18 +722,12 @@ mod tests {
                 let u = |c: u32| f.elem.decode(c).exp + y as i32;
                 let big_e = a.iter().zip(&b).map(|(&x, &w)| u(x) + u(w)).max().unwrap();
                 let unit = ((big_e - (n as i32 - 2)) as f64).exp2();
-                let s: f64 = f64_products(&f, &a, &b)
-                    .iter()
-                    .map(|v| (v.abs() / unit).trunc().copysign(*v) * unit)
-                    .sum();
+                let s: f64 =
+                    f64_products(&f, &a, &b).iter().map(|v| (v.abs() / unit).trunc().copysign(*v) * unit).sum();
                 let (sa, sb) = (random_scale(&f, &mut rng), random_scale(&f, &mut rng));
                 let want = to_r(s * f.scale.value(sa) * f.scale.value(sb));
                 let got = emulate_block(&f, &p, &a, &b, sa, sb);
-                assert_eq!(
-                    got, want,
-                    "{} n {n} seed {seed:#x} block {i}: a {a:x?} b {b:x?}",
-                    f.name
-                );
+                assert_eq!(got, want, "{} n {n} seed {seed:#x} block {i}: a {a:x?} b {b:x?}", f.name);
             }
         }
     }
