@@ -660,14 +660,14 @@ mod tests {
             a_scale: 0x7F,
             b_scale: 0x80,
         };
-        assert_eq!(encode_inputs(&f, &p, &[c.clone()]), [0b110, 0x21, 0xF3, 0x0A, 0x50, 0x7F, 0x80]);
+        assert_eq!(encode_inputs(&f, &p, std::slice::from_ref(&c)), [0b110, 0x21, 0xF3, 0x0A, 0x50, 0x7F, 0x80]);
         // mxfp6, K = 4: 24 bits. a = [0x3F, 0x01, 0x20, 0x15]: 0x15 << 18 | 0x20 << 12 | 0x01 << 6 | 0x3F
         // = 0x540000 + 0x020000 + 0x40 + 0x3F = 0x56007F -> 7F 00 56.
         let f6 = fmt("mxfp6");
         let p6 = UnitParams::new(&f6, 4, 14, 0).unwrap();
         let c6 =
             Cycle { rst: true, in_valid: false, acc_clear: false, a: vec![0x3F, 0x01, 0x20, 0x15], b: vec![0; 4], ..c };
-        assert_eq!(encode_inputs(&f6, &p6, &[c6.clone()]), [1, 0x7F, 0x00, 0x56, 0, 0, 0, 0x7F, 0x80]);
+        assert_eq!(encode_inputs(&f6, &p6, std::slice::from_ref(&c6)), [1, 0x7F, 0x00, 0x56, 0, 0, 0, 0x7F, 0x80]);
         // K = 1 of 6 bits still takes a whole byte; only the low W bits of a code are sent.
         let p1 = UnitParams::new(&f6, 1, 14, 0).unwrap();
         let c1 = Cycle { a: vec![0xFF], b: vec![0x15], ..c6 };
@@ -876,7 +876,7 @@ mod tests {
             let magnitude = |r: &u32| r & 0x7FFF_FFFF;
             assert!(rs.iter().any(|r| magnitude(r) == 0x7F80_0000), "{}: overflow", f.name);
             assert!(rs.iter().any(|r| (1..0x80_0000).contains(&magnitude(r))), "{}: subnormal", f.name);
-            assert!(rs.iter().any(|r| *r == 0x8000_0000), "{}: negative underflow to -0", f.name);
+            assert!(rs.contains(&0x8000_0000), "{}: negative underflow to -0", f.name);
             assert!(rs.iter().any(|r| (0x80_0000..0x7F80_0000).contains(&magnitude(r))), "{}: normal", f.name);
         }
     }
