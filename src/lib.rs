@@ -1,3 +1,5 @@
+pub mod cli;
+pub mod cost;
 pub mod datapath;
 pub mod format;
 pub mod sim;

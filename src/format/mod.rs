@@ -28,3 +28,37 @@ fn did_you_mean(s: &[String]) -> String {
         format!(" (did you mean {}?)", s.join(", "))
     }
 }
+
+/// `hwcost formats [--json] [--dir DIR]`.
+#[derive(clap::Args, Debug)]
+pub struct FormatsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Directory of user-defined format files (default: models/formats).
+    #[arg(long, default_value = "models/formats")]
+    pub dir: PathBuf,
+}
+
+/// List every known format with its element, block size, scale and storage cost.
+pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
+    let mut all = builtins();
+    all.extend(spec::user_formats(std::slice::from_ref(&args.dir))?);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    println!("{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}", "format", "element", "block", "scale", "elem max", "bits/elem");
+    for f in &all {
+        println!(
+            "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
+            f.name,
+            f.elem.label(),
+            f.block,
+            f.scale.label(),
+            f.elem.max_value(),
+            f.bits_per_element()
+        );
+    }
+    Ok(())
+}

@@ -368,4 +368,42 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
+        let p = dir.join(file);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn user_formats_load_from_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "fp5.toml",
+            "name = \"MXFP5-E2M2\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 2\nman_bits = 2\nbias = 1\nspecials = \"finite\"\n",
+        );
+        let f = lookup_in("mxfp5_e2m2", &[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(f.elem.bits(), 5);
+        assert_eq!(f.elem.max_value(), 7.0);
+        // Unknown names also suggest user formats.
+        match lookup_in("mxfp5_e2m3", &[dir.path().to_path_buf()]) {
+            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxfp5_e2m2".to_string())),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_format_files_quote_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "bad.toml", "name = \"x\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\n");
+        let msg = load_toml(&p).unwrap_err().to_string();
+        assert!(msg.contains("bits"), "{msg}");
+        let p = write(dir.path(), "bad2.toml", "name = \"y\"\nblock = 0\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 4\n");
+        assert!(load_toml(&p).unwrap_err().to_string().contains("block size"));
+        let p = write(dir.path(), "bad3.toml", "name = \"z\"\nblock = 32\nscale = \"e5m2\"\n[element]\nkind = \"int\"\nbits = 4\n");
+        assert!(load_toml(&p).unwrap_err().to_string().contains("e5m2"));
+        let p = write(dir.path(), "bad4.toml", "name = \"mxint8\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 8\n");
+        assert!(load_toml(&p).unwrap_err().to_string().contains("built-in"));
+    }
 }

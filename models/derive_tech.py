@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""Regenerate the cell factors of models/sky130hd.toml and models/asap7.toml.
+
+Standard library only.  Run from the repository root:
+
+    python3 models/derive_tech.py [--lib PATH_TO_sky130_fd_sc_hd__tt_025C_1v80.lib] [--check]
+
+--check compares the generated text with the committed files and exits 1 on any
+difference (so a reviewer can confirm the numbers are reproducible).
+
+Method (sky130, from the Liberty):
+  area_um2   = the cell's `area` attribute.
+  energy_fj  = energy of one toggle of the cell, i.e. every output pin makes one
+               transition caused by one input transition:
+                 sum over output pins o of
+                   mean over o's internal_power groups (one per related input pin) of
+                     (rise_power + fall_power) / 2, bilinearly interpolated at
+                     (SLEW_NS, LOAD_PF)
+                   + 0.5 * LOAD_PF * VDD^2          (switching of the output load)
+                 + mean over input pins that carry an internal_power table of
+                     (rise_power + fall_power) / 2 at SLEW_NS   (0 if none do)
+               Liberty energies are in pJ (1 V x 1 pF); the file stores fJ.
+  LOAD_PF    = FANOUT x the mean `capacitance` of the input pins of the six
+               logic cells (FA, HA, XOR, AND, OR, MUX): a net of the datapath
+               drives about two cell inputs and, before placement, no wire.
+  SLEW_NS    = 0.05313293 ns, the third point of every table's input-transition
+               index (the same in all cells used), a typical slew for such loads.
+  DFF        : energy_fj is one Q transition (CLK->Q internal + load switching);
+               clock_energy_fj is the CLK pin's internal energy per clock cycle
+               (rise + fall), which FLOW.md measured as 40.7 fJ for dfxtp_1.
+
+Method (ASAP7, 7 nm predictive PDK, RVT, TT, 0.7 V):
+  area_um2   = SIZE W x H of the cell's MACRO in asap7sc7p5t_28_R_1x_220121a.lef
+               (OpenROAD-flow-scripts, flow/platforms/asap7/lef/), all H = 0.27 um.
+  energy_fj  = classical CV^2 scaling of the sky130 value of the same function:
+               E7 = E130 x sqrt(A7 / A130) x (0.7 / 1.8)^2
+               (capacitance taken proportional to a cell's linear dimension,
+               i.e. the square root of its area).  This keeps sky130's measured
+               relative cell energies; it is a first-order estimate, not a
+               characterisation (no ASAP7 Liberty is read).
+"""
+import argparse
+import math
+import re
+import sys
+from pathlib import Path
+
+SLEW_NS = 0.05313293
+FANOUT = 2
+VDD_SKY = 1.8
+VDD_ASAP7 = 0.7
+
+# model cell -> sky130 liberty cell
+SKY_CELLS = {
+    "fa": "sky130_fd_sc_hd__fa_1",
+    "ha": "sky130_fd_sc_hd__ha_1",
+    "xor": "sky130_fd_sc_hd__xor2_1",
+    "and": "sky130_fd_sc_hd__and2_1",
+    "or": "sky130_fd_sc_hd__or2_1",
+    "mux": "sky130_fd_sc_hd__mux2_1",
+    "nand2": "sky130_fd_sc_hd__nand2_1",
+    "dff": "sky130_fd_sc_hd__dfxtp_1",
+}
+LOGIC = ["fa", "ha", "xor", "and", "or", "mux"]
+
+# model cell -> (ASAP7 cell, LEF SIZE width um, note)
+ASAP7_CELLS = {
+    "fa": ("FAx1_ASAP7_75t_R", 0.756, "outputs SN, CON are inverted; same area in REFERENCE.md 5"),
+    "ha": ("HAxp5_ASAP7_75t_R", 0.486, "outputs SN, CON are inverted"),
+    "xor": ("XOR2xp5_ASAP7_75t_R", 0.486, "smallest XOR2"),
+    "and": ("AND2x2_ASAP7_75t_R", 0.324, "smallest AND2"),
+    "or": ("OR2x2_ASAP7_75t_R", 0.324, "smallest OR2"),
+    "mux": ("AO22x1_ASAP7_75t_R", 0.486,
+            "a 2:1 mux is modeled as AO22 (A1&A2 | B1&B2) with the select and its "
+            "inverse shared by all muxes of a shifter stage, so the inverter is not counted per mux"),
+    "nand2": ("NAND2xp5_ASAP7_75t_R", 0.216, "same area in REFERENCE.md 5"),
+    "dff": ("DFFHQNx1_ASAP7_75t_R", 1.08, "same area in REFERENCE.md 5"),
+}
+ASAP7_HEIGHT = 0.27
+
+
+# ---------------------------------------------------------------- Liberty reading
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[A-Za-z_0-9.\-+!&|\[\]\']+|[(){}:;,]')
+
+
+def cell_text(lib: str, name: str) -> str:
+    start = lib.index(f'cell ("{name}")')
+    depth = 0
+    for i in range(lib.index("{", start), len(lib)):
+        if lib[i] == "{":
+            depth += 1
+        elif lib[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return lib[start : i + 1]
+    raise ValueError(f"unterminated cell {name}")
+
+
+def parse(text: str):
+    """Liberty group -> {'name', 'args', 'attrs': {k: v}, 'groups': [...]}."""
+    toks = TOKEN.findall(text.replace("\\\n", " "))
+    pos = 0
+
+    def group():
+        nonlocal pos
+        name = toks[pos]
+        assert toks[pos + 1] == "(", (name, toks[pos + 1])
+        pos += 2
+        args = []
+        while toks[pos] != ")":
+            if toks[pos] != ",":
+                args.append(toks[pos].strip('"'))
+            pos += 1
+        pos += 1
+        g = {"name": name, "args": args, "attrs": {}, "groups": []}
+        if toks[pos] == ";":  # complex attribute such as index_1 ("...");
+            pos += 1
+            return g
+        assert toks[pos] == "{"
+        pos += 1
+        while toks[pos] != "}":
+            if toks[pos + 1] == ":":
+                key, val = toks[pos], toks[pos + 2].strip('"')
+                g["attrs"][key] = val
+                pos += 4 if toks[pos + 3] == ";" else 3
+            else:
+                sub = group()
+                if sub["name"] in ("index_1", "index_2", "values"):
+                    g["attrs"][sub["name"]] = sub["args"]
+                else:
+                    g["groups"].append(sub)
+        pos += 1
+        return g
+
+    return group()
+
+
+def floats(row: str):
+    return [float(x) for x in row.split(",")]
+
+
+def lookup(table, slew, load):
+    """Bilinear interpolation (index_1 = input transition, index_2 = load), inside the grid."""
+    i1 = floats(table["attrs"]["index_1"][0])
+    rows = [floats(r) for r in table["attrs"]["values"]]
+    if "index_2" not in table["attrs"]:
+        return interp1(i1, rows[0], slew)
+    i2 = floats(table["attrs"]["index_2"][0])
+    col = [interp1(i2, r, load) for r in rows]
+    return interp1(i1, col, slew)
+
+
+def interp1(xs, ys, x):
+    if not xs[0] <= x <= xs[-1]:
+        raise ValueError(f"{x} outside table index {xs[0]}..{xs[-1]}")
+    for j in range(len(xs) - 1):
+        if xs[j] <= x <= xs[j + 1]:
+            t = (x - xs[j]) / (xs[j + 1] - xs[j])
+            return ys[j] + t * (ys[j + 1] - ys[j])
+    return ys[-1]
+
+
+def avg_rise_fall(ip, slew, load):
+    tabs = {g["name"]: g for g in ip["groups"]}
+    return 0.5 * (lookup(tabs["rise_power"], slew, load) + lookup(tabs["fall_power"], slew, load))
+
+
+def pins(cell):
+    return [g for g in cell["groups"] if g["name"] == "pin"]
+
+
+def cell_energy(cell, load, vdd):
+    """Energy (pJ) of one toggle: every output transitions once; see the module doc."""
+    outs = [p for p in pins(cell) if p["attrs"].get("direction") == "output"]
+    ins = [p for p in pins(cell) if p["attrs"].get("direction") == "input"]
+    e = 0.0
+    for o in outs:
+        ips = [g for g in o["groups"] if g["name"] == "internal_power"]
+        e += sum(avg_rise_fall(ip, SLEW_NS, load) for ip in ips) / len(ips)
+        e += 0.5 * load * vdd * vdd
+    in_e = []
+    for p in ins:
+        ips = [g for g in p["groups"] if g["name"] == "internal_power" and "related_pin" not in g["attrs"]]
+        if ips:
+            in_e.append(sum(avg_rise_fall(ip, SLEW_NS, load) for ip in ips) / len(ips))
+    if in_e:
+        e += sum(in_e) / len(in_e)
+    return e
+
+
+def dff_energies(cell, load, vdd):
+    q = next(p for p in pins(cell) if p["args"] == ["Q"])
+    ips = [g for g in q["groups"] if g["name"] == "internal_power"]
+    e_q = sum(avg_rise_fall(ip, SLEW_NS, load) for ip in ips) / len(ips) + 0.5 * load * vdd * vdd
+    clk = next(p for p in pins(cell) if p["args"] == ["CLK"])
+    ip = next(g for g in clk["groups"] if g["name"] == "internal_power")
+    e_clk = 2.0 * avg_rise_fall(ip, SLEW_NS, load)  # rise + fall: one full clock cycle
+    return e_q, e_clk
+
+
+# ---------------------------------------------------------------- TOML writing
+def fmt(x, digits=4):
+    return float(f"{x:.{digits}g}")
+
+
+def sky130(lib_path: Path):
+    lib = lib_path.read_text()
+    cells = {k: parse(cell_text(lib, v)) for k, v in SKY_CELLS.items()}
+    caps = [float(p["attrs"]["capacitance"]) for k in LOGIC for p in pins(cells[k])
+            if p["attrs"].get("direction") == "input"]
+    load = FANOUT * sum(caps) / len(caps)
+    out = {}
+    for k, c in cells.items():
+        area = float(c["attrs"]["area"])
+        if k == "dff":
+            e_q, e_clk = dff_energies(c, load, VDD_SKY)
+            out[k] = (area, e_q * 1e3, e_clk * 1e3)
+        else:
+            out[k] = (area, cell_energy(c, load, VDD_SKY) * 1e3, None)
+    return load, out
+
+
+HEADER = "# GENERATED by models/derive_tech.py: edit that script, not this file, then rerun it.\n"
+
+
+def write_sky130(load, cells):
+    lines = [HEADER,
+             "# Cell factors of the analytic model for SkyWater sky130_fd_sc_hd, tt corner.",
+             "schema_version = 1",
+             'name = "sky130hd"',
+             'node = "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells"',
+             'corner = "tt_025C_1v80"',
+             "voltage_v = 1.8",
+             'source = "../shared/pdk/sky130_fd_sc_hd__tt_025C_1v80.lib (google/skywater-pdk-libs-sky130_fd_sc_hd '
+             'commit ac7fb61f, v0.0.2), read by models/derive_tech.py"',
+             "",
+             "[energy_method]",
+             f"input_slew_ns = {SLEW_NS}",
+             f"output_load_pf = {fmt(load, 6)}",
+             f'source = "energy_fj = one toggle of the cell (every output transitions once): mean over related '
+             f'pins of (rise_power + fall_power)/2 at (input_slew_ns, output_load_pf), bilinear, + 0.5*C*V^2 '
+             f'of output_load_pf per output, + mean input-pin internal energy where the cell has it. '
+             f'output_load_pf = {FANOUT} x mean input capacitance of the fa_1/ha_1/xor2_1/and2_1/or2_1/mux2_1 '
+             f'input pins (fanout {FANOUT}, no wire load, as in the unplaced synthesis flow). input_slew_ns = '
+             f'third point of every table index."',
+             "",
+             "[activity]",
+             "toggle_rate = 0.41",
+             'source = "mean toggles per net per cycle of the 8x8 signed MAC of ../shared/pdk/example with random '
+             'operands (FLOW.md section 3: 0.41, 0.416 on internal nets): the single toggle rate tau of the study\'s '
+             'model, applied to every cell"',
+             ""]
+    for k in ["fa", "ha", "xor", "and", "or", "mux", "nand2", "dff"]:
+        area, e, clk = cells[k]
+        lib_cell = SKY_CELLS[k]
+        lines.append(f"[cells.{k}]")
+        lines.append(f"area_um2 = {area}")
+        lines.append(f"energy_fj = {fmt(e)}")
+        if clk is not None:
+            lines.append(f"clock_energy_fj = {fmt(clk)}")
+            src = (f"{lib_cell}: area attribute; energy_fj = Q transition (CLK->Q internal avg rise/fall + "
+                   f"0.5*C*V^2); clock_energy_fj = CLK pin internal rise + fall per cycle, at the energy_method point")
+        else:
+            src = f"{lib_cell}: area attribute; energy_fj per energy_method"
+        lines.append(f'source = "{src}"')
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_asap7(sky):
+    scale_v = (VDD_ASAP7 / VDD_SKY) ** 2
+    lines = [HEADER,
+             "# Cell factors of the analytic model for a 7 nm class node: ASAP7 (predictive FinFET PDK).",
+             "schema_version = 1",
+             'name = "asap7"',
+             'node = "ASAP7 7 nm predictive FinFET PDK, asap7sc7p5t 7.5-track RVT cells (Clark et al., '
+             'Microelectronics Journal 53, 2016)"',
+             'corner = "TT, 25 C"',
+             f"voltage_v = {VDD_ASAP7}",
+             'source = "areas: MACRO SIZE in asap7sc7p5t_28_R_1x_220121a.lef (The-OpenROAD-Project/'
+             'OpenROAD-flow-scripts, flow/platforms/asap7/lef); energies: sky130 values scaled, see energy_method"',
+             "",
+             "[energy_method]",
+             'source = "No ASAP7 Liberty is read. energy_fj = E_sky130 x sqrt(A_asap7 / A_sky130) x (0.7 / 1.8)^2: '
+             'classical C*V^2 scaling with capacitance proportional to the cell\'s linear dimension. Relative cell '
+             'energies therefore follow sky130. Cross-check: Horowitz (ISSCC 2014, 45 nm, 0.9 V) 8-bit add '
+             '0.03 pJ = 3.75 fJ per bit; scaled the same way with the FA area ratio 0.20412/4.256 (Nangate45, '
+             'REFERENCE.md 5) it gives about 0.5 fJ per bit-add at 7 nm, the same order as fa below."',
+             "",
+             "[activity]",
+             "toggle_rate = 0.41",
+             'source = "same as models/sky130hd.toml: activity is a property of the data and the datapath, not '
+             'of the node"',
+             ""]
+    for k in ["fa", "ha", "xor", "and", "or", "mux", "nand2", "dff"]:
+        cell, w, note = ASAP7_CELLS[k]
+        area = round(w * ASAP7_HEIGHT, 6)
+        a130, e130, clk130 = sky[k]
+        f = math.sqrt(area / a130) * scale_v
+        lines.append(f"[cells.{k}]")
+        lines.append(f"area_um2 = {area}")
+        lines.append(f"energy_fj = {fmt(e130 * f)}")
+        if clk130 is not None:
+            lines.append(f"clock_energy_fj = {fmt(clk130 * f)}")
+        lines.append(f'source = "{cell}: LEF SIZE {w} x {ASAP7_HEIGHT} um ({note}); energy = {SKY_CELLS[k]} '
+                     f'x {f:.5f}"')
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    here = Path(__file__).resolve().parent
+    ap.add_argument("--lib", type=Path,
+                    default=here.parent.parent / "shared/pdk/sky130_fd_sc_hd__tt_025C_1v80.lib")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    load, sky = sky130(args.lib)
+    files = {here / "sky130hd.toml": write_sky130(load, sky), here / "asap7.toml": write_asap7(sky)}
+    bad = 0
+    for path, text in files.items():
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                print(f"DIFFERS: {path}")
+                bad = 1
+        else:
+            path.write_text(text)
+            print(f"wrote {path}")
+    sys.exit(bad)
+
+
+if __name__ == "__main__":
+    main()

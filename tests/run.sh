@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: install the external tools, then every cargo test (release build:
+# the RTL simulations and exhaustive sweeps need optimised code).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/install-tools.sh
+cargo test --release --locked -- --test-threads 2
