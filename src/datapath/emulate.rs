@@ -115,10 +115,16 @@ pub enum BlockSum {
 pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> BlockSum {
     assert_eq!(a.len(), b.len(), "emulate: a has {} lanes, b has {}", a.len(), b.len());
     assert!(a.len() <= p.lanes, "emulate: {} elements for a {}-lane unit", a.len(), p.lanes);
-    let lanes: Vec<(Raw, Raw)> = a.iter().zip(b).map(|(&x, &y)| (fmt.elem.decode(x), fmt.elem.decode(y))).collect();
+    // Decoded once into a stack buffer (a unit has at most 64 lanes): emulate runs per block.
+    const ZERO: Raw = Raw { sign: false, sig: 0, exp: 0, class: Class::Zero };
+    let mut decoded = [(ZERO, ZERO); MAX_LANES];
+    for (slot, (&x, &y)) in decoded.iter_mut().zip(a.iter().zip(b)) {
+        *slot = (fmt.elem.decode(x), fmt.elem.decode(y));
+    }
+    let lanes = || decoded[..a.len()].iter().copied();
 
     let (mut nan, mut pos_inf, mut neg_inf) = (false, false, false);
-    for (x, y) in &lanes {
+    for (x, y) in lanes() {
         let negative = x.sign ^ y.sign;
         match (x.class, y.class) {
             (Class::NaN, _) | (_, Class::NaN) => nan = true,
@@ -147,7 +153,7 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
     if fmt.elem.is_int() {
         // value = code * 2^v per element, so every product has the same exponent 2v.
         let lsb_exp = 2 * fmt.elem.int_view_exp();
-        let sum = lanes.iter().map(|(x, y)| signed(x.sign ^ y.sign, m_of(x, y))).sum();
+        let sum = lanes().map(|(x, y)| signed(x.sign ^ y.sign, m_of(&x, &y))).sum();
         return BlockSum::Finite { sum, lsb_exp };
     }
 
@@ -155,14 +161,13 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
     let n = p.psum_width as i32;
     // Raw::exp is u - y (the exponent of the significand's last bit), so e = u_a + u_b.
     let e_of = |x: &Raw, w: &Raw| (x.exp + y) + (w.exp + y);
-    let big_e = lanes.iter().map(|(x, w)| e_of(x, w)).max().unwrap_or(0);
+    let big_e = lanes().map(|(x, w)| e_of(&x, &w)).max().unwrap_or(0);
     let lsb_exp = big_e - (n - 2);
-    let sum = lanes
-        .iter()
+    let sum = lanes()
         .map(|(x, w)| {
             // |p| / 2^lsb_exp = M * 2^(e - 2y - lsb_exp); a negative power truncates toward zero.
-            let shift = e_of(x, w) - 2 * y - lsb_exp;
-            let m = m_of(x, w);
+            let shift = e_of(&x, &w) - 2 * y - lsb_exp;
+            let m = m_of(&x, &w);
             let units = if shift >= 0 { m << shift } else { m.checked_shr((-shift) as u32).unwrap_or(0) };
             signed(x.sign ^ w.sign, units)
         })

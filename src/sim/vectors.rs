@@ -174,10 +174,13 @@ struct Gen<'a> {
     lanes: usize,
     rng: ChaCha8Rng,
     cycles: Vec<Cycle>,
-    /// Codes worth hitting on purpose: zeros, extremes, smallest subnormal, NaN and Inf.
-    corners: Vec<u32>,
     /// NaN and Inf codes alone.
     specials: Vec<u32>,
+    /// Every code that is zero or finite.
+    finite: Vec<u32>,
+    /// Finite codes worth hitting on purpose: zeros, extremes, smallest subnormal (FP) and
+    /// smallest normal, +-1 (INT), the most negative INT code.
+    finite_corners: Vec<u32>,
 }
 
 /// The scale code of 2^0 (UE8M0 127, E4M3 0x38).
@@ -201,10 +204,18 @@ impl<'a> Gen<'a> {
             ElemFormat::Int { .. } => corners.extend([1, mask, (mask + 1 - e.max_code()) & mask]),
             ElemFormat::Fp { man_bits, .. } => corners.extend([1, 1 | sign, 1 << man_bits, (1 << man_bits) | sign]),
         }
-        corners.extend(&specials);
+        let finite: Vec<u32> = (0..e.code_count()).filter(|c| !specials.contains(c)).collect();
         corners.sort_unstable();
         corners.dedup();
-        Gen { fmt, lanes: p.lanes, rng: ChaCha8Rng::seed_from_u64(seed), cycles: Vec::new(), corners, specials }
+        Gen {
+            fmt,
+            lanes: p.lanes,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            cycles: Vec::new(),
+            specials,
+            finite,
+            finite_corners: corners,
+        }
     }
 
     fn push(&mut self, rst: bool, in_valid: bool, acc_clear: bool, a: Vec<u32>, b: Vec<u32>, scales: (u8, u8)) {
@@ -233,31 +244,12 @@ impl<'a> Gen<'a> {
         (0..self.lanes).map(|_| self.rng.gen_range(0..n)).collect()
     }
 
-    fn is_finite_code(&self, c: u32) -> bool {
-        matches!(self.fmt.elem.decode(c).class, Class::Zero | Class::Finite)
-    }
-
-    fn finite_code(&mut self) -> u32 {
-        let n = self.fmt.elem.code_count();
-        loop {
-            let c = self.rng.gen_range(0..n);
-            if self.is_finite_code(c) {
-                return c;
-            }
-        }
-    }
-
     /// Finite codes, an eighth of them finite corners (zeros, extremes, subnormals).
     fn finite_codes(&mut self) -> Vec<u32> {
         (0..self.lanes)
             .map(|_| {
-                if self.rng.gen_ratio(1, 8) {
-                    let c = self.corners[self.rng.gen_range(0..self.corners.len())];
-                    if self.is_finite_code(c) {
-                        return c;
-                    }
-                }
-                self.finite_code()
+                let pool = if self.rng.gen_ratio(1, 8) { &self.finite_corners } else { &self.finite };
+                pool[self.rng.gen_range(0..pool.len())]
             })
             .collect()
     }
@@ -315,11 +307,25 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// Random blocks. The first ones carry every special and corner code (in a random lane
+    /// of `a` and of `b`) and then each NaN scale code, so that even a short stream has
+    /// them all; later blocks draw them at random.
     fn random(&mut self, blocks: usize) {
+        let forced: Vec<u32> = self.specials.iter().chain(&self.finite_corners).copied().collect();
+        let nan_scales: &[u8] = match self.fmt.scale {
+            ScaleFormat::Ue8m0 => &[0xFF],
+            ScaleFormat::E4m3 => &[0x7F, 0xFF],
+        };
         for i in 0..blocks {
             let clear = i == 0 || self.rng.gen_ratio(1, 4);
-            let (a, b) = (self.random_codes(), self.random_codes());
-            let s = self.scales();
+            let (mut a, mut b) = (self.random_codes(), self.random_codes());
+            let mut s = self.scales();
+            if let Some(&c) = forced.get(i) {
+                a[self.rng.gen_range(0..self.lanes)] = c;
+                b[self.rng.gen_range(0..self.lanes)] = c;
+            } else if let Some(&nan) = nan_scales.get(i - forced.len()) {
+                s = if i % 2 == 0 { (nan, s.1) } else { (s.0, nan) };
+            }
             self.block(clear, a, b, s);
         }
     }
@@ -427,12 +433,15 @@ impl<'a> Gen<'a> {
     fn gaps(&mut self, blocks: usize) {
         let mut sent = 0;
         let mut first = true;
+        let mut resets = 0;
         while sent < blocks {
             match self.rng.gen_range(0..40) {
                 0 => {
                     let (a, b) = (self.random_codes(), self.random_codes());
                     let s = self.scales();
-                    let (valid, clear) = (self.rng.gen(), self.rng.gen());
+                    // Every other reset comes with a valid block, which the reset drops.
+                    resets += 1;
+                    let (valid, clear) = (resets % 2 == 1, self.rng.gen());
                     self.push(true, valid, clear, a, b, s);
                     first = true;
                 }
@@ -770,7 +779,7 @@ mod tests {
             let s = generate(&f, &p, Kind::Random, 1, 400).unwrap();
             let seen: HashSet<u32> = valid_blocks(&s).flat_map(|c| c.a.iter().chain(&c.b).copied()).collect();
             let g = Gen::new(&f, &p, 0);
-            for c in &g.corners {
+            for c in &g.finite_corners {
                 assert!(seen.contains(c), "{}: code {c:#x} never sent", f.name);
             }
             let specials =
