@@ -114,7 +114,9 @@ pub enum BlockSum {
 /// is a block with zeros in its upper lanes.
 pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> BlockSum {
     assert_eq!(a.len(), b.len(), "emulate: a has {} lanes, b has {}", a.len(), b.len());
-    assert!(a.len() <= p.lanes, "emulate: {} elements for a {}-lane unit", a.len(), p.lanes);
+    // UnitParams::new guarantees both; a hand-built UnitParams must keep them too.
+    assert!(a.len() <= p.lanes.min(MAX_LANES), "emulate: {} elements for a {}-lane unit", a.len(), p.lanes);
+    assert!(p.psum_width <= MAX_PSUM_WIDTH, "emulate: psum width {} above {MAX_PSUM_WIDTH}", p.psum_width);
     // Decoded once into a stack buffer (a unit has at most 64 lanes): emulate runs per block.
     const ZERO: Raw = Raw { sign: false, sig: 0, exp: 0, class: Class::Zero };
     let mut decoded = [(ZERO, ZERO); MAX_LANES];
