@@ -1,6 +1,8 @@
 //! Number formats: block formats as data, element/scale codes, the quantizer and QSNR.
 
 pub mod element;
+pub mod npy;
+pub mod quantize;
 pub mod spec;
 
 pub use element::{Class, Raw};

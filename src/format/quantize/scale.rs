@@ -1,0 +1,294 @@
+//! Block scales: the UE8M0 exponent rules (`ocp`, `ceil`) with the reference code's FP32
+//! `log2`, and the NV two-level scale (E4M3 block scale over an FP32 per-tensor scale).
+
+use std::sync::OnceLock;
+
+use super::ScaleRule;
+use crate::format::spec::{BlockFormat, ElemFormat, E4M3};
+
+/// Biased f32 exponent field and 23-bit fraction of a positive finite f32, normalized so
+/// that subnormals look like normals: value = 2^k * (1 + frac * 2^-23).
+fn decompose(x: f32) -> (i32, u32) {
+    let bits = x.to_bits() & 0x7FFF_FFFF;
+    let field = (bits >> 23) as i32;
+    if field != 0 {
+        return (field - 127, bits & 0x7F_FFFF);
+    }
+    // Subnormal: shift the leading one up to the hidden-bit position.
+    let lz = bits.leading_zeros() as i32 - 8; // zeros above bit 23
+    let frac = (bits << lz) & 0x7F_FFFF;
+    (-126 - lz, frac)
+}
+
+/// Thresholds that turn the exact exponent of x into floor / ceil of fl32(log2(x)).
+///
+/// The reference implementations take `torch.log2` of an FP32 value and then `floor` or
+/// `ceil`. torch's FP32 log2 is correctly rounded at every input near a power of two (checked
+/// against a 200-bit log2 for all 102,197 such inputs of every exponent), so the rounded
+/// log2 of x = 2^k * m lands exactly on an integer when m is within a few FP32 ulps of 2 and
+/// k + 1 >= 3 or k + 1 <= -2 (floor moves up), or within a few ulps above 1 and k >= 4 or
+/// k <= -5 (ceil stays at k). These tables say, per exponent k, from which 23-bit fraction on the
+/// rounded value reaches the next integer. `tests/data/golden_log2.json` holds the same
+/// tables re-derived in Python with 60-digit logarithms; a test compares them.
+pub struct Log2Tables {
+    /// floor(fl32(log2(2^k * m))) = k + 1 iff frac >= floor_thr[k + 149], else k.
+    floor_thr: [u32; 277],
+    /// ceil(fl32(log2(2^k * m))) = k iff frac == 0 or frac < ceil_thr[k + 149], else k + 1.
+    ceil_thr: [u32; 277],
+}
+
+/// Distance from the f32 value `v` (an integer, |v| <= 150) to its neighbour in direction
+/// `toward_zero` (true: the next float of smaller magnitude).
+fn neighbour_gap(v: i32, toward_zero: bool) -> f64 {
+    let a = v.unsigned_abs();
+    let p = 31 - a.leading_zeros() as i32; // floor(log2 |v|)
+    let ulp = (2f64).powi(p - 23);
+    if toward_zero && a.is_power_of_two() {
+        ulp / 2.0
+    } else {
+        ulp
+    }
+}
+
+impl Log2Tables {
+    fn build() -> Self {
+        let mut floor_thr = [1u32 << 23; 277];
+        let mut ceil_thr = [1u32; 277];
+        let ln2 = std::f64::consts::LN_2;
+        for k in -149i32..=127 {
+            let i = (k + 149) as usize;
+            // floor: k + log2(m) rounds up to k + 1 iff log2(m) > 1 - gap/2, where gap is
+            // the float spacing just below k + 1 (toward k). Never for k + 1 == 0, where
+            // floats are dense. log2(m) = 1 + log2(1 - d), d = (2^23 - frac) * 2^-24.
+            if k + 1 != 0 {
+                let half = neighbour_gap(k + 1, k + 1 > 0) / 2.0;
+                // smallest frac with -log2(1 - d) < half
+                let pred = |frac: u32| -> bool {
+                    let d = (((1u32 << 23) - frac) as f64) * (2f64).powi(-24);
+                    -(-d).ln_1p() / ln2 < half
+                };
+                floor_thr[i] = first_true(pred);
+            }
+            // ceil: k + log2(m) (m > 1) rounds down to k iff log2(m) < gap/2 where gap is the
+            // float spacing just above k (toward k + 1). Never for k == 0.
+            if k != 0 {
+                let half = neighbour_gap(k, k < 0) / 2.0;
+                let pred = |frac: u32| -> bool {
+                    let f = frac as f64 * (2f64).powi(-23);
+                    f.ln_1p() / ln2 > half
+                };
+                ceil_thr[i] = first_true(pred).max(1);
+            }
+        }
+        Log2Tables { floor_thr, ceil_thr }
+    }
+
+    /// The shared tables (built once).
+    pub fn get() -> &'static Log2Tables {
+        static T: OnceLock<Log2Tables> = OnceLock::new();
+        T.get_or_init(Log2Tables::build)
+    }
+
+    /// floor(fl32(log2(x))) for a positive finite x (subnormals included).
+    pub fn floor_log2(&self, x: f32) -> i32 {
+        let (k, frac) = decompose(x);
+        k + (frac >= self.floor_thr[(k + 149) as usize]) as i32
+    }
+
+    /// ceil(fl32(log2(x))) for a positive finite x (subnormals included).
+    pub fn ceil_log2(&self, x: f32) -> i32 {
+        let (k, frac) = decompose(x);
+        k + (frac != 0 && frac >= self.ceil_thr[(k + 149) as usize]) as i32
+    }
+
+    /// The raw thresholds, indexed by k + 149 for k in -149..=127 (for the golden test).
+    pub fn thresholds(&self) -> (&[u32; 277], &[u32; 277]) {
+        (&self.floor_thr, &self.ceil_thr)
+    }
+}
+
+/// Smallest frac in 0..=2^23 with `pred(frac)` true, for a predicate monotone in frac
+/// (2^23 when none).
+fn first_true(pred: impl Fn(u32) -> bool) -> u32 {
+    let (mut lo, mut hi) = (0u32, 1u32 << 23);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
+/// The UE8M0 scale exponent of one block under `ocp` (microxcaling), in the OCP view
+/// (X = 2^exp): `Some(exp)` in [-127, 127], or `None` for the NaN scale.
+///
+/// `amax_bits` is max |V_i| as f32 bits (a NaN pattern, 0x7F800000 for Inf, or finite).
+/// microxcaling computes floor(log2(amax + 2^-126 * (amax == 0))) - emax with emax in the
+/// OCP view (0 for every INT: floor(log2((2^(b-1)-1) * 2^-(b-2))) = 0); a result above 127
+/// becomes NaN, one below -127 becomes -127. NaN or Inf in the block make log2 NaN / +Inf,
+/// hence the NaN scale.
+pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    if amax_bits >= 0x7F80_0000 {
+        return None;
+    }
+    let emax = elem.emax() + elem.int_view_exp();
+    let fl = if amax_bits == 0 { -126 } else { Log2Tables::get().floor_log2(f32::from_bits(amax_bits)) };
+    let e = fl - emax;
+    (e <= 127).then_some(e.max(-127))
+}
+
+/// The UE8M0 scale exponent of one block under `ceil` (the study), in the OCP view.
+///
+/// s = fl32(amax / Qmax), e = ceil(log2(s)) clamped to [-127, 127] in the element's own
+/// units (the integer view for INT), then converted to the OCP view (X_ocp = X_int * 2^(b-2)).
+/// The OCP-view exponent is also held at 127, the largest encodable code: that binds only for
+/// INT blocks with amax above about 2^127.9, where the study's own 1e25 clamp binds anyway.
+/// NaN or Inf in the block give the NaN scale, as under `ocp`.
+pub fn ceil_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
+    if amax_bits >= 0x7F80_0000 {
+        return None;
+    }
+    let s = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    let e = if s == 0.0 {
+        -127 // log2(0) = -inf
+    } else if s.is_infinite() {
+        127
+    } else {
+        Log2Tables::get().ceil_log2(s).clamp(-127, 127)
+    };
+    Some((e - elem.int_view_exp()).min(127))
+}
+
+/// The NV per-tensor scale s_t = fl32(max_b s_b / 448) over the blocks' s_b = fl32(amax_b /
+/// Qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
+pub fn nv_tensor_scale(elem: &ElemFormat, amax_bits: &[u32]) -> f32 {
+    let qmax = elem.max_value() as f32;
+    let mut max_sb = 0f32;
+    for &a in amax_bits {
+        if a < 0x7F80_0000 {
+            max_sb = max_sb.max(f32::from_bits(a) / qmax);
+        }
+    }
+    max_sb / 448.0
+}
+
+/// E4M3 NaN code (S.1111.111), used as the block scale code of NaN / Inf blocks.
+pub const E4M3_NAN: u8 = 0x7F;
+
+/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b.
+pub fn nv_block_scale(rule: ScaleRule, elem: &ElemFormat, amax_bits: u32, s_t: f32) -> (u8, f32) {
+    if amax_bits >= 0x7F80_0000 {
+        return (E4M3_NAN, f32::NAN);
+    }
+    let s_b = f32::from_bits(amax_bits) / elem.max_value() as f32;
+    if s_t == 0.0 {
+        // Every block of the tensor is zero.
+        return (0, 0.0);
+    }
+    let code = e4m3_rne(s_b / s_t);
+    let v = E4M3.value(code as u32) as f32;
+    let sb = match rule {
+        ScaleRule::NvStudy => bf16_rne(bf16_rne(s_t) * v),
+        _ => s_t * v,
+    };
+    (code, sb)
+}
+
+/// Round a non-negative finite f32 to the nearest E4M3 code (ties to even), saturating at 448
+/// (as torch's `float8_e4m3fn` conversion does for the ratios that occur here).
+pub fn e4m3_rne(x: f32) -> u8 {
+    let bits = x.to_bits() & 0x7FFF_FFFF;
+    if x >= 448.0 {
+        return 0x7E;
+    }
+    if bits < (121 << 23) {
+        // Below 2^-6: E4M3 subnormals, multiples of 2^-9. x * 2^9 is exact, then RNE to an
+        // integer via the 2^23 magic constant.
+        let m = (f32::from_bits(bits) * 512.0 + 8_388_608.0) - 8_388_608.0;
+        return m as u8; // 0..=8; 8 is the smallest normal's code 0x08
+    }
+    // Normal: keep 3 mantissa bits, RNE on the dropped 20; a carry moves into the exponent.
+    let odd = (bits >> 20) & 1;
+    let r = bits + 0x7_FFFF + odd;
+    let exp = (r >> 23) as i32 - 127 + 7;
+    let man = (r >> 20) & 7;
+    ((exp as u32) << 3 | man) as u8
+}
+
+/// Round an f32 to bfloat16 (ties to even), returned as f32. NaN stays NaN.
+pub fn bf16_rne(x: f32) -> f32 {
+    if x.is_nan() {
+        return f32::NAN;
+    }
+    let b = x.to_bits();
+    let r = b.wrapping_add(0x7FFF + ((b >> 16) & 1)) & 0xFFFF_0000;
+    f32::from_bits(r)
+}
+
+/// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3.)
+pub fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
+    matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decompose_handles_subnormals() {
+        assert_eq!(decompose(1.0), (0, 0));
+        assert_eq!(decompose(f32::from_bits(1)), (-149, 0));
+        assert_eq!(decompose(f32::from_bits(3)), (-148, 1 << 22));
+        assert_eq!(decompose(f32::MAX), (127, 0x7F_FFFF));
+    }
+
+    #[test]
+    fn fp32_log2_rounds_up_just_below_powers_of_two() {
+        let t = Log2Tables::get();
+        // 8 * (1 - 2^-24): log2 = 3 - 8.6e-8 rounds to 3.0 in FP32 (floats below 3 are
+        // 2.4e-7 apart) ...
+        assert_eq!(t.floor_log2(f32::from_bits(0x40FF_FFFF)), 3);
+        // ... but 4 * (1 - 2^-24): 2 - 8.6e-8 is representable (floats below 2 are 1.2e-7 apart).
+        assert_eq!(t.floor_log2(f32::from_bits(0x407F_FFFF)), 1);
+        // 0.25 * (1 - 2^-24): -2 - 8.6e-8 rounds to -2.0.
+        assert_eq!(t.floor_log2(f32::from_bits(0x3E7F_FFFF)), -2);
+        // 2^10 * (1 + 2^-23): log2 = 10 + 1.7e-7 rounds to 10.0 (half ulp of 10 is 4.8e-7).
+        assert_eq!(t.ceil_log2(f32::from_bits(0x4480_0001)), 10);
+        assert_eq!(t.ceil_log2(2.0), 1);
+        // 2^4 * (1 + 2^-23) and 2^-5 * (1 + 2^-23) stay at the exponent; 2^3, 2^-4 do not.
+        assert_eq!(t.ceil_log2(f32::from_bits(0x4180_0001)), 4);
+        assert_eq!(t.ceil_log2(f32::from_bits(0x3D00_0001)), -5);
+        assert_eq!(t.ceil_log2(f32::from_bits(0x4100_0001)), 4);
+        assert_eq!(t.ceil_log2(f32::from_bits(0x3D80_0001)), -3);
+        assert_eq!(t.ceil_log2(f32::from_bits(0x3F80_0001)), 1);
+        assert_eq!(t.floor_log2(f32::from_bits(1)), -149);
+    }
+
+    #[test]
+    fn e4m3_rne_matches_exhaustive_nearest_search() {
+        // Every E4M3 value and every midpoint between neighbours.
+        let vals: Vec<(u8, f32)> = (0u8..0x7F).map(|c| (c, E4M3.value(c as u32) as f32)).collect();
+        for w in vals.windows(2) {
+            let ((c0, v0), (c1, v1)) = (w[0], w[1]);
+            assert_eq!(e4m3_rne(v0), c0);
+            let mid = (v0 + v1) / 2.0;
+            let even = if c0 % 2 == 0 { c0 } else { c1 };
+            assert_eq!(e4m3_rne(mid), even, "midpoint {mid}");
+            assert_eq!(e4m3_rne(f32::from_bits(mid.to_bits() + 1)), c1);
+            assert_eq!(e4m3_rne(f32::from_bits(mid.to_bits() - 1)), c0);
+        }
+        assert_eq!(e4m3_rne(448.0), 0x7E);
+        assert_eq!(e4m3_rne(500.0), 0x7E);
+    }
+
+    #[test]
+    fn bf16_rounds_ties_to_even() {
+        assert_eq!(bf16_rne(f32::from_bits(0x3F80_8000)).to_bits(), 0x3F80_0000);
+        assert_eq!(bf16_rne(f32::from_bits(0x3F81_8000)).to_bits(), 0x3F82_0000);
+        assert_eq!(bf16_rne(f32::from_bits(0x3F80_8001)).to_bits(), 0x3F81_0000);
+        assert!(bf16_rne(f32::MAX).is_infinite());
+    }
+}
