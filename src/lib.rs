@@ -2,4 +2,5 @@ pub mod cli;
 pub mod cost;
 pub mod datapath;
 pub mod format;
+pub mod rtl;
 pub mod sim;

@@ -1,0 +1,40 @@
+//! The back end of a generated MAC unit as combinational rust-hdl blocks: scale combine,
+//! conversion of the block sum to binary32 (normalizer-rounder), and the FP32 adder of the
+//! accumulator. Numeric contract: REFERENCE.md §4 and RTL_CONTRACT.md.
+//!
+//! The front end instantiates, per unit:
+//! - MX formats (UE8M0 scales): [`ScaleCombineUe8m0`] and [`ToBinary32<SW>`];
+//! - NV formats (E4M3 scales): [`ScaleCombineE4m3`] and [`ToBinary32Nv<SW, PW>`] (PW = SW + 8);
+//! - always: [`Fp32Add`] for `acc + R`.
+//!
+//! Every block is `Default`-constructed and becomes its own Verilog module. Glue logic is
+//! `#[hdl_gen]`; the operators rust-hdl lacks are the primitives of [`prim`], the only code
+//! whose simulation and Verilog are written separately. Rules kept in the glue because
+//! rust-hdl's simulator and its Verilog can disagree: every constant is a sized
+//! `Constant` (no 32-bit literals in expressions), both sides of every operator have one
+//! width, mixed bitwise/compare expressions are parenthesized, and statements are written in
+//! dataflow order.
+
+pub mod add;
+pub mod prim;
+pub mod round;
+pub mod scale;
+pub mod to_binary32;
+
+pub use add::Fp32Add;
+pub use round::{NormRound, RoundPack};
+pub use scale::{ScaleCombineE4m3, ScaleCombineUe8m0};
+pub use to_binary32::{ExpSum, ToBinary32, ToBinary32Nv, SPECIAL_NAN, SPECIAL_NEG_INF, SPECIAL_POS_INF};
+
+/// The canonical quiet NaN every NaN result is replaced by.
+pub const QNAN: u32 = 0x7FC0_0000;
+/// +Inf.
+pub const POS_INF: u32 = 0x7F80_0000;
+/// -Inf.
+pub const NEG_INF: u32 = 0xFF80_0000;
+/// +0.
+pub const ZERO: u32 = 0;
+/// -0.
+pub const NEG_ZERO: u32 = 0x8000_0000;
+/// Exponent field all ones, fraction zero: the magnitude bits of an infinity.
+pub const INF_MAG: u32 = 0x7F80_0000;

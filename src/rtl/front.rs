@@ -1,0 +1,325 @@
+//! The two front ends of a MAC unit: from the packed element codes of a block to the
+//! block's product sum `sum` (two's complement, in units of 2^lsb_exp, scales excluded),
+//! `lsb_exp` and `special` (RTL_CONTRACT.md, REFERENCE.md §4).
+
+use rust_hdl::prelude::*;
+
+use super::lane::{FpLane, IntLane};
+use super::prim::{AdderTree, ZeroExtend};
+use super::reduce::{Aligner, MaxExpTree, Specials};
+use crate::format::FpSpecials;
+
+/// Width of `lsb_exp`.
+pub const LSB_EXP_BITS: usize = 12;
+
+/// A 12-bit two's-complement constant as raw bits: rust-hdl prints negative `Signed`
+/// constants as invalid Verilog, so constants stay unsigned and are `$signed` where read.
+fn exp_const(v: i64) -> Constant<Bits<LSB_EXP_BITS>> {
+    assert!((-2048..2048).contains(&v), "lsb exponent constant {v} out of range");
+    Constant::new(((v as u64) & 0xFFF).into())
+}
+
+/// INT front end: k lanes of W-bit two's-complement codes (KW = k * W), exact products of
+/// P = 2W bits, an exact adder tree to SW = P + log2 k bits. In the OCP view an element is
+/// code * 2^-(W-2), so `lsb_exp` is the constant -2(W-2); `special` is always 0.
+#[derive(LogicBlock)]
+pub struct IntFront<const W: usize, const P: usize, const KW: usize, const SW: usize> {
+    pub a: Signal<In, Bits<KW>>,
+    pub b: Signal<In, Bits<KW>>,
+    pub sum: Signal<Out, Signed<SW>>,
+    pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+    pub special: Signal<Out, Bits<2>>,
+    int_lane: Vec<IntLane<W, P>>,
+    adder_tree: AdderTree<P, SW>,
+    lsb: Constant<Bits<LSB_EXP_BITS>>,
+    finite: Constant<Bits<2>>,
+}
+
+impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFront<W, P, KW, SW> {
+    pub fn new(k: usize) -> Self {
+        const { assert!(P == 2 * W) };
+        assert_eq!(k * W, KW, "INT front end: k * W must equal KW");
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            sum: Default::default(),
+            lsb_exp: Default::default(),
+            special: Default::default(),
+            int_lane: (0..k).map(|_| Default::default()).collect(),
+            adder_tree: AdderTree::new(k),
+            lsb: exp_const(-2 * (W as i64 - 2)),
+            finite: Constant::new(0u64.into()),
+        }
+    }
+}
+
+impl<const W: usize, const P: usize, const KW: usize, const SW: usize> Logic for IntFront<W, P, KW, SW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for w in W..(W + 1) {
+            for i in 0..self.int_lane.len() {
+                self.int_lane[i].a.next = self.a.val().get_bits::<W>(i * w);
+                self.int_lane[i].b.next = self.b.val().get_bits::<W>(i * w);
+            }
+        }
+        for i in 0..self.int_lane.len() {
+            self.adder_tree.x[i].next = self.int_lane[i].prod.val();
+        }
+        self.sum.next = self.adder_tree.sum.val();
+        self.lsb_exp.next = signed_cast(self.lsb.val());
+        self.special.next = self.finite.val();
+    }
+}
+
+/// FP front end: k lanes of W-bit codes (X exponent and Y mantissa bits; X1 = X + 1,
+/// Y1 = Y + 1, MB = 2 Y1, KW = k W), the max-exponent tree, one aligner per lane into the
+/// N-bit window (N1 = N + 1 signed bits), the adder tree to SW = N1 + log2 k bits and the
+/// special-value detection. With E the largest unbiased product exponent of the block,
+/// `lsb_exp` = E - (N - 2).
+#[derive(LogicBlock)]
+pub struct FpFront<
+    const W: usize,
+    const X: usize,
+    const Y: usize,
+    const X1: usize,
+    const Y1: usize,
+    const MB: usize,
+    const N: usize,
+    const N1: usize,
+    const KW: usize,
+    const SW: usize,
+> {
+    pub a: Signal<In, Bits<KW>>,
+    pub b: Signal<In, Bits<KW>>,
+    pub sum: Signal<Out, Signed<SW>>,
+    pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+    pub special: Signal<Out, Bits<2>>,
+    fp_lane: Vec<FpLane<W, X, Y, X1, Y1, MB>>,
+    max_exp_tree: MaxExpTree<X1>,
+    aligner: Vec<Aligner<MB, X1, N, N1>>,
+    adder_tree: AdderTree<N1, SW>,
+    specials: Specials,
+    emax_ext: ZeroExtend<X1, LSB_EXP_BITS>,
+    /// 2 bias + N - 2: turns the biased largest exponent into the window's LSB exponent.
+    lsb_offset: Constant<Bits<LSB_EXP_BITS>>,
+}
+
+impl<
+        const W: usize,
+        const X: usize,
+        const Y: usize,
+        const X1: usize,
+        const Y1: usize,
+        const MB: usize,
+        const N: usize,
+        const N1: usize,
+        const KW: usize,
+        const SW: usize,
+    > FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>
+{
+    pub fn new(k: usize, bias: i32, specials: FpSpecials) -> Self {
+        const { assert!(MB == 2 * Y1 && N >= MB && N1 == N + 1) };
+        assert_eq!(k * W, KW, "FP front end: k * W must equal KW");
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            sum: Default::default(),
+            lsb_exp: Default::default(),
+            special: Default::default(),
+            fp_lane: (0..k).map(|_| FpLane::new(specials)).collect(),
+            max_exp_tree: MaxExpTree::new(k),
+            aligner: (0..k).map(|_| Default::default()).collect(),
+            adder_tree: AdderTree::new(k),
+            specials: Specials::new(k),
+            emax_ext: Default::default(),
+            lsb_offset: exp_const(2 * bias as i64 + N as i64 - 2),
+        }
+    }
+}
+
+impl<
+        const W: usize,
+        const X: usize,
+        const Y: usize,
+        const X1: usize,
+        const Y1: usize,
+        const MB: usize,
+        const N: usize,
+        const N1: usize,
+        const KW: usize,
+        const SW: usize,
+    > Logic for FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        for w in W..(W + 1) {
+            for i in 0..self.fp_lane.len() {
+                self.fp_lane[i].a.next = self.a.val().get_bits::<W>(i * w);
+                self.fp_lane[i].b.next = self.b.val().get_bits::<W>(i * w);
+            }
+        }
+        for i in 0..self.fp_lane.len() {
+            self.max_exp_tree.x[i].next = self.fp_lane[i].exp.val();
+            self.specials.nan[i].next = self.fp_lane[i].nan.val();
+            self.specials.inf[i].next = self.fp_lane[i].inf.val();
+            self.specials.sign[i].next = self.fp_lane[i].sign.val();
+            self.aligner[i].mag.next = self.fp_lane[i].mag.val();
+            self.aligner[i].exp.next = self.fp_lane[i].exp.val();
+            self.aligner[i].sign.next = self.fp_lane[i].sign.val();
+            self.aligner[i].emax.next = self.max_exp_tree.max.val();
+            self.adder_tree.x[i].next = self.aligner[i].aligned.val();
+        }
+        self.sum.next = self.adder_tree.sum.val();
+        self.emax_ext.i.next = self.max_exp_tree.max.val();
+        self.lsb_exp.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset.val());
+        self.special.next = self.specials.special.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The front ends against the block semantics of REFERENCE.md §4, computed here from
+    //! the format core's decoder with plain integer arithmetic.
+    use super::*;
+    use crate::format::{lookup_in, Class, ElemFormat};
+    use crate::rtl::prim::i128_of;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Packs element codes (element i at bits [i*w +: w]).
+    pub fn pack<const KW: usize>(codes: &[u32], w: usize) -> Bits<KW> {
+        let mut x = Bits::<KW>::default();
+        for (i, &c) in codes.iter().enumerate() {
+            for j in 0..w {
+                x = x.replace_bit(i * w + j, (c >> j) & 1 == 1);
+            }
+        }
+        x
+    }
+
+    /// (special, sum, lsb_exp) of one block; sum and lsb_exp only meaningful if special = 0.
+    fn reference(elem: &ElemFormat, n: u32, a: &[u32], b: &[u32]) -> (u64, i128, i32) {
+        let y = elem.man_bits() as i32;
+        let (mut nan, mut pinf, mut ninf) = (false, false, false);
+        let mut prods = Vec::new();
+        for (&ca, &cb) in a.iter().zip(b) {
+            let (ra, rb) = (elem.decode(ca), elem.decode(cb));
+            let sign = ra.sign ^ rb.sign;
+            match (ra.class, rb.class) {
+                (Class::NaN, _) | (_, Class::NaN) => nan = true,
+                (Class::Inf, Class::Zero) | (Class::Zero, Class::Inf) => nan = true,
+                (Class::Inf, _) | (_, Class::Inf) => {
+                    if sign {
+                        ninf = true
+                    } else {
+                        pinf = true
+                    }
+                }
+                _ => {}
+            }
+            // value = sig * 2^exp; for FP exp = u - y, so e_i = u_a + u_b = exp_a + exp_b + 2y.
+            prods.push((sign, ra.sig as i128 * rb.sig as i128, ra.exp + rb.exp + 2 * y));
+        }
+        if nan || (pinf && ninf) {
+            return (1, 0, 0);
+        }
+        if pinf || ninf {
+            return (if pinf { 2 } else { 3 }, 0, 0);
+        }
+        if elem.is_int() {
+            let s = prods.iter().map(|&(s, m, _)| if s { -m } else { m }).sum();
+            return (0, s, 2 * elem.int_view_exp());
+        }
+        let e = prods.iter().map(|p| p.2).max().unwrap();
+        let mut s = 0i128;
+        for &(sign, m, ei) in &prods {
+            // floor(m * 2^(ei - 2y - e + n - 2))
+            let sh = ei - 2 * y - e + n as i32 - 2;
+            let v = if sh >= 0 { m << sh } else { m >> -sh };
+            s += if sign { -v } else { v };
+        }
+        (0, s, e - (n as i32 - 2))
+    }
+
+    fn random_codes(rng: &mut ChaCha8Rng, elem: &ElemFormat, k: usize) -> Vec<u32> {
+        // Mostly uniform codes; now and then a block of small or special values.
+        let mode = rng.gen_range(0..8);
+        let sign = elem.sign_mask();
+        let corners = [0, elem.nan_code().unwrap_or(0), elem.inf_code().unwrap_or(0), elem.max_code()];
+        (0..k)
+            .map(|_| match mode {
+                0 => rng.gen_range(0..4) | if rng.gen() { sign } else { 0 },
+                1 => corners[rng.gen_range(0..4)] | if rng.gen() { sign } else { 0 },
+                _ => rng.gen_range(0..elem.code_count()),
+            })
+            .collect()
+    }
+
+    fn run<B: Block>(
+        name: &str,
+        n: u32,
+        k: usize,
+        blocks: usize,
+        mut front: B,
+        mut eval: impl FnMut(&mut B, &[u32], &[u32]) -> (u64, i128, i32),
+    ) {
+        let fmt = lookup_in(name, &[]).unwrap();
+        front.connect_all();
+        let seed = 0xF407 + k as u64 + n as u64 * 1000;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for i in 0..blocks {
+            let a = random_codes(&mut rng, &fmt.elem, k);
+            let b = random_codes(&mut rng, &fmt.elem, k);
+            let want = reference(&fmt.elem, n, &a, &b);
+            let got = eval(&mut front, &a, &b);
+            let same = got.0 == want.0 && (want.0 != 0 || (got.1, got.2) == (want.1, want.2));
+            assert!(same, "{name} k={k} n={n} seed {seed:#x} block {i}: a={a:x?} b={b:x?}: rtl {got:?} want {want:?}");
+        }
+    }
+
+    macro_rules! fp_case {
+        ($name:literal, $k:literal, $n:literal, $blocks:literal, $w:literal, $x:literal, $y:literal) => {{
+            let fmt = lookup_in($name, &[]).unwrap();
+            let (bias, specials) = match fmt.elem {
+                ElemFormat::Fp { bias, specials, .. } => (bias, specials),
+                _ => unreachable!(),
+            };
+            type F = FpFront<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $w * $k }, { $n + 1 + ($k as usize).trailing_zeros() as usize }>;
+            run($name, $n, $k, $blocks, F::new($k, bias, specials), |f, a, b| {
+                f.a.next = pack(a, $w);
+                f.b.next = pack(b, $w);
+                assert!(simulate(f, 1000));
+                (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
+            });
+        }};
+    }
+
+    #[test]
+    fn fp_front_ends_match_the_block_semantics() {
+        fp_case!("mxfp8", 4, 24, 400, 8, 4, 3);
+        fp_case!("mxfp8", 32, 24, 60, 8, 4, 3);
+        fp_case!("mxfp8", 4, 38, 300, 8, 4, 3);
+        fp_case!("mxfp8_e5m2", 8, 24, 300, 8, 5, 2);
+        fp_case!("mxfp8_e5m2", 2, 68, 300, 8, 5, 2);
+        fp_case!("mxfp6", 1, 14, 200, 6, 2, 3);
+        fp_case!("mxfp6_e3m2", 16, 20, 100, 6, 3, 2);
+        fp_case!("mxfp4", 16, 10, 100, 4, 2, 1);
+        fp_case!("mxfp4", 4, 8, 300, 4, 2, 1);
+    }
+
+    #[test]
+    fn int_front_ends_match_the_block_semantics() {
+        fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(name: &str, k: usize, blocks: usize) {
+            run(name, 2 * W as u32, k, blocks, IntFront::<W, P, KW, SW>::new(k), |f, a, b| {
+                f.a.next = pack(a, W);
+                f.b.next = pack(b, W);
+                assert!(simulate(f, 1000));
+                (f.special.val().to_u128() as u64, i128_of(f.sum.val()), i128_of(f.lsb_exp.val()) as i32)
+            });
+        }
+        case::<8, 16, 256, 21>("mxint8", 32, 60);
+        case::<8, 16, 8, 16>("mxint8", 1, 300);
+        case::<6, 12, 24, 14>("mxint6", 4, 300);
+        case::<4, 8, 64, 12>("mxint4", 16, 200);
+    }
+}

@@ -1,0 +1,179 @@
+//! MAC-unit RTL generation through rust-hdl (issue 3): unit parameters and their
+//! validation, the hand-written primitives, lanes, reductions, the unit top, the Verilog /
+//! JSON / Yosys / Verilator-harness emission, and direct stepping of a unit. The back end
+//! (scale combine, conversion to binary32, FP32 adder) lives in [`fp32`].
+//!
+//! rust-hdl is an implementation detail: nothing outside `src/rtl/` depends on it.
+
+mod build;
+mod cli;
+mod emit;
+pub mod fp32;
+pub mod front;
+mod harness;
+pub mod lane;
+pub mod prim;
+pub mod reduce;
+mod sim;
+pub mod unit;
+pub mod verilog;
+
+#[cfg(test)]
+mod testutil;
+
+pub use build::{supported_psum_widths, LANE_CHOICES};
+pub use cli::{run_rtl, RtlArgs};
+pub use emit::{emit_unit, generate, yosys_script, Emitted, Generated};
+pub use sim::UnitSim;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::format::{BlockFormat, ElemFormat, FormatError};
+
+/// Largest lane count (the adder tree and the harness are sized for it).
+pub const MAX_LANES: usize = 64;
+/// Largest pipeline depth S.
+pub const MAX_PIPELINE: usize = 4;
+/// The generator version written into every emitted file.
+pub const GENERATOR: &str = concat!("hwcost ", env!("CARGO_PKG_VERSION"));
+
+/// How the partial-sum (aligner window) width n is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PsumWidth {
+    /// The study's width, min(2^(x+1) + 2y, 24) ([`BlockFormat::default_psum_width`]).
+    #[default]
+    Default,
+    /// The width that keeps every block sum exact, 2^(x+1) + 2y.
+    Exact,
+    /// An explicit width in bits.
+    Bits(u32),
+}
+
+impl std::str::FromStr for PsumWidth {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "exact" => Ok(PsumWidth::Exact),
+            "default" => Ok(PsumWidth::Default),
+            t => t.parse::<u32>().map(PsumWidth::Bits).map_err(|_| format!("expected a width in bits or `exact`, got '{s}'")),
+        }
+    }
+}
+
+impl fmt::Display for PsumWidth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PsumWidth::Default => f.write_str("default"),
+            PsumWidth::Exact => f.write_str("exact"),
+            PsumWidth::Bits(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The parameters of a unit besides its format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UnitParams {
+    /// Lanes k; `None` = the format's block size.
+    pub lanes: Option<usize>,
+    pub psum_width: PsumWidth,
+    /// Extra register stages S before the accumulator register.
+    pub pipeline: usize,
+}
+
+/// Errors of RTL generation and simulation. Parameter errors are found before anything is
+/// built or written.
+#[derive(Debug, thiserror::Error)]
+pub enum RtlError {
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error("lanes must be a power of two from 1 to {MAX_LANES}, got {lanes}")]
+    Lanes { lanes: usize },
+    #[error("psum width {width} for {format} is below its product width {min} (2 * mantissa bits + 2)")]
+    PsumTooNarrow { format: String, width: u32, min: u32 },
+    #[error("psum width {width} for {format} is not built into this hwcost; built widths: {}", list(supported))]
+    PsumUnsupported { format: String, width: u32, supported: Vec<u32> },
+    #[error("pipeline stages must be 0 to {MAX_PIPELINE}, got {stages}")]
+    Pipeline { stages: usize },
+    #[error("no MAC unit is built into this hwcost for {format} ({why})")]
+    Unsupported { format: String, why: String },
+    #[error("{what}: expected {expected} element codes, got {got}")]
+    CodeCount { what: &'static str, expected: usize, got: usize },
+    #[error("rust-hdl simulation of {unit}: {why}")]
+    Sim { unit: String, why: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+fn list(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// A validated unit: format and every derived width, the unit's name and latency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitPlan {
+    pub format: BlockFormat,
+    pub lanes: usize,
+    /// Aligner window n (FP); for INT the exact product width 2b the lanes feed to the tree.
+    pub psum_width: u32,
+    pub pipeline: usize,
+    /// `{format}_mac_k{K}_n{n}_p{S}`.
+    pub name: String,
+}
+
+impl UnitPlan {
+    /// Validate `params` for `format`.
+    pub fn new(format: &BlockFormat, params: &UnitParams) -> Result<Self, RtlError> {
+        let lanes = params.lanes.unwrap_or(format.block);
+        if !(lanes.is_power_of_two() && lanes <= MAX_LANES) {
+            return Err(RtlError::Lanes { lanes });
+        }
+        if params.pipeline > MAX_PIPELINE {
+            return Err(RtlError::Pipeline { stages: params.pipeline });
+        }
+        let min = 2 * format.elem.man_bits() + 2;
+        let psum_width = match (format.elem, params.psum_width) {
+            // INT block sums are always exact: the tree input is the exact product.
+            (ElemFormat::Int { bits }, PsumWidth::Bits(n)) if n < 2 * bits => {
+                return Err(RtlError::PsumTooNarrow { format: format.name.clone(), width: n, min })
+            }
+            (ElemFormat::Int { bits }, _) => 2 * bits,
+            (_, PsumWidth::Default) => format.default_psum_width(),
+            (_, PsumWidth::Exact) => format.exact_psum_width(),
+            (_, PsumWidth::Bits(n)) => n,
+        };
+        if psum_width < min {
+            return Err(RtlError::PsumTooNarrow { format: format.name.clone(), width: psum_width, min });
+        }
+        let supported = supported_psum_widths(format);
+        if supported.is_empty() {
+            return Err(RtlError::Unsupported { format: format.name.clone(), why: build::describe(format) });
+        }
+        if !supported.contains(&psum_width) {
+            return Err(RtlError::PsumUnsupported { format: format.name.clone(), width: psum_width, supported });
+        }
+        let name = format!("{}_mac_k{lanes}_n{psum_width}_p{}", format.name, params.pipeline);
+        Ok(Self { format: format.clone(), lanes, psum_width, pipeline: params.pipeline, name })
+    }
+
+    /// Element code width W.
+    pub fn elem_bits(&self) -> u32 {
+        self.format.elem.bits()
+    }
+
+    /// Width of the front end's `sum`: tree input (INT 2b, FP n + 1) + log2 k.
+    pub fn sum_width(&self) -> u32 {
+        let input = if self.format.elem.is_int() { self.psum_width } else { self.psum_width + 1 };
+        input + self.lanes.trailing_zeros()
+    }
+
+    /// Cycles from presenting a block to its result in `acc`: 1 + S.
+    pub fn latency(&self) -> usize {
+        1 + self.pipeline
+    }
+
+    /// Bytes of one packed operand in the harness protocol: ceil(k * W / 8).
+    pub fn operand_bytes(&self) -> usize {
+        (self.lanes * self.elem_bits() as usize).div_ceil(8)
+    }
+}

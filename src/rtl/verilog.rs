@@ -1,0 +1,177 @@
+//! Turns rust-hdl's raw Verilog (one module per instance, named by instance path such as
+//! `top$fp_lane$3$dec$0`) into the unit's file: identical modules merged into one, every
+//! module renamed `<unit>__<part>` (the top module becomes `<unit>`), modules listed top
+//! down, whitespace tidied. Only names and layout change, never a statement.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One `module ... endmodule` block of rust-hdl's output.
+struct RawModule {
+    path: String,
+    text: String,
+}
+
+fn split_modules(raw: &str) -> Vec<RawModule> {
+    let mut out = Vec::new();
+    let mut cur: Option<(String, Vec<&str>)> = None;
+    for line in raw.lines() {
+        if let Some(rest) = line.strip_prefix("module ") {
+            let path = rest.split('(').next().unwrap_or("").trim().to_string();
+            cur = Some((path, vec![line]));
+        } else if let Some((path, mut lines)) = cur.take() {
+            lines.push(line);
+            if line.starts_with("endmodule") {
+                out.push(RawModule { path, text: lines.join("\n") });
+            } else {
+                cur = Some((path, lines));
+            }
+        }
+    }
+    out
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// The identifiers of a Verilog text (identifiers may contain `$`).
+fn idents(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_ident_char(c)).filter(|w| !w.is_empty())
+}
+
+/// Replace every whole identifier found in `map` (identifiers may contain `$`).
+fn rename_idents(text: &str, map: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.chars() {
+        if is_ident_char(c) {
+            word.push(c);
+        } else {
+            out.push_str(map.get(&word).map(String::as_str).unwrap_or(&word));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(map.get(&word).map(String::as_str).unwrap_or(&word));
+    out
+}
+
+/// The name a primitive asks for (`// hwcost-name: NAME` line), if any.
+fn name_hint(text: &str) -> Option<String> {
+    text.lines().find_map(|l| l.trim().strip_prefix("// hwcost-name:").map(|s| s.trim().to_string()))
+}
+
+/// Path components without the leading `top` and without Vec indices.
+fn path_parts(path: &str) -> Vec<&str> {
+    path.split('$').skip(1).filter(|p| !p.chars().all(|c| c.is_ascii_digit())).collect()
+}
+
+fn tidy(text: &str) -> String {
+    let mut out = String::new();
+    let mut blank = false;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.trim_start().starts_with("// hwcost-name:") {
+            continue;
+        }
+        // rust-hdl's section comments carry no information for a reader of the unit.
+        if matches!(line.trim(), "// Update code" | "// Update code (custom)") {
+            continue;
+        }
+        if line.is_empty() {
+            if !blank {
+                out.push('\n');
+            }
+            blank = true;
+            continue;
+        }
+        blank = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Rewrite rust-hdl output for the unit `unit`: merge identical modules, rename, order.
+pub fn finish(raw: &str, unit: &str) -> String {
+    let mut modules = split_modules(raw);
+    // Children have longer paths than their parents: handle leaves first, so a parent's
+    // text already names its children by their final names when it is compared.
+    modules.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+    let paths: HashSet<String> = modules.iter().map(|m| m.path.clone()).collect();
+
+    let mut final_name: HashMap<String, String> = HashMap::new(); // path -> module name
+    let mut by_body: HashMap<String, String> = HashMap::new(); // normalized body -> name
+    let mut bodies: BTreeMap<String, String> = BTreeMap::new(); // name -> final text
+    let mut children: HashMap<String, Vec<String>> = HashMap::new(); // name -> child names
+
+    for m in &modules {
+        let renamed = rename_idents(&m.text, &final_name);
+        let self_map = HashMap::from([(m.path.clone(), "\u{1}SELF".to_string())]);
+        let key = rename_idents(&renamed, &self_map);
+        if let Some(name) = by_body.get(&key) {
+            final_name.insert(m.path.clone(), name.clone());
+            continue;
+        }
+        let name = if m.path == "top" {
+            unit.to_string()
+        } else {
+            // A primitive's own name, else its instance path: `top$front$fp_lane$3$fp_decode$0`
+            // becomes `fp_lane__fp_decode` (the front end only groups, so it is left out).
+            let base = name_hint(&m.text).unwrap_or_else(|| {
+                let parts = path_parts(&m.path);
+                let parts = if parts.len() > 1 && parts[0] == "front" { &parts[1..] } else { &parts[..] };
+                parts.join("__")
+            });
+            let stem = format!("{unit}__{base}");
+            std::iter::once(stem.clone())
+                .chain((2..).map(|i| format!("{stem}_{i}")))
+                .find(|n| !bodies.contains_key(n))
+                .expect("unbounded")
+        };
+        let text = rename_idents(&renamed, &HashMap::from([(m.path.clone(), name.clone())]));
+        // Children in order of first instantiation (their paths appear as module kinds).
+        let mut kids: Vec<String> = Vec::new();
+        for w in idents(&m.text) {
+            if w != m.path && paths.contains(w) {
+                let n = &final_name[w];
+                if !kids.contains(n) {
+                    kids.push(n.clone());
+                }
+            }
+        }
+        children.insert(name.clone(), kids);
+        by_body.insert(key, name.clone());
+        final_name.insert(m.path.clone(), name.clone());
+        bodies.insert(name, text);
+    }
+
+    // Top-down order: pre-order walk from the top, children in order of first instantiation.
+    let mut order: Vec<String> = Vec::new();
+    let mut stack = vec![unit.to_string()];
+    while let Some(n) = stack.pop() {
+        if order.contains(&n) {
+            continue;
+        }
+        let kids = children.get(&n).cloned().unwrap_or_default();
+        order.push(n);
+        for k in kids.into_iter().rev() {
+            stack.push(k);
+        }
+    }
+    let mut out = String::new();
+    for (i, n) in order.iter().enumerate() {
+        if i == 1 {
+            out.push_str(SUBMODULE_PRAGMA);
+        }
+        out.push('\n');
+        out.push_str(&tidy(&bodies[n]));
+    }
+    out
+}
+
+/// Between the top module and its sub-modules: the unit is one self-contained file, so the
+/// sub-modules cannot match the file name, which Verilator's -Wall checks (DECLFILENAME).
+pub const SUBMODULE_PRAGMA: &str = "\n// Sub-modules of the unit. One file holds them all, so their names cannot match\n\
+// the file name: Verilator's DECLFILENAME check is off from here on.\n\
+/* verilator lint_off DECLFILENAME */\n";
