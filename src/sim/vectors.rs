@@ -19,6 +19,8 @@ pub enum VectorError {
     OutputLength { bytes: usize },
     #[error("harness output record {cycle} has out_valid byte {byte:#04x} (expected 0 or 1)")]
     OutputFlag { cycle: usize, byte: u8 },
+    #[error("quantizing {data} data to {format}: {why}")]
+    Quantize { format: String, data: &'static str, why: String },
 }
 
 /// The inputs of one clock cycle, as the unit's ports see them before the rising edge.
@@ -69,11 +71,46 @@ pub enum Kind {
     ExtremeScales,
     /// in_valid gaps and bursts, acc_clear on idle cycles (ignored), resets mid-stream.
     Gaps,
+    /// Blocks the software quantizer made from real-valued data, accumulated in runs.
+    Quantized(Data),
+}
+
+/// Real-valued data for [`Kind::Quantized`] streams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Data {
+    /// a and b standard normal.
+    Gaussian,
+    /// a and b Student-t with 3 degrees of freedom (heavy tails, large crest factors).
+    StudentT,
+    /// a normal with a few outlier channels (lanes) 20-100x larger, as activations have;
+    /// b normal, as weights are.
+    ChannelOutliers,
+}
+
+impl Data {
+    pub const ALL: [Data; 3] = [Data::Gaussian, Data::StudentT, Data::ChannelOutliers];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Data::Gaussian => "gaussian",
+            Data::StudentT => "student-t",
+            Data::ChannelOutliers => "channel-outliers",
+        }
+    }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::Random, Kind::Pairs, Kind::Accumulate, Kind::NanScales, Kind::ExtremeScales, Kind::Gaps];
+    pub const ALL: [Kind; 9] = [
+        Kind::Random,
+        Kind::Pairs,
+        Kind::Accumulate,
+        Kind::NanScales,
+        Kind::ExtremeScales,
+        Kind::Gaps,
+        Kind::Quantized(Data::Gaussian),
+        Kind::Quantized(Data::StudentT),
+        Kind::Quantized(Data::ChannelOutliers),
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -83,6 +120,9 @@ impl Kind {
             Kind::NanScales => "nan-scales",
             Kind::ExtremeScales => "extreme-scales",
             Kind::Gaps => "gaps",
+            Kind::Quantized(Data::Gaussian) => "quantized-gaussian",
+            Kind::Quantized(Data::StudentT) => "quantized-student-t",
+            Kind::Quantized(Data::ChannelOutliers) => "quantized-channel-outliers",
         }
     }
 }
@@ -106,6 +146,7 @@ pub fn generate(
         Kind::NanScales => g.nan_scales(blocks),
         Kind::ExtremeScales => g.extreme_scales(blocks),
         Kind::Gaps => g.gaps(blocks),
+        Kind::Quantized(data) => g.quantized(data, blocks)?,
     }
     for _ in 0..p.pipeline {
         g.idle();
@@ -115,7 +156,8 @@ pub fn generate(
 }
 
 /// The standard set of streams: `random_blocks` random blocks, and a smaller share for each
-/// other kind; the exhaustive pair sweep when asked for (and the element has <= 8 bits).
+/// other kind (quantized data included); the exhaustive pair sweep when asked for (and the
+/// element has <= 8 bits).
 /// Each stream's seed is derived from `seed` and printed in its name on a mismatch.
 pub fn suite(
     fmt: &BlockFormat,
@@ -464,6 +506,99 @@ impl<'a> Gen<'a> {
             }
         }
     }
+
+    /// Blocks of quantized data accumulated in runs (a clear starts a new dot product).
+    fn quantized(&mut self, data: Data, blocks: usize) -> Result<(), VectorError> {
+        let q = quantized_blocks(self.fmt, self.lanes, data, self.rng.gen(), blocks)?;
+        for i in 0..blocks {
+            let clear = i == 0 || self.rng.gen_ratio(1, 8);
+            let (a, b) = (q.a.codes(i), q.b.codes(i));
+            self.block(clear, a, b, (q.a.scales[i], q.b.scales[i]));
+        }
+        Ok(())
+    }
+}
+
+/// One operand's quantized blocks: per block K element codes, one scale code and the
+/// quantizer's K dequantized values.
+#[derive(Clone, Debug)]
+pub struct QuantizedOperand {
+    pub lanes: usize,
+    pub elem_codes: Vec<u8>,
+    pub scales: Vec<u8>,
+    pub values: Vec<f32>,
+    /// NV per-tensor scale s_t (applied outside the unit; 1.0 for MX).
+    pub tensor_scale: f32,
+}
+
+impl QuantizedOperand {
+    /// The element codes of block `i`.
+    pub fn codes(&self, i: usize) -> Vec<u32> {
+        self.elem_codes[i * self.lanes..(i + 1) * self.lanes].iter().map(|&c| c as u32).collect()
+    }
+
+    /// The dequantized values of block `i`.
+    pub fn block_values(&self, i: usize) -> &[f32] {
+        &self.values[i * self.lanes..(i + 1) * self.lanes]
+    }
+}
+
+/// Operands a and b quantized from `data`.
+#[derive(Clone, Debug)]
+pub struct QuantizedBlocks {
+    pub a: QuantizedOperand,
+    pub b: QuantizedOperand,
+}
+
+/// Draw `blocks` rows of K = `lanes` values of `data` for a and b (seeded) and quantize them
+/// with the format's default options at block size K, so each unit block is one quantizer
+/// block with one scale.
+pub fn quantized_blocks(
+    fmt: &BlockFormat,
+    lanes: usize,
+    data: Data,
+    seed: u64,
+    blocks: usize,
+) -> Result<QuantizedBlocks, VectorError> {
+    use crate::format::quantize::{quantize, QuantOptions};
+    use rand_distr::{Distribution, StandardNormal, StudentT};
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let n = blocks * lanes;
+    let normal = |rng: &mut ChaCha8Rng| -> Vec<f32> { (0..n).map(|_| StandardNormal.sample(rng)).collect() };
+    let (a, b) = match data {
+        Data::Gaussian => (normal(&mut rng), normal(&mut rng)),
+        Data::StudentT => {
+            let t = StudentT::new(3.0f32).expect("3 degrees of freedom is a valid Student-t");
+            let mut draw = || -> Vec<f32> { (0..n).map(|_| t.sample(&mut rng)).collect() };
+            (draw(), draw())
+        }
+        Data::ChannelOutliers => {
+            // Fixed channels carry the outliers: 7, 23, 39, 55 (one in 16), or the last
+            // channel of a unit with fewer than 8 lanes.
+            let outlier = |ch: usize| ch % 16 == 7 || (lanes < 8 && ch == lanes - 1);
+            let gain: Vec<f32> =
+                (0..lanes).map(|ch| if outlier(ch) { rng.gen_range(20.0..100.0) } else { 1.0 }).collect();
+            let a: Vec<f32> = normal(&mut rng).iter().enumerate().map(|(i, v)| v * gain[i % lanes]).collect();
+            (a, normal(&mut rng))
+        }
+    };
+    let opts = QuantOptions { block: Some(lanes), ..QuantOptions::default_for(fmt) };
+    let operand = |x: &[f32]| -> Result<QuantizedOperand, VectorError> {
+        let q = quantize(fmt, &opts, x, lanes).map_err(|e| VectorError::Quantize {
+            format: fmt.name.clone(),
+            data: data.name(),
+            why: e.to_string(),
+        })?;
+        Ok(QuantizedOperand {
+            lanes,
+            elem_codes: q.elem_codes,
+            scales: q.scale_codes,
+            values: q.values,
+            tensor_scale: q.tensor_scale,
+        })
+    };
+    Ok(QuantizedBlocks { a: operand(&a)?, b: operand(&b)? })
 }
 
 /// Bytes of port `a` (and of `b`) in one input record: ceil(K * W / 8).
@@ -927,6 +1062,63 @@ mod tests {
                 bad[last].acc ^= 1;
                 assert_eq!(compare(&s.expected, &bad).len(), 1);
             }
+        }
+    }
+
+    #[test]
+    fn quantized_blocks_match_the_dequantized_dot_product_end_to_end() {
+        // For MX formats at the exact width the unit's R for one block is RNE32 of the exact
+        // dot product of the quantizer's dequantized values (P * X, exact in FP32 here).
+        // Products of two f32 are exact in f64; TwoSum proves each f64 sum exact, or the
+        // block is left out (E5M2 blocks can span more than 53 bits).
+        for f in crate::format::builtins().into_iter().filter(|f| !f.is_nv()) {
+            let p = UnitParams::exact(&f).unwrap();
+            for data in Data::ALL {
+                let q = quantized_blocks(&f, p.lanes, data, 21, 200).unwrap();
+                let mut checked = 0;
+                for i in 0..200 {
+                    let (va, vb) = (q.a.block_values(i), q.b.block_values(i));
+                    let (mut sum, mut exact) = (0f64, true);
+                    for (x, y) in va.iter().zip(vb) {
+                        let t = *x as f64 * *y as f64;
+                        let s2 = sum + t;
+                        let bb = s2 - sum;
+                        exact &= (sum - (s2 - bb)) + (t - bb) == 0.0;
+                        sum = s2;
+                    }
+                    if !exact {
+                        continue;
+                    }
+                    checked += 1;
+                    let want = if sum == 0.0 { 0 } else { (sum as f32).to_bits() };
+                    let r = emulate_block(&f, &p, &q.a.codes(i), &q.b.codes(i), q.a.scales[i], q.b.scales[i]);
+                    assert_eq!(r, want, "{} {} block {i}", f.name, data.name());
+                }
+                assert!(checked >= 150, "{} {}: only {checked} blocks provably exact", f.name, data.name());
+            }
+        }
+    }
+
+    #[test]
+    fn quantized_streams_carry_the_quantizer_codes() {
+        for name in ["mxfp8", "mxint8", "nvfp4", "nvint4"] {
+            let f = fmt(name);
+            let p = UnitParams::defaults(&f).unwrap();
+            for data in Data::ALL {
+                let s = generate(&f, &p, Kind::Quantized(data), 4, 100).unwrap();
+                let blocks: Vec<&Cycle> = valid_blocks(&s).collect();
+                assert_eq!(blocks.len(), 100);
+                // Real data gives finite scales and codes, nonzero results, and no NaN.
+                assert!(blocks.iter().all(|c| f.scale.decode(c.a_scale).class == Class::Finite));
+                assert!(s.expected.iter().all(|o| o.acc != CANONICAL_NAN));
+                assert!(s.expected.iter().filter(|o| o.out_valid && o.acc & 0x7FFF_FFFF != 0).count() > 90);
+            }
+            // The outlier channel makes the a operand's scales (times the NV per-tensor
+            // scale, which absorbs the tensor's range) larger than b's.
+            let q = quantized_blocks(&f, p.lanes, Data::ChannelOutliers, 4, 50).unwrap();
+            let x =
+                |o: &QuantizedOperand| o.scales.iter().map(|&c| f.scale.value(c)).sum::<f64>() * o.tensor_scale as f64;
+            assert!(x(&q.a) > 8.0 * x(&q.b), "{name}");
         }
     }
 }
