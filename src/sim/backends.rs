@@ -1,0 +1,314 @@
+//! The three ways to run a generated MAC unit on vector streams: its rust-hdl model stepped
+//! directly, Verilator on the emitted Verilog with its C++ harness, and Icarus Verilog with
+//! a testbench speaking the same binary record protocol; and the comparison with `emulate`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::vectors::{compare, decode_outputs, encode_inputs, Cycle, Mismatch, Output, Stream, VectorError};
+use crate::datapath::UnitParams;
+use crate::format::BlockFormat;
+use crate::rtl::{self, PsumWidth, RtlError, UnitPlan, UnitSim};
+
+/// Failures to build or run a backend (not mismatches: those are data, see [`check`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("`{tool}` is not installed: install it with `apt-get install {package}`")]
+    ToolMissing { tool: &'static str, package: &'static str },
+    #[error("{what} failed ({status}):\n{stderr}")]
+    ToolFailed { what: String, status: String, stderr: String },
+    #[error(transparent)]
+    Rtl(#[from] RtlError),
+    #[error(transparent)]
+    Vectors(#[from] VectorError),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// Which simulator runs the unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    /// The rust-hdl model, stepped in process.
+    Rusthdl,
+    /// Verilator, built from the emitted Verilog and C++ harness.
+    Verilator,
+    /// Icarus Verilog (iverilog + vvp) with a generated testbench.
+    Icarus,
+}
+
+impl BackendKind {
+    pub const ALL: [BackendKind; 3] = [BackendKind::Rusthdl, BackendKind::Verilator, BackendKind::Icarus];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            BackendKind::Rusthdl => "rusthdl",
+            BackendKind::Verilator => "verilator",
+            BackendKind::Icarus => "icarus",
+        }
+    }
+}
+
+/// A unit ready to run: one output record per input cycle.
+pub trait Backend {
+    fn kind(&self) -> BackendKind;
+    fn run(&mut self, cycles: &[Cycle]) -> Result<Vec<Output>, SimError>;
+}
+
+/// The generator's parameters for the unit `p` describes (INT units use their exact width
+/// whatever n says, as the generator does).
+pub fn rtl_params(p: &UnitParams) -> rtl::UnitParams {
+    rtl::UnitParams { lanes: Some(p.lanes), psum_width: PsumWidth::Bits(p.psum_width), pipeline: p.pipeline as usize }
+}
+
+/// Build the unit for `kind`; Verilator and Icarus work in `dir` (created if missing).
+pub fn build(kind: BackendKind, fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Box<dyn Backend>, SimError> {
+    Ok(match kind {
+        BackendKind::Rusthdl => Box::new(RustHdl::new(fmt, p)?),
+        BackendKind::Verilator => Box::new(Verilator::new(fmt, p, dir)?),
+        BackendKind::Icarus => Box::new(Icarus::new(fmt, p, dir)?),
+    })
+}
+
+/// Run `stream` on `backend` and return every cycle where it differs from `emulate`.
+pub fn check(backend: &mut dyn Backend, stream: &Stream) -> Result<Vec<Mismatch>, SimError> {
+    let got = backend.run(&stream.cycles)?;
+    Ok(compare(&stream.expected, &got))
+}
+
+/// The rust-hdl model of the unit, stepped one cycle per input record.
+pub struct RustHdl {
+    sim: UnitSim,
+}
+
+impl RustHdl {
+    pub fn new(fmt: &BlockFormat, p: &UnitParams) -> Result<Self, SimError> {
+        Ok(RustHdl { sim: UnitSim::new(fmt, &rtl_params(p))? })
+    }
+}
+
+impl Backend for RustHdl {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Rusthdl
+    }
+
+    fn run(&mut self, cycles: &[Cycle]) -> Result<Vec<Output>, SimError> {
+        cycles
+            .iter()
+            .map(|c| {
+                let (out_valid, acc) =
+                    self.sim.step(c.rst, c.in_valid, c.acc_clear, &c.a, &c.b, c.a_scale, c.b_scale)?;
+                Ok(Output { out_valid, acc })
+            })
+            .collect()
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
+    move |source| SimError::Io { path: path.to_path_buf(), source }
+}
+
+/// Run a tool to completion in `dir`, failing with its stderr (and stdout, where compilers
+/// report) when it exits non-zero. A tool that cannot be started is reported as missing.
+fn run_tool(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> Result<(), SimError> {
+    let out = Command::new(tool).args(args).current_dir(dir).output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SimError::ToolMissing { tool, package },
+        _ => SimError::Io { path: PathBuf::from(tool), source: e },
+    })?;
+    if !out.status.success() {
+        let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+        text += &String::from_utf8_lossy(&out.stdout);
+        return Err(SimError::ToolFailed {
+            what: format!("{tool} {}", args.join(" ")),
+            status: out.status.to_string(),
+            stderr: tail(&text, 4000),
+        });
+    }
+    Ok(())
+}
+
+fn tail(s: &str, n: usize) -> String {
+    let start = s.len().saturating_sub(n);
+    let start = (start..=s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
+    s[start..].to_string()
+}
+
+/// Emit the unit's files into `dir` and return its plan (name, widths).
+fn emit(fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<UnitPlan, SimError> {
+    let params = rtl_params(p);
+    rtl::emit_unit(fmt, &params, dir, None)?;
+    Ok(UnitPlan::new(fmt, &params)?)
+}
+
+/// The unit built by Verilator with the generator's C++ harness (stdin/stdout records).
+pub struct Verilator {
+    fmt: BlockFormat,
+    p: UnitParams,
+    exe: PathBuf,
+}
+
+impl Verilator {
+    /// Emit the unit into `dir` and build it there.
+    pub fn new(fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Self, SimError> {
+        let plan = emit(fmt, p, dir)?;
+        Self::from_dir(fmt, p, dir, &plan.name)
+    }
+
+    /// Build `dir/<name>.v` with `dir/<name>_harness.cpp` as they are (a test may have
+    /// edited them).
+    pub fn from_dir(fmt: &BlockFormat, p: &UnitParams, dir: &Path, name: &str) -> Result<Self, SimError> {
+        let exe_name = format!("{name}_sim");
+        let (v, cpp) = (format!("{name}.v"), format!("{name}_harness.cpp"));
+        #[rustfmt::skip]
+        let args = [
+            "--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal",
+            "--top-module", name, "-o", &exe_name, &v, &cpp,
+        ];
+        run_tool("verilator", "verilator", &args, dir)?;
+        Ok(Verilator { fmt: fmt.clone(), p: *p, exe: dir.join("obj_dir").join(exe_name) })
+    }
+}
+
+impl Backend for Verilator {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Verilator
+    }
+
+    fn run(&mut self, cycles: &[Cycle]) -> Result<Vec<Output>, SimError> {
+        let input = encode_inputs(&self.fmt, &self.p, cycles);
+        let mut child = Command::new(&self.exe)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io_err(&self.exe))?;
+        // Feed stdin from a thread: the harness writes while it reads, and pipes are finite.
+        let mut stdin = child.stdin.take().expect("stdin was piped");
+        let feeder = std::thread::spawn(move || stdin.write_all(&input));
+        let mut bytes = Vec::new();
+        child.stdout.take().expect("stdout was piped").read_to_end(&mut bytes).map_err(io_err(&self.exe))?;
+        let out = child.wait_with_output().map_err(io_err(&self.exe))?;
+        let fed = feeder.join().expect("the stdin writer does not panic");
+        if !out.status.success() {
+            return Err(SimError::ToolFailed {
+                what: self.exe.display().to_string(),
+                status: out.status.to_string(),
+                stderr: tail(&String::from_utf8_lossy(&out.stderr), 4000),
+            });
+        }
+        fed.map_err(io_err(&self.exe))?;
+        Ok(decode_outputs(&bytes)?)
+    }
+}
+
+/// The unit under Icarus Verilog: a generated testbench reads input records from the file
+/// `+in=FILE` and writes output records to `+out=FILE`.
+pub struct Icarus {
+    fmt: BlockFormat,
+    p: UnitParams,
+    dir: PathBuf,
+    vvp: PathBuf,
+}
+
+impl Icarus {
+    /// Emit the unit into `dir`, write its testbench and compile both.
+    pub fn new(fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Self, SimError> {
+        let plan = emit(fmt, p, dir)?;
+        Self::from_dir(fmt, p, dir, &plan.name)
+    }
+
+    /// Compile `dir/<name>.v` as it is with a fresh testbench.
+    pub fn from_dir(fmt: &BlockFormat, p: &UnitParams, dir: &Path, name: &str) -> Result<Self, SimError> {
+        let tb = dir.join(format!("{name}_tb.v"));
+        let kw = p.lanes * fmt.elem.bits() as usize;
+        std::fs::write(&tb, icarus_testbench(name, kw)).map_err(io_err(&tb))?;
+        let vvp = format!("{name}_tb.vvp");
+        let (v, tbv) = (format!("{name}.v"), format!("{name}_tb.v"));
+        run_tool("iverilog", "iverilog", &["-g2005", "-o", &vvp, "-s", &format!("{name}_tb"), &v, &tbv], dir)?;
+        Ok(Icarus { fmt: fmt.clone(), p: *p, dir: dir.to_path_buf(), vvp: dir.join(vvp) })
+    }
+}
+
+impl Backend for Icarus {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Icarus
+    }
+
+    fn run(&mut self, cycles: &[Cycle]) -> Result<Vec<Output>, SimError> {
+        let files = tempfile::Builder::new().prefix("run").tempdir_in(&self.dir).map_err(io_err(&self.dir))?;
+        let (inp, outp) = (files.path().join("in.bin"), files.path().join("out.bin"));
+        std::fs::write(&inp, encode_inputs(&self.fmt, &self.p, cycles)).map_err(io_err(&inp))?;
+        let vvp = self.vvp.to_string_lossy().into_owned();
+        let plus_in = format!("+in={}", inp.display());
+        let plus_out = format!("+out={}", outp.display());
+        run_tool("vvp", "iverilog", &["-n", &vvp, &plus_in, &plus_out], files.path())?;
+        let bytes = std::fs::read(&outp).map_err(io_err(&outp))?;
+        Ok(decode_outputs(&bytes)?)
+    }
+}
+
+/// A Verilog-2005 testbench for unit `name` with K*W = `kw` bit operands, speaking the
+/// record protocol of RTL_CONTRACT.md through files: per record the inputs are applied with
+/// clk low, clk rises, and out_valid and acc after the edge are written.
+pub fn icarus_testbench(name: &str, kw: usize) -> String {
+    let ab = kw.div_ceil(8);
+    format!(
+        r#"// Icarus testbench for {name} (hwcost sim::backends): binary records as in RTL_CONTRACT.md.
+// Run: vvp {name}_tb.vvp +in=IN.bin +out=OUT.bin
+`timescale 1ns/1ns
+module {name}_tb;
+    localparam KW = {kw};
+    localparam AB = {ab};
+    reg clk = 1'b0;
+    reg rst = 1'b0;
+    reg in_valid = 1'b0;
+    reg acc_clear = 1'b0;
+    reg [KW-1:0] a = {{KW{{1'b0}}}};
+    reg [KW-1:0] b = {{KW{{1'b0}}}};
+    reg [7:0] a_scale = 8'd0;
+    reg [7:0] b_scale = 8'd0;
+    wire out_valid;
+    wire [31:0] acc;
+    reg [AB*8-1:0] abuf;
+    reg [AB*8-1:0] bbuf;
+    reg [8*1024-1:0] in_path;
+    reg [8*1024-1:0] out_path;
+    integer fin, fout, c, i;
+
+    {name} dut(.clk(clk), .rst(rst), .in_valid(in_valid), .acc_clear(acc_clear), .a(a), .b(b),
+        .a_scale(a_scale), .b_scale(b_scale), .out_valid(out_valid), .acc(acc));
+
+    initial begin
+        if (!$value$plusargs("in=%s", in_path) || !$value$plusargs("out=%s", out_path)) begin
+            $display("usage: vvp {name}_tb.vvp +in=IN.bin +out=OUT.bin");
+            $finish;
+        end
+        fin = $fopen(in_path, "rb");
+        fout = $fopen(out_path, "wb");
+        if (fin == 0 || fout == 0) begin
+            $display("{name}_tb: cannot open the record files");
+            $finish;
+        end
+        c = $fgetc(fin);
+        while (c != -1) begin
+            rst = c[0];
+            in_valid = c[1];
+            acc_clear = c[2];
+            for (i = 0; i < AB; i = i + 1) abuf[i*8 +: 8] = $fgetc(fin);
+            for (i = 0; i < AB; i = i + 1) bbuf[i*8 +: 8] = $fgetc(fin);
+            a = abuf[KW-1:0];
+            b = bbuf[KW-1:0];
+            a_scale = $fgetc(fin);
+            b_scale = $fgetc(fin);
+            #1 clk = 1'b1;
+            #1 $fwrite(fout, "%c%c%c%c%c", {{7'd0, out_valid}}, acc[7:0], acc[15:8], acc[23:16], acc[31:24]);
+            clk = 1'b0;
+            c = $fgetc(fin);
+        end
+        $fclose(fout);
+        $finish;
+    end
+endmodule
+"#
+    )
+}
