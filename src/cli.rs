@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, format, report};
+use crate::{cost, format, report, rtl};
 
 #[derive(Parser, Debug)]
 #[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
@@ -18,6 +18,10 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in and user-defined (models/formats/*.toml) block formats.
     Formats(format::FormatsArgs),
+    /// Quantize a float32 .npy tensor to a block format; print the QSNR.
+    Quantize(format::quantize::cli::QuantizeArgs),
+    /// Generate a MAC unit as Verilog (with JSON metadata, Yosys script, Verilator harness).
+    Rtl(rtl::RtlArgs),
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
@@ -48,6 +52,8 @@ pub struct BenchArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum BenchKind {
+    /// Quantizer throughput (M elements/s, single thread) next to a plain copy.
+    Quantize,
     /// Analytic design points per second per core.
     Sweep,
 }
@@ -56,6 +62,8 @@ pub enum BenchKind {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Formats(a) => format::run_formats(&a),
+        Command::Quantize(a) => format::quantize::cli::run_quantize(&a),
+        Command::Rtl(a) => rtl::run_rtl(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
         Command::Compare(a) => report::run_compare(&a),
@@ -64,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gemm(a) => cost::gemm::run_gemm(&a),
         Command::Sweep(a) => cost::sweep::run_sweep(&a),
         Command::Bench(a) => match a.which {
+            BenchKind::Quantize => format::quantize::bench::run_bench_quantize(&a.out),
             BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
         },
     }
