@@ -270,7 +270,14 @@ pub fn software_model(cfg: &GemmConfig, ops: &GemmOperands) -> Result<Vec<u32>, 
     Ok(c)
 }
 
-fn block_result(fmt: &BlockFormat, p: &UnitParams, ops: &GemmOperands, i: u64, j: u64, t: u64) -> u32 {
+fn block_result(
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    ops: &GemmOperands,
+    i: u64,
+    j: u64,
+    t: u64,
+) -> u32 {
     let (a, sa) = ops.a_step(i, t);
     let (b, sb) = ops.b_step(j, t);
     emulate_block(fmt, p, &a, &b, sa, sb)
@@ -609,7 +616,11 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
         }
     }
     counts.cycles = t;
-    if let Some((u, p)) = pos.iter().enumerate().find(|(_, p)| !p.in_flight.is_empty()) {
+    if let Some((u, p)) = pos
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !p.in_flight.is_empty())
+    {
         return Err(RtlArrayError::Protocol {
             cycle: t,
             why: format!(
@@ -626,7 +637,11 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
         let Some((b, cycle)) = o else {
             return Err(RtlArrayError::Protocol {
                 cycle: t,
-                why: format!("C[{}, {}] never left the array", n as u64 / g.n, n as u64 % g.n),
+                why: format!(
+                    "C[{}, {}] never left the array",
+                    n as u64 / g.n,
+                    n as u64 % g.n
+                ),
             });
         };
         bits.push(b);

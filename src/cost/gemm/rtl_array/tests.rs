@@ -7,8 +7,19 @@ use crate::cost::gemm::{ArraySize, DEFAULT_CLOCK_MHZ, DEFAULT_SRAM_KIB};
 use crate::cost::tech::DEFAULT_TECH;
 use crate::format::lookup_in;
 
-fn config(format: &str, (m, n, k): (u64, u64, u64), (rows, cols): (usize, usize), lanes: usize, pipeline: u32) -> GemmConfig {
-    let unit = CostUnit::new(lookup_in(format, &[]).unwrap(), Some(lanes), PsumWidth::Default).unwrap();
+fn config(
+    format: &str,
+    (m, n, k): (u64, u64, u64),
+    (rows, cols): (usize, usize),
+    lanes: usize,
+    pipeline: u32,
+) -> GemmConfig {
+    let unit = CostUnit::new(
+        lookup_in(format, &[]).unwrap(),
+        Some(lanes),
+        PsumWidth::Default,
+    )
+    .unwrap();
     GemmConfig::new(
         GemmShape::new(m, n, k).unwrap(),
         unit,
@@ -59,8 +70,16 @@ fn a_4x4_array_of_rtl_units_matches_the_model_cycle_for_cycle_and_the_software_m
                 assert_eq!(c.rtl.counts.mac_steps, 8 * 8 * 4);
                 assert_eq!(c.rtl.useful_lane_macs, 8 * 8 * 4 * lanes as u64);
                 // Gaussian data gives finite, mostly nonzero sums: the comparison compares values.
-                let finite = c.rtl.outputs.iter().filter(|&&b| f32::from_bits(b).is_finite() && b != 0).count();
-                assert!(finite >= 60, "{format}: only {finite} nonzero finite outputs");
+                let finite = c
+                    .rtl
+                    .outputs
+                    .iter()
+                    .filter(|&&b| f32::from_bits(b).is_finite() && b != 0)
+                    .count();
+                assert!(
+                    finite >= 60,
+                    "{format}: only {finite} nonzero finite outputs"
+                );
             }
         }
     }
@@ -104,7 +123,11 @@ fn the_rtl_units_latency_sets_the_arrays_timing() {
         for j in 0..4 {
             let fold = (j / 2) * 2 + i / 4;
             let x = (i * 4 + j) as usize;
-            assert_eq!(run.out_cycles[x], os_output_cycle(&shallow, i, j).unwrap() + fold + 1, "C[{i}, {j}]");
+            assert_eq!(
+                run.out_cycles[x],
+                os_output_cycle(&shallow, i, j).unwrap() + fold + 1,
+                "C[{i}, {j}]"
+            );
         }
     }
     // Same arithmetic, different latency: the values do not move.
@@ -143,7 +166,13 @@ fn the_comparison_reports_a_changed_bit_cycle_or_count() {
     let mut c = good.clone();
     c.rtl.useful_lane_macs -= 1;
     let bad = c.mismatches();
-    assert_eq!(bad, vec![format!("useful lane-MACs: RTL array {} vs M N K = 192", 4 * 3 * 16 - 1)]);
+    assert_eq!(
+        bad,
+        vec![format!(
+            "useful lane-MACs: RTL array {} vs M N K = 192",
+            4 * 3 * 16 - 1
+        )]
+    );
 
     let mut c = good;
     c.rtl_utilization = f64::from_bits(c.rtl_utilization.to_bits() + 1);
@@ -161,7 +190,10 @@ fn many_mismatches_are_listed_up_to_a_limit_and_counted() {
     }
     let bad = c.mismatches();
     assert_eq!(bad.len(), LISTED + 1);
-    assert_eq!(bad[LISTED], format!("... and {} more output values", 16 - LISTED));
+    assert_eq!(
+        bad[LISTED],
+        format!("... and {} more output values", 16 - LISTED)
+    );
 }
 
 #[test]
@@ -172,39 +204,70 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
     };
     let ops = GemmOperands::gaussian(&ws.unit.format, ws.shape, 4, 1).unwrap();
     let e = run_rtl_array(&ws, &ops).unwrap_err().to_string();
-    assert!(e.contains("output-stationary GEMMs only: weight-stationary needs"), "{e}");
+    assert!(
+        e.contains("output-stationary GEMMs only: weight-stationary needs"),
+        "{e}"
+    );
 
     let big = config("mxint8", (256, 256, 1024), (16, 16), 4, 0);
     let e = check_size(&big).unwrap_err().to_string();
-    assert!(e.contains("GEMM 256x256x1024 on a 16x16 array") && e.contains("more than the limit 1000000"), "{e}");
+    assert!(
+        e.contains("GEMM 256x256x1024 on a 16x16 array")
+            && e.contains("more than the limit 1000000"),
+        "{e}"
+    );
 
     // Pipeline depth and psum width the GEMM model takes but the generator does not build.
     let deep = config("mxint8", (2, 2, 8), (2, 2), 4, 5);
     let ops = GemmOperands::gaussian(&deep.unit.format, deep.shape, 4, 1).unwrap();
     let e = run_rtl_array(&deep, &ops).unwrap_err().to_string();
     assert!(e.contains("pipeline stages must be 0 to 4, got 5"), "{e}");
-    let unit = CostUnit::new(lookup_in("mxfp8", &[]).unwrap(), Some(4), PsumWidth::Bits(16)).unwrap();
-    let narrow = GemmConfig { unit, ..config("mxfp8", (2, 2, 8), (2, 2), 4, 0) };
+    let unit = CostUnit::new(
+        lookup_in("mxfp8", &[]).unwrap(),
+        Some(4),
+        PsumWidth::Bits(16),
+    )
+    .unwrap();
+    let narrow = GemmConfig {
+        unit,
+        ..config("mxfp8", (2, 2, 8), (2, 2), 4, 0)
+    };
     let ops = GemmOperands::gaussian(&narrow.unit.format, narrow.shape, 4, 1).unwrap();
     let e = run_rtl_array(&narrow, &ops).unwrap_err().to_string();
     assert!(e.contains("psum width 16 for mxfp8 is not built"), "{e}");
 
     // Operands of another shape or step width.
     let cfg = config("mxint8", (4, 4, 16), (2, 2), 4, 0);
-    let other = GemmOperands::gaussian(&cfg.unit.format, GemmShape::new(4, 5, 16).unwrap(), 4, 1).unwrap();
+    let other =
+        GemmOperands::gaussian(&cfg.unit.format, GemmShape::new(4, 5, 16).unwrap(), 4, 1).unwrap();
     let e = run_rtl_array(&cfg, &other).unwrap_err().to_string();
-    assert!(e.contains("GEMM 4x5x16 in steps of 4 lanes do not fit GEMM 4x4x16"), "{e}");
+    assert!(
+        e.contains("GEMM 4x5x16 in steps of 4 lanes do not fit GEMM 4x4x16"),
+        "{e}"
+    );
     let e = software_model(&cfg, &other).unwrap_err().to_string();
     assert!(e.contains("do not fit"), "{e}");
 
     // Operand data of the wrong length, and lanes that split a block.
     let fmt = lookup_in("mxint8", &[]).unwrap();
-    let e = GemmOperands::quantize(&fmt, cfg.shape, 4, &[0.0; 63], &[0.0; 64]).unwrap_err().to_string();
-    assert!(e.contains("operand A holds 63 values, the GEMM 4x4x16 needs 64"), "{e}");
-    let e = GemmOperands::gaussian(&fmt, cfg.shape, 64, 1).unwrap_err().to_string();
-    assert!(e.contains("lanes 64 do not divide the block size 32"), "{e}");
+    let e = GemmOperands::quantize(&fmt, cfg.shape, 4, &[0.0; 63], &[0.0; 64])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("operand A holds 63 values, the GEMM 4x4x16 needs 64"),
+        "{e}"
+    );
+    let e = GemmOperands::gaussian(&fmt, cfg.shape, 64, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("lanes 64 do not divide the block size 32"),
+        "{e}"
+    );
     let huge = GemmShape::new(1 << 20, 1 << 20, 1 << 8).unwrap();
-    let e = GemmOperands::gaussian(&fmt, huge, 4, 1).unwrap_err().to_string();
+    let e = GemmOperands::gaussian(&fmt, huge, 4, 1)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("more than the 16777216 drawn"), "{e}");
 }
 
@@ -232,24 +295,40 @@ fn args(format: &str, m: u64, n: u64, k: u64) -> GemmArgs {
 fn simulate_rtl_prints_the_arrays_cycles_beside_the_models() {
     let out = simulate_output(&args("mxfp8", 6, 5, 20)).unwrap();
     assert!(out.agree, "{}", out.text);
-    let cycles = schedule_counts(&GemmShape::new(6, 5, 20).unwrap(), &config("mxfp8", (6, 5, 20), (4, 4), 8, 1).array())
-        .unwrap()
-        .cycles;
-    let want = format!("seed 5): {cycles} cycles (closed form {cycles}, schedule simulator {cycles})");
+    let cycles = schedule_counts(
+        &GemmShape::new(6, 5, 20).unwrap(),
+        &config("mxfp8", (6, 5, 20), (4, 4), 8, 1).array(),
+    )
+    .unwrap()
+    .cycles;
+    let want =
+        format!("seed 5): {cycles} cycles (closed form {cycles}, schedule simulator {cycles})");
     assert!(out.text.contains(&want), "want {want:?} in:\n{}", out.text);
     assert!(out.text.starts_with("GEMM 6x5x20"), "{}", out.text);
 
-    let json = simulate_output(&GemmArgs { json: true, ..args("nvfp4", 3, 4, 16) }).unwrap();
+    let json = simulate_output(&GemmArgs {
+        json: true,
+        ..args("nvfp4", 3, 4, 16)
+    })
+    .unwrap();
     let v: serde_json::Value = serde_json::from_str(&json.text).unwrap();
     let s = &v["rtl_simulation"];
     assert_eq!(s["cycles_rtl"], v["schedule"]["cycles"]);
     assert_eq!(s["utilization_rtl"], v["utilization"]);
     assert_eq!(s["mismatches"], serde_json::json!([]));
 
-    let e = simulate_output(&args("mxint8", 512, 512, 512)).unwrap_err().to_string();
-    assert!(e.contains("the RTL array is a check for small shapes"), "{e}");
-    let e = simulate_output(&GemmArgs { dataflow: Dataflow::WeightStationary, ..args("mxint8", 4, 4, 4) })
+    let e = simulate_output(&args("mxint8", 512, 512, 512))
         .unwrap_err()
         .to_string();
+    assert!(
+        e.contains("the RTL array is a check for small shapes"),
+        "{e}"
+    );
+    let e = simulate_output(&GemmArgs {
+        dataflow: Dataflow::WeightStationary,
+        ..args("mxint8", 4, 4, 4)
+    })
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("output-stationary GEMMs only"), "{e}");
 }
