@@ -42,6 +42,9 @@
 //! [`schedule_counts`] gives every count in closed form; [`sim`] steps the array cycle by
 //! cycle and counts the same events independently (the tests compare them), and carries
 //! values through the modeled registers so a numeric unit model can be plugged in.
+//! [`rtl_array`] runs output stationary on an array of the generated units' rust-hdl models
+//! and checks cycles, per-output completion cycles, utilization and result bits against both
+//! and the software model (`hwcost gemm --simulate-rtl`).
 //!
 //! # Costs
 //! - MAC units: every step that does work costs the unit's analytic energy per block

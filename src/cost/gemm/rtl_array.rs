@@ -386,20 +386,16 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
     check_size(cfg)?;
     fits(cfg, ops)?;
     let g = cfg.shape;
-    let (rows, cols) = (cfg.size.rows, cfg.size.cols);
-    let lanes = cfg.unit.lanes;
+    let (rows, cols, lanes) = (cfg.size.rows, cfg.size.cols, cfg.unit.lanes);
     let kb = g.k_steps(lanes);
-    let at = |r: usize, c: usize| r * cols + c;
-    let useful = |t: u64| (g.k - t * lanes as u64).min(lanes as u64);
-
-    let a_steps: Vec<(Vec<u32>, u8)> = (0..g.m)
-        .flat_map(|i| (0..kb).map(move |t| (i, t)))
-        .map(|(i, t)| ops.a_step(i, t))
-        .collect();
-    let b_steps: Vec<(Vec<u32>, u8)> = (0..g.n)
-        .flat_map(|j| (0..kb).map(move |t| (j, t)))
-        .map(|(j, t)| ops.b_step(j, t))
-        .collect();
+    let table = |n: u64, step: &dyn Fn(u64, u64) -> (Vec<u32>, u8)| -> Vec<(Vec<u32>, u8)> {
+        (0..n)
+            .flat_map(|x| (0..kb).map(move |t| (x, t)))
+            .map(|(x, t)| step(x, t))
+            .collect()
+    };
+    let a_steps = table(g.m, &|i, t| ops.a_step(i, t));
+    let b_steps = table(g.n, &|j, t| ops.b_step(j, t));
     let zeros = vec![0u32; lanes];
 
     let params = unit_params(cfg);
@@ -415,15 +411,25 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
             real: false,
         });
     }
-
-    let mut counts = ScheduleCounts {
-        k_steps: kb,
-        ..Default::default()
+    let mut a = Array {
+        g,
+        rows,
+        cols,
+        lanes,
+        kb,
+        a_steps: &a_steps,
+        b_steps: &b_steps,
+        zeros: &zeros,
+        pos,
+        a_reg: vec![None; rows * cols],
+        b_reg: vec![None; rows * cols],
+        counts: ScheduleCounts {
+            k_steps: kb,
+            ..Default::default()
+        },
+        useful_lane_macs: 0,
+        outputs: vec![None; (g.m * g.n) as usize],
     };
-    let mut useful_lane_macs = 0u64;
-    let mut outputs: Vec<Option<(u32, u64)>> = vec![None; (g.m * g.n) as usize];
-    let mut a_reg: Vec<Option<Operand>> = vec![None; rows * cols];
-    let mut b_reg: Vec<Option<Operand>> = vec![None; rows * cols];
     // A run that has not ended by twice the model's length is stuck (a unit that never
     // raises out_valid, say); the comparison, not this guard, judges the length.
     let guard = 2 * schedule_counts(&g, &cfg.array())?.cycles + 64;
@@ -431,10 +437,7 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
     for fold_n in 0..g.n.div_ceil(cols as u64) {
         for fold_m in 0..g.m.div_ceil(rows as u64) {
             let start = t;
-            // Per column: the drain chain, and how many results it has put out (None: not
-            // started).
-            let mut chain: Vec<Vec<Option<u32>>> = vec![vec![None; rows]; cols];
-            let mut emitted: Vec<Option<usize>> = vec![None; cols];
+            let mut drains = vec![Drain::default(); cols];
             loop {
                 if t > guard {
                     return Err(RtlArrayError::Protocol {
@@ -442,174 +445,14 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
                         why: format!("fold ({fold_m}, {fold_n}) has not ended"),
                     });
                 }
-                let lt = t - start;
-                let feed = |lag: usize| -> Option<u64> {
-                    let s = lt.checked_sub(lag as u64)?;
-                    (s < kb).then_some(s)
-                };
-                // 1. Operand registers: A moves right, B down; the edge feeders inject.
-                for r in 0..rows {
-                    for c in (0..cols).rev() {
-                        let v = if c == 0 {
-                            feed(r).map(|s| {
-                                let i = fold_m * rows as u64 + r as u64;
-                                let real = i < g.m;
-                                counts.a_reads += real as u64;
-                                let (codes, scale) = match real {
-                                    true => {
-                                        let (x, sc) = &a_steps[(i * kb + s) as usize];
-                                        (x.as_slice(), *sc)
-                                    }
-                                    false => (zeros.as_slice(), 0),
-                                };
-                                Operand {
-                                    codes,
-                                    scale,
-                                    first: s == 0,
-                                    last: s + 1 == kb,
-                                    real,
-                                    useful: useful(s),
-                                }
-                            })
-                        } else {
-                            a_reg[at(r, c - 1)]
-                        };
-                        a_reg[at(r, c)] = v;
-                        counts.a_reg_writes += v.is_some_and(|o| o.real) as u64;
-                    }
+                a.shift_operands(t - start, fold_m, fold_n);
+                for (c, d) in drains.iter_mut().enumerate() {
+                    a.drain(t, fold_m, fold_n, c, d)?;
                 }
-                for c in 0..cols {
-                    for r in (0..rows).rev() {
-                        let v = if r == 0 {
-                            feed(c).map(|s| {
-                                let j = fold_n * cols as u64 + c as u64;
-                                let real = j < g.n;
-                                counts.b_reads += real as u64;
-                                let (codes, scale) = match real {
-                                    true => {
-                                        let (x, sc) = &b_steps[(j * kb + s) as usize];
-                                        (x.as_slice(), *sc)
-                                    }
-                                    false => (zeros.as_slice(), 0),
-                                };
-                                Operand {
-                                    codes,
-                                    scale,
-                                    first: s == 0,
-                                    last: s + 1 == kb,
-                                    real,
-                                    useful: useful(s),
-                                }
-                            })
-                        } else {
-                            b_reg[at(r - 1, c)]
-                        };
-                        b_reg[at(r, c)] = v;
-                        counts.b_reg_writes += v.is_some_and(|o| o.real) as u64;
-                    }
-                }
-                // 2. Drains, from the accumulators as they stand in this cycle.
-                for c in 0..cols {
-                    let out = match emitted[c] {
-                        Some(k) if k == rows => continue,
-                        Some(k) => {
-                            let out = chain[c][rows - 1].take();
-                            for r in (1..rows).rev() {
-                                chain[c][r] = chain[c][r - 1].take();
-                                counts.acc_reg_writes += chain[c][r].is_some() as u64;
-                            }
-                            emitted[c] = Some(k + 1);
-                            out
-                        }
-                        None if (0..rows).all(|r| pos[at(r, c)].done) => {
-                            let out = pos[at(rows - 1, c)].result();
-                            for r in 1..rows {
-                                chain[c][r] = pos[at(r - 1, c)].result();
-                                counts.acc_reg_writes += chain[c][r].is_some() as u64;
-                            }
-                            for r in 0..rows {
-                                pos[at(r, c)].done = false;
-                            }
-                            emitted[c] = Some(1);
-                            out
-                        }
-                        None => continue,
-                    };
-                    let q = rows - emitted[c].expect("set above");
-                    let (i, j) = (
-                        fold_m * rows as u64 + q as u64,
-                        fold_n * cols as u64 + c as u64,
-                    );
-                    match (out, i < g.m && j < g.n) {
-                        (Some(bits), true) => {
-                            let slot = &mut outputs[(i * g.n + j) as usize];
-                            if slot.is_some() {
-                                return Err(RtlArrayError::Protocol {
-                                    cycle: t,
-                                    why: format!("C[{i}, {j}] leaves the array a second time"),
-                                });
-                            }
-                            *slot = Some((bits, t));
-                            counts.result_writes += 1;
-                        }
-                        (None, false) => {}
-                        (Some(_), false) => {
-                            return Err(RtlArrayError::Protocol {
-                                cycle: t,
-                                why: format!("column {c} puts out a result for row {q}, which holds no C element in fold ({fold_m}, {fold_n})"),
-                            })
-                        }
-                        (None, true) => {
-                            return Err(RtlArrayError::Protocol {
-                                cycle: t,
-                                why: format!(
-                                    "column {c} puts out no result where C[{i}, {j}] is due"
-                                ),
-                            })
-                        }
-                    }
-                }
-                // 3. The units take this cycle's operands; the clock edge ends the cycle.
-                for r in 0..rows {
-                    for c in 0..cols {
-                        let p = &mut pos[at(r, c)];
-                        let (a, b) = (a_reg[at(r, c)], b_reg[at(r, c)]);
-                        let step = a.zip(b);
-                        if let Some((x, y)) = step {
-                            let real = x.real && y.real;
-                            p.in_flight.push_back((x.last, real));
-                            if real {
-                                counts.mac_steps += 1;
-                                useful_lane_macs += x.useful.min(y.useful);
-                            }
-                        }
-                        let (valid, acc) = match step {
-                            Some((x, y)) => p
-                                .unit
-                                .step(false, true, x.first, x.codes, y.codes, x.scale, y.scale)?,
-                            None => p.unit.step(false, false, false, &zeros, &zeros, 0, 0)?,
-                        };
-                        p.acc = acc;
-                        if valid {
-                            let Some((last, real)) = p.in_flight.pop_front() else {
-                                return Err(RtlArrayError::Protocol {
-                                    cycle: t,
-                                    why: format!(
-                                        "unit ({r}, {c}) raises out_valid with no step in flight"
-                                    ),
-                                });
-                            };
-                            counts.acc_reg_writes += real as u64;
-                            if last {
-                                p.done = true;
-                                p.real = real;
-                            }
-                        }
-                    }
-                }
-                if emitted.iter().all(|e| *e == Some(rows)) {
-                    counts.folds += 1;
-                    counts.fold_cycles = counts.fold_cycles.max(t - start + 1);
+                a.clock_units(t)?;
+                if drains.iter().all(|d| d.emitted == Some(rows)) {
+                    a.counts.folds += 1;
+                    a.counts.fold_cycles = a.counts.fold_cycles.max(t - start + 1);
                     t += 1;
                     break;
                 }
@@ -617,44 +460,248 @@ pub fn run_rtl_array(cfg: &GemmConfig, ops: &GemmOperands) -> Result<RtlArrayRun
             }
         }
     }
-    counts.cycles = t;
-    if let Some((u, p)) = pos
-        .iter()
-        .enumerate()
-        .find(|(_, p)| !p.in_flight.is_empty())
-    {
-        return Err(RtlArrayError::Protocol {
-            cycle: t,
-            why: format!(
-                "unit ({}, {}) still has {} steps without out_valid at the end",
-                u / cols,
-                u % cols,
-                p.in_flight.len()
-            ),
-        });
+    a.counts.cycles = t;
+    a.finish(t)
+}
+
+/// The array's state between cycles.
+struct Array<'a> {
+    g: GemmShape,
+    rows: usize,
+    cols: usize,
+    lanes: usize,
+    kb: u64,
+    /// Codes and scale of step t of A's row i at i Kb + t; of B's column j at j Kb + t.
+    a_steps: &'a [(Vec<u32>, u8)],
+    b_steps: &'a [(Vec<u32>, u8)],
+    /// The codes of a null operand.
+    zeros: &'a [u32],
+    pos: Vec<Position>,
+    a_reg: Vec<Option<Operand<'a>>>,
+    b_reg: Vec<Option<Operand<'a>>>,
+    counts: ScheduleCounts,
+    useful_lane_macs: u64,
+    /// Row-major M x N: (bits, cycle) of each C element that has left the array.
+    outputs: Vec<Option<(u32, u64)>>,
+}
+
+/// A column's drain chain in the current fold.
+#[derive(Clone, Default)]
+struct Drain {
+    /// The chain's registers by array row: a C element's bits, `None` for a null result.
+    chain: Vec<Option<u32>>,
+    /// Results put out so far; `None` before the drain starts.
+    emitted: Option<usize>,
+}
+
+impl<'a> Array<'a> {
+    fn at(&self, r: usize, c: usize) -> usize {
+        r * self.cols + c
     }
-    // Every fold drains every position of C it covers, so a missing output is a defect.
-    let (mut out_cycles, mut bits) = (Vec::new(), Vec::new());
-    for (n, o) in outputs.into_iter().enumerate() {
-        let Some((b, cycle)) = o else {
+
+    /// Step `s` of row / column `index` of a table, or a null operand past the bound.
+    fn operand(&self, steps: &'a [(Vec<u32>, u8)], index: u64, bound: u64, s: u64) -> Operand<'a> {
+        let real = index < bound;
+        let (codes, scale) = match real {
+            true => {
+                let (x, scale) = &steps[(index * self.kb + s) as usize];
+                (x.as_slice(), *scale)
+            }
+            false => (self.zeros, 0),
+        };
+        Operand {
+            codes,
+            scale,
+            first: s == 0,
+            last: s + 1 == self.kb,
+            real,
+            useful: (self.g.k - s * self.lanes as u64).min(self.lanes as u64),
+        }
+    }
+
+    /// Cycle `lt` of fold (`fold_m`, `fold_n`): A moves one unit right and B one unit down;
+    /// the edge feeders inject step lt - r into array row r and lt - c into column c.
+    fn shift_operands(&mut self, lt: u64, fold_m: u64, fold_n: u64) {
+        let (rows, cols, kb) = (self.rows, self.cols, self.kb);
+        let feed = |lag: usize| lt.checked_sub(lag as u64).filter(|&s| s < kb);
+        for r in 0..rows {
+            for c in (0..cols).rev() {
+                let v = match c {
+                    0 => feed(r).map(|s| {
+                        let i = fold_m * rows as u64 + r as u64;
+                        self.counts.a_reads += (i < self.g.m) as u64;
+                        self.operand(self.a_steps, i, self.g.m, s)
+                    }),
+                    _ => self.a_reg[self.at(r, c - 1)],
+                };
+                let u = self.at(r, c);
+                self.a_reg[u] = v;
+                self.counts.a_reg_writes += v.is_some_and(|o| o.real) as u64;
+            }
+        }
+        for c in 0..cols {
+            for r in (0..rows).rev() {
+                let v = match r {
+                    0 => feed(c).map(|s| {
+                        let j = fold_n * cols as u64 + c as u64;
+                        self.counts.b_reads += (j < self.g.n) as u64;
+                        self.operand(self.b_steps, j, self.g.n, s)
+                    }),
+                    _ => self.b_reg[self.at(r - 1, c)],
+                };
+                let u = self.at(r, c);
+                self.b_reg[u] = v;
+                self.counts.b_reg_writes += v.is_some_and(|o| o.real) as u64;
+            }
+        }
+    }
+
+    /// Column `c`'s drain in cycle `t`, from the accumulators as they stand in this cycle:
+    /// once all its units are done, the bottom accumulator leaves now and the others enter
+    /// the chain; after that the chain shifts one result out per cycle.
+    fn drain(
+        &mut self,
+        t: u64,
+        fold_m: u64,
+        fold_n: u64,
+        c: usize,
+        d: &mut Drain,
+    ) -> Result<(), RtlArrayError> {
+        let rows = self.rows;
+        let out = match d.emitted {
+            Some(k) if k == rows => return Ok(()),
+            Some(k) => {
+                let out = d.chain[rows - 1].take();
+                for r in (1..rows).rev() {
+                    d.chain[r] = d.chain[r - 1].take();
+                    self.counts.acc_reg_writes += d.chain[r].is_some() as u64;
+                }
+                d.emitted = Some(k + 1);
+                out
+            }
+            None if (0..rows).all(|r| self.pos[self.at(r, c)].done) => {
+                let out = self.pos[self.at(rows - 1, c)].result();
+                d.chain = vec![None; rows];
+                for r in 1..rows {
+                    d.chain[r] = self.pos[self.at(r - 1, c)].result();
+                    self.counts.acc_reg_writes += d.chain[r].is_some() as u64;
+                }
+                for r in 0..rows {
+                    let u = self.at(r, c);
+                    self.pos[u].done = false;
+                }
+                d.emitted = Some(1);
+                out
+            }
+            None => return Ok(()),
+        };
+        // The k-th result out of a column is array row R - k's.
+        let q = rows - d.emitted.expect("set above");
+        let (i, j) = (
+            fold_m * rows as u64 + q as u64,
+            fold_n * self.cols as u64 + c as u64,
+        );
+        let why = match (out, i < self.g.m && j < self.g.n) {
+            (Some(bits), true) => {
+                let slot = &mut self.outputs[(i * self.g.n + j) as usize];
+                if slot.is_none() {
+                    *slot = Some((bits, t));
+                    self.counts.result_writes += 1;
+                    return Ok(());
+                }
+                format!("C[{i}, {j}] leaves the array a second time")
+            }
+            (None, false) => return Ok(()),
+            (Some(_), false) => format!(
+                "column {c} puts out a result for array row {q}, which holds no C element in fold ({fold_m}, {fold_n})"
+            ),
+            (None, true) => format!("column {c} puts out no result where C[{i}, {j}] is due"),
+        };
+        Err(RtlArrayError::Protocol { cycle: t, why })
+    }
+
+    /// Every unit takes this cycle's operands (a step when it has both) and the clock edge
+    /// ends the cycle; an `out_valid` retires the oldest step in the unit's pipeline.
+    fn clock_units(&mut self, t: u64) -> Result<(), RtlArrayError> {
+        for u in 0..self.rows * self.cols {
+            let step = self.a_reg[u].zip(self.b_reg[u]);
+            let p = &mut self.pos[u];
+            let (valid, acc) = match step {
+                Some((x, y)) => {
+                    let real = x.real && y.real;
+                    p.in_flight.push_back((x.last, real));
+                    if real {
+                        self.counts.mac_steps += 1;
+                        self.useful_lane_macs += x.useful.min(y.useful);
+                    }
+                    p.unit
+                        .step(false, true, x.first, x.codes, y.codes, x.scale, y.scale)?
+                }
+                None => p
+                    .unit
+                    .step(false, false, false, self.zeros, self.zeros, 0, 0)?,
+            };
+            p.acc = acc;
+            if !valid {
+                continue;
+            }
+            let Some((last, real)) = p.in_flight.pop_front() else {
+                return Err(RtlArrayError::Protocol {
+                    cycle: t,
+                    why: format!(
+                        "unit ({}, {}) raises out_valid with no step in flight",
+                        u / self.cols,
+                        u % self.cols
+                    ),
+                });
+            };
+            self.counts.acc_reg_writes += real as u64;
+            if last {
+                p.done = true;
+                p.real = real;
+            }
+        }
+        Ok(())
+    }
+
+    /// After the last fold (cycle `t`): every step retired and every C element out.
+    fn finish(self, t: u64) -> Result<RtlArrayRun, RtlArrayError> {
+        let cols = self.cols;
+        if let Some((u, p)) = self
+            .pos
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !p.in_flight.is_empty())
+        {
             return Err(RtlArrayError::Protocol {
                 cycle: t,
                 why: format!(
-                    "C[{}, {}] never left the array",
-                    n as u64 / g.n,
-                    n as u64 % g.n
+                    "unit ({}, {}) still has {} steps without out_valid at the end",
+                    u / cols,
+                    u % cols,
+                    p.in_flight.len()
                 ),
             });
-        };
-        bits.push(b);
-        out_cycles.push(cycle);
+        }
+        let n = self.g.n;
+        let (mut out_cycles, mut outputs) = (Vec::new(), Vec::new());
+        for (x, o) in self.outputs.into_iter().enumerate() {
+            let Some((bits, cycle)) = o else {
+                return Err(RtlArrayError::Protocol {
+                    cycle: t,
+                    why: format!("C[{}, {}] never left the array", x as u64 / n, x as u64 % n),
+                });
+            };
+            outputs.push(bits);
+            out_cycles.push(cycle);
+        }
+        Ok(RtlArrayRun {
+            counts: self.counts,
+            out_cycles,
+            outputs,
+            useful_lane_macs: self.useful_lane_macs,
+        })
     }
-    Ok(RtlArrayRun {
-        counts,
-        out_cycles,
-        outputs: bits,
-        useful_lane_macs,
-    })
 }
 
 /// Everything [`check`] compares.
