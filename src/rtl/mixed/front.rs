@@ -71,7 +71,7 @@ front_ports! {
     /// is NV block j (LSB 2^-4).
     IntReuseFront [KW, SWR], swa: 20, swb: 20, {
         group: Vec<IntGroup>,
-        top: AdderTree<20, SWR>,
+        root_tree: AdderTree<20, SWR>,
         lsb8: Constant<Bits<LSB_EXP_BITS>>,
         lsb4: Constant<Bits<LSB_EXP_BITS>>,
         finite: Constant<Bits<2>>,
@@ -98,7 +98,7 @@ impl<const KW: usize, const SWR: usize> IntReuseFront<KW, SWR> {
             _half: g / 2,
             _half_bits: KW / 2,
             group: (0..g).map(|_| Default::default()).collect(),
-            top: AdderTree::new(g),
+            root_tree: AdderTree::new(g),
             lsb8: exp_const(-12),
             lsb4: exp_const(-4),
             finite: Constant::new(0.into()),
@@ -115,9 +115,9 @@ impl<const KW: usize, const SWR: usize> Logic for IntReuseFront<KW, SWR> {
             self.group[i].mode.next = self.mode.val();
         }
         for i in 0..self.group.len() {
-            self.top.x[i].next = self.group[i].sum.val();
+            self.root_tree.x[i].next = self.group[i].sum.val();
         }
-        self.root_sum.next = self.top.sum.val();
+        self.root_sum.next = self.root_tree.sum.val();
         self.root_lsb.next = signed_cast(self.lsb8.val());
         self.root_special.next = self.finite.val();
         for j in 0..self.ga_sum.len() {
@@ -145,7 +145,7 @@ front_ports! {
         e4m3: Vec<E4m3Group>,
         e2m1: Vec<Nvfp4Front>,
         max_exp_tree: MaxExpTree<5>,
-        top: AdderTree<29, SWR>,
+        root_tree: AdderTree<29, SWR>,
         specials: Specials,
         emax_ext: ZeroExtend<5, LSB_EXP_BITS>,
         lsb_offset8: Constant<Bits<LSB_EXP_BITS>>,
@@ -175,7 +175,7 @@ impl<const KW: usize, const SWR: usize> FpReuseFront<KW, SWR> {
             e4m3: (0..g / 2).map(|_| Default::default()).collect(),
             e2m1: (0..g / 2).map(|_| nvfp4_front()).collect(),
             max_exp_tree: MaxExpTree::new(g / 2),
-            top: AdderTree::new(g / 2),
+            root_tree: AdderTree::new(g / 2),
             specials: Specials::new(g / 2),
             emax_ext: Default::default(),
             // 2 * 7 + (24 - 2): the biased largest exponent to the E4M3 window's LSB exponent.
@@ -200,12 +200,12 @@ impl<const KW: usize, const SWR: usize> Logic for FpReuseFront<KW, SWR> {
         }
         for i in 0..self.e4m3.len() {
             self.e4m3[i].emax_in.next = self.max_exp_tree.max.val();
-            self.top.x[i].next = self.e4m3[i].sum.val();
+            self.root_tree.x[i].next = self.e4m3[i].sum.val();
             self.specials.nan[i].next = self.e4m3[i].special.val() == self.code_nan.val();
             self.specials.inf[i].next = self.e4m3[i].special.val().get_bit(1);
             self.specials.sign[i].next = self.e4m3[i].special.val().get_bit(0);
         }
-        self.root_sum.next = self.top.sum.val();
+        self.root_sum.next = self.root_tree.sum.val();
         self.emax_ext.i.next = self.max_exp_tree.max.val();
         self.root_lsb.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset8.val());
         self.root_special.next = self.specials.special.val();
