@@ -15,7 +15,10 @@ use hwcost::datapath::mixed::MixedFormat;
 use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
 use hwcost::rtl::mixed::{MixedPlan, Reuse};
 use hwcost::sim::backends::BackendKind;
-use hwcost::sim::mixed::{build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedKindOfStream as K, MixedStream};
+use hwcost::sim::mixed::{
+    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedKindOfStream as K,
+    MixedStream,
+};
 use hwcost::sim::vectors::{compare, Output};
 
 fn tool_for(kind: BackendKind) -> Option<(&'static str, &'static str)> {
@@ -28,7 +31,12 @@ fn tool_for(kind: BackendKind) -> Option<(&'static str, &'static str)> {
 
 /// Build `kind` for `plan` (None: the tool is missing outside CI), run every stream and fail
 /// on the first mismatches (seed in the message).
-fn agree(kind: BackendKind, plan: &MixedPlan, streams: &[MixedStream], dir: &std::path::Path) -> Option<Box<dyn MixedBackend>> {
+fn agree(
+    kind: BackendKind,
+    plan: &MixedPlan,
+    streams: &[MixedStream],
+    dir: &std::path::Path,
+) -> Option<Box<dyn MixedBackend>> {
     if let Some((tool, pkg)) = tool_for(kind) {
         if !common::require_tool(tool, pkg) {
             return None;
@@ -40,10 +48,23 @@ fn agree(kind: BackendKind, plan: &MixedPlan, streams: &[MixedStream], dir: &std
     for s in streams {
         let bad = check_mixed(backend.as_mut(), s).unwrap();
         let shown: Vec<String> = bad.iter().take(5).map(|m| m.to_string()).collect();
-        assert!(bad.is_empty(), "{} on {} (seed {:#x}): {} mismatches, first: {shown:#?}", kind.name(), s.name, s.seed, bad.len());
+        assert!(
+            bad.is_empty(),
+            "{} on {} (seed {:#x}): {} mismatches, first: {shown:#?}",
+            kind.name(),
+            s.name,
+            s.seed,
+            bad.len()
+        );
     }
     let cycles: usize = streams.iter().map(|s| s.cycles.len()).sum();
-    eprintln!("{} {}: built in {:.1?}, {cycles} cycles in {:.1?}", kind.name(), plan.name, built, t.elapsed() - built);
+    eprintln!(
+        "{} {}: built in {:.1?}, {cycles} cycles in {:.1?}",
+        kind.name(),
+        plan.name,
+        built,
+        t.elapsed() - built
+    );
     Some(backend)
 }
 
@@ -65,7 +86,11 @@ fn streams(plan: &MixedPlan, seed: u64, random: usize, pairs8: bool) -> Vec<Mixe
 /// the contract's previous accumulator, so every difference is that cycle's order alone.
 fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
     let f = &plan.format;
-    let nv = UnitParams { lanes: 16, psum_width: f.narrow.exact_psum_width(), pipeline: 0 };
+    let nv = UnitParams {
+        lanes: 16,
+        psum_width: f.narrow.exact_psum_width(),
+        pipeline: 0,
+    };
     s.cycles
         .iter()
         .enumerate()
@@ -74,11 +99,27 @@ fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
                 return s.expected[i];
             }
             let r = (0..plan.groups)
-                .map(|j| emulate_block(&f.narrow, &nv, &c.a[16 * j..16 * j + 16], &c.b[16 * j..16 * j + 16], c.a_scale[j], c.b_scale[j]))
+                .map(|j| {
+                    emulate_block(
+                        &f.narrow,
+                        &nv,
+                        &c.a[16 * j..16 * j + 16],
+                        &c.b[16 * j..16 * j + 16],
+                        c.a_scale[j],
+                        c.b_scale[j],
+                    )
+                })
                 .reduce(add_binary32)
                 .unwrap();
             let prev = if i == 0 { 0 } else { s.expected[i - 1].acc };
-            Output { out_valid: true, acc: if c.acc_clear { r } else { add_binary32(prev, r) } }
+            Output {
+                out_valid: true,
+                acc: if c.acc_clear {
+                    r
+                } else {
+                    add_binary32(prev, r)
+                },
+            }
         })
         .collect()
 }
@@ -87,9 +128,24 @@ fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
 fn int_scheme2_agrees_in_all_simulators() {
     let plan = plan_for("mxint8+nvint4", Reuse::Scheme, 16).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    agree(BackendKind::Verilator, &plan, &streams(&plan, 0x1208, 4000, true), dir.path());
-    agree(BackendKind::Icarus, &plan, &streams(&plan, 0x1308, 200, false), dir.path());
-    agree(BackendKind::Rusthdl, &plan, &streams(&plan, 0x1408, 80, false), dir.path());
+    agree(
+        BackendKind::Verilator,
+        &plan,
+        &streams(&plan, 0x1208, 4000, true),
+        dir.path(),
+    );
+    agree(
+        BackendKind::Icarus,
+        &plan,
+        &streams(&plan, 0x1308, 200, false),
+        dir.path(),
+    );
+    agree(
+        BackendKind::Rusthdl,
+        &plan,
+        &streams(&plan, 0x1408, 80, false),
+        dir.path(),
+    );
 }
 
 #[test]
@@ -107,9 +163,21 @@ fn fp_scheme_agrees_in_all_simulators_and_the_sum_order_is_observable() {
         // four NV results left to right would fail it.
         let got = icarus.run(&s[2].cycles).unwrap();
         let wrong = compare(&chain_order_outputs(&plan, &s[2]), &got);
-        assert!(!wrong.is_empty(), "only {} cycles tell the sum orders apart", wrong.len());
+        assert!(
+            !wrong.is_empty(),
+            "only {} cycles tell the sum orders apart",
+            wrong.len()
+        );
     }
-    agree(BackendKind::Rusthdl, &plan, &[mixed_stream(&plan, K::Random, 0xF408, 30), mixed_stream(&plan, K::Spread, 0xF409, 30)], dir.path());
+    agree(
+        BackendKind::Rusthdl,
+        &plan,
+        &[
+            mixed_stream(&plan, K::Random, 0xF408, 30),
+            mixed_stream(&plan, K::Spread, 0xF409, 30),
+        ],
+        dir.path(),
+    );
 }
 
 #[test]
@@ -117,8 +185,18 @@ fn no_reuse_variants_agree() {
     for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
         let plan = plan_for(name, Reuse::Separate, 16).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        agree(BackendKind::Icarus, &plan, &streams(&plan, 0x5E9, 200, false), dir.path());
-        agree(BackendKind::Rusthdl, &plan, &[mixed_stream(&plan, K::Random, 0x5EA, 40)], dir.path());
+        agree(
+            BackendKind::Icarus,
+            &plan,
+            &streams(&plan, 0x5E9, 200, false),
+            dir.path(),
+        );
+        agree(
+            BackendKind::Rusthdl,
+            &plan,
+            &[mixed_stream(&plan, K::Random, 0x5EA, 40)],
+            dir.path(),
+        );
     }
 }
 
@@ -127,11 +205,25 @@ fn the_rtl_command_writes_mixed_units_and_rejects_bad_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("u");
     let run = |args: &[&str]| common::hwcost().args(args).output().unwrap();
-    let o = run(&["rtl", "mxint8+nvint4", "--lanes", "16", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "rtl",
+        "mxint8+nvint4",
+        "--lanes",
+        "16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v = std::fs::read_to_string(out.join("mxint8_nvint4_mac_k16_n16_p0.v")).unwrap();
     assert!(v.contains("module mxint8_nvint4_mac_k16_n16_p0(clk,rst,in_valid,acc_clear,mode,a,b,a_scale,b_scale,"), "{}", &v[..600]);
-    let o = run(&["rtl", "mxfp8+nvfp4", "--reuse", "separate", "-o", out.to_str().unwrap()]);
+    let o = run(&[
+        "rtl",
+        "mxfp8+nvfp4",
+        "--reuse",
+        "separate",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.join("mxfp8_nvfp4_noreuse_mac_k32_n24_p0.json").exists());
     for (args, quote) in [
@@ -143,7 +235,37 @@ fn the_rtl_command_writes_mixed_units_and_rejects_bad_ones() {
         a.extend(["-o", out.to_str().unwrap()]);
         let o = run(&a);
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success() && err.contains(quote), "{args:?}: {err}");
+        assert!(
+            !o.status.success() && err.contains(quote),
+            "{args:?}: {err}"
+        );
     }
     assert!(MixedFormat::parse("mxint8+nvint4").is_ok());
+}
+
+#[test]
+fn every_variant_is_lint_clean() {
+    if !common::require_tool("verilator", "verilator") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+        for reuse in [Reuse::Scheme, Reuse::Separate] {
+            for k in [16, 32] {
+                let plan = plan_for(name, reuse, k).unwrap();
+                hwcost::rtl::mixed::emit_mixed(&plan, dir.path(), None).unwrap();
+                let o = std::process::Command::new("verilator")
+                    .args(["--lint-only", "-Wall", &format!("{}.v", plan.name)])
+                    .current_dir(dir.path())
+                    .output()
+                    .unwrap();
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert!(
+                    o.status.success() && err.trim().is_empty(),
+                    "{}: {err}",
+                    plan.name
+                );
+            }
+        }
+    }
 }

@@ -30,7 +30,9 @@ pub const NV_BLOCK: usize = 16;
 pub enum MixedError {
     #[error(transparent)]
     Format(#[from] FormatError),
-    #[error("'{0}' is not a mixed format: write it as WIDE+NARROW, e.g. mxint8+nvint4 or mxfp8+nvfp4")]
+    #[error(
+        "'{0}' is not a mixed format: write it as WIDE+NARROW, e.g. mxint8+nvint4 or mxfp8+nvfp4"
+    )]
     Syntax(String),
     #[error("no mixed unit is built for {wide}+{narrow}; built: mxint8+nvint4, mxfp8+nvfp4 (an 8-bit MX format with a 4-bit NV format of the same kind)")]
     Unsupported { wide: String, narrow: String },
@@ -59,7 +61,9 @@ pub struct MixedFormat {
 impl MixedFormat {
     /// Parse `WIDE+NARROW` (format names as [`lookup`] takes them).
     pub fn parse(name: &str) -> Result<Self, MixedError> {
-        let (w, n) = name.split_once('+').ok_or_else(|| MixedError::Syntax(name.to_string()))?;
+        let (w, n) = name
+            .split_once('+')
+            .ok_or_else(|| MixedError::Syntax(name.to_string()))?;
         let (wide, narrow) = (lookup(w.trim())?, lookup(n.trim())?);
         Self::new(wide, narrow)
     }
@@ -67,13 +71,32 @@ impl MixedFormat {
     /// The pair, if a unit for it is built: an 8-bit MX format (UE8M0 scales, INT8 or E4M3
     /// elements) with a 4-bit NV format (E4M3 scales, blocks of 16, INT4 or E2M1 elements).
     pub fn new(wide: BlockFormat, narrow: BlockFormat) -> Result<Self, MixedError> {
-        let e4m3 = ElemFormat::Fp { exp_bits: 4, man_bits: 3, bias: 7, specials: crate::format::FpSpecials::NanOnly };
-        let e2m1 = ElemFormat::Fp { exp_bits: 2, man_bits: 1, bias: 1, specials: crate::format::FpSpecials::Finite };
-        let scales_ok = wide.scale == ScaleFormat::Ue8m0 && narrow.scale == ScaleFormat::E4m3 && narrow.block == NV_BLOCK;
+        let e4m3 = ElemFormat::Fp {
+            exp_bits: 4,
+            man_bits: 3,
+            bias: 7,
+            specials: crate::format::FpSpecials::NanOnly,
+        };
+        let e2m1 = ElemFormat::Fp {
+            exp_bits: 2,
+            man_bits: 1,
+            bias: 1,
+            specials: crate::format::FpSpecials::Finite,
+        };
+        let scales_ok = wide.scale == ScaleFormat::Ue8m0
+            && narrow.scale == ScaleFormat::E4m3
+            && narrow.block == NV_BLOCK;
         let kind = match (wide.elem, narrow.elem) {
-            (ElemFormat::Int { bits: 8 }, ElemFormat::Int { bits: 4 }) if scales_ok => MixedKind::Int,
+            (ElemFormat::Int { bits: 8 }, ElemFormat::Int { bits: 4 }) if scales_ok => {
+                MixedKind::Int
+            }
             (w, n) if scales_ok && w == e4m3 && n == e2m1 => MixedKind::Fp,
-            _ => return Err(MixedError::Unsupported { wide: wide.name, narrow: narrow.name }),
+            _ => {
+                return Err(MixedError::Unsupported {
+                    wide: wide.name,
+                    narrow: narrow.name,
+                })
+            }
         };
         Ok(MixedFormat { kind, wide, narrow })
     }
@@ -86,8 +109,16 @@ impl MixedFormat {
     /// The single-format model parameters of mode 0 (K lanes, the 8-bit format's default
     /// psum width) and of one mode-1 block (16 lanes, the exact width).
     fn params(&self, lanes: usize) -> (UnitParams, UnitParams) {
-        let wide = UnitParams { lanes, psum_width: self.wide.default_psum_width(), pipeline: 0 };
-        let narrow = UnitParams { lanes: NV_BLOCK, psum_width: self.narrow.exact_psum_width(), pipeline: 0 };
+        let wide = UnitParams {
+            lanes,
+            psum_width: self.wide.default_psum_width(),
+            pipeline: 0,
+        };
+        let narrow = UnitParams {
+            lanes: NV_BLOCK,
+            psum_width: self.narrow.exact_psum_width(),
+            pipeline: 0,
+        };
         (wide, narrow)
     }
 }
@@ -122,19 +153,44 @@ pub fn tree_sum(r: &[u32]) -> u32 {
 /// block's UE8M0 codes (the others are ignored). Mode 1: `a`, `b` hold 2K 4-bit codes
 /// (block j = elements 16j .. 16j + 15) and `a_scale[j]`, `b_scale[j]` the E4M3 codes of
 /// block j. Slices must have those lengths (K valid per [`check_lanes`]).
-pub fn emulate_mixed(m: &MixedFormat, lanes: usize, four_bit: bool, a: &[u32], b: &[u32], a_scale: &[u8], b_scale: &[u8]) -> u32 {
+pub fn emulate_mixed(
+    m: &MixedFormat,
+    lanes: usize,
+    four_bit: bool,
+    a: &[u32],
+    b: &[u32],
+    a_scale: &[u8],
+    b_scale: &[u8],
+) -> u32 {
     let g = nv_blocks(lanes);
     let (wide, narrow) = m.params(lanes);
-    assert!(a_scale.len() == g && b_scale.len() == g, "emulate_mixed: {g} scale codes per operand expected");
+    assert!(
+        a_scale.len() == g && b_scale.len() == g,
+        "emulate_mixed: {g} scale codes per operand expected"
+    );
     if !four_bit {
-        assert!(a.len() == lanes && b.len() == lanes, "emulate_mixed: {lanes} 8-bit codes per operand expected");
+        assert!(
+            a.len() == lanes && b.len() == lanes,
+            "emulate_mixed: {lanes} 8-bit codes per operand expected"
+        );
         return emulate_block(&m.wide, &wide, a, b, a_scale[0], b_scale[0]);
     }
-    assert!(a.len() == 2 * lanes && b.len() == 2 * lanes, "emulate_mixed: {} 4-bit codes per operand expected", 2 * lanes);
+    assert!(
+        a.len() == 2 * lanes && b.len() == 2 * lanes,
+        "emulate_mixed: {} 4-bit codes per operand expected",
+        2 * lanes
+    );
     let r: Vec<u32> = (0..g)
         .map(|j| {
             let s = j * NV_BLOCK..(j + 1) * NV_BLOCK;
-            emulate_block(&m.narrow, &narrow, &a[s.clone()], &b[s], a_scale[j], b_scale[j])
+            emulate_block(
+                &m.narrow,
+                &narrow,
+                &a[s.clone()],
+                &b[s],
+                a_scale[j],
+                b_scale[j],
+            )
         })
         .collect();
     tree_sum(&r)
@@ -149,11 +205,20 @@ mod tests {
     #[test]
     fn names_parse_and_unbuilt_pairs_are_refused_by_name() {
         let m = MixedFormat::parse("MXINT8+NVINT4").unwrap();
-        assert_eq!((m.kind, m.name()), (MixedKind::Int, "mxint8+nvint4".to_string()));
-        assert_eq!(MixedFormat::parse("mxfp8+nvfp4").unwrap().kind, MixedKind::Fp);
+        assert_eq!(
+            (m.kind, m.name()),
+            (MixedKind::Int, "mxint8+nvint4".to_string())
+        );
+        assert_eq!(
+            MixedFormat::parse("mxfp8+nvfp4").unwrap().kind,
+            MixedKind::Fp
+        );
         let e = MixedFormat::parse("mxfp8+nvint4").unwrap_err().to_string();
         assert!(e.contains("mxfp8+nvint4") && e.contains("built"), "{e}");
-        assert!(MixedFormat::parse("mxint8").unwrap_err().to_string().contains("'mxint8'"));
+        assert!(MixedFormat::parse("mxint8")
+            .unwrap_err()
+            .to_string()
+            .contains("'mxint8'"));
         assert!(MixedFormat::parse("mxint8+nvint9").is_err());
         assert!(check_lanes(8).unwrap_err().to_string().contains("got 8"));
         assert_eq!(nv_blocks(32), 4);
@@ -165,11 +230,18 @@ mod tests {
         // formats give subnormals the exponent 1 - bias, so every code, the subnormal 0.5 and
         // the zeros included, maps to its E2M1 value times 2^(1 - 7): each product is scaled by
         // 2^-12 and the unit undoes it in the block's exponent (bias 1 instead of 7).
-        let (e2m1, e4m3) = (lookup_in("nvfp4", &[]).unwrap().elem, lookup_in("mxfp8", &[]).unwrap().elem);
+        let (e2m1, e4m3) = (
+            lookup_in("nvfp4", &[]).unwrap().elem,
+            lookup_in("mxfp8", &[]).unwrap().elem,
+        );
         for c in 0..16u32 {
             let placed = ((c & 8) << 4) | ((c & 7) << 2);
             let (v4, v8) = (e2m1.value(c), e4m3.value(placed));
-            assert_eq!(v8.to_bits(), (v4 / 64.0).to_bits(), "E2M1 code {c:#x}: {v4} vs E4M3 {placed:#04x} = {v8}");
+            assert_eq!(
+                v8.to_bits(),
+                (v4 / 64.0).to_bits(),
+                "E2M1 code {c:#x}: {v4} vs E4M3 {placed:#04x} = {v8}"
+            );
             assert!(e4m3.decode(placed).class != crate::format::Class::NaN);
         }
     }
@@ -183,7 +255,10 @@ mod tests {
         assert_eq!(tree_sum(&[one, one, big, 0]), 16_777_218.0f32.to_bits());
         assert_eq!(tree_sum(&[big, one, one, 0]), big);
         assert_eq!(tree_sum(&[CANONICAL_NAN, one]), CANONICAL_NAN);
-        assert_eq!(tree_sum(&[f32::INFINITY.to_bits(), f32::NEG_INFINITY.to_bits()]), CANONICAL_NAN);
+        assert_eq!(
+            tree_sum(&[f32::INFINITY.to_bits(), f32::NEG_INFINITY.to_bits()]),
+            CANONICAL_NAN
+        );
     }
 
     #[test]
@@ -200,10 +275,25 @@ mod tests {
         // NVINT4 elements are code * 2^-2: products (j+1)/16, sum 10/16.
         let r = emulate_mixed(&m, 32, true, &a, &b, &one, &one);
         assert_eq!(r, (10.0f32 / 16.0).to_bits());
-        let p = UnitParams { lanes: 16, psum_width: 8, pipeline: 0 };
-        assert_eq!(emulate_block(&nv, &p, &a[16..32], &b[16..32], 0x38, 0x38), (2.0f32 / 16.0).to_bits());
+        let p = UnitParams {
+            lanes: 16,
+            psum_width: 8,
+            pipeline: 0,
+        };
+        assert_eq!(
+            emulate_block(&nv, &p, &a[16..32], &b[16..32], 0x38, 0x38),
+            (2.0f32 / 16.0).to_bits()
+        );
         // Mode 0 reads only the first scale byte: 32 products 1 * 1 * 2^-12 times 2^(128-127)^2.
-        let r = emulate_mixed(&m, 32, false, &[1; 32], &[1; 32], &[128, 0xFF, 0, 0], &[128, 1, 2, 3]);
+        let r = emulate_mixed(
+            &m,
+            32,
+            false,
+            &[1; 32],
+            &[1; 32],
+            &[128, 0xFF, 0, 0],
+            &[128, 1, 2, 3],
+        );
         assert_eq!(r, (32.0f32 * 4.0 / 4096.0).to_bits());
     }
 }

@@ -14,7 +14,9 @@ use super::backends::{run_tool, tail, BackendKind, SimError};
 use super::vectors::{compare, decode_outputs, Mismatch, Output};
 use crate::datapath::mixed::{emulate_mixed, MixedFormat, MixedKind};
 use crate::datapath::AccEmu;
-use crate::rtl::mixed::{emit_mixed, mixed_icarus_testbench, MixedCycleIn, MixedPlan, MixedRtlError, MixedSim};
+use crate::rtl::mixed::{
+    emit_mixed, mixed_icarus_testbench, MixedCycleIn, MixedPlan, MixedRtlError, MixedSim,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MixedSimError {
@@ -94,13 +96,30 @@ pub fn expected_mixed(plan: &MixedPlan, cycles: &[MixedCycle]) -> Vec<Output> {
         .map(|c| {
             if c.rst {
                 acc.reset();
-                return Output { out_valid: false, acc: acc.value() };
+                return Output {
+                    out_valid: false,
+                    acc: acc.value(),
+                };
             }
             if !c.in_valid {
-                return Output { out_valid: false, acc: acc.value() };
+                return Output {
+                    out_valid: false,
+                    acc: acc.value(),
+                };
             }
-            let r = emulate_mixed(&plan.format, plan.lanes, c.mode, &c.a, &c.b, &c.a_scale, &c.b_scale);
-            Output { out_valid: true, acc: acc.step(c.acc_clear, r) }
+            let r = emulate_mixed(
+                &plan.format,
+                plan.lanes,
+                c.mode,
+                &c.a,
+                &c.b,
+                &c.a_scale,
+                &c.b_scale,
+            );
+            Output {
+                out_valid: true,
+                acc: acc.step(c.acc_clear, r),
+            }
         })
         .collect()
 }
@@ -114,10 +133,27 @@ struct Gen {
 }
 
 impl Gen {
-    fn push(&mut self, rst: bool, in_valid: bool, acc_clear: bool, mode: bool, ab: (Vec<u32>, Vec<u32>), scales: (Vec<u8>, Vec<u8>)) {
+    fn push(
+        &mut self,
+        rst: bool,
+        in_valid: bool,
+        acc_clear: bool,
+        mode: bool,
+        ab: (Vec<u32>, Vec<u32>),
+        scales: (Vec<u8>, Vec<u8>),
+    ) {
         let (a, b) = ab;
         let (a_scale, b_scale) = scales;
-        self.cycles.push(MixedCycle { rst, in_valid, acc_clear, mode, a, b, a_scale, b_scale });
+        self.cycles.push(MixedCycle {
+            rst,
+            in_valid,
+            acc_clear,
+            mode,
+            a,
+            b,
+            a_scale,
+            b_scale,
+        });
     }
 
     fn reset(&mut self) {
@@ -240,7 +276,7 @@ impl Gen {
         for _ in 0..cycles {
             let mode = self.rng.gen_ratio(3, 4);
             let ab = self.codes(mode);
-            let mut any = |rng: &mut ChaCha8Rng| -> Vec<u8> {
+            let any = |rng: &mut ChaCha8Rng| -> Vec<u8> {
                 (0..self.groups)
                     .map(|_| loop {
                         let c: u8 = rng.gen();
@@ -257,12 +293,20 @@ impl Gen {
     }
 
     fn unit_scales(&self, four_bit: bool) -> (Vec<u8>, Vec<u8>) {
-        let v = if four_bit { vec![0x38; self.groups] } else { vec![127; self.groups] };
+        let v = if four_bit {
+            vec![0x38; self.groups]
+        } else {
+            vec![127; self.groups]
+        };
         (v.clone(), v)
     }
 
     fn pairs(&mut self, four_bit: bool) {
-        let (codes, n) = if four_bit { (16u32, 2 * self.lanes) } else { (256, self.lanes) };
+        let (codes, n) = if four_bit {
+            (16u32, 2 * self.lanes)
+        } else {
+            (256, self.lanes)
+        };
         let mut i = 0;
         for ca in 0..codes {
             for cb in 0..codes {
@@ -281,8 +325,19 @@ impl Gen {
 
 /// One stream of `kind` with `cycles` cycles after its opening reset (pair sweeps ignore
 /// `cycles`).
-pub fn mixed_stream(plan: &MixedPlan, kind: MixedKindOfStream, seed: u64, cycles: usize) -> MixedStream {
-    let mut g = Gen { kind: plan.format.kind, lanes: plan.lanes, groups: plan.groups, rng: ChaCha8Rng::seed_from_u64(seed), cycles: Vec::new() };
+pub fn mixed_stream(
+    plan: &MixedPlan,
+    kind: MixedKindOfStream,
+    seed: u64,
+    cycles: usize,
+) -> MixedStream {
+    let mut g = Gen {
+        kind: plan.format.kind,
+        lanes: plan.lanes,
+        groups: plan.groups,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        cycles: Vec::new(),
+    };
     g.reset();
     match kind {
         MixedKindOfStream::Random => g.random(cycles),
@@ -292,7 +347,12 @@ pub fn mixed_stream(plan: &MixedPlan, kind: MixedKindOfStream, seed: u64, cycles
         MixedKindOfStream::Pairs8 => g.pairs(false),
     }
     let expected = expected_mixed(plan, &g.cycles);
-    MixedStream { name: format!("{}-{}", plan.name, kind.name()), seed, cycles: g.cycles, expected }
+    MixedStream {
+        name: format!("{}-{}", plan.name, kind.name()),
+        seed,
+        cycles: g.cycles,
+        expected,
+    }
 }
 
 /// Append element codes packed as the port sees them (element i at bits [i*w +: w]).
@@ -316,7 +376,9 @@ fn pack(out: &mut Vec<u8>, codes: &[u32], w: u32, bytes: usize) {
 pub fn encode_mixed_inputs(plan: &MixedPlan, cycles: &[MixedCycle]) -> Vec<u8> {
     let mut out = Vec::with_capacity(cycles.len() * plan.input_record_bytes());
     for c in cycles {
-        out.push(c.rst as u8 | (c.in_valid as u8) << 1 | (c.acc_clear as u8) << 2 | (c.mode as u8) << 3);
+        out.push(
+            c.rst as u8 | (c.in_valid as u8) << 1 | (c.acc_clear as u8) << 2 | (c.mode as u8) << 3,
+        );
         let w = if c.mode { 4 } else { 8 };
         pack(&mut out, &c.a, w, plan.lanes);
         pack(&mut out, &c.b, w, plan.lanes);
@@ -333,16 +395,25 @@ pub trait MixedBackend {
 }
 
 /// Build the unit for `kind`; Verilator and Icarus work in `dir` (created if missing).
-pub fn build_mixed(kind: BackendKind, plan: &MixedPlan, dir: &Path) -> Result<Box<dyn MixedBackend>, MixedSimError> {
+pub fn build_mixed(
+    kind: BackendKind,
+    plan: &MixedPlan,
+    dir: &Path,
+) -> Result<Box<dyn MixedBackend>, MixedSimError> {
     Ok(match kind {
-        BackendKind::Rusthdl => Box::new(MixedRustHdl { sim: MixedSim::new(plan) }),
+        BackendKind::Rusthdl => Box::new(MixedRustHdl {
+            sim: MixedSim::new(plan),
+        }),
         BackendKind::Verilator => Box::new(MixedVerilator::new(plan, dir)?),
         BackendKind::Icarus => Box::new(MixedIcarus::new(plan, dir)?),
     })
 }
 
 /// Run `stream` and return every cycle where the backend differs from the software model.
-pub fn check_mixed(backend: &mut dyn MixedBackend, stream: &MixedStream) -> Result<Vec<Mismatch>, MixedSimError> {
+pub fn check_mixed(
+    backend: &mut dyn MixedBackend,
+    stream: &MixedStream,
+) -> Result<Vec<Mismatch>, MixedSimError> {
     let got = backend.run(&stream.cycles)?;
     Ok(compare(&stream.expected, &got))
 }
@@ -378,7 +449,12 @@ impl MixedBackend for MixedRustHdl {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> MixedSimError + '_ {
-    move |source| MixedSimError::Sim(SimError::Io { path: path.to_path_buf(), source })
+    move |source| {
+        MixedSimError::Sim(SimError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }
 
 pub struct MixedVerilator {
@@ -399,7 +475,10 @@ impl MixedVerilator {
             "--top-module", name, "-o", &exe_name, &v, &cpp,
         ];
         run_tool("verilator", "verilator", &args, dir)?;
-        Ok(MixedVerilator { plan: plan.clone(), exe: dir.join("obj_dir").join(exe_name) })
+        Ok(MixedVerilator {
+            plan: plan.clone(),
+            exe: dir.join("obj_dir").join(exe_name),
+        })
     }
 }
 
@@ -420,7 +499,12 @@ impl MixedBackend for MixedVerilator {
         let mut stdin = child.stdin.take().expect("stdin was piped");
         let feeder = std::thread::spawn(move || stdin.write_all(&input));
         let mut bytes = Vec::new();
-        child.stdout.take().expect("stdout was piped").read_to_end(&mut bytes).map_err(io_err(&self.exe))?;
+        child
+            .stdout
+            .take()
+            .expect("stdout was piped")
+            .read_to_end(&mut bytes)
+            .map_err(io_err(&self.exe))?;
         let out = child.wait_with_output().map_err(io_err(&self.exe))?;
         let fed = feeder.join().expect("the stdin writer does not panic");
         if !out.status.success() {
@@ -451,8 +535,17 @@ impl MixedIcarus {
         std::fs::write(&tb, mixed_icarus_testbench(plan)).map_err(io_err(&tb))?;
         let vvp = format!("{name}_tb.vvp");
         let (v, tbv) = (format!("{name}.v"), format!("{name}_tb.v"));
-        run_tool("iverilog", "iverilog", &["-g2005", "-o", &vvp, "-s", &format!("{name}_tb"), &v, &tbv], dir)?;
-        Ok(MixedIcarus { plan: plan.clone(), dir: dir.to_path_buf(), vvp: dir.join(vvp) })
+        run_tool(
+            "iverilog",
+            "iverilog",
+            &["-g2005", "-o", &vvp, "-s", &format!("{name}_tb"), &v, &tbv],
+            dir,
+        )?;
+        Ok(MixedIcarus {
+            plan: plan.clone(),
+            dir: dir.to_path_buf(),
+            vvp: dir.join(vvp),
+        })
     }
 }
 
@@ -462,19 +555,34 @@ impl MixedBackend for MixedIcarus {
     }
 
     fn run(&mut self, cycles: &[MixedCycle]) -> Result<Vec<Output>, MixedSimError> {
-        let files = tempfile::Builder::new().prefix("run").tempdir_in(&self.dir).map_err(io_err(&self.dir))?;
+        let files = tempfile::Builder::new()
+            .prefix("run")
+            .tempdir_in(&self.dir)
+            .map_err(io_err(&self.dir))?;
         let (inp, outp) = (files.path().join("in.bin"), files.path().join("out.bin"));
         std::fs::write(&inp, encode_mixed_inputs(&self.plan, cycles)).map_err(io_err(&inp))?;
         let vvp = self.vvp.to_string_lossy().into_owned();
-        let (plus_in, plus_out) = (format!("+in={}", inp.display()), format!("+out={}", outp.display()));
-        run_tool("vvp", "iverilog", &["-n", &vvp, &plus_in, &plus_out], files.path())?;
+        let (plus_in, plus_out) = (
+            format!("+in={}", inp.display()),
+            format!("+out={}", outp.display()),
+        );
+        run_tool(
+            "vvp",
+            "iverilog",
+            &["-n", &vvp, &plus_in, &plus_out],
+            files.path(),
+        )?;
         let bytes = std::fs::read(&outp).map_err(io_err(&outp))?;
         Ok(decode_outputs(&bytes).map_err(SimError::from)?)
     }
 }
 
 /// Parse a mixed format name and plan its unit (a convenience for tests and tools).
-pub fn plan_for(name: &str, reuse: crate::rtl::mixed::Reuse, lanes: usize) -> Result<MixedPlan, MixedRtlError> {
+pub fn plan_for(
+    name: &str,
+    reuse: crate::rtl::mixed::Reuse,
+    lanes: usize,
+) -> Result<MixedPlan, MixedRtlError> {
     let f = MixedFormat::parse(name)?;
     MixedPlan::new(&f, reuse, Some(lanes), 0)
 }
@@ -491,7 +599,16 @@ mod tests {
         a[0] = 0x3;
         a[1] = 0xA;
         a[31] = 0xF;
-        let c = MixedCycle { rst: false, in_valid: true, acc_clear: true, mode: true, a, b: vec![0; 32], a_scale: vec![1, 2], b_scale: vec![3, 4] };
+        let c = MixedCycle {
+            rst: false,
+            in_valid: true,
+            acc_clear: true,
+            mode: true,
+            a,
+            b: vec![0; 32],
+            a_scale: vec![1, 2],
+            b_scale: vec![3, 4],
+        };
         let r = encode_mixed_inputs(&plan, &[c]);
         assert_eq!(r.len(), plan.input_record_bytes());
         assert_eq!(r.len(), 1 + 16 + 16 + 2 + 2);
@@ -505,7 +622,11 @@ mod tests {
             let plan = plan_for(name, Reuse::Scheme, 32).unwrap();
             let s = mixed_stream(&plan, MixedKindOfStream::Spread, 1, 0);
             let r = s.expected[1].acc;
-            let (r0, r2) = if name.starts_with("mxfp") { (16.0f32, 2f32.powi(-20)) } else { (4.0, 2f32.powi(-22)) };
+            let (r0, r2) = if name.starts_with("mxfp") {
+                (16.0f32, 2f32.powi(-20))
+            } else {
+                (4.0, 2f32.powi(-22))
+            };
             assert_eq!(f32::from_bits(r), r0 + 2.0 * r2, "{name}");
             assert_eq!((r0 + r2) + r2, r0, "{name}: a chain would lose both");
         }

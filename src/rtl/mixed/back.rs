@@ -19,7 +19,10 @@ pub struct SignExtend<const I: usize, const O: usize> {
 impl<const I: usize, const O: usize> Default for SignExtend<I, O> {
     fn default() -> Self {
         const { assert!(O >= I && I >= 1 && O <= 128) };
-        Self { i: Default::default(), o: Default::default() }
+        Self {
+            i: Default::default(),
+            o: Default::default(),
+        }
     }
 }
 
@@ -126,13 +129,20 @@ pub struct MixedBack<
     _half: usize,
 }
 
-impl<const SWR: usize, const PWR: usize, const SWA: usize, const PWA: usize, const SWB: usize, const PWB: usize>
-    MixedBack<SWR, PWR, SWA, PWA, SWB, PWB>
+impl<
+        const SWR: usize,
+        const PWR: usize,
+        const SWA: usize,
+        const PWA: usize,
+        const SWB: usize,
+        const PWB: usize,
+    > MixedBack<SWR, PWR, SWA, PWA, SWB, PWB>
 {
     /// The back end for G NV blocks per mode-1 cycle (G a power of two, >= 2).
     pub fn new(g: usize) -> Self {
         assert!(g.is_power_of_two() && g >= 2);
-        let v = |n: usize| -> Vec<Signal<In, Bits<8>>> { (0..n).map(|_| Default::default()).collect() };
+        let v =
+            |n: usize| -> Vec<Signal<In, Bits<8>>> { (0..n).map(|_| Default::default()).collect() };
         let h = g / 2;
         Self {
             mode: Default::default(),
@@ -161,8 +171,14 @@ impl<const SWR: usize, const PWR: usize, const SWA: usize, const PWA: usize, con
     }
 }
 
-impl<const SWR: usize, const PWR: usize, const SWA: usize, const PWA: usize, const SWB: usize, const PWB: usize> Logic
-    for MixedBack<SWR, PWR, SWA, PWA, SWB, PWB>
+impl<
+        const SWR: usize,
+        const PWR: usize,
+        const SWA: usize,
+        const PWA: usize,
+        const SWB: usize,
+        const PWB: usize,
+    > Logic for MixedBack<SWR, PWR, SWA, PWA, SWB, PWB>
 {
     #[hdl_gen]
     fn update(&mut self) {

@@ -102,7 +102,12 @@ pub fn generate_mixed(plan: &MixedPlan, liberty: Option<&Path>) -> MixedGenerate
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> MixedRtlError + '_ {
-    move |source| MixedRtlError::Rtl(RtlError::Io { path: path.to_path_buf(), source })
+    move |source| {
+        MixedRtlError::Rtl(RtlError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<(), MixedRtlError> {
@@ -114,7 +119,11 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), MixedRtlError> {
 }
 
 /// Generate and write the unit's files into `dir` (created if missing), atomically.
-pub fn emit_mixed(plan: &MixedPlan, dir: &Path, liberty: Option<&Path>) -> Result<Emitted, MixedRtlError> {
+pub fn emit_mixed(
+    plan: &MixedPlan,
+    dir: &Path,
+    liberty: Option<&Path>,
+) -> Result<Emitted, MixedRtlError> {
     let liberty = match liberty {
         Some(lib) => Some(lib.canonicalize().map_err(io_err(lib))?),
         None => None,
@@ -134,7 +143,10 @@ pub fn emit_mixed(plan: &MixedPlan, dir: &Path, liberty: Option<&Path>) -> Resul
     for (path, text) in &files {
         write_atomic(path, text)?;
     }
-    Ok(Emitted { name: name.clone(), files: files.into_iter().map(|(p, _)| p).collect() })
+    Ok(Emitted {
+        name: name.clone(),
+        files: files.into_iter().map(|(p, _)| p).collect(),
+    })
 }
 
 /// The Verilator harness of a mixed unit: the single-format protocol with `mode` in flag

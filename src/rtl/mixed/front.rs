@@ -9,7 +9,8 @@
 //!
 //! Reuse fronts ([`IntReuseFront`], [`FpReuseFront`]) are the study's reuse schemes; the
 //! no-reuse fronts ([`IntSepFront`], [`FpSepFront`]) put a single-format 8-bit front end
-//! beside G single-format NV front ends, all computing every cycle.
+//! beside G single-format NV front ends. Lanes idle in a mode (the no-reuse fronts' other
+//! datapath, the FP scheme's E2M1 lanes in mode 0) get zero operands (operand isolation).
 
 use rust_hdl::prelude::*;
 
@@ -150,6 +151,7 @@ front_ports! {
         emax_ext: ZeroExtend<5, LSB_EXP_BITS>,
         lsb_offset8: Constant<Bits<LSB_EXP_BITS>>,
         code_nan: Constant<Bits<2>>,
+        zero64: Constant<Bits<64>>,
     }
 }
 
@@ -181,6 +183,7 @@ impl<const KW: usize, const SWR: usize> FpReuseFront<KW, SWR> {
             // 2 * 7 + (24 - 2): the biased largest exponent to the E4M3 window's LSB exponent.
             lsb_offset8: exp_const(2 * 7 + 22),
             code_nan: Constant::new(1.into()),
+            zero64: Constant::new(0.into()),
         }
     }
 }
@@ -207,17 +210,24 @@ impl<const KW: usize, const SWR: usize> Logic for FpReuseFront<KW, SWR> {
         }
         self.root_sum.next = self.root_tree.sum.val();
         self.emax_ext.i.next = self.max_exp_tree.max.val();
-        self.root_lsb.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset8.val());
+        self.root_lsb.next =
+            signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset8.val());
         self.root_special.next = self.specials.special.val();
         for j in 0..self.ga_sum.len() {
             self.ga_sum[j].next = self.e4m3[j].sum.val();
             self.ga_lsb[j].next = self.e4m3[j].lsb4.val();
             self.ga_special[j].next = self.e4m3[j].special.val();
         }
+        // The E2M1 lanes idle in mode 0: their operands are held at zero (operand isolation).
         for off in self._half_bits..(self._half_bits + 1) {
             for j in 0..self.e2m1.len() {
-                self.e2m1[j].a.next = self.a.val().get_bits::<64>(off + 64 * j);
-                self.e2m1[j].b.next = self.b.val().get_bits::<64>(off + 64 * j);
+                if self.mode.val() {
+                    self.e2m1[j].a.next = self.a.val().get_bits::<64>(off + 64 * j);
+                    self.e2m1[j].b.next = self.b.val().get_bits::<64>(off + 64 * j);
+                } else {
+                    self.e2m1[j].a.next = self.zero64.val();
+                    self.e2m1[j].b.next = self.zero64.val();
+                }
             }
         }
         for j in 0..self.gb_sum.len() {
@@ -235,6 +245,8 @@ macro_rules! sep_front {
             $name [KW, SWR], swa: $sw, swb: $sw, {
                 wide: $wide,
                 narrow: Vec<$narrow>,
+                zero_kw: Constant<Bits<KW>>,
+                zero64: Constant<Bits<64>>,
             }
         }
 
@@ -259,19 +271,32 @@ macro_rules! sep_front {
                     _half_bits: KW / 2,
                     wide: $new_wide(k),
                     narrow: (0..g).map(|_| $new_narrow()).collect(),
+                    zero_kw: Constant::new(Bits::default()),
+                    zero64: Constant::new(0.into()),
                 }
             }
         }
 
         impl<const KW: usize, const SWR: usize> Logic for $name<KW, SWR> {
-            // `mode` is not read: both datapaths run every cycle and the back end selects.
+            // Both datapaths exist side by side; the idle one's operands are held at zero
+            // (operand isolation) and the back end selects the result.
             #[hdl_gen]
             fn update(&mut self) {
-                self.wide.a.next = self.a.val();
-                self.wide.b.next = self.b.val();
+                if self.mode.val() {
+                    self.wide.a.next = self.zero_kw.val();
+                    self.wide.b.next = self.zero_kw.val();
+                } else {
+                    self.wide.a.next = self.a.val();
+                    self.wide.b.next = self.b.val();
+                }
                 for i in 0..self.narrow.len() {
-                    self.narrow[i].a.next = self.a.val().get_bits::<64>(64 * i);
-                    self.narrow[i].b.next = self.b.val().get_bits::<64>(64 * i);
+                    if self.mode.val() {
+                        self.narrow[i].a.next = self.a.val().get_bits::<64>(64 * i);
+                        self.narrow[i].b.next = self.b.val().get_bits::<64>(64 * i);
+                    } else {
+                        self.narrow[i].a.next = self.zero64.val();
+                        self.narrow[i].b.next = self.zero64.val();
+                    }
                 }
                 self.root_sum.next = self.wide.sum.val();
                 self.root_lsb.next = self.wide.lsb_exp.val();

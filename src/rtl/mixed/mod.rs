@@ -9,7 +9,9 @@ mod front;
 mod lanes;
 mod unit;
 
-pub use emit::{emit_mixed, generate_mixed, mixed_harness_source, mixed_icarus_testbench, MixedGenerated};
+pub use emit::{
+    emit_mixed, generate_mixed, mixed_harness_source, mixed_icarus_testbench, MixedGenerated,
+};
 pub use unit::MixedCycleIn;
 
 use crate::datapath::mixed::{check_lanes, nv_blocks, MixedError, MixedFormat, MixedKind};
@@ -39,7 +41,12 @@ pub enum MixedRtlError {
     #[error(transparent)]
     Rtl(#[from] RtlError),
     #[error("{what}: expected {expected} codes in mode {mode}, got {got}")]
-    CodeCount { what: &'static str, mode: u8, expected: usize, got: usize },
+    CodeCount {
+        what: &'static str,
+        mode: u8,
+        expected: usize,
+        got: usize,
+    },
     #[error("rust-hdl simulation of {unit}: {why}")]
     Sim { unit: String, why: String },
 }
@@ -62,7 +69,12 @@ pub struct MixedPlan {
 
 impl MixedPlan {
     /// Validate: `lanes` None = 32 (one MX block per 8-bit cycle).
-    pub fn new(format: &MixedFormat, reuse: Reuse, lanes: Option<usize>, pipeline: usize) -> Result<Self, MixedRtlError> {
+    pub fn new(
+        format: &MixedFormat,
+        reuse: Reuse,
+        lanes: Option<usize>,
+        pipeline: usize,
+    ) -> Result<Self, MixedRtlError> {
         let lanes = check_lanes(lanes.unwrap_or(format.wide.block))?;
         if pipeline != 0 {
             return Err(MixedRtlError::Pipeline(pipeline));
@@ -75,8 +87,19 @@ impl MixedPlan {
             Reuse::Scheme => "",
             Reuse::Separate => "_noreuse",
         };
-        let name = format!("{}_{}{tag}_mac_k{lanes}_n{psum_width}_p{pipeline}", format.wide.name, format.narrow.name);
-        Ok(MixedPlan { format: format.clone(), reuse, lanes, groups: nv_blocks(lanes), psum_width, pipeline, name })
+        let name = format!(
+            "{}_{}{tag}_mac_k{lanes}_n{psum_width}_p{pipeline}",
+            format.wide.name, format.narrow.name
+        );
+        Ok(MixedPlan {
+            format: format.clone(),
+            reuse,
+            lanes,
+            groups: nv_blocks(lanes),
+            psum_width,
+            pipeline,
+            name,
+        })
     }
 
     /// Width of `a` and `b`: 8K bits.
@@ -107,7 +130,10 @@ pub struct MixedSim {
 
 impl MixedSim {
     pub fn new(plan: &MixedPlan) -> Self {
-        MixedSim { plan: plan.clone(), core: unit::build(plan) }
+        MixedSim {
+            plan: plan.clone(),
+            core: unit::build(plan),
+        }
     }
 
     pub fn plan(&self) -> &MixedPlan {
@@ -127,10 +153,17 @@ impl MixedSim {
             ("b_scale", inp.b_scale.len(), g),
         ] {
             if n != expected {
-                return Err(MixedRtlError::CodeCount { what, mode, expected, got: n });
+                return Err(MixedRtlError::CodeCount {
+                    what,
+                    mode,
+                    expected,
+                    got: n,
+                });
             }
         }
-        self.core.step(inp).map_err(|why| MixedRtlError::Sim { unit: self.plan.name.clone(), why })
+        self.core.step(inp).map_err(|why| MixedRtlError::Sim {
+            unit: self.plan.name.clone(),
+            why,
+        })
     }
 }
-
