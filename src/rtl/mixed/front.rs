@@ -69,8 +69,8 @@ front_ports! {
     /// MXINT8 + NVINT4, INT reuse scheme 2: G = K/8 [`IntGroup`]s of 8 lanes (16 int8 x
     /// (u)int4 multipliers) and a G-leaf tree over their sums (SWR = 20 + log2 G bits). Mode 0:
     /// the root is the exact int8 block sum (LSB 2^-12, the OCP view); mode 1: group j's sum
-    /// is NV block j (LSB 2^-4).
-    IntReuseFront [KW, SWR], swa: 20, swb: 20, {
+    /// (its low 12 bits, exact there) is NV block j (LSB 2^-4).
+    IntReuseFront [KW, SWR], swa: 12, swb: 12, {
         group: Vec<IntGroup>,
         root_tree: AdderTree<20, SWR>,
         lsb8: Constant<Bits<LSB_EXP_BITS>>,
@@ -122,13 +122,13 @@ impl<const KW: usize, const SWR: usize> Logic for IntReuseFront<KW, SWR> {
         self.root_lsb.next = signed_cast(self.lsb8.val());
         self.root_special.next = self.finite.val();
         for j in 0..self.ga_sum.len() {
-            self.ga_sum[j].next = self.group[j].sum.val();
+            self.ga_sum[j].next = self.group[j].sum4.val();
             self.ga_lsb[j].next = signed_cast(self.lsb4.val());
             self.ga_special[j].next = self.finite.val();
         }
         for off in self._half..(self._half + 1) {
             for j in 0..self.gb_sum.len() {
-                self.gb_sum[j].next = self.group[j + off].sum.val();
+                self.gb_sum[j].next = self.group[j + off].sum4.val();
                 self.gb_lsb[j].next = signed_cast(self.lsb4.val());
                 self.gb_special[j].next = self.finite.val();
             }

@@ -142,15 +142,18 @@ impl Logic for MixedIntLane {
 
 /// Eight [`MixedIntLane`]s (64 bits of `a` and `b`) and their 16-leaf adder tree: in mode 1
 /// the sum is one NV block of 16 int4 products, in mode 0 a partial sum of 8 int8 products.
-/// `sum` is exact (16-bit leaves, 20 bits).
+/// `sum` is exact (16-bit leaves, 20 bits); `sum4` is its low 12 bits, exact in mode 1 (16
+/// products of at most 2^6 in magnitude), the width the NV block's converter needs.
 #[derive(LogicBlock)]
 pub struct IntGroup {
     pub a: Signal<In, Bits<64>>,
     pub b: Signal<In, Bits<64>>,
     pub mode: Signal<In, Bit>,
     pub sum: Signal<Out, Signed<20>>,
+    pub sum4: Signal<Out, Signed<12>>,
     lane: Vec<MixedIntLane>,
     tree: AdderTree<16, 20>,
+    sum_bits: Signal<Local, Bits<20>>,
 }
 
 impl Default for IntGroup {
@@ -160,8 +163,10 @@ impl Default for IntGroup {
             b: Default::default(),
             mode: Default::default(),
             sum: Default::default(),
+            sum4: Default::default(),
             lane: (0..8).map(|_| Default::default()).collect(),
             tree: AdderTree::new(16),
+            sum_bits: Default::default(),
         }
     }
 }
@@ -179,6 +184,8 @@ impl Logic for IntGroup {
             self.tree.x[2 * i + 1].next = self.lane[i].hi.val();
         }
         self.sum.next = self.tree.sum.val();
+        self.sum_bits.next = unsigned_cast(self.tree.sum.val());
+        self.sum4.next = signed_cast(self.sum_bits.val().get_bits::<12>(0));
     }
 }
 

@@ -164,7 +164,7 @@ macro_rules! mixed_unit {
 
 mixed_unit! {
     /// MXINT8 + NVINT4, INT reuse scheme 2.
-    IntReuseUnit, front: IntReuseFront, swa: 20, swb: 20
+    IntReuseUnit, front: IntReuseFront, swa: 12, swb: 12
 }
 mixed_unit! {
     /// MXFP8 + NVFP4, FP reuse scheme (E4M3 lanes also run E2M1, beside E2M1 lanes).
