@@ -355,6 +355,46 @@ pub fn mixed_stream(
     }
 }
 
+/// A stream for measuring energy: two reset cycles, then `cycles` valid blocks in one mode
+/// (`four_bit`), random finite codes (corners now and then), finite scales near 2^0 (UE8M0
+/// 127 +- 8, E4M3 0x30..=0x40), accumulating with a clear every 32 blocks.
+pub fn activity_stream(plan: &MixedPlan, four_bit: bool, seed: u64, cycles: usize) -> MixedStream {
+    let mut g = Gen {
+        kind: plan.format.kind,
+        lanes: plan.lanes,
+        groups: plan.groups,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        cycles: Vec::new(),
+    };
+    g.reset();
+    g.reset();
+    for t in 0..cycles {
+        let n = if four_bit { 2 * g.lanes } else { g.lanes };
+        let a: Vec<u32> = (0..n).map(|_| g.code(four_bit)).collect();
+        let b: Vec<u32> = (0..n).map(|_| g.code(four_bit)).collect();
+        let scale = |rng: &mut ChaCha8Rng| -> Vec<u8> {
+            (0..g.groups)
+                .map(|_| {
+                    if four_bit {
+                        rng.gen_range(0x30..=0x40)
+                    } else {
+                        rng.gen_range(119..=135)
+                    }
+                })
+                .collect()
+        };
+        let s = (scale(&mut g.rng), scale(&mut g.rng));
+        g.push(false, true, t % 32 == 0, four_bit, (a, b), s);
+    }
+    let expected = expected_mixed(plan, &g.cycles);
+    MixedStream {
+        name: format!("{}-activity{}", plan.name, if four_bit { 4 } else { 8 }),
+        seed,
+        cycles: g.cycles,
+        expected,
+    }
+}
+
 /// Append element codes packed as the port sees them (element i at bits [i*w +: w]).
 fn pack(out: &mut Vec<u8>, codes: &[u32], w: u32, bytes: usize) {
     let start = out.len();
