@@ -38,6 +38,8 @@ pub enum Command {
     Sweep(cost::sweep::SweepArgs),
     /// Run a benchmark and write its report (reports/bench-NAME.md).
     Bench(BenchArgs),
+    /// Synthesize mixed 8-bit + 4-bit units (mxint8+nvint4, mxfp8+nvfp4): area, energy per mode.
+    SynthMixed(cost::mixed::MixedSynthArgs),
 }
 
 /// `hwcost bench NAME [-o DIR]`.
@@ -71,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => report::run_report(&a),
         Command::Gemm(a) => cost::gemm::run_gemm(&a),
         Command::Sweep(a) => cost::sweep::run_sweep(&a),
+        Command::SynthMixed(a) => cost::mixed::run_mixed_synth(&a),
         Command::Bench(a) => match a.which {
             BenchKind::Quantize => format::quantize::bench::run_bench_quantize(&a.out),
             BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),

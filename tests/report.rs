@@ -498,7 +498,7 @@ mod reports {
         .unwrap()
         .args;
         let written = generate(&args).unwrap();
-        assert_eq!(written.len(), 16);
+        assert_eq!(written.len(), 17);
         let first = files(dir.path());
         generate(&args).unwrap();
         let second = files(dir.path());
@@ -524,6 +524,7 @@ mod reports {
             "compare.csv",
             "compare.json",
             "table5.md",
+            "compare-mixed.md",
             "model-vs-synth.md",
             "qsnr.md",
             "qsnr-kappa.svg",

@@ -6,6 +6,7 @@ pub mod command;
 pub mod flow;
 pub mod gemm;
 pub mod liberty;
+pub mod mixed;
 pub mod netlist;
 pub mod power;
 pub mod sim;

@@ -2,5 +2,6 @@
 //! model (`emulate`) that every RTL backend is checked against.
 
 pub mod emulate;
+pub mod mixed;
 
 pub use emulate::{add_binary32, block_sum, emulate_block, AccEmu, BlockSum, UnitError, UnitParams, CANONICAL_NAN};

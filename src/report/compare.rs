@@ -139,7 +139,8 @@ impl QsnrOptions {
 /// `hwcost compare A B [C...]`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct CompareArgs {
-    /// Block formats (built-in names, user formats, or .toml files); ratios are against the first.
+    /// Block formats (built-in names, user formats, or .toml files), or mixed units WIDE+NARROW
+    /// (mxint8+nvint4 mxfp8+nvfp4); ratios are against the first.
     #[arg(required = true, num_args = 2.., value_name = "FORMAT")]
     pub formats: Vec<String>,
     #[command(flatten)]
@@ -379,8 +380,11 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
     compare(&req, &selected)
 }
 
-/// What `hwcost compare` prints.
+/// What `hwcost compare` prints. Mixed formats (`WIDE+NARROW`) go to [`super::mixed`].
 pub fn compare_output(args: &CompareArgs) -> Result<String, ReportError> {
+    if super::mixed::is_mixed(&args.formats) {
+        return super::mixed::render_mixed(&super::mixed::mixed_comparison(args)?, args.format);
+    }
     render::render(&comparison(args)?, args.format)
 }
 

@@ -268,6 +268,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("compare-mxint8-mxfp8.md", "the headline: MXINT8 against MXFP8 (QSNR, cost, storage, the study's figures)"),
         ("compare.md", "all built-in formats against MXFP8 (also [CSV](compare.csv) and [JSON](compare.json))"),
         ("table5.md", "the study's Table 5 reproduced: per-MAC area and energy ratios, every built-in technology, mixed units"),
+        ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
     ]
@@ -314,7 +315,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let selected = unit.select(&units)?;
     let analytic = AnalyticSource::new(&args.tech)?;
     let synth = shipped_source(Model::Synth, &args.tech, &args.results, &units);
-    let bar = progress(9);
+    let bar = progress(10);
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| -> Result<(), ReportError> {
         let path = out.join(name);
@@ -350,6 +351,25 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
 
     bar.set_message("Table 5");
     put("table5.md", &table5_markdown(&selected)?)?;
+    bar.inc(1);
+
+    bar.set_message("mixed units");
+    // Analytic always; synthesized when `mixed-synth.json` is in the results folder (the
+    // calibrated model has no mixed units, so it falls back to that default).
+    let mixed_args = super::compare::CompareArgs {
+        formats: vec!["mxfp8+nvfp4".into(), "mxint8+nvint4".into()],
+        unit: UnitOptions { model: args.model.filter(|m| *m != Model::Calibrated), ..unit.clone() },
+        qsnr: q.clone(),
+        format: render::TableFormat::Md,
+    };
+    let mixed = super::mixed::mixed_comparison(&mixed_args)?;
+    put(
+        "compare-mixed.md",
+        &format!(
+            "# Mixed units: MXINT8+NVINT4 against MXFP8+NVFP4\n\n{}",
+            super::mixed::render_mixed(&mixed, render::TableFormat::Md)?
+        ),
+    )?;
     bar.inc(1);
 
     bar.set_message("model versus synthesis");
@@ -450,6 +470,9 @@ fn other_file_note(name: &str) -> &'static str {
     match name {
         "synth-results.json" => {
             "shipped synthesized results, read by `compare`, `plot` and `report`"
+        }
+        "mixed-synth.json" => {
+            "shipped synthesized results of the mixed units (`hwcost synth-mixed`), read by `compare` and `report`"
         }
         "calibrated-results.json" => {
             "shipped calibrated-model results, read with `--model calibrated`"

@@ -12,6 +12,7 @@
 
 pub mod compare;
 pub mod generate;
+pub mod mixed;
 pub mod plot;
 pub mod qsnr_tables;
 mod raster;
@@ -74,6 +75,8 @@ pub enum ReportError {
     NotInResults { unit: String, path: PathBuf },
     #[error("CSV: {0}")]
     Csv(String),
+    #[error(transparent)]
+    Mixed(#[from] crate::datapath::mixed::MixedError),
 }
 
 /// What produced a table or chart: printed at the top of every report. It holds no time or

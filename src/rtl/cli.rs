@@ -3,14 +3,17 @@
 
 use std::path::PathBuf;
 
+use super::mixed::{emit_mixed, MixedPlan, Reuse};
 use super::{emit_unit, PsumWidth, UnitParams};
+use crate::datapath::mixed::MixedFormat;
 use crate::format::lookup;
 
 /// Generate a block dot-product MAC unit: Verilog, JSON description, Yosys scripts and a
 /// Verilator harness.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RtlArgs {
-    /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...) or a user format
+    /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...), a user format, or a mixed
+    /// unit WIDE+NARROW (mxint8+nvint4, mxfp8+nvfp4) with a `mode` input
     pub format: String,
     /// Lanes k, a power of two from 1 to 64 [default: the format's block size]
     #[arg(long)]
@@ -27,10 +30,16 @@ pub struct RtlArgs {
     /// Also write <name>.liberty.ys, mapping to this Liberty (.lib) file
     #[arg(long)]
     pub liberty: Option<PathBuf>,
+    /// Mixed units only: the study's reuse scheme, or separate 8-bit and 4-bit datapaths
+    #[arg(long, value_enum, default_value_t = Reuse::Scheme)]
+    pub reuse: Reuse,
 }
 
 /// Run `hwcost rtl`: print the files written.
 pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
+    if args.format.contains('+') {
+        return run_mixed(args);
+    }
     let format = lookup(&args.format)?;
     let params = UnitParams {
         lanes: args.lanes,
@@ -38,6 +47,22 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         pipeline: args.pipeline,
     };
     let emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    println!("{}", emitted.name);
+    for f in &emitted.files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}
+
+/// `hwcost rtl WIDE+NARROW`: a mixed unit. Its psum widths are fixed (the 8-bit format's
+/// default, the 4-bit format's exact width), so `--psum-width` is refused.
+fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
+    let format = MixedFormat::parse(&args.format)?;
+    if let Some(w) = args.psum_width {
+        anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
+    }
+    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
+    let emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());

@@ -12,6 +12,7 @@ pub mod fp32;
 pub mod front;
 mod harness;
 pub mod lane;
+pub mod mixed;
 pub mod prim;
 pub mod reduce;
 mod sim;

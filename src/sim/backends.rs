@@ -110,7 +110,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
 
 /// Run a tool to completion in `dir`, failing with its stderr (and stdout, where compilers
 /// report) when it exits non-zero. A tool that cannot be started is reported as missing.
-fn run_tool(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> Result<(), SimError> {
+pub(crate) fn run_tool(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> Result<(), SimError> {
     let out = Command::new(tool).args(args).current_dir(dir).output().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => SimError::ToolMissing { tool, package },
         _ => SimError::Io { path: PathBuf::from(tool), source: e },
@@ -127,7 +127,7 @@ fn run_tool(tool: &'static str, package: &'static str, args: &[&str], dir: &Path
     Ok(())
 }
 
-fn tail(s: &str, n: usize) -> String {
+pub(crate) fn tail(s: &str, n: usize) -> String {
     let start = s.len().saturating_sub(n);
     let start = (start..=s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
     s[start..].to_string()

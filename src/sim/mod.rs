@@ -2,4 +2,5 @@
 //! binary record format the simulation harnesses speak, and the backends that run them.
 
 pub mod backends;
+pub mod mixed;
 pub mod vectors;

@@ -1,0 +1,271 @@
+//! Mixed-format units (issue 8): the rust-hdl model, Verilator and Icarus against the
+//! software model, bit for bit, in both modes, for the study's reuse schemes and for the
+//! no-reuse variants; the streams' power to catch a wrong block-sum order; the CLI.
+//!
+//! Sizes: INT scheme 2 at K = 16 (G = 2 NV blocks per 4-bit cycle, so the block split is
+//! exercised) and the FP scheme at K = 32 (two E4M3 groups, so the 8-bit block's global
+//! alignment across groups is exercised); every 4-bit pair through all three simulators,
+//! every 8-bit pair through Verilator.
+
+mod common;
+
+use std::time::Instant;
+
+use hwcost::datapath::mixed::MixedFormat;
+use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
+use hwcost::rtl::mixed::{MixedPlan, Reuse};
+use hwcost::sim::backends::BackendKind;
+use hwcost::sim::mixed::{
+    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedKindOfStream as K,
+    MixedStream,
+};
+use hwcost::sim::vectors::{compare, Output};
+
+fn tool_for(kind: BackendKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        BackendKind::Rusthdl => None,
+        BackendKind::Verilator => Some(("verilator", "verilator")),
+        BackendKind::Icarus => Some(("iverilog", "iverilog")),
+    }
+}
+
+/// Build `kind` for `plan` (None: the tool is missing outside CI), run every stream and fail
+/// on the first mismatches (seed in the message).
+fn agree(
+    kind: BackendKind,
+    plan: &MixedPlan,
+    streams: &[MixedStream],
+    dir: &std::path::Path,
+) -> Option<Box<dyn MixedBackend>> {
+    if let Some((tool, pkg)) = tool_for(kind) {
+        if !common::require_tool(tool, pkg) {
+            return None;
+        }
+    }
+    let t = Instant::now();
+    let mut backend = build_mixed(kind, plan, dir).unwrap();
+    let built = t.elapsed();
+    for s in streams {
+        let bad = check_mixed(backend.as_mut(), s).unwrap();
+        let shown: Vec<String> = bad.iter().take(5).map(|m| m.to_string()).collect();
+        assert!(
+            bad.is_empty(),
+            "{} on {} (seed {:#x}): {} mismatches, first: {shown:#?}",
+            kind.name(),
+            s.name,
+            s.seed,
+            bad.len()
+        );
+    }
+    let cycles: usize = streams.iter().map(|s| s.cycles.len()).sum();
+    eprintln!(
+        "{} {}: built in {:.1?}, {cycles} cycles in {:.1?}",
+        kind.name(),
+        plan.name,
+        built,
+        t.elapsed() - built
+    );
+    Some(backend)
+}
+
+fn streams(plan: &MixedPlan, seed: u64, random: usize, pairs8: bool) -> Vec<MixedStream> {
+    let mut v = vec![
+        mixed_stream(plan, K::Random, seed, random),
+        mixed_stream(plan, K::Runs, seed + 1, random / 4),
+        mixed_stream(plan, K::Spread, seed + 4, random / 4),
+        mixed_stream(plan, K::Pairs4, seed + 2, 0),
+    ];
+    if pairs8 {
+        v.push(mixed_stream(plan, K::Pairs8, seed + 3, 0));
+    }
+    v
+}
+
+/// A deliberately different model: the G NV results of a 4-bit cycle added left to right
+/// (((R0 + R1) + R2) + R3) instead of the contract's balanced tree; each cycle starts from
+/// the contract's previous accumulator, so every difference is that cycle's order alone.
+fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
+    let f = &plan.format;
+    let nv = UnitParams {
+        lanes: 16,
+        psum_width: f.narrow.exact_psum_width(),
+        pipeline: 0,
+    };
+    s.cycles
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.rst || !c.in_valid || !c.mode {
+                return s.expected[i];
+            }
+            let r = (0..plan.groups)
+                .map(|j| {
+                    emulate_block(
+                        &f.narrow,
+                        &nv,
+                        &c.a[16 * j..16 * j + 16],
+                        &c.b[16 * j..16 * j + 16],
+                        c.a_scale[j],
+                        c.b_scale[j],
+                    )
+                })
+                .reduce(add_binary32)
+                .unwrap();
+            let prev = if i == 0 { 0 } else { s.expected[i - 1].acc };
+            Output {
+                out_valid: true,
+                acc: if c.acc_clear {
+                    r
+                } else {
+                    add_binary32(prev, r)
+                },
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn int_scheme2_agrees_in_all_simulators() {
+    let plan = plan_for("mxint8+nvint4", Reuse::Scheme, 16).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    agree(
+        BackendKind::Verilator,
+        &plan,
+        &streams(&plan, 0x1208, 4000, true),
+        dir.path(),
+    );
+    agree(
+        BackendKind::Icarus,
+        &plan,
+        &streams(&plan, 0x1308, 200, false),
+        dir.path(),
+    );
+    agree(
+        BackendKind::Rusthdl,
+        &plan,
+        &streams(&plan, 0x1408, 80, false),
+        dir.path(),
+    );
+}
+
+#[test]
+fn fp_scheme_agrees_in_all_simulators_and_the_sum_order_is_observable() {
+    // K = 16 in Verilator (every pair, long streams); K = 32, where the 8-bit block spans two
+    // E4M3 groups aligned to one exponent, in Icarus and rust-hdl.
+    let plan = plan_for("mxfp8+nvfp4", Reuse::Scheme, 16).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = streams(&plan, 0xF208, 4000, true);
+    agree(BackendKind::Verilator, &plan, &s, dir.path());
+    let plan = plan_for("mxfp8+nvfp4", Reuse::Scheme, 32).unwrap();
+    let s = streams(&plan, 0xF308, 160, false);
+    if let Some(mut icarus) = agree(BackendKind::Icarus, &plan, &s, dir.path()) {
+        // The spread stream tells the contract's order from a chain: a unit that summed the
+        // four NV results left to right would fail it.
+        let got = icarus.run(&s[2].cycles).unwrap();
+        let wrong = compare(&chain_order_outputs(&plan, &s[2]), &got);
+        assert!(
+            !wrong.is_empty(),
+            "only {} cycles tell the sum orders apart",
+            wrong.len()
+        );
+    }
+    agree(
+        BackendKind::Rusthdl,
+        &plan,
+        &[
+            mixed_stream(&plan, K::Random, 0xF408, 30),
+            mixed_stream(&plan, K::Spread, 0xF409, 30),
+        ],
+        dir.path(),
+    );
+}
+
+#[test]
+fn no_reuse_variants_agree() {
+    for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+        let plan = plan_for(name, Reuse::Separate, 16).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        agree(
+            BackendKind::Icarus,
+            &plan,
+            &streams(&plan, 0x5E9, 200, false),
+            dir.path(),
+        );
+        agree(
+            BackendKind::Rusthdl,
+            &plan,
+            &[mixed_stream(&plan, K::Random, 0x5EA, 40)],
+            dir.path(),
+        );
+    }
+}
+
+#[test]
+fn the_rtl_command_writes_mixed_units_and_rejects_bad_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("u");
+    let run = |args: &[&str]| common::hwcost().args(args).output().unwrap();
+    let o = run(&[
+        "rtl",
+        "mxint8+nvint4",
+        "--lanes",
+        "16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = std::fs::read_to_string(out.join("mxint8_nvint4_mac_k16_n16_p0.v")).unwrap();
+    assert!(v.contains("module mxint8_nvint4_mac_k16_n16_p0(clk,rst,in_valid,acc_clear,mode,a,b,a_scale,b_scale,"), "{}", &v[..600]);
+    let o = run(&[
+        "rtl",
+        "mxfp8+nvfp4",
+        "--reuse",
+        "separate",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.join("mxfp8_nvfp4_noreuse_mac_k32_n24_p0.json").exists());
+    for (args, quote) in [
+        (vec!["rtl", "mxfp8+nvint4"], "mxfp8+nvint4"),
+        (vec!["rtl", "mxint8+nvint4", "--lanes", "8"], "got 8"),
+        (vec!["rtl", "mxint8+nvint4", "--pipeline", "2"], "got 2"),
+    ] {
+        let mut a = args.clone();
+        a.extend(["-o", out.to_str().unwrap()]);
+        let o = run(&a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(quote),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(MixedFormat::parse("mxint8+nvint4").is_ok());
+}
+
+#[test]
+fn every_variant_is_lint_clean() {
+    if !common::require_tool("verilator", "verilator") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+        for reuse in [Reuse::Scheme, Reuse::Separate] {
+            for k in [16, 32] {
+                let plan = plan_for(name, reuse, k).unwrap();
+                hwcost::rtl::mixed::emit_mixed(&plan, dir.path(), None).unwrap();
+                let o = std::process::Command::new("verilator")
+                    .args(["--lint-only", "-Wall", &format!("{}.v", plan.name)])
+                    .current_dir(dir.path())
+                    .output()
+                    .unwrap();
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert!(
+                    o.status.success() && err.trim().is_empty(),
+                    "{}: {err}",
+                    plan.name
+                );
+            }
+        }
+    }
+}
