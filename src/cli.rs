@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, format, report, rtl};
+use crate::{cost, format, report, rtl, sim};
 
 #[derive(Parser, Debug)]
 #[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
@@ -22,6 +22,8 @@ pub enum Command {
     Quantize(format::quantize::cli::QuantizeArgs),
     /// Generate a MAC unit as Verilog (with JSON metadata, Yosys script, Verilator harness).
     Rtl(rtl::RtlArgs),
+    /// Verify a generated MAC unit bit for bit against the software model (rust-hdl, Verilator, Icarus).
+    Verify(sim::verify::VerifyArgs),
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Formats(a) => format::run_formats(&a),
         Command::Quantize(a) => format::quantize::cli::run_quantize(&a),
         Command::Rtl(a) => rtl::run_rtl(&a),
+        Command::Verify(a) => sim::verify::run_verify(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
         Command::Compare(a) => report::run_compare(&a),
