@@ -26,6 +26,10 @@ pub enum Command {
     Verify(sim::verify::VerifyArgs),
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
+    /// Synthesize generated units onto sky130 (area by component, energy, timing, registers).
+    Synth(cost::synth_command::SynthArgs),
+    /// Fit the calibrated cost model to the shipped synthesized results (reports/calibration.json).
+    Calibrate(cost::calibrate::CalibrateArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
     Qsnr(format::qsnr::QsnrArgs),
     /// Compare formats: QSNR, area, energy, fmax, latency, bits per element, ratios, the study's figures.
@@ -70,6 +74,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rtl(a) => rtl::run_rtl(&a),
         Command::Verify(a) => sim::verify::run_verify(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
+        Command::Synth(a) => cost::synth_command::run_synth(&a),
+        Command::Calibrate(a) => cost::calibrate::run_calibrate(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
         Command::Compare(a) => report::run_compare(&a),
         Command::Plot(a) => report::run_plot(&a),
