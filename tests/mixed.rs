@@ -16,8 +16,8 @@ use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
 use hwcost::rtl::mixed::{MixedPlan, Reuse};
 use hwcost::sim::backends::BackendKind;
 use hwcost::sim::mixed::{
-    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedKindOfStream as K,
-    MixedStream,
+    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedStream,
+    MixedStreamKind as K,
 };
 use hwcost::sim::vectors::{compare, Output};
 
