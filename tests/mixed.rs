@@ -16,8 +16,8 @@ use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
 use hwcost::rtl::mixed::{MixedPlan, Reuse};
 use hwcost::sim::backends::BackendKind;
 use hwcost::sim::mixed::{
-    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedKindOfStream as K,
-    MixedStream,
+    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedStream,
+    MixedStreamKind as K,
 };
 use hwcost::sim::vectors::{compare, Output};
 
@@ -268,4 +268,32 @@ fn every_variant_is_lint_clean() {
             }
         }
     }
+}
+
+/// The committed mixed units in rtl/ are what the generator writes today (regenerate with
+/// `HWCOST_BLESS=1 cargo test --test mixed committed`).
+#[test]
+fn committed_examples_are_current() {
+    let rtl = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rtl");
+    let bless = std::env::var_os("HWCOST_BLESS").is_some();
+    let mut stale = Vec::new();
+    for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+        let plan = plan_for(name, Reuse::Scheme, 32).unwrap();
+        let g = hwcost::rtl::mixed::generate_mixed(&plan, None);
+        let n = &plan.name;
+        for (file, text) in [
+            (format!("{n}.v"), &g.verilog),
+            (format!("{n}.json"), &g.json),
+            (format!("{n}.ys"), &g.yosys),
+            (format!("{n}_harness.cpp"), &g.harness),
+        ] {
+            let path = rtl.join(&file);
+            if bless {
+                std::fs::write(&path, text).unwrap();
+            } else if std::fs::read_to_string(&path).ok().as_ref() != Some(text) {
+                stale.push(file);
+            }
+        }
+    }
+    assert!(stale.is_empty(), "rtl/ differs from the generator for {stale:?}; regenerate with HWCOST_BLESS=1 cargo test --test mixed committed");
 }

@@ -52,7 +52,7 @@ pub struct MixedStream {
 
 /// Kinds of mixed stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MixedKindOfStream {
+pub enum MixedStreamKind {
     /// Mode chosen per cycle; random and corner codes, NaN codes in some 8-bit FP blocks;
     /// random, NaN and extreme scales; unused scale bytes random in mode 0; idle cycles
     /// with random data, random clears, a reset now and then.
@@ -74,14 +74,14 @@ pub enum MixedKindOfStream {
     Pairs8,
 }
 
-impl MixedKindOfStream {
+impl MixedStreamKind {
     pub fn name(&self) -> &'static str {
         match self {
-            MixedKindOfStream::Random => "random",
-            MixedKindOfStream::Runs => "runs",
-            MixedKindOfStream::Spread => "spread",
-            MixedKindOfStream::Pairs4 => "pairs4",
-            MixedKindOfStream::Pairs8 => "pairs8",
+            MixedStreamKind::Random => "random",
+            MixedStreamKind::Runs => "runs",
+            MixedStreamKind::Spread => "spread",
+            MixedStreamKind::Pairs4 => "pairs4",
+            MixedStreamKind::Pairs8 => "pairs8",
         }
     }
 }
@@ -327,7 +327,7 @@ impl Gen {
 /// `cycles`).
 pub fn mixed_stream(
     plan: &MixedPlan,
-    kind: MixedKindOfStream,
+    kind: MixedStreamKind,
     seed: u64,
     cycles: usize,
 ) -> MixedStream {
@@ -340,11 +340,11 @@ pub fn mixed_stream(
     };
     g.reset();
     match kind {
-        MixedKindOfStream::Random => g.random(cycles),
-        MixedKindOfStream::Runs => g.runs(cycles),
-        MixedKindOfStream::Spread => g.spread(cycles),
-        MixedKindOfStream::Pairs4 => g.pairs(true),
-        MixedKindOfStream::Pairs8 => g.pairs(false),
+        MixedStreamKind::Random => g.random(cycles),
+        MixedStreamKind::Runs => g.runs(cycles),
+        MixedStreamKind::Spread => g.spread(cycles),
+        MixedStreamKind::Pairs4 => g.pairs(true),
+        MixedStreamKind::Pairs8 => g.pairs(false),
     }
     let expected = expected_mixed(plan, &g.cycles);
     MixedStream {
@@ -660,7 +660,7 @@ mod tests {
     fn the_spread_stream_opens_with_an_order_probe() {
         for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
             let plan = plan_for(name, Reuse::Scheme, 32).unwrap();
-            let s = mixed_stream(&plan, MixedKindOfStream::Spread, 1, 0);
+            let s = mixed_stream(&plan, MixedStreamKind::Spread, 1, 0);
             let r = s.expected[1].acc;
             let (r0, r2) = if name.starts_with("mxfp") {
                 (16.0f32, 2f32.powi(-20))
