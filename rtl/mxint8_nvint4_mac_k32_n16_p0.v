@@ -398,9 +398,8 @@ module mxint8_nvint4_mac_k32_n16_p0__group(a,b,mode,sum,sum4);
     reg signed [15:0] tree$x$14;
     reg signed [15:0] tree$x$15;
     wire signed [19:0] tree$sum;
-
-    // Local signals
-    reg  [19:0] sum_bits;
+    reg signed [19:0] trunc$i;
+    wire signed [11:0] trunc$o;
 
     // Sub module instances
     mxint8_nvint4_mac_k32_n16_p0__group__lane lane$0(
@@ -478,6 +477,10 @@ module mxint8_nvint4_mac_k32_n16_p0__group(a,b,mode,sum,sum4);
         .x$15(tree$x$15),
         .sum(tree$sum)
     );
+    mxint8_nvint4_mac_k32_n16_p0__trunc20to12 trunc(
+        .i(trunc$i),
+        .o(trunc$o)
+    );
 
     always @(*) begin
         lane$0$a = a[(32'h8 * 0)+:(8)];
@@ -521,8 +524,8 @@ module mxint8_nvint4_mac_k32_n16_p0__group(a,b,mode,sum,sum4);
         tree$x$14 = lane$7$lo;
         tree$x$15 = lane$7$hi;
         sum = tree$sum;
-        sum_bits = $unsigned(tree$sum);
-        sum4 = $signed(sum_bits[(32'h0)+:(12)]);
+        trunc$i = tree$sum;
+        sum4 = trunc$o;
     end
 
 endmodule // mxint8_nvint4_mac_k32_n16_p0__group
@@ -694,6 +697,18 @@ module mxint8_nvint4_mac_k32_n16_p0__adder_tree16x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire [19:0] s4_0 = {s3_0[18], s3_0} + {s3_1[18], s3_1};
     always @(*) sum = s4_0;
 endmodule // mxint8_nvint4_mac_k32_n16_p0__adder_tree16x16
+
+module mxint8_nvint4_mac_k32_n16_p0__trunc20to12(i,o);
+
+    // Module arguments
+    input wire signed [19:0] i;
+    output reg signed [11:0] o;
+
+    always @(*) o = i[11:0];
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire dropped_sign_copies = &{1'b0, i[19:12]};
+    /* verilator lint_on UNUSEDSIGNAL */
+endmodule // mxint8_nvint4_mac_k32_n16_p0__trunc20to12
 
 module mxint8_nvint4_mac_k32_n16_p0__adder_tree4x20(x$0,x$1,x$2,x$3,sum);
 

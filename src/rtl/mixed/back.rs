@@ -44,6 +44,45 @@ impl<const I: usize, const O: usize> Logic for SignExtend<I, O> {
     }
 }
 
+/// The low O bits of a two's-complement value, for a value known to fit them (the upper bits
+/// are copies of the sign): `o = i[O-1:0]`. The dropped bits are read by nothing, which the
+/// template tells Verilator's UNUSEDSIGNAL lint in place.
+#[derive(LogicBlock)]
+pub struct TruncateSigned<const I: usize, const O: usize> {
+    pub i: Signal<In, Signed<I>>,
+    pub o: Signal<Out, Signed<O>>,
+}
+
+impl<const I: usize, const O: usize> Default for TruncateSigned<I, O> {
+    fn default() -> Self {
+        const { assert!(I > O && O >= 1 && I <= 128) };
+        Self {
+            i: Default::default(),
+            o: Default::default(),
+        }
+    }
+}
+
+impl<const I: usize, const O: usize> Logic for TruncateSigned<I, O> {
+    fn update(&mut self) {
+        self.o.next = signed_cast(bits_of::<O>(unsigned_cast(self.i.val()).to_u128()));
+    }
+    fn connect(&mut self) {
+        self.o.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "// hwcost-name: trunc{I}to{O}\n\
+             always @(*) o = i[{}:0];\n\
+             /* verilator lint_off UNUSEDSIGNAL */\n\
+             wire dropped_sign_copies = &{{1'b0, i[{}:{O}]}};\n\
+             /* verilator lint_on UNUSEDSIGNAL */\n",
+            O - 1,
+            I - 1
+        ))
+    }
+}
+
 /// Balanced binary32 sum of G (a power of two, >= 2) values: G - 1 [`Fp32Add`]s stored as a
 /// heap (node j adds nodes 2j+1 and 2j+2; the last G/2 nodes add x[2t] and x[2t+1]), so
 /// s = ((x0 + x1) + (x2 + x3)) for G = 4, each addition rounded (the contract's order).
@@ -239,6 +278,62 @@ impl<
             self.r.next = self.sum_tree.s.val();
         } else {
             self.r.next = self.conv0.r.val();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The two primitives of this file against Icarus (their only second semantics).
+    use super::*;
+    use crate::rtl::prim::signed_of;
+    use crate::rtl::testutil::{icarus_run, require_tool};
+    use crate::rtl::verilog::finish;
+
+    fn icarus<B: Block>(mut b: B, vectors: &[Vec<u128>], i: usize, o: usize) -> Vec<Vec<u128>> {
+        b.connect_all();
+        let v = finish(&generate_verilog(&b), "dut");
+        let dir = tempfile::tempdir().unwrap();
+        icarus_run(dir.path(), &v, &[("i", i)], &[("o", o)], vectors, false)
+    }
+
+    #[test]
+    fn sign_extension_and_truncation_match_icarus_exhaustively() {
+        if !require_tool("iverilog", "iverilog") {
+            return;
+        }
+        // Every 12-bit value, extended to 21 bits and back.
+        let values: Vec<i128> = (-2048..2048).collect();
+        let vectors: Vec<Vec<u128>> = values.iter().map(|&x| vec![(x as u128) & 0xFFF]).collect();
+        let hw = icarus(SignExtend::<12, 21>::default(), &vectors, 12, 21);
+        let mut ext = SignExtend::<12, 21>::default();
+        ext.connect_all();
+        for (&x, h) in values.iter().zip(&hw) {
+            ext.i.next = signed_of(x);
+            assert!(simulate(&mut ext, 10));
+            let sw = unsigned_cast(ext.o.val()).to_u128();
+            assert_eq!(
+                (sw, h[0]),
+                ((x as u128) & 0x1F_FFFF, (x as u128) & 0x1F_FFFF),
+                "sext {x}"
+            );
+        }
+        let vectors: Vec<Vec<u128>> = values
+            .iter()
+            .map(|&x| vec![(x as u128) & 0xF_FFFF])
+            .collect();
+        let hw = icarus(TruncateSigned::<20, 12>::default(), &vectors, 20, 12);
+        let mut tr = TruncateSigned::<20, 12>::default();
+        tr.connect_all();
+        for (&x, h) in values.iter().zip(&hw) {
+            tr.i.next = signed_of(x);
+            assert!(simulate(&mut tr, 10));
+            let sw = unsigned_cast(tr.o.val()).to_u128();
+            assert_eq!(
+                (sw, h[0]),
+                ((x as u128) & 0xFFF, (x as u128) & 0xFFF),
+                "truncate {x}"
+            );
         }
     }
 }

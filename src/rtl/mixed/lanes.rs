@@ -5,6 +5,7 @@
 
 use rust_hdl::prelude::*;
 
+use super::back::TruncateSigned;
 use crate::format::FpSpecials;
 use crate::rtl::fp32::prim::Cat;
 use crate::rtl::front::LSB_EXP_BITS;
@@ -153,7 +154,7 @@ pub struct IntGroup {
     pub sum4: Signal<Out, Signed<12>>,
     lane: Vec<MixedIntLane>,
     tree: AdderTree<16, 20>,
-    sum_bits: Signal<Local, Bits<20>>,
+    trunc: TruncateSigned<20, 12>,
 }
 
 impl Default for IntGroup {
@@ -166,7 +167,7 @@ impl Default for IntGroup {
             sum4: Default::default(),
             lane: (0..8).map(|_| Default::default()).collect(),
             tree: AdderTree::new(16),
-            sum_bits: Default::default(),
+            trunc: Default::default(),
         }
     }
 }
@@ -184,8 +185,8 @@ impl Logic for IntGroup {
             self.tree.x[2 * i + 1].next = self.lane[i].hi.val();
         }
         self.sum.next = self.tree.sum.val();
-        self.sum_bits.next = unsigned_cast(self.tree.sum.val());
-        self.sum4.next = signed_cast(self.sum_bits.val().get_bits::<12>(0));
+        self.trunc.i.next = self.tree.sum.val();
+        self.sum4.next = self.trunc.o.val();
     }
 }
 
