@@ -258,7 +258,13 @@ pub fn comparison_table(c: &ModelComparison) -> String {
     let _ = writeln!(
         s,
         "{:<34}{:>14}{:>14}{:>9}{:>14}{:>14}{:>9}",
-        "component", "area analytic", "area synth", "error", "pJ/blk analyt", "pJ/blk synth", "error"
+        "component",
+        "area analytic",
+        "area synth",
+        "error",
+        "pJ/blk analyt",
+        "pJ/blk synth",
+        "error"
     );
     for p in c.parts.iter().chain([&c.total]) {
         let _ = writeln!(
@@ -502,7 +508,10 @@ mod tests {
             })
             .unwrap_err()
             .to_string();
-            assert!(e.contains("'asap7'") && e.contains("--tech sky130hd"), "{e}");
+            assert!(
+                e.contains("'asap7'") && e.contains("--tech sky130hd"),
+                "{e}"
+            );
             let e = cost_report(&CostArgs {
                 pipeline: 7,
                 model,

@@ -170,7 +170,11 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         eprintln!(
             "{}: {} in {:.1} s",
             r.unit,
-            if r.from_cache { "cached" } else { "synthesized" },
+            if r.from_cache {
+                "cached"
+            } else {
+                "synthesized"
+            },
             t.elapsed().as_secs_f64()
         );
         reports.push(r);
@@ -255,12 +259,17 @@ pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
         model: Model::Synth.name().to_string(),
         model_description: DESCRIPTION.to_string(),
         tech: "sky130hd".to_string(),
-        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80".to_string(),
+        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80"
+            .to_string(),
         tech_file: format!(
             "models/pdk/sky130_fd_sc_hd/{} (sha256 {})",
             p.liberty, p.liberty_sha256
         ),
-        tools: vec![p.yosys.clone(), format!("OpenSTA {}", p.sta), p.iverilog.clone()],
+        tools: vec![
+            p.yosys.clone(),
+            format!("OpenSTA {}", p.sta),
+            p.iverilog.clone(),
+        ],
     }
 }
 
@@ -325,12 +334,20 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
     let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
     let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
     table.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width)
-            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
+            rank(&b.format),
+            &b.format,
+            b.lanes,
+            b.psum_width,
+        ))
     });
     details.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width)
-            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
+            rank(&b.format),
+            &b.format,
+            b.lanes,
+            b.psum_width,
+        ))
     });
     table.save(&table_path)?;
     let text = serde_json::to_string_pretty(&details)? + "\n";
@@ -426,7 +443,11 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         g.clock_pin_pj_per_cycle,
         g.clock_net_pj_per_cycle
     );
-    let _ = writeln!(s, "\n{:<34}{:<22}{:>6}{:>8}{:>13}{:>12}", "module", "component", "inst", "cells", "area um^2", "pJ/block");
+    let _ = writeln!(
+        s,
+        "\n{:<34}{:<22}{:>6}{:>8}{:>13}{:>12}",
+        "module", "component", "inst", "cells", "area um^2", "pJ/block"
+    );
     for m in &r.modules {
         let _ = writeln!(
             s,
@@ -474,12 +495,22 @@ mod tests {
         let a = w.synth;
         assert_eq!(a.formats, vec!["mxfp8"]);
         assert_eq!(
-            (a.lanes, a.psum_width, a.pipeline, a.clock_ns, a.cycles, a.json),
+            (
+                a.lanes,
+                a.psum_width,
+                a.pipeline,
+                a.clock_ns,
+                a.cycles,
+                a.json
+            ),
             (Some(16), Some(rtl::PsumWidth::Exact), 2, 5.0, 300, true)
         );
         let d = Wrap::try_parse_from(["synth", "--all"]).unwrap().synth;
         assert!(d.all && d.formats.is_empty());
-        assert_eq!((d.cycles, d.clock_ns, d.seed), (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED));
+        assert_eq!(
+            (d.cycles, d.clock_ns, d.seed),
+            (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED)
+        );
         assert!(Wrap::try_parse_from(["synth"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--all"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--psum-width", "wide"]).is_err());
