@@ -240,7 +240,8 @@ fn fit_factor(pairs: &[(f64, f64)], what: &str) -> Result<f64, CalibrationError>
     let (sx, ss) = pairs
         .iter()
         .fold((0.0, 0.0), |(sx, ss), (x, s)| (sx + x, ss + s));
-    if !(sx > 0.0) {
+    // NaN sums are refused too
+    if sx.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return Err(CalibrationError::Fit {
             what: what.to_string(),
             why: "no fitted unit has a modelled value".into(),
@@ -262,7 +263,8 @@ fn fit_linear(pairs: &[(f64, f64)], what: &str) -> Result<[f64; 2], CalibrationE
         b1 += v;
     }
     let det = a00 * a11 - a01 * a01;
-    if !(det.abs() > 1e-12 * (a00 * a11).abs().max(f64::MIN_POSITIVE)) {
+    let scale = 1e-12 * (a00 * a11).abs().max(f64::MIN_POSITIVE);
+    if det.abs().partial_cmp(&scale) != Some(std::cmp::Ordering::Greater) {
         return Err(CalibrationError::Fit {
             what: what.to_string(),
             why: "the fitted units do not vary in the feature (singular normal equations)".into(),
