@@ -106,7 +106,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
         assert!(Part::from_key(&p.key).is_some());
     }
     assert!(h.energy_pj_per_block > 0.0 && r.flat.energy_pj_per_block > 0.0);
-    assert!(r.flat.area_um2 > 0.0 && r.flat.area_um2 <= 1.05 * h.area_um2);
+    assert!(r.flat.area_um2 > 0.0 && r.flat.area_um2 < 1.2 * h.area_um2);
 
     // timing and the per-unit cycle figures
     assert!(r.fmax_mhz > 1.0 && r.fmax_mhz < 2000.0, "{}", r.fmax_mhz);
@@ -317,4 +317,57 @@ fn bad_calibration_files_name_the_key_or_value() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("'asap7'"), "{e}");
+}
+
+/// The shipped full reports and the shipped table agree, cover every built-in format, and were
+/// made from the Verilog this generator writes today (else they are stale: rerun
+/// `hwcost synth --all --write-results reports`, `hwcost calibrate`, `hwcost report -o reports/`).
+#[test]
+fn shipped_synthesis_results_are_consistent_and_current() {
+    use hwcost::cost::synth_command::{flat_markdown, SynthDetails};
+    use sha2::Digest;
+    let table = CostTable::load(&reports().join("synth-results.json")).unwrap();
+    let details = SynthDetails::load(&reports().join("synth-details.json")).unwrap();
+    assert_eq!(table.units.len(), 10);
+    assert_eq!(details.units.len(), 10);
+    for f in builtins() {
+        let u = default_unit(&f.name);
+        let r = details
+            .units
+            .iter()
+            .find(|r| r.format == f.name)
+            .unwrap_or_else(|| panic!("{} missing in synth-details.json", f.name));
+        assert_eq!(
+            table.find(&u),
+            Some(&r.unit_cost(&u, "sky130hd")),
+            "{}",
+            f.name
+        );
+        let g = rtl::generate(&f, &rtl::UnitParams::default(), None).unwrap();
+        let sha: String = sha2::Sha256::digest(g.verilog.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            r.provenance.verilog_sha256, sha,
+            "{}: shipped results were synthesized from other Verilog; rerun the synthesis",
+            f.name
+        );
+        assert!(r.checked_cycles > r.blocks && r.fmax_mhz > 0.0);
+        let part_sum: f64 = r.parts.iter().map(|p| p.area_um2).sum();
+        assert!(close(part_sum, r.hierarchical.area_um2), "{}", f.name);
+    }
+    let md = flat_markdown(&details);
+    let nv = details.units.iter().find(|r| r.format == "nvfp4").unwrap();
+    let row = format!(
+        "| nvfp4 | {:.1} | {:.1} | {:.3} |",
+        nv.hierarchical.area_um2,
+        nv.flat.area_um2,
+        nv.flat.area_um2 / nv.hierarchical.area_um2
+    );
+    assert!(md.contains(&row), "{row} not in\n{md}");
+    assert!(
+        md.contains("| mxfp8 |") && md.contains("1.00 / 1.00 | 1.00 / 1.00 |"),
+        "{md}"
+    );
 }

@@ -273,6 +273,28 @@ pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
     }
 }
 
+/// The fields in which two provenances differ, as (old, new) text.
+fn provenance_difference(old: &Provenance, new: &Provenance) -> (String, String) {
+    let fields = |p: &Provenance| {
+        [
+            ("generator", p.generator.clone()),
+            ("model", p.model_description.clone()),
+            ("tech", format!("{} {}", p.tech, p.tech_file)),
+            ("tools", p.tools.join(", ")),
+        ]
+    };
+    let (a, b) = (fields(old), fields(new));
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i].1 != b[i].1).collect();
+    let show = |f: &[(&str, String)]| {
+        differ
+            .iter()
+            .map(|&i| format!("{}: {}", f[i].0, f[i].1))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    (show(&a), show(&b))
+}
+
 /// Merges `reports` into `dir/synth-results.json` and `dir/synth-details.json`: a unit already
 /// there (same format, lanes and psum width) is replaced. Both files are written atomically.
 pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<()> {
@@ -295,10 +317,11 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
     let mut table = if table_path.is_file() {
         let t = CostTable::load(&table_path)?;
         if t.provenance != provenance {
+            let (old, new) = provenance_difference(&t.provenance, &provenance);
             return Err(SynthCommandError::MixedProvenance {
                 path: table_path,
-                old: format!("{:?}, {}", t.provenance.tools, t.provenance.tech_file),
-                new: format!("{:?}, {}", provenance.tools, provenance.tech_file),
+                old,
+                new,
             }
             .into());
         }
@@ -358,6 +381,56 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
         details_path.display()
     );
     Ok(())
+}
+
+/// `model-vs-synth.md`'s section on the flattened netlists: per built-in format at default
+/// parameters the hierarchical and flattened totals and the flattened INT/FP ratios beside the
+/// study's Table 5. Units `details` lacks are left out.
+pub fn flat_markdown(details: &SynthDetails) -> String {
+    let find = |name: &str| {
+        let f = lookup(name).ok()?;
+        details.units.iter().find(|r| {
+            r.format == name
+                && r.lanes == f.block
+                && r.pipeline == 0
+                && (f.elem.is_int() || r.psum_width == f.default_psum_width())
+        })
+    };
+    let mut s = String::from(
+        "\n## Flattened synthesis\n\nThe tables above use the synthesis with the hierarchy kept (its parts add up to \
+         its totals). Flattened, Yosys and ABC also optimize across module boundaries: logic a module's ports carry \
+         but its neighbours never drive disappears (narrow exponents reaching wider aligner ports, specials logic of \
+         formats without NaN/Inf, the NV scale product), while ABC on one large INT network can come out larger. \
+         fmax is the flattened netlist's in both. Per MAC; ratios against MXFP8 (flattened).\n\n\
+         | format | area hier (um^2) | area flat (um^2) | flat / hier | energy/MAC hier (pJ) | energy/MAC flat (pJ) | flat / hier | \
+         area vs MXFP8 flat / study | energy vs MXFP8 flat / study |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    let base = find("mxfp8");
+    for f in builtins() {
+        let Some(r) = find(&f.name) else { continue };
+        let (h, fl) = (&r.hierarchical, &r.flat);
+        let study = crate::report::compare::study_table5(&f.name);
+        let ratio = |x: f64, b: Option<f64>| b.map_or("-".to_string(), |b| format!("{:.2}", x / b));
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} | {:.1} | {:.3} | {:.4} | {:.4} | {:.3} | {} / {} | {} / {} |",
+            f.name,
+            h.area_um2,
+            fl.area_um2,
+            fl.area_um2 / h.area_um2,
+            h.energy_pj_per_mac,
+            fl.energy_pj_per_mac,
+            fl.energy_pj_per_mac / h.energy_pj_per_mac,
+            ratio(
+                fl.area_um2 / r.lanes as f64,
+                base.map(|b| b.flat.area_um2 / b.lanes as f64)
+            ),
+            study.map_or("-".to_string(), |x| format!("{:.2}", x.0)),
+            ratio(fl.energy_pj_per_mac, base.map(|b| b.flat.energy_pj_per_mac)),
+            study.map_or("-".to_string(), |x| format!("{:.2}", x.1)),
+        );
+    }
+    s
 }
 
 /// The report of one unit as aligned text.

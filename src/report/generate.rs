@@ -18,6 +18,7 @@ use super::source::{shipped_source, AnalyticSource, CostSource, Model, Selected,
 use super::{write_atomic, ReportError};
 use crate::cost::analytic::{table5_mixed, PsumWidth, UnitParams};
 use crate::cost::calibrate::{CalibratedSource, Calibration};
+use crate::cost::synth_command::{SynthDetails, DETAILS_FILE};
 use crate::cost::tech::{builtin_names, Tech, DEFAULT_TECH};
 use crate::format::{builtins, lookup_in};
 
@@ -169,11 +170,13 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
 /// `model-vs-synth.md`: every built-in format at default parameters from the analytic model and,
 /// when `synth` is given, from synthesis with the per-format ratio and each model's INT/FP ratios.
 /// `synth` is the synthesized source, or why there is none.
-/// `calibration` is the calibrated model's fit (or why there is none), shown after synthesis.
+/// `calibration` is the calibrated model's fit (or why there is none), shown after synthesis;
+/// `flat` the full synthesis reports (`synth-details.json`), for the flattened totals.
 pub fn model_vs_synth_markdown(
     analytic: &AnalyticSource,
     synth: Result<&dyn CostSource, &str>,
     calibration: Result<&Calibration, &str>,
+    flat: Option<&SynthDetails>,
 ) -> Result<String, ReportError> {
     let mut s = String::from("# Analytic model versus synthesis\n\n");
     s += &analytic.provenance().markdown();
@@ -261,6 +264,9 @@ pub fn model_vs_synth_markdown(
                 );
             }
             s += &component_ratios(&a, &y);
+            if let Some(d) = flat {
+                s += &crate::cost::synth_command::flat_markdown(d);
+            }
             match calibration {
                 Ok(cal) => {
                     s += "\n## Calibrated model\n\n";
@@ -380,6 +386,8 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let analytic = AnalyticSource::new(&args.tech)?;
     let synth = shipped_source(Model::Synth, &args.tech, &args.results, &units);
     let calibrated = CalibratedSource::load(&args.results, &args.tech).map_err(|e| e.to_string());
+    // the flattened totals, when the full synthesis reports are shipped too
+    let details = SynthDetails::load(&args.results.join(DETAILS_FILE)).ok();
     let bar = progress(9);
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| -> Result<(), ReportError> {
@@ -431,6 +439,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
                 .as_ref()
                 .map(CalibratedSource::calibration)
                 .map_err(String::as_str),
+            details.as_ref(),
         )?,
     )?;
     bar.inc(1);
