@@ -123,7 +123,13 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
             }
         }
         ModelKind::Calibrated => {
-            rtl_params()?;
+            // any analytic unit can be costed; only the register count needs a valid depth
+            if args.pipeline > rtl::MAX_PIPELINE {
+                return Err(rtl::RtlError::Pipeline {
+                    stages: args.pipeline,
+                }
+                .into());
+            }
             let path = args.results.join(super::calibrate::FILE);
             let cal = Calibration::load(&path)?;
             let cost = cal.unit_cost(&params, args.pipeline, &tech)?;
@@ -521,6 +527,14 @@ mod tests {
             .to_string();
             assert!(e.contains('7'), "{e}");
         }
+        let e = cost_report(&CostArgs {
+            pipeline: 5,
+            model: ModelKind::Calibrated,
+            ..args("mxint8")
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("got 5"), "{e}");
         // no calibration in an empty results directory: the error names the file
         let dir = tempfile::tempdir().unwrap();
         let e = cost_report(&CostArgs {
