@@ -123,7 +123,13 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
             }
         }
         ModelKind::Calibrated => {
-            rtl_params()?;
+            // any analytic unit can be costed; only the register count needs a valid depth
+            if args.pipeline > rtl::MAX_PIPELINE {
+                return Err(rtl::RtlError::Pipeline {
+                    stages: args.pipeline,
+                }
+                .into());
+            }
             let path = args.results.join(super::calibrate::FILE);
             let cal = Calibration::load(&path)?;
             let cost = cal.unit_cost(&params, args.pipeline, &tech)?;
@@ -258,7 +264,13 @@ pub fn comparison_table(c: &ModelComparison) -> String {
     let _ = writeln!(
         s,
         "{:<34}{:>14}{:>14}{:>9}{:>14}{:>14}{:>9}",
-        "component", "area analytic", "area synth", "error", "pJ/blk analyt", "pJ/blk synth", "error"
+        "component",
+        "area analytic",
+        "area synth",
+        "error",
+        "pJ/blk analyt",
+        "pJ/blk synth",
+        "error"
     );
     for p in c.parts.iter().chain([&c.total]) {
         let _ = writeln!(
@@ -502,7 +514,10 @@ mod tests {
             })
             .unwrap_err()
             .to_string();
-            assert!(e.contains("'asap7'") && e.contains("--tech sky130hd"), "{e}");
+            assert!(
+                e.contains("'asap7'") && e.contains("--tech sky130hd"),
+                "{e}"
+            );
             let e = cost_report(&CostArgs {
                 pipeline: 7,
                 model,
@@ -512,6 +527,14 @@ mod tests {
             .to_string();
             assert!(e.contains('7'), "{e}");
         }
+        let e = cost_report(&CostArgs {
+            pipeline: 5,
+            model: ModelKind::Calibrated,
+            ..args("mxint8")
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("got 5"), "{e}");
         // no calibration in an empty results directory: the error names the file
         let dir = tempfile::tempdir().unwrap();
         let e = cost_report(&CostArgs {

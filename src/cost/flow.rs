@@ -53,7 +53,8 @@ impl PdkFiles {
             return PdkFiles::sky130_hd(Path::new(&dir));
         }
         let rel = Path::new("models/pdk/sky130_fd_sc_hd");
-        PdkFiles::sky130_hd(rel).or_else(|_| PdkFiles::sky130_hd(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)))
+        PdkFiles::sky130_hd(rel)
+            .or_else(|_| PdkFiles::sky130_hd(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)))
     }
 
     /// sky130_fd_sc_hd at tt, 25 C, 1.8 V, as laid out in `dir`.

@@ -170,7 +170,11 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         eprintln!(
             "{}: {} in {:.1} s",
             r.unit,
-            if r.from_cache { "cached" } else { "synthesized" },
+            if r.from_cache {
+                "cached"
+            } else {
+                "synthesized"
+            },
             t.elapsed().as_secs_f64()
         );
         reports.push(r);
@@ -255,13 +259,40 @@ pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
         model: Model::Synth.name().to_string(),
         model_description: DESCRIPTION.to_string(),
         tech: "sky130hd".to_string(),
-        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80".to_string(),
+        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80"
+            .to_string(),
         tech_file: format!(
             "models/pdk/sky130_fd_sc_hd/{} (sha256 {})",
             p.liberty, p.liberty_sha256
         ),
-        tools: vec![p.yosys.clone(), format!("OpenSTA {}", p.sta), p.iverilog.clone()],
+        tools: vec![
+            p.yosys.clone(),
+            format!("OpenSTA {}", p.sta),
+            p.iverilog.clone(),
+        ],
     }
+}
+
+/// The fields in which two provenances differ, as (old, new) text.
+fn provenance_difference(old: &Provenance, new: &Provenance) -> (String, String) {
+    let fields = |p: &Provenance| {
+        [
+            ("generator", p.generator.clone()),
+            ("model", p.model_description.clone()),
+            ("tech", format!("{} {}", p.tech, p.tech_file)),
+            ("tools", p.tools.join(", ")),
+        ]
+    };
+    let (a, b) = (fields(old), fields(new));
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i].1 != b[i].1).collect();
+    let show = |f: &[(&str, String)]| {
+        differ
+            .iter()
+            .map(|&i| format!("{}: {}", f[i].0, f[i].1))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    (show(&a), show(&b))
 }
 
 /// Merges `reports` into `dir/synth-results.json` and `dir/synth-details.json`: a unit already
@@ -286,10 +317,11 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
     let mut table = if table_path.is_file() {
         let t = CostTable::load(&table_path)?;
         if t.provenance != provenance {
+            let (old, new) = provenance_difference(&t.provenance, &provenance);
             return Err(SynthCommandError::MixedProvenance {
                 path: table_path,
-                old: format!("{:?}, {}", t.provenance.tools, t.provenance.tech_file),
-                new: format!("{:?}, {}", provenance.tools, provenance.tech_file),
+                old,
+                new,
             }
             .into());
         }
@@ -325,12 +357,20 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
     let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
     let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
     table.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width)
-            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
+            rank(&b.format),
+            &b.format,
+            b.lanes,
+            b.psum_width,
+        ))
     });
     details.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width)
-            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
+            rank(&b.format),
+            &b.format,
+            b.lanes,
+            b.psum_width,
+        ))
     });
     table.save(&table_path)?;
     let text = serde_json::to_string_pretty(&details)? + "\n";
@@ -341,6 +381,56 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
         details_path.display()
     );
     Ok(())
+}
+
+/// `model-vs-synth.md`'s section on the flattened netlists: per built-in format at default
+/// parameters the hierarchical and flattened totals and the flattened INT/FP ratios beside the
+/// study's Table 5. Units `details` lacks are left out.
+pub fn flat_markdown(details: &SynthDetails) -> String {
+    let find = |name: &str| {
+        let f = lookup(name).ok()?;
+        details.units.iter().find(|r| {
+            r.format == name
+                && r.lanes == f.block
+                && r.pipeline == 0
+                && (f.elem.is_int() || r.psum_width == f.default_psum_width())
+        })
+    };
+    let mut s = String::from(
+        "\n## Flattened synthesis\n\nThe tables above use the synthesis with the hierarchy kept (its parts add up to \
+         its totals). Flattened, Yosys and ABC also optimize across module boundaries: logic a module's ports carry \
+         but its neighbours never drive disappears (narrow exponents reaching wider aligner ports, specials logic of \
+         formats without NaN/Inf, the NV scale product), while ABC on one large INT network can come out larger. \
+         fmax is the flattened netlist's in both. Per MAC; ratios against MXFP8 (flattened).\n\n\
+         | format | area hier (um^2) | area flat (um^2) | flat / hier | energy/MAC hier (pJ) | energy/MAC flat (pJ) | flat / hier | \
+         area vs MXFP8 flat / study | energy vs MXFP8 flat / study |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    let base = find("mxfp8");
+    for f in builtins() {
+        let Some(r) = find(&f.name) else { continue };
+        let (h, fl) = (&r.hierarchical, &r.flat);
+        let study = crate::report::compare::study_table5(&f.name);
+        let ratio = |x: f64, b: Option<f64>| b.map_or("-".to_string(), |b| format!("{:.2}", x / b));
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} | {:.1} | {:.3} | {:.4} | {:.4} | {:.3} | {} / {} | {} / {} |",
+            f.name,
+            h.area_um2,
+            fl.area_um2,
+            fl.area_um2 / h.area_um2,
+            h.energy_pj_per_mac,
+            fl.energy_pj_per_mac,
+            fl.energy_pj_per_mac / h.energy_pj_per_mac,
+            ratio(
+                fl.area_um2 / r.lanes as f64,
+                base.map(|b| b.flat.area_um2 / b.lanes as f64)
+            ),
+            study.map_or("-".to_string(), |x| format!("{:.2}", x.0)),
+            ratio(fl.energy_pj_per_mac, base.map(|b| b.flat.energy_pj_per_mac)),
+            study.map_or("-".to_string(), |x| format!("{:.2}", x.1)),
+        );
+    }
+    s
 }
 
 /// The report of one unit as aligned text.
@@ -426,7 +516,11 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         g.clock_pin_pj_per_cycle,
         g.clock_net_pj_per_cycle
     );
-    let _ = writeln!(s, "\n{:<34}{:<22}{:>6}{:>8}{:>13}{:>12}", "module", "component", "inst", "cells", "area um^2", "pJ/block");
+    let _ = writeln!(
+        s,
+        "\n{:<34}{:<22}{:>6}{:>8}{:>13}{:>12}",
+        "module", "component", "inst", "cells", "area um^2", "pJ/block"
+    );
     for m in &r.modules {
         let _ = writeln!(
             s,
@@ -474,12 +568,22 @@ mod tests {
         let a = w.synth;
         assert_eq!(a.formats, vec!["mxfp8"]);
         assert_eq!(
-            (a.lanes, a.psum_width, a.pipeline, a.clock_ns, a.cycles, a.json),
+            (
+                a.lanes,
+                a.psum_width,
+                a.pipeline,
+                a.clock_ns,
+                a.cycles,
+                a.json
+            ),
             (Some(16), Some(rtl::PsumWidth::Exact), 2, 5.0, 300, true)
         );
         let d = Wrap::try_parse_from(["synth", "--all"]).unwrap().synth;
         assert!(d.all && d.formats.is_empty());
-        assert_eq!((d.cycles, d.clock_ns, d.seed), (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED));
+        assert_eq!(
+            (d.cycles, d.clock_ns, d.seed),
+            (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED)
+        );
         assert!(Wrap::try_parse_from(["synth"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--all"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--psum-width", "wide"]).is_err());

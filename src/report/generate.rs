@@ -17,6 +17,8 @@ use super::render;
 use super::source::{shipped_source, AnalyticSource, CostSource, Model, Selected, UnitCost};
 use super::{write_atomic, ReportError};
 use crate::cost::analytic::{table5_mixed, PsumWidth, UnitParams};
+use crate::cost::calibrate::{CalibratedSource, Calibration};
+use crate::cost::synth_command::{SynthDetails, DETAILS_FILE};
 use crate::cost::tech::{builtin_names, Tech, DEFAULT_TECH};
 use crate::format::{builtins, lookup_in};
 
@@ -168,9 +170,13 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
 /// `model-vs-synth.md`: every built-in format at default parameters from the analytic model and,
 /// when `synth` is given, from synthesis with the per-format ratio and each model's INT/FP ratios.
 /// `synth` is the synthesized source, or why there is none.
+/// `calibration` is the calibrated model's fit (or why there is none), shown after synthesis;
+/// `flat` the full synthesis reports (`synth-details.json`), for the flattened totals.
 pub fn model_vs_synth_markdown(
     analytic: &AnalyticSource,
     synth: Result<&dyn CostSource, &str>,
+    calibration: Result<&Calibration, &str>,
+    flat: Option<&SynthDetails>,
 ) -> Result<String, ReportError> {
     let mut s = String::from("# Analytic model versus synthesis\n\n");
     s += &analytic.provenance().markdown();
@@ -257,9 +263,74 @@ pub fn model_vs_synth_markdown(
                     study.map_or("-".to_string(), |x| format!("{:.2}", x.1)),
                 );
             }
+            s += &component_ratios(&a, &y);
+            if let Some(d) = flat {
+                s += &crate::cost::synth_command::flat_markdown(d);
+            }
+            match calibration {
+                Ok(cal) => {
+                    s += "\n## Calibrated model\n\n";
+                    s += &cal.markdown();
+                }
+                Err(why) => {
+                    let _ = writeln!(s, "\nNo calibrated model: {why}.");
+                }
+            }
         }
     }
     Ok(s)
+}
+
+/// Per component and format: synthesized over analytic area and energy where both models have
+/// the component, else the share of the synthesized unit the analytic model does not count.
+fn component_ratios(a: &[UnitCost], y: &[UnitCost]) -> String {
+    use crate::cost::unit_synth::Part;
+    let parts: Vec<Part> = Part::all()
+        .into_iter()
+        .filter(|p| {
+            let k = p.key();
+            a.iter()
+                .chain(y)
+                .any(|c| c.components.iter().any(|x| x.key == k))
+        })
+        .collect();
+    let mut s = String::from(
+        "\n## Per component, synthesized against analytic\n\nEach cell: synthesized / analytic; `(+x%)` where the \
+         analytic model has no such cells: the share of the synthesized unit it leaves out. Synthesized components \
+         follow the generated modules (hierarchy kept; mapping in `src/cost/unit_synth.rs`).\n",
+    );
+    for (what, f) in [
+        (
+            "Area",
+            (|c: &crate::report::source::ComponentCost| c.area_um2) as fn(&_) -> f64,
+        ),
+        ("Energy per block", |c| c.energy_pj_per_block),
+    ] {
+        let _ = write!(s, "\n{what}:\n\n| format |");
+        for p in &parts {
+            let _ = write!(s, " {} |", p.label().split(" (").next().unwrap_or(""));
+        }
+        s += "\n|---|";
+        s += &"---:|".repeat(parts.len());
+        s.push('\n');
+        for (ca, cy) in a.iter().zip(y) {
+            let total: f64 = cy.components.iter().map(f).sum();
+            let _ = write!(s, "| {} |", ca.format);
+            for p in &parts {
+                let k = p.key();
+                let get = |c: &UnitCost| c.components.iter().find(|x| x.key == k).map(f);
+                let cell = match (get(ca), get(cy)) {
+                    (Some(x), Some(z)) if x > 0.0 => format!("{:.2}", z / x),
+                    (_, Some(z)) => format!("(+{:.1}%)", 100.0 * z / total),
+                    (Some(_), None) => "0 (none)".to_string(),
+                    (None, None) => "-".to_string(),
+                };
+                let _ = write!(s, " {cell} |");
+            }
+            s.push('\n');
+        }
+    }
+    s
 }
 
 /// The files one report run writes, in order, with what each shows (README index).
@@ -315,6 +386,9 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let selected = unit.select(&units)?;
     let analytic = AnalyticSource::new(&args.tech)?;
     let synth = shipped_source(Model::Synth, &args.tech, &args.results, &units);
+    let calibrated = CalibratedSource::load(&args.results, &args.tech).map_err(|e| e.to_string());
+    // the flattened totals, when the full synthesis reports are shipped too
+    let details = SynthDetails::load(&args.results.join(DETAILS_FILE)).ok();
     let bar = progress(10);
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| -> Result<(), ReportError> {
@@ -381,6 +455,11 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
                 .as_ref()
                 .map(|t| t as &dyn CostSource)
                 .map_err(String::as_str),
+            calibrated
+                .as_ref()
+                .map(CalibratedSource::calibration)
+                .map_err(String::as_str),
+            details.as_ref(),
         )?,
     )?;
     bar.inc(1);
