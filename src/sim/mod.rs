@@ -2,5 +2,6 @@
 //! binary record format the simulation harnesses speak, and the backends that run them.
 
 pub mod backends;
+pub mod bench;
 pub mod vectors;
 pub mod verify;
