@@ -64,6 +64,8 @@ pub enum BenchKind {
     Quantize,
     /// Analytic design points per second per core.
     Sweep,
+    /// Verification backends (rust-hdl, Verilator, Icarus): blocks/s for mxint8 and mxfp8 at k = 32.
+    Verify,
 }
 
 /// Run one parsed command.
@@ -86,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(a) => match a.which {
             BenchKind::Quantize => format::quantize::bench::run_bench_quantize(&a.out),
             BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
+            BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
         },
     }
 }

@@ -2,6 +2,7 @@
 //! binary record format the simulation harnesses speak, and the backends that run them.
 
 pub mod backends;
+pub mod bench;
 pub mod mixed;
 pub mod vectors;
 pub mod verify;
