@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, format, report, rtl};
+use crate::{cost, format, report, rtl, sim};
 
 #[derive(Parser, Debug)]
 #[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
@@ -22,8 +22,14 @@ pub enum Command {
     Quantize(format::quantize::cli::QuantizeArgs),
     /// Generate a MAC unit as Verilog (with JSON metadata, Yosys script, Verilator harness).
     Rtl(rtl::RtlArgs),
+    /// Verify a generated MAC unit bit for bit against the software model (rust-hdl, Verilator, Icarus).
+    Verify(sim::verify::VerifyArgs),
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
+    /// Synthesize generated units onto sky130 (area by component, energy, timing, registers).
+    Synth(cost::synth_command::SynthArgs),
+    /// Fit the calibrated cost model to the shipped synthesized results (reports/calibration.json).
+    Calibrate(cost::calibrate::CalibrateArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
     Qsnr(format::qsnr::QsnrArgs),
     /// Compare formats: QSNR, area, energy, fmax, latency, bits per element, ratios, the study's figures.
@@ -66,7 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Formats(a) => format::run_formats(&a),
         Command::Quantize(a) => format::quantize::cli::run_quantize(&a),
         Command::Rtl(a) => rtl::run_rtl(&a),
+        Command::Verify(a) => sim::verify::run_verify(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
+        Command::Synth(a) => cost::synth_command::run_synth(&a),
+        Command::Calibrate(a) => cost::calibrate::run_calibrate(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
         Command::Compare(a) => report::run_compare(&a),
         Command::Plot(a) => report::run_plot(&a),

@@ -1,21 +1,30 @@
-//! `hwcost cost`: the component breakdown of one unit from a named cost model, as a text table
-//! or JSON.
+//! `hwcost cost`: the component breakdown of one unit from a named cost model (the study's
+//! analytic model, the synthesized netlist, or the calibrated model), or the analytic model
+//! against synthesis component by component, as a text table or JSON.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
 
 use super::analytic::{self, AnalyticCost, PsumWidth, UnitParams};
+use super::calibrate::Calibration;
+use super::synth_command::{synth_result, text_report, SynthOrigin};
 use super::tech::{Cell, Tech, DEFAULT_TECH};
+use super::unit_synth::{default_cache_dir, Part, UnitSynthReport};
+use crate::report::source::UnitCost;
+use crate::rtl;
 
 /// The cost models `--model` can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelKind {
     /// The study's analytic gate model: Table 6 cell counts x technology cell factors, one toggle rate.
     Analytic,
-    /// Yosys + sky130 synthesis with simulated activity.
+    /// Yosys + sky130 synthesis with simulated activity (shipped, cached, or run now).
     Synth,
-    /// Analytic cell counts with cell factors fitted to synthesis results.
+    /// Analytic cell counts with per-component factors fitted to the synthesized results.
     Calibrated,
-    /// Analytic and synthesized side by side, with the error per component.
+    /// Analytic and synthesized side by side, with the error per component and in total.
     Both,
 }
 
@@ -30,12 +39,22 @@ pub struct CostArgs {
     /// Psum (aligner) width in bits, or `exact`; default min(2^(x+1)+2y, 24). Ignored for INT.
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
+    /// Extra pipeline register stages S (0 to 4): registers of the synthesized and calibrated
+    /// models; the analytic model counts no registers.
+    #[arg(long, default_value_t = 0)]
+    pub pipeline: usize,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
     /// Cost model.
     #[arg(long, value_enum, default_value_t = ModelKind::Analytic)]
     pub model: ModelKind,
+    /// Directory of shipped results (synth-results.json, synth-details.json, calibration.json).
+    #[arg(long, default_value = "reports")]
+    pub results: PathBuf,
+    /// Cache of synthesis runs [default: $HWCOST_CACHE_DIR, else ~/.cache/hwcost].
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -47,27 +66,265 @@ pub fn run_cost(args: &CostArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The technology the synthesized model is measured in (the vendored sky130 Liberty).
+pub const SYNTH_TECH: &str = "sky130hd";
+
 /// What `run_cost` prints.
 pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
-    if args.model != ModelKind::Analytic {
-        let name = format!("{:?}", args.model).to_lowercase();
-        anyhow::bail!(
-            "cost model '{name}' is not available yet in this build; use --model analytic"
-        );
-    }
     let format = crate::format::lookup(&args.format)?;
     let psum = match &args.psum_width {
         None => PsumWidth::Default,
         Some(s) => s.parse()?,
     };
-    let params = UnitParams::new(format, args.lanes, psum)?;
+    let params = UnitParams::new(format.clone(), args.lanes, psum)?;
     let tech = Tech::resolve(&args.tech)?;
-    let cost = analytic::analytic_cost(&params, &tech);
-    Ok(if args.json {
-        serde_json::to_string_pretty(&cost)? + "\n"
-    } else {
-        text_table(&cost)
+    let rtl_params = || -> anyhow::Result<rtl::UnitParams> {
+        let psum_width = match &args.psum_width {
+            None => rtl::PsumWidth::Default,
+            Some(s) => s.parse().map_err(|e: String| anyhow::anyhow!(e))?,
+        };
+        let p = rtl::UnitParams {
+            lanes: args.lanes,
+            psum_width,
+            pipeline: args.pipeline,
+        };
+        rtl::UnitPlan::new(&format, &p)?;
+        Ok(p)
+    };
+    let synth = || -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
+        if tech.name != SYNTH_TECH {
+            anyhow::bail!(
+                "the synthesized model is measured in {SYNTH_TECH} (the vendored sky130 Liberty), not '{}';                  use --tech {SYNTH_TECH}",
+                tech.name
+            );
+        }
+        let p = rtl_params()?;
+        let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        synth_result(&format, &p, &args.results, &cache)
+    };
+    Ok(match args.model {
+        ModelKind::Analytic => {
+            let cost = analytic::analytic_cost(&params, &tech);
+            if args.json {
+                serde_json::to_string_pretty(&cost)? + "\n"
+            } else {
+                text_table(&cost)
+            }
+        }
+        ModelKind::Synth => {
+            let (r, origin) = synth()?;
+            if args.json {
+                serde_json::to_string_pretty(&SynthJson {
+                    origin: origin.to_string(),
+                    report: &r,
+                })? + "\n"
+            } else {
+                format!("source: {origin}\n{}", text_report(&r))
+            }
+        }
+        ModelKind::Calibrated => {
+            rtl_params()?;
+            let path = args.results.join(super::calibrate::FILE);
+            let cal = Calibration::load(&path)?;
+            let cost = cal.unit_cost(&params, args.pipeline, &tech)?;
+            if args.json {
+                serde_json::to_string_pretty(&cost)? + "\n"
+            } else {
+                unit_cost_table(&cost, &format!("calibrated model ({})", path.display()))
+            }
+        }
+        ModelKind::Both => {
+            let (r, origin) = synth()?;
+            let a = analytic::analytic_cost(&params, &tech);
+            let cmp = ModelComparison::new(&a, &r);
+            if args.json {
+                serde_json::to_string_pretty(&BothJson {
+                    origin: origin.to_string(),
+                    comparison: &cmp,
+                    analytic: &a,
+                    synth: &r,
+                })? + "\n"
+            } else {
+                format!("synthesized results: {origin}\n{}", comparison_table(&cmp))
+            }
+        }
     })
+}
+
+#[derive(Serialize)]
+struct SynthJson<'a> {
+    origin: String,
+    report: &'a UnitSynthReport,
+}
+
+#[derive(Serialize)]
+struct BothJson<'a> {
+    origin: String,
+    comparison: &'a ModelComparison,
+    analytic: &'a AnalyticCost,
+    synth: &'a UnitSynthReport,
+}
+
+/// One part of a unit in both models, with the analytic model's error relative to synthesis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartComparison {
+    pub key: String,
+    pub label: String,
+    pub analytic_area_um2: f64,
+    pub synth_area_um2: f64,
+    /// analytic / synthesized - 1; `None` when synthesis has no cells there
+    pub area_error: Option<f64>,
+    pub analytic_energy_pj_per_block: f64,
+    pub synth_energy_pj_per_block: f64,
+    pub energy_error: Option<f64>,
+}
+
+/// The analytic model against the synthesized breakdown of the same unit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelComparison {
+    pub format: String,
+    pub unit: String,
+    pub lanes: usize,
+    pub parts: Vec<PartComparison>,
+    pub total: PartComparison,
+    pub fmax_mhz: f64,
+}
+
+fn rel_error(analytic: f64, synth: f64) -> Option<f64> {
+    (synth > 0.0).then(|| analytic / synth - 1.0)
+}
+
+impl ModelComparison {
+    /// Every part either model has, in [`Part::all`] order; the totals are the models' own.
+    pub fn new(a: &AnalyticCost, r: &UnitSynthReport) -> ModelComparison {
+        let mut parts = Vec::new();
+        for part in Part::all() {
+            let key = part.key();
+            let an = a
+                .components
+                .iter()
+                .find(|c| c.component.label().replace(' ', "_") == key);
+            let sy = r.parts.iter().find(|p| p.key == key);
+            if an.is_none() && sy.is_none() {
+                continue;
+            }
+            let (aa, ae) = an.map_or((0.0, 0.0), |c| (c.area_um2, c.energy_pj_per_block));
+            let (sa, se) = sy.map_or((0.0, 0.0), |c| (c.area_um2, c.energy_pj_per_block));
+            parts.push(PartComparison {
+                key,
+                label: part.label().to_string(),
+                analytic_area_um2: aa,
+                synth_area_um2: sa,
+                area_error: rel_error(aa, sa),
+                analytic_energy_pj_per_block: ae,
+                synth_energy_pj_per_block: se,
+                energy_error: rel_error(ae, se),
+            });
+        }
+        let (aa, ae) = (a.total.area_um2, a.total.energy_pj_per_block);
+        let (sa, se) = (r.hierarchical.area_um2, r.hierarchical.energy_pj_per_block);
+        ModelComparison {
+            format: a.format.clone(),
+            unit: r.unit.clone(),
+            lanes: a.lanes,
+            parts,
+            total: PartComparison {
+                key: "total".into(),
+                label: "total".into(),
+                analytic_area_um2: aa,
+                synth_area_um2: sa,
+                area_error: rel_error(aa, sa),
+                analytic_energy_pj_per_block: ae,
+                synth_energy_pj_per_block: se,
+                energy_error: rel_error(ae, se),
+            },
+            fmax_mhz: r.fmax_mhz,
+        }
+    }
+}
+
+fn pct(e: Option<f64>) -> String {
+    e.map_or("n/a".to_string(), |e| format!("{:+.1}%", 100.0 * e))
+}
+
+/// The comparison as an aligned text table.
+pub fn comparison_table(c: &ModelComparison) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({}, k = {}): analytic model against synthesis (hierarchy kept); error = analytic / synthesized - 1",
+        c.format, c.unit, c.lanes
+    );
+    let _ = writeln!(
+        s,
+        "{:<34}{:>14}{:>14}{:>9}{:>14}{:>14}{:>9}",
+        "component", "area analytic", "area synth", "error", "pJ/blk analyt", "pJ/blk synth", "error"
+    );
+    for p in c.parts.iter().chain([&c.total]) {
+        let _ = writeln!(
+            s,
+            "{:<34}{:>14.1}{:>14.1}{:>9}{:>14.3}{:>14.3}{:>9}",
+            p.label,
+            p.analytic_area_um2,
+            p.synth_area_um2,
+            pct(p.area_error),
+            p.analytic_energy_pj_per_block,
+            p.synth_energy_pj_per_block,
+            pct(p.energy_error)
+        );
+    }
+    let k = c.lanes as f64;
+    let t = &c.total;
+    let _ = writeln!(
+        s,
+        "per MAC: analytic {:.2} um^2, {:.4} pJ; synthesized {:.2} um^2, {:.4} pJ; fmax {:.1} MHz (synthesized, flattened)",
+        t.analytic_area_um2 / k,
+        t.analytic_energy_pj_per_block / k,
+        t.synth_area_um2 / k,
+        t.synth_energy_pj_per_block / k,
+        c.fmax_mhz
+    );
+    s
+}
+
+/// A [`UnitCost`] breakdown (calibrated model) as an aligned text table.
+pub fn unit_cost_table(c: &UnitCost, source: &str) -> String {
+    let mut s = String::new();
+    let n = c
+        .psum_width
+        .map_or("exact (INT)".to_string(), |n| n.to_string());
+    let _ = writeln!(
+        s,
+        "{}: {source}, k = {} lanes, psum width {n}, tech {}",
+        c.format, c.lanes, c.tech
+    );
+    let _ = writeln!(
+        s,
+        "{:<34}{:>13}{:>7}{:>13}{:>7}",
+        "component", "area um^2", "share", "pJ/block", "share"
+    );
+    for x in &c.components {
+        let _ = writeln!(
+            s,
+            "{:<34}{:>13.1}{:>6.1}%{:>13.3}{:>6.1}%",
+            x.label,
+            x.area_um2,
+            100.0 * x.area_um2 / c.area_um2,
+            x.energy_pj_per_block,
+            100.0 * x.energy_pj_per_block / c.energy_pj_per_block
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{:<34}{:>13.1}{:>7}{:>13.3}",
+        "total", c.area_um2, "", c.energy_pj_per_block
+    );
+    let _ = writeln!(
+        s,
+        "per MAC: {:.2} um^2, {:.4} pJ",
+        c.area_um2_per_mac, c.energy_pj_per_mac
+    );
+    s
 }
 
 /// The breakdown as an aligned text table.
@@ -131,8 +388,11 @@ mod tests {
             format: format.into(),
             lanes: None,
             psum_width: None,
+            pipeline: 0,
             tech: DEFAULT_TECH.into(),
             model: ModelKind::Analytic,
+            results: PathBuf::from("reports"),
+            cache_dir: None,
             json: false,
         }
     }
@@ -209,14 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_models_and_bad_input_give_clear_errors() {
-        let e = cost_report(&CostArgs {
-            model: ModelKind::Synth,
-            ..args("mxint8")
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("'synth'") && e.contains("not available"), "{e}");
+    fn bad_input_gives_clear_errors_before_any_tool_runs() {
         let e = cost_report(&args("mxint9")).unwrap_err().to_string();
         assert!(e.contains("mxint9"), "{e}");
         let e = cost_report(&CostArgs {
@@ -240,6 +493,35 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("nope.toml"), "{e}");
+        // the synthesized model is sky130 only; the pipeline depth is checked against the RTL's
+        for model in [ModelKind::Synth, ModelKind::Both] {
+            let e = cost_report(&CostArgs {
+                tech: "asap7".into(),
+                model,
+                ..args("mxint8")
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("'asap7'") && e.contains("--tech sky130hd"), "{e}");
+            let e = cost_report(&CostArgs {
+                pipeline: 7,
+                model,
+                ..args("mxint8")
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains('7'), "{e}");
+        }
+        // no calibration in an empty results directory: the error names the file
+        let dir = tempfile::tempdir().unwrap();
+        let e = cost_report(&CostArgs {
+            model: ModelKind::Calibrated,
+            results: dir.path().to_path_buf(),
+            ..args("mxint8")
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("calibration.json"), "{e}");
     }
 
     #[test]

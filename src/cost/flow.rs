@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::liberty::{LibertyError, Library};
 use super::netlist::{Netlist, NetlistError};
@@ -91,7 +91,7 @@ pub struct FlowRequest {
 }
 
 /// Wall time of each stage, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StageTimes {
     pub synth_s: f64,
     pub simulate_s: f64,

@@ -42,6 +42,9 @@
 //! [`schedule_counts`] gives every count in closed form; [`sim`] steps the array cycle by
 //! cycle and counts the same events independently (the tests compare them), and carries
 //! values through the modeled registers so a numeric unit model can be plugged in.
+//! [`rtl_array`] runs output stationary on an array of the generated units' rust-hdl models
+//! and checks cycles, per-output completion cycles, utilization and result bits against both
+//! and the software model (`hwcost gemm --simulate-rtl`).
 //!
 //! # Costs
 //! - MAC units: every step that does work costs the unit's analytic energy per block
@@ -62,6 +65,7 @@
 //! - Ops: 2 per useful MAC (M N K). No leakage is modeled, so energy does not depend on the
 //!   clock; TOPS and TOPS/mm^2 do.
 
+pub mod rtl_array;
 pub mod sim;
 
 use std::fmt::Write as _;
@@ -575,6 +579,13 @@ pub struct GemmArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also run the GEMM cycle by cycle on an array of the generated units' rust-hdl models
+    /// (output stationary, small shapes only) and check its cycles and results.
+    #[arg(long)]
+    pub simulate_rtl: bool,
+    /// Seed of the Gaussian operands of --simulate-rtl.
+    #[arg(long, default_value_t = 1, requires = "simulate_rtl")]
+    pub seed: u64,
 }
 
 impl GemmArgs {
@@ -603,6 +614,15 @@ impl GemmArgs {
 
 /// Run `hwcost gemm` and print its result on stdout.
 pub fn run_gemm(args: &GemmArgs) -> anyhow::Result<()> {
+    if args.simulate_rtl {
+        let out = rtl_array::simulate_output(args)?;
+        print!("{}", out.text);
+        anyhow::ensure!(
+            out.agree,
+            "the RTL array disagrees with the model or the software model"
+        );
+        return Ok(());
+    }
     print!("{}", gemm_output(args)?);
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! synthesized-netlist model (Liberty, yosys, gate-level activity, OpenSTA), and the CLI.
 
 pub mod analytic;
+pub mod calibrate;
 pub mod command;
 pub mod flow;
 pub mod gemm;
@@ -13,7 +14,9 @@ pub mod sim;
 pub mod sta;
 pub mod sweep;
 pub mod synth;
+pub mod synth_command;
 pub mod tech;
 pub mod tools;
+pub mod unit_synth;
 
 pub use flow::{run_flow, CostError, FlowRequest, FlowResult, PdkFiles, StageTimes};

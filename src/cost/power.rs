@@ -219,6 +219,9 @@ pub struct EnergyReport {
     pub clock_pin_internal_pj: f64,
     /// switching of nets driven by top-level input ports (clock excluded); not in the total
     pub input_port_switching_pj: f64,
+    /// switching of the clock net (the clock pins it drives, 2 toggles per cycle, no wire or
+    /// clock tree); not in the total: the clock port's driver pays it
+    pub clock_net_switching_pj: f64,
     /// average power at `period_ns`, microwatts
     pub power_uw: f64,
     /// mean toggles per cycle over all nets but the clock
@@ -432,6 +435,7 @@ pub fn compute_energy(
             }
         }
     }
+    let clock_net_switching = clock_net.map_or(0.0, |n| load[n] * activity.toggles[n]);
     Ok(EnergyReport {
         cycles,
         period_ns,
@@ -439,6 +443,7 @@ pub fn compute_energy(
         per_cycle: total,
         clock_pin_internal_pj: clock_internal * e_int / cycles,
         input_port_switching_pj: input_port_switching * e_sw / cycles,
+        clock_net_switching_pj: clock_net_switching * e_sw / cycles,
         power_uw: total.total_pj / period_ns * 1e3,
         mean_toggle_rate: activity.mean_toggle_rate(clock_net),
         nets: n_nets,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::tools::{Tool, ToolError, Toolchain};
 
@@ -36,7 +36,7 @@ pub struct StaRequest {
 }
 
 /// The worst setup path, with zero input and output delays and an ideal clock.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriticalPath {
     pub startpoint: String,
     pub endpoint: String,

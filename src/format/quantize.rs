@@ -208,6 +208,7 @@ pub struct Quantized {
 
 /// Quantize `data` (rows of `row_len` values) and return the dequantized values with the codes.
 pub fn quantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+    check_code_width(fmt)?;
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
     let mut values = vec![0f32; data.len()];
     let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
@@ -220,6 +221,7 @@ pub fn quantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: u
 /// agree bit for bit, and the tests check that they do.
 #[doc(hidden)]
 pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+    check_code_width(fmt)?;
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
     plan.simd = false;
     let mut values = vec![0f32; data.len()];
@@ -227,6 +229,17 @@ pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], r
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
     let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
     Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
+}
+
+/// Element codes are kept as bytes; wider user formats can only be quantize-dequantized.
+fn check_code_width(fmt: &BlockFormat) -> Result<(), QuantError> {
+    if fmt.elem.bits() > 8 {
+        return Err(QuantError::Unsupported {
+            format: fmt.name.clone(),
+            why: format!("its {}-bit element codes do not fit the byte-per-code encoding (quantize_dequantize works)", fmt.elem.bits()),
+        });
+    }
+    Ok(())
 }
 
 /// Quantize and dequantize, returning only the values (no codes are kept).
@@ -740,6 +753,14 @@ mod tests {
         let v = qsnr_db(&[1.0, 0.0], &[0.5, 0.0]);
         assert!((v - 20.0 * 2f64.log10()).abs() < 1e-12, "{v}");
         assert_eq!(qsnr_db(&[1.0], &[f32::INFINITY]), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn wide_user_formats_have_no_byte_codes() {
+        let f = BlockFormat { name: "int12".into(), elem: ElemFormat::Int { bits: 12 }, block: 32, scale: crate::format::ScaleFormat::Ue8m0 };
+        let o = QuantOptions::default_for(&f);
+        assert!(matches!(quantize(&f, &o, &[1.0; 4], 4), Err(QuantError::Unsupported { .. })));
+        assert_eq!(quantize_dequantize(&f, &o, &[1.0, 0.5, -3.0, 1e-3], 4).unwrap(), vec![1.0, 0.5, -3.0, 0.001953125]); // X = 2^1, grid 2^(1-10)
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub struct UnitOptions {
     /// Directory of user-defined format files.
     #[arg(long, default_value = "models/formats")]
     pub dir: PathBuf,
-    /// Directory of shipped model results (synth-results.json, calibrated-results.json).
+    /// Directory of shipped model results (synth-results.json, calibration.json).
     #[arg(long, default_value = "reports")]
     pub results: PathBuf,
 }

@@ -32,7 +32,7 @@ pub struct ReportArgs {
     /// Cost model; default: synthesized results when available, else analytic (said in every report).
     #[arg(long, value_enum)]
     pub model: Option<Model>,
-    /// Directory of shipped model results (synth-results.json, calibrated-results.json).
+    /// Directory of shipped model results (synth-results.json, calibration.json).
     #[arg(long, default_value = "reports")]
     pub results: PathBuf,
     #[command(flatten)]
@@ -476,6 +476,12 @@ fn other_file_note(name: &str) -> &'static str {
         }
         "calibrated-results.json" => {
             "shipped calibrated-model results, read with `--model calibrated`"
+        }
+        "calibration.json" => {
+            "the calibrated model's fitted factors and fit (`hwcost calibrate`), read with `--model calibrated`"
+        }
+        "synth-details.json" => {
+            "full per-unit synthesis reports (breakdown by module, flattened totals, timing, registers, clock)"
         }
         "sweep.csv" => "design-space sweep written by `hwcost sweep` (Pareto front marked)",
         _ => "written by another hwcost command",

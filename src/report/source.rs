@@ -205,7 +205,7 @@ impl CostTable {
         match model {
             Model::Analytic => None,
             Model::Synth => Some("synth-results.json"),
-            Model::Calibrated => Some("calibrated-results.json"),
+            Model::Calibrated => Some(crate::cost::calibrate::FILE),
         }
     }
 
@@ -344,6 +344,18 @@ pub fn select_source(
             source: Box::new(AnalyticSource::new(tech_spec)?),
             note: None,
         }),
+        Some(Model::Calibrated) => {
+            match crate::cost::calibrate::CalibratedSource::load(results_dir, tech_spec) {
+                Ok(c) => Ok(Selected {
+                    source: Box::new(c),
+                    note: None,
+                }),
+                Err(e) => Err(ReportError::ModelUnavailable {
+                    model: Model::Calibrated.name().to_string(),
+                    why: e.to_string(),
+                }),
+            }
+        }
         Some(m) => match shipped_source(m, tech_spec, results_dir, units) {
             Ok(t) => Ok(Selected {
                 source: Box::new(t),

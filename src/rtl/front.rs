@@ -54,6 +54,11 @@ impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFront<
             finite: Constant::new(0u64.into()),
         }
     }
+
+    /// Mutation testing: lane 0 adds instead of multiplying.
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.int_lane[0].corrupt_multiplier();
+    }
 }
 
 impl<const W: usize, const P: usize, const KW: usize, const SW: usize> Logic
@@ -139,6 +144,11 @@ impl<
             emax_ext: Default::default(),
             lsb_offset: exp_const(2 * bias as i64 + N as i64 - 2),
         }
+    }
+
+    /// Mutation testing: lane 0's significand multiplier adds instead.
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.fp_lane[0].corrupt_multiplier();
     }
 }
 

@@ -26,6 +26,12 @@ impl<const W: usize, const P: usize> Default for IntLane<W, P> {
     }
 }
 
+impl<const W: usize, const P: usize> IntLane<W, P> {
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.mul.corrupt();
+    }
+}
+
 impl<const W: usize, const P: usize> Logic for IntLane<W, P> {
     #[hdl_gen]
     fn update(&mut self) {
@@ -180,6 +186,10 @@ impl<
             fp_decode: vec![FpDecode::new(specials), FpDecode::new(specials)],
             mul: Mul::new(false),
         }
+    }
+
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.mul.corrupt();
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Mul<const A: usize, const B: usize, const P: usize> {
     pub b: Signal<In, Bits<B>>,
     pub p: Signal<Out, Bits<P>>,
     _signed: bool,
+    /// Mutation testing only ([`super::UnitSim::corrupt_multiplier`]): the simulation adds
+    /// instead of multiplying (the Verilog is never emitted from a corrupted unit).
+    _corrupt: bool,
 }
 
 impl<const A: usize, const B: usize, const P: usize> Mul<A, B, P> {
@@ -62,14 +65,21 @@ impl<const A: usize, const B: usize, const P: usize> Mul<A, B, P> {
             b: Default::default(),
             p: Default::default(),
             _signed: signed,
+            _corrupt: false,
         }
+    }
+
+    pub(crate) fn corrupt(&mut self) {
+        self._corrupt = true;
     }
 }
 
 impl<const A: usize, const B: usize, const P: usize> Logic for Mul<A, B, P> {
     fn update(&mut self) {
         let (a, b) = (self.a.val().to_u128(), self.b.val().to_u128());
-        let p = if self._signed {
+        let p = if self._corrupt {
+            a.wrapping_add(b)
+        } else if self._signed {
             sext(a, A).wrapping_mul(sext(b, B)) as u128
         } else {
             a.wrapping_mul(b)

@@ -83,6 +83,14 @@ impl UnitSim {
     pub fn front_outputs(&self) -> (i128, i32, u8) {
         self.core.front_outputs()
     }
+
+    /// Mutation testing of the verification backends: from now on lane 0's multiplier
+    /// adds its operands instead of multiplying them, so that a test can show the
+    /// rust-hdl backend catching a wrong operator. Not for any other use.
+    #[doc(hidden)]
+    pub fn corrupt_multiplier(&mut self) {
+        self.core.corrupt_multiplier();
+    }
 }
 
 #[cfg(test)]

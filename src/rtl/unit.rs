@@ -202,6 +202,8 @@ pub trait UnitCore: Send {
     /// The front end's combinational outputs (sum, lsb_exp, special) for the inputs of the
     /// last `step`, as seen before the edge.
     fn front_outputs(&self) -> (i128, i32, u8);
+    /// Mutation testing: lane 0's multiplier adds instead of multiplying.
+    fn corrupt_multiplier(&mut self);
 }
 
 /// Settle iterations allowed per half clock: rust-hdl propagates one block boundary per
@@ -404,6 +406,10 @@ macro_rules! mac_unit {
                     i128_of(self.front.lsb_exp.val()) as i32,
                     self.front.special.val().to_u32() as u8,
                 )
+            }
+
+            fn corrupt_multiplier(&mut self) {
+                self.front.corrupt_multiplier();
             }
         }
     };

@@ -61,11 +61,23 @@ pub fn rtl_params(p: &UnitParams) -> rtl::UnitParams {
     rtl::UnitParams { lanes: Some(p.lanes), psum_width: PsumWidth::Bits(p.psum_width), pipeline: p.pipeline as usize }
 }
 
-/// Build the unit for `kind`; Verilator and Icarus work in `dir` (created if missing).
+/// Build the unit for `kind`; Verilator and Icarus work in `dir` (created if missing),
+/// Verilator with the default [`VerilatorBuild`] and its build cache in `dir`.
 pub fn build(kind: BackendKind, fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Box<dyn Backend>, SimError> {
+    build_with(kind, fmt, p, dir, &VerilatorBuild::default())
+}
+
+/// [`build`] with explicit Verilator build options.
+pub fn build_with(
+    kind: BackendKind,
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    dir: &Path,
+    options: &VerilatorBuild,
+) -> Result<Box<dyn Backend>, SimError> {
     Ok(match kind {
         BackendKind::Rusthdl => Box::new(RustHdl::new(fmt, p)?),
-        BackendKind::Verilator => Box::new(Verilator::new(fmt, p, dir)?),
+        BackendKind::Verilator => Box::new(Verilator::cached(fmt, p, dir, options)?.0),
         BackendKind::Icarus => Box::new(Icarus::new(fmt, p, dir)?),
     })
 }
@@ -84,6 +96,12 @@ pub struct RustHdl {
 impl RustHdl {
     pub fn new(fmt: &BlockFormat, p: &UnitParams) -> Result<Self, SimError> {
         Ok(RustHdl { sim: UnitSim::new(fmt, &rtl_params(p))? })
+    }
+
+    /// Mutation testing: see [`UnitSim::corrupt_multiplier`].
+    #[doc(hidden)]
+    pub fn corrupt_multiplier(&mut self) {
+        self.sim.corrupt_multiplier();
     }
 }
 
@@ -140,6 +158,59 @@ fn emit(fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<UnitPlan, SimEr
     Ok(UnitPlan::new(fmt, &params)?)
 }
 
+/// How Verilator builds a unit. Verilator's own optimizer always runs at -O3; `cxx_opt` is
+/// the g++ level of the generated model and harness (Verilator's default is -Os). Measured
+/// here on a 32-lane MXFP8 unit: -O1 compiles in about 6 s of CPU and simulates within 5%
+/// of -O3 (8 s); -O0 compiles in 5 s but simulates 3x slower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerilatorBuild {
+    /// g++ optimization level, 0 to 3.
+    pub cxx_opt: u8,
+    /// Parallel compile jobs (`--build-jobs`).
+    pub jobs: usize,
+}
+
+impl Default for VerilatorBuild {
+    fn default() -> Self {
+        VerilatorBuild { cxx_opt: 2, jobs: 2 }
+    }
+}
+
+impl VerilatorBuild {
+    /// The verilator arguments that build `name` (sources in the current directory).
+    fn args(&self, name: &str) -> Vec<String> {
+        let opt = format!("-O{}", self.cxx_opt.min(3));
+        #[rustfmt::skip]
+        let mut args: Vec<String> = [
+            "--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal",
+        ].map(String::from).into();
+        // One make variable per -MAKEFLAGS: Verilator passes each as a single argument.
+        for var in ["OPT_FAST", "OPT_SLOW", "OPT_GLOBAL"] {
+            args.extend(["-MAKEFLAGS".into(), format!("{var}={opt}")]);
+        }
+        args.extend(["--build-jobs".into(), self.jobs.max(1).to_string()]);
+        args.extend(["--top-module".into(), name.into(), "-o".into(), format!("{name}_sim")]);
+        args.extend([format!("{name}.v"), format!("{name}_harness.cpp")]);
+        args
+    }
+}
+
+/// Whether a backend was built or found in the build cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Built {
+    Fresh,
+    Cached,
+}
+
+/// The first line of `verilator --version`, part of the build cache key.
+fn verilator_version() -> Result<String, SimError> {
+    let out = Command::new("verilator").arg("--version").output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SimError::ToolMissing { tool: "verilator", package: "verilator" },
+        _ => SimError::Io { path: PathBuf::from("verilator"), source: e },
+    })?;
+    Ok(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string())
+}
+
 /// The unit built by Verilator with the generator's C++ harness (stdin/stdout records).
 pub struct Verilator {
     fmt: BlockFormat,
@@ -148,24 +219,68 @@ pub struct Verilator {
 }
 
 impl Verilator {
-    /// Emit the unit into `dir` and build it there.
+    /// Emit the unit into `dir` and build it there with the default options (no cache).
     pub fn new(fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Self, SimError> {
         let plan = emit(fmt, p, dir)?;
         Self::from_dir(fmt, p, dir, &plan.name)
     }
 
+    /// Build the unit in the cache directory `cache` (created if missing), or reuse the
+    /// binary an earlier build left there. Entries are `<name>-<key>/` where the key hashes
+    /// the Verilog, the harness, the Verilator version and the build options, so a changed
+    /// generator never reuses a stale binary. An entry appears by an atomic rename of a
+    /// finished build, so concurrent builders of the same unit never see half of one.
+    pub fn cached(
+        fmt: &BlockFormat,
+        p: &UnitParams,
+        cache: &Path,
+        options: &VerilatorBuild,
+    ) -> Result<(Self, Built), SimError> {
+        use sha2::{Digest, Sha256};
+        let g = rtl::generate(fmt, &rtl_params(p), None)?;
+        let name = &g.plan.name;
+        let mut h = Sha256::new();
+        for part in [g.verilog.as_str(), g.harness.as_str(), &verilator_version()?, &options.args(name).join(" ")] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        let key: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let entry = cache.join(format!("{name}-{key}"));
+        let exe = entry.join(format!("{name}_sim"));
+        let unit = |exe| Verilator { fmt: fmt.clone(), p: *p, exe };
+        if exe.is_file() {
+            return Ok((unit(exe), Built::Cached));
+        }
+        std::fs::create_dir_all(cache).map_err(io_err(cache))?;
+        let tmp = tempfile::Builder::new().prefix(".build-").tempdir_in(cache).map_err(io_err(cache))?;
+        for (file, text) in [(format!("{name}.v"), &g.verilog), (format!("{name}_harness.cpp"), &g.harness)] {
+            let path = tmp.path().join(file);
+            std::fs::write(&path, text).map_err(io_err(&path))?;
+        }
+        let args = options.args(name);
+        run_tool("verilator", "verilator", &args.iter().map(String::as_str).collect::<Vec<_>>(), tmp.path())?;
+        // Keep the sources and the binary; the object files are only build state.
+        let built = tmp.path().join("obj_dir");
+        let moved = tmp.path().join(format!("{name}_sim"));
+        std::fs::rename(built.join(format!("{name}_sim")), &moved).map_err(io_err(&moved))?;
+        std::fs::remove_dir_all(&built).map_err(io_err(&built))?;
+        let tmp = tmp.keep();
+        if let Err(e) = std::fs::rename(&tmp, &entry) {
+            // Another builder finished the same entry first: use theirs.
+            let _ = std::fs::remove_dir_all(&tmp);
+            if !exe.is_file() {
+                return Err(SimError::Io { path: entry, source: e });
+            }
+        }
+        Ok((unit(exe), Built::Fresh))
+    }
+
     /// Build `dir/<name>.v` with `dir/<name>_harness.cpp` as they are (a test may have
-    /// edited them).
+    /// edited them), with the default options.
     pub fn from_dir(fmt: &BlockFormat, p: &UnitParams, dir: &Path, name: &str) -> Result<Self, SimError> {
-        let exe_name = format!("{name}_sim");
-        let (v, cpp) = (format!("{name}.v"), format!("{name}_harness.cpp"));
-        #[rustfmt::skip]
-        let args = [
-            "--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal",
-            "--top-module", name, "-o", &exe_name, &v, &cpp,
-        ];
-        run_tool("verilator", "verilator", &args, dir)?;
-        Ok(Verilator { fmt: fmt.clone(), p: *p, exe: dir.join("obj_dir").join(exe_name) })
+        let args = VerilatorBuild::default().args(name);
+        run_tool("verilator", "verilator", &args.iter().map(String::as_str).collect::<Vec<_>>(), dir)?;
+        Ok(Verilator { fmt: fmt.clone(), p: *p, exe: dir.join("obj_dir").join(format!("{name}_sim")) })
     }
 }
 

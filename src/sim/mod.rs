@@ -4,3 +4,4 @@
 pub mod backends;
 pub mod mixed;
 pub mod vectors;
+pub mod verify;

@@ -127,9 +127,10 @@ impl Kind {
     }
 }
 
-/// One stream of `kind` with about `blocks` valid blocks (Pairs ignores `blocks`: its size
-/// is set by the format). Every stream opens with a reset cycle and ends with enough idle
-/// cycles for the last block to leave the pipeline.
+/// One stream of `kind` with about `blocks` valid blocks (Pairs: every code pair at least
+/// once, repeated in further lanes while the sweep stays within `blocks`). Every stream
+/// opens with a reset cycle and ends with enough idle cycles for the last block to leave
+/// the pipeline.
 pub fn generate(
     fmt: &BlockFormat,
     p: &UnitParams,
@@ -141,7 +142,7 @@ pub fn generate(
     g.reset();
     match kind {
         Kind::Random => g.random(blocks),
-        Kind::Pairs => g.pairs()?,
+        Kind::Pairs => g.pairs(blocks)?,
         Kind::Accumulate => g.accumulate(blocks),
         Kind::NanScales => g.nan_scales(blocks),
         Kind::ExtremeScales => g.extreme_scales(blocks),
@@ -155,9 +156,96 @@ pub fn generate(
     Ok(Stream { name: format!("{}-{}", fmt.name, kind.name()), seed, cycles: g.cycles, expected })
 }
 
+/// Blocks of the exhaustive pair sweep in a standard suite: 65,536, all pairs of an 8-bit
+/// element once, or those of a smaller element in several lanes each.
+pub const PAIR_SWEEP_BLOCKS: usize = 65_536;
+
+/// Random blocks per stream: longer random runs are split into streams of this size (each
+/// with its own seed), so that a large run is generated, simulated and dropped piecewise.
+pub const RANDOM_CHUNK: usize = 50_000;
+
+/// How many blocks of each kind a suite holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SuiteSize {
+    /// Random blocks ([`Kind::Random`]), in streams of at most [`RANDOM_CHUNK`].
+    pub random: usize,
+    /// Blocks of each other kind (accumulation, NaN and extreme scales, gaps, quantized data).
+    pub others: usize,
+    /// Block budget of the exhaustive pair sweep (see [`generate`]); None: no sweep. Formats
+    /// with elements wider than 8 bits never get one.
+    pub pairs: Option<usize>,
+}
+
+impl SuiteSize {
+    /// `random` random blocks, an eighth of that (at least 64) of each other kind, and the
+    /// standard pair sweep when `exhaustive`.
+    pub fn new(random: usize, exhaustive: bool) -> Self {
+        SuiteSize { random, others: (random / 8).max(64), pairs: exhaustive.then_some(PAIR_SWEEP_BLOCKS) }
+    }
+}
+
+/// One stream of a suite, not generated yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamSpec {
+    pub name: String,
+    pub kind: Kind,
+    pub seed: u64,
+    pub blocks: usize,
+}
+
+impl StreamSpec {
+    pub fn generate(&self, fmt: &BlockFormat, p: &UnitParams) -> Result<Stream, VectorError> {
+        let mut s = generate(fmt, p, self.kind, self.seed, self.blocks)?;
+        s.name.clone_from(&self.name);
+        Ok(s)
+    }
+
+    /// Valid blocks the stream will present.
+    pub fn block_count(&self, fmt: &BlockFormat, lanes: usize) -> usize {
+        match self.kind {
+            Kind::Pairs => pair_sweep_blocks(fmt.elem, lanes, self.blocks),
+            _ => self.blocks,
+        }
+    }
+}
+
+/// The streams of a standard suite of `size` (see [`suite`]), with their seeds derived from
+/// `seed`: each kind's seed from its position in [`Kind::ALL`], each further random chunk's
+/// from its index.
+pub fn suite_plan(fmt: &BlockFormat, seed: u64, size: &SuiteSize) -> Vec<StreamSpec> {
+    let derive = |i: u64| seed.wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut plan = Vec::new();
+    for (i, &kind) in Kind::ALL.iter().enumerate() {
+        let base = format!("{}-{}", fmt.name, kind.name());
+        match kind {
+            Kind::Random => {
+                let chunks = size.random.div_ceil(RANDOM_CHUNK);
+                for c in 0..chunks {
+                    let blocks = RANDOM_CHUNK.min(size.random - c * RANDOM_CHUNK);
+                    // The first chunk keeps the kind's own seed (and name): a short run is
+                    // the same stream as before chunking existed.
+                    let (name, s) = if c == 0 {
+                        (base.clone(), derive(i as u64))
+                    } else {
+                        (format!("{base}#{c}"), derive(i as u64) ^ derive(Kind::ALL.len() as u64 + c as u64))
+                    };
+                    plan.push(StreamSpec { name, kind, seed: s, blocks });
+                }
+            }
+            Kind::Pairs => {
+                if let Some(budget) = size.pairs.filter(|_| fmt.elem.bits() <= 8) {
+                    plan.push(StreamSpec { name: base, kind, seed: derive(i as u64), blocks: budget });
+                }
+            }
+            _ => plan.push(StreamSpec { name: base, kind, seed: derive(i as u64), blocks: size.others }),
+        }
+    }
+    plan
+}
+
 /// The standard set of streams: `random_blocks` random blocks, and a smaller share for each
 /// other kind (quantized data included); the exhaustive pair sweep when asked for (and the
-/// element has <= 8 bits).
+/// element has <= 8 bits). See [`SuiteSize::new`] and [`suite_plan`].
 /// Each stream's seed is derived from `seed` and printed in its name on a mismatch.
 pub fn suite(
     fmt: &BlockFormat,
@@ -166,17 +254,14 @@ pub fn suite(
     random_blocks: usize,
     exhaustive: bool,
 ) -> Result<Vec<Stream>, VectorError> {
-    let share = (random_blocks / 8).max(64);
-    Kind::ALL
-        .iter()
-        .enumerate()
-        .filter(|(_, &k)| k != Kind::Pairs || (exhaustive && fmt.elem.bits() <= 8))
-        .map(|(i, &kind)| {
-            let blocks = if kind == Kind::Random { random_blocks } else { share };
-            let s = seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            generate(fmt, p, kind, s, blocks)
-        })
-        .collect()
+    suite_plan(fmt, seed, &SuiteSize::new(random_blocks, exhaustive)).iter().map(|s| s.generate(fmt, p)).collect()
+}
+
+/// Blocks of a pair sweep with budget `budget`: every pair in R lanes,
+/// R = clamp(budget / pairs, 1, K).
+pub fn pair_sweep_blocks(e: ElemFormat, lanes: usize, budget: usize) -> usize {
+    let pairs = (e.code_count() as usize).pow(2);
+    pairs * (budget / pairs).clamp(1, lanes)
 }
 
 /// What the unit must output for `cycles`: the contract's cycle behaviour around `emulate`.
@@ -372,17 +457,17 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// Every code pair once in each of R lanes, R = min(K, 65,536 / pairs) (8-bit: one lane).
-    /// Block j holds pair j mod P in lane (j + j / P) mod K: for a fixed pair the lane steps
+    /// Every code pair once in each of R lanes, R = clamp(budget / pairs, 1, K) (with the
+    /// standard budget of 65,536 blocks, 8-bit elements get one lane). Block j holds pair j mod P in lane (j + j / P) mod K: for a fixed pair the lane steps
     /// by P + 1, which is odd and so coprime to K (a power of two), visiting distinct lanes.
-    fn pairs(&mut self) -> Result<(), VectorError> {
+    fn pairs(&mut self, budget: usize) -> Result<(), VectorError> {
         let e = self.fmt.elem;
         if e.bits() > 8 {
             return Err(VectorError::ExhaustiveTooWide { format: self.fmt.name.clone(), bits: e.bits() });
         }
         let codes = e.code_count() as usize;
         let pairs = codes * codes;
-        let rounds = self.lanes.min((65_536 / pairs).max(1));
+        let rounds = pair_sweep_blocks(e, self.lanes, budget) / pairs;
         let unit = unit_scale(self.fmt.scale);
         for j in 0..pairs * rounds {
             let pair = j % pairs;
@@ -933,7 +1018,7 @@ mod tests {
         for name in ["mxfp8", "mxint8", "mxfp6_e3m2", "mxfp4", "nvint4"] {
             let f = fmt(name);
             let p = UnitParams::defaults(&f).unwrap();
-            let s = generate(&f, &p, Kind::Pairs, 3, 0).unwrap();
+            let s = generate(&f, &p, Kind::Pairs, 3, PAIR_SWEEP_BLOCKS).unwrap();
             let codes = f.elem.code_count() as usize;
             // Every pair once per lane, in as many lanes as fit in 65,536 blocks.
             let rounds = p.lanes.min((65_536 / (codes * codes)).max(1));
@@ -964,9 +1049,41 @@ mod tests {
             scale: ScaleFormat::Ue8m0,
         };
         let p = UnitParams::defaults(&wide).unwrap();
-        let e = generate(&wide, &p, Kind::Pairs, 0, 0).unwrap_err();
+        let e = generate(&wide, &p, Kind::Pairs, 0, PAIR_SWEEP_BLOCKS).unwrap_err();
         assert_eq!(e, VectorError::ExhaustiveTooWide { format: "mxint10".into(), bits: 10 });
-        assert_eq!(suite(&wide, &p, 0, 64, true).unwrap().len(), Kind::ALL.len() - 1);
+        // (Only planned: the quantizer's byte-per-code packing refuses 10-bit elements.)
+        let plan = suite_plan(&wide, 0, &SuiteSize::new(64, true));
+        assert_eq!(plan.len(), Kind::ALL.len() - 1);
+        assert!(plan.iter().all(|s| s.kind != Kind::Pairs));
+    }
+
+    #[test]
+    fn suite_plans_split_long_random_runs_and_size_the_pair_sweep() {
+        let f = fmt("mxfp6");
+        let size = SuiteSize { random: 2 * RANDOM_CHUNK + 7, others: 99, pairs: Some(0) };
+        let plan = suite_plan(&f, 5, &size);
+        let random: Vec<&StreamSpec> = plan.iter().filter(|s| s.kind == Kind::Random).collect();
+        assert_eq!(random.iter().map(|s| s.blocks).collect::<Vec<_>>(), [RANDOM_CHUNK, RANDOM_CHUNK, 7]);
+        assert_eq!(random.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["mxfp6-random", "mxfp6-random#1", "mxfp6-random#2"]);
+        let seeds: HashSet<u64> = plan.iter().map(|s| s.seed).collect();
+        assert_eq!(seeds.len(), plan.len(), "every stream has its own seed");
+        assert!(plan.iter().filter(|s| !matches!(s.kind, Kind::Random | Kind::Pairs)).all(|s| s.blocks == 99));
+        // Budget 0: every pair of the 6-bit element once; the standard budget: 16 lanes each.
+        let pairs = plan.iter().find(|s| s.kind == Kind::Pairs).unwrap();
+        assert_eq!(pairs.block_count(&f, 32), 4096);
+        assert_eq!(pair_sweep_blocks(f.elem, 32, PAIR_SWEEP_BLOCKS), 65_536);
+        assert_eq!(pair_sweep_blocks(f.elem, 4, PAIR_SWEEP_BLOCKS), 4 * 4096);
+        let p = UnitParams::new(&f, 4, f.default_psum_width(), 0).unwrap();
+        let s = pairs.generate(&f, &p).unwrap();
+        assert_eq!((s.name.as_str(), valid_blocks(&s).count()), ("mxfp6-pairs", 4096));
+        // The first random chunk is the stream a plain `generate` makes from its seed.
+        let g = generate(&f, &p, Kind::Random, random[0].seed, 300).unwrap();
+        let spec = StreamSpec { blocks: 300, ..random[0].clone() };
+        assert_eq!(spec.generate(&f, &p).unwrap().cycles, g.cycles);
+        // No sweep for wider elements, nor when not asked for.
+        let no_pairs = SuiteSize::new(10, false);
+        assert!(suite_plan(&f, 5, &no_pairs).iter().all(|s| s.kind != Kind::Pairs));
+        assert_eq!(no_pairs.others, 64);
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! s, as on `acc_clear`; `mac(Some(acc), s)` = RNE_binary32(acc + that result)), the same bits
 //! in [`SimResult::outputs`]. Weight stationary needs a unit whose FP32 adder takes its addend
 //! from the unit above instead of its own accumulator register: the generated unit has no such
-//! input yet, so only output stationary can be driven through today's RTL as it is.
+//! input yet, so only output stationary can be driven through today's RTL as it is;
+//! [`super::rtl_array`] is that array, and its tests run this comparison.
 //!
 //! Internal inconsistencies of the schedule (operands that do not meet, a partial sum that is
 //! not there) are defects of this model, not of user input, and panic with what went wrong.

@@ -378,6 +378,8 @@ fn args(format: &str) -> GemmArgs {
         tech: DEFAULT_TECH.into(),
         clock_mhz: DEFAULT_CLOCK_MHZ,
         json: false,
+        simulate_rtl: false,
+        seed: 1,
     }
 }
 

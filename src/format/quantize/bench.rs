@@ -103,6 +103,7 @@ pub fn render(rows: &[BenchRow]) -> String {
             100.0 * r.melem_per_s / copy
         ));
     }
+    s.push_str("\nMX formats read and write each element once. NV formats read the tensor once more first: the per-tensor scale needs max |V| over the whole tensor before any block can be scaled, and each element is divided (not multiplied) by its block scale.\n");
     s.push_str("\nTarget: at least 1,000 M elements/s per core. For scale: microxcaling does 17-26 M elements/s and the study's code 14-95 M elements/s on one core.\n");
     s
 }

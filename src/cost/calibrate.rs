@@ -1,0 +1,626 @@
+//! The calibrated cost model: the analytic model's cell counts with one area factor and one
+//! energy factor per component, plus the parts that model does not count (registers, glue, the
+//! INT units' normalizer), all fitted by least squares to the shipped synthesized results
+//! (`reports/synth-results.json`) and stored with the fit in `reports/calibration.json`.
+//!
+//! # The model
+//! For a unit u with the analytic component costs A_c(u) (area) and E_c(u) (energy per block):
+//! - every analytic component c: area = a_c * A_c(u), energy = e_c * E_c(u). One factor per
+//!   component, not per cell type: the synthesized netlist differs from the textbook structure
+//!   per component (a barrel shifter whose input is narrower than its window shrinks to a
+//!   fraction of its n log2 n muxes; Yosys' multipliers and adders are not ripple arrays), and
+//!   the measured activity differs per component too, so a per-cell factor shared by all
+//!   components cannot fit both the aligners and the adder tree.
+//! - normalizer of an INT unit (the RTL converts the exact block sum with the same normalizer
+//!   the FP units use; the analytic model counts none): a constant per unit.
+//! - registers: a per-flip-flop area and energy times the flip-flops of the generated RTL
+//!   ([`flip_flops`]: the accumulator and valid bit, plus the pipeline stages).
+//! - glue (element decode, product sign conversion, NaN/Inf flags, block-sum rounding and the
+//!   special-value select): g0 + g1 * k_fp * (n + W), a fixed part (rounding and select) plus a
+//!   per-FP-lane part that grows with the lane's decode (W bits) and its two's-complement
+//!   conversion (n bits); INT lanes have neither.
+//!
+//! Each factor is fitted on its own component across the fitted units, minimizing the sum of
+//! squared relative errors (so a small unit weighs as much as a large one): for one factor
+//! f = sum(x/s) / sum((x/s)^2) with x the model's feature and s the synthesized value; the glue's
+//! two coefficients solve the 2x2 normal equations of the same weighted problem. The fit's
+//! residuals (calibrated / synthesized - 1, per unit, area and energy) are stored with it.
+//!
+//! The factors come from the built-in formats at their default parameters (k = 32 for MX, 16 for
+//! NV); other lane counts and psum widths scale through the analytic counts, the glue's lane term
+//! and the flip-flop count, which is an extrapolation.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::analytic::{self, Component, UnitParams};
+use super::tech::Tech;
+use super::unit_synth::{Part, ANALYTIC_ORDER};
+use crate::format::ElemFormat;
+use crate::report::source::{ComponentCost, CostSource, CostTable, Model, UnitCost};
+use crate::report::{write_atomic, Provenance, ReportError, GENERATOR};
+
+/// The calibration file's name in the results directory.
+pub const FILE: &str = "calibration.json";
+/// Version of the calibration file layout.
+pub const SCHEMA_VERSION: i64 = 1;
+/// One line for `--help` and reports (STYLE pattern 10).
+pub const DESCRIPTION: &str = "analytic cell counts with per-component area and energy factors, plus registers, \
+     glue and the INT normalizer, least-squares fitted to the synthesized results";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    #[error("calibration file {}: {why}", path.display())]
+    File { path: PathBuf, why: String },
+    #[error("calibration file {} has schema_version {got}, this hwcost reads {SCHEMA_VERSION}", path.display())]
+    Schema { path: PathBuf, got: i64 },
+    #[error("the calibration is fitted for technology '{fitted}', not '{asked}'")]
+    Tech { fitted: String, asked: String },
+    #[error("cannot fit {what}: {why}")]
+    Fit { what: String, why: String },
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Param(#[from] analytic::ParamError),
+}
+
+/// Area and energy factors of one analytic component.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentFactor {
+    /// the component's key (`lane_multipliers`, ...)
+    pub key: String,
+    pub area: f64,
+    pub energy: f64,
+    /// fitted units that have the component
+    pub units: usize,
+}
+
+/// A per-unit constant (area um^2, energy pJ per block).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constant {
+    pub area_um2: f64,
+    pub energy_pj_per_block: f64,
+}
+
+/// Two coefficients [fixed, per unit of the feature] for area and for energy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Linear {
+    /// what the second coefficient multiplies
+    pub feature: String,
+    pub area_um2: [f64; 2],
+    pub energy_pj_per_block: [f64; 2],
+}
+
+/// One fitted unit: synthesized and calibrated totals and the relative residuals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitRow {
+    pub format: String,
+    pub lanes: usize,
+    pub psum_width: Option<u32>,
+    pub synth_area_um2: f64,
+    pub calibrated_area_um2: f64,
+    /// calibrated / synthesized - 1
+    pub area_residual: f64,
+    pub synth_energy_pj_per_block: f64,
+    pub calibrated_energy_pj_per_block: f64,
+    pub energy_residual: f64,
+}
+
+/// The fitted model and its fit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    pub schema_version: i64,
+    pub generator: String,
+    pub description: String,
+    /// technology name the factors apply to (the analytic model's cell factors of it)
+    pub tech: String,
+    /// the synthesized results the factors were fitted to
+    pub fitted_to: Provenance,
+    pub components: Vec<ComponentFactor>,
+    pub int_normalizer: Constant,
+    /// per flip-flop of [`flip_flops`]
+    pub registers_per_flip_flop: Constant,
+    pub glue: Linear,
+    pub fit: Vec<FitRow>,
+}
+
+/// Flip-flops of the generated RTL for `unit` with `pipeline` extra stages: the accumulator (32)
+/// and its valid bit; stage 1 adds the front-end registers (block sum, its 12-bit exponent, 2
+/// special bits, both 8-bit scales, valid and clear); each further stage a binary32 result with
+/// its valid and clear bits (src/rtl/unit.rs).
+pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
+    let log2k = unit.lanes.trailing_zeros() as usize;
+    let sum_width = match unit.format.elem {
+        ElemFormat::Int { bits } => 2 * bits as usize + log2k,
+        ElemFormat::Fp { .. } => {
+            unit.psum_width
+                .unwrap_or_else(|| unit.format.default_psum_width()) as usize
+                + 1
+                + log2k
+        }
+    };
+    let mut n = 32 + 1;
+    if pipeline >= 1 {
+        n += sum_width + crate::rtl::front::LSB_EXP_BITS + 2 + 8 + 8 + 1 + 1;
+    }
+    if pipeline >= 2 {
+        n += (pipeline - 1) * (32 + 1 + 1);
+    }
+    n
+}
+
+/// The glue's lane feature: k * (n + W) for FP units, 0 for INT.
+fn glue_feature(unit: &UnitParams) -> f64 {
+    match unit.format.elem {
+        ElemFormat::Int { .. } => 0.0,
+        ElemFormat::Fp { .. } => {
+            let n = unit
+                .psum_width
+                .unwrap_or_else(|| unit.format.default_psum_width());
+            (unit.lanes * (n + unit.format.elem.bits()) as usize) as f64
+        }
+    }
+}
+
+const GLUE_FEATURE: &str = "k * (n + W) for FP units (psum width n, element bits W), 0 for INT";
+
+fn key(c: Component) -> String {
+    Part::Analytic(c).key()
+}
+
+/// Least-squares factor f minimizing sum((f x/s - 1)^2) over pairs (x, s) with s > 0.
+fn fit_factor(pairs: &[(f64, f64)], what: &str) -> Result<f64, CalibrationError> {
+    let (num, den) = pairs
+        .iter()
+        .filter(|(_, s)| *s > 0.0)
+        .fold((0.0, 0.0), |(n, d), (x, s)| (n + x / s, d + (x / s) * (x / s)));
+    if den <= 0.0 {
+        return Err(CalibrationError::Fit {
+            what: what.to_string(),
+            why: "no unit with a synthesized and a modelled value".into(),
+        });
+    }
+    Ok(num / den)
+}
+
+/// Least-squares [c0, c1] minimizing sum(((c0 + c1 x)/s - 1)^2) over (x, s) with s > 0.
+fn fit_linear(pairs: &[(f64, f64)], what: &str) -> Result<[f64; 2], CalibrationError> {
+    // normal equations of rows (1/s, x/s) against 1
+    let (mut a00, mut a01, mut a11, mut b0, mut b1) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for &(x, s) in pairs.iter().filter(|(_, s)| *s > 0.0) {
+        let (u, v) = (1.0 / s, x / s);
+        a00 += u * u;
+        a01 += u * v;
+        a11 += v * v;
+        b0 += u;
+        b1 += v;
+    }
+    let det = a00 * a11 - a01 * a01;
+    if !(det.abs() > 1e-12 * (a00 * a11).abs().max(f64::MIN_POSITIVE)) {
+        return Err(CalibrationError::Fit {
+            what: what.to_string(),
+            why: "the fitted units do not vary in the feature (singular normal equations)".into(),
+        });
+    }
+    Ok([(b0 * a11 - b1 * a01) / det, (a00 * b1 - a01 * b0) / det])
+}
+
+/// The synthesized value of `key` in `c` (0 when the unit has no such part).
+fn part_of(c: &UnitCost, key: &str) -> (f64, f64) {
+    c.components
+        .iter()
+        .find(|x| x.key == key)
+        .map_or((0.0, 0.0), |x| (x.area_um2, x.energy_pj_per_block))
+}
+
+impl Calibration {
+    /// Fits the model to every unit of `table` (synthesized results, no pipeline stages) with
+    /// the analytic model of `tech`.
+    pub fn fit(table: &CostTable, tech: &Tech) -> Result<Calibration, CalibrationError> {
+        if table.provenance.tech != tech.name {
+            return Err(CalibrationError::Tech {
+                fitted: table.provenance.tech.clone(),
+                asked: tech.name.clone(),
+            });
+        }
+        let mut units = Vec::new();
+        for c in &table.units {
+            let f = crate::format::lookup(&c.format).map_err(|e| CalibrationError::Fit {
+                what: c.format.clone(),
+                why: e.to_string(),
+            })?;
+            let psum = match c.psum_width {
+                None => analytic::PsumWidth::Default,
+                Some(n) => analytic::PsumWidth::Bits(n),
+            };
+            let u = UnitParams::new(f, Some(c.lanes), psum)?;
+            let a = analytic::analytic_cost(&u, tech);
+            units.push((u, a, c));
+        }
+        let analytic_of = |a: &analytic::AnalyticCost, comp: Component| {
+            a.components
+                .iter()
+                .find(|x| x.component == comp)
+                .map(|x| (x.area_um2, x.energy_pj_per_block))
+        };
+        let mut components = Vec::new();
+        for comp in ANALYTIC_ORDER {
+            let k = key(comp);
+            let mut area = Vec::new();
+            let mut energy = Vec::new();
+            for (_, a, c) in &units {
+                if let Some((aa, ae)) = analytic_of(a, comp) {
+                    let (sa, se) = part_of(c, &k);
+                    area.push((aa, sa));
+                    energy.push((ae, se));
+                }
+            }
+            if area.is_empty() {
+                continue;
+            }
+            components.push(ComponentFactor {
+                area: fit_factor(&area, &format!("{k} area"))?,
+                energy: fit_factor(&energy, &format!("{k} energy"))?,
+                units: area.len(),
+                key: k,
+            });
+        }
+        let int_norm: Vec<(f64, f64, f64)> = units
+            .iter()
+            .filter(|(u, _, _)| u.format.elem.is_int())
+            .map(|(_, _, c)| {
+                let (a, e) = part_of(c, &key(Component::Normalizer));
+                (1.0, a, e)
+            })
+            .collect();
+        let pick = |v: &[(f64, f64, f64)], energy: bool| -> Vec<(f64, f64)> {
+            v.iter()
+                .map(|&(x, a, e)| (x, if energy { e } else { a }))
+                .collect()
+        };
+        let int_normalizer = Constant {
+            area_um2: fit_factor(&pick(&int_norm, false), "INT normalizer area")?,
+            energy_pj_per_block: fit_factor(&pick(&int_norm, true), "INT normalizer energy")?,
+        };
+        let regs: Vec<(f64, f64, f64)> = units
+            .iter()
+            .map(|(u, _, c)| {
+                let (a, e) = part_of(c, &Part::Registers.key());
+                (flip_flops(u, 0) as f64, a, e)
+            })
+            .collect();
+        let registers_per_flip_flop = Constant {
+            area_um2: fit_factor(&pick(&regs, false), "register area")?,
+            energy_pj_per_block: fit_factor(&pick(&regs, true), "register energy")?,
+        };
+        let glue: Vec<(f64, f64, f64)> = units
+            .iter()
+            .map(|(u, _, c)| {
+                let (a, e) = part_of(c, &Part::Glue.key());
+                (glue_feature(u), a, e)
+            })
+            .collect();
+        let glue = Linear {
+            feature: GLUE_FEATURE.to_string(),
+            area_um2: fit_linear(&pick(&glue, false), "glue area")?,
+            energy_pj_per_block: fit_linear(&pick(&glue, true), "glue energy")?,
+        };
+        let mut cal = Calibration {
+            schema_version: SCHEMA_VERSION,
+            generator: GENERATOR.to_string(),
+            description: DESCRIPTION.to_string(),
+            tech: tech.name.clone(),
+            fitted_to: table.provenance.clone(),
+            components,
+            int_normalizer,
+            registers_per_flip_flop,
+            glue,
+            fit: Vec::new(),
+        };
+        let mut fit = Vec::new();
+        for (u, _, c) in &units {
+            let m = cal.unit_cost(u, 0, tech)?;
+            fit.push(FitRow {
+                format: c.format.clone(),
+                lanes: c.lanes,
+                psum_width: c.psum_width,
+                synth_area_um2: c.area_um2,
+                calibrated_area_um2: m.area_um2,
+                area_residual: m.area_um2 / c.area_um2 - 1.0,
+                synth_energy_pj_per_block: c.energy_pj_per_block,
+                calibrated_energy_pj_per_block: m.energy_pj_per_block,
+                energy_residual: m.energy_pj_per_block / c.energy_pj_per_block - 1.0,
+            });
+        }
+        cal.fit = fit;
+        Ok(cal)
+    }
+
+    /// The calibrated cost of `unit` with `pipeline` extra register stages.
+    pub fn unit_cost(
+        &self,
+        unit: &UnitParams,
+        pipeline: usize,
+        tech: &Tech,
+    ) -> Result<UnitCost, CalibrationError> {
+        if tech.name != self.tech {
+            return Err(CalibrationError::Tech {
+                fitted: self.tech.clone(),
+                asked: tech.name.clone(),
+            });
+        }
+        let a = analytic::analytic_cost(unit, tech);
+        let mut parts: Vec<(Part, f64, f64)> = Vec::new();
+        for x in &a.components {
+            let k = key(x.component);
+            let f = self
+                .components
+                .iter()
+                .find(|f| f.key == k)
+                .ok_or_else(|| CalibrationError::Fit {
+                    what: k.clone(),
+                    why: "no factor in the calibration (no fitted unit had this component)".into(),
+                })?;
+            parts.push((
+                Part::Analytic(x.component),
+                f.area * x.area_um2,
+                f.energy * x.energy_pj_per_block,
+            ));
+        }
+        if unit.format.elem.is_int() {
+            parts.push((
+                Part::Analytic(Component::Normalizer),
+                self.int_normalizer.area_um2,
+                self.int_normalizer.energy_pj_per_block,
+            ));
+        }
+        let ff = flip_flops(unit, pipeline) as f64;
+        parts.push((
+            Part::Registers,
+            ff * self.registers_per_flip_flop.area_um2,
+            ff * self.registers_per_flip_flop.energy_pj_per_block,
+        ));
+        let g = glue_feature(unit);
+        parts.push((
+            Part::Glue,
+            self.glue.area_um2[0] + self.glue.area_um2[1] * g,
+            self.glue.energy_pj_per_block[0] + self.glue.energy_pj_per_block[1] * g,
+        ));
+        let order = Part::all();
+        parts.sort_by_key(|(p, _, _)| order.iter().position(|q| q == p));
+        let components = parts
+            .into_iter()
+            .map(|(p, area, energy)| ComponentCost {
+                key: p.key(),
+                label: p.label().to_string(),
+                area_um2: area,
+                energy_pj_per_block: energy,
+            })
+            .collect();
+        Ok(UnitCost::from_components(
+            unit,
+            Model::Calibrated.name(),
+            &tech.name,
+            components,
+            None,
+            Some(1 + pipeline),
+        ))
+    }
+
+    pub fn load(path: &Path) -> Result<Calibration, CalibrationError> {
+        let err = |why: String| CalibrationError::File {
+            path: path.to_path_buf(),
+            why,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        match v.get("schema_version").and_then(|s| s.as_i64()) {
+            Some(SCHEMA_VERSION) => {}
+            Some(got) => {
+                return Err(CalibrationError::Schema {
+                    path: path.to_path_buf(),
+                    got,
+                })
+            }
+            None => return Err(err("missing key `schema_version`".into())),
+        }
+        serde_json::from_value(v).map_err(|e| err(e.to_string()))
+    }
+
+    /// Writes the calibration atomically as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<(), CalibrationError> {
+        let text = serde_json::to_string_pretty(self).expect("plain data serializes") + "\n";
+        write_atomic(path, text.as_bytes())?;
+        Ok(())
+    }
+
+    /// The largest |residual| of the fit, (area, energy).
+    pub fn worst_residuals(&self) -> (f64, f64) {
+        self.fit.iter().fold((0.0f64, 0.0f64), |(a, e), r| {
+            (a.max(r.area_residual.abs()), e.max(r.energy_residual.abs()))
+        })
+    }
+
+    /// The fitted factors and the residual of every unit, as Markdown.
+    pub fn markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Model: {}. Fitted to the synthesized results ({}; tools: {}) by least squares on relative errors; \
+             stored in `{FILE}`, used by `--model calibrated`.\n",
+            self.description,
+            self.fitted_to.tech_file,
+            self.fitted_to.tools.join(", ")
+        );
+        s += "| component | area factor | energy factor | fitted units |\n|---|---:|---:|---:|\n";
+        for c in &self.components {
+            let _ = writeln!(
+                s,
+                "| {} | {:.3} | {:.3} | {} |",
+                c.key.replace('_', " "),
+                c.area,
+                c.energy,
+                c.units
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\nINT normalizer: {:.1} um^2, {:.3} pJ per block. Registers: {:.2} um^2 and {:.4} pJ per block per flip-flop. \
+             Glue: {:.1} + {:.3} x F um^2 and {:.3} + {:.5} x F pJ per block, F = {}.\n",
+            self.int_normalizer.area_um2,
+            self.int_normalizer.energy_pj_per_block,
+            self.registers_per_flip_flop.area_um2,
+            self.registers_per_flip_flop.energy_pj_per_block,
+            self.glue.area_um2[0],
+            self.glue.area_um2[1],
+            self.glue.energy_pj_per_block[0],
+            self.glue.energy_pj_per_block[1],
+            self.glue.feature
+        );
+        s += "| format | lanes | psum n | area synth (um^2) | area calibrated | residual | energy/block synth (pJ) | energy/block calibrated | residual |\n\
+              |---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        for r in &self.fit {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.1} | {:.1} | {:+.1}% | {:.3} | {:.3} | {:+.1}% |",
+                r.format,
+                r.lanes,
+                r.psum_width.map_or("exact".to_string(), |n| n.to_string()),
+                r.synth_area_um2,
+                r.calibrated_area_um2,
+                100.0 * r.area_residual,
+                r.synth_energy_pj_per_block,
+                r.calibrated_energy_pj_per_block,
+                100.0 * r.energy_residual
+            );
+        }
+        let (wa, we) = self.worst_residuals();
+        let _ = writeln!(
+            s,
+            "\nLargest residual: area {:.1}%, energy {:.1}% (the test demands at most 10% and 20%).",
+            100.0 * wa,
+            100.0 * we
+        );
+        s
+    }
+}
+
+/// The calibrated model as reports see it.
+pub struct CalibratedSource {
+    calibration: Calibration,
+    tech: Tech,
+    provenance: Provenance,
+}
+
+impl CalibratedSource {
+    /// The calibration in `results_dir` for the technology `tech_spec`.
+    pub fn load(results_dir: &Path, tech_spec: &str) -> Result<CalibratedSource, CalibrationError> {
+        let path = results_dir.join(FILE);
+        let calibration = Calibration::load(&path)?;
+        let tech = Tech::resolve(tech_spec).map_err(ReportError::from)?;
+        if tech.name != calibration.tech {
+            return Err(CalibrationError::Tech {
+                fitted: calibration.tech.clone(),
+                asked: tech.name.clone(),
+            });
+        }
+        let provenance = Provenance {
+            generator: GENERATOR.to_string(),
+            model: Model::Calibrated.name().to_string(),
+            model_description: DESCRIPTION.to_string(),
+            tech: tech.name.clone(),
+            tech_node: format!("{}, {}", tech.node, tech.corner),
+            tech_file: format!("{}, fitted to {}", path.display(), calibration.fitted_to.tech_file),
+            tools: calibration.fitted_to.tools.clone(),
+        };
+        Ok(CalibratedSource {
+            calibration,
+            tech,
+            provenance,
+        })
+    }
+
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+}
+
+impl CostSource for CalibratedSource {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+        self.calibration
+            .unit_cost(unit, 0, &self.tech)
+            .map_err(|e| ReportError::Results {
+                path: PathBuf::from(FILE),
+                why: e.to_string(),
+            })
+    }
+}
+
+/// `hwcost calibrate`: fit the calibrated model to the shipped synthesized results.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Directory holding synth-results.json; the calibration is written there as calibration.json.
+    #[arg(long, default_value = "reports")]
+    pub results: PathBuf,
+    /// Technology whose analytic cell factors the model scales (that of the synthesized results).
+    #[arg(long, default_value = super::tech::DEFAULT_TECH)]
+    pub tech: String,
+}
+
+/// Fit, write `calibration.json`, and print the fit.
+pub fn run_calibrate(args: &CalibrateArgs) -> anyhow::Result<()> {
+    let table_path = args
+        .results
+        .join(CostTable::file_name(Model::Synth).expect("synth ships results"));
+    let table = CostTable::load(&table_path)?;
+    let tech = Tech::resolve(&args.tech)?;
+    let cal = Calibration::fit(&table, &tech)?;
+    let out = args.results.join(FILE);
+    cal.save(&out)?;
+    print!("{}", cal.markdown());
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factor_and_line_fits_recover_exact_data() {
+        let f = fit_factor(&[(1.0, 2.0), (3.0, 6.0), (5.0, 10.0)], "x").unwrap();
+        assert!((f - 2.0).abs() < 1e-12, "{f}");
+        let c = fit_linear(&[(0.0, 7.0), (10.0, 37.0), (20.0, 67.0)], "x").unwrap();
+        assert!((c[0] - 7.0).abs() < 1e-9 && (c[1] - 3.0).abs() < 1e-9, "{c:?}");
+        assert!(fit_factor(&[(1.0, 0.0)], "nothing").is_err());
+        let e = fit_linear(&[(4.0, 1.0), (4.0, 2.0)], "glue area").unwrap_err();
+        assert!(e.to_string().contains("glue area"), "{e}");
+    }
+
+    #[test]
+    fn flip_flops_follow_the_pipeline_structure() {
+        let u = |name: &str| {
+            UnitParams::new(
+                crate::format::lookup(name).unwrap(),
+                None,
+                analytic::PsumWidth::Default,
+            )
+            .unwrap()
+        };
+        assert_eq!(flip_flops(&u("mxfp8"), 0), 33);
+        // stage 1: sum n + 1 + log2 k = 30 bits, exponent 12, specials 2, scales 16, valid, clear
+        assert_eq!(flip_flops(&u("mxfp8"), 1), 33 + 30 + 12 + 2 + 16 + 2);
+        assert_eq!(flip_flops(&u("mxint8"), 2), 33 + 21 + 32 + 34);
+    }
+}

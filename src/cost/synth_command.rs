@@ -1,0 +1,521 @@
+//! `hwcost synth`: the synthesized cost of generated units as a text report or JSON, and the
+//! shipped results files (`synth-results.json`, read by `compare` and `report`, and
+//! `synth-details.json`, the full per-unit reports) that a run can update.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+
+use super::flow::PdkFiles;
+use super::liberty::Library;
+use super::tools::Toolchain;
+use super::unit_synth::{
+    default_cache_dir, synth_unit, UnitSynthReport, UnitSynthRequest, DEFAULT_BLOCKS,
+    DEFAULT_CLOCK_NS, DEFAULT_SEED,
+};
+use crate::format::{builtins, lookup, BlockFormat};
+use crate::report::source::{CostTable, Model};
+use crate::report::{write_atomic, Provenance, GENERATOR};
+use crate::rtl;
+
+/// One line for `--help` and report provenance (STYLE pattern 10).
+pub const DESCRIPTION: &str = "Yosys synthesis of the generated RTL onto sky130_fd_sc_hd with the hierarchy kept \
+     (per-component area and energy) and flattened (timing), energy from the Liberty tables and gate-level \
+     simulated activity on quantized Gaussian blocks, OpenSTA critical path";
+
+/// The synthesized cost of generated MAC units: Yosys onto sky130, gate-level simulation on
+/// quantized Gaussian blocks (checked against `emulate`), energy, and OpenSTA timing.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SynthArgs {
+    /// Block formats: built-in names or format .toml files.
+    #[arg(required_unless_present = "all")]
+    pub formats: Vec<String>,
+    /// Every built-in format.
+    #[arg(long, conflicts_with = "formats")]
+    pub all: bool,
+    /// Lanes k, a power of two from 1 to 64 [default: the format's block size].
+    #[arg(long)]
+    pub lanes: Option<usize>,
+    /// Psum (aligner) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)].
+    #[arg(long, value_name = "N|exact")]
+    pub psum_width: Option<rtl::PsumWidth>,
+    /// Extra pipeline register stages S (0 to 4).
+    #[arg(long, default_value_t = 0)]
+    pub pipeline: usize,
+    /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
+    #[arg(long, default_value_t = DEFAULT_CLOCK_NS)]
+    pub clock_ns: f64,
+    /// Cycles of quantized Gaussian blocks to simulate (one block per cycle, after a reset).
+    #[arg(long, default_value_t = DEFAULT_BLOCKS)]
+    pub cycles: usize,
+    /// Seed of the simulated blocks.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Cache of synthesis runs and results [default: $HWCOST_CACHE_DIR, else ~/.cache/hwcost].
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Merge the results into DIR/synth-results.json and DIR/synth-details.json (units without
+    /// pipeline stages only: the shipped table is keyed by format, lanes and psum width).
+    #[arg(long, value_name = "DIR")]
+    pub write_results: Option<PathBuf>,
+    /// Print JSON (one report per unit) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Errors of the command itself (the flow's are [`super::unit_synth::UnitSynthError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum SynthCommandError {
+    #[error("--write-results needs units without pipeline stages (got --pipeline {0}): the shipped table is keyed by format, lanes and psum width")]
+    PipelinedResults(usize),
+    #[error("{}: {why}", path.display())]
+    Details { path: PathBuf, why: String },
+    #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
+    MixedProvenance {
+        path: PathBuf,
+        old: String,
+        new: String,
+    },
+}
+
+/// The full per-unit reports shipped beside `synth-results.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SynthDetails {
+    pub units: Vec<UnitSynthReport>,
+}
+
+/// File name of the shipped full reports.
+pub const DETAILS_FILE: &str = "synth-details.json";
+
+impl SynthDetails {
+    pub fn load(path: &Path) -> Result<SynthDetails, SynthCommandError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SynthCommandError::Details {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| SynthCommandError::Details {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
+    }
+}
+
+/// Loads the shipped PDK and its Liberty (a few seconds: the Liberty is 11 MB).
+pub fn load_pdk() -> anyhow::Result<(PdkFiles, Library)> {
+    let pdk = PdkFiles::locate()?;
+    let lib = Library::load(&pdk.liberty)?;
+    Ok((pdk, lib))
+}
+
+/// The formats `args` names, validated before anything runs.
+fn formats(args: &SynthArgs) -> anyhow::Result<Vec<BlockFormat>> {
+    if args.all {
+        return Ok(builtins());
+    }
+    Ok(args
+        .formats
+        .iter()
+        .map(|n| lookup(n))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Run `hwcost synth`: synthesize every unit (or read it from the cache) and print the reports.
+pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
+    let reports = synth_reports(args)?;
+    if args.json {
+        let v = if reports.len() == 1 {
+            serde_json::to_string_pretty(&reports[0])?
+        } else {
+            serde_json::to_string_pretty(&reports)?
+        };
+        println!("{v}");
+    } else {
+        for r in &reports {
+            print!("{}", text_report(r));
+        }
+    }
+    Ok(())
+}
+
+/// The reports `run_synth` prints (and writes with `--write-results`).
+pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
+    if let (Some(_), p) = (&args.write_results, args.pipeline) {
+        if p != 0 {
+            return Err(SynthCommandError::PipelinedResults(p).into());
+        }
+    }
+    let formats = formats(args)?;
+    let params = rtl::UnitParams {
+        lanes: args.lanes,
+        psum_width: args.psum_width.unwrap_or_default(),
+        pipeline: args.pipeline,
+    };
+    // every unit's parameters are checked before the first (long) synthesis
+    for f in &formats {
+        rtl::UnitPlan::new(f, &params)?;
+    }
+    let (pdk, lib) = load_pdk()?;
+    let tools = Toolchain::from_env();
+    let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    let mut reports = Vec::new();
+    for f in formats {
+        let mut req = UnitSynthRequest::new(f, params, cache.clone());
+        req.clock_ns = args.clock_ns;
+        req.blocks = args.cycles;
+        req.seed = args.seed;
+        let t = std::time::Instant::now();
+        let r = synth_unit(&req, &pdk, &lib, &tools)?;
+        eprintln!(
+            "{}: {} in {:.1} s",
+            r.unit,
+            if r.from_cache { "cached" } else { "synthesized" },
+            t.elapsed().as_secs_f64()
+        );
+        reports.push(r);
+    }
+    if let Some(dir) = &args.write_results {
+        write_results(dir, &reports)?;
+    }
+    Ok(reports)
+}
+
+/// Where a synthesized result came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SynthOrigin {
+    /// the shipped `synth-details.json`, made from the same Verilog and Liberty
+    Shipped(PathBuf),
+    /// this machine's result cache
+    Cache(PathBuf),
+    /// synthesized and simulated by this call
+    Flow,
+}
+
+impl std::fmt::Display for SynthOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SynthOrigin::Shipped(p) => write!(
+                f,
+                "shipped results in {} (same Verilog and Liberty)",
+                p.display()
+            ),
+            SynthOrigin::Cache(p) => write!(f, "cached result in {}", p.display()),
+            SynthOrigin::Flow => f.write_str("synthesized now"),
+        }
+    }
+}
+
+/// The synthesized result of one unit at the default measurement settings: the shipped report
+/// in `results_dir` when it was made from the same Verilog and Liberty (no tool needed), else
+/// the cache, else a run of the flow (minutes for a 32-lane unit; a missing tool is an error
+/// naming its Debian package).
+pub fn synth_result(
+    format: &BlockFormat,
+    params: &rtl::UnitParams,
+    results_dir: &Path,
+    cache_dir: &Path,
+) -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
+    let g = rtl::generate(format, params, None)?;
+    let verilog_sha = super::liberty::hex(&sha2::Sha256::digest(g.verilog.as_bytes()));
+    let details_path = results_dir.join(DETAILS_FILE);
+    if details_path.is_file() {
+        let details = SynthDetails::load(&details_path)?;
+        let shipped = details.units.iter().find(|r| {
+            r.provenance.verilog_sha256 == verilog_sha
+                && r.blocks == DEFAULT_BLOCKS
+                && r.seed == DEFAULT_SEED
+                && r.clock_ns == DEFAULT_CLOCK_NS
+        });
+        if let Some(r) = shipped {
+            let pdk = PdkFiles::locate()?;
+            let bytes = std::fs::read(&pdk.liberty)?;
+            if super::liberty::hex(&sha2::Sha256::digest(&bytes)) == r.provenance.liberty_sha256 {
+                return Ok((r.clone(), SynthOrigin::Shipped(details_path)));
+            }
+        }
+    }
+    let (pdk, lib) = load_pdk()?;
+    let tools = Toolchain::from_env();
+    let req = UnitSynthRequest::new(format.clone(), *params, cache_dir.to_path_buf());
+    let r = synth_unit(&req, &pdk, &lib, &tools)?;
+    let origin = if r.from_cache {
+        SynthOrigin::Cache(cache_dir.to_path_buf())
+    } else {
+        SynthOrigin::Flow
+    };
+    Ok((r, origin))
+}
+
+/// The table provenance of synthesized results: model, technology, tools, Liberty hash.
+pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
+    let p = &r.provenance;
+    Provenance {
+        generator: GENERATOR.to_string(),
+        model: Model::Synth.name().to_string(),
+        model_description: DESCRIPTION.to_string(),
+        tech: "sky130hd".to_string(),
+        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80".to_string(),
+        tech_file: format!(
+            "models/pdk/sky130_fd_sc_hd/{} (sha256 {})",
+            p.liberty, p.liberty_sha256
+        ),
+        tools: vec![p.yosys.clone(), format!("OpenSTA {}", p.sta), p.iverilog.clone()],
+    }
+}
+
+/// Merges `reports` into `dir/synth-results.json` and `dir/synth-details.json`: a unit already
+/// there (same format, lanes and psum width) is replaced. Both files are written atomically.
+pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<()> {
+    let Some(first) = reports.first() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir)?;
+    let provenance = table_provenance(first);
+    for r in reports {
+        let p = table_provenance(r);
+        if p != provenance {
+            anyhow::bail!(
+                "the units of one run were made with different tools: {:?} and {:?}",
+                provenance.tools,
+                p.tools
+            );
+        }
+    }
+    let table_path = dir.join(CostTable::file_name(Model::Synth).expect("synth ships results"));
+    let mut table = if table_path.is_file() {
+        let t = CostTable::load(&table_path)?;
+        if t.provenance != provenance {
+            return Err(SynthCommandError::MixedProvenance {
+                path: table_path,
+                old: format!("{:?}, {}", t.provenance.tools, t.provenance.tech_file),
+                new: format!("{:?}, {}", provenance.tools, provenance.tech_file),
+            }
+            .into());
+        }
+        t
+    } else {
+        CostTable {
+            provenance: provenance.clone(),
+            units: Vec::new(),
+        }
+    };
+    let details_path = dir.join(DETAILS_FILE);
+    let mut details = if details_path.is_file() {
+        SynthDetails::load(&details_path)?
+    } else {
+        SynthDetails { units: Vec::new() }
+    };
+    for r in reports {
+        let format = lookup(&r.format)?;
+        let unit = r.analytic_params(&format)?;
+        let cost = r.unit_cost(&unit, &provenance.tech);
+        match table.units.iter_mut().find(|c| {
+            c.format == cost.format && c.lanes == cost.lanes && c.psum_width == cost.psum_width
+        }) {
+            Some(c) => *c = cost,
+            None => table.units.push(cost),
+        }
+        details
+            .units
+            .retain(|d| (&d.format, d.lanes, d.psum_width) != (&r.format, r.lanes, r.psum_width));
+        details.units.push(r.clone());
+    }
+    // built-ins in their list order, then the rest by name: a rerun writes the same bytes
+    let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
+    let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
+    table.units.sort_by(|a, b| {
+        (rank(&a.format), &a.format, a.lanes, a.psum_width)
+            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+    });
+    details.units.sort_by(|a, b| {
+        (rank(&a.format), &a.format, a.lanes, a.psum_width)
+            .cmp(&(rank(&b.format), &b.format, b.lanes, b.psum_width))
+    });
+    table.save(&table_path)?;
+    let text = serde_json::to_string_pretty(&details)? + "\n";
+    write_atomic(&details_path, text.as_bytes())?;
+    eprintln!(
+        "wrote {} and {}",
+        table_path.display(),
+        details_path.display()
+    );
+    Ok(())
+}
+
+/// The report of one unit as aligned text.
+pub fn text_report(r: &UnitSynthReport) -> String {
+    let mut s = String::new();
+    let p = &r.provenance;
+    let _ = writeln!(
+        s,
+        "{}: synthesized with {} onto {}, {} quantized Gaussian blocks (seed {:#x}), clock {} ns{}",
+        r.unit,
+        p.yosys,
+        p.liberty,
+        r.blocks,
+        r.seed,
+        r.clock_ns,
+        if r.from_cache { " (cached result)" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "gate-level simulation == emulate on all {} cycles, hierarchical and flattened netlists",
+        r.checked_cycles
+    );
+    let h = &r.hierarchical;
+    let _ = writeln!(
+        s,
+        "\n{:<34}{:>8}{:>13}{:>7}{:>12}{:>10}{:>7}",
+        "component (hierarchy kept)", "cells", "area um^2", "share", "pJ/block", "pJ/MAC", "share"
+    );
+    for c in &r.parts {
+        let _ = writeln!(
+            s,
+            "{:<34}{:>8}{:>13.1}{:>6.1}%{:>12.3}{:>10.4}{:>6.1}%",
+            c.label,
+            c.cells,
+            c.area_um2,
+            100.0 * c.area_um2 / h.area_um2,
+            c.energy_pj_per_block,
+            c.energy_pj_per_mac,
+            100.0 * c.energy_pj_per_block / h.energy_pj_per_block
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{:<34}{:>8}{:>13.1}{:>7}{:>12.3}{:>10.4}",
+        "total", h.cells, h.area_um2, "", h.energy_pj_per_block, h.energy_pj_per_mac
+    );
+    let f = &r.flat;
+    let _ = writeln!(
+        s,
+        "{:<34}{:>8}{:>13.1}{:>6.1}%{:>12.3}{:>10.4}{:>6.1}%",
+        "flattened (vs hierarchy kept)",
+        f.cells,
+        f.area_um2,
+        100.0 * (f.area_um2 / h.area_um2 - 1.0),
+        f.energy_pj_per_block,
+        f.energy_pj_per_mac,
+        100.0 * (f.energy_pj_per_block / h.energy_pj_per_block - 1.0)
+    );
+    let _ = writeln!(
+        s,
+        "energy split per cycle (flat): internal {:.3} pJ, switching {:.3} pJ, leakage {:.2e} pJ; mean toggle rate {:.3}",
+        f.internal_pj_per_cycle, f.switching_pj_per_cycle, f.leakage_pj_per_cycle, f.mean_toggle_rate
+    );
+    if let Some(cp) = &f.critical_path {
+        let _ = writeln!(
+            s,
+            "timing (flat): {} -> {}, arrival {:.3} ns + setup, slack {:.3} ns at {} ns: fmax {:.1} MHz",
+            cp.startpoint, cp.endpoint, cp.arrival_ns, cp.slack_ns, r.clock_ns, r.fmax_mhz
+        );
+    }
+    let g = &r.registers;
+    let _ = writeln!(
+        s,
+        "unit: latency {} cycle(s), initiation interval {}, {} flip-flops ({:.1} um^2; registers part {:.1} um^2, {:.3} pJ/block), \
+         clock {:.3} pJ/cycle (flip-flop clock pins {:.3} + clock-net pins {:.3}, no clock tree)",
+        g.latency_cycles,
+        g.initiation_interval,
+        g.flip_flops,
+        g.flip_flop_area_um2,
+        g.register_area_um2,
+        g.register_energy_pj_per_block,
+        g.clock_pj_per_cycle,
+        g.clock_pin_pj_per_cycle,
+        g.clock_net_pj_per_cycle
+    );
+    let _ = writeln!(s, "\n{:<34}{:<22}{:>6}{:>8}{:>13}{:>12}", "module", "component", "inst", "cells", "area um^2", "pJ/block");
+    for m in &r.modules {
+        let _ = writeln!(
+            s,
+            "{:<34}{:<22}{:>6}{:>8}{:>13.1}{:>12.3}",
+            m.module, m.part, m.instances, m.cells, m.area_um2, m.energy_pj_per_block
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\ntools: {}, OpenSTA {}, {}; liberty sha256 {}; verilog sha256 {}\n",
+        p.yosys, p.sta, p.iverilog, p.liberty_sha256, p.verilog_sha256
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        synth: SynthArgs,
+    }
+
+    #[test]
+    fn clap_parses_the_documented_command_line() {
+        let w = Wrap::try_parse_from([
+            "synth",
+            "mxfp8",
+            "--lanes",
+            "16",
+            "--psum-width",
+            "exact",
+            "--pipeline",
+            "2",
+            "--clock-ns",
+            "5",
+            "--cycles",
+            "300",
+            "--json",
+        ])
+        .unwrap();
+        let a = w.synth;
+        assert_eq!(a.formats, vec!["mxfp8"]);
+        assert_eq!(
+            (a.lanes, a.psum_width, a.pipeline, a.clock_ns, a.cycles, a.json),
+            (Some(16), Some(rtl::PsumWidth::Exact), 2, 5.0, 300, true)
+        );
+        let d = Wrap::try_parse_from(["synth", "--all"]).unwrap().synth;
+        assert!(d.all && d.formats.is_empty());
+        assert_eq!((d.cycles, d.clock_ns, d.seed), (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED));
+        assert!(Wrap::try_parse_from(["synth"]).is_err());
+        assert!(Wrap::try_parse_from(["synth", "mxfp8", "--all"]).is_err());
+        assert!(Wrap::try_parse_from(["synth", "mxfp8", "--psum-width", "wide"]).is_err());
+    }
+
+    #[test]
+    fn bad_parameters_fail_before_any_tool_runs() {
+        let base = Wrap::try_parse_from(["synth", "mxfp8"]).unwrap().synth;
+        let e = synth_reports(&SynthArgs {
+            lanes: Some(3),
+            ..base.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains('3'), "{e}");
+        let e = synth_reports(&SynthArgs {
+            formats: vec!["mxfp9".into()],
+            ..base.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("mxfp9"), "{e}");
+        let e = synth_reports(&SynthArgs {
+            pipeline: 9,
+            ..base.clone()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains('9'), "{e}");
+        let e = synth_reports(&SynthArgs {
+            pipeline: 1,
+            write_results: Some(PathBuf::from("unused")),
+            ..base
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--pipeline 1"), "{e}");
+    }
+}

@@ -1,0 +1,1052 @@
+//! The synthesized cost of one generated MAC unit (`hwcost synth`): generate the RTL, synthesize
+//! it twice (hierarchy kept, for the breakdown; flattened, for the optimized totals and timing),
+//! simulate both netlists on quantized Gaussian blocks and check every output against
+//! `emulate`, then roll area and energy up into the analytic model's components plus the
+//! registers and glue logic that model leaves out. Whole results are cached by a hash of
+//! everything that can change them.
+//!
+//! # Which generated module is which component
+//! Every cell of the hierarchical netlist keeps the instance path of the module that held it;
+//! the path is resolved to module types through the generated Verilog and each type is mapped
+//! by [`classify`]:
+//! - lane multipliers: `mul_*` (the unsigned FP significand or signed INT multiplier) and the
+//!   INT lane around it (sign extension only);
+//! - exponent adders: the FP lane's own logic, e_a + e_b (with the product sign XOR and its
+//!   NaN/Inf flags, a few gates);
+//! - max exponent: `max_exp_tree` with its comparator/mux nodes;
+//! - exponent subtractors: the aligner's own logic (e_max - e_i and the shift clamp);
+//! - aligners: the barrel shifters `shr_*`;
+//! - adder tree: `adder_tree*`;
+//! - normalizer: leading-zero count and shift of the block sum (`to_binary32__norm`, its `lzc`
+//!   and `align`); the INT units have one too, unlike the analytic model's INT units;
+//! - scale logic: `scale` (scale code add or E4M3 x E4M3 multiply), the block-exponent add
+//!   `to_binary32__exp_sum` and, for NV, `to_binary32__mul` (scale product x block sum);
+//! - accumulator: the FP32 adder `fp32_add*` and `acc_update` (the clear/hold select feeding
+//!   the accumulator register);
+//! - registers: every flip-flop (`reg*`, and the pipeline stages `front_regs`, `round_regs`
+//!   with their reset gating);
+//! - glue: what the analytic model says it does not count: element decode (`fp_decode`),
+//!   two's-complement conversion of FP products (`apply_sign*`), NaN/Inf flags (`specials`),
+//!   the block sum's sign-magnitude conversion, special-value select and rounding
+//!   (`to_binary32` own logic, `to_binary32__norm__round`), width extensions and wiring.
+//!
+//! A module type this table does not know is an error, so a change of the generator cannot
+//! silently land in the wrong component.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::analytic::{self, Component};
+use super::flow::{run_flow, CostError, FlowRequest, FlowResult, PdkFiles, StageTimes};
+use super::liberty::{hex, Library};
+use super::netlist::{Netlist, PortDirection, PortSpec};
+use super::sim::{Bits, SimError, Stimulus};
+use super::sta::CriticalPath;
+use super::synth::Hierarchy;
+use super::tools::{Tool, ToolError, Toolchain};
+use crate::datapath;
+use crate::format::BlockFormat;
+use crate::report::source::{ComponentCost, UnitCost};
+use crate::rtl::{self, RtlError, UnitPlan};
+use crate::sim::vectors::{self, Data, Kind, Output, VectorError};
+
+/// Bump when the flow, the mapping or the report layout changes: it invalidates cached results.
+const FLOW_VERSION: &str = "hwcost-unit-synth-v1";
+/// Default simulated blocks: a few hundred cycles, enough for a mean toggle rate within a
+/// percent (the rate of the first and second half of a 256-block run differ by less).
+pub const DEFAULT_BLOCKS: usize = 256;
+/// Default clock period of the timing and leakage figures (FLOW.md's 100 MHz). Energy per
+/// block does not depend on it beyond leakage (zero-delay simulation).
+pub const DEFAULT_CLOCK_NS: f64 = 10.0;
+/// Default seed of the quantized Gaussian blocks.
+pub const DEFAULT_SEED: u64 = 0x5E_ED_5E_ED;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnitSynthError {
+    #[error(transparent)]
+    Rtl(#[from] RtlError),
+    #[error(transparent)]
+    Flow(#[from] CostError),
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    #[error(transparent)]
+    Vectors(#[from] VectorError),
+    #[error(transparent)]
+    Stimulus(#[from] SimError),
+    #[error("unit parameters: {0}")]
+    Params(String),
+    #[error(
+        "the {netlist} netlist of {unit} disagrees with emulate at cycle {cycle} (seed {seed:#x}): \
+         expected {expected}, got {got}"
+    )]
+    Mismatch {
+        unit: String,
+        netlist: &'static str,
+        cycle: usize,
+        seed: u64,
+        expected: String,
+        got: String,
+    },
+    #[error("module `{module}` of {unit} maps to no cost component (src/cost/unit_synth.rs, classify)")]
+    UnknownModule { unit: String, module: String },
+    #[error("instance path `{path}` of {unit} is not in the generated Verilog")]
+    UnknownInstance { unit: String, path: String },
+    #[error("{count} flip-flop(s) of {unit} lie outside register modules, e.g. in `{path}`")]
+    StrayFlipFlops {
+        unit: String,
+        count: usize,
+        path: String,
+    },
+    #[error("no constrained timing path in {0}")]
+    NoTimingPath(String),
+    #[error("cache {}: {source}", path.display())]
+    Cache {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Where a cell of a generated unit is costed: one of the analytic model's components, or what
+/// that model leaves out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Analytic(Component),
+    Registers,
+    Glue,
+}
+
+/// The analytic components in the model's datapath order.
+pub const ANALYTIC_ORDER: [Component; 9] = [
+    Component::LaneMultipliers,
+    Component::ExponentAdders,
+    Component::MaxExponent,
+    Component::ExponentSubtractors,
+    Component::Aligners,
+    Component::AdderTree,
+    Component::Normalizer,
+    Component::ScaleLogic,
+    Component::Accumulator,
+];
+
+impl Part {
+    /// Every part in report order: the datapath, then what the analytic model ignores.
+    pub fn all() -> Vec<Part> {
+        let mut v: Vec<Part> = ANALYTIC_ORDER.iter().map(|&c| Part::Analytic(c)).collect();
+        v.push(Part::Registers);
+        v.push(Part::Glue);
+        v
+    }
+
+    /// The key reports stack by (the analytic components' keys are their serde names).
+    pub fn key(self) -> String {
+        match self {
+            Part::Analytic(c) => c.label().replace(' ', "_"),
+            Part::Registers => "registers".into(),
+            Part::Glue => "glue".into(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::Analytic(c) => c.label(),
+            Part::Registers => "registers",
+            Part::Glue => "glue (not in the analytic model)",
+        }
+    }
+
+    /// The part of a report key, if it names one.
+    pub fn from_key(key: &str) -> Option<Part> {
+        Part::all().into_iter().find(|p| p.key() == key)
+    }
+}
+
+/// The part of the cells of one instance, given the module types from the top down to it
+/// (each without the `<unit>__` prefix; empty for the top module's own cells). Ancestors
+/// decide first: rust-hdl names a module type after its first instance, so the FP32 adder's
+/// rounding is a `to_binary32__norm__round` too. `None`: a place this mapping does not know.
+pub fn classify(chain: &[&str]) -> Option<Part> {
+    use Component as C;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let is_reg = |t: &str| {
+        t == "front_regs" || t == "round_regs" || t.strip_prefix("reg").is_some_and(digits)
+    };
+    if chain.iter().any(|t| is_reg(t)) {
+        return Some(Part::Registers);
+    }
+    let Some(&first) = chain.first() else {
+        return Some(Part::Glue);
+    };
+    let second = chain.get(1).copied();
+    let third = chain.get(2).copied();
+    Some(match first {
+        "fp32_add" | "acc_update" => Part::Analytic(C::Accumulator),
+        "scale" => Part::Analytic(C::ScaleLogic),
+        "to_binary32" => match (second, third) {
+            (None, _) => Part::Glue,
+            (Some("to_binary32__exp_sum"), None) => Part::Analytic(C::ScaleLogic),
+            (Some(t), _) if t.starts_with("to_binary32__mul") => Part::Analytic(C::ScaleLogic),
+            (Some("to_binary32__norm"), None) => Part::Analytic(C::Normalizer),
+            (Some("to_binary32__norm"), Some(t)) if t.ends_with("__round") => Part::Glue,
+            (Some("to_binary32__norm"), Some(t)) if t.ends_with("__lzc") || t.ends_with("__align") => {
+                Part::Analytic(C::Normalizer)
+            }
+            _ => return None,
+        },
+        "front" => match (second, third) {
+            (None, _) => Part::Glue,
+            (Some("fp_lane"), None) => Part::Analytic(C::ExponentAdders),
+            (Some("fp_lane"), Some(t)) if t.starts_with("mul_") => Part::Analytic(C::LaneMultipliers),
+            (Some("fp_lane"), Some(t)) if t.ends_with("fp_decode") => Part::Glue,
+            (Some("int_lane"), _) => Part::Analytic(C::LaneMultipliers),
+            (Some(t), _) if t.starts_with("max_exp_tree") => Part::Analytic(C::MaxExponent),
+            (Some("aligner"), None) => Part::Analytic(C::ExponentSubtractors),
+            (Some("aligner"), Some(t)) if t.starts_with("shr_") => Part::Analytic(C::Aligners),
+            (Some("aligner"), Some(t)) if t.starts_with("apply_sign") => Part::Glue,
+            (Some(t), _) if t.starts_with("adder_tree") => Part::Analytic(C::AdderTree),
+            (Some(t), None) if t == "specials" || t.starts_with("zext") => Part::Glue,
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The module hierarchy of generated Verilog: which module type each instance is.
+#[derive(Clone, Debug)]
+pub struct ModuleTree {
+    top: String,
+    /// (parent module, instance name) -> child module
+    children: HashMap<(String, String), String>,
+    modules: Vec<String>,
+}
+
+impl ModuleTree {
+    /// Reads `module NAME(` headers and `    TYPE INST(` instance lines (the layout rust-hdl
+    /// writes); `top` is the unit's name.
+    pub fn parse(verilog: &str, top: &str) -> ModuleTree {
+        let modules: Vec<String> = verilog
+            .lines()
+            .filter_map(|l| l.strip_prefix("module "))
+            .filter_map(|r| r.split('(').next())
+            .map(|n| n.trim().to_string())
+            .collect();
+        let mut children = HashMap::new();
+        let mut current: Option<String> = None;
+        for line in verilog.lines() {
+            if let Some(r) = line.strip_prefix("module ") {
+                current = r.split('(').next().map(|n| n.trim().to_string());
+                continue;
+            }
+            if line.starts_with("endmodule") {
+                current = None;
+                continue;
+            }
+            let Some(parent) = &current else { continue };
+            let t = line.trim();
+            let Some(head) = t.strip_suffix('(') else {
+                continue;
+            };
+            let mut words = head.split_whitespace();
+            if let (Some(ty), Some(inst), None) = (words.next(), words.next(), words.next()) {
+                if modules.iter().any(|m| m == ty) {
+                    children.insert((parent.clone(), inst.to_string()), ty.to_string());
+                }
+            }
+        }
+        ModuleTree {
+            top: top.to_string(),
+            children,
+            modules,
+        }
+    }
+
+    pub fn modules(&self) -> &[String] {
+        &self.modules
+    }
+
+    /// The module type of an instance path (`front.fp_lane$3.mul`; `""` is the top).
+    pub fn resolve(&self, path: &str) -> Option<&str> {
+        let mut ty = self.top.as_str();
+        if path.is_empty() {
+            return self.modules.iter().any(|m| m == ty).then_some(ty);
+        }
+        for inst in path.split('.') {
+            ty = self.children.get(&(ty.to_string(), inst.to_string()))?;
+        }
+        Some(ty)
+    }
+
+    /// The module types from the top's child down to the instance at `path`, without the
+    /// `<top>__` prefix (empty for the top).
+    pub fn chain(&self, path: &str) -> Option<Vec<&str>> {
+        let mut ty = self.top.as_str();
+        let mut out = Vec::new();
+        if path.is_empty() {
+            return Some(out);
+        }
+        for inst in path.split('.') {
+            ty = self.children.get(&(ty.to_string(), inst.to_string()))?;
+            out.push(self.short(ty));
+        }
+        Some(out)
+    }
+
+    /// Every instance path below the top, parents first.
+    pub fn paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![(String::new(), self.top.clone())];
+        while let Some((path, ty)) = stack.pop() {
+            let mut kids: Vec<(&String, &String)> = self
+                .children
+                .iter()
+                .filter(|((parent, _), _)| *parent == ty)
+                .map(|((_, inst), child)| (inst, child))
+                .collect();
+            kids.sort();
+            for (inst, child) in kids.into_iter().rev() {
+                let p = if path.is_empty() {
+                    inst.clone()
+                } else {
+                    format!("{path}.{inst}")
+                };
+                stack.push((p, child.clone()));
+            }
+            if !path.is_empty() {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// A module type without the `<top>__` prefix.
+    pub fn short<'a>(&self, ty: &'a str) -> &'a str {
+        if ty == self.top {
+            ""
+        } else {
+            ty.strip_prefix(&self.top)
+                .and_then(|r| r.strip_prefix("__"))
+                .unwrap_or(ty)
+        }
+    }
+}
+
+/// Area and energy of one part (or module type) of a unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartCost {
+    pub key: String,
+    pub label: String,
+    pub cells: usize,
+    pub area_um2: f64,
+    pub energy_pj_per_block: f64,
+    pub energy_pj_per_mac: f64,
+}
+
+/// The cells of one generated module type, over all its instances.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModuleCost {
+    /// module type without the `<unit>__` prefix; `(top)` for the unit's own cells
+    pub module: String,
+    /// the [`Part`] key it is costed under
+    pub part: String,
+    pub instances: usize,
+    pub cells: usize,
+    pub area_um2: f64,
+    pub energy_pj_per_block: f64,
+}
+
+/// Totals of one synthesized netlist.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetlistTotals {
+    pub cells: u64,
+    pub flip_flops: u64,
+    pub area_um2: f64,
+    pub energy_pj_per_block: f64,
+    pub energy_pj_per_mac: f64,
+    pub internal_pj_per_cycle: f64,
+    pub switching_pj_per_cycle: f64,
+    pub leakage_pj_per_cycle: f64,
+    /// mean toggles per cycle over all nets but the clock
+    pub mean_toggle_rate: f64,
+    pub critical_path: Option<CriticalPath>,
+    /// yosys warnings (known-harmless ones dropped)
+    pub warnings: Vec<String>,
+}
+
+/// The per-unit cycle-level figures (issue 7): latency, throughput, registers and clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegisterReport {
+    /// cycles from a block at the inputs to its result in `acc`
+    pub latency_cycles: usize,
+    /// cycles between blocks at full throughput
+    pub initiation_interval: usize,
+    /// flip-flops of the flattened netlist
+    pub flip_flops: u64,
+    /// area of the flip-flop cells (flattened netlist)
+    pub flip_flop_area_um2: f64,
+    /// the registers part of the breakdown: flip-flops plus pipeline reset gating
+    pub register_area_um2: f64,
+    pub register_energy_pj_per_block: f64,
+    /// flip-flop clock-pin internal energy per cycle (Liberty tables, flattened netlist)
+    pub clock_pin_pj_per_cycle: f64,
+    /// switching of the clock net's pin capacitance per cycle (no wire, no clock tree)
+    pub clock_net_pj_per_cycle: f64,
+    /// the two above: what the clock costs each cycle, before any clock tree
+    pub clock_pj_per_cycle: f64,
+}
+
+/// Tool versions and input hashes behind one result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SynthProvenance {
+    pub generator: String,
+    pub yosys: String,
+    pub sta: String,
+    pub iverilog: String,
+    pub liberty: String,
+    pub liberty_sha256: String,
+    pub verilog_sha256: String,
+    pub cache_key: String,
+}
+
+/// Everything `hwcost synth` measures for one unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitSynthReport {
+    pub unit: String,
+    pub format: String,
+    pub lanes: usize,
+    /// the generator's n: the aligner window (FP) or the exact product width 2b (INT)
+    pub psum_width: u32,
+    pub pipeline: usize,
+    pub clock_ns: f64,
+    /// quantized Gaussian blocks simulated (after one reset cycle)
+    pub blocks: usize,
+    pub seed: u64,
+    /// cycles whose outputs matched `emulate` bit for bit, in each netlist
+    pub checked_cycles: usize,
+    /// the breakdown (hierarchical synthesis), in [`Part::all`] order, parts without cells left
+    /// out; the parts add up to `hierarchical`'s totals
+    pub parts: Vec<PartCost>,
+    pub modules: Vec<ModuleCost>,
+    pub hierarchical: NetlistTotals,
+    /// synthesized flat: optimized across module boundaries; its timing is the unit's
+    pub flat: NetlistTotals,
+    pub fmax_mhz: f64,
+    pub registers: RegisterReport,
+    pub provenance: SynthProvenance,
+    /// wall time of each stage, hierarchical then flat (zero when read from the cache)
+    pub stage_times: Vec<StageTimes>,
+    #[serde(skip)]
+    pub from_cache: bool,
+}
+
+impl UnitSynthReport {
+    /// The breakdown as reports see it: the parts of the hierarchical synthesis (their sum is
+    /// the unit's area and energy) and the flattened netlist's fmax.
+    pub fn unit_cost(&self, unit: &analytic::UnitParams, tech: &str) -> UnitCost {
+        let components = self
+            .parts
+            .iter()
+            .map(|p| ComponentCost {
+                key: p.key.clone(),
+                label: p.label.clone(),
+                area_um2: p.area_um2,
+                energy_pj_per_block: p.energy_pj_per_block,
+            })
+            .collect();
+        UnitCost::from_components(
+            unit,
+            "synth",
+            tech,
+            components,
+            Some(self.fmax_mhz),
+            Some(self.registers.latency_cycles),
+        )
+    }
+
+    /// The analytic model's parameters of this unit (INT units have no aligner width).
+    pub fn analytic_params(
+        &self,
+        format: &BlockFormat,
+    ) -> Result<analytic::UnitParams, analytic::ParamError> {
+        let psum = if format.elem.is_int() {
+            analytic::PsumWidth::Default
+        } else {
+            analytic::PsumWidth::Bits(self.psum_width)
+        };
+        analytic::UnitParams::new(format.clone(), Some(self.lanes), psum)
+    }
+}
+
+/// One unit to synthesize, with the measurement settings.
+#[derive(Clone, Debug)]
+pub struct UnitSynthRequest {
+    pub format: BlockFormat,
+    pub params: rtl::UnitParams,
+    pub clock_ns: f64,
+    pub blocks: usize,
+    pub seed: u64,
+    /// synthesis and result caches live under it
+    pub cache_dir: PathBuf,
+}
+
+impl UnitSynthRequest {
+    pub fn new(format: BlockFormat, params: rtl::UnitParams, cache_dir: PathBuf) -> Self {
+        UnitSynthRequest {
+            format,
+            params,
+            clock_ns: DEFAULT_CLOCK_NS,
+            blocks: DEFAULT_BLOCKS,
+            seed: DEFAULT_SEED,
+            cache_dir,
+        }
+    }
+
+    fn validate(&self) -> Result<UnitPlan, UnitSynthError> {
+        if !(self.clock_ns > 0.0 && self.clock_ns.is_finite()) {
+            return Err(UnitSynthError::Params(format!(
+                "clock period {} ns is not a positive number",
+                self.clock_ns
+            )));
+        }
+        if self.blocks == 0 {
+            return Err(UnitSynthError::Params(
+                "need at least 1 simulated block, got 0".into(),
+            ));
+        }
+        Ok(UnitPlan::new(&self.format, &self.params)?)
+    }
+}
+
+/// The default cache directory: `$HWCOST_CACHE_DIR`, else `$XDG_CACHE_HOME/hwcost`, else
+/// `~/.cache/hwcost`, else `hwcost-cache` in the system temp directory.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("HWCOST_CACHE_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("hwcost");
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        return PathBuf::from(h).join(".cache/hwcost");
+    }
+    std::env::temp_dir().join("hwcost-cache")
+}
+
+/// The generated unit and the key of its cached result.
+pub struct Prepared {
+    pub plan: UnitPlan,
+    pub verilog: String,
+    pub provenance: SynthProvenance,
+}
+
+/// Generates the unit and computes the key of its result (tool versions included, so a
+/// missing tool is reported here, naming its Debian package).
+pub fn prepare(
+    req: &UnitSynthRequest,
+    lib: &Library,
+    tools: &Toolchain,
+) -> Result<Prepared, UnitSynthError> {
+    let plan = req.validate()?;
+    let g = rtl::generate(&req.format, &req.params, None)?;
+    let yosys = tools.version(Tool::Yosys)?;
+    let sta = tools.version(Tool::Sta)?;
+    let iverilog = tools.version(Tool::Iverilog)?;
+    tools.locate(Tool::Vvp)?;
+    let verilog_sha256 = hex(&Sha256::digest(g.verilog.as_bytes()));
+    let mut h = Sha256::new();
+    h.update(format!(
+        "{FLOW_VERSION}\nliberty {}\nyosys {yosys}\nsta {sta}\niverilog {iverilog}\n\
+         verilog {verilog_sha256}\nclock {}\nblocks {}\nseed {}\n",
+        lib.sha256, req.clock_ns, req.blocks, req.seed
+    ));
+    let cache_key = hex(&h.finalize());
+    let liberty = lib
+        .path
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| lib.name.clone());
+    Ok(Prepared {
+        plan,
+        provenance: SynthProvenance {
+            generator: rtl::GENERATOR.to_string(),
+            yosys,
+            sta,
+            iverilog,
+            liberty,
+            liberty_sha256: lib.sha256.clone(),
+            verilog_sha256,
+            cache_key,
+        },
+        verilog: g.verilog,
+    })
+}
+
+fn result_path(cache_dir: &Path, key: &str) -> PathBuf {
+    cache_dir.join("units").join(format!("{key}.json"))
+}
+
+/// The cached result of `prepared`, if any.
+pub fn cached(
+    cache_dir: &Path,
+    prepared: &Prepared,
+) -> Result<Option<UnitSynthReport>, UnitSynthError> {
+    let path = result_path(cache_dir, &prepared.provenance.cache_key);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(UnitSynthError::Cache { path, source }),
+    };
+    let mut r: UnitSynthReport =
+        serde_json::from_str(&text).map_err(|e| UnitSynthError::Cache {
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
+    r.from_cache = true;
+    Ok(Some(r))
+}
+
+/// Synthesizes, simulates and times one unit, or returns its cached result.
+pub fn synth_unit(
+    req: &UnitSynthRequest,
+    pdk: &PdkFiles,
+    lib: &Library,
+    tools: &Toolchain,
+) -> Result<UnitSynthReport, UnitSynthError> {
+    let prepared = prepare(req, lib, tools)?;
+    if let Some(hit) = cached(&req.cache_dir, &prepared)? {
+        return Ok(hit);
+    }
+    let report = measure(req, &prepared, pdk, lib, tools)?;
+    store(&req.cache_dir, &report)?;
+    Ok(report)
+}
+
+fn store(cache_dir: &Path, report: &UnitSynthReport) -> Result<(), UnitSynthError> {
+    let path = result_path(cache_dir, &report.provenance.cache_key);
+    let dir = path.parent().expect("units/ under the cache");
+    let err = |source| UnitSynthError::Cache {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let text = serde_json::to_string_pretty(report).expect("plain data serializes");
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(err)?;
+    tmp.persist(&path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// The stimulus ports of a unit, in its port order (clock excluded).
+fn stimulus_ports(plan: &UnitPlan) -> Vec<PortSpec> {
+    let kw = plan.lanes * plan.elem_bits() as usize;
+    [
+        ("rst", 1),
+        ("in_valid", 1),
+        ("acc_clear", 1),
+        ("a", kw),
+        ("b", kw),
+        ("a_scale", 8),
+        ("b_scale", 8),
+    ]
+    .into_iter()
+    .map(|(n, w)| PortSpec::new(n, w, PortDirection::Input))
+    .collect()
+}
+
+/// Element codes packed as the port sees them: element i at bits [i*W +: W].
+fn pack(codes: &[u32], w: u32, width: usize) -> Result<Bits, SimError> {
+    let mut words = vec![0u64; width.div_ceil(64)];
+    for (i, &c) in codes.iter().enumerate() {
+        for j in 0..w as usize {
+            if c >> j & 1 == 1 {
+                let bit = i * w as usize + j;
+                words[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+    }
+    Bits::from_words(width, words)
+}
+
+fn measure(
+    req: &UnitSynthRequest,
+    prepared: &Prepared,
+    pdk: &PdkFiles,
+    lib: &Library,
+    tools: &Toolchain,
+) -> Result<UnitSynthReport, UnitSynthError> {
+    let plan = &prepared.plan;
+    let dp = datapath::UnitParams::new(
+        &req.format,
+        plan.lanes,
+        plan.psum_width,
+        plan.pipeline as u32,
+    )
+    .map_err(|e| UnitSynthError::Params(e.to_string()))?;
+    let stream = vectors::generate(
+        &req.format,
+        &dp,
+        Kind::Quantized(Data::Gaussian),
+        req.seed,
+        req.blocks,
+    )?;
+    let ports = stimulus_ports(plan);
+    let w = plan.elem_bits();
+    let mut stim = Stimulus::new(ports.clone())?;
+    for c in &stream.cycles {
+        stim.push_cycle(vec![
+            Bits::from_u64(1, c.rst as u64)?,
+            Bits::from_u64(1, c.in_valid as u64)?,
+            Bits::from_u64(1, c.acc_clear as u64)?,
+            pack(&c.a, w, ports[3].width)?,
+            pack(&c.b, w, ports[4].width)?,
+            Bits::from_u64(8, c.a_scale as u64)?,
+            Bits::from_u64(8, c.b_scale as u64)?,
+        ])?;
+    }
+    let blocks = stream.cycles.iter().filter(|c| c.in_valid && !c.rst).count();
+
+    let work = tempfile::Builder::new()
+        .prefix("hwcost-unit-")
+        .tempdir()
+        .map_err(CostError::WorkDir)?;
+    let source = work.path().join(format!("{}.v", plan.name));
+    std::fs::write(&source, &prepared.verilog).map_err(|e| UnitSynthError::Cache {
+        path: source.clone(),
+        source: e,
+    })?;
+    let flow = |hierarchy| FlowRequest {
+        sources: vec![source.clone()],
+        top: plan.name.clone(),
+        hierarchy,
+        cache_dir: req.cache_dir.join("synth"),
+        cell_models: pdk.cell_models.clone(),
+        clock: "clk".into(),
+        period_ns: req.clock_ns,
+        stimulus: stim.clone(),
+        // the reset cycle is not measured; every later cycle is, so each pipeline stage sees
+        // each block once inside the window
+        measure_from_cycle: 1,
+        ops_per_cycle: plan.lanes as f64,
+    };
+    let hier = run_flow(&flow(Hierarchy::Keep), lib, tools)?;
+    check_outputs(&plan.name, "hierarchical", &hier, &stream.expected, req.seed)?;
+    let flat = run_flow(&flow(Hierarchy::Flatten), lib, tools)?;
+    check_outputs(&plan.name, "flattened", &flat, &stream.expected, req.seed)?;
+
+    let k = plan.lanes as f64;
+    // energy per cycle over the window -> per block
+    let per_block = |r: &FlowResult| r.energy.cycles / blocks as f64;
+    let tree = ModuleTree::parse(&prepared.verilog, &plan.name);
+    let (parts, modules) = breakdown(&tree, &hier, per_block(&hier), k, lib, &plan.name)?;
+    let totals = |r: &FlowResult| NetlistTotals {
+        cells: r.synth.cell_count,
+        flip_flops: r.synth.flip_flops,
+        area_um2: r.synth.total_area_um2,
+        energy_pj_per_block: r.energy.per_cycle.total_pj * per_block(r),
+        energy_pj_per_mac: r.energy.per_cycle.total_pj * per_block(r) / k,
+        internal_pj_per_cycle: r.energy.per_cycle.internal_pj,
+        switching_pj_per_cycle: r.energy.per_cycle.switching_pj,
+        leakage_pj_per_cycle: r.energy.per_cycle.leakage_pj,
+        mean_toggle_rate: r.energy.mean_toggle_rate,
+        critical_path: r.timing.critical_path.clone(),
+        warnings: r.synth.warnings.clone(),
+    };
+    let fmax_mhz = flat
+        .timing
+        .critical_path
+        .as_ref()
+        .map(|p| p.fmax_mhz)
+        .ok_or_else(|| UnitSynthError::NoTimingPath(plan.name.clone()))?;
+    let regs = parts.iter().find(|p| p.key == Part::Registers.key());
+    let ff_area: f64 = flat
+        .synth
+        .cells_by_type
+        .iter()
+        .filter(|(ty, _)| lib.cell(ty).is_some_and(|c| c.sequential))
+        .map(|(ty, n)| *n as f64 * lib.cell(ty).map_or(0.0, |c| c.area))
+        .sum();
+    let registers = RegisterReport {
+        latency_cycles: plan.latency(),
+        initiation_interval: 1,
+        flip_flops: flat.synth.flip_flops,
+        flip_flop_area_um2: ff_area,
+        register_area_um2: regs.map_or(0.0, |p| p.area_um2),
+        register_energy_pj_per_block: regs.map_or(0.0, |p| p.energy_pj_per_block),
+        clock_pin_pj_per_cycle: flat.energy.clock_pin_internal_pj,
+        clock_net_pj_per_cycle: flat.energy.clock_net_switching_pj,
+        clock_pj_per_cycle: flat.energy.clock_pin_internal_pj + flat.energy.clock_net_switching_pj,
+    };
+    Ok(UnitSynthReport {
+        unit: plan.name.clone(),
+        format: req.format.name.clone(),
+        lanes: plan.lanes,
+        psum_width: plan.psum_width,
+        pipeline: plan.pipeline,
+        clock_ns: req.clock_ns,
+        blocks,
+        seed: req.seed,
+        checked_cycles: stream.cycles.len(),
+        parts,
+        modules,
+        hierarchical: totals(&hier),
+        flat: totals(&flat),
+        fmax_mhz,
+        registers,
+        provenance: prepared.provenance.clone(),
+        stage_times: vec![hier.stage_times, flat.stage_times],
+        from_cache: false,
+    })
+}
+
+/// Every cycle's `out_valid` and `acc` against `emulate`'s; the first difference is an error.
+fn check_outputs(
+    unit: &str,
+    netlist: &'static str,
+    r: &FlowResult,
+    expected: &[Output],
+    seed: u64,
+) -> Result<(), UnitSynthError> {
+    let idx = |name: &str| r.sim.output_ports.iter().position(|p| p.name == name);
+    let (Some(iv), Some(ia)) = (idx("out_valid"), idx("acc")) else {
+        return Err(UnitSynthError::Params(format!(
+            "{unit} has no out_valid/acc output ports"
+        )));
+    };
+    let show = |o: &Output| format!("out_valid {} acc {:#010x}", o.out_valid as u8, o.acc);
+    for (cycle, want) in expected.iter().enumerate() {
+        let row = r.sim.outputs.get(cycle);
+        let got = row.and_then(|row| {
+            let v = row[iv].as_ref()?.to_u64()?;
+            let a = row[ia].as_ref()?.to_u64()?;
+            Some(Output {
+                out_valid: v == 1,
+                acc: a as u32,
+            })
+        });
+        if got != Some(*want) {
+            return Err(UnitSynthError::Mismatch {
+                unit: unit.to_string(),
+                netlist,
+                cycle,
+                seed,
+                expected: show(want),
+                got: got.map_or("x/z or no output".to_string(), |g| show(&g)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Per-part and per-module area and energy of the hierarchical netlist. Every flip-flop must
+/// sit in a register module.
+fn breakdown(
+    tree: &ModuleTree,
+    r: &FlowResult,
+    cycles_per_block: f64,
+    lanes: f64,
+    lib: &Library,
+    unit: &str,
+) -> Result<(Vec<PartCost>, Vec<ModuleCost>), UnitSynthError> {
+    let mut parts: Vec<(Part, PartCost)> = Vec::new();
+    let mut modules: BTreeMap<String, (ModuleCost, std::collections::HashSet<String>)> =
+        BTreeMap::new();
+    for row in &r.energy.by_instance {
+        let chain = tree
+            .chain(&row.path)
+            .ok_or_else(|| UnitSynthError::UnknownInstance {
+                unit: unit.to_string(),
+                path: row.path.clone(),
+            })?;
+        let part = classify(&chain).ok_or_else(|| UnitSynthError::UnknownModule {
+            unit: unit.to_string(),
+            module: chain.join("/"),
+        })?;
+        let short = chain.last().copied().unwrap_or("");
+        let e = row.per_cycle.total_pj * cycles_per_block;
+        let i = match parts.iter().position(|(q, _)| *q == part) {
+            Some(i) => i,
+            None => {
+                parts.push((
+                    part,
+                    PartCost {
+                        key: part.key(),
+                        label: part.label().to_string(),
+                        cells: 0,
+                        area_um2: 0.0,
+                        energy_pj_per_block: 0.0,
+                        energy_pj_per_mac: 0.0,
+                    },
+                ));
+                parts.len() - 1
+            }
+        };
+        let p = &mut parts[i].1;
+        p.cells += row.cells;
+        p.area_um2 += row.area_um2;
+        p.energy_pj_per_block += e;
+        p.energy_pj_per_mac += e / lanes;
+        let name = if short.is_empty() { "(top)" } else { short };
+        let m = modules.entry(format!("{name} {}", part.key())).or_insert_with(|| {
+            (
+                ModuleCost {
+                    module: name.to_string(),
+                    part: part.key(),
+                    instances: 0,
+                    cells: 0,
+                    area_um2: 0.0,
+                    energy_pj_per_block: 0.0,
+                },
+                Default::default(),
+            )
+        });
+        m.1.insert(row.path.clone());
+        m.0.cells += row.cells;
+        m.0.area_um2 += row.area_um2;
+        m.0.energy_pj_per_block += e;
+    }
+    // flip-flops by instance path, from the netlist itself
+    let netlist = Netlist::load(&r.synth.netlist, &r.synth.top).map_err(CostError::from)?;
+    let mut stray = 0;
+    let mut stray_path = String::new();
+    for c in &netlist.cells {
+        if !lib.cell(&c.cell_type).is_some_and(|x| x.sequential) {
+            continue;
+        }
+        let part = tree.chain(c.hier_path()).map(|ch| classify(&ch));
+        if part != Some(Some(Part::Registers)) {
+            stray += 1;
+            stray_path = c.hier_path().to_string();
+        }
+    }
+    if stray > 0 {
+        return Err(UnitSynthError::StrayFlipFlops {
+            unit: unit.to_string(),
+            count: stray,
+            path: stray_path,
+        });
+    }
+    // report order: Part::all()
+    let order = Part::all();
+    parts.sort_by_key(|(p, _)| order.iter().position(|q| q == p));
+    let parts = parts.into_iter().map(|(_, c)| c).collect();
+    let mut modules: Vec<ModuleCost> = modules
+        .into_values()
+        .map(|(mut m, paths)| {
+            m.instances = paths.len();
+            m
+        })
+        .collect();
+    modules.sort_by(|a, b| b.area_um2.total_cmp(&a.area_um2));
+    Ok((parts, modules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::builtins;
+
+    #[test]
+    fn every_generated_module_maps_to_a_part() {
+        for f in builtins() {
+            for pipeline in [0, 2] {
+                for lanes in [None, Some(4)] {
+                    let params = rtl::UnitParams {
+                        lanes,
+                        pipeline,
+                        ..Default::default()
+                    };
+                    let g = rtl::generate(&f, &params, None).unwrap();
+                    let tree = ModuleTree::parse(&g.verilog, &g.plan.name);
+                    assert!(tree.modules().contains(&g.plan.name), "{}", g.plan.name);
+                    let paths = tree.paths();
+                    assert!(paths.len() > 5, "{}: {paths:?}", g.plan.name);
+                    for p in paths.iter().chain([&String::new()]) {
+                        let chain = tree.chain(p).unwrap();
+                        assert!(
+                            classify(&chain).is_some(),
+                            "{}: instance {p} ({chain:?}) maps to no part",
+                            g.plan.name
+                        );
+                    }
+                    // every module type is instantiated somewhere
+                    for m in tree.modules() {
+                        assert!(
+                            m == &g.plan.name
+                                || paths.iter().any(|p| tree.resolve(p) == Some(m.as_str())),
+                            "{m}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn module_paths_resolve_to_types() {
+        let f = crate::format::lookup("mxfp8").unwrap();
+        let g = rtl::generate(
+            &f,
+            &rtl::UnitParams {
+                lanes: Some(4),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        let name = &g.plan.name;
+        let tree = ModuleTree::parse(&g.verilog, name);
+        let ty = |p: &str| tree.resolve(p).map(|t| tree.short(t).to_string());
+        assert_eq!(ty("").as_deref(), Some(""));
+        assert_eq!(ty("front").as_deref(), Some("front"));
+        assert_eq!(ty("front.fp_lane$3").as_deref(), Some("fp_lane"));
+        assert_eq!(ty("front.fp_lane$3.mul").as_deref(), Some("mul_u4x4"));
+        assert_eq!(
+            ty("front.fp_lane$0.fp_decode$1").as_deref(),
+            Some("fp_lane__fp_decode")
+        );
+        assert_eq!(ty("front.fp_lane$4"), None);
+        assert_eq!(ty("nope"), None);
+        let part = |p: &str| classify(&tree.chain(p).unwrap());
+        assert_eq!(
+            part("front.fp_lane$2.mul"),
+            Some(Part::Analytic(Component::LaneMultipliers))
+        );
+        assert_eq!(
+            part("front.fp_lane$2"),
+            Some(Part::Analytic(Component::ExponentAdders))
+        );
+        assert_eq!(part("front.fp_lane$2.fp_decode$0"), Some(Part::Glue));
+        assert_eq!(part(""), Some(Part::Glue));
+        // the same rounding module: glue after the block sum, accumulator inside the FP32 adder
+        assert_eq!(part("to_binary32.norm.round"), Some(Part::Glue));
+        assert_eq!(
+            tree.chain("fp32_add.round").unwrap().last(),
+            Some(&"to_binary32__norm__round")
+        );
+        assert_eq!(
+            part("fp32_add.round"),
+            Some(Part::Analytic(Component::Accumulator))
+        );
+        assert_eq!(
+            part("to_binary32.norm.lzc"),
+            Some(Part::Analytic(Component::Normalizer))
+        );
+        assert_eq!(part("acc_reg"), Some(Part::Registers));
+        assert_eq!(classify(&["register_file"]), None);
+        assert_eq!(classify(&["front", "mystery"]), None);
+        for p in Part::all() {
+            assert_eq!(Part::from_key(&p.key()), Some(p));
+        }
+    }
+
+    #[test]
+    fn operands_pack_lane_i_at_bit_i_times_w() {
+        let b = pack(&[0x5, 0xa, 0xf], 4, 12).unwrap();
+        assert_eq!(b.to_hex(), "fa5");
+        let wide = pack(&[1; 20], 4, 80).unwrap();
+        assert!(wide.bit(76) && wide.bit(64) && !wide.bit(77));
+        assert!(pack(&[0x1f], 5, 4).is_err());
+    }
+}
