@@ -371,6 +371,7 @@ pub struct MixedSynthArgs {
     /// Clock period for timing and power, ns
     #[arg(long, default_value_t = 10.0)]
     pub period_ns: f64,
+    /// Seed of the activity streams (ChaCha8; mode 1 uses seed + 1)
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Yosys result cache directory

@@ -47,12 +47,22 @@ pub struct MixedCompareRow {
     pub study_energy_ratio: Option<f64>,
 }
 
+/// Synthesized area of one unit by top-level part (front end, back end, accumulator adder,
+/// registers), um^2.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MixedParts {
+    pub unit: String,
+    pub parts_um2: Vec<(String, f64)>,
+}
+
 /// Everything the mixed `compare` prints, as data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MixedComparison {
     pub generator: String,
     pub baseline: String,
     pub rows: Vec<MixedCompareRow>,
+    /// Per synthesized unit (reuse scheme, then without reuse), where its area is.
+    pub synth_parts: Vec<MixedParts>,
     pub notes: Vec<String>,
 }
 
@@ -127,6 +137,7 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
         ok
     });
     let mut rows = Vec::new();
+    let mut synth_parts = Vec::new();
     for f in &formats {
         let name = f.name();
         let a = mixed_analytic(f.kind, &tech);
@@ -136,6 +147,10 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
                 .and_then(|s| s.find(&name, r, MIXED_COMPARE_LANES))
         };
         let (sch, sep) = (entry(Reuse::Scheme), entry(Reuse::Separate));
+        synth_parts.extend([sch, sep].into_iter().flatten().map(|e| MixedParts {
+            unit: e.unit.clone(),
+            parts_um2: labelled(&e.parts_um2),
+        }));
         if synth.is_some() && sch.is_none() {
             if args.unit.model == Some(Model::Synth) {
                 return Err(ReportError::NotInResults { unit: name, path });
@@ -216,6 +231,7 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
         generator: crate::rtl::GENERATOR.to_string(),
         baseline: base.format,
         rows,
+        synth_parts,
         notes,
     })
 }
@@ -287,6 +303,38 @@ pub fn mixed_grid(c: &MixedComparison) -> Vec<(String, Vec<String>)> {
     ]
 }
 
+/// The top's parts by what they are. The unit top instantiates the front end, the back end,
+/// the accumulator's FP32 adder (whose module may carry the name of the identical block-sum
+/// adders in the back end), the accumulator update logic and two registers.
+fn labelled(parts: &[(String, f64)]) -> Vec<(String, f64)> {
+    parts
+        .iter()
+        .filter(|(_, a)| *a > 0.0)
+        .map(|(n, a)| {
+            let label = match n.as_str() {
+                "front" => "front end (lanes, trees)",
+                "back" => "back end (scales, converters, block-sum FP32 adders)",
+                "acc_update" => "accumulator update",
+                "reg32" => "accumulator register",
+                "reg1" => "valid register",
+                "top (registers, glue)" => "top glue",
+                _ => "accumulator FP32 adder",
+            };
+            (label.to_string(), *a)
+        })
+        .collect()
+}
+
+fn parts_line(p: &MixedParts) -> String {
+    let mut parts = p.parts_um2.clone();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    parts
+        .iter()
+        .map(|(n, a)| format!("{n} {a:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Render `c` in `format`.
 pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, ReportError> {
     let g = mixed_grid(c);
@@ -314,6 +362,9 @@ pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, 
                 }
                 s.push('\n');
             }
+            for p in &c.synth_parts {
+                let _ = writeln!(s, "synthesized area of {}: {}", p.unit, parts_line(p));
+            }
             for n in &c.notes {
                 let _ = writeln!(s, "note: {n}");
             }
@@ -337,6 +388,13 @@ pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, 
                 let _ = writeln!(s, "| {label} | {} |", cells.join(" | "));
             }
             s.push('\n');
+            if !c.synth_parts.is_empty() {
+                s.push_str("Synthesized area by part (um^2):\n\n");
+                for p in &c.synth_parts {
+                    let _ = writeln!(s, "- `{}`: {}", p.unit, parts_line(p));
+                }
+                s.push('\n');
+            }
             for n in &c.notes {
                 let _ = writeln!(s, "- {n}");
             }
@@ -474,5 +532,32 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("mxfp8+nvint4"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_synthesized_results_load_and_cover_both_schemes_with_and_without_reuse() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("reports")
+            .join(MIXED_SYNTH_FILE);
+        let r = MixedSynthResults::load(&path).unwrap();
+        assert_eq!(r.tech, "sky130hd");
+        for f in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+            for reuse in [Reuse::Scheme, Reuse::Separate] {
+                let e = r
+                    .find(f, reuse, MIXED_COMPARE_LANES)
+                    .unwrap_or_else(|| panic!("{f} {reuse:?}"));
+                assert!(
+                    e.area_um2 > 0.0
+                        && e.energy_pj_per_cycle_mode8 > 0.0
+                        && e.energy_pj_per_cycle_mode4 > 0.0
+                );
+                let parts: f64 = e.parts_um2.iter().map(|p| p.1).sum();
+                assert!(
+                    (parts - e.area_um2).abs() < 1e-6 * e.area_um2,
+                    "{f}: parts {parts} vs {}",
+                    e.area_um2
+                );
+            }
+        }
     }
 }

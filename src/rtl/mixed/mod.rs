@@ -26,8 +26,9 @@ pub enum Reuse {
     /// lanes that also run E2M1, beside E2M1 lanes).
     #[default]
     Scheme,
-    /// Separate 8-bit and 4-bit datapaths, both running every cycle; `mode` selects the
-    /// result. The back end (converters, FP32 adders, accumulator) is the same as `scheme`'s.
+    /// Separate 8-bit and 4-bit datapaths side by side (the idle one's operands held at
+    /// zero); `mode` selects the result. The back end (converters, FP32 adders, accumulator)
+    /// is the same as `scheme`'s.
     Separate,
 }
 
