@@ -76,7 +76,8 @@ mod compare {
                 r.qsnr_measured_db.to_bits(),
                 measure_gaussian(&f, 4096, 0).unwrap().to_bits()
             );
-            assert_eq!((r.fmax_mhz, r.latency_cycles), (None, None));
+            // the analytic model has no timing; the latency is the generated RTL's
+            assert_eq!((r.fmax_mhz, r.latency_cycles), (None, Some(1)));
         }
         let (i, p) = (row(&c, "mxint8"), row(&c, "mxfp8"));
         assert_eq!(i.psum_width, None);
@@ -490,7 +491,7 @@ mod reports {
         let empty = tempfile::tempdir().unwrap();
         let (out, results) = (dir.path().to_str().unwrap(), empty.path().to_str().unwrap());
         std::fs::write(dir.path().join("bench-quantize.md"), "# bench\n").unwrap();
-        std::fs::write(dir.path().join("sweep.csv"), "format\n").unwrap();
+        std::fs::write(dir.path().join("synth-details.json"), "{}\n").unwrap();
         let args = parse::<ReportCmd>(
             "report",
             &["-o", out, "--samples", "256", "--results", results],
@@ -498,7 +499,7 @@ mod reports {
         .unwrap()
         .args;
         let written = generate(&args).unwrap();
-        assert_eq!(written.len(), 17);
+        assert_eq!(written.len(), 20);
         let first = files(dir.path());
         generate(&args).unwrap();
         let second = files(dir.path());
@@ -515,9 +516,24 @@ mod reports {
             "{readme}"
         );
         assert!(
-            readme.contains("## Other files\n\n- [sweep.csv](sweep.csv): design-space sweep"),
+            readme.contains(
+                "## Other files\n\n- [synth-details.json](synth-details.json): full per-unit synthesis reports"
+            ),
             "{readme}"
         );
+        // The design-space sweep: analytic here (no calibration in the results directory),
+        // every built-in at 3 lane counts, its psum widths and 3 depths, the front marked.
+        let csv = text("sweep.csv");
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().ends_with(",qsnr_db,pareto,model,tech"));
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        // Only MXFP8's two 8-bit variants have a default width (24) below the exact one; the
+        // other 8 formats have one unit per lane count. Each at 3 depths.
+        assert_eq!(rows.len(), (2 * 3 * 2 + 8 * 3) * 3);
+        assert!(rows.iter().all(|r| r[11] == "analytic" && r[12] == "sky130hd"));
+        let front = rows.iter().filter(|r| r[10] == "true").count();
+        assert!(front > 0 && front < rows.len(), "{front} on the front");
+        assert!(text("sweep.svg").contains("Design-space sweep"));
         for f in [
             "compare-mxint8-mxfp8.md",
             "compare.md",
@@ -530,6 +546,9 @@ mod reports {
             "qsnr-kappa.svg",
             "area-breakdown.png",
             "bench-quantize.md",
+            "sweep.csv",
+            "sweep.svg",
+            "sweep.png",
         ] {
             assert!(
                 readme.contains(&format!("({f})")),

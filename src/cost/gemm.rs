@@ -92,8 +92,8 @@ pub const ACC_BITS: u64 = 32;
 pub const SCALE_BITS: u64 = 8;
 /// Default array size of `hwcost gemm`.
 pub const DEFAULT_ARRAY: &str = "16x16";
-/// Default clock, MHz: the reference clock of ../shared/pdk/FLOW.md (sky130); to be replaced by
-/// the STA fmax of the generated unit.
+/// Clock, MHz, when none is given and the shipped synthesized results hold no STA fmax for the
+/// unit: the reference clock of ../shared/pdk/FLOW.md (sky130).
 pub const DEFAULT_CLOCK_MHZ: f64 = 100.0;
 /// Default on-chip buffer capacity, KiB.
 pub const DEFAULT_SRAM_KIB: f64 = 128.0;
@@ -350,6 +350,8 @@ pub struct GemmConfig {
     pub dataflow: Dataflow,
     pub sram_kib: f64,
     pub clock_mhz: f64,
+    /// Where the clock came from (given, or the unit's STA fmax, or the default).
+    pub clock_source: String,
 }
 
 impl GemmConfig {
@@ -388,6 +390,7 @@ impl GemmConfig {
             dataflow,
             sram_kib,
             clock_mhz,
+            clock_source: "given".into(),
         })
     }
 
@@ -447,6 +450,8 @@ pub struct GemmReport {
     pub unit_latency_cycles: u32,
     pub tech: String,
     pub clock_mhz: f64,
+    /// Where the clock came from.
+    pub clock_source: String,
     pub sram_kib: f64,
     /// SRAM bits fetched per element of A or B, block scale included.
     pub sram_bits_per_element: f64,
@@ -508,6 +513,7 @@ pub fn gemm_report(cfg: &GemmConfig, tech: &Tech) -> Result<GemmReport, GemmErro
         unit_latency_cycles: arr.latency,
         tech: tech.name.clone(),
         clock_mhz: cfg.clock_mhz,
+        clock_source: cfg.clock_source.clone(),
         sram_kib: cfg.sram_kib,
         sram_bits_per_element: step_bits as f64 / cfg.unit.lanes as f64,
         schedule: s,
@@ -573,9 +579,13 @@ pub struct GemmArgs {
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
-    /// Clock frequency, MHz (default: FLOW.md's sky130 reference clock, until STA gives fmax).
-    #[arg(long, default_value_t = DEFAULT_CLOCK_MHZ)]
-    pub clock_mhz: f64,
+    /// Clock frequency, MHz. Default: the unit's fmax from static timing analysis in the shipped
+    /// synthesized results (`--results`, units without pipeline stages), else 100 MHz.
+    #[arg(long)]
+    pub clock_mhz: Option<f64>,
+    /// Directory holding the shipped synthesized results (synth-results.json).
+    #[arg(long, default_value = "reports")]
+    pub results: std::path::PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -599,16 +609,48 @@ impl GemmArgs {
             Some(s) => s.parse()?,
         };
         let unit = UnitParams::new(format, self.lanes, psum)?;
-        let cfg = GemmConfig::new(
+        let tech = Tech::resolve(&self.tech)?;
+        let (clock_mhz, clock_source) = match self.clock_mhz {
+            Some(c) => (c, "given".to_string()),
+            None => self.synthesized_fmax(&unit),
+        };
+        let mut cfg = GemmConfig::new(
             shape,
             unit,
             self.pipeline,
             size,
             self.dataflow,
             self.sram_kib,
-            self.clock_mhz,
+            clock_mhz,
         )?;
-        Ok((cfg, Tech::resolve(&self.tech)?))
+        cfg.clock_source = clock_source;
+        Ok((cfg, tech))
+    }
+
+    /// The clock when none is given: the STA fmax of `unit` in the shipped synthesized results
+    /// of this technology, or [`DEFAULT_CLOCK_MHZ`] with the reason.
+    fn synthesized_fmax(&self, unit: &UnitParams) -> (f64, String) {
+        use crate::report::source::{shipped_source, CostSource, Model};
+        let fallback = |why: String| (DEFAULT_CLOCK_MHZ, format!("default ({why})"));
+        if self.pipeline != 0 {
+            return fallback(format!(
+                "the synthesized results are of units without pipeline stages, this one has {}",
+                self.pipeline
+            ));
+        }
+        match shipped_source(Model::Synth, &self.tech, &self.results, std::slice::from_ref(unit)) {
+            Err(why) => fallback(why),
+            Ok(source) => match source.unit_cost(unit).ok().and_then(|c| c.fmax_mhz) {
+                Some(f) if f.is_finite() && f > 0.0 => (
+                    f,
+                    format!(
+                        "STA fmax of the synthesized unit, {}",
+                        self.results.join("synth-results.json").display()
+                    ),
+                ),
+                _ => fallback("the synthesized results hold no fmax for this unit".into()),
+            },
+        }
     }
 }
 
@@ -660,9 +702,10 @@ pub fn text_report(r: &GemmReport) -> String {
     );
     let _ = writeln!(
         s,
-        "unit: {} lanes, psum width {n}, pipeline {} (latency {} cycles); tech {}, {} MHz, SRAM {} KiB",
-        r.lanes, r.pipeline, r.unit_latency_cycles, r.tech, r.clock_mhz, r.sram_kib
+        "unit: {} lanes, psum width {n}, pipeline {} (latency {} cycles); tech {}, SRAM {} KiB",
+        r.lanes, r.pipeline, r.unit_latency_cycles, r.tech, r.sram_kib
     );
+    let _ = writeln!(s, "clock {:.1} MHz: {}", r.clock_mhz, r.clock_source);
     let _ = writeln!(
         s,
         "cycles {} = {} folds x {} cycles ({} steps of K)",

@@ -34,6 +34,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
+use super::calibrate::CalibratedSource;
+use crate::report::source::{AnalyticSource, CostSource};
+use crate::report::Provenance;
 use super::tech::{Tech, TechError, DEFAULT_TECH};
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{BlockFormat, FormatError};
@@ -57,6 +60,10 @@ pub enum SweepError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the calibrated model: {0}")]
+    Calibration(String),
+    #[error("the sweep chart {}: {why}", path.display())]
+    Chart { path: PathBuf, why: String },
     #[error(transparent)]
     Format(#[from] FormatError),
     #[error(transparent)]
@@ -68,6 +75,18 @@ pub enum SweepError {
 pub enum SweepModel {
     /// The study's analytic gate model: Table 6 cell counts x technology cell factors, one toggle rate.
     Analytic,
+    /// Analytic cell counts with factors fitted to synthesized results (`calibration.json` in
+    /// `--results`); prices the pipeline registers, so depth changes area and energy.
+    Calibrated,
+}
+
+impl SweepModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepModel::Analytic => "analytic",
+            SweepModel::Calibrated => "calibrated",
+        }
+    }
 }
 
 /// Psum width as a sweep names it: the study's default, exact, or bits.
@@ -105,9 +124,16 @@ pub struct SweepArgs {
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
+    /// Directory holding `calibration.json` for `--model calibrated`.
+    #[arg(long, default_value = "reports")]
+    pub results: PathBuf,
     /// Output CSV (written atomically; the directory is created if needed).
     #[arg(short = 'o', long, default_value = "reports/sweep.csv")]
     pub output: PathBuf,
+    /// Also draw the design points and their Pareto front (QSNR against energy and against
+    /// area per MAC) into this .svg or .png file.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 /// One design point: a format (index into the sweep's format list), a validated unit shape and
@@ -123,6 +149,9 @@ pub struct DesignPoint {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SweepRow {
     pub format: String,
+    /// Integer elements (the chart marks INT and FP apart); not a CSV column.
+    #[serde(skip)]
+    pub is_int: bool,
     pub lanes: usize,
     /// `None` for INT formats (exact sums).
     pub psum_width: Option<u32>,
@@ -140,6 +169,8 @@ pub struct SweepRow {
 /// The result of a sweep.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sweep {
+    /// Which model, technology (and for `calibrated`, which fitted results) priced the rows.
+    pub provenance: Provenance,
     pub tech: String,
     /// Crest factor of the QSNR column.
     pub kappa: f64,
@@ -227,6 +258,51 @@ pub fn evaluate(
         .collect()
 }
 
+/// Cost every point with the calibrated model, in parallel; `progress` advances per chunk. The
+/// totals carry no cell counts (the calibrated model prices parts, not cells).
+pub fn evaluate_calibrated(
+    points: &[DesignPoint],
+    formats: &[BlockFormat],
+    source: &CalibratedSource,
+    tech: &Tech,
+    progress: &ProgressBar,
+) -> Result<Vec<UnitTotals>, SweepError> {
+    const CHUNK: usize = 1024;
+    let chunks: Vec<Result<Vec<UnitTotals>, SweepError>> = points
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let out = chunk
+                .iter()
+                .map(|p| {
+                    let unit = UnitParams {
+                        format: formats[p.format].clone(),
+                        lanes: p.shape.lanes(),
+                        psum_width: p.shape.psum_width(),
+                    };
+                    let c = source
+                        .calibration()
+                        .unit_cost(&unit, p.pipeline as usize, tech)
+                        .map_err(|e| SweepError::Calibration(e.to_string()))?;
+                    Ok(UnitTotals {
+                        cells: Default::default(),
+                        area_um2: c.area_um2,
+                        area_um2_per_mac: c.area_um2_per_mac,
+                        energy_pj_per_block: c.energy_pj_per_block,
+                        energy_pj_per_mac: c.energy_pj_per_mac,
+                    })
+                })
+                .collect();
+            progress.inc(chunk.len() as u64);
+            out
+        })
+        .collect();
+    let mut all = Vec::with_capacity(points.len());
+    for c in chunks {
+        all.extend(c?);
+    }
+    Ok(all)
+}
+
 /// Pareto marks for points whose objectives are all to be minimized: `true` where no other
 /// point is at least as good in every objective and strictly better in one. Equal points are
 /// all kept. O(n log n + n f) for a front of f points: after a lexicographic sort only a front
@@ -260,7 +336,12 @@ pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
 
 /// Run a sweep (without writing it).
 pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepError> {
-    let SweepModel::Analytic = args.model;
+    if let Some(path) = &args.plot {
+        crate::report::sweep_chart::check_extension(path).map_err(|why| SweepError::Chart {
+            path: path.clone(),
+            why,
+        })?;
+    }
     let formats = args
         .formats
         .iter()
@@ -291,7 +372,18 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         });
     }
     progress.set_length(points.len() as u64);
-    let totals = evaluate(&points, &CellTable::new(&tech), progress);
+    let (totals, provenance) = match args.model {
+        SweepModel::Analytic => {
+            let source = AnalyticSource::new(&args.tech).map_err(|e| SweepError::Calibration(e.to_string()))?;
+            (evaluate(&points, &CellTable::new(&tech), progress), source.provenance().clone())
+        }
+        SweepModel::Calibrated => {
+            let source = CalibratedSource::load(&args.results, &args.tech)
+                .map_err(|e| SweepError::Calibration(e.to_string()))?;
+            let totals = evaluate_calibrated(&points, &formats, &source, &tech, progress)?;
+            (totals, source.provenance().clone())
+        }
+    };
     let objectives: Vec<[f64; 3]> = points
         .iter()
         .zip(&totals)
@@ -304,6 +396,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         .zip(front)
         .map(|((p, t), pareto)| SweepRow {
             format: formats[p.format].name.clone(),
+            is_int: formats[p.format].elem.is_int(),
             lanes: p.shape.lanes(),
             psum_width: p.shape.psum_width(),
             pipeline: p.pipeline,
@@ -317,6 +410,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         })
         .collect();
     Ok(Sweep {
+        provenance,
         tech: tech.name,
         kappa: args.kappa,
         requested,
@@ -337,13 +431,14 @@ fn csv_field(s: &str) -> String {
 /// The sweep as CSV (header and one line per row).
 pub fn to_csv(s: &Sweep) -> String {
     let mut out = String::from(
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto\n",
+        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
     );
+    let (model, tech) = (csv_field(&s.provenance.model), csv_field(&s.tech));
     for r in &s.rows {
         let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
         let _ = writeln!(
             out,
-            "{},{},{n},{},{},{},{},{},{},{},{}",
+            "{},{},{n},{},{},{},{},{},{},{},{},{model},{tech}",
             csv_field(&r.format),
             r.lanes,
             r.pipeline,
@@ -396,18 +491,28 @@ pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let s = sweep(args, &pb)?;
     pb.finish_and_clear();
     write_atomic(&args.output, to_csv(&s).as_bytes())?;
+    if let Some(path) = &args.plot {
+        crate::report::sweep_chart::SweepChart::from_sweep(&s)
+            .save(path)
+            .map_err(|e| SweepError::Chart {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+        eprintln!("wrote {}", path.display());
+    }
     for why in &s.skipped {
         eprintln!("skipped: {why}");
     }
     let front = s.rows.iter().filter(|r| r.pareto).count();
     println!(
-        "{} design points ({} requested, {} skipped, {} duplicates merged), {} on the Pareto front (energy/MAC, area/MAC, QSNR at kappa {}), tech {}: {}",
+        "{} design points ({} requested, {} skipped, {} duplicates merged), {} on the Pareto front (energy/MAC, area/MAC, QSNR at kappa {}), {} model, tech {}: {}",
         s.rows.len(),
         s.requested,
         s.skipped.len(),
         s.requested - s.skipped.len() - s.rows.len(),
         front,
         s.kappa,
+        s.provenance.model,
         s.tech,
         args.output.display()
     );

@@ -342,6 +342,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
+        ("sweep.csv", "design-space sweep (every built-in format x lanes 8, 16, 32 x default and exact psum width x 0-2 pipeline stages; calibrated model when shipped, else analytic), Pareto front marked; charted in [sweep.svg](sweep.svg) · [sweep.png](sweep.png); `hwcost sweep` runs others"),
     ]
 }
 
@@ -389,7 +390,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let calibrated = CalibratedSource::load(&args.results, &args.tech).map_err(|e| e.to_string());
     // the flattened totals, when the full synthesis reports are shipped too
     let details = SynthDetails::load(&args.results.join(DETAILS_FILE)).ok();
-    let bar = progress(10);
+    let bar = progress(11);
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| -> Result<(), ReportError> {
         let path = out.join(name);
@@ -479,6 +480,23 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     put("qsnr.md", &qs)?;
     bar.inc(1);
 
+    bar.set_message("design-space sweep");
+    let sweep_args = report_sweep_args(args, calibrated.is_ok());
+    let ds = crate::cost::sweep::sweep(&sweep_args, &ProgressBar::hidden()).map_err(|e| {
+        ReportError::Results {
+            path: out.join("sweep.csv"),
+            why: e.to_string(),
+        }
+    })?;
+    put("sweep.csv", &crate::cost::sweep::to_csv(&ds))?;
+    let sweep_chart = super::sweep_chart::SweepChart::from_sweep(&ds);
+    for ext in ["svg", "png"] {
+        let path = out.join(format!("sweep.{ext}"));
+        sweep_chart.save(&path)?;
+        written.push(path);
+    }
+    bar.inc(1);
+
     let costs: Vec<UnitCost> = units
         .iter()
         .map(|u| selected.source.unit_cost(u))
@@ -529,6 +547,29 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     Ok(written)
 }
 
+/// The design space `hwcost report` sweeps: every built-in format at 8, 16 and 32 lanes, the
+/// default and the exact psum width, 0 to 2 pipeline stages; with the calibrated model when a
+/// calibration is shipped (it prices the pipeline registers), else the analytic one.
+pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sweep::SweepArgs {
+    use crate::cost::sweep::{SweepArgs, SweepModel, DEFAULT_KAPPA};
+    SweepArgs {
+        formats: builtins().into_iter().map(|f| f.name).collect(),
+        lanes: vec![8, 16, 32],
+        psum_width: vec!["default".into(), "exact".into()],
+        pipeline: vec![0, 1, 2],
+        model: if calibrated {
+            SweepModel::Calibrated
+        } else {
+            SweepModel::Analytic
+        },
+        kappa: DEFAULT_KAPPA,
+        tech: args.tech.clone(),
+        results: args.results.clone(),
+        output: args.output.join("sweep.csv"),
+        plot: None,
+    }
+}
+
 /// Names of the plain files in `dir`, sorted.
 fn file_names(dir: &Path) -> Result<Vec<String>, ReportError> {
     let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
@@ -562,7 +603,6 @@ fn other_file_note(name: &str) -> &'static str {
         "synth-details.json" => {
             "full per-unit synthesis reports (breakdown by module, flattened totals, timing, registers, clock)"
         }
-        "sweep.csv" => "design-space sweep written by `hwcost sweep` (Pareto front marked)",
         _ => "written by another hwcost command",
     }
 }
@@ -598,6 +638,10 @@ fn readme(
             "### {title}\n\n![{title}]({n}.svg)\n\n[{n}.svg]({n}.svg) · [{n}.png]({n}.png)\n"
         );
     }
+    let _ = writeln!(
+        s,
+        "### Design-space sweep: QSNR versus cost per MAC\n\n![Design-space sweep](sweep.svg)\n\n[sweep.svg](sweep.svg) · [sweep.png](sweep.png)\n"
+    );
     s += "## Benchmarks\n\nWritten by `hwcost bench` (not rerun by `hwcost report`).\n\n";
     let ours: Vec<&str> = written
         .iter()

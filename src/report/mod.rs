@@ -18,6 +18,7 @@ pub mod qsnr_tables;
 mod raster;
 pub mod render;
 pub mod source;
+pub mod sweep_chart;
 
 pub use compare::{run_compare, CompareArgs, CompareRow, Comparison};
 pub use generate::{run_report, ReportArgs};

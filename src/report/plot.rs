@@ -64,7 +64,7 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-fn color(i: usize) -> RGBColor {
+pub(super) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
@@ -104,7 +104,7 @@ fn component_color(key: &str, all: &[(String, String)]) -> RGBColor {
 const INT_COLOR: RGBColor = RGBColor(31, 119, 180);
 const FP_COLOR: RGBColor = RGBColor(214, 39, 40);
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().into()
 }
 
@@ -113,7 +113,7 @@ pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(super) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
@@ -169,7 +169,7 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
 }
 
 /// Title, a footer with the provenance, and the area between them for the plot.
-fn frame<DB: DrawingBackend>(
+pub(super) fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     footer: &str,
@@ -195,7 +195,7 @@ fn frame<DB: DrawingBackend>(
     Ok(root.margin(52, 30, 10, 20))
 }
 
-fn footer(p: &Provenance, extra: &str) -> String {
+pub(super) fn footer(p: &Provenance, extra: &str) -> String {
     let mut s = format!(
         "{}: {} model, {} ({})",
         p.generator, p.model, p.tech, p.tech_file
@@ -455,7 +455,7 @@ impl ParetoChart {
 }
 
 /// A tick label with as many decimals as the axis span needs (none for spans above 5).
-fn tick(v: f64, span: f64) -> String {
+pub(super) fn tick(v: f64, span: f64) -> String {
     let decimals = if span > 5.0 {
         0
     } else if span > 0.5 {
@@ -466,7 +466,7 @@ fn tick(v: f64, span: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-fn range(values: impl Iterator<Item = f64> + Clone, pad_frac: f64, floor_zero: bool) -> (f64, f64) {
+pub(super) fn range(values: impl Iterator<Item = f64> + Clone, pad_frac: f64, floor_zero: bool) -> (f64, f64) {
     let lo = values.clone().fold(f64::INFINITY, f64::min);
     let hi = values.fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {

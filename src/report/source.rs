@@ -180,13 +180,31 @@ impl CostSource for AnalyticSource {
             &self.tech.name,
             components,
             None,
-            None,
+            rtl_latency(unit),
         );
         // The model sums its totals over cell types, not components; keep its own numbers so
         // reports agree with `hwcost cost` to the last digit (they differ by rounding only).
         cost.set_totals(c.total.area_um2, c.total.energy_pj_per_block);
         Ok(cost)
     }
+}
+
+/// Cycles from a block's input to its result in the unit the RTL generator builds for `unit`
+/// with no extra pipeline stages (the analytic model costs no pipeline registers); `None` when
+/// the generator does not build that unit (a psum width it has no aligner for).
+pub fn rtl_latency(unit: &UnitParams) -> Option<usize> {
+    let psum_width = match unit.psum_width {
+        Some(n) => crate::rtl::PsumWidth::Bits(n),
+        None => crate::rtl::PsumWidth::Default,
+    };
+    let params = crate::rtl::UnitParams {
+        lanes: Some(unit.lanes),
+        psum_width,
+        pipeline: 0,
+    };
+    crate::rtl::UnitPlan::new(&unit.format, &params)
+        .ok()
+        .map(|plan| plan.latency())
 }
 
 /// Shipped results of a model that cannot run on every machine (synthesis needs yosys, sta and
@@ -409,6 +427,8 @@ mod tests {
             );
             assert_eq!(got.components.len(), want.components.len());
             assert_eq!(got.fmax_mhz, None);
+            // from the generated RTL: the result is registered one cycle after the inputs
+            assert_eq!(got.latency_cycles, Some(1), "{name}");
         }
         let c = s.unit_cost(&unit("mxfp8")).unwrap();
         assert_eq!(c.components[4].key, "aligners");

@@ -376,7 +376,8 @@ fn args(format: &str) -> GemmArgs {
         psum_width: None,
         pipeline: 0,
         tech: DEFAULT_TECH.into(),
-        clock_mhz: DEFAULT_CLOCK_MHZ,
+        clock_mhz: Some(DEFAULT_CLOCK_MHZ),
+        results: std::path::PathBuf::from("reports"),
         json: false,
         simulate_rtl: false,
         seed: 1,
@@ -423,7 +424,7 @@ fn bad_unit_and_run_parameters_are_rejected_with_the_value() {
         ),
         (
             GemmArgs {
-                clock_mhz: f64::NAN,
+                clock_mhz: Some(f64::NAN),
                 ..args("mxint8")
             },
             "got NaN",
@@ -661,4 +662,43 @@ fn weight_stationary_reads_b_once_and_output_stationary_writes_c_once() {
     assert_eq!(os.result_writes, 40 * 24);
     assert_eq!(ws.result_writes, 40 * 24); // Kb = 3 fits in one k-fold
     assert_eq!(ws.psum_reads, 0);
+}
+
+/// Without `--clock-mhz` the array runs at its unit's STA fmax from the synthesized results
+/// shipped in `reports/`; a pipelined unit (not synthesized there) or a directory without
+/// results falls back to the default clock and says why.
+#[test]
+fn the_default_clock_is_the_synthesized_units_fmax() {
+    use crate::report::source::{CostSource, Model, shipped_source};
+    let reports = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let a = GemmArgs {
+        clock_mhz: None,
+        results: reports.clone(),
+        ..args("mxint8")
+    };
+    let (cfg, _) = a.config().unwrap();
+    let unit = cfg.unit.clone();
+    let shipped = shipped_source(Model::Synth, "sky130hd", &reports, std::slice::from_ref(&unit))
+        .unwrap()
+        .unit_cost(&unit)
+        .unwrap();
+    assert_eq!(Some(cfg.clock_mhz), shipped.fmax_mhz);
+    assert!(cfg.clock_source.starts_with("STA fmax"), "{}", cfg.clock_source);
+    let text = gemm_output(&a).unwrap();
+    assert!(text.contains(&format!("clock {:.1} MHz: STA fmax", cfg.clock_mhz)), "{text}");
+
+    let (piped, _) = GemmArgs { pipeline: 1, ..a.clone() }.config().unwrap();
+    assert_eq!(piped.clock_mhz, DEFAULT_CLOCK_MHZ);
+    assert!(piped.clock_source.contains("pipeline"), "{}", piped.clock_source);
+    let empty = tempfile::tempdir().unwrap();
+    let (none, _) = GemmArgs {
+        results: empty.path().to_path_buf(),
+        ..a.clone()
+    }
+    .config()
+    .unwrap();
+    assert_eq!(none.clock_mhz, DEFAULT_CLOCK_MHZ);
+    assert!(none.clock_source.contains("no synth results"), "{}", none.clock_source);
+    let (given, _) = GemmArgs { clock_mhz: Some(250.0), ..a }.config().unwrap();
+    assert_eq!((given.clock_mhz, given.clock_source.as_str()), (250.0, "given"));
 }

@@ -66,7 +66,9 @@ fn args(formats: &[&str]) -> SweepArgs {
         model: SweepModel::Analytic,
         kappa: DEFAULT_KAPPA,
         tech: DEFAULT_TECH.into(),
+        results: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports"),
         output: PathBuf::from("unused.csv"),
+        plot: None,
     }
 }
 
@@ -144,7 +146,7 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto"
+        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech"
     );
     let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(body.len(), 6);
@@ -152,6 +154,7 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     assert_eq!(&body[3][..5], ["mxfp6_e3m2", "32", "20", "2", "3"]);
     assert_eq!(body[5][10], "false");
     assert_eq!(body[0][10], "true");
+    assert_eq!(&body[0][11..], ["analytic", "sky130hd"]);
     for (fields, row) in body.iter().zip(&s.rows) {
         assert_eq!(fields[6].parse::<f64>().unwrap(), row.area_um2_per_mac);
         assert_eq!(fields[8].parse::<f64>().unwrap(), row.energy_pj_per_mac);
@@ -307,8 +310,14 @@ fn clap_parses_comma_lists() {
         "--formats is required"
     );
     assert!(
-        Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "calibrated"]).is_err()
+        Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "synth"]).is_err()
     );
+    let c = Cli::try_parse_from([
+        "sweep", "--formats", "mxint8", "--model", "calibrated", "--plot", "s.png",
+    ])
+    .unwrap();
+    assert_eq!(c.sweep.model, SweepModel::Calibrated);
+    assert_eq!(c.sweep.plot, Some(PathBuf::from("s.png")));
 }
 
 #[test]
@@ -338,4 +347,74 @@ fn benchmark_space_is_all_valid_units_and_the_report_has_its_rows() {
     ] {
         assert!(md.contains(want), "{want:?} missing in:\n{md}");
     }
+}
+
+/// The calibrated model prices each point as `Calibration::unit_cost` does (from the fit shipped
+/// in `reports/`), registers included, so a deeper pipeline costs more; a missing calibration
+/// is an error naming the file.
+#[test]
+fn calibrated_sweep_uses_the_shipped_fit_and_prices_pipeline_registers() {
+    let a = SweepArgs {
+        model: SweepModel::Calibrated,
+        pipeline: vec![0, 2],
+        ..args(&["mxint8", "nvfp4"])
+    };
+    let s = run(&a);
+    assert_eq!(s.provenance.model, "calibrated");
+    assert_eq!(s.rows.len(), 4);
+    let source = CalibratedSource::load(&a.results, "sky130hd").unwrap();
+    let tech = Tech::builtin("sky130hd").unwrap();
+    for r in &s.rows {
+        let f = crate::format::lookup_in(&r.format, &[]).unwrap();
+        let u = UnitParams::new(f, Some(r.lanes), PsumWidth::Default).unwrap();
+        let want = source
+            .calibration()
+            .unit_cost(&u, r.pipeline as usize, &tech)
+            .unwrap();
+        assert_eq!(r.area_um2, want.area_um2, "{} p{}", r.format, r.pipeline);
+        assert_eq!(r.energy_pj_per_mac, want.energy_pj_per_mac);
+    }
+    assert!(s.rows[1].area_um2 > s.rows[0].area_um2, "registers of 2 stages");
+    assert!(s.rows[1].energy_pj_per_block > s.rows[0].energy_pj_per_block);
+    assert!(to_csv(&s).lines().nth(1).unwrap().ends_with(",calibrated,sky130hd"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let e = sweep(
+        &SweepArgs {
+            results: dir.path().to_path_buf(),
+            ..a.clone()
+        },
+        &ProgressBar::hidden(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("calibration.json"), "{e}");
+}
+
+/// `--plot` draws the chart beside the CSV; a chart name that is not .svg or .png is refused
+/// before anything is written.
+#[test]
+fn run_sweep_draws_the_chart_and_refuses_other_extensions_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep.csv");
+    let png = dir.path().join("sweep.png");
+    run_sweep(&SweepArgs {
+        lanes: vec![8, 16],
+        output: out.clone(),
+        plot: Some(png.clone()),
+        ..args(&["nvfp4", "nvint4"])
+    })
+    .unwrap();
+    assert!(out.is_file());
+    assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
+    let other = dir.path().join("other.csv");
+    let e = run_sweep(&SweepArgs {
+        output: other.clone(),
+        plot: Some(dir.path().join("sweep.jpg")),
+        ..args(&["nvfp4"])
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("sweep.jpg") && e.contains(".svg or .png"), "{e}");
+    assert!(!other.exists());
 }
