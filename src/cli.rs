@@ -7,8 +7,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::{cost, format, report, rtl, sim};
 
 #[derive(Parser, Debug)]
-#[command(name = "hwcost", version, about = "Integer vs floating-point block-scaled formats: \
-quantizer, generated MAC RTL, bit-exact verification and cost models")]
+#[command(
+    name = "hwcost",
+    version,
+    about = "Integer vs floating-point block-scaled formats: \
+quantizer, generated MAC RTL, bit-exact verification and cost models"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -1,10 +1,12 @@
 //! hwcost: integer vs floating-point block-scaled formats, from a bit-exact quantizer to
 //! generated, verified and costed MAC hardware.
 
+pub mod atomic;
 pub mod cli;
 pub mod cost;
 pub mod datapath;
 pub mod format;
+pub mod machine;
 pub mod report;
 pub mod rtl;
 pub mod sim;

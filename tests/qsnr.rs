@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use hwcost::format::qsnr::{
-    crossover, crossover_with_rho, qsnr_report, CrossoverRow, render_text, study_crossover, theory_qsnr_db, QsnrArgs,
-    QsnrError,
+    crossover, crossover_with_rho, qsnr_report, render_text, study_crossover, theory_qsnr_db,
+    CrossoverRow, QsnrArgs, QsnrError,
 };
 use hwcost::format::{lookup_in, BlockFormat};
 
@@ -19,20 +19,33 @@ struct Cmd {
 }
 
 fn args(argv: &[&str]) -> QsnrArgs {
-    Cmd::try_parse_from(std::iter::once("qsnr").chain(argv.iter().copied())).unwrap().args
+    Cmd::try_parse_from(std::iter::once("qsnr").chain(argv.iter().copied()))
+        .unwrap()
+        .args
 }
 
 #[test]
 fn crossovers_reproduce_the_study_within_005() {
-    let pairs = [("mxint8", "mxfp8"), ("mxint6", "mxfp6"), ("mxint4", "mxfp4"), ("nvint4", "nvfp4")];
+    let pairs = [
+        ("mxint8", "mxfp8"),
+        ("mxint6", "mxfp6"),
+        ("mxint4", "mxfp4"),
+        ("nvint4", "nvfp4"),
+    ];
     for (int, fp) in pairs {
         let (k, db) = crossover(&f(int), &f(fp)).unwrap();
         let (sk, sdb) = study_crossover(int, fp).unwrap();
         eprintln!("{int}/{fp}: kappa {k:.4} ({sk}), {db:.4} dB ({sdb})");
         assert!((k - sk).abs() < 0.05, "{int}/{fp}: kappa {k} vs study {sk}");
-        assert!((db - sdb).abs() < 0.05, "{int}/{fp}: {db} dB vs study {sdb}");
+        assert!(
+            (db - sdb).abs() < 0.05,
+            "{int}/{fp}: {db} dB vs study {sdb}"
+        );
         // It is a real crossing: both curves meet there, INT wins just below, FP just above.
-        let (ri, rf) = (hwcost::format::qsnr::default_rho(&f(int)), hwcost::format::qsnr::default_rho(&f(fp)));
+        let (ri, rf) = (
+            hwcost::format::qsnr::default_rho(&f(int)),
+            hwcost::format::qsnr::default_rho(&f(fp)),
+        );
         assert!((theory_qsnr_db(&f(fp), k, rf) - db).abs() < 1e-9);
         assert!(theory_qsnr_db(&f(int), k * 0.99, ri) > theory_qsnr_db(&f(fp), k * 0.99, rf));
         assert!(theory_qsnr_db(&f(int), k * 1.01, ri) < theory_qsnr_db(&f(fp), k * 1.01, rf));
@@ -44,7 +57,10 @@ fn the_alternative_fp_elements_cross_later() {
     // E5M2 and E3M2 trade mantissa for range: capped lower, so INT stays ahead longer.
     let (k8, db8) = crossover(&f("mxint8"), &f("mxfp8_e5m2")).unwrap();
     assert!(k8 > 7.55 && db8 < 31.86, "{k8} {db8}");
-    assert!((db8 - 25.84).abs() < 0.05, "E5M2 sits at its 13.80 + 6.02*2 dB cap there: {db8}");
+    assert!(
+        (db8 - 25.84).abs() < 0.05,
+        "E5M2 sits at its 13.80 + 6.02*2 dB cap there: {db8}"
+    );
     let (k6, _) = crossover(&f("mxint6"), &f("mxfp6_e3m2")).unwrap();
     assert!(k6 > 1.96, "{k6}");
 }
@@ -72,12 +88,17 @@ fn crossover_errors_are_typed_and_quote_the_formats() {
     int2.name = "mxint2".into();
     let e = crossover(&int2, &f("mxfp8_e5m2")).unwrap_err();
     assert!(e.to_string().contains("already as good"), "{e}");
-    assert!(matches!(crossover_with_rho(&f("mxint8"), 0.5, &f("mxfp8"), 1.5), Err(QsnrError::BadRho(_))));
+    assert!(matches!(
+        crossover_with_rho(&f("mxint8"), 0.5, &f("mxfp8"), 1.5),
+        Err(QsnrError::BadRho(_))
+    ));
 }
 
 #[test]
 fn report_table_and_json_carry_the_values() {
-    let a = args(&["mxint8", "MXFP8", "mxint4", "mxfp4", "--kappa", "2..8", "--points", "4"]);
+    let a = args(&[
+        "mxint8", "MXFP8", "mxint4", "mxfp4", "--kappa", "2..8", "--points", "4",
+    ]);
     let r = qsnr_report(&a).unwrap();
     assert_eq!(r.formats, ["mxint8", "mxfp8", "mxint4", "mxfp4"]);
     assert_eq!(r.kappa, [2.0, 4.0, 6.0, 8.0]);
@@ -88,15 +109,25 @@ fn report_table_and_json_carry_the_values() {
         }
     }
     // Only same-width, same-scale INT/FP pairs are crossed.
-    let pairs: Vec<(&str, &str)> = r.crossovers.iter().map(|c| (c.int.as_str(), c.fp.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = r
+        .crossovers
+        .iter()
+        .map(|c| (c.int.as_str(), c.fp.as_str()))
+        .collect();
     assert_eq!(pairs, [("mxint8", "mxfp8"), ("mxint4", "mxfp4")]);
     assert_eq!(r.crossovers[0].study_kappa, Some(7.55));
 
     let text = render_text(&r);
     assert!(text.contains("mxint8 / mxfp8"), "{text}");
     assert!(text.contains("(study: kappa 7.55, 31.86 dB)"), "{text}");
-    let row4 = text.lines().find(|l| l.trim_start().starts_with("4.00")).unwrap();
-    assert!(row4.contains(&format!("{:.2}", theory_qsnr_db(&f("mxint8"), 4.0, 1.5))), "{row4}");
+    let row4 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("4.00"))
+        .unwrap();
+    assert!(
+        row4.contains(&format!("{:.2}", theory_qsnr_db(&f("mxint8"), 4.0, 1.5))),
+        "{row4}"
+    );
 
     let json: serde_json::Value = serde_json::to_value(&r).unwrap();
     assert_eq!(json["kappa"][3], 8.0);
@@ -108,13 +139,26 @@ fn report_table_and_json_carry_the_values() {
 
 #[test]
 fn only_same_width_same_scale_pairs_are_crossed_and_misses_are_shown() {
-    let r = qsnr_report(&args(&["mxint8", "mxfp4", "nvfp4", "mxint4", "--kappa", "2"])).unwrap();
-    let pairs: Vec<(&str, &str)> = r.crossovers.iter().map(|c| (c.int.as_str(), c.fp.as_str())).collect();
-    assert_eq!(pairs, [("mxint4", "mxfp4")], "nvfp4 has another scale, mxint8 another width");
+    let r = qsnr_report(&args(&[
+        "mxint8", "mxfp4", "nvfp4", "mxint4", "--kappa", "2",
+    ]))
+    .unwrap();
+    let pairs: Vec<(&str, &str)> = r
+        .crossovers
+        .iter()
+        .map(|c| (c.int.as_str(), c.fp.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [("mxint4", "mxfp4")],
+        "nvfp4 has another scale, mxint8 another width"
+    );
 
     // A pair without a crossover is a row saying why, not a failed command.
     let mut r = r;
-    let why = crossover(&f("mxint8"), &f("mxfp4")).unwrap_err().to_string();
+    let why = crossover(&f("mxint8"), &f("mxfp4"))
+        .unwrap_err()
+        .to_string();
     r.crossovers.push(CrossoverRow {
         int: "mxint8".into(),
         fp: "mxfp4".into(),
@@ -125,7 +169,10 @@ fn only_same_width_same_scale_pairs_are_crossed_and_misses_are_shown() {
         study_qsnr_db: None,
     });
     let text = render_text(&r);
-    assert!(text.contains(&format!("{:<24} none: {why}", "mxint8 / mxfp4")), "{text}");
+    assert!(
+        text.contains(&format!("{:<24} none: {why}", "mxint8 / mxfp4")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -150,8 +197,14 @@ fn bad_arguments_give_clear_errors() {
     assert!(err(&["mxint8", "--points", "0"]).contains("--points 0"));
     assert!(err(&["mxint8", "--rho", "0.9"]).contains("bad rho 0.9"));
     let e = err(&["mxint9"]);
-    assert!(e.contains("unknown format 'mxint9'") && e.contains("mxint8"), "{e}");
-    assert!(Cmd::try_parse_from(["qsnr"]).is_err(), "at least one format is required");
+    assert!(
+        e.contains("unknown format 'mxint9'") && e.contains("mxint8"),
+        "{e}"
+    );
+    assert!(
+        Cmd::try_parse_from(["qsnr"]).is_err(),
+        "at least one format is required"
+    );
 }
 
 #[test]
@@ -169,13 +222,19 @@ fn user_formats_get_theory_and_crossovers() {
     )
     .unwrap();
     let d = dir.path().to_str().unwrap();
-    let r = qsnr_report(&args(&["mxint5", "mxfp5", "--dir", d, "--kappa", "1..4", "--points", "4"])).unwrap();
+    let r = qsnr_report(&args(&[
+        "mxint5", "mxfp5", "--dir", d, "--kappa", "1..4", "--points", "4",
+    ]))
+    .unwrap();
     assert_eq!(r.crossovers.len(), 1);
     let c = &r.crossovers[0];
     assert_eq!((c.study_kappa, c.study_qsnr_db), (None, None));
     // Between the 4- and 6-bit pairs' crossovers, as one expects of a 5-bit pair.
     assert!(c.kappa.unwrap() > 1.0 && c.kappa.unwrap() < 4.0, "{c:?}");
-    assert!(c.qsnr_db.unwrap() > 19.14 && c.qsnr_db.unwrap() < 31.54, "{c:?}");
+    assert!(
+        c.qsnr_db.unwrap() > 19.14 && c.qsnr_db.unwrap() < 31.54,
+        "{c:?}"
+    );
 }
 
 // ---- measured QSNR (the bit-exact quantizer on seeded Gaussian blocks) ----
@@ -196,21 +255,37 @@ fn crest_factor_blocks_have_exactly_that_crest_factor() {
             let rms = (b.iter().map(|&x| x as f64 * x as f64).sum::<f64>() / g as f64).sqrt();
             let max = b.iter().map(|x| x.abs() as f64).fold(0.0, f64::max);
             assert!((rms / s - 1.0).abs() < 1e-6, "rms {rms} sigma {s}");
-            assert!((max / rms - kappa).abs() < 1e-5, "g {g}: crest factor {} wanted {kappa}", max / rms);
+            assert!(
+                (max / rms - kappa).abs() < 1e-5,
+                "g {g}: crest factor {} wanted {kappa}",
+                max / rms
+            );
         }
     }
     // Reproducible from the seed, different for another seed.
-    assert_eq!(gaussian_blocks(16, 50, Some(2.5), 7).unwrap(), gaussian_blocks(16, 50, Some(2.5), 7).unwrap());
-    assert_ne!(gaussian_blocks(16, 50, None, 7).unwrap().0, gaussian_blocks(16, 50, None, 8).unwrap().0);
+    assert_eq!(
+        gaussian_blocks(16, 50, Some(2.5), 7).unwrap(),
+        gaussian_blocks(16, 50, Some(2.5), 7).unwrap()
+    );
+    assert_ne!(
+        gaussian_blocks(16, 50, None, 7).unwrap().0,
+        gaussian_blocks(16, 50, None, 8).unwrap().0
+    );
 }
 
 #[test]
 fn unmeasurable_crest_factors_are_refused() {
     for (g, kappa) in [(16, 4.0), (32, 6.0), (32, 0.5), (32, f64::NAN), (32, 1.05)] {
         let e = gaussian_blocks(g, 10, Some(kappa), SEED).unwrap_err();
-        assert!(matches!(e, QsnrError::Unmeasurable { .. }), "g {g} kappa {kappa}: {e}");
+        assert!(
+            matches!(e, QsnrError::Unmeasurable { .. }),
+            "g {g} kappa {kappa}: {e}"
+        );
     }
-    assert!(matches!(measure_gaussian(&f("mxint8"), 0, SEED), Err(QsnrError::BadSamples(0))));
+    assert!(matches!(
+        measure_gaussian(&f("mxint8"), 0, SEED),
+        Err(QsnrError::BadSamples(0))
+    ));
 }
 
 #[test]
@@ -224,19 +299,28 @@ fn measured_int_qsnr_matches_theory_with_its_two_known_corrections() {
         for kappa in [2.0, 3.0, 4.0, 5.0] {
             let m = measure_gaussian_at(&fmt, kappa, SAMPLES, SEED).unwrap();
             let want = theory_qsnr_db(&fmt, kappa, 1.5) + qmax_loss + rho_gain;
-            assert!((m - want).abs() < 0.25, "{name} kappa {kappa}: measured {m:.3}, corrected theory {want:.3}");
+            assert!(
+                (m - want).abs() < 0.25,
+                "{name} kappa {kappa}: measured {m:.3}, corrected theory {want:.3}"
+            );
         }
     }
 }
 
 #[test]
 fn measured_fp_qsnr_follows_theory() {
-    for (name, kappas, tol) in [("mxfp8", &[2.0, 3.0, 5.0][..], 0.5), ("mxfp4", &[2.0, 3.0, 4.0][..], 1.0)] {
+    for (name, kappas, tol) in [
+        ("mxfp8", &[2.0, 3.0, 5.0][..], 0.5),
+        ("mxfp4", &[2.0, 3.0, 4.0][..], 1.0),
+    ] {
         for &kappa in kappas {
             let fmt = f(name);
             let m = measure_gaussian_at(&fmt, kappa, SAMPLES, SEED).unwrap();
             let t = theory_qsnr_db(&fmt, kappa, 1.5);
-            assert!((m - t).abs() < tol, "{name} kappa {kappa}: measured {m:.3}, theory {t:.3}");
+            assert!(
+                (m - t).abs() < tol,
+                "{name} kappa {kappa}: measured {m:.3}, theory {t:.3}"
+            );
         }
     }
 }
@@ -257,8 +341,18 @@ fn measured_curves_cross_where_the_theory_says() {
 #[test]
 fn gaussian_measurement_is_seeded_and_near_the_study_figures() {
     let a = measure_gaussian(&f("mxfp8"), SAMPLES, SEED).unwrap();
-    assert_eq!(a.to_bits(), measure_gaussian(&f("mxfp8"), SAMPLES, SEED).unwrap().to_bits());
-    assert_ne!(a.to_bits(), measure_gaussian(&f("mxfp8"), SAMPLES, SEED + 1).unwrap().to_bits());
+    assert_eq!(
+        a.to_bits(),
+        measure_gaussian(&f("mxfp8"), SAMPLES, SEED)
+            .unwrap()
+            .to_bits()
+    );
+    assert_ne!(
+        a.to_bits(),
+        measure_gaussian(&f("mxfp8"), SAMPLES, SEED + 1)
+            .unwrap()
+            .to_bits()
+    );
     // E4M3's mantissa sets its QSNR on Gaussian data: 31.86 dB in theory, 31.5 measured here
     // (the study measured 31.50 dB on Llama-3.1-8B tensors).
     assert!((a - 31.55).abs() < 0.2, "{a}");
@@ -270,18 +364,39 @@ fn gaussian_measurement_is_seeded_and_near_the_study_figures() {
 
 #[test]
 fn report_with_measure_fills_the_measured_table() {
-    let a = args(&["mxint4", "nvfp4", "--kappa", "2..5", "--points", "4", "--measure", "--samples", "500", "--seed", "3"]);
+    let a = args(&[
+        "mxint4",
+        "nvfp4",
+        "--kappa",
+        "2..5",
+        "--points",
+        "4",
+        "--measure",
+        "--samples",
+        "500",
+        "--seed",
+        "3",
+    ]);
     let r = qsnr_report(&a).unwrap();
     let m = r.measured.as_ref().unwrap();
     assert_eq!((m.samples, m.seed), (500, 3));
     assert_eq!(m.scale_rule, ["ceil", "nv-study"]);
-    assert_eq!(m.gaussian[0], measure_gaussian(&f("mxint4"), 500, 3).unwrap());
-    assert_eq!(m.at_kappa[0][1], Some(measure_gaussian_at(&f("mxint4"), 3.0, 500, 3).unwrap()));
+    assert_eq!(
+        m.gaussian[0],
+        measure_gaussian(&f("mxint4"), 500, 3).unwrap()
+    );
+    assert_eq!(
+        m.at_kappa[0][1],
+        Some(measure_gaussian_at(&f("mxint4"), 3.0, 500, 3).unwrap())
+    );
     // kappa 4 and 5 are beyond what a block of 16 can have (sqrt 16 = 4).
     assert!(m.at_kappa[1][1].is_some());
     assert_eq!(&m.at_kappa[1][2..], [None, None]);
     let text = render_text(&r);
-    assert!(text.contains("nv-study") && text.contains("Gaussian"), "{text}");
+    assert!(
+        text.contains("nv-study") && text.contains("Gaussian"),
+        "{text}"
+    );
     let json = serde_json::to_value(&r).unwrap();
     assert!(json["measured"]["at_kappa"][1][3].is_null());
     // Without --measure there is no measured section, and --samples needs --measure.
@@ -303,7 +418,11 @@ fn measurement_is_the_quantizer_on_exactly_the_published_blocks() {
         let (mut err, mut sig) = (0f64, 0f64);
         for ((a, b), s) in x.chunks(32).zip(q.chunks(32)).zip(&s) {
             let unit = 1.0 / (s * s);
-            err += unit * a.iter().zip(b).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+            err += unit
+                * a.iter()
+                    .zip(b)
+                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                    .sum::<f64>();
             sig += unit * a.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
         }
         let want = -10.0 * (err / sig).log10();
@@ -311,6 +430,10 @@ fn measurement_is_the_quantizer_on_exactly_the_published_blocks() {
             None => measure_gaussian(&fmt, n, SEED).unwrap(),
             Some(k) => measure_gaussian_at(&fmt, k, n, SEED).unwrap(),
         };
-        assert_eq!(got.to_bits(), want.to_bits(), "kappa {kappa:?}: {got} vs {want}");
+        assert_eq!(
+            got.to_bits(),
+            want.to_bits(),
+            "kappa {kappa:?}: {got} vs {want}"
+        );
     }
 }

@@ -4,12 +4,16 @@
 use std::path::{Path, PathBuf};
 
 use hwcost::format::quantize::packed::Packed;
-use hwcost::format::quantize::{quantize, quantize_dequantize, quantize_portable, QuantOptions, Rounding, ScaleRule};
+use hwcost::format::quantize::{
+    quantize, quantize_dequantize, quantize_portable, QuantOptions, Rounding, ScaleRule,
+};
 use hwcost::format::spec::lookup_in;
 use hwcost::format::BlockFormat;
 
 fn data_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn fmt(name: &str) -> BlockFormat {
@@ -39,7 +43,9 @@ fn round(s: &str) -> Rounding {
 }
 
 fn hex_words(s: &str, width: usize) -> Vec<u32> {
-    (0..s.len() / width).map(|i| u32::from_str_radix(&s[i * width..(i + 1) * width], 16).unwrap()).collect()
+    (0..s.len() / width)
+        .map(|i| u32::from_str_radix(&s[i * width..(i + 1) * width], 16).unwrap())
+        .collect()
 }
 
 mod golden {
@@ -66,7 +72,10 @@ mod golden {
                 format: c["format"].as_str().unwrap().into(),
                 block: c["block"].as_u64().map(|b| b as usize),
                 row_len: c["row_len"].as_u64().unwrap() as usize,
-                input: hex_words(c["input"].as_str().unwrap(), 8).into_iter().map(f32::from_bits).collect(),
+                input: hex_words(c["input"].as_str().unwrap(), 8)
+                    .into_iter()
+                    .map(f32::from_bits)
+                    .collect(),
                 results: c["results"].as_array().unwrap().clone(),
             })
             .collect()
@@ -78,7 +87,12 @@ mod golden {
             return Some(format!("length {} vs {}", got.len(), want.len()));
         }
         let n = got.iter().zip(want).filter(|(a, b)| a != b).count();
-        got.iter().zip(want).position(|(a, b)| a != b).map(|i| format!("{n} differ; first at {i}: got {:#x}, want {:#x}", got[i], want[i]))
+        got.iter().zip(want).position(|(a, b)| a != b).map(|i| {
+            format!(
+                "{n} differ; first at {i}: got {:#x}, want {:#x}",
+                got[i], want[i]
+            )
+        })
     }
 
     #[test]
@@ -96,8 +110,14 @@ mod golden {
                 let label = format!("{} {} {}", c.name, r["rule"], r["round"]);
                 let q = quantize(&f, &opts, &c.input, c.row_len).unwrap();
                 let want_vals = hex_words(r["values"].as_str().unwrap(), 8);
-                let want_sc: Vec<u8> = hex_words(r["scale_codes"].as_str().unwrap(), 2).into_iter().map(|x| x as u8).collect();
-                let want_ec: Vec<u8> = hex_words(r["elem_codes"].as_str().unwrap(), 2).into_iter().map(|x| x as u8).collect();
+                let want_sc: Vec<u8> = hex_words(r["scale_codes"].as_str().unwrap(), 2)
+                    .into_iter()
+                    .map(|x| x as u8)
+                    .collect();
+                let want_ec: Vec<u8> = hex_words(r["elem_codes"].as_str().unwrap(), 2)
+                    .into_iter()
+                    .map(|x| x as u8)
+                    .collect();
                 let want_ts = u32::from_str_radix(r["tensor_scale"].as_str().unwrap(), 16).unwrap();
                 if let Some(d) = first_diff(&bits(&q.values), &want_vals) {
                     failures.push(format!("{label}: values {d}"));
@@ -109,7 +129,10 @@ mod golden {
                     failures.push(format!("{label}: element codes {d}"));
                 }
                 if q.tensor_scale.to_bits() != want_ts {
-                    failures.push(format!("{label}: tensor scale {:#x} vs {want_ts:#x}", q.tensor_scale.to_bits()));
+                    failures.push(format!(
+                        "{label}: tensor scale {:#x} vs {want_ts:#x}",
+                        q.tensor_scale.to_bits()
+                    ));
                 }
                 // The fast path gives the same values, and so do the portable scalar kernels
                 // (the default path uses AVX2 where the CPU has it).
@@ -128,7 +151,12 @@ mod golden {
                 checked += 1;
             }
         }
-        assert!(failures.is_empty(), "{} of {checked} golden results differ:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of {checked} golden results differ:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
         assert!(checked >= 130, "only {checked} golden results");
     }
 
@@ -137,14 +165,26 @@ mod golden {
         let mut seen = std::collections::BTreeSet::new();
         for c in cases() {
             for r in &c.results {
-                seen.insert((c.format.clone(), r["rule"].as_str().unwrap().to_string(), r["round"].as_str().unwrap().to_string()));
+                seen.insert((
+                    c.format.clone(),
+                    r["rule"].as_str().unwrap().to_string(),
+                    r["round"].as_str().unwrap().to_string(),
+                ));
             }
         }
         for f in hwcost::format::builtins() {
-            let rules: &[&str] = if f.is_nv() { &["nv", "nv-study"] } else { &["ocp", "ceil"] };
+            let rules: &[&str] = if f.is_nv() {
+                &["nv", "nv-study"]
+            } else {
+                &["ocp", "ceil"]
+            };
             for r in rules {
                 for m in ["rne", "away"] {
-                    assert!(seen.contains(&(f.name.clone(), r.to_string(), m.to_string())), "{} {r} {m} missing", f.name);
+                    assert!(
+                        seen.contains(&(f.name.clone(), r.to_string(), m.to_string())),
+                        "{} {r} {m} missing",
+                        f.name
+                    );
                 }
             }
         }
@@ -164,10 +204,17 @@ mod golden {
             }
             for code in 0..(1u32 << f.elem.bits()) {
                 let raw = f.elem.decode(code);
-                let special = matches!(raw.class, hwcost::format::Class::NaN | hwcost::format::Class::Inf);
+                let special = matches!(
+                    raw.class,
+                    hwcost::format::Class::NaN | hwcost::format::Class::Inf
+                );
                 let int_min = f.elem.is_int() && code == f.elem.sign_mask();
                 if !special && !int_min {
-                    assert!(seen[code as usize], "{}: code {code:#x} never produced", c.format);
+                    assert!(
+                        seen[code as usize],
+                        "{}: code {code:#x} never produced",
+                        c.format
+                    );
                 }
             }
         }
@@ -177,7 +224,14 @@ mod golden {
     fn fp32_log2_tables_match_the_exact_derivation() {
         let text = std::fs::read_to_string(data_path("golden_log2.json")).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let want = |key: &str| -> Vec<u32> { v[key].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect() };
+        let want = |key: &str| -> Vec<u32> {
+            v[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as u32)
+                .collect()
+        };
         let (floor, ceil) = hwcost::format::quantize::scale::Log2Tables::get().thresholds();
         assert_eq!(floor.to_vec(), want("floor_thr"));
         assert_eq!(ceil.to_vec(), want("ceil_thr"));
@@ -188,7 +242,11 @@ mod golden {
         for c in cases() {
             let f = fmt(&c.format);
             for r in &c.results {
-                let opts = QuantOptions { scale_rule: rule(r["rule"].as_str().unwrap()), round: round(r["round"].as_str().unwrap()), block: c.block };
+                let opts = QuantOptions {
+                    scale_rule: rule(r["rule"].as_str().unwrap()),
+                    round: round(r["round"].as_str().unwrap()),
+                    block: c.block,
+                };
                 let q = quantize(&f, &opts, &c.input, c.row_len).unwrap();
                 let shape = [(c.input.len() / c.row_len) as u64, c.row_len as u64];
                 let p = Packed::new(&f, &opts, &shape, &q).unwrap();
@@ -198,7 +256,12 @@ mod golden {
                 for (i, (&d, &v)) in dq.iter().zip(&q.values).enumerate() {
                     // INT codes have no negative zero.
                     let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };
-                    assert!(d.to_bits() == v.to_bits(), "{} {:?}: element {i}: codes give {d:e}, values hold {v:e}", c.name, opts);
+                    assert!(
+                        d.to_bits() == v.to_bits(),
+                        "{} {:?}: element {i}: codes give {d:e}, values hold {v:e}",
+                        c.name,
+                        opts
+                    );
                 }
             }
         }
@@ -245,14 +308,26 @@ mod packed_layout {
         let opts = QuantOptions::default_for(&f);
         let q = quantize(&f, &opts, &[1.0; 32], 32).unwrap();
         let good = Packed::new(&f, &opts, &[32], &q).unwrap().to_bytes();
-        assert!(Packed::from_bytes(&good[..good.len() - 1]).unwrap_err().to_string().contains("truncated"));
-        assert!(Packed::from_bytes(b"NOTPACKED...").unwrap_err().to_string().contains("magic"));
+        assert!(Packed::from_bytes(&good[..good.len() - 1])
+            .unwrap_err()
+            .to_string()
+            .contains("truncated"));
+        assert!(Packed::from_bytes(b"NOTPACKED...")
+            .unwrap_err()
+            .to_string()
+            .contains("magic"));
         let mut extra = good.clone();
         extra.push(0);
-        assert!(Packed::from_bytes(&extra).unwrap_err().to_string().contains("after the element codes"));
+        assert!(Packed::from_bytes(&extra)
+            .unwrap_err()
+            .to_string()
+            .contains("after the element codes"));
         let mut v2 = good;
         v2[8] = 2;
-        assert!(Packed::from_bytes(&v2).unwrap_err().to_string().contains("version 2"));
+        assert!(Packed::from_bytes(&v2)
+            .unwrap_err()
+            .to_string()
+            .contains("version 2"));
     }
 }
 
@@ -269,7 +344,11 @@ mod random {
         let seed = 0x5eed_2510u64;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         for f in hwcost::format::builtins() {
-            let rules: &[ScaleRule] = if f.is_nv() { &[ScaleRule::Nv, ScaleRule::NvStudy] } else { &[ScaleRule::Ocp, ScaleRule::Ceil] };
+            let rules: &[ScaleRule] = if f.is_nv() {
+                &[ScaleRule::Nv, ScaleRule::NvStudy]
+            } else {
+                &[ScaleRule::Ocp, ScaleRule::Ceil]
+            };
             let x: Vec<f32> = (0..4096)
                 .map(|i| {
                     if i % 2 == 0 {
@@ -282,25 +361,45 @@ mod random {
             let neg: Vec<f32> = x.iter().map(|v| -v).collect();
             for &r in rules {
                 for m in [Rounding::Rne, Rounding::Away] {
-                    let o = QuantOptions { scale_rule: r, round: m, block: None };
+                    let o = QuantOptions {
+                        scale_rule: r,
+                        round: m,
+                        block: None,
+                    };
                     let a = quantize(&f, &o, &x, 1024).unwrap();
                     let b = quantize(&f, &o, &neg, 1024).unwrap();
                     for (i, (p, q)) in a.values.iter().zip(&b.values).enumerate() {
                         // A quotient that underflows to zero gives +0 for either sign.
                         assert!(
-                            p.is_nan() && q.is_nan() || p.to_bits() ^ q.to_bits() == 0x8000_0000 || p.to_bits() == 0 && q.to_bits() == 0,
+                            p.is_nan() && q.is_nan()
+                                || p.to_bits() ^ q.to_bits() == 0x8000_0000
+                                || p.to_bits() == 0 && q.to_bits() == 0,
                             "seed {seed:#x} {} {r:?} {m:?} element {i}: {p:e} vs {q:e}",
                             f.name
                         );
                     }
                     let portable = quantize_portable(&f, &o, &x, 1024).unwrap();
-                    assert_eq!(bits(&portable.values), bits(&a.values), "seed {seed:#x} {} {r:?} {m:?}: portable values", f.name);
-                    assert_eq!((&portable.elem_codes, &portable.scale_codes), (&a.elem_codes, &a.scale_codes), "seed {seed:#x} {} portable codes", f.name);
+                    assert_eq!(
+                        bits(&portable.values),
+                        bits(&a.values),
+                        "seed {seed:#x} {} {r:?} {m:?}: portable values",
+                        f.name
+                    );
+                    assert_eq!(
+                        (&portable.elem_codes, &portable.scale_codes),
+                        (&a.elem_codes, &a.scale_codes),
+                        "seed {seed:#x} {} portable codes",
+                        f.name
+                    );
                     let p = Packed::new(&f, &o, &[4, 1024], &a).unwrap();
                     let dq = p.dequantize();
                     for (i, (&d, &v)) in dq.iter().zip(&a.values).enumerate() {
                         let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };
-                        assert!(d.to_bits() == v.to_bits() || d.is_nan() && v.is_nan(), "seed {seed:#x} {} element {i}", f.name);
+                        assert!(
+                            d.to_bits() == v.to_bits() || d.is_nan() && v.is_nan(),
+                            "seed {seed:#x} {} element {i}",
+                            f.name
+                        );
                     }
                 }
             }
@@ -340,16 +439,27 @@ mod command {
         let got = npy::read_f32(&out).unwrap();
         assert_eq!(got.shape, input.shape);
         let f = fmt("mxfp8");
-        let want = quantize_dequantize(&f, &QuantOptions::default_for(&f), &input.data, 256).unwrap();
+        let want =
+            quantize_dequantize(&f, &QuantOptions::default_for(&f), &input.data, 256).unwrap();
         assert_eq!(bits(&got.data), bits(&want));
-        assert_eq!((rep.elements, rep.blocks, rep.block), (32 * 256, 32 * 8, 32));
+        assert_eq!(
+            (rep.elements, rep.blocks, rep.block),
+            (32 * 256, 32 * 8, 32)
+        );
         let q = hwcost::format::quantize::qsnr_db(&input.data, &want);
         assert_eq!(rep.qsnr_db, q);
         assert!(q > 25.0 && q < 40.0, "mxfp8 QSNR on the example: {q}");
         let p = Packed::read(&pk).unwrap();
         assert_eq!(bits(&p.dequantize()), bits(&want));
         let j = rep.to_json();
-        for k in ["format", "scale_rule", "round", "elements", "blocks", "qsnr_db"] {
+        for k in [
+            "format",
+            "scale_rule",
+            "round",
+            "elements",
+            "blocks",
+            "qsnr_db",
+        ] {
             assert!(j.get(k).is_some(), "{k} missing in {j}");
         }
         assert_eq!(j["scale_rule"], "ocp");
@@ -365,12 +475,20 @@ mod command {
         a.rotate = Some(Rotate::Hadamard);
         a.seed = 3;
         let rot = quantize_file(&a).unwrap();
-        assert!(rot.qsnr_db > plain.qsnr_db + 1.0, "rotated {} vs plain {}", rot.qsnr_db, plain.qsnr_db);
+        assert!(
+            rot.qsnr_db > plain.qsnr_db + 1.0,
+            "rotated {} vs plain {}",
+            rot.qsnr_db,
+            plain.qsnr_db
+        );
         assert_eq!(rot.rotate_seed, Some(3));
         // QSNR is measured in the original basis: recompute it from the written file.
         let input = npy::read_f32(&data_path("example.npy")).unwrap();
         let got = npy::read_f32(&out).unwrap();
-        assert_eq!(hwcost::format::quantize::qsnr_db(&input.data, &got.data), rot.qsnr_db);
+        assert_eq!(
+            hwcost::format::quantize::qsnr_db(&input.data, &got.data),
+            rot.qsnr_db
+        );
     }
 
     /// Each malformed input fails with one clear line and writes nothing.
@@ -383,7 +501,10 @@ mod command {
         let swap = |from: &str, to: &str| -> Vec<u8> {
             assert_eq!(from.len(), to.len());
             let mut b = good.clone();
-            let at = b.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
+            let at = b
+                .windows(from.len())
+                .position(|w| w == from.as_bytes())
+                .unwrap();
             assert!(at < header_len);
             b[at..at + from.len()].copy_from_slice(to.as_bytes());
             b
@@ -400,7 +521,11 @@ mod command {
             ("trunc.npy", good[..good.len() - 5].to_vec(), "truncated"),
             ("empty.npy", Vec::new(), "empty"),
             ("noelems.npy", empty_shape, "no elements"),
-            ("fortran.npy", swap("'fortran_order': False", "'fortran_order': True "), "Fortran"),
+            (
+                "fortran.npy",
+                swap("'fortran_order': False", "'fortran_order': True "),
+                "Fortran",
+            ),
             ("bigend.npy", swap("<f4", ">f4"), "big-endian"),
             ("scalar.npy", swap("(2, 4, ), ", "(),       "), "scalar"),
             ("int.npy", swap("<f4", "<i4"), "float32"),
@@ -415,21 +540,29 @@ mod command {
             let err = quantize_file(&a).unwrap_err();
             let msg = format!("{err:#}");
             assert!(msg.contains(needle), "{name}: '{msg}' lacks '{needle}'");
-            assert!(!msg.contains('\n'), "{name}: message is not one line: {msg}");
+            assert!(
+                !msg.contains('\n'),
+                "{name}: message is not one line: {msg}"
+            );
             assert!(!out.exists() && !pk.exists(), "{name}: output written");
         }
         // Unknown format, bad block, rotation on a ragged row: same promise.
         let input = dir.path().join("ok.npy");
         std::fs::write(&input, &good).unwrap();
         let out = dir.path().join("o.npy");
-        let msg = format!("{:#}", quantize_file(&args("mxfp9", &input, &out)).unwrap_err());
+        let msg = format!(
+            "{:#}",
+            quantize_file(&args("mxfp9", &input, &out)).unwrap_err()
+        );
         assert!(msg.contains("mxfp8"), "{msg}");
         let mut a = args("mxfp8", &input, &out);
         a.block = Some(0);
         assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("block size"));
         let mut a = args("mxfp8", &input, &out);
         a.rotate = Some(Rotate::Hadamard);
-        assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("multiple of the block size"));
+        assert!(
+            format!("{:#}", quantize_file(&a).unwrap_err()).contains("multiple of the block size")
+        );
         let mut a = args("mxfp8", &input, &out);
         a.scale_rule = Some(ScaleRule::Nv);
         assert!(format!("{:#}", quantize_file(&a).unwrap_err()).contains("does not fit"));

@@ -525,12 +525,17 @@ mod reports {
         // every built-in at 3 lane counts, its psum widths and 3 depths, the front marked.
         let csv = text("sweep.csv");
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().ends_with(",qsnr_db,pareto,model,tech"));
+        assert!(lines
+            .next()
+            .unwrap()
+            .ends_with(",qsnr_db,pareto,model,tech"));
         let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
         // Only MXFP8's two 8-bit variants have a default width (24) below the exact one; the
         // other 8 formats have one unit per lane count. Each at 3 depths.
         assert_eq!(rows.len(), (2 * 3 * 2 + 8 * 3) * 3);
-        assert!(rows.iter().all(|r| r[11] == "analytic" && r[12] == "sky130hd"));
+        assert!(rows
+            .iter()
+            .all(|r| r[11] == "analytic" && r[12] == "sky130hd"));
         let front = rows.iter().filter(|r| r[10] == "true").count();
         assert!(front > 0 && front < rows.len(), "{front} on the front");
         assert!(text("sweep.svg").contains("Design-space sweep"));

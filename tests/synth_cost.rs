@@ -17,7 +17,9 @@ use rand_chacha::ChaCha8Rng;
 
 /// The PDK directory hwcost ships (or `$HWCOST_PDK_DIR`).
 fn pdk_dir() -> Option<PathBuf> {
-    PdkFiles::locate().ok().and_then(|p| p.liberty.parent().map(Path::to_path_buf))
+    PdkFiles::locate()
+        .ok()
+        .and_then(|p| p.liberty.parent().map(Path::to_path_buf))
 }
 
 /// The PDK and every tool of the flow, or a visible skip (a failure under CI).

@@ -13,7 +13,9 @@ use std::time::Instant;
 use hwcost::datapath::UnitParams;
 use hwcost::format::{builtins, lookup_in, BlockFormat};
 use hwcost::rtl::{PsumWidth, UnitPlan};
-use hwcost::sim::backends::{build, check, rtl_params, Backend, BackendKind, Icarus, RustHdl, Verilator, VerilatorBuild};
+use hwcost::sim::backends::{
+    build, check, rtl_params, Backend, BackendKind, Icarus, RustHdl, Verilator, VerilatorBuild,
+};
 use hwcost::sim::vectors::{generate, suite, Kind, SuiteSize};
 use hwcost::sim::verify::{render, unit_params, verify_unit, VerifyConfig};
 use rayon::prelude::*;
@@ -33,7 +35,15 @@ fn tool_present(kind: BackendKind) -> bool {
 /// The unit the generator builds for these parameters, as emulate sees it.
 fn unit(format: &str, psum_width: PsumWidth, pipeline: usize) -> (BlockFormat, UnitParams) {
     let f = lookup_in(format, &[]).unwrap();
-    let plan = UnitPlan::new(&f, &hwcost::rtl::UnitParams { lanes: None, psum_width, pipeline }).unwrap();
+    let plan = UnitPlan::new(
+        &f,
+        &hwcost::rtl::UnitParams {
+            lanes: None,
+            psum_width,
+            pipeline,
+        },
+    )
+    .unwrap();
     let p = unit_params(&plan).unwrap();
     (f, p)
 }
@@ -41,7 +51,10 @@ fn unit(format: &str, psum_width: PsumWidth, pipeline: usize) -> (BlockFormat, U
 /// The CI units: all 10 built-in formats at default parameters, MXFP8 with two pipeline
 /// stages, and MXFP8 (E5M2) at the exact width (a 74-bit block sum, wider than 64 bits).
 fn ci_units() -> Vec<(BlockFormat, UnitParams)> {
-    let mut units: Vec<_> = builtins().iter().map(|f| unit(&f.name, PsumWidth::Default, 0)).collect();
+    let mut units: Vec<_> = builtins()
+        .iter()
+        .map(|f| unit(&f.name, PsumWidth::Default, 0))
+        .collect();
     units.push(unit("mxfp8", PsumWidth::Default, 2));
     units.push(unit("mxfp8_e5m2", PsumWidth::Exact, 0));
     units
@@ -51,7 +64,12 @@ const CI_SEED: u64 = 0x7e57_4000;
 
 /// Run `size(unit)` on `kind` for every CI unit (two at a time, on rayon's pool) and fail
 /// with every mismatching unit's report. `min_random` pins the required count.
-fn every_ci_unit_bit_exact(kind: BackendKind, work_dir: PathBuf, min_random: usize, size: impl Fn(&BlockFormat) -> SuiteSize + Sync) {
+fn every_ci_unit_bit_exact(
+    kind: BackendKind,
+    work_dir: PathBuf,
+    min_random: usize,
+    size: impl Fn(&BlockFormat) -> SuiteSize + Sync,
+) {
     if !tool_present(kind) {
         return;
     }
@@ -61,28 +79,55 @@ fn every_ci_unit_bit_exact(kind: BackendKind, work_dir: PathBuf, min_random: usi
         .enumerate()
         .filter_map(|(i, (f, p))| {
             let size = size(f);
-            assert!(size.random >= min_random, "{}: {} random blocks, need {min_random}", f.name, size.random);
+            assert!(
+                size.random >= min_random,
+                "{}: {} random blocks, need {min_random}",
+                f.name,
+                size.random
+            );
             let cfg = VerifyConfig {
                 backends: vec![kind],
                 size,
                 seed: CI_SEED + i as u64,
                 work_dir: work_dir.clone(),
                 // Builds run two at a time already: one compile job each.
-                verilator: VerilatorBuild { cxx_opt: 1, jobs: 1 },
+                verilator: VerilatorBuild {
+                    cxx_opt: 1,
+                    jobs: 1,
+                },
                 keep: 5,
                 progress: false,
             };
-            let report = verify_unit(f, p, &cfg).unwrap_or_else(|e| panic!("{} on {}: {e}", kind.name(), f.name));
+            let report = verify_unit(f, p, &cfg)
+                .unwrap_or_else(|e| panic!("{} on {}: {e}", kind.name(), f.name));
             let text = render(f, p, &report, 10);
             eprintln!("{text}");
             let b = &report.backends[0];
-            let planned: usize = report.streams.iter().map(|s| s.block_count(f, p.lanes)).sum();
-            assert_eq!(b.blocks, planned, "{}: every planned block ran", report.unit);
+            let planned: usize = report
+                .streams
+                .iter()
+                .map(|s| s.block_count(f, p.lanes))
+                .sum();
+            assert_eq!(
+                b.blocks, planned,
+                "{}: every planned block ran",
+                report.unit
+            );
             (report.mismatch_count() > 0).then_some(text)
         })
         .collect();
-    eprintln!("{}: {} units in {:.1} s", kind.name(), ci_units().len(), start.elapsed().as_secs_f64());
-    assert!(failures.is_empty(), "{} mismatches:\n{}", kind.name(), failures.join("\n"));
+    eprintln!(
+        "{}: {} units in {:.1} s",
+        kind.name(),
+        ci_units().len(),
+        start.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        kind.name(),
+        failures.join("\n")
+    );
 }
 
 /// Where Verilator builds are cached between test runs (keyed by the Verilog's hash).
@@ -93,7 +138,9 @@ fn verilator_cache() -> PathBuf {
 #[test]
 fn every_ci_unit_is_bit_exact_on_verilator() {
     // 100,000 random blocks, 12,500 of each other kind, the 65,536-block pair sweep.
-    every_ci_unit_bit_exact(BackendKind::Verilator, verilator_cache(), 100_000, |_| SuiteSize::new(100_000, true));
+    every_ci_unit_bit_exact(BackendKind::Verilator, verilator_cache(), 100_000, |_| {
+        SuiteSize::new(100_000, true)
+    });
 }
 
 #[test]
@@ -101,10 +148,12 @@ fn every_ci_unit_is_bit_exact_on_rusthdl() {
     // The pair sweep once through (budget 0: every pair in one lane, 65,536 blocks for
     // 8-bit elements), 200 blocks of each other kind (seven kinds).
     let dir = tempfile::tempdir().unwrap();
-    every_ci_unit_bit_exact(BackendKind::Rusthdl, dir.path().into(), 10_000, |_| SuiteSize {
-        random: 10_000,
-        others: 200,
-        pairs: Some(0),
+    every_ci_unit_bit_exact(BackendKind::Rusthdl, dir.path().into(), 10_000, |_| {
+        SuiteSize {
+            random: 10_000,
+            others: 200,
+            pairs: Some(0),
+        }
     });
 }
 
@@ -113,17 +162,26 @@ fn every_ci_unit_is_bit_exact_on_icarus() {
     // Icarus runs a 32-lane unit at a few hundred blocks/s: the pair sweep only where it
     // is short (4,096 blocks for 6-bit elements, 256 for 4-bit).
     let dir = tempfile::tempdir().unwrap();
-    every_ci_unit_bit_exact(BackendKind::Icarus, dir.path().into(), 10_000, |f| SuiteSize {
-        random: 10_000,
-        others: 200,
-        pairs: (f.elem.bits() <= 6).then_some(0),
+    every_ci_unit_bit_exact(BackendKind::Icarus, dir.path().into(), 10_000, |f| {
+        SuiteSize {
+            random: 10_000,
+            others: 200,
+            pairs: (f.elem.bits() <= 6).then_some(0),
+        }
     });
 }
 
 /// Every stream of the suite (with the exhaustive pair sweep) bit-exact on `kind` for a
 /// unit with a non-default lane count, and one flipped bit in the expected outputs
 /// reported at its cycle.
-fn suite_matches(kind: BackendKind, format: &str, lanes: usize, psum_width: u32, pipeline: u32, blocks: usize) {
+fn suite_matches(
+    kind: BackendKind,
+    format: &str,
+    lanes: usize,
+    psum_width: u32,
+    pipeline: u32,
+    blocks: usize,
+) {
     if !tool_present(kind) {
         return;
     }
@@ -175,12 +233,22 @@ fn corrupt_multiplier(verilog: &str) -> String {
     let start = verilog
         .match_indices("\nmodule ")
         .map(|(i, _)| i + 1)
-        .find(|&i| verilog[i..].lines().next().is_some_and(|l| l.contains("__mul_")))
+        .find(|&i| {
+            verilog[i..]
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("__mul_"))
+        })
         .expect("the unit has a multiplier module");
     let end = start + verilog[start..].find("endmodule").expect("modules end");
     let body = &verilog[start..end];
     assert!(body.contains(" * "), "the multiplier multiplies:\n{body}");
-    format!("{}{}{}", &verilog[..start], body.replacen(" * ", " + ", 1), &verilog[end..])
+    format!(
+        "{}{}{}",
+        &verilog[..start],
+        body.replacen(" * ", " + ", 1),
+        &verilog[end..]
+    )
 }
 
 #[test]
@@ -204,18 +272,25 @@ fn a_corrupted_multiplier_is_caught_by_every_backend() {
             }
             // The emitted Verilog with one multiplier module turned into an adder.
             _ => {
-                let emitted = hwcost::rtl::emit_unit(&f, &rtl_params(&p), dir.path(), None).unwrap();
+                let emitted =
+                    hwcost::rtl::emit_unit(&f, &rtl_params(&p), dir.path(), None).unwrap();
                 let v = dir.path().join(format!("{}.v", emitted.name));
                 let text = std::fs::read_to_string(&v).unwrap();
                 std::fs::write(&v, corrupt_multiplier(&text)).unwrap();
                 match kind {
-                    BackendKind::Verilator => Box::new(Verilator::from_dir(&f, &p, dir.path(), &emitted.name).unwrap()),
+                    BackendKind::Verilator => {
+                        Box::new(Verilator::from_dir(&f, &p, dir.path(), &emitted.name).unwrap())
+                    }
                     _ => Box::new(Icarus::from_dir(&f, &p, dir.path(), &emitted.name).unwrap()),
                 }
             }
         };
         let m = check(backend.as_mut(), &stream).unwrap();
-        assert!(!m.is_empty(), "{} missed a multiplier turned into an adder", kind.name());
+        assert!(
+            !m.is_empty(),
+            "{} missed a multiplier turned into an adder",
+            kind.name()
+        );
         eprintln!(
             "{}: corrupted multiplier -> {} of {} cycles differ; first: {}",
             kind.name(),
@@ -235,17 +310,44 @@ fn the_cli_reports_mismatches_in_hex_and_exits_nonzero() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let args = ["verify", "mxfp4", "--lanes", "4", "--backend", "verilator", "--vectors", "300", "--seed", "0x5eed"];
-    let run = || common::hwcost().args(args).arg("--work-dir").arg(work.path()).output().unwrap();
+    let args = [
+        "verify",
+        "mxfp4",
+        "--lanes",
+        "4",
+        "--backend",
+        "verilator",
+        "--vectors",
+        "300",
+        "--seed",
+        "0x5eed",
+    ];
+    let run = || {
+        common::hwcost()
+            .args(args)
+            .arg("--work-dir")
+            .arg(work.path())
+            .output()
+            .unwrap()
+    };
     let ok = run();
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(stdout.contains("seed 0x5eed"), "{stdout}");
-    assert!(stdout.contains("blocks/s") && stdout.contains("bit-exact"), "{stdout}");
+    assert!(
+        stdout.contains("blocks/s") && stdout.contains("bit-exact"),
+        "{stdout}"
+    );
 
     // The cache entry the clean run left, and a corrupted build of the same unit.
-    let entries: Vec<PathBuf> =
-        std::fs::read_dir(work.path().join("verilator")).unwrap().map(|e| e.unwrap().path()).collect();
+    let entries: Vec<PathBuf> = std::fs::read_dir(work.path().join("verilator"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(entries.len(), 1, "one cached build: {entries:?}");
     let name = "mxfp4_mac_k4_n10_p0";
     let cached = entries[0].join(format!("{name}_sim"));
@@ -255,16 +357,36 @@ fn the_cli_reports_mismatches_in_hex_and_exits_nonzero() {
     let bad = tempfile::tempdir().unwrap();
     hwcost::rtl::emit_unit(&f, &rtl_params(&p), bad.path(), None).unwrap();
     let v = bad.path().join(format!("{name}.v"));
-    std::fs::write(&v, corrupt_multiplier(&std::fs::read_to_string(&v).unwrap())).unwrap();
+    std::fs::write(
+        &v,
+        corrupt_multiplier(&std::fs::read_to_string(&v).unwrap()),
+    )
+    .unwrap();
     Verilator::from_dir(&f, &p, bad.path(), name).unwrap();
-    std::fs::copy(bad.path().join("obj_dir").join(format!("{name}_sim")), &cached).unwrap();
+    std::fs::copy(
+        bad.path().join("obj_dir").join(format!("{name}_sim")),
+        &cached,
+    )
+    .unwrap();
 
     let failed = run();
     let stdout = String::from_utf8_lossy(&failed.stdout);
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(!failed.status.success(), "{stdout}");
-    assert!(stdout.contains("cached"), "the swapped binary was used: {stdout}");
-    assert!(stderr.contains("mismatching cycles") && stderr.contains("0x5eed"), "{stderr}");
-    let hex_line = stdout.lines().find(|l| l.trim_start().starts_with("cycle ")).unwrap_or_else(|| panic!("{stdout}"));
-    assert!(hex_line.contains("expected out_valid") && hex_line.contains("acc 0x"), "{hex_line}");
+    assert!(
+        stdout.contains("cached"),
+        "the swapped binary was used: {stdout}"
+    );
+    assert!(
+        stderr.contains("mismatching cycles") && stderr.contains("0x5eed"),
+        "{stderr}"
+    );
+    let hex_line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("cycle "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        hex_line.contains("expected out_valid") && hex_line.contains("acc 0x"),
+        "{hex_line}"
+    );
 }

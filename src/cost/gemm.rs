@@ -638,7 +638,12 @@ impl GemmArgs {
                 self.pipeline
             ));
         }
-        match shipped_source(Model::Synth, &self.tech, &self.results, std::slice::from_ref(unit)) {
+        match shipped_source(
+            Model::Synth,
+            &self.tech,
+            &self.results,
+            std::slice::from_ref(unit),
+        ) {
             Err(why) => fallback(why),
             Ok(source) => match source.unit_cost(unit).ok().and_then(|c| c.fmax_mhz) {
                 Some(f) if f.is_finite() && f > 0.0 => (

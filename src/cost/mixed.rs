@@ -492,12 +492,10 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(
-        &mut tmp,
+    crate::atomic::write(
+        &args.out,
         (serde_json::to_string_pretty(&results)? + "\n").as_bytes(),
     )?;
-    tmp.persist(&args.out)?;
     println!("{}", args.out.display());
     Ok(())
 }

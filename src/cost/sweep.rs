@@ -25,7 +25,7 @@
 //! give one row.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -35,11 +35,11 @@ use serde::Serialize;
 
 use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
 use super::calibrate::CalibratedSource;
-use crate::report::source::{AnalyticSource, CostSource};
-use crate::report::Provenance;
 use super::tech::{Tech, TechError, DEFAULT_TECH};
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{BlockFormat, FormatError};
+use crate::report::source::{AnalyticSource, CostSource};
+use crate::report::Provenance;
 
 /// Default crest factor (max |x| / rms) of the QSNR column: a little above that of an i.i.d.
 /// Gaussian block (2.11 expected for 16 values, 2.36 for 32; Monte Carlo, 20,000 blocks), for
@@ -374,8 +374,12 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
     progress.set_length(points.len() as u64);
     let (totals, provenance) = match args.model {
         SweepModel::Analytic => {
-            let source = AnalyticSource::new(&args.tech).map_err(|e| SweepError::Calibration(e.to_string()))?;
-            (evaluate(&points, &CellTable::new(&tech), progress), source.provenance().clone())
+            let source = AnalyticSource::new(&args.tech)
+                .map_err(|e| SweepError::Calibration(e.to_string()))?;
+            (
+                evaluate(&points, &CellTable::new(&tech), progress),
+                source.provenance().clone(),
+            )
         }
         SweepModel::Calibrated => {
             let source = CalibratedSource::load(&args.results, &args.tech)
@@ -466,10 +470,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::atomic::write(path, bytes).map_err(err)
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal.
@@ -619,19 +620,8 @@ fn bench_sweep_report(min_secs: f64) -> anyhow::Result<String> {
             .sum()
     });
     let study = 35_000.0;
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown (no /proc/cpuinfo)".into());
-    // Other work on the machine lowers the rates; the load average says how much there was.
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|t| t.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "unknown".into());
+    let cpu = crate::machine::cpu_model();
+    let load = crate::machine::load_average();
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmark: analytic design points per second\n");
     let _ = writeln!(
@@ -671,7 +661,7 @@ width to exact; one for INT) x pipeline 0..15: {n} points. Each rate repeats the
     );
     let _ = writeln!(
         md,
-        "Machine: {cpu}; {} hardware threads; rayon pool {threads}; 1-minute load average {load} \
+        "Machine: {cpu}; {} hardware threads; rayon pool {threads}; load average (1, 5, 15 min) {load} \
 before the run; build: {}.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if cfg!(debug_assertions) {

@@ -660,10 +660,7 @@ fn store(cache_dir: &Path, report: &UnitSynthReport) -> Result<(), UnitSynthErro
     };
     std::fs::create_dir_all(dir).map_err(err)?;
     let text = serde_json::to_string_pretty(report).expect("plain data serializes");
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(err)?;
-    tmp.persist(&path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::atomic::write(&path, text.as_bytes()).map_err(err)
 }
 
 /// The stimulus ports of a unit, in its port order (clock excluded).

@@ -49,21 +49,37 @@ pub struct UnitParams {
 
 impl UnitParams {
     /// Checked parameters.
-    pub fn new(fmt: &BlockFormat, lanes: usize, psum_width: u32, pipeline: u32) -> Result<Self, UnitError> {
+    pub fn new(
+        fmt: &BlockFormat,
+        lanes: usize,
+        psum_width: u32,
+        pipeline: u32,
+    ) -> Result<Self, UnitError> {
         if lanes == 0 || lanes > MAX_LANES || !lanes.is_power_of_two() {
             return Err(UnitError::Lanes(lanes));
         }
         let min = product_width(fmt);
         if psum_width < min {
-            return Err(UnitError::PsumTooNarrow { format: fmt.name.clone(), n: psum_width, min });
+            return Err(UnitError::PsumTooNarrow {
+                format: fmt.name.clone(),
+                n: psum_width,
+                min,
+            });
         }
         if psum_width > MAX_PSUM_WIDTH {
-            return Err(UnitError::PsumTooWide { format: fmt.name.clone(), n: psum_width });
+            return Err(UnitError::PsumTooWide {
+                format: fmt.name.clone(),
+                n: psum_width,
+            });
         }
         if pipeline > MAX_PIPELINE {
             return Err(UnitError::Pipeline(pipeline));
         }
-        Ok(UnitParams { lanes, psum_width, pipeline })
+        Ok(UnitParams {
+            lanes,
+            psum_width,
+            pipeline,
+        })
     }
 
     /// The study's unit: K = the format's block size, n = `default_psum_width()`, no pipeline.
@@ -113,12 +129,32 @@ pub enum BlockSum {
 /// their length would be zero codes, which never change the sum or E, so a shorter slice
 /// is a block with zeros in its upper lanes.
 pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> BlockSum {
-    assert_eq!(a.len(), b.len(), "emulate: a has {} lanes, b has {}", a.len(), b.len());
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "emulate: a has {} lanes, b has {}",
+        a.len(),
+        b.len()
+    );
     // UnitParams::new guarantees both; a hand-built UnitParams must keep them too.
-    assert!(a.len() <= p.lanes.min(MAX_LANES), "emulate: {} elements for a {}-lane unit", a.len(), p.lanes);
-    assert!(p.psum_width <= MAX_PSUM_WIDTH, "emulate: psum width {} above {MAX_PSUM_WIDTH}", p.psum_width);
+    assert!(
+        a.len() <= p.lanes.min(MAX_LANES),
+        "emulate: {} elements for a {}-lane unit",
+        a.len(),
+        p.lanes
+    );
+    assert!(
+        p.psum_width <= MAX_PSUM_WIDTH,
+        "emulate: psum width {} above {MAX_PSUM_WIDTH}",
+        p.psum_width
+    );
     // Decoded once into a stack buffer (a unit has at most 64 lanes): emulate runs per block.
-    const ZERO: Raw = Raw { sign: false, sig: 0, exp: 0, class: Class::Zero };
+    const ZERO: Raw = Raw {
+        sign: false,
+        sig: 0,
+        exp: 0,
+        class: Class::Zero,
+    };
     let mut decoded = [(ZERO, ZERO); MAX_LANES];
     for (slot, (&x, &y)) in decoded.iter_mut().zip(a.iter().zip(b)) {
         *slot = (fmt.elem.decode(x), fmt.elem.decode(y));
@@ -155,7 +191,9 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
     if fmt.elem.is_int() {
         // value = code * 2^v per element, so every product has the same exponent 2v.
         let lsb_exp = 2 * fmt.elem.int_view_exp();
-        let sum = lanes().map(|(x, y)| signed(x.sign ^ y.sign, m_of(&x, &y))).sum();
+        let sum = lanes()
+            .map(|(x, y)| signed(x.sign ^ y.sign, m_of(&x, &y)))
+            .sum();
         return BlockSum::Finite { sum, lsb_exp };
     }
 
@@ -170,7 +208,11 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
             // |p| / 2^lsb_exp = M * 2^(e - 2y - lsb_exp); a negative power truncates toward zero.
             let shift = e_of(&x, &w) - 2 * y - lsb_exp;
             let m = m_of(&x, &w);
-            let units = if shift >= 0 { m << shift } else { m.checked_shr((-shift) as u32).unwrap_or(0) };
+            let units = if shift >= 0 {
+                m << shift
+            } else {
+                m.checked_shr((-shift) as u32).unwrap_or(0)
+            };
             signed(x.sign ^ w.sign, units)
         })
         .sum();
@@ -179,7 +221,14 @@ pub fn block_sum(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32]) -> Blo
 
 /// R: the binary32 bits of one block's result, round_RNE(S * X_a * X_b), with the NaN rules
 /// (NaN element or scale code, Inf * 0, Inf - Inf -> the canonical NaN) and exact zero = +0.
-pub fn emulate_block(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32], a_scale: u8, b_scale: u8) -> u32 {
+pub fn emulate_block(
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    a: &[u32],
+    b: &[u32],
+    a_scale: u8,
+    b_scale: u8,
+) -> u32 {
     let (xa, xb) = (fmt.scale.decode(a_scale), fmt.scale.decode(b_scale));
     let sum = block_sum(fmt, p, a, b);
     if xa.class == Class::NaN || xb.class == Class::NaN {
@@ -195,7 +244,11 @@ pub fn emulate_block(fmt: &BlockFormat, p: &UnitParams, a: &[u32], b: &[u32], a_
         BlockSum::Finite { sum, .. } if sum == 0 || scale_zero => 0,
         BlockSum::Finite { sum, lsb_exp } => {
             let magnitude = sum.unsigned_abs() * xa.sig as u128 * xb.sig as u128;
-            round_binary32((sum < 0) ^ scale_negative, magnitude, lsb_exp + xa.exp + xb.exp)
+            round_binary32(
+                (sum < 0) ^ scale_negative,
+                magnitude,
+                lsb_exp + xa.exp + xb.exp,
+            )
         }
     }
 }
@@ -229,7 +282,11 @@ fn round_binary32(negative: bool, magnitude: u128, exp: i32) -> u32 {
         units as u32 // subnormal: ulp is -149 and the biased exponent field is 0
     } else {
         // Normal: units in [2^23, 2^24]; the value is units * 2^ulp = 1.f * 2^(ulp + 23).
-        let (units, ulp) = if units == 1 << 24 { (units >> 1, ulp + 1) } else { (units, ulp) };
+        let (units, ulp) = if units == 1 << 24 {
+            (units >> 1, ulp + 1)
+        } else {
+            (units, ulp)
+        };
         let biased = ulp + 23 + 127;
         if biased >= 255 {
             POS_INF
@@ -292,7 +349,11 @@ impl AccEmu {
     /// Take one block result `r` (binary32 bits) and return the new accumulator. A NaN
     /// stays NaN (NaN + anything is NaN) until a clear loads a new R.
     pub fn step(&mut self, clear: bool, r: u32) -> u32 {
-        self.acc = if clear { canonical(r) } else { add_binary32(self.acc, r) };
+        self.acc = if clear {
+            canonical(r)
+        } else {
+            add_binary32(self.acc, r)
+        };
         self.acc
     }
 }
@@ -328,7 +389,9 @@ mod tests {
                 if v == 0.0 && v.is_sign_negative() {
                     f.elem.sign_mask()
                 } else {
-                    f.elem.encode_exact(v).unwrap_or_else(|| panic!("{v} is not a {} value", f.name))
+                    f.elem
+                        .encode_exact(v)
+                        .unwrap_or_else(|| panic!("{v} is not a {} value", f.name))
                 }
             })
             .collect()
@@ -353,12 +416,32 @@ mod tests {
         assert_eq!(UnitParams::new(&f, 128, 24, 0), Err(UnitError::Lanes(128)));
         // E4M3: y = 3, so the product is 8 bits wide.
         let e = UnitParams::new(&f, 32, 7, 0).unwrap_err();
-        assert_eq!(e, UnitError::PsumTooNarrow { format: "mxfp8".into(), n: 7, min: 8 });
-        assert!(e.to_string().contains('7') && e.to_string().contains("mxfp8"), "{e}");
+        assert_eq!(
+            e,
+            UnitError::PsumTooNarrow {
+                format: "mxfp8".into(),
+                n: 7,
+                min: 8
+            }
+        );
+        assert!(
+            e.to_string().contains('7') && e.to_string().contains("mxfp8"),
+            "{e}"
+        );
         assert!(UnitParams::new(&f, 32, 8, 0).is_ok());
-        assert!(matches!(UnitParams::new(&f, 32, 113, 0), Err(UnitError::PsumTooWide { n: 113, .. })));
+        assert!(matches!(
+            UnitParams::new(&f, 32, 113, 0),
+            Err(UnitError::PsumTooWide { n: 113, .. })
+        ));
         assert_eq!(UnitParams::new(&f, 32, 24, 5), Err(UnitError::Pipeline(5)));
-        assert_eq!(UnitParams::defaults(&f).unwrap(), UnitParams { lanes: 32, psum_width: 24, pipeline: 0 });
+        assert_eq!(
+            UnitParams::defaults(&f).unwrap(),
+            UnitParams {
+                lanes: 32,
+                psum_width: 24,
+                pipeline: 0
+            }
+        );
         assert_eq!(UnitParams::exact(&f).unwrap().psum_width, 38);
         assert_eq!(UnitParams::new(&f, 16, 24, 3).unwrap().latency(), 4);
         for f in crate::format::builtins() {
@@ -385,7 +468,10 @@ mod tests {
                 (if negative { -v } else { v } as f32).to_bits()
             };
             let got = round_binary32(negative, magnitude as u128, exp);
-            assert_eq!(got, want, "seed {seed:#x} case {i}: {magnitude:#x} * 2^{exp} negative {negative}");
+            assert_eq!(
+                got, want,
+                "seed {seed:#x} case {i}: {magnitude:#x} * 2^{exp} negative {negative}"
+            );
         }
     }
 
@@ -396,7 +482,10 @@ mod tests {
         let two100 = 1u128 << 100;
         assert_eq!(round_binary32(false, two100 + (1 << 76), 0), 0x7180_0000);
         // One unit in the 101st bit more breaks the tie upward: 2^100 * (1 + 2^-23).
-        assert_eq!(round_binary32(false, two100 + (1 << 76) + 1, 0), 0x7180_0001);
+        assert_eq!(
+            round_binary32(false, two100 + (1 << 76) + 1, 0),
+            0x7180_0001
+        );
         // 2^100 * (1 + 3 * 2^-24): a tie between mantissas 1 and 2; even is 2.
         assert_eq!(round_binary32(true, two100 + (3 << 76), 0), 0xF180_0002);
         // 2^127 * (2 - 2^-24) with a 120-bit magnitude: a tie between the largest finite
@@ -444,7 +533,11 @@ mod tests {
         assert_eq!(r_mx(&f, 38, &a, &b, 0, 0), bits(65536.0 + 31.0 / 128.0));
         // Negative small products also lose their magnitude (toward zero, not toward -Inf,
         // which would give 65536 - 31 * 2^-6).
-        let neg_b: Vec<f64> = b.iter().enumerate().map(|(i, &v)| if i == 0 { v } else { -v }).collect();
+        let neg_b: Vec<f64> = b
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if i == 0 { v } else { -v })
+            .collect();
         assert_eq!(r_mx(&f, 24, &a, &neg_b, 0, 0), bits(65536.0));
         assert_eq!(r_mx(&f, 38, &a, &neg_b, 0, 0), bits(65536.0 - 31.0 / 128.0));
     }
@@ -475,15 +568,27 @@ mod tests {
         let f = fmt("mxfp6");
         // E2M3: 7.5 * 7.5 = 56.25 (e = 4) plus 0.125 * 0.125 = 2^-6 (e = 0). The default
         // n = 14 is exact: 56.25 + 2^-6. At n = 8 units are 2^(4-6) and 2^-6 vanishes.
-        assert_eq!(r_mx(&f, 14, &[7.5, 0.125], &[7.5, 0.125], 0, 0), bits(56.265625));
+        assert_eq!(
+            r_mx(&f, 14, &[7.5, 0.125], &[7.5, 0.125], 0, 0),
+            bits(56.265625)
+        );
         assert_eq!(r_mx(&f, 8, &[7.5, 0.125], &[7.5, 0.125], 0, 0), bits(56.25));
         let g = fmt("mxfp6_e3m2");
         // E3M2: 28 * 28 = 784 (u = 4 + 4), 0.0625^2 = 2^-8 (u = -2 - 2): exact n = 20 keeps
         // both (784 + 2^-8 needs 18 bits); n = 6 counts units of 2^(8-4) = 16: 784 = 49 units.
-        assert_eq!(r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0), bits(784.0 + 1.0 / 256.0));
-        assert_eq!(r_mx(&g, 6, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0), bits(784.0));
+        assert_eq!(
+            r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0),
+            bits(784.0 + 1.0 / 256.0)
+        );
+        assert_eq!(
+            r_mx(&g, 6, &[28.0, 0.0625], &[28.0, 0.0625], 0, 0),
+            bits(784.0)
+        );
         // ... and with the scales 2^-3 * 2^5.
-        assert_eq!(r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], -3, 5), bits((784.0 + 1.0 / 256.0) * 4.0));
+        assert_eq!(
+            r_mx(&g, 20, &[28.0, 0.0625], &[28.0, 0.0625], -3, 5),
+            bits((784.0 + 1.0 / 256.0) * 4.0)
+        );
     }
 
     #[test]
@@ -535,11 +640,23 @@ mod tests {
         let f = fmt("mxfp8");
         let p = params(&f, 24);
         // S.1111.111 in either operand, even against a zero.
-        assert_eq!(emulate_block(&f, &p, &[0x7F, 0x38], &[0, 0x38], 127, 127), CANONICAL_NAN);
-        assert_eq!(emulate_block(&f, &p, &[0x38, 0x38], &[0x38, 0xFF], 127, 127), CANONICAL_NAN);
+        assert_eq!(
+            emulate_block(&f, &p, &[0x7F, 0x38], &[0, 0x38], 127, 127),
+            CANONICAL_NAN
+        );
+        assert_eq!(
+            emulate_block(&f, &p, &[0x38, 0x38], &[0x38, 0xFF], 127, 127),
+            CANONICAL_NAN
+        );
         // 0x7E (448) is finite; a UE8M0 0xFF scale is NaN on either side.
-        assert_eq!(emulate_block(&f, &p, &[0x7E], &[0x38], 127, 127), bits(448.0));
-        assert_eq!(emulate_block(&f, &p, &[0x7E], &[0x38], 0xFF, 127), CANONICAL_NAN);
+        assert_eq!(
+            emulate_block(&f, &p, &[0x7E], &[0x38], 127, 127),
+            bits(448.0)
+        );
+        assert_eq!(
+            emulate_block(&f, &p, &[0x7E], &[0x38], 0xFF, 127),
+            CANONICAL_NAN
+        );
         assert_eq!(emulate_block(&f, &p, &[0], &[0], 127, 0xFF), CANONICAL_NAN);
     }
 
@@ -577,10 +694,22 @@ mod tests {
         // 2^(-32+36) = 16 units.
         let p = params(&f, 68);
         let a = codes(&f, &[57344.0, (2f64).powi(-16)]);
-        assert_eq!(block_sum(&f, &p, &a, &a), BlockSum::Finite { sum: (49i128 << 62) + 16, lsb_exp: -36 });
+        assert_eq!(
+            block_sum(&f, &p, &a, &a),
+            BlockSum::Finite {
+                sum: (49i128 << 62) + 16,
+                lsb_exp: -36
+            }
+        );
         // The default n = 24 keeps only the big product: units of 2^(30-22) = 2^8.
         let p = params(&f, 24);
-        assert_eq!(block_sum(&f, &p, &a, &a), BlockSum::Finite { sum: 49 << 18, lsb_exp: 8 });
+        assert_eq!(
+            block_sum(&f, &p, &a, &a),
+            BlockSum::Finite {
+                sum: 49 << 18,
+                lsb_exp: 8
+            }
+        );
     }
 
     #[test]
@@ -588,12 +717,21 @@ mod tests {
         let f = fmt("mxint8");
         let p = UnitParams::defaults(&f).unwrap();
         // Codes are integers times 2^-6: 127 * 127 * 2^-12.
-        assert_eq!(emulate_block(&f, &p, &[127], &[127], 127, 127), bits(16129.0 / 4096.0));
+        assert_eq!(
+            emulate_block(&f, &p, &[127], &[127], 127, 127),
+            bits(16129.0 / 4096.0)
+        );
         // -128 (0x80) is a legal code for the hardware even though the quantizer never makes it.
-        assert_eq!(emulate_block(&f, &p, &[0x80; 32], &[0x7F; 32], 133, 133), bits(-128.0 * 127.0 * 32.0));
+        assert_eq!(
+            emulate_block(&f, &p, &[0x80; 32], &[0x7F; 32], 133, 133),
+            bits(-128.0 * 127.0 * 32.0)
+        );
         // Sums never truncate, whatever n says (n is ignored for INT).
         let p16 = UnitParams::new(&f, 32, 16, 0).unwrap();
-        assert_eq!(emulate_block(&f, &p16, &[127, 1], &[127, 1], 127, 127), bits(16130.0 / 4096.0));
+        assert_eq!(
+            emulate_block(&f, &p16, &[127, 1], &[127, 1], 127, 127),
+            bits(16130.0 / 4096.0)
+        );
         assert_eq!(emulate_block(&f, &p, &[127], &[127], 254, 254), POS_INF);
         assert_eq!(emulate_block(&f, &p, &[1], &[0xFF], 0, 0), SIGN);
         assert_eq!(emulate_block(&f, &p, &[1], &[1], 0xFF, 127), CANONICAL_NAN);
@@ -601,10 +739,16 @@ mod tests {
         let g = fmt("mxint4");
         let p = UnitParams::defaults(&g).unwrap();
         // INT4: code * 2^-2; 0xF is -1, 0x8 is -8.
-        assert_eq!(emulate_block(&g, &p, &[7, 0xF], &[7, 0x8], 127, 127), bits((49.0 + 8.0) / 16.0));
+        assert_eq!(
+            emulate_block(&g, &p, &[7, 0xF], &[7, 0x8], 127, 127),
+            bits((49.0 + 8.0) / 16.0)
+        );
         let h = fmt("mxint6");
         let p = UnitParams::defaults(&h).unwrap();
-        assert_eq!(emulate_block(&h, &p, &[31, 0x21], &[31, 31], 130, 127), bits((961.0 - 31.0 * 31.0) / 256.0 * 8.0));
+        assert_eq!(
+            emulate_block(&h, &p, &[31, 0x21], &[31, 31], 130, 127),
+            bits((961.0 - 31.0 * 31.0) / 256.0 * 8.0)
+        );
     }
 
     #[test]
@@ -612,10 +756,15 @@ mod tests {
         let f = fmt("nvfp4");
         let p = UnitParams::defaults(&f).unwrap();
         let one = 0x38; // E4M3 1.0
-        let r = |a: &[f64], b: &[f64], sa: u8, sb: u8| emulate_block(&f, &p, &codes(&f, a), &codes(&f, b), sa, sb);
+        let r = |a: &[f64], b: &[f64], sa: u8, sb: u8| {
+            emulate_block(&f, &p, &codes(&f, a), &codes(&f, b), sa, sb)
+        };
         assert_eq!(r(&[6.0], &[6.0], one, one), bits(36.0));
         // 448 * 448 * 36 * 16 lanes = 115605504 = 1.72265625 * 2^26: exact in binary32.
-        assert_eq!(r(&[6.0; 16], &[6.0; 16], 0x7E, 0x7E), bits(448.0 * 448.0 * 36.0 * 16.0));
+        assert_eq!(
+            r(&[6.0; 16], &[6.0; 16], 0x7E, 0x7E),
+            bits(448.0 * 448.0 * 36.0 * 16.0)
+        );
         // 2^-9 * 2^-9 * 0.25 = 2^-20.
         assert_eq!(r(&[0.5], &[0.5], 0x01, 0x01), bits((2f32).powi(-20)));
         // 1.875 (0x3F) * 1.125 (0x39) * 1.5 * 3 = 9.4921875
@@ -630,7 +779,10 @@ mod tests {
         let g = fmt("nvint4");
         let p = UnitParams::defaults(&g).unwrap();
         // INT4 codes * 2^-2 each: 7 * -7 * 2^-4 * 1.0 * 448.
-        assert_eq!(emulate_block(&g, &p, &[7], &[9], one, 0x7E), bits(-49.0 / 16.0 * 448.0));
+        assert_eq!(
+            emulate_block(&g, &p, &[7], &[9], one, 0x7E),
+            bits(-49.0 / 16.0 * 448.0)
+        );
     }
 
     #[test]
@@ -644,15 +796,24 @@ mod tests {
             scale: ScaleFormat::E4m3,
         };
         let p = UnitParams::defaults(&f).unwrap();
-        assert_eq!(emulate_block(&f, &p, &[0x7C], &[0x3C], 0x00, 0x38), CANONICAL_NAN);
-        assert_eq!(emulate_block(&f, &p, &[0x7C], &[0x3C], 0xB8, 0x38), SIGN | POS_INF);
+        assert_eq!(
+            emulate_block(&f, &p, &[0x7C], &[0x3C], 0x00, 0x38),
+            CANONICAL_NAN
+        );
+        assert_eq!(
+            emulate_block(&f, &p, &[0x7C], &[0x3C], 0xB8, 0x38),
+            SIGN | POS_INF
+        );
         assert_eq!(emulate_block(&f, &p, &[0x7C], &[0x3C], 0x38, 0x38), POS_INF);
     }
 
     /// The f64 value of a block of finite codes, summed exactly when it fits 53 bits.
     fn f64_products(f: &BlockFormat, a: &[u32], b: &[u32]) -> Vec<f64> {
         let view = (f.elem.int_view_exp() as f64).exp2();
-        a.iter().zip(b).map(|(&x, &y)| f.elem.value(x) * view * f.elem.value(y) * view).collect()
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| f.elem.value(x) * view * f.elem.value(y) * view)
+            .collect()
     }
 
     fn to_r(v: f64) -> u32 {
@@ -707,7 +868,11 @@ mod tests {
                 // Both scales at once could leave f64's range; one at a time cannot.
                 let want = to_r(s * f.scale.value(sa) * f.scale.value(sb));
                 let got = emulate_block(&f, &p, &a, &b, sa, sb);
-                assert_eq!(got, want, "{} seed {seed:#x} block {i}: a {a:x?} b {b:x?} scales {sa:#x} {sb:#x}", f.name);
+                assert_eq!(
+                    got, want,
+                    "{} seed {seed:#x} block {i}: a {a:x?} b {b:x?} scales {sa:#x} {sb:#x}",
+                    f.name
+                );
             }
         }
     }
@@ -718,7 +883,10 @@ mod tests {
         // fraction of a unit, sum with signs. Everything stays below 2^53, so f64 is exact.
         let seed = 0x5eed_0003;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for f in crate::format::builtins().into_iter().filter(|f| !f.elem.is_int()) {
+        for f in crate::format::builtins()
+            .into_iter()
+            .filter(|f| !f.elem.is_int())
+        {
             let y = f.elem.man_bits();
             for i in 0..3000 {
                 let n = rng.gen_range(2 * y + 2..=f.exact_psum_width().min(40));
@@ -729,12 +897,18 @@ mod tests {
                 let u = |c: u32| f.elem.decode(c).exp + y as i32;
                 let big_e = a.iter().zip(&b).map(|(&x, &w)| u(x) + u(w)).max().unwrap();
                 let unit = ((big_e - (n as i32 - 2)) as f64).exp2();
-                let s: f64 =
-                    f64_products(&f, &a, &b).iter().map(|v| (v.abs() / unit).trunc().copysign(*v) * unit).sum();
+                let s: f64 = f64_products(&f, &a, &b)
+                    .iter()
+                    .map(|v| (v.abs() / unit).trunc().copysign(*v) * unit)
+                    .sum();
                 let (sa, sb) = (random_scale(&f, &mut rng), random_scale(&f, &mut rng));
                 let want = to_r(s * f.scale.value(sa) * f.scale.value(sb));
                 let got = emulate_block(&f, &p, &a, &b, sa, sb);
-                assert_eq!(got, want, "{} n {n} seed {seed:#x} block {i}: a {a:x?} b {b:x?}", f.name);
+                assert_eq!(
+                    got, want,
+                    "{} n {n} seed {seed:#x} block {i}: a {a:x?} b {b:x?}",
+                    f.name
+                );
             }
         }
     }
@@ -746,7 +920,10 @@ mod tests {
         assert_eq!(acc.step(true, bits(1.0)), bits(1.0));
         // 1 + 2^-24 is a tie: stays 1. 1 + 2^-23 is representable.
         assert_eq!(acc.step(false, bits((2f32).powi(-24))), bits(1.0));
-        assert_eq!(acc.step(false, bits((2f32).powi(-23))), bits(1.0 + (2f32).powi(-23)));
+        assert_eq!(
+            acc.step(false, bits((2f32).powi(-23))),
+            bits(1.0 + (2f32).powi(-23))
+        );
         // x + (-x) = +0 in round-to-nearest; -0 + -0 = -0.
         assert_eq!(acc.step(false, bits(-1.0 - (2f32).powi(-23))), 0);
         assert_eq!(acc.step(true, SIGN), SIGN);

@@ -4,4 +4,6 @@
 pub mod emulate;
 pub mod mixed;
 
-pub use emulate::{add_binary32, block_sum, emulate_block, AccEmu, BlockSum, UnitError, UnitParams, CANONICAL_NAN};
+pub use emulate::{
+    add_binary32, block_sum, emulate_block, AccEmu, BlockSum, UnitError, UnitParams, CANONICAL_NAN,
+};

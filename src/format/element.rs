@@ -56,26 +56,54 @@ impl ElemFormat {
             ElemFormat::Int { bits } => {
                 let v = ((code << (32 - bits)) as i32) >> (32 - bits);
                 let class = if v == 0 { Class::Zero } else { Class::Finite };
-                Raw { sign: v < 0, sig: v.unsigned_abs(), exp: 0, class }
+                Raw {
+                    sign: v < 0,
+                    sig: v.unsigned_abs(),
+                    exp: 0,
+                    class,
+                }
             }
-            ElemFormat::Fp { exp_bits, man_bits, bias, specials } => {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                bias,
+                specials,
+            } => {
                 let sign = (code >> (exp_bits + man_bits)) & 1 == 1;
                 let e = (code >> man_bits) & ((1 << exp_bits) - 1);
                 let m = code & ((1 << man_bits) - 1);
                 let all_ones = (1 << exp_bits) - 1;
                 let special = match specials {
                     FpSpecials::Finite => None,
-                    FpSpecials::NanOnly if e == all_ones && m == (1 << man_bits) - 1 => Some(Class::NaN),
+                    FpSpecials::NanOnly if e == all_ones && m == (1 << man_bits) - 1 => {
+                        Some(Class::NaN)
+                    }
                     FpSpecials::NanOnly => None,
-                    FpSpecials::Ieee if e == all_ones => Some(if m == 0 { Class::Inf } else { Class::NaN }),
+                    FpSpecials::Ieee if e == all_ones => {
+                        Some(if m == 0 { Class::Inf } else { Class::NaN })
+                    }
                     FpSpecials::Ieee => None,
                 };
                 if let Some(class) = special {
-                    return Raw { sign, sig: 0, exp: 0, class };
+                    return Raw {
+                        sign,
+                        sig: 0,
+                        exp: 0,
+                        class,
+                    };
                 }
-                let (sig, unbiased) = if e == 0 { (m, 1 - bias) } else { ((1 << man_bits) | m, e as i32 - bias) };
+                let (sig, unbiased) = if e == 0 {
+                    (m, 1 - bias)
+                } else {
+                    ((1 << man_bits) | m, e as i32 - bias)
+                };
                 let class = if sig == 0 { Class::Zero } else { Class::Finite };
-                Raw { sign, sig, exp: unbiased - man_bits as i32, class }
+                Raw {
+                    sign,
+                    sig,
+                    exp: unbiased - man_bits as i32,
+                    class,
+                }
             }
         }
     }
@@ -103,7 +131,12 @@ impl ElemFormat {
     pub fn nan_code(&self) -> Option<u32> {
         match *self {
             ElemFormat::Int { .. } => None,
-            ElemFormat::Fp { exp_bits, man_bits, specials, .. } => match specials {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                specials,
+                ..
+            } => match specials {
                 FpSpecials::Finite => None,
                 FpSpecials::NanOnly | FpSpecials::Ieee => Some((1 << (exp_bits + man_bits)) - 1),
             },
@@ -113,9 +146,12 @@ impl ElemFormat {
     /// The positive infinity code, if the format has one.
     pub fn inf_code(&self) -> Option<u32> {
         match *self {
-            ElemFormat::Fp { exp_bits, man_bits, specials: FpSpecials::Ieee, .. } => {
-                Some(((1 << exp_bits) - 1) << man_bits)
-            }
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                specials: FpSpecials::Ieee,
+                ..
+            } => Some(((1 << exp_bits) - 1) << man_bits),
             _ => None,
         }
     }
@@ -124,7 +160,12 @@ impl ElemFormat {
     pub fn max_code(&self) -> u32 {
         match *self {
             ElemFormat::Int { bits } => (1 << (bits - 1)) - 1,
-            ElemFormat::Fp { exp_bits, man_bits, specials, .. } => {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                specials,
+                ..
+            } => {
                 let top = (1 << (exp_bits + man_bits)) - 1;
                 match specials {
                     FpSpecials::Finite => top,
@@ -148,8 +189,18 @@ impl ScaleFormat {
     /// Decode a scale code. UE8M0: 2^(code-127), 0xFF = NaN. E4M3: the FP8 value.
     pub fn decode(&self, code: u8) -> Raw {
         match self {
-            ScaleFormat::Ue8m0 if code == UE8M0_NAN => Raw { sign: false, sig: 0, exp: 0, class: Class::NaN },
-            ScaleFormat::Ue8m0 => Raw { sign: false, sig: 1, exp: code as i32 - 127, class: Class::Finite },
+            ScaleFormat::Ue8m0 if code == UE8M0_NAN => Raw {
+                sign: false,
+                sig: 0,
+                exp: 0,
+                class: Class::NaN,
+            },
+            ScaleFormat::Ue8m0 => Raw {
+                sign: false,
+                sig: 1,
+                exp: code as i32 - 127,
+                class: Class::Finite,
+            },
             ScaleFormat::E4m3 => E4M3.decode(code as u32),
         }
     }
@@ -182,7 +233,9 @@ mod tests {
 
     #[test]
     fn e2m1_codes_are_the_fp4_grid() {
-        let want: [f64; 16] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0];
+        let want: [f64; 16] = [
+            0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0,
+        ];
         let got = all_values(E2M1);
         for (g, w) in got.iter().zip(want) {
             assert_eq!(g.to_bits(), w.to_bits());
@@ -231,7 +284,15 @@ mod tests {
 
     #[test]
     fn encode_exact_round_trips_every_finite_code() {
-        for f in [E4M3, E5M2, E2M3, E3M2, E2M1, ElemFormat::Int { bits: 4 }, ElemFormat::Int { bits: 6 }] {
+        for f in [
+            E4M3,
+            E5M2,
+            E2M3,
+            E3M2,
+            E2M1,
+            ElemFormat::Int { bits: 4 },
+            ElemFormat::Int { bits: 6 },
+        ] {
             for c in 0..f.code_count() {
                 let v = f.value(c);
                 if v.is_nan() || v.is_infinite() || (f.is_int() && c == f.sign_mask()) {

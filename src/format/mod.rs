@@ -15,11 +15,17 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     #[error("unknown format '{name}'{}", did_you_mean(suggestions))]
-    Unknown { name: String, suggestions: Vec<String> },
+    Unknown {
+        name: String,
+        suggestions: Vec<String>,
+    },
     #[error("invalid format '{name}': {why}")]
     Invalid { name: String, why: String },
     #[error("cannot read format file {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("bad format file {}: {message}", path.display())]
     Toml { path: PathBuf, message: String },
 }
@@ -51,7 +57,10 @@ pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());
     }
-    println!("{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}", "format", "element", "block", "scale", "elem max", "bits/elem");
+    println!(
+        "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
+        "format", "element", "block", "scale", "elem max", "bits/elem"
+    );
     for f in &all {
         println!(
             "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",

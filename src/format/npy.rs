@@ -1,7 +1,6 @@
 //! `.npy` input and output of float32 tensors (little-endian, C order, rank >= 1) through the
 //! `npyz` crate, with one typed error per way a file can be wrong, and atomic writes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use npyz::{DType, Endianness, Order, TypeChar, WriterBuilder};
@@ -28,7 +27,10 @@ impl NpyArray {
 #[derive(Debug, thiserror::Error)]
 pub enum NpyError {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} is empty (0 bytes), not a .npy file", path.display())]
     EmptyFile { path: PathBuf },
     #[error("{} is not a .npy file: bad magic {found:?} (expected \"\\x93NUMPY\")", path.display())]
@@ -46,16 +48,31 @@ pub enum NpyError {
     #[error("{} has no elements (shape {shape:?})", path.display())]
     NoElements { path: PathBuf, shape: Vec<u64> },
     #[error("{} is truncated: shape {shape:?} needs {want} data bytes, found {got}", path.display())]
-    Truncated { path: PathBuf, shape: Vec<u64>, want: u64, got: u64 },
+    Truncated {
+        path: PathBuf,
+        shape: Vec<u64>,
+        want: u64,
+        got: u64,
+    },
     #[error("{} has {extra} bytes after the data of shape {shape:?}", path.display())]
-    TrailingBytes { path: PathBuf, shape: Vec<u64>, extra: u64 },
+    TrailingBytes {
+        path: PathBuf,
+        shape: Vec<u64>,
+        extra: u64,
+    },
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Read a float32 `.npy` file.
 pub fn read_f32(path: &Path) -> Result<NpyArray, NpyError> {
-    let bytes = std::fs::read(path).map_err(|source| NpyError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| NpyError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     parse_f32(&bytes, path)
 }
 
@@ -72,19 +89,32 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
     // npyz multiplies the shape out without overflow checks; refuse absurd shapes first.
     guard_shape(bytes).map_err(|why| NpyError::BadHeader { path: p(), why })?;
     let mut rest: &[u8] = bytes;
-    let header = npyz::NpyHeader::from_reader(&mut rest)
-        .map_err(|e| NpyError::BadHeader { path: p(), why: e.to_string() })?;
+    let header = npyz::NpyHeader::from_reader(&mut rest).map_err(|e| NpyError::BadHeader {
+        path: p(),
+        why: e.to_string(),
+    })?;
     let dtype = header.dtype();
     let ts = match &dtype {
         DType::Plain(ts) => ts.clone(),
-        other => return Err(NpyError::WrongDtype { path: p(), dtype: other.descr() }),
+        other => {
+            return Err(NpyError::WrongDtype {
+                path: p(),
+                dtype: other.descr(),
+            })
+        }
     };
     let shown = ts.to_string();
     if ts.type_char() != TypeChar::Float || ts.size_field() != 4 {
-        return Err(NpyError::WrongDtype { path: p(), dtype: shown });
+        return Err(NpyError::WrongDtype {
+            path: p(),
+            dtype: shown,
+        });
     }
     if ts.endianness() == Endianness::Big {
-        return Err(NpyError::BigEndian { path: p(), dtype: shown });
+        return Err(NpyError::BigEndian {
+            path: p(),
+            dtype: shown,
+        });
     }
     let shape = header.shape().to_vec();
     if shape.is_empty() {
@@ -100,28 +130,54 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
     let want = n * 4;
     let got = rest.len() as u64;
     if got < want {
-        return Err(NpyError::Truncated { path: p(), shape, want, got });
+        return Err(NpyError::Truncated {
+            path: p(),
+            shape,
+            want,
+            got,
+        });
     }
     if got > want {
-        return Err(NpyError::TrailingBytes { path: p(), shape, extra: got - want });
+        return Err(NpyError::TrailingBytes {
+            path: p(),
+            shape,
+            extra: got - want,
+        });
     }
-    let data = rest.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let data = rest
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     Ok(NpyArray { shape, data })
 }
 
 /// Check that the header's shape multiplies out without overflow, before npyz does it.
 fn guard_shape(bytes: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(65_536 + 12)]);
-    let Some(at) = text.find("'shape'") else { return Ok(()) }; // npyz reports the missing key
+    let Some(at) = text.find("'shape'") else {
+        return Ok(());
+    }; // npyz reports the missing key
     let after = &text[at..];
-    let (Some(open), Some(close)) = (after.find('('), after.find(')')) else { return Ok(()) };
+    let (Some(open), Some(close)) = (after.find('('), after.find(')')) else {
+        return Ok(());
+    };
     if close < open {
         return Ok(());
     }
     let mut total: u64 = 1;
-    for part in after[open + 1..close].split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let d: u64 = part.trim_end_matches('L').parse().map_err(|_| format!("shape entry '{part}' is not a size"))?;
-        total = total.checked_mul(d).filter(|t| *t <= u64::MAX / 8).ok_or_else(|| format!("shape {} is too large", &after[open..=close]))?;
+    for part in after[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let d: u64 = part
+            .trim_end_matches('L')
+            .parse()
+            .map_err(|_| format!("shape entry '{part}' is not a size"))?;
+        total = total
+            .checked_mul(d)
+            .filter(|t| *t <= u64::MAX / 8)
+            .ok_or_else(|| format!("shape {} is too large", &after[open..=close]))?;
     }
     Ok(())
 }
@@ -129,8 +185,16 @@ fn guard_shape(bytes: &[u8]) -> Result<(), String> {
 /// The bytes of a float32 little-endian C-order `.npy` file.
 pub fn to_bytes(shape: &[u64], data: &[f32]) -> Result<Vec<u8>, std::io::Error> {
     let mut buf = Vec::with_capacity(128 + data.len() * 4);
-    let dtype = DType::Plain("<f4".parse().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?);
-    let mut w = npyz::WriteOptions::<f32>::new().dtype(dtype).shape(shape).writer(&mut buf).begin_nd()?;
+    let dtype = DType::Plain(
+        "<f4"
+            .parse()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?,
+    );
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .dtype(dtype)
+        .shape(shape)
+        .writer(&mut buf)
+        .begin_nd()?;
     w.extend(data.iter().copied())?;
     w.finish()?;
     Ok(buf)
@@ -138,28 +202,14 @@ pub fn to_bytes(shape: &[u64], data: &[f32]) -> Result<Vec<u8>, std::io::Error> 
 
 /// Write a float32 `.npy` file atomically (temp file in the same directory, then rename).
 pub fn write_f32(path: &Path, shape: &[u64], data: &[f32]) -> Result<(), NpyError> {
-    let bytes = to_bytes(shape, data).map_err(|source| NpyError::Write { path: path.to_path_buf(), source })?;
-    write_atomic(path, &bytes).map_err(|source| NpyError::Write { path: path.to_path_buf(), source })
-}
-
-/// Write `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a partial file and a failure leaves no file behind.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = stage(path, bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Write `bytes` to a temporary file next to `path`; `persist` it to commit.
-pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".hwcost-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    Ok(tmp)
+    let bytes = to_bytes(shape, data).map_err(|source| NpyError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    crate::atomic::write(path, &bytes).map_err(|source| NpyError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

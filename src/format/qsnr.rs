@@ -113,9 +113,20 @@ pub enum QsnrError {
     #[error("bad rho {0}: the scale overhead must be a finite number >= 1")]
     BadRho(f64),
     #[error("a crossover needs an INT format then an FP format, got '{int}' ({int_elem}) and '{fp}' ({fp_elem})")]
-    NotIntFp { int: String, int_elem: String, fp: String, fp_elem: String },
+    NotIntFp {
+        int: String,
+        int_elem: String,
+        fp: String,
+        fp_elem: String,
+    },
     #[error("'{int}' and '{fp}' do not cross for crest factors in [{lo}, {hi}]: {why}")]
-    NoCrossover { int: String, fp: String, lo: f64, hi: f64, why: &'static str },
+    NoCrossover {
+        int: String,
+        fp: String,
+        lo: f64,
+        hi: f64,
+        why: &'static str,
+    },
     #[error("bad --samples {0}: need at least 1 block")]
     BadSamples(usize),
     #[error("cannot measure at crest factor {kappa} with blocks of {g}: {why}")]
@@ -180,7 +191,15 @@ pub struct FpTerms {
 
 /// The FP model's terms for `man_bits` M, exponent `bias` B, largest value `qmax`, block `g`,
 /// with the NV adjustment when `nv`.
-fn fp_terms(man_bits: u32, bias: i32, qmax: f64, g: usize, nv: bool, kappa: f64, rho: f64) -> FpTerms {
+fn fp_terms(
+    man_bits: u32,
+    bias: i32,
+    qmax: f64,
+    g: usize,
+    nv: bool,
+    kappa: f64,
+    rho: f64,
+) -> FpTerms {
     let m = man_bits as i32;
     let alpha = 1.0 / (24.0 * 4f64.powi(m));
     let beta = 4f64.powi(1 - bias - m) / (12.0 * qmax * qmax);
@@ -194,16 +213,27 @@ fn fp_terms(man_bits: u32, bias: i32, qmax: f64, g: usize, nv: bool, kappa: f64,
     let p_sub = prob_between(tau_zero, tau_normal);
     let w_zero = energy_below(tau_zero);
     let rel_mse = alpha * w_norm + beta * (rho * kappa).powi(2) * p_sub + w_zero;
-    FpTerms { w_norm, p_sub, w_zero, rel_mse }
+    FpTerms {
+        w_norm,
+        p_sub,
+        w_zero,
+        rel_mse,
+    }
 }
 
 /// The FP model's terms for an FP block format (None for INT formats).
 pub fn theory_fp_terms(fmt: &BlockFormat, kappa: f64, rho: f64) -> Option<FpTerms> {
     match fmt.elem {
         ElemFormat::Int { .. } => None,
-        ElemFormat::Fp { man_bits, bias, .. } => {
-            Some(fp_terms(man_bits, bias, fmt.elem.max_value(), fmt.block, fmt.is_nv(), kappa, rho))
-        }
+        ElemFormat::Fp { man_bits, bias, .. } => Some(fp_terms(
+            man_bits,
+            bias,
+            fmt.elem.max_value(),
+            fmt.block,
+            fmt.is_nv(),
+            kappa,
+            rho,
+        )),
     }
 }
 
@@ -225,7 +255,16 @@ pub fn theory_qsnr_db(fmt: &BlockFormat, kappa: f64, rho: f64) -> f64 {
             }
         }
         ElemFormat::Fp { man_bits, bias, .. } => {
-            fp_terms(man_bits, bias, fmt.elem.max_value(), fmt.block, fmt.is_nv(), kappa, rho).rel_mse
+            fp_terms(
+                man_bits,
+                bias,
+                fmt.elem.max_value(),
+                fmt.block,
+                fmt.is_nv(),
+                kappa,
+                rho,
+            )
+            .rel_mse
         }
     };
     -10.0 * rel_mse.log10()
@@ -271,13 +310,19 @@ pub fn crossover_with_rho(
         why,
     };
     if diff(KAPPA_MIN) <= 0.0 {
-        return Err(no("the FP format is already as good at the lowest crest factor"));
+        return Err(no(
+            "the FP format is already as good at the lowest crest factor",
+        ));
     }
     const STEPS: usize = 4000;
     let ratio = (CROSSOVER_KAPPA_MAX / KAPPA_MIN).powf(1.0 / STEPS as f64);
     let mut lo = KAPPA_MIN;
     for i in 1..=STEPS {
-        let hi = if i == STEPS { CROSSOVER_KAPPA_MAX } else { KAPPA_MIN * ratio.powi(i as i32) };
+        let hi = if i == STEPS {
+            CROSSOVER_KAPPA_MAX
+        } else {
+            KAPPA_MIN * ratio.powi(i as i32)
+        };
         if diff(hi) <= 0.0 {
             let kappa = bisect(&diff, lo, hi);
             return Ok((kappa, theory_qsnr_db(int_fmt, kappa, rho_int)));
@@ -323,8 +368,16 @@ pub const MAX_DRAWS: usize = 1000;
 
 /// The study's quantizer settings: `ceil` scales for UE8M0, `nv-study` for E4M3, RNE.
 pub fn study_options(fmt: &BlockFormat) -> QuantOptions {
-    let scale_rule = if fmt.is_nv() { ScaleRule::NvStudy } else { ScaleRule::Ceil };
-    QuantOptions { scale_rule, round: Rounding::Rne, block: None }
+    let scale_rule = if fmt.is_nv() {
+        ScaleRule::NvStudy
+    } else {
+        ScaleRule::Ceil
+    };
+    QuantOptions {
+        scale_rule,
+        round: Rounding::Rne,
+        block: None,
+    }
 }
 
 /// A seeded stream of Gaussian blocks of `g` values, each with its sigma (see the module docs).
@@ -340,10 +393,19 @@ impl BlockSource {
         if let Some(k) = kappa {
             // At kappa = sqrt(g) every other value is zero: a single spike, not a Gaussian block.
             if !(k.is_finite() && k >= KAPPA_MIN && k * k < g as f64) {
-                return Err(QsnrError::Unmeasurable { kappa: k, g, why: format!("need 1 <= kappa < sqrt({g})") });
+                return Err(QsnrError::Unmeasurable {
+                    kappa: k,
+                    g,
+                    why: format!("need 1 <= kappa < sqrt({g})"),
+                });
             }
         }
-        Ok(BlockSource { rng: ChaCha8Rng::seed_from_u64(seed), g, kappa, rest: vec![0.0; g.saturating_sub(1)] })
+        Ok(BlockSource {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            g,
+            kappa,
+            rest: vec![0.0; g.saturating_sub(1)],
+        })
     }
 
     /// Append the next block to `out` and return its sigma.
@@ -363,12 +425,20 @@ impl BlockSource {
                 return Err(QsnrError::Unmeasurable {
                     kappa: k,
                     g,
-                    why: format!("fewer than 1 in {MAX_DRAWS} Gaussian draws has so low a crest factor"),
+                    why: format!(
+                        "fewer than 1 in {MAX_DRAWS} Gaussian draws has so low a crest factor"
+                    ),
                 });
             }
-            self.rest.iter_mut().for_each(|v| *v = rng.sample(StandardNormal));
+            self.rest
+                .iter_mut()
+                .for_each(|v| *v = rng.sample(StandardNormal));
             let energy: f64 = self.rest.iter().map(|v| v * v).sum();
-            let c = if energy > 0.0 { ((g as f64 - k * k) / energy).sqrt() } else { 0.0 };
+            let c = if energy > 0.0 {
+                ((g as f64 - k * k) / energy).sqrt()
+            } else {
+                0.0
+            };
             if self.rest.iter().all(|v| (c * v).abs() <= k) {
                 self.rest.iter_mut().for_each(|v| *v *= c);
                 break;
@@ -376,7 +446,11 @@ impl BlockSource {
         }
         let mut others = self.rest.iter();
         for i in 0..g {
-            let z = if i == at { peak } else { *others.next().unwrap_or(&0.0) };
+            let z = if i == at {
+                peak
+            } else {
+                *others.next().unwrap_or(&0.0)
+            };
             out.push((z * sigma) as f32);
         }
         Ok(sigma)
@@ -395,14 +469,21 @@ pub fn gaussian_blocks(
 ) -> Result<(Vec<f32>, Vec<f64>), QsnrError> {
     let mut src = BlockSource::new(g, kappa, seed)?;
     let mut data = Vec::with_capacity(g * blocks);
-    let sigmas = (0..blocks).map(|_| src.next_block(&mut data)).collect::<Result<_, _>>()?;
+    let sigmas = (0..blocks)
+        .map(|_| src.next_block(&mut data))
+        .collect::<Result<_, _>>()?;
     Ok((data, sigmas))
 }
 
 /// Quantize `blocks` blocks from [`gaussian_blocks`], generated and quantized one tensor of
 /// [`TENSOR_BLOCKS`] blocks at a time (memory stays bounded whatever `blocks` is), and return
 /// the QSNR in dB, each block's energies taken in units of its sigma^2.
-fn measure(fmt: &BlockFormat, blocks: usize, kappa: Option<f64>, seed: u64) -> Result<f64, QsnrError> {
+fn measure(
+    fmt: &BlockFormat,
+    blocks: usize,
+    kappa: Option<f64>,
+    seed: u64,
+) -> Result<f64, QsnrError> {
     if blocks == 0 {
         return Err(QsnrError::BadSamples(blocks));
     }
@@ -425,7 +506,11 @@ fn measure(fmt: &BlockFormat, blocks: usize, kappa: Option<f64>, seed: u64) -> R
         quantize_dequantize_into(fmt, &opts, &data, g, &mut out)?;
         for ((x, o), s) in data.chunks(g).zip(out.chunks(g)).zip(&sigmas) {
             let unit = 1.0 / (s * s);
-            err += unit * x.iter().zip(o).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum::<f64>();
+            err += unit
+                * x.iter()
+                    .zip(o)
+                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                    .sum::<f64>();
             sig += unit * x.iter().map(|&a| a as f64 * a as f64).sum::<f64>();
         }
     }
@@ -440,7 +525,12 @@ pub fn measure_gaussian(fmt: &BlockFormat, samples: usize, seed: u64) -> Result<
 
 /// Measured QSNR (dB) of `fmt` on `samples` Gaussian blocks of crest factor `kappa`
 /// (1 <= kappa < sqrt(block)) from `seed`; see the module docs.
-pub fn measure_gaussian_at(fmt: &BlockFormat, kappa: f64, samples: usize, seed: u64) -> Result<f64, QsnrError> {
+pub fn measure_gaussian_at(
+    fmt: &BlockFormat,
+    kappa: f64,
+    samples: usize,
+    seed: u64,
+) -> Result<f64, QsnrError> {
     measure(fmt, samples, Some(kappa), seed)
 }
 
@@ -454,13 +544,17 @@ pub struct KappaRange {
 impl KappaRange {
     /// Parse `A..B` or `A`.
     pub fn parse(s: &str) -> Result<KappaRange, QsnrError> {
-        let bad = |why: String| QsnrError::BadRange { given: s.to_string(), why };
+        let bad = |why: String| QsnrError::BadRange {
+            given: s.to_string(),
+            why,
+        };
         let (a, b) = match s.split_once("..") {
             Some((a, b)) => (a.trim(), b.trim()),
             None => (s.trim(), s.trim()),
         };
         let num = |t: &str| -> Result<f64, QsnrError> {
-            t.parse::<f64>().map_err(|_| bad(format!("'{t}' is not a number (write A..B, e.g. 1..12)")))
+            t.parse::<f64>()
+                .map_err(|_| bad(format!("'{t}' is not a number (write A..B, e.g. 1..12)")))
         };
         let (lo, hi) = (num(a)?, num(b)?);
         for v in [lo, hi] {
@@ -471,7 +565,9 @@ impl KappaRange {
             }
         }
         if lo > hi {
-            return Err(bad(format!("the lower end {lo} is above the upper end {hi}")));
+            return Err(bad(format!(
+                "the lower end {lo} is above the upper end {hi}"
+            )));
         }
         Ok(KappaRange { lo, hi })
     }
@@ -485,7 +581,15 @@ impl KappaRange {
             return Ok(vec![self.lo]);
         }
         let step = (self.hi - self.lo) / (points - 1) as f64;
-        Ok((0..points).map(|i| if i + 1 == points { self.hi } else { self.lo + step * i as f64 }).collect())
+        Ok((0..points)
+            .map(|i| {
+                if i + 1 == points {
+                    self.hi
+                } else {
+                    self.lo + step * i as f64
+                }
+            })
+            .collect())
     }
 }
 
@@ -577,9 +681,15 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
         }
     }
     let dirs = std::slice::from_ref(&args.dir);
-    let fmts: Vec<BlockFormat> =
-        args.formats.iter().map(|n| spec::lookup_in(n, dirs)).collect::<Result<_, _>>()?;
-    let rho: Vec<f64> = fmts.iter().map(|f| args.rho.unwrap_or_else(|| default_rho(f))).collect();
+    let fmts: Vec<BlockFormat> = args
+        .formats
+        .iter()
+        .map(|n| spec::lookup_in(n, dirs))
+        .collect::<Result<_, _>>()?;
+    let rho: Vec<f64> = fmts
+        .iter()
+        .map(|f| args.rho.unwrap_or_else(|| default_rho(f)))
+        .collect();
     let theory = fmts
         .iter()
         .zip(&rho)
@@ -613,11 +723,27 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
             });
         }
     }
-    let measured = if args.measure { Some(measure_all(&fmts, &kappa, args.samples, args.seed)?) } else { None };
-    Ok(QsnrReport { formats: fmts.iter().map(|f| f.name.clone()).collect(), rho, kappa, theory, crossovers, measured })
+    let measured = if args.measure {
+        Some(measure_all(&fmts, &kappa, args.samples, args.seed)?)
+    } else {
+        None
+    };
+    Ok(QsnrReport {
+        formats: fmts.iter().map(|f| f.name.clone()).collect(),
+        rho,
+        kappa,
+        theory,
+        crossovers,
+        measured,
+    })
 }
 
-fn measure_all(fmts: &[BlockFormat], kappa: &[f64], samples: usize, seed: u64) -> Result<Measured, QsnrError> {
+fn measure_all(
+    fmts: &[BlockFormat],
+    kappa: &[f64],
+    samples: usize,
+    seed: u64,
+) -> Result<Measured, QsnrError> {
     let mut gaussian = Vec::new();
     let mut at_kappa = Vec::new();
     for f in fmts {
@@ -632,8 +758,17 @@ fn measure_all(fmts: &[BlockFormat], kappa: &[f64], samples: usize, seed: u64) -
             .collect::<Result<Vec<_>, _>>()?;
         at_kappa.push(row);
     }
-    let scale_rule = fmts.iter().map(|f| study_options(f).scale_rule.name().to_string()).collect();
-    Ok(Measured { samples, seed, scale_rule, gaussian, at_kappa })
+    let scale_rule = fmts
+        .iter()
+        .map(|f| study_options(f).scale_rule.name().to_string())
+        .collect();
+    Ok(Measured {
+        samples,
+        seed,
+        scale_rule,
+        gaussian,
+        at_kappa,
+    })
 }
 
 /// The report as the text tables `hwcost qsnr` prints.
@@ -641,7 +776,10 @@ pub fn render_text(r: &QsnrReport) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let w = r.formats.iter().map(|f| f.len()).max().unwrap_or(0).max(10);
-    let _ = writeln!(s, "Theoretical QSNR (dB) on Gaussian blocks versus crest factor kappa");
+    let _ = writeln!(
+        s,
+        "Theoretical QSNR (dB) on Gaussian blocks versus crest factor kappa"
+    );
     let _ = write!(s, "{:>8}", "kappa");
     for f in &r.formats {
         let _ = write!(s, " {f:>w$}");
@@ -691,7 +829,10 @@ pub fn render_text(r: &QsnrReport) -> String {
         for q in &m.gaussian {
             let _ = write!(s, " {q:>w$.2}");
         }
-        let _ = writeln!(s, "\n(-: no Gaussian block of that size has that crest factor, or too few to draw)");
+        let _ = writeln!(
+            s,
+            "\n(-: no Gaussian block of that size has that crest factor, or too few to draw)"
+        );
     }
     if !r.crossovers.is_empty() {
         let _ = writeln!(s, "\nCrossovers (INT is better below kappa)");
@@ -702,7 +843,11 @@ pub fn render_text(r: &QsnrReport) -> String {
                     let _ = write!(s, "{pair:<24} kappa {k:>7.3}  {db:>6.2} dB");
                 }
                 _ => {
-                    let _ = write!(s, "{pair:<24} none: {}", c.none_why.as_deref().unwrap_or(""));
+                    let _ = write!(
+                        s,
+                        "{pair:<24} none: {}",
+                        c.none_why.as_deref().unwrap_or("")
+                    );
                 }
             }
             if let (Some(k), Some(db)) = (c.study_kappa, c.study_qsnr_db) {
@@ -754,20 +899,36 @@ mod tests {
             let below = 2.0 * simpson(z2phi, 0.0, t, 2000);
             let above = 2.0 * simpson(z2phi, t, 40.0, 200_000);
             assert!((energy_below(t) - below).abs() < 1e-9, "below t={t}");
-            assert!((energy_above(t) - above).abs() < 1e-9, "above t={t}: {} vs {above}", energy_above(t));
-            assert!((energy_below(t) + energy_above(t) - 1.0).abs() < 1e-9, "sum t={t}");
+            assert!(
+                (energy_above(t) - above).abs() < 1e-9,
+                "above t={t}: {} vs {above}",
+                energy_above(t)
+            );
+            assert!(
+                (energy_below(t) + energy_above(t) - 1.0).abs() < 1e-9,
+                "sum t={t}"
+            );
         }
         assert!((prob_between(0.0, 40.0) - 1.0).abs() < 1e-9);
         let p = 2.0 * simpson(norm_pdf, 1.0, 2.0, 2000);
-        assert!((prob_between(1.0, 2.0) - p).abs() < 1e-9, "{} vs {p}", prob_between(1.0, 2.0));
+        assert!(
+            (prob_between(1.0, 2.0) - p).abs() < 1e-9,
+            "{} vs {p}",
+            prob_between(1.0, 2.0)
+        );
     }
 
     #[test]
     fn int_theory_is_the_closed_form() {
         for (name, b) in [("mxint8", 8.0), ("mxint6", 6.0), ("mxint4", 4.0)] {
             for k in [1.0, 2.5, 7.0, 30.0] {
-                let want = 10.0 * 3f64.log10() + 20.0 * 2f64.log10() * b - 20.0 * 1.5f64.log10() - 20.0 * f64::log10(k);
-                assert!((theory_qsnr_db(&f(name), k, 1.5) - want).abs() < 1e-12, "{name} k={k}");
+                let want = 10.0 * 3f64.log10() + 20.0 * 2f64.log10() * b
+                    - 20.0 * 1.5f64.log10()
+                    - 20.0 * f64::log10(k);
+                assert!(
+                    (theory_qsnr_db(&f(name), k, 1.5) - want).abs() < 1e-12,
+                    "{name} k={k}"
+                );
                 // The study's rounded constants are within 0.01 dB.
                 let study = 4.78 + 6.02 * b - 20.0 * 1.5f64.log10() - 20.0 * f64::log10(k);
                 assert!((theory_qsnr_db(&f(name), k, 1.5) - study).abs() < 0.01);
@@ -782,9 +943,15 @@ mod tests {
     fn fp_caps_at_the_mantissa_limit_with_ample_range() {
         // E5M2 has range to spare at moderate kappa: 13.80 + 6.02 M.
         let q = theory_qsnr_db(&f("mxfp8_e5m2"), 3.0, 1.5);
-        assert!((q - (10.0 * 24f64.log10() + 20.0 * 2f64.log10() * 2.0)).abs() < 1e-6, "{q}");
+        assert!(
+            (q - (10.0 * 24f64.log10() + 20.0 * 2f64.log10() * 2.0)).abs() < 1e-6,
+            "{q}"
+        );
         let t = theory_fp_terms(&f("mxfp8_e5m2"), 3.0, 1.5).unwrap();
-        assert!(t.w_norm > 1.0 - 1e-9 && t.p_sub < 1e-8 && t.w_zero < 1e-15, "{t:?}");
+        assert!(
+            t.w_norm > 1.0 - 1e-9 && t.p_sub < 1e-8 && t.w_zero < 1e-15,
+            "{t:?}"
+        );
         assert!(theory_fp_terms(&f("mxint8"), 3.0, 1.5).is_none());
     }
 
@@ -804,7 +971,13 @@ mod tests {
 
     #[test]
     fn bad_inputs_give_nan_not_a_panic() {
-        for (k, r) in [(0.0, 1.5), (-1.0, 1.5), (f64::NAN, 1.5), (2.0, f64::INFINITY), (f64::INFINITY, 1.5)] {
+        for (k, r) in [
+            (0.0, 1.5),
+            (-1.0, 1.5),
+            (f64::NAN, 1.5),
+            (2.0, f64::INFINITY),
+            (f64::INFINITY, 1.5),
+        ] {
             assert!(theory_qsnr_db(&f("mxfp4"), k, r).is_nan(), "k={k} r={r}");
             assert!(theory_qsnr_db(&f("mxint4"), k, r).is_nan());
         }
@@ -812,14 +985,31 @@ mod tests {
 
     #[test]
     fn kappa_ranges_parse_and_reject() {
-        assert_eq!(KappaRange::parse("1..12").unwrap(), KappaRange { lo: 1.0, hi: 12.0 });
-        assert_eq!(KappaRange::parse(" 2.5 ").unwrap(), KappaRange { lo: 2.5, hi: 2.5 });
-        assert_eq!(KappaRange::parse("1..3").unwrap().points(5).unwrap(), vec![1.0, 1.5, 2.0, 2.5, 3.0]);
-        assert_eq!(KappaRange::parse("4").unwrap().points(7).unwrap(), vec![4.0]);
-        for bad in ["12..1", "0.5..2", "1..x", "", "..", "1..1e9", "nan..2", "1..inf"] {
+        assert_eq!(
+            KappaRange::parse("1..12").unwrap(),
+            KappaRange { lo: 1.0, hi: 12.0 }
+        );
+        assert_eq!(
+            KappaRange::parse(" 2.5 ").unwrap(),
+            KappaRange { lo: 2.5, hi: 2.5 }
+        );
+        assert_eq!(
+            KappaRange::parse("1..3").unwrap().points(5).unwrap(),
+            vec![1.0, 1.5, 2.0, 2.5, 3.0]
+        );
+        assert_eq!(
+            KappaRange::parse("4").unwrap().points(7).unwrap(),
+            vec![4.0]
+        );
+        for bad in [
+            "12..1", "0.5..2", "1..x", "", "..", "1..1e9", "nan..2", "1..inf",
+        ] {
             let e = KappaRange::parse(bad).unwrap_err().to_string();
             assert!(e.contains(&format!("'{bad}'")), "{bad}: {e}");
         }
-        assert!(matches!(KappaRange::parse("1..2").unwrap().points(0), Err(QsnrError::BadPoints(0))));
+        assert!(matches!(
+            KappaRange::parse("1..2").unwrap().points(0),
+            Err(QsnrError::BadPoints(0))
+        ));
     }
 }

@@ -145,8 +145,16 @@ pub struct QuantOptions {
 impl QuantOptions {
     /// The defaults: MX formats `ocp` + `rne`, NV formats `nv` + `rne`.
     pub fn default_for(fmt: &BlockFormat) -> Self {
-        let scale_rule = if fmt.is_nv() { ScaleRule::Nv } else { ScaleRule::Ocp };
-        QuantOptions { scale_rule, round: Rounding::Rne, block: None }
+        let scale_rule = if fmt.is_nv() {
+            ScaleRule::Nv
+        } else {
+            ScaleRule::Ocp
+        };
+        QuantOptions {
+            scale_rule,
+            round: Rounding::Rne,
+            block: None,
+        }
     }
 
     /// The block size in effect.
@@ -159,7 +167,12 @@ impl QuantOptions {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum QuantError {
     #[error("scale rule '{}' does not fit format '{format}' ({} scale); use {}", rule.name(), scale, if *nv { "nv or nv-study" } else { "ocp or ceil" })]
-    RuleMismatch { rule: ScaleRule, format: String, scale: &'static str, nv: bool },
+    RuleMismatch {
+        rule: ScaleRule,
+        format: String,
+        scale: &'static str,
+        nv: bool,
+    },
     #[error("block size must be 1..=1024, got {0}")]
     BadBlock(usize),
     #[error("row length must be at least 1, got 0")]
@@ -207,20 +220,36 @@ pub struct Quantized {
 }
 
 /// Quantize `data` (rows of `row_len` values) and return the dequantized values with the codes.
-pub fn quantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+pub fn quantize(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+) -> Result<Quantized, QuantError> {
     check_code_width(fmt)?;
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
     let mut values = vec![0f32; data.len()];
     let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
     let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
-    Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
+    Ok(Quantized {
+        values,
+        elem_codes,
+        scale_codes,
+        tensor_scale,
+        layout: plan.layout,
+    })
 }
 
 /// [`quantize`] on the portable scalar kernels even where AVX2 is available: the two must
 /// agree bit for bit, and the tests check that they do.
 #[doc(hidden)]
-pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Quantized, QuantError> {
+pub fn quantize_portable(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+) -> Result<Quantized, QuantError> {
     check_code_width(fmt)?;
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
     plan.simd = false;
@@ -228,7 +257,13 @@ pub fn quantize_portable(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], r
     let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
     let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
-    Ok(Quantized { values, elem_codes, scale_codes, tensor_scale, layout: plan.layout })
+    Ok(Quantized {
+        values,
+        elem_codes,
+        scale_codes,
+        tensor_scale,
+        layout: plan.layout,
+    })
 }
 
 /// Element codes are kept as bytes; wider user formats can only be quantize-dequantized.
@@ -243,7 +278,12 @@ fn check_code_width(fmt: &BlockFormat) -> Result<(), QuantError> {
 }
 
 /// Quantize and dequantize, returning only the values (no codes are kept).
-pub fn quantize_dequantize(fmt: &BlockFormat, opts: &QuantOptions, data: &[f32], row_len: usize) -> Result<Vec<f32>, QuantError> {
+pub fn quantize_dequantize(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+) -> Result<Vec<f32>, QuantError> {
     let mut out = vec![0f32; data.len()];
     quantize_dequantize_into(fmt, opts, data, row_len, &mut out)?;
     Ok(out)
@@ -258,7 +298,10 @@ pub fn quantize_dequantize_into(
     out: &mut [f32],
 ) -> Result<(), QuantError> {
     if out.len() != data.len() {
-        return Err(QuantError::OutputLen { got: out.len(), want: data.len() });
+        return Err(QuantError::OutputLen {
+            got: out.len(),
+            want: data.len(),
+        });
     }
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
     plan.run(data, out, None);
@@ -323,8 +366,26 @@ trait BlockScale {
 #[inline(always)]
 fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, BlockParams) {
     match e {
-        Some(e) => ((e + 127) as u8, BlockParams { a: pow2(-e), b: view, d: 1.0, o1: inv_view, o2: pow2(e) }),
-        None => (super::element::UE8M0_NAN, BlockParams { a: 0.0, b: 0.0, d: f32::NAN, o1: 0.0, o2: 0.0 }),
+        Some(e) => (
+            (e + 127) as u8,
+            BlockParams {
+                a: pow2(-e),
+                b: view,
+                d: 1.0,
+                o1: inv_view,
+                o2: pow2(e),
+            },
+        ),
+        None => (
+            super::element::UE8M0_NAN,
+            BlockParams {
+                a: 0.0,
+                b: 0.0,
+                d: f32::NAN,
+                o1: 0.0,
+                o2: 0.0,
+            },
+        ),
     }
 }
 
@@ -339,7 +400,11 @@ impl BlockScale for OcpScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
     fn block(&self, amax: u32) -> (u8, BlockParams) {
-        ue8m0_params(scale::ocp_exponent_with(self.tables, self.emax_ocp, amax), self.view, self.inv_view)
+        ue8m0_params(
+            scale::ocp_exponent_with(self.tables, self.emax_ocp, amax),
+            self.view,
+            self.inv_view,
+        )
     }
 }
 
@@ -355,7 +420,11 @@ impl BlockScale for CeilScale<'_> {
     const DIV: bool = false;
     #[inline(always)]
     fn block(&self, amax: u32) -> (u8, BlockParams) {
-        ue8m0_params(scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax), self.view, self.inv_view)
+        ue8m0_params(
+            scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax),
+            self.view,
+            self.inv_view,
+        )
     }
 }
 
@@ -383,7 +452,16 @@ impl BlockScale for NvScale {
             let mut sbs = [0f32; 8];
             while done + 8 <= amaxes.len() {
                 // SAFETY: SIMD is only set by drive_avx2, which runs after the AVX2 check.
-                unsafe { scale::avx2::nv_block_scales(self.study, self.qmax, &amaxes[done..done + 8], self.s_t, &mut codes, &mut sbs) };
+                unsafe {
+                    scale::avx2::nv_block_scales(
+                        self.study,
+                        self.qmax,
+                        &amaxes[done..done + 8],
+                        self.s_t,
+                        &mut codes,
+                        &mut sbs,
+                    )
+                };
                 out.extend(codes.iter().zip(&sbs).map(|(&c, &sb)| nv_params(c, sb)));
                 done += 8;
             }
@@ -394,11 +472,25 @@ impl BlockScale for NvScale {
 
 #[inline(always)]
 fn nv_params(code: u8, sb: f32) -> (u8, BlockParams) {
-    (code, BlockParams { a: 0.0, b: 0.0, d: sb, o1: 1.0, o2: sb })
+    (
+        code,
+        BlockParams {
+            a: 0.0,
+            b: 0.0,
+            d: sb,
+            o1: 1.0,
+            o2: sb,
+        },
+    )
 }
 
 impl<'a> Plan<'a> {
-    fn new(fmt: &'a BlockFormat, opts: &QuantOptions, len: usize, row_len: usize) -> Result<Self, QuantError> {
+    fn new(
+        fmt: &'a BlockFormat,
+        opts: &QuantOptions,
+        len: usize,
+        row_len: usize,
+    ) -> Result<Self, QuantError> {
         if !scale::rule_fits(opts.scale_rule, fmt) {
             return Err(QuantError::RuleMismatch {
                 rule: opts.scale_rule,
@@ -417,9 +509,21 @@ impl<'a> Plan<'a> {
         if !len.is_multiple_of(row_len) {
             return Err(QuantError::RaggedRows { len, row_len });
         }
-        let layout = BlockLayout { rows: len / row_len, row_len, block, blocks_per_row: row_len.div_ceil(block) };
+        let layout = BlockLayout {
+            rows: len / row_len,
+            row_len,
+            block,
+            blocks_per_row: row_len.div_ceil(block),
+        };
         let kernel = kernel_for(fmt, opts)?;
-        Ok(Plan { fmt, rule: opts.scale_rule, round: opts.round, layout, kernel, simd: avx2_available() })
+        Ok(Plan {
+            fmt,
+            rule: opts.scale_rule,
+            round: opts.round,
+            layout,
+            kernel,
+            simd: avx2_available(),
+        })
     }
 
     /// Quantize every block; returns the per-tensor scale (1.0 for MX).
@@ -433,12 +537,23 @@ impl<'a> Plan<'a> {
         let qmax = elem.max_value() as f32;
         match self.rule {
             ScaleRule::Ocp => {
-                let s = OcpScale { tables, emax_ocp: elem.emax() + elem.int_view_exp(), view, inv_view: 1.0 / view };
+                let s = OcpScale {
+                    tables,
+                    emax_ocp: elem.emax() + elem.int_view_exp(),
+                    view,
+                    inv_view: 1.0 / view,
+                };
                 self.run_with(&s, data, out, codes);
                 1.0
             }
             ScaleRule::Ceil => {
-                let s = CeilScale { tables, qmax, int_view_exp: elem.int_view_exp(), view, inv_view: 1.0 / view };
+                let s = CeilScale {
+                    tables,
+                    qmax,
+                    int_view_exp: elem.int_view_exp(),
+                    view,
+                    inv_view: 1.0 / view,
+                };
                 self.run_with(&s, data, out, codes);
                 1.0
             }
@@ -452,10 +567,17 @@ impl<'a> Plan<'a> {
                     scale::nv_tensor_scale(qmax, &[all])
                 } else {
                     let BlockLayout { row_len, block, .. } = self.layout;
-                    let amaxes: Vec<u32> = data.chunks(row_len).flat_map(|row| row.chunks(block).map(amax_bits)).collect();
+                    let amaxes: Vec<u32> = data
+                        .chunks(row_len)
+                        .flat_map(|row| row.chunks(block).map(amax_bits))
+                        .collect();
                     scale::nv_tensor_scale(qmax, &amaxes)
                 };
-                let s = NvScale { study: self.rule == ScaleRule::NvStudy, qmax, s_t };
+                let s = NvScale {
+                    study: self.rule == ScaleRule::NvStudy,
+                    qmax,
+                    s_t,
+                };
                 self.run_with(&s, data, out, codes);
                 s_t
             }
@@ -463,7 +585,13 @@ impl<'a> Plan<'a> {
     }
 
     /// Pick the monomorphized loop for (element kind, rounding, codes) and the ISA.
-    fn run_with<S: BlockScale>(&self, sc: &S, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) {
+    fn run_with<S: BlockScale>(
+        &self,
+        sc: &S,
+        data: &[f32],
+        out: &mut [f32],
+        codes: Option<(&mut [u8], &mut [u8])>,
+    ) {
         let (ecodes, scodes, with_codes): (&mut [u8], &mut [u8], bool) = match codes {
             Some((e, s)) => (e, s, true),
             None => (&mut [], &mut [], false),
@@ -556,7 +684,12 @@ fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, co
     ecodes: &mut [u8],
     scodes: &mut [u8],
 ) {
-    let BlockLayout { rows, row_len, block, blocks_per_row } = plan.layout;
+    let BlockLayout {
+        rows,
+        row_len,
+        block,
+        blocks_per_row,
+    } = plan.layout;
     let k = &plan.kernel;
     // Each row in two sweeps: first every block's scale (independent of one another, so
     // their divisions and table look-ups overlap), then the elements, while the row is
@@ -630,7 +763,10 @@ fn pow2(e: i32) -> f32 {
 /// The element kernel's constants for this format and these options.
 fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, QuantError> {
     let elem = fmt.elem;
-    let unsupported = |why: String| QuantError::Unsupported { format: fmt.name.clone(), why };
+    let unsupported = |why: String| QuantError::Unsupported {
+        format: fmt.name.clone(),
+        why,
+    };
     let mx_arith = opts.scale_rule == ScaleRule::Ocp;
     // Which rounding the value 0.5 - 2^-25 gets: microxcaling's arithmetic sends it to 1 in
     // both modes; exact rounding sends it to 0. Only the mode whose fast path disagrees needs
@@ -641,12 +777,18 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
         _ => (u32::MAX, 0.0),
     };
     let zero_sign_from_input =
-        if elem.is_int() && matches!(opts.scale_rule, ScaleRule::Ceil | ScaleRule::NvStudy) { u32::MAX } else { 0 };
+        if elem.is_int() && matches!(opts.scale_rule, ScaleRule::Ceil | ScaleRule::NvStudy) {
+            u32::MAX
+        } else {
+            0
+        };
     let max = elem.max_value() as f32;
     match elem {
         ElemFormat::Int { bits } => {
             if bits > 16 {
-                return Err(unsupported(format!("INT elements wider than 16 bits ({bits})")));
+                return Err(unsupported(format!(
+                    "INT elements wider than 16 bits ({bits})"
+                )));
             }
             Ok(ElemKernel {
                 man_bits: 0,
@@ -661,7 +803,12 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
                 nan_code: 0,
             })
         }
-        ElemFormat::Fp { exp_bits, man_bits, bias, .. } => {
+        ElemFormat::Fp {
+            exp_bits,
+            man_bits,
+            bias,
+            ..
+        } => {
             let emin = 1 - bias;
             let emax = elem.emax();
             // Every grid step and 2 * max must be normal f32 numbers (the kernel builds
@@ -729,7 +876,11 @@ mod tests {
     #[test]
     fn rule_must_fit_the_scale_format() {
         let f = fmt("mxfp4");
-        let o = QuantOptions { scale_rule: ScaleRule::Nv, round: Rounding::Rne, block: None };
+        let o = QuantOptions {
+            scale_rule: ScaleRule::Nv,
+            round: Rounding::Rne,
+            block: None,
+        };
         let e = quantize(&f, &o, &[1.0], 1).unwrap_err();
         assert!(matches!(e, QuantError::RuleMismatch { .. }));
         assert!(e.to_string().contains("ocp or ceil"), "{e}");
@@ -739,12 +890,27 @@ mod tests {
     fn bad_shapes_are_errors() {
         let f = fmt("mxfp4");
         let o = QuantOptions::default_for(&f);
-        assert_eq!(quantize(&f, &o, &[1.0; 5], 2).unwrap_err(), QuantError::RaggedRows { len: 5, row_len: 2 });
-        assert_eq!(quantize(&f, &o, &[1.0; 5], 0).unwrap_err(), QuantError::ZeroRowLen);
-        let o0 = QuantOptions { block: Some(0), ..o };
-        assert_eq!(quantize(&f, &o0, &[1.0; 5], 5).unwrap_err(), QuantError::BadBlock(0));
+        assert_eq!(
+            quantize(&f, &o, &[1.0; 5], 2).unwrap_err(),
+            QuantError::RaggedRows { len: 5, row_len: 2 }
+        );
+        assert_eq!(
+            quantize(&f, &o, &[1.0; 5], 0).unwrap_err(),
+            QuantError::ZeroRowLen
+        );
+        let o0 = QuantOptions {
+            block: Some(0),
+            ..o
+        };
+        assert_eq!(
+            quantize(&f, &o0, &[1.0; 5], 5).unwrap_err(),
+            QuantError::BadBlock(0)
+        );
         let mut buf = [0f32; 3];
-        assert!(matches!(quantize_dequantize_into(&f, &o, &[1.0; 4], 4, &mut buf), Err(QuantError::OutputLen { .. })));
+        assert!(matches!(
+            quantize_dequantize_into(&f, &o, &[1.0; 4], 4, &mut buf),
+            Err(QuantError::OutputLen { .. })
+        ));
     }
 
     #[test]
@@ -757,10 +923,21 @@ mod tests {
 
     #[test]
     fn wide_user_formats_have_no_byte_codes() {
-        let f = BlockFormat { name: "int12".into(), elem: ElemFormat::Int { bits: 12 }, block: 32, scale: crate::format::ScaleFormat::Ue8m0 };
+        let f = BlockFormat {
+            name: "int12".into(),
+            elem: ElemFormat::Int { bits: 12 },
+            block: 32,
+            scale: crate::format::ScaleFormat::Ue8m0,
+        };
         let o = QuantOptions::default_for(&f);
-        assert!(matches!(quantize(&f, &o, &[1.0; 4], 4), Err(QuantError::Unsupported { .. })));
-        assert_eq!(quantize_dequantize(&f, &o, &[1.0, 0.5, -3.0, 1e-3], 4).unwrap(), vec![1.0, 0.5, -3.0, 0.001953125]); // X = 2^1, grid 2^(1-10)
+        assert!(matches!(
+            quantize(&f, &o, &[1.0; 4], 4),
+            Err(QuantError::Unsupported { .. })
+        ));
+        assert_eq!(
+            quantize_dequantize(&f, &o, &[1.0, 0.5, -3.0, 1e-3], 4).unwrap(),
+            vec![1.0, 0.5, -3.0, 0.001953125]
+        ); // X = 2^1, grid 2^(1-10)
     }
 
     #[test]

@@ -27,7 +27,12 @@ pub enum ElemFormat {
     /// [-(2^(bits-1)-1), 2^(bits-1)-1]; the most negative code is never produced.
     Int { bits: u32 },
     /// Sign | exponent (`exp_bits`, biased by `bias`) | mantissa (`man_bits`), with subnormals.
-    Fp { exp_bits: u32, man_bits: u32, bias: i32, specials: FpSpecials },
+    Fp {
+        exp_bits: u32,
+        man_bits: u32,
+        bias: i32,
+        specials: FpSpecials,
+    },
 }
 
 /// The format of the shared (level-1) block scale.
@@ -51,21 +56,51 @@ pub struct BlockFormat {
 }
 
 /// Elements of FP8 E4M3 (also the NV scale format).
-pub const E4M3: ElemFormat =
-    ElemFormat::Fp { exp_bits: 4, man_bits: 3, bias: 7, specials: FpSpecials::NanOnly };
-pub const E5M2: ElemFormat =
-    ElemFormat::Fp { exp_bits: 5, man_bits: 2, bias: 15, specials: FpSpecials::Ieee };
-pub const E2M3: ElemFormat =
-    ElemFormat::Fp { exp_bits: 2, man_bits: 3, bias: 1, specials: FpSpecials::Finite };
-pub const E3M2: ElemFormat =
-    ElemFormat::Fp { exp_bits: 3, man_bits: 2, bias: 3, specials: FpSpecials::Finite };
-pub const E2M1: ElemFormat =
-    ElemFormat::Fp { exp_bits: 2, man_bits: 1, bias: 1, specials: FpSpecials::Finite };
+pub const E4M3: ElemFormat = ElemFormat::Fp {
+    exp_bits: 4,
+    man_bits: 3,
+    bias: 7,
+    specials: FpSpecials::NanOnly,
+};
+pub const E5M2: ElemFormat = ElemFormat::Fp {
+    exp_bits: 5,
+    man_bits: 2,
+    bias: 15,
+    specials: FpSpecials::Ieee,
+};
+pub const E2M3: ElemFormat = ElemFormat::Fp {
+    exp_bits: 2,
+    man_bits: 3,
+    bias: 1,
+    specials: FpSpecials::Finite,
+};
+pub const E3M2: ElemFormat = ElemFormat::Fp {
+    exp_bits: 3,
+    man_bits: 2,
+    bias: 3,
+    specials: FpSpecials::Finite,
+};
+pub const E2M1: ElemFormat = ElemFormat::Fp {
+    exp_bits: 2,
+    man_bits: 1,
+    bias: 1,
+    specials: FpSpecials::Finite,
+};
 
 /// The ten built-in formats, in the order reports list them.
 pub fn builtins() -> Vec<BlockFormat> {
-    let mx = |name: &str, elem| BlockFormat { name: name.into(), elem, block: 32, scale: ScaleFormat::Ue8m0 };
-    let nv = |name: &str, elem| BlockFormat { name: name.into(), elem, block: 16, scale: ScaleFormat::E4m3 };
+    let mx = |name: &str, elem| BlockFormat {
+        name: name.into(),
+        elem,
+        block: 32,
+        scale: ScaleFormat::Ue8m0,
+    };
+    let nv = |name: &str, elem| BlockFormat {
+        name: name.into(),
+        elem,
+        block: 16,
+        scale: ScaleFormat::E4m3,
+    };
     vec![
         mx("mxfp8", E4M3),
         mx("mxfp8_e5m2", E5M2),
@@ -90,7 +125,9 @@ impl ElemFormat {
     pub fn bits(&self) -> u32 {
         match *self {
             ElemFormat::Int { bits } => bits,
-            ElemFormat::Fp { exp_bits, man_bits, .. } => 1 + exp_bits + man_bits,
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            } => 1 + exp_bits + man_bits,
         }
     }
 
@@ -131,7 +168,12 @@ impl ElemFormat {
     fn max_sig_exp(&self) -> (u64, i32) {
         match *self {
             ElemFormat::Int { bits } => ((1u64 << (bits - 1)) - 1, 0),
-            ElemFormat::Fp { exp_bits, man_bits, bias, specials } => {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                bias,
+                specials,
+            } => {
                 let all_ones = (1i32 << exp_bits) - 1;
                 let full = (1u64 << (man_bits + 1)) - 1;
                 let (e, sig) = match specials {
@@ -164,7 +206,9 @@ impl ElemFormat {
     pub fn label(&self) -> String {
         match *self {
             ElemFormat::Int { bits } => format!("INT{bits}"),
-            ElemFormat::Fp { exp_bits, man_bits, .. } => format!("E{exp_bits}M{man_bits}"),
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            } => format!("E{exp_bits}M{man_bits}"),
         }
     }
 
@@ -173,7 +217,12 @@ impl ElemFormat {
             ElemFormat::Int { bits } if !(2..=16).contains(&bits) => {
                 Err(format!("INT element bits must be 2..=16, got {bits}"))
             }
-            ElemFormat::Fp { exp_bits, man_bits, specials, .. } => {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                specials,
+                ..
+            } => {
                 if !(1..=8).contains(&exp_bits) {
                     return Err(format!("FP exp_bits must be 1..=8, got {exp_bits}"));
                 }
@@ -214,7 +263,10 @@ impl BlockFormat {
     }
 
     fn validate(&self) -> Result<(), FormatError> {
-        self.elem.validate().map_err(|why| FormatError::Invalid { name: self.name.clone(), why })?;
+        self.elem.validate().map_err(|why| FormatError::Invalid {
+            name: self.name.clone(),
+            why,
+        })?;
         if self.block == 0 || self.block > 1024 {
             return Err(FormatError::Invalid {
                 name: self.name.clone(),
@@ -246,8 +298,15 @@ pub fn lookup_in(name: &str, dirs: &[PathBuf]) -> Result<BlockFormat, FormatErro
     if let Some(f) = users.iter().find(|f| f.name == key) {
         return Ok(f.clone());
     }
-    let known: Vec<String> = builtins().into_iter().map(|f| f.name).chain(users.into_iter().map(|f| f.name)).collect();
-    Err(FormatError::Unknown { name: name.to_string(), suggestions: suggest(&key, &known) })
+    let known: Vec<String> = builtins()
+        .into_iter()
+        .map(|f| f.name)
+        .chain(users.into_iter().map(|f| f.name))
+        .collect();
+    Err(FormatError::Unknown {
+        name: name.to_string(),
+        suggestions: suggest(&key, &known),
+    })
 }
 
 /// Look a format up among the built-ins and `models/formats/` of the working directory.
@@ -289,13 +348,25 @@ struct FormatFile {
 
 /// Read one user-defined format from a TOML file.
 pub fn load_toml(path: &Path) -> Result<BlockFormat, FormatError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| FormatError::Io { path: path.to_path_buf(), source: e })?;
-    let file: FormatFile = toml::from_str(&text)
-        .map_err(|e| FormatError::Toml { path: path.to_path_buf(), message: e.message().to_string() })?;
-    let f = BlockFormat { name: normalize_name(&file.name), elem: file.element, block: file.block, scale: file.scale };
+    let text = std::fs::read_to_string(path).map_err(|e| FormatError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let file: FormatFile = toml::from_str(&text).map_err(|e| FormatError::Toml {
+        path: path.to_path_buf(),
+        message: e.message().to_string(),
+    })?;
+    let f = BlockFormat {
+        name: normalize_name(&file.name),
+        elem: file.element,
+        block: file.block,
+        scale: file.scale,
+    };
     if builtins().iter().any(|b| b.name == f.name) {
-        return Err(FormatError::Invalid { name: f.name, why: "shadows a built-in format name".into() });
+        return Err(FormatError::Invalid {
+            name: f.name,
+            why: "shadows a built-in format name".into(),
+        });
     }
     f.validate()?;
     Ok(f)
@@ -305,7 +376,9 @@ pub fn load_toml(path: &Path) -> Result<BlockFormat, FormatError> {
 pub fn user_formats(dirs: &[PathBuf]) -> Result<Vec<BlockFormat>, FormatError> {
     let mut out = Vec::new();
     for dir in dirs {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -360,11 +433,16 @@ mod tests {
     #[test]
     fn unknown_names_suggest_the_nearest() {
         match lookup_in("mxfp9", &[]) {
-            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxfp8".to_string()), "{suggestions:?}"),
+            Err(FormatError::Unknown { suggestions, .. }) => assert!(
+                suggestions.contains(&"mxfp8".to_string()),
+                "{suggestions:?}"
+            ),
             other => panic!("{other:?}"),
         }
         match lookup_in("mxin8", &[]) {
-            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxint8".to_string())),
+            Err(FormatError::Unknown { suggestions, .. }) => {
+                assert!(suggestions.contains(&"mxint8".to_string()))
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -388,7 +466,9 @@ mod tests {
         assert_eq!(f.elem.max_value(), 7.0);
         // Unknown names also suggest user formats.
         match lookup_in("mxfp5_e2m3", &[dir.path().to_path_buf()]) {
-            Err(FormatError::Unknown { suggestions, .. }) => assert!(suggestions.contains(&"mxfp5_e2m2".to_string())),
+            Err(FormatError::Unknown { suggestions, .. }) => {
+                assert!(suggestions.contains(&"mxfp5_e2m2".to_string()))
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -396,12 +476,27 @@ mod tests {
     #[test]
     fn malformed_format_files_quote_the_problem() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "bad.toml", "name = \"x\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\n");
+        let p = write(
+            dir.path(),
+            "bad.toml",
+            "name = \"x\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\n",
+        );
         let msg = load_toml(&p).unwrap_err().to_string();
         assert!(msg.contains("bits"), "{msg}");
-        let p = write(dir.path(), "bad2.toml", "name = \"y\"\nblock = 0\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 4\n");
-        assert!(load_toml(&p).unwrap_err().to_string().contains("block size"));
-        let p = write(dir.path(), "bad3.toml", "name = \"z\"\nblock = 32\nscale = \"e5m2\"\n[element]\nkind = \"int\"\nbits = 4\n");
+        let p = write(
+            dir.path(),
+            "bad2.toml",
+            "name = \"y\"\nblock = 0\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 4\n",
+        );
+        assert!(load_toml(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("block size"));
+        let p = write(
+            dir.path(),
+            "bad3.toml",
+            "name = \"z\"\nblock = 32\nscale = \"e5m2\"\n[element]\nkind = \"int\"\nbits = 4\n",
+        );
         assert!(load_toml(&p).unwrap_err().to_string().contains("e5m2"));
         let p = write(dir.path(), "bad4.toml", "name = \"mxint8\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 8\n");
         assert!(load_toml(&p).unwrap_err().to_string().contains("built-in"));

@@ -433,7 +433,10 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     // calibrated model has no mixed units, so it falls back to that default).
     let mixed_args = super::compare::CompareArgs {
         formats: vec!["mxfp8+nvfp4".into(), "mxint8+nvint4".into()],
-        unit: UnitOptions { model: args.model.filter(|m| *m != Model::Calibrated), ..unit.clone() },
+        unit: UnitOptions {
+            model: args.model.filter(|m| *m != Model::Calibrated),
+            ..unit.clone()
+        },
         qsnr: q.clone(),
         format: render::TableFormat::Md,
     };

@@ -25,7 +25,6 @@ pub use generate::{run_report, ReportArgs};
 pub use plot::{run_plot, PlotArgs, PlotKind};
 pub use source::{select_source, CostSource, CostTable, Model, TableSource, UnitCost};
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -146,33 +145,17 @@ pub const GENERATOR: &str = concat!("hwcost ", env!("CARGO_PKG_VERSION"));
 /// Write `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
 /// so a reader never sees half a report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io {
+    crate::atomic::write(path, bytes).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    persist(tmp, path)
+    })
 }
 
 /// Rename a finished temporary file onto `path`, readable by all as an ordinary file would be
 /// (temporary files are created private).
 pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io {
+    crate::atomic::persist(tmp, path).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
-    }
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    })
 }

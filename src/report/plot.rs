@@ -144,16 +144,9 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
                 path: path.to_path_buf(),
                 source,
             };
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
             // The bitmap backend picks its encoder from the file name, so the temporary file
             // keeps the .png suffix.
-            let tmp = tempfile::Builder::new()
-                .suffix(".png")
-                .tempfile_in(dir)
-                .map_err(io)?;
+            let tmp = crate::atomic::temp_beside(path, ".png").map_err(io)?;
             let font = FontRef::try_from_slice(ttf_noto_sans::REGULAR)
                 .map_err(|e| draw_err(format!("the embedded Noto Sans font: {e}")))?;
             {
@@ -466,7 +459,11 @@ pub(super) fn tick(v: f64, span: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-pub(super) fn range(values: impl Iterator<Item = f64> + Clone, pad_frac: f64, floor_zero: bool) -> (f64, f64) {
+pub(super) fn range(
+    values: impl Iterator<Item = f64> + Clone,
+    pad_frac: f64,
+    floor_zero: bool,
+) -> (f64, f64) {
     let lo = values.clone().fold(f64::INFINITY, f64::min);
     let hi = values.fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {

@@ -168,7 +168,11 @@ impl Chart for SweepChart {
         self.panel(&left, |p| p.energy_pj_per_mac, "energy per MAC (pJ)")?;
         self.panel(&right, |p| p.area_um2_per_mac, "area per MAC (um^2)")?;
         let label = |text: String, x: i32, y: i32| {
-            Text::new(text, (x, y), font(15).pos(Pos::new(HPos::Left, VPos::Center)))
+            Text::new(
+                text,
+                (x, y),
+                font(15).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
         };
         let x0 = 16;
         let mut y = 30;
@@ -219,7 +223,9 @@ mod tests {
 
     fn small_sweep() -> Sweep {
         let args = SweepArgs {
-            formats: ["mxint8", "mxfp8", "mxfp4", "nvint4"].map(String::from).to_vec(),
+            formats: ["mxint8", "mxfp8", "mxfp4", "nvint4"]
+                .map(String::from)
+                .to_vec(),
             lanes: vec![8, 32],
             psum_width: vec!["default".into()],
             pipeline: vec![0],

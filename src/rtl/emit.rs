@@ -2,7 +2,6 @@
 //! latency, parameters, format, generator), `<name>.ys` (+ `<name>.liberty.ys`) Yosys
 //! scripts and the Verilator harness `<name>_harness.cpp`, written atomically.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -142,14 +141,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RtlError + '_ {
 
 /// Write `text` to `path` atomically (a temporary file in the same directory, renamed).
 fn write_atomic(path: &Path, text: &str) -> Result<(), RtlError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
-    tmp.write_all(text.as_bytes()).map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| RtlError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+    crate::atomic::write(path, text.as_bytes()).map_err(io_err(path))
 }
 
 /// Validate, generate and write the unit's files into `dir` (created if missing). With

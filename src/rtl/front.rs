@@ -274,7 +274,12 @@ mod tests {
         let fmt = lookup_in(name, &[]).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         (0..count)
-            .map(|_| (random_codes(&mut rng, &fmt.elem, k), random_codes(&mut rng, &fmt.elem, k)))
+            .map(|_| {
+                (
+                    random_codes(&mut rng, &fmt.elem, k),
+                    random_codes(&mut rng, &fmt.elem, k),
+                )
+            })
             .collect()
     }
 
@@ -283,9 +288,17 @@ mod tests {
     fn code_pairs(name: &str) -> Vec<(Vec<u32>, Vec<u32>)> {
         let elem = lookup_in(name, &[]).unwrap().elem;
         let all: Vec<u32> = (0..elem.code_count()).collect();
-        let partners: Vec<u32> = if elem.bits() <= 6 { all.clone() } else { (0..16).map(|i| i * 17).collect() };
+        let partners: Vec<u32> = if elem.bits() <= 6 {
+            all.clone()
+        } else {
+            (0..16).map(|i| i * 17).collect()
+        };
         all.iter()
-            .flat_map(|&a| partners.iter().flat_map(move |&b| [(vec![a], vec![b]), (vec![b], vec![a])]))
+            .flat_map(|&a| {
+                partners
+                    .iter()
+                    .flat_map(move |&b| [(vec![a], vec![b]), (vec![b], vec![a])])
+            })
             .collect()
     }
 
@@ -351,15 +364,87 @@ mod tests {
 
     #[test]
     fn fp_front_ends_match_the_block_semantics() {
-        fp_case!("mxfp8", 4, 24, |seed| random_blocks("mxfp8", 4, 400, seed), 8, 4, 3);
-        fp_case!("mxfp8", 32, 24, |seed| random_blocks("mxfp8", 32, 60, seed), 8, 4, 3);
-        fp_case!("mxfp8", 4, 38, |seed| random_blocks("mxfp8", 4, 300, seed), 8, 4, 3);
-        fp_case!("mxfp8_e5m2", 8, 24, |seed| random_blocks("mxfp8_e5m2", 8, 300, seed), 8, 5, 2);
-        fp_case!("mxfp8_e5m2", 2, 68, |seed| random_blocks("mxfp8_e5m2", 2, 300, seed), 8, 5, 2);
-        fp_case!("mxfp6", 1, 14, |seed| random_blocks("mxfp6", 1, 200, seed), 6, 2, 3);
-        fp_case!("mxfp6_e3m2", 16, 20, |seed| random_blocks("mxfp6_e3m2", 16, 100, seed), 6, 3, 2);
-        fp_case!("mxfp4", 16, 10, |seed| random_blocks("mxfp4", 16, 100, seed), 4, 2, 1);
-        fp_case!("mxfp4", 4, 8, |seed| random_blocks("mxfp4", 4, 300, seed), 4, 2, 1);
+        fp_case!(
+            "mxfp8",
+            4,
+            24,
+            |seed| random_blocks("mxfp8", 4, 400, seed),
+            8,
+            4,
+            3
+        );
+        fp_case!(
+            "mxfp8",
+            32,
+            24,
+            |seed| random_blocks("mxfp8", 32, 60, seed),
+            8,
+            4,
+            3
+        );
+        fp_case!(
+            "mxfp8",
+            4,
+            38,
+            |seed| random_blocks("mxfp8", 4, 300, seed),
+            8,
+            4,
+            3
+        );
+        fp_case!(
+            "mxfp8_e5m2",
+            8,
+            24,
+            |seed| random_blocks("mxfp8_e5m2", 8, 300, seed),
+            8,
+            5,
+            2
+        );
+        fp_case!(
+            "mxfp8_e5m2",
+            2,
+            68,
+            |seed| random_blocks("mxfp8_e5m2", 2, 300, seed),
+            8,
+            5,
+            2
+        );
+        fp_case!(
+            "mxfp6",
+            1,
+            14,
+            |seed| random_blocks("mxfp6", 1, 200, seed),
+            6,
+            2,
+            3
+        );
+        fp_case!(
+            "mxfp6_e3m2",
+            16,
+            20,
+            |seed| random_blocks("mxfp6_e3m2", 16, 100, seed),
+            6,
+            3,
+            2
+        );
+        fp_case!(
+            "mxfp4",
+            16,
+            10,
+            |seed| random_blocks("mxfp4", 16, 100, seed),
+            4,
+            2,
+            1
+        );
+        fp_case!(
+            "mxfp4",
+            4,
+            8,
+            |seed| random_blocks("mxfp4", 4, 300, seed),
+            4,
+            2,
+            1
+        );
     }
 
     #[test]

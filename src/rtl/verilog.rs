@@ -206,14 +206,22 @@ module top$odd(x);\n    input wire [1:0] x;\nendmodule // top$odd\n";
     #[test]
     fn identical_instances_merge_and_every_module_is_renamed() {
         let v = finish(RAW, "u");
-        let modules: Vec<&str> = v.lines().filter_map(|l| l.strip_prefix("module ")).collect();
-        assert_eq!(modules, ["u(a,y);", "u__lane(x);", "u__mul_u1x1(x);", "u__odd(x);"]);
+        let modules: Vec<&str> = v
+            .lines()
+            .filter_map(|l| l.strip_prefix("module "))
+            .collect();
+        assert_eq!(
+            modules,
+            ["u(a,y);", "u__lane(x);", "u__mul_u1x1(x);", "u__odd(x);"]
+        );
         assert_eq!(v.matches("    u__lane lane$").count(), 2, "{v}");
         assert_eq!(v.matches("    u__mul_u1x1 m(").count(), 1, "{v}");
         assert!(!v.contains("top"), "{v}");
         assert!(!v.contains("hwcost-name"), "{v}");
         let pragma = v.find("lint_off DECLFILENAME").unwrap();
-        assert!(v.find("module u(").unwrap() < pragma && pragma < v.find("module u__lane(").unwrap());
+        assert!(
+            v.find("module u(").unwrap() < pragma && pragma < v.find("module u__lane(").unwrap()
+        );
     }
 
     #[test]
@@ -222,6 +230,9 @@ module top$odd(x);\n    input wire [1:0] x;\nendmodule // top$odd\n";
 module top$p$0();\n    wire [1:0] w;\nendmodule // top$p$0\n\
 module top$p$1();\n    wire [2:0] w;\nendmodule // top$p$1\n";
         let v = finish(raw, "u");
-        assert!(v.contains("module u__p();") && v.contains("module u__p_2();"), "{v}");
+        assert!(
+            v.contains("module u__p();") && v.contains("module u__p_2();"),
+            "{v}"
+        );
     }
 }

@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::vectors::{compare, decode_outputs, encode_inputs, Cycle, Mismatch, Output, Stream, VectorError};
+use super::vectors::{
+    compare, decode_outputs, encode_inputs, Cycle, Mismatch, Output, Stream, VectorError,
+};
 use crate::datapath::UnitParams;
 use crate::format::BlockFormat;
 use crate::rtl::{self, PsumWidth, RtlError, UnitPlan, UnitSim};
@@ -15,15 +17,25 @@ use crate::rtl::{self, PsumWidth, RtlError, UnitPlan, UnitSim};
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error("`{tool}` is not installed: install it with `apt-get install {package}`")]
-    ToolMissing { tool: &'static str, package: &'static str },
+    ToolMissing {
+        tool: &'static str,
+        package: &'static str,
+    },
     #[error("{what} failed ({status}):\n{stderr}")]
-    ToolFailed { what: String, status: String, stderr: String },
+    ToolFailed {
+        what: String,
+        status: String,
+        stderr: String,
+    },
     #[error(transparent)]
     Rtl(#[from] RtlError),
     #[error(transparent)]
     Vectors(#[from] VectorError),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Which simulator runs the unit.
@@ -38,7 +50,11 @@ pub enum BackendKind {
 }
 
 impl BackendKind {
-    pub const ALL: [BackendKind; 3] = [BackendKind::Rusthdl, BackendKind::Verilator, BackendKind::Icarus];
+    pub const ALL: [BackendKind; 3] = [
+        BackendKind::Rusthdl,
+        BackendKind::Verilator,
+        BackendKind::Icarus,
+    ];
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -58,12 +74,21 @@ pub trait Backend {
 /// The generator's parameters for the unit `p` describes (INT units use their exact width
 /// whatever n says, as the generator does).
 pub fn rtl_params(p: &UnitParams) -> rtl::UnitParams {
-    rtl::UnitParams { lanes: Some(p.lanes), psum_width: PsumWidth::Bits(p.psum_width), pipeline: p.pipeline as usize }
+    rtl::UnitParams {
+        lanes: Some(p.lanes),
+        psum_width: PsumWidth::Bits(p.psum_width),
+        pipeline: p.pipeline as usize,
+    }
 }
 
 /// Build the unit for `kind`; Verilator and Icarus work in `dir` (created if missing),
 /// Verilator with the default [`VerilatorBuild`] and its build cache in `dir`.
-pub fn build(kind: BackendKind, fmt: &BlockFormat, p: &UnitParams, dir: &Path) -> Result<Box<dyn Backend>, SimError> {
+pub fn build(
+    kind: BackendKind,
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    dir: &Path,
+) -> Result<Box<dyn Backend>, SimError> {
     build_with(kind, fmt, p, dir, &VerilatorBuild::default())
 }
 
@@ -95,7 +120,9 @@ pub struct RustHdl {
 
 impl RustHdl {
     pub fn new(fmt: &BlockFormat, p: &UnitParams) -> Result<Self, SimError> {
-        Ok(RustHdl { sim: UnitSim::new(fmt, &rtl_params(p))? })
+        Ok(RustHdl {
+            sim: UnitSim::new(fmt, &rtl_params(p))?,
+        })
     }
 
     /// Mutation testing: see [`UnitSim::corrupt_multiplier`].
@@ -114,8 +141,15 @@ impl Backend for RustHdl {
         cycles
             .iter()
             .map(|c| {
-                let (out_valid, acc) =
-                    self.sim.step(c.rst, c.in_valid, c.acc_clear, &c.a, &c.b, c.a_scale, c.b_scale)?;
+                let (out_valid, acc) = self.sim.step(
+                    c.rst,
+                    c.in_valid,
+                    c.acc_clear,
+                    &c.a,
+                    &c.b,
+                    c.a_scale,
+                    c.b_scale,
+                )?;
                 Ok(Output { out_valid, acc })
             })
             .collect()
@@ -123,16 +157,31 @@ impl Backend for RustHdl {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SimError + '_ {
-    move |source| SimError::Io { path: path.to_path_buf(), source }
+    move |source| SimError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Run a tool to completion in `dir`, failing with its stderr (and stdout, where compilers
 /// report) when it exits non-zero. A tool that cannot be started is reported as missing.
-pub(crate) fn run_tool(tool: &'static str, package: &'static str, args: &[&str], dir: &Path) -> Result<(), SimError> {
-    let out = Command::new(tool).args(args).current_dir(dir).output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SimError::ToolMissing { tool, package },
-        _ => SimError::Io { path: PathBuf::from(tool), source: e },
-    })?;
+pub(crate) fn run_tool(
+    tool: &'static str,
+    package: &'static str,
+    args: &[&str],
+    dir: &Path,
+) -> Result<(), SimError> {
+    let out = Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SimError::ToolMissing { tool, package },
+            _ => SimError::Io {
+                path: PathBuf::from(tool),
+                source: e,
+            },
+        })?;
     if !out.status.success() {
         let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
         text += &String::from_utf8_lossy(&out.stdout);
@@ -147,7 +196,9 @@ pub(crate) fn run_tool(tool: &'static str, package: &'static str, args: &[&str],
 
 pub(crate) fn tail(s: &str, n: usize) -> String {
     let start = s.len().saturating_sub(n);
-    let start = (start..=s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
+    let start = (start..=s.len())
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(s.len());
     s[start..].to_string()
 }
 
@@ -172,7 +223,10 @@ pub struct VerilatorBuild {
 
 impl Default for VerilatorBuild {
     fn default() -> Self {
-        VerilatorBuild { cxx_opt: 2, jobs: 2 }
+        VerilatorBuild {
+            cxx_opt: 2,
+            jobs: 2,
+        }
     }
 }
 
@@ -189,7 +243,12 @@ impl VerilatorBuild {
             args.extend(["-MAKEFLAGS".into(), format!("{var}={opt}")]);
         }
         args.extend(["--build-jobs".into(), self.jobs.max(1).to_string()]);
-        args.extend(["--top-module".into(), name.into(), "-o".into(), format!("{name}_sim")]);
+        args.extend([
+            "--top-module".into(),
+            name.into(),
+            "-o".into(),
+            format!("{name}_sim"),
+        ]);
         args.extend([format!("{name}.v"), format!("{name}_harness.cpp")]);
         args
     }
@@ -204,11 +263,24 @@ pub enum Built {
 
 /// The first line of `verilator --version`, part of the build cache key.
 fn verilator_version() -> Result<String, SimError> {
-    let out = Command::new("verilator").arg("--version").output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SimError::ToolMissing { tool: "verilator", package: "verilator" },
-        _ => SimError::Io { path: PathBuf::from("verilator"), source: e },
-    })?;
-    Ok(String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string())
+    let out = Command::new("verilator")
+        .arg("--version")
+        .output()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SimError::ToolMissing {
+                tool: "verilator",
+                package: "verilator",
+            },
+            _ => SimError::Io {
+                path: PathBuf::from("verilator"),
+                source: e,
+            },
+        })?;
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// The unit built by Verilator with the generator's C++ harness (stdin/stdout records).
@@ -240,25 +312,48 @@ impl Verilator {
         let g = rtl::generate(fmt, &rtl_params(p), None)?;
         let name = &g.plan.name;
         let mut h = Sha256::new();
-        for part in [g.verilog.as_str(), g.harness.as_str(), &verilator_version()?, &options.args(name).join(" ")] {
+        for part in [
+            g.verilog.as_str(),
+            g.harness.as_str(),
+            &verilator_version()?,
+            &options.args(name).join(" "),
+        ] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        let key: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let key: String = h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let entry = cache.join(format!("{name}-{key}"));
         let exe = entry.join(format!("{name}_sim"));
-        let unit = |exe| Verilator { fmt: fmt.clone(), p: *p, exe };
+        let unit = |exe| Verilator {
+            fmt: fmt.clone(),
+            p: *p,
+            exe,
+        };
         if exe.is_file() {
             return Ok((unit(exe), Built::Cached));
         }
         std::fs::create_dir_all(cache).map_err(io_err(cache))?;
-        let tmp = tempfile::Builder::new().prefix(".build-").tempdir_in(cache).map_err(io_err(cache))?;
-        for (file, text) in [(format!("{name}.v"), &g.verilog), (format!("{name}_harness.cpp"), &g.harness)] {
+        let tmp = tempfile::Builder::new()
+            .prefix(".build-")
+            .tempdir_in(cache)
+            .map_err(io_err(cache))?;
+        for (file, text) in [
+            (format!("{name}.v"), &g.verilog),
+            (format!("{name}_harness.cpp"), &g.harness),
+        ] {
             let path = tmp.path().join(file);
             std::fs::write(&path, text).map_err(io_err(&path))?;
         }
         let args = options.args(name);
-        run_tool("verilator", "verilator", &args.iter().map(String::as_str).collect::<Vec<_>>(), tmp.path())?;
+        run_tool(
+            "verilator",
+            "verilator",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            tmp.path(),
+        )?;
         // Keep the sources and the binary; the object files are only build state.
         let built = tmp.path().join("obj_dir");
         let moved = tmp.path().join(format!("{name}_sim"));
@@ -269,7 +364,10 @@ impl Verilator {
             // Another builder finished the same entry first: use theirs.
             let _ = std::fs::remove_dir_all(&tmp);
             if !exe.is_file() {
-                return Err(SimError::Io { path: entry, source: e });
+                return Err(SimError::Io {
+                    path: entry,
+                    source: e,
+                });
             }
         }
         Ok((unit(exe), Built::Fresh))
@@ -277,10 +375,24 @@ impl Verilator {
 
     /// Build `dir/<name>.v` with `dir/<name>_harness.cpp` as they are (a test may have
     /// edited them), with the default options.
-    pub fn from_dir(fmt: &BlockFormat, p: &UnitParams, dir: &Path, name: &str) -> Result<Self, SimError> {
+    pub fn from_dir(
+        fmt: &BlockFormat,
+        p: &UnitParams,
+        dir: &Path,
+        name: &str,
+    ) -> Result<Self, SimError> {
         let args = VerilatorBuild::default().args(name);
-        run_tool("verilator", "verilator", &args.iter().map(String::as_str).collect::<Vec<_>>(), dir)?;
-        Ok(Verilator { fmt: fmt.clone(), p: *p, exe: dir.join("obj_dir").join(format!("{name}_sim")) })
+        run_tool(
+            "verilator",
+            "verilator",
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            dir,
+        )?;
+        Ok(Verilator {
+            fmt: fmt.clone(),
+            p: *p,
+            exe: dir.join("obj_dir").join(format!("{name}_sim")),
+        })
     }
 }
 
@@ -301,7 +413,12 @@ impl Backend for Verilator {
         let mut stdin = child.stdin.take().expect("stdin was piped");
         let feeder = std::thread::spawn(move || stdin.write_all(&input));
         let mut bytes = Vec::new();
-        child.stdout.take().expect("stdout was piped").read_to_end(&mut bytes).map_err(io_err(&self.exe))?;
+        child
+            .stdout
+            .take()
+            .expect("stdout was piped")
+            .read_to_end(&mut bytes)
+            .map_err(io_err(&self.exe))?;
         let out = child.wait_with_output().map_err(io_err(&self.exe))?;
         let fed = feeder.join().expect("the stdin writer does not panic");
         if !out.status.success() {
@@ -333,14 +450,29 @@ impl Icarus {
     }
 
     /// Compile `dir/<name>.v` as it is with a fresh testbench.
-    pub fn from_dir(fmt: &BlockFormat, p: &UnitParams, dir: &Path, name: &str) -> Result<Self, SimError> {
+    pub fn from_dir(
+        fmt: &BlockFormat,
+        p: &UnitParams,
+        dir: &Path,
+        name: &str,
+    ) -> Result<Self, SimError> {
         let tb = dir.join(format!("{name}_tb.v"));
         let kw = p.lanes * fmt.elem.bits() as usize;
         std::fs::write(&tb, icarus_testbench(name, kw)).map_err(io_err(&tb))?;
         let vvp = format!("{name}_tb.vvp");
         let (v, tbv) = (format!("{name}.v"), format!("{name}_tb.v"));
-        run_tool("iverilog", "iverilog", &["-g2005", "-o", &vvp, "-s", &format!("{name}_tb"), &v, &tbv], dir)?;
-        Ok(Icarus { fmt: fmt.clone(), p: *p, dir: dir.to_path_buf(), vvp: dir.join(vvp) })
+        run_tool(
+            "iverilog",
+            "iverilog",
+            &["-g2005", "-o", &vvp, "-s", &format!("{name}_tb"), &v, &tbv],
+            dir,
+        )?;
+        Ok(Icarus {
+            fmt: fmt.clone(),
+            p: *p,
+            dir: dir.to_path_buf(),
+            vvp: dir.join(vvp),
+        })
     }
 }
 
@@ -350,13 +482,21 @@ impl Backend for Icarus {
     }
 
     fn run(&mut self, cycles: &[Cycle]) -> Result<Vec<Output>, SimError> {
-        let files = tempfile::Builder::new().prefix("run").tempdir_in(&self.dir).map_err(io_err(&self.dir))?;
+        let files = tempfile::Builder::new()
+            .prefix("run")
+            .tempdir_in(&self.dir)
+            .map_err(io_err(&self.dir))?;
         let (inp, outp) = (files.path().join("in.bin"), files.path().join("out.bin"));
         std::fs::write(&inp, encode_inputs(&self.fmt, &self.p, cycles)).map_err(io_err(&inp))?;
         let vvp = self.vvp.to_string_lossy().into_owned();
         let plus_in = format!("+in={}", inp.display());
         let plus_out = format!("+out={}", outp.display());
-        run_tool("vvp", "iverilog", &["-n", &vvp, &plus_in, &plus_out], files.path())?;
+        run_tool(
+            "vvp",
+            "iverilog",
+            &["-n", &vvp, &plus_in, &plus_out],
+            files.path(),
+        )?;
         let bytes = std::fs::read(&outp).map_err(io_err(&outp))?;
         Ok(decode_outputs(&bytes)?)
     }

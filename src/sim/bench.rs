@@ -15,10 +15,17 @@ use crate::format::lookup_in;
 
 /// Random blocks per timed run, per backend. Verilator's stream is long enough that
 /// process start-up (about a millisecond) is noise; the others are sized to run for seconds.
-const BLOCKS: [(BackendKind, usize); 3] =
-    [(BackendKind::Rusthdl, 3_000), (BackendKind::Verilator, 200_000), (BackendKind::Icarus, 1_500)];
+const BLOCKS: [(BackendKind, usize); 3] = [
+    (BackendKind::Rusthdl, 3_000),
+    (BackendKind::Verilator, 200_000),
+    (BackendKind::Icarus, 1_500),
+];
 /// Timed runs per case; the best is reported (the least disturbed by other load).
-const REPS: [(BackendKind, usize); 3] = [(BackendKind::Rusthdl, 2), (BackendKind::Verilator, 7), (BackendKind::Icarus, 2)];
+const REPS: [(BackendKind, usize); 3] = [
+    (BackendKind::Rusthdl, 2),
+    (BackendKind::Verilator, 7),
+    (BackendKind::Icarus, 2),
+];
 /// The formats measured, at their default unit (32 lanes, default psum width, no pipeline).
 const FORMATS: [&str; 2] = ["mxint8", "mxfp8"];
 const SEED: u64 = 0xbe9c_0001;
@@ -57,7 +64,11 @@ fn children_cpu_s() -> Option<f64> {
 
 /// Run `stream` `reps` times on `backend`, failing on any mismatch; (best wall seconds,
 /// child CPU seconds per run).
-fn time_runs(backend: &mut dyn Backend, stream: &Stream, reps: usize) -> anyhow::Result<(f64, Option<f64>)> {
+fn time_runs(
+    backend: &mut dyn Backend,
+    stream: &Stream,
+    reps: usize,
+) -> anyhow::Result<(f64, Option<f64>)> {
     let mut best = f64::INFINITY;
     let cpu0 = children_cpu_s();
     for _ in 0..reps {
@@ -66,7 +77,12 @@ fn time_runs(backend: &mut dyn Backend, stream: &Stream, reps: usize) -> anyhow:
         best = best.min(t.elapsed().as_secs_f64());
         let m = compare(&stream.expected, &got);
         if let Some(first) = m.first() {
-            anyhow::bail!("{} disagrees with emulate on {} (seed {:#x}): {first}", backend.kind().name(), stream.name, stream.seed);
+            anyhow::bail!(
+                "{} disagrees with emulate on {} (seed {:#x}): {first}",
+                backend.kind().name(),
+                stream.name,
+                stream.seed
+            );
         }
     }
     let cpu = match (cpu0, children_cpu_s()) {
@@ -79,7 +95,9 @@ fn time_runs(backend: &mut dyn Backend, stream: &Stream, reps: usize) -> anyhow:
 /// Measure every backend on every format (`scale` multiplies the block counts; 1.0 for the
 /// report).
 pub fn measure(scale: f64) -> anyhow::Result<Vec<BenchRow>> {
-    let dir = tempfile::Builder::new().prefix("hwcost-bench-verify-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("hwcost-bench-verify-")
+        .tempdir()?;
     let mut rows = Vec::new();
     for name in FORMATS {
         let fmt = lookup_in(name, &[])?;
@@ -92,9 +110,18 @@ pub fn measure(scale: f64) -> anyhow::Result<Vec<BenchRow>> {
             let mut backend: Box<dyn Backend> = match kind {
                 BackendKind::Rusthdl => Box::new(RustHdl::new(&fmt, &p)?),
                 // The fastest model: g++ -O3 (the CI tests build at -O1 to compile sooner).
-                BackendKind::Verilator => {
-                    Box::new(Verilator::cached(&fmt, &p, dir.path(), &VerilatorBuild { cxx_opt: 3, jobs: 2 })?.0)
-                }
+                BackendKind::Verilator => Box::new(
+                    Verilator::cached(
+                        &fmt,
+                        &p,
+                        dir.path(),
+                        &VerilatorBuild {
+                            cxx_opt: 3,
+                            jobs: 2,
+                        },
+                    )?
+                    .0,
+                ),
                 BackendKind::Icarus => Box::new(Icarus::new(&fmt, &p, dir.path())?),
             };
             let build_s = start.elapsed().as_secs_f64();
@@ -103,7 +130,14 @@ pub fn measure(scale: f64) -> anyhow::Result<Vec<BenchRow>> {
             time_runs(backend.as_mut(), &warm, 1)?;
             let (best_s, child_cpu_s) = time_runs(backend.as_mut(), &stream, reps)?;
             let unit = crate::rtl::UnitPlan::new(&fmt, &super::backends::rtl_params(&p))?.name;
-            rows.push(BenchRow { unit, kind, blocks, build_s, best_s, child_cpu_s });
+            rows.push(BenchRow {
+                unit,
+                kind,
+                blocks,
+                build_s,
+                best_s,
+                child_cpu_s,
+            });
         }
     }
     Ok(rows)
@@ -111,12 +145,14 @@ pub fn measure(scale: f64) -> anyhow::Result<Vec<BenchRow>> {
 
 /// Measure and write `out_dir/bench-verify.md` atomically.
 pub fn run_bench_verify(out_dir: &Path) -> anyhow::Result<()> {
-    let load_before = load_average();
+    let load_before = crate::machine::load_average();
     let rows = measure(1.0)?;
-    let text = render(&rows, &load_before, &load_average());
-    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let text = render(&rows, &load_before, &crate::machine::load_average());
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let out = out_dir.join("bench-verify.md");
-    crate::format::npy::write_atomic(&out, text.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
+    crate::atomic::write(&out, text.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
     print!("{text}");
     Ok(())
 }
@@ -133,16 +169,35 @@ pub fn render(rows: &[BenchRow], load_before: &str, load_after: &str) -> String 
          (a mismatch aborts the benchmark). Best of several runs after a warm-up run. \
          Generated by `hwcost bench verify`.\n\n",
     );
-    let _ = writeln!(s, "- CPU: {} ({} logical CPUs)", cpu_model(), std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let _ = writeln!(s, "- load average before / after: {load_before} / {load_after}");
+    let _ = writeln!(
+        s,
+        "- CPU: {} ({} logical CPUs)",
+        crate::machine::cpu_model(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let _ = writeln!(
+        s,
+        "- load average before / after: {load_before} / {load_after}"
+    );
     let _ = writeln!(s, "- verilator: {}", tool_version("verilator", "--version"));
     let _ = writeln!(s, "- iverilog: {}", tool_version("iverilog", "-V"));
-    let _ = writeln!(s, "- build: {}", if cfg!(debug_assertions) { "debug (not representative; use --release)" } else { "release" });
+    let _ = writeln!(
+        s,
+        "- build: {}",
+        if cfg!(debug_assertions) {
+            "debug (not representative; use --release)"
+        } else {
+            "release"
+        }
+    );
     s.push_str("- Verilator model: verilator -O3, g++ -O3, the generated C++ harness (4096-record batched reads and writes)\n\n");
     s.push_str("| unit | backend | blocks per run | build s | best run s | blocks/s (wall) | blocks/s (simulator CPU) |\n");
     s.push_str("|---|---|---:|---:|---:|---:|---:|\n");
     for r in rows {
-        let cpu = r.child_cpu_s.filter(|&c| c > 0.0).map_or("-".to_string(), |c| format!("{:.0}", r.blocks as f64 / c));
+        let cpu = r
+            .child_cpu_s
+            .filter(|&c| c > 0.0)
+            .map_or("-".to_string(), |c| format!("{:.0}", r.blocks as f64 / c));
         let _ = writeln!(
             s,
             "| {} | {} | {} | {:.1} | {:.3} | {:.0} | {} |",
@@ -165,26 +220,17 @@ pub fn render(rows: &[BenchRow], load_before: &str, load_after: &str) -> String 
     s
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
-        .unwrap_or_else(|| "unknown (no /proc/cpuinfo)".into())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn tool_version(tool: &str, flag: &str) -> String {
     std::process::Command::new(tool)
         .arg(flag)
         .output()
         .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).lines().next().map(str::to_string))
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "not installed".into())
 }
 
@@ -194,10 +240,29 @@ mod tests {
 
     #[test]
     fn the_report_lists_every_row_with_its_rates() {
-        let row = |unit: &str, kind, blocks, best_s, cpu| BenchRow { unit: unit.into(), kind, blocks, build_s: 9.5, best_s, child_cpu_s: cpu };
+        let row = |unit: &str, kind, blocks, best_s, cpu| BenchRow {
+            unit: unit.into(),
+            kind,
+            blocks,
+            build_s: 9.5,
+            best_s,
+            child_cpu_s: cpu,
+        };
         let rows = [
-            row("mxint8_mac_k32_n16_p0", BackendKind::Verilator, 200_000, 0.125, Some(0.08)),
-            row("mxint8_mac_k32_n16_p0", BackendKind::Rusthdl, 3_000, 1.5, None),
+            row(
+                "mxint8_mac_k32_n16_p0",
+                BackendKind::Verilator,
+                200_000,
+                0.125,
+                Some(0.08),
+            ),
+            row(
+                "mxint8_mac_k32_n16_p0",
+                BackendKind::Rusthdl,
+                3_000,
+                1.5,
+                None,
+            ),
         ];
         assert_eq!(rows[0].blocks_per_s(), 1_600_000.0);
         let text = render(&rows, "1 2 3", "4 5 6");
@@ -213,7 +278,10 @@ mod tests {
     #[test]
     fn children_cpu_time_is_read_and_never_decreases() {
         let before = children_cpu_s().expect("Linux has /proc/self/stat");
-        std::process::Command::new("sh").args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"]).status().unwrap();
+        std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
         let after = children_cpu_s().unwrap();
         assert!(after >= before && before >= 0.0, "{before} -> {after}");
     }

@@ -20,7 +20,11 @@ pub enum VectorError {
     #[error("harness output record {cycle} has out_valid byte {byte:#04x} (expected 0 or 1)")]
     OutputFlag { cycle: usize, byte: u8 },
     #[error("quantizing {data} data to {format}: {why}")]
-    Quantize { format: String, data: &'static str, why: String },
+    Quantize {
+        format: String,
+        data: &'static str,
+        why: String,
+    },
 }
 
 /// The inputs of one clock cycle, as the unit's ports see them before the rising edge.
@@ -153,7 +157,12 @@ pub fn generate(
         g.idle();
     }
     let expected = expected_outputs(fmt, p, &g.cycles);
-    Ok(Stream { name: format!("{}-{}", fmt.name, kind.name()), seed, cycles: g.cycles, expected })
+    Ok(Stream {
+        name: format!("{}-{}", fmt.name, kind.name()),
+        seed,
+        cycles: g.cycles,
+        expected,
+    })
 }
 
 /// Blocks of the exhaustive pair sweep in a standard suite: 65,536, all pairs of an 8-bit
@@ -180,7 +189,11 @@ impl SuiteSize {
     /// `random` random blocks, an eighth of that (at least 64) of each other kind, and the
     /// standard pair sweep when `exhaustive`.
     pub fn new(random: usize, exhaustive: bool) -> Self {
-        SuiteSize { random, others: (random / 8).max(64), pairs: exhaustive.then_some(PAIR_SWEEP_BLOCKS) }
+        SuiteSize {
+            random,
+            others: (random / 8).max(64),
+            pairs: exhaustive.then_some(PAIR_SWEEP_BLOCKS),
+        }
     }
 }
 
@@ -227,17 +240,35 @@ pub fn suite_plan(fmt: &BlockFormat, seed: u64, size: &SuiteSize) -> Vec<StreamS
                     let (name, s) = if c == 0 {
                         (base.clone(), derive(i as u64))
                     } else {
-                        (format!("{base}#{c}"), derive(i as u64) ^ derive(Kind::ALL.len() as u64 + c as u64))
+                        (
+                            format!("{base}#{c}"),
+                            derive(i as u64) ^ derive(Kind::ALL.len() as u64 + c as u64),
+                        )
                     };
-                    plan.push(StreamSpec { name, kind, seed: s, blocks });
+                    plan.push(StreamSpec {
+                        name,
+                        kind,
+                        seed: s,
+                        blocks,
+                    });
                 }
             }
             Kind::Pairs => {
                 if let Some(budget) = size.pairs.filter(|_| fmt.elem.bits() <= 8) {
-                    plan.push(StreamSpec { name: base, kind, seed: derive(i as u64), blocks: budget });
+                    plan.push(StreamSpec {
+                        name: base,
+                        kind,
+                        seed: derive(i as u64),
+                        blocks: budget,
+                    });
                 }
             }
-            _ => plan.push(StreamSpec { name: base, kind, seed: derive(i as u64), blocks: size.others }),
+            _ => plan.push(StreamSpec {
+                name: base,
+                kind,
+                seed: derive(i as u64),
+                blocks: size.others,
+            }),
         }
     }
     plan
@@ -254,7 +285,10 @@ pub fn suite(
     random_blocks: usize,
     exhaustive: bool,
 ) -> Result<Vec<Stream>, VectorError> {
-    suite_plan(fmt, seed, &SuiteSize::new(random_blocks, exhaustive)).iter().map(|s| s.generate(fmt, p)).collect()
+    suite_plan(fmt, seed, &SuiteSize::new(random_blocks, exhaustive))
+        .iter()
+        .map(|s| s.generate(fmt, p))
+        .collect()
 }
 
 /// Blocks of a pair sweep with budget `budget`: every pair in R lanes,
@@ -274,23 +308,35 @@ pub fn pair_sweep_blocks(e: ElemFormat, lanes: usize, budget: usize) -> usize {
 pub fn expected_outputs(fmt: &BlockFormat, p: &UnitParams, cycles: &[Cycle]) -> Vec<Output> {
     let stages = p.pipeline as usize;
     // in_flight[i]: the block (acc_clear, R) that entered i + 1 edges ago, if any.
-    let mut in_flight: std::collections::VecDeque<Option<(bool, u32)>> = std::iter::repeat_n(None, stages).collect();
+    let mut in_flight: std::collections::VecDeque<Option<(bool, u32)>> =
+        std::iter::repeat_n(None, stages).collect();
     let mut acc = AccEmu::new();
     let mut out = Vec::with_capacity(cycles.len());
     for c in cycles {
         if c.rst {
             in_flight.iter_mut().for_each(|s| *s = None);
             acc.reset();
-            out.push(Output { out_valid: false, acc: acc.value() });
+            out.push(Output {
+                out_valid: false,
+                acc: acc.value(),
+            });
             continue;
         }
-        let entering = c.in_valid.then(|| (c.acc_clear, emulate_block(fmt, p, &c.a, &c.b, c.a_scale, c.b_scale)));
+        let entering = c.in_valid.then(|| {
+            (
+                c.acc_clear,
+                emulate_block(fmt, p, &c.a, &c.b, c.a_scale, c.b_scale),
+            )
+        });
         in_flight.push_back(entering);
         let arriving = in_flight.pop_front().flatten();
         if let Some((clear, r)) = arriving {
             acc.step(clear, r);
         }
-        out.push(Output { out_valid: arriving.is_some(), acc: acc.value() });
+        out.push(Output {
+            out_valid: arriving.is_some(),
+            acc: acc.value(),
+        });
     }
     out
 }
@@ -325,13 +371,18 @@ impl<'a> Gen<'a> {
         let sign = e.sign_mask();
         let mut corners = vec![0, sign, e.max_code(), e.max_code() | sign];
         // Every NaN and Inf code (E4M3: 2, E5M2: 8, other formats none).
-        let specials: Vec<u32> =
-            (0..e.code_count()).filter(|&c| matches!(e.decode(c).class, Class::NaN | Class::Inf)).collect();
+        let specials: Vec<u32> = (0..e.code_count())
+            .filter(|&c| matches!(e.decode(c).class, Class::NaN | Class::Inf))
+            .collect();
         match e {
             ElemFormat::Int { .. } => corners.extend([1, mask, (mask + 1 - e.max_code()) & mask]),
-            ElemFormat::Fp { man_bits, .. } => corners.extend([1, 1 | sign, 1 << man_bits, (1 << man_bits) | sign]),
+            ElemFormat::Fp { man_bits, .. } => {
+                corners.extend([1, 1 | sign, 1 << man_bits, (1 << man_bits) | sign])
+            }
         }
-        let finite: Vec<u32> = (0..e.code_count()).filter(|c| !specials.contains(c)).collect();
+        let finite: Vec<u32> = (0..e.code_count())
+            .filter(|c| !specials.contains(c))
+            .collect();
         corners.sort_unstable();
         corners.dedup();
         Gen {
@@ -345,8 +396,24 @@ impl<'a> Gen<'a> {
         }
     }
 
-    fn push(&mut self, rst: bool, in_valid: bool, acc_clear: bool, a: Vec<u32>, b: Vec<u32>, scales: (u8, u8)) {
-        self.cycles.push(Cycle { rst, in_valid, acc_clear, a, b, a_scale: scales.0, b_scale: scales.1 });
+    fn push(
+        &mut self,
+        rst: bool,
+        in_valid: bool,
+        acc_clear: bool,
+        a: Vec<u32>,
+        b: Vec<u32>,
+        scales: (u8, u8),
+    ) {
+        self.cycles.push(Cycle {
+            rst,
+            in_valid,
+            acc_clear,
+            a,
+            b,
+            a_scale: scales.0,
+            b_scale: scales.1,
+        });
     }
 
     fn block(&mut self, acc_clear: bool, a: Vec<u32>, b: Vec<u32>, scales: (u8, u8)) {
@@ -375,7 +442,11 @@ impl<'a> Gen<'a> {
     fn finite_codes(&mut self) -> Vec<u32> {
         (0..self.lanes)
             .map(|_| {
-                let pool = if self.rng.gen_ratio(1, 8) { &self.finite_corners } else { &self.finite };
+                let pool = if self.rng.gen_ratio(1, 8) {
+                    &self.finite_corners
+                } else {
+                    &self.finite
+                };
                 pool[self.rng.gen_range(0..pool.len())]
             })
             .collect()
@@ -404,7 +475,11 @@ impl<'a> Gen<'a> {
             ScaleFormat::E4m3 => loop {
                 // Positive codes in the middle of the range, or any non-NaN code (negative,
                 // zero and subnormal scales included).
-                let c: u8 = if wide { self.rng.gen() } else { self.rng.gen_range(0x28..=0x48) };
+                let c: u8 = if wide {
+                    self.rng.gen()
+                } else {
+                    self.rng.gen_range(0x28..=0x48)
+                };
                 if c & 0x7F != 0x7F {
                     return c;
                 }
@@ -438,7 +513,12 @@ impl<'a> Gen<'a> {
     /// of `a` and of `b`) and then each NaN scale code, so that even a short stream has
     /// them all; later blocks draw them at random.
     fn random(&mut self, blocks: usize) {
-        let forced: Vec<u32> = self.specials.iter().chain(&self.finite_corners).copied().collect();
+        let forced: Vec<u32> = self
+            .specials
+            .iter()
+            .chain(&self.finite_corners)
+            .copied()
+            .collect();
         let nan_scales: &[u8] = match self.fmt.scale {
             ScaleFormat::Ue8m0 => &[0xFF],
             ScaleFormat::E4m3 => &[0x7F, 0xFF],
@@ -463,7 +543,10 @@ impl<'a> Gen<'a> {
     fn pairs(&mut self, budget: usize) -> Result<(), VectorError> {
         let e = self.fmt.elem;
         if e.bits() > 8 {
-            return Err(VectorError::ExhaustiveTooWide { format: self.fmt.name.clone(), bits: e.bits() });
+            return Err(VectorError::ExhaustiveTooWide {
+                format: self.fmt.name.clone(),
+                bits: e.bits(),
+            });
         }
         let codes = e.code_count() as usize;
         let pairs = codes * codes;
@@ -476,7 +559,11 @@ impl<'a> Gen<'a> {
             a[lane] = (pair / codes) as u32;
             b[lane] = (pair % codes) as u32;
             // Half the products unscaled (R is the product itself), half under random scales.
-            let s = if self.rng.gen() { (unit, unit) } else { (self.finite_scale(), self.finite_scale()) };
+            let s = if self.rng.gen() {
+                (unit, unit)
+            } else {
+                (self.finite_scale(), self.finite_scale())
+            };
             self.block(true, a, b, s);
         }
         Ok(())
@@ -523,7 +610,9 @@ impl<'a> Gen<'a> {
             let s = match self.fmt.scale {
                 ScaleFormat::Ue8m0 => self.extreme_ue8m0(&a, &b),
                 ScaleFormat::E4m3 => {
-                    const CORNERS: [u8; 11] = [0x01, 0x02, 0x07, 0x08, 0x7E, 0x7D, 0x00, 0x80, 0x81, 0xFE, 0x38];
+                    const CORNERS: [u8; 11] = [
+                        0x01, 0x02, 0x07, 0x08, 0x7E, 0x7D, 0x00, 0x80, 0x81, 0xFE, 0x38,
+                    ];
                     let mut pick = || CORNERS[self.rng.gen_range(0..CORNERS.len())];
                     (pick(), pick())
                 }
@@ -545,7 +634,7 @@ impl<'a> Gen<'a> {
             .fold(f64::NEG_INFINITY, f64::max);
         let top = if top.is_finite() { top as i32 } else { 0 };
         let target = match self.rng.gen_range(0..3) {
-            0 => self.rng.gen_range(124..=130),   // around the overflow threshold 2^128
+            0 => self.rng.gen_range(124..=130), // around the overflow threshold 2^128
             1 => self.rng.gen_range(-152..=-124), // the subnormal range and its edges
             _ => self.rng.gen_range(-220..=-153), // below half the smallest subnormal
         };
@@ -619,7 +708,10 @@ pub struct QuantizedOperand {
 impl QuantizedOperand {
     /// The element codes of block `i`.
     pub fn codes(&self, i: usize) -> Vec<u32> {
-        self.elem_codes[i * self.lanes..(i + 1) * self.lanes].iter().map(|&c| c as u32).collect()
+        self.elem_codes[i * self.lanes..(i + 1) * self.lanes]
+            .iter()
+            .map(|&c| c as u32)
+            .collect()
     }
 
     /// The dequantized values of block `i`.
@@ -650,7 +742,8 @@ pub fn quantized_blocks(
 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n = blocks * lanes;
-    let normal = |rng: &mut ChaCha8Rng| -> Vec<f32> { (0..n).map(|_| StandardNormal.sample(rng)).collect() };
+    let normal =
+        |rng: &mut ChaCha8Rng| -> Vec<f32> { (0..n).map(|_| StandardNormal.sample(rng)).collect() };
     let (a, b) = match data {
         Data::Gaussian => (normal(&mut rng), normal(&mut rng)),
         Data::StudentT => {
@@ -662,13 +755,27 @@ pub fn quantized_blocks(
             // Fixed channels carry the outliers: 7, 23, 39, 55 (one in 16), or the last
             // channel of a unit with fewer than 8 lanes.
             let outlier = |ch: usize| ch % 16 == 7 || (lanes < 8 && ch == lanes - 1);
-            let gain: Vec<f32> =
-                (0..lanes).map(|ch| if outlier(ch) { rng.gen_range(20.0..100.0) } else { 1.0 }).collect();
-            let a: Vec<f32> = normal(&mut rng).iter().enumerate().map(|(i, v)| v * gain[i % lanes]).collect();
+            let gain: Vec<f32> = (0..lanes)
+                .map(|ch| {
+                    if outlier(ch) {
+                        rng.gen_range(20.0..100.0)
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            let a: Vec<f32> = normal(&mut rng)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v * gain[i % lanes])
+                .collect();
             (a, normal(&mut rng))
         }
     };
-    let opts = QuantOptions { block: Some(lanes), ..QuantOptions::default_for(fmt) };
+    let opts = QuantOptions {
+        block: Some(lanes),
+        ..QuantOptions::default_for(fmt)
+    };
     let operand = |x: &[f32]| -> Result<QuantizedOperand, VectorError> {
         let q = quantize(fmt, &opts, x, lanes).map_err(|e| VectorError::Quantize {
             format: fmt.name.clone(),
@@ -683,7 +790,10 @@ pub fn quantized_blocks(
             tensor_scale: q.tensor_scale,
         })
     };
-    Ok(QuantizedBlocks { a: operand(&a)?, b: operand(&b)? })
+    Ok(QuantizedBlocks {
+        a: operand(&a)?,
+        b: operand(&b)?,
+    })
 }
 
 /// Bytes of port `a` (and of `b`) in one input record: ceil(K * W / 8).
@@ -759,7 +869,10 @@ pub fn decode_outputs(bytes: &[u8]) -> Result<Vec<Output>, VectorError> {
                 1 => true,
                 byte => return Err(VectorError::OutputFlag { cycle, byte }),
             };
-            Ok(Output { out_valid, acc: u32::from_le_bytes([r[1], r[2], r[3], r[4]]) })
+            Ok(Output {
+                out_valid,
+                acc: u32::from_le_bytes([r[1], r[2], r[3], r[4]]),
+            })
         })
         .collect()
 }
@@ -779,7 +892,13 @@ impl fmt::Display for Mismatch {
             Some(o) => format!("out_valid {} acc {:#010x}", o.out_valid as u8, o.acc),
             None => "no output".to_string(),
         };
-        write!(f, "cycle {}: expected {}, got {}", self.cycle, show(self.expected), show(self.got))
+        write!(
+            f,
+            "cycle {}: expected {}, got {}",
+            self.cycle,
+            show(self.expected),
+            show(self.got)
+        )
     }
 }
 
@@ -789,7 +908,11 @@ pub fn compare(expected: &[Output], got: &[Output]) -> Vec<Mismatch> {
     (0..expected.len().max(got.len()))
         .filter_map(|cycle| {
             let (e, g) = (expected.get(cycle).copied(), got.get(cycle).copied());
-            (e != g).then_some(Mismatch { cycle, expected: e, got: g })
+            (e != g).then_some(Mismatch {
+                cycle,
+                expected: e,
+                got: g,
+            })
         })
         .collect()
 }
@@ -806,11 +929,22 @@ mod tests {
     }
 
     fn cycle(rst: bool, in_valid: bool, acc_clear: bool, a: &[u32], b: &[u32]) -> Cycle {
-        Cycle { rst, in_valid, acc_clear, a: a.to_vec(), b: b.to_vec(), a_scale: 127, b_scale: 127 }
+        Cycle {
+            rst,
+            in_valid,
+            acc_clear,
+            a: a.to_vec(),
+            b: b.to_vec(),
+            a_scale: 127,
+            b_scale: 127,
+        }
     }
 
     fn out(out_valid: bool, acc: f32) -> Output {
-        Output { out_valid, acc: acc.to_bits() }
+        Output {
+            out_valid,
+            acc: acc.to_bits(),
+        }
     }
 
     #[test]
@@ -889,20 +1023,39 @@ mod tests {
             a_scale: 0x7F,
             b_scale: 0x80,
         };
-        assert_eq!(encode_inputs(&f, &p, std::slice::from_ref(&c)), [0b110, 0x21, 0xF3, 0x0A, 0x50, 0x7F, 0x80]);
+        assert_eq!(
+            encode_inputs(&f, &p, std::slice::from_ref(&c)),
+            [0b110, 0x21, 0xF3, 0x0A, 0x50, 0x7F, 0x80]
+        );
         // mxfp6, K = 4: 24 bits. a = [0x3F, 0x01, 0x20, 0x15]: 0x15 << 18 | 0x20 << 12 | 0x01 << 6 | 0x3F
         // = 0x540000 + 0x020000 + 0x40 + 0x3F = 0x56007F -> 7F 00 56.
         let f6 = fmt("mxfp6");
         let p6 = UnitParams::new(&f6, 4, 14, 0).unwrap();
-        let c6 =
-            Cycle { rst: true, in_valid: false, acc_clear: false, a: vec![0x3F, 0x01, 0x20, 0x15], b: vec![0; 4], ..c };
-        assert_eq!(encode_inputs(&f6, &p6, std::slice::from_ref(&c6)), [1, 0x7F, 0x00, 0x56, 0, 0, 0, 0x7F, 0x80]);
+        let c6 = Cycle {
+            rst: true,
+            in_valid: false,
+            acc_clear: false,
+            a: vec![0x3F, 0x01, 0x20, 0x15],
+            b: vec![0; 4],
+            ..c
+        };
+        assert_eq!(
+            encode_inputs(&f6, &p6, std::slice::from_ref(&c6)),
+            [1, 0x7F, 0x00, 0x56, 0, 0, 0, 0x7F, 0x80]
+        );
         // K = 1 of 6 bits still takes a whole byte; only the low W bits of a code are sent.
         let p1 = UnitParams::new(&f6, 1, 14, 0).unwrap();
-        let c1 = Cycle { a: vec![0xFF], b: vec![0x15], ..c6 };
+        let c1 = Cycle {
+            a: vec![0xFF],
+            b: vec![0x15],
+            ..c6
+        };
         assert_eq!(encode_inputs(&f6, &p1, &[c1]), [1, 0x3F, 0x15, 0x7F, 0x80]);
         assert_eq!(lane_bytes(&f, &UnitParams::defaults(&f).unwrap()), 16);
-        assert_eq!(input_record_bytes(&fmt("mxfp8"), &UnitParams::defaults(&fmt("mxfp8")).unwrap()), 67);
+        assert_eq!(
+            input_record_bytes(&fmt("mxfp8"), &UnitParams::defaults(&fmt("mxfp8")).unwrap()),
+            67
+        );
     }
 
     /// An independent reader of input records: bit j of a port from byte j / 8, bit j % 8.
@@ -911,7 +1064,11 @@ mod tests {
         let w = f.elem.bits() as usize;
         let lanes = |port: &[u8]| -> Vec<u32> {
             (0..p.lanes)
-                .map(|i| (0..w).map(|k| ((port[(i * w + k) / 8] >> ((i * w + k) % 8)) as u32 & 1) << k).sum())
+                .map(|i| {
+                    (0..w)
+                        .map(|k| ((port[(i * w + k) / 8] >> ((i * w + k) % 8)) as u32 & 1) << k)
+                        .sum()
+                })
                 .collect()
         };
         bytes
@@ -936,18 +1093,38 @@ mod tests {
                 let s = generate(&f, &p, Kind::Gaps, 7, 40).unwrap();
                 let bytes = encode_inputs(&f, &p, &s.cycles);
                 assert_eq!(bytes.len(), s.cycles.len() * input_record_bytes(&f, &p));
-                assert_eq!(decode_inputs(&f, &p, &bytes), s.cycles, "{} K={lanes}", f.name);
+                assert_eq!(
+                    decode_inputs(&f, &p, &bytes),
+                    s.cycles,
+                    "{} K={lanes}",
+                    f.name
+                );
             }
         }
     }
 
     #[test]
     fn output_records_parse_and_reject_garbage() {
-        let outs = [Output { out_valid: true, acc: 0x7FC0_0000 }, Output { out_valid: false, acc: 0x8000_0001 }];
+        let outs = [
+            Output {
+                out_valid: true,
+                acc: 0x7FC0_0000,
+            },
+            Output {
+                out_valid: false,
+                acc: 0x8000_0001,
+            },
+        ];
         let bytes = encode_outputs(&outs);
-        assert_eq!(bytes, [1, 0x00, 0x00, 0xC0, 0x7F, 0, 0x01, 0x00, 0x00, 0x80]);
+        assert_eq!(
+            bytes,
+            [1, 0x00, 0x00, 0xC0, 0x7F, 0, 0x01, 0x00, 0x00, 0x80]
+        );
         assert_eq!(decode_outputs(&bytes).unwrap(), outs);
-        assert_eq!(decode_outputs(&bytes[..7]), Err(VectorError::OutputLength { bytes: 7 }));
+        assert_eq!(
+            decode_outputs(&bytes[..7]),
+            Err(VectorError::OutputLength { bytes: 7 })
+        );
         let mut bad = bytes.clone();
         bad[5] = 2;
         let e = decode_outputs(&bad).unwrap_err();
@@ -960,11 +1137,20 @@ mod tests {
         let e = [out(true, 1.0), out(false, 1.0), out(true, 2.0)];
         assert!(compare(&e, &e).is_empty());
         // A NaN with another payload is a mismatch: comparison is on bits.
-        let nan = Output { out_valid: true, acc: 0xFFC0_0000 };
-        let want_nan = Output { out_valid: true, acc: CANONICAL_NAN };
+        let nan = Output {
+            out_valid: true,
+            acc: 0xFFC0_0000,
+        };
+        let want_nan = Output {
+            out_valid: true,
+            acc: CANONICAL_NAN,
+        };
         let m = compare(&[want_nan], &[nan]);
         assert_eq!(m.len(), 1);
-        assert_eq!(m[0].to_string(), "cycle 0: expected out_valid 1 acc 0x7fc00000, got out_valid 1 acc 0xffc00000");
+        assert_eq!(
+            m[0].to_string(),
+            "cycle 0: expected out_valid 1 acc 0x7fc00000, got out_valid 1 acc 0xffc00000"
+        );
         let m = compare(&e, &[e[0], out(true, 1.0)]);
         assert_eq!(m.iter().map(|m| m.cycle).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(m[1].got, None);
@@ -997,19 +1183,31 @@ mod tests {
         for f in crate::format::builtins() {
             let p = UnitParams::defaults(&f).unwrap();
             let s = generate(&f, &p, Kind::Random, 1, 400).unwrap();
-            let seen: HashSet<u32> = valid_blocks(&s).flat_map(|c| c.a.iter().chain(&c.b).copied()).collect();
+            let seen: HashSet<u32> = valid_blocks(&s)
+                .flat_map(|c| c.a.iter().chain(&c.b).copied())
+                .collect();
             let g = Gen::new(&f, &p, 0);
             for c in &g.finite_corners {
                 assert!(seen.contains(c), "{}: code {c:#x} never sent", f.name);
             }
-            let specials =
-                (0..f.elem.code_count()).filter(|&c| matches!(f.elem.decode(c).class, Class::NaN | Class::Inf));
+            let specials = (0..f.elem.code_count())
+                .filter(|&c| matches!(f.elem.decode(c).class, Class::NaN | Class::Inf));
             for c in specials {
-                assert!(seen.contains(&c), "{}: special code {c:#x} never sent", f.name);
+                assert!(
+                    seen.contains(&c),
+                    "{}: special code {c:#x} never sent",
+                    f.name
+                );
             }
             assert_eq!(valid_blocks(&s).count(), 400);
             // NaN codes and NaN scales show up in the results.
-            assert!(s.expected.iter().any(|o| o.out_valid && o.acc == CANONICAL_NAN), "{}", f.name);
+            assert!(
+                s.expected
+                    .iter()
+                    .any(|o| o.out_valid && o.acc == CANONICAL_NAN),
+                "{}",
+                f.name
+            );
         }
     }
 
@@ -1036,10 +1234,22 @@ mod tests {
                 assert!(c.acc_clear && seen.insert((x, y, lane)));
                 // With acc_clear on every block, each output is the lone product's R.
                 assert!(o.out_valid);
-                assert_eq!(o.acc, emulate_block(&f, &p, &[x], &[y], c.a_scale, c.b_scale), "{name} block {j}");
+                assert_eq!(
+                    o.acc,
+                    emulate_block(&f, &p, &[x], &[y], c.a_scale, c.b_scale),
+                    "{name} block {j}"
+                );
             }
-            let lanes_per_pair: HashSet<usize> = seen.iter().filter(|t| (t.0, t.1) == (1, 1)).map(|t| t.2).collect();
-            assert_eq!(lanes_per_pair.len(), rounds, "{name}: pair (1, 1) visits distinct lanes");
+            let lanes_per_pair: HashSet<usize> = seen
+                .iter()
+                .filter(|t| (t.0, t.1) == (1, 1))
+                .map(|t| t.2)
+                .collect();
+            assert_eq!(
+                lanes_per_pair.len(),
+                rounds,
+                "{name}: pair (1, 1) visits distinct lanes"
+            );
             assert_eq!(seen.len(), codes * codes * rounds, "{name}");
         }
         let wide = BlockFormat {
@@ -1050,7 +1260,13 @@ mod tests {
         };
         let p = UnitParams::defaults(&wide).unwrap();
         let e = generate(&wide, &p, Kind::Pairs, 0, PAIR_SWEEP_BLOCKS).unwrap_err();
-        assert_eq!(e, VectorError::ExhaustiveTooWide { format: "mxint10".into(), bits: 10 });
+        assert_eq!(
+            e,
+            VectorError::ExhaustiveTooWide {
+                format: "mxint10".into(),
+                bits: 10
+            }
+        );
         // (Only planned: the quantizer's byte-per-code packing refuses 10-bit elements.)
         let plan = suite_plan(&wide, 0, &SuiteSize::new(64, true));
         assert_eq!(plan.len(), Kind::ALL.len() - 1);
@@ -1060,14 +1276,27 @@ mod tests {
     #[test]
     fn suite_plans_split_long_random_runs_and_size_the_pair_sweep() {
         let f = fmt("mxfp6");
-        let size = SuiteSize { random: 2 * RANDOM_CHUNK + 7, others: 99, pairs: Some(0) };
+        let size = SuiteSize {
+            random: 2 * RANDOM_CHUNK + 7,
+            others: 99,
+            pairs: Some(0),
+        };
         let plan = suite_plan(&f, 5, &size);
         let random: Vec<&StreamSpec> = plan.iter().filter(|s| s.kind == Kind::Random).collect();
-        assert_eq!(random.iter().map(|s| s.blocks).collect::<Vec<_>>(), [RANDOM_CHUNK, RANDOM_CHUNK, 7]);
-        assert_eq!(random.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["mxfp6-random", "mxfp6-random#1", "mxfp6-random#2"]);
+        assert_eq!(
+            random.iter().map(|s| s.blocks).collect::<Vec<_>>(),
+            [RANDOM_CHUNK, RANDOM_CHUNK, 7]
+        );
+        assert_eq!(
+            random.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            ["mxfp6-random", "mxfp6-random#1", "mxfp6-random#2"]
+        );
         let seeds: HashSet<u64> = plan.iter().map(|s| s.seed).collect();
         assert_eq!(seeds.len(), plan.len(), "every stream has its own seed");
-        assert!(plan.iter().filter(|s| !matches!(s.kind, Kind::Random | Kind::Pairs)).all(|s| s.blocks == 99));
+        assert!(plan
+            .iter()
+            .filter(|s| !matches!(s.kind, Kind::Random | Kind::Pairs))
+            .all(|s| s.blocks == 99));
         // Budget 0: every pair of the 6-bit element once; the standard budget: 16 lanes each.
         let pairs = plan.iter().find(|s| s.kind == Kind::Pairs).unwrap();
         assert_eq!(pairs.block_count(&f, 32), 4096);
@@ -1075,14 +1304,22 @@ mod tests {
         assert_eq!(pair_sweep_blocks(f.elem, 4, PAIR_SWEEP_BLOCKS), 4 * 4096);
         let p = UnitParams::new(&f, 4, f.default_psum_width(), 0).unwrap();
         let s = pairs.generate(&f, &p).unwrap();
-        assert_eq!((s.name.as_str(), valid_blocks(&s).count()), ("mxfp6-pairs", 4096));
+        assert_eq!(
+            (s.name.as_str(), valid_blocks(&s).count()),
+            ("mxfp6-pairs", 4096)
+        );
         // The first random chunk is the stream a plain `generate` makes from its seed.
         let g = generate(&f, &p, Kind::Random, random[0].seed, 300).unwrap();
-        let spec = StreamSpec { blocks: 300, ..random[0].clone() };
+        let spec = StreamSpec {
+            blocks: 300,
+            ..random[0].clone()
+        };
         assert_eq!(spec.generate(&f, &p).unwrap().cycles, g.cycles);
         // No sweep for wider elements, nor when not asked for.
         let no_pairs = SuiteSize::new(10, false);
-        assert!(suite_plan(&f, 5, &no_pairs).iter().all(|s| s.kind != Kind::Pairs));
+        assert!(suite_plan(&f, 5, &no_pairs)
+            .iter()
+            .all(|s| s.kind != Kind::Pairs));
         assert_eq!(no_pairs.others, 64);
     }
 
@@ -1102,7 +1339,11 @@ mod tests {
                 longest = longest.max(run);
             }
             assert!(longest >= 64, "{}: longest run {longest}", f.name);
-            assert!(blocks.iter().filter(|c| c.acc_clear).count() >= 3, "{}", f.name);
+            assert!(
+                blocks.iter().filter(|c| c.acc_clear).count() >= 3,
+                "{}",
+                f.name
+            );
         }
     }
 
@@ -1112,9 +1353,19 @@ mod tests {
             let p = UnitParams::defaults(&f).unwrap();
             let s = generate(&f, &p, Kind::NanScales, 9, 200).unwrap();
             let nan_scale = |x: u8| f.scale.decode(x).class == Class::NaN;
-            assert!(valid_blocks(&s).any(|c| nan_scale(c.a_scale)) && valid_blocks(&s).any(|c| nan_scale(c.b_scale)));
-            let accs: Vec<u32> = s.expected.iter().filter(|o| o.out_valid).map(|o| o.acc).collect();
-            let recovered = accs.windows(2).any(|w| w[0] == CANONICAL_NAN && w[1] != CANONICAL_NAN);
+            assert!(
+                valid_blocks(&s).any(|c| nan_scale(c.a_scale))
+                    && valid_blocks(&s).any(|c| nan_scale(c.b_scale))
+            );
+            let accs: Vec<u32> = s
+                .expected
+                .iter()
+                .filter(|o| o.out_valid)
+                .map(|o| o.acc)
+                .collect();
+            let recovered = accs
+                .windows(2)
+                .any(|w| w[0] == CANONICAL_NAN && w[1] != CANONICAL_NAN);
             assert!(recovered, "{}: a clear after NaN", f.name);
         }
     }
@@ -1125,20 +1376,40 @@ mod tests {
             let p = UnitParams::defaults(&f).unwrap();
             let s = generate(&f, &p, Kind::ExtremeScales, 11, 300).unwrap();
             if f.is_nv() {
-                let used: HashSet<u8> = valid_blocks(&s).flat_map(|c| [c.a_scale, c.b_scale]).collect();
+                let used: HashSet<u8> = valid_blocks(&s)
+                    .flat_map(|c| [c.a_scale, c.b_scale])
+                    .collect();
                 for code in [0x01, 0x7E, 0x00, 0x80, 0xFE] {
                     assert!(used.contains(&code), "{}: scale {code:#x}", f.name);
                 }
                 continue;
             }
             // R of each block, as the accumulator sees it after a clear.
-            let rs: Vec<u32> =
-                valid_blocks(&s).map(|c| emulate_block(&f, &p, &c.a, &c.b, c.a_scale, c.b_scale)).collect();
+            let rs: Vec<u32> = valid_blocks(&s)
+                .map(|c| emulate_block(&f, &p, &c.a, &c.b, c.a_scale, c.b_scale))
+                .collect();
             let magnitude = |r: &u32| r & 0x7FFF_FFFF;
-            assert!(rs.iter().any(|r| magnitude(r) == 0x7F80_0000), "{}: overflow", f.name);
-            assert!(rs.iter().any(|r| (1..0x80_0000).contains(&magnitude(r))), "{}: subnormal", f.name);
-            assert!(rs.contains(&0x8000_0000), "{}: negative underflow to -0", f.name);
-            assert!(rs.iter().any(|r| (0x80_0000..0x7F80_0000).contains(&magnitude(r))), "{}: normal", f.name);
+            assert!(
+                rs.iter().any(|r| magnitude(r) == 0x7F80_0000),
+                "{}: overflow",
+                f.name
+            );
+            assert!(
+                rs.iter().any(|r| (1..0x80_0000).contains(&magnitude(r))),
+                "{}: subnormal",
+                f.name
+            );
+            assert!(
+                rs.contains(&0x8000_0000),
+                "{}: negative underflow to -0",
+                f.name
+            );
+            assert!(
+                rs.iter()
+                    .any(|r| (0x80_0000..0x7F80_0000).contains(&magnitude(r))),
+                "{}: normal",
+                f.name
+            );
         }
     }
 
@@ -1149,16 +1420,32 @@ mod tests {
             let p = UnitParams::new(&f, 32, 24, stages).unwrap();
             let s = generate(&f, &p, Kind::Gaps, 13, 500).unwrap();
             let c = &s.cycles;
-            assert!(c.iter().skip(1).any(|c| c.rst && c.in_valid), "reset with a block in the same cycle");
-            assert!(c.iter().any(|c| !c.rst && !c.in_valid && c.acc_clear), "acc_clear on idle cycles");
-            assert!(c.windows(2).any(|w| w[0].in_valid && w[1].in_valid && !w[1].rst), "back-to-back blocks");
+            assert!(
+                c.iter().skip(1).any(|c| c.rst && c.in_valid),
+                "reset with a block in the same cycle"
+            );
+            assert!(
+                c.iter().any(|c| !c.rst && !c.in_valid && c.acc_clear),
+                "acc_clear on idle cycles"
+            );
+            assert!(
+                c.windows(2)
+                    .any(|w| w[0].in_valid && w[1].in_valid && !w[1].rst),
+                "back-to-back blocks"
+            );
             assert_eq!(valid_blocks(&s).count(), 500);
             // Every block presented at least 1 + S cycles before the next reset reaches the
             // accumulator: count them and compare with the expected out_valid count.
             let resets: Vec<usize> = (0..c.len()).filter(|&i| c[i].rst).collect();
             let survives = |i: usize| resets.iter().all(|&r| r < i || r > i + stages as usize);
-            let arrived = (0..c.len()).filter(|&i| c[i].in_valid && !c[i].rst && survives(i)).count();
-            assert_eq!(s.expected.iter().filter(|o| o.out_valid).count(), arrived, "S = {stages}");
+            let arrived = (0..c.len())
+                .filter(|&i| c[i].in_valid && !c[i].rst && survives(i))
+                .count();
+            assert_eq!(
+                s.expected.iter().filter(|o| o.out_valid).count(),
+                arrived,
+                "S = {stages}"
+            );
         }
     }
 
@@ -1207,11 +1494,27 @@ mod tests {
                         continue;
                     }
                     checked += 1;
-                    let want = if sum == 0.0 { 0 } else { (sum as f32).to_bits() };
-                    let r = emulate_block(&f, &p, &q.a.codes(i), &q.b.codes(i), q.a.scales[i], q.b.scales[i]);
+                    let want = if sum == 0.0 {
+                        0
+                    } else {
+                        (sum as f32).to_bits()
+                    };
+                    let r = emulate_block(
+                        &f,
+                        &p,
+                        &q.a.codes(i),
+                        &q.b.codes(i),
+                        q.a.scales[i],
+                        q.b.scales[i],
+                    );
                     assert_eq!(r, want, "{} {} block {i}", f.name, data.name());
                 }
-                assert!(checked >= 150, "{} {}: only {checked} blocks provably exact", f.name, data.name());
+                assert!(
+                    checked >= 150,
+                    "{} {}: only {checked} blocks provably exact",
+                    f.name,
+                    data.name()
+                );
             }
         }
     }
@@ -1226,15 +1529,24 @@ mod tests {
                 let blocks: Vec<&Cycle> = valid_blocks(&s).collect();
                 assert_eq!(blocks.len(), 100);
                 // Real data gives finite scales and codes, nonzero results, and no NaN.
-                assert!(blocks.iter().all(|c| f.scale.decode(c.a_scale).class == Class::Finite));
+                assert!(blocks
+                    .iter()
+                    .all(|c| f.scale.decode(c.a_scale).class == Class::Finite));
                 assert!(s.expected.iter().all(|o| o.acc != CANONICAL_NAN));
-                assert!(s.expected.iter().filter(|o| o.out_valid && o.acc & 0x7FFF_FFFF != 0).count() > 90);
+                assert!(
+                    s.expected
+                        .iter()
+                        .filter(|o| o.out_valid && o.acc & 0x7FFF_FFFF != 0)
+                        .count()
+                        > 90
+                );
             }
             // The outlier channel makes the a operand's scales (times the NV per-tensor
             // scale, which absorbs the tensor's range) larger than b's.
             let q = quantized_blocks(&f, p.lanes, Data::ChannelOutliers, 4, 50).unwrap();
-            let x =
-                |o: &QuantizedOperand| o.scales.iter().map(|&c| f.scale.value(c)).sum::<f64>() * o.tensor_scale as f64;
+            let x = |o: &QuantizedOperand| {
+                o.scales.iter().map(|&c| f.scale.value(c)).sum::<f64>() * o.tensor_scale as f64
+            };
             assert!(x(&q.a) > 8.0 * x(&q.b), "{name}");
         }
     }

@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::backends::{self, Backend, BackendKind, Built, Icarus, RustHdl, SimError, Verilator, VerilatorBuild};
+use super::backends::{
+    self, Backend, BackendKind, Built, Icarus, RustHdl, SimError, Verilator, VerilatorBuild,
+};
 use super::vectors::{compare, suite_plan, Mismatch, StreamSpec, SuiteSize, PAIR_SWEEP_BLOCKS};
 use crate::datapath::{UnitError, UnitParams};
 use crate::format::{lookup, BlockFormat};
@@ -25,7 +27,10 @@ pub enum VerifyError {
     #[error(transparent)]
     Sim(#[from] SimError),
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Which backends run the vectors.
@@ -166,13 +171,21 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     pub fn mismatch_count(&self) -> usize {
-        self.backends.iter().map(BackendResult::mismatch_count).sum()
+        self.backends
+            .iter()
+            .map(BackendResult::mismatch_count)
+            .sum()
     }
 }
 
 /// The emulate-side parameters of a validated unit plan (INT plans carry their exact width).
 pub fn unit_params(plan: &UnitPlan) -> Result<UnitParams, UnitError> {
-    UnitParams::new(&plan.format, plan.lanes, plan.psum_width, plan.pipeline as u32)
+    UnitParams::new(
+        &plan.format,
+        plan.lanes,
+        plan.psum_width,
+        plan.pipeline as u32,
+    )
 }
 
 /// Run the suite of `cfg.size` for the unit `fmt`/`p` on every backend of `cfg`.
@@ -180,7 +193,11 @@ pub fn unit_params(plan: &UnitPlan) -> Result<UnitParams, UnitError> {
 /// Each stream is generated once (with its expected outputs) and run on every backend in
 /// turn, then dropped, so memory stays bounded by one stream; each backend's time is its
 /// own runs only. A tool that is missing or fails is an error; mismatches are data.
-pub fn verify_unit(fmt: &BlockFormat, p: &UnitParams, cfg: &VerifyConfig) -> Result<VerifyReport, VerifyError> {
+pub fn verify_unit(
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    cfg: &VerifyConfig,
+) -> Result<VerifyReport, VerifyError> {
     let plan = UnitPlan::new(fmt, &backends::rtl_params(p))?;
     let streams = suite_plan(fmt, cfg.seed, &cfg.size);
     let total_blocks: usize = streams.iter().map(|s| s.block_count(fmt, p.lanes)).sum();
@@ -193,10 +210,14 @@ pub fn verify_unit(fmt: &BlockFormat, p: &UnitParams, cfg: &VerifyConfig) -> Res
         let (backend, built): (Box<dyn Backend>, Option<Built>) = match kind {
             BackendKind::Rusthdl => (Box::new(RustHdl::new(fmt, p)?), None),
             BackendKind::Verilator => {
-                let (v, built) = Verilator::cached(fmt, p, &cfg.work_dir.join("verilator"), &cfg.verilator)?;
+                let (v, built) =
+                    Verilator::cached(fmt, p, &cfg.work_dir.join("verilator"), &cfg.verilator)?;
                 (Box::new(v), Some(built))
             }
-            BackendKind::Icarus => (Box::new(Icarus::new(fmt, p, &cfg.work_dir.join("icarus"))?), Some(Built::Fresh)),
+            BackendKind::Icarus => (
+                Box::new(Icarus::new(fmt, p, &cfg.work_dir.join("icarus"))?),
+                Some(Built::Fresh),
+            ),
         };
         let result = BackendResult {
             kind,
@@ -213,7 +234,11 @@ pub fn verify_unit(fmt: &BlockFormat, p: &UnitParams, cfg: &VerifyConfig) -> Res
     for spec in &streams {
         bar.set_message(format!("generating {}", spec.name));
         let stream = spec.generate(fmt, p).map_err(SimError::from)?;
-        let blocks = stream.cycles.iter().filter(|c| c.in_valid && !c.rst).count();
+        let blocks = stream
+            .cycles
+            .iter()
+            .filter(|c| c.in_valid && !c.rst)
+            .count();
         for (backend, result) in running.iter_mut() {
             bar.set_message(format!("{} on {}", spec.name, result.kind.name()));
             let start = Instant::now();
@@ -247,7 +272,9 @@ fn progress_bar(show: bool, total: u64) -> ProgressBar {
     if !show || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {human_pos}/{human_len} blocks, {eta} left: {msg}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {human_pos}/{human_len} blocks, {eta} left: {msg}")
+    {
         bar.set_style(style);
     }
     bar
@@ -258,7 +285,7 @@ fn grouped(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -279,14 +306,39 @@ pub fn render(fmt: &BlockFormat, p: &UnitParams, report: &VerifyReport, show: us
         p.pipeline,
         p.latency()
     );
-    let _ = writeln!(s, "seed {:#x} (rerun with --seed {:#x})", report.seed, report.seed);
+    let _ = writeln!(
+        s,
+        "seed {:#x} (rerun with --seed {:#x})",
+        report.seed, report.seed
+    );
     let kinds: Vec<String> = report
         .streams
         .iter()
-        .map(|st| format!("{} {}", st.name.trim_start_matches(&format!("{}-", fmt.name)), grouped(st.block_count(fmt, p.lanes))))
+        .map(|st| {
+            format!(
+                "{} {}",
+                st.name.trim_start_matches(&format!("{}-", fmt.name)),
+                grouped(st.block_count(fmt, p.lanes))
+            )
+        })
         .collect();
-    let _ = writeln!(s, "streams ({} blocks each backend): {}", grouped(report.streams.iter().map(|st| st.block_count(fmt, p.lanes)).sum()), kinds.join(", "));
-    let _ = writeln!(s, "{:<10} {:>16} {:>12} {:>12} {:>9} {:>12} {:>11}", "backend", "build", "blocks", "cycles", "run s", "blocks/s", "mismatches");
+    let _ = writeln!(
+        s,
+        "streams ({} blocks each backend): {}",
+        grouped(
+            report
+                .streams
+                .iter()
+                .map(|st| st.block_count(fmt, p.lanes))
+                .sum()
+        ),
+        kinds.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "{:<10} {:>16} {:>12} {:>12} {:>9} {:>12} {:>11}",
+        "backend", "build", "blocks", "cycles", "run s", "blocks/s", "mismatches"
+    );
     for b in &report.backends {
         let build = match b.built {
             None => "in process".to_string(),
@@ -306,13 +358,24 @@ pub fn render(fmt: &BlockFormat, p: &UnitParams, report: &VerifyReport, show: us
         );
     }
     for b in report.backends.iter().filter(|b| b.mismatch_count() > 0) {
-        let _ = writeln!(s, "\n{}: {} mismatching cycles; first:", b.kind.name(), grouped(b.mismatch_count()));
+        let _ = writeln!(
+            s,
+            "\n{}: {} mismatching cycles; first:",
+            b.kind.name(),
+            grouped(b.mismatch_count())
+        );
         let mut left = show;
         for m in &b.mismatches {
             if left == 0 {
                 break;
             }
-            let _ = writeln!(s, "  stream {} (stream seed {:#x}), {} mismatches:", m.stream, m.seed, grouped(m.count));
+            let _ = writeln!(
+                s,
+                "  stream {} (stream seed {:#x}), {} mismatches:",
+                m.stream,
+                m.seed,
+                grouped(m.count)
+            );
             for x in m.first.iter().take(left) {
                 let _ = writeln!(s, "    {x}");
             }
@@ -326,7 +389,11 @@ pub fn render(fmt: &BlockFormat, p: &UnitParams, report: &VerifyReport, show: us
 /// rules, so a unit that cannot be built is refused before anything runs).
 pub fn resolve_unit(args: &VerifyArgs) -> anyhow::Result<(BlockFormat, UnitParams)> {
     let fmt = lookup(&args.format)?;
-    let params = rtl::UnitParams { lanes: args.lanes, psum_width: args.psum_width.unwrap_or_default(), pipeline: args.pipeline };
+    let params = rtl::UnitParams {
+        lanes: args.lanes,
+        psum_width: args.psum_width.unwrap_or_default(),
+        pipeline: args.pipeline,
+    };
     let plan = UnitPlan::new(&fmt, &params)?;
     Ok((fmt, unit_params(&plan)?))
 }
@@ -340,27 +407,43 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
     let work_dir = match &args.work_dir {
         Some(d) => d.clone(),
         None => {
-            tmp = tempfile::Builder::new().prefix("hwcost-verify-").tempdir()?;
+            tmp = tempfile::Builder::new()
+                .prefix("hwcost-verify-")
+                .tempdir()?;
             tmp.path().to_path_buf()
         }
     };
     let cfg = VerifyConfig {
         backends: args.backend.kinds(),
-        size: SuiteSize { pairs: args.exhaustive.then_some(PAIR_SWEEP_BLOCKS), ..SuiteSize::new(args.vectors, false) },
+        size: SuiteSize {
+            pairs: args.exhaustive.then_some(PAIR_SWEEP_BLOCKS),
+            ..SuiteSize::new(args.vectors, false)
+        },
         seed,
         work_dir,
-        verilator: VerilatorBuild { cxx_opt: args.cxx_opt, jobs: args.build_jobs },
+        verilator: VerilatorBuild {
+            cxx_opt: args.cxx_opt,
+            jobs: args.build_jobs,
+        },
         keep: args.show,
         progress: true,
     };
     if args.exhaustive && fmt.elem.bits() > 8 {
-        anyhow::bail!("--exhaustive needs elements of at most 8 bits; {} has {}", fmt.name, fmt.elem.bits());
+        anyhow::bail!(
+            "--exhaustive needs elements of at most 8 bits; {} has {}",
+            fmt.name,
+            fmt.elem.bits()
+        );
     }
     let report = verify_unit(&fmt, &p, &cfg)?;
     print!("{}", render(&fmt, &p, &report, args.show));
     let n = report.mismatch_count();
     if n > 0 {
-        anyhow::bail!("{} mismatching cycles against emulate (seed {:#x})", grouped(n), seed);
+        anyhow::bail!(
+            "{} mismatching cycles against emulate (seed {:#x})",
+            grouped(n),
+            seed
+        );
     }
     println!("all outputs bit-exact with emulate");
     Ok(())
@@ -382,18 +465,51 @@ mod tests {
     fn arguments_parse_with_their_defaults_and_reject_bad_values() {
         let cli = Cli::try_parse_from(["verify", "mxfp8"]).unwrap();
         let a = &cli.verify;
-        assert_eq!((a.backend, a.vectors, a.seed, a.exhaustive, a.pipeline), (BackendChoice::All, 10_000, None, false, 0));
+        assert_eq!(
+            (a.backend, a.vectors, a.seed, a.exhaustive, a.pipeline),
+            (BackendChoice::All, 10_000, None, false, 0)
+        );
         let cli = Cli::try_parse_from([
-            "verify", "nvfp4", "--lanes", "8", "--psum-width", "exact", "--pipeline", "2", "--backend", "icarus",
-            "--vectors", "5", "--seed", "0xBEEF", "--exhaustive", "--work-dir", "w", "--cxx-opt", "1",
+            "verify",
+            "nvfp4",
+            "--lanes",
+            "8",
+            "--psum-width",
+            "exact",
+            "--pipeline",
+            "2",
+            "--backend",
+            "icarus",
+            "--vectors",
+            "5",
+            "--seed",
+            "0xBEEF",
+            "--exhaustive",
+            "--work-dir",
+            "w",
+            "--cxx-opt",
+            "1",
         ])
         .unwrap();
         let a = &cli.verify;
-        assert_eq!((a.lanes, a.psum_width, a.pipeline), (Some(8), Some(PsumWidth::Exact), 2));
-        assert_eq!((a.backend.kinds(), a.seed, a.exhaustive), (vec![BackendKind::Icarus], Some(0xBEEF), true));
+        assert_eq!(
+            (a.lanes, a.psum_width, a.pipeline),
+            (Some(8), Some(PsumWidth::Exact), 2)
+        );
+        assert_eq!(
+            (a.backend.kinds(), a.seed, a.exhaustive),
+            (vec![BackendKind::Icarus], Some(0xBEEF), true)
+        );
         assert_eq!(BackendChoice::All.kinds(), BackendKind::ALL);
-        for bad in [["--seed", "x12"], ["--backend", "modelsim"], ["--cxx-opt", "4"]] {
-            let e = Cli::try_parse_from(["verify", "mxfp8", bad[0], bad[1]]).err().unwrap().to_string();
+        for bad in [
+            ["--seed", "x12"],
+            ["--backend", "modelsim"],
+            ["--cxx-opt", "4"],
+        ] {
+            let e = Cli::try_parse_from(["verify", "mxfp8", bad[0], bad[1]])
+                .err()
+                .unwrap()
+                .to_string();
             assert!(e.contains(bad[1]), "{e}");
         }
         assert_eq!(parse_seed("1_000"), Ok(1000));
@@ -408,21 +524,37 @@ mod tests {
         };
         let e = resolve_unit(&args(&["mxfp9"])).unwrap_err().to_string();
         assert!(e.contains("mxfp9"), "{e}");
-        let e = resolve_unit(&args(&["mxfp8", "--lanes", "3"])).unwrap_err().to_string();
+        let e = resolve_unit(&args(&["mxfp8", "--lanes", "3"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains('3'), "{e}");
-        let e = run_verify(&args(&["mxfp8_e5m2", "--psum-width", "30"])).unwrap_err().to_string();
+        let e = run_verify(&args(&["mxfp8_e5m2", "--psum-width", "30"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("30"), "{e}");
         let (f, p) = resolve_unit(&args(&["mxint8", "--pipeline", "1"])).unwrap();
-        assert_eq!((f.name.as_str(), p.lanes, p.psum_width, p.pipeline), ("mxint8", 32, 16, 1));
+        assert_eq!(
+            (f.name.as_str(), p.lanes, p.psum_width, p.pipeline),
+            ("mxint8", 32, 16, 1)
+        );
     }
 
     #[test]
     fn a_rusthdl_run_matches_and_counts_every_block() {
-        let (f, p) = resolve_unit(&Cli::try_parse_from(["verify", "mxfp4", "--lanes", "2"]).unwrap().verify).unwrap();
+        let (f, p) = resolve_unit(
+            &Cli::try_parse_from(["verify", "mxfp4", "--lanes", "2"])
+                .unwrap()
+                .verify,
+        )
+        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let cfg = VerifyConfig {
             backends: vec![BackendKind::Rusthdl],
-            size: SuiteSize { random: 100, others: 64, pairs: Some(0) },
+            size: SuiteSize {
+                random: 100,
+                others: 64,
+                pairs: Some(0),
+            },
             seed: 3,
             work_dir: dir.path().into(),
             verilator: VerilatorBuild::default(),
@@ -435,7 +567,10 @@ mod tests {
         assert_eq!(r.backends[0].blocks, 100 + 7 * 64 + 256);
         assert!(r.backends[0].cycles > r.backends[0].blocks);
         let text = render(&f, &p, &r, 5);
-        assert!(text.contains("mxfp4_mac_k2_n10_p0") && text.contains("seed 0x3"), "{text}");
+        assert!(
+            text.contains("mxfp4_mac_k2_n10_p0") && text.contains("seed 0x3"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -444,8 +579,14 @@ mod tests {
         let p = UnitParams::defaults(&f).unwrap();
         let m = |cycle| Mismatch {
             cycle,
-            expected: Some(Output { out_valid: true, acc: 0x3F80_0000 }),
-            got: Some(Output { out_valid: true, acc: 0x3F80_0001 }),
+            expected: Some(Output {
+                out_valid: true,
+                acc: 0x3F80_0000,
+            }),
+            got: Some(Output {
+                out_valid: true,
+                acc: 0x3F80_0001,
+            }),
         };
         let result = BackendResult {
             kind: BackendKind::Icarus,
@@ -454,16 +595,37 @@ mod tests {
             blocks: 1000,
             cycles: 1010,
             run_s: 2.0,
-            mismatches: vec![StreamMismatches { stream: "mxfp8-random".into(), seed: 0xABC, count: 7, first: vec![m(4), m(9)] }],
+            mismatches: vec![StreamMismatches {
+                stream: "mxfp8-random".into(),
+                seed: 0xABC,
+                count: 7,
+                first: vec![m(4), m(9)],
+            }],
         };
-        let report = VerifyReport { unit: "mxfp8_mac_k32_n24_p0".into(), seed: 0x42, streams: vec![], backends: vec![result] };
+        let report = VerifyReport {
+            unit: "mxfp8_mac_k32_n24_p0".into(),
+            seed: 0x42,
+            streams: vec![],
+            backends: vec![result],
+        };
         assert_eq!(report.mismatch_count(), 7);
         assert_eq!(report.backends[0].blocks_per_s(), 500.0);
         let text = render(&f, &p, &report, 1);
         assert!(text.contains("icarus: 7 mismatching cycles"), "{text}");
-        assert!(text.contains("stream mxfp8-random (stream seed 0xabc), 7 mismatches"), "{text}");
-        assert!(text.contains("cycle 4: expected out_valid 1 acc 0x3f800000, got out_valid 1 acc 0x3f800001"), "{text}");
-        assert!(!text.contains("cycle 9"), "only the first `show` mismatches: {text}");
+        assert!(
+            text.contains("stream mxfp8-random (stream seed 0xabc), 7 mismatches"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "cycle 4: expected out_valid 1 acc 0x3f800000, got out_valid 1 acc 0x3f800001"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("cycle 9"),
+            "only the first `show` mismatches: {text}"
+        );
         assert_eq!(grouped(1_234_567), "1,234,567");
         assert_eq!(grouped(12), "12");
     }

@@ -38,13 +38,21 @@ fn lzc_case<const W: usize, const CW: usize>(values: Vec<u128>, seed: u64) {
         .collect();
     let want: Vec<u128> = values
         .iter()
-        .map(|&x| if x == 0 { W as u128 } else { u128::from(x.leading_zeros()) - (128 - W as u128) })
+        .map(|&x| {
+            if x == 0 {
+                W as u128
+            } else {
+                u128::from(x.leading_zeros()) - (128 - W as u128)
+            }
+        })
         .collect();
     assert_all_equal(&format!("Lzc<{W}> rust-hdl"), seed, &got_sim, &want, |i| {
         format!("x {:#x}: {} want {}", values[i], got_sim[i], want[i])
     });
     let vectors: Vec<Vec<u128>> = values.iter().map(|&x| vec![x]).collect();
-    let Some(out) = icarus(&verilog, &[("x", W)], &[("zeros", CW)], &vectors) else { return };
+    let Some(out) = icarus(&verilog, &[("x", W)], &[("zeros", CW)], &vectors) else {
+        return;
+    };
     let got_v: Vec<u128> = out.iter().map(|r| r[0]).collect();
     assert_all_equal(&format!("Lzc<{W}> Icarus"), seed, &got_v, &want, |i| {
         format!("x {:#x}: {} want {}", values[i], got_v[i], want[i])
@@ -67,7 +75,13 @@ fn shr_case<const W: usize, const G: usize, const O: usize>(n: usize, seed: u64)
     let mut r = rng(seed);
     let xs = spread_values(W, n, &mut r);
     let shifts: Vec<u128> = (0..n)
-        .map(|i| if i % 2 == 0 { (i / 2 % 256) as u128 } else { r.gen_range(0..(W + G + 3).min(256)) as u128 })
+        .map(|i| {
+            if i % 2 == 0 {
+                (i / 2 % 256) as u128
+            } else {
+                r.gen_range(0..(W + G + 3).min(256)) as u128
+            }
+        })
         .collect();
     // The arithmetic: frame = x * 2^G, y = low O bits of frame >> s, sticky = bits lost.
     let want: Vec<(u128, u128)> = xs
@@ -75,7 +89,9 @@ fn shr_case<const W: usize, const G: usize, const O: usize>(n: usize, seed: u64)
         .zip(&shifts)
         .map(|(&x, &s)| {
             let s = s as u32;
-            let frame_bits = (0..W).filter(|&i| x >> i & 1 == 1).map(|i| i as u32 + G as u32);
+            let frame_bits = (0..W)
+                .filter(|&i| x >> i & 1 == 1)
+                .map(|i| i as u32 + G as u32);
             let mut y = 0u128;
             let mut lost = 0u128;
             for b in frame_bits {
@@ -104,13 +120,26 @@ fn shr_case<const W: usize, const G: usize, const O: usize>(n: usize, seed: u64)
         .collect();
     let name = format!("ShrSticky<{W},{G},{O}>");
     assert_all_equal(&format!("{name} rust-hdl"), seed, &got, &want, |i| {
-        format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got[i], want[i])
+        format!(
+            "x {:#x} >> {}: {:x?} want {:x?}",
+            xs[i], shifts[i], got[i], want[i]
+        )
     });
     let vectors: Vec<Vec<u128>> = xs.iter().zip(&shifts).map(|(&x, &s)| vec![x, s]).collect();
-    let Some(out) = icarus(&verilog, &[("x", W), ("shift", 8)], &[("y", O), ("sticky", 1)], &vectors) else { return };
+    let Some(out) = icarus(
+        &verilog,
+        &[("x", W), ("shift", 8)],
+        &[("y", O), ("sticky", 1)],
+        &vectors,
+    ) else {
+        return;
+    };
     let got_v: Vec<(u128, u128)> = out.iter().map(|r| (r[0], r[1])).collect();
     assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| {
-        format!("x {:#x} >> {}: {:x?} want {:x?}", xs[i], shifts[i], got_v[i], want[i])
+        format!(
+            "x {:#x} >> {}: {:x?} want {:x?}",
+            xs[i], shifts[i], got_v[i], want[i]
+        )
     });
 }
 
@@ -142,7 +171,9 @@ fn umul_case<const A: usize, const B: usize, const P: usize>(pairs: Vec<(u128, u
         format!("{:x?}: {:#x} want {:#x}", pairs[i], got[i], want[i])
     });
     let vectors: Vec<Vec<u128>> = pairs.iter().map(|&(a, b)| vec![a, b]).collect();
-    let Some(out) = icarus(&verilog, &[("a", A), ("b", B)], &[("p", P)], &vectors) else { return };
+    let Some(out) = icarus(&verilog, &[("a", A), ("b", B)], &[("p", P)], &vectors) else {
+        return;
+    };
     let got_v: Vec<u128> = out.iter().map(|r| r[0]).collect();
     assert_all_equal(&format!("{name} Icarus"), seed, &got_v, &want, |i| {
         format!("{:x?}: {:#x} want {:#x}", pairs[i], got_v[i], want[i])
@@ -153,9 +184,14 @@ fn umul_case<const A: usize, const B: usize, const P: usize>(pairs: Vec<(u128, u
 fn umul_exhaustive_4x4_and_random_wide() {
     let s = seed(23);
     let mut r = rng(s);
-    umul_case::<4, 4, 8>((0..16).flat_map(|a| (0..16).map(move |b| (a, b))).collect(), s);
+    umul_case::<4, 4, 8>(
+        (0..16).flat_map(|a| (0..16).map(move |b| (a, b))).collect(),
+        s,
+    );
     let wide = |w: usize, r: &mut rand_chacha::ChaCha8Rng| spread_values(w, 1, r)[0];
-    let mut pairs: Vec<(u128, u128)> = (0..3000).map(|_| (wide(90, &mut r), r.gen_range(0..256))).collect();
+    let mut pairs: Vec<(u128, u128)> = (0..3000)
+        .map(|_| (wide(90, &mut r), r.gen_range(0..256)))
+        .collect();
     pairs.extend([(mask(90), 255), (mask(90), 0), (0, 255), (1 << 89, 225)]);
     umul_case::<90, 8, 98>(pairs, s);
 }

@@ -77,7 +77,9 @@ pub fn scale_product(kind: ScaleFormat, a: u8, b: u8) -> Option<(bool, u32, i32)
 /// R = round_binary32(sum * 2^lsb_exp * X_a * X_b) for a block with `special` (0 finite,
 /// 1 NaN, 2 +Inf, 3 -Inf), per the MAC numeric contract.
 pub fn block_result(kind: ScaleFormat, sum: i128, lsb_exp: i32, special: u8, a: u8, b: u8) -> u32 {
-    let Some((neg, sig, exp)) = scale_product(kind, a, b) else { return QNAN };
+    let Some((neg, sig, exp)) = scale_product(kind, a, b) else {
+        return QNAN;
+    };
     match special {
         1 => QNAN,
         2 | 3 if sig == 0 => QNAN,
@@ -88,7 +90,11 @@ pub fn block_result(kind: ScaleFormat, sum: i128, lsb_exp: i32, special: u8, a: 
                 POS_INF
             }
         }
-        _ => round_binary32((sum < 0) ^ neg, sum.unsigned_abs() * u128::from(sig), lsb_exp + exp),
+        _ => round_binary32(
+            (sum < 0) ^ neg,
+            sum.unsigned_abs() * u128::from(sig),
+            lsb_exp + exp,
+        ),
     }
 }
 
@@ -101,7 +107,11 @@ fn reference_rounding_matches_f64_to_f32_conversion() {
     for i in 0..200_000 {
         let bits = rng.gen_range(1..=53);
         let mag = (rng.gen::<u64>() >> (64 - bits)) | (1 << (bits - 1));
-        let exp = if i % 2 == 0 { rng.gen_range(-200..=120) } else { rng.gen_range(-1000..=900) };
+        let exp = if i % 2 == 0 {
+            rng.gen_range(-200..=120)
+        } else {
+            rng.gen_range(-1000..=900)
+        };
         let neg = rng.gen::<bool>();
         let v = mag as f64 * f64::from_bits(((exp + 1023) as u64) << 52);
         let want = ((if neg { -v } else { v }) as f32).to_bits();
@@ -113,8 +123,14 @@ fn reference_rounding_matches_f64_to_f32_conversion() {
 #[test]
 fn reference_rounding_corners() {
     // Ties to even in the normal range.
-    assert_eq!(round_binary32(false, (1 << 24) + 1, 0), 16_777_216f32.to_bits());
-    assert_eq!(round_binary32(false, (1 << 24) + 3, 0), 16_777_220f32.to_bits());
+    assert_eq!(
+        round_binary32(false, (1 << 24) + 1, 0),
+        16_777_216f32.to_bits()
+    );
+    assert_eq!(
+        round_binary32(false, (1 << 24) + 3, 0),
+        16_777_220f32.to_bits()
+    );
     // 2^-150, half the smallest subnormal: a tie that goes to the even zero, sign kept.
     assert_eq!(round_binary32(false, 1, -150), 0);
     assert_eq!(round_binary32(true, 1, -150), 0x8000_0000);
@@ -125,6 +141,9 @@ fn reference_rounding_corners() {
     // 2^128 (1 - 2^-25) is halfway between the largest finite value and 2^128: Inf.
     assert_eq!(round_binary32(false, (1 << 25) - 1, 103), POS_INF);
     assert_eq!(round_binary32(true, (1 << 25) - 1, 103), NEG_INF);
-    assert_eq!(round_binary32(false, (1 << 26) - 3, 102), f32::MAX.to_bits());
+    assert_eq!(
+        round_binary32(false, (1 << 26) - 3, 102),
+        f32::MAX.to_bits()
+    );
     assert_eq!(round_binary32(true, 0, 5000), 0);
 }

@@ -23,7 +23,9 @@ fn canonical(nan: bool, neg: bool, sig: u32, exp: i32) -> Product {
 }
 
 fn all_pairs() -> Vec<(u8, u8)> {
-    (0..=255u8).flat_map(|a| (0..=255u8).map(move |b| (a, b))).collect()
+    (0..=255u8)
+        .flat_map(|a| (0..=255u8).map(move |b| (a, b)))
+        .collect()
 }
 
 fn want(kind: ScaleFormat, pairs: &[(u8, u8)]) -> Vec<Product> {
@@ -36,9 +38,16 @@ fn want(kind: ScaleFormat, pairs: &[(u8, u8)]) -> Vec<Product> {
         .collect()
 }
 
-fn show<'a>(pairs: &'a [(u8, u8)], got: &'a [Product], want: &'a [Product]) -> impl Fn(usize) -> String + 'a {
+fn show<'a>(
+    pairs: &'a [(u8, u8)],
+    got: &'a [Product],
+    want: &'a [Product],
+) -> impl Fn(usize) -> String + 'a {
     move |i| {
-        format!("codes {:#04x} {:#04x}: (nan, neg, sig, exp) {:?} want {:?}", pairs[i].0, pairs[i].1, got[i], want[i])
+        format!(
+            "codes {:#04x} {:#04x}: (nan, neg, sig, exp) {:?} want {:?}",
+            pairs[i].0, pairs[i].1, got[i], want[i]
+        )
     }
 }
 
@@ -54,14 +63,44 @@ fn ue8m0_all_code_pairs() {
             uut.a.next = u64::from(a).into();
             uut.b.next = u64::from(b).into();
             settle(&mut uut);
-            canonical(uut.nan.val(), false, 1, sext(uut.exp.val().inner().to_u128(), 10))
+            canonical(
+                uut.nan.val(),
+                false,
+                1,
+                sext(uut.exp.val().inner().to_u128(), 10),
+            )
         })
         .collect();
-    assert_all_equal("UE8M0 scale combine, rust-hdl", 0, &got, &want, show(&pairs, &got, &want));
-    let vectors: Vec<Vec<u128>> = pairs.iter().map(|&(a, b)| vec![a.into(), b.into()]).collect();
-    let Some(out) = icarus(&verilog, &[("a", 8), ("b", 8)], &[("exp", 10), ("nan", 1)], &vectors) else { return };
-    let got: Vec<Product> = out.iter().map(|r| canonical(r[1] == 1, false, 1, sext(r[0], 10))).collect();
-    assert_all_equal("UE8M0 scale combine, Icarus", 0, &got, &want, show(&pairs, &got, &want));
+    assert_all_equal(
+        "UE8M0 scale combine, rust-hdl",
+        0,
+        &got,
+        &want,
+        show(&pairs, &got, &want),
+    );
+    let vectors: Vec<Vec<u128>> = pairs
+        .iter()
+        .map(|&(a, b)| vec![a.into(), b.into()])
+        .collect();
+    let Some(out) = icarus(
+        &verilog,
+        &[("a", 8), ("b", 8)],
+        &[("exp", 10), ("nan", 1)],
+        &vectors,
+    ) else {
+        return;
+    };
+    let got: Vec<Product> = out
+        .iter()
+        .map(|r| canonical(r[1] == 1, false, 1, sext(r[0], 10)))
+        .collect();
+    assert_all_equal(
+        "UE8M0 scale combine, Icarus",
+        0,
+        &got,
+        &want,
+        show(&pairs, &got, &want),
+    );
 }
 
 #[test]
@@ -76,13 +115,38 @@ fn e4m3_all_code_pairs() {
             uut.a.next = u64::from(a).into();
             uut.b.next = u64::from(b).into();
             settle(&mut uut);
-            canonical(uut.nan.val(), uut.neg.val(), uut.sig.val().to_u32(), sext(uut.exp.val().inner().to_u128(), 10))
+            canonical(
+                uut.nan.val(),
+                uut.neg.val(),
+                uut.sig.val().to_u32(),
+                sext(uut.exp.val().inner().to_u128(), 10),
+            )
         })
         .collect();
-    assert_all_equal("E4M3 scale combine, rust-hdl", 0, &got, &want, show(&pairs, &got, &want));
-    let vectors: Vec<Vec<u128>> = pairs.iter().map(|&(a, b)| vec![a.into(), b.into()]).collect();
+    assert_all_equal(
+        "E4M3 scale combine, rust-hdl",
+        0,
+        &got,
+        &want,
+        show(&pairs, &got, &want),
+    );
+    let vectors: Vec<Vec<u128>> = pairs
+        .iter()
+        .map(|&(a, b)| vec![a.into(), b.into()])
+        .collect();
     let outputs = [("exp", 10), ("sig", 8), ("neg", 1), ("nan", 1)];
-    let Some(out) = icarus(&verilog, &[("a", 8), ("b", 8)], &outputs, &vectors) else { return };
-    let got: Vec<Product> = out.iter().map(|r| canonical(r[3] == 1, r[2] == 1, r[1] as u32, sext(r[0], 10))).collect();
-    assert_all_equal("E4M3 scale combine, Icarus", 0, &got, &want, show(&pairs, &got, &want));
+    let Some(out) = icarus(&verilog, &[("a", 8), ("b", 8)], &outputs, &vectors) else {
+        return;
+    };
+    let got: Vec<Product> = out
+        .iter()
+        .map(|r| canonical(r[3] == 1, r[2] == 1, r[1] as u32, sext(r[0], 10)))
+        .collect();
+    assert_all_equal(
+        "E4M3 scale combine, Icarus",
+        0,
+        &got,
+        &want,
+        show(&pairs, &got, &want),
+    );
 }

@@ -25,7 +25,15 @@ struct Vector {
 
 impl Vector {
     fn finite(sum: i128, lsb_exp: i32) -> Vector {
-        Vector { sum, lsb_exp, special: 0, scale_exp: 0, scale_sig: 1, scale_neg: false, scale_nan: false }
+        Vector {
+            sum,
+            lsb_exp,
+            special: 0,
+            scale_exp: 0,
+            scale_sig: 1,
+            scale_neg: false,
+            scale_nan: false,
+        }
     }
 }
 
@@ -90,15 +98,40 @@ fn corners(sw: usize, nv: bool) -> Vec<Vector> {
     ];
     let min = -(1i128 << (sw - 1));
     let max = (1i128 << (sw - 1)) - 1;
-    for (e, s) in [(0, 0), (-100, 0), (-150, 0), (60, 0), (-2048, -512), (2047, 511), (-300, 40), (-2048, 511)] {
-        v.push(Vector { scale_exp: s, ..Vector::finite(min, e) });
-        v.push(Vector { scale_exp: s, ..Vector::finite(max, e) });
+    for (e, s) in [
+        (0, 0),
+        (-100, 0),
+        (-150, 0),
+        (60, 0),
+        (-2048, -512),
+        (2047, 511),
+        (-300, 40),
+        (-2048, 511),
+    ] {
+        v.push(Vector {
+            scale_exp: s,
+            ..Vector::finite(min, e)
+        });
+        v.push(Vector {
+            scale_exp: s,
+            ..Vector::finite(max, e)
+        });
     }
     for special in 1..=3 {
-        v.push(Vector { special, ..Vector::finite(5, 0) });
-        v.push(Vector { special, scale_nan: true, ..Vector::finite(5, 0) });
+        v.push(Vector {
+            special,
+            ..Vector::finite(5, 0)
+        });
+        v.push(Vector {
+            special,
+            scale_nan: true,
+            ..Vector::finite(5, 0)
+        });
     }
-    v.push(Vector { scale_nan: true, ..Vector::finite(0, 0) });
+    v.push(Vector {
+        scale_nan: true,
+        ..Vector::finite(0, 0)
+    });
     if nv {
         // Inf times a zero scale is NaN; a negative scale flips an infinity; a zero scale
         // times a finite sum is +0; the largest scale product 225.
@@ -107,8 +140,15 @@ fn corners(sw: usize, nv: bool) -> Vec<Vector> {
             .flat_map(|&c| {
                 [
                     Vector { scale_sig: 0, ..c },
-                    Vector { scale_neg: true, ..c },
-                    Vector { scale_sig: 225, scale_neg: true, ..c },
+                    Vector {
+                        scale_neg: true,
+                        ..c
+                    },
+                    Vector {
+                        scale_sig: 225,
+                        scale_neg: true,
+                        ..c
+                    },
                     Vector { scale_sig: 3, ..c },
                 ]
             })
@@ -159,7 +199,11 @@ fn random_vectors(sw: usize, nv: bool, n: usize, rng: &mut impl Rng) -> Vec<Vect
             let (lsb_exp, scale_exp) = if rng.gen_range(0..5) < 2 {
                 (
                     rng.gen_range(-2048..=2047),
-                    if rng.gen() { rng.gen_range(-512..=511) } else { rng.gen_range(-254..=254) },
+                    if rng.gen() {
+                        rng.gen_range(-512..=511)
+                    } else {
+                        rng.gen_range(-254..=254)
+                    },
                 )
             } else {
                 // Aim the result's leading bit at a chosen binade.
@@ -168,16 +212,29 @@ fn random_vectors(sw: usize, nv: bool, n: usize, rng: &mut impl Rng) -> Vec<Vect
                     1 => rng.gen_range(115..=135),
                     _ => rng.gen_range(-130..=130),
                 };
-                let lead = 127 - (sum.unsigned_abs() * u128::from(scale_sig.max(1))).leading_zeros() as i32;
+                let lead = 127
+                    - (sum.unsigned_abs() * u128::from(scale_sig.max(1))).leading_zeros() as i32;
                 let total = target - lead;
                 let scale_exp = rng.gen_range(-254..=254).clamp(total - 2047, total + 2048);
                 let scale_exp = scale_exp.clamp(-512, 511);
                 ((total - scale_exp).clamp(-2048, 2047), scale_exp)
             };
-            let special = if rng.gen_range(0..12) == 0 { rng.gen_range(1..=3) } else { 0 };
+            let special = if rng.gen_range(0..12) == 0 {
+                rng.gen_range(1..=3)
+            } else {
+                0
+            };
             let scale_nan = rng.gen_range(0..30) == 0;
             let scale_neg = nv && rng.gen();
-            Vector { sum, lsb_exp, special, scale_exp, scale_sig, scale_neg, scale_nan }
+            Vector {
+                sum,
+                lsb_exp,
+                special,
+                scale_exp,
+                scale_sig,
+                scale_neg,
+                scale_nan,
+            }
         })
         .collect()
 }
@@ -213,8 +270,20 @@ fn mx_case<const SW: usize>(n: usize, seed: u64) {
             uut.r.val().to_u32()
         })
         .collect();
-    assert_all_equal(&format!("ToBinary32<{SW}> rust-hdl"), seed, &got, &want, show(&vs, &got, &want));
-    let inputs = [("sum", SW), ("lsb_exp", 12), ("special", 2), ("scale_exp", 10), ("scale_nan", 1)];
+    assert_all_equal(
+        &format!("ToBinary32<{SW}> rust-hdl"),
+        seed,
+        &got,
+        &want,
+        show(&vs, &got, &want),
+    );
+    let inputs = [
+        ("sum", SW),
+        ("lsb_exp", 12),
+        ("special", 2),
+        ("scale_exp", 10),
+        ("scale_nan", 1),
+    ];
     let vectors: Vec<Vec<u128>> = vs
         .iter()
         .map(|v| {
@@ -227,9 +296,17 @@ fn mx_case<const SW: usize>(n: usize, seed: u64) {
             ]
         })
         .collect();
-    let Some(out) = icarus(&verilog, &inputs, &[("r", 32)], &vectors) else { return };
+    let Some(out) = icarus(&verilog, &inputs, &[("r", 32)], &vectors) else {
+        return;
+    };
     let got: Vec<u32> = out.iter().map(|row| row[0] as u32).collect();
-    assert_all_equal(&format!("ToBinary32<{SW}> Icarus"), seed, &got, &want, show(&vs, &got, &want));
+    assert_all_equal(
+        &format!("ToBinary32<{SW}> Icarus"),
+        seed,
+        &got,
+        &want,
+        show(&vs, &got, &want),
+    );
 }
 
 fn nv_case<const SW: usize, const PW: usize>(n: usize, seed: u64) {
@@ -253,7 +330,13 @@ fn nv_case<const SW: usize, const PW: usize>(n: usize, seed: u64) {
             uut.r.val().to_u32()
         })
         .collect();
-    assert_all_equal(&format!("ToBinary32Nv<{SW}> rust-hdl"), seed, &got, &want, show(&vs, &got, &want));
+    assert_all_equal(
+        &format!("ToBinary32Nv<{SW}> rust-hdl"),
+        seed,
+        &got,
+        &want,
+        show(&vs, &got, &want),
+    );
     let inputs = [
         ("sum", SW),
         ("lsb_exp", 12),
@@ -277,9 +360,17 @@ fn nv_case<const SW: usize, const PW: usize>(n: usize, seed: u64) {
             ]
         })
         .collect();
-    let Some(out) = icarus(&verilog, &inputs, &[("r", 32)], &vectors) else { return };
+    let Some(out) = icarus(&verilog, &inputs, &[("r", 32)], &vectors) else {
+        return;
+    };
     let got: Vec<u32> = out.iter().map(|row| row[0] as u32).collect();
-    assert_all_equal(&format!("ToBinary32Nv<{SW}> Icarus"), seed, &got, &want, show(&vs, &got, &want));
+    assert_all_equal(
+        &format!("ToBinary32Nv<{SW}> Icarus"),
+        seed,
+        &got,
+        &want,
+        show(&vs, &got, &want),
+    );
 }
 
 #[test]
@@ -332,7 +423,11 @@ fn scale_codes_through_to_binary32() {
     let (mut got, mut want) = (Vec::new(), Vec::new());
     for i in 0..20_000 {
         let (a, b) = (code(&mut r), code(&mut r));
-        let special = if r.gen_range(0..10) == 0 { r.gen_range(1..=3u8) } else { 0 };
+        let special = if r.gen_range(0..10) == 0 {
+            r.gen_range(1..=3u8)
+        } else {
+            0
+        };
         let lsb_exp = r.gen_range(-40..=10);
         if i % 2 == 0 {
             let sum = r.gen_range(-(1i128 << 23)..(1i128 << 23));
@@ -346,8 +441,17 @@ fn scale_codes_through_to_binary32() {
             mx.scale_nan.next = mx_scale.nan.val();
             settle(&mut mx);
             got.push(mx.r.val().to_u32());
-            want.push(block_result(ScaleFormat::Ue8m0, sum, lsb_exp, special, a, b));
-            cases.push(format!("UE8M0 a {a:#04x} b {b:#04x} sum {sum} lsb_exp {lsb_exp} special {special}"));
+            want.push(block_result(
+                ScaleFormat::Ue8m0,
+                sum,
+                lsb_exp,
+                special,
+                a,
+                b,
+            ));
+            cases.push(format!(
+                "UE8M0 a {a:#04x} b {b:#04x} sum {sum} lsb_exp {lsb_exp} special {special}"
+            ));
         } else {
             let sum = r.gen_range(-(1i128 << 13)..(1i128 << 13));
             nv_scale.a.next = u64::from(a).into();
@@ -363,10 +467,16 @@ fn scale_codes_through_to_binary32() {
             settle(&mut nv);
             got.push(nv.r.val().to_u32());
             want.push(block_result(ScaleFormat::E4m3, sum, lsb_exp, special, a, b));
-            cases.push(format!("E4M3 a {a:#04x} b {b:#04x} sum {sum} lsb_exp {lsb_exp} special {special}"));
+            cases.push(format!(
+                "E4M3 a {a:#04x} b {b:#04x} sum {sum} lsb_exp {lsb_exp} special {special}"
+            ));
         }
     }
-    assert_all_equal("scale combine -> ToBinary32, rust-hdl", s, &got, &want, |i| {
-        format!("{}: {:#010x} want {:#010x}", cases[i], got[i], want[i])
-    });
+    assert_all_equal(
+        "scale combine -> ToBinary32, rust-hdl",
+        s,
+        &got,
+        &want,
+        |i| format!("{}: {:#010x} want {:#010x}", cases[i], got[i], want[i]),
+    );
 }

@@ -669,7 +669,7 @@ fn weight_stationary_reads_b_once_and_output_stationary_writes_c_once() {
 /// results falls back to the default clock and says why.
 #[test]
 fn the_default_clock_is_the_synthesized_units_fmax() {
-    use crate::report::source::{CostSource, Model, shipped_source};
+    use crate::report::source::{shipped_source, CostSource, Model};
     let reports = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
     let a = GemmArgs {
         clock_mhz: None,
@@ -678,18 +678,39 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
     };
     let (cfg, _) = a.config().unwrap();
     let unit = cfg.unit.clone();
-    let shipped = shipped_source(Model::Synth, "sky130hd", &reports, std::slice::from_ref(&unit))
-        .unwrap()
-        .unit_cost(&unit)
-        .unwrap();
+    let shipped = shipped_source(
+        Model::Synth,
+        "sky130hd",
+        &reports,
+        std::slice::from_ref(&unit),
+    )
+    .unwrap()
+    .unit_cost(&unit)
+    .unwrap();
     assert_eq!(Some(cfg.clock_mhz), shipped.fmax_mhz);
-    assert!(cfg.clock_source.starts_with("STA fmax"), "{}", cfg.clock_source);
+    assert!(
+        cfg.clock_source.starts_with("STA fmax"),
+        "{}",
+        cfg.clock_source
+    );
     let text = gemm_output(&a).unwrap();
-    assert!(text.contains(&format!("clock {:.1} MHz: STA fmax", cfg.clock_mhz)), "{text}");
+    assert!(
+        text.contains(&format!("clock {:.1} MHz: STA fmax", cfg.clock_mhz)),
+        "{text}"
+    );
 
-    let (piped, _) = GemmArgs { pipeline: 1, ..a.clone() }.config().unwrap();
+    let (piped, _) = GemmArgs {
+        pipeline: 1,
+        ..a.clone()
+    }
+    .config()
+    .unwrap();
     assert_eq!(piped.clock_mhz, DEFAULT_CLOCK_MHZ);
-    assert!(piped.clock_source.contains("pipeline"), "{}", piped.clock_source);
+    assert!(
+        piped.clock_source.contains("pipeline"),
+        "{}",
+        piped.clock_source
+    );
     let empty = tempfile::tempdir().unwrap();
     let (none, _) = GemmArgs {
         results: empty.path().to_path_buf(),
@@ -698,7 +719,19 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
     .config()
     .unwrap();
     assert_eq!(none.clock_mhz, DEFAULT_CLOCK_MHZ);
-    assert!(none.clock_source.contains("no synth results"), "{}", none.clock_source);
-    let (given, _) = GemmArgs { clock_mhz: Some(250.0), ..a }.config().unwrap();
-    assert_eq!((given.clock_mhz, given.clock_source.as_str()), (250.0, "given"));
+    assert!(
+        none.clock_source.contains("no synth results"),
+        "{}",
+        none.clock_source
+    );
+    let (given, _) = GemmArgs {
+        clock_mhz: Some(250.0),
+        ..a
+    }
+    .config()
+    .unwrap();
+    assert_eq!(
+        (given.clock_mhz, given.clock_source.as_str()),
+        (250.0, "given")
+    );
 }

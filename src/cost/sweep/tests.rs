@@ -309,11 +309,15 @@ fn clap_parses_comma_lists() {
         Cli::try_parse_from(["sweep"]).is_err(),
         "--formats is required"
     );
-    assert!(
-        Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "synth"]).is_err()
-    );
+    assert!(Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "synth"]).is_err());
     let c = Cli::try_parse_from([
-        "sweep", "--formats", "mxint8", "--model", "calibrated", "--plot", "s.png",
+        "sweep",
+        "--formats",
+        "mxint8",
+        "--model",
+        "calibrated",
+        "--plot",
+        "s.png",
     ])
     .unwrap();
     assert_eq!(c.sweep.model, SweepModel::Calibrated);
@@ -374,9 +378,16 @@ fn calibrated_sweep_uses_the_shipped_fit_and_prices_pipeline_registers() {
         assert_eq!(r.area_um2, want.area_um2, "{} p{}", r.format, r.pipeline);
         assert_eq!(r.energy_pj_per_mac, want.energy_pj_per_mac);
     }
-    assert!(s.rows[1].area_um2 > s.rows[0].area_um2, "registers of 2 stages");
+    assert!(
+        s.rows[1].area_um2 > s.rows[0].area_um2,
+        "registers of 2 stages"
+    );
     assert!(s.rows[1].energy_pj_per_block > s.rows[0].energy_pj_per_block);
-    assert!(to_csv(&s).lines().nth(1).unwrap().ends_with(",calibrated,sky130hd"));
+    assert!(to_csv(&s)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .ends_with(",calibrated,sky130hd"));
 
     let dir = tempfile::tempdir().unwrap();
     let e = sweep(

@@ -36,17 +36,22 @@ pub fn measure(n: usize) -> anyhow::Result<Vec<BenchRow>> {
     let mut out = vec![0f32; n];
     let row = ROW.min(n.max(1));
     let mut rows = Vec::new();
-    let mut time = |name: &str, f: &mut dyn FnMut(&mut [f32]) -> anyhow::Result<()>| -> anyhow::Result<()> {
-        f(&mut out)?; // warm-up: page in the output buffer
-        let mut best = f64::INFINITY;
-        for _ in 0..REPS {
-            let t = Instant::now();
-            f(&mut out)?;
-            best = best.min(t.elapsed().as_secs_f64());
-        }
-        rows.push(BenchRow { name: name.to_string(), best_s: best, melem_per_s: n as f64 / best / 1e6 });
-        Ok(())
-    };
+    let mut time =
+        |name: &str, f: &mut dyn FnMut(&mut [f32]) -> anyhow::Result<()>| -> anyhow::Result<()> {
+            f(&mut out)?; // warm-up: page in the output buffer
+            let mut best = f64::INFINITY;
+            for _ in 0..REPS {
+                let t = Instant::now();
+                f(&mut out)?;
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            rows.push(BenchRow {
+                name: name.to_string(),
+                best_s: best,
+                melem_per_s: n as f64 / best / 1e6,
+            });
+            Ok(())
+        };
     time("copy (memcpy of the same array)", &mut |o| {
         o.copy_from_slice(std::hint::black_box(&data));
         Ok(())
@@ -54,8 +59,20 @@ pub fn measure(n: usize) -> anyhow::Result<Vec<BenchRow>> {
     for name in ["mxint8", "mxfp8", "mxfp4", "nvfp4"] {
         let fmt = lookup_in(name, &[])?;
         let opts = QuantOptions::default_for(&fmt);
-        let label = format!("{name} ({} + {})", opts.scale_rule.name(), opts.round.name());
-        time(&label, &mut |o| Ok(quantize_dequantize_into(&fmt, &opts, std::hint::black_box(&data), row, o)?))?;
+        let label = format!(
+            "{name} ({} + {})",
+            opts.scale_rule.name(),
+            opts.round.name()
+        );
+        time(&label, &mut |o| {
+            Ok(quantize_dequantize_into(
+                &fmt,
+                &opts,
+                std::hint::black_box(&data),
+                row,
+                o,
+            )?)
+        })?;
     }
     Ok(rows)
 }
@@ -67,7 +84,8 @@ pub fn run_bench_quantize(out: &Path) -> anyhow::Result<()> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    crate::format::npy::write_atomic(out, text.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
+    crate::atomic::write(out, text.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
     print!("{text}");
     Ok(())
 }
@@ -85,9 +103,9 @@ pub fn render(rows: &[BenchRow]) -> String {
     ));
     s.push_str(&format!(
         "- CPU: {} ({} logical CPUs)\n- load average when measured: {}\n- rustc: {}\n- build: {}\n- kernels: {}\n- date (UTC): {}\n\n",
-        cpu_model(),
+        crate::machine::cpu_model(),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-        load_average(),
+        crate::machine::load_average(),
         rustc_version(),
         profile(),
         if super::simd_in_use() { "AVX2" } else { "portable (no AVX2)" },
@@ -106,20 +124,6 @@ pub fn render(rows: &[BenchRow]) -> String {
     s.push_str("\nMX formats read and write each element once. NV formats read the tensor once more first: the per-tensor scale needs max |V| over the whole tensor before any block can be scaled, and each element is divided (not multiplied) by its block scale.\n");
     s.push_str("\nTarget: at least 1,000 M elements/s per core. For scale: microxcaling does 17-26 M elements/s and the study's code 14-95 M elements/s on one core.\n");
     s
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
-        .unwrap_or_else(|| "unknown (no /proc/cpuinfo)".into())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn rustc_version() -> String {
@@ -142,7 +146,10 @@ fn profile() -> &'static str {
 
 /// Today's date from the system clock, as YYYY-MM-DD (civil-from-days, proleptic Gregorian).
 fn today_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let z = (secs / 86_400) as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -163,9 +170,13 @@ mod tests {
     fn small_run_renders_every_case() {
         let rows = measure(1 << 12).unwrap();
         assert_eq!(rows.len(), 5);
-        assert!(rows.iter().all(|r| r.melem_per_s.is_finite() && r.melem_per_s > 0.0));
+        assert!(rows
+            .iter()
+            .all(|r| r.melem_per_s.is_finite() && r.melem_per_s > 0.0));
         let md = render(&rows);
-        for name in ["copy", "mxint8", "mxfp8", "mxfp4", "nvfp4", "CPU:", "rustc:"] {
+        for name in [
+            "copy", "mxint8", "mxfp8", "mxfp4", "nvfp4", "CPU:", "rustc:",
+        ] {
             assert!(md.contains(name), "{name} missing from\n{md}");
         }
         assert_eq!(today_utc().len(), 10);

@@ -83,7 +83,10 @@ impl QuantizeReport {
 
     /// The human-readable line.
     pub fn to_line(&self) -> String {
-        let rot = self.rotate_seed.map(|s| format!(", hadamard seed {s}")).unwrap_or_default();
+        let rot = self
+            .rotate_seed
+            .map(|s| format!(", hadamard seed {s}"))
+            .unwrap_or_default();
         format!(
             "{}: {} elements, {} blocks of {} ({} + {}{}): QSNR {:.2} dB",
             self.format,
@@ -149,14 +152,19 @@ pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
 
     // Stage every output before committing any, so a failure leaves nothing behind.
     let npy_bytes = npy::to_bytes(&arr.shape, &out).context("encoding the output .npy")?;
-    let staged_out = npy::stage(&args.output, &npy_bytes).with_context(|| format!("cannot write {}", args.output.display()))?;
+    let staged_out = crate::atomic::stage(&args.output, &npy_bytes)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     let staged_packed = match (&args.packed, &packed) {
-        (Some(path), Some(p)) => {
-            Some((path, npy::stage(path, &p.to_bytes()).with_context(|| format!("cannot write {}", path.display()))?))
-        }
+        (Some(path), Some(p)) => Some((
+            path,
+            crate::atomic::stage(path, &p.to_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
         _ => None,
     };
-    staged_out.persist(&args.output).with_context(|| format!("cannot write {}", args.output.display()))?;
+    staged_out
+        .persist(&args.output)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
     if let Some((path, tmp)) = staged_packed {
         if let Err(e) = tmp.persist(path) {
             // Keep the all-or-nothing promise: take the first output back.
@@ -191,20 +199,69 @@ mod tests {
     #[test]
     fn flags_match_the_documented_command_line() {
         let c = Cli::try_parse_from([
-            "hwcost", "mxfp8", "in.npy", "-o", "out.npy", "--scale-rule", "nv-study", "--round", "away", "--block", "16",
-            "--rotate", "hadamard", "--seed", "5", "--packed", "p.bin", "--json",
+            "hwcost",
+            "mxfp8",
+            "in.npy",
+            "-o",
+            "out.npy",
+            "--scale-rule",
+            "nv-study",
+            "--round",
+            "away",
+            "--block",
+            "16",
+            "--rotate",
+            "hadamard",
+            "--seed",
+            "5",
+            "--packed",
+            "p.bin",
+            "--json",
         ])
         .unwrap();
         let a = c.args;
-        assert_eq!((a.format.as_str(), a.scale_rule, a.round, a.block, a.seed), ("mxfp8", Some(ScaleRule::NvStudy), Rounding::Away, Some(16), 5));
-        assert_eq!((a.rotate, a.packed.as_deref(), a.json), (Some(Rotate::Hadamard), Some(std::path::Path::new("p.bin")), true));
+        assert_eq!(
+            (a.format.as_str(), a.scale_rule, a.round, a.block, a.seed),
+            (
+                "mxfp8",
+                Some(ScaleRule::NvStudy),
+                Rounding::Away,
+                Some(16),
+                5
+            )
+        );
+        assert_eq!(
+            (a.rotate, a.packed.as_deref(), a.json),
+            (
+                Some(Rotate::Hadamard),
+                Some(std::path::Path::new("p.bin")),
+                true
+            )
+        );
         for rule in ["ocp", "ceil", "nv", "nv-study"] {
-            assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--scale-rule", rule]).is_ok(), "{rule}");
+            assert!(
+                Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--scale-rule", rule])
+                    .is_ok(),
+                "{rule}"
+            );
         }
-        let d = Cli::try_parse_from(["hwcost", "nvfp4", "i.npy", "-o", "o.npy"]).unwrap().args;
-        assert_eq!((d.scale_rule, d.round, d.block, d.rotate, d.json), (None, Rounding::Rne, None, None, false));
-        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--seed", "3"]).is_err(), "--seed needs --rotate");
-        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", "up"]).is_err());
-        assert!(Cli::try_parse_from(["hwcost", "f", "i.npy"]).is_err(), "-o is required");
+        let d = Cli::try_parse_from(["hwcost", "nvfp4", "i.npy", "-o", "o.npy"])
+            .unwrap()
+            .args;
+        assert_eq!(
+            (d.scale_rule, d.round, d.block, d.rotate, d.json),
+            (None, Rounding::Rne, None, None, false)
+        );
+        assert!(
+            Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--seed", "3"]).is_err(),
+            "--seed needs --rotate"
+        );
+        assert!(
+            Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", "up"]).is_err()
+        );
+        assert!(
+            Cli::try_parse_from(["hwcost", "f", "i.npy"]).is_err(),
+            "-o is required"
+        );
     }
 }

@@ -25,7 +25,9 @@ impl Hadamard {
             return Err(QuantError::RotationBlock(block));
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let signs = (0..block).map(|_| if rng.gen::<bool>() { 1.0 } else { -1.0 }).collect();
+        let signs = (0..block)
+            .map(|_| if rng.gen::<bool>() { 1.0 } else { -1.0 })
+            .collect();
         Ok(Hadamard { block, signs })
     }
 
@@ -52,7 +54,10 @@ impl Hadamard {
             return Err(QuantError::RotationRow { row_len, block: k });
         }
         if !data.len().is_multiple_of(row_len) {
-            return Err(QuantError::RaggedRows { len: data.len(), row_len });
+            return Err(QuantError::RaggedRows {
+                len: data.len(),
+                row_len,
+            });
         }
         let norm = 1.0 / (k as f64).sqrt();
         let mut buf = vec![0f64; k];
@@ -62,7 +67,11 @@ impl Hadamard {
                 *b = if forward { v as f64 * d } else { v as f64 };
             }
             fwht(&mut buf);
-            out.extend(buf.iter().zip(&self.signs).map(|(&b, &d)| (if forward { b * norm } else { b * norm * d }) as f32));
+            out.extend(
+                buf.iter()
+                    .zip(&self.signs)
+                    .map(|(&b, &d)| (if forward { b * norm } else { b * norm * d }) as f32),
+            );
         }
         Ok(out)
     }
@@ -104,9 +113,14 @@ mod tests {
         let y = h.rotate(&x, 16).unwrap();
         for blk in 0..2 {
             for j in 0..8 {
-                let want: f64 =
-                    (0..8).map(|i| x[blk * 8 + i] as f64 * h.signs[i] * sylvester(i, j)).sum::<f64>() / 8f64.sqrt();
-                assert!((y[blk * 8 + j] as f64 - want).abs() < 1e-6, "block {blk} col {j}");
+                let want: f64 = (0..8)
+                    .map(|i| x[blk * 8 + i] as f64 * h.signs[i] * sylvester(i, j))
+                    .sum::<f64>()
+                    / 8f64.sqrt();
+                assert!(
+                    (y[blk * 8 + j] as f64 - want).abs() < 1e-6,
+                    "block {blk} col {j}"
+                );
             }
         }
     }
@@ -129,8 +143,17 @@ mod tests {
     fn seeds_give_different_signs_and_bad_sizes_are_errors() {
         assert_ne!(Hadamard::new(32, 1).unwrap(), Hadamard::new(32, 2).unwrap());
         assert_eq!(Hadamard::new(32, 5).unwrap(), Hadamard::new(32, 5).unwrap());
-        assert_eq!(Hadamard::new(24, 0).unwrap_err(), QuantError::RotationBlock(24));
+        assert_eq!(
+            Hadamard::new(24, 0).unwrap_err(),
+            QuantError::RotationBlock(24)
+        );
         let h = Hadamard::new(16, 0).unwrap();
-        assert_eq!(h.rotate(&[0.0; 20], 20).unwrap_err(), QuantError::RotationRow { row_len: 20, block: 16 });
+        assert_eq!(
+            h.rotate(&[0.0; 20], 20).unwrap_err(),
+            QuantError::RotationRow {
+                row_len: 20,
+                block: 16
+            }
+        );
     }
 }

@@ -68,7 +68,10 @@ pub struct Packed {
 #[derive(Debug, thiserror::Error)]
 pub enum PackedError {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("not a hwcost packed file: magic {0:?}, expected \"HWCPACK1\"")]
     BadMagic(String),
     #[error("packed file version {0} is not supported (this build reads version 1)")]
@@ -83,7 +86,12 @@ pub enum PackedError {
 
 impl Packed {
     /// Pack a quantization result of a tensor of `shape` (whose last axis is the row length).
-    pub fn new(fmt: &BlockFormat, opts: &QuantOptions, shape: &[u64], q: &Quantized) -> Result<Self, PackedError> {
+    pub fn new(
+        fmt: &BlockFormat,
+        opts: &QuantOptions,
+        shape: &[u64],
+        q: &Quantized,
+    ) -> Result<Self, PackedError> {
         if fmt.elem.bits() > 8 {
             return Err(PackedError::TooWide(fmt.name.clone()));
         }
@@ -104,9 +112,16 @@ impl Packed {
     /// Blocks of the tensor, derived from the shape and block size.
     pub fn layout(&self) -> BlockLayout {
         let row_len = self.shape.last().copied().unwrap_or(0) as usize;
-        let rows = self.shape[..self.shape.len().saturating_sub(1)].iter().product::<u64>() as usize;
+        let rows = self.shape[..self.shape.len().saturating_sub(1)]
+            .iter()
+            .product::<u64>() as usize;
         let blocks_per_row = row_len.div_ceil(self.block.max(1));
-        BlockLayout { rows, row_len, block: self.block, blocks_per_row }
+        BlockLayout {
+            rows,
+            row_len,
+            block: self.block,
+            blocks_per_row,
+        }
     }
 
     /// The element section: codes packed LSB first at `elem.bits()` bits each.
@@ -131,7 +146,12 @@ impl Packed {
         h.extend_from_slice(&VERSION.to_le_bytes());
         let (kind, e, m, bias, specials) = match self.elem {
             ElemFormat::Int { .. } => (0u8, 0u8, 0u8, 0i16, 0u8),
-            ElemFormat::Fp { exp_bits, man_bits, bias, specials } => {
+            ElemFormat::Fp {
+                exp_bits,
+                man_bits,
+                bias,
+                specials,
+            } => {
                 let s = match specials {
                     FpSpecials::Finite => 0,
                     FpSpecials::NanOnly => 1,
@@ -175,7 +195,9 @@ impl Packed {
         let mut r = Reader { bytes, at: 0 };
         let magic = r.take(8)?;
         if magic != MAGIC {
-            return Err(PackedError::BadMagic(String::from_utf8_lossy(magic).into_owned()));
+            return Err(PackedError::BadMagic(
+                String::from_utf8_lossy(magic).into_owned(),
+            ));
         }
         let version = r.u16()?;
         if version != VERSION {
@@ -194,12 +216,19 @@ impl Packed {
                     2 => FpSpecials::Ieee,
                     v => return Err(bad("FP specials", v)),
                 };
-                ElemFormat::Fp { exp_bits: e as u32, man_bits: m as u32, bias: bias as i32, specials }
+                ElemFormat::Fp {
+                    exp_bits: e as u32,
+                    man_bits: m as u32,
+                    bias: bias as i32,
+                    specials,
+                }
             }
             v => return Err(bad("element kind", v)),
         };
         if elem.bits() != bits as u32 || !(2..=8).contains(&bits) {
-            return Err(PackedError::Invalid(format!("element width {bits} does not match its fields")));
+            return Err(PackedError::Invalid(format!(
+                "element width {bits} does not match its fields"
+            )));
         }
         let scale = match scale {
             0 => ScaleFormat::Ue8m0,
@@ -226,8 +255,20 @@ impl Packed {
         }
         let shape = (0..rank).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?;
         let name_len = r.u16()? as usize;
-        let name = String::from_utf8(r.take(name_len)?.to_vec()).map_err(|_| PackedError::Invalid("format name is not UTF-8".into()))?;
-        let mut p = Packed { name, elem, scale, rule, round, block, shape, tensor_scale, scale_codes: vec![], elem_codes: vec![] };
+        let name = String::from_utf8(r.take(name_len)?.to_vec())
+            .map_err(|_| PackedError::Invalid("format name is not UTF-8".into()))?;
+        let mut p = Packed {
+            name,
+            elem,
+            scale,
+            rule,
+            round,
+            block,
+            shape,
+            tensor_scale,
+            scale_codes: vec![],
+            elem_codes: vec![],
+        };
         let blocks = p
             .shape
             .iter()
@@ -235,23 +276,39 @@ impl Packed {
             .try_fold(1u64, |a, &d| a.checked_mul(d))
             .and_then(|rows| rows.checked_mul(p.shape[rank - 1].div_ceil(block as u64)))
             .filter(|&b| b <= bytes.len() as u64)
-            .ok_or_else(|| PackedError::Invalid(format!("shape {:?} with block {block} does not fit a file of {} bytes", p.shape, bytes.len())))? as usize;
+            .ok_or_else(|| {
+                PackedError::Invalid(format!(
+                    "shape {:?} with block {block} does not fit a file of {} bytes",
+                    p.shape,
+                    bytes.len()
+                ))
+            })? as usize;
         p.scale_codes = r.take(blocks)?.to_vec();
         let n = blocks * block;
         let stream = r.take((n * bits as usize).div_ceil(8))?;
         let b = bits as usize;
         p.elem_codes = (0..n)
-            .map(|j| (0..b).fold(0u8, |c, i| c | (((stream[(j * b + i) / 8] >> ((j * b + i) % 8)) & 1) << i)))
+            .map(|j| {
+                (0..b).fold(0u8, |c, i| {
+                    c | (((stream[(j * b + i) / 8] >> ((j * b + i) % 8)) & 1) << i)
+                })
+            })
             .collect();
         if r.at != bytes.len() {
-            return Err(PackedError::Invalid(format!("{} bytes after the element codes", bytes.len() - r.at)));
+            return Err(PackedError::Invalid(format!(
+                "{} bytes after the element codes",
+                bytes.len() - r.at
+            )));
         }
         Ok(p)
     }
 
     /// Read a packed file.
     pub fn read(path: &Path) -> Result<Self, PackedError> {
-        let bytes = std::fs::read(path).map_err(|source| PackedError::Io { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| PackedError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_bytes(&bytes)
     }
 
@@ -305,7 +362,7 @@ impl Packed {
 
     /// Write the file atomically.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        crate::format::npy::write_atomic(path, &self.to_bytes())
+        crate::atomic::write(path, &self.to_bytes())
     }
 }
 
@@ -318,7 +375,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], PackedError> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or(PackedError::Truncated { want: self.at.saturating_add(n), got: self.bytes.len() })?;
+        let end = end.ok_or(PackedError::Truncated {
+            want: self.at.saturating_add(n),
+            got: self.bytes.len(),
+        })?;
         let s = &self.bytes[self.at..end];
         self.at = end;
         Ok(s)

@@ -60,7 +60,11 @@ pub struct BlockParams {
 /// Rounding of u >= 0 (an element-unit magnitude below 2^23) to an integer-valued f32.
 #[inline(always)]
 fn round_units<const AWAY: bool>(k: &ElemKernel, u: f32) -> f32 {
-    let r = if AWAY { ((u + 0.5) as i32) as f32 } else { (u + 8_388_608.0) - 8_388_608.0 };
+    let r = if AWAY {
+        ((u + 0.5) as i32) as f32
+    } else {
+        (u + 8_388_608.0) - 8_388_608.0
+    };
     if u.to_bits() == k.patch_bits {
         k.patch_to
     } else {
@@ -71,7 +75,12 @@ fn round_units<const AWAY: bool>(k: &ElemKernel, u: f32) -> f32 {
 /// One element: returns (dequantized value, element code). `div` is a constant of the
 /// calling loop (NV or not) and folds away after inlining.
 #[inline(always)]
-fn element<const INT: bool, const AWAY: bool>(k: &ElemKernel, p: &BlockParams, div: bool, v: f32) -> (f32, u32) {
+fn element<const INT: bool, const AWAY: bool>(
+    k: &ElemKernel,
+    p: &BlockParams,
+    div: bool,
+    v: f32,
+) -> (f32, u32) {
     let vb = v.to_bits();
     let sign = vb & 0x8000_0000;
     let av = f32::from_bits(vb & 0x7FFF_FFFF);
@@ -169,11 +178,16 @@ pub mod avx2 {
             i += 8;
         }
         // Horizontal max of the eight lanes.
-        let m = _mm_max_epu32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        let m = _mm_max_epu32(
+            _mm256_castsi256_si128(acc),
+            _mm256_extracti128_si256(acc, 1),
+        );
         let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b01_00_11_10));
         let m = _mm_max_epu32(m, _mm_shuffle_epi32(m, 0b10_11_00_01));
         let lanes = _mm_cvtsi128_si32(m) as u32;
-        x[n8..].iter().fold(lanes, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
+        x[n8..]
+            .iter()
+            .fold(lanes, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
     }
 
     /// [`super::round_units`] for eight lanes; PATCH applies the 0.5 - 2^-25 rule.
@@ -287,16 +301,25 @@ pub mod avx2 {
                 _mm256_min_ps(round_units::<AWAY, PATCH>(qc, c), c.max)
             } else {
                 let e = _mm256_max_epu32(_mm256_srli_epi32(_mm256_castps_si256(qc), 23), c.emin);
-                let to_units = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(c.in_base, e), 23));
+                let to_units =
+                    _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(c.in_base, e), 23));
                 let n = round_units::<AWAY, PATCH>(_mm256_mul_ps(qc, to_units), c);
                 let step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(e, c.man), 23));
                 _mm256_min_ps(_mm256_mul_ps(n, step), c.max)
             };
             // neg = sign & (q != 0 | zero_sign_from_input)
             let is_zero = _mm256_cmpeq_epi32(_mm256_castps_si256(q), _mm256_setzero_si256());
-            let keep = if INT { _mm256_andnot_si256(c.zfi, is_zero) } else { is_zero };
+            let keep = if INT {
+                _mm256_andnot_si256(c.zfi, is_zero)
+            } else {
+                is_zero
+            };
             let neg = _mm256_andnot_si256(keep, sign);
-            let scaled = if INT { _mm256_mul_ps(_mm256_mul_ps(r, c.o1), c.o2) } else { _mm256_mul_ps(r, c.o2) };
+            let scaled = if INT {
+                _mm256_mul_ps(_mm256_mul_ps(r, c.o1), c.o2)
+            } else {
+                _mm256_mul_ps(r, c.o2)
+            };
             let o = _mm256_or_si256(_mm256_castps_si256(scaled), neg);
             _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, o);
             if CODES {
@@ -308,7 +331,10 @@ pub mod avx2 {
                 } else {
                     let man_shift = _mm_cvtsi32_si128(23 - k.man_bits as i32);
                     let sign_shift = _mm_cvtsi32_si128(32 - k.bits as i32);
-                    let mag = _mm256_srl_epi32(_mm256_castps_si256(_mm256_mul_ps(r, _mm256_set1_ps(k.code_mul))), man_shift);
+                    let mag = _mm256_srl_epi32(
+                        _mm256_castps_si256(_mm256_mul_ps(r, _mm256_set1_ps(k.code_mul))),
+                        man_shift,
+                    );
                     _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
                 };
                 let lo = _mm256_castsi256_si128(v);

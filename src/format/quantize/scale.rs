@@ -81,7 +81,10 @@ impl Log2Tables {
                 ceil_thr[i] = first_true(pred).max(1);
             }
         }
-        Log2Tables { floor_thr, ceil_thr }
+        Log2Tables {
+            floor_thr,
+            ceil_thr,
+        }
     }
 
     /// The shared tables (built once).
@@ -134,7 +137,11 @@ fn first_true(pred: impl Fn(u32) -> bool) -> u32 {
 /// becomes NaN, one below -127 becomes -127. NaN or Inf in the block make log2 NaN / +Inf,
 /// hence the NaN scale.
 pub fn ocp_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
-    ocp_exponent_with(Log2Tables::get(), elem.emax() + elem.int_view_exp(), amax_bits)
+    ocp_exponent_with(
+        Log2Tables::get(),
+        elem.emax() + elem.int_view_exp(),
+        amax_bits,
+    )
 }
 
 /// [`ocp_exponent`] with the tables and the OCP-view emax given (the per-block hot path).
@@ -143,7 +150,11 @@ pub fn ocp_exponent_with(t: &Log2Tables, emax_ocp: i32, amax_bits: u32) -> Optio
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
-    let fl = if amax_bits == 0 { -126 } else { t.floor_log2(f32::from_bits(amax_bits)) };
+    let fl = if amax_bits == 0 {
+        -126
+    } else {
+        t.floor_log2(f32::from_bits(amax_bits))
+    };
     let e = fl - emax_ocp;
     (e <= 127).then_some(e.max(-127))
 }
@@ -156,12 +167,22 @@ pub fn ocp_exponent_with(t: &Log2Tables, emax_ocp: i32, amax_bits: u32) -> Optio
 /// INT blocks with amax above about 2^127.9, where the study's own 1e25 clamp binds anyway.
 /// NaN or Inf in the block give the NaN scale, as under `ocp`.
 pub fn ceil_exponent(elem: &ElemFormat, amax_bits: u32) -> Option<i32> {
-    ceil_exponent_with(Log2Tables::get(), elem.max_value() as f32, elem.int_view_exp(), amax_bits)
+    ceil_exponent_with(
+        Log2Tables::get(),
+        elem.max_value() as f32,
+        elem.int_view_exp(),
+        amax_bits,
+    )
 }
 
 /// [`ceil_exponent`] with the tables, Qmax and the INT view exponent given.
 #[inline]
-pub fn ceil_exponent_with(t: &Log2Tables, qmax: f32, int_view_exp: i32, amax_bits: u32) -> Option<i32> {
+pub fn ceil_exponent_with(
+    t: &Log2Tables,
+    qmax: f32,
+    int_view_exp: i32,
+    amax_bits: u32,
+) -> Option<i32> {
     if amax_bits >= 0x7F80_0000 {
         return None;
     }
@@ -205,7 +226,11 @@ pub fn nv_block_scale(study: bool, qmax: f32, amax_bits: u32, s_t: f32) -> (u8, 
     }
     let code = e4m3_rne(s_b / s_t);
     let v = e4m3_value(code);
-    let sb = if study { bf16_rne(bf16_rne(s_t) * v) } else { s_t * v };
+    let sb = if study {
+        bf16_rne(bf16_rne(s_t) * v)
+    } else {
+        s_t * v
+    };
     (code, sb)
 }
 
@@ -265,7 +290,14 @@ pub mod avx2 {
     /// The CPU must support AVX2 and the caller must be compiled with AVX2 enabled;
     /// `amax.len() == 8`.
     #[inline(always)]
-    pub unsafe fn nv_block_scales(study: bool, qmax: f32, amax: &[u32], s_t: f32, codes: &mut [u8; 8], sbs: &mut [f32; 8]) {
+    pub unsafe fn nv_block_scales(
+        study: bool,
+        qmax: f32,
+        amax: &[u32],
+        s_t: f32,
+        codes: &mut [u8; 8],
+        sbs: &mut [f32; 8],
+    ) {
         let a = _mm256_loadu_si256(amax.as_ptr() as *const __m256i);
         let special = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F7F_FFFF));
         if s_t == 0.0 {
@@ -281,7 +313,10 @@ pub mod avx2 {
         // E4M3 RNE, as e4m3_rne: subnormals via the 2^23 magic constant, normals by adding
         // 0x7FFFF + odd to the bits, saturation at 448.
         let magic = _mm256_set1_ps(8_388_608.0);
-        let m_sub = _mm256_cvttps_epi32(_mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(512.0)), magic), magic));
+        let m_sub = _mm256_cvttps_epi32(_mm256_sub_ps(
+            _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(512.0)), magic),
+            magic,
+        ));
         let odd = _mm256_and_si256(_mm256_srli_epi32(xb, 20), _mm256_set1_epi32(1));
         let r = _mm256_add_epi32(_mm256_add_epi32(xb, _mm256_set1_epi32(0x7_FFFF)), odd);
         let exp = _mm256_sub_epi32(_mm256_srli_epi32(r, 23), _mm256_set1_epi32(120));
@@ -305,7 +340,10 @@ pub mod avx2 {
             let p = _mm256_castps_si256(_mm256_mul_ps(_mm256_set1_ps(bf16_rne(s_t)), v));
             let odd = _mm256_and_si256(_mm256_srli_epi32(p, 16), _mm256_set1_epi32(1));
             let rounded = _mm256_add_epi32(_mm256_add_epi32(p, _mm256_set1_epi32(0x7FFF)), odd);
-            _mm256_castsi256_ps(_mm256_and_si256(rounded, _mm256_set1_epi32(0xFFFF_0000u32 as i32)))
+            _mm256_castsi256_ps(_mm256_and_si256(
+                rounded,
+                _mm256_set1_epi32(0xFFFF_0000u32 as i32),
+            ))
         } else {
             _mm256_mul_ps(_mm256_set1_ps(s_t), v)
         };
@@ -368,7 +406,9 @@ mod tests {
     #[test]
     fn e4m3_rne_matches_exhaustive_nearest_search() {
         // Every E4M3 value and every midpoint between neighbours.
-        let vals: Vec<(u8, f32)> = (0u8..0x7F).map(|c| (c, E4M3.value(c as u32) as f32)).collect();
+        let vals: Vec<(u8, f32)> = (0u8..0x7F)
+            .map(|c| (c, E4M3.value(c as u32) as f32))
+            .collect();
         for w in vals.windows(2) {
             let ((c0, v0), (c1, v1)) = (w[0], w[1]);
             assert_eq!(e4m3_rne(v0), c0);

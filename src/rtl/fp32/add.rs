@@ -103,7 +103,11 @@ impl F32Fields {
 impl From<Bits<32>> for F32Fields {
     fn from(x: Bits<32>) -> F32Fields {
         let w = x.to_u32();
-        F32Fields { frac: u64::from(w & 0x7F_FFFF).into(), exp: u64::from((w >> 23) & 0xFF).into(), sign: w >> 31 == 1 }
+        F32Fields {
+            frac: u64::from(w & 0x7F_FFFF).into(),
+            exp: u64::from((w >> 23) & 0xFF).into(),
+            sign: w >> 31 == 1,
+        }
     }
 }
 
@@ -118,7 +122,10 @@ impl Synth for F32Fields {
     const BITS: usize = 32;
 
     fn descriptor() -> TypeDescriptor {
-        TypeDescriptor { name: "F32Fields".into(), kind: TypeKind::Bits(32) }
+        TypeDescriptor {
+            name: "F32Fields".into(),
+            kind: TypeKind::Bits(32),
+        }
     }
 
     fn vcd(self) -> VCDValue {

@@ -33,7 +33,9 @@ pub mod to_binary32;
 pub use add::Fp32Add;
 pub use round::{NormRound, RoundPack};
 pub use scale::{ScaleCombineE4m3, ScaleCombineUe8m0};
-pub use to_binary32::{ExpSum, ToBinary32, ToBinary32Nv, SPECIAL_NAN, SPECIAL_NEG_INF, SPECIAL_POS_INF};
+pub use to_binary32::{
+    ExpSum, ToBinary32, ToBinary32Nv, SPECIAL_NAN, SPECIAL_NEG_INF, SPECIAL_POS_INF,
+};
 
 /// The canonical quiet NaN every NaN result is replaced by.
 pub const QNAN: u32 = 0x7FC0_0000;

@@ -58,7 +58,10 @@ impl<const W: usize, const CW: usize> Default for Lzc<W, CW> {
             assert!(W >= 1 && W <= MAX_PRIM_WIDTH);
             assert!(CW < 64 && W < (1usize << CW));
         }
-        Self { x: Default::default(), zeros: Default::default() }
+        Self {
+            x: Default::default(),
+            zeros: Default::default(),
+        }
     }
 }
 
@@ -72,7 +75,11 @@ impl<const W: usize, const CW: usize> Lzc<W, CW> {
 impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
     fn update(&mut self) {
         let x = bits_to_u128(self.x.val());
-        let z = if x == 0 { W } else { x.leading_zeros() as usize - (128 - W) };
+        let z = if x == 0 {
+            W
+        } else {
+            x.leading_zeros() as usize - (128 - W)
+        };
         self.zeros.next = (z as u64).into();
     }
 
@@ -112,7 +119,11 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
             for j in 0..nodes {
                 let (hi, lo) = (2 * j + 1, 2 * j);
                 if k < l && j > 0 {
-                    let any = if k == 1 { leaf(hi).or(leaf(lo)) } else { format!("v{0}[{hi}] | v{0}[{lo}]", k - 1) };
+                    let any = if k == 1 {
+                        leaf(hi).or(leaf(lo))
+                    } else {
+                        format!("v{0}[{hi}] | v{0}[{lo}]", k - 1)
+                    };
                     body += &format!("    v{k}[{j}] = {any};\n");
                 }
                 if k == 1 {
@@ -131,7 +142,10 @@ impl<const W: usize, const CW: usize> Logic for Lzc<W, CW> {
                 }
             }
         }
-        let v = format!("{decl}always @(*) begin\n{body}    zeros = {{{}c{l}}};\nend\n", zero_pad(CW - l));
+        let v = format!(
+            "{decl}always @(*) begin\n{body}    zeros = {{{}c{l}}};\nend\n",
+            zero_pad(CW - l)
+        );
         Verilog::Custom(v)
     }
 }
@@ -197,7 +211,12 @@ impl<const W: usize, const G: usize, const O: usize> Default for ShrSticky<W, G,
             assert!(W >= 1 && W <= MAX_PRIM_WIDTH && O >= 1 && O <= MAX_PRIM_WIDTH);
             assert!(W + G <= 255);
         }
-        Self { x: Default::default(), shift: Default::default(), y: Default::default(), sticky: Default::default() }
+        Self {
+            x: Default::default(),
+            shift: Default::default(),
+            y: Default::default(),
+            sticky: Default::default(),
+        }
     }
 }
 
@@ -273,7 +292,11 @@ pub struct UMul<const A: usize, const B: usize, const P: usize> {
 impl<const A: usize, const B: usize, const P: usize> Default for UMul<A, B, P> {
     fn default() -> Self {
         const { assert!(A >= 1 && B >= 1 && P == A + B && P <= MAX_PRIM_WIDTH) };
-        Self { a: Default::default(), b: Default::default(), p: Default::default() }
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            p: Default::default(),
+        }
     }
 }
 
@@ -287,7 +310,9 @@ impl<const A: usize, const B: usize, const P: usize> Logic for UMul<A, B, P> {
     }
 
     fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!("always @(*) p = {{{{{B}{{1'b0}}}}, a}} * {{{{{A}{{1'b0}}}}, b}};\n"))
+        Verilog::Custom(format!(
+            "always @(*) p = {{{{{B}{{1'b0}}}}, a}} * {{{{{A}{{1'b0}}}}, b}};\n"
+        ))
     }
 }
 
@@ -334,7 +359,10 @@ impl<const H: usize, const L: usize, const W: usize> From<Bits<W>> for Cat<H, L,
     fn from(x: Bits<W>) -> Cat<H, L, W> {
         const { assert!(W == H + L && W <= MAX_PRIM_WIDTH) };
         let v = bits_to_u128(x);
-        Cat { lo: u128_to_bits(v), hi: u128_to_bits(v >> L) }
+        Cat {
+            lo: u128_to_bits(v),
+            hi: u128_to_bits(v >> L),
+        }
     }
 }
 
@@ -342,7 +370,10 @@ impl<const H: usize, const L: usize, const W: usize> Synth for Cat<H, L, W> {
     const BITS: usize = W;
 
     fn descriptor() -> TypeDescriptor {
-        TypeDescriptor { name: format!("Cat::<{H},{L}>"), kind: TypeKind::Bits(W) }
+        TypeDescriptor {
+            name: format!("Cat::<{H},{L}>"),
+            kind: TypeKind::Bits(W),
+        }
     }
 
     fn vcd(self) -> VCDValue {

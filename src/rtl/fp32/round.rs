@@ -74,7 +74,8 @@ impl Logic for RoundPack {
         } else {
             self.field.next = self.zero8.val();
         }
-        self.inc.next = self.sig_top.val().lo.any() & (self.sticky.val() | self.sig.val().get_bit(1));
+        self.inc.next =
+            self.sig_top.val().lo.any() & (self.sticky.val() | self.sig.val().get_bit(1));
         self.pre.next.lo = self.frac.val().lo;
         self.pre.next.hi = self.field.val();
         self.pre_bits.next = self.pre.val().into();
@@ -190,7 +191,8 @@ impl<const W: usize> Logic for NormRound<W> {
         self.round.sig.next = self.align.y.val();
         self.round.sticky.next = self.align.sticky.val();
         self.round.overflow.next = self.normal.val()
-            & ((self.eb_split.val().hi != self.zero6.val()) | (self.eb_split.val().lo == self.exp_ones.val()));
+            & ((self.eb_split.val().hi != self.zero6.val())
+                | (self.eb_split.val().lo == self.exp_ones.val()));
         if self.mag.val() == self.zero_mag.val() {
             self.r.next = self.zero32.val();
         } else {

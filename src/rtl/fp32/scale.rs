@@ -55,7 +55,8 @@ impl Logic for ScaleCombineUe8m0 {
         self.a_e.next = self.a10.val().into();
         self.b_e.next = self.b10.val().into();
         self.exp.next = signed_cast(self.a_e.val() + self.b_e.val() - self.bias2.val());
-        self.nan.next = (self.a.val() == self.nan_code.val()) | (self.b.val() == self.nan_code.val());
+        self.nan.next =
+            (self.a.val() == self.nan_code.val()) | (self.b.val() == self.nan_code.val());
     }
 }
 
@@ -124,7 +125,8 @@ impl Logic for ScaleCombineE4m3 {
             self.mul.a.next = self.a.val().get_bits::<4>(0) & self.frac_mask.val();
         } else {
             self.a10.next.lo = self.a.val().get_bits::<4>(3);
-            self.mul.a.next = (self.a.val().get_bits::<4>(0) & self.frac_mask.val()) | self.hidden.val();
+            self.mul.a.next =
+                (self.a.val().get_bits::<4>(0) & self.frac_mask.val()) | self.hidden.val();
         }
         self.a10.next.hi = self.zero6.val();
         if self.b.val().get_bits::<4>(3) == self.zero4.val() {
@@ -132,7 +134,8 @@ impl Logic for ScaleCombineE4m3 {
             self.mul.b.next = self.b.val().get_bits::<4>(0) & self.frac_mask.val();
         } else {
             self.b10.next.lo = self.b.val().get_bits::<4>(3);
-            self.mul.b.next = (self.b.val().get_bits::<4>(0) & self.frac_mask.val()) | self.hidden.val();
+            self.mul.b.next =
+                (self.b.val().get_bits::<4>(0) & self.frac_mask.val()) | self.hidden.val();
         }
         self.b10.next.hi = self.zero6.val();
         self.a_e.next = self.a10.val().into();

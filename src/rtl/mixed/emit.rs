@@ -2,7 +2,6 @@
 //! `<name>_harness.cpp` and, for Icarus, a testbench; the record protocol adds the `mode`
 //! flag and G scale bytes per operand (rtl/NOTES.md, "Mixed units").
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -111,11 +110,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> MixedRtlError + '_ {
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<(), MixedRtlError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
-    tmp.write_all(text.as_bytes()).map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
-    Ok(())
+    crate::atomic::write(path, text.as_bytes()).map_err(io_err(path))
 }
 
 /// Generate and write the unit's files into `dir` (created if missing), atomically.
