@@ -297,3 +297,47 @@ fn committed_examples_are_current() {
     }
     assert!(stale.is_empty(), "rtl/ differs from the generator for {stale:?}; regenerate with HWCOST_BLESS=1 cargo test --test mixed committed");
 }
+
+/// `hwcost verify` runs a mixed unit's streams (both modes) and says so; mixed-only limits and
+/// bad names are errors that quote the value.
+#[test]
+fn the_verify_command_checks_mixed_units_in_both_modes() {
+    let run = |args: &[&str]| common::hwcost().args(args).output().unwrap();
+    let o = run(&[
+        "verify",
+        "mxfp8+nvfp4",
+        "--backend",
+        "rusthdl",
+        "--vectors",
+        "300",
+        "--seed",
+        "0x5eed",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("seed 0x5eed"), "{out}");
+    assert!(out.contains("random, runs, spread, pairs4"), "{out}");
+    assert!(
+        out.contains("rusthdl") && out.contains(": bit-exact"),
+        "{out}"
+    );
+    for (args, quote) in [
+        (vec!["verify", "mxfp8+nvint4"], "mxfp8+nvint4"),
+        (
+            vec!["verify", "mxint8+nvint4", "--psum-width", "20"],
+            "--psum-width 20",
+        ),
+        (vec!["verify", "mxint8+nvint4", "--pipeline", "1"], "got 1"),
+    ] {
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(quote),
+            "{args:?}: {err}"
+        );
+    }
+}

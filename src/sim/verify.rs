@@ -13,9 +13,12 @@ use super::backends::{
     self, Backend, BackendKind, Built, Icarus, RustHdl, SimError, Verilator, VerilatorBuild,
 };
 use super::vectors::{compare, suite_plan, Mismatch, StreamSpec, SuiteSize, PAIR_SWEEP_BLOCKS};
+use crate::datapath::mixed::MixedFormat;
 use crate::datapath::{UnitError, UnitParams};
 use crate::format::{lookup, BlockFormat};
+use crate::rtl::mixed::{MixedPlan, Reuse};
 use crate::rtl::{self, PsumWidth, RtlError, UnitPlan};
+use crate::sim::mixed::{build_mixed, check_mixed, mixed_stream, MixedStream, MixedStreamKind};
 
 /// Why a verification could not run (mismatches are results, see [`VerifyReport`]).
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +61,8 @@ impl BackendChoice {
 /// Verilator and Icarus.
 #[derive(clap::Args, Debug, Clone)]
 pub struct VerifyArgs {
-    /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...) or a user format
+    /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...), a user format, or a mixed
+    /// unit (mxint8+nvint4, mxfp8+nvfp4), verified in both modes
     pub format: String,
     /// Lanes k, a power of two from 1 to 64 [default: the format's block size]
     #[arg(long)]
@@ -95,6 +99,9 @@ pub struct VerifyArgs {
     /// Mismatching cycles shown per backend
     #[arg(long, default_value_t = 10)]
     pub show: usize,
+    /// Mixed units only: the study's reuse scheme, or separate 8-bit and 4-bit datapaths
+    #[arg(long, value_enum, default_value_t = Reuse::Scheme)]
+    pub reuse: Reuse,
 }
 
 /// A seed in decimal or `0x` hex.
@@ -400,6 +407,9 @@ pub fn resolve_unit(args: &VerifyArgs) -> anyhow::Result<(BlockFormat, UnitParam
 
 /// Run `hwcost verify`: print the report; an error (non-zero exit) on any mismatch.
 pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
+    if args.format.contains('+') {
+        return run_verify_mixed(args);
+    }
     let (fmt, p) = resolve_unit(args)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     // The temporary directory lives until the end of the run; a given one is kept.
@@ -446,6 +456,118 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
         );
     }
     println!("all outputs bit-exact with emulate");
+    Ok(())
+}
+
+/// The streams `hwcost verify` runs through a mixed unit: `vectors` random cycles (mode
+/// chosen per cycle), accumulation runs and spread scales (an eighth of that each, at least
+/// 64), every 4-bit code pair, and with `exhaustive` every 8-bit code pair.
+pub fn mixed_streams(
+    plan: &MixedPlan,
+    seed: u64,
+    vectors: usize,
+    exhaustive: bool,
+) -> Vec<MixedStream> {
+    let other = (vectors / 8).max(64);
+    let mut v = vec![
+        mixed_stream(plan, MixedStreamKind::Random, seed, vectors),
+        mixed_stream(plan, MixedStreamKind::Runs, seed.wrapping_add(1), other),
+        mixed_stream(plan, MixedStreamKind::Spread, seed.wrapping_add(2), other),
+        mixed_stream(plan, MixedStreamKind::Pairs4, seed.wrapping_add(3), 0),
+    ];
+    if exhaustive {
+        v.push(mixed_stream(
+            plan,
+            MixedStreamKind::Pairs8,
+            seed.wrapping_add(4),
+            0,
+        ));
+    }
+    v
+}
+
+/// `hwcost verify WIDE+NARROW`: a mixed unit, both modes, through the chosen backends, every
+/// output compared with the software model bit for bit; an error on any mismatch.
+fn run_verify_mixed(args: &VerifyArgs) -> anyhow::Result<()> {
+    if let Some(w) = args.psum_width {
+        anyhow::bail!(
+            "--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)"
+        );
+    }
+    let format = MixedFormat::parse(&args.format)?;
+    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let tmp;
+    let work_dir = match &args.work_dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("hwcost-verify-")
+                .tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let streams = mixed_streams(&plan, seed, args.vectors, args.exhaustive);
+    let cycles: usize = streams.iter().map(|s| s.cycles.len()).sum();
+    println!(
+        "{}: mode 0 takes {} {} elements per cycle, mode 1 {} {} elements ({} blocks); seed {seed:#x}",
+        plan.name,
+        plan.lanes,
+        plan.format.wide.name,
+        2 * plan.lanes,
+        plan.format.narrow.name,
+        plan.groups
+    );
+    let names: Vec<&str> = streams
+        .iter()
+        .map(|s| {
+            let n = s.name.as_str();
+            n.strip_prefix(plan.name.as_str())
+                .and_then(|k| k.strip_prefix('-'))
+                .unwrap_or(n)
+        })
+        .collect();
+    println!("streams: {} ({} cycles)", names.join(", "), grouped(cycles));
+    let mut total = 0;
+    for kind in args.backend.kinds() {
+        let t = Instant::now();
+        let mut backend = build_mixed(kind, &plan, &work_dir.join(kind.name()))?;
+        let built = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut bad_here = 0;
+        let mut lines = Vec::new();
+        for s in &streams {
+            let bad = check_mixed(backend.as_mut(), s)?;
+            for m in bad.iter().take(args.show.saturating_sub(lines.len())) {
+                lines.push(format!("  {} (seed {:#x}) {m}", s.name, s.seed));
+            }
+            bad_here += bad.len();
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{:<10} build {built:.1} s, {} cycles in {secs:.2} s ({:.0} cycles/s): {}",
+            kind.name(),
+            grouped(cycles),
+            cycles as f64 / secs.max(1e-9),
+            if bad_here == 0 {
+                "bit-exact".to_string()
+            } else {
+                format!("{} MISMATCHES", grouped(bad_here))
+            }
+        );
+        for l in lines {
+            println!("{l}");
+        }
+        total += bad_here;
+    }
+    if total > 0 {
+        anyhow::bail!(
+            "{} mismatching cycles against the software model (seed {:#x})",
+            grouped(total),
+            seed
+        );
+    }
+    println!("all outputs bit-exact with the software model");
     Ok(())
 }
 
