@@ -78,7 +78,7 @@ use crate::format::{BlockFormat, FormatError};
 
 /// One line for `--help` and reports.
 pub const DESCRIPTION: &str =
-    "cycle-level GEMM on an RxC array of block MAC units (SCALE-Sim folds, fill and drain); unit cost from the analytic model";
+    "cycle-level GEMM on an RxC array of block MAC units (SCALE-Sim folds, fill and drain)";
 
 /// Largest array side accepted.
 pub const MAX_ARRAY_SIDE: usize = 4096;
@@ -124,6 +124,8 @@ pub enum GemmError {
     Pipeline(u32),
     #[error("SRAM capacity must be a finite number of KiB > 0, got {0}")]
     SramKib(f64),
+    #[error("the calibrated unit model: {0}")]
+    Calibration(String),
     #[error("clock must be a finite frequency in MHz > 0, got {0}")]
     Clock(f64),
     #[error("GEMM {}x{}x{} on a {array} array: a count exceeds 2^64", shape.m, shape.n, shape.k)]
@@ -352,6 +354,27 @@ pub struct GemmConfig {
     pub clock_mhz: f64,
     /// Where the clock came from (given, or the unit's STA fmax, or the default).
     pub clock_source: String,
+    /// The unit's own area and energy; `None`: the analytic model's.
+    pub unit_price: Option<UnitPrice>,
+}
+
+/// Area and energy of one unit from a model other than the analytic one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitPrice {
+    /// Which model, and where its numbers came from.
+    pub model: String,
+    pub area_um2: f64,
+    pub energy_pj_per_block: f64,
+}
+
+/// Which model prices the units of the array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GemmUnitModel {
+    /// The study's analytic gate model (no pipeline registers).
+    Analytic,
+    /// Analytic counts with factors fitted to synthesis (`calibration.json` in `--results`),
+    /// the unit's pipeline registers included.
+    Calibrated,
 }
 
 impl GemmConfig {
@@ -391,6 +414,7 @@ impl GemmConfig {
             sram_kib,
             clock_mhz,
             clock_source: "given".into(),
+            unit_price: None,
         })
     }
 
@@ -437,6 +461,8 @@ pub struct ArrayArea {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GemmReport {
     pub model: &'static str,
+    /// The model of the units' own area and energy.
+    pub unit_model: String,
     pub format: String,
     pub shape: GemmShape,
     /// K after zero-padding to a multiple of `lanes`.
@@ -472,7 +498,13 @@ pub struct GemmReport {
 pub fn gemm_report(cfg: &GemmConfig, tech: &Tech) -> Result<GemmReport, GemmError> {
     let arr = cfg.array();
     let s = schedule_counts(&cfg.shape, &arr)?;
-    let unit = analytic::analytic_cost(&cfg.unit, tech).total;
+    let (unit_model, unit_area_um2, unit_energy_pj) = match &cfg.unit_price {
+        Some(p) => (p.model.clone(), p.area_um2, p.energy_pj_per_block),
+        None => {
+            let t = analytic::analytic_cost(&cfg.unit, tech).total;
+            ("analytic".to_string(), t.area_um2, t.energy_pj_per_block)
+        }
+    };
     let units = (cfg.size.rows * cfg.size.cols) as f64;
     let step_bits = cfg.step_bits();
 
@@ -489,12 +521,12 @@ pub fn gemm_report(cfg: &GemmConfig, tech: &Tech) -> Result<GemmReport, GemmErro
     let write_bits = s.result_writes as f64 * ACC_BITS as f64;
     let sram_read_pj = read_bits * tech.sram.read_fj_per_bit(cfg.sram_kib) * 1e-3;
     let sram_write_pj = write_bits * tech.sram.write_fj_per_bit(cfg.sram_kib) * 1e-3;
-    let mac_units_pj = s.mac_steps as f64 * unit.energy_pj_per_block;
+    let mac_units_pj = s.mac_steps as f64 * unit_energy_pj;
     let registers_pj = register_clock_pj + register_data_pj;
     let total_pj = mac_units_pj + registers_pj + sram_read_pj + sram_write_pj;
 
     let unit_registers_um2 = reg_bits as f64 * dff.area_um2;
-    let total_mm2 = units * (unit.area_um2 + unit_registers_um2) * 1e-6;
+    let total_mm2 = units * (unit_area_um2 + unit_registers_um2) * 1e-6;
 
     let macs = cfg.shape.macs();
     let ops = 2.0 * macs as f64;
@@ -502,6 +534,7 @@ pub fn gemm_report(cfg: &GemmConfig, tech: &Tech) -> Result<GemmReport, GemmErro
     let tops = ops / seconds * 1e-12;
     Ok(GemmReport {
         model: DESCRIPTION,
+        unit_model,
         format: cfg.unit.format.name.clone(),
         shape: cfg.shape,
         k_padded: s.k_steps * cfg.unit.lanes as u64,
@@ -530,7 +563,7 @@ pub fn gemm_report(cfg: &GemmConfig, tech: &Tech) -> Result<GemmReport, GemmErro
             total_pj,
         },
         area: ArrayArea {
-            unit_um2: unit.area_um2,
+            unit_um2: unit_area_um2,
             unit_registers_um2,
             register_bits_per_unit: reg_bits,
             total_mm2,
@@ -583,9 +616,13 @@ pub struct GemmArgs {
     /// synthesized results (`--results`, units without pipeline stages), else 100 MHz.
     #[arg(long)]
     pub clock_mhz: Option<f64>,
-    /// Directory holding the shipped synthesized results (synth-results.json).
+    /// Directory holding the shipped synthesized results (synth-results.json) and the
+    /// calibration (calibration.json).
     #[arg(long, default_value = "reports")]
     pub results: std::path::PathBuf,
+    /// Cost model of each unit.
+    #[arg(long, value_enum, default_value_t = GemmUnitModel::Analytic)]
+    pub model: GemmUnitModel,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -624,7 +661,32 @@ impl GemmArgs {
             clock_mhz,
         )?;
         cfg.clock_source = clock_source;
+        if self.model == GemmUnitModel::Calibrated {
+            cfg.unit_price = Some(self.calibrated_price(&cfg.unit, &tech)?);
+        }
         Ok((cfg, tech))
+    }
+
+    /// The calibrated model's unit, without the accumulator register (its 32 + 1 flip-flops):
+    /// the array model counts each unit's accumulator / partial-sum register itself.
+    fn calibrated_price(&self, unit: &UnitParams, tech: &Tech) -> Result<UnitPrice, GemmError> {
+        let err = |e: String| GemmError::Calibration(e);
+        let source = super::calibrate::CalibratedSource::load(&self.results, &self.tech)
+            .map_err(|e| err(e.to_string()))?;
+        let cal = source.calibration();
+        let c = cal
+            .unit_cost(unit, self.pipeline as usize, tech)
+            .map_err(|e| err(e.to_string()))?;
+        let ff = &cal.registers_per_flip_flop;
+        let acc = (ACC_BITS + 1) as f64;
+        Ok(UnitPrice {
+            model: format!(
+                "calibrated ({}), less the accumulator register the array counts",
+                self.results.join(super::calibrate::FILE).display()
+            ),
+            area_um2: c.area_um2 - acc * ff.area_um2,
+            energy_pj_per_block: c.energy_pj_per_block - acc * ff.energy_pj_per_block,
+        })
     }
 
     /// The clock when none is given: the STA fmax of `unit` in the shipped synthesized results
@@ -711,6 +773,7 @@ pub fn text_report(r: &GemmReport) -> String {
         r.lanes, r.pipeline, r.unit_latency_cycles, r.tech, r.sram_kib
     );
     let _ = writeln!(s, "clock {:.1} MHz: {}", r.clock_mhz, r.clock_source);
+    let _ = writeln!(s, "unit cost: {}", r.unit_model);
     let _ = writeln!(
         s,
         "cycles {} = {} folds x {} cycles ({} steps of K)",

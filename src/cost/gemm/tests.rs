@@ -378,6 +378,7 @@ fn args(format: &str) -> GemmArgs {
         tech: DEFAULT_TECH.into(),
         clock_mhz: Some(DEFAULT_CLOCK_MHZ),
         results: std::path::PathBuf::from("reports"),
+        model: GemmUnitModel::Analytic,
         json: false,
         simulate_rtl: false,
         seed: 1,
@@ -734,4 +735,54 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
         (given.clock_mhz, given.clock_source.as_str()),
         (250.0, "given")
     );
+}
+
+/// `--model calibrated` prices each unit with the calibration shipped in `reports/`, pipeline
+/// registers included and the accumulator register (counted by the array) left out; a missing
+/// calibration is an error naming its file.
+#[test]
+fn the_calibrated_unit_model_prices_the_units_pipeline_registers() {
+    let reports = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let a = GemmArgs {
+        model: GemmUnitModel::Calibrated,
+        results: reports.clone(),
+        ..args("mxfp8")
+    };
+    let source = crate::cost::calibrate::CalibratedSource::load(&reports, "sky130hd").unwrap();
+    let cal = source.calibration();
+    let ff = &cal.registers_per_flip_flop;
+    let tech = Tech::builtin("sky130hd").unwrap();
+    let mut unit_area = Vec::new();
+    for pipeline in [0u32, 2] {
+        let (cfg, tech_) = GemmArgs {
+            pipeline,
+            ..a.clone()
+        }
+        .config()
+        .unwrap();
+        let r = gemm_report(&cfg, &tech_).unwrap();
+        let c = cal.unit_cost(&cfg.unit, pipeline as usize, &tech).unwrap();
+        assert_eq!(r.area.unit_um2, c.area_um2 - 33.0 * ff.area_um2);
+        assert_eq!(
+            r.energy.mac_units_pj,
+            r.schedule.mac_steps as f64 * (c.energy_pj_per_block - 33.0 * ff.energy_pj_per_block)
+        );
+        assert!(r.unit_model.starts_with("calibrated"), "{}", r.unit_model);
+        unit_area.push(r.area.unit_um2);
+    }
+    assert!(
+        unit_area[1] > unit_area[0],
+        "two pipeline stages add registers"
+    );
+    let analytic = gemm_report(&args("mxfp8").config().unwrap().0, &tech).unwrap();
+    assert_eq!(analytic.unit_model, "analytic");
+    let empty = tempfile::tempdir().unwrap();
+    let e = GemmArgs {
+        results: empty.path().to_path_buf(),
+        ..a
+    }
+    .config()
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("calibration.json"), "{e}");
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::cost::analytic::{PsumWidth, UnitParams as CostUnit};
-use crate::cost::gemm::{ArraySize, DEFAULT_CLOCK_MHZ, DEFAULT_SRAM_KIB};
+use crate::cost::gemm::{ArraySize, GemmUnitModel, DEFAULT_CLOCK_MHZ, DEFAULT_SRAM_KIB};
 use crate::cost::tech::DEFAULT_TECH;
 use crate::format::lookup_in;
 
@@ -286,6 +286,7 @@ fn args(format: &str, m: u64, n: u64, k: u64) -> GemmArgs {
         tech: DEFAULT_TECH.into(),
         clock_mhz: Some(DEFAULT_CLOCK_MHZ),
         results: std::path::PathBuf::from("reports"),
+        model: GemmUnitModel::Analytic,
         json: false,
         simulate_rtl: true,
         seed: 5,
