@@ -188,11 +188,12 @@ pub(super) fn frame<DB: DrawingBackend>(
     Ok(root.margin(52, 30, 10, 20))
 }
 
+/// One line under a chart: generator, model, technology and the file that defines it (its
+/// name only: the full path and checksum are in the reports' provenance lines).
 pub(super) fn footer(p: &Provenance, extra: &str) -> String {
-    let mut s = format!(
-        "{}: {} model, {} ({})",
-        p.generator, p.model, p.tech, p.tech_file
-    );
+    let file = p.tech_file.split(" (sha256").next().unwrap_or(&p.tech_file);
+    let file = file.rsplit('/').next().unwrap_or(file);
+    let mut s = format!("{}: {} model, {} ({})", p.generator, p.model, p.tech, file);
     if !extra.is_empty() {
         s += "; ";
         s += extra;
@@ -533,11 +534,23 @@ impl Chart for ParetoChart {
             .map_err(err)?
             .label("FP elements")
             .legend(|(x, y)| TriangleMarker::new((x + 12, y), 8, FP_COLOR.filled()));
+        // A dominated point's label goes to its lower right unless another point sits just to
+        // its right at about the same QSNR (the labels would overlap): then to its upper right.
+        let crowded = |p: &ParetoPoint| {
+            self.points.iter().any(|q| {
+                let dx = q.energy_pj_per_mac - p.energy_pj_per_mac;
+                dx > 0.0
+                    && dx < 0.12 * (x1 - x0)
+                    && (q.qsnr_db - p.qsnr_db).abs() < 0.04 * (y1 - y0)
+            })
+        };
         let labels = self.points.iter().map(|p| {
             // The front leaves each of its points to the right and arrives from below, so their
             // upper left is clear; dominated points lie below and right of the front.
             let (offset, anchor) = if p.on_front {
                 ((-7, -7), Pos::new(HPos::Right, VPos::Bottom))
+            } else if crowded(p) {
+                ((7, -7), Pos::new(HPos::Left, VPos::Bottom))
             } else {
                 ((9, 7), Pos::new(HPos::Left, VPos::Top))
             };
