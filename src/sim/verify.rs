@@ -405,6 +405,20 @@ pub fn resolve_unit(args: &VerifyArgs) -> anyhow::Result<(BlockFormat, UnitParam
     Ok((fmt, unit_params(&plan)?))
 }
 
+/// The build directory of a run: `--work-dir`, or a new temporary directory (returned too, so
+/// the caller keeps it alive until the run ends).
+fn work_dir(args: &VerifyArgs) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
+    Ok(match &args.work_dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let tmp = tempfile::Builder::new()
+                .prefix("hwcost-verify-")
+                .tempdir()?;
+            (tmp.path().to_path_buf(), Some(tmp))
+        }
+    })
+}
+
 /// Run `hwcost verify`: print the report; an error (non-zero exit) on any mismatch.
 pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
     if args.format.contains('+') {
@@ -412,17 +426,8 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
     }
     let (fmt, p) = resolve_unit(args)?;
     let seed = args.seed.unwrap_or_else(rand::random);
-    // The temporary directory lives until the end of the run; a given one is kept.
-    let tmp;
-    let work_dir = match &args.work_dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::Builder::new()
-                .prefix("hwcost-verify-")
-                .tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
+    // A temporary directory lives until the end of the run; a given one is kept.
+    let (work_dir, _tmp) = work_dir(args)?;
     let cfg = VerifyConfig {
         backends: args.backend.kinds(),
         size: SuiteSize {
@@ -497,16 +502,8 @@ fn run_verify_mixed(args: &VerifyArgs) -> anyhow::Result<()> {
     let format = MixedFormat::parse(&args.format)?;
     let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
     let seed = args.seed.unwrap_or_else(rand::random);
-    let tmp;
-    let work_dir = match &args.work_dir {
-        Some(d) => d.clone(),
-        None => {
-            tmp = tempfile::Builder::new()
-                .prefix("hwcost-verify-")
-                .tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
+    // A temporary directory lives until the end of the run; a given one is kept.
+    let (work_dir, _tmp) = work_dir(args)?;
     let streams = mixed_streams(&plan, seed, args.vectors, args.exhaustive);
     let cycles: usize = streams.iter().map(|s| s.cycles.len()).sum();
     println!(
