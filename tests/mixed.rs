@@ -16,7 +16,7 @@ use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
 use hwcost::rtl::mixed::{MixedPlan, Reuse};
 use hwcost::sim::backends::BackendKind;
 use hwcost::sim::mixed::{
-    build_mixed, check_mixed, mixed_stream, plan_for, MixedBackend, MixedStream,
+    build_mixed, check_mixed, mixed_stream, mixed_suite, plan_for, MixedBackend, MixedStream,
     MixedStreamKind as K,
 };
 use hwcost::sim::vectors::{compare, Output};
@@ -66,19 +66,6 @@ fn agree(
         t.elapsed() - built
     );
     Some(backend)
-}
-
-fn streams(plan: &MixedPlan, seed: u64, random: usize, pairs8: bool) -> Vec<MixedStream> {
-    let mut v = vec![
-        mixed_stream(plan, K::Random, seed, random),
-        mixed_stream(plan, K::Runs, seed + 1, random / 4),
-        mixed_stream(plan, K::Spread, seed + 4, random / 4),
-        mixed_stream(plan, K::Pairs4, seed + 2, 0),
-    ];
-    if pairs8 {
-        v.push(mixed_stream(plan, K::Pairs8, seed + 3, 0));
-    }
-    v
 }
 
 /// A deliberately different model: the G NV results of a 4-bit cycle added left to right
@@ -131,19 +118,19 @@ fn int_scheme2_agrees_in_all_simulators() {
     agree(
         BackendKind::Verilator,
         &plan,
-        &streams(&plan, 0x1208, 4000, true),
+        &mixed_suite(&plan, 0x1208, 4000, true),
         dir.path(),
     );
     agree(
         BackendKind::Icarus,
         &plan,
-        &streams(&plan, 0x1308, 200, false),
+        &mixed_suite(&plan, 0x1308, 200, false),
         dir.path(),
     );
     agree(
         BackendKind::Rusthdl,
         &plan,
-        &streams(&plan, 0x1408, 80, false),
+        &mixed_suite(&plan, 0x1408, 80, false),
         dir.path(),
     );
 }
@@ -154,10 +141,10 @@ fn fp_scheme_agrees_in_all_simulators_and_the_sum_order_is_observable() {
     // E4M3 groups aligned to one exponent, in Icarus and rust-hdl.
     let plan = plan_for("mxfp8+nvfp4", Reuse::Scheme, 16).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let s = streams(&plan, 0xF208, 4000, true);
+    let s = mixed_suite(&plan, 0xF208, 4000, true);
     agree(BackendKind::Verilator, &plan, &s, dir.path());
     let plan = plan_for("mxfp8+nvfp4", Reuse::Scheme, 32).unwrap();
-    let s = streams(&plan, 0xF308, 160, false);
+    let s = mixed_suite(&plan, 0xF308, 160, false);
     if let Some(mut icarus) = agree(BackendKind::Icarus, &plan, &s, dir.path()) {
         // The spread stream tells the contract's order from a chain: a unit that summed the
         // four NV results left to right would fail it.
@@ -188,7 +175,7 @@ fn no_reuse_variants_agree() {
         agree(
             BackendKind::Icarus,
             &plan,
-            &streams(&plan, 0x5E9, 200, false),
+            &mixed_suite(&plan, 0x5E9, 200, false),
             dir.path(),
         );
         agree(

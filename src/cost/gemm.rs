@@ -692,7 +692,7 @@ impl GemmArgs {
     /// The clock when none is given: the STA fmax of `unit` in the shipped synthesized results
     /// of this technology, or [`DEFAULT_CLOCK_MHZ`] with the reason.
     fn synthesized_fmax(&self, unit: &UnitParams) -> (f64, String) {
-        use crate::report::source::{shipped_source, CostSource, Model};
+        use crate::report::source::{shipped_source, CostSource, CostTable, Model};
         let fallback = |why: String| (DEFAULT_CLOCK_MHZ, format!("default ({why})"));
         if self.pipeline != 0 {
             return fallback(format!(
@@ -712,7 +712,9 @@ impl GemmArgs {
                     f,
                     format!(
                         "STA fmax of the synthesized unit, {}",
-                        self.results.join("synth-results.json").display()
+                        self.results
+                            .join(CostTable::file_name(Model::Synth).unwrap_or_default())
+                            .display()
                     ),
                 ),
                 _ => fallback("the synthesized results hold no fmax for this unit".into()),

@@ -60,8 +60,8 @@ pub enum SweepError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the calibrated model: {0}")]
-    Calibration(String),
+    #[error("the {model} model: {why}")]
+    Model { model: &'static str, why: String },
     #[error("the sweep chart {}: {why}", path.display())]
     Chart { path: PathBuf, why: String },
     #[error(transparent)]
@@ -78,15 +78,6 @@ pub enum SweepModel {
     /// Analytic cell counts with factors fitted to synthesized results (`calibration.json` in
     /// `--results`); prices the pipeline registers, so depth changes area and energy.
     Calibrated,
-}
-
-impl SweepModel {
-    pub fn name(self) -> &'static str {
-        match self {
-            SweepModel::Analytic => "analytic",
-            SweepModel::Calibrated => "calibrated",
-        }
-    }
 }
 
 /// Psum width as a sweep names it: the study's default, exact, or bits.
@@ -258,6 +249,13 @@ pub fn evaluate(
         .collect()
 }
 
+fn calibrated_error(why: String) -> SweepError {
+    SweepError::Model {
+        model: "calibrated",
+        why,
+    }
+}
+
 /// Cost every point with the calibrated model, in parallel; `progress` advances per chunk. The
 /// totals carry no cell counts (the calibrated model prices parts, not cells).
 pub fn evaluate_calibrated(
@@ -282,7 +280,7 @@ pub fn evaluate_calibrated(
                     let c = source
                         .calibration()
                         .unit_cost(&unit, p.pipeline as usize, tech)
-                        .map_err(|e| SweepError::Calibration(e.to_string()))?;
+                        .map_err(|e| calibrated_error(e.to_string()))?;
                     Ok(UnitTotals {
                         cells: Default::default(),
                         area_um2: c.area_um2,
@@ -374,8 +372,10 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
     progress.set_length(points.len() as u64);
     let (totals, provenance) = match args.model {
         SweepModel::Analytic => {
-            let source = AnalyticSource::new(&args.tech)
-                .map_err(|e| SweepError::Calibration(e.to_string()))?;
+            let source = AnalyticSource::new(&args.tech).map_err(|e| SweepError::Model {
+                model: "analytic",
+                why: e.to_string(),
+            })?;
             (
                 evaluate(&points, &CellTable::new(&tech), progress),
                 source.provenance().clone(),
@@ -383,7 +383,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         }
         SweepModel::Calibrated => {
             let source = CalibratedSource::load(&args.results, &args.tech)
-                .map_err(|e| SweepError::Calibration(e.to_string()))?;
+                .map_err(|e| calibrated_error(e.to_string()))?;
             let totals = evaluate_calibrated(&points, &formats, &source, &tech, progress)?;
             (totals, source.provenance().clone())
         }

@@ -617,6 +617,38 @@ impl MixedBackend for MixedIcarus {
     }
 }
 
+/// The verification suite of a mixed unit (`hwcost verify` and the tests): `random` random
+/// cycles (mode chosen per cycle), accumulation runs and spread scales (a quarter of that
+/// each), every 4-bit code pair, and with `pairs8` every 8-bit code pair; stream i of the
+/// suite is seeded from `seed` by a fixed offset.
+pub fn mixed_suite(plan: &MixedPlan, seed: u64, random: usize, pairs8: bool) -> Vec<MixedStream> {
+    let mut v = vec![
+        mixed_stream(plan, MixedStreamKind::Random, seed, random),
+        mixed_stream(
+            plan,
+            MixedStreamKind::Runs,
+            seed.wrapping_add(1),
+            random / 4,
+        ),
+        mixed_stream(
+            plan,
+            MixedStreamKind::Spread,
+            seed.wrapping_add(4),
+            random / 4,
+        ),
+        mixed_stream(plan, MixedStreamKind::Pairs4, seed.wrapping_add(2), 0),
+    ];
+    if pairs8 {
+        v.push(mixed_stream(
+            plan,
+            MixedStreamKind::Pairs8,
+            seed.wrapping_add(3),
+            0,
+        ));
+    }
+    v
+}
+
 /// Parse a mixed format name and plan its unit (a convenience for tests and tools).
 pub fn plan_for(
     name: &str,

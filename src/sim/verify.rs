@@ -18,7 +18,7 @@ use crate::datapath::{UnitError, UnitParams};
 use crate::format::{lookup, BlockFormat};
 use crate::rtl::mixed::{MixedPlan, Reuse};
 use crate::rtl::{self, PsumWidth, RtlError, UnitPlan};
-use crate::sim::mixed::{build_mixed, check_mixed, mixed_stream, MixedStream, MixedStreamKind};
+use crate::sim::mixed::{build_mixed, check_mixed, mixed_suite};
 
 /// Why a verification could not run (mismatches are results, see [`VerifyReport`]).
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +77,8 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value = "all")]
     pub backend: BackendChoice,
     /// Random blocks; each other stream kind (accumulation runs, NaN and extreme scales,
-    /// in_valid gaps, quantized data) gets an eighth of this, at least 64
+    /// in_valid gaps, quantized data) gets an eighth of this, at least 64 (mixed units:
+    /// random cycles, and a quarter of this each of accumulation runs and spread scales)
     #[arg(long, default_value_t = 10_000)]
     pub vectors: usize,
     /// Seed of every stream (decimal or 0x hex) [default: a random one, printed]
@@ -464,33 +465,6 @@ pub fn run_verify(args: &VerifyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The streams `hwcost verify` runs through a mixed unit: `vectors` random cycles (mode
-/// chosen per cycle), accumulation runs and spread scales (an eighth of that each, at least
-/// 64), every 4-bit code pair, and with `exhaustive` every 8-bit code pair.
-pub fn mixed_streams(
-    plan: &MixedPlan,
-    seed: u64,
-    vectors: usize,
-    exhaustive: bool,
-) -> Vec<MixedStream> {
-    let other = (vectors / 8).max(64);
-    let mut v = vec![
-        mixed_stream(plan, MixedStreamKind::Random, seed, vectors),
-        mixed_stream(plan, MixedStreamKind::Runs, seed.wrapping_add(1), other),
-        mixed_stream(plan, MixedStreamKind::Spread, seed.wrapping_add(2), other),
-        mixed_stream(plan, MixedStreamKind::Pairs4, seed.wrapping_add(3), 0),
-    ];
-    if exhaustive {
-        v.push(mixed_stream(
-            plan,
-            MixedStreamKind::Pairs8,
-            seed.wrapping_add(4),
-            0,
-        ));
-    }
-    v
-}
-
 /// `hwcost verify WIDE+NARROW`: a mixed unit, both modes, through the chosen backends, every
 /// output compared with the software model bit for bit; an error on any mismatch.
 fn run_verify_mixed(args: &VerifyArgs) -> anyhow::Result<()> {
@@ -504,7 +478,7 @@ fn run_verify_mixed(args: &VerifyArgs) -> anyhow::Result<()> {
     let seed = args.seed.unwrap_or_else(rand::random);
     // A temporary directory lives until the end of the run; a given one is kept.
     let (work_dir, _tmp) = work_dir(args)?;
-    let streams = mixed_streams(&plan, seed, args.vectors, args.exhaustive);
+    let streams = mixed_suite(&plan, seed, args.vectors, args.exhaustive);
     let cycles: usize = streams.iter().map(|s| s.cycles.len()).sum();
     println!(
         "{}: mode 0 takes {} {} elements per cycle, mode 1 {} {} elements ({} blocks); seed {seed:#x}",
