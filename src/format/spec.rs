@@ -220,14 +220,28 @@ impl ElemFormat {
             ElemFormat::Fp {
                 exp_bits,
                 man_bits,
+                bias,
                 specials,
-                ..
             } => {
                 if !(1..=8).contains(&exp_bits) {
                     return Err(format!("FP exp_bits must be 1..=8, got {exp_bits}"));
                 }
                 if man_bits > 10 {
                     return Err(format!("FP man_bits must be 0..=10, got {man_bits}"));
+                }
+                // Every grid step (down to 2^(1 - bias - man_bits)) and twice the largest
+                // value (below 2^(2^exp_bits - bias)) must be normal FP32 numbers; checked in
+                // i64, so no bias wraps past it.
+                let (bias, man) = (i64::from(bias), i64::from(man_bits));
+                let lowest = 1 - bias - man;
+                let top = (1i64 << exp_bits) - bias;
+                if lowest < -126 || top + 1 > 127 {
+                    return Err(format!(
+                        "FP bias {bias} puts the element values at 2^{lowest}..2^{top}, outside \
+                         the normal FP32 range 2^-126..2^126 (bias must be {}..={})",
+                        top + bias - 126,
+                        127 - man
+                    ));
                 }
                 if specials == FpSpecials::NanOnly && man_bits == 0 && exp_bits == 1 {
                     return Err("a nan_only format needs at least one finite code".into());
@@ -500,5 +514,28 @@ mod tests {
         assert!(load_toml(&p).unwrap_err().to_string().contains("e5m2"));
         let p = write(dir.path(), "bad4.toml", "name = \"mxint8\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 8\n");
         assert!(load_toml(&p).unwrap_err().to_string().contains("built-in"));
+    }
+
+    /// Issue 16, item 3: `bias = 2147483647` wrapped past the FP32-range check, and quantize
+    /// wrote all-NaN output with exit 0.
+    #[test]
+    fn format_bias_is_never_range_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |bias: &str| {
+            format!("name = \"b\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 4\nman_bits = 3\nbias = {bias}\nspecials = \"finite\"\n")
+        };
+        for bias in ["2147483647", "-2147483648", "131", "-120"] {
+            let p = write(dir.path(), "b.toml", &file(bias));
+            let msg = load_toml(&p).unwrap_err().to_string();
+            assert!(msg.contains("FP32 range"), "bias {bias}: {msg}");
+        }
+        // The extremes that still fit load, and the quantizer accepts them.
+        for bias in ["-110", "124"] {
+            let p = write(dir.path(), "b.toml", &file(bias));
+            let f = load_toml(&p).unwrap();
+            let opts = crate::format::quantize::QuantOptions::default_for(&f);
+            let q = crate::format::quantize::quantize_dequantize(&f, &opts, &[1.0; 32], 32);
+            assert!(q.is_ok(), "bias {bias}: {q:?}");
+        }
     }
 }
