@@ -48,7 +48,7 @@ pub enum ReportError {
     Qsnr(#[from] QsnrError),
     #[error(transparent)]
     Quant(#[from] QuantError),
-    #[error("cost model '{model}' is not available in this build: {why}; use --model analytic")]
+    #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
     ModelUnavailable { model: String, why: String },
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
