@@ -9,4 +9,5 @@ pub mod format;
 pub mod machine;
 pub mod report;
 pub mod rtl;
+pub mod shipped;
 pub mod sim;

@@ -41,7 +41,7 @@ pub struct CostArgs {
     pub psum_width: Option<String>,
     /// Extra pipeline register stages S (0 to 4): registers of the synthesized and calibrated
     /// models; the analytic model counts no registers.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]

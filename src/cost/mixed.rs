@@ -334,7 +334,8 @@ pub struct MixedSynthEntry {
 
 impl MixedSynthResults {
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            crate::shipped::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -366,10 +367,10 @@ pub struct MixedSynthArgs {
     #[arg(long)]
     pub with_separate: bool,
     /// Measured cycles per mode
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub cycles: usize,
     /// Clock period for timing and power, ns
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = crate::cli::period_ns)]
     pub period_ns: f64,
     /// Seed of the activity streams (ChaCha8; mode 1 uses seed + 1)
     #[arg(long, default_value_t = 1)]

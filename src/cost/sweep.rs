@@ -104,7 +104,8 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "default")]
     pub psum_width: Vec<String>,
     /// Extra pipeline stages, comma-separated.
-    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0")]
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0",
+          value_parser = crate::cli::pipeline::<u32>)]
     pub pipeline: Vec<u32>,
     /// Cost model.
     #[arg(long, value_enum, default_value_t = SweepModel::Analytic)]

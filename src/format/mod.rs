@@ -28,6 +28,26 @@ pub enum FormatError {
     },
     #[error("bad format file {}: {message}", path.display())]
     Toml { path: PathBuf, message: String },
+    #[error("format '{name}' is defined by {} files ({}); rename all but one", files.len(), files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    Duplicate { name: String, files: Vec<PathBuf> },
+}
+
+impl FormatError {
+    /// True when this problem of a user format file is the answer to a lookup of `key`: the
+    /// name is defined twice, or the broken file is named after it (`key.toml`).
+    pub fn concerns(&self, key: &str) -> bool {
+        let stem_is = |p: &PathBuf| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| spec::normalize_name(s) == key)
+        };
+        match self {
+            FormatError::Duplicate { name, .. } => name == key,
+            FormatError::Invalid { name, .. } => name == key,
+            FormatError::Io { path, .. } | FormatError::Toml { path, .. } => stem_is(path),
+            FormatError::Unknown { .. } => false,
+        }
+    }
 }
 
 fn did_you_mean(s: &[String]) -> String {
@@ -52,7 +72,11 @@ pub struct FormatsArgs {
 /// List every known format with its element, block size, scale and storage cost.
 pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
     let mut all = builtins();
-    all.extend(spec::user_formats(std::slice::from_ref(&args.dir))?);
+    let users = spec::user_formats(std::slice::from_ref(&args.dir));
+    for e in &users.problems {
+        eprintln!("hwcost: warning: {e}; not listed");
+    }
+    all.extend(users.formats);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());

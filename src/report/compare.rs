@@ -107,7 +107,8 @@ pub struct QsnrOptions {
     #[arg(long, default_value_t = DEFAULT_KAPPA)]
     pub kappa: f64,
     /// Gaussian blocks of the measured QSNR.
-    #[arg(long, default_value_t = DEFAULT_SAMPLES)]
+    #[arg(long, default_value_t = DEFAULT_SAMPLES,
+          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub samples: usize,
     /// Seed of the measurement's blocks (ChaCha8).
     #[arg(long, default_value_t = 0)]

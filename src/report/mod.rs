@@ -48,7 +48,7 @@ pub enum ReportError {
     Qsnr(#[from] QsnrError),
     #[error(transparent)]
     Quant(#[from] QuantError),
-    #[error("cost model '{model}' is not available in this build: {why}; use --model analytic")]
+    #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
     ModelUnavailable { model: String, why: String },
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
@@ -153,8 +153,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Rename a finished temporary file onto `path`, readable by all as an ordinary file would be
 /// (temporary files are created private).
-pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), ReportError> {
-    crate::atomic::persist(tmp, path).map_err(|source| ReportError::Io {
+pub(crate) fn persist(tmp: crate::atomic::Temp, path: &Path) -> Result<(), ReportError> {
+    crate::atomic::persist(tmp).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
     })

@@ -22,7 +22,7 @@ pub struct RtlArgs {
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 4)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     /// Output directory (created if missing)
     #[arg(short = 'o', long = "out")]
