@@ -432,8 +432,10 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The sweep as CSV (header and one line per row).
+/// The sweep as CSV (header and one line per row), numbers rounded as every hwcost CSV is
+/// ([`crate::report::fields::round_sig`]).
 pub fn to_csv(s: &Sweep) -> String {
+    use crate::report::fields::round_sig;
     let mut out = String::from(
         "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
     );
@@ -447,11 +449,11 @@ pub fn to_csv(s: &Sweep) -> String {
             r.lanes,
             r.pipeline,
             r.latency_cycles,
-            r.area_um2,
-            r.area_um2_per_mac,
-            r.energy_pj_per_block,
-            r.energy_pj_per_mac,
-            r.qsnr_db,
+            round_sig(r.area_um2),
+            round_sig(r.area_um2_per_mac),
+            round_sig(r.energy_pj_per_block),
+            round_sig(r.energy_pj_per_mac),
+            round_sig(r.qsnr_db),
             r.pareto
         );
     }

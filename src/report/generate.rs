@@ -164,6 +164,7 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
     if let Some(n) = &selected.note {
         let _ = writeln!(s, "\nNote: {n}.");
     }
+    s += &super::footnote_markdown(&[p]);
     Ok(s)
 }
 
@@ -278,6 +279,11 @@ pub fn model_vs_synth_markdown(
             }
         }
     }
+    let mut sources = vec![analytic.provenance()];
+    if let Ok(sy) = synth {
+        sources.push(sy.provenance());
+    }
+    s += &super::footnote_markdown(&sources);
     Ok(s)
 }
 
@@ -666,6 +672,7 @@ fn readme(
             let _ = writeln!(s, "- [{o}]({o}): {}", other_file_note(o));
         }
     }
+    s += &super::footnote_markdown(&[selected.source.provenance()]);
     Ok(s)
 }
 
