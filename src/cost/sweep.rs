@@ -25,11 +25,10 @@
 //! give one row.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -475,17 +474,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
     crate::atomic::write(path, bytes).map_err(err)
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal.
+/// A progress bar on stderr (see [`crate::progress`]).
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} design points {elapsed}")
-    {
-        pb.set_style(style);
-    }
-    pb
+    crate::progress::bar(0, "{bar:40} {pos}/{len} design points {elapsed}")
 }
 
 /// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr.

@@ -157,8 +157,14 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     assert_eq!(body[0][10], "true");
     assert_eq!(&body[0][11..], ["analytic", "sky130hd"]);
     for (fields, row) in body.iter().zip(&s.rows) {
-        assert_eq!(fields[6].parse::<f64>().unwrap(), round_sig(row.area_um2_per_mac));
-        assert_eq!(fields[8].parse::<f64>().unwrap(), round_sig(row.energy_pj_per_mac));
+        assert_eq!(
+            fields[6].parse::<f64>().unwrap(),
+            round_sig(row.area_um2_per_mac)
+        );
+        assert_eq!(
+            fields[8].parse::<f64>().unwrap(),
+            round_sig(row.energy_pj_per_mac)
+        );
         assert_eq!(fields[9].parse::<f64>().unwrap(), round_sig(row.qsnr_db));
     }
 
