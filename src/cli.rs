@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, format, report, rtl, sim};
+use crate::{cost, export, format, report, rtl, sim};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -14,6 +14,9 @@ use crate::{cost, format, report, rtl, sim};
 quantizer, generated MAC RTL, bit-exact verification and cost models"
 )]
 pub struct Cli {
+    /// No progress bars (they are drawn only when stderr is a terminal anyway).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +53,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Synthesize mixed 8-bit + 4-bit units (mxint8+nvint4, mxfp8+nvfp4): area, energy per mode.
     SynthMixed(cost::mixed::MixedSynthArgs),
+    /// Write units for Accelergy (ERT/ART tables), Timeloop (v4 architecture) or SCALE-Sim (.cfg).
+    Export(export::ExportArgs),
 }
 
 /// `hwcost bench NAME [-o DIR]`.
@@ -135,6 +140,7 @@ pub fn rho(s: &str) -> Result<f64, String> {
 
 /// Run one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Formats(a) => format::run_formats(&a),
         Command::Quantize(a) => format::quantize::cli::run_quantize(&a),
@@ -150,6 +156,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gemm(a) => cost::gemm::run_gemm(&a),
         Command::Sweep(a) => cost::sweep::run_sweep(&a),
         Command::SynthMixed(a) => cost::mixed::run_mixed_synth(&a),
+        Command::Export(a) => export::run_export(&a),
         Command::Bench(a) => match a.which {
             BenchKind::Quantize => {
                 format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))

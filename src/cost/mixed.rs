@@ -456,23 +456,37 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
         cycles: args.cycles,
         seed: args.seed,
     };
+    let bar = crate::progress::bar(
+        plans.len() as u64,
+        "{bar:30} {pos}/{len} units synthesized, {elapsed}: {msg}",
+    );
+    bar.set_message(format!(
+        "Yosys, gate-level simulation and OpenSTA on {} units",
+        plans.len()
+    ));
+    bar.tick();
     let units = plans
         .par_iter()
         .map(|p| {
             let work = tempfile::tempdir()?;
             let t = std::time::Instant::now();
             let c = mixed_synth_cost(p, &pdk, &lib, &tools, &opts, work.path())?;
-            eprintln!(
-                "{}: {:.0} um^2, {:.2} / {:.2} pJ per cycle (8 / 4-bit), {:.0?}",
-                c.unit,
-                c.area_um2,
-                c.mode8.energy_pj_per_cycle,
-                c.mode4.energy_pj_per_cycle,
-                t.elapsed()
-            );
+            // Printed above the bar, and also when it is hidden.
+            bar.suspend(|| {
+                eprintln!(
+                    "{}: {:.0} um^2, {:.2} / {:.2} pJ per cycle (8 / 4-bit), {:.0?}",
+                    c.unit,
+                    c.area_um2,
+                    c.mode8.energy_pj_per_cycle,
+                    c.mode4.energy_pj_per_cycle,
+                    t.elapsed()
+                )
+            });
+            bar.inc(1);
             Ok(entry(p, &c))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    bar.finish_and_clear();
     let results = MixedSynthResults {
         schema_version: 1,
         generator: crate::rtl::GENERATOR.to_string(),

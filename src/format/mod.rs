@@ -69,6 +69,32 @@ pub struct FormatsArgs {
     pub dir: PathBuf,
 }
 
+/// The `hwcost formats` table: the name column as wide as the longest name.
+pub fn formats_table(all: &[BlockFormat]) -> String {
+    let w = all
+        .iter()
+        .map(|f| f.name.len())
+        .chain(["format".len()])
+        .max()
+        .unwrap_or(0);
+    let mut s = format!(
+        "{:<w$} {:<8} {:>5} {:>6} {:>10} {:>9}\n",
+        "format", "element", "block", "scale", "elem max", "bits/elem"
+    );
+    for f in all {
+        s += &format!(
+            "{:<w$} {:<8} {:>5} {:>6} {:>10} {:>9}\n",
+            f.name,
+            f.elem.label(),
+            f.block,
+            f.scale.label(),
+            f.elem.max_value(),
+            f.bits_per_element()
+        );
+    }
+    s
+}
+
 /// List every known format with its element, block size, scale and storage cost.
 pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
     let mut all = builtins();
@@ -81,20 +107,29 @@ pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());
     }
-    println!(
-        "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
-        "format", "element", "block", "scale", "elem max", "bits/elem"
-    );
-    for f in &all {
-        println!(
-            "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
-            f.name,
-            f.elem.label(),
-            f.block,
-            f.scale.label(),
-            f.elem.max_value(),
-            f.bits_per_element()
-        );
-    }
+    print!("{}", formats_table(&all));
     Ok(())
+}
+
+#[cfg(test)]
+mod formats_table_tests {
+    use super::*;
+
+    #[test]
+    fn long_names_widen_the_name_column_and_every_column_lines_up() {
+        let mut all = builtins();
+        let mut long = all[0].clone();
+        long.name = "my_very_long_format_name".into();
+        all.push(long);
+        let t = formats_table(&all);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), all.len() + 1);
+        // the element column starts at the same offset on every line
+        let col = lines[0].find("element").unwrap();
+        for (l, f) in lines[1..].iter().zip(&all) {
+            assert!(l.starts_with(&format!("{} ", f.name)), "{t}");
+            assert!(l[col..].starts_with(&f.elem.label()), "{t}");
+            assert_eq!(l.len(), lines[0].len(), "{t}");
+        }
+    }
 }

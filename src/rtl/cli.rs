@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::mixed::{emit_mixed, MixedPlan, Reuse};
 use super::{emit_unit, PsumWidth, UnitParams};
 use crate::datapath::mixed::MixedFormat;
+use crate::export::rtl::write_companions;
 use crate::format::lookup;
 
 /// Generate a block dot-product MAC unit: Verilog, JSON description, Yosys scripts and a
@@ -46,7 +47,9 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         psum_width: args.psum_width.unwrap_or_default(),
         pipeline: args.pipeline,
     };
-    let emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    emitted.files.extend(companions);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());
@@ -62,7 +65,9 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
         anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
     }
     let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
-    let emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
+    let mut emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
+    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    emitted.files.extend(companions);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());
