@@ -354,8 +354,8 @@ def write_asap7(sky):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = Path(__file__).resolve().parent
-    ap.add_argument("--lib", type=Path, required=True,
-                    help="the full sky130_fd_sc_hd__tt_025C_1v80.lib Liberty (with the power tables)")
+    ap.add_argument("--lib", type=Path,
+                    default=here / "pdk/sky130_fd_sc_hd/sky130_fd_sc_hd__tt_025C_1v80.synth.lib")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     load, sky = sky130(args.lib)
