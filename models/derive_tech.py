@@ -27,7 +27,7 @@ Method (sky130, from the Liberty):
                index (the same in all cells used), a typical slew for such loads.
   DFF        : energy_fj is one Q transition (CLK->Q internal + load switching);
                clock_energy_fj is the CLK pin's internal energy per clock cycle
-               (rise + fall), which FLOW.md measured as 40.7 fJ for dfxtp_1.
+               (rise + fall), measured by gate-level simulation as 40.7 fJ for dfxtp_1.
 
 Method (ASAP7, 7 nm predictive PDK, RVT, TT, 0.7 V):
   area_um2   = SIZE W x H of the cell's MACRO in asap7sc7p5t_28_R_1x_220121a.lef
@@ -75,7 +75,7 @@ LOGIC = ["fa", "ha", "xor", "and", "or", "mux"]
 
 # model cell -> (ASAP7 cell, LEF SIZE width um, note)
 ASAP7_CELLS = {
-    "fa": ("FAx1_ASAP7_75t_R", 0.756, "outputs SN, CON are inverted; same area in REFERENCE.md 5"),
+    "fa": ("FAx1_ASAP7_75t_R", 0.756, "outputs SN, CON are inverted; same area as published for ASAP7"),
     "ha": ("HAxp5_ASAP7_75t_R", 0.486, "outputs SN, CON are inverted"),
     "xor": ("XOR2xp5_ASAP7_75t_R", 0.486, "smallest XOR2"),
     "and": ("AND2x2_ASAP7_75t_R", 0.324, "smallest AND2"),
@@ -83,8 +83,8 @@ ASAP7_CELLS = {
     "mux": ("AO22x1_ASAP7_75t_R", 0.486,
             "a 2:1 mux is modeled as AO22 (A1&A2 | B1&B2) with the select and its "
             "inverse shared by all muxes of a shifter stage, so the inverter is not counted per mux"),
-    "nand2": ("NAND2xp5_ASAP7_75t_R", 0.216, "same area in REFERENCE.md 5"),
-    "dff": ("DFFHQNx1_ASAP7_75t_R", 1.08, "same area in REFERENCE.md 5"),
+    "nand2": ("NAND2xp5_ASAP7_75t_R", 0.216, "same area as published for ASAP7"),
+    "dff": ("DFFHQNx1_ASAP7_75t_R", 1.08, "same area as published for ASAP7"),
 }
 ASAP7_HEIGHT = 0.27
 
@@ -270,7 +270,7 @@ def write_sky130(load, cells):
              'node = "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells"',
              'corner = "tt_025C_1v80"',
              "voltage_v = 1.8",
-             'source = "../shared/pdk/sky130_fd_sc_hd__tt_025C_1v80.lib (google/skywater-pdk-libs-sky130_fd_sc_hd '
+             'source = "sky130_fd_sc_hd__tt_025C_1v80.lib (google/skywater-pdk-libs-sky130_fd_sc_hd '
              'commit ac7fb61f, v0.0.2), read by models/derive_tech.py"',
              "",
              "[energy_method]",
@@ -285,8 +285,8 @@ def write_sky130(load, cells):
              "",
              "[activity]",
              f"toggle_rate = {TOGGLE_RATE}",
-             'source = "mean toggles per net per cycle of the 8x8 signed MAC of ../shared/pdk/example with random '
-             'operands (FLOW.md section 3: 0.41, 0.416 on internal nets): the single toggle rate tau of the study\'s '
+             'source = "mean toggles per net per cycle of the 8x8 signed MAC of models/pdk/sky130_fd_sc_hd/example '
+             'with random operands (gate-level simulation: 0.41, 0.416 on internal nets): the single toggle rate tau of the study\'s '
              'model, applied to every cell"',
              ""]
     for k in ["fa", "ha", "xor", "and", "or", "mux", "nand2", "dff"]:
@@ -325,7 +325,7 @@ def write_asap7(sky):
              'classical C*V^2 scaling with capacitance proportional to the cell\'s linear dimension. Relative cell '
              'energies therefore follow sky130. Cross-check: Horowitz (ISSCC 2014, 45 nm, 0.9 V) 8-bit add '
              '0.03 pJ = 3.75 fJ per bit; scaled the same way with the FA area ratio 0.20412/4.256 (Nangate45, '
-             'REFERENCE.md 5) it gives about 0.5 fJ per bit-add at 7 nm, the same order as fa below."',
+             'published cell areas) it gives about 0.5 fJ per bit-add at 7 nm, the same order as fa below."',
              "",
              "[activity]",
              f"toggle_rate = {TOGGLE_RATE}",
@@ -355,7 +355,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = Path(__file__).resolve().parent
     ap.add_argument("--lib", type=Path,
-                    default=here.parent.parent / "shared/pdk/sky130_fd_sc_hd__tt_025C_1v80.lib")
+                    default=here / "pdk/sky130_fd_sc_hd/sky130_fd_sc_hd__tt_025C_1v80.synth.lib")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     load, sky = sky130(args.lib)

@@ -133,11 +133,6 @@ pub fn clock_mhz(s: &str) -> Result<f64, String> {
     number_in(s, 1e-6, 1e6, "the clock (MHz)")
 }
 
-/// A scale overhead rho: 1 to 10^6.
-pub fn rho(s: &str) -> Result<f64, String> {
-    number_in(s, 1.0, 1e6, "rho")
-}
-
 /// Run one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::progress::set_quiet(cli.quiet);

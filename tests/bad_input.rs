@@ -195,3 +195,398 @@ fn packed_naming_the_same_file_as_o() {
     assert!(!out_path.exists(), "something was written");
     assert!(temps_in(dir.path()).is_empty());
 }
+
+/// Item 4: huge counts panicked (`qsnr --points u64::MAX`), allocated gigabytes or never
+/// ended (`verify --vectors`, `qsnr --measure --samples`, `compare --samples`).
+#[test]
+fn huge_counts() {
+    let max = u64::MAX.to_string();
+    let cases: [&[&str]; 5] = [
+        &["qsnr", "mxint8", "--points", &max],
+        &["qsnr", "mxint8", "--points", "1000000000"],
+        &["qsnr", "mxint8", "--measure", "--samples", &max],
+        &["compare", "mxint8", "mxfp8", "--samples", &max],
+        &[
+            "verify",
+            "mxint8",
+            "--backend",
+            "rusthdl",
+            "--vectors",
+            &max,
+        ],
+    ];
+    for args in cases {
+        let out = run(args);
+        // Refused while parsing (2) or before any work (1), the limit named.
+        let code = out.status.code();
+        assert!(
+            code == Some(2) || code == Some(1),
+            "{args:?}: {}",
+            text(&out)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("must be 1 to"), "{args:?}: {err}");
+    }
+}
+
+/// Item 5: pipeline limits disagreed (0..4 in rtl, 64 in gemm, none in sweep and the analytic
+/// cost); `sweep --pipeline 4294967295` wrapped to latency 0 with exit 0.
+#[test]
+fn pipeline_limits_disagree() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let csv = csv.to_str().unwrap();
+    let rtl_dir = dir.path().join("rtl");
+    let rtl_dir = rtl_dir.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["rtl", "mxint8", "-o", rtl_dir],
+        &["gemm", "mxint8", "--m", "8", "--n", "8", "--k", "32"],
+        &["sweep", "--formats", "mxint8", "--lanes", "32", "-o", csv],
+        &["cost", "mxint8"],
+        &["verify", "mxint8", "--backend", "rusthdl", "--vectors", "8"],
+    ];
+    for base in commands {
+        for (depth, ok) in [
+            ("4", true),
+            ("5", false),
+            ("64", false),
+            ("4294967295", false),
+        ] {
+            let mut args = base.to_vec();
+            args.extend(["--pipeline", depth]);
+            let out = run(&args);
+            if ok {
+                assert!(out.status.success(), "{args:?}: {}", text(&out));
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    err.contains("pipeline stages must be 0 to 4"),
+                    "{args:?}: {err}"
+                );
+            }
+        }
+    }
+}
+
+/// Item 9: outside the repository `compare` fell back to the analytic model (the headline
+/// ratio reversed) and blamed missing tools. Now the shipped results answer, with a note.
+#[test]
+fn running_outside_the_repository_silently_changes_the_answer() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let compare = |dir: &str| {
+        common::hwcost()
+            .args(["compare", "mxint8", "mxfp8", "--format", "json"])
+            .current_dir(dir)
+            .output()
+            .unwrap()
+    };
+    let inside = compare(repo);
+    let outside = compare(elsewhere.path().to_str().unwrap());
+    assert!(inside.status.success(), "{}", text(&inside));
+    assert!(outside.status.success(), "{}", text(&outside));
+    assert_eq!(
+        String::from_utf8_lossy(&inside.stdout),
+        String::from_utf8_lossy(&outside.stdout),
+        "the answer depends on the working directory"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&outside.stdout).unwrap();
+    assert_eq!(json["provenance"]["model"], "synth", "{json}");
+    let note = String::from_utf8_lossy(&outside.stderr);
+    assert!(
+        note.contains("reports/synth-results.json") && note.contains("built into"),
+        "the switch to the built-in results is silent: {note}"
+    );
+    // An explicit results folder without results: the analytic model, said loudly.
+    let out = common::hwcost()
+        .args(["compare", "mxint8", "mxfp8", "--results"])
+        .arg(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("analytic model used"), "{err}");
+    assert!(!err.contains("yosys"), "the note blames tools: {err}");
+}
+
+/// Item 12: `synth-mixed --period-ns 0` / `--cycles 0` started synthesis before checking.
+#[test]
+fn late_validation() {
+    for args in [
+        ["synth-mixed", "--period-ns", "0"],
+        ["synth-mixed", "--cycles", "0"],
+    ] {
+        // No tools on PATH: if the check came after the flow started, the error would be
+        // about the tools.
+        let out = common::hwcost()
+            .args(args)
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(args[1]), "{args:?}: {err}");
+    }
+}
+
+/// Item 13: extreme values gave inf/NaN with exit 0 (`qsnr --rho 1e308`, `gemm --clock-mhz
+/// 1e308`, a technology file with `area_um2 = 1e308`).
+#[test]
+fn extreme_values_give_inf_or_nan_with_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let tech = dir.path().join("big.toml");
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sky130hd.toml"))
+            .unwrap();
+    let at = shipped.find("area_um2 = ").unwrap();
+    let end = at + shipped[at..].find('\n').unwrap();
+    let big = format!("{}area_um2 = 1e308{}", &shipped[..at], &shipped[end..]);
+    std::fs::write(&tech, big).unwrap();
+    let tech = tech.to_str().unwrap();
+    let cases: [&[&str]; 3] = [
+        &["qsnr", "mxint8", "--rho", "1e308"],
+        &[
+            "gemm",
+            "mxint8",
+            "--m",
+            "8",
+            "--n",
+            "8",
+            "--k",
+            "32",
+            "--clock-mhz",
+            "1e308",
+        ],
+        &["cost", "mxint8", "--tech", tech],
+    ];
+    for args in cases {
+        let out = run(args);
+        assert_ne!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("1e308") || err.contains("1e9") || err.contains("1e6"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Item 14: every file error repeated the OS text twice; a missing results folder for `bench`
+/// became a file named like the folder; a corrupt results file was "not available in this
+/// build".
+#[test]
+fn messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "quantize",
+        "mxint8",
+        "/nonexistent/in.npy",
+        "-o",
+        "/tmp/never.npy",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    assert!(err.contains("cannot read /nonexistent/in.npy"), "{err}");
+
+    std::fs::write(dir.path().join("synth-results.json"), "{ corrupt").unwrap();
+    let out = common::hwcost()
+        .args([
+            "compare",
+            "mxint8",
+            "mxfp8",
+            "--model",
+            "synth",
+            "--results",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(!err.contains("not available in this build"), "{err}");
+    assert!(err.contains("synth-results.json"), "{err}");
+}
+
+/// Every subcommand with absurd numbers in each numeric option: never a panic (exit 101),
+/// never a half-written output or a staged file left behind, and an exit 0 only with finite
+/// numbers in what was printed.
+#[test]
+fn every_subcommand_survives_absurd_numbers() {
+    const ABSURD: [&str; 6] = ["18446744073709551615", "0", "1e308", "NaN", "-1", "inf"];
+    let dir = tempfile::tempdir().unwrap();
+    let input = good_npy(dir.path());
+    let input = input.to_str().unwrap().to_string();
+    // Each command, cheap when it succeeds, and its numeric options.
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec!["quantize", "mxint8", &input, "-o", "out/q.npy"],
+            vec!["--block"],
+        ),
+        (
+            vec![
+                "quantize",
+                "mxint8",
+                &input,
+                "-o",
+                "out/q.npy",
+                "--rotate",
+                "hadamard",
+            ],
+            vec!["--seed", "--block"],
+        ),
+        (
+            vec!["qsnr", "mxint8", "mxfp8"],
+            vec!["--points", "--rho", "--kappa"],
+        ),
+        (
+            vec!["qsnr", "mxint8", "--measure", "--samples", "64"],
+            vec!["--seed", "--samples"],
+        ),
+        (
+            vec!["rtl", "mxint8", "-o", "out/rtl"],
+            vec!["--lanes", "--psum-width", "--pipeline"],
+        ),
+        (
+            vec!["verify", "mxint8", "--backend", "rusthdl", "--vectors", "8"],
+            vec![
+                "--lanes",
+                "--psum-width",
+                "--pipeline",
+                "--vectors",
+                "--seed",
+            ],
+        ),
+        (
+            vec!["cost", "mxfp8"],
+            vec!["--lanes", "--psum-width", "--pipeline"],
+        ),
+        (
+            vec!["synth", "mxint8"],
+            vec!["--lanes", "--pipeline", "--clock-ns", "--cycles", "--seed"],
+        ),
+        (
+            vec!["compare", "mxint8", "mxfp8", "--samples", "64"],
+            vec!["--lanes", "--kappa", "--samples", "--seed"],
+        ),
+        (
+            vec![
+                "plot",
+                "qsnr-kappa",
+                "mxint8",
+                "mxfp8",
+                "-o",
+                "out/p.svg",
+                "--samples",
+                "64",
+            ],
+            vec!["--kappa", "--samples", "--seed", "--lanes"],
+        ),
+        (
+            vec!["report", "-o", "out/rep", "--samples", "64"],
+            vec!["--kappa", "--samples", "--seed"],
+        ),
+        (
+            vec!["gemm", "mxint8", "--m", "8", "--n", "8", "--k", "32"],
+            vec![
+                "--m",
+                "--n",
+                "--k",
+                "--sram-kib",
+                "--clock-mhz",
+                "--pipeline",
+                "--lanes",
+                "--array",
+            ],
+        ),
+        (
+            vec![
+                "sweep",
+                "--formats",
+                "mxint8",
+                "--lanes",
+                "32",
+                "-o",
+                "out/s.csv",
+            ],
+            vec!["--lanes", "--psum-width", "--pipeline", "--kappa"],
+        ),
+        (
+            vec!["synth-mixed"],
+            vec!["--lanes", "--cycles", "--period-ns", "--seed"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (base, options) in &cases {
+        for option in options {
+            for value in ABSURD {
+                let work = tempfile::tempdir_in(dir.path()).unwrap();
+                std::fs::create_dir(work.path().join("out")).unwrap();
+                let mut args = base.clone();
+                args.extend([*option, value]);
+                // No synthesis tools: a run that got past its checks stops at them.
+                let out = common::hwcost()
+                    .args(&args)
+                    .current_dir(work.path())
+                    .env("PATH", "/nonexistent")
+                    .env("HWCOST_CACHE_DIR", work.path().join("cache"))
+                    .output()
+                    .unwrap();
+                let printed = String::from_utf8_lossy(&out.stdout);
+                let code = out.status.code();
+                let leftovers = leftovers(work.path());
+                if code == Some(101) || code.is_none() {
+                    failures.push(format!("{args:?}: panicked or killed\n{}", text(&out)));
+                } else if !leftovers.is_empty() {
+                    failures.push(format!("{args:?}: left {leftovers:?}"));
+                } else if code == Some(0) && base[0] != "verify" && has_non_finite(&printed) {
+                    // (verify names its NaN streams; every other command prints numbers)
+                    failures.push(format!("{args:?}: exit 0 with inf/NaN\n{}", text(&out)));
+                } else if code != Some(0) && has_files(&work.path().join("out")) {
+                    failures.push(format!("{args:?}: failed but wrote output\n{}", text(&out)));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Staged files anywhere under `dir`.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".hwcost-"))
+            {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+/// True when `dir` holds a file at any depth (an empty folder is no output).
+fn has_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|d| {
+        d.map(|e| e.unwrap().path())
+            .any(|p| !p.is_dir() || has_files(&p))
+    })
+}
+
+/// True when `text` prints a number as inf or NaN.
+fn has_non_finite(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "inf" | "NaN" | "nan" | "infinity" | "Infinity"))
+}

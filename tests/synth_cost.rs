@@ -1,6 +1,6 @@
-//! Synthesized-netlist cost model (src/cost) against the sky130 reference numbers of
-//! FLOW.md: Liberty reading, yosys area (total and per module), OpenSTA timing, and energy
-//! from gate-level simulated activity.
+//! Synthesized-netlist cost model (src/cost) against sky130 reference numbers measured by
+//! hand with the same tools: Liberty reading, yosys area (total and per module), OpenSTA
+//! timing, and energy from gate-level simulated activity.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -99,7 +99,7 @@ fn liberty_reads_sky130_units_cells_and_tables() {
     );
     let dff = lib.cell("sky130_fd_sc_hd__dfxtp_1").unwrap();
     assert!(dff.sequential && dff.pin("CLK").unwrap().is_clock && !nand.sequential);
-    // FLOW.md: 40.7 fJ of clock-pin energy per flip-flop per cycle (rise + fall at ideal slew)
+    // Measured: 40.7 fJ of clock-pin energy per flip-flop per cycle (rise + fall at ideal slew)
     let clk_e = 2.0 * dff.pin("CLK").unwrap().internal_power[0].mean_energy(0.0, 0.0, 0.0);
     assert!((clk_e - 0.0407).abs() < 0.0005, "clock energy {clk_e} pJ");
     let basics = lib.basic_cells().unwrap();
@@ -222,7 +222,7 @@ fn reference_mac_area_timing_and_energy_match_flow_md() {
         "{} pJ per MAC",
         r.energy_per_op_pj
     );
-    // FLOW.md: 130 uW of the 536 uW is flip-flop clock pins, i.e. 32 x 40.7 fJ per cycle
+    // Measured: 130 uW of the 536 uW is flip-flop clock pins, i.e. 32 x 40.7 fJ per cycle
     assert!(
         (e.clock_pin_internal_pj / 1.303 - 1.0).abs() < 0.02,
         "clock {} pJ",
@@ -241,7 +241,7 @@ fn reference_mac_area_timing_and_energy_match_flow_md() {
         vectorless.total_w * 1e6,
         vectorless.total_w * 1e6 * 10.0 / 1e3
     );
-    // FLOW.md: 959.8 uW at 0.4055 with the 2019 build's 1.8-1.9x bias
+    // Measured: 959.8 uW at 0.4055 with the 2019 build's 1.8-1.9x bias
     assert!(
         (vectorless.total_w / 959.8e-6 - 1.0).abs() < 0.05,
         "{} W",
@@ -289,7 +289,7 @@ fn energy_model_reproduces_opensta_3_global_activity_numbers() {
     )
     .unwrap();
     let net = Netlist::load(&synth.netlist, "m").unwrap();
-    // FLOW.md section 4, OpenSTA 3.1.0 with set_power_activity -global (uW at 100 MHz):
+    // Measured with OpenSTA 3.1.0 with set_power_activity -global (uW at 100 MHz):
     // (activity, internal, switching, total)
     for (a, internal, switching, total) in [
         (0.0, 130.3, 0.0, 130.3),

@@ -119,7 +119,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
     // which the hierarchical netlist keeps (their constants come from another module)
     assert_eq!(g.flip_flops as usize, flip_flops(&unit, 1));
     assert_eq!(h.flip_flops, g.flip_flops + 14);
-    // sky130 dfxtp_1: 20.02 um^2, 40.7 fJ of clock-pin energy per cycle (FLOW.md)
+    // sky130 dfxtp_1: 20.02 um^2, 40.7 fJ of clock-pin energy per cycle (gate-level simulation)
     assert!(close(g.flip_flop_area_um2, g.flip_flops as f64 * 20.0192));
     let per_ff = g.clock_pin_pj_per_cycle / g.flip_flops as f64;
     assert!((per_ff / 0.0407 - 1.0).abs() < 0.03, "{per_ff} pJ");

@@ -1,4 +1,4 @@
-//! The study's analytic cost model (arXiv 2510.25602, Appendix C / Table 6; REFERENCE.md 4):
+//! The study's analytic cost model (arXiv 2510.25602, Appendix C / Table 6):
 //! cell counts per datapath component of a k-lane block MAC unit, times per-cell area and
 //! toggle energy from a technology file.
 //!
@@ -640,7 +640,7 @@ pub fn analytic_cost(p: &UnitParams, tech: &Tech) -> AnalyticCost {
     }
 }
 
-/// A mixed 8-bit + 4-bit unit of the study's Table 5 (REFERENCE.md 4): 32 lane pairs that
+/// A mixed 8-bit + 4-bit unit of the study's Table 5: 32 lane pairs that
 /// deliver 32 MX MACs (one 8-bit block) or 64 NV MACs (four 4-bit blocks of 16) per cycle, the
 /// 1:2 throughput of NVIDIA Blackwell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

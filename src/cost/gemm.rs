@@ -5,7 +5,7 @@
 //! # The machine
 //! C[M x N] = A[M x K] x B[K x N] on an R x C array of identical units. Each unit consumes one
 //! *step* per cycle: `lanes` elements of a row of A and of a column of B (with their block
-//! scales), and folds the step's block dot product into an FP32 accumulator (REFERENCE.md 4).
+//! scales), and folds the step's block dot product into an FP32 accumulator (rtl/NOTES.md).
 //! K is zero-padded to a multiple of `lanes` (as the quantizer pads the last block), so the
 //! reduction takes Kb = ceil(K / lanes) steps; the padding costs cycles and energy but is not
 //! counted as useful work. The unit has latency L = 1 + S cycles (S extra pipeline stages) and
@@ -93,7 +93,7 @@ pub const SCALE_BITS: u64 = 8;
 /// Default array size of `hwcost gemm`.
 pub const DEFAULT_ARRAY: &str = "16x16";
 /// Clock, MHz, when none is given and the shipped synthesized results hold no STA fmax for the
-/// unit: the reference clock of ../shared/pdk/FLOW.md (sky130).
+/// unit: the reference clock of the synthesis flow (sky130).
 pub const DEFAULT_CLOCK_MHZ: f64 = 100.0;
 /// Default on-chip buffer capacity, KiB.
 pub const DEFAULT_SRAM_KIB: f64 = 128.0;

@@ -135,7 +135,7 @@ pub fn run_sta(
         source,
     })?;
     let version = tools.version(Tool::Sta)?;
-    // the 2019 sta prints errors (e.g. a netlist it cannot link, FLOW.md P4) and exits 0
+    // the 2019 sta prints errors (e.g. a netlist it cannot link) and exits 0
     let out = tools.run(
         Tool::Sta,
         ["-no_splash", "-no_init", "-exit", "sta.tcl"],

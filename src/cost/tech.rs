@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn builtins_load_and_match_the_published_open_pdk_areas() {
-        // REFERENCE.md 5 lists these areas independently of the derivation script.
+        // Published cell areas, independent of the derivation script.
         let s = Tech::builtin("sky130hd").unwrap();
         assert_eq!(s.cells.nand2.area_um2, 3.7536);
         assert_eq!(s.cells.fa.area_um2, 20.0192);
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn sky130_clock_energy_is_near_the_flow_measurement() {
-        // FLOW.md: dfxtp_1 CLK pin E_rise + E_fall = 40.7 fJ (at the slew of its own run).
+        // Gate-level simulation: dfxtp_1 CLK pin E_rise + E_fall = 40.7 fJ (at the slew of its own run).
         let s = Tech::builtin("sky130hd").unwrap();
         assert!(
             (s.cells.dff.clock_energy_fj - 40.7).abs() < 2.0,

@@ -1,6 +1,5 @@
-//! The exact software model of a generated MAC unit (REFERENCE.md §4, "The numeric contract
-//! of a generated MAC unit"): integer significands summed exactly (or truncated in the n-bit
-//! window), scaled, then rounded once to binary32; and the FP32 accumulator after it.
+//! The exact software model of a generated MAC unit (rtl/NOTES.md, "Numerics"): integer
+//! significands summed exactly (or truncated in the n-bit window), scaled, then rounded once to binary32; and the FP32 accumulator after it.
 //!
 //! This is mathematics, not a copy of the datapath: it shares nothing with the code that
 //! builds the RTL, so a bug in one cannot hide in the other. Only the format core's decode
@@ -114,7 +113,7 @@ pub enum BlockSum {
     Finite { sum: i128, lsb_exp: i32 },
 }
 
-/// The product sum of one block, exactly as REFERENCE.md §4 defines it.
+/// The product sum of one block, exactly as rtl/NOTES.md defines it.
 ///
 /// FP lanes: a product is p = (-1)^(s_a^s_b) * M * 2^(e - 2y) with M = sig_a * sig_b and
 /// e = u_a + u_b (unbiased exponents; 1 - bias for zeros and subnormals). With E = max e over

@@ -1,6 +1,6 @@
 //! The exact software model of a mixed-format MAC unit (issue 8): one unit that runs an 8-bit
 //! MX format or a 4-bit NV format, selected per cycle by `mode`, at the 1:2 throughput of the
-//! study's Table 5 (REFERENCE.md §4, "Mixed units"). Mathematics only: each block is the
+//! study's Table 5 (rtl/NOTES.md). Mathematics only: each block is the
 //! single-format model of [`super::emulate`], and the 4-bit blocks of a cycle are summed in a
 //! stated binary32 order.
 //!

@@ -416,10 +416,18 @@ fn toml_message(text: &str, e: &toml::de::Error) -> String {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {}", e.message().trim())
+            format!("line {line}, column {column}: {}", one_line(e.message()))
         }
-        None => e.message().trim().to_string(),
+        None => one_line(e.message()),
     }
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The user formats of some directories: those that load, and the files that do not (or

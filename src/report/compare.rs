@@ -14,7 +14,7 @@ use crate::cost::tech::DEFAULT_TECH;
 use crate::format::qsnr::{default_rho, measure_gaussian, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{spec, BlockFormat};
 
-/// The study's average QSNR (dB) measured on Llama-3.1-8B tensors (its Section 3).
+/// The study's average QSNR (dB) measured on Llama-3.1-8B tensors.
 pub const STUDY_LLAMA_QSNR: [(&str, f64); 8] = [
     ("mxfp8", 31.50),
     ("mxint8", 40.35),
@@ -345,7 +345,7 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
         base.format
     ));
     notes.push(format!(
-        "QSNR theory: the study's closed form (its Section 3) at crest factor kappa = {} with scale overhead \
+        "QSNR theory: the study's closed form (derived in src/format/qsnr.rs) at crest factor kappa = {} with scale overhead \
          rho = 1.5 for UE8M0 and 1.05 for E4M3 scales. Measured: the bit-exact quantizer with the study's scale \
          rules (ceil, nv-study; RNE) on {} i.i.d. Gaussian blocks, seed {}.",
         q.kappa, q.samples, q.seed

@@ -414,7 +414,7 @@ fn bad_unit_and_run_parameters_are_rejected_with_the_value() {
                 pipeline: 65,
                 ..args("mxint8")
             },
-            "at most 64, got 65",
+            "at most 4, got 65",
         ),
         (
             GemmArgs {
