@@ -474,6 +474,44 @@ mod charts {
     }
 
     #[test]
+    fn png_size_follows_width_and_height_and_bad_sizes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.png");
+        let p = path.to_str().unwrap();
+        let base = [
+            "qsnr-energy",
+            "mxint8",
+            "mxfp8",
+            "--model",
+            "analytic",
+            "-o",
+            p,
+        ];
+        plot(&plot_args(
+            &[&base[..], &["--width", "800", "--height", "500"]].concat(),
+        ))
+        .unwrap();
+        assert_eq!(png_size(&std::fs::read(&path).unwrap()), (800, 500));
+        let e = plot(&plot_args(&[&base[..], &["--width", "10"]].concat())).unwrap_err();
+        assert!(e.to_string().contains("10x650"), "{e}");
+        // The model is named under the title, not only in the footer.
+        let svg_path = dir.path().join("q.svg");
+        let svg_args = ["area-breakdown", "mxint8", "--model", "analytic", "-o"];
+        plot(&plot_args(
+            &[&svg_args[..], &[svg_path.to_str().unwrap()]].concat(),
+        ))
+        .unwrap();
+        let svg = std::fs::read_to_string(&svg_path).unwrap();
+        assert!(
+            svg_texts(&svg)
+                .iter()
+                .any(|t| t.starts_with("analytic model, sky130hd")),
+            "{:?}",
+            svg_texts(&svg)
+        );
+    }
+
+    #[test]
     fn every_kind_draws_a_titled_svg_and_a_real_png() {
         let dir = tempfile::tempdir().unwrap();
         let cases = [

@@ -19,6 +19,7 @@ pub mod qsnr_tables;
 mod raster;
 pub mod render;
 pub mod source;
+pub mod style;
 pub mod sweep_chart;
 
 pub use compare::{run_compare, CompareArgs, CompareRow, Comparison};
@@ -63,6 +64,8 @@ pub enum ReportError {
     },
     #[error("chart output {}: the file name must end in .svg or .png", .0.display())]
     ChartExtension(PathBuf),
+    #[error("chart size {width}x{height}: width and height must be 400 to 8000 pixels")]
+    ChartSize { width: u32, height: u32 },
     #[error("drawing {}: {why}", path.display())]
     Draw { path: PathBuf, why: String },
     #[error("cannot write {}: {source}", path.display())]

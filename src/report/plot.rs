@@ -25,14 +25,14 @@ use super::compare::{CompareRequest, Comparison, QsnrOptions, UnitOptions};
 use super::qsnr_tables::sweep;
 use super::raster::GlyphText;
 use super::source::UnitCost;
+use super::style::DASH;
 use super::{Provenance, ReportError};
 use crate::format::qsnr::{qsnr_report, CrossoverRow, QsnrArgs, QsnrReport};
 use crate::format::{builtins, spec, BlockFormat};
 
 /// Pixel size of every chart.
 pub const SIZE: (u32, u32) = (1100, 650);
-/// The font family every chart uses (registered by [`register_font`]).
-pub const FAMILY: &str = "sans-serif";
+pub use super::style::FAMILY;
 
 /// Register the embedded font once per process; every drawing function calls this first.
 pub fn register_font() -> Result<(), ReportError> {
@@ -50,23 +50,8 @@ pub fn register_font() -> Result<(), ReportError> {
     }
 }
 
-/// The tab10 palette: distinct, colour-blind-tolerant hues.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-pub(super) fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
-}
+pub(super) use super::style::{color, err, font, footer, frame, FP_COLOR, INT_COLOR};
+use super::style::{model_subtitle, GRID, MINOR_GRID, MUTED, PALETTE};
 
 /// The analytic model's components in datapath order: each keeps its colour in every chart.
 const KNOWN_COMPONENTS: [&str; 9] = [
@@ -101,25 +86,28 @@ fn component_color(key: &str, all: &[(String, String)]) -> RGBColor {
     }
 }
 
-const INT_COLOR: RGBColor = RGBColor(31, 119, 180);
-const FP_COLOR: RGBColor = RGBColor(214, 39, 40);
-
-pub(super) fn font(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().into()
-}
-
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
-pub(super) fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// Draw `chart` into `path` (`.svg` or `.png`) at the default [`SIZE`], atomically: into a
+/// temporary file of the same directory, renamed when complete.
+pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
+    save_sized(chart, path, SIZE)
 }
 
-/// Draw `chart` into `path` (`.svg` or `.png`), atomically: into a temporary file of the same
-/// directory, renamed when complete.
-pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
+/// Smallest and largest width or height of a chart, pixels.
+pub const SIZE_RANGE: std::ops::RangeInclusive<u32> = 400..=8000;
+
+/// [`save`] at `size` (width, height) in pixels, each within [`SIZE_RANGE`].
+pub fn save_sized(chart: &impl Chart, path: &Path, size: (u32, u32)) -> Result<(), ReportError> {
+    if !SIZE_RANGE.contains(&size.0) || !SIZE_RANGE.contains(&size.1) {
+        return Err(ReportError::ChartSize {
+            width: size.0,
+            height: size.1,
+        });
+    }
     register_font()?;
     let ext = path
         .extension()
@@ -133,7 +121,7 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
         Some("svg") => {
             let mut text = String::new();
             {
-                let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+                let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
                 chart.draw(&root).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
@@ -151,7 +139,7 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
                 .map_err(|e| draw_err(format!("the embedded Noto Sans font: {e}")))?;
             {
                 let root =
-                    GlyphText::new(BitMapBackend::new(tmp.path(), SIZE), font).into_drawing_area();
+                    GlyphText::new(BitMapBackend::new(tmp.path(), size), font).into_drawing_area();
                 chart.draw(&root).map_err(draw_err)?;
                 root.present().map_err(|e| draw_err(e.to_string()))?;
             }
@@ -159,46 +147,6 @@ pub fn save(chart: &impl Chart, path: &Path) -> Result<(), ReportError> {
         }
         _ => Err(ReportError::ChartExtension(path.to_path_buf())),
     }
-}
-
-/// Title, a footer with the provenance, and the area between them for the plot.
-pub(super) fn frame<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    footer: &str,
-) -> Result<DrawingArea<DB, Shift>, String> {
-    root.fill(&WHITE).map_err(err)?;
-    let (w, h) = root.dim_in_pixel();
-    let title_style = font(26).pos(Pos::new(HPos::Center, VPos::Top));
-    root.draw(&Text::new(
-        title.to_string(),
-        (w as i32 / 2, 12),
-        title_style,
-    ))
-    .map_err(err)?;
-    let foot_style = font(13)
-        .color(&RGBColor(90, 90, 90))
-        .pos(Pos::new(HPos::Left, VPos::Bottom));
-    root.draw(&Text::new(
-        footer.to_string(),
-        (12, h as i32 - 8),
-        foot_style,
-    ))
-    .map_err(err)?;
-    Ok(root.margin(52, 30, 10, 20))
-}
-
-/// One line under a chart: generator, model, technology and the file that defines it (its
-/// name only: the full path and checksum are in the reports' provenance lines).
-pub(super) fn footer(p: &Provenance, extra: &str) -> String {
-    let file = p.tech_file.split(" (sha256").next().unwrap_or(&p.tech_file);
-    let file = file.rsplit('/').next().unwrap_or(file);
-    let mut s = format!("{}: {} model, {} ({})", p.generator, p.model, p.tech, file);
-    if !extra.is_empty() {
-        s += "; ";
-        s += extra;
-    }
-    s
 }
 
 /// Half the width of a bar, in units of the spacing between bars.
@@ -277,7 +225,12 @@ impl BreakdownChart {
 impl Chart for BreakdownChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let extra = "per MAC = unit total / lanes (equal throughput)";
-        let area = frame(root, &self.title(), &footer(&self.provenance, extra))?;
+        let area = frame(
+            root,
+            &self.title(),
+            &model_subtitle(&self.provenance),
+            &footer(&self.provenance, extra),
+        )?;
         let (w, _) = area.dim_in_pixel();
         let (plot, legend) = area.split_horizontally(w.saturating_sub(230));
         let n = self.units.len();
@@ -305,6 +258,8 @@ impl Chart for BreakdownChart {
             .x_labels(n)
             .x_label_formatter(&label)
             .y_label_formatter(&|v| tick(*v, ymax))
+            .light_line_style(MINOR_GRID)
+            .bold_line_style(GRID)
             .y_desc(self.axis())
             .label_style(font(15))
             .axis_desc_style(font(17))
@@ -484,6 +439,7 @@ impl Chart for ParetoChart {
         let area = frame(
             root,
             "QSNR versus energy per MAC",
+            &model_subtitle(&self.provenance),
             &footer(&self.provenance, &extra),
         )?;
         let (x0, x1) = range(self.points.iter().map(|p| p.energy_pj_per_mac), 0.12, true);
@@ -502,38 +458,65 @@ impl Chart for ParetoChart {
             .y_label_formatter(&|v| tick(*v, y1 - y0))
             .label_style(font(15))
             .axis_desc_style(font(17))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(MINOR_GRID)
+            .bold_line_style(GRID)
             .draw()
             .map_err(err)?;
         let grey = RGBColor(110, 110, 110);
+        let front_style = grey.stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new(
                 self.front(),
-                8,
-                6,
-                grey.stroke_width(2),
+                DASH.0,
+                DASH.1,
+                front_style,
             ))
             .map_err(err)?
             .label("Pareto front (less energy, more QSNR)")
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(2))
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (DASH.0 as i32, 0)], front_style)
+                    + PathElement::new(vec![((DASH.0 + DASH.1) as i32, 0), (24, 0)], front_style)
             });
+        // Points on the front are filled, dominated ones hollow: a dominated point that happens
+        // to sit on a step of the front does not look optimal.
+        let fill = |c: RGBColor, on_front: bool| {
+            if on_front {
+                c.filled()
+            } else {
+                WHITE.filled()
+            }
+        };
         let ints = self.points.iter().filter(|p| p.is_int);
         chart
-            .draw_series(
-                ints.map(|p| Circle::new((p.energy_pj_per_mac, p.qsnr_db), 7, INT_COLOR.filled())),
-            )
+            .draw_series(ints.flat_map(|p| {
+                let xy = (p.energy_pj_per_mac, p.qsnr_db);
+                [
+                    Circle::new(xy, 7, fill(INT_COLOR, p.on_front)),
+                    Circle::new(xy, 7, INT_COLOR.stroke_width(2)),
+                ]
+            }))
             .map_err(err)?
             .label("INT elements")
             .legend(|(x, y)| Circle::new((x + 12, y), 6, INT_COLOR.filled()));
         let fps = self.points.iter().filter(|p| !p.is_int);
         chart
-            .draw_series(fps.map(|p| {
-                TriangleMarker::new((p.energy_pj_per_mac, p.qsnr_db), 9, FP_COLOR.filled())
+            .draw_series(fps.flat_map(|p| {
+                // plotters fills every triangle: a hollow one is a white one inside a red one.
+                let xy = (p.energy_pj_per_mac, p.qsnr_db);
+                [
+                    TriangleMarker::new(xy, 9, FP_COLOR.filled()),
+                    TriangleMarker::new(xy, 4, fill(FP_COLOR, p.on_front)),
+                ]
             }))
             .map_err(err)?
             .label("FP elements")
             .legend(|(x, y)| TriangleMarker::new((x + 12, y), 8, FP_COLOR.filled()));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(err)?
+            .label("hollow: dominated (not on the front)")
+            .legend(|(x, y)| Circle::new((x + 12, y), 6, MUTED.stroke_width(2)));
         // A dominated point's label goes to its lower right unless another point sits just to
         // its right at about the same QSNR (the labels would overlap): then to its upper right.
         let crowded = |p: &ParetoPoint| {
@@ -558,12 +541,13 @@ impl Chart for ParetoChart {
                 + Text::new(p.format.clone(), offset, font(15).pos(anchor))
         });
         chart.draw_series(labels).map_err(err)?;
+        // Upper left: above and left of the front no point can lie.
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .label_font(font(15))
             .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(160, 160, 160))
+            .border_style(MUTED)
             .draw()
             .map_err(err)?;
         Ok(())
@@ -672,24 +656,51 @@ impl KappaChart {
     }
 }
 
-impl Chart for KappaChart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let extra = format!(
-            "lines: the study's theory, rho 1.5 (UE8M0) / 1.05 (E4M3); points: quantizer, {} blocks, seed {}; \
-             INT is better left of a crossover",
-            self.samples, self.seed
-        );
-        let foot = format!("{}: {extra}", self.generator);
-        let area = frame(root, "QSNR versus crest factor: INT against FP", &foot)?;
+impl KappaChart {
+    /// The curves in groups of one colour each ([`KappaChart::color_of`]): an INT/FP pair
+    /// and whatever else crosses them.
+    fn groups(&self) -> Vec<Vec<&KappaCurve>> {
+        let mut groups: Vec<(usize, Vec<&KappaCurve>)> = Vec::new();
+        for c in &self.curves {
+            let g = self.color_of(&c.format);
+            match groups.iter_mut().find(|(i, _)| *i == g) {
+                Some((_, v)) => v.push(c),
+                None => groups.push((g, vec![c])),
+            }
+        }
+        groups.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// One panel: the theory curves and measured points of `curves`, their crossovers.
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        curves: &[&KappaCurve],
+    ) -> Result<(), String> {
+        // A panel of one INT/FP pair draws them in the INT and FP colours; otherwise each
+        // group keeps its palette colour.
+        let pair = curves.len() == 2 && curves[0].is_int != curves[1].is_int;
+        let colour = |c: &KappaCurve| {
+            if pair {
+                if c.is_int {
+                    INT_COLOR
+                } else {
+                    FP_COLOR
+                }
+            } else {
+                color(self.color_of(&c.format))
+            }
+        };
+        let shown = |f: &str| curves.iter().any(|c| c.format == f);
         let (x0, x1) = range(self.kappa.iter().copied(), 0.0, false);
-        let all = self.curves.iter().flat_map(|c| {
+        let all = curves.iter().flat_map(|c| {
             c.theory_db
                 .iter()
                 .copied()
                 .chain(c.measured.iter().map(|p| p.1))
         });
         let (y0, y1) = range(all, 0.05, false);
-        let mut chart = ChartBuilder::on(&area)
+        let mut chart = ChartBuilder::on(area)
             .margin(10)
             .x_label_area_size(50)
             .y_label_area_size(70)
@@ -703,11 +714,12 @@ impl Chart for KappaChart {
             .y_label_formatter(&|v| tick(*v, y1 - y0))
             .label_style(font(15))
             .axis_desc_style(font(17))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(MINOR_GRID)
+            .bold_line_style(GRID)
             .draw()
             .map_err(err)?;
-        for c in &self.curves {
-            let col = color(self.color_of(&c.format));
+        for c in curves {
+            let col = colour(c);
             let pts: Vec<(f64, f64)> = self
                 .kappa
                 .iter()
@@ -726,13 +738,13 @@ impl Chart for KappaChart {
                     .map_err(err)?;
             } else {
                 chart
-                    .draw_series(DashedLineSeries::new(pts, 9, 5, style))
+                    .draw_series(DashedLineSeries::new(pts, DASH.0, DASH.1, style))
                     .map_err(err)?
                     .label(format!("{} (FP)", c.format))
                     .legend(move |(x, y)| {
                         EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (9, 0)], style)
-                            + PathElement::new(vec![(14, 0), (24, 0)], style)
+                            + PathElement::new(vec![(0, 0), (DASH.0 as i32, 0)], style)
+                            + PathElement::new(vec![((DASH.0 + DASH.1) as i32, 0), (24, 0)], style)
                     });
                 chart
                     .draw_series(
@@ -746,6 +758,7 @@ impl Chart for KappaChart {
         let crosses: Vec<(f64, f64)> = self
             .crossovers
             .iter()
+            .filter(|c| shown(&c.int) && shown(&c.fp))
             .filter_map(|c| Some((c.kappa?, c.qsnr_db?)))
             .filter(|p| p.0 <= x1)
             .collect();
@@ -776,13 +789,44 @@ impl Chart for KappaChart {
             }))
             .map_err(err)?;
         chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+            .map_err(err)?
+            .label("measured (● INT, ▲ FP)")
+            .legend(|(x, y)| Circle::new((x + 12, y), 5, MUTED.filled()));
+        chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
             .label_font(font(14))
             .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(160, 160, 160))
+            .border_style(MUTED)
             .draw()
             .map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Chart for KappaChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let extra = format!(
+            "lines: the study's theory, rho 1.5 (UE8M0) / 1.05 (E4M3); points: quantizer, {} blocks, seed {}; \
+             INT is better left of a crossover",
+            self.samples, self.seed
+        );
+        let foot = format!("{}: {extra}", self.generator);
+        let area = frame(
+            root,
+            "QSNR versus crest factor: INT against FP",
+            "theory (lines) and the bit-exact quantizer (points); no cost model",
+            &foot,
+        )?;
+        // One panel per INT/FP pair, two panels a row: eight curves in one plot tangle.
+        let groups = self.groups();
+        let cols = groups.len().clamp(1, 2);
+        let rows = groups.len().div_ceil(2).max(1);
+        let panels = area.split_evenly((rows, cols));
+        for (g, sub) in groups.iter().zip(&panels) {
+            self.panel(sub, g)?;
+        }
         Ok(())
     }
 }
@@ -874,6 +918,12 @@ pub struct PlotArgs {
     /// Output file; the extension (.svg or .png) picks the backend.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Width of the chart in pixels (400 to 8000).
+    #[arg(long, default_value_t = SIZE.0)]
+    pub width: u32,
+    /// Height of the chart in pixels (400 to 8000).
+    #[arg(long, default_value_t = SIZE.1)]
+    pub height: u32,
     #[command(flatten)]
     pub unit: UnitOptions,
     #[command(flatten)]
@@ -914,19 +964,28 @@ pub fn plot(args: &PlotArgs) -> Result<(), ReportError> {
         Some("svg" | "png") => {}
         _ => return Err(ReportError::ChartExtension(args.output.clone())),
     }
+    let size = (args.width, args.height);
+    if !SIZE_RANGE.contains(&size.0) || !SIZE_RANGE.contains(&size.1) {
+        return Err(ReportError::ChartSize {
+            width: size.0,
+            height: size.1,
+        });
+    }
     let formats = if args.formats.is_empty() {
         args.kind.default_formats()
     } else {
         args.formats.clone()
     };
     match args.kind {
-        PlotKind::AreaBreakdown => save(
+        PlotKind::AreaBreakdown => save_sized(
             &breakdown_chart(Metric::Area, &formats, &args.unit, &args.qsnr)?,
             &args.output,
+            size,
         ),
-        PlotKind::EnergyBreakdown => save(
+        PlotKind::EnergyBreakdown => save_sized(
             &breakdown_chart(Metric::Energy, &formats, &args.unit, &args.qsnr)?,
             &args.output,
+            size,
         ),
         PlotKind::QsnrEnergy => {
             if formats.len() < 2 {
@@ -939,16 +998,17 @@ pub fn plot(args: &PlotArgs) -> Result<(), ReportError> {
             let req = CompareRequest::new(&formats, &args.unit, &args.qsnr)?;
             let selected = args.unit.select(&req.units()?)?;
             let c = super::compare::compare(&req, &selected)?;
-            save(&ParetoChart::from_comparison(&c), &args.output)
+            save_sized(&ParetoChart::from_comparison(&c), &args.output, size)
         }
         PlotKind::QsnrKappa => {
             let q = &args.qsnr;
             if q.samples == 0 {
                 return Err(ReportError::BadSamples(0));
             }
-            save(
+            save_sized(
                 &kappa_chart(&formats, &args.unit.dir, q.samples, q.seed)?,
                 &args.output,
+                size,
             )
         }
     }

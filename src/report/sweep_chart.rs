@@ -23,6 +23,9 @@ pub struct SweepPoint {
     pub area_um2_per_mac: f64,
     pub qsnr_db: f64,
     pub pareto: bool,
+    /// The unit's parameters, `k{lanes} n{psum width or exact} p{pipeline}`, written beside
+    /// the points of the Pareto front.
+    pub label: String,
 }
 
 /// A sweep's design points and front, with the provenance of its costs.
@@ -69,6 +72,12 @@ impl SweepChart {
                     area_um2_per_mac: r.area_um2_per_mac,
                     qsnr_db: r.qsnr_db,
                     pareto: r.pareto,
+                    label: format!(
+                        "k{} n{} p{}",
+                        r.lanes,
+                        r.psum_width.map_or("exact".to_string(), |n| n.to_string()),
+                        r.pipeline
+                    ),
                 }
             })
             .collect();
@@ -113,7 +122,8 @@ impl SweepChart {
             .x_labels(6)
             .label_style(font(14))
             .axis_desc_style(font(16))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(super::style::MINOR_GRID)
+            .bold_line_style(super::style::GRID)
             .draw()
             .map_err(err)?;
         // Dominated points first, pale and small, so the front is drawn over them.
@@ -136,6 +146,18 @@ impl SweepChart {
             chart.draw_series(circles).map_err(err)?;
             chart.draw_series(triangles).map_err(err)?;
             chart.draw_series(rings).map_err(err)?;
+            if pareto {
+                // The front's points say which unit they are.
+                let labels = self.points.iter().filter(|p| p.pareto).map(|p| {
+                    EmptyElement::at((x_of(p), p.qsnr_db))
+                        + Text::new(
+                            format!("{} {}", self.formats[p.format].0, p.label),
+                            (14, -4),
+                            font(13).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                        )
+                });
+                chart.draw_series(labels).map_err(err)?;
+            }
         }
         Ok(())
     }
@@ -160,13 +182,18 @@ impl Chart for SweepChart {
         // One line: generator, model and technology (the CSV's last columns say the same).
         let p = &self.provenance;
         let foot = format!("{}: {} model, {}; {extra}", p.generator, p.model, p.tech);
-        let area = frame(root, "Design-space sweep: QSNR versus cost per MAC", &foot)?;
+        let area = frame(
+            root,
+            "Design-space sweep: QSNR versus cost per MAC",
+            &super::style::model_subtitle(p),
+            &foot,
+        )?;
         let (w, _) = area.dim_in_pixel();
         let (plots, legend) = area.split_horizontally(w.saturating_sub(200));
         let (pw, _) = plots.dim_in_pixel();
         let (left, right) = plots.split_horizontally(pw / 2);
         self.panel(&left, |p| p.energy_pj_per_mac, "energy per MAC (pJ)")?;
-        self.panel(&right, |p| p.area_um2_per_mac, "area per MAC (um^2)")?;
+        self.panel(&right, |p| p.area_um2_per_mac, "area per MAC (µm²)")?;
         let label = |text: String, x: i32, y: i32| {
             Text::new(
                 text,
