@@ -12,7 +12,7 @@ use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
 use super::sim::{simulate, SimError, SimRequest, SimResult, Stimulus};
 use super::sta::{run_sta, StaError, StaPower, StaRequest, StaResult};
 use super::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
-use super::tools::Toolchain;
+use super::tools::{Engine, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CostError {
@@ -81,6 +81,8 @@ pub struct FlowRequest {
     pub top: String,
     pub hierarchy: Hierarchy,
     pub cache_dir: PathBuf,
+    /// the Yosys that synthesizes
+    pub engine: Engine,
     pub cell_models: PathBuf,
     pub clock: String,
     pub period_ns: f64,
@@ -137,6 +139,7 @@ pub fn run_flow(
             top: req.top.clone(),
             hierarchy: req.hierarchy,
             cache_dir: req.cache_dir.clone(),
+            engine: req.engine,
         },
         lib,
         tools,
