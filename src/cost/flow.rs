@@ -1,8 +1,11 @@
 //! The synthesized-netlist flow: yosys synthesis (area), gate-level simulation (activity),
 //! energy from the Liberty tables, and OpenSTA timing, for one design.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +15,7 @@ use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
 use super::sim::{simulate, SimError, SimRequest, SimResult, Stimulus};
 use super::sta::{run_sta, StaError, StaPower, StaRequest, StaResult};
 use super::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
-use super::tools::Toolchain;
+use super::tools::{Engine, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CostError {
@@ -81,6 +84,8 @@ pub struct FlowRequest {
     pub top: String,
     pub hierarchy: Hierarchy,
     pub cache_dir: PathBuf,
+    /// the Yosys that synthesizes
+    pub engine: Engine,
     pub cell_models: PathBuf,
     pub clock: String,
     pub period_ns: f64,
@@ -116,6 +121,27 @@ pub struct FlowResult {
     pub sim: SimResult,
 }
 
+/// A spinner naming the running stage with the elapsed time, on stderr when it is a terminal
+/// (hidden otherwise, so logs and tests see nothing).
+fn stage_spinner(top: &str, hierarchy: Hierarchy) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+        return bar;
+    }
+    let kept = match hierarchy {
+        Hierarchy::Keep => "hierarchy kept",
+        Hierarchy::Flatten => "flattened",
+    };
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{elapsed:>4}} {top} ({kept}): {{msg}}"
+    )) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// Synthesizes, simulates, and times one design: area, energy per cycle and per operation,
 /// critical path.
 pub fn run_flow(
@@ -130,6 +156,8 @@ pub fn run_flow(
             req.ops_per_cycle
         )));
     }
+    let bar = stage_spinner(&req.top, req.hierarchy);
+    bar.set_message("synthesis (yosys)");
     let t0 = Instant::now();
     let synth = synthesize(
         &SynthRequest {
@@ -137,6 +165,7 @@ pub fn run_flow(
             top: req.top.clone(),
             hierarchy: req.hierarchy,
             cache_dir: req.cache_dir.clone(),
+            engine: req.engine,
         },
         lib,
         tools,
@@ -148,6 +177,7 @@ pub fn run_flow(
         .tempdir()
         .map_err(CostError::WorkDir)?;
 
+    bar.set_message("gate-level simulation (iverilog)");
     let t1 = Instant::now();
     // zero-delay simulation: the period only scales time, so it is rounded to whole even ps
     let period_ps = ((req.period_ns * 500.0).round() as u64).max(1) * 2;
@@ -166,11 +196,13 @@ pub fn run_flow(
     )?;
     let simulate_s = t1.elapsed().as_secs_f64();
 
+    bar.set_message("energy");
     let t2 = Instant::now();
     let activity = NetActivity::from_vcd(&netlist, &sim.activity, sim.measured_cycles)?;
     let energy = compute_energy(lib, &netlist, &activity, Some(&req.clock), req.period_ns)?;
     let energy_s = t2.elapsed().as_secs_f64();
 
+    bar.set_message("timing (OpenSTA)");
     let t3 = Instant::now();
     let timing = run_sta(
         &StaRequest {
@@ -185,6 +217,11 @@ pub fn run_flow(
         work.path(),
     )?;
     let sta_s = t3.elapsed().as_secs_f64();
+    bar.finish_with_message(format!(
+        "synthesis{} {synth_s:.1} s, simulation {simulate_s:.1} s, energy {energy_s:.1} s, \
+         timing {sta_s:.1} s",
+        if synth.from_cache { " (cached)" } else { "" },
+    ));
     Ok(FlowResult {
         energy_per_op_pj: energy.per_cycle.total_pj / req.ops_per_cycle,
         sta_vectorless: timing.power.clone(),

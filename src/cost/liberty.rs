@@ -1199,6 +1199,56 @@ impl ExprParser<'_> {
 mod tests {
     use super::*;
 
+    /// A library of adder-like cells: the smallest usable full adder is `fa_b`.
+    const ADDERS: &str = r#"library (adders) {
+  time_unit : "1ns"; voltage_unit : "1V"; leakage_power_unit : "1nW";
+  capacitive_load_unit (1.0, "pf"); nom_voltage : 1.8;
+  cell (fa_a) { area : 30.0;
+    pin (A) { direction : input; } pin (B) { direction : input; } pin (C) { direction : input; }
+    pin (S) { direction : output; function : "A^B^C"; }
+    pin (K) { direction : output; function : "(A&B)|(A&C)|(B&C)"; } }
+  cell (fa_b) { area : 20.0;
+    pin (X) { direction : input; } pin (Y) { direction : input; } pin (Z) { direction : input; }
+    pin (CO) { direction : output; function : "X&Y | Z&(X+Y)"; }
+    pin (SO) { direction : output; function : "(X&!Y&!Z) | (!X&Y&!Z) | (!X&!Y&Z) | (X&Y&Z)"; } }
+  cell (fa_unusable) { area : 10.0; dont_use : true;
+    pin (A) { direction : input; } pin (B) { direction : input; } pin (C) { direction : input; }
+    pin (S) { direction : output; function : "A^B^C"; }
+    pin (K) { direction : output; function : "(A&B)|(A&C)|(B&C)"; } }
+  cell (fa_inverted_carry) { area : 5.0;
+    pin (A) { direction : input; } pin (B) { direction : input; } pin (C) { direction : input; }
+    pin (S) { direction : output; function : "A^B^C"; }
+    pin (K) { direction : output; function : "!((A&B)|(A&C)|(B&C))"; } }
+  cell (xor_and) { area : 1.0;
+    pin (A) { direction : input; } pin (B) { direction : input; }
+    pin (S) { direction : output; function : "A^B"; }
+    pin (K) { direction : output; function : "A|B"; } }
+}"#;
+
+    #[test]
+    fn adder_cells_are_found_by_their_functions() {
+        let lib = Library::parse(ADDERS).unwrap();
+        let fa = lib.adder_cell(AdderKind::Full).unwrap();
+        assert_eq!(
+            fa,
+            AdderCell {
+                kind: AdderKind::Full,
+                cell: "fa_b".into(),
+                inputs: vec!["X".into(), "Y".into(), "Z".into()],
+                sum: "SO".into(),
+                carry: "CO".into(),
+            }
+        );
+        // A | B is not a half adder's carry
+        assert_eq!(lib.adder_cell(AdderKind::Half), None);
+        let with_ha = ADDERS.replace("\"A|B\"", "\"A&B\"");
+        let ha = Library::parse(&with_ha)
+            .unwrap()
+            .adder_cell(AdderKind::Half)
+            .unwrap();
+        assert_eq!((ha.cell.as_str(), ha.sum.as_str()), ("xor_and", "S"));
+    }
+
     fn table_2x2() -> Table {
         Table {
             slew_index: vec![0.0, 1.0],

@@ -21,7 +21,7 @@ use super::netlist::{PortDirection, PortSpec};
 use super::sim::{Bits, SimError, Stimulus};
 use super::synth::{Hierarchy, ModuleArea};
 use super::tech::Tech;
-use super::tools::Toolchain;
+use super::tools::{Engine, Toolchain};
 use crate::datapath::mixed::{MixedFormat, MixedKind};
 use crate::rtl::mixed::{emit_mixed, MixedPlan, MixedRtlError, Reuse};
 use crate::sim::mixed::{activity_stream, encode_mixed_inputs, MixedStream};
@@ -206,6 +206,7 @@ pub fn mixed_synth_cost(
             top: plan.name.clone(),
             hierarchy: Hierarchy::Keep,
             cache_dir: opts.cache_dir.clone(),
+            engine: Engine::System,
             cell_models: pdk.cell_models.clone(),
             clock: "clk".into(),
             period_ns: opts.period_ns,

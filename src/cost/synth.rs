@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::liberty::{hex, AdderCell, AdderKind, BasicCell, LibertyError, Library};
-use super::tools::{Tool, ToolError, Toolchain};
+use super::tools::{legacy_engine_id, Engine, ToolError, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -49,6 +49,7 @@ pub struct SynthRequest {
     pub hierarchy: Hierarchy,
     /// results are stored under `cache_dir/<sha256 key>/`
     pub cache_dir: PathBuf,
+    pub engine: Engine,
 }
 
 /// Area of one module of the synthesized hierarchy.
@@ -79,6 +80,11 @@ pub struct SynthResult {
     pub flip_flops: u64,
     /// top first; every module after the modules that instantiate it
     pub modules: Vec<ModuleArea>,
+    /// the exact engine ([`Toolchain::engine_id`]); results from before engines could be
+    /// chosen read as Debian's Yosys 0.23
+    #[serde(default = "legacy_engine_id")]
+    pub engine: String,
+    /// `-V` of the Yosys that ran
     pub yosys_version: String,
     /// yosys `Warning:` lines, minus the known-harmless dfflibmap scan-cell ones
     pub warnings: Vec<String>,
@@ -102,6 +108,8 @@ pub struct AdderMapping {
 
 /// Name of the wrapper file, in the directory yosys runs in.
 const ADDER_WRAPPERS: &str = "adder_cells.v";
+/// The Liberty copy the WebAssembly engine reads, in the directory it runs in.
+const LIBERTY_COPY: &str = "liberty.lib";
 
 /// The adder modules the sources define: every `module NAME` whose name ends in `__fa` (a full
 /// adder with ports a, b, ci, s, co) or `__ha` (a half adder with a, b, s, co), sorted.
@@ -278,7 +286,7 @@ pub fn synthesize(
         })?);
         sources.push(abs);
     }
-    let version = tools.version(Tool::Yosys)?;
+    let engine = tools.engine_id(req.engine)?;
     let source_texts: Vec<String> = texts
         .iter()
         .map(|t| String::from_utf8_lossy(t).into_owned())
@@ -302,7 +310,8 @@ pub fn synthesize(
     );
     let mut h = Sha256::new();
     h.update(b"hwcost-synth-v1\n");
-    h.update(format!("liberty {}\nyosys {version}\n", lib.sha256).as_bytes());
+    // the system engine's line is the `yosys -V` text, as before engines could be chosen
+    h.update(format!("liberty {}\nyosys {engine}\n", lib.sha256).as_bytes());
     h.update(key_script.as_bytes());
     for t in &texts {
         h.update(format!("source {}\n", t.len()).as_bytes());
@@ -328,10 +337,28 @@ pub fn synthesize(
         .prefix(".tmp-")
         .tempdir_in(&req.cache_dir)
         .map_err(cache_err(&req.cache_dir))?;
+    // The WebAssembly engine sees the host's directories through WASI preopens, and its /tmp is
+    // a private one: it reads copies of the inputs from the directory it runs in instead.
+    let (script_sources, script_lib) = match req.engine {
+        Engine::System => (sources.clone(), lib_path.clone()),
+        Engine::Yowasp => {
+            let mut local = Vec::new();
+            for (i, (src, text)) in sources.iter().zip(&texts).enumerate() {
+                let name = src.file_name().map(|n| n.to_string_lossy().into_owned());
+                let rel = PathBuf::from(format!("src{i}-{}", name.unwrap_or_default()));
+                let path = work.path().join(&rel);
+                std::fs::write(&path, text).map_err(cache_err(&path))?;
+                local.push(rel);
+            }
+            let copy = work.path().join(LIBERTY_COPY);
+            std::fs::copy(&lib_path, &copy).map_err(cache_err(&copy))?;
+            (local, PathBuf::from(LIBERTY_COPY))
+        }
+    };
     let script = yosys_script(
-        &sources,
+        &script_sources,
         &req.top,
-        &lib_path,
+        &script_lib,
         &tie.name,
         req.hierarchy,
         &adders,
@@ -343,18 +370,32 @@ pub fn synthesize(
     let script_path = work.path().join("synth.ys");
     std::fs::write(&script_path, &script).map_err(cache_err(&script_path))?;
     tools.run(
-        Tool::Yosys,
+        req.engine.tool(),
         ["-q", "-l", "yosys.log", "synth.ys"],
         work.path(),
         &work.path().join("yosys.out"),
         &|l| l.contains("ERROR:"),
         false,
     )?;
+    if req.engine == Engine::Yowasp {
+        // the cache keeps the netlist and reports, not an 11 MB copy of the library
+        let copy = work.path().join(LIBERTY_COPY);
+        std::fs::remove_file(&copy).map_err(cache_err(&copy))?;
+    }
+    let net_path = work.path().join("net.v");
+    let net = std::fs::read_to_string(&net_path).map_err(cache_err(&net_path))?;
+    if let Some(plain) = unsigned_declarations(&net) {
+        std::fs::write(&net_path, plain).map_err(cache_err(&net_path))?;
+    }
     let stat_path = work.path().join("stat.txt");
     let stat = std::fs::read_to_string(&stat_path).map_err(cache_err(&stat_path))?;
     let log = std::fs::read_to_string(work.path().join("yosys.log")).unwrap_or_default();
     let mut result = build_result(&stat, &req.top, req.hierarchy, lib)?;
-    result.yosys_version = version;
+    result.yosys_version = match req.engine {
+        Engine::System => engine.clone(),
+        Engine::Yowasp => tools.version(req.engine.tool())?,
+    };
+    result.engine = engine;
     result.warnings = yosys_warnings(&log);
     result.cache_key = key.clone();
     result.adder_cells = adders;
@@ -376,6 +417,30 @@ pub fn synthesize(
     }
     result.netlist = entry.join("net.v");
     Ok(result)
+}
+
+/// The netlist with `signed` dropped from its declarations, if it has any: newer Yosys keeps
+/// the signedness of RTL wires (`wire signed [11:0] x;`), which the 2019 OpenSTA reader
+/// rejects. A mapped netlist only connects bits, so signedness means nothing in it.
+fn unsigned_declarations(net: &str) -> Option<String> {
+    let mut changed = false;
+    let mut out = String::with_capacity(net.len());
+    for line in net.split_inclusive('\n') {
+        let t = line.trim_start();
+        let kw = ["wire", "input", "output", "inout", "reg"]
+            .into_iter()
+            .find(|k| t.starts_with(&format!("{k} signed ")));
+        match kw {
+            Some(k) => {
+                changed = true;
+                out += &line[..line.len() - t.len()];
+                out += k;
+                out += &t[k.len() + " signed".len()..];
+            }
+            None => out += line,
+        }
+    }
+    changed.then_some(out)
 }
 
 fn read_cached(entry: &Path) -> Result<Option<SynthResult>, SynthError> {
@@ -453,6 +518,8 @@ fn parse_stat(text: &str) -> Result<ParsedStat, SynthError> {
             in_cells = false;
         } else if t.starts_with("Number of cells:") {
             in_cells = true;
+        } else if let Some((ty, n)) = table_row(t) {
+            *current.cells.entry(plain(ty).to_string()).or_default() += n;
         } else if in_cells {
             let mut parts = t.split_whitespace();
             match (
@@ -468,6 +535,27 @@ fn parse_stat(text: &str) -> Result<ParsedStat, SynthError> {
         }
     }
     Ok((modules, top_total))
+}
+
+/// A cell or submodule row of the tabular `stat` of newer Yosys (`COUNT AREA|- NAME`), not the
+/// summary rows (`cells`, `submodules`) nor the wire/port/memory counts.
+fn table_row(t: &str) -> Option<(&str, u64)> {
+    let mut parts = t.split_whitespace();
+    let n = parts.next()?.parse::<u64>().ok()?;
+    let area = parts.next()?;
+    let name = parts.next()?;
+    if parts.next().is_some() || (area != "-" && area.parse::<f64>().is_err()) {
+        return None;
+    }
+    const SUMMARY: [&str; 6] = [
+        "cells",
+        "submodules",
+        "wires",
+        "ports",
+        "memories",
+        "processes",
+    ];
+    (!SUMMARY.contains(&name)).then_some((name, n))
 }
 
 fn parse_area(rest: &str, line: &str) -> Result<f64, SynthError> {
@@ -580,6 +668,7 @@ fn build_result(
         cells_by_type,
         flip_flops,
         modules,
+        engine: String::new(),
         yosys_version: String::new(),
         warnings: Vec::new(),
         cache_key: String::new(),
@@ -684,6 +773,75 @@ mod tests {
    Chip area for top module '\top': 2113.276800
 ";
 
+    /// `stat -liberty` of Yosys 0.70 (tables with a count and an area column).
+    const STAT_TABLE: &str = r"
+=== csa3__fa ===
+
+        +----------Local Count, excluding submodules.
+        |        +-Local Area, excluding submodules.
+        |        | 
+        5        - wires
+        5        - port bits
+        1   20.019 cells
+        1   20.019   sky130_fd_sc_hd__fa_1
+
+   Chip area for module '\csa3__fa': 20.019200
+     of which used for sequential elements: 0.000000 (0.00%)
+
+=== csa3 ===
+
+        9        - wires
+       69        - wire bits
+       10  200.192 cells
+       10  200.192   sky130_fd_sc_hd__dfxtp_1
+       14        - submodules
+       14        -   csa3__fa
+
+   Chip area for module '\csa3': 200.192000
+
+=== design hierarchy ===
+
+       15  480.461 csa3
+        1   20.019 csa3__fa
+
+       15  480.461 cells
+       10  200.192   sky130_fd_sc_hd__dfxtp_1
+
+   Chip area for top module '\csa3': 480.460800
+";
+
+    #[test]
+    fn signed_declarations_become_plain_ones() {
+        let net = "module t(a, y);\n  input signed [3:0] a;\n  wire signed [3:0] a;\n  \
+                   wire \\signed.x ;\n  output y;\nendmodule\n";
+        assert_eq!(
+            unsigned_declarations(net).unwrap(),
+            "module t(a, y);\n  input [3:0] a;\n  wire [3:0] a;\n  wire \\signed.x ;\n  \
+             output y;\nendmodule\n"
+        );
+        assert_eq!(unsigned_declarations("module t;\nendmodule\n"), None);
+    }
+
+    #[test]
+    fn tabular_stat_of_newer_yosys() {
+        let (mods, total) = parse_stat(STAT_TABLE).unwrap();
+        assert_eq!(total, Some(480.4608));
+        assert_eq!(mods.len(), 2);
+        assert_eq!(mods[0].0, "csa3__fa");
+        assert_eq!(
+            mods[0].1.cells,
+            BTreeMap::from([("sky130_fd_sc_hd__fa_1".to_string(), 1)])
+        );
+        assert_eq!(
+            mods[1].1.cells,
+            BTreeMap::from([
+                ("csa3__fa".to_string(), 14),
+                ("sky130_fd_sc_hd__dfxtp_1".to_string(), 10)
+            ])
+        );
+        assert_eq!(mods[1].1.chip_area, Some(200.192));
+    }
+
     #[test]
     fn stat_sections_and_areas() {
         let (mods, total) = parse_stat(STAT).unwrap();
@@ -694,6 +852,49 @@ mod tests {
         assert_eq!(mods[3].1.cells.get("pair"), Some(&2));
         assert_eq!(mods[3].1.cells.get("sky130_fd_sc_hd__dfxtp_1"), Some(&10));
         assert_eq!(mods[0].1.chip_area, Some(97.5936));
+    }
+
+    #[test]
+    fn adder_modules_are_found_by_name_and_wrapped_around_the_cells() {
+        let src = "module u__fa(a, b, ci, s, co);\nendmodule\n  module u__ha (a, b, s, co);\n\
+                   endmodule\nmodule u__fa_not(x);\nendmodule\nmodule u(x);\nendmodule\n";
+        let mods = adder_modules(&[src, "module u__fa(a, b, ci, s, co);\n"]);
+        assert_eq!(
+            mods,
+            vec![
+                ("u__fa".to_string(), AdderKind::Full),
+                ("u__ha".to_string(), AdderKind::Half)
+            ]
+        );
+        let lib = Library::parse(
+            r#"library (l) {
+              time_unit : "1ns"; voltage_unit : "1V"; leakage_power_unit : "1nW";
+              capacitive_load_unit (1.0, "pf"); nom_voltage : 1.8;
+              cell (fa1) { area : 2.0;
+              pin (A) { direction : input; } pin (B) { direction : input; }
+              pin (CI) { direction : input; }
+              pin (CO) { direction : output; function : "A&B | CI&(A|B)"; }
+              pin (S) { direction : output; function : "A^B^CI"; } } }"#,
+        )
+        .unwrap();
+        let (maps, text) = adder_wrappers(&mods, &lib).unwrap();
+        // no half-adder cell: u__ha stays generic
+        assert_eq!(
+            maps,
+            vec![AdderMapping {
+                module: "u__fa".into(),
+                cell: "fa1".into()
+            }]
+        );
+        assert!(text.contains("(* blackbox *)\nmodule fa1(A, B, CI, S, CO);\n"));
+        assert!(text.contains(
+            "module u__fa(a, b, ci, s, co);\n  input a, b, ci;\n  output s, co;\n  \
+             fa1 cell(.A(a), .B(b), .CI(ci), .S(s), .CO(co));\nendmodule\n"
+        ));
+        assert_eq!(adder_wrappers(&mods[1..], &lib), None);
+        let srcs = vec![PathBuf::from("/d/a.v")];
+        let s = yosys_script(&srcs, "u", Path::new("/l"), "tie", Hierarchy::Keep, &maps);
+        assert!(s.contains("read_verilog /d/a.v\ndelete u__fa\nread_verilog adder_cells.v\nsynth"));
     }
 
     #[test]

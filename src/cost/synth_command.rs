@@ -10,7 +10,7 @@ use sha2::Digest;
 
 use super::flow::PdkFiles;
 use super::liberty::Library;
-use super::tools::Toolchain;
+use super::tools::{Engine, Toolchain};
 use super::unit_synth::{
     default_cache_dir, synth_unit, UnitSynthReport, UnitSynthRequest, DEFAULT_BLOCKS,
     DEFAULT_CLOCK_NS, DEFAULT_SEED,
@@ -53,6 +53,10 @@ pub struct SynthArgs {
     /// Seed of the simulated blocks.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Synthesis engine: `system` is the `yosys` on the search path (Debian's 0.23), `yowasp`
+    /// the pinned current Yosys that `bash tests/install-tools.sh` installs into `.venv`.
+    #[arg(long, value_enum, default_value_t = Engine::System)]
+    pub engine: Engine,
     /// Cache of synthesis runs and results [default: $HWCOST_CACHE_DIR, else ~/.cache/hwcost].
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
@@ -166,6 +170,7 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         req.clock_ns = args.clock_ns;
         req.blocks = args.cycles;
         req.seed = args.seed;
+        req.engine = args.engine;
         let t = std::time::Instant::now();
         let r = synth_unit(&req, &pdk, &lib, &tools)?;
         eprintln!(
@@ -212,12 +217,13 @@ impl std::fmt::Display for SynthOrigin {
 }
 
 /// The synthesized result of one unit at the default measurement settings: the shipped report
-/// in `results_dir` when it was made from the same Verilog and Liberty (no tool needed), else
-/// the cache, else a run of the flow (minutes for a 32-lane unit; a missing tool is an error
-/// naming its Debian package).
+/// in `results_dir` when it was made from the same Verilog and Liberty by the same engine (no
+/// tool needed), else the cache, else a run of the flow (minutes for a 32-lane unit; a missing
+/// tool is an error naming how to install it).
 pub fn synth_result(
     format: &BlockFormat,
     params: &rtl::UnitParams,
+    engine: Engine,
     results_dir: &Path,
     cache_dir: &Path,
 ) -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
@@ -228,6 +234,7 @@ pub fn synth_result(
         let details = SynthDetails::load(&details_path)?;
         let shipped = details.units.iter().find(|r| {
             r.provenance.verilog_sha256 == verilog_sha
+                && Engine::of_id(&r.provenance.engine) == engine
                 && r.blocks == DEFAULT_BLOCKS
                 && r.seed == DEFAULT_SEED
                 && r.clock_ns == DEFAULT_CLOCK_NS
@@ -242,7 +249,8 @@ pub fn synth_result(
     }
     let (pdk, lib) = load_pdk()?;
     let tools = Toolchain::from_env();
-    let req = UnitSynthRequest::new(format.clone(), *params, cache_dir.to_path_buf());
+    let mut req = UnitSynthRequest::new(format.clone(), *params, cache_dir.to_path_buf());
+    req.engine = engine;
     let r = synth_unit(&req, &pdk, &lib, &tools)?;
     let origin = if r.from_cache {
         SynthOrigin::Cache(cache_dir.to_path_buf())
@@ -267,7 +275,11 @@ pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
             p.liberty, p.liberty_sha256
         ),
         tools: vec![
-            p.yosys.clone(),
+            if Engine::of_id(&p.engine) == Engine::Yowasp {
+                format!("{} ({})", p.engine, p.yosys)
+            } else {
+                p.yosys.clone()
+            },
             format!("OpenSTA {}", p.sta),
             p.iverilog.clone(),
         ],
@@ -585,6 +597,10 @@ mod tests {
             (d.cycles, d.clock_ns, d.seed),
             (DEFAULT_BLOCKS, DEFAULT_CLOCK_NS, DEFAULT_SEED)
         );
+        assert_eq!(d.engine, Engine::System);
+        let y = Wrap::try_parse_from(["synth", "mxint8", "--engine", "yowasp"]).unwrap();
+        assert_eq!(y.synth.engine, Engine::Yowasp);
+        assert!(Wrap::try_parse_from(["synth", "mxint8", "--engine", "vivado"]).is_err());
         assert!(Wrap::try_parse_from(["synth"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--all"]).is_err());
         assert!(Wrap::try_parse_from(["synth", "mxfp8", "--psum-width", "wide"]).is_err());

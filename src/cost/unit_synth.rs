@@ -57,7 +57,7 @@ use super::netlist::{Netlist, PortDirection, PortSpec};
 use super::sim::{Bits, SimError, SimResult, Stimulus};
 use super::sta::CriticalPath;
 use super::synth::Hierarchy;
-use super::tools::{Tool, ToolError, Toolchain};
+use super::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
 use crate::datapath;
 use crate::format::BlockFormat;
 use crate::report::source::{ComponentCost, UnitCost};
@@ -419,6 +419,11 @@ pub struct RegisterReport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SynthProvenance {
     pub generator: String,
+    /// the synthesis engine's exact version ([`Toolchain::engine_id`]); results from before
+    /// engines could be chosen read as Debian's Yosys 0.23
+    #[serde(default = "legacy_engine_id")]
+    pub engine: String,
+    /// `-V` of the Yosys that ran
     pub yosys: String,
     pub sta: String,
     pub iverilog: String,
@@ -516,6 +521,7 @@ pub struct UnitSynthRequest {
     pub seed: u64,
     /// synthesis and result caches live under it
     pub cache_dir: PathBuf,
+    pub engine: Engine,
 }
 
 impl UnitSynthRequest {
@@ -527,6 +533,7 @@ impl UnitSynthRequest {
             blocks: DEFAULT_BLOCKS,
             seed: DEFAULT_SEED,
             cache_dir,
+            engine: Engine::System,
         }
     }
 
@@ -577,14 +584,18 @@ pub fn prepare(
 ) -> Result<Prepared, UnitSynthError> {
     let plan = req.validate()?;
     let g = rtl::generate(&req.format, &req.params, None)?;
-    let yosys = tools.version(Tool::Yosys)?;
+    let engine = tools.engine_id(req.engine)?;
+    let yosys = match req.engine {
+        Engine::System => engine.clone(),
+        Engine::Yowasp => tools.version(req.engine.tool())?,
+    };
     let sta = tools.version(Tool::Sta)?;
     let iverilog = tools.version(Tool::Iverilog)?;
     tools.locate(Tool::Vvp)?;
     let verilog_sha256 = hex(&Sha256::digest(g.verilog.as_bytes()));
     let mut h = Sha256::new();
     h.update(format!(
-        "{FLOW_VERSION}\nliberty {}\nyosys {yosys}\nsta {sta}\niverilog {iverilog}\n\
+        "{FLOW_VERSION}\nliberty {}\nyosys {engine}\nsta {sta}\niverilog {iverilog}\n\
          verilog {verilog_sha256}\nclock {}\nblocks {}\nseed {}\n",
         lib.sha256, req.clock_ns, req.blocks, req.seed
     ));
@@ -599,6 +610,7 @@ pub fn prepare(
         plan,
         provenance: SynthProvenance {
             generator: rtl::GENERATOR.to_string(),
+            engine,
             yosys,
             sta,
             iverilog,
@@ -750,6 +762,7 @@ fn measure(
         top: plan.name.clone(),
         hierarchy,
         cache_dir: req.cache_dir.join("synth"),
+        engine: req.engine,
         cell_models: pdk.cell_models.clone(),
         clock: "clk".into(),
         period_ns: req.clock_ns,
