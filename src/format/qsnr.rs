@@ -112,7 +112,7 @@ pub const MAX_RHO: f64 = 1e6;
 pub enum QsnrError {
     #[error("bad crest-factor range '{given}': {why}")]
     BadRange { given: String, why: String },
-    #[error("bad --points {0}: must be 1 to {}", crate::cli::MAX_POINTS)]
+    #[error("bad --points {0}: must be 1 to {max}", max = crate::cli::MAX_POINTS)]
     BadPoints(usize),
     #[error("bad rho {0}: the scale overhead must be a number from 1 to {MAX_RHO:e}")]
     BadRho(f64),

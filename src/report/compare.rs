@@ -107,8 +107,7 @@ pub struct QsnrOptions {
     #[arg(long, default_value_t = DEFAULT_KAPPA)]
     pub kappa: f64,
     /// Gaussian blocks of the measured QSNR.
-    #[arg(long, default_value_t = DEFAULT_SAMPLES,
-          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+    #[arg(long, default_value_t = DEFAULT_SAMPLES)]
     pub samples: usize,
     /// Seed of the measurement's blocks (ChaCha8).
     #[arg(long, default_value_t = 0)]
@@ -130,7 +129,7 @@ impl QsnrOptions {
         if !(self.kappa.is_finite() && (KAPPA_MIN..=KAPPA_MAX).contains(&self.kappa)) {
             return Err(ReportError::BadKappa(self.kappa));
         }
-        if self.samples == 0 {
+        if self.samples == 0 || self.samples > crate::cli::MAX_SAMPLES {
             return Err(ReportError::BadSamples(self.samples));
         }
         Ok(())

@@ -54,7 +54,7 @@ pub enum ReportError {
     ModelUnavailable { model: String, why: String },
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
-    #[error("bad --samples {0}: need at least 1 block")]
+    #[error("bad --samples {0}: must be 1 to {max} blocks", max = crate::cli::MAX_SAMPLES)]
     BadSamples(usize),
     #[error("'{kind}' needs at least {min} format(s), got {got}")]
     TooFewFormats {

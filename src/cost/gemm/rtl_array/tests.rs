@@ -217,11 +217,26 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
         "{e}"
     );
 
-    // Pipeline depth and psum width the GEMM model takes but the generator does not build.
-    let deep = config("mxint8", (2, 2, 8), (2, 2), 4, 5);
-    let ops = GemmOperands::gaussian(&deep.unit.format, deep.shape, 4, 1).unwrap();
-    let e = run_rtl_array(&deep, &ops).unwrap_err().to_string();
-    assert!(e.contains("pipeline stages must be 0 to 4, got 5"), "{e}");
+    // A pipeline deeper than the generator builds: the GEMM model refuses it too (one limit).
+    let unit = CostUnit::new(
+        lookup_in("mxint8", &[]).unwrap(),
+        Some(4),
+        PsumWidth::Default,
+    )
+    .unwrap();
+    let e = GemmConfig::new(
+        GemmShape::new(2, 2, 8).unwrap(),
+        unit,
+        5,
+        ArraySize { rows: 2, cols: 2 },
+        Dataflow::OutputStationary,
+        DEFAULT_SRAM_KIB,
+        DEFAULT_CLOCK_MHZ,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("at most 4, got 5"), "{e}");
+    // A psum width the GEMM model takes but the generator does not build.
     let unit = CostUnit::new(
         lookup_in("mxfp8", &[]).unwrap(),
         Some(4),
