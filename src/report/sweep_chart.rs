@@ -23,7 +23,7 @@ pub struct SweepPoint {
     pub area_um2_per_mac: f64,
     pub qsnr_db: f64,
     pub pareto: bool,
-    /// The unit's parameters, `k{lanes} n{psum width or exact} p{pipeline}`, written beside
+    /// The unit's parameters, `k={lanes} n={psum width or exact} p={pipeline}`, written beside
     /// the points of the Pareto front.
     pub label: String,
 }
@@ -73,7 +73,7 @@ impl SweepChart {
                     qsnr_db: r.qsnr_db,
                     pareto: r.pareto,
                     label: format!(
-                        "k{} n{} p{}",
+                        "k={} n={} p={}",
                         r.lanes,
                         r.psum_width.map_or("exact".to_string(), |n| n.to_string()),
                         r.pipeline
