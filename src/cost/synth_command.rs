@@ -44,6 +44,8 @@ pub struct SynthArgs {
     /// Extra pipeline register stages S (0 to 4).
     #[arg(long, default_value_t = 0)]
     pub pipeline: usize,
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
     #[arg(long, default_value_t = DEFAULT_CLOCK_NS)]
     pub clock_ns: f64,
@@ -151,6 +153,7 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
         pipeline: args.pipeline,
+        arch: args.arch,
     };
     // every unit's parameters are checked before the first (long) synthesis
     for f in &formats {

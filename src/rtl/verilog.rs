@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::csa;
+
 /// One `module ... endmodule` block of rust-hdl's output.
 struct RawModule {
     path: String,
@@ -181,6 +183,14 @@ pub fn finish(raw: &str, unit: &str) -> String {
         }
         out.push('\n');
         out.push_str(&tidy(&bodies[n]));
+    }
+    // The compressor trees' adder cells (super::csa): one module each, appended once.
+    let (fa, ha) = (out.contains(csa::FA_MODULE), out.contains(csa::HA_MODULE));
+    if fa || ha {
+        out = out
+            .replace(csa::FA_MODULE, &format!("{unit}__fa"))
+            .replace(csa::HA_MODULE, &format!("{unit}__ha"));
+        out.push_str(&csa::adder_modules(unit, fa, ha));
     }
     out
 }
