@@ -133,10 +133,11 @@ pub fn finish(raw: &str, unit: &str) -> String {
             // becomes `fp_lane__fp_decode` (the front end only groups, so it is left out).
             let base = name_hint(&m.text).unwrap_or_else(|| {
                 let parts = path_parts(&m.path);
-                let parts = if parts.len() > 1 && parts[0] == "front" {
-                    &parts[1..]
-                } else {
-                    &parts[..]
+                // The front end and its variant wrapper (`cpa`/`csa`) add nothing to names.
+                let parts = match &parts[..] {
+                    ["front", v, _, ..] if *v == "cpa" || *v == "csa" => &parts[2..],
+                    ["front", _, ..] => &parts[1..],
+                    _ => &parts[..],
                 };
                 parts.join("__")
             });
