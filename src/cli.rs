@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, format, report, rtl, sim};
+use crate::{cost, export, format, report, rtl, sim};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -14,6 +14,9 @@ use crate::{cost, format, report, rtl, sim};
 quantizer, generated MAC RTL, bit-exact verification and cost models"
 )]
 pub struct Cli {
+    /// No progress bars (they are drawn only when stderr is a terminal anyway).
+    #[arg(long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +53,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Synthesize mixed 8-bit + 4-bit units (mxint8+nvint4, mxfp8+nvfp4): area, energy per mode.
     SynthMixed(cost::mixed::MixedSynthArgs),
+    /// Write units for Accelergy (ERT/ART tables), Timeloop (v4 architecture) or SCALE-Sim (.cfg).
+    Export(export::ExportArgs),
 }
 
 /// `hwcost bench NAME [-o DIR]`.
@@ -72,8 +77,70 @@ pub enum BenchKind {
     Verify,
 }
 
+/// Largest count of random blocks, samples or vectors a command accepts: enough for any
+/// measurement hwcost reports (the defaults are 10,000), small enough that the memory of one
+/// run stays in the hundreds of megabytes and it ends in minutes.
+pub const MAX_SAMPLES: usize = 1_000_000;
+
+/// Most points of a crest-factor table.
+pub const MAX_POINTS: usize = 10_000;
+
+/// A count from 1 to `MAX` (a clap value parser), refused with the limit named.
+pub fn count<const MAX: usize>(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number"))?;
+    if !(1..=MAX).contains(&n) {
+        return Err(format!("must be 1 to {MAX}, got {n}"));
+    }
+    Ok(n)
+}
+
+/// Extra pipeline stages S, 0 to [`crate::rtl::MAX_PIPELINE`], the same limit for every
+/// command (the RTL generator builds no deeper unit, so no model costs one).
+pub fn pipeline<T: TryFrom<usize>>(s: &str) -> Result<T, String> {
+    let max = crate::rtl::MAX_PIPELINE;
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number"))?;
+    if n > max as u64 {
+        return Err(format!("pipeline stages must be 0 to {max}, got {n}"));
+    }
+    T::try_from(n as usize).map_err(|_| format!("pipeline stages must be 0 to {max}, got {n}"))
+}
+
+/// A number within `lo..=hi` (finite), refused with the range named.
+fn number_in(s: &str, lo: f64, hi: f64, what: &str) -> Result<f64, String> {
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
+    if !(x.is_finite() && lo <= x && x <= hi) {
+        return Err(format!("{what} must be in [{lo:e}, {hi:e}], got {s}"));
+    }
+    Ok(x)
+}
+
+/// A clock period in ns: more than 0 (1 fs at least), at most 1 s.
+pub fn period_ns(s: &str) -> Result<f64, String> {
+    number_in(s, 1e-6, 1e9, "the clock period (ns)")
+}
+
+/// A clock frequency in MHz: 1 Hz to 1 THz.
+pub fn clock_mhz(s: &str) -> Result<f64, String> {
+    number_in(s, 1e-6, 1e6, "the clock (MHz)")
+}
+
+/// A scale overhead rho: 1 to 10^6.
+pub fn rho(s: &str) -> Result<f64, String> {
+    number_in(s, 1.0, 1e6, "rho")
+}
+
 /// Run one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    crate::progress::set_quiet(cli.quiet);
     match cli.command {
         Command::Formats(a) => format::run_formats(&a),
         Command::Quantize(a) => format::quantize::cli::run_quantize(&a),
@@ -89,8 +156,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gemm(a) => cost::gemm::run_gemm(&a),
         Command::Sweep(a) => cost::sweep::run_sweep(&a),
         Command::SynthMixed(a) => cost::mixed::run_mixed_synth(&a),
+        Command::Export(a) => export::run_export(&a),
         Command::Bench(a) => match a.which {
-            BenchKind::Quantize => format::quantize::bench::run_bench_quantize(&a.out),
+            BenchKind::Quantize => {
+                format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))
+            }
             BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
             BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
         },

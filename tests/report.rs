@@ -200,10 +200,90 @@ mod compare {
         );
         let mut rd = csv::Reader::from_reader(csv.as_bytes());
         let rows: Vec<CompareRow> = rd.deserialize().collect::<Result<_, _>>().unwrap();
-        assert_eq!(rows, c.rows);
+        assert_eq!(rows.len(), c.rows.len());
+        // CSV numbers are the JSON's rounded to 10 significant digits, bit for bit.
+        let round = hwcost::report::fields::round_sig;
+        for (r, full) in rows.iter().zip(&c.rows) {
+            assert_eq!(r.format, full.format);
+            assert_eq!(r.psum_width, full.psum_width);
+            for (got, want) in [
+                (r.area_um2, full.area_um2),
+                (r.area_um2_per_mac, full.area_um2_per_mac),
+                (r.energy_pj_per_mac, full.energy_pj_per_mac),
+                (r.energy_ratio, full.energy_ratio),
+                (r.qsnr_measured_db, full.qsnr_measured_db),
+            ] {
+                assert_eq!(got.to_bits(), round(want).to_bits(), "{}", r.format);
+            }
+        }
         assert_eq!(rows[3].format, "nvint4");
         assert_eq!(rows[3].psum_width, None);
+        // One spelling of an exact block sum: "exact" in the CSV and in the JSON.
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "psum_width").unwrap();
+        let fields: Vec<&str> = csv
+            .lines()
+            .map(|l| l.split(',').nth(col).unwrap())
+            .collect();
+        assert_eq!(fields, ["psum_width", "24", "exact", "10", "exact"]);
+        assert_eq!(v["rows"][1]["psum_width"], "exact");
+        assert_eq!(v["rows"][0]["psum_width"], 24);
+        // No float noise: every number has at most 10 significant digits.
+        for l in csv.lines().skip(1) {
+            for f in l.split(',') {
+                let digits = f.trim_start_matches('-').replace('.', "");
+                if f.parse::<f64>().is_ok() {
+                    assert!(digits.trim_start_matches('0').len() <= 10, "{f} in {l}");
+                }
+            }
+        }
         assert_eq!(rows[3].study_energy_ratio, Some(0.34));
+    }
+
+    #[test]
+    fn many_formats_wrap_within_100_columns_with_every_row_in_every_block() {
+        let names = [
+            "mxint8", "mxfp8", "mxint6", "mxfp6", "mxint4", "mxfp4", "nvfp4", "nvint4",
+        ];
+        let argv: Vec<&str> = [&names[..], &["--model", "analytic"]].concat();
+        let text = compare_output(&compare_args(&argv)).unwrap();
+        for l in text.lines() {
+            assert!(
+                l.chars().count() <= 100,
+                "{} columns: {l}",
+                l.chars().count()
+            );
+        }
+        // The table: blocks separated by a blank line, each a header of formats over the same
+        // labelled rows; every format heads exactly one column.
+        let first_notes = text.find("\n- Ratios").unwrap();
+        let table = &text[text.find('\n').unwrap() + 2..first_notes];
+        let blocks: Vec<&str> = table.trim_end().split("\n\n").collect();
+        assert!(blocks.len() >= 2, "not wrapped:\n{text}");
+        let labels = |b: &str| {
+            b.lines()
+                .skip(1)
+                .map(|l| l.split("  ").next().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let mut heads = Vec::new();
+        for b in &blocks {
+            assert_eq!(labels(b), labels(blocks[0]), "{b}");
+            heads.extend(b.lines().next().unwrap().split_whitespace());
+        }
+        assert_eq!(heads, names, "{table}");
+        // Short provenance line on top, the details in the footnote it points to.
+        let first = text.lines().next().unwrap();
+        assert!(first.ends_with("[1]") && first.len() < 100, "{first}");
+        let foot = &text[text.find("\n[1] Provenance\n").expect("footnote")..];
+        assert!(
+            foot.contains("model analytic: the study's analytic gate model"),
+            "{foot}"
+        );
+        assert!(
+            foot.contains("technology file: models/sky130hd.toml"),
+            "{foot}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use hwcost::cost::liberty::{BasicCell, Library};
+use hwcost::cost::liberty::{AdderKind, BasicCell, Library};
 use hwcost::cost::netlist::{Netlist, PortDirection, PortSpec};
 use hwcost::cost::power::{compute_energy, NetActivity};
 use hwcost::cost::sim::{Bits, Stimulus};
@@ -518,4 +518,142 @@ fn yosys_errors_are_quoted_and_missing_tools_name_their_package() {
         }))) => {}
         other => panic!("expected a missing-yosys error, got {other:?}"),
     }
+}
+
+/// The Liberty at `src` without its adder cells (every `*__fa*` and `*__ha*` cell), written
+/// into `dir`: a library that has no full or half adder.
+fn without_adder_cells(src: &Path, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(src).unwrap();
+    let starts: Vec<usize> = text.match_indices("\n    cell (").map(|(i, _)| i).collect();
+    let end_of_cells = text.rfind("\n}").unwrap();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (k, &start) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(end_of_cells);
+        let name = text[start..end].split('"').nth(1).unwrap();
+        if name.contains("__fa") || name.contains("__ha") {
+            out += &text[last..start];
+            last = end;
+        }
+    }
+    out += &text[last..];
+    let path = dir.join("no_adders.lib");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// tests/data/csa3.v: y = a + b + c from 14 full and 2 half adder instances.
+#[test]
+fn adder_modules_become_library_adder_cells_through_the_whole_flow() {
+    let Some((pdk, _)) = require_flow() else {
+        return;
+    };
+    let lib = library(&pdk);
+    let tools = Toolchain::from_env();
+    let seed = 0xadd3_0004;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let ports = vec![input("a", 8), input("b", 8), input("c", 8)];
+    let mut stim = Stimulus::new(ports).unwrap();
+    let mut sums = Vec::new();
+    for _ in 0..200 {
+        let v: [u8; 3] = rng.gen();
+        stim.push_cycle(
+            v.iter()
+                .map(|x| Bits::from_u64(8, *x as u64).unwrap())
+                .collect(),
+        )
+        .unwrap();
+        sums.push(v.iter().map(|x| *x as u64).sum::<u64>());
+    }
+    let check_sums = |r: &hwcost::cost::FlowResult, what: &str| {
+        for (c, want) in sums.iter().enumerate() {
+            assert_eq!(
+                r.sim.outputs[c][0].as_ref().and_then(|v| v.to_u64()),
+                Some(*want),
+                "{what}: cycle {c}, seed {seed:#x}"
+            );
+        }
+        let e = &r.energy;
+        assert!(
+            e.per_cycle.total_pj.is_finite() && e.per_cycle.internal_pj > 0.0,
+            "{what}: {:?}",
+            e.per_cycle
+        );
+        assert!(r.timing.critical_path.is_some(), "{what}: no timing path");
+    };
+    let fa = "sky130_fd_sc_hd__fa_1";
+    let ha = "sky130_fd_sc_hd__ha_1";
+    let mut mapped_area = Vec::new();
+    for hierarchy in [Hierarchy::Keep, Hierarchy::Flatten] {
+        let req = flow_request(&pdk, data("csa3.v"), "csa3", stim.clone(), hierarchy);
+        let r = run_flow(&req, lib, &tools).unwrap();
+        let what = format!("{hierarchy:?}");
+        check_sums(&r, &what);
+        let s = &r.synth;
+        let mapped: Vec<(&str, &str)> = s
+            .adder_cells
+            .iter()
+            .map(|m| (m.module.as_str(), m.cell.as_str()))
+            .collect();
+        assert_eq!(mapped, vec![("csa3__fa", fa), ("csa3__ha", ha)], "{what}");
+        // exactly the instantiated adders and the output register, nothing else
+        assert_eq!(
+            s.cells_by_type.get(fa),
+            Some(&14),
+            "{what}: {:?}",
+            s.cells_by_type
+        );
+        assert_eq!(
+            s.cells_by_type.get(ha),
+            Some(&2),
+            "{what}: {:?}",
+            s.cells_by_type
+        );
+        assert_eq!(s.cell_count, 26, "{what}: {:?}", s.cells_by_type);
+        let net = Netlist::load(&s.netlist, "csa3").unwrap();
+        assert_eq!(net.cells.iter().filter(|c| c.cell_type == fa).count(), 14);
+        // every adder cell is charged energy for its own pins, both outputs included
+        let fa_energy: Vec<f64> = r
+            .energy
+            .by_instance
+            .iter()
+            .filter(|g| g.area_um2 == lib.cell_area(fa).unwrap() && g.cells == 1)
+            .map(|g| g.per_cycle.total_pj)
+            .collect();
+        if hierarchy == Hierarchy::Keep {
+            assert_eq!(fa_energy.len(), 14, "{:?}", r.energy.by_instance);
+            assert!(fa_energy.iter().all(|e| *e > 0.0 && e.is_finite()));
+        }
+        eprintln!(
+            "csa3 {what} with adder cells: {:.2} um^2, {:.4} pJ/cycle",
+            s.total_area_um2, r.energy.per_cycle.total_pj
+        );
+        mapped_area.push(s.total_area_um2);
+    }
+
+    // a library without adder cells: the generic modules are synthesized as before
+    let dir = tempfile::tempdir().unwrap();
+    let plain = Library::load(&without_adder_cells(&pdk.liberty, dir.path())).unwrap();
+    assert!(plain.adder_cell(AdderKind::Full).is_none());
+    let req = flow_request(&pdk, data("csa3.v"), "csa3", stim.clone(), Hierarchy::Keep);
+    let r = run_flow(&req, &plain, &tools).unwrap();
+    check_sums(&r, "no adder cells");
+    assert!(r.synth.adder_cells.is_empty());
+    assert!(
+        r.synth
+            .cells_by_type
+            .keys()
+            .all(|c| !c.contains("__fa") && !c.contains("__ha")),
+        "{:?}",
+        r.synth.cells_by_type
+    );
+    eprintln!(
+        "csa3 Keep without adder cells: {:.2} um^2, {:.4} pJ/cycle",
+        r.synth.total_area_um2, r.energy.per_cycle.total_pj
+    );
+    assert!(
+        mapped_area[0] < r.synth.total_area_um2,
+        "{mapped_area:?} vs {}",
+        r.synth.total_area_um2
+    );
 }

@@ -492,7 +492,7 @@ impl Calibration {
             path: path.to_path_buf(),
             why,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = crate::shipped::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
         match v.get("schema_version").and_then(|s| s.as_i64()) {
             Some(SCHEMA_VERSION) => {}

@@ -41,7 +41,7 @@ pub struct CostArgs {
     pub psum_width: Option<String>,
     /// Extra pipeline register stages S (0 to 4): registers of the synthesized and calibrated
     /// models; the analytic model counts no registers.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
@@ -71,8 +71,14 @@ pub fn run_cost(args: &CostArgs) -> anyhow::Result<()> {
 /// The technology the synthesized model is measured in (the vendored sky130 Liberty).
 pub const SYNTH_TECH: &str = "sky130hd";
 
-/// What `run_cost` prints.
-pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
+/// The inputs every model of `hwcost cost` shares, resolved from its arguments.
+struct Resolved {
+    format: crate::format::BlockFormat,
+    params: UnitParams,
+    tech: Tech,
+}
+
+fn resolve(args: &CostArgs) -> anyhow::Result<Resolved> {
     let format = crate::format::lookup(&args.format)?;
     let psum = match &args.psum_width {
         None => PsumWidth::Default,
@@ -80,34 +86,127 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     };
     let params = UnitParams::new(format.clone(), args.lanes, psum)?;
     let tech = Tech::resolve(&args.tech)?;
-    let rtl_params = || -> anyhow::Result<rtl::UnitParams> {
-        let psum_width = match &args.psum_width {
-            None => rtl::PsumWidth::Default,
-            Some(s) => s.parse().map_err(|e: String| anyhow::anyhow!(e))?,
-        };
-        let p = rtl::UnitParams {
-            lanes: args.lanes,
-            psum_width,
-            pipeline: args.pipeline,
-            arch: args.arch,
-        };
-        rtl::UnitPlan::new(&format, &p)?;
-        Ok(p)
+    Ok(Resolved {
+        format,
+        params,
+        tech,
+    })
+}
+
+/// The generator's parameters of the unit (validated).
+fn rtl_params(
+    args: &CostArgs,
+    format: &crate::format::BlockFormat,
+) -> anyhow::Result<rtl::UnitParams> {
+    let psum_width = match &args.psum_width {
+        None => rtl::PsumWidth::Default,
+        Some(s) => s.parse().map_err(|e: String| anyhow::anyhow!(e))?,
     };
-    let synth = || -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
-        if tech.name != SYNTH_TECH {
-            anyhow::bail!(
-                "the synthesized model is measured in {SYNTH_TECH} (the vendored sky130 Liberty), not '{}';                  use --tech {SYNTH_TECH}",
-                tech.name
-            );
+    let p = rtl::UnitParams {
+        lanes: args.lanes,
+        psum_width,
+        pipeline: args.pipeline,
+        arch: args.arch,
+    };
+    rtl::UnitPlan::new(format, &p)?;
+    Ok(p)
+}
+
+/// The synthesized report of the unit: shipped, cached, or synthesized now.
+fn synth_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
+    if r.tech.name != SYNTH_TECH {
+        anyhow::bail!(
+            "the synthesized model is measured in {SYNTH_TECH} (the vendored sky130 Liberty), not '{}'; \
+             use --tech {SYNTH_TECH}",
+            r.tech.name
+        );
+    }
+    let p = rtl_params(args, &r.format)?;
+    let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
+    synth_result(&r.format, &p, &args.results, &cache)
+}
+
+/// The calibrated model's cost of the unit, with the calibration file's path.
+fn calibrated_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitCost, PathBuf)> {
+    // any analytic unit can be costed; only the register count needs a valid depth
+    if args.pipeline > rtl::MAX_PIPELINE {
+        return Err(rtl::RtlError::Pipeline {
+            stages: args.pipeline,
         }
-        let p = rtl_params()?;
-        let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
-        synth_result(&format, &p, &args.results, &cache)
+        .into());
+    }
+    let path = args.results.join(super::calibrate::FILE);
+    let cal = Calibration::load(&path)?;
+    Ok((cal.unit_cost(&r.params, args.pipeline, &r.tech)?, path))
+}
+
+/// One unit priced by the model `hwcost cost --model` names, with what produced the numbers.
+/// The exports (`hwcost export`) take their numbers from here, so they are `cost`'s.
+#[derive(Clone, Debug)]
+pub struct PricedUnit {
+    /// The generator's name of the unit, `{format}_mac_k{K}_n{n}_p{S}` (as `hwcost rtl` writes it).
+    pub name: String,
+    pub cost: UnitCost,
+    pub provenance: crate::report::Provenance,
+    /// Bits of one element code, and the unit's pipeline stages.
+    pub element_bits: u32,
+    pub pipeline: usize,
+    /// Integer elements (Timeloop's `intmac`), else floating point (`fpmac`).
+    pub is_int: bool,
+    /// Stored bits per element, the block scale included (8.25 for MXINT8).
+    pub bits_per_element: f64,
+}
+
+/// Price the unit of `args` with its model (`--model both` is refused: it names two).
+pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
+    use crate::report::source::{AnalyticSource, CostSource};
+    let r = resolve(args)?;
+    let name = rtl::UnitPlan::new(&r.format, &rtl_params(args, &r.format)?)?.name;
+    let (cost, provenance) = match args.model {
+        ModelKind::Analytic => {
+            if args.pipeline > 0 {
+                anyhow::bail!(
+                    "--pipeline {}: the analytic model counts no registers; use --model calibrated or synth",
+                    args.pipeline
+                );
+            }
+            let a = AnalyticSource::new(&args.tech)?;
+            (a.unit_cost(&r.params)?, a.provenance().clone())
+        }
+        ModelKind::Synth => {
+            let (rep, _) = synth_of(args, &r)?;
+            (
+                rep.unit_cost(&r.params, SYNTH_TECH),
+                super::synth_command::table_provenance(&rep),
+            )
+        }
+        ModelKind::Calibrated => {
+            let (cost, _) = calibrated_of(args, &r)?;
+            let src = super::calibrate::CalibratedSource::load(&args.results, &args.tech)?;
+            (cost, src.provenance().clone())
+        }
+        ModelKind::Both => {
+            anyhow::bail!("--model both names two models; choose analytic, synth or calibrated")
+        }
     };
+    Ok(PricedUnit {
+        name,
+        cost,
+        provenance,
+        element_bits: r.format.elem.bits(),
+        pipeline: args.pipeline,
+        is_int: r.format.elem.is_int(),
+        bits_per_element: r.format.bits_per_element(),
+    })
+}
+
+/// What `run_cost` prints.
+pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
+    let r = resolve(args)?;
+    let (params, tech) = (&r.params, &r.tech);
     Ok(match args.model {
         ModelKind::Analytic => {
-            let cost = analytic::analytic_cost(&params, &tech);
+            let cost = analytic::analytic_cost(params, tech);
             if args.json {
                 serde_json::to_string_pretty(&cost)? + "\n"
             } else {
@@ -115,7 +214,7 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
             }
         }
         ModelKind::Synth => {
-            let (r, origin) = synth()?;
+            let (r, origin) = synth_of(args, &r)?;
             if args.json {
                 serde_json::to_string_pretty(&SynthJson {
                     origin: origin.to_string(),
@@ -126,16 +225,7 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
             }
         }
         ModelKind::Calibrated => {
-            // any analytic unit can be costed; only the register count needs a valid depth
-            if args.pipeline > rtl::MAX_PIPELINE {
-                return Err(rtl::RtlError::Pipeline {
-                    stages: args.pipeline,
-                }
-                .into());
-            }
-            let path = args.results.join(super::calibrate::FILE);
-            let cal = Calibration::load(&path)?;
-            let cost = cal.unit_cost(&params, args.pipeline, &tech)?;
+            let (cost, path) = calibrated_of(args, &r)?;
             if args.json {
                 serde_json::to_string_pretty(&cost)? + "\n"
             } else {
@@ -143,8 +233,9 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
             }
         }
         ModelKind::Both => {
-            let (r, origin) = synth()?;
-            let a = analytic::analytic_cost(&params, &tech);
+            let (rep, origin) = synth_of(args, &r)?;
+            let r = rep;
+            let a = analytic::analytic_cost(params, tech);
             let cmp = ModelComparison::new(&a, &r);
             if args.json {
                 serde_json::to_string_pretty(&BothJson {

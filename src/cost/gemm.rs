@@ -82,8 +82,8 @@ pub const DESCRIPTION: &str =
 
 /// Largest array side accepted.
 pub const MAX_ARRAY_SIDE: usize = 4096;
-/// Most extra pipeline stages a unit may have.
-pub const MAX_PIPELINE: u32 = 64;
+/// Most extra pipeline stages a unit may have: the RTL generator's limit, as everywhere.
+pub const MAX_PIPELINE: u32 = crate::rtl::MAX_PIPELINE as u32;
 /// Largest GEMM accepted, in multiply-accumulates M N K (2^50, about 10^15).
 pub const MAX_MACS: u128 = 1 << 50;
 /// Width of the accumulator, partial-sum and result words.
@@ -607,14 +607,14 @@ pub struct GemmArgs {
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
     /// Extra pipeline stages S of each unit (latency 1 + S).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<u32>)]
     pub pipeline: u32,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
     /// Clock frequency, MHz. Default: the unit's fmax from static timing analysis in the shipped
     /// synthesized results (`--results`, units without pipeline stages), else 100 MHz.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::clock_mhz)]
     pub clock_mhz: Option<f64>,
     /// Directory holding the shipped synthesized results (synth-results.json) and the
     /// calibration (calibration.json).

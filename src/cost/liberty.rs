@@ -372,6 +372,98 @@ impl Library {
     }
 }
 
+/// The two multi-output adder cells synthesis maps generated `__fa`/`__ha` modules onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum AdderKind {
+    /// inputs a, b, ci; s = a ^ b ^ ci, co = majority(a, b, ci)
+    Full,
+    /// inputs a, b; s = a ^ b, co = a & b
+    Half,
+}
+
+impl AdderKind {
+    /// The generic module's input port names, in order.
+    pub fn inputs(self) -> &'static [&'static str] {
+        match self {
+            AdderKind::Full => &["a", "b", "ci"],
+            AdderKind::Half => &["a", "b"],
+        }
+    }
+
+    fn sum(self, x: &[bool]) -> bool {
+        x.iter().fold(false, |s, b| s ^ b)
+    }
+
+    /// majority of three, or AND of two: at least two inputs high
+    fn carry(self, x: &[bool]) -> bool {
+        x.iter().filter(|b| **b).count() >= 2
+    }
+}
+
+/// A library cell that computes a full or half adder, and which of its pins plays which role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdderCell {
+    pub kind: AdderKind,
+    pub cell: String,
+    /// cell input pins, in the order of [`AdderKind::inputs`]
+    pub inputs: Vec<String>,
+    /// output pin computing the sum
+    pub sum: String,
+    /// output pin computing the carry
+    pub carry: String,
+}
+
+impl Library {
+    /// The smallest usable cell (not `dont_use`, combinational) whose output functions are an
+    /// adder's sum and carry, found by evaluating the pins' `function`s over every input
+    /// combination. Ties go to the first name. `None` when the library has no such cell.
+    pub fn adder_cell(&self, kind: AdderKind) -> Option<AdderCell> {
+        let n = kind.inputs().len();
+        let mut best: Option<(&Cell, AdderCell)> = None;
+        for c in self.cells.values() {
+            if c.dont_use || c.sequential {
+                continue;
+            }
+            let ins: Vec<&Pin> = c.inputs().collect();
+            let outs: Vec<&Pin> = c.outputs().collect();
+            if ins.len() != n || outs.len() != 2 || c.pins.len() != n + 2 {
+                continue;
+            }
+            // the output whose function matches `want` on every input combination
+            let computes = |want: fn(AdderKind, &[bool]) -> bool| {
+                outs.iter().find(|o| {
+                    let Some(f) = &o.function else { return false };
+                    (0u32..1 << n).all(|bits| {
+                        let x: Vec<bool> = (0..n).map(|k| bits >> k & 1 == 1).collect();
+                        let value =
+                            |name: &str| ins.iter().position(|p| p.name == name).map(|k| x[k]);
+                        f.eval(&value) == Some(want(kind, &x))
+                    })
+                })
+            };
+            let (Some(sum), Some(carry)) = (computes(AdderKind::sum), computes(AdderKind::carry))
+            else {
+                continue;
+            };
+            if sum.name == carry.name {
+                continue;
+            }
+            if best.as_ref().is_some_and(|(b, _)| b.area <= c.area) {
+                continue;
+            }
+            let found = AdderCell {
+                kind,
+                cell: c.name.clone(),
+                inputs: ins.iter().map(|p| p.name.clone()).collect(),
+                sum: sum.name.clone(),
+                carry: carry.name.clone(),
+            };
+            best = Some((c, found));
+        }
+        best.map(|(_, a)| a)
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

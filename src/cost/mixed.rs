@@ -334,7 +334,8 @@ pub struct MixedSynthEntry {
 
 impl MixedSynthResults {
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            crate::shipped::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -366,10 +367,10 @@ pub struct MixedSynthArgs {
     #[arg(long)]
     pub with_separate: bool,
     /// Measured cycles per mode
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub cycles: usize,
     /// Clock period for timing and power, ns
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = crate::cli::period_ns)]
     pub period_ns: f64,
     /// Seed of the activity streams (ChaCha8; mode 1 uses seed + 1)
     #[arg(long, default_value_t = 1)]
@@ -455,23 +456,37 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
         cycles: args.cycles,
         seed: args.seed,
     };
+    let bar = crate::progress::bar(
+        plans.len() as u64,
+        "{bar:30} {pos}/{len} units synthesized, {elapsed}: {msg}",
+    );
+    bar.set_message(format!(
+        "Yosys, gate-level simulation and OpenSTA on {} units",
+        plans.len()
+    ));
+    bar.tick();
     let units = plans
         .par_iter()
         .map(|p| {
             let work = tempfile::tempdir()?;
             let t = std::time::Instant::now();
             let c = mixed_synth_cost(p, &pdk, &lib, &tools, &opts, work.path())?;
-            eprintln!(
-                "{}: {:.0} um^2, {:.2} / {:.2} pJ per cycle (8 / 4-bit), {:.0?}",
-                c.unit,
-                c.area_um2,
-                c.mode8.energy_pj_per_cycle,
-                c.mode4.energy_pj_per_cycle,
-                t.elapsed()
-            );
+            // Printed above the bar, and also when it is hidden.
+            bar.suspend(|| {
+                eprintln!(
+                    "{}: {:.0} um^2, {:.2} / {:.2} pJ per cycle (8 / 4-bit), {:.0?}",
+                    c.unit,
+                    c.area_um2,
+                    c.mode8.energy_pj_per_cycle,
+                    c.mode4.energy_pj_per_cycle,
+                    t.elapsed()
+                )
+            });
+            bar.inc(1);
             Ok(entry(p, &c))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    bar.finish_and_clear();
     let results = MixedSynthResults {
         schema_version: 1,
         generator: crate::rtl::GENERATOR.to_string(),

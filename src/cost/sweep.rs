@@ -25,11 +25,10 @@
 //! give one row.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -104,7 +103,8 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "default")]
     pub psum_width: Vec<String>,
     /// Extra pipeline stages, comma-separated.
-    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0")]
+    #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0",
+          value_parser = crate::cli::pipeline::<u32>)]
     pub pipeline: Vec<u32>,
     /// Cost model.
     #[arg(long, value_enum, default_value_t = SweepModel::Analytic)]
@@ -432,8 +432,10 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The sweep as CSV (header and one line per row).
+/// The sweep as CSV (header and one line per row), numbers rounded as every hwcost CSV is
+/// ([`crate::report::fields::round_sig`]).
 pub fn to_csv(s: &Sweep) -> String {
+    use crate::report::fields::round_sig;
     let mut out = String::from(
         "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
     );
@@ -447,11 +449,11 @@ pub fn to_csv(s: &Sweep) -> String {
             r.lanes,
             r.pipeline,
             r.latency_cycles,
-            r.area_um2,
-            r.area_um2_per_mac,
-            r.energy_pj_per_block,
-            r.energy_pj_per_mac,
-            r.qsnr_db,
+            round_sig(r.area_um2),
+            round_sig(r.area_um2_per_mac),
+            round_sig(r.energy_pj_per_block),
+            round_sig(r.energy_pj_per_mac),
+            round_sig(r.qsnr_db),
             r.pareto
         );
     }
@@ -473,17 +475,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
     crate::atomic::write(path, bytes).map_err(err)
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal.
+/// A progress bar on stderr (see [`crate::progress`]).
 fn progress_bar() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} design points {elapsed}")
-    {
-        pb.set_style(style);
-    }
-    pb
+    crate::progress::bar(0, "{bar:40} {pos}/{len} design points {elapsed}")
 }
 
 /// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr.

@@ -93,10 +93,11 @@ pub const DETAILS_FILE: &str = "synth-details.json";
 
 impl SynthDetails {
     pub fn load(path: &Path) -> Result<SynthDetails, SynthCommandError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SynthCommandError::Details {
-            path: path.to_path_buf(),
-            why: e.to_string(),
-        })?;
+        let text =
+            crate::shipped::read_to_string(path).map_err(|e| SynthCommandError::Details {
+                path: path.to_path_buf(),
+                why: e.to_string(),
+            })?;
         serde_json::from_str(&text).map_err(|e| SynthCommandError::Details {
             path: path.to_path_buf(),
             why: e.to_string(),
@@ -226,7 +227,7 @@ pub fn synth_result(
     let g = rtl::generate(format, params, None)?;
     let verilog_sha = super::liberty::hex(&sha2::Sha256::digest(g.verilog.as_bytes()));
     let details_path = results_dir.join(DETAILS_FILE);
-    if details_path.is_file() {
+    if crate::shipped::is_file(&details_path) {
         let details = SynthDetails::load(&details_path)?;
         let shipped = details.units.iter().find(|r| {
             r.provenance.verilog_sha256 == verilog_sha

@@ -27,6 +27,10 @@ const BUILTINS: [(&str, &str); 2] = [
 /// The technology used when none is named.
 pub const DEFAULT_TECH: &str = "sky130hd";
 
+/// The largest number a technology file may give (µm², fJ, V, KiB): far above any real cell
+/// or macro, far below where the models' sums overflow.
+pub const MAX_NUMBER: f64 = 1e9;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TechError {
     #[error("cannot read technology file {}: {source}", path.display())]
@@ -264,6 +268,7 @@ impl Tech {
     }
 
     /// Every number must be finite and positive: a zero would silently remove a cell's cost.
+    /// And at most [`MAX_NUMBER`]: sums and products of larger ones overflow to infinity.
     fn check(&self, path: &Path) -> Result<(), TechError> {
         let c = &self.cells;
         let mut numbers: Vec<(String, f64)> = vec![
@@ -296,12 +301,12 @@ impl Tech {
             numbers.push((format!("cells.{name}.energy_fj"), f.energy_fj));
         }
         for (key, value) in numbers {
-            if !(value.is_finite() && value > 0.0) {
+            if !(value.is_finite() && value > 0.0 && value <= MAX_NUMBER) {
                 return Err(TechError::Invalid {
                     path: path.to_path_buf(),
                     key,
                     value,
-                    why: "must be a finite number > 0",
+                    why: "must be a number > 0 and at most 1e9",
                 });
             }
         }

@@ -28,6 +28,26 @@ pub enum FormatError {
     },
     #[error("bad format file {}: {message}", path.display())]
     Toml { path: PathBuf, message: String },
+    #[error("format '{name}' is defined by {} files ({}); rename all but one", files.len(), files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    Duplicate { name: String, files: Vec<PathBuf> },
+}
+
+impl FormatError {
+    /// True when this problem of a user format file is the answer to a lookup of `key`: the
+    /// name is defined twice, or the broken file is named after it (`key.toml`).
+    pub fn concerns(&self, key: &str) -> bool {
+        let stem_is = |p: &PathBuf| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| spec::normalize_name(s) == key)
+        };
+        match self {
+            FormatError::Duplicate { name, .. } => name == key,
+            FormatError::Invalid { name, .. } => name == key,
+            FormatError::Io { path, .. } | FormatError::Toml { path, .. } => stem_is(path),
+            FormatError::Unknown { .. } => false,
+        }
+    }
 }
 
 fn did_you_mean(s: &[String]) -> String {
@@ -49,21 +69,21 @@ pub struct FormatsArgs {
     pub dir: PathBuf,
 }
 
-/// List every known format with its element, block size, scale and storage cost.
-pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
-    let mut all = builtins();
-    all.extend(spec::user_formats(std::slice::from_ref(&args.dir))?);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
-        return Ok(());
-    }
-    println!(
-        "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
+/// The `hwcost formats` table: the name column as wide as the longest name.
+pub fn formats_table(all: &[BlockFormat]) -> String {
+    let w = all
+        .iter()
+        .map(|f| f.name.len())
+        .chain(["format".len()])
+        .max()
+        .unwrap_or(0);
+    let mut s = format!(
+        "{:<w$} {:<8} {:>5} {:>6} {:>10} {:>9}\n",
         "format", "element", "block", "scale", "elem max", "bits/elem"
     );
-    for f in &all {
-        println!(
-            "{:<12} {:<8} {:>5} {:>6} {:>10} {:>9}",
+    for f in all {
+        s += &format!(
+            "{:<w$} {:<8} {:>5} {:>6} {:>10} {:>9}\n",
             f.name,
             f.elem.label(),
             f.block,
@@ -72,5 +92,44 @@ pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
             f.bits_per_element()
         );
     }
+    s
+}
+
+/// List every known format with its element, block size, scale and storage cost.
+pub fn run_formats(args: &FormatsArgs) -> anyhow::Result<()> {
+    let mut all = builtins();
+    let users = spec::user_formats(std::slice::from_ref(&args.dir));
+    for e in &users.problems {
+        eprintln!("hwcost: warning: {e}; not listed");
+    }
+    all.extend(users.formats);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    print!("{}", formats_table(&all));
     Ok(())
+}
+
+#[cfg(test)]
+mod formats_table_tests {
+    use super::*;
+
+    #[test]
+    fn long_names_widen_the_name_column_and_every_column_lines_up() {
+        let mut all = builtins();
+        let mut long = all[0].clone();
+        long.name = "my_very_long_format_name".into();
+        all.push(long);
+        let t = formats_table(&all);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), all.len() + 1);
+        // the element column starts at the same offset on every line
+        let col = lines[0].find("element").unwrap();
+        for (l, f) in lines[1..].iter().zip(&all) {
+            assert!(l.starts_with(&format!("{} ", f.name)), "{t}");
+            assert!(l[col..].starts_with(&f.elem.label()), "{t}");
+            assert_eq!(l.len(), lines[0].len(), "{t}");
+        }
+    }
 }

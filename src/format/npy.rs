@@ -1,9 +1,12 @@
-//! `.npy` input and output of float32 tensors (little-endian, C order, rank >= 1) through the
-//! `npyz` crate, with one typed error per way a file can be wrong, and atomic writes.
+//! `.npy` input and output of float32 tensors (little-endian, C order, rank >= 1), with one
+//! typed error per way a file can be wrong, and atomic writes. Files are written through the
+//! `npyz` crate; headers are read here, once, strictly: a header is a Python dictionary
+//! literal, and hwcost reads it as one (each key once, every size checked) instead of trusting
+//! a reader that multiplies sizes without overflow checks.
 
 use std::path::{Path, PathBuf};
 
-use npyz::{DType, Endianness, Order, TypeChar, WriterBuilder};
+use npyz::{DType, WriterBuilder};
 
 /// The NumPy magic string every `.npy` file starts with.
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
@@ -76,6 +79,358 @@ pub fn read_f32(path: &Path) -> Result<NpyArray, NpyError> {
     parse_f32(&bytes, path)
 }
 
+/// The largest header hwcost reads, as NumPy's reader limits it by default
+/// (`max_header_size`): a longer one is refused, like NumPy refuses it.
+pub const MAX_HEADER_LEN: usize = 10_000;
+
+/// Deepest nesting of brackets read in a header (a real one nests two deep).
+const MAX_DEPTH: usize = 16;
+
+/// The parsed header of a `.npy` file: its dictionary, checked, and where the data starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    /// The `descr` value as written (a dtype string, or a structured dtype's list).
+    pub descr: Descr,
+    pub fortran_order: bool,
+    pub shape: Vec<u64>,
+    /// Offset of the first data byte.
+    pub data_offset: usize,
+}
+
+/// A header's `descr`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Descr {
+    /// A dtype string such as `<f4`.
+    Simple(String),
+    /// Anything else (a structured dtype's list), shown as written.
+    Other(String),
+}
+
+/// A Python literal, as far as `.npy` headers use them.
+#[derive(Clone, Debug, PartialEq)]
+enum Lit {
+    Str(String),
+    Int(i128),
+    Bool(bool),
+    None,
+    Tuple(Vec<Lit>),
+    List(Vec<Lit>),
+    Dict(Vec<(String, Lit)>),
+}
+
+impl Lit {
+    fn show(&self) -> String {
+        match self {
+            Lit::Str(s) => format!("'{s}'"),
+            Lit::Int(i) => i.to_string(),
+            Lit::Bool(true) => "True".into(),
+            Lit::Bool(false) => "False".into(),
+            Lit::None => "None".into(),
+            Lit::Tuple(v) => format!(
+                "({}{})",
+                v.iter().map(Lit::show).collect::<Vec<_>>().join(", "),
+                if v.len() == 1 { "," } else { "" }
+            ),
+            Lit::List(v) => format!(
+                "[{}]",
+                v.iter().map(Lit::show).collect::<Vec<_>>().join(", ")
+            ),
+            Lit::Dict(v) => format!(
+                "{{{}}}",
+                v.iter()
+                    .map(|(k, x)| format!("'{k}': {}", x.show()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// A recursive-descent reader of the Python literal a `.npy` header holds.
+struct LitParser<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl LitParser<'_> {
+    fn skip_space(&mut self) {
+        while self
+            .text
+            .get(self.at)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+        {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.text.get(self.at).copied()
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        match self.peek() {
+            Some(x) if x == c => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(x) => Err(format!(
+                "expected '{}' at byte {} of the header, found '{}'",
+                c as char,
+                self.at,
+                (x as char).escape_default()
+            )),
+            None => Err(format!("expected '{}' but the header ends", c as char)),
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Lit, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+        }
+        match self.peek() {
+            None => Err("the header ends where a value should be".into()),
+            Some(b'{') => self.dict(depth),
+            Some(b'(') => {
+                let (items, trailing_comma) = self.sequence(b'(', b')', depth)?;
+                // `(x)` is x itself; `(x,)` and `()` are tuples.
+                if items.len() == 1 && !trailing_comma {
+                    Ok(items.into_iter().next().unwrap_or(Lit::None))
+                } else {
+                    Ok(Lit::Tuple(items))
+                }
+            }
+            Some(b'[') => Ok(Lit::List(self.sequence(b'[', b']', depth)?.0)),
+            Some(q @ (b'\'' | b'"')) => self.string(q).map(Lit::Str),
+            Some(c) if c.is_ascii_digit() || c == b'-' || c == b'+' => self.int(),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let start = self.at;
+                while self
+                    .text
+                    .get(self.at)
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                {
+                    self.at += 1;
+                }
+                match &self.text[start..self.at] {
+                    b"True" => Ok(Lit::Bool(true)),
+                    b"False" => Ok(Lit::Bool(false)),
+                    b"None" => Ok(Lit::None),
+                    w => Err(format!("'{}' is not a literal", String::from_utf8_lossy(w))),
+                }
+            }
+            Some(c) => Err(format!(
+                "unexpected '{}' at byte {} of the header",
+                (c as char).escape_default(),
+                self.at
+            )),
+        }
+    }
+
+    /// Items up to `close`, and whether a comma followed the last one.
+    fn sequence(&mut self, open: u8, close: u8, depth: usize) -> Result<(Vec<Lit>, bool), String> {
+        self.expect(open)?;
+        let mut items = Vec::new();
+        let mut trailing_comma = false;
+        loop {
+            if self.peek() == Some(close) {
+                self.at += 1;
+                return Ok((items, trailing_comma));
+            }
+            items.push(self.value(depth + 1)?);
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    trailing_comma = true;
+                }
+                _ => {
+                    self.expect(close)?;
+                    return Ok((items, false));
+                }
+            }
+        }
+    }
+
+    fn dict(&mut self, depth: usize) -> Result<Lit, String> {
+        self.expect(b'{')?;
+        let mut entries: Vec<(String, Lit)> = Vec::new();
+        loop {
+            match self.peek() {
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(Lit::Dict(entries));
+                }
+                Some(q @ (b'\'' | b'"')) => {
+                    let key = self.string(q)?;
+                    if entries.iter().any(|(k, _)| *k == key) {
+                        return Err(format!("key '{key}' appears twice"));
+                    }
+                    self.expect(b':')?;
+                    let v = self.value(depth + 1)?;
+                    entries.push((key, v));
+                }
+                _ => return Err("dictionary keys must be strings".into()),
+            }
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                _ => {
+                    self.expect(b'}')?;
+                    return Ok(Lit::Dict(entries));
+                }
+            }
+        }
+    }
+
+    fn string(&mut self, quote: u8) -> Result<String, String> {
+        self.at += 1;
+        let mut out = Vec::new();
+        loop {
+            match self.text.get(self.at) {
+                None | Some(b'\n') => return Err("a string is not closed".into()),
+                Some(&c) if c == quote => {
+                    self.at += 1;
+                    return String::from_utf8(out).map_err(|_| "a string is not text".into());
+                }
+                Some(b'\\') => return Err("escapes in header strings are not supported".into()),
+                Some(&c) => {
+                    out.push(c);
+                    self.at += 1;
+                }
+            }
+        }
+    }
+
+    fn int(&mut self) -> Result<Lit, String> {
+        let start = self.at;
+        if matches!(self.text.get(self.at), Some(b'-' | b'+')) {
+            self.at += 1;
+        }
+        while self.text.get(self.at).is_some_and(u8::is_ascii_digit) {
+            self.at += 1;
+        }
+        let digits = std::str::from_utf8(&self.text[start..self.at]).unwrap_or("");
+        // Python 2 wrote long integers with an L suffix; NumPy still reads them.
+        if matches!(self.text.get(self.at), Some(b'L' | b'l')) {
+            self.at += 1;
+        }
+        digits
+            .parse::<i128>()
+            .map(Lit::Int)
+            .map_err(|_| format!("'{digits}' is not an integer that fits"))
+    }
+}
+
+/// Read and check a `.npy` header: the magic, the version's length field, a dictionary with
+/// exactly the keys `descr`, `fortran_order` and `shape` (each once), a shape of sizes whose
+/// byte count fits. The dtype is not judged here.
+pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err("bad magic".into());
+    }
+    let (major, minor) = match bytes.get(6..8) {
+        Some(v) => (v[0], v[1]),
+        None => return Err("the file ends inside the version".into()),
+    };
+    let (len_bytes, utf8) = match major {
+        1 => (2, false),
+        2 => (4, false),
+        3 => (4, true),
+        _ => {
+            return Err(format!(
+                "format version {major}.{minor} is not one NumPy writes (1.0, 2.0, 3.0)"
+            ))
+        }
+    };
+    let len_field = bytes
+        .get(8..8 + len_bytes)
+        .ok_or("the file ends inside the header length")?;
+    let header_len = len_field
+        .iter()
+        .rev()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    if header_len > MAX_HEADER_LEN {
+        return Err(format!(
+            "the header is {header_len} bytes long; NumPy reads at most {MAX_HEADER_LEN}"
+        ));
+    }
+    let data_offset = 8 + len_bytes + header_len;
+    let text = bytes
+        .get(8 + len_bytes..data_offset)
+        .ok_or_else(|| format!("the file ends inside the {header_len}-byte header"))?;
+    if !utf8 && !text.is_ascii() {
+        // Versions 1 and 2 are latin-1; a dtype header never needs more than ASCII.
+        return Err("the header holds non-ASCII bytes".into());
+    }
+    let mut p = LitParser { text, at: 0 };
+    let dict = p.value(0)?;
+    if let Some(c) = p.peek() {
+        return Err(format!(
+            "unexpected '{}' after the header dictionary",
+            (c as char).escape_default()
+        ));
+    }
+    let Lit::Dict(entries) = dict else {
+        return Err(format!("the header is {}, not a dictionary", dict.show()));
+    };
+    let get = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("the header has no '{key}' key"))
+    };
+    if let Some((k, _)) = entries
+        .iter()
+        .find(|(k, _)| !matches!(k.as_str(), "descr" | "fortran_order" | "shape"))
+    {
+        return Err(format!(
+            "unexpected key '{k}' (a header holds descr, fortran_order and shape)"
+        ));
+    }
+    let descr = match get("descr")? {
+        Lit::Str(s) => Descr::Simple(s.clone()),
+        other => Descr::Other(other.show()),
+    };
+    let fortran_order = match get("fortran_order")? {
+        Lit::Bool(b) => *b,
+        other => {
+            return Err(format!(
+                "fortran_order is {}, not True or False",
+                other.show()
+            ))
+        }
+    };
+    let shape = match get("shape")? {
+        Lit::Tuple(items) => items
+            .iter()
+            .map(|d| match d {
+                Lit::Int(i) => {
+                    u64::try_from(*i).map_err(|_| format!("shape entry {i} is not a size"))
+                }
+                other => Err(format!("shape entry {} is not a size", other.show())),
+            })
+            .collect::<Result<Vec<u64>, String>>()?,
+        other => return Err(format!("shape is {}, not a tuple", other.show())),
+    };
+    // Every size must multiply out, in bytes of the widest dtype, without overflow.
+    shape
+        .iter()
+        .try_fold(16u64, |acc, &d| acc.checked_mul(d))
+        .filter(|&b| usize::try_from(b).is_ok())
+        .ok_or_else(|| {
+            format!(
+                "shape {} is too large",
+                Lit::Tuple(shape.iter().map(|&d| Lit::Int(d.into())).collect()).show()
+            )
+        })?;
+    Ok(Header {
+        descr,
+        fortran_order,
+        shape,
+        data_offset,
+    })
+}
+
 /// Parse the bytes of a float32 `.npy` file (`path` only names it in errors).
 pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
     let p = || path.to_path_buf();
@@ -86,48 +441,35 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
         let found = String::from_utf8_lossy(&bytes[..bytes.len().min(6)]).into_owned();
         return Err(NpyError::BadMagic { path: p(), found });
     }
-    // npyz multiplies the shape out without overflow checks; refuse absurd shapes first.
-    guard_shape(bytes).map_err(|why| NpyError::BadHeader { path: p(), why })?;
-    let mut rest: &[u8] = bytes;
-    let header = npyz::NpyHeader::from_reader(&mut rest).map_err(|e| NpyError::BadHeader {
-        path: p(),
-        why: e.to_string(),
-    })?;
-    let dtype = header.dtype();
-    let ts = match &dtype {
-        DType::Plain(ts) => ts.clone(),
-        other => {
+    let header = parse_header(bytes).map_err(|why| NpyError::BadHeader { path: p(), why })?;
+    let dtype = match &header.descr {
+        Descr::Simple(s) => s.clone(),
+        Descr::Other(shown) => {
             return Err(NpyError::WrongDtype {
                 path: p(),
-                dtype: other.descr(),
+                dtype: shown.clone(),
             })
         }
     };
-    let shown = ts.to_string();
-    if ts.type_char() != TypeChar::Float || ts.size_field() != 4 {
-        return Err(NpyError::WrongDtype {
-            path: p(),
-            dtype: shown,
-        });
+    match dtype.as_str() {
+        "<f4" | "|f4" | "=f4" => {}
+        ">f4" => return Err(NpyError::BigEndian { path: p(), dtype }),
+        _ => return Err(NpyError::WrongDtype { path: p(), dtype }),
     }
-    if ts.endianness() == Endianness::Big {
-        return Err(NpyError::BigEndian {
-            path: p(),
-            dtype: shown,
-        });
-    }
-    let shape = header.shape().to_vec();
+    let shape = header.shape;
     if shape.is_empty() {
         return Err(NpyError::Scalar { path: p() });
     }
-    if header.order() == Order::Fortran {
+    if header.fortran_order {
         return Err(NpyError::FortranOrder { path: p() });
     }
-    let n = header.len();
+    // parse_header checked that the byte count fits.
+    let n: u64 = shape.iter().product();
     if n == 0 {
         return Err(NpyError::NoElements { path: p(), shape });
     }
     let want = n * 4;
+    let rest = &bytes[header.data_offset..];
     let got = rest.len() as u64;
     if got < want {
         return Err(NpyError::Truncated {
@@ -149,37 +491,6 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     Ok(NpyArray { shape, data })
-}
-
-/// Check that the header's shape multiplies out without overflow, before npyz does it.
-fn guard_shape(bytes: &[u8]) -> Result<(), String> {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(65_536 + 12)]);
-    let Some(at) = text.find("'shape'") else {
-        return Ok(());
-    }; // npyz reports the missing key
-    let after = &text[at..];
-    let (Some(open), Some(close)) = (after.find('('), after.find(')')) else {
-        return Ok(());
-    };
-    if close < open {
-        return Ok(());
-    }
-    let mut total: u64 = 1;
-    for part in after[open + 1..close]
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let d: u64 = part
-            .trim_end_matches('L')
-            .parse()
-            .map_err(|_| format!("shape entry '{part}' is not a size"))?;
-        total = total
-            .checked_mul(d)
-            .filter(|t| *t <= u64::MAX / 8)
-            .ok_or_else(|| format!("shape {} is too large", &after[open..=close]))?;
-    }
-    Ok(())
 }
 
 /// The bytes of a float32 little-endian C-order `.npy` file.
@@ -227,10 +538,106 @@ mod tests {
         assert_eq!(back.row_len(), 3);
     }
 
+    fn file(header: &str) -> Vec<u8> {
+        let mut b = MAGIC.to_vec();
+        b.extend([1, 0]);
+        b.extend((header.len() as u16).to_le_bytes());
+        b.extend(header.as_bytes());
+        b
+    }
+
+    /// Issue 16, item 2: a duplicated `shape`, a double-quoted `"shape"` or a header padded
+    /// past 64 KiB got past the shape guard; the element count then wrapped.
     #[test]
-    fn absurd_shapes_are_refused_before_npyz_multiplies_them() {
-        let e = guard_shape(b"{'descr': '<f4', 'shape': (4294967296, 4294967296, 4294967296), }");
-        assert!(e.unwrap_err().contains("too large"));
-        assert!(guard_shape(b"{'shape': (3, 4), }").is_ok());
+    fn the_npy_shape_guard_can_be_bypassed() {
+        let huge = "(4294967296, 4294967296, 4294967296)";
+        let cases = [
+            format!(
+                "{{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'shape': {huge}, }}\n"
+            ),
+            format!("{{'descr': '<f4', 'fortran_order': False, \"shape\": {huge}, }}\n"),
+            format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {huge}, }}\n"),
+            format!(
+                "{{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967297), }}\n"
+            ),
+            format!("{{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 4), }}\n"),
+        ];
+        for h in &cases {
+            let e = parse_f32(&file(h), Path::new("x.npy"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("malformed .npy header"), "{h}: {e}");
+        }
+        let dup = parse_header(&file(&cases[0])).unwrap_err();
+        assert!(dup.contains("'shape' appears twice"), "{dup}");
+        // A header NumPy itself refuses for its length, padded with spaces: refused by length.
+        let long = format!(
+            "{{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }}{}\n",
+            " ".repeat(MAX_HEADER_LEN)
+        );
+        let mut b = MAGIC.to_vec();
+        b.extend([2, 0]);
+        b.extend((long.len() as u32).to_le_bytes());
+        b.extend(long.as_bytes());
+        b.extend([0u8; 8]);
+        let e = parse_header(&b).unwrap_err();
+        assert!(e.contains("at most 10000"), "{e}");
+        // A well-formed header of every version NumPy writes, double quotes included, reads.
+        for (major, quote) in [(1u8, "'"), (2, "\""), (3, "'")] {
+            let h = format!(
+                "{{{q}descr{q}: {q}<f4{q}, {q}fortran_order{q}: False, {q}shape{q}: (1, 2), }}   \n",
+                q = quote
+            );
+            let mut b = MAGIC.to_vec();
+            b.extend([major, 0]);
+            if major == 1 {
+                b.extend((h.len() as u16).to_le_bytes());
+            } else {
+                b.extend((h.len() as u32).to_le_bytes());
+            }
+            b.extend(h.as_bytes());
+            b.extend(1.0f32.to_le_bytes());
+            b.extend(2.0f32.to_le_bytes());
+            let a = parse_f32(&b, Path::new("x.npy")).unwrap();
+            assert_eq!((a.shape, a.data), (vec![1, 2], vec![1.0, 2.0]));
+        }
+    }
+
+    #[test]
+    fn header_values_are_read_as_python_reads_them() {
+        let h = |s: &str| parse_header(&file(s));
+        let ok = h("{'descr': '<f4', 'fortran_order': True, 'shape': (3L, 4,)}").unwrap();
+        assert_eq!((ok.shape, ok.fortran_order), (vec![3, 4], true));
+        assert_eq!(ok.descr, Descr::Simple("<f4".into()));
+        // `(5)` is an int, not a tuple.
+        assert!(h("{'descr': '<f4', 'fortran_order': False, 'shape': (5)}")
+            .unwrap_err()
+            .contains("not a tuple"));
+        assert!(
+            h("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), 'x': 1}")
+                .unwrap_err()
+                .contains("unexpected key 'x'")
+        );
+        assert!(h("{'descr': '<f4', 'shape': (5,)}")
+            .unwrap_err()
+            .contains("no 'fortran_order'"));
+        assert!(h("{'descr': '<f4', 'fortran_order': 0, 'shape': (5,)}")
+            .unwrap_err()
+            .contains("not True or False"));
+        assert!(
+            h("{'descr': '<f4', 'fortran_order': False, 'shape': (5,)} x")
+                .unwrap_err()
+                .contains("after the header")
+        );
+        let deep = format!(
+            "{{'descr': {}1{}, 'fortran_order': False, 'shape': (5,)}}",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(h(&deep).unwrap_err().contains("nested deeper"));
+        let structured =
+            h("{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (5,)}")
+                .unwrap();
+        assert!(matches!(structured.descr, Descr::Other(_)));
     }
 }

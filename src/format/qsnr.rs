@@ -604,17 +604,18 @@ pub struct QsnrArgs {
     #[arg(long, default_value = "1..12")]
     pub kappa: String,
     /// Number of evenly spaced crest factors in the table.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 12, value_parser = crate::cli::count::<{ crate::cli::MAX_POINTS }>)]
     pub points: usize,
     /// Scale overhead rho for every format (default: 1.5 for UE8M0 scales, 1.05 for E4M3).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::rho)]
     pub rho: Option<f64>,
     /// Also measure QSNR with the quantizer on seeded Gaussian blocks: i.i.d., and at each
     /// crest factor of the table below sqrt(block size).
     #[arg(long)]
     pub measure: bool,
     /// Blocks per measurement.
-    #[arg(long, default_value_t = 10_000, requires = "measure")]
+    #[arg(long, default_value_t = 10_000, requires = "measure",
+          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub samples: usize,
     /// Seed of the measurement's random blocks (ChaCha8).
     #[arg(long, default_value_t = 0, requires = "measure")]

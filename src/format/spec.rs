@@ -220,14 +220,28 @@ impl ElemFormat {
             ElemFormat::Fp {
                 exp_bits,
                 man_bits,
+                bias,
                 specials,
-                ..
             } => {
                 if !(1..=8).contains(&exp_bits) {
                     return Err(format!("FP exp_bits must be 1..=8, got {exp_bits}"));
                 }
                 if man_bits > 10 {
                     return Err(format!("FP man_bits must be 0..=10, got {man_bits}"));
+                }
+                // Every grid step (down to 2^(1 - bias - man_bits)) and twice the largest
+                // value (below 2^(2^exp_bits - bias)) must be normal FP32 numbers; checked in
+                // i64, so no bias wraps past it.
+                let (bias, man) = (i64::from(bias), i64::from(man_bits));
+                let lowest = 1 - bias - man;
+                let top = (1i64 << exp_bits) - bias;
+                if lowest < -126 || top + 1 > 127 {
+                    return Err(format!(
+                        "FP bias {bias} puts the element values at 2^{lowest}..2^{top}, outside \
+                         the normal FP32 range 2^-126..2^126 (bias must be {}..={})",
+                        top + bias - 126,
+                        127 - man
+                    ));
                 }
                 if specials == FpSpecials::NanOnly && man_bits == 0 && exp_bits == 1 {
                     return Err("a nan_only format needs at least one finite code".into());
@@ -294,14 +308,18 @@ pub fn lookup_in(name: &str, dirs: &[PathBuf]) -> Result<BlockFormat, FormatErro
     if name.ends_with(".toml") {
         return load_toml(path);
     }
-    let users = user_formats(dirs)?;
-    if let Some(f) = users.iter().find(|f| f.name == key) {
+    let users = user_formats(dirs);
+    if let Some(f) = users.formats.iter().find(|f| f.name == key) {
         return Ok(f.clone());
+    }
+    // A name defined twice, or whose file is broken: that file's error, not "unknown".
+    if let Some(e) = users.problems.into_iter().find(|e| e.concerns(&key)) {
+        return Err(e);
     }
     let known: Vec<String> = builtins()
         .into_iter()
         .map(|f| f.name)
-        .chain(users.into_iter().map(|f| f.name))
+        .chain(users.formats.into_iter().map(|f| f.name))
         .collect();
     Err(FormatError::Unknown {
         name: name.to_string(),
@@ -354,7 +372,7 @@ pub fn load_toml(path: &Path) -> Result<BlockFormat, FormatError> {
     })?;
     let file: FormatFile = toml::from_str(&text).map_err(|e| FormatError::Toml {
         path: path.to_path_buf(),
-        message: e.message().to_string(),
+        message: toml_message(&text, &e),
     })?;
     let f = BlockFormat {
         name: normalize_name(&file.name),
@@ -362,19 +380,61 @@ pub fn load_toml(path: &Path) -> Result<BlockFormat, FormatError> {
         block: file.block,
         scale: file.scale,
     };
-    if builtins().iter().any(|b| b.name == f.name) {
-        return Err(FormatError::Invalid {
-            name: f.name,
-            why: "shadows a built-in format name".into(),
+    let invalid = |why: String| FormatError::Invalid {
+        name: f.name.clone(),
+        why: format!("{why} (in {})", path.display()),
+    };
+    if f.name.is_empty() {
+        return Err(FormatError::Toml {
+            path: path.to_path_buf(),
+            message: "name is empty".into(),
         });
     }
-    f.validate()?;
+    if !f
+        .name
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        return Err(invalid(
+            "a name holds only letters, digits, '-' and '_'".into(),
+        ));
+    }
+    if builtins().iter().any(|b| b.name == f.name) {
+        return Err(invalid("shadows a built-in format name; rename it".into()));
+    }
+    f.validate().map_err(|e| match e {
+        FormatError::Invalid { why, .. } => invalid(why),
+        other => other,
+    })?;
     Ok(f)
 }
 
-/// All user formats in the given directories (missing directories are skipped).
-pub fn user_formats(dirs: &[PathBuf]) -> Result<Vec<BlockFormat>, FormatError> {
-    let mut out = Vec::new();
+/// A TOML error on one line, with its line and column.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {}", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    }
+}
+
+/// The user formats of some directories: those that load, and the files that do not (or
+/// that define a name another file defines too).
+#[derive(Debug, Default)]
+pub struct UserFormats {
+    pub formats: Vec<BlockFormat>,
+    pub problems: Vec<FormatError>,
+}
+
+/// All user formats in the given directories (missing directories are skipped). A broken file
+/// does not hide the others; a name defined by two files is defined by neither.
+pub fn user_formats(dirs: &[PathBuf]) -> UserFormats {
+    let mut loaded: Vec<(BlockFormat, PathBuf)> = Vec::new();
+    let mut problems = Vec::new();
     for dir in dirs {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
@@ -385,10 +445,29 @@ pub fn user_formats(dirs: &[PathBuf]) -> Result<Vec<BlockFormat>, FormatError> {
             .collect();
         paths.sort();
         for p in paths {
-            out.push(load_toml(&p)?);
+            match load_toml(&p) {
+                Ok(f) => loaded.push((f, p)),
+                Err(e) => problems.push(e),
+            }
         }
     }
-    Ok(out)
+    let mut formats = Vec::new();
+    for (f, path) in &loaded {
+        let same: Vec<&PathBuf> = loaded
+            .iter()
+            .filter(|(g, _)| g.name == f.name)
+            .map(|(_, p)| p)
+            .collect();
+        if same.len() == 1 {
+            formats.push(f.clone());
+        } else if same[0] == path {
+            problems.push(FormatError::Duplicate {
+                name: f.name.clone(),
+                files: same.into_iter().cloned().collect(),
+            });
+        }
+    }
+    UserFormats { formats, problems }
 }
 
 #[cfg(test)]
@@ -500,5 +579,97 @@ mod tests {
         assert!(load_toml(&p).unwrap_err().to_string().contains("e5m2"));
         let p = write(dir.path(), "bad4.toml", "name = \"mxint8\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 8\n");
         assert!(load_toml(&p).unwrap_err().to_string().contains("built-in"));
+    }
+
+    /// Issue 16, item 10: two files defining `mxint5` were both listed and the first won;
+    /// `name = ""` was accepted; one bad file broke every lookup and the hints.
+    #[test]
+    fn user_format_names_can_clash() {
+        let dir = tempfile::tempdir().unwrap();
+        let int5 = "name = \"mxint5\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 5\n";
+        write(dir.path(), "a.toml", int5);
+        write(dir.path(), "b.toml", int5);
+        write(dir.path(), "broken.toml", "name = \n");
+        write(dir.path(), "empty.toml", &int5.replace("mxint5", ""));
+        write(
+            dir.path(),
+            "mxint3.toml",
+            &int5
+                .replace("mxint5", "mxint3")
+                .replace("bits = 5", "bits = 3"),
+        );
+        let dirs = [dir.path().to_path_buf()];
+        let e = lookup_in("mxint5", &dirs).unwrap_err().to_string();
+        assert!(
+            e.contains("defined by 2 files") && e.contains("a.toml") && e.contains("b.toml"),
+            "{e}"
+        );
+        // The good file still loads, and the hints still work.
+        assert_eq!(lookup_in("mxint3", &dirs).unwrap().elem.bits(), 3);
+        match lookup_in("mxint33", &dirs) {
+            Err(FormatError::Unknown { suggestions, .. }) => {
+                assert!(
+                    suggestions.contains(&"mxint3".to_string()),
+                    "{suggestions:?}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // A lookup of the broken file's name gets that file's error.
+        let e = lookup_in("broken", &dirs).unwrap_err().to_string();
+        assert!(e.contains("broken.toml") && e.contains("line 1"), "{e}");
+        let users = user_formats(&dirs);
+        let names: Vec<&str> = users.formats.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["mxint3"]);
+        let problems: Vec<String> = users.problems.iter().map(|e| e.to_string()).collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("name is empty")),
+            "{problems:?}"
+        );
+    }
+
+    /// Issue 16, item 14: TOML syntax errors had no line and column; "shadows a built-in" did
+    /// not name the file.
+    #[test]
+    fn format_file_messages_name_the_file_and_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "syntax.toml",
+            "name = \"x\"\nblock = 32\nscale = = \"ue8m0\"\n",
+        );
+        let e = load_toml(&p).unwrap_err().to_string();
+        assert!(e.contains("syntax.toml: line 3, column 9"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        let p = write(dir.path(), "shadow.toml", "name = \"MXINT8\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 8\n");
+        let e = load_toml(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("shadows a built-in") && e.contains("shadow.toml"),
+            "{e}"
+        );
+    }
+
+    /// Issue 16, item 3: `bias = 2147483647` wrapped past the FP32-range check, and quantize
+    /// wrote all-NaN output with exit 0.
+    #[test]
+    fn format_bias_is_never_range_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |bias: &str| {
+            format!("name = \"b\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 4\nman_bits = 3\nbias = {bias}\nspecials = \"finite\"\n")
+        };
+        for bias in ["2147483647", "-2147483648", "131", "-120"] {
+            let p = write(dir.path(), "b.toml", &file(bias));
+            let msg = load_toml(&p).unwrap_err().to_string();
+            assert!(msg.contains("FP32 range"), "bias {bias}: {msg}");
+        }
+        // The extremes that still fit load, and the quantizer accepts them.
+        for bias in ["-110", "124"] {
+            let p = write(dir.path(), "b.toml", &file(bias));
+            let f = load_toml(&p).unwrap();
+            let opts = crate::format::quantize::QuantOptions::default_for(&f);
+            let q = crate::format::quantize::quantize_dequantize(&f, &opts, &[1.0; 32], 32);
+            assert!(q.is_ok(), "bias {bias}: {q:?}");
+        }
     }
 }

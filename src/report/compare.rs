@@ -14,7 +14,7 @@ use crate::cost::tech::DEFAULT_TECH;
 use crate::format::qsnr::{default_rho, measure_gaussian, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{spec, BlockFormat};
 
-/// The study's average QSNR (dB) measured on Llama-3.1-8B tensors (REFERENCE.md 3).
+/// The study's average QSNR (dB) measured on Llama-3.1-8B tensors (its Section 3).
 pub const STUDY_LLAMA_QSNR: [(&str, f64); 8] = [
     ("mxfp8", 31.50),
     ("mxint8", 40.35),
@@ -107,7 +107,8 @@ pub struct QsnrOptions {
     #[arg(long, default_value_t = DEFAULT_KAPPA)]
     pub kappa: f64,
     /// Gaussian blocks of the measured QSNR.
-    #[arg(long, default_value_t = DEFAULT_SAMPLES)]
+    #[arg(long, default_value_t = DEFAULT_SAMPLES,
+          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub samples: usize,
     /// Seed of the measurement's blocks (ChaCha8).
     #[arg(long, default_value_t = 0)]
@@ -163,7 +164,8 @@ pub struct CompareRow {
     pub scale: String,
     pub is_int: bool,
     pub lanes: usize,
-    /// Aligner width n; empty for INT (exact sums).
+    /// Bits of the aligner window, or `exact` (written as the string `"exact"`).
+    #[serde(with = "super::fields::psum")]
     pub psum_width: Option<u32>,
     /// Stored bits per element, the 8-bit block scale included (8.25 for MXINT8).
     pub bits_per_element: f64,
@@ -343,7 +345,7 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
         base.format
     ));
     notes.push(format!(
-        "QSNR theory: the study's closed form (REFERENCE.md 3) at crest factor kappa = {} with scale overhead \
+        "QSNR theory: the study's closed form (its Section 3) at crest factor kappa = {} with scale overhead \
          rho = 1.5 for UE8M0 and 1.05 for E4M3 scales. Measured: the bit-exact quantizer with the study's scale \
          rules (ceil, nv-study; RNE) on {} i.i.d. Gaussian blocks, seed {}.",
         q.kappa, q.samples, q.seed

@@ -4,10 +4,9 @@
 //! `hwcost bench` (`bench-*.md`) are linked, never rerun.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::compare::{compare, study_table5, CompareRequest, QsnrOptions, UnitOptions};
@@ -164,6 +163,7 @@ pub fn table5_markdown(selected: &Selected) -> Result<String, ReportError> {
     if let Some(n) = &selected.note {
         let _ = writeln!(s, "\nNote: {n}.");
     }
+    s += &super::footnote_markdown(&[p]);
     Ok(s)
 }
 
@@ -278,6 +278,11 @@ pub fn model_vs_synth_markdown(
             }
         }
     }
+    let mut sources = vec![analytic.provenance()];
+    if let Ok(sy) = synth {
+        sources.push(sy.provenance());
+    }
+    s += &super::footnote_markdown(&sources);
     Ok(s)
 }
 
@@ -357,14 +362,7 @@ const CHARTS: [(PlotKind, &str); 4] = [
 ];
 
 fn progress(steps: u64) -> ProgressBar {
-    let bar = ProgressBar::new(steps);
-    if !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
-        bar.set_style(style);
-    }
-    bar
+    crate::progress::bar(steps, "{bar:30} {pos}/{len} {msg}")
 }
 
 /// Regenerate the whole set into `args.output`; returns the files written, in order.
@@ -666,6 +664,7 @@ fn readme(
             let _ = writeln!(s, "- [{o}]({o}): {}", other_file_note(o));
         }
     }
+    s += &super::footnote_markdown(&[selected.source.provenance()]);
     Ok(s)
 }
 

@@ -340,33 +340,15 @@ pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, 
     let g = mixed_grid(c);
     Ok(match format {
         TableFormat::Table => {
-            let lw = g.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-            let cw: Vec<usize> = (0..c.rows.len())
-                .map(|i| {
-                    g.iter()
-                        .map(|(_, v)| v[i].len())
-                        .chain([c.rows[i].format.len()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let mut s = format!("{}: mixed 8-bit + 4-bit units\n{:<lw$}", c.generator, "");
-            for (r, w) in c.rows.iter().zip(&cw) {
-                let _ = write!(s, "  {:>w$}", r.format);
-            }
-            s.push('\n');
-            for (label, cells) in &g {
-                let _ = write!(s, "{label:<lw$}");
-                for (v, w) in cells.iter().zip(&cw) {
-                    let _ = write!(s, "  {v:>w$}");
-                }
-                s.push('\n');
-            }
+            let columns: Vec<String> = c.rows.iter().map(|r| r.format.clone()).collect();
+            let mut s = format!("{}: mixed 8-bit + 4-bit units\n", c.generator);
+            s += &super::render::text_table(&columns, &g);
             for p in &c.synth_parts {
-                let _ = writeln!(s, "synthesized area of {}: {}", p.unit, parts_line(p));
+                let line = format!("synthesized area of {}: {}", p.unit, parts_line(p));
+                s += &super::wrap_text(&line, "", "    ");
             }
             for n in &c.notes {
-                let _ = writeln!(s, "note: {n}");
+                s += &super::wrap_text(n, "note: ", "      ");
             }
             s
         }
@@ -403,17 +385,7 @@ pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, 
         TableFormat::Json => {
             serde_json::to_string_pretty(c).expect("plain values serialize") + "\n"
         }
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            for r in &c.rows {
-                w.serialize(r)
-                    .map_err(|e| ReportError::Csv(e.to_string()))?;
-            }
-            let bytes = w
-                .into_inner()
-                .map_err(|e| ReportError::Csv(e.to_string()))?;
-            String::from_utf8(bytes).map_err(|e| ReportError::Csv(e.to_string()))?
-        }
+        TableFormat::Csv => super::fields::csv_records(&c.rows)?,
     })
 }
 

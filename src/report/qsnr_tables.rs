@@ -133,7 +133,7 @@ pub struct RotationRow {
     pub distribution: Distribution,
     pub plain_db: f64,
     pub hadamard_db: f64,
-    /// The study's Llama-3.1-8B averages (REFERENCE.md 3), where it reports them.
+    /// The study's Llama-3.1-8B averages (the study's Section 3), where it reports them.
     pub study_plain_db: Option<f64>,
     pub study_hadamard_db: Option<f64>,
 }
@@ -232,7 +232,7 @@ pub fn sweep_markdown(r: &QsnrReport) -> String {
     };
     let _ = writeln!(
         s,
-        "### Theory: QSNR (dB) versus crest factor kappa\n\nThe study's closed form (REFERENCE.md 3); \
+        "### Theory: QSNR (dB) versus crest factor kappa\n\nThe study's closed form (the study's Section 3); \
          scale overhead rho per column (1.5 for UE8M0, 1.05 for E4M3).\n"
     );
     header(&mut s, "kappa");
@@ -306,7 +306,7 @@ pub fn rotation_markdown(t: &RotationTable) -> String {
     let mut s = format!(
         "### Measured QSNR (dB) with a random Hadamard rotation\n\nBlock-diagonal random Hadamard rotation of \
          the block size (32 for MX, 16 for NV) applied before quantization and undone after it; QSNR in the \
-         original basis. {} blocks per cell, seed {}. Study: Llama-3.1-8B averages (REFERENCE.md 3).\n\n\
+         original basis. {} blocks per cell, seed {}. Study: Llama-3.1-8B averages (the study's Section 3).\n\n\
          | data | format | plain | Hadamard | gain | study plain | study Hadamard |\n|---|---|---:|---:|---:|---:|---:|\n",
         t.samples, t.seed
     );

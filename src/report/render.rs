@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::compare::{CompareRow, Comparison};
-use super::ReportError;
+use super::{footnote_markdown, footnote_text, wrap_text, ReportError, TEXT_WIDTH};
 
 /// The output formats of `hwcost compare`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -129,41 +129,79 @@ pub fn grid(c: &Comparison) -> Vec<(String, Vec<String>)> {
     ]
 }
 
-/// Aligned plain text: provenance line, the grid, the notes.
-pub fn text(c: &Comparison) -> String {
-    let g = grid(c);
-    let label_w = g.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-    let col_w: Vec<usize> = (0..c.rows.len())
+/// Column groups of a table: consecutive column indices whose widths (each plus a two-space
+/// gap) fit after a `label_w`-wide label column within [`TEXT_WIDTH`]. A column too wide for
+/// any group gets one of its own.
+pub fn column_groups(label_w: usize, col_w: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let (mut start, mut used) = (0, label_w);
+    for (i, w) in col_w.iter().enumerate() {
+        if i > start && used + 2 + w > TEXT_WIDTH {
+            groups.push(start..i);
+            (start, used) = (i, label_w);
+        }
+        used += 2 + w;
+    }
+    if start < col_w.len() {
+        groups.push(start..col_w.len());
+    }
+    groups
+}
+
+/// An aligned text table: a header of column names over labelled rows, wrapped into blocks
+/// of columns that fit within [`TEXT_WIDTH`] (each block repeats the labels).
+pub fn text_table(columns: &[String], rows: &[(String, Vec<String>)]) -> String {
+    let label_w = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+    let col_w: Vec<usize> = (0..columns.len())
         .map(|i| {
-            g.iter()
-                .map(|(_, v)| v[i].len())
-                .chain([c.rows[i].format.len()])
+            rows.iter()
+                .map(|(_, v)| v[i].chars().count())
+                .chain([columns[i].chars().count()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    let mut s = c.provenance.text();
-    s.push('\n');
-    let _ = write!(s, "{:<label_w$}", "");
-    for (r, w) in c.rows.iter().zip(&col_w) {
-        let _ = write!(s, "  {:>w$}", r.format);
-    }
-    s.push('\n');
-    for (label, cells) in &g {
-        let _ = write!(s, "{label:<label_w$}");
-        for (v, w) in cells.iter().zip(&col_w) {
-            let _ = write!(s, "  {v:>w$}");
+    let mut s = String::new();
+    for (g, cols) in column_groups(label_w, &col_w).into_iter().enumerate() {
+        if g > 0 {
+            s.push('\n');
+        }
+        let _ = write!(s, "{:<label_w$}", "");
+        for i in cols.clone() {
+            let w = col_w[i];
+            let _ = write!(s, "  {:>w$}", columns[i]);
         }
         s.push('\n');
-    }
-    s.push('\n');
-    for n in &c.notes {
-        let _ = writeln!(s, "- {n}");
+        for (label, cells) in rows {
+            let _ = write!(s, "{label:<label_w$}");
+            for i in cols.clone() {
+                let w = col_w[i];
+                let _ = write!(s, "  {:>w$}", cells[i]);
+            }
+            s.push('\n');
+        }
     }
     s
 }
 
-/// Markdown: provenance block quote, the grid as a table, the notes as a list.
+/// Aligned plain text: the short provenance line, the grid (wrapped to [`TEXT_WIDTH`]), the
+/// notes, and the provenance footnote.
+pub fn text(c: &Comparison) -> String {
+    let columns: Vec<String> = c.rows.iter().map(|r| r.format.clone()).collect();
+    let mut s = c.provenance.text();
+    s.push('\n');
+    s += &text_table(&columns, &grid(c));
+    s.push('\n');
+    for n in &c.notes {
+        s += &wrap_text(n, "- ", "  ");
+    }
+    s.push('\n');
+    s += &footnote_text(&[&c.provenance]);
+    s
+}
+
+/// Markdown: short provenance line, the grid as a table, the notes as a list, the provenance
+/// section.
 pub fn markdown(c: &Comparison) -> String {
     let mut s = c.provenance.markdown();
     s.push('\n');
@@ -192,6 +230,7 @@ pub fn markdown(c: &Comparison) -> String {
     for n in &c.notes {
         let _ = writeln!(s, "- {n}");
     }
+    s += &footnote_markdown(&[&c.provenance]);
     s
 }
 
@@ -201,15 +240,8 @@ pub fn json(c: &Comparison) -> String {
     serde_json::to_string_pretty(c).expect("Comparison serializes") + "\n"
 }
 
-/// One CSV record per row with a header line; empty fields for absent values.
+/// One CSV record per row with a header line; empty fields for absent values, numbers
+/// rounded by [`super::fields::csv_records`].
 pub fn csv(rows: &[CompareRow]) -> Result<String, ReportError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r)
-            .map_err(|e| ReportError::Csv(e.to_string()))?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ReportError::Csv(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| ReportError::Csv(e.to_string()))
+    super::fields::csv_records(rows)
 }

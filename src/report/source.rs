@@ -229,7 +229,7 @@ impl CostTable {
     }
 
     pub fn load(path: &Path) -> Result<CostTable, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -321,12 +321,11 @@ pub fn shipped_source(
 ) -> Result<TableSource, String> {
     let file = CostTable::file_name(model).ok_or("the analytic model ships no results")?;
     let path = results_dir.join(file);
-    if !path.is_file() {
+    if !crate::shipped::is_file(&path) {
         return Err(format!(
-            "no {} results in {} (the {} model writes them; it needs yosys, sta and iverilog)",
+            "no {} results in {}: the file does not exist (`hwcost synth` writes it)",
             model.name(),
             path.display(),
-            model.name()
         ));
     }
     let source = TableSource::load(&path).map_err(|e| e.to_string())?;
@@ -390,10 +389,15 @@ pub fn select_source(
                 source: Box::new(t),
                 note: None,
             }),
-            Err(why) => Ok(Selected {
-                source: Box::new(AnalyticSource::new(tech_spec)?),
-                note: Some(format!("analytic model used: {why}")),
-            }),
+            Err(why) => {
+                // A switch of model is never silent: in the notes of every table, and here.
+                let note = format!("analytic model used: {why}");
+                eprintln!("hwcost: note: {note}");
+                Ok(Selected {
+                    source: Box::new(AnalyticSource::new(tech_spec)?),
+                    note: Some(note),
+                })
+            }
         },
     }
 }

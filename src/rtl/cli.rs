@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::mixed::{emit_mixed, MixedPlan, Reuse};
 use super::{emit_unit, PsumWidth, UnitParams};
 use crate::datapath::mixed::MixedFormat;
+use crate::export::rtl::write_companions;
 use crate::format::lookup;
 
 /// Generate a block dot-product MAC unit: Verilog, JSON description, Yosys scripts and a
@@ -22,7 +23,7 @@ pub struct RtlArgs {
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 4)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     #[command(flatten)]
     pub arch: super::Arch,
@@ -49,7 +50,9 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         pipeline: args.pipeline,
         arch: args.arch,
     };
-    let emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
+    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    emitted.files.extend(companions);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());
@@ -65,7 +68,9 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
         anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
     }
     let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
-    let emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
+    let mut emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
+    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    emitted.files.extend(companions);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());

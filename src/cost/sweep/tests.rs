@@ -141,8 +141,9 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     assert_eq!(s.rows[2].psum_width, Some(20)); // E3M2: 2^4 + 4 = 20 < 24
     assert_eq!(s.rows[4].psum_width, Some(24));
 
-    // The CSV holds the same numbers, exactly (shortest round-trip formatting).
+    // The CSV holds the same numbers rounded to 10 significant digits, bit for bit.
     let csv = to_csv(&s);
+    let round_sig = crate::report::fields::round_sig;
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
@@ -156,9 +157,15 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     assert_eq!(body[0][10], "true");
     assert_eq!(&body[0][11..], ["analytic", "sky130hd"]);
     for (fields, row) in body.iter().zip(&s.rows) {
-        assert_eq!(fields[6].parse::<f64>().unwrap(), row.area_um2_per_mac);
-        assert_eq!(fields[8].parse::<f64>().unwrap(), row.energy_pj_per_mac);
-        assert_eq!(fields[9].parse::<f64>().unwrap(), row.qsnr_db);
+        assert_eq!(
+            fields[6].parse::<f64>().unwrap(),
+            round_sig(row.area_um2_per_mac)
+        );
+        assert_eq!(
+            fields[8].parse::<f64>().unwrap(),
+            round_sig(row.energy_pj_per_mac)
+        );
+        assert_eq!(fields[9].parse::<f64>().unwrap(), round_sig(row.qsnr_db));
     }
 
     let wide = run(&SweepArgs {

@@ -115,6 +115,15 @@ pub fn run_quantize(args: &QuantizeArgs) -> anyhow::Result<()> {
 /// Quantize `args.input` to `args.output` (and `args.packed`). Nothing is written unless
 /// every step succeeds.
 pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
+    if let Some(packed) = &args.packed {
+        if crate::atomic::same_target(packed, &args.output) {
+            anyhow::bail!(
+                "--packed {} names the same file as -o {}; give the packed codes a file of their own",
+                packed.display(),
+                args.output.display()
+            );
+        }
+    }
     let fmt = crate::format::lookup(&args.format)?;
     let mut opts = QuantOptions::default_for(&fmt);
     if let Some(rule) = args.scale_rule {
@@ -162,14 +171,16 @@ pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
         )),
         _ => None,
     };
-    staged_out
-        .persist(&args.output)
+    let undo = staged_out.replaces();
+    crate::atomic::persist(staged_out)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     if let Some((path, tmp)) = staged_packed {
-        if let Err(e) = tmp.persist(path) {
-            // Keep the all-or-nothing promise: take the first output back.
-            let _ = std::fs::remove_file(&args.output);
-            return Err(e.error).with_context(|| format!("cannot write {}", path.display()));
+        if let Err(e) = crate::atomic::persist(tmp) {
+            // Keep the all-or-nothing promise: take the first output back (never a device).
+            if undo {
+                let _ = std::fs::remove_file(&args.output);
+            }
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
         }
     }
 
