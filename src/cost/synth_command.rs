@@ -72,6 +72,12 @@ pub struct SynthArgs {
 pub enum SynthCommandError {
     #[error("--write-results needs units without pipeline stages (got --pipeline {0}): the shipped table is keyed by format, lanes and psum width")]
     PipelinedResults(usize),
+    #[error("--write-results needs each format's default architecture ({unit} is {multiplier} + {reduction}): the shipped table is keyed by format, lanes and psum width; use --json for other architectures")]
+    ArchitectureResults {
+        unit: String,
+        multiplier: rtl::Multiplier,
+        reduction: rtl::Reduction,
+    },
     #[error("{}: {why}", path.display())]
     Details { path: PathBuf, why: String },
     #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
@@ -158,7 +164,17 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     };
     // every unit's parameters are checked before the first (long) synthesis
     for f in &formats {
-        rtl::UnitPlan::new(f, &params)?;
+        let plan = rtl::UnitPlan::new(f, &params)?;
+        if args.write_results.is_some()
+            && (plan.multiplier, plan.reduction) != rtl::default_architecture(f)
+        {
+            return Err(SynthCommandError::ArchitectureResults {
+                unit: plan.name,
+                multiplier: plan.multiplier,
+                reduction: plan.reduction,
+            }
+            .into());
+        }
     }
     let (pdk, lib) = load_pdk()?;
     let tools = Toolchain::from_env();
