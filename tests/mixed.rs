@@ -77,6 +77,7 @@ fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
         lanes: 16,
         psum_width: f.narrow.exact_psum_width(),
         pipeline: 0,
+        arch: Default::default(),
     };
     s.cycles
         .iter()

@@ -24,6 +24,7 @@ fn params(lanes: Option<usize>, psum_width: PsumWidth, pipeline: usize) -> UnitP
         lanes,
         psum_width,
         pipeline,
+        arch: Default::default(),
     }
 }
 
@@ -64,16 +65,30 @@ mod generation {
                 .name
                 .clone()
         };
-        assert_eq!(g("mxfp8", UnitParams::default()), "mxfp8_mac_k32_n24_p0");
+        assert_eq!(
+            g("mxfp8", UnitParams::default()),
+            "mxfp8_mac_k32_n24_p0_array_csa"
+        );
         assert_eq!(
             g("mxfp8", params(Some(4), PsumWidth::Exact, 2)),
-            "mxfp8_mac_k4_n38_p2"
+            "mxfp8_mac_k4_n38_p2_array_csa"
         );
-        assert_eq!(g("nvfp4", UnitParams::default()), "nvfp4_mac_k16_n10_p0");
+        assert_eq!(
+            g("nvfp4", UnitParams::default()),
+            "nvfp4_mac_k16_n10_p0_array_csa"
+        );
+        // The architecture: Booth for INT8 by default, the array with the cpa tree.
+        assert_eq!(
+            g("mxint8", UnitParams::default()),
+            "mxint8_mac_k32_n16_p0_booth4_csa"
+        );
+        let mut cpa = UnitParams::default();
+        cpa.arch.reduction = Some(hwcost::rtl::Reduction::CpaTree);
+        assert_eq!(g("mxint8", cpa), "mxint8_mac_k32_n16_p0_array_cpa");
         // INT sums are exact whatever width is asked for; n is the product width 2b.
         assert_eq!(
             g("mxint8", params(None, PsumWidth::Bits(30), 1)),
-            "mxint8_mac_k32_n16_p1"
+            "mxint8_mac_k32_n16_p1_booth4_csa"
         );
     }
 
@@ -91,6 +106,16 @@ mod generation {
             ),
             (params(None, PsumWidth::Bits(30), 0), "built widths: 24, 38"),
             (params(None, PsumWidth::Default, 5), "got 5"),
+            (
+                UnitParams {
+                    arch: hwcost::rtl::Arch {
+                        multiplier: Some(hwcost::rtl::Multiplier::Booth4),
+                        reduction: None,
+                    },
+                    ..UnitParams::default()
+                },
+                "booth4 is not built for mxfp8: FP significands",
+            ),
         ];
         for (i, (p, want)) in cases.iter().enumerate() {
             let dir = tmp.path().join(format!("case{i}"));
@@ -153,7 +178,7 @@ mod generation {
         .unwrap();
         let f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
         let e = emit_unit(&f, &UnitParams::default(), &tmp.path().join("out"), None).unwrap();
-        assert_eq!(e.name, "mxfp8_b6_mac_k32_n24_p0");
+        assert_eq!(e.name, "mxfp8_b6_mac_k32_n24_p0_array_csa");
     }
 
     #[test]
@@ -174,7 +199,7 @@ mod generation {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        let n = "mxfp6_mac_k16_n14_p2";
+        let n = "mxfp6_mac_k16_n14_p2_array_csa";
         for want in [
             format!("{n}.v"),
             format!("{n}.json"),
@@ -191,6 +216,8 @@ mod generation {
         assert_eq!(json["latency_cycles"], 3);
         assert_eq!(json["parameters"]["lanes"], 16);
         assert_eq!(json["parameters"]["psum_width"], 14);
+        assert_eq!(json["parameters"]["multiplier"], "array");
+        assert_eq!(json["parameters"]["reduction"], "csa-tree");
         assert_eq!(
             json["generator"],
             format!("hwcost {}", env!("CARGO_PKG_VERSION"))
@@ -223,7 +250,11 @@ mod generation {
             "fp_lane",
             "max_exp_tree",
             "aligner",
-            "adder_tree16x15",
+            "csa",
+            "sign_xor14",
+            "csa_tree16x16",
+            "fa",
+            "ha",
             "to_binary32",
             "fp32_add",
             "front_regs",

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use hwcost::datapath::UnitParams;
 use hwcost::format::{builtins, lookup_in, BlockFormat};
+use hwcost::rtl::{Arch, Multiplier, Reduction};
 use hwcost::rtl::{PsumWidth, UnitPlan};
 use hwcost::sim::backends::{
     build, check, rtl_params, Backend, BackendKind, Icarus, RustHdl, Verilator, VerilatorBuild,
@@ -34,13 +35,25 @@ fn tool_present(kind: BackendKind) -> bool {
 
 /// The unit the generator builds for these parameters, as emulate sees it.
 fn unit(format: &str, psum_width: PsumWidth, pipeline: usize) -> (BlockFormat, UnitParams) {
+    unit_arch(format, None, psum_width, pipeline, Default::default())
+}
+
+/// As [`unit`], with lanes and an architecture.
+fn unit_arch(
+    format: &str,
+    lanes: Option<usize>,
+    psum_width: PsumWidth,
+    pipeline: usize,
+    arch: Arch,
+) -> (BlockFormat, UnitParams) {
     let f = lookup_in(format, &[]).unwrap();
     let plan = UnitPlan::new(
         &f,
         &hwcost::rtl::UnitParams {
-            lanes: None,
+            lanes,
             psum_width,
             pipeline,
+            arch,
         },
     )
     .unwrap();
@@ -57,6 +70,21 @@ fn ci_units() -> Vec<(BlockFormat, UnitParams)> {
         .collect();
     units.push(unit("mxfp8", PsumWidth::Default, 2));
     units.push(unit("mxfp8_e5m2", PsumWidth::Exact, 0));
+    // The other architectures (the defaults are booth4/array + csa-tree), at 8 lanes.
+    let arch = |m, r| Arch {
+        multiplier: Some(m),
+        reduction: Some(r),
+    };
+    for (f, m, r) in [
+        ("mxint8", Multiplier::Array, Reduction::CsaTree),
+        ("mxint8", Multiplier::Array, Reduction::CpaTree),
+        ("mxint6", Multiplier::Array, Reduction::CpaTree),
+        ("nvint4", Multiplier::Booth4, Reduction::CsaTree),
+        ("mxfp8", Multiplier::Array, Reduction::CpaTree),
+        ("nvfp4", Multiplier::Array, Reduction::CpaTree),
+    ] {
+        units.push(unit_arch(f, Some(8), PsumWidth::Default, 0, arch(m, r)));
+    }
     units
 }
 

@@ -585,7 +585,7 @@ impl Calibration {
         let (wa, we) = self.worst_residuals();
         let _ = writeln!(
             s,
-            "\nLargest residual: area {:.1}%, energy {:.1}% (the test demands at most 10% and 20%).",
+            "\nLargest residual: area {:.1}%, energy {:.1}% (the test demands at most 10% and 30%; one INT multiplier coefficient serves both the INT4 array and the INT6/INT8 Booth units).",
             100.0 * wa,
             100.0 * we
         );

@@ -44,6 +44,8 @@ pub struct CostArgs {
     /// models; the analytic model counts no registers.
     #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
@@ -108,6 +110,7 @@ fn rtl_params(
         lanes: args.lanes,
         psum_width,
         pipeline: args.pipeline,
+        arch: args.arch,
     };
     rtl::UnitPlan::new(format, &p)?;
     Ok(p)
@@ -496,6 +499,7 @@ mod tests {
             lanes: None,
             psum_width: None,
             pipeline: 0,
+            arch: Default::default(),
             tech: DEFAULT_TECH.into(),
             model: ModelKind::Analytic,
             results: PathBuf::from("reports"),

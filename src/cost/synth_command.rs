@@ -44,6 +44,8 @@ pub struct SynthArgs {
     /// Extra pipeline register stages S (0 to 4).
     #[arg(long, default_value_t = 0)]
     pub pipeline: usize,
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
     #[arg(long, default_value_t = DEFAULT_CLOCK_NS)]
     pub clock_ns: f64,
@@ -74,6 +76,12 @@ pub struct SynthArgs {
 pub enum SynthCommandError {
     #[error("--write-results needs units without pipeline stages (got --pipeline {0}): the shipped table is keyed by format, lanes and psum width")]
     PipelinedResults(usize),
+    #[error("--write-results needs each format's default architecture ({unit} is {multiplier} + {reduction}): the shipped table is keyed by format, lanes and psum width; use --json for other architectures")]
+    ArchitectureResults {
+        unit: String,
+        multiplier: rtl::Multiplier,
+        reduction: rtl::Reduction,
+    },
     #[error("{}: {why}", path.display())]
     Details { path: PathBuf, why: String },
     #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
@@ -156,10 +164,21 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
         pipeline: args.pipeline,
+        arch: args.arch,
     };
     // every unit's parameters are checked before the first (long) synthesis
     for f in &formats {
-        rtl::UnitPlan::new(f, &params)?;
+        let plan = rtl::UnitPlan::new(f, &params)?;
+        if args.write_results.is_some()
+            && (plan.multiplier, plan.reduction) != rtl::default_architecture(f)
+        {
+            return Err(SynthCommandError::ArchitectureResults {
+                unit: plan.name,
+                multiplier: plan.multiplier,
+                reduction: plan.reduction,
+            }
+            .into());
+        }
     }
     let (pdk, lib) = load_pdk()?;
     let tools = Toolchain::from_env();

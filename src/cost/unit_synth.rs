@@ -189,6 +189,22 @@ pub fn classify(chain: &[&str]) -> Option<Part> {
     if chain.iter().any(|t| is_reg(t)) {
         return Some(Part::Registers);
     }
+    // The front end's variant wrapper (`cpa` / `csa`, rtl::front) has no cells of its own;
+    // its children are named `cpa__*` / `csa__*` unless a primitive names itself.
+    let unwrapped: Vec<&str>;
+    let chain = match chain {
+        ["front", v, rest @ ..] if *v == "cpa" || *v == "csa" => {
+            unwrapped = std::iter::once("front")
+                .chain(rest.iter().map(|t| {
+                    t.strip_prefix("cpa__")
+                        .or_else(|| t.strip_prefix("csa__"))
+                        .unwrap_or(t)
+                }))
+                .collect();
+            &unwrapped[..]
+        }
+        _ => chain,
+    };
     let Some(&first) = chain.first() else {
         return Some(Part::Glue);
     };
@@ -222,7 +238,12 @@ pub fn classify(chain: &[&str]) -> Option<Part> {
             (Some("aligner"), None) => Part::Analytic(C::ExponentSubtractors),
             (Some("aligner"), Some(t)) if t.starts_with("shr_") => Part::Analytic(C::Aligners),
             (Some("aligner"), Some(t)) if t.starts_with("apply_sign") => Part::Glue,
-            (Some(t), _) if t.starts_with("adder_tree") => Part::Analytic(C::AdderTree),
+            // the tree's negation: magnitude XOR sign, the +1 rides in the tree
+            (Some("aligner"), Some(t)) if t.starts_with("sign_xor") => Part::Analytic(C::AdderTree),
+            (Some(t), _) if t.starts_with("pp_") => Part::Analytic(C::LaneMultipliers),
+            (Some(t), _) if t.starts_with("adder_tree") || t.starts_with("csa_tree") => {
+                Part::Analytic(C::AdderTree)
+            }
             (Some(t), None) if t == "specials" || t.starts_with("zext") => Part::Glue,
             _ => return None,
         },
@@ -1006,11 +1027,16 @@ mod tests {
     #[test]
     fn every_generated_module_maps_to_a_part() {
         for f in builtins() {
-            for pipeline in [0, 2] {
+            for (pipeline, reduction) in [(0, None), (2, None), (0, Some(rtl::Reduction::CpaTree))]
+            {
                 for lanes in [None, Some(4)] {
                     let params = rtl::UnitParams {
                         lanes,
                         pipeline,
+                        arch: rtl::Arch {
+                            multiplier: None,
+                            reduction,
+                        },
                         ..Default::default()
                     };
                     let g = rtl::generate(&f, &params, None).unwrap();

@@ -44,6 +44,9 @@ pub struct UnitParams {
     pub psum_width: u32,
     /// Extra register stages S before the accumulator register (latency 1 + S).
     pub pipeline: u32,
+    /// The hardware architecture asked for (the generator's; the numerics are the same for
+    /// every architecture, so the software model ignores it).
+    pub arch: crate::rtl::Arch,
 }
 
 impl UnitParams {
@@ -78,6 +81,7 @@ impl UnitParams {
             lanes,
             psum_width,
             pipeline,
+            arch: Default::default(),
         })
     }
 
@@ -438,7 +442,8 @@ mod tests {
             UnitParams {
                 lanes: 32,
                 psum_width: 24,
-                pipeline: 0
+                pipeline: 0,
+                arch: Default::default(),
             }
         );
         assert_eq!(UnitParams::exact(&f).unwrap().psum_width, 38);

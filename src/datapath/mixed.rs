@@ -113,11 +113,13 @@ impl MixedFormat {
             lanes,
             psum_width: self.wide.default_psum_width(),
             pipeline: 0,
+            arch: Default::default(),
         };
         let narrow = UnitParams {
             lanes: NV_BLOCK,
             psum_width: self.narrow.exact_psum_width(),
             pipeline: 0,
+            arch: Default::default(),
         };
         (wide, narrow)
     }
@@ -279,6 +281,7 @@ mod tests {
             lanes: 16,
             psum_width: 8,
             pipeline: 0,
+            arch: Default::default(),
         };
         assert_eq!(
             emulate_block(&nv, &p, &a[16..32], &b[16..32], 0x38, 0x38),

@@ -81,6 +81,7 @@ impl ExportArgs {
             lanes: self.lanes,
             psum_width: self.psum_width.clone(),
             pipeline: self.pipeline,
+            arch: Default::default(),
             tech: self.tech.clone(),
             model: self.model,
             results: self.results.clone(),

@@ -346,6 +346,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("table5.md", "the study's Table 5 reproduced: per-MAC area and energy ratios, every built-in technology, mixed units"),
         ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
+        ("architectures.md", "each format under each datapath architecture (array or Booth, carry-propagate or compressor tree), and the INT/FP ratios under each"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
         ("sweep.csv", "design-space sweep (every built-in format x lanes 8, 16, 32 x default and exact psum width x 0-2 pipeline stages; calibrated model when shipped, else analytic), Pareto front marked; charted in [sweep.svg](sweep.svg) · [sweep.png](sweep.png); `hwcost sweep` runs others"),
     ]
@@ -465,6 +466,16 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         )?,
     )?;
     bar.inc(1);
+
+    if let (Some(d), Ok(other)) = (
+        details.as_ref(),
+        super::architectures::load_other(&args.results),
+    ) {
+        put(
+            "architectures.md",
+            &super::architectures::architectures_markdown(d, &other),
+        )?;
+    }
 
     bar.set_message("QSNR sweep and rotation");
     let formats: Vec<_> = builtins();

@@ -10,6 +10,7 @@
 //! shipped results of the synthesized (or calibrated) model, a [`source::CostTable`] file in
 //! `reports/` read by [`source::TableSource`]; [`source::select_source`] picks one.
 
+pub mod architectures;
 pub mod compare;
 pub mod fields;
 pub mod generate;

@@ -201,6 +201,7 @@ pub fn rtl_latency(unit: &UnitParams) -> Option<usize> {
         lanes: Some(unit.lanes),
         psum_width,
         pipeline: 0,
+        arch: Default::default(),
     };
     crate::rtl::UnitPlan::new(&unit.format, &params)
         .ok()

@@ -62,13 +62,13 @@ macro_rules! int_unit {
     };
     (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
@@ -80,15 +80,15 @@ macro_rules! fp_unit {
     };
     (@k $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*]) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFront::new($k, $bias, $sp), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*], nv) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFront::new($k, $bias, $sp), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };

@@ -25,6 +25,8 @@ pub struct RtlArgs {
     /// Extra pipeline register stages S before the accumulator (0 to 4)
     #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
+    #[command(flatten)]
+    pub arch: super::Arch,
     /// Output directory (created if missing)
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
@@ -46,6 +48,7 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
         pipeline: args.pipeline,
+        arch: args.arch,
     };
     let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
     let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
@@ -105,7 +108,7 @@ mod tests {
         .unwrap();
         assert_eq!(cli.rtl.psum_width, Some(PsumWidth::Exact));
         run_rtl(&cli.rtl).unwrap();
-        assert!(out.join("mxint4_mac_k4_n8_p1.v").exists());
+        assert!(out.join("mxint4_mac_k4_n8_p1_array_csa.v").exists());
         let bad = Cli::try_parse_from(["rtl", "mxfp8", "--psum-width", "wide", "-o", "x"]);
         assert!(bad.err().unwrap().to_string().contains("'wide'"));
         let cli = Cli::try_parse_from(["rtl", "mxfp9", "-o", out.to_str().unwrap()]).unwrap();

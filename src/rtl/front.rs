@@ -1,12 +1,19 @@
 //! The two front ends of a MAC unit: from the packed element codes of a block to the
 //! block's product sum `sum` (two's complement, in units of 2^lsb_exp, scales excluded),
-//! `lsb_exp` and `special` (RTL_CONTRACT.md, REFERENCE.md §4).
+//! `lsb_exp` and `special` (rtl/NOTES.md).
+//!
+//! Each front end holds one of two reductions ([`Reduction`]): `cpa` (a multiplier per lane
+//! and a tree of carry-propagate adders over the lanes' results) or `csa` (the lanes' partial
+//! products, or signed aligned significands, reduced in one carry-save compressor tree with
+//! one final adder, [`super::csa`]). The unused one is an empty `Vec` and emits nothing.
 
 use rust_hdl::prelude::*;
 
+use super::csa::{signed_mag_layout, CsaTree, IntPp, PpKind};
 use super::lane::{FpLane, IntLane};
 use super::prim::{AdderTree, ZeroExtend};
-use super::reduce::{Aligner, MaxExpTree, Specials};
+use super::reduce::{Aligner, AlignerCsa, MaxExpTree, Specials};
+use super::{Multiplier, Reduction};
 use crate::format::FpSpecials;
 
 /// Width of `lsb_exp`.
@@ -22,23 +29,59 @@ fn exp_const(v: i64) -> Constant<Bits<LSB_EXP_BITS>> {
     Constant::new(((v as u64) & 0xFFF).into())
 }
 
-/// INT front end: k lanes of W-bit two's-complement codes (KW = k * W), exact products of
-/// P = 2W bits, an exact adder tree to SW = P + log2 k bits. In the OCP view an element is
-/// code * 2^-(W-2), so `lsb_exp` is the constant -2(W-2); `special` is always 0.
-#[derive(LogicBlock)]
-pub struct IntFront<const W: usize, const P: usize, const KW: usize, const SW: usize> {
-    pub a: Signal<In, Bits<KW>>,
-    pub b: Signal<In, Bits<KW>>,
-    pub sum: Signal<Out, Signed<SW>>,
-    pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
-    pub special: Signal<Out, Bits<2>>,
-    int_lane: Vec<IntLane<W, P>>,
-    adder_tree: AdderTree<P, SW>,
-    lsb: Constant<Bits<LSB_EXP_BITS>>,
-    finite: Constant<Bits<2>>,
+/// The INT front end's two variants share their ports; `int_front!` writes both.
+macro_rules! int_front {
+    ($(#[$doc:meta])* $name:ident, [$($g:ident),*], $part:ident: $part_ty:ty => $out:ident,
+     $tree:ident: $tree_ty:ty) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name<$(const $g: usize),*> {
+            pub a: Signal<In, Bits<KW>>,
+            pub b: Signal<In, Bits<KW>>,
+            pub sum: Signal<Out, Signed<SW>>,
+            pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+            pub special: Signal<Out, Bits<2>>,
+            $part: Vec<$part_ty>,
+            $tree: $tree_ty,
+            lsb: Constant<Bits<LSB_EXP_BITS>>,
+            finite: Constant<Bits<2>>,
+        }
+
+        impl<$(const $g: usize),*> Logic for $name<$($g),*> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                for w in W..(W + 1) {
+                    for i in 0..self.$part.len() {
+                        self.$part[i].a.next = self.a.val().get_bits::<W>(i * w);
+                        self.$part[i].b.next = self.b.val().get_bits::<W>(i * w);
+                    }
+                }
+                for i in 0..self.$part.len() {
+                    self.$tree.x[i].next = self.$part[i].$out.val();
+                }
+                self.sum.next = self.$tree.sum.val();
+                self.lsb_exp.next = signed_cast(self.lsb.val());
+                self.special.next = self.finite.val();
+            }
+        }
+    };
 }
 
-impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFront<W, P, KW, SW> {
+int_front! {
+    /// INT front end with carry-propagate adders: k lanes of W-bit two's-complement codes
+    /// (KW = k * W), each an exact signed multiplier of P = 2W bits with its own adder, then
+    /// an exact adder tree to SW = P + log2 k bits. In the OCP view an element is
+    /// code * 2^-(W-2), so `lsb_exp` is the constant -2(W-2); `special` is always 0.
+    IntFrontCpa, [W, P, KW, SW], int_lane: IntLane<W, P> => prod, adder_tree: AdderTree<P, SW>
+}
+
+int_front! {
+    /// INT front end with one compressor tree: per lane a partial-product generator (radix-4
+    /// Booth or AND array; PB = W * W bus bits), every lane's bits in one [`CsaTree`].
+    IntFrontCsa, [W, PB, KW, SW], pp: IntPp<W, PB> => pp, csa_tree: CsaTree<PB, SW>
+}
+
+impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFrontCpa<W, P, KW, SW> {
     pub fn new(k: usize) -> Self {
         const { assert!(P == 2 * W) };
         assert_eq!(k * W, KW, "INT front end: k * W must equal KW");
@@ -61,31 +104,208 @@ impl<const W: usize, const P: usize, const KW: usize, const SW: usize> IntFront<
     }
 }
 
-impl<const W: usize, const P: usize, const KW: usize, const SW: usize> Logic
-    for IntFront<W, P, KW, SW>
-{
-    #[hdl_gen]
-    fn update(&mut self) {
-        for w in W..(W + 1) {
-            for i in 0..self.int_lane.len() {
-                self.int_lane[i].a.next = self.a.val().get_bits::<W>(i * w);
-                self.int_lane[i].b.next = self.b.val().get_bits::<W>(i * w);
-            }
+impl<const W: usize, const PB: usize, const KW: usize, const SW: usize> IntFrontCsa<W, PB, KW, SW> {
+    pub fn new(k: usize, kind: PpKind) -> Self {
+        const { assert!(PB == W * W) };
+        assert_eq!(k * W, KW, "INT front end: k * W must equal KW");
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            sum: Default::default(),
+            lsb_exp: Default::default(),
+            special: Default::default(),
+            pp: (0..k).map(|_| IntPp::new(kind)).collect(),
+            csa_tree: CsaTree::new(k, kind.layout(W)),
+            lsb: exp_const(-2 * (W as i64 - 2)),
+            finite: Constant::new(0u64.into()),
         }
-        for i in 0..self.int_lane.len() {
-            self.adder_tree.x[i].next = self.int_lane[i].prod.val();
-        }
-        self.sum.next = self.adder_tree.sum.val();
-        self.lsb_exp.next = signed_cast(self.lsb.val());
-        self.special.next = self.finite.val();
     }
 }
 
-/// FP front end: k lanes of W-bit codes (X exponent and Y mantissa bits; X1 = X + 1,
-/// Y1 = Y + 1, MB = 2 Y1, KW = k W), the max-exponent tree, one aligner per lane into the
-/// N-bit window (N1 = N + 1 signed bits), the adder tree to SW = N1 + log2 k bits and the
-/// special-value detection. With E the largest unbiased product exponent of the block,
-/// `lsb_exp` = E - (N - 2).
+/// INT front end: one of [`IntFrontCpa`] and [`IntFrontCsa`] (P = 2W product bits,
+/// PB = W * W partial-product bits per lane, SW = P + log2 k sum bits).
+#[derive(LogicBlock)]
+pub struct IntFront<
+    const W: usize,
+    const P: usize,
+    const PB: usize,
+    const KW: usize,
+    const SW: usize,
+> {
+    pub a: Signal<In, Bits<KW>>,
+    pub b: Signal<In, Bits<KW>>,
+    pub sum: Signal<Out, Signed<SW>>,
+    pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+    pub special: Signal<Out, Bits<2>>,
+    cpa: Vec<IntFrontCpa<W, P, KW, SW>>,
+    csa: Vec<IntFrontCsa<W, PB, KW, SW>>,
+}
+
+impl<const W: usize, const P: usize, const PB: usize, const KW: usize, const SW: usize>
+    IntFront<W, P, PB, KW, SW>
+{
+    /// Booth recoding needs the compressor tree (validated by [`super::UnitPlan`]).
+    pub fn new(k: usize, multiplier: Multiplier, reduction: Reduction) -> Self {
+        let kind = match multiplier {
+            Multiplier::Array => PpKind::Array,
+            Multiplier::Booth4 => PpKind::Booth4,
+        };
+        let csa = reduction == Reduction::CsaTree;
+        assert!(csa || kind == PpKind::Array, "booth4 needs the csa tree");
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            sum: Default::default(),
+            lsb_exp: Default::default(),
+            special: Default::default(),
+            cpa: (!csa).then(|| IntFrontCpa::new(k)).into_iter().collect(),
+            csa: csa.then(|| IntFrontCsa::new(k, kind)).into_iter().collect(),
+        }
+    }
+
+    /// Mutation testing: lane 0 computes a wrong product.
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        for f in &mut self.cpa {
+            f.corrupt_multiplier();
+        }
+        for f in &mut self.csa {
+            f.pp[0].corrupt();
+        }
+    }
+}
+
+impl<const W: usize, const P: usize, const PB: usize, const KW: usize, const SW: usize> Logic
+    for IntFront<W, P, PB, KW, SW>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        for i in 0..self.cpa.len() {
+            self.cpa[i].a.next = self.a.val();
+            self.cpa[i].b.next = self.b.val();
+            self.sum.next = self.cpa[i].sum.val();
+            self.lsb_exp.next = self.cpa[i].lsb_exp.val();
+            self.special.next = self.cpa[i].special.val();
+        }
+        for i in 0..self.csa.len() {
+            self.csa[i].a.next = self.a.val();
+            self.csa[i].b.next = self.b.val();
+            self.sum.next = self.csa[i].sum.val();
+            self.lsb_exp.next = self.csa[i].lsb_exp.val();
+            self.special.next = self.csa[i].special.val();
+        }
+    }
+}
+
+/// The FP front end's two variants share everything but the aligners' output and the tree;
+/// `fp_front!` writes both.
+macro_rules! fp_front {
+    ($(#[$doc:meta])* $name:ident, $aligner:ty, $tree:ident: $tree_ty:ty, [$($g:ident),*], |$k:ident| $mk_tree:expr) => {
+        $(#[$doc])*
+        #[derive(LogicBlock)]
+        pub struct $name<$(const $g: usize),*> {
+            pub a: Signal<In, Bits<KW>>,
+            pub b: Signal<In, Bits<KW>>,
+            pub sum: Signal<Out, Signed<SW>>,
+            pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+            pub special: Signal<Out, Bits<2>>,
+            fp_lane: Vec<FpLane<W, X, Y, X1, Y1, MB>>,
+            max_exp_tree: MaxExpTree<X1>,
+            aligner: Vec<$aligner>,
+            $tree: $tree_ty,
+            specials: Specials,
+            emax_ext: ZeroExtend<X1, LSB_EXP_BITS>,
+            /// 2 bias + N - 2: turns the biased largest exponent into the window's LSB exponent.
+            lsb_offset: Constant<Bits<LSB_EXP_BITS>>,
+        }
+
+        impl<$(const $g: usize),*> $name<$($g),*> {
+            pub fn new($k: usize, bias: i32, specials: FpSpecials) -> Self {
+                const { assert!(MB == 2 * Y1 && N >= MB && N1 == N + 1) };
+                assert_eq!($k * W, KW, "FP front end: k * W must equal KW");
+                Self {
+                    a: Default::default(),
+                    b: Default::default(),
+                    sum: Default::default(),
+                    lsb_exp: Default::default(),
+                    special: Default::default(),
+                    fp_lane: (0..$k).map(|_| FpLane::new(specials)).collect(),
+                    max_exp_tree: MaxExpTree::new($k),
+                    aligner: (0..$k).map(|_| Default::default()).collect(),
+                    $tree: $mk_tree,
+                    specials: Specials::new($k),
+                    emax_ext: Default::default(),
+                    lsb_offset: exp_const(2 * bias as i64 + N as i64 - 2),
+                }
+            }
+        }
+
+        impl<$(const $g: usize),*> Logic for $name<$($g),*> {
+            #[hdl_gen]
+            fn update(&mut self) {
+                for w in W..(W + 1) {
+                    for i in 0..self.fp_lane.len() {
+                        self.fp_lane[i].a.next = self.a.val().get_bits::<W>(i * w);
+                        self.fp_lane[i].b.next = self.b.val().get_bits::<W>(i * w);
+                    }
+                }
+                for i in 0..self.fp_lane.len() {
+                    self.max_exp_tree.x[i].next = self.fp_lane[i].exp.val();
+                    self.specials.nan[i].next = self.fp_lane[i].nan.val();
+                    self.specials.inf[i].next = self.fp_lane[i].inf.val();
+                    self.specials.sign[i].next = self.fp_lane[i].sign.val();
+                    self.aligner[i].mag.next = self.fp_lane[i].mag.val();
+                    self.aligner[i].exp.next = self.fp_lane[i].exp.val();
+                    self.aligner[i].sign.next = self.fp_lane[i].sign.val();
+                    self.aligner[i].emax.next = self.max_exp_tree.max.val();
+                    self.$tree.x[i].next = self.aligner[i].aligned.val();
+                }
+                self.sum.next = self.$tree.sum.val();
+                self.emax_ext.i.next = self.max_exp_tree.max.val();
+                self.lsb_exp.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset.val());
+                self.special.next = self.specials.special.val();
+            }
+        }
+    };
+}
+
+fp_front! {
+    /// FP block sum with carry-propagate adders: k lanes of W-bit codes (X exponent and Y
+    /// mantissa bits; X1 = X + 1, Y1 = Y + 1, MB = 2 Y1, KW = k W), the max-exponent tree, one
+    /// aligner per lane into the N-bit window, signed (N1 = N + 1 bits) by its own negation,
+    /// and an adder tree to SW = N1 + log2 k bits.
+    FpFrontCpa, Aligner<MB, X1, N, N1>, adder_tree: AdderTree<N1, SW>,
+    [W, X, Y, X1, Y1, MB, N, N1, KW, SW], |k| AdderTree::new(k)
+}
+
+fp_front! {
+    /// FP block sum with one compressor tree: as [`FpFrontCpa`], but each aligner hands the
+    /// tree its magnitude XOR its sign plus the sign as +1 and sign-extension bits (N2 = N + 2,
+    /// [`signed_mag_layout`]), and one [`CsaTree`] sums all lanes.
+    FpFrontCsa, AlignerCsa<MB, X1, N, N2>, csa_tree: CsaTree<N2, SW>,
+    [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW], |k| CsaTree::new(k, signed_mag_layout(N))
+}
+
+impl<
+        const W: usize,
+        const X: usize,
+        const Y: usize,
+        const X1: usize,
+        const Y1: usize,
+        const MB: usize,
+        const N: usize,
+        const N1: usize,
+        const KW: usize,
+        const SW: usize,
+    > FpFrontCpa<W, X, Y, X1, Y1, MB, N, N1, KW, SW>
+{
+    /// Mutation testing: lane 0's significand multiplier adds instead.
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.fp_lane[0].corrupt_multiplier();
+    }
+}
+
+/// FP front end: one of [`FpFrontCpa`] and [`FpFrontCsa`]. With E the largest unbiased
+/// product exponent of the block, `lsb_exp` = E - (N - 2).
 #[derive(LogicBlock)]
 pub struct FpFront<
     const W: usize,
@@ -96,6 +316,7 @@ pub struct FpFront<
     const MB: usize,
     const N: usize,
     const N1: usize,
+    const N2: usize,
     const KW: usize,
     const SW: usize,
 > {
@@ -104,14 +325,8 @@ pub struct FpFront<
     pub sum: Signal<Out, Signed<SW>>,
     pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
     pub special: Signal<Out, Bits<2>>,
-    fp_lane: Vec<FpLane<W, X, Y, X1, Y1, MB>>,
-    max_exp_tree: MaxExpTree<X1>,
-    aligner: Vec<Aligner<MB, X1, N, N1>>,
-    adder_tree: AdderTree<N1, SW>,
-    specials: Specials,
-    emax_ext: ZeroExtend<X1, LSB_EXP_BITS>,
-    /// 2 bias + N - 2: turns the biased largest exponent into the window's LSB exponent.
-    lsb_offset: Constant<Bits<LSB_EXP_BITS>>,
+    cpa: Vec<FpFrontCpa<W, X, Y, X1, Y1, MB, N, N1, KW, SW>>,
+    csa: Vec<FpFrontCsa<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>>,
 }
 
 impl<
@@ -123,32 +338,39 @@ impl<
         const MB: usize,
         const N: usize,
         const N1: usize,
+        const N2: usize,
         const KW: usize,
         const SW: usize,
-    > FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>
+    > FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>
 {
-    pub fn new(k: usize, bias: i32, specials: FpSpecials) -> Self {
-        const { assert!(MB == 2 * Y1 && N >= MB && N1 == N + 1) };
-        assert_eq!(k * W, KW, "FP front end: k * W must equal KW");
+    pub fn new(k: usize, bias: i32, specials: FpSpecials, reduction: Reduction) -> Self {
+        const { assert!(N2 == N + 2) };
+        let csa = reduction == Reduction::CsaTree;
         Self {
             a: Default::default(),
             b: Default::default(),
             sum: Default::default(),
             lsb_exp: Default::default(),
             special: Default::default(),
-            fp_lane: (0..k).map(|_| FpLane::new(specials)).collect(),
-            max_exp_tree: MaxExpTree::new(k),
-            aligner: (0..k).map(|_| Default::default()).collect(),
-            adder_tree: AdderTree::new(k),
-            specials: Specials::new(k),
-            emax_ext: Default::default(),
-            lsb_offset: exp_const(2 * bias as i64 + N as i64 - 2),
+            cpa: (!csa)
+                .then(|| FpFrontCpa::new(k, bias, specials))
+                .into_iter()
+                .collect(),
+            csa: csa
+                .then(|| FpFrontCsa::new(k, bias, specials))
+                .into_iter()
+                .collect(),
         }
     }
 
     /// Mutation testing: lane 0's significand multiplier adds instead.
     pub(crate) fn corrupt_multiplier(&mut self) {
-        self.fp_lane[0].corrupt_multiplier();
+        for f in &mut self.cpa {
+            f.corrupt_multiplier();
+        }
+        for f in &mut self.csa {
+            f.fp_lane[0].corrupt_multiplier();
+        }
     }
 }
 
@@ -161,33 +383,27 @@ impl<
         const MB: usize,
         const N: usize,
         const N1: usize,
+        const N2: usize,
         const KW: usize,
         const SW: usize,
-    > Logic for FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>
+    > Logic for FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>
 {
     #[hdl_gen]
     fn update(&mut self) {
-        for w in W..(W + 1) {
-            for i in 0..self.fp_lane.len() {
-                self.fp_lane[i].a.next = self.a.val().get_bits::<W>(i * w);
-                self.fp_lane[i].b.next = self.b.val().get_bits::<W>(i * w);
-            }
+        for i in 0..self.cpa.len() {
+            self.cpa[i].a.next = self.a.val();
+            self.cpa[i].b.next = self.b.val();
+            self.sum.next = self.cpa[i].sum.val();
+            self.lsb_exp.next = self.cpa[i].lsb_exp.val();
+            self.special.next = self.cpa[i].special.val();
         }
-        for i in 0..self.fp_lane.len() {
-            self.max_exp_tree.x[i].next = self.fp_lane[i].exp.val();
-            self.specials.nan[i].next = self.fp_lane[i].nan.val();
-            self.specials.inf[i].next = self.fp_lane[i].inf.val();
-            self.specials.sign[i].next = self.fp_lane[i].sign.val();
-            self.aligner[i].mag.next = self.fp_lane[i].mag.val();
-            self.aligner[i].exp.next = self.fp_lane[i].exp.val();
-            self.aligner[i].sign.next = self.fp_lane[i].sign.val();
-            self.aligner[i].emax.next = self.max_exp_tree.max.val();
-            self.adder_tree.x[i].next = self.aligner[i].aligned.val();
+        for i in 0..self.csa.len() {
+            self.csa[i].a.next = self.a.val();
+            self.csa[i].b.next = self.b.val();
+            self.sum.next = self.csa[i].sum.val();
+            self.lsb_exp.next = self.csa[i].lsb_exp.val();
+            self.special.next = self.csa[i].special.val();
         }
-        self.sum.next = self.adder_tree.sum.val();
-        self.emax_ext.i.next = self.max_exp_tree.max.val();
-        self.lsb_exp.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset.val());
-        self.special.next = self.specials.special.val();
     }
 }
 
@@ -337,28 +553,31 @@ mod tests {
                 { 2 * $y + 2 },
                 $n,
                 { $n + 1 },
+                { $n + 2 },
                 { $w * $k },
                 { $n + 1 + ($k as usize).trailing_zeros() as usize },
             >;
             let seed = 0xF407 + $k as u64 + $n as u64 * 1000;
             let blocks: Vec<(Vec<u32>, Vec<u32>)> = $blocks(seed);
-            run(
-                $name,
-                $n,
-                blocks,
-                seed,
-                F::new($k, bias, specials),
-                |f, a, b| {
-                    f.a.next = pack::<{ $w * $k }, $w>(a);
-                    f.b.next = pack::<{ $w * $k }, $w>(b);
-                    assert!(simulate(f, 1000));
-                    (
-                        f.special.val().to_u128() as u64,
-                        i128_of(f.sum.val()),
-                        i128_of(f.lsb_exp.val()) as i32,
-                    )
-                },
-            );
+            for red in [Reduction::CsaTree, Reduction::CpaTree] {
+                run(
+                    $name,
+                    $n,
+                    blocks.clone(),
+                    seed,
+                    F::new($k, bias, specials, red),
+                    |f, a, b| {
+                        f.a.next = pack::<{ $w * $k }, $w>(a);
+                        f.b.next = pack::<{ $w * $k }, $w>(b);
+                        assert!(simulate(f, 1000));
+                        (
+                            f.special.val().to_u128() as u64,
+                            i128_of(f.sum.val()),
+                            i128_of(f.lsb_exp.val()) as i32,
+                        )
+                    },
+                );
+            }
         }};
     }
 
@@ -459,41 +678,53 @@ mod tests {
 
     #[test]
     fn int_front_ends_match_the_block_semantics() {
-        fn case<const W: usize, const P: usize, const KW: usize, const SW: usize>(
+        fn case<
+            const W: usize,
+            const P: usize,
+            const PB: usize,
+            const KW: usize,
+            const SW: usize,
+        >(
             name: &str,
             k: usize,
             blocks: Option<usize>,
         ) {
-            let seed = 0x1407 + k as u64;
-            let blocks = match blocks {
-                Some(count) => random_blocks(name, k, count, seed),
-                None => code_pairs(name),
-            };
-            run(
-                name,
-                2 * W as u32,
-                blocks,
-                seed,
-                IntFront::<W, P, KW, SW>::new(k),
-                |f, a, b| {
-                    f.a.next = pack::<KW, W>(a);
-                    f.b.next = pack::<KW, W>(b);
-                    assert!(simulate(f, 1000));
-                    (
-                        f.special.val().to_u128() as u64,
-                        i128_of(f.sum.val()),
-                        i128_of(f.lsb_exp.val()) as i32,
-                    )
-                },
-            );
+            for (m, r) in [
+                (Multiplier::Booth4, Reduction::CsaTree),
+                (Multiplier::Array, Reduction::CsaTree),
+                (Multiplier::Array, Reduction::CpaTree),
+            ] {
+                let seed = 0x1407 + k as u64;
+                let blocks = match blocks {
+                    Some(count) => random_blocks(name, k, count, seed),
+                    None => code_pairs(name),
+                };
+                run(
+                    name,
+                    2 * W as u32,
+                    blocks,
+                    seed,
+                    IntFront::<W, P, PB, KW, SW>::new(k, m, r),
+                    |f, a, b| {
+                        f.a.next = pack::<KW, W>(a);
+                        f.b.next = pack::<KW, W>(b);
+                        assert!(simulate(f, 1000));
+                        (
+                            f.special.val().to_u128() as u64,
+                            i128_of(f.sum.val()),
+                            i128_of(f.lsb_exp.val()) as i32,
+                        )
+                    },
+                );
+            }
         }
-        case::<8, 16, 256, 21>("mxint8", 32, Some(60));
-        case::<8, 16, 8, 16>("mxint8", 1, Some(300));
-        case::<6, 12, 24, 14>("mxint6", 4, Some(300));
-        case::<4, 8, 64, 12>("mxint4", 16, Some(200));
+        case::<8, 16, 64, 256, 21>("mxint8", 32, Some(60));
+        case::<8, 16, 64, 8, 16>("mxint8", 1, Some(300));
+        case::<6, 12, 36, 24, 14>("mxint6", 4, Some(300));
+        case::<4, 8, 16, 64, 12>("mxint4", 16, Some(200));
         // Every code (the most negative one included) through one lane.
-        case::<8, 16, 8, 16>("mxint8", 1, None);
-        case::<6, 12, 6, 12>("mxint6", 1, None);
-        case::<4, 8, 4, 8>("mxint4", 1, None);
+        case::<8, 16, 64, 8, 16>("mxint8", 1, None);
+        case::<6, 12, 36, 6, 12>("mxint6", 1, None);
+        case::<4, 8, 16, 4, 8>("mxint4", 1, None);
     }
 }

@@ -7,6 +7,7 @@
 
 mod build;
 mod cli;
+pub mod csa;
 mod emit;
 pub mod fp32;
 pub mod front;
@@ -75,6 +76,83 @@ impl fmt::Display for PsumWidth {
     }
 }
 
+/// How an INT lane forms its partial products.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Multiplier {
+    /// One partial product per multiplier bit (AND array, Baugh-Wooley signs); FP
+    /// significand products are always arrays.
+    Array,
+    /// Radix-4 Booth recoding: W/2 partial products for W-bit INT elements (W even).
+    Booth4,
+}
+
+/// How the lanes' products become the block sum.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reduction {
+    /// A multiplier with its own carry-propagate adder per lane, then a binary tree of
+    /// carry-propagate adders (k - 1 of them).
+    CpaTree,
+    /// All partial products of all lanes (FP: the signed aligned significands) in one
+    /// carry-save compressor tree of full and half adders, then one carry-propagate adder.
+    CsaTree,
+}
+
+impl Multiplier {
+    pub fn label(self) -> &'static str {
+        match self {
+            Multiplier::Array => "array",
+            Multiplier::Booth4 => "booth4",
+        }
+    }
+}
+
+impl Reduction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Reduction::CpaTree => "cpa-tree",
+            Reduction::CsaTree => "csa-tree",
+        }
+    }
+
+    /// The short form in unit names.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Reduction::CpaTree => "cpa",
+            Reduction::CsaTree => "csa",
+        }
+    }
+}
+
+impl fmt::Display for Multiplier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl fmt::Display for Reduction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The default architecture of a format: radix-4 Booth for INT elements of 6 bits or more,
+/// arrays below (and for every FP significand), and the one compressor tree everywhere: the
+/// cheapest in area and energy of the verified architectures on sky130 (rtl/NOTES.md).
+pub fn default_architecture(format: &BlockFormat) -> (Multiplier, Reduction) {
+    match format.elem {
+        ElemFormat::Int { bits } if bits >= 6 && bits % 2 == 0 => {
+            (Multiplier::Booth4, Reduction::CsaTree)
+        }
+        _ => (Multiplier::Array, Reduction::CsaTree),
+    }
+}
+
 /// The parameters of a unit besides its format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnitParams {
@@ -83,6 +161,21 @@ pub struct UnitParams {
     pub psum_width: PsumWidth,
     /// Extra register stages S before the accumulator register.
     pub pipeline: usize,
+    pub arch: Arch,
+}
+
+/// The architecture a unit is asked for; `None` = the format's default
+/// ([`default_architecture`]). Also the `--multiplier` / `--reduction` options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::Args)]
+pub struct Arch {
+    /// INT lanes' partial products: array or booth4 (radix-4 Booth; INT elements of even
+    /// width, with the csa tree) [default: booth4 for INT6/INT8, array otherwise]
+    #[arg(long, value_enum)]
+    pub multiplier: Option<Multiplier>,
+    /// Block-sum reduction: cpa-tree (an adder per lane and a tree of adders) or csa-tree (one
+    /// carry-save compressor tree over all lanes, one final adder) [default: csa-tree]
+    #[arg(long, value_enum)]
+    pub reduction: Option<Reduction>,
 }
 
 /// Errors of RTL generation and simulation. Parameter errors are found before anything is
@@ -112,6 +205,12 @@ pub enum RtlError {
     },
     #[error("pipeline stages must be 0 to {MAX_PIPELINE}, got {stages}")]
     Pipeline { stages: usize },
+    #[error("{multiplier} is not built for {format}: {why}")]
+    Architecture {
+        format: String,
+        multiplier: Multiplier,
+        why: &'static str,
+    },
     #[error("no MAC unit is built into this hwcost for {format} ({why})")]
     Unsupported { format: String, why: String },
     #[error("{what}: expected {expected} element codes, got {got}")]
@@ -141,7 +240,10 @@ pub struct UnitPlan {
     /// Aligner window n (FP); for INT the exact product width 2b the lanes feed to the tree.
     pub psum_width: u32,
     pub pipeline: usize,
-    /// `{format}_mac_k{K}_n{n}_p{S}`.
+    pub multiplier: Multiplier,
+    pub reduction: Reduction,
+    /// `{format}_mac_k{K}_n{n}_p{S}_{multiplier}_{reduction}`, e.g.
+    /// `mxint8_mac_k32_n16_p0_booth4_csa`.
     pub name: String,
 }
 
@@ -193,17 +295,53 @@ impl UnitPlan {
                 supported,
             });
         }
+        let (def_mul, def_red) = default_architecture(format);
+        let reduction = params.arch.reduction.unwrap_or(def_red);
+        // Booth recoding is built into the compressor tree only: with the cpa tree the
+        // default multiplier is the array.
+        let multiplier = params.arch.multiplier.unwrap_or(match reduction {
+            Reduction::CpaTree => Multiplier::Array,
+            Reduction::CsaTree => def_mul,
+        });
+        if multiplier == Multiplier::Booth4 {
+            let why = match format.elem {
+                ElemFormat::Fp { .. } => Some("FP significands are too narrow for Booth recoding; FP units use arrays"),
+                ElemFormat::Int { bits } if bits % 2 == 1 => Some("radix-4 Booth is built for even INT widths only"),
+                _ if reduction == Reduction::CpaTree => Some("radix-4 Booth is built into the csa-tree reduction only (--reduction csa-tree)"),
+                _ => None,
+            };
+            if let Some(why) = why {
+                return Err(RtlError::Architecture {
+                    format: format.name.clone(),
+                    multiplier,
+                    why,
+                });
+            }
+        }
         let name = format!(
-            "{}_mac_k{lanes}_n{psum_width}_p{}",
-            format.name, params.pipeline
+            "{}_mac_k{lanes}_n{psum_width}_p{}_{}_{}",
+            format.name,
+            params.pipeline,
+            multiplier.label(),
+            reduction.tag()
         );
         Ok(Self {
             format: format.clone(),
             lanes,
             psum_width,
             pipeline: params.pipeline,
+            multiplier,
+            reduction,
             name,
         })
+    }
+
+    /// The plan's architecture, both parts explicit.
+    pub fn arch(&self) -> Arch {
+        Arch {
+            multiplier: Some(self.multiplier),
+            reduction: Some(self.reduction),
+        }
     }
 
     /// Element code width W.

@@ -185,6 +185,42 @@ impl<const M: usize, const O: usize> Logic for ApplySign<M, O> {
     }
 }
 
+/// Signed magnitude as compressor-tree bits (O = M + 2): `o = {neg, neg, mag ^ {M{neg}}}`
+/// ([`super::csa::signed_mag_layout`]).
+#[derive(LogicBlock)]
+pub struct SignXor<const M: usize, const O: usize> {
+    pub mag: Signal<In, Bits<M>>,
+    pub neg: Signal<In, Bit>,
+    pub o: Signal<Out, Bits<O>>,
+}
+
+impl<const M: usize, const O: usize> Default for SignXor<M, O> {
+    fn default() -> Self {
+        const { assert!(O == M + 2 && O <= 128) };
+        Self {
+            mag: Default::default(),
+            neg: Default::default(),
+            o: Default::default(),
+        }
+    }
+}
+
+impl<const M: usize, const O: usize> Logic for SignXor<M, O> {
+    fn update(&mut self) {
+        let bus = super::csa::signed_mag_bits(self.mag.val().to_u128(), self.neg.val(), M);
+        self.o.next = bits_of::<O>(bus);
+    }
+    fn connect(&mut self) {
+        self.o.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "{}always @(*) o = {{neg, neg, mag ^ {{{M}{{neg}}}}}};\n",
+            name_line(&format!("sign_xor{M}"))
+        ))
+    }
+}
+
 /// Zero extension of an unsigned value: `o = {(O-I) zero bits, i}`.
 #[derive(LogicBlock)]
 pub struct ZeroExtend<const I: usize, const O: usize> {

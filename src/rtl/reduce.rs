@@ -4,7 +4,7 @@
 
 use rust_hdl::prelude::*;
 
-use super::prim::{ApplySign, ShiftRight};
+use super::prim::{ApplySign, ShiftRight, SignXor};
 
 /// Two-input maximum of unsigned exponents.
 #[derive(LogicBlock, Default)]
@@ -116,6 +116,36 @@ impl<const MB: usize, const EW: usize, const N: usize, const N1: usize> Logic
         self.apply_sign.mag.next = self.shift.o.val();
         self.apply_sign.neg.next = self.sign.val();
         self.aligned.next = self.apply_sign.o.val();
+    }
+}
+
+/// Aligner of one FP lane for the compressor tree: as [`Aligner`], but the shifted magnitude
+/// leaves as the tree bits of a signed magnitude ([`super::csa::signed_mag_layout`], N2 =
+/// N + 2 bits: magnitude XOR sign, the sign as +1, the sign as negative top bit), so the
+/// negation costs N XOR gates and its +1 rides in the tree.
+#[derive(LogicBlock, Default)]
+pub struct AlignerCsa<const MB: usize, const EW: usize, const N: usize, const N2: usize> {
+    pub mag: Signal<In, Bits<MB>>,
+    pub exp: Signal<In, Bits<EW>>,
+    pub emax: Signal<In, Bits<EW>>,
+    pub sign: Signal<In, Bit>,
+    pub aligned: Signal<Out, Bits<N2>>,
+    distance: Signal<Local, Bits<EW>>,
+    shift: ShiftRight<MB, N, EW>,
+    sign_xor: SignXor<N, N2>,
+}
+
+impl<const MB: usize, const EW: usize, const N: usize, const N2: usize> Logic
+    for AlignerCsa<MB, EW, N, N2>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.distance.next = self.emax.val() - self.exp.val();
+        self.shift.i.next = self.mag.val();
+        self.shift.s.next = self.distance.val();
+        self.sign_xor.mag.next = self.shift.o.val();
+        self.sign_xor.neg.next = self.sign.val();
+        self.aligned.next = self.sign_xor.o.val();
     }
 }
 

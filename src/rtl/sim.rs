@@ -115,6 +115,7 @@ mod tests {
             lanes: Some(k),
             psum_width,
             pipeline,
+            arch: Default::default(),
         };
         let mut sim = UnitSim::new(&f, &params).unwrap();
         let w = f.elem.bits() as usize;

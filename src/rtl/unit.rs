@@ -417,28 +417,28 @@ macro_rules! mac_unit {
 
 mac_unit! {
     /// INT unit with UE8M0 scales (MXINT*).
-    IntMxUnit [W, P, KW, SW], kw: KW, sw: SW, w: W,
-    front: IntFront<W, P, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
+    IntMxUnit [W, P, PB, KW, SW], kw: KW, sw: SW, w: W,
+    front: IntFront<W, P, PB, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
     extra: []
 }
 
 mac_unit! {
     /// INT unit with E4M3 scales (NVINT4); PW = SW + 8 is the width of |sum| * scale_sig.
-    IntNvUnit [W, P, KW, SW, PW], kw: KW, sw: SW, w: W,
-    front: IntFront<W, P, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
+    IntNvUnit [W, P, PB, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: IntFront<W, P, PB, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
     extra: [(scale_sig, sig), (scale_neg, neg)]
 }
 
 mac_unit! {
     /// FP unit with UE8M0 scales (MXFP*).
-    FpMxUnit [W, X, Y, X1, Y1, MB, N, N1, KW, SW], kw: KW, sw: SW, w: W,
-    front: FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
+    FpMxUnit [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW], kw: KW, sw: SW, w: W,
+    front: FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
     extra: []
 }
 
 mac_unit! {
     /// FP unit with E4M3 scales (NVFP4); PW = SW + 8.
-    FpNvUnit [W, X, Y, X1, Y1, MB, N, N1, KW, SW, PW], kw: KW, sw: SW, w: W,
-    front: FpFront<W, X, Y, X1, Y1, MB, N, N1, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
+    FpNvUnit [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
     extra: [(scale_sig, sig), (scale_neg, neg)]
 }

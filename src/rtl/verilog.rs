@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::csa;
+
 /// One `module ... endmodule` block of rust-hdl's output.
 struct RawModule {
     path: String,
@@ -131,10 +133,11 @@ pub fn finish(raw: &str, unit: &str) -> String {
             // becomes `fp_lane__fp_decode` (the front end only groups, so it is left out).
             let base = name_hint(&m.text).unwrap_or_else(|| {
                 let parts = path_parts(&m.path);
-                let parts = if parts.len() > 1 && parts[0] == "front" {
-                    &parts[1..]
-                } else {
-                    &parts[..]
+                // The front end and its variant wrapper (`cpa`/`csa`) add nothing to names.
+                let parts = match &parts[..] {
+                    ["front", v, _, ..] if *v == "cpa" || *v == "csa" => &parts[2..],
+                    ["front", _, ..] => &parts[1..],
+                    _ => &parts[..],
                 };
                 parts.join("__")
             });
@@ -181,6 +184,14 @@ pub fn finish(raw: &str, unit: &str) -> String {
         }
         out.push('\n');
         out.push_str(&tidy(&bodies[n]));
+    }
+    // The compressor trees' adder cells (super::csa): one module each, appended once.
+    let (fa, ha) = (out.contains(csa::FA_MODULE), out.contains(csa::HA_MODULE));
+    if fa || ha {
+        out = out
+            .replace(csa::FA_MODULE, &format!("{unit}__fa"))
+            .replace(csa::HA_MODULE, &format!("{unit}__ha"));
+        out.push_str(&csa::adder_modules(unit, fa, ha));
     }
     out
 }

@@ -78,6 +78,7 @@ pub fn rtl_params(p: &UnitParams) -> rtl::UnitParams {
         lanes: Some(p.lanes),
         psum_width: PsumWidth::Bits(p.psum_width),
         pipeline: p.pipeline as usize,
+        arch: p.arch,
     }
 }
 

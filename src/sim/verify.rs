@@ -73,6 +73,8 @@ pub struct VerifyArgs {
     /// Extra pipeline register stages S before the accumulator (0 to 4)
     #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     /// Backends that run the vectors
     #[arg(long, value_enum, default_value = "all")]
     pub backend: BackendChoice,
@@ -188,12 +190,14 @@ impl VerifyReport {
 
 /// The emulate-side parameters of a validated unit plan (INT plans carry their exact width).
 pub fn unit_params(plan: &UnitPlan) -> Result<UnitParams, UnitError> {
-    UnitParams::new(
+    let mut p = UnitParams::new(
         &plan.format,
         plan.lanes,
         plan.psum_width,
         plan.pipeline as u32,
-    )
+    )?;
+    p.arch = plan.arch();
+    Ok(p)
 }
 
 /// Run the suite of `cfg.size` for the unit `fmt`/`p` on every backend of `cfg`.
@@ -401,6 +405,7 @@ pub fn resolve_unit(args: &VerifyArgs) -> anyhow::Result<(BlockFormat, UnitParam
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
         pipeline: args.pipeline,
+        arch: args.arch,
     };
     let plan = UnitPlan::new(&fmt, &params)?;
     Ok((fmt, unit_params(&plan)?))

@@ -223,6 +223,7 @@ pub fn unit_params(cfg: &GemmConfig) -> rtl::UnitParams {
             .psum_width
             .map_or(rtl::PsumWidth::Default, rtl::PsumWidth::Bits),
         pipeline: cfg.pipeline as usize,
+        arch: Default::default(),
     }
 }
 

@@ -16,7 +16,7 @@ use rust_hdl::prelude::*;
 
 use super::lanes::{E4m3Group, IntGroup};
 use crate::format::FpSpecials;
-use crate::rtl::front::{FpFront, IntFront, LSB_EXP_BITS};
+use crate::rtl::front::{FpFrontCpa as FpFront, IntFrontCpa as IntFront, LSB_EXP_BITS};
 use crate::rtl::prim::{AdderTree, ZeroExtend};
 use crate::rtl::reduce::{MaxExpTree, Specials};
 

@@ -1,0 +1,145 @@
+//! `reports/architectures.md`: the synthesized cost of each format under each datapath
+//! architecture (`--multiplier`, `--reduction`), and how far the INT/FP verdict moves with the
+//! architecture. The defaults' results are the shipped `synth-details.json`; the other
+//! architectures' are shipped in `reports/architectures/*.json` (same schema).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::cost::synth_command::SynthDetails;
+use crate::cost::unit_synth::UnitSynthReport;
+
+/// Folder (under the results directory) of the other architectures' synthesis reports.
+pub const ARCH_DIR: &str = "architectures";
+
+/// The INT/FP pairs the verdict is about.
+pub const PAIRS: [(&str, &str); 4] = [
+    ("mxint8", "mxfp8"),
+    ("mxint6", "mxfp6"),
+    ("mxint4", "mxfp4"),
+    ("nvint4", "nvfp4"),
+];
+
+/// The architecture of a synthesized unit, from its name: `{..}_p{S}_{multiplier}_{tag}`.
+/// Units named without it come from the generator before architectures were parameters,
+/// whose only architecture was the array with the carry-propagate tree.
+pub fn architecture_of(unit: &str) -> &'static str {
+    if unit.ends_with("_booth4_csa") {
+        "booth4 + csa-tree"
+    } else if unit.ends_with("_array_csa") {
+        "array + csa-tree"
+    } else {
+        "array + cpa-tree"
+    }
+}
+
+/// Every report of `dir/architectures/*.json`, in file-name order.
+pub fn load_other(results: &Path) -> Result<Vec<UnitSynthReport>, String> {
+    let dir = results.join(ARCH_DIR);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        out.extend(SynthDetails::load(&f).map_err(|e| e.to_string())?.units);
+    }
+    Ok(out)
+}
+
+fn find<'a>(all: &'a [&UnitSynthReport], format: &str, arch: &str) -> Option<&'a UnitSynthReport> {
+    all.iter()
+        .copied()
+        .find(|r| r.format == format && architecture_of(&r.unit) == arch)
+}
+
+/// The report: per format and architecture, then the INT/FP ratios per architecture.
+pub fn architectures_markdown(defaults: &SynthDetails, other: &[UnitSynthReport]) -> String {
+    let all: Vec<&UnitSynthReport> = defaults.units.iter().chain(other).collect();
+    let archs = ["array + cpa-tree", "array + csa-tree", "booth4 + csa-tree"];
+    let mut s = String::from("# Datapath architectures: what the INT/FP verdict owes to them\n\n");
+    s += "Each unit synthesized by `hwcost synth` (Yosys, sky130_fd_sc_hd tt 25 C 1.8 V, hierarchy \
+          kept; energy from gate-level simulated activity on quantized Gaussian blocks; fmax from \
+          OpenSTA), default lanes and psum width, no pipeline stages. `array + cpa-tree` is a \
+          behavioral multiplier with its own adder per lane and a tree of k - 1 adders; the \
+          `csa-tree` units reduce every partial product of every lane in one Dadda tree of \
+          full/half adders mapped onto the library's adder cells, with one final adder \
+          (`rtl/NOTES.md`). The row marked * is each format's default.\n\n";
+    s += "| format | architecture | area (um^2) | energy (pJ/MAC) | fmax (MHz) | area vs array + cpa-tree | synthesis engine |\n";
+    s += "|---|---|---:|---:|---:|---:|---|\n";
+    let mut formats: Vec<&str> = defaults.units.iter().map(|r| r.format.as_str()).collect();
+    formats.dedup();
+    for f in &formats {
+        let base = find(&all, f, "array + cpa-tree");
+        for arch in archs {
+            let Some(r) = find(&all, f, arch) else {
+                continue;
+            };
+            let is_default = defaults.units.iter().any(|d| std::ptr::eq(d, r));
+            let vs = base.map_or("-".to_string(), |b| {
+                format!("{:.2}x", r.hierarchical.area_um2 / b.hierarchical.area_um2)
+            });
+            let _ = writeln!(
+                s,
+                "| {f} | {arch}{} | {:.0} | {:.3} | {:.1} | {vs} | {} |",
+                if is_default { " *" } else { "" },
+                r.hierarchical.area_um2,
+                r.hierarchical.energy_pj_per_mac,
+                r.fmax_mhz,
+                r.provenance.yosys
+            );
+        }
+    }
+    s += "\n## INT against FP under each architecture\n\n";
+    s += "Ratios INT/FP of area and energy per MAC, both units built the same way; the last \
+          column pairs each format's cheapest architecture (best against best), which is the \
+          headline.\n\n";
+    s += "| pair | array + cpa-tree (area / energy) | csa-tree defaults (area / energy) | best vs best (area / energy) |\n";
+    s += "|---|---:|---:|---:|\n";
+    for (i, fp) in PAIRS {
+        let ratio = |a: Option<&UnitSynthReport>, b: Option<&UnitSynthReport>| match (a, b) {
+            (Some(a), Some(b)) => format!(
+                "{:.2}x / {:.2}x",
+                a.hierarchical.area_um2 / b.hierarchical.area_um2,
+                a.hierarchical.energy_pj_per_mac / b.hierarchical.energy_pj_per_mac
+            ),
+            _ => "-".into(),
+        };
+        let def = |f: &str| defaults.units.iter().find(|r| r.format == f);
+        let best = |f: &str| {
+            all.iter()
+                .copied()
+                .filter(|r| r.format == f)
+                .min_by(|a, b| a.hierarchical.area_um2.total_cmp(&b.hierarchical.area_um2))
+        };
+        let _ = writeln!(
+            s,
+            "| {i} / {fp} | {} | {} | {} |",
+            ratio(find(&all, i, "array + cpa-tree"), find(&all, fp, "array + cpa-tree")),
+            ratio(def(i), def(fp)),
+            ratio(best(i), best(fp)),
+        );
+    }
+    s += "\nWhat these numbers leave out: the activity model counts the final value of every net \
+          per cycle (zero-delay simulation), so glitches inside the compressor trees and the \
+          multipliers are not priced; wires are not priced (no placement). Both favour deep \
+          combinational trees; a unit-delay or SDF-annotated simulation is not done yet. Only \
+          one synthesis engine (the Yosys named per row) produced these numbers.\n";
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn architectures_are_read_off_unit_names() {
+        assert_eq!(architecture_of("mxint8_mac_k32_n16_p0_booth4_csa"), "booth4 + csa-tree");
+        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0_array_csa"), "array + csa-tree");
+        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0_array_cpa"), "array + cpa-tree");
+        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0"), "array + cpa-tree");
+    }
+}

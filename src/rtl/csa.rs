@@ -1,0 +1,705 @@
+//! Carry-save datapaths: the partial-product generators of the lanes and ONE compressor tree
+//! over all partial-product bits of all lanes, as datapaths are built in industry.
+//!
+//! Every lane hands the tree a bus of bits and a [`Layout`]: the column (power of two) and the
+//! sign of each bit. A bit of negative weight, -x 2^c, enters the tree as its complement
+//! (~x) 2^c plus the constant -2^c (because -x = (1 - x) - 1); the constants of all lanes are
+//! summed into one binary number whose one-bits enter the tree too (the usual
+//! sign-extension-free form of Baugh-Wooley and Booth arrays, merged across lanes). The tree
+//! is a Dadda reduction of full adders (3:2) and half adders (2:2) down to two rows and one
+//! final carry-propagate adder. Sums are taken modulo 2^SW, which is exact because the true
+//! block sum fits in SW bits.
+//!
+//! The adders are instances of two small modules, `<unit>__fa` and `<unit>__ha`
+//! ([`FA_MODULE`], [`HA_MODULE`]), so that the synthesis flow can map them onto the
+//! library's full- and half-adder cells; an adder with a constant-one input is plain logic
+//! (s = ~(x ^ y), c = x | y), never a cell with a tied input.
+
+use rust_hdl::prelude::*;
+
+use super::prim::{bits_of, signed_of};
+
+/// Placeholder module names in generated text, renamed to `<unit>__fa` / `<unit>__ha` by the
+/// Verilog writer ([`super::verilog::finish`]), which also appends their definitions.
+pub const FA_MODULE: &str = "HWCOST_FA";
+pub const HA_MODULE: &str = "HWCOST_HA";
+
+/// The definitions appended once to a unit that uses the adders (`NAME` = the unit).
+pub fn adder_modules(unit: &str, fa: bool, ha: bool) -> String {
+    let mut v = String::new();
+    if fa {
+        v += &format!(
+            "\nmodule {unit}__fa(a, b, ci, s, co);\n    input wire a;\n    input wire b;\n    \
+             input wire ci;\n    output wire s;\n    output wire co;\n    \
+             assign s = a ^ b ^ ci;\n    assign co = (a & b) | (a & ci) | (b & ci);\nendmodule // {unit}__fa\n"
+        );
+    }
+    if ha {
+        v += &format!(
+            "\nmodule {unit}__ha(a, b, s, co);\n    input wire a;\n    input wire b;\n    \
+             output wire s;\n    output wire co;\n    assign s = a ^ b;\n    assign co = a & b;\nendmodule // {unit}__ha\n"
+        );
+    }
+    v
+}
+
+/// Where one bit of a lane's bus enters the tree: its column and whether it counts negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitWeight {
+    pub col: u32,
+    pub neg: bool,
+}
+
+/// The meaning of each bit of a lane's bus (bit j of the bus is `layout[j]`).
+pub type Layout = Vec<BitWeight>;
+
+fn pos(col: usize) -> BitWeight {
+    BitWeight {
+        col: col as u32,
+        neg: false,
+    }
+}
+
+fn neg(col: usize) -> BitWeight {
+    BitWeight {
+        col: col as u32,
+        neg: true,
+    }
+}
+
+/// The signed value of a bus under `layout`.
+pub fn layout_value(layout: &[BitWeight], bus: u128) -> i128 {
+    layout
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| (bus >> j) & 1 == 1)
+        .map(|(_, w)| {
+            if w.neg {
+                -(1i128 << w.col)
+            } else {
+                1i128 << w.col
+            }
+        })
+        .sum()
+}
+
+/// Radix-4 Booth partial products of a W x W signed product (W even): W/2 rows, row r is
+/// digit d_r in {-2..2} of b times a, as W + 1 bits v (two's complement of |d_r| a, each bit
+/// XOR the digit's sign; v_W counts negative) at column 2r, plus the digit's sign at column
+/// 2r (the +1 of the negation). Bus bit r(W+2) + i is v_i, bit r(W+2) + W + 1 is the sign.
+pub fn booth4_layout(w: usize) -> Layout {
+    assert!(
+        w >= 2 && w % 2 == 0,
+        "radix-4 Booth needs an even width, got {w}"
+    );
+    let mut l = Vec::new();
+    for r in 0..w / 2 {
+        for i in 0..w {
+            l.push(pos(2 * r + i));
+        }
+        l.push(neg(2 * r + w));
+        l.push(pos(2 * r));
+    }
+    l
+}
+
+/// Bit `i` of a W-bit two's complement code, sign-extended above and zero below.
+fn code_bit(x: u128, i: isize, w: usize) -> u128 {
+    if i < 0 {
+        0
+    } else if i as usize >= w {
+        (x >> (w - 1)) & 1
+    } else {
+        (x >> i) & 1
+    }
+}
+
+/// The radix-4 Booth bus of [`booth4_layout`] for codes `a`, `b` (bit-level, as the Verilog).
+pub fn booth4_bits(a: u128, b: u128, w: usize) -> u128 {
+    let mut out = 0u128;
+    let mut k = 0;
+    for r in 0..w / 2 {
+        let r2 = 2 * r as isize;
+        let (b2, b1, b0) = (
+            code_bit(b, r2 + 1, w),
+            code_bit(b, r2, w),
+            code_bit(b, r2 - 1, w),
+        );
+        let one = b1 ^ b0;
+        let two = (b2 & (1 ^ b1) & (1 ^ b0)) | ((1 ^ b2) & b1 & b0);
+        for i in 0..=w as isize {
+            let v = ((one & code_bit(a, i, w)) | (two & code_bit(a, i - 1, w))) ^ b2;
+            out |= v << k;
+            k += 1;
+        }
+        out |= b2 << k;
+        k += 1;
+    }
+    out
+}
+
+/// AND-array partial products of a W x W signed product: bit jW + i is a_i b_j at column
+/// i + j, negative when exactly one of a_i, b_j is a sign bit (Baugh-Wooley).
+pub fn array_layout(w: usize) -> Layout {
+    let mut l = Vec::new();
+    for j in 0..w {
+        for i in 0..w {
+            let sign = (i == w - 1) ^ (j == w - 1);
+            l.push(if sign { neg(i + j) } else { pos(i + j) });
+        }
+    }
+    l
+}
+
+/// The AND-array bus of [`array_layout`].
+pub fn array_bits(a: u128, b: u128, w: usize) -> u128 {
+    let mut out = 0u128;
+    for j in 0..w {
+        for i in 0..w {
+            out |= (((a >> i) & (b >> j)) & 1) << (j * w + i);
+        }
+    }
+    out
+}
+
+/// A signed magnitude as tree bits (N magnitude bits): bits 0..N are mag_i XOR s at column i,
+/// bit N is s at column N counting negative, bit N + 1 is s at column 0 (the +1 of the
+/// two's complement negation): together (-1)^s mag.
+pub fn signed_mag_layout(n: usize) -> Layout {
+    let mut l: Layout = (0..n).map(pos).collect();
+    l.push(neg(n));
+    l.push(pos(0));
+    l
+}
+
+/// The bus of [`signed_mag_layout`].
+pub fn signed_mag_bits(mag: u128, s: bool, n: usize) -> u128 {
+    let m = if n >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << n) - 1
+    };
+    let s = s as u128;
+    ((mag ^ (m * s)) & m) | (s << n) | (s << (n + 1))
+}
+
+/// The multiplier of an INT lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PpKind {
+    Array,
+    Booth4,
+}
+
+impl PpKind {
+    pub fn layout(self, w: usize) -> Layout {
+        match self {
+            PpKind::Array => array_layout(w),
+            PpKind::Booth4 => booth4_layout(w),
+        }
+    }
+}
+
+/// Partial-product generator of one INT lane (W-bit two's complement codes): the bus of
+/// [`booth4_layout`] or [`array_layout`] in the low bits of `pp` (PB = W * W bits, the
+/// array's count; Booth uses (W/2)(W + 2) of them, the rest are zero).
+#[derive(LogicBlock)]
+pub struct IntPp<const W: usize, const PB: usize> {
+    pub a: Signal<In, Bits<W>>,
+    pub b: Signal<In, Bits<W>>,
+    pub pp: Signal<Out, Bits<PB>>,
+    _kind: PpKind,
+    /// Mutation testing only: the simulation uses b with its lowest bit flipped.
+    _corrupt: bool,
+}
+
+impl<const W: usize, const PB: usize> IntPp<W, PB> {
+    pub fn new(kind: PpKind) -> Self {
+        const { assert!(PB == W * W && PB <= 128) };
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            pp: Default::default(),
+            _kind: kind,
+            _corrupt: false,
+        }
+    }
+
+    pub(crate) fn corrupt(&mut self) {
+        self._corrupt = true;
+    }
+}
+
+impl<const W: usize, const PB: usize> Logic for IntPp<W, PB> {
+    fn update(&mut self) {
+        let a = self.a.val().to_u128();
+        let b = self.b.val().to_u128() ^ self._corrupt as u128;
+        let bus = match self._kind {
+            PpKind::Array => array_bits(a, b, W),
+            PpKind::Booth4 => booth4_bits(a, b, W),
+        };
+        self.pp.next = bits_of::<PB>(bus);
+    }
+    fn connect(&mut self) {
+        self.pp.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut v = String::new();
+        let mut bits: Vec<String> = Vec::new();
+        match self._kind {
+            PpKind::Array => {
+                v += &format!("// hwcost-name: pp_array{W}\n");
+                for j in 0..W {
+                    for i in 0..W {
+                        bits.push(format!("a[{i}] & b[{j}]"));
+                    }
+                }
+            }
+            PpKind::Booth4 => {
+                v += &format!("// hwcost-name: pp_booth{W}\n");
+                let ab = |i: isize| -> String {
+                    if i < 0 {
+                        "1'b0".into()
+                    } else {
+                        format!("a[{}]", (i as usize).min(W - 1))
+                    }
+                };
+                for r in 0..W / 2 {
+                    let lo = if r == 0 {
+                        "1'b0".to_string()
+                    } else {
+                        format!("b[{}]", 2 * r - 1)
+                    };
+                    v += &format!(
+                        "wire one{r} = b[{m}] ^ {lo};\nwire two{r} = (b[{h}] & ~b[{m}] & ~{lo}) | (~b[{h}] & b[{m}] & {lo});\nwire neg{r} = b[{h}];\n",
+                        m = 2 * r,
+                        h = 2 * r + 1
+                    );
+                    for i in 0..=W as isize {
+                        bits.push(format!(
+                            "((one{r} & {}) | (two{r} & {})) ^ neg{r}",
+                            ab(i),
+                            ab(i - 1)
+                        ));
+                    }
+                    bits.push(format!("neg{r}"));
+                }
+            }
+        }
+        for (j, e) in bits.iter().enumerate() {
+            v += &format!("wire p{j} = {e};\n");
+        }
+        let mut all: Vec<String> = (0..bits.len()).rev().map(|j| format!("p{j}")).collect();
+        if bits.len() < PB {
+            all.insert(0, format!("{}'d0", PB - bits.len()));
+        }
+        v += &format!("always @(*) pp = {{{}}};\n", all.join(", "));
+        Verilog::Custom(v)
+    }
+}
+
+/// One input bit of the tree, or the constant one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Sig {
+    Wire(String),
+    One,
+}
+
+impl Sig {
+    fn text(&self) -> &str {
+        match self {
+            Sig::Wire(s) => s,
+            Sig::One => "1'b1",
+        }
+    }
+}
+
+/// The next Dadda height below `h`: the largest of 2, 3, 4, 6, 9, 13, ... that is < h.
+fn dadda_target(h: usize) -> usize {
+    let mut d = 2;
+    loop {
+        let n = d * 3 / 2;
+        if n >= h {
+            return d;
+        }
+        d = n;
+    }
+}
+
+/// Counts of what a reduction instantiated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TreeStats {
+    pub full_adders: usize,
+    pub half_adders: usize,
+    /// Adders with a constant-one input, built as plain logic.
+    pub const_adders: usize,
+    pub stages: usize,
+}
+
+/// Dadda reduction of `cols` (column i holds bits of weight 2^i; only the low `width`
+/// columns are kept) to two rows, as Verilog wires and adder instances; returns the body,
+/// the two rows (`width` bit expressions each, LSB first) and the adder counts.
+fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], TreeStats) {
+    cols.resize(width, Vec::new());
+    let mut v = String::new();
+    let mut st = TreeStats::default();
+    let (mut nf, mut nh) = (0usize, 0usize);
+    loop {
+        let h = cols.iter().map(Vec::len).max().unwrap_or(0);
+        if h <= 2 {
+            break;
+        }
+        let d = dadda_target(h);
+        st.stages += 1;
+        let mut next: Vec<Vec<Sig>> = vec![Vec::new(); width];
+        for i in 0..width {
+            let mut bits = std::mem::take(&mut cols[i]).into_iter();
+            let mut pending: Vec<Sig> = Vec::new();
+            // Constants first, so that an adder absorbs them as logic.
+            let mut all: Vec<Sig> = bits.by_ref().collect();
+            all.sort_by_key(|s| *s != Sig::One);
+            let mut q = std::collections::VecDeque::from(all);
+            loop {
+                let total = q.len() + next[i].len();
+                if total <= d {
+                    break;
+                }
+                let carry;
+                let sum;
+                if total - d >= 2 && q.len() >= 3 {
+                    let (x, y, z) = (
+                        q.pop_front().unwrap(),
+                        q.pop_front().unwrap(),
+                        q.pop_front().unwrap(),
+                    );
+                    let (s, c) = (format!("fs{nf}"), format!("fc{nf}"));
+                    nf += 1;
+                    if x == Sig::One {
+                        v += &format!(
+                            "wire {s} = ~({} ^ {});\nwire {c} = {} | {};\n",
+                            y.text(),
+                            z.text(),
+                            y.text(),
+                            z.text()
+                        );
+                        st.const_adders += 1;
+                    } else {
+                        v += &format!(
+                            "wire {s};\nwire {c};\n    {FA_MODULE} fa{n}(\n        .a({}), .b({}), .ci({}), .s({s}), .co({c})\n    );\n",
+                            x.text(),
+                            y.text(),
+                            z.text(),
+                            n = nf - 1
+                        );
+                        st.full_adders += 1;
+                    }
+                    sum = Sig::Wire(s);
+                    carry = Sig::Wire(c);
+                } else if q.len() >= 2 {
+                    let (x, y) = (q.pop_front().unwrap(), q.pop_front().unwrap());
+                    let s = format!("hs{nh}");
+                    nh += 1;
+                    if x == Sig::One {
+                        v += &format!("wire {s} = ~({});\n", y.text());
+                        st.const_adders += 1;
+                        carry = y;
+                    } else {
+                        let c = format!("hc{}", nh - 1);
+                        v += &format!(
+                            "wire {s};\nwire {c};\n    {HA_MODULE} ha{n}(\n        .a({}), .b({}), .s({s}), .co({c})\n    );\n",
+                            x.text(),
+                            y.text(),
+                            n = nh - 1
+                        );
+                        st.half_adders += 1;
+                        carry = Sig::Wire(c);
+                    }
+                    sum = Sig::Wire(s);
+                } else {
+                    break;
+                }
+                pending.push(sum);
+                if i + 1 < width {
+                    next[i + 1].push(carry);
+                }
+            }
+            next[i].extend(pending);
+            next[i].extend(q);
+        }
+        cols = next;
+    }
+    let row = |r: usize| -> Vec<String> {
+        cols.iter()
+            .map(|c| {
+                c.get(r)
+                    .map_or("1'b0".to_string(), |s| s.text().to_string())
+            })
+            .collect()
+    };
+    (v, [row(0), row(1)], st)
+}
+
+/// Sum of the lanes' buses under `layout`, modulo 2^SW, as a signed SW-bit value: one
+/// compressor tree over every bit of every lane, then one carry-propagate adder.
+#[derive(LogicBlock)]
+pub struct CsaTree<const IB: usize, const SW: usize> {
+    pub x: Vec<Signal<In, Bits<IB>>>,
+    pub sum: Signal<Out, Signed<SW>>,
+    _layout: Layout,
+}
+
+impl<const IB: usize, const SW: usize> CsaTree<IB, SW> {
+    /// `k` lanes, each with `layout` (at most IB bits).
+    pub fn new(k: usize, layout: Layout) -> Self {
+        const { assert!(SW <= 127 && IB >= 1 && IB <= 128) };
+        assert!(k >= 1 && layout.len() <= IB, "tree k={k} IB={IB}");
+        assert!(layout.iter().all(|w| (w.col as usize) < SW));
+        Self {
+            x: (0..k).map(|_| Default::default()).collect(),
+            sum: Default::default(),
+            _layout: layout,
+        }
+    }
+
+    /// The tree's columns for `k` lanes: lane bits (complemented where negative) and the
+    /// merged constant.
+    fn columns(&self) -> Vec<Vec<Sig>> {
+        let mut cols: Vec<Vec<Sig>> = vec![Vec::new(); SW];
+        let modulus = 1i128 << SW;
+        let mut constant: i128 = 0;
+        for i in 0..self.x.len() {
+            for (j, w) in self._layout.iter().enumerate() {
+                let bit = format!("x${i}[{j}]");
+                let c = w.col as usize;
+                if w.neg {
+                    cols[c].push(Sig::Wire(format!("~{bit}")));
+                    constant -= 1i128 << c;
+                } else {
+                    cols[c].push(Sig::Wire(bit));
+                }
+            }
+        }
+        let constant = constant.rem_euclid(modulus);
+        for (c, col) in cols.iter_mut().enumerate() {
+            if (constant >> c) & 1 == 1 {
+                col.insert(0, Sig::One);
+            }
+        }
+        cols
+    }
+
+    /// What the tree instantiates.
+    pub fn stats(&self) -> TreeStats {
+        dadda(self.columns(), SW).2
+    }
+}
+
+impl<const IB: usize, const SW: usize> Logic for CsaTree<IB, SW> {
+    fn update(&mut self) {
+        let s: i128 = self
+            .x
+            .iter()
+            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .sum();
+        self.sum.next = signed_of::<SW>(s);
+    }
+    fn connect(&mut self) {
+        self.sum.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let k = self.x.len();
+        let mut v = format!("// hwcost-name: csa_tree{k}x{}\n", self._layout.len());
+        let (body, rows, _) = dadda(self.columns(), SW);
+        v += &body;
+        // Input bits no layout entry reads: named *unused* for Verilator's lint.
+        if self._layout.len() < IB {
+            let unused: Vec<String> = (0..k)
+                .map(|i| format!("x${i}[{}:{}]", IB - 1, self._layout.len()))
+                .collect();
+            v += &format!("wire _unused_bits = &{{1'b0, {}}};\n", unused.join(", "));
+        }
+        for (r, row) in rows.iter().enumerate() {
+            let msb_first: Vec<&str> = row.iter().rev().map(String::as_str).collect();
+            v += &format!(
+                "wire [{}:0] row{r} = {{{}}};\n",
+                SW - 1,
+                msb_first.join(", ")
+            );
+        }
+        v += "always @(*) sum = row0 + row1;\n";
+        Verilog::Custom(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtl::prim::{i128_of, sext};
+    use crate::rtl::testutil::{icarus_run, require_tool, Port};
+    use crate::rtl::verilog::finish;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn layouts_give_the_exact_products_for_every_code_pair() {
+        for w in [4usize, 6, 8] {
+            let (bl, al) = (booth4_layout(w), array_layout(w));
+            for a in 0..1u128 << w {
+                for b in 0..1u128 << w {
+                    let p = sext(a, w) * sext(b, w);
+                    assert_eq!(
+                        layout_value(&bl, booth4_bits(a, b, w)),
+                        p,
+                        "booth w={w} {a:x}*{b:x}"
+                    );
+                    assert_eq!(
+                        layout_value(&al, array_bits(a, b, w)),
+                        p,
+                        "array w={w} {a:x}*{b:x}"
+                    );
+                }
+            }
+        }
+        for n in [10usize, 24, 68] {
+            let l = signed_mag_layout(n);
+            for (mag, s) in [
+                (0u128, true),
+                (0, false),
+                (1, true),
+                ((1 << n) - 1, true),
+                (5, false),
+            ] {
+                let want = if s { -(mag as i128) } else { mag as i128 };
+                assert_eq!(layout_value(&l, signed_mag_bits(mag, s, n)), want, "n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn dadda_heights() {
+        assert_eq!(dadda_target(3), 2);
+        assert_eq!(dadda_target(4), 3);
+        assert_eq!(dadda_target(5), 4);
+        assert_eq!(dadda_target(7), 6);
+        assert_eq!(dadda_target(64), 63);
+        assert_eq!(dadda_target(65), 63);
+    }
+
+    fn settle<B: Block>(b: &mut B) {
+        assert!(simulate(b, 100), "rust-hdl did not settle");
+    }
+
+    fn run_icarus(
+        v: &str,
+        inputs: &[Port],
+        outputs: &[Port],
+        vectors: &[Vec<u128>],
+    ) -> Option<Vec<Vec<u128>>> {
+        if !require_tool("iverilog", "iverilog") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Some(icarus_run(dir.path(), v, inputs, outputs, vectors, false))
+    }
+
+    fn check_pp<const W: usize, const PB: usize>(kind: PpKind) {
+        let mut m = IntPp::<W, PB>::new(kind);
+        m.connect_all();
+        let v = finish(&generate_verilog(&m), "dut");
+        let vectors: Vec<Vec<u128>> = (0..1u128 << W)
+            .flat_map(|a| (0..1u128 << W).map(move |b| vec![a, b]))
+            .collect();
+        let Some(hw) = run_icarus(&v, &[("a", W), ("b", W)], &[("pp", PB)], &vectors) else {
+            return;
+        };
+        for (vec, hw) in vectors.iter().zip(&hw) {
+            m.a.next = bits_of(vec[0]);
+            m.b.next = bits_of(vec[1]);
+            settle(&mut m);
+            assert_eq!(
+                m.pp.val().to_u128(),
+                hw[0],
+                "{kind:?} W={W} a={:x} b={:x}",
+                vec[0],
+                vec[1]
+            );
+        }
+    }
+
+    #[test]
+    fn partial_products_match_icarus_for_every_code_pair() {
+        check_pp::<8, 64>(PpKind::Booth4);
+        check_pp::<8, 64>(PpKind::Array);
+        check_pp::<6, 36>(PpKind::Booth4);
+        check_pp::<4, 16>(PpKind::Array);
+        check_pp::<4, 16>(PpKind::Booth4);
+    }
+
+    fn check_tree<const IB: usize, const SW: usize>(k: usize, layout: Layout, seed: u64, n: usize) {
+        let used = layout.len();
+        let mut t = CsaTree::<IB, SW>::new(k, layout);
+        t.connect_all();
+        let v = finish(&generate_verilog(&t), "dut");
+        assert!(v.contains("module dut__fa(") || k * used < 3, "{v}");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mask = if used >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << used) - 1
+        };
+        let mut vectors: Vec<Vec<u128>> = vec![vec![0; k], vec![mask; k]];
+        vectors.extend((0..n).map(|_| (0..k).map(|_| rng.gen::<u128>() & mask).collect()));
+        let names: Vec<String> = (0..k).map(|i| format!("x${i}")).collect();
+        let inputs: Vec<Port> = names.iter().map(|s| (s.as_str(), IB)).collect();
+        let Some(hw) = run_icarus(&v, &inputs, &[("sum", SW)], &vectors) else {
+            return;
+        };
+        for (vec, hw) in vectors.iter().zip(&hw) {
+            for (x, &val) in t.x.iter_mut().zip(vec) {
+                x.next = bits_of(val);
+            }
+            settle(&mut t);
+            let sw = i128_of(t.sum.val());
+            assert_eq!(
+                sw,
+                sext(hw[0], SW),
+                "CsaTree<{IB},{SW}> k={k} seed {seed:#x}: inputs {vec:x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn compressor_trees_match_icarus_and_the_exact_sum() {
+        // INT8 Booth and array lanes, k = 4 and 32; FP windows of 24 and 10 bits.
+        check_tree::<64, 18>(4, booth4_layout(8), 0xc5a1, 3000);
+        check_tree::<64, 21>(32, booth4_layout(8), 0xc5a2, 300);
+        check_tree::<64, 18>(4, array_layout(8), 0xc5a3, 3000);
+        check_tree::<16, 9>(1, array_layout(4), 0xc5a4, 256);
+        check_tree::<26, 30>(32, signed_mag_layout(24), 0xc5a5, 300);
+        check_tree::<12, 15>(16, signed_mag_layout(10), 0xc5a6, 1000);
+    }
+
+    #[test]
+    fn tree_sums_are_exact_against_plain_products() {
+        // The rust-hdl model of the tree is the sum of the lanes' exact products.
+        let mut t = CsaTree::<64, 21>::new(32, booth4_layout(8));
+        t.connect_all();
+        let mut rng = ChaCha8Rng::seed_from_u64(0xb007);
+        for _ in 0..200 {
+            let (a, b): (Vec<u128>, Vec<u128>) = (0..32)
+                .map(|_| (rng.gen_range(0..256), rng.gen_range(0..256)))
+                .unzip();
+            for (i, x) in t.x.iter_mut().enumerate() {
+                x.next = bits_of(booth4_bits(a[i], b[i], 8));
+            }
+            settle(&mut t);
+            let want: i128 = a
+                .iter()
+                .zip(&b)
+                .map(|(&x, &y)| sext(x, 8) * sext(y, 8))
+                .sum();
+            assert_eq!(i128_of(t.sum.val()), want);
+        }
+        let s = t.stats();
+        assert!(s.full_adders > 1000 && s.stages >= 6, "{s:?}");
+    }
+}
