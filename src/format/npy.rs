@@ -76,8 +76,66 @@ pub fn read_f32(path: &Path) -> Result<NpyArray, NpyError> {
     parse_f32(&bytes, path)
 }
 
-/// Parse the bytes of a float32 `.npy` file (`path` only names it in errors).
-pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
+/// The header of a float32 `.npy` file: its shape, element count and length in bytes (the
+/// data start).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct F32Header {
+    pub shape: Vec<u64>,
+    pub len: u64,
+    pub header_len: usize,
+}
+
+/// Read and check the header of a float32 `.npy` stream, leaving `r` at the first data byte.
+pub fn read_f32_header<R: std::io::Read>(r: &mut R, path: &Path) -> Result<F32Header, NpyError> {
+    let io = |source| NpyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Magic (6), version (2), header length (2 in version 1, 4 later), then the text.
+    let mut head = Vec::with_capacity(256);
+    let got = read_up_to(r, &mut head, 10).map_err(io)?;
+    if got < 10 {
+        parse_header(&head, path)?; // the empty / bad-magic / malformed error
+        return Err(NpyError::BadHeader {
+            path: path.to_path_buf(),
+            why: "the header is cut short".into(),
+        });
+    }
+    if &head[..6] != MAGIC {
+        parse_header(&head, path)?;
+    }
+    let text_len = if head[6] == 1 {
+        u16::from_le_bytes([head[8], head[9]]) as usize
+    } else {
+        read_up_to(r, &mut head, 2).map_err(io)?;
+        u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize
+    };
+    if text_len > 1 << 20 {
+        return Err(NpyError::BadHeader {
+            path: path.to_path_buf(),
+            why: format!("header length {text_len} is absurd"),
+        });
+    }
+    let prefix = head.len();
+    if read_up_to(r, &mut head, text_len).map_err(io)? < text_len {
+        return Err(NpyError::BadHeader {
+            path: path.to_path_buf(),
+            why: format!("the header is cut short (needs {} bytes)", prefix + text_len),
+        });
+    }
+    parse_header(&head, path)
+}
+
+/// Append up to `n` bytes from `r` to `buf`; returns how many were read (fewer only at EOF).
+fn read_up_to<R: std::io::Read>(r: &mut R, buf: &mut Vec<u8>, n: usize) -> std::io::Result<usize> {
+    use std::io::Read as _;
+    let before = buf.len();
+    r.by_ref().take(n as u64).read_to_end(buf)?;
+    Ok(buf.len() - before)
+}
+
+/// Check the header at the start of `bytes` (more may follow) and describe it.
+fn parse_header(bytes: &[u8], path: &Path) -> Result<F32Header, NpyError> {
     let p = || path.to_path_buf();
     if bytes.is_empty() {
         return Err(NpyError::EmptyFile { path: p() });
@@ -123,11 +181,27 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
     if header.order() == Order::Fortran {
         return Err(NpyError::FortranOrder { path: p() });
     }
-    let n = header.len();
-    if n == 0 {
+    let len = header.len();
+    if len == 0 {
         return Err(NpyError::NoElements { path: p(), shape });
     }
-    let want = n * 4;
+    Ok(F32Header {
+        shape,
+        len,
+        header_len: bytes.len() - rest.len(),
+    })
+}
+
+/// Parse the bytes of a float32 `.npy` file (`path` only names it in errors).
+pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
+    let p = || path.to_path_buf();
+    let F32Header {
+        shape,
+        len,
+        header_len,
+    } = parse_header(bytes, path)?;
+    let rest = &bytes[header_len..];
+    let want = len * 4;
     let got = rest.len() as u64;
     if got < want {
         return Err(NpyError::Truncated {
@@ -182,6 +256,33 @@ fn guard_shape(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The header of a version 1.0 `.npy` file holding a C-order array of NumPy type `descr`
+/// (e.g. `<f4`, `|u1`) and `shape`, exactly as NumPy (and `to_bytes`) writes it: the data
+/// starts at a multiple of 64 bytes.
+pub fn header_bytes(descr: &str, shape: &[u64]) -> Vec<u8> {
+    let dims = match shape {
+        [d] => format!("({d},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    let total = 10 + text.len() + 1;
+    text.extend(std::iter::repeat_n(' ', total.next_multiple_of(64) - total));
+    text.push('\n');
+    let mut h = Vec::with_capacity(10 + text.len());
+    h.extend_from_slice(MAGIC);
+    h.extend_from_slice(&[1, 0]);
+    h.extend_from_slice(&(text.len() as u16).to_le_bytes());
+    h.extend_from_slice(text.as_bytes());
+    h
+}
+
 /// The bytes of a float32 little-endian C-order `.npy` file.
 pub fn to_bytes(shape: &[u64], data: &[f32]) -> Result<Vec<u8>, std::io::Error> {
     let mut buf = Vec::with_capacity(128 + data.len() * 4);
@@ -225,6 +326,33 @@ mod tests {
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&back.data), bits(&data));
         assert_eq!(back.row_len(), 3);
+    }
+
+    #[test]
+    fn headers_are_written_as_numpy_writes_them_and_read_back_from_a_stream() {
+        for shape in [vec![5u64], vec![2, 3], vec![4, 1, 7, 1000], vec![1 << 40, 3]] {
+            let n: u64 = shape.iter().product();
+            let h = header_bytes("<f4", &shape);
+            assert_eq!(h.len() % 64, 0);
+            if n < 100 {
+                let data = vec![0.5f32; n as usize];
+                let full = to_bytes(&shape, &data).unwrap();
+                assert_eq!(&full[..h.len()], &h[..], "{shape:?}");
+            }
+            let mut r = &h[..];
+            let got = read_f32_header(&mut r, Path::new("s")).unwrap();
+            assert_eq!((got.shape, got.len, got.header_len), (shape, n, h.len()));
+        }
+        let mut short = &header_bytes("<f4", &[3])[..20];
+        assert!(matches!(
+            read_f32_header(&mut short, Path::new("s")),
+            Err(NpyError::BadHeader { .. })
+        ));
+        let mut wrong = &header_bytes("<f8", &[3])[..];
+        assert!(matches!(
+            read_f32_header(&mut wrong, Path::new("s")),
+            Err(NpyError::WrongDtype { .. })
+        ));
     }
 
     #[test]

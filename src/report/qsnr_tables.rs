@@ -206,6 +206,7 @@ pub fn sweep(
         measure: true,
         samples,
         seed,
+        scale_rule: None,
         json: false,
         dir: dir.to_path_buf(),
     };
