@@ -460,10 +460,7 @@ mod random {
         let seed = 0x5eed_2510u64;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         for f in hwcost::format::builtins() {
-            let rules: Vec<ScaleRule> = ScaleRule::ALL
-                .into_iter()
-                .filter(|r| r.fits(&f))
-                .collect();
+            let rules: Vec<ScaleRule> = ScaleRule::ALL.into_iter().filter(|r| r.fits(&f)).collect();
             let x: Vec<f32> = (0..4096)
                 .map(|i| {
                     if i % 2 == 0 {
@@ -742,11 +739,11 @@ mod streaming {
         let bpr = a.div_ceil(o.block_size(f)) as u64;
         let mut cshape = other.clone();
         cshape.extend([bpr, o.block_size(f) as u64]);
-        let mut codes = npy::header_bytes("|u1", &cshape);
+        let mut codes = npy::header_bytes::<u8>(&cshape).unwrap();
         codes.extend(&q.elem_codes);
         let mut sshape = other.clone();
         sshape.push(bpr);
-        let mut scales = npy::header_bytes("|u1", &sshape);
+        let mut scales = npy::header_bytes::<u8>(&sshape).unwrap();
         scales.extend(&q.scale_codes);
         let mut pshape = other;
         pshape.push(a as u64);
@@ -817,7 +814,14 @@ mod streaming {
                     let label = format!("seed {seed:#x} {format} axis {axis} piece {piece}");
                     assert_eq!(rep.axis, ax, "{label}");
                     let read = |p: &str| std::fs::read(dir.path().join(p)).unwrap();
-                    assert!(read("v.npy") == want.0, "{label}: values");
+                    let v = read("v.npy");
+                    let d = v.iter().zip(&want.0).position(|(a, b)| a != b);
+                    assert!(
+                        v == want.0,
+                        "{label}: values, lengths {} {}, first diff {d:?}",
+                        v.len(),
+                        want.0.len()
+                    );
                     assert!(read("c.npy") == want.1, "{label}: codes");
                     assert!(read("s.npy") == want.2, "{label}: scales");
                     assert!(read("p.bin") == want.3, "{label}: packed");
@@ -825,7 +829,8 @@ mod streaming {
             }
         }
         // Rotation streams too (pieces of whole blocks).
-        let f = fmt("mxfp4");
+        let input = dir.path().join("r.npy");
+        npy::write_f32(&input, &[6, 4, 64], &x[..6 * 4 * 64]).unwrap();
         let mut a = args("mxfp4", &input, dir.path());
         a.rotate = Some(Rotate::Hadamard);
         a.seed = Some(4);
@@ -841,7 +846,12 @@ mod streaming {
             std::fs::read(dir.path().join("v.npy")).unwrap()
         };
         assert!(one(64) == one(1 << 20), "rotated pieces");
-        let _ = f;
+        a.axis = 0;
+        let msg = format!(
+            "{:#}",
+            quantize_file_chunked(&a, Chunking::from_mib(1)).unwrap_err()
+        );
+        assert!(msg.contains("multiple of the block size"), "{msg}");
     }
 
     #[test]
@@ -867,7 +877,10 @@ mod streaming {
         }
         let mut a = args("mxfp6", &input, &dir.path().join("sub"));
         a.axis = 1;
-        let msg = format!("{:#}", quantize_file_chunked(&a, Chunking::from_mib(1)).unwrap_err());
+        let msg = format!(
+            "{:#}",
+            quantize_file_chunked(&a, Chunking::from_mib(1)).unwrap_err()
+        );
         assert!(msg.contains("--axis 1 is out of range"), "{msg}");
     }
 
@@ -890,7 +903,11 @@ mod streaming {
                 .stdin(std::fs::File::open(&input).unwrap())
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert!(out.stdout == std::fs::read(&file_out).unwrap(), "{format}");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains("QSNR") && err.contains(format), "{err}");

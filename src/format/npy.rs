@@ -120,7 +120,10 @@ pub fn read_f32_header<R: std::io::Read>(r: &mut R, path: &Path) -> Result<F32He
     if read_up_to(r, &mut head, text_len).map_err(io)? < text_len {
         return Err(NpyError::BadHeader {
             path: path.to_path_buf(),
-            why: format!("the header is cut short (needs {} bytes)", prefix + text_len),
+            why: format!(
+                "the header is cut short (needs {} bytes)",
+                prefix + text_len
+            ),
         });
     }
     parse_header(&head, path)
@@ -256,31 +259,18 @@ fn guard_shape(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// The header of a version 1.0 `.npy` file holding a C-order array of NumPy type `descr`
-/// (e.g. `<f4`, `|u1`) and `shape`, exactly as NumPy (and `to_bytes`) writes it: the data
-/// starts at a multiple of 64 bytes.
-pub fn header_bytes(descr: &str, shape: &[u64]) -> Vec<u8> {
-    let dims = match shape {
-        [d] => format!("({d},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let mut text = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
-    let total = 10 + text.len() + 1;
-    text.extend(std::iter::repeat_n(' ', total.next_multiple_of(64) - total));
-    text.push('\n');
-    let mut h = Vec::with_capacity(10 + text.len());
-    h.extend_from_slice(MAGIC);
-    h.extend_from_slice(&[1, 0]);
-    h.extend_from_slice(&(text.len() as u16).to_le_bytes());
-    h.extend_from_slice(text.as_bytes());
-    h
+/// The header of a C-order `.npy` file of element type `T` (f32: `<f4`, u8: `|u1`) and
+/// `shape`, as [`to_bytes`] writes it (npyz; the data starts at a multiple of 64 bytes).
+pub fn header_bytes<T: npyz::AutoSerialize>(shape: &[u64]) -> Result<Vec<u8>, std::io::Error> {
+    let mut buf = Vec::with_capacity(128);
+    let w = npyz::WriteOptions::<T>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(&mut buf)
+        .begin_nd()?;
+    // Dropped unfinished: the header is all that is wanted.
+    drop(w);
+    Ok(buf)
 }
 
 /// The bytes of a float32 little-endian C-order `.npy` file.
@@ -330,9 +320,14 @@ mod tests {
 
     #[test]
     fn headers_are_written_as_numpy_writes_them_and_read_back_from_a_stream() {
-        for shape in [vec![5u64], vec![2, 3], vec![4, 1, 7, 1000], vec![1 << 40, 3]] {
+        for shape in [
+            vec![5u64],
+            vec![2, 3],
+            vec![4, 1, 7, 1000],
+            vec![1 << 40, 3],
+        ] {
             let n: u64 = shape.iter().product();
-            let h = header_bytes("<f4", &shape);
+            let h = header_bytes::<f32>(&shape).unwrap();
             assert_eq!(h.len() % 64, 0);
             if n < 100 {
                 let data = vec![0.5f32; n as usize];
@@ -343,12 +338,14 @@ mod tests {
             let got = read_f32_header(&mut r, Path::new("s")).unwrap();
             assert_eq!((got.shape, got.len, got.header_len), (shape, n, h.len()));
         }
-        let mut short = &header_bytes("<f4", &[3])[..20];
+        let h = header_bytes::<f32>(&[3]).unwrap();
+        let mut short = &h[..20];
         assert!(matches!(
             read_f32_header(&mut short, Path::new("s")),
             Err(NpyError::BadHeader { .. })
         ));
-        let mut wrong = &header_bytes("<f8", &[3])[..];
+        let h = header_bytes::<f64>(&[3]).unwrap();
+        let mut wrong = &h[..];
         assert!(matches!(
             read_f32_header(&mut wrong, Path::new("s")),
             Err(NpyError::WrongDtype { .. })

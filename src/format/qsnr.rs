@@ -755,7 +755,13 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
         }
     }
     let measured = if args.measure {
-        Some(measure_all(&fmts, &kappa, args.scale_rule, args.samples, args.seed)?)
+        Some(measure_all(
+            &fmts,
+            &kappa,
+            args.scale_rule,
+            args.samples,
+            args.seed,
+        )?)
     } else {
         None
     };
@@ -791,11 +797,13 @@ fn measure_all(
         gaussian.push(measure_gaussian_rule(f, rule_of(f), samples, seed)?);
         let row = kappa
             .iter()
-            .map(|&k| match measure_gaussian_at_rule(f, rule_of(f), k, samples, seed) {
-                Ok(q) => Ok(Some(q)),
-                Err(QsnrError::Unmeasurable { .. }) => Ok(None),
-                Err(e) => Err(e),
-            })
+            .map(
+                |&k| match measure_gaussian_at_rule(f, rule_of(f), k, samples, seed) {
+                    Ok(q) => Ok(Some(q)),
+                    Err(QsnrError::Unmeasurable { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                },
+            )
             .collect::<Result<Vec<_>, _>>()?;
         at_kappa.push(row);
     }

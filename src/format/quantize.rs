@@ -790,7 +790,9 @@ impl<'a> Plan<'a> {
                 // x -> fl32(x / Qmax) is monotone, max_b s_b is fl32(max |V| / Qmax): one
                 // streaming max suffices unless some block holds NaN or Inf (those blocks are
                 // left out of s_t), and then every block's amax is taken.
-                let all = self.tensor_amax.unwrap_or_else(|| amax_all(data, self.simd));
+                let all = self
+                    .tensor_amax
+                    .unwrap_or_else(|| amax_all(data, self.simd));
                 let s_t = if all < 0x7F80_0000 {
                     scale::nv_tensor_scale(qmax, &[all])
                 } else {
@@ -1028,9 +1030,7 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
     // torchao rules (their element casts keep the sign bit).
     let zero_sign_from_input = match opts.scale_rule {
         ScaleRule::Ceil | ScaleRule::NvStudy if elem.is_int() => u32::MAX,
-        ScaleRule::Floor | ScaleRule::TorchaoCeil | ScaleRule::Even | ScaleRule::Rceil => {
-            u32::MAX
-        }
+        ScaleRule::Floor | ScaleRule::TorchaoCeil | ScaleRule::Even | ScaleRule::Rceil => u32::MAX,
         _ => 0,
     };
     let max = elem.max_value() as f32;

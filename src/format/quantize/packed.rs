@@ -192,7 +192,10 @@ impl Packed {
             ScaleFormat::E4m3 => 1,
         };
         let rule = RULE_BYTES.iter().position(|r| *r == self.rule).unwrap_or(0) as u8;
-        let round = ROUND_BYTES.iter().position(|r| *r == self.round).unwrap_or(0) as u8;
+        let round = ROUND_BYTES
+            .iter()
+            .position(|r| *r == self.round)
+            .unwrap_or(0) as u8;
         h.extend_from_slice(&[specials, scale, rule, round]);
         h.extend_from_slice(&(self.block as u32).to_le_bytes());
         h.extend_from_slice(&self.tensor_scale.to_le_bytes());

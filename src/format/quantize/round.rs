@@ -232,9 +232,7 @@ pub mod avx2 {
     #[inline(always)]
     unsafe fn round_units<const ROUND: u8, const PATCH: bool>(u: __m256, c: &Consts) -> __m256 {
         let n = match ROUND {
-            AWAY => {
-                _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5))))
-            }
+            AWAY => _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5)))),
             TRUNC => _mm256_cvtepi32_ps(_mm256_cvttps_epi32(u)),
             _ => {
                 let magic = _mm256_set1_ps(8_388_608.0);

@@ -264,18 +264,9 @@ impl Job<'_> {
             w.scodes.clear();
             w.scodes.resize(blocks, 0);
         }
-        let codes = self
-            .codes
-            .then_some((&mut w.ecodes[..], &mut w.scodes[..]));
+        let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
         w.tensor_scale = quantize_piece(
-            self.fmt,
-            self.opts,
-            &w.moved,
-            p.row_len,
-            p.start,
-            amax,
-            &mut q,
-            codes,
+            self.fmt, self.opts, &w.moved, p.row_len, p.start, amax, &mut q, codes,
         )?;
         if let Some(h) = self.rotation {
             q = h.unrotate(&q, p.row_len)?;
@@ -460,7 +451,10 @@ pub fn quantize_stream(
                 Box::new(BufReader::with_capacity(1 << 20, f))
             }
             Input::Stdin => {
-                let mut f = spooled.as_ref().context("stdin was not spooled")?.try_clone()?;
+                let mut f = spooled
+                    .as_ref()
+                    .context("stdin was not spooled")?
+                    .try_clone()?;
                 f.seek(SeekFrom::Start(header.header_len as u64))?;
                 Box::new(BufReader::with_capacity(1 << 20, f))
             }
@@ -473,7 +467,7 @@ pub fn quantize_stream(
         None => None,
     };
     let mut stdout = std::io::stdout().lock();
-    let vheader = npy::header_bytes("<f4", &header.shape);
+    let vheader = npy::header_bytes::<f32>(&header.shape).context("encoding the .npy header")?;
     match &mut values {
         Some(s) => s.write(&vheader)?,
         None => stdout.write_all(&vheader).context("cannot write stdout")?,
@@ -483,7 +477,7 @@ pub fn quantize_stream(
             let mut s = Staged::new(p)?;
             let mut shape = other.clone();
             shape.extend([geo.bpr as u64, k as u64]);
-            s.write(&npy::header_bytes("|u1", &shape))?;
+            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
             Some(s)
         }
         None => None,
@@ -493,7 +487,7 @@ pub fn quantize_stream(
             let mut s = Staged::new(p)?;
             let mut shape = other.clone();
             shape.push(geo.bpr as u64);
-            s.write(&npy::header_bytes("|u1", &shape))?;
+            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
             Some(s)
         }
         None => None,
