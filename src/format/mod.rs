@@ -3,6 +3,7 @@
 pub mod element;
 pub mod npy;
 pub mod qsnr;
+pub mod scale_rules;
 pub mod quantize;
 pub mod spec;
 

@@ -625,7 +625,7 @@ impl KappaRange {
 #[derive(clap::Args, Debug)]
 pub struct QsnrArgs {
     /// Block formats: built-in names, user formats in --dir, or .toml files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "scale_rules")]
     pub formats: Vec<String>,
     /// Crest-factor range A..B (kappa = max|x| / rms of the block), inclusive; or one value.
     #[arg(long, default_value = "1..12")]
@@ -653,6 +653,10 @@ pub struct QsnrArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Instead: measure every built-in format under every scale rule on Gaussian and
+    /// heavy-tailed data and write the Markdown report to FILE (reports/scale-rules.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["formats", "measure", "json"])]
+    pub scale_rules: Option<PathBuf>,
     /// Directory of user-defined format files.
     #[arg(long, default_value = "models/formats")]
     pub dir: PathBuf,
@@ -911,6 +915,9 @@ pub fn render_text(r: &QsnrReport) -> String {
 /// `hwcost qsnr`: print the theoretical QSNR table, the measured one with `--measure`, and
 /// the INT/FP crossovers.
 pub fn run_qsnr(args: &QsnrArgs) -> anyhow::Result<()> {
+    if let Some(out) = &args.scale_rules {
+        return super::scale_rules::run(out);
+    }
     let report = qsnr_report(args)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -117,6 +117,7 @@
 //! the whole tensor. Nothing is allocated per element or per block.
 
 pub mod bench;
+pub mod bench_io;
 pub mod cli;
 pub mod hadamard;
 pub mod packed;

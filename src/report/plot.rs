@@ -802,6 +802,7 @@ pub fn fine_theory(formats: &[String], dir: &Path) -> Result<QsnrReport, ReportE
         seed: 0,
         scale_rule: None,
         json: false,
+        scale_rules: None,
         dir: dir.to_path_buf(),
     })?)
 }

@@ -208,6 +208,7 @@ pub fn sweep(
         seed,
         scale_rule: None,
         json: false,
+        scale_rules: None,
         dir: dir.to_path_buf(),
     };
     Ok(qsnr_report(&args)?)
