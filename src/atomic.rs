@@ -108,6 +108,17 @@ impl Temp {
     }
 }
 
+/// Writes go to the temporary file (for writers that stream into a staged output).
+impl std::io::Write for Temp {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.as_file().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.as_file().flush()
+    }
+}
+
 impl Drop for Temp {
     fn drop(&mut self) {
         // Remove the file (if still there) before it leaves the signal handler's list.

@@ -71,6 +71,9 @@ pub struct BenchArgs {
 pub enum BenchKind {
     /// Quantizer throughput (M elements/s, single thread) next to a plain copy.
     Quantize,
+    /// `hwcost quantize` end to end on a 64 M-element .npy against NumPy load + save, and its
+    /// peak memory on a 1 GiB .npy.
+    QuantizeIo,
     /// Analytic design points per second per core.
     Sweep,
     /// Verification backends (rust-hdl, Verilator, Icarus): blocks/s for mxint8 and mxfp8 at k = 32.
@@ -156,6 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             BenchKind::Quantize => {
                 format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))
             }
+            BenchKind::QuantizeIo => format::quantize::bench_io::run_bench_quantize_io(&a.out),
             BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
             BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
         },

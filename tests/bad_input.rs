@@ -422,7 +422,7 @@ fn every_subcommand_survives_absurd_numbers() {
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (
             vec!["quantize", "mxint8", &input, "-o", "out/q.npy"],
-            vec!["--block"],
+            vec!["--block", "--axis", "--chunk-mib"],
         ),
         (
             vec![

@@ -4,6 +4,7 @@ pub mod element;
 pub mod npy;
 pub mod qsnr;
 pub mod quantize;
+pub mod scale_rules;
 pub mod spec;
 
 pub use element::{Class, Raw};

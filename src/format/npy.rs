@@ -431,8 +431,67 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, String> {
     })
 }
 
-/// Parse the bytes of a float32 `.npy` file (`path` only names it in errors).
-pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
+/// The header of a float32 `.npy` file: its shape, element count and length in bytes (the
+/// data start).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct F32Header {
+    pub shape: Vec<u64>,
+    pub len: u64,
+    pub header_len: usize,
+}
+
+/// Read and check the header of a float32 `.npy` stream, leaving `r` at the first data byte.
+/// The bytes read are checked by [`parse_header`], as a whole file's are.
+pub fn read_f32_header<R: std::io::Read>(r: &mut R, path: &Path) -> Result<F32Header, NpyError> {
+    let io = |source| NpyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Magic (6), version (2), header length (2 in version 1, 4 later), then the text.
+    let mut head = Vec::with_capacity(256);
+    let got = read_up_to(r, &mut head, 10).map_err(io)?;
+    let cut_short = |head: &[u8]| -> NpyError {
+        // The empty / bad-magic / malformed error, as for a whole file.
+        match check_f32_header(head, path) {
+            Err(e) => e,
+            Ok(_) => NpyError::BadHeader {
+                path: path.to_path_buf(),
+                why: "the header is cut short".into(),
+            },
+        }
+    };
+    if got < 10 || &head[..6] != MAGIC || !matches!(head[6], 1..=3) {
+        return Err(cut_short(&head));
+    }
+    let text_len = if head[6] == 1 {
+        u16::from_le_bytes([head[8], head[9]]) as usize
+    } else {
+        if read_up_to(r, &mut head, 2).map_err(io)? < 2 {
+            return Err(cut_short(&head));
+        }
+        u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize
+    };
+    if text_len > MAX_HEADER_LEN {
+        // parse_header refuses it by its length before reading the text.
+        return Err(cut_short(&head));
+    }
+    if read_up_to(r, &mut head, text_len).map_err(io)? < text_len {
+        return Err(cut_short(&head));
+    }
+    check_f32_header(&head, path)
+}
+
+/// Append up to `n` bytes from `r` to `buf`; returns how many were read (fewer only at EOF).
+fn read_up_to<R: std::io::Read>(r: &mut R, buf: &mut Vec<u8>, n: usize) -> std::io::Result<usize> {
+    use std::io::Read as _;
+    let before = buf.len();
+    r.by_ref().take(n as u64).read_to_end(buf)?;
+    Ok(buf.len() - before)
+}
+
+/// Check the header at the start of `bytes` (more may follow) as a float32 one (little-endian,
+/// C order, rank >= 1, at least one element) and describe it.
+fn check_f32_header(bytes: &[u8], path: &Path) -> Result<F32Header, NpyError> {
     let p = || path.to_path_buf();
     if bytes.is_empty() {
         return Err(NpyError::EmptyFile { path: p() });
@@ -464,12 +523,27 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
         return Err(NpyError::FortranOrder { path: p() });
     }
     // parse_header checked that the byte count fits.
-    let n: u64 = shape.iter().product();
-    if n == 0 {
+    let len: u64 = shape.iter().product();
+    if len == 0 {
         return Err(NpyError::NoElements { path: p(), shape });
     }
-    let want = n * 4;
-    let rest = &bytes[header.data_offset..];
+    Ok(F32Header {
+        shape,
+        len,
+        header_len: header.data_offset,
+    })
+}
+
+/// Parse the bytes of a float32 `.npy` file (`path` only names it in errors).
+pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
+    let p = || path.to_path_buf();
+    let F32Header {
+        shape,
+        len,
+        header_len,
+    } = check_f32_header(bytes, path)?;
+    let rest = &bytes[header_len..];
+    let want = len * 4;
     let got = rest.len() as u64;
     if got < want {
         return Err(NpyError::Truncated {
@@ -491,6 +565,20 @@ pub fn parse_f32(bytes: &[u8], path: &Path) -> Result<NpyArray, NpyError> {
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     Ok(NpyArray { shape, data })
+}
+
+/// The header of a C-order `.npy` file of element type `T` (f32: `<f4`, u8: `|u1`) and
+/// `shape`, as [`to_bytes`] writes it (npyz; the data starts at a multiple of 64 bytes).
+pub fn header_bytes<T: npyz::AutoSerialize>(shape: &[u64]) -> Result<Vec<u8>, std::io::Error> {
+    let mut buf = Vec::with_capacity(128);
+    let w = npyz::WriteOptions::<T>::new()
+        .default_dtype()
+        .shape(shape)
+        .writer(&mut buf)
+        .begin_nd()?;
+    // Dropped unfinished: the header is all that is wanted.
+    drop(w);
+    Ok(buf)
 }
 
 /// The bytes of a float32 little-endian C-order `.npy` file.
@@ -639,5 +727,39 @@ mod tests {
             h("{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (5,)}")
                 .unwrap();
         assert!(matches!(structured.descr, Descr::Other(_)));
+    }
+
+    #[test]
+    fn headers_are_written_as_numpy_writes_them_and_read_back_from_a_stream() {
+        for shape in [
+            vec![5u64],
+            vec![2, 3],
+            vec![4, 1, 7, 1000],
+            vec![1 << 40, 3],
+        ] {
+            let n: u64 = shape.iter().product();
+            let h = header_bytes::<f32>(&shape).unwrap();
+            assert_eq!(h.len() % 64, 0);
+            if n < 100 {
+                let data = vec![0.5f32; n as usize];
+                let full = to_bytes(&shape, &data).unwrap();
+                assert_eq!(&full[..h.len()], &h[..], "{shape:?}");
+            }
+            let mut r = &h[..];
+            let got = read_f32_header(&mut r, Path::new("s")).unwrap();
+            assert_eq!((got.shape, got.len, got.header_len), (shape, n, h.len()));
+        }
+        let h = header_bytes::<f32>(&[3]).unwrap();
+        let mut short = &h[..20];
+        assert!(matches!(
+            read_f32_header(&mut short, Path::new("s")),
+            Err(NpyError::BadHeader { .. })
+        ));
+        let h = header_bytes::<f64>(&[3]).unwrap();
+        let mut wrong = &h[..];
+        assert!(matches!(
+            read_f32_header(&mut wrong, Path::new("s")),
+            Err(NpyError::WrongDtype { .. })
+        ));
     }
 }

@@ -84,7 +84,7 @@ use rand_distr::StandardNormal;
 use serde::Serialize;
 use statrs::function::erf::{erf, erfc};
 
-use super::quantize::{quantize_dequantize_into, QuantError, QuantOptions, Rounding, ScaleRule};
+use super::quantize::{quantize_dequantize_into, QuantError, QuantOptions, ScaleRule};
 use super::{spec, BlockFormat, ElemFormat, FormatError, ScaleFormat};
 
 /// Lowest crest factor searched and accepted: a block's maximum is never below its rms.
@@ -135,6 +135,11 @@ pub enum QsnrError {
     BadSamples(usize),
     #[error("cannot measure at crest factor {kappa} with blocks of {g}: {why}")]
     Unmeasurable { kappa: f64, g: usize, why: String },
+    #[error("scale rule '{rule}' fits none of the formats {formats:?} (UE8M0 rules for MX formats, nv or nv-study for NV formats)")]
+    RuleFitsNone {
+        rule: &'static str,
+        formats: Vec<String>,
+    },
     #[error(transparent)]
     Format(#[from] FormatError),
     #[error(transparent)]
@@ -370,18 +375,18 @@ pub const TENSOR_BLOCKS: usize = 4096;
 /// g = 32, kappa = 1.5 takes about 70 draws, kappa = 1.2 about 3,000.
 pub const MAX_DRAWS: usize = 1000;
 
-/// The study's quantizer settings: `ceil` scales for UE8M0, `nv-study` for E4M3, RNE.
-pub fn study_options(fmt: &BlockFormat) -> QuantOptions {
-    let scale_rule = if fmt.is_nv() {
-        ScaleRule::NvStudy
-    } else {
-        ScaleRule::Ceil
-    };
+/// The quantizer settings of a measurement: `rule`, or the default rule of the format
+/// ([`crate::format::quantize::DEFAULT_RULES`], the study's), with RNE.
+pub fn measure_options(fmt: &BlockFormat, rule: Option<ScaleRule>) -> QuantOptions {
     QuantOptions {
-        scale_rule,
-        round: Rounding::Rne,
-        block: None,
+        scale_rule: rule.unwrap_or_else(|| ScaleRule::default_for(fmt)),
+        ..QuantOptions::default_for(fmt)
     }
+}
+
+/// The default settings of a measurement (the study's rules, RNE).
+pub fn study_options(fmt: &BlockFormat) -> QuantOptions {
+    measure_options(fmt, None)
 }
 
 /// A seeded stream of Gaussian blocks of `g` values, each with its sigma (see the module docs).
@@ -484,6 +489,7 @@ pub fn gaussian_blocks(
 /// the QSNR in dB, each block's energies taken in units of its sigma^2.
 fn measure(
     fmt: &BlockFormat,
+    rule: Option<ScaleRule>,
     blocks: usize,
     kappa: Option<f64>,
     seed: u64,
@@ -492,7 +498,7 @@ fn measure(
         return Err(QsnrError::BadSamples(blocks));
     }
     let g = fmt.block;
-    let opts = study_options(fmt);
+    let opts = measure_options(fmt, rule);
     let mut src = BlockSource::new(g, kappa, seed)?;
     let (mut data, mut out, mut sigmas) = (Vec::new(), Vec::new(), Vec::new());
     let (mut err, mut sig) = (0f64, 0f64);
@@ -524,7 +530,17 @@ fn measure(
 /// Measured QSNR (dB) of `fmt` on `samples` i.i.d. Gaussian blocks from `seed`, quantized by
 /// the bit-exact quantizer with [`study_options`].
 pub fn measure_gaussian(fmt: &BlockFormat, samples: usize, seed: u64) -> Result<f64, QsnrError> {
-    measure(fmt, samples, None, seed)
+    measure(fmt, None, samples, None, seed)
+}
+
+/// [`measure_gaussian`] under scale rule `rule` (None: the default).
+pub fn measure_gaussian_rule(
+    fmt: &BlockFormat,
+    rule: Option<ScaleRule>,
+    samples: usize,
+    seed: u64,
+) -> Result<f64, QsnrError> {
+    measure(fmt, rule, samples, None, seed)
 }
 
 /// Measured QSNR (dB) of `fmt` on `samples` Gaussian blocks of crest factor `kappa`
@@ -535,7 +551,18 @@ pub fn measure_gaussian_at(
     samples: usize,
     seed: u64,
 ) -> Result<f64, QsnrError> {
-    measure(fmt, samples, Some(kappa), seed)
+    measure(fmt, None, samples, Some(kappa), seed)
+}
+
+/// [`measure_gaussian_at`] under scale rule `rule` (None: the default).
+pub fn measure_gaussian_at_rule(
+    fmt: &BlockFormat,
+    rule: Option<ScaleRule>,
+    kappa: f64,
+    samples: usize,
+    seed: u64,
+) -> Result<f64, QsnrError> {
+    measure(fmt, rule, samples, Some(kappa), seed)
 }
 
 /// An inclusive crest-factor range `A..B` (or a single value `A`), within [KAPPA_MIN, KAPPA_MAX].
@@ -602,7 +629,7 @@ impl KappaRange {
 #[derive(clap::Args, Debug)]
 pub struct QsnrArgs {
     /// Block formats: built-in names, user formats in --dir, or .toml files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "scale_rules")]
     pub formats: Vec<String>,
     /// Crest-factor range A..B (kappa = max|x| / rms of the block), inclusive; or one value.
     #[arg(long, default_value = "1..12")]
@@ -624,9 +651,17 @@ pub struct QsnrArgs {
     /// Seed of the measurement's random blocks (ChaCha8).
     #[arg(long, default_value_t = 0, requires = "measure")]
     pub seed: u64,
+    /// Scale rule of the measurement, for the formats whose scale it fits (the others keep
+    /// the default: ceil for UE8M0 scales, nv-study for E4M3).
+    #[arg(long, value_enum, requires = "measure")]
+    pub scale_rule: Option<ScaleRule>,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Instead: measure every built-in format under every scale rule on Gaussian and
+    /// heavy-tailed data and write the Markdown report to FILE (reports/scale-rules.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["formats", "measure", "json"])]
+    pub scale_rules: Option<PathBuf>,
     /// Directory of user-defined format files.
     #[arg(long, default_value = "models/formats")]
     pub dir: PathBuf,
@@ -729,7 +764,13 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
         }
     }
     let measured = if args.measure {
-        Some(measure_all(&fmts, &kappa, args.samples, args.seed)?)
+        Some(measure_all(
+            &fmts,
+            &kappa,
+            args.scale_rule,
+            args.samples,
+            args.seed,
+        )?)
     } else {
         None
     };
@@ -746,26 +787,38 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
 fn measure_all(
     fmts: &[BlockFormat],
     kappa: &[f64],
+    rule: Option<ScaleRule>,
     samples: usize,
     seed: u64,
 ) -> Result<Measured, QsnrError> {
+    if let Some(r) = rule {
+        if !fmts.iter().any(|f| r.fits(f)) {
+            return Err(QsnrError::RuleFitsNone {
+                rule: r.name(),
+                formats: fmts.iter().map(|f| f.name.clone()).collect(),
+            });
+        }
+    }
+    let rule_of = |f: &BlockFormat| rule.filter(|r| r.fits(f));
     let mut gaussian = Vec::new();
     let mut at_kappa = Vec::new();
     for f in fmts {
-        gaussian.push(measure_gaussian(f, samples, seed)?);
+        gaussian.push(measure_gaussian_rule(f, rule_of(f), samples, seed)?);
         let row = kappa
             .iter()
-            .map(|&k| match measure_gaussian_at(f, k, samples, seed) {
-                Ok(q) => Ok(Some(q)),
-                Err(QsnrError::Unmeasurable { .. }) => Ok(None),
-                Err(e) => Err(e),
-            })
+            .map(
+                |&k| match measure_gaussian_at_rule(f, rule_of(f), k, samples, seed) {
+                    Ok(q) => Ok(Some(q)),
+                    Err(QsnrError::Unmeasurable { .. }) => Ok(None),
+                    Err(e) => Err(e),
+                },
+            )
             .collect::<Result<Vec<_>, _>>()?;
         at_kappa.push(row);
     }
     let scale_rule = fmts
         .iter()
-        .map(|f| study_options(f).scale_rule.name().to_string())
+        .map(|f| measure_options(f, rule_of(f)).scale_rule.name().to_string())
         .collect();
     Ok(Measured {
         samples,
@@ -804,7 +857,7 @@ pub fn render_text(r: &QsnrReport) -> String {
     if let Some(m) = &r.measured {
         let _ = writeln!(
             s,
-            "\nMeasured QSNR (dB): quantizer with the study's scale rules, {} blocks, seed {}",
+            "\nMeasured QSNR (dB): bit-exact quantizer, scale rule per format below, {} blocks, seed {}",
             m.samples, m.seed
         );
         let _ = write!(s, "{:>8}", "kappa");
@@ -867,6 +920,9 @@ pub fn render_text(r: &QsnrReport) -> String {
 /// `hwcost qsnr`: print the theoretical QSNR table, the measured one with `--measure`, and
 /// the INT/FP crossovers.
 pub fn run_qsnr(args: &QsnrArgs) -> anyhow::Result<()> {
+    if let Some(out) = &args.scale_rules {
+        return super::scale_rules::run(out);
+    }
     let report = qsnr_report(args)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -1,5 +1,23 @@
-//! The bit-exact software quantizer: block scales (`ocp`, `ceil`, `nv`, `nv-study`), element
-//! rounding (`rne`, `away`), codes, the packed encoding, Hadamard rotation, QSNR.
+//! The bit-exact software quantizer: block scales (`ocp`, `floor`, `ceil`, `rceil`,
+//! `torchao-ceil`, `even`, `nv`, `nv-study`), element rounding (`rne`, `away`, `floor`,
+//! `stochastic`), codes, the packed encoding, Hadamard rotation, QSNR.
+//!
+//! # The rules side by side
+//!
+//! | rule | who uses it | block exponent (OCP view) | clips the block max |
+//! |---|---|---|---|
+//! | `ocp` | OCP MX spec as microxcaling codes it | floor(fl32(log2 amax)) - emax | yes |
+//! | `floor` | torchao FLOOR | floor(log2 amax) - emax, from the exponent bits | yes |
+//! | `ceil` | the study (default) | ceil(fl32(log2 fl32(amax / Qmax))) | no |
+//! | `rceil` | torchao RCEIL (cuBLAS's rule) | as `ceil`; zeros keep their sign | no |
+//! | `torchao-ceil` | torchao CEIL | ceil(log2 amax) - emax, from the bits | no |
+//! | `even` | torchao EVEN | floor of amax rounded to the element's mantissa width | sometimes |
+//! | `nv` | NVIDIA NVFP4 | E4M3(s_b / s_t) * s_t in FP32 | no |
+//! | `nv-study` | the study (default for NV) | the same in bf16 | no |
+//!
+//! `ocp` and `floor` differ only where FP32 log2 rounds to an integer (amax within a few ulps
+//! below 2^k, |k| >= 2) and in that `ocp` keeps microxcaling's rounding artefact at 0.5 - 2^-25;
+//! `rceil` and `ceil` differ only in the sign of zero results of FP elements.
 //!
 //! # Semantics
 //!
@@ -42,6 +60,27 @@
 //! as in microxcaling; an FP block whose amax rounds to log2 = 128 (e.g. FP32 max) has its
 //! largest elements round up to 2^128 = +Inf.
 //!
+//! **`floor`, `torchao-ceil`, `even`** (torchao `to_mx`, released 0.18.0): the exponent
+//! field of amax minus 127 (zero and FP32-subnormal amax give -127), `torchao-ceil` adding one
+//! when a mantissa bit is set, `even` first adding 2^(22 - M) to the bits of amax and dropping
+//! the mantissa (amax rounded half up to M mantissa bits, M the element's, b - 2 for INT),
+//! minus emax (OCP view), clamped below at -127. Elements are `V * 2^-e` rounded exactly, and
+//! zero results keep the input's sign (torchao's casts keep the sign bit). Two deliberate
+//! differences from torchao 0.18.0: a block holding Inf gets the NaN scale (torchao gives it a
+//! finite one), and a block of scale code 0 is scaled by 2^-127 (torchao divides by 2^-126
+//! there, RCEIL multiplies by 1, but both label and dequantize it with 2^-127).
+//! `tests/data/golden_torchao.json` holds torchao's own outputs for every mode it has.
+//!
+//! **`rceil`**: torchao 0.18.0's RCEIL on the CPU, ceil(fl32(log2(fl32(amax / Qmax)))), is the
+//! `ceil` scale; cuBLAS's hardware conversion rounds the quotient up exactly, which differs
+//! from the FP32 log2 only for quotients within a few ulps above 2^k. Zeros keep their sign.
+//!
+//! **Element rounding.** `rne` and `away` as above; `floor` truncates toward zero
+//! (microxcaling's `floor`); `stochastic` rounds the element-unit magnitude u up with
+//! probability u - trunc(u) using a 32-bit draw hashed from `seed` and the element's index in
+//! the tensor (the row-major index of the rows being quantized), so a result does not depend
+//! on threads or chunking. Neither has the 0.5 - 2^-25 artefact.
+//!
 //! **NV two-level scale** (blocks of 16): `s_b = fl32(amax_b / Qmax)`, per tensor `s_t =
 //! fl32(max_b(s_b) / 448)`, block code `E4M3_RNE(fl32(s_b / s_t))` (saturating at 448).
 //! `nv`: `S_b = fl32(s_t * E4M3(code))`. `nv-study` (the study's `scale_quant=True`):
@@ -78,25 +117,37 @@
 //! the whole tensor. Nothing is allocated per element or per block.
 
 pub mod bench;
+pub mod bench_io;
 pub mod cli;
 pub mod hadamard;
 pub mod packed;
 pub mod round;
 pub mod scale;
+pub mod stream;
 
 use serde::Serialize;
 
 use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, HALF_MINUS};
 use super::spec::{BlockFormat, ElemFormat};
 
-/// How the block scale is chosen (see the module docs).
+/// How the block scale is chosen (see the module docs). The names are those of the
+/// ecosystems that use them; `hwcost quantize --help` lists them side by side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScaleRule {
-    /// microxcaling / OCP: floor(log2(amax)) - emax (can clip the block max).
+    /// microxcaling / OCP: floor(fl32(log2(amax))) - emax (can clip the block max).
     Ocp,
-    /// The study: ceil(log2(amax / Qmax)) (never clips).
+    /// torchao FLOOR: floor(log2(amax)) - emax from the exponent bits of amax.
+    Floor,
+    /// The study: ceil(fl32(log2(fl32(amax / Qmax)))) (never clips).
     Ceil,
+    /// torchao RCEIL (cuBLAS's rule as torchao computes it on the CPU): the `ceil` scale,
+    /// with zeros keeping their sign as torchao's casts do.
+    Rceil,
+    /// torchao CEIL: ceil(log2(amax)) - emax from the exponent bits of amax.
+    TorchaoCeil,
+    /// torchao EVEN: amax rounded to the element's mantissa width, then floor - emax.
+    Even,
     /// NV two-level: E4M3 block scale times the FP32 per-tensor scale, in FP32.
     Nv,
     /// NV two-level as the study's code does it: both factors and the product in bf16.
@@ -111,16 +162,66 @@ pub enum Rounding {
     Rne,
     /// Round to nearest, ties away from zero (microxcaling's "nearest").
     Away,
+    /// Truncate toward zero (microxcaling's "floor").
+    Floor,
+    /// Stochastic: up with probability equal to the fraction, from a counter-based stream
+    /// keyed by `--seed` and the element's position (independent of threads and chunks).
+    Stochastic,
+}
+
+/// The default scale rules, stated once: the study's, `ceil` for UE8M0 scales and
+/// `nv-study` for E4M3 scales. Every shipped report reproduces the study, so its rules are
+/// the default of `quantize`, `qsnr --measure`, `compare` and `report` alike; README says why.
+pub const DEFAULT_RULES: DefaultRules = DefaultRules {
+    ue8m0: ScaleRule::Ceil,
+    e4m3: ScaleRule::NvStudy,
+};
+
+/// The default rule per scale format (see [`DEFAULT_RULES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DefaultRules {
+    pub ue8m0: ScaleRule,
+    pub e4m3: ScaleRule,
 }
 
 impl ScaleRule {
     pub fn name(&self) -> &'static str {
         match self {
             ScaleRule::Ocp => "ocp",
+            ScaleRule::Floor => "floor",
             ScaleRule::Ceil => "ceil",
+            ScaleRule::Rceil => "rceil",
+            ScaleRule::TorchaoCeil => "torchao-ceil",
+            ScaleRule::Even => "even",
             ScaleRule::Nv => "nv",
             ScaleRule::NvStudy => "nv-study",
         }
+    }
+
+    /// Every rule, in the order of the docs.
+    pub const ALL: [ScaleRule; 8] = [
+        ScaleRule::Ocp,
+        ScaleRule::Floor,
+        ScaleRule::Ceil,
+        ScaleRule::Rceil,
+        ScaleRule::TorchaoCeil,
+        ScaleRule::Even,
+        ScaleRule::Nv,
+        ScaleRule::NvStudy,
+    ];
+
+    /// The default rule of a format ([`DEFAULT_RULES`]).
+    pub fn default_for(fmt: &BlockFormat) -> ScaleRule {
+        if fmt.is_nv() {
+            DEFAULT_RULES.e4m3
+        } else {
+            DEFAULT_RULES.ue8m0
+        }
+    }
+
+    /// Whether the rule applies to the format's scale (UE8M0 rules for MX, NV rules for E4M3).
+    pub fn fits(&self, fmt: &BlockFormat) -> bool {
+        scale::rule_fits(*self, fmt)
     }
 }
 
@@ -129,6 +230,8 @@ impl Rounding {
         match self {
             Rounding::Rne => "rne",
             Rounding::Away => "away",
+            Rounding::Floor => "floor",
+            Rounding::Stochastic => "stochastic",
         }
     }
 }
@@ -140,20 +243,18 @@ pub struct QuantOptions {
     pub round: Rounding,
     /// Block size override (None: the format's block size).
     pub block: Option<usize>,
+    /// Seed of `Rounding::Stochastic` (ignored by the other roundings).
+    pub seed: u64,
 }
 
 impl QuantOptions {
-    /// The defaults: MX formats `ocp` + `rne`, NV formats `nv` + `rne`.
+    /// The defaults: [`DEFAULT_RULES`], `rne`, the format's block size.
     pub fn default_for(fmt: &BlockFormat) -> Self {
-        let scale_rule = if fmt.is_nv() {
-            ScaleRule::Nv
-        } else {
-            ScaleRule::Ocp
-        };
         QuantOptions {
-            scale_rule,
+            scale_rule: ScaleRule::default_for(fmt),
             round: Rounding::Rne,
             block: None,
+            seed: 0,
         }
     }
 
@@ -166,7 +267,7 @@ impl QuantOptions {
 /// Errors of the quantizer (all of them are about the caller's input).
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum QuantError {
-    #[error("scale rule '{}' does not fit format '{format}' ({} scale); use {}", rule.name(), scale, if *nv { "nv or nv-study" } else { "ocp or ceil" })]
+    #[error("scale rule '{}' does not fit format '{format}' ({} scale); use {}", rule.name(), scale, if *nv { "nv or nv-study" } else { "ocp, floor, ceil, rceil, torchao-ceil or even" })]
     RuleMismatch {
         rule: ScaleRule,
         format: String,
@@ -266,6 +367,61 @@ pub fn quantize_portable(
     })
 }
 
+/// Quantize one piece of a larger tensor, for streaming: `data` holds whole rows of
+/// `row_len` values (or whole blocks at the start of one row, `row_len` then being the piece's
+/// length), the first at tensor index `offset`. NV formats take `tensor_amax`, the tensor's
+/// [`tensor_amax`], so that every piece shares the tensor scale; MX formats ignore it. With
+/// `codes`, the element and scale codes of the piece's blocks are written. Returns the
+/// per-tensor scale. Concatenating the pieces' outputs gives [`quantize`]'s, bit for bit.
+#[allow(clippy::too_many_arguments)]
+pub fn quantize_piece(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+    offset: u64,
+    tensor_amax: u32,
+    out: &mut [f32],
+    codes: Option<(&mut [u8], &mut [u8])>,
+) -> Result<f32, QuantError> {
+    if out.len() != data.len() {
+        return Err(QuantError::OutputLen {
+            got: out.len(),
+            want: data.len(),
+        });
+    }
+    if codes.is_some() {
+        check_code_width(fmt)?;
+    }
+    let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    if let Some((e, s)) = &codes {
+        let blocks = plan.layout.blocks();
+        if e.len() != blocks * plan.layout.block || s.len() != blocks {
+            return Err(QuantError::OutputLen {
+                got: e.len(),
+                want: blocks * plan.layout.block,
+            });
+        }
+    }
+    plan.offset = offset;
+    plan.tensor_amax = Some(tensor_amax);
+    Ok(plan.run(data, out, codes))
+}
+
+/// The largest block max |V| (as f32 bits) over the blocks of `data` (rows of `row_len`,
+/// blocks of `block`) that hold no NaN or Inf: what the NV per-tensor scale is taken from.
+/// Pieces combine by `max`.
+pub fn tensor_amax(data: &[f32], row_len: usize, block: usize) -> u32 {
+    if row_len == 0 || block == 0 {
+        return 0;
+    }
+    data.chunks(row_len)
+        .flat_map(|row| row.chunks(block).map(amax_bits))
+        .filter(|&a| a < 0x7F80_0000)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Element codes are kept as bytes; wider user formats can only be quantize-dequantized.
 fn check_code_width(fmt: &BlockFormat) -> Result<(), QuantError> {
     if fmt.elem.bits() > 8 {
@@ -312,21 +468,48 @@ pub fn quantize_dequantize_into(
 /// finite. +inf when the error is zero; -inf when xq is not finite where x is; NaN when x
 /// has no energy but the error does.
 pub fn qsnr_db(x: &[f32], xq: &[f32]) -> f64 {
-    let (mut sig, mut err) = (0f64, 0f64);
-    for (&a, &b) in x.iter().zip(xq) {
-        if !a.is_finite() {
-            continue;
+    let mut sums = QsnrSums::default();
+    sums.add(x, xq);
+    sums.db()
+}
+
+/// The sums behind [`qsnr_db`], for a tensor seen in pieces: `add` each piece, `merge` the
+/// pieces in order. (Summed in pieces, the result can differ from one [`qsnr_db`] call in
+/// the last bits of the f64 sums.)
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct QsnrSums {
+    pub signal: f64,
+    pub error: f64,
+}
+
+impl QsnrSums {
+    /// Add the positions of a piece (x finite).
+    pub fn add(&mut self, x: &[f32], xq: &[f32]) {
+        for (&a, &b) in x.iter().zip(xq) {
+            if !a.is_finite() {
+                continue;
+            }
+            let d = a as f64 - b as f64;
+            self.signal += a as f64 * a as f64;
+            self.error += d * d;
         }
-        let d = a as f64 - b as f64;
-        sig += a as f64 * a as f64;
-        err += d * d;
     }
-    if err == 0.0 {
-        f64::INFINITY
-    } else if !err.is_finite() {
-        f64::NEG_INFINITY
-    } else {
-        -10.0 * (err / sig).log10()
+
+    /// Add another piece's sums.
+    pub fn merge(&mut self, o: &QsnrSums) {
+        self.signal += o.signal;
+        self.error += o.error;
+    }
+
+    /// QSNR in dB (see [`qsnr_db`]).
+    pub fn db(&self) -> f64 {
+        if self.error == 0.0 {
+            f64::INFINITY
+        } else if !self.error.is_finite() {
+            f64::NEG_INFINITY
+        } else {
+            -10.0 * (self.error / self.signal).log10()
+        }
     }
 }
 
@@ -340,6 +523,10 @@ struct Plan<'a> {
     /// Use the AVX2 kernels (the CPU has them and the caller did not ask for the portable
     /// path).
     simd: bool,
+    /// Tensor index of `data[0]` (stochastic rounding draws by tensor index).
+    offset: u64,
+    /// NV: the whole tensor's [`tensor_amax`] when `data` is a piece of it.
+    tensor_amax: Option<u32>,
 }
 
 /// A block scale rule, as the block loop sees it: every per-format constant hoisted, and the
@@ -422,6 +609,26 @@ impl BlockScale for CeilScale<'_> {
     fn block(&self, amax: u32) -> (u8, BlockParams) {
         ue8m0_params(
             scale::ceil_exponent_with(self.tables, self.qmax, self.int_view_exp, amax),
+            self.view,
+            self.inv_view,
+        )
+    }
+}
+
+/// `floor`, `torchao-ceil` and `even`: the exponent from the bits of amax.
+struct BitsScale {
+    mode: scale::BitsMode,
+    emax_ocp: i32,
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for BitsScale {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, amax: u32) -> (u8, BlockParams) {
+        ue8m0_params(
+            scale::bits_exponent(self.mode, self.emax_ocp, amax),
             self.view,
             self.inv_view,
         )
@@ -523,6 +730,8 @@ impl<'a> Plan<'a> {
             layout,
             kernel,
             simd: avx2_available(),
+            offset: 0,
+            tensor_amax: None,
         })
     }
 
@@ -546,11 +755,31 @@ impl<'a> Plan<'a> {
                 self.run_with(&s, data, out, codes);
                 1.0
             }
-            ScaleRule::Ceil => {
+            ScaleRule::Ceil | ScaleRule::Rceil => {
                 let s = CeilScale {
                     tables,
                     qmax,
                     int_view_exp: elem.int_view_exp(),
+                    view,
+                    inv_view: 1.0 / view,
+                };
+                self.run_with(&s, data, out, codes);
+                1.0
+            }
+            ScaleRule::Floor | ScaleRule::TorchaoCeil | ScaleRule::Even => {
+                let mode = match self.rule {
+                    ScaleRule::Floor => scale::BitsMode::Floor,
+                    ScaleRule::TorchaoCeil => scale::BitsMode::Ceil,
+                    _ => scale::BitsMode::Even {
+                        mbits: match elem {
+                            ElemFormat::Int { bits } => bits.saturating_sub(2).min(22),
+                            ElemFormat::Fp { man_bits, .. } => man_bits.min(22),
+                        },
+                    },
+                };
+                let s = BitsScale {
+                    mode,
+                    emax_ocp: elem.emax() + elem.int_view_exp(),
                     view,
                     inv_view: 1.0 / view,
                 };
@@ -562,7 +791,9 @@ impl<'a> Plan<'a> {
                 // x -> fl32(x / Qmax) is monotone, max_b s_b is fl32(max |V| / Qmax): one
                 // streaming max suffices unless some block holds NaN or Inf (those blocks are
                 // left out of s_t), and then every block's amax is taken.
-                let all = amax_all(data, self.simd);
+                let all = self
+                    .tensor_amax
+                    .unwrap_or_else(|| amax_all(data, self.simd));
                 let s_t = if all < 0x7F80_0000 {
                     scale::nv_tensor_scale(qmax, &[all])
                 } else {
@@ -597,23 +828,34 @@ impl<'a> Plan<'a> {
             None => (&mut [], &mut [], false),
         };
         let avx2 = self.simd;
+        let round = match self.round {
+            Rounding::Rne => round::RNE,
+            Rounding::Away => round::AWAY,
+            Rounding::Floor => round::TRUNC,
+            Rounding::Stochastic => round::STOCH,
+        };
         macro_rules! go {
-            ($($int:literal $away:literal $codes:literal),*) => {
-                match (self.fmt.elem.is_int(), self.round == Rounding::Away, with_codes) {
-                    $(($int, $away, $codes) => {
+            ($($int:literal $round:path, $codes:literal);*) => {
+                match (self.fmt.elem.is_int(), round, with_codes) {
+                    $(($int, $round, $codes) => {
                         #[cfg(target_arch = "x86_64")]
                         if avx2 {
                             // SAFETY: the CPU supports AVX2 (checked at run time just above).
-                            unsafe { drive_avx2::<S, $int, $away, $codes>(self, sc, data, out, ecodes, scodes) }
+                            unsafe { drive_avx2::<S, $int, { $round }, $codes>(self, sc, data, out, ecodes, scodes) }
                             return;
                         }
-                        drive::<S, $int, $away, $codes, false>(self, sc, data, out, ecodes, scodes)
+                        drive::<S, $int, { $round }, $codes, false>(self, sc, data, out, ecodes, scodes)
                     })*
+                    _ => unreachable!("rounding codes are RNE..=STOCH"),
                 }
             };
         }
-        go!(false false false, false false true, false true false, false true true,
-            true false false, true false true, true true false, true true true);
+        go!(false round::RNE, false; false round::RNE, true; false round::AWAY, false;
+            false round::AWAY, true; false round::TRUNC, false; false round::TRUNC, true;
+            false round::STOCH, false; false round::STOCH, true;
+            true round::RNE, false; true round::RNE, true; true round::AWAY, false;
+            true round::AWAY, true; true round::TRUNC, false; true round::TRUNC, true;
+            true round::STOCH, false; true round::STOCH, true);
     }
 }
 
@@ -662,7 +904,7 @@ fn avx2_available() -> bool {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn drive_avx2<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool>(
+unsafe fn drive_avx2<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool>(
     plan: &Plan,
     sc: &S,
     data: &[f32],
@@ -670,13 +912,13 @@ unsafe fn drive_avx2<S: BlockScale, const INT: bool, const AWAY: bool, const COD
     ecodes: &mut [u8],
     scodes: &mut [u8],
 ) {
-    drive::<S, INT, AWAY, CODES, true>(plan, sc, data, out, ecodes, scodes)
+    drive::<S, INT, ROUND, CODES, true>(plan, sc, data, out, ecodes, scodes)
 }
 
 /// The block loop: amax, scale, elements, for every block of every row. With SIMD the AVX2
 /// kernels run; only [`drive_avx2`] sets it, after the run-time check.
 #[inline(always)]
-fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, const SIMD: bool>(
+fn drive<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool, const SIMD: bool>(
     plan: &Plan,
     sc: &S,
     data: &[f32],
@@ -727,15 +969,24 @@ fn drive<S: BlockScale, const INT: bool, const AWAY: bool, const CODES: bool, co
             } else {
                 &mut []
             };
+            let base = plan.offset + (r * row_len + start) as u64;
             if p.d > 0.0 {
                 if SIMD {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
                     unsafe {
-                        round::avx2::quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                        round::avx2::quantize_block::<INT, ROUND, CODES>(
+                            k,
+                            &p,
+                            S::DIV,
+                            x,
+                            o,
+                            c,
+                            base,
+                        )
                     }
                 } else {
-                    quantize_block::<INT, AWAY, CODES>(k, &p, S::DIV, x, o, c)
+                    quantize_block::<INT, ROUND, CODES>(k, &p, S::DIV, x, o, c, base)
                 }
             } else if p.d == 0.0 {
                 // NV block whose scale is zero: nothing but +0 is representable.
@@ -776,12 +1027,13 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
         (false, Rounding::Away) => (HALF_MINUS, 0.0),
         _ => (u32::MAX, 0.0),
     };
-    let zero_sign_from_input =
-        if elem.is_int() && matches!(opts.scale_rule, ScaleRule::Ceil | ScaleRule::NvStudy) {
-            u32::MAX
-        } else {
-            0
-        };
+    // Zeros keep the input's sign under the study's INT path (torch.round) and under the
+    // torchao rules (their element casts keep the sign bit).
+    let zero_sign_from_input = match opts.scale_rule {
+        ScaleRule::Ceil | ScaleRule::NvStudy if elem.is_int() => u32::MAX,
+        ScaleRule::Floor | ScaleRule::TorchaoCeil | ScaleRule::Even | ScaleRule::Rceil => u32::MAX,
+        _ => 0,
+    };
     let max = elem.max_value() as f32;
     match elem {
         ElemFormat::Int { bits } => {
@@ -801,6 +1053,7 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
                 bits,
                 code_mul: 1.0,
                 nan_code: 0,
+                seed: opts.seed,
             })
         }
         ElemFormat::Fp {
@@ -831,6 +1084,7 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
                 bits: 1 + exp_bits + man_bits,
                 code_mul: pow2(-126 - emin),
                 nan_code: elem.nan_code().unwrap_or(0) as u8,
+                seed: opts.seed,
             })
         }
     }
@@ -845,6 +1099,13 @@ mod tests {
         lookup_in(name, &[]).unwrap()
     }
 
+    fn ocp(f: &BlockFormat) -> QuantOptions {
+        QuantOptions {
+            scale_rule: ScaleRule::Ocp,
+            ..QuantOptions::default_for(f)
+        }
+    }
+
     #[test]
     fn mxfp8_block_of_exact_values_round_trips() {
         let f = fmt("mxfp8");
@@ -852,7 +1113,7 @@ mod tests {
         x[0] = 448.0;
         x[1] = -1.5;
         x[2] = 2f32.powi(-9); // smallest E4M3 subnormal at scale 1
-        let q = quantize(&f, &QuantOptions::default_for(&f), &x, 32).unwrap();
+        let q = quantize(&f, &ocp(&f), &x, 32).unwrap();
         assert_eq!(q.values, x);
         assert_eq!(q.scale_codes, vec![127]);
         assert_eq!(&q.elem_codes[..3], &[0x7E, 0xBC, 0x01]);
@@ -862,7 +1123,7 @@ mod tests {
     fn int8_codes_are_twos_complement_integers() {
         let f = fmt("mxint8");
         let x: Vec<f32> = (0..32).map(|i| i as f32 - 16.0).chain([127.0]).collect();
-        let q = quantize(&f, &QuantOptions::default_for(&f), &x, 33).unwrap();
+        let q = quantize(&f, &ocp(&f), &x, 33).unwrap();
         assert_eq!(q.values, x);
         // amax 16: floor(log2 16) = 4, OCP emax 0: X_ocp = 2^4, so -16 = -64 * 2^-6 * 2^4.
         // amax 127: X_ocp = 2^6, code 133, and 127 = 127 * 2^-6 * 2^6.
@@ -880,10 +1141,11 @@ mod tests {
             scale_rule: ScaleRule::Nv,
             round: Rounding::Rne,
             block: None,
+            seed: 0,
         };
         let e = quantize(&f, &o, &[1.0], 1).unwrap_err();
         assert!(matches!(e, QuantError::RuleMismatch { .. }));
-        assert!(e.to_string().contains("ocp or ceil"), "{e}");
+        assert!(e.to_string().contains("ocp, floor, ceil"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,10 @@ use super::source::{select_source, Model, Selected};
 use super::{Provenance, ReportError};
 use crate::cost::analytic::{PsumWidth, UnitParams, STUDY_TABLE5};
 use crate::cost::tech::DEFAULT_TECH;
-use crate::format::qsnr::{default_rho, measure_gaussian, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
+use crate::format::qsnr::{
+    default_rho, measure_gaussian_rule, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN,
+};
+use crate::format::quantize::ScaleRule;
 use crate::format::{spec, BlockFormat};
 
 /// The study's average QSNR (dB) measured on Llama-3.1-8B tensors.
@@ -112,6 +115,10 @@ pub struct QsnrOptions {
     /// Seed of the measurement's blocks (ChaCha8).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Scale rule of the measured QSNR, for the formats whose scale it fits (the others, and
+    /// all without it: ceil for UE8M0, nv-study for E4M3).
+    #[arg(long, value_enum)]
+    pub scale_rule: Option<ScaleRule>,
 }
 
 impl Default for QsnrOptions {
@@ -120,6 +127,7 @@ impl Default for QsnrOptions {
             kappa: DEFAULT_KAPPA,
             samples: DEFAULT_SAMPLES,
             seed: 0,
+            scale_rule: None,
         }
     }
 }
@@ -297,7 +305,12 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
             kappa: q.kappa,
             rho,
             qsnr_theory_db: theory_qsnr_db(f, q.kappa, rho),
-            qsnr_measured_db: measure_gaussian(f, q.samples, q.seed)?,
+            qsnr_measured_db: measure_gaussian_rule(
+                f,
+                q.scale_rule.filter(|r| r.fits(f)),
+                q.samples,
+                q.seed,
+            )?,
             study_qsnr_db: study_qsnr(&f.name),
             model: c.model.clone(),
             tech: c.tech.clone(),
@@ -345,9 +358,15 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
     ));
     notes.push(format!(
         "QSNR theory: the study's closed form (derived in src/format/qsnr.rs) at crest factor kappa = {} with scale overhead \
-         rho = 1.5 for UE8M0 and 1.05 for E4M3 scales. Measured: the bit-exact quantizer with the study's scale \
-         rules (ceil, nv-study; RNE) on {} i.i.d. Gaussian blocks, seed {}.",
-        q.kappa, q.samples, q.seed
+         rho = 1.5 for UE8M0 and 1.05 for E4M3 scales. Measured: the bit-exact quantizer with {}; RNE) on {} \
+         i.i.d. Gaussian blocks, seed {}.",
+        q.kappa,
+        match q.scale_rule {
+            None => "the study's scale rules (ceil, nv-study".to_string(),
+            Some(r) => format!("scale rule {} where it fits (else ceil, nv-study", r.name()),
+        },
+        q.samples,
+        q.seed
     ));
     notes.push(
         "Study: Table 5 of arXiv 2510.25602 (normalized to MXFP8 per MAC at equal throughput, default \

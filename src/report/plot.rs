@@ -844,7 +844,9 @@ pub fn fine_theory(formats: &[String], dir: &Path) -> Result<QsnrReport, ReportE
         measure: false,
         samples: 1,
         seed: 0,
+        scale_rule: None,
         json: false,
+        scale_rules: None,
         dir: dir.to_path_buf(),
     })?)
 }

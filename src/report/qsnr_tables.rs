@@ -206,7 +206,9 @@ pub fn sweep(
         measure: true,
         samples,
         seed,
+        scale_rule: None,
         json: false,
+        scale_rules: None,
         dir: dir.to_path_buf(),
     };
     Ok(qsnr_report(&args)?)

@@ -737,7 +737,7 @@ pub fn quantized_blocks(
     seed: u64,
     blocks: usize,
 ) -> Result<QuantizedBlocks, VectorError> {
-    use crate::format::quantize::{quantize, QuantOptions};
+    use crate::format::quantize::{quantize, QuantOptions, ScaleRule};
     use rand_distr::{Distribution, StandardNormal, StudentT};
 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -772,8 +772,15 @@ pub fn quantized_blocks(
             (a, normal(&mut rng))
         }
     };
+    // The verification streams use the ecosystem rules (ocp for UE8M0, nv for E4M3): the
+    // unit is agnostic to how scales were chosen.
     let opts = QuantOptions {
         block: Some(lanes),
+        scale_rule: if fmt.is_nv() {
+            ScaleRule::Nv
+        } else {
+            ScaleRule::Ocp
+        },
         ..QuantOptions::default_for(fmt)
     };
     let operand = |x: &[f32]| -> Result<QuantizedOperand, VectorError> {

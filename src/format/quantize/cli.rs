@@ -1,14 +1,13 @@
-//! `hwcost quantize`: read a float32 `.npy`, quantize it (optionally Hadamard-rotated), write
-//! the dequantized `.npy` (and the packed codes), print the QSNR.
+//! `hwcost quantize`: read a float32 `.npy` (a file or stdin), quantize it along one axis
+//! (optionally Hadamard-rotated), write the dequantized `.npy` (a file or stdout) and,
+//! optionally, the element codes, the scale codes and the packed encoding; print the QSNR.
+//! The work streams in pieces on every core ([`super::stream`]).
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use super::hadamard::Hadamard;
-use super::packed::Packed;
-use super::{qsnr_db, quantize, quantize_dequantize, QuantOptions, Rounding, ScaleRule};
-use crate::format::npy;
+use super::stream::{quantize_stream, Chunking, Input, Outputs};
+use super::{QuantOptions, Rounding, ScaleRule};
 
 /// Rotations applied before quantization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,22 +16,30 @@ pub enum Rotate {
     Hadamard,
 }
 
+/// Largest `--chunk-mib` accepted (64 GiB in flight).
+pub const MAX_CHUNK_MIB: usize = 1 << 16;
+
 /// Arguments of `hwcost quantize`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct QuantizeArgs {
     /// Block format (e.g. mxfp8, mxint8, nvfp4; `hwcost formats` lists them).
     #[arg(value_name = "FORMAT")]
     pub format: String,
-    /// Input tensor: float32 .npy (little-endian, C order, rank >= 1); blocks run along the last axis.
+    /// Input tensor: float32 .npy (little-endian, C order, rank >= 1), or `-` for stdin.
     #[arg(value_name = "IN.npy")]
     pub input: PathBuf,
-    /// Output: float32 .npy of the same shape holding the dequantized values.
+    /// Output: float32 .npy of the same shape holding the dequantized values, or `-` for
+    /// stdout (the summary line then goes to stderr).
     #[arg(short = 'o', long = "output", value_name = "OUT.npy")]
     pub output: PathBuf,
-    /// Block scale rule [default: ocp for MX formats, nv for NV formats].
+    /// Axis the blocks run along; negative counts from the end.
+    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
+    pub axis: isize,
+    /// Block scale rule [default: ceil for UE8M0 scales (MX), nv-study for E4M3 scales (NV)].
     #[arg(long, value_enum)]
     pub scale_rule: Option<ScaleRule>,
-    /// Element rounding: round to nearest even, or half away from zero.
+    /// Element rounding: to nearest even, half away from zero, toward zero, or stochastic
+    /// (seeded by --seed).
     #[arg(long, value_enum, default_value_t = Rounding::Rne)]
     pub round: Rounding,
     /// Block size override (default: the format's, 32 for MX, 16 for NV).
@@ -41,13 +48,24 @@ pub struct QuantizeArgs {
     /// Rotate each block before quantizing; QSNR is measured after the inverse rotation.
     #[arg(long, value_enum)]
     pub rotate: Option<Rotate>,
-    /// Seed of the random Hadamard signs.
-    #[arg(long, value_name = "S", default_value_t = 0, requires = "rotate")]
-    pub seed: u64,
+    /// Seed of the random Hadamard signs and of stochastic rounding [default: 0].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Also write the element codes as a uint8 .npy of shape (other axes..., blocks, K).
+    #[arg(long, value_name = "FILE.npy")]
+    pub codes: Option<PathBuf>,
+    /// Also write the scale codes (UE8M0 or E4M3) as a uint8 .npy of shape (other axes...,
+    /// blocks).
+    #[arg(long, value_name = "FILE.npy")]
+    pub scales: Option<PathBuf>,
     /// Also write the real encoding (element and scale codes) to FILE (layout: README).
     #[arg(long, value_name = "FILE")]
     pub packed: Option<PathBuf>,
-    /// Print {format, scale_rule, round, elements, blocks, qsnr_db} as JSON.
+    /// Memory for one batch of pieces in flight, MiB (peak memory is a small multiple).
+    #[arg(long, value_name = "MIB", default_value_t = 64,
+          value_parser = crate::cli::count::<{ MAX_CHUNK_MIB }>)]
+    pub chunk_mib: usize,
+    /// Print {format, scale_rule, round, axis, elements, blocks, qsnr_db} as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -59,8 +77,9 @@ pub struct QuantizeReport {
     pub scale_rule: ScaleRule,
     pub round: Rounding,
     pub block: usize,
-    pub elements: usize,
-    pub blocks: usize,
+    pub axis: usize,
+    pub elements: u64,
+    pub blocks: u64,
     /// QSNR in the original basis (after the inverse rotation, if any).
     pub qsnr_db: f64,
     /// Hadamard seed, when rotated.
@@ -68,13 +87,14 @@ pub struct QuantizeReport {
 }
 
 impl QuantizeReport {
-    /// The `--json` line: {format, scale_rule, round, elements, blocks, qsnr_db}; an exact
+    /// The `--json` line: {format, scale_rule, round, axis, elements, blocks, qsnr_db}; an exact
     /// result (QSNR +inf) reports qsnr_db null, since JSON has no infinities.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "format": self.format,
             "scale_rule": self.scale_rule.name(),
             "round": self.round.name(),
+            "axis": self.axis,
             "elements": self.elements,
             "blocks": self.blocks,
             "qsnr_db": if self.qsnr_db.is_finite() { serde_json::json!(self.qsnr_db) } else { serde_json::Value::Null },
@@ -101,98 +121,100 @@ impl QuantizeReport {
     }
 }
 
-/// Run `hwcost quantize` and print its result.
+/// Run `hwcost quantize` and print its result (to stderr when the data goes to stdout).
 pub fn run_quantize(args: &QuantizeArgs) -> anyhow::Result<()> {
     let report = quantize_file(args)?;
-    if args.json {
-        println!("{}", report.to_json());
+    let line = if args.json {
+        report.to_json().to_string()
     } else {
-        println!("{}", report.to_line());
+        report.to_line()
+    };
+    if args.output.as_os_str() == "-" {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
     }
     Ok(())
 }
 
-/// Quantize `args.input` to `args.output` (and `args.packed`). Nothing is written unless
-/// every step succeeds.
+/// Quantize `args.input` to `args.output` (and the codes, scales, packed files). No file
+/// is written unless every step succeeds.
 pub fn quantize_file(args: &QuantizeArgs) -> anyhow::Result<QuantizeReport> {
-    if let Some(packed) = &args.packed {
-        if crate::atomic::same_target(packed, &args.output) {
-            anyhow::bail!(
-                "--packed {} names the same file as -o {}; give the packed codes a file of their own",
-                packed.display(),
-                args.output.display()
-            );
+    quantize_file_chunked(args, Chunking::from_mib(args.chunk_mib))
+}
+
+/// [`quantize_file`] with explicit pieces (the tests vary them).
+pub fn quantize_file_chunked(
+    args: &QuantizeArgs,
+    chunking: Chunking,
+) -> anyhow::Result<QuantizeReport> {
+    // Every output needs a file of its own (stdout, `-`, is no file).
+    let named: Vec<(&str, &std::path::Path)> = [
+        (
+            "-o",
+            Some(args.output.as_path()).filter(|p| p.as_os_str() != "-"),
+        ),
+        ("--codes", args.codes.as_deref()),
+        ("--scales", args.scales.as_deref()),
+        ("--packed", args.packed.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    for (i, (fa, a)) in named.iter().enumerate() {
+        for (fb, b) in &named[i + 1..] {
+            if crate::atomic::same_target(a, b) {
+                anyhow::bail!(
+                    "{fb} {} names the same file as {fa} {}; give each output a file of its own",
+                    b.display(),
+                    a.display()
+                );
+            }
         }
     }
     let fmt = crate::format::lookup(&args.format)?;
-    let mut opts = QuantOptions::default_for(&fmt);
-    if let Some(rule) = args.scale_rule {
-        opts.scale_rule = rule;
+    if args.seed.is_some() && args.rotate.is_none() && args.round != Rounding::Stochastic {
+        anyhow::bail!("--seed needs --rotate or --round stochastic");
     }
-    opts.round = args.round;
-    opts.block = args.block;
-    let arr = npy::read_f32(&args.input)?;
-    let row_len = arr.row_len();
+    let seed = args.seed.unwrap_or(0);
+    let opts = QuantOptions {
+        scale_rule: args
+            .scale_rule
+            .unwrap_or_else(|| ScaleRule::default_for(&fmt)),
+        round: args.round,
+        block: args.block,
+        seed,
+    };
     let rotation = match args.rotate {
-        Some(Rotate::Hadamard) => Some(Hadamard::new(opts.block_size(&fmt), args.seed)?),
+        Some(Rotate::Hadamard) => Some(Hadamard::new(opts.block_size(&fmt), seed)?),
         None => None,
     };
-    let rotated;
-    let input: &[f32] = match &rotation {
-        Some(h) => {
-            rotated = h.rotate(&arr.data, row_len)?;
-            &rotated
-        }
-        None => &arr.data,
+    let stdout = args.output.as_os_str() == "-";
+    let outputs = Outputs {
+        values: (!stdout).then(|| args.output.clone()),
+        codes: args.codes.clone(),
+        scales: args.scales.clone(),
+        packed: args.packed.clone(),
     };
-    let (values, packed) = if args.packed.is_some() {
-        let q = quantize(&fmt, &opts, input, row_len)?;
-        let p = Packed::new(&fmt, &opts, &arr.shape, &q)?;
-        (q.values, Some(p))
-    } else {
-        (quantize_dequantize(&fmt, &opts, input, row_len)?, None)
-    };
-    let out = match &rotation {
-        Some(h) => h.unrotate(&values, row_len)?,
-        None => values,
-    };
-    let qsnr = qsnr_db(&arr.data, &out);
-    let blocks = (arr.data.len() / row_len) * row_len.div_ceil(opts.block_size(&fmt));
-
-    // Stage every output before committing any, so a failure leaves nothing behind.
-    let npy_bytes = npy::to_bytes(&arr.shape, &out).context("encoding the output .npy")?;
-    let staged_out = crate::atomic::stage(&args.output, &npy_bytes)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
-    let staged_packed = match (&args.packed, &packed) {
-        (Some(path), Some(p)) => Some((
-            path,
-            crate::atomic::stage(path, &p.to_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        _ => None,
-    };
-    let undo = staged_out.replaces();
-    crate::atomic::persist(staged_out)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
-    if let Some((path, tmp)) = staged_packed {
-        if let Err(e) = crate::atomic::persist(tmp) {
-            // Keep the all-or-nothing promise: take the first output back (never a device).
-            if undo {
-                let _ = std::fs::remove_file(&args.output);
-            }
-            return Err(e).with_context(|| format!("cannot write {}", path.display()));
-        }
-    }
-
+    let r = quantize_stream(
+        &fmt,
+        &opts,
+        rotation.as_ref(),
+        &Input::from_arg(&args.input),
+        args.axis,
+        &outputs,
+        chunking,
+    )?;
     Ok(QuantizeReport {
         format: fmt.name.clone(),
         scale_rule: opts.scale_rule,
         round: opts.round,
         block: opts.block_size(&fmt),
-        elements: arr.data.len(),
-        blocks,
-        qsnr_db: qsnr,
-        rotate_seed: rotation.as_ref().map(|_| args.seed),
+        axis: r.axis,
+        elements: r.elements,
+        blocks: r.blocks,
+        qsnr_db: r.qsnr.db(),
+        rotate_seed: rotation.as_ref().map(|_| seed),
     })
 }
 
@@ -227,6 +249,14 @@ mod tests {
             "5",
             "--packed",
             "p.bin",
+            "--codes",
+            "c.npy",
+            "--scales",
+            "s.npy",
+            "--axis",
+            "-2",
+            "--chunk-mib",
+            "8",
             "--json",
         ])
         .unwrap();
@@ -238,7 +268,7 @@ mod tests {
                 Some(ScaleRule::NvStudy),
                 Rounding::Away,
                 Some(16),
-                5
+                Some(5)
             )
         );
         assert_eq!(
@@ -249,7 +279,25 @@ mod tests {
                 true
             )
         );
-        for rule in ["ocp", "ceil", "nv", "nv-study"] {
+        assert_eq!(
+            (a.codes.as_deref(), a.scales.as_deref(), a.axis, a.chunk_mib),
+            (
+                Some(std::path::Path::new("c.npy")),
+                Some(std::path::Path::new("s.npy")),
+                -2,
+                8
+            )
+        );
+        for rule in [
+            "ocp",
+            "floor",
+            "ceil",
+            "rceil",
+            "torchao-ceil",
+            "even",
+            "nv",
+            "nv-study",
+        ] {
             assert!(
                 Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--scale-rule", rule])
                     .is_ok(),
@@ -263,10 +311,13 @@ mod tests {
             (d.scale_rule, d.round, d.block, d.rotate, d.json),
             (None, Rounding::Rne, None, None, false)
         );
-        assert!(
-            Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--seed", "3"]).is_err(),
-            "--seed needs --rotate"
-        );
+        for round in ["rne", "away", "floor", "stochastic"] {
+            assert!(
+                Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", round])
+                    .is_ok(),
+                "{round}"
+            );
+        }
         assert!(
             Cli::try_parse_from(["hwcost", "f", "i.npy", "-o", "o.npy", "--round", "up"]).is_err()
         );

@@ -15,8 +15,8 @@
 //! | 14 | 2 | i16 FP exponent bias (0 for INT) |
 //! | 16 | 1 | FP specials: 0 none, 1 NaN only (S.1..1.1..1, OCP E4M3), 2 IEEE Inf/NaN (0 for INT) |
 //! | 17 | 1 | scale format: 0 = UE8M0, 1 = E4M3 |
-//! | 18 | 1 | scale rule: 0 ocp, 1 ceil, 2 nv, 3 nv-study |
-//! | 19 | 1 | rounding: 0 rne, 1 away |
+//! | 18 | 1 | scale rule: 0 ocp, 1 ceil, 2 nv, 3 nv-study, 4 floor, 5 rceil, 6 torchao-ceil, 7 even |
+//! | 19 | 1 | rounding: 0 rne, 1 away, 2 floor, 3 stochastic |
 //! | 20 | 4 | u32 block size K |
 //! | 24 | 4 | f32 per-tensor scale s_t (NV; 1.0 for UE8M0 formats) |
 //! | 28 | 4 | u32 rank r (>= 1) |
@@ -46,6 +46,26 @@ use crate::format::spec::{BlockFormat, ElemFormat, FpSpecials, ScaleFormat, E4M3
 
 const MAGIC: &[u8; 8] = b"HWCPACK1";
 const VERSION: u16 = 1;
+
+/// The scale rule of each header byte value (the index).
+const RULE_BYTES: [ScaleRule; 8] = [
+    ScaleRule::Ocp,
+    ScaleRule::Ceil,
+    ScaleRule::Nv,
+    ScaleRule::NvStudy,
+    ScaleRule::Floor,
+    ScaleRule::Rceil,
+    ScaleRule::TorchaoCeil,
+    ScaleRule::Even,
+];
+
+/// The rounding of each header byte value (the index).
+const ROUND_BYTES: [Rounding; 4] = [
+    Rounding::Rne,
+    Rounding::Away,
+    Rounding::Floor,
+    Rounding::Stochastic,
+];
 
 /// A packed quantized tensor, as written to and read from a file.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +102,21 @@ pub enum PackedError {
     Invalid(String),
     #[error("cannot pack format '{0}': element codes wider than 8 bits")]
     TooWide(String),
+}
+
+/// Codes packed LSB first at `bits` bits each (the element section's encoding).
+pub fn pack_codes(codes: &[u8], bits: u32) -> Vec<u8> {
+    let b = bits as usize;
+    let mut out = vec![0u8; (codes.len() * b).div_ceil(8)];
+    for (j, &c) in codes.iter().enumerate() {
+        for i in 0..b {
+            if (c >> i) & 1 == 1 {
+                let bit = j * b + i;
+                out[bit / 8] |= 1 << (bit % 8);
+            }
+        }
+    }
+    out
 }
 
 impl Packed {
@@ -126,17 +161,7 @@ impl Packed {
 
     /// The element section: codes packed LSB first at `elem.bits()` bits each.
     pub fn element_stream(&self) -> Vec<u8> {
-        let b = self.elem.bits() as usize;
-        let mut out = vec![0u8; (self.elem_codes.len() * b).div_ceil(8)];
-        for (j, &c) in self.elem_codes.iter().enumerate() {
-            for i in 0..b {
-                if (c >> i) & 1 == 1 {
-                    let bit = j * b + i;
-                    out[bit / 8] |= 1 << (bit % 8);
-                }
-            }
-        }
-        out
+        pack_codes(&self.elem_codes, self.elem.bits())
     }
 
     /// The file bytes.
@@ -166,16 +191,11 @@ impl Packed {
             ScaleFormat::Ue8m0 => 0,
             ScaleFormat::E4m3 => 1,
         };
-        let rule = match self.rule {
-            ScaleRule::Ocp => 0,
-            ScaleRule::Ceil => 1,
-            ScaleRule::Nv => 2,
-            ScaleRule::NvStudy => 3,
-        };
-        let round = match self.round {
-            Rounding::Rne => 0,
-            Rounding::Away => 1,
-        };
+        let rule = RULE_BYTES.iter().position(|r| *r == self.rule).unwrap_or(0) as u8;
+        let round = ROUND_BYTES
+            .iter()
+            .position(|r| *r == self.round)
+            .unwrap_or(0) as u8;
         h.extend_from_slice(&[specials, scale, rule, round]);
         h.extend_from_slice(&(self.block as u32).to_le_bytes());
         h.extend_from_slice(&self.tensor_scale.to_le_bytes());
@@ -235,18 +255,12 @@ impl Packed {
             1 => ScaleFormat::E4m3,
             v => return Err(bad("scale format", v)),
         };
-        let rule = match rule {
-            0 => ScaleRule::Ocp,
-            1 => ScaleRule::Ceil,
-            2 => ScaleRule::Nv,
-            3 => ScaleRule::NvStudy,
-            v => return Err(bad("scale rule", v)),
-        };
-        let round = match round {
-            0 => Rounding::Rne,
-            1 => Rounding::Away,
-            v => return Err(bad("rounding", v)),
-        };
+        let rule = *RULE_BYTES
+            .get(rule as usize)
+            .ok_or_else(|| bad("scale rule", rule))?;
+        let round = *ROUND_BYTES
+            .get(round as usize)
+            .ok_or_else(|| bad("rounding", round))?;
         let block = r.u32()? as usize;
         let tensor_scale = f32::from_le_bytes(r.array::<4>()?);
         let rank = r.u32()? as usize;

@@ -7,7 +7,10 @@
 //!   = q * 2^(M - e) is q in units of the grid step (exact), and u is rounded to an integer.
 //!   For |q| just below 2^j the reference takes fl32(log2 |q|) = j and we take j - 1; both
 //!   round to exactly 2^j, so the results agree.
-//! - RNE: (u + 2^23) - 2^23. Half away: trunc(fl32(u + 0.5)), which is microxcaling's
+//! - RNE: (u + 2^23) - 2^23. Truncation: trunc(u). Stochastic: trunc(u) plus one when a
+//!   32-bit draw r, taken as r * 2^-32, is below the fraction u - trunc(u) (exact compare in
+//!   f64); the draw is a hash of the seed and the element's index in the tensor, so the
+//!   result does not depend on threads or chunking. Half away: trunc(fl32(u + 0.5)), which is microxcaling's
 //!   floor(|x| + 0.5) to the bit, including its one artefact: u = 0.5 - 2^-25 (0x3EFFFFFF)
 //!   gives fl32(u + 0.5) = 1.0 and rounds to 1. microxcaling's "even" mode has the same
 //!   artefact. A block constant selects, per rule, which of the two results u = 0x3EFFFFFF
@@ -17,6 +20,29 @@
 
 /// Bits of 0.5 - 2^-25, the one element-unit value where fl32(u + 0.5) rounds up to 1.0.
 pub const HALF_MINUS: u32 = 0x3EFF_FFFF;
+
+/// Element rounding as a const parameter of the kernels: round to nearest even.
+pub const RNE: u8 = 0;
+/// Round half away from zero.
+pub const AWAY: u8 = 1;
+/// Truncate toward zero.
+pub const TRUNC: u8 = 2;
+/// Stochastic (scalar kernel only).
+pub const STOCH: u8 = 3;
+
+/// The 32-bit draw of stochastic rounding for element `idx` under `seed` (SplitMix64's
+/// finalizer applied twice: a counter-based stream, the same in every chunk and thread).
+#[inline(always)]
+pub fn stochastic_draw(seed: u64, idx: u64) -> u32 {
+    #[inline(always)]
+    fn mix(mut z: u64) -> u64 {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    (mix(seed ^ mix(idx)) >> 32) as u32
+}
 
 /// Per-format, per-rule constants of the element kernel.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +69,8 @@ pub struct ElemKernel {
     pub code_mul: f32,
     /// Code of the element NaN (or 0 when the format has none), used in NaN-scale blocks.
     pub nan_code: u8,
+    /// Seed of stochastic rounding.
+    pub seed: u64,
 }
 
 /// How one block's q is formed and how its outputs are scaled back.
@@ -57,13 +85,19 @@ pub struct BlockParams {
     pub o2: f32,
 }
 
-/// Rounding of u >= 0 (an element-unit magnitude below 2^23) to an integer-valued f32.
+/// Rounding of u >= 0 (an element-unit magnitude below 2^23) to an integer-valued f32;
+/// `idx` is the element's index in the tensor (stochastic rounding only).
 #[inline(always)]
-fn round_units<const AWAY: bool>(k: &ElemKernel, u: f32) -> f32 {
-    let r = if AWAY {
-        ((u + 0.5) as i32) as f32
-    } else {
-        (u + 8_388_608.0) - 8_388_608.0
+fn round_units<const ROUND: u8>(k: &ElemKernel, u: f32, idx: u64) -> f32 {
+    let r = match ROUND {
+        AWAY => ((u + 0.5) as i32) as f32,
+        TRUNC => (u as i32) as f32,
+        STOCH => {
+            let t = (u as i32) as f32;
+            let frac = (u - t) as f64 * 4_294_967_296.0;
+            t + ((stochastic_draw(k.seed, idx) as f64) < frac) as i32 as f32
+        }
+        _ => (u + 8_388_608.0) - 8_388_608.0,
     };
     if u.to_bits() == k.patch_bits {
         k.patch_to
@@ -73,13 +107,15 @@ fn round_units<const AWAY: bool>(k: &ElemKernel, u: f32) -> f32 {
 }
 
 /// One element: returns (dequantized value, element code). `div` is a constant of the
-/// calling loop (NV or not) and folds away after inlining.
+/// calling loop (NV or not) and folds away after inlining; `idx` is the element's index in
+/// the tensor.
 #[inline(always)]
-fn element<const INT: bool, const AWAY: bool>(
+fn element<const INT: bool, const ROUND: u8>(
     k: &ElemKernel,
     p: &BlockParams,
     div: bool,
     v: f32,
+    idx: u64,
 ) -> (f32, u32) {
     let vb = v.to_bits();
     let sign = vb & 0x8000_0000;
@@ -87,7 +123,7 @@ fn element<const INT: bool, const AWAY: bool>(
     let q = if div { av / p.d } else { (av * p.a) * p.b };
     let qc = if q < k.cap { q } else { k.cap };
     let r = if INT {
-        let n = round_units::<AWAY>(k, qc);
+        let n = round_units::<ROUND>(k, qc, idx);
         if n < k.max {
             n
         } else {
@@ -96,7 +132,7 @@ fn element<const INT: bool, const AWAY: bool>(
     } else {
         let e = (qc.to_bits() >> 23).max(k.emin_field);
         let u = qc * f32::from_bits((254 + k.man_bits - e) << 23);
-        let n = round_units::<AWAY>(k, u);
+        let n = round_units::<ROUND>(k, u, idx);
         let m = n * f32::from_bits((e - k.man_bits) << 23);
         if m < k.max {
             m
@@ -118,25 +154,26 @@ fn element<const INT: bool, const AWAY: bool>(
 
 /// Quantize one block: `x` and `out` are the block's real elements (the padded tail of a
 /// row's last block is not materialized: zeros never change the scale); with CODES, `codes`
-/// receives one code per element of `x`.
+/// receives one code per element of `x`. `base` is the tensor index of `x[0]`.
 #[inline(always)]
-pub fn quantize_block<const INT: bool, const AWAY: bool, const CODES: bool>(
+pub fn quantize_block<const INT: bool, const ROUND: u8, const CODES: bool>(
     k: &ElemKernel,
     p: &BlockParams,
     div: bool,
     x: &[f32],
     out: &mut [f32],
     codes: &mut [u8],
+    base: u64,
 ) {
     if CODES {
-        for ((o, c), &v) in out.iter_mut().zip(codes.iter_mut()).zip(x) {
-            let (val, code) = element::<INT, AWAY>(k, p, div, v);
+        for (i, ((o, c), &v)) in out.iter_mut().zip(codes.iter_mut()).zip(x).enumerate() {
+            let (val, code) = element::<INT, ROUND>(k, p, div, v, base + i as u64);
             *o = val;
             *c = code as u8;
         }
     } else {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = element::<INT, AWAY>(k, p, div, v).0;
+        for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+            *o = element::<INT, ROUND>(k, p, div, v, base + i as u64).0;
         }
     }
 }
@@ -154,7 +191,7 @@ pub fn amax_bits(x: &[f32]) -> u32 {
 /// same data. Tails shorter than eight use the scalar kernel.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
-    use super::{element, BlockParams, ElemKernel};
+    use super::{element, BlockParams, ElemKernel, AWAY, STOCH, TRUNC};
     use std::arch::x86_64::*;
 
     // These functions carry no #[target_feature] of their own: they are always inlined into
@@ -190,14 +227,17 @@ pub mod avx2 {
             .fold(lanes, |m, v| m.max(v.to_bits() & 0x7FFF_FFFF))
     }
 
-    /// [`super::round_units`] for eight lanes; PATCH applies the 0.5 - 2^-25 rule.
+    /// [`super::round_units`] for eight lanes (not stochastic); PATCH applies the
+    /// 0.5 - 2^-25 rule.
     #[inline(always)]
-    unsafe fn round_units<const AWAY: bool, const PATCH: bool>(u: __m256, c: &Consts) -> __m256 {
-        let n = if AWAY {
-            _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5))))
-        } else {
-            let magic = _mm256_set1_ps(8_388_608.0);
-            _mm256_sub_ps(_mm256_add_ps(u, magic), magic)
+    unsafe fn round_units<const ROUND: u8, const PATCH: bool>(u: __m256, c: &Consts) -> __m256 {
+        let n = match ROUND {
+            AWAY => _mm256_cvtepi32_ps(_mm256_cvttps_epi32(_mm256_add_ps(u, _mm256_set1_ps(0.5)))),
+            TRUNC => _mm256_cvtepi32_ps(_mm256_cvttps_epi32(u)),
+            _ => {
+                let magic = _mm256_set1_ps(8_388_608.0);
+                _mm256_sub_ps(_mm256_add_ps(u, magic), magic)
+            }
         };
         if PATCH {
             let hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_castps_si256(u), c.patch_bits));
@@ -224,20 +264,25 @@ pub mod avx2 {
         zfi: __m256i,
     }
 
-    /// [`super::quantize_block`] for AVX2.
+    /// [`super::quantize_block`] for AVX2 (stochastic rounding runs the scalar kernel).
     ///
     /// # Safety
     /// The CPU must support AVX2 and the caller must be compiled with AVX2 enabled;
     /// `out.len() == x.len()`, and `codes.len() == x.len()` when CODES.
     #[inline(always)]
-    pub unsafe fn quantize_block<const INT: bool, const AWAY: bool, const CODES: bool>(
+    pub unsafe fn quantize_block<const INT: bool, const ROUND: u8, const CODES: bool>(
         k: &ElemKernel,
         p: &BlockParams,
         div: bool,
         x: &[f32],
         out: &mut [f32],
         codes: &mut [u8],
+        base: u64,
     ) {
+        if ROUND == STOCH {
+            super::quantize_block::<INT, ROUND, CODES>(k, p, div, x, out, codes, base);
+            return;
+        }
         let c = Consts {
             a: _mm256_set1_ps(p.a),
             b: _mm256_set1_ps(p.b),
@@ -255,12 +300,12 @@ pub mod avx2 {
         };
         let n8 = x.len() / 8 * 8;
         if k.patch_bits == u32::MAX {
-            lanes::<INT, AWAY, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+            lanes::<INT, ROUND, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
         } else {
-            lanes::<INT, AWAY, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+            lanes::<INT, ROUND, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
         }
         for j in n8..x.len() {
-            let (val, code) = element::<INT, AWAY>(k, p, div, x[j]);
+            let (val, code) = element::<INT, ROUND>(k, p, div, x[j], base + j as u64);
             out[j] = val;
             if CODES {
                 codes[j] = code as u8;
@@ -268,13 +313,13 @@ pub mod avx2 {
         }
     }
 
-    /// Whole groups of eight. For FP elements b and o1 are 1 and zeros never take the
-    /// input's sign, so those steps are left out (multiplying by 1 is exact).
+    /// Whole groups of eight. For FP elements b and o1 are 1, so those steps are left out
+    /// (multiplying by 1 is exact).
     ///
     /// # Safety
     /// As [`quantize_block`]; `x.len()` is a multiple of 8 and `out.len() == x.len()`.
     #[inline(always)]
-    unsafe fn lanes<const INT: bool, const AWAY: bool, const CODES: bool, const PATCH: bool>(
+    unsafe fn lanes<const INT: bool, const ROUND: u8, const CODES: bool, const PATCH: bool>(
         k: &ElemKernel,
         c: &Consts,
         div: bool,
@@ -298,23 +343,18 @@ pub mod avx2 {
             };
             let qc = _mm256_min_ps(q, c.cap);
             let r = if INT {
-                _mm256_min_ps(round_units::<AWAY, PATCH>(qc, c), c.max)
+                _mm256_min_ps(round_units::<ROUND, PATCH>(qc, c), c.max)
             } else {
                 let e = _mm256_max_epu32(_mm256_srli_epi32(_mm256_castps_si256(qc), 23), c.emin);
                 let to_units =
                     _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(c.in_base, e), 23));
-                let n = round_units::<AWAY, PATCH>(_mm256_mul_ps(qc, to_units), c);
+                let n = round_units::<ROUND, PATCH>(_mm256_mul_ps(qc, to_units), c);
                 let step = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(e, c.man), 23));
                 _mm256_min_ps(_mm256_mul_ps(n, step), c.max)
             };
             // neg = sign & (q != 0 | zero_sign_from_input)
             let is_zero = _mm256_cmpeq_epi32(_mm256_castps_si256(q), _mm256_setzero_si256());
-            let keep = if INT {
-                _mm256_andnot_si256(c.zfi, is_zero)
-            } else {
-                is_zero
-            };
-            let neg = _mm256_andnot_si256(keep, sign);
+            let neg = _mm256_andnot_si256(_mm256_andnot_si256(c.zfi, is_zero), sign);
             let scaled = if INT {
                 _mm256_mul_ps(_mm256_mul_ps(r, c.o1), c.o2)
             } else {

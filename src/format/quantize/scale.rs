@@ -1,5 +1,7 @@
-//! Block scales: the UE8M0 exponent rules (`ocp`, `ceil`) with the reference code's FP32
-//! `log2`, and the NV two-level scale (E4M3 block scale over an FP32 per-tensor scale).
+//! Block scales: the UE8M0 exponent rules, `ocp`, `ceil` and `rceil` with the reference
+//! code's FP32 `log2`, `floor`, `torchao-ceil` and `even` from the exponent bits of amax as
+//! torchao takes them; and the NV two-level scale (E4M3 block scale over an FP32 per-tensor
+//! scale).
 
 use std::sync::OnceLock;
 
@@ -197,6 +199,42 @@ pub fn ceil_exponent_with(
     Some((e - int_view_exp).min(127))
 }
 
+/// How [`bits_exponent`] turns amax into an exponent (the torchao modes of the same names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BitsMode {
+    /// The exponent field of amax.
+    Floor,
+    /// The exponent field, plus one when any mantissa bit is set.
+    Ceil,
+    /// The exponent field after rounding amax to `mbits` mantissa bits (half up).
+    Even { mbits: u32 },
+}
+
+/// The UE8M0 scale exponent (OCP view) of one block under `floor`, `torchao-ceil` or `even`,
+/// as torchao's `to_mx` computes it from the bits of amax: the exponent field minus 127
+/// (so every FP32-subnormal amax and zero give -127), adjusted by `mode`, minus `emax_ocp`,
+/// clamped below at -127; above 127 (and NaN or Inf in the block, or an `even` rounding
+/// that carries amax to Inf) it is the NaN scale.
+#[inline]
+pub fn bits_exponent(mode: BitsMode, emax_ocp: i32, amax_bits: u32) -> Option<i32> {
+    if amax_bits >= 0x7F80_0000 {
+        return None;
+    }
+    let a = match mode {
+        BitsMode::Even { mbits } => (amax_bits + (1 << (22 - mbits))) & 0xFF80_0000,
+        _ => amax_bits,
+    };
+    if a >= 0x7F80_0000 {
+        return None;
+    }
+    let mut p = (a >> 23) as i32 - 127;
+    if mode == BitsMode::Ceil && a & 0x7F_FFFF != 0 {
+        p += 1;
+    }
+    let e = p - emax_ocp;
+    (e <= 127).then_some(e.max(-127))
+}
+
 /// The NV per-tensor scale s_t = fl32(max_b s_b / 448) over the blocks' s_b = fl32(amax_b /
 /// qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
 pub fn nv_tensor_scale(qmax: f32, amax_bits: &[u32]) -> f32 {
@@ -364,7 +402,7 @@ pub mod avx2 {
 }
 
 /// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3.)
-pub fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
+pub(super) fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
     matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
 }
 

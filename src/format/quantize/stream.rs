@@ -1,0 +1,681 @@
+//! Streaming quantization of a float32 `.npy` tensor, as `hwcost quantize` runs it.
+//!
+//! The tensor is read in pieces, never whole: whole rows when blocks run along the last axis
+//! (or whole blocks of one row, when a row is longer than a piece), whole slabs
+//! `shape[axis..]` otherwise (a slab is transposed so that the quantized axis is last,
+//! quantized, and transposed back). A batch of pieces, one per worker thread, is quantized in
+//! parallel (rayon) and written in order, so peak memory is a few batches, not the tensor.
+//! NV formats need the per-tensor scale first: the input is read twice (stdin is spooled to
+//! a temporary file). Every piece is quantized by [`super::quantize_piece`], so the output is
+//! bit for bit that of [`super::quantize`] on the whole tensor, whatever the piece size.
+//!
+//! Outputs are written to staged temporary files ([`crate::atomic`]: beside their targets, so
+//! a signal or a failure leaves none behind) and committed only when everything succeeded; a
+//! device or a FIFO is written through, never replaced. The dequantized values can go to
+//! stdout instead (`-`), unstaged.
+//! Element codes (`--codes`) are a uint8 `.npy` of shape (other axes..., blocks, K), scale
+//! codes (`--scales`) one of shape (other axes..., blocks), the other axes in their order.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::hadamard::Hadamard;
+use super::packed::{pack_codes, Packed};
+use super::{quantize_piece, tensor_amax, QsnrSums, QuantOptions};
+use crate::atomic::Temp;
+use crate::format::npy::{self, NpyError};
+use crate::format::BlockFormat;
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+
+/// Where the input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    /// `-` is stdin.
+    pub fn from_arg(p: &Path) -> Self {
+        if p.as_os_str() == "-" {
+            Input::Stdin
+        } else {
+            Input::File(p.to_path_buf())
+        }
+    }
+
+    fn name(&self) -> PathBuf {
+        match self {
+            Input::File(p) => p.clone(),
+            Input::Stdin => PathBuf::from("<stdin>"),
+        }
+    }
+}
+
+/// What to write: the dequantized values (a path, or None for stdout), and optionally the
+/// codes, the scales and the packed encoding.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    pub values: Option<PathBuf>,
+    pub codes: Option<PathBuf>,
+    pub scales: Option<PathBuf>,
+    pub packed: Option<PathBuf>,
+}
+
+/// How a run is cut up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunking {
+    /// Elements per piece (at least one block is always taken).
+    pub piece_elems: usize,
+    /// Pieces quantized in parallel before the batch is written.
+    pub batch: usize,
+}
+
+impl Chunking {
+    /// A budget of `mib` MiB for one batch (about 16 bytes per element in flight: input,
+    /// transposed or rotated copy, output, codes), one piece per worker thread.
+    pub fn from_mib(mib: usize) -> Self {
+        let batch = rayon::current_num_threads().max(1);
+        let elems = (mib.max(1) << 20) / 16;
+        Chunking {
+            piece_elems: (elems / batch).max(1),
+            batch,
+        }
+    }
+}
+
+/// What a streaming run did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamResult {
+    pub shape: Vec<u64>,
+    pub axis: usize,
+    pub elements: u64,
+    pub blocks: u64,
+    pub qsnr: QsnrSums,
+    pub tensor_scale: f32,
+}
+
+/// The tensor as the quantizer sees it: `outer` slabs of `a` x `inner` values, blocks of `k`
+/// running along `a`.
+#[derive(Clone, Copy, Debug)]
+struct Geometry {
+    a: usize,
+    inner: usize,
+    k: usize,
+    /// Blocks per quantized row of `a`.
+    bpr: usize,
+    len: u64,
+}
+
+/// One piece: `len` values from element `start` (original order), quantized as rows of
+/// `row_len`; `slab` when the piece is whole slabs to transpose.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    start: u64,
+    len: usize,
+    row_len: usize,
+    slab: bool,
+}
+
+impl Geometry {
+    /// The pieces, in file order.
+    fn pieces(&self, piece_elems: usize) -> Vec<Piece> {
+        let (a, k) = (self.a, self.k);
+        let mut out = Vec::new();
+        if self.inner > 1 {
+            let slab = a * self.inner;
+            let per = (piece_elems / slab).max(1);
+            let mut s = 0u64;
+            while s < self.len {
+                let len = ((per * slab) as u64).min(self.len - s) as usize;
+                out.push(Piece {
+                    start: s,
+                    len,
+                    row_len: a,
+                    slab: true,
+                });
+                s += len as u64;
+            }
+        } else if a <= piece_elems {
+            let per = (piece_elems / a).max(1);
+            let mut s = 0u64;
+            while s < self.len {
+                let len = ((per * a) as u64).min(self.len - s) as usize;
+                out.push(Piece {
+                    start: s,
+                    len,
+                    row_len: a,
+                    slab: false,
+                });
+                s += len as u64;
+            }
+        } else {
+            // Rows longer than a piece: whole blocks of one row at a time.
+            let seg = (piece_elems / k).max(1) * k;
+            let rows = self.len / a as u64;
+            for r in 0..rows {
+                let mut at = 0;
+                while at < a {
+                    let len = seg.min(a - at);
+                    out.push(Piece {
+                        start: r * a as u64 + at as u64,
+                        len,
+                        row_len: len,
+                        slab: false,
+                    });
+                    at += len;
+                }
+            }
+        }
+        out
+    }
+
+    /// Index of the piece's first block in the quantized layout, and its block count.
+    fn blocks_of(&self, p: &Piece) -> (u64, usize) {
+        let a = self.a as u64;
+        let first = (p.start / a) * self.bpr as u64 + (p.start % a) / self.k as u64;
+        (first, (p.len / p.row_len) * p.row_len.div_ceil(self.k))
+    }
+}
+
+/// Transpose `rows` x `cols` (row-major) into `out` (cols x rows).
+fn transpose(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
+    out.clear();
+    out.resize(src.len(), 0.0);
+    let n = rows * cols;
+    for (s, o) in src.chunks(n).zip(out.chunks_mut(n)) {
+        for r in 0..rows {
+            for c in 0..cols {
+                o[c * rows + r] = s[r * cols + c];
+            }
+        }
+    }
+}
+
+/// Fill `buf` (f32 values) from `r`, little-endian.
+fn read_f32s<R: Read>(r: &mut R, buf: &mut [f32]) -> std::io::Result<()> {
+    r.read_exact(bytemuck::cast_slice_mut(buf))?;
+    if cfg!(target_endian = "big") {
+        for v in buf.iter_mut() {
+            *v = f32::from_bits(u32::from_le(v.to_bits()));
+        }
+    }
+    Ok(())
+}
+
+/// Write f32 values little-endian.
+fn write_f32s<W: Write>(w: &mut W, v: &[f32]) -> std::io::Result<()> {
+    if cfg!(target_endian = "big") {
+        let le: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        return w.write_all(&le);
+    }
+    w.write_all(bytemuck::cast_slice(v))
+}
+
+/// One piece's work and results.
+#[derive(Default)]
+struct Work {
+    input: Vec<f32>,
+    moved: Vec<f32>,
+    out: Vec<f32>,
+    ecodes: Vec<u8>,
+    scodes: Vec<u8>,
+    qsnr: QsnrSums,
+    tensor_scale: f32,
+}
+
+/// Everything fixed for a run.
+struct Job<'a> {
+    fmt: &'a BlockFormat,
+    opts: &'a QuantOptions,
+    rotation: Option<&'a Hadamard>,
+    geo: Geometry,
+    codes: bool,
+}
+
+impl Job<'_> {
+    /// The piece's values in the quantized layout (transposed, rotated), in `w.moved`.
+    fn prepare(&self, p: &Piece, w: &mut Work) -> anyhow::Result<()> {
+        if p.slab {
+            transpose(&w.input, self.geo.a, self.geo.inner, &mut w.moved);
+        } else {
+            w.moved.clear();
+            w.moved.extend_from_slice(&w.input);
+        }
+        if let Some(h) = self.rotation {
+            w.moved = h.rotate(&w.moved, p.row_len)?;
+        }
+        Ok(())
+    }
+
+    fn tensor_amax(&self, p: &Piece, w: &mut Work) -> anyhow::Result<u32> {
+        self.prepare(p, w)?;
+        Ok(tensor_amax(&w.moved, p.row_len, self.geo.k))
+    }
+
+    fn quantize(&self, p: &Piece, w: &mut Work, amax: u32) -> anyhow::Result<()> {
+        self.prepare(p, w)?;
+        let (_, blocks) = self.geo.blocks_of(p);
+        let mut q = vec![0f32; p.len];
+        if self.codes {
+            w.ecodes.clear();
+            w.ecodes.resize(blocks * self.geo.k, 0);
+            w.scodes.clear();
+            w.scodes.resize(blocks, 0);
+        }
+        let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
+        w.tensor_scale = quantize_piece(
+            self.fmt, self.opts, &w.moved, p.row_len, p.start, amax, &mut q, codes,
+        )?;
+        if let Some(h) = self.rotation {
+            q = h.unrotate(&q, p.row_len)?;
+        }
+        if p.slab {
+            transpose(&q, self.geo.inner, self.geo.a, &mut w.out);
+        } else {
+            w.out = q;
+        }
+        w.qsnr = QsnrSums::default();
+        w.qsnr.add(&w.input, &w.out);
+        Ok(())
+    }
+}
+
+/// A staged output file.
+struct Staged {
+    path: PathBuf,
+    file: BufWriter<Temp>,
+}
+
+impl Staged {
+    fn new(path: &Path) -> anyhow::Result<Self> {
+        let tmp = crate::atomic::temp_beside(path, "")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Staged {
+            path: path.to_path_buf(),
+            file: BufWriter::with_capacity(1 << 20, tmp),
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.file
+            .write_all(bytes)
+            .with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    fn finish(self) -> anyhow::Result<(PathBuf, Temp)> {
+        let path = self.path;
+        let tmp = self
+            .file
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|t| {
+                t.as_file().sync_all()?;
+                Ok(t)
+            })
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok((path, tmp))
+    }
+}
+
+/// Quantize `input` along `axis` (negative counts from the end) into `outputs`.
+pub fn quantize_stream(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    rotation: Option<&Hadamard>,
+    input: &Input,
+    axis: isize,
+    outputs: &Outputs,
+    chunking: Chunking,
+) -> anyhow::Result<StreamResult> {
+    let name = input.name();
+    // stdin is spooled when the input must be read twice (NV's per-tensor scale).
+    let mut spooled: Option<File> = None;
+    let (mut reader, file_len): (Box<dyn Read>, Option<u64>) = match input {
+        Input::File(p) => {
+            let f = File::open(p).map_err(|source| NpyError::Io {
+                path: p.clone(),
+                source,
+            })?;
+            let len = f.metadata().map(|m| m.len()).ok();
+            (Box::new(BufReader::with_capacity(1 << 20, f)), len)
+        }
+        Input::Stdin if fmt.is_nv() => {
+            let mut t = tempfile::tempfile().context("cannot spool stdin")?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut t).context("cannot spool stdin")?;
+            t.seek(SeekFrom::Start(0))?;
+            let len = t.metadata().map(|m| m.len()).ok();
+            let r = BufReader::with_capacity(1 << 20, t.try_clone()?);
+            spooled = Some(t);
+            (Box::new(r), len)
+        }
+        Input::Stdin => (Box::new(std::io::stdin().lock()), None),
+    };
+    let header = npy::read_f32_header(&mut reader, &name)?;
+    if let Some(total) = file_len {
+        let want = header.len * 4;
+        let got = total.saturating_sub(header.header_len as u64);
+        if got < want {
+            return Err(NpyError::Truncated {
+                path: name,
+                shape: header.shape,
+                want,
+                got,
+            }
+            .into());
+        }
+        if got > want {
+            return Err(NpyError::TrailingBytes {
+                path: name,
+                shape: header.shape,
+                extra: got - want,
+            }
+            .into());
+        }
+    }
+    let rank = header.shape.len() as isize;
+    let ax = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&ax) {
+        bail!(
+            "--axis {axis} is out of range for a tensor of rank {rank} (shape {:?})",
+            header.shape
+        );
+    }
+    let ax = ax as usize;
+    let a = header.shape[ax] as usize;
+    let inner = header.shape[ax + 1..].iter().product::<u64>() as usize;
+    let k = opts.block_size(fmt);
+    if !(1..=1024).contains(&k) {
+        return Err(super::QuantError::BadBlock(k).into());
+    }
+    let geo = Geometry {
+        a,
+        inner,
+        k,
+        bpr: a.div_ceil(k),
+        len: header.len,
+    };
+    let pieces = geo.pieces(chunking.piece_elems.max(1));
+    let codes = outputs.codes.is_some() || outputs.scales.is_some() || outputs.packed.is_some();
+    if codes && fmt.elem.bits() > 8 {
+        bail!(
+            "format '{}' has {}-bit element codes; --codes, --scales and --packed need at most 8",
+            fmt.name,
+            fmt.elem.bits()
+        );
+    }
+    if outputs.packed.is_some() && !(k * fmt.elem.bits() as usize).is_multiple_of(8) {
+        bail!(
+            "--packed while streaming needs whole bytes per block (block {k} x {} bits)",
+            fmt.elem.bits()
+        );
+    }
+    let job = Job {
+        fmt,
+        opts,
+        rotation,
+        geo,
+        codes,
+    };
+    // The shape of the quantized layout: other axes in order, then the blocks.
+    let mut other: Vec<u64> = header.shape.clone();
+    other.remove(ax);
+    let rows: u64 = other.iter().product();
+    let blocks = rows * geo.bpr as u64;
+    let batch = chunking.batch.max(1);
+    let mut works: Vec<Work> = (0..batch).map(|_| Work::default()).collect();
+
+    // Pass 1 (NV): the tensor's amax.
+    let mut amax = 0u32;
+    if fmt.is_nv() {
+        for group in pieces.chunks(batch) {
+            for (p, w) in group.iter().zip(works.iter_mut()) {
+                w.input.resize(p.len, 0.0);
+                read_piece(&mut reader, &mut w.input, &name, &header)?;
+            }
+            let m = group
+                .par_iter()
+                .zip(works.par_iter_mut())
+                .map(|(p, w)| job.tensor_amax(p, w))
+                .collect::<anyhow::Result<Vec<u32>>>()?;
+            amax = m.into_iter().fold(amax, u32::max);
+        }
+        reader = match input {
+            Input::File(p) => {
+                let mut f = File::open(p).map_err(|source| NpyError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                f.seek(SeekFrom::Start(header.header_len as u64))?;
+                Box::new(BufReader::with_capacity(1 << 20, f))
+            }
+            Input::Stdin => {
+                let mut f = spooled
+                    .as_ref()
+                    .context("stdin was not spooled")?
+                    .try_clone()?;
+                f.seek(SeekFrom::Start(header.header_len as u64))?;
+                Box::new(BufReader::with_capacity(1 << 20, f))
+            }
+        };
+    }
+
+    // Outputs, staged.
+    let mut values = match &outputs.values {
+        Some(p) => Some(Staged::new(p)?),
+        None => None,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let vheader = npy::header_bytes::<f32>(&header.shape).context("encoding the .npy header")?;
+    match &mut values {
+        Some(s) => s.write(&vheader)?,
+        None => stdout.write_all(&vheader).context("cannot write stdout")?,
+    }
+    let mut code_file = match &outputs.codes {
+        Some(p) => {
+            let mut s = Staged::new(p)?;
+            let mut shape = other.clone();
+            shape.extend([geo.bpr as u64, k as u64]);
+            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
+            Some(s)
+        }
+        None => None,
+    };
+    let mut scale_file = match &outputs.scales {
+        Some(p) => {
+            let mut s = Staged::new(p)?;
+            let mut shape = other.clone();
+            shape.push(geo.bpr as u64);
+            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
+            Some(s)
+        }
+        None => None,
+    };
+    let mut packed: Option<(PathBuf, Temp, u64)> = None;
+    let mut qsnr = QsnrSums::default();
+    let mut tensor_scale = 1.0f32;
+
+    // Pass 2: quantize and write, batch after batch.
+    for group in pieces.chunks(batch) {
+        for (p, w) in group.iter().zip(works.iter_mut()) {
+            w.input.resize(p.len, 0.0);
+            read_piece(&mut reader, &mut w.input, &name, &header)?;
+        }
+        group
+            .par_iter()
+            .zip(works.par_iter_mut())
+            .try_for_each(|(p, w)| job.quantize(p, w, amax))?;
+        for (p, w) in group.iter().zip(works.iter()) {
+            match &mut values {
+                Some(s) => {
+                    write_f32s(&mut s.file, &w.out)
+                        .with_context(|| format!("cannot write {}", s.path.display()))?;
+                }
+                None => write_f32s(&mut stdout, &w.out).context("cannot write stdout")?,
+            }
+            qsnr.merge(&w.qsnr);
+            tensor_scale = w.tensor_scale;
+            if let Some(s) = &mut code_file {
+                s.write(&w.ecodes)?;
+            }
+            if let Some(s) = &mut scale_file {
+                s.write(&w.scodes)?;
+            }
+            if let Some(path) = &outputs.packed {
+                if packed.is_none() {
+                    // The header holds the tensor scale, known once a piece is done.
+                    let mut moved_shape = other.clone();
+                    moved_shape.push(a as u64);
+                    let h = Packed {
+                        name: fmt.name.clone(),
+                        elem: fmt.elem,
+                        scale: fmt.scale,
+                        rule: opts.scale_rule,
+                        round: opts.round,
+                        block: k,
+                        shape: moved_shape,
+                        tensor_scale: w.tensor_scale,
+                        scale_codes: Vec::new(),
+                        elem_codes: Vec::new(),
+                    }
+                    .to_bytes();
+                    let mut t = crate::atomic::temp_beside(path, "")
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    t.write_all(&h)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    packed = Some((path.clone(), t, h.len() as u64));
+                }
+                let (path, t, h) = packed.as_mut().expect("set just above");
+                let (first, _) = geo.blocks_of(p);
+                let bytes_per_block = (k * fmt.elem.bits() as usize / 8) as u64;
+                let mut f = t.as_file();
+                let res = f
+                    .seek(SeekFrom::Start(*h + first))
+                    .and_then(|_| f.write_all(&w.scodes))
+                    .and_then(|_| f.seek(SeekFrom::Start(*h + blocks + first * bytes_per_block)))
+                    .and_then(|_| f.write_all(&pack_codes(&w.ecodes, fmt.elem.bits())));
+                res.with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+    }
+    if input == &Input::Stdin && !fmt.is_nv() {
+        let mut extra = [0u8; 1];
+        if reader.read(&mut extra).unwrap_or(0) > 0 {
+            bail!(
+                "{} has bytes after the data of shape {:?}",
+                name.display(),
+                header.shape
+            );
+        }
+    }
+
+    // Commit: every staged file, or none.
+    let mut staged: Vec<(PathBuf, Temp)> = Vec::new();
+    for s in [values, code_file, scale_file].into_iter().flatten() {
+        staged.push(s.finish()?);
+    }
+    if let Some((path, t, _)) = packed {
+        t.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        staged.push((path, t));
+    }
+    if outputs.values.is_none() {
+        stdout.flush().context("cannot write stdout")?;
+    }
+    // Files already committed are taken back if a later one fails (never a device or a
+    // FIFO, which are written through, not replaced).
+    let mut done: Vec<PathBuf> = Vec::new();
+    for (path, tmp) in staged {
+        let replaces = tmp.replaces();
+        if let Err(e) = crate::atomic::persist(tmp) {
+            for d in &done {
+                let _ = std::fs::remove_file(d);
+            }
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        if replaces {
+            done.push(path);
+        }
+    }
+    Ok(StreamResult {
+        shape: header.shape,
+        axis: ax,
+        elements: header.len,
+        blocks,
+        qsnr,
+        tensor_scale,
+    })
+}
+
+/// Read one piece; a short read is a truncated file.
+fn read_piece<R: Read>(
+    r: &mut R,
+    buf: &mut [f32],
+    name: &Path,
+    header: &npy::F32Header,
+) -> anyhow::Result<()> {
+    read_f32s(r, buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            anyhow::Error::from(NpyError::Truncated {
+                path: name.to_path_buf(),
+                shape: header.shape.clone(),
+                want: header.len * 4,
+                got: 0,
+            })
+        } else {
+            anyhow::Error::from(NpyError::Io {
+                path: name.to_path_buf(),
+                source: e,
+            })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_cover_the_tensor_once_in_order() {
+        let geo = |a, inner, len| Geometry {
+            a,
+            inner,
+            k: 4,
+            bpr: usize::div_ceil(a, 4),
+            len,
+        };
+        for (g, piece) in [
+            (geo(10, 1, 60), 25),
+            (geo(10, 1, 60), 7),
+            (geo(10, 3, 60), 1),
+            (geo(10, 3, 60), 64),
+        ] {
+            let ps = g.pieces(piece);
+            let mut at = 0;
+            let mut blocks = 0;
+            for p in &ps {
+                assert_eq!(p.start, at);
+                at += p.len as u64;
+                let (first, n) = g.blocks_of(p);
+                assert_eq!(first, blocks);
+                blocks += n as u64;
+            }
+            assert_eq!(at, 60);
+            assert_eq!(blocks, 60 / 10 * 3);
+        }
+    }
+
+    #[test]
+    fn transpose_moves_the_axis_last_and_back() {
+        let x: Vec<f32> = (0..12).map(|i| i as f32).collect();
+        let mut t = Vec::new();
+        transpose(&x, 3, 4, &mut t);
+        assert_eq!(&t[..4], &[0.0, 4.0, 8.0, 1.0]);
+        let mut back = Vec::new();
+        transpose(&t, 4, 3, &mut back);
+        assert_eq!(back, x);
+    }
+}
