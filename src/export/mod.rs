@@ -86,6 +86,7 @@ impl ExportArgs {
             model: self.model,
             results: self.results.clone(),
             cache_dir: self.cache_dir.clone(),
+            engine: crate::cost::tools::Engine::System,
             json: true,
         }
     }

@@ -61,7 +61,8 @@ pub fn architectures_markdown(defaults: &SynthDetails, other: &[UnitSynthReport]
     let all: Vec<&UnitSynthReport> = defaults.units.iter().chain(other).collect();
     let archs = ["array + cpa-tree", "array + csa-tree", "booth4 + csa-tree"];
     let mut s = String::from("# Datapath architectures: what the INT/FP verdict owes to them\n\n");
-    s += "Each unit synthesized by `hwcost synth` (Yosys, sky130_fd_sc_hd tt 25 C 1.8 V, hierarchy \
+    s +=
+        "Each unit synthesized by `hwcost synth` (Yosys, sky130_fd_sc_hd tt 25 C 1.8 V, hierarchy \
           kept; energy from gate-level simulated activity on quantized Gaussian blocks; fmax from \
           OpenSTA), default lanes and psum width, no pipeline stages. `array + cpa-tree` is a \
           behavioral multiplier with its own adder per lane and a tree of k - 1 adders; the \
@@ -118,7 +119,10 @@ pub fn architectures_markdown(defaults: &SynthDetails, other: &[UnitSynthReport]
         let _ = writeln!(
             s,
             "| {i} / {fp} | {} | {} | {} |",
-            ratio(find(&all, i, "array + cpa-tree"), find(&all, fp, "array + cpa-tree")),
+            ratio(
+                find(&all, i, "array + cpa-tree"),
+                find(&all, fp, "array + cpa-tree")
+            ),
             ratio(def(i), def(fp)),
             ratio(best(i), best(fp)),
         );
@@ -137,9 +141,18 @@ mod tests {
 
     #[test]
     fn architectures_are_read_off_unit_names() {
-        assert_eq!(architecture_of("mxint8_mac_k32_n16_p0_booth4_csa"), "booth4 + csa-tree");
-        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0_array_csa"), "array + csa-tree");
-        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0_array_cpa"), "array + cpa-tree");
+        assert_eq!(
+            architecture_of("mxint8_mac_k32_n16_p0_booth4_csa"),
+            "booth4 + csa-tree"
+        );
+        assert_eq!(
+            architecture_of("mxfp8_mac_k32_n24_p0_array_csa"),
+            "array + csa-tree"
+        );
+        assert_eq!(
+            architecture_of("mxfp8_mac_k32_n24_p0_array_cpa"),
+            "array + cpa-tree"
+        );
         assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0"), "array + cpa-tree");
     }
 }
