@@ -1082,24 +1082,24 @@ mod tests {
         let ty = |p: &str| tree.resolve(p).map(|t| tree.short(t).to_string());
         assert_eq!(ty("").as_deref(), Some(""));
         assert_eq!(ty("front").as_deref(), Some("front"));
-        assert_eq!(ty("front.fp_lane$3").as_deref(), Some("fp_lane"));
-        assert_eq!(ty("front.fp_lane$3.mul").as_deref(), Some("mul_u4x4"));
+        assert_eq!(ty("front.csa$0.fp_lane$3").as_deref(), Some("fp_lane"));
+        assert_eq!(ty("front.csa$0.fp_lane$3.mul").as_deref(), Some("mul_u4x4"));
         assert_eq!(
-            ty("front.fp_lane$0.fp_decode$1").as_deref(),
+            ty("front.csa$0.fp_lane$0.fp_decode$1").as_deref(),
             Some("fp_lane__fp_decode")
         );
-        assert_eq!(ty("front.fp_lane$4"), None);
+        assert_eq!(ty("front.csa$0.fp_lane$4"), None);
         assert_eq!(ty("nope"), None);
         let part = |p: &str| classify(&tree.chain(p).unwrap());
         assert_eq!(
-            part("front.fp_lane$2.mul"),
+            part("front.csa$0.fp_lane$2.mul"),
             Some(Part::Analytic(Component::LaneMultipliers))
         );
         assert_eq!(
-            part("front.fp_lane$2"),
+            part("front.csa$0.fp_lane$2"),
             Some(Part::Analytic(Component::ExponentAdders))
         );
-        assert_eq!(part("front.fp_lane$2.fp_decode$0"), Some(Part::Glue));
+        assert_eq!(part("front.csa$0.fp_lane$2.fp_decode$0"), Some(Part::Glue));
         assert_eq!(part(""), Some(Part::Glue));
         // the same rounding module: glue after the block sum, accumulator inside the FP32 adder
         assert_eq!(part("to_binary32.norm.round"), Some(Part::Glue));
