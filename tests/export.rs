@@ -91,9 +91,9 @@ fn accelergy_tables_hold_the_analytic_costs_numbers() {
         yaml(&dir.path().join("ART.yaml")),
     );
     for (format, unit) in [
-        ("mxint8", "mxint8_mac_k32_n16_p0"),
-        ("mxfp8", "mxfp8_mac_k32_n24_p0"),
-        ("nvfp4", "nvfp4_mac_k16_n10_p0"),
+        ("mxint8", "mxint8_mac_k32_n16_p0_booth4_csa"),
+        ("mxfp8", "mxfp8_mac_k32_n24_p0_array_csa"),
+        ("nvfp4", "nvfp4_mac_k16_n10_p0_array_csa"),
     ] {
         let c = cost_json(&[format]);
         let t = table(&ert, "ERT", unit);
@@ -137,7 +137,7 @@ fn timeloop_architecture_and_tables_hold_the_calibrated_costs_numbers() {
         &[&["timeloop"][..], &argv, &["-o", out]].concat(),
     ))
     .unwrap();
-    let unit = dir.path().join("mxfp8_mac_k32_n24_p1");
+    let unit = dir.path().join("mxfp8_mac_k32_n24_p1_array_csa");
     let arch_text = std::fs::read_to_string(unit.join("arch.yaml")).unwrap();
     assert!(arch_text.contains("- !Container"), "{arch_text}");
     let arch = yaml(&unit.join("arch.yaml"));
@@ -184,8 +184,8 @@ fn scalesim_config_parses_and_carries_the_synthesized_costs_numbers() {
     ]))
     .unwrap();
     for (format, unit, k, kb) in [
-        ("mxint8", "mxint8_mac_k32_n16_p0", "32", "124"),
-        ("nvint4", "nvint4_mac_k16_n8_p0", "16", "227"),
+        ("mxint8", "mxint8_mac_k32_n16_p0_booth4_csa", "32", "124"),
+        ("nvint4", "nvint4_mac_k16_n8_p0_array_csa", "16", "227"),
     ] {
         let path = dir.path().join(format!("{unit}.cfg"));
         let text = std::fs::read_to_string(&path).unwrap();
@@ -260,7 +260,7 @@ fn rtl_writes_constraints_a_timing_script_and_the_contract() {
         .status()
         .unwrap();
     assert!(st.success());
-    let name = "mxint4_mac_k2_n8_p0";
+    let name = "mxint4_mac_k2_n8_p0_array_csa";
     let sdc = std::fs::read_to_string(out.join(format!("{name}.sdc"))).unwrap();
     let sdc_cmds: Vec<&str> = sdc.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
