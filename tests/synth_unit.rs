@@ -87,7 +87,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
         r.stage_times
     );
     assert!(!r.from_cache);
-    assert_eq!(r.unit, "mxint4_mac_k4_n8_p1");
+    assert_eq!(r.unit, "mxint4_mac_k4_n8_p1_array_csa");
     assert_eq!(r.checked_cycles, 1 + req.blocks + 1, "reset, blocks, drain");
     assert_eq!(r.blocks, req.blocks);
 
@@ -200,7 +200,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
     })
     .unwrap();
     assert!(
-        text.contains("mxint4_mac_k4_n8_p1") && text.contains("fmax"),
+        text.contains("mxint4_mac_k4_n8_p1_array_csa") && text.contains("fmax"),
         "{text}"
     );
 }
@@ -526,7 +526,7 @@ fn plain_yosys_on_the_emitted_verilog_agrees_with_hwcost_area() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let top = "mxint8_mac_k4_n16_p0";
+    let top = "mxint8_mac_k4_n16_p0_booth4_csa";
     let verilog = dir.path().join(format!("{top}.v"));
     assert!(
         verilog.is_file(),
