@@ -377,7 +377,7 @@ fn the_cli_reports_mismatches_in_hex_and_exits_nonzero() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(entries.len(), 1, "one cached build: {entries:?}");
-    let name = "mxfp4_mac_k4_n10_p0";
+    let name = "mxfp4_mac_k4_n10_p0_array_csa";
     let cached = entries[0].join(format!("{name}_sim"));
     assert!(cached.is_file());
     let f = lookup_in("mxfp4", &[]).unwrap();
