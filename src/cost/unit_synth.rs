@@ -189,17 +189,13 @@ pub fn classify(chain: &[&str]) -> Option<Part> {
     if chain.iter().any(|t| is_reg(t)) {
         return Some(Part::Registers);
     }
-    // The front end's variant wrapper (`cpa` / `csa`, rtl::front) has no cells of its own;
-    // its children are named `cpa__*` / `csa__*` unless a primitive names itself.
+    // The front end's variant wrapper (`cpa` / `csa`, rtl::front) has no cells of its own,
+    // and the Verilog writer already leaves it out of its children's names: skip it.
     let unwrapped: Vec<&str>;
     let chain = match chain {
         ["front", v, rest @ ..] if *v == "cpa" || *v == "csa" => {
             unwrapped = std::iter::once("front")
-                .chain(rest.iter().map(|t| {
-                    t.strip_prefix("cpa__")
-                        .or_else(|| t.strip_prefix("csa__"))
-                        .unwrap_or(t)
-                }))
+                .chain(rest.iter().copied())
                 .collect();
             &unwrapped[..]
         }

@@ -352,10 +352,9 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
         st.stages += 1;
         let mut next: Vec<Vec<Sig>> = vec![Vec::new(); width];
         for i in 0..width {
-            let mut bits = std::mem::take(&mut cols[i]).into_iter();
             let mut pending: Vec<Sig> = Vec::new();
             // Constants first, so that an adder absorbs them as logic.
-            let mut all: Vec<Sig> = bits.by_ref().collect();
+            let mut all = std::mem::take(&mut cols[i]);
             all.sort_by_key(|s| *s != Sig::One);
             let mut q = std::collections::VecDeque::from(all);
             loop {
