@@ -207,6 +207,9 @@ pub fn adder_wrappers(
     (!mappings.is_empty()).then_some((mappings, text))
 }
 
+/// Deletes the logic-free `$scopeinfo` cells that `flatten` leaves in current Yosys.
+const SCOPEINFO: &str = "delete t:$scopeinfo\n";
+
 /// The yosys script. Output files are relative to the working directory yosys runs in.
 /// `adders`: generated adder modules to delete and replace by the wrappers in
 /// [`ADDER_WRAPPERS`] (written next to the script) before synthesis.
@@ -235,6 +238,9 @@ pub fn yosys_script(
         Hierarchy::Keep => s += &format!("synth -top {top}\n"),
         Hierarchy::Flatten => s += &format!("synth -flatten -top {top}\n"),
     }
+    // current Yosys records each flattened instance as a `$scopeinfo` cell (no logic);
+    // Yosys 0.23 has none, and selecting an absent type is no error
+    s += SCOPEINFO;
     s += &format!("dfflibmap -liberty {lib}\n");
     s += &format!("abc -liberty {lib}\n");
     s += "opt_clean\n";
@@ -247,6 +253,7 @@ pub fn yosys_script(
         // later grouped per submodule instance
         s += "rename -enumerate\n";
         s += "flatten\n";
+        s += SCOPEINFO;
         s += &format!("hierarchy -top {top}\n");
     }
     // -simple-lhs: the 2019 OpenSTA reader rejects `assign {a,b} = ...` (FLOW.md P4)
