@@ -386,23 +386,44 @@ fn finite_input_becomes_nan_or_inf() {
     }
 }
 
-/// Item 12: `synth-mixed --period-ns 0` / `--cycles 0` started synthesis before checking.
+/// Item 12: `synth-mixed --period-ns 0` / `--cycles 0` started synthesis before checking;
+/// `synth --clock-ns`, `--cycles` and `--pipeline` out of range likewise. Each is now refused
+/// by the argument parser (exit 2), naming the option and its limit, at once and before any
+/// tool runs.
 #[test]
 fn late_validation() {
-    for args in [
-        ["synth-mixed", "--period-ns", "0"],
-        ["synth-mixed", "--cycles", "0"],
-    ] {
-        // No tools on PATH: if the check came after the flow started, the error would be
-        // about the tools.
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 10] = [
+        (&["synth-mixed", "--period-ns", "0"], "[1e-6, 1e9]"),
+        (&["synth-mixed", "--period-ns", "nan"], "[1e-6, 1e9]"),
+        (&["synth-mixed", "--cycles", "0"], "1 to 1000000"),
+        (&["synth", "mxint8", "--clock-ns", "0"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--clock-ns", "-5"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--clock-ns", "inf"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--cycles", "0"], "1 to 1000000"),
+        (&["synth", "mxint8", "--cycles", "18446744073709551615"], "1 to 1000000"),
+        (&["synth", "mxint8", "--pipeline", "5"], "0 to 4"),
+        (&["synth", "mxint8", "--pipeline", "4294967295"], "0 to 4"),
+    ];
+    for (args, limit) in cases {
+        let start = std::time::Instant::now();
+        // The tools stay on PATH: a check that came after the flow started would let Yosys
+        // run (and print) first.
         let out = common::hwcost()
             .args(args)
-            .env("PATH", "/nonexistent")
+            .current_dir(dir.path())
+            .env("HWCOST_CACHE_DIR", dir.path().join("cache"))
             .output()
             .unwrap();
+        let took = start.elapsed();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(args[1]), "{args:?}: {err}");
+        let option = args[args.len() - 2];
+        assert!(err.contains(option) && err.contains(limit), "{args:?}: {err}");
+        assert!(!err.to_lowercase().contains("yosys"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out));
+        assert!(took.as_secs_f64() < 10.0, "{args:?} took {took:?}");
+        assert!(!dir.path().join("cache").exists(), "{args:?} touched the cache");
     }
 }
 
