@@ -310,23 +310,120 @@ fn running_outside_the_repository_silently_changes_the_answer() {
     assert!(!err.contains("yosys"), "the note blames tools: {err}");
 }
 
-/// Item 12: `synth-mixed --period-ns 0` / `--cycles 0` started synthesis before checking.
+/// Item 11: finite input became NaN/Inf without a word (`--rotate hadamard` on a block near
+/// 1e38, FLT_MAX under the `ocp` scale rule). Such blocks are now counted, in the `--json`
+/// output and in a warning on stderr; a block that already held a NaN is not counted.
 #[test]
-fn late_validation() {
-    for args in [
-        ["synth-mixed", "--period-ns", "0"],
-        ["synth-mixed", "--cycles", "0"],
-    ] {
-        // No tools on PATH: if the check came after the flow started, the error would be
-        // about the tools.
+fn finite_input_becomes_nan_or_inf() {
+    use hwcost::format::quantize::cli::{quantize_file_chunked, QuantizeArgs};
+    use hwcost::format::quantize::stream::Chunking;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, shape: &[u64], data: &[f32]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, hwcost::format::npy::to_bytes(shape, data).unwrap()).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let small: Vec<f32> = (0..32).map(|i| (i as f32 - 15.5) / 8.0).collect();
+    // Row 0 near 1e38 (rotated, its block sums past FLT_MAX), row 1 small.
+    let big_row = write("big.npy", &[2, 32], &[vec![1e38; 32], small.clone()].concat());
+    let fmax = write("fmax.npy", &[1, 32], &[f32::MAX; 32]);
+    // The same along axis 0: column 0 near FLT_MAX, column 1 small (the transposed path).
+    let cols: Vec<f32> = (0..32).flat_map(|i| [f32::MAX, small[i]]).collect();
+    let fmax_col = write("fmax_col.npy", &[32, 2], &cols);
+    // A block holding a NaN comes out NaN: expected, not counted.
+    let mut nan_row = small.clone();
+    nan_row[3] = f32::NAN;
+    let nan = write("nan.npy", &[2, 32], &[nan_row, small.clone()].concat());
+    let out = dir.path().join("out.npy");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], u64, u64); 5] = [
+        (&["mxint8", &big_row, "--rotate", "hadamard"], 1, 2),
+        (&["mxfp8", &fmax, "--scale-rule", "ocp"], 1, 1),
+        (&["mxint8", &fmax_col, "--axis", "0", "--scale-rule", "ocp"], 1, 2),
+        (&["mxint8", &big_row], 0, 2),
+        (&["mxint8", &nan], 0, 2),
+    ];
+    for (args, made, blocks) in cases {
         let out = common::hwcost()
+            .arg("quantize")
             .args(args)
-            .env("PATH", "/nonexistent")
+            .args(["-o", out, "--json"])
             .output()
             .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out)));
+        assert_eq!(json["blocks_made_nonfinite"], made, "{args:?}: {json}");
+        assert_eq!(json["blocks"], blocks, "{args:?}: {json}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let warned = format!("warning: {made} of {blocks} blocks held only finite values");
+        assert_eq!(err.contains(&warned), made > 0, "{args:?}: {err}");
+    }
+    // The count does not depend on how the tensor is cut into pieces.
+    let rows: Vec<f32> = (0..8)
+        .flat_map(|r| if r % 3 == 0 { vec![f32::MAX; 32] } else { small.clone() })
+        .collect();
+    let input = write("rows.npy", &[8, 32], &rows);
+    for (piece_elems, batch) in [(32, 1), (64, 2), (256, 4)] {
+        let args = QuantizeArgs {
+            format: "mxfp8".into(),
+            input: input.clone().into(),
+            output: out.into(),
+            scale_rule: Some(hwcost::format::quantize::ScaleRule::Ocp),
+            round: hwcost::format::quantize::Rounding::Rne,
+            block: None,
+            rotate: None,
+            seed: None,
+            packed: None,
+            json: false,
+            axis: -1,
+            codes: None,
+            scales: None,
+            chunk_mib: 1,
+        };
+        let rep = quantize_file_chunked(&args, Chunking { piece_elems, batch }).unwrap();
+        assert_eq!(rep.blocks_made_nonfinite, 3, "pieces of {piece_elems}");
+    }
+}
+
+/// Item 12: `synth-mixed --period-ns 0` / `--cycles 0` started synthesis before checking;
+/// `synth --clock-ns`, `--cycles` and `--pipeline` out of range likewise. Each is now refused
+/// by the argument parser (exit 2), naming the option and its limit, at once and before any
+/// tool runs.
+#[test]
+fn late_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 10] = [
+        (&["synth-mixed", "--period-ns", "0"], "[1e-6, 1e9]"),
+        (&["synth-mixed", "--period-ns", "nan"], "[1e-6, 1e9]"),
+        (&["synth-mixed", "--cycles", "0"], "1 to 1000000"),
+        (&["synth", "mxint8", "--clock-ns", "0"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--clock-ns", "-5"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--clock-ns", "inf"], "[1e-6, 1e9]"),
+        (&["synth", "mxint8", "--cycles", "0"], "1 to 1000000"),
+        (&["synth", "mxint8", "--cycles", "18446744073709551615"], "1 to 1000000"),
+        (&["synth", "mxint8", "--pipeline", "5"], "0 to 4"),
+        (&["synth", "mxint8", "--pipeline", "4294967295"], "0 to 4"),
+    ];
+    for (args, limit) in cases {
+        let start = std::time::Instant::now();
+        // The tools stay on PATH: a check that came after the flow started would let Yosys
+        // run (and print) first.
+        let out = common::hwcost()
+            .args(args)
+            .current_dir(dir.path())
+            .env("HWCOST_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        let took = start.elapsed();
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(args[1]), "{args:?}: {err}");
+        let option = args[args.len() - 2];
+        assert!(err.contains(option) && err.contains(limit), "{args:?}: {err}");
+        assert!(!err.to_lowercase().contains("yosys"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out));
+        assert!(took.as_secs_f64() < 10.0, "{args:?} took {took:?}");
+        assert!(!dir.path().join("cache").exists(), "{args:?} touched the cache");
     }
 }
 

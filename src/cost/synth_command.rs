@@ -42,15 +42,17 @@ pub struct SynthArgs {
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<rtl::PsumWidth>,
     /// Extra pipeline register stages S (0 to 4).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
     /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
-    #[arg(long, default_value_t = DEFAULT_CLOCK_NS)]
+    #[arg(long, default_value_t = DEFAULT_CLOCK_NS, value_parser = crate::cli::period_ns,
+          allow_negative_numbers = true)]
     pub clock_ns: f64,
     /// Cycles of quantized Gaussian blocks to simulate (one block per cycle, after a reset).
-    #[arg(long, default_value_t = DEFAULT_BLOCKS)]
+    #[arg(long, default_value_t = DEFAULT_BLOCKS,
+          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub cycles: usize,
     /// Seed of the simulated blocks.
     #[arg(long, default_value_t = DEFAULT_SEED)]

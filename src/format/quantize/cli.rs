@@ -65,7 +65,8 @@ pub struct QuantizeArgs {
     #[arg(long, value_name = "MIB", default_value_t = 64,
           value_parser = crate::cli::count::<{ MAX_CHUNK_MIB }>)]
     pub chunk_mib: usize,
-    /// Print {format, scale_rule, round, axis, elements, blocks, qsnr_db} as JSON.
+    /// Print {format, scale_rule, round, axis, elements, blocks, blocks_made_nonfinite,
+    /// qsnr_db} as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -84,11 +85,14 @@ pub struct QuantizeReport {
     pub qsnr_db: f64,
     /// Hadamard seed, when rotated.
     pub rotate_seed: Option<u64>,
+    /// Blocks whose input was all finite but whose output holds a NaN or an Inf.
+    pub blocks_made_nonfinite: u64,
 }
 
 impl QuantizeReport {
-    /// The `--json` line: {format, scale_rule, round, axis, elements, blocks, qsnr_db}; an exact
-    /// result (QSNR +inf) reports qsnr_db null, since JSON has no infinities.
+    /// The `--json` line: {format, scale_rule, round, axis, elements, blocks,
+    /// blocks_made_nonfinite, qsnr_db}; a non-finite QSNR (+inf when exact, -inf when a finite
+    /// input came out NaN or Inf) reports qsnr_db null, since JSON has no infinities.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "format": self.format,
@@ -97,8 +101,26 @@ impl QuantizeReport {
             "axis": self.axis,
             "elements": self.elements,
             "blocks": self.blocks,
+            "blocks_made_nonfinite": self.blocks_made_nonfinite,
             "qsnr_db": if self.qsnr_db.is_finite() { serde_json::json!(self.qsnr_db) } else { serde_json::Value::Null },
         })
+    }
+
+    /// The warning for blocks whose finite input came out NaN or Inf, if there are any.
+    pub fn warning(&self) -> Option<String> {
+        if self.blocks_made_nonfinite == 0 {
+            return None;
+        }
+        let why = if self.rotate_seed.is_some() {
+            "a rotated value or a scale is past the range of FP32 or of its format"
+        } else {
+            "a scale is past the range of FP32 or of its format"
+        };
+        Some(format!(
+            "warning: {} of {} blocks held only finite values but came out NaN or Inf ({why}; \
+             scaling the tensor down avoids it)",
+            self.blocks_made_nonfinite, self.blocks
+        ))
     }
 
     /// The human-readable line.
@@ -124,6 +146,9 @@ impl QuantizeReport {
 /// Run `hwcost quantize` and print its result (to stderr when the data goes to stdout).
 pub fn run_quantize(args: &QuantizeArgs) -> anyhow::Result<()> {
     let report = quantize_file(args)?;
+    if let Some(w) = report.warning() {
+        eprintln!("{w}");
+    }
     let line = if args.json {
         report.to_json().to_string()
     } else {
@@ -215,6 +240,7 @@ pub fn quantize_file_chunked(
         blocks: r.blocks,
         qsnr_db: r.qsnr.db(),
         rotate_seed: rotation.as_ref().map(|_| seed),
+        blocks_made_nonfinite: r.made_nonfinite,
     })
 }
 

@@ -95,6 +95,9 @@ pub struct StreamResult {
     pub blocks: u64,
     pub qsnr: QsnrSums,
     pub tensor_scale: f32,
+    /// Blocks whose input was all finite but whose output holds a NaN or an Inf (a rotated
+    /// block past FP32's range, a scale past the scale format's range).
+    pub made_nonfinite: u64,
 }
 
 /// The tensor as the quantizer sees it: `outer` slabs of `a` x `inner` values, blocks of `k`
@@ -224,6 +227,7 @@ struct Work {
     scodes: Vec<u8>,
     qsnr: QsnrSums,
     tensor_scale: f32,
+    made_nonfinite: u64,
 }
 
 /// Everything fixed for a run.
@@ -279,7 +283,37 @@ impl Job<'_> {
         }
         w.qsnr = QsnrSums::default();
         w.qsnr.add(&w.input, &w.out);
+        // The error sum stays finite unless a finite input came out NaN or Inf: only then
+        // are the blocks looked at.
+        w.made_nonfinite = if w.qsnr.error.is_finite() {
+            0
+        } else {
+            self.made_nonfinite(p, w)
+        };
         Ok(())
+    }
+
+    /// The piece's blocks (in the quantized layout) whose input is all finite and whose
+    /// output holds a NaN or an Inf.
+    fn made_nonfinite(&self, p: &Piece, w: &Work) -> u64 {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        let (x, y) = if p.slab {
+            transpose(&w.input, self.geo.a, self.geo.inner, &mut x);
+            transpose(&w.out, self.geo.a, self.geo.inner, &mut y);
+            (&x[..], &y[..])
+        } else {
+            (&w.input[..], &w.out[..])
+        };
+        let k = self.geo.k;
+        let blocks = x
+            .chunks(p.row_len)
+            .zip(y.chunks(p.row_len))
+            .flat_map(|(a, b)| a.chunks(k).zip(b.chunks(k)));
+        blocks
+            .filter(|(a, b)| {
+                a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite())
+            })
+            .count() as u64
     }
 }
 
@@ -496,6 +530,7 @@ pub fn quantize_stream(
     let mut packed: Option<(PathBuf, Temp, u64)> = None;
     let mut qsnr = QsnrSums::default();
     let mut tensor_scale = 1.0f32;
+    let mut made_nonfinite = 0u64;
 
     // Pass 2: quantize and write, batch after batch.
     for group in pieces.chunks(batch) {
@@ -516,6 +551,7 @@ pub fn quantize_stream(
                 None => write_f32s(&mut stdout, &w.out).context("cannot write stdout")?,
             }
             qsnr.merge(&w.qsnr);
+            made_nonfinite += w.made_nonfinite;
             tensor_scale = w.tensor_scale;
             if let Some(s) = &mut code_file {
                 s.write(&w.ecodes)?;
@@ -607,6 +643,7 @@ pub fn quantize_stream(
         blocks,
         qsnr,
         tensor_scale,
+        made_nonfinite,
     })
 }
 
