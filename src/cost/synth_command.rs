@@ -320,8 +320,11 @@ pub fn details_file(r: &UnitSynthReport) -> anyhow::Result<PathBuf> {
     Ok(if arch == rtl::default_architecture(&lookup(&r.format)?) {
         PathBuf::from(DETAILS_FILE)
     } else {
-        Path::new(crate::report::architectures::ARCH_DIR)
-            .join(format!("{}-{}.json", arch.0.label(), arch.1.label()))
+        Path::new(crate::report::architectures::ARCH_DIR).join(format!(
+            "{}-{}.json",
+            arch.0.label(),
+            arch.1.label()
+        ))
     })
 }
 
@@ -405,9 +408,8 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
     // writes the same bytes
     let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
     let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
-    let arch_rank = |a: Option<(rtl::Multiplier, rtl::Reduction)>| {
-        a.map(|(m, r)| (m.label(), r.label()))
-    };
+    let arch_rank =
+        |a: Option<(rtl::Multiplier, rtl::Reduction)>| a.map(|(m, r)| (m.label(), r.label()));
     table.units.sort_by(|a, b| {
         (
             rank(&a.format),
@@ -694,7 +696,9 @@ mod tests {
     fn written_results_are_keyed_by_architecture() {
         let shipped = |text: &str| serde_json::from_str::<SynthDetails>(text).unwrap().units;
         let default = shipped(include_str!("../../reports/synth-details.json"));
-        let other = shipped(include_str!("../../reports/architectures/array-cpa-tree.json"));
+        let other = shipped(include_str!(
+            "../../reports/architectures/array-cpa-tree.json"
+        ));
         let pick = |v: &[UnitSynthReport]| v.iter().find(|r| r.format == "mxint8").unwrap().clone();
         let (booth, cpa) = (pick(&default), pick(&other));
         let dir = tempfile::tempdir().unwrap();
@@ -708,7 +712,12 @@ mod tests {
         let f = lookup("mxint8").unwrap();
         for r in [&booth, &cpa] {
             let u = r.analytic_params(&f).unwrap();
-            assert_eq!(table.find(&u), Some(&r.unit_cost(&u, "sky130hd")), "{}", r.unit);
+            assert_eq!(
+                table.find(&u),
+                Some(&r.unit_cost(&u, "sky130hd")),
+                "{}",
+                r.unit
+            );
         }
         let names = |p: &str| -> Vec<String> {
             SynthDetails::load(&dir.path().join(p))
@@ -719,6 +728,9 @@ mod tests {
                 .collect()
         };
         assert_eq!(names(DETAILS_FILE), vec![booth.unit.clone()]);
-        assert_eq!(names("architectures/array-cpa-tree.json"), vec![cpa.unit.clone()]);
+        assert_eq!(
+            names("architectures/array-cpa-tree.json"),
+            vec![cpa.unit.clone()]
+        );
     }
 }

@@ -664,7 +664,10 @@ mod tests {
         };
         assert_eq!(area(only_mul), Some(default_area));
         // array + cpa-tree: the entry that names it; `--reduction cpa-tree` alone means it too
-        assert_eq!(area(Arch::new(Multiplier::Array, Reduction::CpaTree)), Some(1.0));
+        assert_eq!(
+            area(Arch::new(Multiplier::Array, Reduction::CpaTree)),
+            Some(1.0)
+        );
         let only_red = Arch {
             multiplier: None,
             reduction: Some(Reduction::CpaTree),
@@ -680,7 +683,10 @@ mod tests {
         assert!(e.contains("booth4") && e.contains("mxfp8"), "{e}");
         // the labels name the architecture of a unit that asked for one
         let u = int8.with_arch(only_red).unwrap();
-        assert_eq!(unit_label(&u), "mxint8 (k = 32, n = exact, array + cpa-tree)");
+        assert_eq!(
+            unit_label(&u),
+            "mxint8 (k = 32, n = exact, array + cpa-tree)"
+        );
         // the analytic model refuses an explicit architecture instead of ignoring it
         let a = AnalyticSource::new("sky130hd").unwrap();
         let e = a.unit_cost(&u).unwrap_err().to_string();
