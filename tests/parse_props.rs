@@ -223,6 +223,8 @@ proptest! {
             format: "mxint8".into(),
             lanes,
             psum_width: psum,
+            multiplier: Some(hwcost::rtl::Multiplier::Booth4),
+            reduction: None,
             model: "synth".into(),
             tech: "sky130hd".into(),
             components,

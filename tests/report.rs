@@ -195,7 +195,9 @@ mod compare {
         let csv =
             compare_output(&compare_args(&[&base[..], &["--format", "csv"]].concat())).unwrap();
         assert!(
-            csv.starts_with("format,element,block,scale,is_int,lanes,psum_width,bits_per_element,"),
+            csv.starts_with(
+                "format,element,block,scale,is_int,lanes,psum_width,architecture,multiplier,reduction,bits_per_element,"
+            ),
             "{csv}"
         );
         let mut rd = csv::Reader::from_reader(csv.as_bytes());

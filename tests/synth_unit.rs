@@ -463,8 +463,20 @@ fn shipped_synthesis_results_are_consistent_and_current() {
     use sha2::Digest;
     let table = CostTable::load(&reports().join("synth-results.json")).unwrap();
     let details = SynthDetails::load(&reports().join("synth-details.json")).unwrap();
-    assert_eq!(table.units.len(), 10);
+    // every built-in in its default architecture and in array + cpa-tree
+    assert_eq!(table.units.len(), 20);
     assert_eq!(details.units.len(), 10);
+    let other = hwcost::report::architectures::load_other(&reports()).unwrap();
+    for r in &other {
+        let f = lookup(&r.format).unwrap();
+        let u = r.analytic_params(&f).unwrap();
+        assert_eq!(
+            table.find(&u),
+            Some(&r.unit_cost(&u, "sky130hd")),
+            "{}",
+            r.unit
+        );
+    }
     for f in builtins() {
         let u = default_unit(&f.name);
         let r = details

@@ -97,6 +97,8 @@ pub enum ParamError {
     },
     #[error("psum width must be a number of bits or 'exact', got '{0}'")]
     PsumSyntax(String),
+    #[error("{0}")]
+    Architecture(String),
 }
 
 /// Psum (aligner) width as the user states it.
@@ -129,6 +131,9 @@ pub struct UnitParams {
     pub lanes: usize,
     /// Aligner width n; `None` for INT formats, whose sums are exact.
     pub psum_width: Option<u32>,
+    /// The datapath architecture asked for (`--multiplier`, `--reduction`); the parts not
+    /// asked for are the format's default. The analytic cell counts do not depend on it.
+    pub arch: crate::rtl::Arch,
 }
 
 impl UnitParams {
@@ -143,7 +148,23 @@ impl UnitParams {
             format,
             lanes: shape.lanes(),
             psum_width: shape.psum_width(),
+            arch: crate::rtl::Arch::default(),
         })
+    }
+
+    /// The same unit in the architecture `arch`, refused if the generator does not build it
+    /// for this format (e.g. booth4 on an FP format).
+    pub fn with_arch(mut self, arch: crate::rtl::Arch) -> Result<Self, ParamError> {
+        arch.resolve(&self.format)
+            .map_err(|e| ParamError::Architecture(e.to_string()))?;
+        self.arch = arch;
+        Ok(self)
+    }
+
+    /// The architecture the unit is built in, both parts resolved (`None` only for an `arch`
+    /// set by hand to a combination the generator does not build).
+    pub fn architecture(&self) -> Option<(crate::rtl::Multiplier, crate::rtl::Reduction)> {
+        self.arch.resolve(&self.format).ok()
     }
 
     /// The copyable part that the cell counts depend on.

@@ -297,6 +297,10 @@ impl Calibration {
                 what: c.format.clone(),
                 why: e.to_string(),
             })?;
+            // the model prices each format's default architecture
+            if c.table_architecture() != Some(crate::rtl::default_architecture(&f)) {
+                continue;
+            }
             let psum = match c.psum_width {
                 None => analytic::PsumWidth::Default,
                 Some(n) => analytic::PsumWidth::Bits(n),

@@ -88,7 +88,7 @@ fn resolve(args: &CostArgs) -> anyhow::Result<Resolved> {
         None => PsumWidth::Default,
         Some(s) => s.parse()?,
     };
-    let params = UnitParams::new(format.clone(), args.lanes, psum)?;
+    let params = UnitParams::new(format.clone(), args.lanes, psum)?.with_arch(args.arch)?;
     let tech = Tech::resolve(&args.tech)?;
     Ok(Resolved {
         format,
@@ -210,6 +210,7 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     let (params, tech) = (&r.params, &r.tech);
     Ok(match args.model {
         ModelKind::Analytic => {
+            crate::report::source::refuse_architecture(crate::report::Model::Analytic, params)?;
             let cost = analytic::analytic_cost(params, tech);
             if args.json {
                 serde_json::to_string_pretty(&cost)? + "\n"

@@ -276,6 +276,7 @@ pub fn evaluate_calibrated(
                         format: formats[p.format].clone(),
                         lanes: p.shape.lanes(),
                         psum_width: p.shape.psum_width(),
+                        arch: Default::default(),
                     };
                     let c = source
                         .calibration()

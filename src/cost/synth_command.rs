@@ -64,8 +64,10 @@ pub struct SynthArgs {
     /// Cache of synthesis runs and results [default: $HWCOST_CACHE_DIR, else ~/.cache/hwcost].
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
-    /// Merge the results into DIR/synth-results.json and DIR/synth-details.json (units without
-    /// pipeline stages only: the shipped table is keyed by format, lanes and psum width).
+    /// Merge the results into DIR/synth-results.json (keyed by format, lanes, psum width and
+    /// architecture) and the full reports into DIR/synth-details.json (each format's default
+    /// architecture) or DIR/architectures/MULTIPLIER-REDUCTION.json (the others); units without
+    /// pipeline stages only.
     #[arg(long, value_name = "DIR")]
     pub write_results: Option<PathBuf>,
     /// Print JSON (one report per unit) instead of text.
@@ -76,14 +78,8 @@ pub struct SynthArgs {
 /// Errors of the command itself (the flow's are [`super::unit_synth::UnitSynthError`]).
 #[derive(Debug, thiserror::Error)]
 pub enum SynthCommandError {
-    #[error("--write-results needs units without pipeline stages (got --pipeline {0}): the shipped table is keyed by format, lanes and psum width")]
+    #[error("--write-results needs units without pipeline stages (got --pipeline {0}): the shipped table is keyed by format, lanes, psum width and architecture")]
     PipelinedResults(usize),
-    #[error("--write-results needs each format's default architecture ({unit} is {multiplier} + {reduction}): the shipped table is keyed by format, lanes and psum width; use --json for other architectures")]
-    ArchitectureResults {
-        unit: String,
-        multiplier: rtl::Multiplier,
-        reduction: rtl::Reduction,
-    },
     #[error("{}: {why}", path.display())]
     Details { path: PathBuf, why: String },
     #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
@@ -170,17 +166,7 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     };
     // every unit's parameters are checked before the first (long) synthesis
     for f in &formats {
-        let plan = rtl::UnitPlan::new(f, &params)?;
-        if args.write_results.is_some()
-            && (plan.multiplier, plan.reduction) != rtl::default_architecture(f)
-        {
-            return Err(SynthCommandError::ArchitectureResults {
-                unit: plan.name,
-                multiplier: plan.multiplier,
-                reduction: plan.reduction,
-            }
-            .into());
-        }
+        rtl::UnitPlan::new(f, &params)?;
     }
     let (pdk, lib) = load_pdk()?;
     let tools = Toolchain::from_env();
@@ -329,8 +315,24 @@ fn provenance_difference(old: &Provenance, new: &Provenance) -> (String, String)
     (show(&a), show(&b))
 }
 
-/// Merges `reports` into `dir/synth-results.json` and `dir/synth-details.json`: a unit already
-/// there (same format, lanes and psum width) is replaced. Both files are written atomically.
+/// The details file of a unit's full report under the results directory: `synth-details.json`
+/// for the format's default architecture, `architectures/MULTIPLIER-REDUCTION.json` otherwise.
+pub fn details_file(r: &UnitSynthReport) -> anyhow::Result<PathBuf> {
+    let arch = r.architecture();
+    Ok(if arch == rtl::default_architecture(&lookup(&r.format)?) {
+        PathBuf::from(DETAILS_FILE)
+    } else {
+        Path::new(crate::report::architectures::ARCH_DIR).join(format!(
+            "{}-{}.json",
+            arch.0.label(),
+            arch.1.label()
+        ))
+    })
+}
+
+/// Merges `reports` into `dir/synth-results.json` and their full reports into the details
+/// files ([`details_file`]): a unit already there (same format, lanes, psum width and
+/// architecture) is replaced. Every file is written atomically.
 pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<()> {
     let Some(first) = reports.first() else {
         return Ok(());
@@ -366,54 +368,85 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
             units: Vec::new(),
         }
     };
-    let details_path = dir.join(DETAILS_FILE);
-    let mut details = if details_path.is_file() {
-        SynthDetails::load(&details_path)?
-    } else {
-        SynthDetails { units: Vec::new() }
-    };
+    // the details files this run touches, each read once
+    let mut details: Vec<(PathBuf, SynthDetails)> = Vec::new();
     for r in reports {
         let format = lookup(&r.format)?;
         let unit = r.analytic_params(&format)?;
         let cost = r.unit_cost(&unit, &provenance.tech);
-        match table.units.iter_mut().find(|c| {
-            c.format == cost.format && c.lanes == cost.lanes && c.psum_width == cost.psum_width
-        }) {
+        let key = |c: &crate::report::UnitCost| {
+            (
+                c.format.clone(),
+                c.lanes,
+                c.psum_width,
+                c.table_architecture(),
+            )
+        };
+        match table.units.iter_mut().find(|c| key(c) == key(&cost)) {
             Some(c) => *c = cost,
             None => table.units.push(cost),
         }
-        details
-            .units
-            .retain(|d| (&d.format, d.lanes, d.psum_width) != (&r.format, r.lanes, r.psum_width));
-        details.units.push(r.clone());
+        let path = dir.join(details_file(r)?);
+        let i = match details.iter().position(|(p, _)| *p == path) {
+            Some(i) => i,
+            None => {
+                let d = if path.is_file() {
+                    SynthDetails::load(&path)?
+                } else {
+                    SynthDetails { units: Vec::new() }
+                };
+                details.push((path, d));
+                details.len() - 1
+            }
+        };
+        let units = &mut details[i].1.units;
+        units.retain(|d| {
+            (&d.format, d.lanes, d.psum_width, d.architecture())
+                != (&r.format, r.lanes, r.psum_width, r.architecture())
+        });
+        units.push(r.clone());
     }
-    // built-ins in their list order, then the rest by name: a rerun writes the same bytes
+    // built-ins in their list order, then the rest by name, then by architecture: a rerun
+    // writes the same bytes
     let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
     let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
+    let arch_rank =
+        |a: Option<(rtl::Multiplier, rtl::Reduction)>| a.map(|(m, r)| (m.label(), r.label()));
     table.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
-            rank(&b.format),
-            &b.format,
-            b.lanes,
-            b.psum_width,
-        ))
-    });
-    details.units.sort_by(|a, b| {
-        (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
-            rank(&b.format),
-            &b.format,
-            b.lanes,
-            b.psum_width,
-        ))
+        (
+            rank(&a.format),
+            &a.format,
+            a.lanes,
+            a.psum_width,
+            arch_rank(a.table_architecture()),
+        )
+            .cmp(&(
+                rank(&b.format),
+                &b.format,
+                b.lanes,
+                b.psum_width,
+                arch_rank(b.table_architecture()),
+            ))
     });
     table.save(&table_path)?;
-    let text = serde_json::to_string_pretty(&details)? + "\n";
-    write_atomic(&details_path, text.as_bytes())?;
-    eprintln!(
-        "wrote {} and {}",
-        table_path.display(),
-        details_path.display()
-    );
+    let mut written = vec![table_path.display().to_string()];
+    for (path, mut d) in details {
+        d.units.sort_by(|a, b| {
+            (rank(&a.format), &a.format, a.lanes, a.psum_width).cmp(&(
+                rank(&b.format),
+                &b.format,
+                b.lanes,
+                b.psum_width,
+            ))
+        });
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let text = serde_json::to_string_pretty(&d)? + "\n";
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path.display().to_string());
+    }
+    eprintln!("wrote {}", written.join(", "));
     Ok(())
 }
 
@@ -659,5 +692,47 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("--pipeline 1"), "{e}");
+    }
+
+    #[test]
+    fn written_results_are_keyed_by_architecture() {
+        let shipped = |text: &str| serde_json::from_str::<SynthDetails>(text).unwrap().units;
+        let default = shipped(include_str!("../../reports/synth-details.json"));
+        let other = shipped(include_str!(
+            "../../reports/architectures/array-cpa-tree.json"
+        ));
+        let pick = |v: &[UnitSynthReport]| v.iter().find(|r| r.format == "mxint8").unwrap().clone();
+        let (booth, cpa) = (pick(&default), pick(&other));
+        let dir = tempfile::tempdir().unwrap();
+        write_results(dir.path(), &[booth.clone()]).unwrap();
+        // a second architecture of the same unit is added, not written over the first; a
+        // rerun replaces its own entry
+        write_results(dir.path(), &[cpa.clone()]).unwrap();
+        write_results(dir.path(), &[cpa.clone()]).unwrap();
+        let table = CostTable::load(&dir.path().join("synth-results.json")).unwrap();
+        assert_eq!(table.units.len(), 2);
+        let f = lookup("mxint8").unwrap();
+        for r in [&booth, &cpa] {
+            let u = r.analytic_params(&f).unwrap();
+            assert_eq!(
+                table.find(&u),
+                Some(&r.unit_cost(&u, "sky130hd")),
+                "{}",
+                r.unit
+            );
+        }
+        let names = |p: &str| -> Vec<String> {
+            SynthDetails::load(&dir.path().join(p))
+                .unwrap()
+                .units
+                .into_iter()
+                .map(|r| r.unit)
+                .collect()
+        };
+        assert_eq!(names(DETAILS_FILE), vec![booth.unit.clone()]);
+        assert_eq!(
+            names("architectures/array-cpa-tree.json"),
+            vec![cpa.unit.clone()]
+        );
     }
 }

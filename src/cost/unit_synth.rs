@@ -514,6 +514,21 @@ impl UnitSynthReport {
         )
     }
 
+    /// The architecture of the unit, read off its name (`{..}_p{S}_{multiplier}_{tag}`).
+    /// Units named without it come from the generator before architectures were parameters,
+    /// whose only architecture was the array with the carry-propagate tree.
+    pub fn architecture(&self) -> (rtl::Multiplier, rtl::Reduction) {
+        use rtl::{Multiplier, Reduction};
+        for m in [Multiplier::Array, Multiplier::Booth4] {
+            for r in [Reduction::CpaTree, Reduction::CsaTree] {
+                if self.unit.ends_with(&format!("_{}_{}", m.label(), r.tag())) {
+                    return (m, r);
+                }
+            }
+        }
+        (Multiplier::Array, Reduction::CpaTree)
+    }
+
     /// The analytic model's parameters of this unit (INT units have no aligner width).
     pub fn analytic_params(
         &self,
@@ -524,7 +539,9 @@ impl UnitSynthReport {
         } else {
             analytic::PsumWidth::Bits(self.psum_width)
         };
-        analytic::UnitParams::new(format.clone(), Some(self.lanes), psum)
+        let (m, r) = self.architecture();
+        analytic::UnitParams::new(format.clone(), Some(self.lanes), psum)?
+            .with_arch(rtl::Arch::new(m, r))
     }
 }
 

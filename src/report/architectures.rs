@@ -20,17 +20,10 @@ pub const PAIRS: [(&str, &str); 4] = [
     ("nvint4", "nvfp4"),
 ];
 
-/// The architecture of a synthesized unit, from its name: `{..}_p{S}_{multiplier}_{tag}`.
-/// Units named without it come from the generator before architectures were parameters,
-/// whose only architecture was the array with the carry-propagate tree.
-pub fn architecture_of(unit: &str) -> &'static str {
-    if unit.ends_with("_booth4_csa") {
-        "booth4 + csa-tree"
-    } else if unit.ends_with("_array_csa") {
-        "array + csa-tree"
-    } else {
-        "array + cpa-tree"
-    }
+/// The architecture of a synthesized unit as a table label (`booth4 + csa-tree`).
+pub fn architecture_of(r: &UnitSynthReport) -> String {
+    let (m, red) = r.architecture();
+    crate::rtl::arch_label(m, red)
 }
 
 /// Every report of `dir/architectures/*.json`, in file-name order.
@@ -53,7 +46,7 @@ pub fn load_other(results: &Path) -> Result<Vec<UnitSynthReport>, String> {
 fn find<'a>(all: &'a [&UnitSynthReport], format: &str, arch: &str) -> Option<&'a UnitSynthReport> {
     all.iter()
         .copied()
-        .find(|r| r.format == format && architecture_of(&r.unit) == arch)
+        .find(|r| r.format == format && architecture_of(r) == arch)
 }
 
 /// The report: per format and architecture, then the INT/FP ratios per architecture.
@@ -141,18 +134,19 @@ mod tests {
 
     #[test]
     fn architectures_are_read_off_unit_names() {
-        assert_eq!(
-            architecture_of("mxint8_mac_k32_n16_p0_booth4_csa"),
-            "booth4 + csa-tree"
-        );
-        assert_eq!(
-            architecture_of("mxfp8_mac_k32_n24_p0_array_csa"),
-            "array + csa-tree"
-        );
-        assert_eq!(
-            architecture_of("mxfp8_mac_k32_n24_p0_array_cpa"),
-            "array + cpa-tree"
-        );
-        assert_eq!(architecture_of("mxfp8_mac_k32_n24_p0"), "array + cpa-tree");
+        let d: SynthDetails = serde_json::from_str(include_str!(
+            "../../reports/architectures/array-cpa-tree.json"
+        ))
+        .unwrap();
+        let mut r = d.units[0].clone();
+        for (name, want) in [
+            ("mxint8_mac_k32_n16_p0_booth4_csa", "booth4 + csa-tree"),
+            ("mxfp8_mac_k32_n24_p0_array_csa", "array + csa-tree"),
+            ("mxfp8_mac_k32_n24_p0_array_cpa", "array + cpa-tree"),
+            ("mxfp8_mac_k32_n24_p0", "array + cpa-tree"),
+        ] {
+            r.unit = name.to_string();
+            assert_eq!(architecture_of(&r), want, "{name}");
+        }
     }
 }

@@ -153,6 +153,10 @@ pub struct CompareArgs {
     pub formats: Vec<String>,
     #[command(flatten)]
     pub unit: UnitOptions,
+    /// The datapath architecture of every unit (a format it is not built for is an error);
+    /// the synthesized results answer for it, the analytic model refuses it.
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     #[command(flatten)]
     pub qsnr: QsnrOptions,
     /// Output: aligned text table, Markdown, JSON or CSV.
@@ -174,6 +178,12 @@ pub struct CompareRow {
     /// Bits of the aligner window, or `exact` (written as the string `"exact"`).
     #[serde(with = "super::fields::psum")]
     pub psum_width: Option<u32>,
+    /// The datapath architecture the cost columns are for, `booth4 + csa-tree`, or what a
+    /// model that does not distinguish architectures says (`not modelled (analytic model)`).
+    pub architecture: String,
+    /// Its parts; empty when the model does not distinguish architectures.
+    pub multiplier: Option<crate::rtl::Multiplier>,
+    pub reduction: Option<crate::rtl::Reduction>,
     /// Stored bits per element, the 8-bit block scale included (8.25 for MXINT8).
     pub bits_per_element: f64,
     /// Crest factor and scale overhead of the theoretical QSNR.
@@ -226,6 +236,8 @@ pub struct CompareRequest {
     pub formats: Vec<BlockFormat>,
     pub lanes: Option<usize>,
     pub psum: PsumWidth,
+    /// `--multiplier` / `--reduction`, applied to every unit.
+    pub arch: crate::rtl::Arch,
     pub qsnr: QsnrOptions,
 }
 
@@ -249,8 +261,15 @@ impl CompareRequest {
             formats,
             lanes: unit.lanes,
             psum,
+            arch: Default::default(),
             qsnr: qsnr.clone(),
         })
+    }
+
+    /// The same request with every unit in the architecture `arch`.
+    pub fn with_arch(mut self, arch: crate::rtl::Arch) -> Self {
+        self.arch = arch;
+        self
     }
 
     /// The unit of every format, validated before any measurement runs.
@@ -258,7 +277,7 @@ impl CompareRequest {
         Ok(self
             .formats
             .iter()
-            .map(|f| UnitParams::new(f.clone(), self.lanes, self.psum))
+            .map(|f| UnitParams::new(f.clone(), self.lanes, self.psum)?.with_arch(self.arch))
             .collect::<Result<Vec<_>, _>>()?)
     }
 }
@@ -301,6 +320,9 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
             is_int: f.elem.is_int(),
             lanes: u.lanes,
             psum_width: u.psum_width,
+            architecture: c.architecture_label(),
+            multiplier: c.multiplier,
+            reduction: c.reduction,
             bits_per_element: f.bits_per_element(),
             kappa: q.kappa,
             rho,
@@ -368,6 +390,18 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
         q.samples,
         q.seed
     ));
+    notes.push(match selected.source.provenance().model.as_str() {
+        "analytic" => "Architecture: the analytic model counts one structure per component (the study's Table 6), \
+             whatever the datapath architecture."
+            .to_string(),
+        _ if req.arch.is_default() => "Architecture: each unit's datapath (multiplier + block-sum reduction), each \
+             format's default (its cheapest verified one, rtl/NOTES.md); --multiplier and --reduction choose another."
+            .to_string(),
+        _ => format!(
+            "Architecture: every unit built as asked ({}); the costs are for that datapath.",
+            super::source::asked_architecture(&req.arch)
+        ),
+    });
     notes.push(
         "Study: Table 5 of arXiv 2510.25602 (normalized to MXFP8 per MAC at equal throughput, default \
          parameters) and its average QSNR measured on Llama-3.1-8B tensors."
@@ -394,7 +428,7 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
 
 /// Resolve the arguments and build the comparison.
 pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
-    let req = CompareRequest::new(&args.formats, &args.unit, &args.qsnr)?;
+    let req = CompareRequest::new(&args.formats, &args.unit, &args.qsnr)?.with_arch(args.arch);
     // Units are validated before the source is resolved, so a bad --lanes is reported as such.
     let selected = args.unit.select(&req.units()?)?;
     compare(&req, &selected)

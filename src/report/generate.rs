@@ -437,6 +437,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
             ..unit.clone()
         },
         qsnr: q.clone(),
+        arch: Default::default(),
         format: render::TableFormat::Md,
     };
     let mixed = super::mixed::mixed_comparison(&mixed_args)?;

@@ -94,6 +94,13 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
             "'{n}' is a single format; compare mixed units (WIDE+NARROW) with each other"
         )));
     }
+    if !args.arch.is_default() {
+        return Err(bad(
+            "mixed units are built in one architecture (the array with the carry-propagate tree, \
+             rtl/NOTES.md); drop --multiplier / --reduction"
+                .to_string(),
+        ));
+    }
     if args.unit.lanes.is_some_and(|k| k != MIXED_COMPARE_LANES) || args.unit.psum_width.is_some() {
         return Err(bad(format!(
             "mixed units are compared at the study's {MIXED_COMPARE_LANES} lane pairs and fixed psum widths; drop --lanes / --psum-width"
@@ -402,6 +409,7 @@ mod tests {
                 results: results.to_path_buf(),
                 ..UnitOptions::default()
             },
+            arch: Default::default(),
             qsnr: QsnrOptions::default(),
             format: TableFormat::Table,
         }

@@ -53,6 +53,12 @@ pub enum ReportError {
     Quant(#[from] QuantError),
     #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
     ModelUnavailable { model: String, why: String },
+    #[error("the {model} model does not distinguish datapath architectures, so it cannot answer for {asked}{why}: drop the option, or use the synthesized results (--model synth)")]
+    ArchitectureNotModelled {
+        model: String,
+        asked: String,
+        why: String,
+    },
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
     #[error("bad --samples {0}: must be 1 to {max} blocks", max = crate::cli::MAX_SAMPLES)]

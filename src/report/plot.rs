@@ -1033,6 +1033,8 @@ mod tests {
             format: format.into(),
             lanes: 2,
             psum_width: None,
+            multiplier: None,
+            reduction: None,
             model: "analytic".into(),
             tech: "t".into(),
             components: keys

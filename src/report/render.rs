@@ -58,6 +58,7 @@ pub fn grid(c: &Comparison) -> Vec<(String, Vec<String>)> {
                 )
             }),
         ),
+        ("architecture".into(), cells(&|r| r.architecture.clone())),
         (
             "bits per element (with scale)".into(),
             cells(&|r| format!("{:.2}", r.bits_per_element)),

@@ -54,6 +54,13 @@ pub struct UnitCost {
     pub lanes: usize,
     /// Aligner width n; `None` for INT formats, whose block sums are exact.
     pub psum_width: Option<u32>,
+    /// The datapath architecture the numbers are for; `None` for a model that does not
+    /// distinguish architectures (analytic). In a results table, a missing part is the
+    /// format's default (`rtl::Arch::resolve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<crate::rtl::Multiplier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduction: Option<crate::rtl::Reduction>,
     pub model: String,
     pub tech: String,
     /// In datapath order; they add up to the totals.
@@ -83,10 +90,13 @@ impl UnitCost {
         let area: f64 = components.iter().map(|c| c.area_um2).sum();
         let energy: f64 = components.iter().map(|c| c.energy_pj_per_block).sum();
         let k = unit.lanes as f64;
+        let arch = unit.architecture();
         UnitCost {
             format: unit.format.name.clone(),
             lanes: unit.lanes,
             psum_width: unit.psum_width,
+            multiplier: arch.map(|a| a.0),
+            reduction: arch.map(|a| a.1),
             model: model.to_string(),
             tech: tech.to_string(),
             components,
@@ -101,6 +111,26 @@ impl UnitCost {
 }
 
 impl UnitCost {
+    /// `booth4 + csa-tree`, or what a model that does not distinguish architectures says.
+    pub fn architecture_label(&self) -> String {
+        match (self.multiplier, self.reduction) {
+            (Some(m), Some(r)) => crate::rtl::arch_label(m, r),
+            _ => format!("not modelled ({} model)", self.model),
+        }
+    }
+
+    /// The architecture of a results-table entry: the parts it names, the format's default for
+    /// the others; `None` when the format is unknown or the generator does not build it.
+    pub fn table_architecture(&self) -> Option<(crate::rtl::Multiplier, crate::rtl::Reduction)> {
+        let format = crate::format::lookup(&self.format).ok()?;
+        crate::rtl::Arch {
+            multiplier: self.multiplier,
+            reduction: self.reduction,
+        }
+        .resolve(&format)
+        .ok()
+    }
+
     /// Replace the totals with a model's own (equal to the component sum up to rounding) and
     /// derive the per-MAC figures from them.
     pub fn set_totals(&mut self, area_um2: f64, energy_pj_per_block: f64) {
@@ -162,6 +192,7 @@ impl CostSource for AnalyticSource {
     }
 
     fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+        refuse_architecture(Model::Analytic, unit)?;
         let c = analytic::analytic_cost(unit, &self.tech);
         let components = c
             .components
@@ -185,8 +216,36 @@ impl CostSource for AnalyticSource {
         // The model sums its totals over cell types, not components; keep its own numbers so
         // reports agree with `hwcost cost` to the last digit (they differ by rounding only).
         cost.set_totals(c.total.area_um2, c.total.energy_pj_per_block);
+        // Table 6 counts one structure per component, whatever the architecture.
+        cost.multiplier = None;
+        cost.reduction = None;
         Ok(cost)
     }
+}
+
+/// The error of a model that does not distinguish architectures when `unit` names one
+/// explicitly (`--multiplier` / `--reduction`): its numbers would be the same for any.
+pub fn refuse_architecture(model: Model, unit: &UnitParams) -> Result<(), ReportError> {
+    if unit.arch.is_default() {
+        return Ok(());
+    }
+    Err(ReportError::ArchitectureNotModelled {
+        model: model.name().to_string(),
+        asked: asked_architecture(&unit.arch),
+        why: String::new(),
+    })
+}
+
+/// The options that asked for `arch`: `--multiplier array --reduction cpa-tree`.
+pub fn asked_architecture(arch: &crate::rtl::Arch) -> String {
+    [
+        arch.multiplier.map(|m| format!("--multiplier {m}")),
+        arch.reduction.map(|r| format!("--reduction {r}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 /// Cycles from a block's input to its result in the unit the RTL generator builds for `unit`
@@ -201,7 +260,7 @@ pub fn rtl_latency(unit: &UnitParams) -> Option<usize> {
         lanes: Some(unit.lanes),
         psum_width,
         pipeline: 0,
-        arch: Default::default(),
+        arch: unit.arch,
     };
     crate::rtl::UnitPlan::new(&unit.format, &params)
         .ok()
@@ -248,20 +307,35 @@ impl CostTable {
         write_atomic(path, (text + "\n").as_bytes())
     }
 
-    /// The entry of `unit`: same format, lanes and psum width.
+    /// The entry of `unit`: same format, lanes, psum width and architecture. An entry that
+    /// does not name its architecture (or a part of it) is the format's default there, so it
+    /// answers for the default architecture only.
     pub fn find(&self, unit: &UnitParams) -> Option<&UnitCost> {
+        let arch = unit.architecture()?;
         self.units.iter().find(|c| {
-            c.format == unit.format.name && c.lanes == unit.lanes && c.psum_width == unit.psum_width
+            c.format == unit.format.name
+                && c.lanes == unit.lanes
+                && c.psum_width == unit.psum_width
+                && c.table_architecture() == Some(arch)
         })
     }
 }
 
-/// Names a unit in messages: `mxfp8 (k = 32, n = 24)`.
+/// Names a unit in messages: `mxfp8 (k = 32, n = 24)`, with its architecture when one was
+/// asked for: `mxint8 (k = 32, n = exact, array + cpa-tree)`.
 pub fn unit_label(unit: &UnitParams) -> String {
     let n = unit
         .psum_width
         .map_or("exact".to_string(), |n| n.to_string());
-    format!("{} (k = {}, n = {n})", unit.format.name, unit.lanes)
+    match unit.architecture() {
+        Some((m, r)) if !unit.arch.is_default() => format!(
+            "{} (k = {}, n = {n}, {})",
+            unit.format.name,
+            unit.lanes,
+            crate::rtl::arch_label(m, r)
+        ),
+        _ => format!("{} (k = {}, n = {n})", unit.format.name, unit.lanes),
+    }
 }
 
 /// A [`CostTable`] read from a file, answering for the units it holds.
@@ -389,6 +463,17 @@ pub fn select_source(
                 source: Box::new(t),
                 note: None,
             }),
+            Err(why) if units.iter().any(|u| !u.arch.is_default()) => {
+                // the analytic model cannot stand in for an explicit architecture
+                Err(ReportError::ArchitectureNotModelled {
+                    model: Model::Analytic.name().to_string(),
+                    asked: units
+                        .iter()
+                        .find(|u| !u.arch.is_default())
+                        .map_or(String::new(), |u| asked_architecture(&u.arch)),
+                    why: format!(" (the synthesized results cannot: {why})"),
+                })
+            }
             Err(why) => {
                 // A switch of model is never silent: in the notes of every table, and here.
                 let note = format!("analytic model used: {why}");
@@ -546,5 +631,72 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("synth-results.json"), "{e}");
+    }
+
+    #[test]
+    fn table_lookups_are_exact_in_the_architecture() {
+        use crate::rtl::{Arch, Multiplier, Reduction};
+        let mut table = shipped_table("sky130hd");
+        // the mxint8 entry names no architecture: it is mxint8's default (booth4 + csa-tree)
+        for c in &mut table.units {
+            c.multiplier = None;
+            c.reduction = None;
+        }
+        let mut cpa = table.units[0].clone();
+        cpa.multiplier = Some(Multiplier::Array);
+        cpa.reduction = Some(Reduction::CpaTree);
+        cpa.area_um2 = 1.0;
+        table.units.push(cpa);
+        let int8 = unit("mxint8");
+        let area = |arch: Arch| {
+            table
+                .find(&int8.clone().with_arch(arch).unwrap())
+                .map(|c| c.area_um2)
+        };
+        let default_area = table.units[0].area_um2;
+        assert_eq!(area(Arch::default()), Some(default_area));
+        // asking for the default explicitly, wholly or in part, finds the same entry
+        let booth_csa = Arch::new(Multiplier::Booth4, Reduction::CsaTree);
+        assert_eq!(area(booth_csa), Some(default_area));
+        let only_mul = Arch {
+            multiplier: Some(Multiplier::Booth4),
+            reduction: None,
+        };
+        assert_eq!(area(only_mul), Some(default_area));
+        // array + cpa-tree: the entry that names it; `--reduction cpa-tree` alone means it too
+        assert_eq!(
+            area(Arch::new(Multiplier::Array, Reduction::CpaTree)),
+            Some(1.0)
+        );
+        let only_red = Arch {
+            multiplier: None,
+            reduction: Some(Reduction::CpaTree),
+        };
+        assert_eq!(area(only_red), Some(1.0));
+        // array + csa-tree is in no entry: no answer, never the nearest one
+        assert_eq!(area(Arch::new(Multiplier::Array, Reduction::CsaTree)), None);
+        // an FP format cannot be asked for Booth
+        let e = unit("mxfp8")
+            .with_arch(Arch::new(Multiplier::Booth4, Reduction::CsaTree))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("booth4") && e.contains("mxfp8"), "{e}");
+        // the labels name the architecture of a unit that asked for one
+        let u = int8.with_arch(only_red).unwrap();
+        assert_eq!(
+            unit_label(&u),
+            "mxint8 (k = 32, n = exact, array + cpa-tree)"
+        );
+        // the analytic model refuses an explicit architecture instead of ignoring it
+        let a = AnalyticSource::new("sky130hd").unwrap();
+        let e = a.unit_cost(&u).unwrap_err().to_string();
+        assert!(
+            e.contains("analytic") && e.contains("--reduction cpa-tree"),
+            "{e}"
+        );
+        assert_eq!(
+            a.unit_cost(&unit("mxint8")).unwrap().architecture_label(),
+            "not modelled (analytic model)"
+        );
     }
 }

@@ -178,6 +178,56 @@ pub struct Arch {
     pub reduction: Option<Reduction>,
 }
 
+impl Arch {
+    /// Both parts explicit.
+    pub fn new(multiplier: Multiplier, reduction: Reduction) -> Arch {
+        Arch {
+            multiplier: Some(multiplier),
+            reduction: Some(reduction),
+        }
+    }
+
+    /// True when neither part was asked for.
+    pub fn is_default(&self) -> bool {
+        self.multiplier.is_none() && self.reduction.is_none()
+    }
+
+    /// The architecture built for `format`: the parts not asked for are the format's default
+    /// ([`default_architecture`]; with the cpa tree the default multiplier is the array), and a
+    /// combination the generator does not build is an error.
+    pub fn resolve(&self, format: &BlockFormat) -> Result<(Multiplier, Reduction), RtlError> {
+        let (def_mul, def_red) = default_architecture(format);
+        let reduction = self.reduction.unwrap_or(def_red);
+        // Booth recoding is built into the compressor tree only: with the cpa tree the
+        // default multiplier is the array.
+        let multiplier = self.multiplier.unwrap_or(match reduction {
+            Reduction::CpaTree => Multiplier::Array,
+            Reduction::CsaTree => def_mul,
+        });
+        if multiplier == Multiplier::Booth4 {
+            let why = match format.elem {
+                ElemFormat::Fp { .. } => Some("FP significands are too narrow for Booth recoding; FP units use arrays"),
+                ElemFormat::Int { bits } if bits % 2 == 1 => Some("radix-4 Booth is built for even INT widths only"),
+                _ if reduction == Reduction::CpaTree => Some("radix-4 Booth is built into the csa-tree reduction only (--reduction csa-tree)"),
+                _ => None,
+            };
+            if let Some(why) = why {
+                return Err(RtlError::Architecture {
+                    format: format.name.clone(),
+                    multiplier,
+                    why,
+                });
+            }
+        }
+        Ok((multiplier, reduction))
+    }
+}
+
+/// `{multiplier} + {reduction}`, e.g. `booth4 + csa-tree`: an architecture in tables.
+pub fn arch_label(multiplier: Multiplier, reduction: Reduction) -> String {
+    format!("{multiplier} + {reduction}")
+}
+
 /// Errors of RTL generation and simulation. Parameter errors are found before anything is
 /// built or written.
 #[derive(Debug, thiserror::Error)]
@@ -295,29 +345,7 @@ impl UnitPlan {
                 supported,
             });
         }
-        let (def_mul, def_red) = default_architecture(format);
-        let reduction = params.arch.reduction.unwrap_or(def_red);
-        // Booth recoding is built into the compressor tree only: with the cpa tree the
-        // default multiplier is the array.
-        let multiplier = params.arch.multiplier.unwrap_or(match reduction {
-            Reduction::CpaTree => Multiplier::Array,
-            Reduction::CsaTree => def_mul,
-        });
-        if multiplier == Multiplier::Booth4 {
-            let why = match format.elem {
-                ElemFormat::Fp { .. } => Some("FP significands are too narrow for Booth recoding; FP units use arrays"),
-                ElemFormat::Int { bits } if bits % 2 == 1 => Some("radix-4 Booth is built for even INT widths only"),
-                _ if reduction == Reduction::CpaTree => Some("radix-4 Booth is built into the csa-tree reduction only (--reduction csa-tree)"),
-                _ => None,
-            };
-            if let Some(why) = why {
-                return Err(RtlError::Architecture {
-                    format: format.name.clone(),
-                    multiplier,
-                    why,
-                });
-            }
-        }
+        let (multiplier, reduction) = params.arch.resolve(format)?;
         let name = format!(
             "{}_mac_k{lanes}_n{psum_width}_p{}_{}_{}",
             format.name,
