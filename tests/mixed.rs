@@ -2,10 +2,12 @@
 //! software model, bit for bit, in both modes, for the study's reuse schemes and for the
 //! no-reuse variants; the streams' power to catch a wrong block-sum order; the CLI.
 //!
-//! Sizes: INT scheme 2 at K = 16 (G = 2 NV blocks per 4-bit cycle, so the block split is
+//! Sizes: the INT units at K = 16 (G = 2 NV blocks per 4-bit cycle, so the block split is
 //! exercised) and the FP scheme at K = 32 (two E4M3 groups, so the 8-bit block's global
 //! alignment across groups is exercised); every 4-bit pair through all three simulators,
-//! every 8-bit pair through Verilator.
+//! every 8-bit pair through Verilator, for the default architectures (radix-4 Booth and
+//! compressor trees for INT, array and compressor trees for FP); the other architectures
+//! (array + cpa-tree, and array + csa-tree without reuse) with shorter streams at K = 16.
 
 mod common;
 
@@ -15,9 +17,10 @@ use hwcost::datapath::mixed::MixedFormat;
 use hwcost::datapath::{add_binary32, emulate_block, UnitParams};
 use hwcost::rtl::mixed::{MixedPlan, Reuse};
 use hwcost::sim::backends::BackendKind;
+use hwcost::rtl::{Multiplier, Reduction};
 use hwcost::sim::mixed::{
-    build_mixed, check_mixed, mixed_stream, mixed_suite, plan_for, MixedBackend, MixedStream,
-    MixedStreamKind as K,
+    build_mixed, check_mixed, mixed_stream, mixed_suite, plan_for, MixedBackend, MixedRustHdl,
+    MixedStream, MixedStreamKind as K,
 };
 use hwcost::sim::vectors::{compare, Output};
 
@@ -112,9 +115,19 @@ fn chain_order_outputs(plan: &MixedPlan, s: &MixedStream) -> Vec<Output> {
         .collect()
 }
 
+/// `name` with `reuse` at K = 16 in another architecture.
+fn plan_arch(name: &str, reuse: Reuse, m: Multiplier, r: Reduction) -> MixedPlan {
+    plan_for(name, reuse, 16)
+        .unwrap()
+        .with_arch(Some(m), Some(r))
+        .unwrap()
+}
+
 #[test]
 fn int_scheme2_agrees_in_all_simulators() {
+    // Default: radix-4 Booth lanes that also run int4 pairs, compressor trees.
     let plan = plan_for("mxint8+nvint4", Reuse::Scheme, 16).unwrap();
+    assert!(plan.name.ends_with("_booth4_csa"), "{}", plan.name);
     let dir = tempfile::tempdir().unwrap();
     agree(
         BackendKind::Verilator,
@@ -134,6 +147,40 @@ fn int_scheme2_agrees_in_all_simulators() {
         &mixed_suite(&plan, 0x1408, 80, false),
         dir.path(),
     );
+    // The naive architecture: int8 x (u)int4 multipliers and carry-propagate adder trees.
+    let plan = plan_arch("mxint8+nvint4", Reuse::Scheme, Multiplier::Array, Reduction::CpaTree);
+    agree(
+        BackendKind::Icarus,
+        &plan,
+        &mixed_suite(&plan, 0x1508, 60, false),
+        dir.path(),
+    );
+    agree(
+        BackendKind::Rusthdl,
+        &plan,
+        &[mixed_stream(&plan, K::Random, 0x1608, 40)],
+        dir.path(),
+    );
+}
+
+/// A wrong multiplier in one lane must be caught in both modes: the streams can fail.
+#[test]
+fn a_corrupted_lane_multiplier_fails_in_both_modes() {
+    for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
+        let plan = plan_for(name, Reuse::Scheme, 16).unwrap();
+        let mut bad = MixedRustHdl::corrupted(&plan).expect("the default fronts have the hook");
+        let s = mixed_stream(&plan, K::Random, 0xBAD, 60);
+        let wrong = check_mixed(&mut bad, &s).unwrap();
+        for mode in [false, true] {
+            assert!(
+                wrong.iter().any(|m| s.cycles[m.cycle].mode == mode),
+                "{}: a corrupted lane passes every mode-{} cycle (seed {:#x})",
+                plan.name,
+                mode as u8,
+                s.seed
+            );
+        }
+    }
 }
 
 #[test]
@@ -166,6 +213,14 @@ fn fp_scheme_agrees_in_all_simulators_and_the_sum_order_is_observable() {
         ],
         dir.path(),
     );
+    // The naive architecture: each aligned significand negated by its own adder, adder trees.
+    let plan = plan_arch("mxfp8+nvfp4", Reuse::Scheme, Multiplier::Array, Reduction::CpaTree);
+    agree(
+        BackendKind::Icarus,
+        &plan,
+        &mixed_suite(&plan, 0xF508, 60, false),
+        dir.path(),
+    );
 }
 
 #[test]
@@ -186,6 +241,15 @@ fn no_reuse_variants_agree() {
             dir.path(),
         );
     }
+    // The INT pair without reuse is also built with array partial products in its trees.
+    let plan = plan_arch("mxint8+nvint4", Reuse::Separate, Multiplier::Array, Reduction::CsaTree);
+    let dir = tempfile::tempdir().unwrap();
+    agree(
+        BackendKind::Icarus,
+        &plan,
+        &mixed_suite(&plan, 0x5EB, 60, false),
+        dir.path(),
+    );
 }
 
 #[test]
@@ -202,8 +266,21 @@ fn the_rtl_command_writes_mixed_units_and_rejects_bad_ones() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v = std::fs::read_to_string(out.join("mxint8_nvint4_mac_k16_n16_p0.v")).unwrap();
-    assert!(v.contains("module mxint8_nvint4_mac_k16_n16_p0(clk,rst,in_valid,acc_clear,mode,a,b,a_scale,b_scale,"), "{}", &v[..600]);
+    let v = std::fs::read_to_string(out.join("mxint8_nvint4_mac_k16_n16_p0_booth4_csa.v")).unwrap();
+    assert!(v.contains("module mxint8_nvint4_mac_k16_n16_p0_booth4_csa(clk,rst,in_valid,acc_clear,mode,a,b,a_scale,b_scale,"), "{}", &v[..600]);
+    let o = run(&[
+        "rtl",
+        "mxint8+nvint4",
+        "--lanes",
+        "16",
+        "--reduction",
+        "cpa-tree",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = std::fs::read_to_string(out.join("mxint8_nvint4_mac_k16_n16_p0_array_cpa.json")).unwrap();
+    assert!(json.contains("\"multiplier\": \"array\"") && json.contains("\"reduction\": \"cpa-tree\""), "{json}");
     let o = run(&[
         "rtl",
         "mxfp8+nvfp4",
@@ -213,9 +290,18 @@ fn the_rtl_command_writes_mixed_units_and_rejects_bad_ones() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.join("mxfp8_nvfp4_noreuse_mac_k32_n24_p0.json").exists());
+    assert!(out.join("mxfp8_nvfp4_noreuse_mac_k32_n24_p0_array_csa.json").exists());
     for (args, quote) in [
         (vec!["rtl", "mxfp8+nvint4"], "mxfp8+nvint4"),
+        (vec!["rtl", "mxfp8+nvfp4", "--multiplier", "booth4"], "never Booth-recoded"),
+        (
+            vec!["rtl", "mxint8+nvint4", "--multiplier", "array"],
+            "booth4 + csa-tree or array + cpa-tree",
+        ),
+        (
+            vec!["rtl", "mxint8+nvint4", "--multiplier", "booth4", "--reduction", "cpa-tree"],
+            "csa-tree reduction only",
+        ),
         (vec!["rtl", "mxint8+nvint4", "--lanes", "8"], "got 8"),
         (vec!["rtl", "mxint8+nvint4", "--pipeline", "2"], "got 2"),
     ] {
@@ -239,8 +325,11 @@ fn every_variant_is_lint_clean() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["mxint8+nvint4", "mxfp8+nvfp4"] {
         for reuse in [Reuse::Scheme, Reuse::Separate] {
-            for k in [16, 32] {
-                let plan = plan_for(name, reuse, k).unwrap();
+            // The defaults at K = 16 and 32, the array + cpa-tree units at K = 16.
+            let mut plans: Vec<MixedPlan> =
+                [16, 32].map(|k| plan_for(name, reuse, k).unwrap()).into();
+            plans.push(plan_arch(name, reuse, Multiplier::Array, Reduction::CpaTree));
+            for plan in plans {
                 hwcost::rtl::mixed::emit_mixed(&plan, dir.path(), None).unwrap();
                 let o = std::process::Command::new("verilator")
                     .args(["--lint-only", "-Wall", &format!("{}.v", plan.name)])

@@ -21,7 +21,7 @@ use super::netlist::{PortDirection, PortSpec};
 use super::sim::{Bits, SimError, Stimulus};
 use super::synth::{Hierarchy, ModuleArea};
 use super::tech::Tech;
-use super::tools::{Engine, Toolchain};
+use super::tools::{Engine, Tool, Toolchain};
 use crate::datapath::mixed::{MixedFormat, MixedKind};
 use crate::rtl::mixed::{emit_mixed, MixedPlan, MixedRtlError, Reuse};
 use crate::sim::mixed::{activity_stream, encode_mixed_inputs, MixedStream};
@@ -305,6 +305,11 @@ pub const MIXED_SYNTH_FILE: &str = "mixed-synth.json";
 pub struct MixedSynthResults {
     pub schema_version: u32,
     pub generator: String,
+    /// The synthesis engine (`system`: the `yosys` on the search path) and its exact version.
+    pub engine: String,
+    pub yosys: String,
+    /// The timing and gate-level simulation tools' versions.
+    pub tools: Vec<String>,
     /// The analytic technology these results are compared against (sky130hd).
     pub tech: String,
     pub liberty: String,
@@ -320,6 +325,10 @@ pub struct MixedSynthEntry {
     pub unit: String,
     pub format: String,
     pub reuse: String,
+    /// The 8-bit lanes' multiplier and the block-sum reduction (`array`, `booth4`;
+    /// `cpa-tree`, `csa-tree`).
+    pub multiplier: String,
+    pub reduction: String,
     pub lanes: usize,
     pub area_um2: f64,
     pub cells: u64,
@@ -367,6 +376,8 @@ pub struct MixedSynthArgs {
     /// Also synthesize the no-reuse variants (separate datapaths)
     #[arg(long)]
     pub with_separate: bool,
+    #[command(flatten)]
+    pub arch: crate::rtl::Arch,
     /// Measured cycles per mode
     #[arg(long, default_value_t = 200, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
     pub cycles: usize,
@@ -414,6 +425,8 @@ fn entry(plan: &MixedPlan, c: &MixedSynthCost) -> MixedSynthEntry {
         unit: c.unit.clone(),
         format: c.format.clone(),
         reuse: reuse_name(plan.reuse).to_string(),
+        multiplier: plan.multiplier.label().to_string(),
+        reduction: plan.reduction.label().to_string(),
         lanes: c.lanes,
         area_um2: c.area_um2,
         cells: c.cells,
@@ -444,7 +457,10 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
     for n in &names {
         let f = MixedFormat::parse(n)?;
         for &r in reuses {
-            plans.push(MixedPlan::new(&f, r, Some(args.lanes), 0)?);
+            plans.push(
+                MixedPlan::new(&f, r, Some(args.lanes), 0)?
+                    .with_arch(args.arch.multiplier, args.arch.reduction)?,
+            );
         }
     }
     let pdk = PdkFiles::locate()?;
@@ -489,8 +505,14 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     bar.finish_and_clear();
     let results = MixedSynthResults {
-        schema_version: 1,
+        schema_version: 2,
         generator: crate::rtl::GENERATOR.to_string(),
+        engine: Engine::System.name().to_string(),
+        yosys: tools.engine_id(Engine::System)?,
+        tools: vec![
+            format!("OpenSTA {}", tools.version(Tool::Sta)?),
+            tools.version(Tool::Iverilog)?,
+        ],
         tech: "sky130hd".to_string(),
         liberty: pdk
             .liberty

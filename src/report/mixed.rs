@@ -223,11 +223,26 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
         tech.name
     ));
     match &synth {
-        Some(s) => notes.push(format!(
-            "Synthesized: yosys to {} ({}), gate-level activity of random finite blocks, {} cycles per mode; the netlist was \
-             checked against the software model on those cycles. Energy = mean of the two modes.",
-            s.tech, s.liberty, s.cycles_per_mode
-        )),
+        Some(s) => {
+            let archs: Vec<String> = s
+                .units
+                .iter()
+                .filter(|u| u.lanes == MIXED_COMPARE_LANES)
+                .map(|u| format!("{} ({}): {} + {}", u.format, u.reuse, u.multiplier, u.reduction))
+                .collect();
+            notes.push(format!(
+                "Synthesized: {} (engine {}) to {} ({}), hierarchy kept; {}; gate-level activity of random finite blocks, {} \
+                 cycles per mode; the netlist was checked against the software model on those cycles. Energy = mean of the \
+                 two modes. Architectures (multiplier + reduction): {}.",
+                s.yosys,
+                s.engine,
+                s.tech,
+                s.liberty,
+                s.tools.join(", "),
+                s.cycles_per_mode,
+                archs.join("; ")
+            ))
+        }
         None => notes.push(format!(
             "No synthesized results ({} missing or not selected); run `hwcost synth-mixed --with-separate` (needs yosys, sta, iverilog).",
             path.display()
@@ -454,6 +469,8 @@ mod tests {
                 unit: format!("{format}-{reuse}"),
                 format: format.into(),
                 reuse: reuse.into(),
+                multiplier: "array".into(),
+                reduction: "csa-tree".into(),
                 lanes: 32,
                 area_um2: area,
                 cells: 1,
@@ -465,8 +482,11 @@ mod tests {
                 parts_um2: vec![],
             };
         let results = MixedSynthResults {
-            schema_version: 1,
+            schema_version: 2,
             generator: "test".into(),
+            engine: "system".into(),
+            yosys: "Yosys 0".into(),
+            tools: vec![],
             tech: "sky130hd".into(),
             liberty: "x.lib".into(),
             period_ns: 10.0,

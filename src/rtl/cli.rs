@@ -67,7 +67,8 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
     if let Some(w) = args.psum_width {
         anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
     }
-    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
+    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?
+        .with_arch(args.arch.multiplier, args.arch.reduction)?;
     let mut emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
     let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
     emitted.files.extend(companions);

@@ -199,6 +199,44 @@ impl PpKind {
     }
 }
 
+/// The Verilog of radix-4 Booth partial products of a W x W product (the bus of
+/// [`booth4_layout`]): row r multiplies the W-bit two's complement wire `mcand(r)` by the
+/// digit of `b[2r+1]`, `b[2r]` and `low(r)` (the bit below the digit, `b[2r-1]` for a plain
+/// product). Returns the digit wires and the bus bits' expressions, LSB first.
+pub fn booth4_verilog(
+    w: usize,
+    mcand: &dyn Fn(usize) -> &'static str,
+    low: &dyn Fn(usize) -> String,
+) -> (String, Vec<String>) {
+    let mut v = String::new();
+    let mut bits = Vec::new();
+    for r in 0..w / 2 {
+        let a = mcand(r);
+        let ab = |i: isize| -> String {
+            if i < 0 {
+                "1'b0".into()
+            } else {
+                format!("{a}[{}]", (i as usize).min(w - 1))
+            }
+        };
+        let lo = low(r);
+        v += &format!(
+            "wire one{r} = b[{m}] ^ {lo};\nwire two{r} = (b[{h}] & ~b[{m}] & ~{lo}) | (~b[{h}] & b[{m}] & {lo});\nwire neg{r} = b[{h}];\n",
+            m = 2 * r,
+            h = 2 * r + 1
+        );
+        for i in 0..=w as isize {
+            bits.push(format!(
+                "((one{r} & {}) | (two{r} & {})) ^ neg{r}",
+                ab(i),
+                ab(i - 1)
+            ));
+        }
+        bits.push(format!("neg{r}"));
+    }
+    (v, bits)
+}
+
 /// Partial-product generator of one INT lane (W-bit two's complement codes): the bus of
 /// [`booth4_layout`] or [`array_layout`] in the low bits of `pp` (PB = W * W bits, the
 /// array's count; Booth uses (W/2)(W + 2) of them, the rest are zero).
@@ -256,33 +294,15 @@ impl<const W: usize, const PB: usize> Logic for IntPp<W, PB> {
             }
             PpKind::Booth4 => {
                 v += &format!("// hwcost-name: pp_booth{W}\n");
-                let ab = |i: isize| -> String {
-                    if i < 0 {
-                        "1'b0".into()
-                    } else {
-                        format!("a[{}]", (i as usize).min(W - 1))
-                    }
-                };
-                for r in 0..W / 2 {
-                    let lo = if r == 0 {
+                let (rows, row_bits) = booth4_verilog(W, &|_| "a", &|r| {
+                    if r == 0 {
                         "1'b0".to_string()
                     } else {
                         format!("b[{}]", 2 * r - 1)
-                    };
-                    v += &format!(
-                        "wire one{r} = b[{m}] ^ {lo};\nwire two{r} = (b[{h}] & ~b[{m}] & ~{lo}) | (~b[{h}] & b[{m}] & {lo});\nwire neg{r} = b[{h}];\n",
-                        m = 2 * r,
-                        h = 2 * r + 1
-                    );
-                    for i in 0..=W as isize {
-                        bits.push(format!(
-                            "((one{r} & {}) | (two{r} & {})) ^ neg{r}",
-                            ab(i),
-                            ab(i - 1)
-                        ));
                     }
-                    bits.push(format!("neg{r}"));
-                }
+                });
+                v += &rows;
+                bits = row_bits;
             }
         }
         for (j, e) in bits.iter().enumerate() {
@@ -343,6 +363,7 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
     let mut v = String::new();
     let mut st = TreeStats::default();
     let (mut nf, mut nh) = (0usize, 0usize);
+    let mut dropped: Vec<String> = Vec::new();
     loop {
         let h = cols.iter().map(Vec::len).max().unwrap_or(0);
         if h <= 2 {
@@ -419,12 +440,22 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
                 pending.push(sum);
                 if i + 1 < width {
                     next[i + 1].push(carry);
+                } else if let Sig::Wire(c) = carry {
+                    // Weighs 2^width: nothing modulo 2^width.
+                    dropped.push(c);
                 }
             }
             next[i].extend(pending);
             next[i].extend(q);
         }
         cols = next;
+    }
+    if !dropped.is_empty() {
+        // Named *unused* for Verilator's lint.
+        v += &format!(
+            "wire _unused_carries = &{{1'b0, {}}};\n",
+            dropped.join(", ")
+        );
     }
     let row = |r: usize| -> Vec<String> {
         cols.iter()
@@ -437,6 +468,71 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
     (v, [row(0), row(1)], st)
 }
 
+/// The tree's columns for `k` lanes of `layout`: lane bits (complemented where negative)
+/// and the merged constant, modulo 2^sw (bits of column sw and above weigh 0).
+fn tree_columns(k: usize, layout: &[BitWeight], sw: usize) -> Vec<Vec<Sig>> {
+    let mut cols: Vec<Vec<Sig>> = vec![Vec::new(); sw];
+    let modulus = 1i128 << sw;
+    let mut constant: i128 = 0;
+    for i in 0..k {
+        for (j, w) in layout.iter().enumerate() {
+            let bit = format!("x${i}[{j}]");
+            let c = w.col as usize;
+            if c >= sw {
+                continue;
+            }
+            if w.neg {
+                cols[c].push(Sig::Wire(format!("~{bit}")));
+                constant -= 1i128 << c;
+            } else {
+                cols[c].push(Sig::Wire(bit));
+            }
+        }
+    }
+    let constant = constant.rem_euclid(modulus);
+    for (c, col) in cols.iter_mut().enumerate() {
+        if (constant >> c) & 1 == 1 {
+            col.insert(0, Sig::One);
+        }
+    }
+    cols
+}
+
+/// The Verilog of a tree up to its two rows (wires `row0`, `row1` of `sw` bits): the adders,
+/// and the input bits no column reads, named *unused* for Verilator's lint.
+fn tree_rows_verilog(name: &str, k: usize, layout: &[BitWeight], ib: usize, sw: usize) -> String {
+    let mut v = format!("// hwcost-name: {name}{k}x{}\n", layout.len());
+    let (body, rows, _) = dadda(tree_columns(k, layout, sw), sw);
+    v += &body;
+    let mut unused: Vec<String> = Vec::new();
+    for i in 0..k {
+        for (j, w) in layout.iter().enumerate() {
+            if w.col as usize >= sw {
+                unused.push(format!("x${i}[{j}]"));
+            }
+        }
+        if layout.len() < ib {
+            unused.push(format!("x${i}[{}:{}]", ib - 1, layout.len()));
+        }
+    }
+    if !unused.is_empty() {
+        v += &format!("wire _unused_bits = &{{1'b0, {}}};\n", unused.join(", "));
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let msb_first: Vec<&str> = row.iter().rev().map(String::as_str).collect();
+        v += &format!(
+            "wire [{}:0] row{r} = {{{}}};\n",
+            sw - 1,
+            msb_first.join(", ")
+        );
+    }
+    v
+}
+
+fn check_tree_args(k: usize, layout: &[BitWeight], ib: usize) {
+    assert!(k >= 1 && layout.len() <= ib, "tree k={k} IB={ib}");
+}
+
 /// Sum of the lanes' buses under `layout`, modulo 2^SW, as a signed SW-bit value: one
 /// compressor tree over every bit of every lane, then one carry-propagate adder.
 #[derive(LogicBlock)]
@@ -447,11 +543,11 @@ pub struct CsaTree<const IB: usize, const SW: usize> {
 }
 
 impl<const IB: usize, const SW: usize> CsaTree<IB, SW> {
-    /// `k` lanes, each with `layout` (at most IB bits).
+    /// `k` lanes, each with `layout` (at most IB bits; bits of column SW and above weigh
+    /// nothing modulo 2^SW and are left out).
     pub fn new(k: usize, layout: Layout) -> Self {
         const { assert!(SW <= 127 && IB >= 1 && IB <= 128) };
-        assert!(k >= 1 && layout.len() <= IB, "tree k={k} IB={IB}");
-        assert!(layout.iter().all(|w| (w.col as usize) < SW));
+        check_tree_args(k, &layout, IB);
         Self {
             x: (0..k).map(|_| Default::default()).collect(),
             sum: Default::default(),
@@ -459,36 +555,9 @@ impl<const IB: usize, const SW: usize> CsaTree<IB, SW> {
         }
     }
 
-    /// The tree's columns for `k` lanes: lane bits (complemented where negative) and the
-    /// merged constant.
-    fn columns(&self) -> Vec<Vec<Sig>> {
-        let mut cols: Vec<Vec<Sig>> = vec![Vec::new(); SW];
-        let modulus = 1i128 << SW;
-        let mut constant: i128 = 0;
-        for i in 0..self.x.len() {
-            for (j, w) in self._layout.iter().enumerate() {
-                let bit = format!("x${i}[{j}]");
-                let c = w.col as usize;
-                if w.neg {
-                    cols[c].push(Sig::Wire(format!("~{bit}")));
-                    constant -= 1i128 << c;
-                } else {
-                    cols[c].push(Sig::Wire(bit));
-                }
-            }
-        }
-        let constant = constant.rem_euclid(modulus);
-        for (c, col) in cols.iter_mut().enumerate() {
-            if (constant >> c) & 1 == 1 {
-                col.insert(0, Sig::One);
-            }
-        }
-        cols
-    }
-
     /// What the tree instantiates.
     pub fn stats(&self) -> TreeStats {
-        dadda(self.columns(), SW).2
+        dadda(tree_columns(self.x.len(), &self._layout, SW), SW).2
     }
 }
 
@@ -505,28 +574,59 @@ impl<const IB: usize, const SW: usize> Logic for CsaTree<IB, SW> {
         self.sum.connect();
     }
     fn hdl(&self) -> Verilog {
-        let k = self.x.len();
-        let mut v = format!("// hwcost-name: csa_tree{k}x{}\n", self._layout.len());
-        let (body, rows, _) = dadda(self.columns(), SW);
-        v += &body;
-        // Input bits no layout entry reads: named *unused* for Verilator's lint.
-        if self._layout.len() < IB {
-            let unused: Vec<String> = (0..k)
-                .map(|i| format!("x${i}[{}:{}]", IB - 1, self._layout.len()))
-                .collect();
-            v += &format!("wire _unused_bits = &{{1'b0, {}}};\n", unused.join(", "));
-        }
-        for (r, row) in rows.iter().enumerate() {
-            let msb_first: Vec<&str> = row.iter().rev().map(String::as_str).collect();
-            v += &format!(
-                "wire [{}:0] row{r} = {{{}}};\n",
-                SW - 1,
-                msb_first.join(", ")
-            );
-        }
+        let mut v = tree_rows_verilog("csa_tree", self.x.len(), &self._layout, IB, SW);
         v += "always @(*) sum = row0 + row1;\n";
         Verilog::Custom(v)
     }
+}
+
+/// The carry-save form of [`CsaTree`]: the compressor tree without its final adder, its two
+/// rows as one bus `rows` = {c, s} (R2 = 2 SW bits) whose halves sum, modulo 2^SW, to the
+/// lanes' sum. It feeds further trees (with [`rows_layout`]) where one sum is needed in more
+/// than one grouping (the mixed units' block partitions). The rust-hdl model puts the whole
+/// sum in s and zero in c: only s + c is specified, and every consumer reads only that.
+#[derive(LogicBlock)]
+pub struct CsaRows<const IB: usize, const SW: usize, const R2: usize> {
+    pub x: Vec<Signal<In, Bits<IB>>>,
+    pub rows: Signal<Out, Bits<R2>>,
+    _layout: Layout,
+}
+
+impl<const IB: usize, const SW: usize, const R2: usize> CsaRows<IB, SW, R2> {
+    pub fn new(k: usize, layout: Layout) -> Self {
+        const { assert!(SW <= 64 && R2 == 2 * SW && IB >= 1 && IB <= 128) };
+        check_tree_args(k, &layout, IB);
+        Self {
+            x: (0..k).map(|_| Default::default()).collect(),
+            rows: Default::default(),
+            _layout: layout,
+        }
+    }
+}
+
+impl<const IB: usize, const SW: usize, const R2: usize> Logic for CsaRows<IB, SW, R2> {
+    fn update(&mut self) {
+        let s: i128 = self
+            .x
+            .iter()
+            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .sum();
+        self.rows.next = bits_of::<R2>(s as u128 & ((1u128 << SW) - 1));
+    }
+    fn connect(&mut self) {
+        self.rows.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut v = tree_rows_verilog("csa_rows", self.x.len(), &self._layout, IB, SW);
+        v += "always @(*) rows = {row1, row0};\n";
+        Verilog::Custom(v)
+    }
+}
+
+/// The layout of a carry-save pair as one bus `{c, s}` of 2 * `sw` bits: both rows positive,
+/// bit j of each at column j.
+pub fn rows_layout(sw: usize) -> Layout {
+    (0..2 * sw).map(|j| pos(j % sw)).collect()
 }
 
 #[cfg(test)]

@@ -462,6 +462,15 @@ pub struct MixedRustHdl {
     sim: MixedSim,
 }
 
+impl MixedRustHdl {
+    /// Mutation testing: the rust-hdl model with one lane's multiplier wrong in both modes
+    /// (None: the architecture has no such hook).
+    pub fn corrupted(plan: &MixedPlan) -> Option<Self> {
+        let mut sim = MixedSim::new(plan);
+        sim.corrupt_multiplier().then_some(Self { sim })
+    }
+}
+
 impl MixedBackend for MixedRustHdl {
     fn kind(&self) -> BackendKind {
         BackendKind::Rusthdl

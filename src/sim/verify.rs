@@ -479,7 +479,8 @@ fn run_verify_mixed(args: &VerifyArgs) -> anyhow::Result<()> {
         );
     }
     let format = MixedFormat::parse(&args.format)?;
-    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?;
+    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?
+        .with_arch(args.arch.multiplier, args.arch.reduction)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     // A temporary directory lives until the end of the run; a given one is kept.
     let (work_dir, _tmp) = work_dir(args)?;

@@ -45,40 +45,61 @@ impl<const I: usize, const O: usize> Logic for SignExtend<I, O> {
 }
 
 /// The low O bits of a two's-complement value, for a value known to fit them (the upper bits
-/// are copies of the sign): `o = i[O-1:0]`. The dropped bits are read by nothing, which the
-/// template tells Verilator's UNUSEDSIGNAL lint in place.
+/// are copies of the sign): `o = i[O-1:0]`; or, built with [`TruncateSigned::above`], the O
+/// bits above `lo` known-zero low bits: `o = i[lo+O-1:lo]`. The dropped bits are read by
+/// nothing, which the template tells Verilator's UNUSEDSIGNAL lint in place.
 #[derive(LogicBlock)]
 pub struct TruncateSigned<const I: usize, const O: usize> {
     pub i: Signal<In, Signed<I>>,
     pub o: Signal<Out, Signed<O>>,
+    _lo: usize,
 }
 
 impl<const I: usize, const O: usize> Default for TruncateSigned<I, O> {
     fn default() -> Self {
+        Self::above(0)
+    }
+}
+
+impl<const I: usize, const O: usize> TruncateSigned<I, O> {
+    /// Drop the `lo` low bits (zero by construction) and the sign copies above them.
+    pub fn above(lo: usize) -> Self {
         const { assert!(I > O && O >= 1 && I <= 128) };
+        assert!(lo + O <= I, "slice of {O} bits above {lo} of {I}");
         Self {
             i: Default::default(),
             o: Default::default(),
+            _lo: lo,
         }
     }
 }
 
 impl<const I: usize, const O: usize> Logic for TruncateSigned<I, O> {
     fn update(&mut self) {
-        self.o.next = signed_cast(bits_of::<O>(unsigned_cast(self.i.val()).to_u128()));
+        let v = unsigned_cast(self.i.val()).to_u128() >> self._lo;
+        self.o.next = signed_cast(bits_of::<O>(v));
     }
     fn connect(&mut self) {
         self.o.connect();
     }
     fn hdl(&self) -> Verilog {
+        let lo = self._lo;
+        let (name, mut dropped) = if lo == 0 {
+            (format!("trunc{I}to{O}"), Vec::new())
+        } else {
+            (format!("slice{I}to{O}at{lo}"), vec![format!("i[{}:0]", lo - 1)])
+        };
+        if lo + O < I {
+            dropped.insert(0, format!("i[{}:{}]", I - 1, lo + O));
+        }
         Verilog::Custom(format!(
-            "// hwcost-name: trunc{I}to{O}\n\
-             always @(*) o = i[{}:0];\n\
+            "// hwcost-name: {name}\n\
+             always @(*) o = i[{}:{lo}];\n\
              /* verilator lint_off UNUSEDSIGNAL */\n\
-             wire dropped_sign_copies = &{{1'b0, i[{}:{O}]}};\n\
+             wire dropped_sign_copies = &{{1'b0, {}}};\n\
              /* verilator lint_on UNUSEDSIGNAL */\n",
-            O - 1,
-            I - 1
+            lo + O - 1,
+            dropped.join(", ")
         ))
     }
 }

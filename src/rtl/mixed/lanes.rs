@@ -10,8 +10,11 @@ use crate::format::FpSpecials;
 use crate::rtl::fp32::prim::Cat;
 use crate::rtl::front::LSB_EXP_BITS;
 use crate::rtl::lane::FpLane;
-use crate::rtl::prim::{AdderTree, Mul, ZeroExtend};
-use crate::rtl::reduce::{Aligner, MaxExpTree, Specials};
+use crate::rtl::csa::{
+    booth4_bits, booth4_layout, booth4_verilog, rows_layout, signed_mag_layout, CsaRows, CsaTree,
+};
+use crate::rtl::prim::{bits_of, AdderTree, Mul, ZeroExtend};
+use crate::rtl::reduce::{Aligner, AlignerCsa, MaxExpTree, Specials};
 
 /// INT reuse scheme 2: one 8-bit lane = two int8 x (u)int4 multipliers (each a signed 8 x 5
 /// multiplier whose fifth `b` bit is the 4-bit operand's sign, or 0 for the unsigned low
@@ -190,6 +193,149 @@ impl Logic for IntGroup {
     }
 }
 
+/// Bits of one radix-4 Booth row of an 8 x 8 product ([`booth4_layout`]`(8)`).
+const BOOTH8_ROW: usize = 10;
+
+/// The radix-4 Booth partial products of the mixed INT lane (the bus of
+/// [`booth4_layout`]`(8)`, 40 bits): one 8 x 8 Booth generator that also makes the two
+/// int4 x int4 products of mode 1 (rtl/NOTES.md, "Mixed units", has the reasoning).
+/// - The Booth digits of b split at the nibble boundary: digits 0 and 1 (rows 0, 1) read
+///   b[3:0] only, and digit 2 reads b[5:4] and b[3]; gating b[3] with mode 1 makes digits 2
+///   and 3 the digits of the signed high nibble alone.
+/// - The multiplicand of rows 0, 1 is a in mode 0 and {a[3:0], 0000} = 16 a_lo in mode 1; that
+///   of rows 2, 3 (weights 16 and 64) is a, or a[7:4] sign-extended.
+///
+/// So the bus weighs a * b in mode 0 and 16 (a_lo b_lo + a_hi b_hi) in mode 1, in the same 40
+/// tree bits: the 4-bit mode costs two 8-bit multiplicand multiplexers and one gate per lane.
+#[derive(LogicBlock)]
+pub struct MixedBoothPp {
+    pub a: Signal<In, Bits<8>>,
+    pub b: Signal<In, Bits<8>>,
+    pub mode: Signal<In, Bit>,
+    pub pp: Signal<Out, Bits<40>>,
+    /// Mutation testing only: the simulation uses b with its lowest bit flipped.
+    _corrupt: bool,
+}
+
+impl Default for MixedBoothPp {
+    fn default() -> Self {
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            mode: Default::default(),
+            pp: Default::default(),
+            _corrupt: false,
+        }
+    }
+}
+
+impl MixedBoothPp {
+    pub(crate) fn corrupt(&mut self) {
+        self._corrupt = true;
+    }
+}
+
+/// The bus of [`MixedBoothPp`] (bit-level, as its Verilog).
+pub fn mixed_booth_bits(a: u128, b: u128, mode: bool) -> u128 {
+    if !mode {
+        return booth4_bits(a, b, 8);
+    }
+    let a01 = (a & 0xF) << 4;
+    let a23 = if a & 0x80 != 0 { 0xF0 | (a >> 4) } else { a >> 4 };
+    let low = (1u128 << (2 * BOOTH8_ROW)) - 1;
+    (booth4_bits(a01, b, 8) & low) | (booth4_bits(a23, b & !8, 8) & !low)
+}
+
+impl Logic for MixedBoothPp {
+    fn update(&mut self) {
+        let b = self.b.val().to_u128() ^ self._corrupt as u128;
+        let bus = mixed_booth_bits(self.a.val().to_u128(), b, self.mode.val());
+        self.pp.next = bits_of::<40>(bus);
+    }
+    fn connect(&mut self) {
+        self.pp.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut v = "// hwcost-name: pp_booth8_mixed\n\
+                     wire [7:0] a01 = mode ? {a[3:0], 4'b0} : a;\n\
+                     wire [7:0] a23 = mode ? {{4{a[7]}}, a[7:4]} : a;\n\
+                     wire b3_gated = b[3] & ~mode;\n"
+            .to_string();
+        let (rows, bits) = booth4_verilog(
+            8,
+            &|r| if r < 2 { "a01" } else { "a23" },
+            &|r| match r {
+                0 => "1'b0".to_string(),
+                2 => "b3_gated".to_string(),
+                _ => format!("b[{}]", 2 * r - 1),
+            },
+        );
+        v += &rows;
+        for (j, e) in bits.iter().enumerate() {
+            v += &format!("wire p{j} = {e};\n");
+        }
+        let all: Vec<String> = (0..bits.len()).rev().map(|j| format!("p{j}")).collect();
+        v += &format!("always @(*) pp = {{{}}};\n", all.join(", "));
+        Verilog::Custom(v)
+    }
+}
+
+/// Eight lanes of [`MixedBoothPp`] (64 bits of `a` and `b`) in one compressor tree, kept in
+/// carry-save form: `rows` (= {c, s}, SWG bits each, R2 = 2 SWG) sums to the group's part of
+/// the 8-bit block in mode 0 (the parent's tree adds the groups' rows), and to 16 times the
+/// NV block's sum in mode 1, which the group's own 16-bit adder finishes: `sum4` is that sum
+/// over 16, exact in 12 bits (16 products of at most 2^6 in magnitude).
+#[derive(LogicBlock)]
+pub struct IntGroupCsa<const SWG: usize, const R2: usize> {
+    pub a: Signal<In, Bits<64>>,
+    pub b: Signal<In, Bits<64>>,
+    pub mode: Signal<In, Bit>,
+    pub rows: Signal<Out, Bits<R2>>,
+    pub sum4: Signal<Out, Signed<12>>,
+    pp: Vec<MixedBoothPp>,
+    tree: CsaRows<40, SWG, R2>,
+    cpa4: CsaTree<R2, 16>,
+    slice: TruncateSigned<16, 12>,
+}
+
+impl<const SWG: usize, const R2: usize> Default for IntGroupCsa<SWG, R2> {
+    fn default() -> Self {
+        Self {
+            a: Default::default(),
+            b: Default::default(),
+            mode: Default::default(),
+            rows: Default::default(),
+            sum4: Default::default(),
+            pp: (0..8).map(|_| Default::default()).collect(),
+            tree: CsaRows::new(8, booth4_layout(8)),
+            cpa4: CsaTree::new(1, rows_layout(SWG)),
+            slice: TruncateSigned::above(4),
+        }
+    }
+}
+
+impl<const SWG: usize, const R2: usize> IntGroupCsa<SWG, R2> {
+    pub(crate) fn corrupt(&mut self) {
+        self.pp[0].corrupt();
+    }
+}
+
+impl<const SWG: usize, const R2: usize> Logic for IntGroupCsa<SWG, R2> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for i in 0..self.pp.len() {
+            self.pp[i].a.next = self.a.val().get_bits::<8>(8 * i);
+            self.pp[i].b.next = self.b.val().get_bits::<8>(8 * i);
+            self.pp[i].mode.next = self.mode.val();
+            self.tree.x[i].next = self.pp[i].pp.val();
+        }
+        self.rows.next = self.tree.rows.val();
+        self.cpa4.x[0].next = self.tree.rows.val();
+        self.slice.i.next = self.cpa4.sum.val();
+        self.sum4.next = self.slice.o.val();
+    }
+}
+
 /// The FP scheme's E4M3 lane: an MXFP8 lane whose operands, in mode 1, are E2M1 codes
 /// S.EE.M placed as the E4M3 codes S.00EE.M00. Both formats give subnormals the exponent
 /// 1 - bias, so every E2M1 code (the subnormal 0.5 and both zeros included) becomes exactly
@@ -363,5 +509,179 @@ impl Logic for E4m3Group {
         self.special.next = self.specials.special.val();
         self.emax_ext.i.next = self.max_exp_tree.max.val();
         self.lsb4.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset4.val());
+    }
+}
+
+/// [`E4m3Group`] with one compressor tree: the aligners hand it their magnitudes XOR the sign
+/// with the +1 and sign bits ([`signed_mag_layout`]), and the tree stays in carry-save form,
+/// `rows` (= {c, s}, SWG bits each, R2 = 2 SWG), for the parent's tree in mode 0; the group's
+/// own adder gives `sum` (29 bits), its NV block sum in mode 1.
+/// In mode 1 the group is one NV block: it aligns to its own largest exponent (`emax`) and
+/// `lsb4` is its block sum's LSB exponent in E2M1 terms (bias 1). In mode 0 it aligns to
+/// `emax_in`, the largest exponent of the whole 8-bit block, so that the parent's sum of the
+/// group sums is the MXFP8 block sum.
+#[derive(LogicBlock)]
+pub struct E4m3GroupCsa<const SWG: usize, const R2: usize> {
+    pub a8: Signal<In, Bits<128>>,
+    pub b8: Signal<In, Bits<128>>,
+    pub a4: Signal<In, Bits<64>>,
+    pub b4: Signal<In, Bits<64>>,
+    pub mode: Signal<In, Bit>,
+    pub emax_in: Signal<In, Bits<5>>,
+    pub emax: Signal<Out, Bits<5>>,
+    pub rows: Signal<Out, Bits<R2>>,
+    pub sum: Signal<Out, Signed<29>>,
+    pub special: Signal<Out, Bits<2>>,
+    pub lsb4: Signal<Out, Signed<LSB_EXP_BITS>>,
+    lane: Vec<E4m3E2m1Lane>,
+    max_exp_tree: MaxExpTree<5>,
+    aligner: Vec<AlignerCsa<8, 5, 24, 26>>,
+    tree: CsaRows<26, SWG, R2>,
+    cpa: CsaTree<R2, 29>,
+    specials: Specials,
+    emax_ext: ZeroExtend<5, LSB_EXP_BITS>,
+    emax_used: Signal<Local, Bits<5>>,
+    /// 2 * 1 + (24 - 2): the biased largest exponent to the E2M1 block's LSB exponent.
+    lsb_offset4: Constant<Bits<LSB_EXP_BITS>>,
+}
+
+impl<const SWG: usize, const R2: usize> Default for E4m3GroupCsa<SWG, R2> {
+    fn default() -> Self {
+        Self {
+            a8: Default::default(),
+            b8: Default::default(),
+            a4: Default::default(),
+            b4: Default::default(),
+            mode: Default::default(),
+            emax_in: Default::default(),
+            emax: Default::default(),
+            rows: Default::default(),
+            sum: Default::default(),
+            special: Default::default(),
+            lsb4: Default::default(),
+            lane: (0..16).map(|_| Default::default()).collect(),
+            max_exp_tree: MaxExpTree::new(16),
+            aligner: (0..16).map(|_| Default::default()).collect(),
+            tree: CsaRows::new(16, signed_mag_layout(24)),
+            cpa: CsaTree::new(1, rows_layout(SWG)),
+            specials: Specials::new(16),
+            emax_ext: Default::default(),
+            emax_used: Default::default(),
+            lsb_offset4: Constant::new(24.into()),
+        }
+    }
+}
+
+impl<const SWG: usize, const R2: usize> E4m3GroupCsa<SWG, R2> {
+    pub(crate) fn corrupt(&mut self) {
+        self.lane[0].fp_lane.corrupt_multiplier();
+    }
+}
+
+impl<const SWG: usize, const R2: usize> Logic for E4m3GroupCsa<SWG, R2> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for i in 0..self.lane.len() {
+            self.lane[i].a8.next = self.a8.val().get_bits::<8>(8 * i);
+            self.lane[i].b8.next = self.b8.val().get_bits::<8>(8 * i);
+            self.lane[i].a4.next = self.a4.val().get_bits::<4>(4 * i);
+            self.lane[i].b4.next = self.b4.val().get_bits::<4>(4 * i);
+            self.lane[i].mode.next = self.mode.val();
+        }
+        for i in 0..self.lane.len() {
+            self.max_exp_tree.x[i].next = self.lane[i].exp.val();
+            self.specials.nan[i].next = self.lane[i].nan.val();
+            self.specials.inf[i].next = self.lane[i].inf.val();
+            self.specials.sign[i].next = self.lane[i].sign.val();
+        }
+        self.emax.next = self.max_exp_tree.max.val();
+        if self.mode.val() {
+            self.emax_used.next = self.max_exp_tree.max.val();
+        } else {
+            self.emax_used.next = self.emax_in.val();
+        }
+        for i in 0..self.lane.len() {
+            self.aligner[i].mag.next = self.lane[i].mag.val();
+            self.aligner[i].exp.next = self.lane[i].exp.val();
+            self.aligner[i].sign.next = self.lane[i].sign.val();
+            self.aligner[i].emax.next = self.emax_used.val();
+            self.tree.x[i].next = self.aligner[i].aligned.val();
+        }
+        self.rows.next = self.tree.rows.val();
+        self.cpa.x[0].next = self.tree.rows.val();
+        self.sum.next = self.cpa.sum.val();
+        self.special.next = self.specials.special.val();
+        self.emax_ext.i.next = self.max_exp_tree.max.val();
+        self.lsb4.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset4.val());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtl::csa::layout_value;
+    use crate::rtl::prim::sext;
+    use crate::rtl::testutil::{icarus_run, require_tool};
+    use crate::rtl::verilog::finish;
+
+    /// Every (a, b) pair in both modes: the bus weighs a * b in mode 0 and
+    /// 16 (a_lo b_lo + a_hi b_hi) in mode 1 (nibbles two's complement), and Icarus runs the
+    /// emitted generator to the same bits; a corrupted lane is caught.
+    #[test]
+    fn mixed_booth_lanes_give_both_modes_products_for_every_code_pair() {
+        let layout = booth4_layout(8);
+        let want = |a: u128, b: u128, mode: bool| -> i128 {
+            if mode {
+                16 * (sext(a & 0xF, 4) * sext(b & 0xF, 4) + sext(a >> 4, 4) * sext(b >> 4, 4))
+            } else {
+                sext(a, 8) * sext(b, 8)
+            }
+        };
+        let mut vectors = Vec::new();
+        for mode in [false, true] {
+            for a in 0..256u128 {
+                for b in 0..256u128 {
+                    let bus = mixed_booth_bits(a, b, mode);
+                    assert_eq!(layout_value(&layout, bus), want(a, b, mode), "{a:x} {b:x} {mode}");
+                    vectors.push(vec![a, b, mode as u128]);
+                }
+            }
+        }
+        let mut m = MixedBoothPp::default();
+        m.connect_all();
+        let v = finish(&generate_verilog(&m), "dut");
+        let mut corrupt = MixedBoothPp::default();
+        corrupt.corrupt();
+        corrupt.connect_all();
+        let mut caught = 0;
+        let hw = if require_tool("iverilog", "iverilog") {
+            let dir = tempfile::tempdir().unwrap();
+            Some(icarus_run(
+                dir.path(),
+                &v,
+                &[("a", 8), ("b", 8), ("mode", 1)],
+                &[("pp", 40)],
+                &vectors,
+                false,
+            ))
+        } else {
+            None
+        };
+        for (i, vec) in vectors.iter().enumerate() {
+            for u in [&mut m, &mut corrupt] {
+                u.a.next = bits_of(vec[0]);
+                u.b.next = bits_of(vec[1]);
+                u.mode.next = vec[2] == 1;
+                assert!(simulate(u, 100));
+            }
+            let bus = m.pp.val().to_u128();
+            assert_eq!(bus, mixed_booth_bits(vec[0], vec[1], vec[2] == 1));
+            if let Some(hw) = &hw {
+                assert_eq!(hw[i][0], bus, "Icarus: a={:x} b={:x} mode {}", vec[0], vec[1], vec[2]);
+            }
+            let c = layout_value(&layout, corrupt.pp.val().to_u128());
+            caught += (c != want(vec[0], vec[1], vec[2] == 1)) as usize;
+        }
+        assert!(caught > vectors.len() / 4, "the corrupted lane is caught {caught} times");
     }
 }

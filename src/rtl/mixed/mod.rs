@@ -15,7 +15,7 @@ pub use emit::{
 pub use unit::MixedCycleIn;
 
 use crate::datapath::mixed::{check_lanes, nv_blocks, MixedError, MixedFormat, MixedKind};
-use crate::rtl::RtlError;
+use crate::rtl::{Multiplier, Reduction, RtlError};
 use unit::MixedCore;
 
 /// How the two formats share hardware.
@@ -48,6 +48,14 @@ pub enum MixedRtlError {
         expected: usize,
         got: usize,
     },
+    #[error("{format} (--reuse {reuse}) is not built with --multiplier {multiplier} --reduction {reduction}: {why}")]
+    Arch {
+        format: String,
+        reuse: &'static str,
+        multiplier: Multiplier,
+        reduction: Reduction,
+        why: &'static str,
+    },
     #[error("rust-hdl simulation of {unit}: {why}")]
     Sim { unit: String, why: String },
 }
@@ -64,7 +72,11 @@ pub struct MixedPlan {
     /// The 8-bit path's psum width n: 24 (MXFP8's default) or 16 (INT8's exact product).
     pub psum_width: u32,
     pub pipeline: usize,
-    /// `{wide}_{narrow}_mac_k{K}_n{n}_p{S}`, with `_noreuse` after the pair for [`Reuse::Separate`].
+    /// The 8-bit lanes' multiplier and the reduction (rtl/NOTES.md, "Mixed units").
+    pub multiplier: Multiplier,
+    pub reduction: Reduction,
+    /// `{wide}_{narrow}_mac_k{K}_n{n}_p{S}_{multiplier}_{reduction}`, with `_noreuse` after the
+    /// pair for [`Reuse::Separate`].
     pub name: String,
 }
 
@@ -84,23 +96,86 @@ impl MixedPlan {
             MixedKind::Int => 16,
             MixedKind::Fp => format.wide.default_psum_width(),
         };
-        let tag = match reuse {
-            Reuse::Scheme => "",
-            Reuse::Separate => "_noreuse",
-        };
-        let name = format!(
-            "{}_{}{tag}_mac_k{lanes}_n{psum_width}_p{pipeline}",
-            format.wide.name, format.narrow.name
-        );
-        Ok(MixedPlan {
+        let mut plan = MixedPlan {
             format: format.clone(),
             reuse,
             lanes,
             groups: nv_blocks(lanes),
             psum_width,
             pipeline,
-            name,
-        })
+            multiplier: Multiplier::Array,
+            reduction: Reduction::CsaTree,
+            name: String::new(),
+        };
+        plan.set_arch(None, None)?;
+        Ok(plan)
+    }
+
+    /// The same unit in another architecture (None: the default). Defaults: radix-4 Booth and
+    /// compressor trees for the INT pair, array and compressor trees for the FP pair;
+    /// `--reduction cpa-tree` alone selects the array multiplier.
+    pub fn with_arch(
+        mut self,
+        multiplier: Option<Multiplier>,
+        reduction: Option<Reduction>,
+    ) -> Result<Self, MixedRtlError> {
+        self.set_arch(multiplier, reduction)?;
+        Ok(self)
+    }
+
+    fn set_arch(
+        &mut self,
+        multiplier: Option<Multiplier>,
+        reduction: Option<Reduction>,
+    ) -> Result<(), MixedRtlError> {
+        let reduction = reduction.unwrap_or(Reduction::CsaTree);
+        let def_mul = match (self.format.kind, reduction) {
+            (MixedKind::Int, Reduction::CsaTree) => Multiplier::Booth4,
+            _ => Multiplier::Array,
+        };
+        let multiplier = multiplier.unwrap_or(def_mul);
+        let why = match (self.format.kind, self.reuse, multiplier, reduction) {
+            (_, _, Multiplier::Booth4, Reduction::CpaTree) => {
+                Some("radix-4 Booth is built into the csa-tree reduction only (--reduction csa-tree)")
+            }
+            (MixedKind::Fp, _, Multiplier::Booth4, _) => {
+                Some("FP significands are never Booth-recoded (--multiplier array)")
+            }
+            (MixedKind::Int, Reuse::Scheme, Multiplier::Array, Reduction::CsaTree) => Some(
+                "the shared INT lanes are built as booth4 + csa-tree or array + cpa-tree \
+                 (--reuse separate builds array + csa-tree)",
+            ),
+            _ => None,
+        };
+        if let Some(why) = why {
+            return Err(MixedRtlError::Arch {
+                format: self.format.name(),
+                reuse: match self.reuse {
+                    Reuse::Scheme => "scheme",
+                    Reuse::Separate => "separate",
+                },
+                multiplier,
+                reduction,
+                why,
+            });
+        }
+        let tag = match self.reuse {
+            Reuse::Scheme => "",
+            Reuse::Separate => "_noreuse",
+        };
+        self.multiplier = multiplier;
+        self.reduction = reduction;
+        self.name = format!(
+            "{}_{}{tag}_mac_k{}_n{}_p{}_{}_{}",
+            self.format.wide.name,
+            self.format.narrow.name,
+            self.lanes,
+            self.psum_width,
+            self.pipeline,
+            multiplier.label(),
+            reduction.tag()
+        );
+        Ok(())
     }
 
     /// Width of `a` and `b`: 8K bits.
@@ -120,6 +195,14 @@ impl MixedPlan {
 
     pub fn latency(&self) -> usize {
         1 + self.pipeline
+    }
+}
+
+impl MixedSim {
+    /// Mutation testing: make one lane's multiplier wrong (the Verilog is never emitted from
+    /// a corrupted unit); false if the architecture has no such hook.
+    pub fn corrupt_multiplier(&mut self) -> bool {
+        self.core.corrupt_multiplier()
     }
 }
 

@@ -4,9 +4,14 @@
 use rust_hdl::prelude::*;
 
 use super::back::MixedBack;
-use super::front::{FpReuseFront, FpSepFront, IntReuseFront, IntSepFront};
+use super::front::{
+    Corruptible, FpReuseFront, FpReuseFrontCsa, FpSepFront, FpSepFrontCsa, IntReuseFront,
+    IntReuseFrontCsa, IntSepFront, IntSepFrontCsa,
+};
 use super::{MixedPlan, Reuse};
 use crate::datapath::mixed::MixedKind;
+use crate::rtl::csa::PpKind;
+use crate::rtl::{Multiplier, Reduction};
 use crate::rtl::fp32::Fp32Add;
 use crate::rtl::prim::Reg;
 use crate::rtl::unit::{pack, AccUpdate};
@@ -31,15 +36,18 @@ pub trait MixedCore: Send {
     fn raw_verilog(&self) -> String;
     /// One clock cycle (inputs with clk low, then the rising edge); (out_valid, acc) after.
     fn step(&mut self, inp: &MixedCycleIn) -> Result<(bool, u32), String>;
+    /// Mutation testing: make one lane's multiplier wrong; false if this front has no hook.
+    fn corrupt_multiplier(&mut self) -> bool;
 }
 
 const SETTLE_PASSES: usize = 1000;
 
 macro_rules! mixed_unit {
-    ($(#[$doc:meta])* $name:ident, front: $front:ident, swa: $swa:literal, swb: $swb:literal) => {
+    ($(#[$doc:meta])* $name:ident, front: $front:ty, swa: $swa:literal, swb: $swb:literal) => {
         $(#[$doc])*
+        /// R2 = 2 SWR: the width of a carry-save pair in the compressor-tree fronts.
         #[derive(LogicBlock)]
-        pub struct $name<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize> {
+        pub struct $name<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize, const R2: usize> {
             pub clk: Signal<In, Clock>,
             pub rst: Signal<In, Bit>,
             pub in_valid: Signal<In, Bit>,
@@ -51,7 +59,7 @@ macro_rules! mixed_unit {
             pub b_scale: Signal<In, Bits<SC>>,
             pub out_valid: Signal<Out, Bit>,
             pub acc: Signal<Out, Bits<32>>,
-            front: $front<KW, SWR>,
+            front: $front,
             back: MixedBack<SWR, PWR, $swa, { $swa + 8 }, $swb, { $swb + 8 }>,
             fp32_add: Fp32Add,
             acc_update: AccUpdate,
@@ -59,10 +67,11 @@ macro_rules! mixed_unit {
             valid_reg: Reg<Bit>,
         }
 
-        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize> $name<KW, SC, SWR, PWR> {
-            /// The unit of K = KW / 8 lanes (G = K / 8 NV blocks per 4-bit cycle, SC = 8G).
-            pub fn new(k: usize) -> Self {
-                assert!(KW == 8 * k && SC == k && PWR == SWR + 8);
+        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize, const R2: usize> $name<KW, SC, SWR, PWR, R2> {
+            /// The unit of K = KW / 8 lanes (G = K / 8 NV blocks per 4-bit cycle, SC = 8G);
+            /// `kind`: the 8-bit INT lanes' partial products (compressor-tree fronts only).
+            pub fn new(k: usize, kind: PpKind) -> Self {
+                assert!(KW == 8 * k && SC == k && PWR == SWR + 8 && R2 == 2 * SWR);
                 let mut u = Self {
                     clk: Default::default(),
                     rst: Default::default(),
@@ -75,7 +84,7 @@ macro_rules! mixed_unit {
                     b_scale: Default::default(),
                     out_valid: Default::default(),
                     acc: Default::default(),
-                    front: $front::new(k),
+                    front: <$front>::new(k, kind),
                     back: MixedBack::new(k / 8),
                     fp32_add: Default::default(),
                     acc_update: Default::default(),
@@ -87,7 +96,7 @@ macro_rules! mixed_unit {
             }
         }
 
-        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize> Logic for $name<KW, SC, SWR, PWR> {
+        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize, const R2: usize> Logic for $name<KW, SC, SWR, PWR, R2> {
             #[hdl_gen]
             fn update(&mut self) {
                 self.front.a.next = self.a.val();
@@ -128,9 +137,13 @@ macro_rules! mixed_unit {
             }
         }
 
-        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize> MixedCore for $name<KW, SC, SWR, PWR> {
+        impl<const KW: usize, const SC: usize, const SWR: usize, const PWR: usize, const R2: usize> MixedCore for $name<KW, SC, SWR, PWR, R2> {
             fn raw_verilog(&self) -> String {
                 generate_verilog(self)
+            }
+
+            fn corrupt_multiplier(&mut self) -> bool {
+                self.front.corrupt_multiplier()
             }
 
             fn step(&mut self, inp: &MixedCycleIn) -> Result<(bool, u32), String> {
@@ -164,37 +177,62 @@ macro_rules! mixed_unit {
 
 mixed_unit! {
     /// MXINT8 + NVINT4, INT reuse scheme 2.
-    IntReuseUnit, front: IntReuseFront, swa: 12, swb: 12
+    IntReuseUnit, front: IntReuseFront<KW, SWR>, swa: 12, swb: 12
+}
+mixed_unit! {
+    /// MXINT8 + NVINT4, radix-4 Booth lanes that also run int4 pairs, compressor trees.
+    IntReuseCsaUnit, front: IntReuseFrontCsa<KW, SWR, R2>, swa: 12, swb: 12
 }
 mixed_unit! {
     /// MXFP8 + NVFP4, FP reuse scheme (E4M3 lanes also run E2M1, beside E2M1 lanes).
-    FpReuseUnit, front: FpReuseFront, swa: 29, swb: 15
+    FpReuseUnit, front: FpReuseFront<KW, SWR>, swa: 29, swb: 15
+}
+mixed_unit! {
+    /// MXFP8 + NVFP4, FP reuse scheme with compressor trees.
+    FpReuseCsaUnit, front: FpReuseFrontCsa<KW, SWR, R2>, swa: 29, swb: 15
 }
 mixed_unit! {
     /// MXINT8 + NVINT4 without reuse (separate datapaths, selected by `mode`).
-    IntSepUnit, front: IntSepFront, swa: 12, swb: 12
+    IntSepUnit, front: IntSepFront<KW, SWR>, swa: 12, swb: 12
+}
+mixed_unit! {
+    /// MXINT8 + NVINT4 without reuse, compressor trees.
+    IntSepCsaUnit, front: IntSepFrontCsa<KW, SWR>, swa: 12, swb: 12
 }
 mixed_unit! {
     /// MXFP8 + NVFP4 without reuse (separate datapaths, selected by `mode`).
-    FpSepUnit, front: FpSepFront, swa: 15, swb: 15
+    FpSepUnit, front: FpSepFront<KW, SWR>, swa: 15, swb: 15
+}
+mixed_unit! {
+    /// MXFP8 + NVFP4 without reuse, compressor trees.
+    FpSepCsaUnit, front: FpSepFrontCsa<KW, SWR>, swa: 15, swb: 15
 }
 
 /// Build the rust-hdl unit of a validated plan. Root sum widths SWR: INT reuse 20 + log2 G
-/// (16-bit leaves), FP reuse 29 + log2(G/2) (the E4M3 groups), INT no-reuse 16 + log2 K,
-/// FP no-reuse 25 + log2 K.
+/// (16-bit leaves), INT reuse with compressor trees and INT no-reuse 16 + log2 K, FP reuse
+/// 29 + log2(G/2) (the E4M3 groups), FP no-reuse 25 + log2 K.
 pub fn build(p: &MixedPlan) -> Box<dyn MixedCore> {
+    let kind = match p.multiplier {
+        Multiplier::Array => PpKind::Array,
+        Multiplier::Booth4 => PpKind::Booth4,
+    };
     macro_rules! pick {
         ($unit:ident, [$($k:literal $swr:literal),*]) => {
             match p.lanes {
-                $($k => Box::new($unit::<{ 8 * $k }, $k, $swr, { $swr + 8 }>::new($k)) as Box<dyn MixedCore>,)*
+                $($k => Box::new($unit::<{ 8 * $k }, $k, $swr, { $swr + 8 }, { 2 * $swr }>::new($k, kind)) as Box<dyn MixedCore>,)*
                 k => unreachable!("lanes {k} passed validation"),
             }
         };
     }
-    match (p.format.kind, p.reuse) {
-        (MixedKind::Int, Reuse::Scheme) => pick!(IntReuseUnit, [16 21, 32 22, 64 23]),
-        (MixedKind::Fp, Reuse::Scheme) => pick!(FpReuseUnit, [16 29, 32 30, 64 31]),
-        (MixedKind::Int, Reuse::Separate) => pick!(IntSepUnit, [16 20, 32 21, 64 22]),
-        (MixedKind::Fp, Reuse::Separate) => pick!(FpSepUnit, [16 29, 32 30, 64 31]),
+    let csa = p.reduction == Reduction::CsaTree;
+    match (p.format.kind, p.reuse, csa) {
+        (MixedKind::Int, Reuse::Scheme, false) => pick!(IntReuseUnit, [16 21, 32 22, 64 23]),
+        (MixedKind::Int, Reuse::Scheme, true) => pick!(IntReuseCsaUnit, [16 20, 32 21, 64 22]),
+        (MixedKind::Fp, Reuse::Scheme, false) => pick!(FpReuseUnit, [16 29, 32 30, 64 31]),
+        (MixedKind::Fp, Reuse::Scheme, true) => pick!(FpReuseCsaUnit, [16 29, 32 30, 64 31]),
+        (MixedKind::Int, Reuse::Separate, false) => pick!(IntSepUnit, [16 20, 32 21, 64 22]),
+        (MixedKind::Int, Reuse::Separate, true) => pick!(IntSepCsaUnit, [16 20, 32 21, 64 22]),
+        (MixedKind::Fp, Reuse::Separate, false) => pick!(FpSepUnit, [16 29, 32 30, 64 31]),
+        (MixedKind::Fp, Reuse::Separate, true) => pick!(FpSepCsaUnit, [16 29, 32 30, 64 31]),
     }
 }
