@@ -346,7 +346,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("table5.md", "the study's Table 5 reproduced: per-MAC area and energy ratios, every built-in technology, mixed units"),
         ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
-        ("architectures.md", "each format under each datapath architecture (array or Booth, carry-propagate or compressor tree), and the INT/FP ratios under each"),
+        ("architectures.md", "each format under each datapath architecture (array or Booth, carry-propagate or compressor tree), and the INT/FP ratios under each architecture and each synthesis engine (chart: [architectures-engines.svg](architectures-engines.svg) · [architectures-engines.png](architectures-engines.png))"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
         ("sweep.csv", "design-space sweep (every built-in format x lanes 8, 16, 32 x default and exact psum width x 0-2 pipeline stages; calibrated model when shipped, else analytic), Pareto front marked; charted in [sweep.svg](sweep.svg) · [sweep.png](sweep.png); `hwcost sweep` runs others"),
     ]
@@ -468,14 +468,32 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     )?;
     bar.inc(1);
 
+    let mut engine_chart = None;
     if let (Some(d), Ok(other)) = (
         details.as_ref(),
         super::architectures::load_other(&args.results),
     ) {
-        put(
-            "architectures.md",
-            &super::architectures::architectures_markdown(d, &other),
-        )?;
+        let engines = super::engines::load_engines(&args.results).map_err(|why| {
+            ReportError::Results {
+                path: args.results.join(super::engines::ENGINE_DIR),
+                why,
+            }
+        })?;
+        let ratios = super::engines::engine_ratios(d, &engines);
+        let mut md = super::architectures::architectures_markdown(d, &other);
+        md += &super::engines::engines_markdown(&ratios);
+        put("architectures.md", &md)?;
+        if ratios.iter().any(|r| !r.engine.starts_with("system")) {
+            let chart = super::engines::EngineChart {
+                ratios,
+                footer: format!(
+                    "{}: synthesized results shipped in reports/synth-details.json and {}/",
+                    super::GENERATOR,
+                    super::engines::ENGINE_DIR
+                ),
+            };
+            engine_chart = Some(chart);
+        }
     }
 
     bar.set_message("QSNR sweep and rotation");
@@ -507,6 +525,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         let path = out.join(format!("sweep.{ext}"));
         sweep_chart.save(&path)?;
         written.push(path);
+    }
+    if let Some(chart) = &engine_chart {
+        for ext in ["svg", "png"] {
+            let path = out.join(format!("{}.{ext}", super::engines::CHART));
+            chart.save(&path)?;
+            written.push(path);
+        }
     }
     bar.inc(1);
 
