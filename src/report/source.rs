@@ -229,7 +229,7 @@ impl CostTable {
     }
 
     pub fn load(path: &Path) -> Result<CostTable, ReportError> {
-        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Io {
+        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Read {
             path: path.to_path_buf(),
             source,
         })?;
