@@ -52,7 +52,8 @@ pub struct ComponentCost {
 pub struct UnitCost {
     pub format: String,
     pub lanes: usize,
-    /// Aligner width n; `None` for INT formats, whose block sums are exact.
+    /// Aligner width n; `None` for INT formats, whose block sums are exact (written `"exact"`).
+    #[serde(with = "super::fields::psum", default)]
     pub psum_width: Option<u32>,
     pub model: String,
     pub tech: String,
