@@ -136,6 +136,19 @@ pub fn clock_mhz(s: &str) -> Result<f64, String> {
     number_in(s, 1e-6, 1e6, "the clock (MHz)")
 }
 
+/// The folder `bench -o DIR` writes into, created before any measurement; an existing file
+/// there is refused (the report is `DIR/bench-<name>.md`, never DIR itself).
+fn bench_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "bench -o {}: not a folder (the report is written into it as bench-<name>.md)",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("bench -o {}: cannot create the folder: {e}", dir.display()))
+}
+
 /// Run one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     crate::progress::set_quiet(cli.quiet);
@@ -155,13 +168,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => cost::sweep::run_sweep(&a),
         Command::SynthMixed(a) => cost::mixed::run_mixed_synth(&a),
         Command::Export(a) => export::run_export(&a),
-        Command::Bench(a) => match a.which {
-            BenchKind::Quantize => {
-                format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))
+        Command::Bench(a) => {
+            bench_dir(&a.out)?;
+            match a.which {
+                BenchKind::Quantize => {
+                    format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))
+                }
+                BenchKind::QuantizeIo => format::quantize::bench_io::run_bench_quantize_io(&a.out),
+                BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
+                BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
             }
-            BenchKind::QuantizeIo => format::quantize::bench_io::run_bench_quantize_io(&a.out),
-            BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
-            BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
-        },
+        }
     }
 }

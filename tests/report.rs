@@ -772,3 +772,138 @@ mod reports {
         assert!(CostTable::load(&dir.path().join("synth-results.json")).is_ok());
     }
 }
+
+/// Issue 17 item 4: an exact psum width has one representation, the string `"exact"`, in
+/// every JSON and CSV hwcost ships or writes (never null, never a blank field); files in the
+/// old form (`null`) still read, as the same units.
+mod exact_psum {
+    use super::*;
+
+    /// Every `psum_width` in `v`, at any depth.
+    fn psum_values<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a serde_json::Value>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "psum_width" {
+                        out.push(x);
+                    }
+                    psum_values(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| psum_values(x, out)),
+            _ => {}
+        }
+    }
+
+    /// The psum widths of a JSON text: numbers or "exact", and how many say "exact".
+    fn check_json(name: &str, text: &str) -> usize {
+        let v: serde_json::Value =
+            serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut found = Vec::new();
+        psum_values(&v, &mut found);
+        for x in &found {
+            assert!(x.is_u64() || *x == "exact", "{name}: psum_width {x}");
+        }
+        found.iter().filter(|x| **x == "exact").count()
+    }
+
+    /// The psum_width column of a CSV: numbers or "exact", and how many say "exact".
+    fn check_csv(name: &str, text: &str) -> usize {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let Some(col) = r.headers().unwrap().iter().position(|h| h == "psum_width") else {
+            return 0;
+        };
+        let mut exact = 0;
+        for rec in r.records() {
+            let f = rec.unwrap()[col].to_string();
+            assert!(
+                f == "exact" || f.parse::<u32>().is_ok(),
+                "{name}: psum_width '{f}'"
+            );
+            exact += (f == "exact") as usize;
+        }
+        exact
+    }
+
+    #[test]
+    fn shipped_and_written_files_say_exact_and_old_nulls_still_read() {
+        let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+        let mut exact = 0;
+        let mut stack = vec![reports.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                let name = p.display().to_string();
+                match p.extension().and_then(|x| x.to_str()) {
+                    _ if p.is_dir() => stack.push(p),
+                    Some("json") => {
+                        exact += check_json(&name, &std::fs::read_to_string(&p).unwrap())
+                    }
+                    Some("csv") => exact += check_csv(&name, &std::fs::read_to_string(&p).unwrap()),
+                    _ => {}
+                }
+            }
+        }
+        // The INT units of synth-results.json and calibration.json at least.
+        assert!(exact >= 8, "{exact} exact psum widths in the shipped files");
+
+        // What the commands write.
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("s.csv");
+        let runs: [Vec<&str>; 3] = [
+            vec!["cost", "mxint8", "--json"],
+            vec![
+                "gemm", "mxint8", "--m", "8", "--n", "8", "--k", "32", "--json",
+            ],
+            vec![
+                "compare",
+                "mxint8",
+                "mxfp8",
+                "--format",
+                "json",
+                "--samples",
+                "64",
+            ],
+        ];
+        for args in &runs {
+            let out = common::hwcost().args(args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                check_json(&format!("{args:?}"), &text) >= 1,
+                "{args:?}: {text}"
+            );
+        }
+        let out = common::hwcost()
+            .args(["sweep", "--formats", "mxint8,mxfp8", "--lanes", "32", "-o"])
+            .arg(&csv)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(check_csv("sweep", &std::fs::read_to_string(&csv).unwrap()) >= 1);
+
+        // The old form: null reads as exact, the same table.
+        let new = std::fs::read_to_string(reports.join("synth-results.json")).unwrap();
+        let old = new.replace("\"psum_width\": \"exact\"", "\"psum_width\": null");
+        assert_ne!(old, new);
+        std::fs::write(dir.path().join("synth-results.json"), &old).unwrap();
+        let a = CostTable::load(&reports.join("synth-results.json")).unwrap();
+        let b = CostTable::load(&dir.path().join("synth-results.json")).unwrap();
+        assert_eq!(a, b);
+        let saved = dir.path().join("resaved.json");
+        b.save(&saved).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&saved).unwrap(),
+            new,
+            "saved in the new form"
+        );
+    }
+}

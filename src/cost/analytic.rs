@@ -621,7 +621,8 @@ pub struct AnalyticCost {
     pub model: &'static str,
     pub format: String,
     pub lanes: usize,
-    /// `None` for INT formats (exact sums).
+    /// `None` for INT formats (exact sums), written `"exact"`.
+    #[serde(with = "crate::report::fields::psum")]
     pub psum_width: Option<u32>,
     pub tech: String,
     pub toggle_rate: f64,

@@ -134,6 +134,7 @@ pub struct Linear {
 pub struct FitRow {
     pub format: String,
     pub lanes: usize,
+    #[serde(with = "crate::report::fields::psum", default)]
     pub psum_width: Option<u32>,
     pub synth_area_um2: f64,
     pub calibrated_area_um2: f64,

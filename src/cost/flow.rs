@@ -113,7 +113,7 @@ pub struct FlowResult {
     pub energy_per_op_pj: f64,
     /// Debian `sta` vectorless power at the simulated mean toggle rate. The 2019 build counts
     /// clock-pin energy twice and sums output internal power over all related pins, so it
-    /// reads about 1.8-1.9x high (FLOW.md P5); it is here for comparison only.
+    /// reads about 1.8-1.9x high; it is here for comparison only.
     pub sta_vectorless: Option<StaPower>,
     pub stage_times: StageTimes,
     /// the gate-level simulation (outputs per cycle), for checking the netlist's function

@@ -470,7 +470,8 @@ pub struct GemmReport {
     pub array: ArraySize,
     pub dataflow: Dataflow,
     pub lanes: usize,
-    /// `None` for INT formats (exact sums).
+    /// `None` for INT formats (exact sums), written `"exact"`.
+    #[serde(with = "crate::report::fields::psum")]
     pub psum_width: Option<u32>,
     pub pipeline: u32,
     pub unit_latency_cycles: u32,

@@ -144,7 +144,8 @@ pub struct SweepRow {
     #[serde(skip)]
     pub is_int: bool,
     pub lanes: usize,
-    /// `None` for INT formats (exact sums).
+    /// `None` for INT formats (exact sums), written `"exact"`.
+    #[serde(with = "crate::report::fields::psum")]
     pub psum_width: Option<u32>,
     pub pipeline: u32,
     pub latency_cycles: u32,

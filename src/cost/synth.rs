@@ -244,7 +244,7 @@ pub fn yosys_script(
     s += &format!("dfflibmap -liberty {lib}\n");
     s += &format!("abc -liberty {lib}\n");
     s += "opt_clean\n";
-    // constants become tie cells so the netlist has no 1'b0/1'b1 drivers (FLOW.md P4)
+    // constants become tie cells so the netlist has no 1'b0/1'b1 drivers, which the OpenSTA reader needs
     s += &format!("hilomap -singleton -hicell {tie_cell} HI -locell {tie_cell} LO\n");
     s += "opt_clean\n";
     s += &format!("tee -q -o stat.txt stat -liberty {lib}\n");
@@ -256,7 +256,7 @@ pub fn yosys_script(
         s += SCOPEINFO;
         s += &format!("hierarchy -top {top}\n");
     }
-    // -simple-lhs: the 2019 OpenSTA reader rejects `assign {a,b} = ...` (FLOW.md P4)
+    // -simple-lhs: the 2019 OpenSTA reader rejects `assign {a,b} = ...`
     s += "write_verilog -noattr -simple-lhs net.v\n";
     s
 }
@@ -469,7 +469,7 @@ fn read_cached(entry: &Path) -> Result<Option<SynthResult>, SynthError> {
 fn yosys_warnings(log: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for l in log.lines().filter(|l| l.starts_with("Warning:")) {
-        // scan/enable flip-flops yosys 0.23 cannot use (FLOW.md P2)
+        // scan/enable flip-flops yosys 0.23 cannot use
         if l.contains("Found unsupported expression") {
             continue;
         }

@@ -69,7 +69,7 @@ const FLOW_VERSION: &str = "hwcost-unit-synth-v1";
 /// Default simulated blocks: a few hundred cycles, enough for a mean toggle rate within a
 /// percent (the rate of the first and second half of a 256-block run differ by less).
 pub const DEFAULT_BLOCKS: usize = 256;
-/// Default clock period of the timing and leakage figures (FLOW.md's 100 MHz). Energy per
+/// Default clock period of the timing and leakage figures (100 MHz). Energy per
 /// block does not depend on it beyond leakage (zero-delay simulation).
 pub const DEFAULT_CLOCK_NS: f64 = 10.0;
 /// Default seed of the quantized Gaussian blocks.

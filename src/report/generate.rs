@@ -610,7 +610,7 @@ pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sw
 
 /// Names of the plain files in `dir`, sorted.
 fn file_names(dir: &Path) -> Result<Vec<String>, ReportError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
+    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Read {
         path: dir.to_path_buf(),
         source,
     })?;

@@ -81,6 +81,11 @@ pub enum ReportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("results file {}: {why}", path.display())]
     Results { path: PathBuf, why: String },
     #[error("{} has no result for {unit}", path.display())]

@@ -52,7 +52,8 @@ pub struct ComponentCost {
 pub struct UnitCost {
     pub format: String,
     pub lanes: usize,
-    /// Aligner width n; `None` for INT formats, whose block sums are exact.
+    /// Aligner width n; `None` for INT formats, whose block sums are exact (written `"exact"`).
+    #[serde(with = "super::fields::psum", default)]
     pub psum_width: Option<u32>,
     /// The datapath architecture the numbers are for; `None` for a model that does not
     /// distinguish architectures (analytic). In a results table, a missing part is the
@@ -288,7 +289,7 @@ impl CostTable {
     }
 
     pub fn load(path: &Path) -> Result<CostTable, ReportError> {
-        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Io {
+        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -1,4 +1,4 @@
-//! The Verilator C++ harness of a unit: the binary record protocol of RTL_CONTRACT.md
+//! The Verilator C++ harness of a unit: the binary record protocol of rtl/NOTES.md
 //! (one input record per clock cycle on stdin, one output record per cycle on stdout).
 
 use super::{UnitPlan, GENERATOR};

@@ -19,7 +19,7 @@ use crate::format::BlockFormat;
 /// assert!(valid && f32::from_bits(acc) == 32.0 / 4096.0); // 32 * (2^-6)^2
 /// ```
 ///
-/// Each `step` is one cycle of RTL_CONTRACT.md's protocol: the inputs are applied while
+/// Each `step` is one cycle of rtl/NOTES.md's protocol: the inputs are applied while
 /// `clk` is low, `clk` rises, and `(out_valid, acc)` after the edge is returned. The
 /// registers start at zero, but only `rst` defines them: reset first. Results appear
 /// `plan().latency()` cycles after their block.

@@ -1,4 +1,4 @@
-//! The MAC-unit top (RTL_CONTRACT.md): front end, optional pipeline registers, back end
+//! The MAC-unit top (rtl/NOTES.md): front end, optional pipeline registers, back end
 //! (scale combine, conversion to binary32, FP32 adder), the accumulator register and the
 //! valid/clear/reset logic; and [`UnitCore`], the object-safe face of every monomorphized
 //! unit, used to emit Verilog and to step the circuit directly.
@@ -127,7 +127,7 @@ impl Logic for RoundRegs {
     }
 }
 
-/// Next state of the accumulator register and of `out_valid` (RTL_CONTRACT.md): `rst`
+/// Next state of the accumulator register and of `out_valid` (rtl/NOTES.md): `rst`
 /// gives +0 and not valid; a valid block loads `r` (with `clear`) or `sum` = acc + r;
 /// otherwise `acc` holds and `out_valid` drops. Its own block, so that the top is pure
 /// wiring: Verilator cannot order an always block that both feeds the FP32 adder and
@@ -179,7 +179,7 @@ impl Logic for AccUpdate {
     }
 }
 
-/// Inputs of one clock cycle, as the harness protocol of RTL_CONTRACT.md has them.
+/// Inputs of one clock cycle, as the harness protocol of rtl/NOTES.md has them.
 #[derive(Clone, Copy, Debug)]
 pub struct CycleIn<'a> {
     pub rst: bool,

@@ -504,12 +504,12 @@ impl Backend for Icarus {
 }
 
 /// A Verilog-2005 testbench for unit `name` with K*W = `kw` bit operands, speaking the
-/// record protocol of RTL_CONTRACT.md through files: per record the inputs are applied with
+/// record protocol of rtl/NOTES.md through files: per record the inputs are applied with
 /// clk low, clk rises, and out_valid and acc after the edge are written.
 pub fn icarus_testbench(name: &str, kw: usize) -> String {
     let ab = kw.div_ceil(8);
     format!(
-        r#"// Icarus testbench for {name} (hwcost sim::backends): binary records as in RTL_CONTRACT.md.
+        r#"// Icarus testbench for {name} (hwcost sim::backends): binary records as in rtl/NOTES.md.
 // Run: vvp {name}_tb.vvp +in=IN.bin +out=OUT.bin
 `timescale 1ns/1ns
 module {name}_tb;

@@ -1,7 +1,7 @@
 //! Test vectors for a MAC unit: seeded cycle-by-cycle input streams (random and corner codes,
 //! exhaustive element pairs, accumulation runs, NaN and extreme scales, valid gaps and
 //! resets), the outputs `emulate` expects from them, and the binary harness protocol of
-//! RTL_CONTRACT.md.
+//! rtl/NOTES.md.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -837,7 +837,7 @@ fn pack_lanes(out: &mut Vec<u8>, codes: &[u32], width: u32, bytes: usize) {
     out.resize(start + bytes, 0);
 }
 
-/// The harness input for `cycles`: one record per cycle (RTL_CONTRACT.md).
+/// The harness input for `cycles`: one record per cycle (rtl/NOTES.md).
 pub fn encode_inputs(fmt: &BlockFormat, p: &UnitParams, cycles: &[Cycle]) -> Vec<u8> {
     let lb = lane_bytes(fmt, p);
     let w = fmt.elem.bits();

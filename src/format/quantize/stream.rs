@@ -310,9 +310,7 @@ impl Job<'_> {
             .zip(y.chunks(p.row_len))
             .flat_map(|(a, b)| a.chunks(k).zip(b.chunks(k)));
         blocks
-            .filter(|(a, b)| {
-                a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite())
-            })
+            .filter(|(a, b)| a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite()))
             .count() as u64
     }
 }

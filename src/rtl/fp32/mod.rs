@@ -1,6 +1,6 @@
 //! The back end of a generated MAC unit as combinational rust-hdl blocks: scale combine,
 //! conversion of the block sum to binary32 (normalizer-rounder), and the FP32 adder of the
-//! accumulator. Numeric contract: REFERENCE.md §4 and RTL_CONTRACT.md.
+//! accumulator. Numeric contract: rtl/NOTES.md and the software model, `crate::datapath::emulate`.
 //!
 //! The front end instantiates, per unit:
 //! - MX formats (UE8M0 scales): [`ScaleCombineUe8m0`] and [`ToBinary32<SW>`];
