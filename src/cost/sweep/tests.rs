@@ -62,6 +62,8 @@ fn args(formats: &[&str]) -> SweepArgs {
         formats: formats.iter().map(|s| s.to_string()).collect(),
         lanes: vec![],
         psum_width: vec!["default".into()],
+        multiplier: vec![],
+        reduction: vec![],
         pipeline: vec![0],
         model: SweepModel::Analytic,
         kappa: DEFAULT_KAPPA,
@@ -147,7 +149,7 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech"
+        "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech"
     );
     let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(body.len(), 6);
