@@ -198,3 +198,85 @@ fn compare_refuses_what_it_cannot_answer() {
     let e = compare_output(&args).unwrap_err().to_string();
     assert!(e.contains("--reduction"), "{e}");
 }
+
+#[derive(Parser)]
+struct SweepCmd {
+    #[command(flatten)]
+    args: hwcost::cost::sweep::SweepArgs,
+}
+
+fn sweep(argv: &[&str]) -> Result<hwcost::cost::sweep::Sweep, String> {
+    let argv = ["sweep"].iter().chain(argv);
+    let args = SweepCmd::try_parse_from(argv).unwrap().args;
+    hwcost::cost::sweep::sweep(&args, &indicatif::ProgressBar::hidden()).map_err(|e| e.to_string())
+}
+
+#[test]
+fn sweep_names_the_architecture_and_refuses_what_its_model_cannot_price() {
+    // the analytic model does not distinguish architectures: an explicit one is refused
+    for opt in [["--multiplier", "array"], ["--reduction", "csa-tree"]] {
+        let e = sweep(&[&["--formats", "mxint8"][..], &opt[..]].concat()).unwrap_err();
+        assert!(e.contains("analytic") && e.contains(opt[0]), "{e}");
+    }
+    // and its rows name none
+    let s = sweep(&["--formats", "mxint8,mxfp8"]).unwrap();
+    assert!(s
+        .rows
+        .iter()
+        .all(|r| r.multiplier.is_none() && r.reduction.is_none()));
+    let csv = hwcost::cost::sweep::to_csv(&s);
+    assert!(
+        csv.starts_with("format,lanes,psum_width,multiplier,reduction,pipeline,"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("mxint8,32,exact,,,0,"),
+        "{csv}"
+    );
+    // the calibrated model names each row's architecture; a list applies to every format,
+    // and a combination a format is not built in is skipped with the reason
+    let s = sweep(&[
+        "--formats",
+        "mxint8,mxfp8",
+        "--model",
+        "calibrated",
+        "--multiplier",
+        "booth4",
+    ])
+    .unwrap();
+    assert_eq!(s.rows.len(), 1);
+    let r = &s.rows[0];
+    assert_eq!(
+        (r.format.as_str(), r.multiplier, r.reduction),
+        ("mxint8", Some(Multiplier::Booth4), Some(Reduction::CsaTree))
+    );
+    assert!(
+        s.skipped
+            .iter()
+            .any(|x| x.contains("mxfp8") && x.contains("booth4")),
+        "{:?}",
+        s.skipped
+    );
+    let csv = hwcost::cost::sweep::to_csv(&s);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("mxint8,32,exact,booth4,csa-tree,0,"),
+        "{csv}"
+    );
+    // a reduction the calibration was not fitted to is refused, never priced as another
+    let e = sweep(&[
+        "--formats",
+        "mxint8",
+        "--model",
+        "calibrated",
+        "--reduction",
+        "cpa-tree",
+    ])
+    .unwrap_err();
+    assert!(e.contains("cpa-tree") && e.contains("calibrated"), "{e}");
+}

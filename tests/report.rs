@@ -655,8 +655,8 @@ mod reports {
         assert_eq!(rows.len(), (2 * 3 * 2 + 8 * 3) * 3);
         assert!(rows
             .iter()
-            .all(|r| r[11] == "analytic" && r[12] == "sky130hd"));
-        let front = rows.iter().filter(|r| r[10] == "true").count();
+            .all(|r| r[13] == "analytic" && r[14] == "sky130hd"));
+        let front = rows.iter().filter(|r| r[12] == "true").count();
         assert!(front > 0 && front < rows.len(), "{front} on the front");
         assert!(text("sweep.svg").contains("Design-space sweep"));
         for f in [

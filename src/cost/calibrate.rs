@@ -66,6 +66,8 @@ pub enum CalibrationError {
     Tech { fitted: String, asked: String },
     #[error("cannot fit {what}: {why}")]
     Fit { what: String, why: String },
+    #[error("the calibrated model cannot price {unit}: {why}")]
+    Architecture { unit: String, why: String },
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error(transparent)]
@@ -429,6 +431,7 @@ impl Calibration {
                 asked: tech.name.clone(),
             });
         }
+        self.check_architecture(unit)?;
         let a = analytic::analytic_cost(unit, tech);
         let d = Datapath::of(unit);
         let mut parts: Vec<(Part, f64, f64)> = Vec::new();
@@ -490,6 +493,18 @@ impl Calibration {
             None,
             Some(1 + pipeline),
         ))
+    }
+
+    /// Refuses an architecture the model was not fitted to (it would price it as another).
+    fn check_architecture(&self, unit: &UnitParams) -> Result<(), CalibrationError> {
+        let built = unit.architecture();
+        if built == Some(crate::rtl::default_architecture(&unit.format)) {
+            return Ok(());
+        }
+        Err(CalibrationError::Architecture {
+            unit: crate::report::source::unit_label(unit),
+            why: "the model is fitted to each format's default architecture only".into(),
+        })
     }
 
     pub fn load(path: &Path) -> Result<Calibration, CalibrationError> {

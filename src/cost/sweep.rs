@@ -3,10 +3,13 @@
 //! Pareto front marked, written as CSV; and the sweep benchmark (`reports/bench-sweep.md`).
 //!
 //! # Columns of the CSV
-//! `format, lanes, psum_width, pipeline, latency_cycles, area_um2, area_um2_per_mac,
+//! `format, lanes, psum_width, multiplier, reduction, pipeline, latency_cycles, area_um2, area_um2_per_mac,
 //! energy_pj_per_block, energy_pj_per_mac, qsnr_db, pareto`. `psum_width` is the aligner width
 //! in bits (`exact` for INT formats, whose sums are exact). Per-MAC figures divide by the lanes
-//! (the study's same-throughput normalization). `qsnr_db` is the format's theoretical
+//! (the study's same-throughput normalization). `multiplier` and `reduction` name the datapath
+//! architecture of the row (`--multiplier`, `--reduction`, default each format's); they are
+//! empty for the analytic model, which does not distinguish architectures and refuses an
+//! explicit one. `qsnr_db` is the format's theoretical
 //! quantization QSNR ([`crate::format::qsnr::theory_qsnr_db`]) on Gaussian blocks at the crest
 //! factor `--kappa` (default [`DEFAULT_KAPPA`]) with the study's scale overhead rho for the
 //! format's scale ([`crate::format::qsnr::default_rho`]); it depends on the format only, not on
@@ -102,6 +105,13 @@ pub struct SweepArgs {
     /// Psum widths, comma-separated: `default` (min(2^(x+1)+2y, 24)), `exact`, or bits.
     #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "default")]
     pub psum_width: Vec<String>,
+    /// INT partial-product architectures, comma-separated (array, booth4); default: each
+    /// format's. A combination a format is not built in is skipped and listed.
+    #[arg(long, value_enum, value_delimiter = ',', num_args = 1..)]
+    pub multiplier: Vec<crate::rtl::Multiplier>,
+    /// Block-sum reductions, comma-separated (cpa-tree, csa-tree); default: each format's.
+    #[arg(long, value_enum, value_delimiter = ',', num_args = 1..)]
+    pub reduction: Vec<crate::rtl::Reduction>,
     /// Extra pipeline stages, comma-separated.
     #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0",
           value_parser = crate::cli::pipeline::<u32>)]
@@ -134,6 +144,10 @@ pub struct DesignPoint {
     pub format: usize,
     pub shape: UnitShape,
     pub pipeline: u32,
+    /// The architecture as asked for (parts not asked for: the format's default).
+    pub arch: crate::rtl::Arch,
+    /// The architecture built, both parts resolved.
+    pub built: (crate::rtl::Multiplier, crate::rtl::Reduction),
 }
 
 /// One costed design point, as the CSV holds it.
@@ -147,6 +161,9 @@ pub struct SweepRow {
     /// `None` for INT formats (exact sums), written `"exact"`.
     #[serde(with = "crate::report::fields::psum")]
     pub psum_width: Option<u32>,
+    /// The architecture priced; `None` for a model that does not distinguish architectures.
+    pub multiplier: Option<crate::rtl::Multiplier>,
+    pub reduction: Option<crate::rtl::Reduction>,
     pub pipeline: u32,
     pub latency_cycles: u32,
     pub area_um2: f64,
@@ -185,12 +202,14 @@ pub struct DesignSpace {
 }
 
 /// The product of the lists. `lanes` empty means each format's block size. A combination that
-/// names a unit already listed (the same format name, lanes, resolved psum width and depth)
-/// is dropped, keeping the first.
+/// names a unit already listed (the same format name, lanes, resolved psum width, architecture
+/// and depth) is dropped, keeping the first; an architecture a format is not built in is
+/// skipped with the reason.
 pub fn design_points(
     formats: &[BlockFormat],
     lanes: &[usize],
     psums: &[PsumWidth],
+    archs: &[crate::rtl::Arch],
     pipelines: &[u32],
 ) -> DesignSpace {
     let mut space = DesignSpace {
@@ -207,21 +226,37 @@ pub fn design_points(
     for (fi, f) in formats.iter().enumerate() {
         for &k in &lane_list {
             for &psum in psums {
-                for &pipeline in pipelines {
-                    space.requested += 1;
-                    match UnitShape::new(f, k, psum) {
-                        Ok(shape) => {
-                            let key =
-                                (f.name.as_str(), shape.lanes(), shape.psum_width(), pipeline);
-                            if seen.insert(key) {
-                                space.points.push(DesignPoint {
-                                    format: fi,
-                                    shape,
-                                    pipeline,
-                                });
+                for &arch in archs {
+                    for &pipeline in pipelines {
+                        space.requested += 1;
+                        let built = match arch.resolve(f) {
+                            Ok(b) => b,
+                            Err(e) => {
+                                space.skipped.push(format!("{}: {e}", f.name));
+                                continue;
                             }
+                        };
+                        match UnitShape::new(f, k, psum) {
+                            Ok(shape) => {
+                                let key = (
+                                    f.name.as_str(),
+                                    shape.lanes(),
+                                    shape.psum_width(),
+                                    built,
+                                    pipeline,
+                                );
+                                if seen.insert(key) {
+                                    space.points.push(DesignPoint {
+                                        format: fi,
+                                        shape,
+                                        pipeline,
+                                        arch,
+                                        built,
+                                    });
+                                }
+                            }
+                            Err(e) => space.skipped.push(format!("{}: {e}", f.name)),
                         }
-                        Err(e) => space.skipped.push(format!("{}: {e}", f.name)),
                     }
                 }
             }
@@ -277,7 +312,7 @@ pub fn evaluate_calibrated(
                         format: formats[p.format].clone(),
                         lanes: p.shape.lanes(),
                         psum_width: p.shape.psum_width(),
-                        arch: Default::default(),
+                        arch: p.arch,
                     };
                     let c = source
                         .calibration()
@@ -360,11 +395,20 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         .iter()
         .map(|f| theory_qsnr_db(f, args.kappa, default_rho(f)))
         .collect();
+    let archs = sweep_archs(args);
+    if args.model == SweepModel::Analytic && archs.iter().any(|a| !a.is_default()) {
+        return Err(SweepError::Model {
+            model: "analytic",
+            why: "it does not distinguish datapath architectures, so it cannot price \
+                  --multiplier or --reduction: drop them, or use --model calibrated"
+                .to_string(),
+        });
+    }
     let DesignSpace {
         points,
         skipped,
         requested,
-    } = design_points(&formats, &args.lanes, &psums, &args.pipeline);
+    } = design_points(&formats, &args.lanes, &psums, &archs, &args.pipeline);
     if points.is_empty() {
         return Err(SweepError::NothingValid {
             requested,
@@ -390,6 +434,10 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             (totals, source.provenance().clone())
         }
     };
+    let priced = |p: &DesignPoint| match args.model {
+        SweepModel::Analytic => (None, None),
+        SweepModel::Calibrated => (Some(p.built.0), Some(p.built.1)),
+    };
     let objectives: Vec<[f64; 3]> = points
         .iter()
         .zip(&totals)
@@ -405,6 +453,8 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             is_int: formats[p.format].elem.is_int(),
             lanes: p.shape.lanes(),
             psum_width: p.shape.psum_width(),
+            multiplier: priced(p).0,
+            reduction: priced(p).1,
             pipeline: p.pipeline,
             latency_cycles: 1 + p.pipeline,
             area_um2: t.area_um2,
@@ -425,6 +475,31 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
     })
 }
 
+/// The architectures a sweep asks for: the product of `--multiplier` and `--reduction`, a list
+/// not given standing for each format's default.
+fn sweep_archs(args: &SweepArgs) -> Vec<crate::rtl::Arch> {
+    let muls: Vec<Option<crate::rtl::Multiplier>> = if args.multiplier.is_empty() {
+        vec![None]
+    } else {
+        args.multiplier.iter().copied().map(Some).collect()
+    };
+    let reds: Vec<Option<crate::rtl::Reduction>> = if args.reduction.is_empty() {
+        vec![None]
+    } else {
+        args.reduction.iter().copied().map(Some).collect()
+    };
+    let mut out = Vec::new();
+    for &multiplier in &muls {
+        for &reduction in &reds {
+            out.push(crate::rtl::Arch {
+                multiplier,
+                reduction,
+            });
+        }
+    }
+    out
+}
+
 /// A CSV field: quoted when it holds a comma, quote or line break.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -439,14 +514,16 @@ fn csv_field(s: &str) -> String {
 pub fn to_csv(s: &Sweep) -> String {
     use crate::report::fields::round_sig;
     let mut out = String::from(
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
+        "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
     );
     let (model, tech) = (csv_field(&s.provenance.model), csv_field(&s.tech));
     for r in &s.rows {
         let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
+        let m = r.multiplier.map_or("", |m| m.label());
+        let red = r.reduction.map_or("", |r| r.label());
         let _ = writeln!(
             out,
-            "{},{},{n},{},{},{},{},{},{},{},{},{model},{tech}",
+            "{},{},{n},{m},{red},{},{},{},{},{},{},{},{},{model},{tech}",
             csv_field(&r.format),
             r.lanes,
             r.pipeline,

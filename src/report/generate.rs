@@ -594,6 +594,8 @@ pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sw
         formats: builtins().into_iter().map(|f| f.name).collect(),
         lanes: vec![8, 16, 32],
         psum_width: vec!["default".into(), "exact".into()],
+        multiplier: vec![],
+        reduction: vec![],
         pipeline: vec![0, 1, 2],
         model: if calibrated {
             SweepModel::Calibrated

@@ -255,6 +255,8 @@ mod tests {
                 .to_vec(),
             lanes: vec![8, 32],
             psum_width: vec!["default".into()],
+            multiplier: vec![],
+            reduction: vec![],
             pipeline: vec![0],
             model: SweepModel::Analytic,
             kappa: DEFAULT_KAPPA,

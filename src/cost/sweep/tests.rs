@@ -62,6 +62,8 @@ fn args(formats: &[&str]) -> SweepArgs {
         formats: formats.iter().map(|s| s.to_string()).collect(),
         lanes: vec![],
         psum_width: vec!["default".into()],
+        multiplier: vec![],
+        reduction: vec![],
         pipeline: vec![0],
         model: SweepModel::Analytic,
         kappa: DEFAULT_KAPPA,
@@ -147,25 +149,26 @@ fn tiny_sweep_rows_carry_the_analytic_costs_and_the_hand_checked_front() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "format,lanes,psum_width,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech"
+        "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech"
     );
     let body: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(body.len(), 6);
-    assert_eq!(&body[0][..5], ["mxint8", "32", "exact", "0", "1"]);
-    assert_eq!(&body[3][..5], ["mxfp6_e3m2", "32", "20", "2", "3"]);
-    assert_eq!(body[5][10], "false");
-    assert_eq!(body[0][10], "true");
-    assert_eq!(&body[0][11..], ["analytic", "sky130hd"]);
+    // the analytic model names no architecture
+    assert_eq!(&body[0][..7], ["mxint8", "32", "exact", "", "", "0", "1"]);
+    assert_eq!(&body[3][..7], ["mxfp6_e3m2", "32", "20", "", "", "2", "3"]);
+    assert_eq!(body[5][12], "false");
+    assert_eq!(body[0][12], "true");
+    assert_eq!(&body[0][13..], ["analytic", "sky130hd"]);
     for (fields, row) in body.iter().zip(&s.rows) {
         assert_eq!(
-            fields[6].parse::<f64>().unwrap(),
+            fields[8].parse::<f64>().unwrap(),
             round_sig(row.area_um2_per_mac)
         );
         assert_eq!(
-            fields[8].parse::<f64>().unwrap(),
+            fields[10].parse::<f64>().unwrap(),
             round_sig(row.energy_pj_per_mac)
         );
-        assert_eq!(fields[9].parse::<f64>().unwrap(), round_sig(row.qsnr_db));
+        assert_eq!(fields[11].parse::<f64>().unwrap(), round_sig(row.qsnr_db));
     }
 
     let wide = run(&SweepArgs {
