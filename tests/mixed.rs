@@ -375,6 +375,43 @@ fn committed_examples_are_current() {
     assert!(stale.is_empty(), "rtl/ differs from the generator for {stale:?}; regenerate with HWCOST_BLESS=1 cargo test --test mixed committed");
 }
 
+/// `hwcost cost` prices a mixed unit in its architecture: the shipped synthesized result of the
+/// default one, a clear error for one that was not synthesized.
+#[test]
+fn the_cost_command_prices_mixed_units_by_architecture() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[&str]| {
+        common::hwcost()
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["cost", "mxint8+nvint4", "--model", "synth", "--json"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["unit"]["unit"], "mxint8_nvint4_mac_k32_n16_p0_booth4_csa");
+    assert_eq!(v["unit"]["multiplier"], "booth4");
+    assert!(v["yosys"].as_str().unwrap().starts_with("Yosys "), "{out}");
+    assert!(v["unit"]["area_um2"].as_f64().unwrap() > 0.0);
+    let o = run(&["cost", "mxfp8+nvfp4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("analytic model"));
+    for (args, quote) in [
+        (
+            vec!["cost", "mxfp8+nvfp4", "--model", "synth", "--reduction", "cpa-tree"],
+            "synth-mixed mxfp8+nvfp4 --lanes 32 --multiplier array --reduction cpa-tree",
+        ),
+        (vec!["cost", "mxint8+nvint4", "--model", "both"], "--model analytic|synth"),
+        (vec!["cost", "mxfp8+nvfp4", "--multiplier", "booth4"], "never Booth-recoded"),
+    ] {
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(quote), "{args:?}: {err}");
+    }
+}
+
 /// `hwcost verify` runs a mixed unit's streams (both modes) and says so; mixed-only limits and
 /// bad names are errors that quote the value.
 #[test]
