@@ -206,6 +206,9 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
 
 /// What `run_cost` prints.
 pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
+    if args.format.contains('+') {
+        return super::mixed::mixed_cost_report(args);
+    }
     let r = resolve(args)?;
     let (params, tech) = (&r.params, &r.tech);
     Ok(match args.model {

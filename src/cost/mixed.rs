@@ -537,3 +537,78 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
     println!("{}", args.out.display());
     Ok(())
 }
+
+/// `hwcost cost WIDE+NARROW`: the analytic model of the study's mixed unit (32 lanes, one
+/// architecture) or the shipped synthesized result of the unit in the asked architecture
+/// (`--multiplier`, `--reduction`; the reuse scheme), as text or JSON.
+pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<String> {
+    use super::command::ModelKind;
+    use std::fmt::Write as _;
+    let format = MixedFormat::parse(&args.format)?;
+    if let Some(w) = &args.psum_width {
+        anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
+    }
+    let plan = MixedPlan::new(&format, Reuse::Scheme, args.lanes, args.pipeline)?
+        .with_arch(args.arch.multiplier, args.arch.reduction)?;
+    let mut s = String::new();
+    match args.model {
+        ModelKind::Analytic => {
+            if plan.lanes != 32 {
+                anyhow::bail!("--lanes {}: the analytic model of a mixed unit is the study's unit of 32 lanes", plan.lanes);
+            }
+            let tech = Tech::resolve(&args.tech)?;
+            let a = mixed_analytic(format.kind, &tech);
+            if args.json {
+                return Ok(serde_json::to_string_pretty(&a)? + "\n");
+            }
+            let _ = writeln!(s, "{}: analytic model (the study's gate model, every cell toggling at one rate), technology {}", a.format, a.tech);
+            for c in &a.components {
+                let _ = writeln!(s, "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle", c.component.label(), c.area_um2, c.energy_pj_per_cycle);
+            }
+            let _ = writeln!(s, "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle", "total", a.area_um2, a.energy_pj_per_cycle);
+        }
+        ModelKind::Synth => {
+            let path = args.results.join(MIXED_SYNTH_FILE);
+            let r = MixedSynthResults::load(&path).map_err(|e| anyhow::anyhow!(e))?;
+            let e = r.units.iter().find(|u| u.unit == plan.name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} has no synthesized {}; run `hwcost synth-mixed {} --lanes {} --multiplier {} --reduction {}`",
+                    path.display(),
+                    plan.name,
+                    format.name(),
+                    plan.lanes,
+                    plan.multiplier,
+                    plan.reduction
+                )
+            })?;
+            if args.json {
+                return Ok(serde_json::to_string_pretty(&serde_json::json!({
+                    "engine": r.engine,
+                    "yosys": r.yosys,
+                    "tools": r.tools,
+                    "tech": r.tech,
+                    "liberty": r.liberty,
+                    "unit": e,
+                }))? + "\n");
+            }
+            let _ = writeln!(s, "{}: synthesized ({} to {}, hierarchy kept; {})", e.unit, r.yosys, r.liberty, path.display());
+            let _ = writeln!(s, "  area {:.0} um^2, {} cells", e.area_um2, e.cells);
+            let _ = writeln!(
+                s,
+                "  energy {:.2} pJ/cycle in 8-bit mode ({} MACs), {:.2} in 4-bit mode ({} MACs), mean {:.2}",
+                e.energy_pj_per_cycle_mode8,
+                e.lanes,
+                e.energy_pj_per_cycle_mode4,
+                2 * e.lanes,
+                e.energy_pj_per_cycle_mean
+            );
+            for (part, area) in &e.parts_um2 {
+                let _ = writeln!(s, "  {part:<24} {area:>10.0} um^2");
+            }
+        }
+        ModelKind::Calibrated | ModelKind::Both => {
+            anyhow::bail!("mixed units have the analytic and the synth models (--model analytic|synth)")
+        }
+    }
+    Ok(s)
+}

@@ -89,7 +89,7 @@ pub fn layout_value(layout: &[BitWeight], bus: u128) -> i128 {
 /// 2r (the +1 of the negation). Bus bit r(W+2) + i is v_i, bit r(W+2) + W + 1 is the sign.
 pub fn booth4_layout(w: usize) -> Layout {
     assert!(
-        w >= 2 && w % 2 == 0,
+        w >= 2 && w.is_multiple_of(2),
         "radix-4 Booth needs an even width, got {w}"
     );
     let mut l = Vec::new();

@@ -207,7 +207,7 @@ const BOOTH8_ROW: usize = 10;
 ///
 /// So the bus weighs a * b in mode 0 and 16 (a_lo b_lo + a_hi b_hi) in mode 1, in the same 40
 /// tree bits: the 4-bit mode costs two 8-bit multiplicand multiplexers and one gate per lane.
-#[derive(LogicBlock)]
+#[derive(LogicBlock, Default)]
 pub struct MixedBoothPp {
     pub a: Signal<In, Bits<8>>,
     pub b: Signal<In, Bits<8>>,
@@ -215,18 +215,6 @@ pub struct MixedBoothPp {
     pub pp: Signal<Out, Bits<40>>,
     /// Mutation testing only: the simulation uses b with its lowest bit flipped.
     _corrupt: bool,
-}
-
-impl Default for MixedBoothPp {
-    fn default() -> Self {
-        Self {
-            a: Default::default(),
-            b: Default::default(),
-            mode: Default::default(),
-            pp: Default::default(),
-            _corrupt: false,
-        }
-    }
 }
 
 impl MixedBoothPp {
