@@ -123,8 +123,9 @@ pub fn architectures_markdown(defaults: &SynthDetails, other: &[UnitSynthReport]
     s += "\nWhat these numbers leave out: the activity model counts the final value of every net \
           per cycle (zero-delay simulation), so glitches inside the compressor trees and the \
           multipliers are not priced; wires are not priced (no placement). Both favour deep \
-          combinational trees; a unit-delay or SDF-annotated simulation is not done yet. Only \
-          one synthesis engine (the Yosys named per row) produced these numbers.\n";
+          combinational trees; a unit-delay or SDF-annotated simulation is not done yet. The \
+          table above names the engine of each row; the next section repeats the default units \
+          under every engine whose results are shipped.\n";
     s
 }
 
