@@ -409,7 +409,7 @@ impl<
 
 #[cfg(test)]
 mod tests {
-    //! The front ends against the block semantics of REFERENCE.md §4, computed here from
+    //! The front ends against the block semantics (the exact block sum of the elements times the scales), computed here from
     //! the format core's decoder with plain integer arithmetic.
     use super::*;
     use crate::format::{lookup_in, Class, ElemFormat};
