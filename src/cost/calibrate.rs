@@ -330,7 +330,8 @@ impl Calibration {
                 row.psum_width
                     .map_or(analytic::PsumWidth::Default, analytic::PsumWidth::Bits),
             )?;
-            let predicted = Self::fit_in_sample(&rest, tech).and_then(|m| m.unit_cost(&unit, 0, tech));
+            let predicted =
+                Self::fit_in_sample(&rest, tech).and_then(|m| m.unit_cost(&unit, 0, tech));
             match predicted {
                 Ok(m) => cal.held_out.push(FitRow {
                     calibrated_area_um2: m.area_um2,

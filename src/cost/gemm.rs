@@ -128,6 +128,16 @@ pub enum GemmError {
     Calibration(String),
     #[error("clock must be a finite frequency in MHz > 0, got {0}")]
     Clock(f64),
+    #[error(
+        "a clock of {clock_mhz} MHz is above what {unit} closes timing at: {fmax_mhz:.1} MHz ({why}). \
+         Give a clock at or below it, or --ignore-timing to model the array at {clock_mhz} MHz anyway"
+    )]
+    ClockAboveFmax {
+        unit: String,
+        clock_mhz: f64,
+        fmax_mhz: f64,
+        why: String,
+    },
     #[error("GEMM {}x{}x{} on a {array} array: a count exceeds 2^64", shape.m, shape.n, shape.k)]
     CountOverflow { shape: GemmShape, array: ArraySize },
     #[error("cycle simulation of {unit_cycles} unit-cycles exceeds the limit {limit}; the simulator is a reference for small arrays")]
@@ -614,9 +624,14 @@ pub struct GemmArgs {
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
     /// Clock frequency, MHz. Default: the unit's fmax from static timing analysis in the shipped
-    /// synthesized results (`--results`, units without pipeline stages), else 100 MHz.
+    /// synthesized results (`--results`; for a pipelined unit the fmax of the same unit without
+    /// pipeline stages, a lower bound), else 100 MHz. A clock above that fmax is refused.
     #[arg(long, value_parser = crate::cli::clock_mhz)]
     pub clock_mhz: Option<f64>,
+    /// Accept a --clock-mhz above the unit's synthesized fmax (a what-if: the unit as built
+    /// does not close timing there).
+    #[arg(long, requires = "clock_mhz")]
+    pub ignore_timing: bool,
     /// Directory holding the shipped synthesized results (synth-results.json) and the
     /// calibration (calibration.json).
     #[arg(long, default_value = "reports")]
@@ -648,9 +663,24 @@ impl GemmArgs {
         };
         let unit = UnitParams::new(format, self.lanes, psum)?;
         let tech = Tech::resolve(&self.tech)?;
-        let (clock_mhz, clock_source) = match self.clock_mhz {
-            Some(c) => (c, "given".to_string()),
-            None => self.synthesized_fmax(&unit),
+        let fmax = self.synthesized_fmax(&unit);
+        let (clock_mhz, clock_source) = match (self.clock_mhz, fmax) {
+            (None, Ok((f, why))) => (f, why),
+            (None, Err(why)) => (DEFAULT_CLOCK_MHZ, format!("default ({why})")),
+            (Some(c), Err(why)) => (c, format!("given (not checked against timing: {why})")),
+            (Some(c), Ok((f, _))) if c <= f => (c, format!("given (the unit closes timing up to {f:.1} MHz)")),
+            (Some(c), Ok((f, why))) if self.ignore_timing => (
+                c,
+                format!("given with --ignore-timing, above the unit's {f:.1} MHz ({why}): the unit as built does not close timing here"),
+            ),
+            (Some(c), Ok((f, why))) => {
+                return Err(GemmError::ClockAboveFmax {
+                    unit: crate::report::source::unit_label(&unit),
+                    clock_mhz: c,
+                    fmax_mhz: f,
+                    why,
+                })
+            }
         };
         let mut cfg = GemmConfig::new(
             shape,
@@ -690,36 +720,35 @@ impl GemmArgs {
         })
     }
 
-    /// The clock when none is given: the STA fmax of `unit` in the shipped synthesized results
-    /// of this technology, or [`DEFAULT_CLOCK_MHZ`] with the reason.
-    fn synthesized_fmax(&self, unit: &UnitParams) -> (f64, String) {
+    /// The STA fmax of `unit` in the shipped synthesized results of this technology, with
+    /// where it came from; for a pipelined unit that of the same unit without pipeline stages
+    /// (extra stages only shorten paths, so it is a lower bound). The reason when there is none.
+    fn synthesized_fmax(&self, unit: &UnitParams) -> Result<(f64, String), String> {
         use crate::report::source::{shipped_source, CostSource, CostTable, Model};
-        let fallback = |why: String| (DEFAULT_CLOCK_MHZ, format!("default ({why})"));
-        if self.pipeline != 0 {
-            return fallback(format!(
-                "the synthesized results are of units without pipeline stages, this one has {}",
-                self.pipeline
-            ));
-        }
-        match shipped_source(
+        let source = shipped_source(
             Model::Synth,
             &self.tech,
             &self.results,
             std::slice::from_ref(unit),
-        ) {
-            Err(why) => fallback(why),
-            Ok(source) => match source.unit_cost(unit).ok().and_then(|c| c.fmax_mhz) {
-                Some(f) if f.is_finite() && f > 0.0 => (
-                    f,
+        )?;
+        match source.unit_cost(unit).ok().and_then(|c| c.fmax_mhz) {
+            Some(f) if f.is_finite() && f > 0.0 => {
+                let file = self
+                    .results
+                    .join(CostTable::file_name(Model::Synth).unwrap_or_default());
+                let what = if self.pipeline == 0 {
+                    format!("STA fmax of the synthesized unit, {}", file.display())
+                } else {
                     format!(
-                        "STA fmax of the synthesized unit, {}",
-                        self.results
-                            .join(CostTable::file_name(Model::Synth).unwrap_or_default())
-                            .display()
-                    ),
-                ),
-                _ => fallback("the synthesized results hold no fmax for this unit".into()),
-            },
+                        "STA fmax of the same unit without pipeline stages, {}: a lower bound, \
+                         the synthesized results hold no unit with {} stages",
+                        file.display(),
+                        self.pipeline
+                    )
+                };
+                Ok((f, what))
+            }
+            _ => Err("the synthesized results hold no fmax for this unit".into()),
         }
     }
 }

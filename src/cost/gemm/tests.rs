@@ -377,6 +377,7 @@ fn args(format: &str) -> GemmArgs {
         pipeline: 0,
         tech: DEFAULT_TECH.into(),
         clock_mhz: Some(DEFAULT_CLOCK_MHZ),
+        ignore_timing: true,
         results: std::path::PathBuf::from("reports"),
         model: GemmUnitModel::Analytic,
         json: false,
@@ -700,15 +701,17 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
         "{text}"
     );
 
+    // a pipelined unit: the unpipelined unit's fmax, said to be a lower bound
     let (piped, _) = GemmArgs {
         pipeline: 1,
         ..a.clone()
     }
     .config()
     .unwrap();
-    assert_eq!(piped.clock_mhz, DEFAULT_CLOCK_MHZ);
+    assert_eq!(Some(piped.clock_mhz), shipped.fmax_mhz);
     assert!(
-        piped.clock_source.contains("pipeline"),
+        piped.clock_source.contains("without pipeline stages")
+            && piped.clock_source.contains("lower bound"),
         "{}",
         piped.clock_source
     );
@@ -725,15 +728,63 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
         "{}",
         none.clock_source
     );
-    let (given, _) = GemmArgs {
+    // a clock above the unit's fmax is refused, naming both, unless --ignore-timing
+    let fmax = shipped.fmax_mhz.unwrap();
+    for pipeline in [0, 2] {
+        let e = GemmArgs {
+            clock_mhz: Some(250.0),
+            pipeline,
+            ignore_timing: false,
+            ..a.clone()
+        }
+        .config()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("250 MHz")
+                && e.contains(&format!("{fmax:.1} MHz"))
+                && e.contains("--ignore-timing"),
+            "{e}"
+        );
+    }
+    let (what_if, _) = GemmArgs {
         clock_mhz: Some(250.0),
+        ignore_timing: true,
+        ..a.clone()
+    }
+    .config()
+    .unwrap();
+    assert_eq!(what_if.clock_mhz, 250.0);
+    assert!(
+        what_if.clock_source.contains("does not close timing"),
+        "{}",
+        what_if.clock_source
+    );
+    let (given, _) = GemmArgs {
+        clock_mhz: Some(fmax / 2.0),
+        ignore_timing: false,
+        ..a.clone()
+    }
+    .config()
+    .unwrap();
+    assert_eq!(given.clock_mhz, fmax / 2.0);
+    assert!(
+        given.clock_source.starts_with("given (the unit closes"),
+        "{}",
+        given.clock_source
+    );
+    // without results nothing can be checked, and the report says so
+    let (unchecked, _) = GemmArgs {
+        clock_mhz: Some(250.0),
+        results: empty.path().to_path_buf(),
         ..a
     }
     .config()
     .unwrap();
-    assert_eq!(
-        (given.clock_mhz, given.clock_source.as_str()),
-        (250.0, "given")
+    assert!(
+        unchecked.clock_source.contains("not checked"),
+        "{}",
+        unchecked.clock_source
     );
 }
 

@@ -300,6 +300,7 @@ fn args(format: &str, m: u64, n: u64, k: u64) -> GemmArgs {
         pipeline: 1,
         tech: DEFAULT_TECH.into(),
         clock_mhz: Some(DEFAULT_CLOCK_MHZ),
+        ignore_timing: false,
         results: std::path::PathBuf::from("reports"),
         model: GemmUnitModel::Analytic,
         json: false,
