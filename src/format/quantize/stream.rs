@@ -254,32 +254,52 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// Whether the piece is quantized as read: rows in file order, no rotation.
+    fn in_place(&self, p: &Piece) -> bool {
+        !p.slab && self.rotation.is_none()
+    }
+
     fn tensor_amax(&self, p: &Piece, w: &mut Work) -> anyhow::Result<u32> {
+        if self.in_place(p) {
+            return Ok(tensor_amax(&w.input, p.row_len, self.geo.k));
+        }
         self.prepare(p, w)?;
         Ok(tensor_amax(&w.moved, p.row_len, self.geo.k))
     }
 
     fn quantize(&self, p: &Piece, w: &mut Work, amax: u32) -> anyhow::Result<()> {
-        self.prepare(p, w)?;
         let (_, blocks) = self.geo.blocks_of(p);
-        let mut q = vec![0f32; p.len];
         if self.codes {
             w.ecodes.clear();
             w.ecodes.resize(blocks * self.geo.k, 0);
             w.scodes.clear();
             w.scodes.resize(blocks, 0);
         }
-        let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
-        w.tensor_scale = quantize_piece(
-            self.fmt, self.opts, &w.moved, p.row_len, p.start, amax, &mut q, codes,
-        )?;
-        if let Some(h) = self.rotation {
-            q = h.unrotate(&q, p.row_len)?;
-        }
-        if p.slab {
-            transpose(&q, self.geo.inner, self.geo.a, &mut w.out);
+        // Every value of the output is written by the kernel: the buffers are reused as they
+        // are, not zeroed.
+        if self.in_place(p) {
+            // Blocks along rows in file order: quantized straight from the input, no copy.
+            w.out.resize(p.len, 0.0);
+            let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
+            w.tensor_scale = quantize_piece(
+                self.fmt, self.opts, &w.input, p.row_len, p.start, amax, &mut w.out, codes,
+            )?;
         } else {
-            w.out = q;
+            self.prepare(p, w)?;
+            let mut q = std::mem::take(&mut w.out);
+            q.resize(p.len, 0.0);
+            let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
+            w.tensor_scale = quantize_piece(
+                self.fmt, self.opts, &w.moved, p.row_len, p.start, amax, &mut q, codes,
+            )?;
+            if let Some(h) = self.rotation {
+                q = h.unrotate(&q, p.row_len)?;
+            }
+            if p.slab {
+                transpose(&q, self.geo.inner, self.geo.a, &mut w.out);
+            } else {
+                w.out = q;
+            }
         }
         w.qsnr = QsnrSums::default();
         w.qsnr.add(&w.input, &w.out);
@@ -349,6 +369,88 @@ impl Staged {
             })
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok((path, tmp))
+    }
+}
+
+/// Where the quantized batches go, in order, and what they add up to.
+struct Sink<'a> {
+    job: &'a Job<'a>,
+    opts: &'a QuantOptions,
+    /// The shape of the quantized layout without the quantized axis.
+    other: &'a [u64],
+    blocks: u64,
+    values: Option<Staged>,
+    code_file: Option<Staged>,
+    scale_file: Option<Staged>,
+    packed_path: Option<&'a Path>,
+    /// The packed encoding's staged file and its header length, once the first piece is done.
+    packed: Option<(PathBuf, Temp, u64)>,
+    qsnr: QsnrSums,
+    tensor_scale: f32,
+    made_nonfinite: u64,
+}
+
+impl Sink<'_> {
+    /// Write one quantized batch (`works[i]` holds `group[i]`).
+    fn write_group(&mut self, group: &[Piece], works: &[Work]) -> anyhow::Result<()> {
+        let (fmt, geo) = (self.job.fmt, self.job.geo);
+        let k = geo.k;
+        for (p, w) in group.iter().zip(works.iter()) {
+            match &mut self.values {
+                Some(s) => {
+                    write_f32s(&mut s.file, &w.out)
+                        .with_context(|| format!("cannot write {}", s.path.display()))?;
+                }
+                None => write_f32s(&mut std::io::stdout().lock(), &w.out)
+                    .context("cannot write stdout")?,
+            }
+            self.qsnr.merge(&w.qsnr);
+            self.made_nonfinite += w.made_nonfinite;
+            self.tensor_scale = w.tensor_scale;
+            if let Some(s) = &mut self.code_file {
+                s.write(&w.ecodes)?;
+            }
+            if let Some(s) = &mut self.scale_file {
+                s.write(&w.scodes)?;
+            }
+            if let Some(path) = self.packed_path {
+                if self.packed.is_none() {
+                    // The header holds the tensor scale, known once a piece is done.
+                    let mut moved_shape = self.other.to_vec();
+                    moved_shape.push(geo.a as u64);
+                    let h = Packed {
+                        name: fmt.name.clone(),
+                        elem: fmt.elem,
+                        scale: fmt.scale,
+                        rule: self.opts.scale_rule,
+                        round: self.opts.round,
+                        block: k,
+                        shape: moved_shape,
+                        tensor_scale: w.tensor_scale,
+                        scale_codes: Vec::new(),
+                        elem_codes: Vec::new(),
+                    }
+                    .to_bytes();
+                    let mut t = crate::atomic::temp_beside(path, "")
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    t.write_all(&h)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    self.packed = Some((path.to_path_buf(), t, h.len() as u64));
+                }
+                let (path, t, h) = self.packed.as_mut().expect("set just above");
+                let (first, _) = geo.blocks_of(p);
+                let bytes_per_block = (k * fmt.elem.bits() as usize / 8) as u64;
+                let blocks = self.blocks;
+                let mut f = t.as_file();
+                let res = f
+                    .seek(SeekFrom::Start(*h + first))
+                    .and_then(|_| f.write_all(&w.scodes))
+                    .and_then(|_| f.seek(SeekFrom::Start(*h + blocks + first * bytes_per_block)))
+                    .and_then(|_| f.write_all(&pack_codes(&w.ecodes, fmt.elem.bits())));
+                res.with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -505,7 +607,7 @@ pub fn quantize_stream(
         Some(s) => s.write(&vheader)?,
         None => stdout.write_all(&vheader).context("cannot write stdout")?,
     }
-    let mut code_file = match &outputs.codes {
+    let code_file = match &outputs.codes {
         Some(p) => {
             let mut s = Staged::new(p)?;
             let mut shape = other.clone();
@@ -515,7 +617,7 @@ pub fn quantize_stream(
         }
         None => None,
     };
-    let mut scale_file = match &outputs.scales {
+    let scale_file = match &outputs.scales {
         Some(p) => {
             let mut s = Staged::new(p)?;
             let mut shape = other.clone();
@@ -525,75 +627,79 @@ pub fn quantize_stream(
         }
         None => None,
     };
-    let mut packed: Option<(PathBuf, Temp, u64)> = None;
-    let mut qsnr = QsnrSums::default();
-    let mut tensor_scale = 1.0f32;
-    let mut made_nonfinite = 0u64;
+    let mut sink = Sink {
+        job: &job,
+        opts,
+        other: &other,
+        blocks,
+        values,
+        code_file,
+        scale_file,
+        packed_path: outputs.packed.as_deref(),
+        packed: None,
+        qsnr: QsnrSums::default(),
+        tensor_scale: 1.0,
+        made_nonfinite: 0,
+    };
+    drop(stdout);
 
-    // Pass 2: quantize and write, batch after batch.
-    for group in pieces.chunks(batch) {
-        for (p, w) in group.iter().zip(works.iter_mut()) {
-            w.input.resize(p.len, 0.0);
-            read_piece(&mut reader, &mut w.input, &name, &header)?;
-        }
-        group
-            .par_iter()
-            .zip(works.par_iter_mut())
-            .try_for_each(|(p, w)| job.quantize(p, w, amax))?;
-        for (p, w) in group.iter().zip(works.iter()) {
-            match &mut values {
-                Some(s) => {
-                    write_f32s(&mut s.file, &w.out)
-                        .with_context(|| format!("cannot write {}", s.path.display()))?;
+    // Pass 2: quantize and write, batch after batch. A writer thread writes one batch while
+    // the next is read and quantized; two sets of buffers take turns.
+    let groups: Vec<&[Piece]> = pieces.chunks(batch).collect();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Work>)>(1);
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<Work>>();
+        let sink = &mut sink;
+        let groups_w = &groups;
+        let writer = scope.spawn(move || -> anyhow::Result<()> {
+            for (g, works) in full_rx {
+                sink.write_group(groups_w[g], &works)?;
+                // The reader may have stopped on its own error: nothing to hand back then.
+                let _ = free_tx.send(works);
+            }
+            Ok(())
+        });
+        let mut spare = vec![works, (0..batch).map(|_| Work::default()).collect()];
+        let read = (|| -> anyhow::Result<()> {
+            for (g, group) in groups.iter().enumerate() {
+                let mut works = match spare.pop() {
+                    Some(w) => w,
+                    // The writer stopped (on an error it returns below).
+                    None => match free_rx.recv() {
+                        Ok(w) => w,
+                        Err(_) => return Ok(()),
+                    },
+                };
+                for (p, w) in group.iter().zip(works.iter_mut()) {
+                    w.input.resize(p.len, 0.0);
+                    read_piece(&mut reader, &mut w.input, &name, &header)?;
                 }
-                None => write_f32s(&mut stdout, &w.out).context("cannot write stdout")?,
-            }
-            qsnr.merge(&w.qsnr);
-            made_nonfinite += w.made_nonfinite;
-            tensor_scale = w.tensor_scale;
-            if let Some(s) = &mut code_file {
-                s.write(&w.ecodes)?;
-            }
-            if let Some(s) = &mut scale_file {
-                s.write(&w.scodes)?;
-            }
-            if let Some(path) = &outputs.packed {
-                if packed.is_none() {
-                    // The header holds the tensor scale, known once a piece is done.
-                    let mut moved_shape = other.clone();
-                    moved_shape.push(a as u64);
-                    let h = Packed {
-                        name: fmt.name.clone(),
-                        elem: fmt.elem,
-                        scale: fmt.scale,
-                        rule: opts.scale_rule,
-                        round: opts.round,
-                        block: k,
-                        shape: moved_shape,
-                        tensor_scale: w.tensor_scale,
-                        scale_codes: Vec::new(),
-                        elem_codes: Vec::new(),
-                    }
-                    .to_bytes();
-                    let mut t = crate::atomic::temp_beside(path, "")
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    t.write_all(&h)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    packed = Some((path.clone(), t, h.len() as u64));
+                group
+                    .par_iter()
+                    .zip(works.par_iter_mut())
+                    .try_for_each(|(p, w)| job.quantize(p, w, amax))?;
+                if full_tx.send((g, works)).is_err() {
+                    return Ok(());
                 }
-                let (path, t, h) = packed.as_mut().expect("set just above");
-                let (first, _) = geo.blocks_of(p);
-                let bytes_per_block = (k * fmt.elem.bits() as usize / 8) as u64;
-                let mut f = t.as_file();
-                let res = f
-                    .seek(SeekFrom::Start(*h + first))
-                    .and_then(|_| f.write_all(&w.scodes))
-                    .and_then(|_| f.seek(SeekFrom::Start(*h + blocks + first * bytes_per_block)))
-                    .and_then(|_| f.write_all(&pack_codes(&w.ecodes, fmt.elem.bits())));
-                res.with_context(|| format!("cannot write {}", path.display()))?;
             }
-        }
-    }
+            Ok(())
+        })();
+        drop(full_tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        read.and(written)
+    })?;
+    let Sink {
+        values,
+        code_file,
+        scale_file,
+        packed,
+        qsnr,
+        tensor_scale,
+        made_nonfinite,
+        ..
+    } = sink;
     if input == &Input::Stdin && !fmt.is_nv() {
         let mut extra = [0u8; 1];
         if reader.read(&mut extra).unwrap_or(0) > 0 {
@@ -617,7 +723,7 @@ pub fn quantize_stream(
         staged.push((path, t));
     }
     if outputs.values.is_none() {
-        stdout.flush().context("cannot write stdout")?;
+        std::io::stdout().flush().context("cannot write stdout")?;
     }
     // Files already committed are taken back if a later one fails (never a device or a
     // FIFO, which are written through, not replaced).
