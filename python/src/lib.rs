@@ -63,9 +63,10 @@ fn f32_array<'py>(x: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyAr
 
 /// The values of a float32 array in C order: borrowed when it is C-contiguous, else copied.
 fn values<'a>(a: &'a PyReadonlyArrayDyn<'_, f32>) -> Cow<'a, [f32]> {
+    // `as_slice` also takes Fortran order (memory order, not C order): C order only.
     match a.as_slice() {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(a.as_array().iter().copied().collect()),
+        Ok(s) if a.is_c_contiguous() => Cow::Borrowed(s),
+        _ => Cow::Owned(a.as_array().iter().copied().collect()),
     }
 }
 
@@ -141,7 +142,7 @@ fn request(
     })
 }
 
-/// A new uninitialized array of `shape` (every element is written before it is returned).
+/// A new uninitialized array of `shape`: only for outputs the quantizer writes in full.
 fn empty<'py, T: Element>(py: Python<'py>, shape: &[u64]) -> Bound<'py, PyArrayDyn<T>> {
     let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
     // SAFETY: the caller fills every element before Python sees the array.
@@ -253,8 +254,10 @@ fn encode<'py>(
             r.fmt.elem.bits()
         )));
     }
-    let codes = empty::<u8>(py, &r.layout.codes_shape());
-    let scales = empty::<u8>(py, &r.layout.scales_shape());
+    // Zeroed: positions past a row's end keep code 0, as the CLI writes them.
+    let dims = |s: Vec<u64>| s.into_iter().map(|d| d as usize).collect::<Vec<_>>();
+    let codes = PyArrayDyn::<u8>::zeros(py, dims(r.layout.codes_shape()), false);
+    let scales = PyArrayDyn::<u8>::zeros(py, dims(r.layout.scales_shape()), false);
     {
         let xr = xa.try_readonly().map_err(value_error)?;
         let mut cw = codes.try_readwrite().map_err(value_error)?;
