@@ -187,6 +187,11 @@ impl Geometry {
 fn transpose(src: &[f32], rows: usize, cols: usize, out: &mut Vec<f32>) {
     out.clear();
     out.resize(src.len(), 0.0);
+    transpose_into(src, rows, cols, out);
+}
+
+/// [`transpose`] into a slice of the same length as `src`.
+fn transpose_into(src: &[f32], rows: usize, cols: usize, out: &mut [f32]) {
     let n = rows * cols;
     for (s, o) in src.chunks(n).zip(out.chunks_mut(n)) {
         for r in 0..rows {
@@ -749,6 +754,231 @@ pub fn quantize_stream(
         tensor_scale,
         made_nonfinite,
     })
+}
+
+/// How an in-memory tensor is cut into blocks: the quantized axis, the other axes (in order)
+/// and the blocks along each row. The codes of [`quantize_in_memory`] have shape
+/// `(other..., blocks_per_row, block)` and the scales `(other..., blocks_per_row)`, as
+/// `hwcost quantize --codes --scales` writes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemLayout {
+    pub shape: Vec<u64>,
+    pub axis: usize,
+    pub other: Vec<u64>,
+    pub block: usize,
+    pub blocks_per_row: usize,
+    geo: Geometry,
+}
+
+impl PartialEq for Geometry {
+    fn eq(&self, o: &Self) -> bool {
+        (self.a, self.inner, self.k, self.bpr, self.len) == (o.a, o.inner, o.k, o.bpr, o.len)
+    }
+}
+impl Eq for Geometry {}
+
+impl MemLayout {
+    /// The layout of a tensor of `shape` quantized along `axis` (negative counts from the
+    /// end) in blocks of `opts`' size.
+    pub fn new(
+        fmt: &BlockFormat,
+        opts: &QuantOptions,
+        shape: &[u64],
+        axis: isize,
+    ) -> anyhow::Result<Self> {
+        let rank = shape.len() as isize;
+        let ax = if axis < 0 { axis + rank } else { axis };
+        if !(0..rank).contains(&ax) {
+            bail!("axis {axis} is out of range for a tensor of rank {rank} (shape {shape:?})");
+        }
+        let ax = ax as usize;
+        let k = opts.block_size(fmt);
+        if !(1..=1024).contains(&k) {
+            return Err(super::QuantError::BadBlock(k).into());
+        }
+        let a = shape[ax] as usize;
+        let mut other = shape.to_vec();
+        other.remove(ax);
+        Ok(MemLayout {
+            shape: shape.to_vec(),
+            axis: ax,
+            other,
+            block: k,
+            blocks_per_row: a.div_ceil(k),
+            geo: Geometry {
+                a,
+                inner: shape[ax + 1..].iter().product::<u64>() as usize,
+                k,
+                bpr: a.div_ceil(k),
+                len: shape.iter().product(),
+            },
+        })
+    }
+
+    /// Elements of the tensor.
+    pub fn elements(&self) -> u64 {
+        self.geo.len
+    }
+
+    /// Blocks of the tensor (scale codes).
+    pub fn blocks(&self) -> u64 {
+        self.other.iter().product::<u64>() * self.blocks_per_row as u64
+    }
+
+    /// Shape of the element codes: (other axes..., blocks per row, block).
+    pub fn codes_shape(&self) -> Vec<u64> {
+        let mut s = self.other.clone();
+        s.extend([self.blocks_per_row as u64, self.block as u64]);
+        s
+    }
+
+    /// Shape of the scale codes: (other axes..., blocks per row).
+    pub fn scales_shape(&self) -> Vec<u64> {
+        let mut s = self.other.clone();
+        s.push(self.blocks_per_row as u64);
+        s
+    }
+}
+
+/// Elements per piece of [`quantize_in_memory`] (1 MiB of input: fits the caches, and gives
+/// every worker thread many pieces).
+pub const MEM_PIECE_ELEMS: usize = 1 << 18;
+
+/// Quantize a tensor held in memory (C order, `layout.shape`) into `out` and optionally the
+/// element and scale codes (`layout.codes_shape()`, `layout.scales_shape()`), on every core.
+/// The pieces are those of [`quantize_stream`] and each is quantized by the same
+/// [`super::quantize_piece`], so the results are bit for bit those of `hwcost quantize`.
+/// Rows along the last axis without rotation are read and written in place (no copy).
+/// Returns the per-tensor scale (1.0 for MX formats).
+pub fn quantize_in_memory(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    rotation: Option<&Hadamard>,
+    layout: &MemLayout,
+    data: &[f32],
+    out: &mut [f32],
+    codes: Option<(&mut [u8], &mut [u8])>,
+) -> anyhow::Result<f32> {
+    let geo = layout.geo;
+    if data.len() as u64 != geo.len || out.len() != data.len() {
+        bail!(
+            "the input holds {} values and the output {}, the shape {:?} {}",
+            data.len(),
+            out.len(),
+            layout.shape,
+            geo.len
+        );
+    }
+    if let Some((e, s)) = &codes {
+        let blocks = layout.blocks() as usize;
+        if e.len() != blocks * geo.k || s.len() != blocks {
+            bail!(
+                "the code buffers hold {} and {} values, the layout needs {} and {}",
+                e.len(),
+                s.len(),
+                blocks * geo.k,
+                blocks
+            );
+        }
+        if fmt.elem.bits() > 8 {
+            bail!(
+                "format '{}' has {}-bit element codes; codes need at most 8",
+                fmt.name,
+                fmt.elem.bits()
+            );
+        }
+    }
+    if let Some(h) = rotation {
+        if h.block() != geo.k {
+            bail!(
+                "the rotation's block {} is not the block size {}",
+                h.block(),
+                geo.k
+            );
+        }
+    }
+    if geo.len == 0 {
+        return Ok(1.0);
+    }
+    let pieces = geo.pieces(MEM_PIECE_ELEMS);
+    // The piece's input in the quantized layout: borrowed when nothing moves.
+    let moved = |p: &Piece, buf: &mut Vec<f32>| -> anyhow::Result<bool> {
+        let src = &data[p.start as usize..p.start as usize + p.len];
+        if !p.slab && rotation.is_none() {
+            return Ok(false);
+        }
+        if p.slab {
+            transpose(src, geo.a, geo.inner, buf);
+        } else {
+            buf.clear();
+            buf.extend_from_slice(src);
+        }
+        if let Some(h) = rotation {
+            *buf = h.rotate(buf, p.row_len)?;
+        }
+        Ok(true)
+    };
+    let amax = if fmt.is_nv() {
+        pieces
+            .par_iter()
+            .map_init(Vec::new, |buf, p| {
+                let src = if moved(p, buf)? {
+                    &buf[..]
+                } else {
+                    &data[p.start as usize..p.start as usize + p.len]
+                };
+                Ok::<u32, anyhow::Error>(tensor_amax(src, p.row_len, geo.k))
+            })
+            .try_reduce(|| 0, |a, b| Ok(a.max(b)))?
+    } else {
+        0
+    };
+    // Disjoint output slices, one per piece.
+    let mut tasks = Vec::with_capacity(pieces.len());
+    let mut rest = out;
+    let mut rest_codes = codes;
+    for p in &pieces {
+        let (o, r) = std::mem::take(&mut rest).split_at_mut(p.len);
+        rest = r;
+        let (_, nb) = geo.blocks_of(p);
+        let c = match rest_codes.take() {
+            Some((e, s)) => {
+                let (e0, e1) = e.split_at_mut(nb * geo.k);
+                let (s0, s1) = s.split_at_mut(nb);
+                rest_codes = Some((e1, s1));
+                Some((e0, s0))
+            }
+            None => None,
+        };
+        tasks.push((p, o, c));
+    }
+    let scales = tasks
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new()),
+            |(buf, q), (p, o, c)| -> anyhow::Result<f32> {
+                if !moved(p, buf)? {
+                    let src = &data[p.start as usize..p.start as usize + p.len];
+                    return Ok(quantize_piece(
+                        fmt, opts, src, p.row_len, p.start, amax, o, c,
+                    )?);
+                }
+                q.clear();
+                q.resize(p.len, 0f32);
+                let ts = quantize_piece(fmt, opts, buf, p.row_len, p.start, amax, q, c)?;
+                if let Some(h) = rotation {
+                    *q = h.unrotate(q, p.row_len)?;
+                }
+                if p.slab {
+                    transpose_into(q, geo.inner, geo.a, o);
+                } else {
+                    o.copy_from_slice(q);
+                }
+                Ok(ts)
+            },
+        )
+        .collect::<anyhow::Result<Vec<f32>>>()?;
+    Ok(scales.last().copied().unwrap_or(1.0))
 }
 
 /// Read one piece; a short read is a truncated file.
