@@ -159,6 +159,7 @@ fn flow_request(
         stimulus,
         measure_from_cycle: 2,
         ops_per_cycle: 1.0,
+        delay: hwcost::cost::activity::Delay::Zero,
     }
 }
 

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde::{Deserialize, Serialize};
 
+use super::activity::Delay;
 use super::liberty::{LibertyError, Library};
 use super::netlist::{Netlist, NetlistError};
 use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
@@ -94,6 +95,8 @@ pub struct FlowRequest {
     pub measure_from_cycle: usize,
     /// operations (e.g. MACs) completed per cycle, for `energy_per_op_pj`
     pub ops_per_cycle: f64,
+    /// gate timing of the activity simulation (zero: settled values only)
+    pub delay: Delay,
 }
 
 /// Wall time of each stage, seconds.
@@ -177,7 +180,10 @@ pub fn run_flow(
         .tempdir()
         .map_err(CostError::WorkDir)?;
 
-    bar.set_message("gate-level simulation (iverilog)");
+    bar.set_message(match req.delay {
+        Delay::Zero => "gate-level simulation (iverilog)",
+        Delay::Unit => "unit-delay gate-level simulation (iverilog)",
+    });
     let t1 = Instant::now();
     // zero-delay simulation: the period only scales time, so it is rounded to whole even ps
     let period_ps = ((req.period_ns * 500.0).round() as u64).max(1) * 2;
@@ -190,6 +196,8 @@ pub fn run_flow(
             period_ps,
             stimulus: &req.stimulus,
             measure_from_cycle: req.measure_from_cycle,
+            delay: req.delay,
+            sample_settled: false,
         },
         tools,
         work.path(),

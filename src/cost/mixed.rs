@@ -213,6 +213,7 @@ pub fn mixed_synth_cost(
             stimulus: stimulus(plan, &s).map_err(CostError::from)?,
             measure_from_cycle: 2,
             ops_per_cycle: macs as f64,
+            delay: super::activity::Delay::Zero,
         };
         let r = run_flow(&req, lib, tools)?;
         check_netlist(plan, &s, &r.sim, four_bit)?;

@@ -1,6 +1,7 @@
 //! Cost models of the generated MAC units: technology files, the study's analytic model, the
 //! synthesized-netlist model (Liberty, yosys, gate-level activity, OpenSTA), and the CLI.
 
+pub mod activity;
 pub mod analytic;
 pub mod calibrate;
 pub mod command;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::activity::{unit_delay_models, Delay};
 use super::netlist::{Netlist, PortDirection, PortSpec};
 use super::tools::{Tool, ToolError, Toolchain};
 
@@ -229,6 +230,10 @@ pub struct SimRequest<'a> {
     pub stimulus: &'a Stimulus,
     /// toggles before this cycle (reset, pipeline fill) are not counted
     pub measure_from_cycle: usize,
+    /// zero delay, or one time unit per cell (glitches simulated)
+    pub delay: Delay,
+    /// record every net's settled value at the end of every cycle ([`VcdActivity::settled`])
+    pub sample_settled: bool,
 }
 
 /// Toggles and time at 1 of one VCD bit over the measurement window.
@@ -244,6 +249,16 @@ pub struct VcdActivity {
     pub window_ps: u64,
     /// bit name (`a[3]`, `_012_`, `u_p0.s[1]`; escape backslashes removed) -> activity
     pub bits: HashMap<String, BitActivity>,
+    /// every bit's value just before each sample time, if samples were asked for
+    pub settled: Option<Settled>,
+}
+
+/// Values of every bit of a scope at sample times: `rows[i][j]` is bit `names[j]` just before
+/// sample time `i` (after every event of earlier time steps), as `b'0'`, `b'1'` or `b'x'`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub names: Vec<String>,
+    pub rows: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -422,7 +437,22 @@ pub fn simulate(
     let stim_path = work_dir.join("stim.hex");
     std::fs::write(&stim_path, req.stimulus.readmemh_text()).map_err(io(&stim_path))?;
     let net_abs = std::fs::canonicalize(req.netlist_path).map_err(io(req.netlist_path))?;
-    let models_abs = std::fs::canonicalize(req.cell_models).map_err(io(req.cell_models))?;
+    let models_abs = match req.delay {
+        Delay::Zero => std::fs::canonicalize(req.cell_models).map_err(io(req.cell_models))?,
+        Delay::Unit => {
+            let text = std::fs::read_to_string(req.cell_models).map_err(io(req.cell_models))?;
+            let cells = req
+                .netlist
+                .cells
+                .iter()
+                .map(|c| c.cell_type.clone())
+                .collect();
+            let wrapped = unit_delay_models(&text, &cells).map_err(SimError::Stimulus)?;
+            let path = work_dir.join("cells_unit_delay.v");
+            std::fs::write(&path, wrapped).map_err(io(&path))?;
+            std::fs::canonicalize(&path).map_err(io(&path))?
+        }
+    };
     let version = tools.version(Tool::Iverilog)?;
     tools.run(
         Tool::Iverilog,
@@ -470,11 +500,18 @@ pub fn simulate(
     let file = std::fs::File::open(&vcd_path).map_err(io(&vcd_path))?;
     let start = req.measure_from_cycle as u64 * req.period_ps;
     let end = n as u64 * req.period_ps;
-    let activity = parse_vcd(
+    // settled values: just before each next stimulus row, i.e. at the end of each cycle
+    let samples: Vec<u64> = if req.sample_settled {
+        (1..=n as u64).map(|i| i * req.period_ps).collect()
+    } else {
+        Vec::new()
+    };
+    let activity = parse_vcd_sampled(
         std::io::BufReader::with_capacity(1 << 20, file),
         &[TB_MODULE, "dut"],
         start,
         end,
+        &samples,
     )?;
     Ok(SimResult {
         cycles: n,
@@ -551,6 +588,18 @@ pub fn parse_vcd<R: BufRead>(
     scope: &[&str],
     start_ps: u64,
     end_ps: u64,
+) -> Result<VcdActivity, SimError> {
+    parse_vcd_sampled(reader, scope, start_ps, end_ps, &[])
+}
+
+/// [`parse_vcd`], and with `samples` (ascending, ps) not empty also every bit's value just
+/// before each sample time ([`VcdActivity::settled`]).
+pub fn parse_vcd_sampled<R: BufRead>(
+    reader: R,
+    scope: &[&str],
+    start_ps: u64,
+    end_ps: u64,
+    samples: &[u64],
 ) -> Result<VcdActivity, SimError> {
     let verr = |e: std::io::Error| SimError::Vcd(e.to_string());
     let mut parser = vcd::Parser::new(reader);
@@ -641,12 +690,26 @@ pub fn parse_vcd<R: BufRead>(
             touched.push(k);
         }
     };
+    let mut rows: Vec<Vec<u8>> = Vec::with_capacity(samples.len());
+    let snapshot = |slots: &[Slot]| -> Vec<u8> {
+        slots
+            .iter()
+            .map(|s| match s.level {
+                Level::Low => b'0',
+                Level::High => b'1',
+                Level::Unknown => b'x',
+            })
+            .collect()
+    };
     let mut now: u64 = 0;
     for cmd in parser {
         match cmd.map_err(verr)? {
             vcd::Command::Timestamp(t) => {
                 commit(&mut slots, &mut touched, now);
                 now = t * ps_per_unit;
+                while rows.len() < samples.len() && samples[rows.len()] <= now {
+                    rows.push(snapshot(&slots));
+                }
             }
             vcd::Command::ChangeScalar(code, v) => {
                 if let Some(vars) = by_code.get(&code) {
@@ -679,7 +742,18 @@ pub fn parse_vcd<R: BufRead>(
             _ => {}
         }
     }
+    // samples at or before the last time step see the levels before its events
+    while rows.len() < samples.len() && samples[rows.len()] <= now {
+        rows.push(snapshot(&slots));
+    }
     commit(&mut slots, &mut touched, now);
+    while rows.len() < samples.len() {
+        rows.push(snapshot(&slots));
+    }
+    let settled = (!samples.is_empty()).then(|| Settled {
+        names: names.clone(),
+        rows,
+    });
     for s in &mut slots {
         if s.level == Level::High {
             s.act.high_ps += overlap(s.since, end_ps.max(now));
@@ -693,6 +767,7 @@ pub fn parse_vcd<R: BufRead>(
     Ok(VcdActivity {
         window_ps: end_ps - start_ps,
         bits,
+        settled,
     })
 }
 
@@ -809,5 +884,24 @@ b110 \"
             }
         );
         assert!(parse_vcd(VCD.as_bytes(), &["tb", "nope"], 0, 20).is_err());
+    }
+
+    #[test]
+    fn vcd_samples_see_the_levels_before_each_sample_time() {
+        let a =
+            parse_vcd_sampled(VCD.as_bytes(), &["tb", "dut"], 0, 20, &[5, 10, 12, 20, 30]).unwrap();
+        let s = a.settled.unwrap();
+        assert_eq!(s.names, vec!["clk", "u_x.v[0]", "u_x.v[1]", "u_x.v[2]"]);
+        let rows: Vec<&str> = s
+            .rows
+            .iter()
+            .map(|r| std::str::from_utf8(r).unwrap())
+            .collect();
+        // clk, then v[0..2]: before t=5 v is x; before t=10 it is 101; then 110
+        assert_eq!(rows, vec!["0xxx", "1101", "0011", "1011", "0011"]);
+        assert!(parse_vcd(VCD.as_bytes(), &["tb", "dut"], 0, 20)
+            .unwrap()
+            .settled
+            .is_none());
     }
 }

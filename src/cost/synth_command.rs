@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
+use super::activity::{Activity, Delay};
 use super::flow::PdkFiles;
 use super::liberty::Library;
 use super::tools::{Engine, Toolchain};
@@ -70,6 +71,25 @@ pub struct SynthArgs {
     /// pipeline stages only.
     #[arg(long, value_name = "DIR")]
     pub write_results: Option<PathBuf>,
+    /// Gate timing of the activity simulation: `zero` counts settled values only (no
+    /// glitches); `unit` gives every cell a delay of one time unit, so glitches are simulated
+    /// and each counted as a full transition (an upper bound).
+    #[arg(long, value_enum, default_value_t = Delay::Zero)]
+    pub delay: Delay,
+    /// Operand stream of the activity simulation: `gaussian` draws A and B afresh every
+    /// block; `weight-stationary[:R]` holds each B block (weights and their scale) for R
+    /// blocks while A changes, as in a weight-stationary array [R default: 16].
+    #[arg(
+        long,
+        default_value = "gaussian",
+        value_name = "gaussian|weight-stationary[:R]"
+    )]
+    pub activity: Activity,
+    /// Merge the full reports of a run with a non-default `--delay` or `--activity` into
+    /// DIR/ACTIVITY-DELAY-delay.json (e.g. `weight-stationary-16-zero-delay.json`), the
+    /// energy sensitivities `hwcost report` reads from `reports/architectures/energy`.
+    #[arg(long, value_name = "DIR", conflicts_with = "write_results")]
+    pub write_energy: Option<PathBuf>,
     /// Print JSON (one report per unit) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -82,6 +102,10 @@ pub enum SynthCommandError {
     PipelinedResults(usize),
     #[error("{}: {why}", path.display())]
     Details { path: PathBuf, why: String },
+    #[error("--write-results takes results of the default activity model only (got --delay {delay} --activity {activity}); use --write-energy for sensitivities")]
+    NonDefaultResults { delay: Delay, activity: Activity },
+    #[error("--write-energy is for a non-default --delay or --activity; the defaults' results go to --write-results")]
+    DefaultEnergy,
     #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
     MixedProvenance {
         path: PathBuf,
@@ -157,6 +181,16 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
             return Err(SynthCommandError::PipelinedResults(p).into());
         }
     }
+    if args.write_results.is_some() && !(args.delay.is_default() && args.activity.is_default()) {
+        return Err(SynthCommandError::NonDefaultResults {
+            delay: args.delay,
+            activity: args.activity,
+        }
+        .into());
+    }
+    if args.write_energy.is_some() && args.delay.is_default() && args.activity.is_default() {
+        return Err(SynthCommandError::DefaultEnergy.into());
+    }
     let formats = formats(args)?;
     let params = rtl::UnitParams {
         lanes: args.lanes,
@@ -178,6 +212,8 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
         req.blocks = args.cycles;
         req.seed = args.seed;
         req.engine = args.engine;
+        req.delay = args.delay;
+        req.activity = args.activity;
         let t = std::time::Instant::now();
         let r = synth_unit(&req, &pdk, &lib, &tools)?;
         eprintln!(
@@ -195,7 +231,50 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     if let Some(dir) = &args.write_results {
         write_results(dir, &reports)?;
     }
+    if let Some(dir) = &args.write_energy {
+        write_energy(dir, &reports)?;
+    }
     Ok(reports)
+}
+
+/// The file of an energy sensitivity under `--write-energy`'s directory.
+pub fn energy_file(delay: &str, activity: &str) -> String {
+    format!("{}-{delay}-delay.json", activity.replace(':', "-"))
+}
+
+/// Merges `reports` (one activity model) into their sensitivity file under `dir`: a unit
+/// already there (same name) is replaced; units in built-in format order. Written atomically.
+pub fn write_energy(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<()> {
+    let Some(first) = reports.first() else {
+        return Ok(());
+    };
+    let p = &first.provenance;
+    if reports
+        .iter()
+        .any(|r| (&r.provenance.delay, &r.provenance.activity) != (&p.delay, &p.activity))
+    {
+        anyhow::bail!("the units of one run were simulated under different activity models");
+    }
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(energy_file(&p.delay, &p.activity));
+    let mut details = if path.is_file() {
+        SynthDetails::load(&path)?
+    } else {
+        SynthDetails { units: Vec::new() }
+    };
+    for r in reports {
+        details.units.retain(|d| d.unit != r.unit);
+        details.units.push(r.clone());
+    }
+    let order: Vec<String> = builtins().into_iter().map(|f| f.name).collect();
+    let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(order.len());
+    details.units.sort_by(|a, b| {
+        (rank(&a.format), &a.format, &a.unit).cmp(&(rank(&b.format), &b.format, &b.unit))
+    });
+    let text = serde_json::to_string_pretty(&details)? + "\n";
+    write_atomic(&path, text.as_bytes())?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 /// Where a synthesized result came from.
@@ -514,6 +593,11 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         r.seed,
         r.clock_ns,
         if r.from_cache { " (cached result)" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "activity model: {} delay, {} operands",
+        p.delay, p.activity
     );
     let _ = writeln!(
         s,

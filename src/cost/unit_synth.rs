@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::activity::{self, Activity, Delay};
 use super::analytic::{self, Component};
 use super::flow::{run_flow, CostError, FlowRequest, FlowResult, PdkFiles, StageTimes};
 use super::liberty::{hex, Library};
@@ -448,6 +449,31 @@ pub struct SynthProvenance {
     pub liberty_sha256: String,
     pub verilog_sha256: String,
     pub cache_key: String,
+    /// gate timing of the activity simulation ([`Delay`]); absent in files means `zero`
+    #[serde(default = "default_delay", skip_serializing_if = "is_default_delay")]
+    pub delay: String,
+    /// operand stream of the activity simulation ([`Activity`]); absent means `gaussian`
+    #[serde(
+        default = "default_activity",
+        skip_serializing_if = "is_default_activity"
+    )]
+    pub activity: String,
+}
+
+fn default_delay() -> String {
+    Delay::Zero.to_string()
+}
+
+fn is_default_delay(d: &str) -> bool {
+    d == Delay::Zero.name()
+}
+
+fn default_activity() -> String {
+    Activity::Gaussian.to_string()
+}
+
+fn is_default_activity(a: &str) -> bool {
+    a == Activity::Gaussian.to_string()
 }
 
 /// Everything `hwcost synth` measures for one unit.
@@ -556,6 +582,10 @@ pub struct UnitSynthRequest {
     /// synthesis and result caches live under it
     pub cache_dir: PathBuf,
     pub engine: Engine,
+    /// gate timing of the activity simulation
+    pub delay: Delay,
+    /// operand stream of the activity simulation
+    pub activity: Activity,
 }
 
 impl UnitSynthRequest {
@@ -568,6 +598,8 @@ impl UnitSynthRequest {
             seed: DEFAULT_SEED,
             cache_dir,
             engine: Engine::System,
+            delay: Delay::Zero,
+            activity: Activity::Gaussian,
         }
     }
 
@@ -630,8 +662,13 @@ pub fn prepare(
     let mut h = Sha256::new();
     h.update(format!(
         "{FLOW_VERSION}\nliberty {}\nyosys {engine}\nsta {sta}\niverilog {iverilog}\n\
-         verilog {verilog_sha256}\nclock {}\nblocks {}\nseed {}\n",
-        lib.sha256, req.clock_ns, req.blocks, req.seed
+         verilog {verilog_sha256}\nclock {}\nblocks {}\nseed {}\n{}",
+        lib.sha256,
+        req.clock_ns,
+        req.blocks,
+        req.seed,
+        // nothing for the default options: results made before them keep their keys
+        activity::cache_key_suffix(req.delay, req.activity)
     ));
     let cache_key = hex(&h.finalize());
     let liberty = lib
@@ -652,6 +689,8 @@ pub fn prepare(
             liberty_sha256: lib.sha256.clone(),
             verilog_sha256,
             cache_key,
+            delay: req.delay.to_string(),
+            activity: req.activity.to_string(),
         },
         verilog: g.verilog,
     })
@@ -740,14 +779,13 @@ fn pack(codes: &[u32], w: u32, width: usize) -> Result<Bits, SimError> {
     Bits::from_words(width, words)
 }
 
-fn measure(
+/// The measured stream of a unit: quantized Gaussian blocks from `req.seed` under
+/// `req.activity`, the outputs `emulate` expects for them, and the stimulus that drives them
+/// (one block per cycle after a reset cycle).
+pub fn activity_stream(
     req: &UnitSynthRequest,
-    prepared: &Prepared,
-    pdk: &PdkFiles,
-    lib: &Library,
-    tools: &Toolchain,
-) -> Result<UnitSynthReport, UnitSynthError> {
-    let plan = &prepared.plan;
+    plan: &UnitPlan,
+) -> Result<(vectors::Stream, Stimulus), UnitSynthError> {
     let dp = datapath::UnitParams::new(
         &req.format,
         plan.lanes,
@@ -755,13 +793,17 @@ fn measure(
         plan.pipeline as u32,
     )
     .map_err(|e| UnitSynthError::Params(e.to_string()))?;
-    let stream = vectors::generate(
+    let mut stream = vectors::generate(
         &req.format,
         &dp,
         Kind::Quantized(Data::Gaussian),
         req.seed,
         req.blocks,
     )?;
+    if !req.activity.is_default() {
+        activity::apply(req.activity, &mut stream.cycles);
+        stream.expected = vectors::expected_outputs(&req.format, &dp, &stream.cycles);
+    }
     let ports = stimulus_ports(plan);
     let w = plan.elem_bits();
     let mut stim = Stimulus::new(ports.clone())?;
@@ -776,6 +818,18 @@ fn measure(
             Bits::from_u64(8, c.b_scale as u64)?,
         ])?;
     }
+    Ok((stream, stim))
+}
+
+fn measure(
+    req: &UnitSynthRequest,
+    prepared: &Prepared,
+    pdk: &PdkFiles,
+    lib: &Library,
+    tools: &Toolchain,
+) -> Result<UnitSynthReport, UnitSynthError> {
+    let plan = &prepared.plan;
+    let (stream, stim) = activity_stream(req, plan)?;
     let blocks = stream
         .cycles
         .iter()
@@ -805,6 +859,7 @@ fn measure(
         // each block once inside the window
         measure_from_cycle: 1,
         ops_per_cycle: plan.lanes as f64,
+        delay: req.delay,
     };
     let hier = run_flow(&flow(Hierarchy::Keep), lib, tools)?;
     check_outputs(
