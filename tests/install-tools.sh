@@ -9,6 +9,7 @@ command -v verilator >/dev/null || need+=(verilator)
 command -v iverilog  >/dev/null || need+=(iverilog)
 command -v yosys     >/dev/null || need+=(yosys)
 command -v sta       >/dev/null || need+=(opensta)
+command -v parallel  >/dev/null || need+=(parallel)
 command -v python3   >/dev/null || need+=(python3)
 if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
   need+=(python3-venv)

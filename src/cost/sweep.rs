@@ -80,6 +80,9 @@ pub enum SweepModel {
     /// Analytic cell counts with factors fitted to synthesized results (`calibration.json` in
     /// `--results`); prices the pipeline registers, so depth changes area and energy.
     Calibrated,
+    /// Yosys synthesis of every point (`hwcost synth`), run as independent jobs: write them
+    /// with `--emit-jobs DIR`, run them (GNU parallel or Slurm), gather with `--collect DIR`.
+    Synth,
 }
 
 /// Psum width as a sweep names it: the study's default, exact, or bits.
@@ -97,7 +100,7 @@ fn parse_psum(s: &str) -> Result<PsumWidth, SweepError> {
 #[derive(Clone, Debug, clap::Args)]
 pub struct SweepArgs {
     /// Block formats, comma-separated (built-in names or format .toml files).
-    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    #[arg(long, value_delimiter = ',', required_unless_present = "collect", num_args = 1..)]
     pub formats: Vec<String>,
     /// Lane counts, comma-separated; default: each format's block size.
     #[arg(long, value_delimiter = ',', num_args = 1..)]
@@ -135,6 +138,18 @@ pub struct SweepArgs {
     /// area per MAC) into this .svg or .png file.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// With `--model synth`: write one `hwcost synth` job per design point into DIR
+    /// (jobs.txt, run-parallel.sh, sbatch.sh, manifest.json) instead of costing.
+    #[arg(long, value_name = "DIR", conflicts_with = "collect")]
+    pub emit_jobs: Option<PathBuf>,
+    /// Gather the results of the jobs in DIR (written by `--emit-jobs`) from the cache into
+    /// the CSV (`-o`) and chart (`--plot`); fails naming the points without a result.
+    #[arg(long, value_name = "DIR")]
+    pub collect: Option<PathBuf>,
+    /// Result cache the synthesis jobs write and `--collect` reads [default: for jobs
+    /// $HWCOST_CACHE_DIR, else ~/.cache/hwcost; for --collect the manifest's].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// One design point: a format (index into the sweep's format list), a validated unit shape and
@@ -172,6 +187,10 @@ pub struct SweepRow {
     pub energy_pj_per_mac: f64,
     /// Theoretical QSNR of the format at the sweep's crest factor, dB.
     pub qsnr_db: f64,
+    /// Maximum clock frequency, MHz, for models that time the unit (synth); a CSV column only
+    /// when some row has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fmax_mhz: Option<f64>,
     pub pareto: bool,
 }
 
@@ -433,10 +452,11 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             let totals = evaluate_calibrated(&points, &formats, &source, &tech, progress)?;
             (totals, source.provenance().clone())
         }
+        SweepModel::Synth => return Err(synth_runs_as_jobs()),
     };
     let priced = |p: &DesignPoint| match args.model {
         SweepModel::Analytic => (None, None),
-        SweepModel::Calibrated => (Some(p.built.0), Some(p.built.1)),
+        SweepModel::Calibrated | SweepModel::Synth => (Some(p.built.0), Some(p.built.1)),
     };
     let objectives: Vec<[f64; 3]> = points
         .iter()
@@ -462,6 +482,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             energy_pj_per_block: t.energy_pj_per_block,
             energy_pj_per_mac: t.energy_pj_per_mac,
             qsnr_db: qsnr[p.format],
+            fmax_mhz: None,
             pareto,
         })
         .collect();
@@ -473,6 +494,16 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         rows,
         skipped,
     })
+}
+
+fn synth_runs_as_jobs() -> SweepError {
+    SweepError::Model {
+        model: "synth",
+        why: "synthesizing takes minutes per point, so it runs as jobs: write them with \
+              --emit-jobs DIR, run them (bash DIR/run-parallel.sh, or sbatch DIR/sbatch.sh), \
+              then gather them with --collect DIR"
+            .to_string(),
+    }
 }
 
 /// The architectures a sweep asks for: the product of `--multiplier` and `--reduction`, a list
@@ -513,15 +544,17 @@ fn csv_field(s: &str) -> String {
 /// ([`crate::report::fields::round_sig`]).
 pub fn to_csv(s: &Sweep) -> String {
     use crate::report::fields::round_sig;
+    let timed = s.rows.iter().any(|r| r.fmax_mhz.is_some());
     let mut out = String::from(
-        "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech\n",
+        "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech",
     );
+    out.push_str(if timed { ",fmax_mhz\n" } else { "\n" });
     let (model, tech) = (csv_field(&s.provenance.model), csv_field(&s.tech));
     for r in &s.rows {
         let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
         let m = r.multiplier.map_or("", |m| m.label());
         let red = r.reduction.map_or("", |r| r.label());
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{},{},{n},{m},{red},{},{},{},{},{},{},{},{},{model},{tech}",
             csv_field(&r.format),
@@ -535,6 +568,10 @@ pub fn to_csv(s: &Sweep) -> String {
             round_sig(r.qsnr_db),
             r.pareto
         );
+        if timed {
+            let _ = write!(out, ",{}", r.fmax_mhz.map_or(String::new(), round_sig_text));
+        }
+        out.push('\n');
     }
     out
 }
@@ -559,11 +596,38 @@ fn progress_bar() -> ProgressBar {
     crate::progress::bar(0, "{bar:40} {pos}/{len} design points {elapsed}")
 }
 
-/// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr.
+fn round_sig_text(x: f64) -> String {
+    crate::report::fields::round_sig(x).to_string()
+}
+
+/// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr. With
+/// `--emit-jobs` write the synthesis jobs instead; with `--collect` gather their results.
 pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
-    let pb = progress_bar();
-    let s = sweep(args, &pb)?;
-    pb.finish_and_clear();
+    if let Some(dir) = &args.emit_jobs {
+        if args.model != SweepModel::Synth {
+            anyhow::bail!("--emit-jobs writes synthesis jobs: add --model synth");
+        }
+        return jobs::run_emit(args, dir);
+    }
+    let s = match &args.collect {
+        Some(dir) => {
+            if let Some(path) = &args.plot {
+                crate::report::sweep_chart::check_extension(path).map_err(|why| {
+                    SweepError::Chart {
+                        path: path.clone(),
+                        why,
+                    }
+                })?;
+            }
+            jobs::collect(dir, args.cache_dir.as_deref())?
+        }
+        None => {
+            let pb = progress_bar();
+            let s = sweep(args, &pb)?;
+            pb.finish_and_clear();
+            s
+        }
+    };
     write_atomic(&args.output, to_csv(&s).as_bytes())?;
     if let Some(path) = &args.plot {
         crate::report::sweep_chart::SweepChart::from_sweep(&s)
@@ -746,6 +810,8 @@ before the run; build: {}.",
     std::hint::black_box((s1, s2, s3));
     Ok(md)
 }
+
+pub mod jobs;
 
 #[cfg(test)]
 mod tests;

@@ -696,7 +696,8 @@ pub fn prepare(
     })
 }
 
-fn result_path(cache_dir: &Path, key: &str) -> PathBuf {
+/// Where the result with cache key `key` lives under `cache_dir`.
+pub fn result_path(cache_dir: &Path, key: &str) -> PathBuf {
     cache_dir.join("units").join(format!("{key}.json"))
 }
 

@@ -607,6 +607,9 @@ pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sw
         results: args.results.clone(),
         output: args.output.join("sweep.csv"),
         plot: None,
+        emit_jobs: None,
+        collect: None,
+        cache_dir: None,
     }
 }
 
@@ -643,6 +646,11 @@ fn other_file_note(name: &str) -> &'static str {
         "synth-details.json" => {
             "full per-unit synthesis reports (breakdown by module, flattened totals, timing, registers, clock)"
         }
+        "sweep-synth.md" => {
+            "a synthesized sweep run as jobs through GNU parallel (`hwcost sweep --model synth --emit-jobs`, `--collect`): points, wall time, tools, commands"
+        }
+        "sweep-synth.csv" => "the synthesized sweep's design points and Pareto front (see sweep-synth.md)",
+        "sweep-synth.svg" => "the synthesized sweep's chart: QSNR against energy and area per MAC",
         _ => "written by another hwcost command",
     }
 }

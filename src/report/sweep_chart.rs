@@ -264,6 +264,9 @@ mod tests {
             results: PathBuf::from("reports"),
             output: PathBuf::from("unused.csv"),
             plot: None,
+            emit_jobs: None,
+            collect: None,
+            cache_dir: None,
         };
         sweep(&args, &ProgressBar::hidden()).unwrap()
     }

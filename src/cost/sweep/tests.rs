@@ -71,6 +71,9 @@ fn args(formats: &[&str]) -> SweepArgs {
         results: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports"),
         output: PathBuf::from("unused.csv"),
         plot: None,
+        emit_jobs: None,
+        collect: None,
+        cache_dir: None,
     }
 }
 
@@ -319,7 +322,27 @@ fn clap_parses_comma_lists() {
         Cli::try_parse_from(["sweep"]).is_err(),
         "--formats is required"
     );
-    assert!(Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "synth"]).is_err());
+    assert!(Cli::try_parse_from(["sweep", "--formats", "mxint8", "--model", "yosys"]).is_err());
+    let j = Cli::try_parse_from(["sweep", "--collect", "jobs"]).unwrap();
+    assert_eq!(j.sweep.collect, Some(PathBuf::from("jobs")));
+    assert!(
+        Cli::try_parse_from(["sweep", "--collect", "a", "--emit-jobs", "b"]).is_err(),
+        "--collect and --emit-jobs exclude each other"
+    );
+    let e = Cli::try_parse_from([
+        "sweep",
+        "--formats",
+        "mxint8",
+        "--model",
+        "synth",
+        "--emit-jobs",
+        "jobs",
+    ])
+    .unwrap();
+    assert_eq!(
+        (e.sweep.model, e.sweep.emit_jobs),
+        (SweepModel::Synth, Some(PathBuf::from("jobs")))
+    );
     let c = Cli::try_parse_from([
         "sweep",
         "--formats",
