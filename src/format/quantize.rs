@@ -415,6 +415,11 @@ pub fn tensor_amax(data: &[f32], row_len: usize, block: usize) -> u32 {
     if row_len == 0 || block == 0 {
         return 0;
     }
+    // All finite (the common case): every block counts, and one streaming max is the answer.
+    let all = amax_all(data, avx2_available());
+    if all < 0x7F80_0000 {
+        return all;
+    }
     data.chunks(row_len)
         .flat_map(|row| row.chunks(block).map(amax_bits))
         .filter(|&a| a < 0x7F80_0000)

@@ -1040,6 +1040,68 @@ mod tests {
     }
 
     #[test]
+    fn in_memory_matches_the_whole_tensor_quantizer_bit_for_bit() {
+        use rand::{Rng, SeedableRng};
+        let seed = 0x9e37_79b9u64;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        // rows longer than a piece (split inside a row) and rows shorter than a block
+        for (rows, row_len) in [(3usize, MEM_PIECE_ELEMS + 1000), (100, 20), (7, 96)] {
+            let data: Vec<f32> = (0..rows * row_len)
+                .map(|i| match i % 997 {
+                    0 => f32::NAN,
+                    1 => f32::INFINITY,
+                    _ => rng.gen_range(-100.0f32..100.0),
+                })
+                .collect();
+            for name in ["mxfp8", "mxint8", "nvfp4"] {
+                let fmt = crate::format::lookup_in(name, &[]).unwrap();
+                let opts = QuantOptions::default_for(&fmt);
+                let want = super::super::quantize(&fmt, &opts, &data, row_len).unwrap();
+                let layout =
+                    MemLayout::new(&fmt, &opts, &[rows as u64, row_len as u64], -1).unwrap();
+                let mut out = vec![0f32; data.len()];
+                let mut e = vec![0u8; layout.blocks() as usize * layout.block];
+                let mut s = vec![0u8; layout.blocks() as usize];
+                let ts = quantize_in_memory(
+                    &fmt,
+                    &opts,
+                    None,
+                    &layout,
+                    &data,
+                    &mut out,
+                    Some((&mut e, &mut s)),
+                )
+                .unwrap();
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert!(
+                    bits(&out) == bits(&want.values),
+                    "{name} {rows}x{row_len} seed {seed}"
+                );
+                assert!(
+                    e == want.elem_codes && s == want.scale_codes,
+                    "{name} seed {seed}"
+                );
+                assert_eq!(
+                    ts.to_bits(),
+                    want.tensor_scale.to_bits(),
+                    "{name} seed {seed}"
+                );
+            }
+        }
+        let fmt = crate::format::lookup_in("mxfp8", &[]).unwrap();
+        let opts = QuantOptions::default_for(&fmt);
+        assert!(MemLayout::new(&fmt, &opts, &[4, 5], 2).is_err());
+        assert!(MemLayout::new(&fmt, &opts, &[], -1).is_err());
+        let l = MemLayout::new(&fmt, &opts, &[4, 5], 0).unwrap();
+        assert_eq!(
+            (l.codes_shape(), l.scales_shape()),
+            (vec![5, 1, 32], vec![5, 1])
+        );
+        let mut out = vec![0f32; 19];
+        assert!(quantize_in_memory(&fmt, &opts, None, &l, &[0.0; 20], &mut out, None).is_err());
+    }
+
+    #[test]
     fn transpose_moves_the_axis_last_and_back() {
         let x: Vec<f32> = (0..12).map(|i| i as f32).collect();
         let mut t = Vec::new();
