@@ -482,6 +482,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         let ratios = super::engines::engine_ratios(d, &engines);
         let mut md = super::architectures::architectures_markdown(d, &other);
         md += &super::engines::engines_markdown(&ratios);
+        let energy = super::energy::load_energy(&args.results).map_err(|why| {
+            ReportError::Results {
+                path: args.results.join(super::energy::ENERGY_DIR),
+                why,
+            }
+        })?;
+        md += &super::energy::energy_markdown(d, &energy);
         put("architectures.md", &md)?;
         if ratios.iter().any(|r| !r.engine.starts_with("system")) {
             let chart = super::engines::EngineChart {

@@ -12,6 +12,7 @@
 
 pub mod architectures;
 pub mod compare;
+pub mod energy;
 pub mod engines;
 pub mod fields;
 pub mod generate;
