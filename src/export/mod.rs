@@ -14,11 +14,14 @@
 //!   container of `lanes` MACs) with the tables of its MAC component.
 //! - [`scalesim`]: per unit, a SCALE-Sim (v2 and v3) `.cfg` with the array, buffers and
 //!   dataflow of `hwcost gemm`, the SRAM sizes counted in the format's element size.
-//! - [`rtl`]: the SDC, OpenSTA script and `NOTES.md` that `hwcost rtl` writes beside a unit.
+//! - [`rtl`]: the SDC, OpenSTA script and `NOTES.md` that `hwcost rtl` writes beside a unit;
+//!   [`testbench`]: its self-checking testbench and vectors; [`ports`]: its port map.
 
 pub mod accelergy;
+pub mod ports;
 pub mod rtl;
 pub mod scalesim;
+pub mod testbench;
 pub mod timeloop;
 
 use std::path::{Path, PathBuf};

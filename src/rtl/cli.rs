@@ -6,7 +6,12 @@ use std::path::PathBuf;
 use super::mixed::{emit_mixed, MixedPlan, Reuse};
 use super::{emit_unit, PsumWidth, UnitParams};
 use crate::datapath::mixed::MixedFormat;
+use crate::export::ports::{mixed_ports, unit_ports};
 use crate::export::rtl::write_companions;
+use crate::export::testbench::{
+    mixed_vectors, testbench, unit_vectors, vectors_hex, Vectors, DEFAULT_SEED, DEFAULT_VECTORS,
+};
+use crate::export::write;
 use crate::format::lookup;
 
 /// Generate a block dot-product MAC unit: Verilog, JSON description, Yosys scripts and a
@@ -36,6 +41,13 @@ pub struct RtlArgs {
     /// Mixed units only: the study's reuse scheme, or separate 8-bit and 4-bit datapaths
     #[arg(long, value_enum, default_value_t = Reuse::Scheme)]
     pub reuse: Reuse,
+    /// Valid blocks (mixed units: cycles) in the self-checking testbench's vectors
+    /// (`<name>.vectors.hex`), with resets, clears and in_valid gaps
+    #[arg(long, default_value_t = DEFAULT_VECTORS, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+    pub vectors: usize,
+    /// Seed of the testbench vectors (decimal or 0x hex), recorded in the vectors file
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = crate::sim::verify::parse_seed)]
+    pub seed: u64,
 }
 
 /// Run `hwcost rtl`: print the files written.
@@ -50,9 +62,16 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         pipeline: args.pipeline,
         arch: args.arch,
     };
+    let plan = super::UnitPlan::new(&format, &params)?;
+    let p = crate::sim::verify::unit_params(&plan)?;
+    let vectors = unit_vectors(&format, &p, args.seed, args.vectors)?;
+    let ports = unit_ports(&plan, &vectors.layout, args.seed);
     let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
     let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
     emitted.files.extend(companions);
+    emitted
+        .files
+        .extend(write_checking(&emitted.name, &args.out, &vectors, &ports)?);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());
@@ -69,14 +88,37 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
     }
     let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?
         .with_arch(args.arch.multiplier, args.arch.reduction)?;
+    let vectors = mixed_vectors(&plan, args.seed, args.vectors);
+    let ports = mixed_ports(&plan, &vectors.layout, args.seed);
     let mut emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
     let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
     emitted.files.extend(companions);
+    emitted
+        .files
+        .extend(write_checking(&emitted.name, &args.out, &vectors, &ports)?);
     println!("{}", emitted.name);
     for f in &emitted.files {
         println!("  {}", f.display());
     }
     Ok(())
+}
+
+/// Write the testbench, its vectors and the port map of unit `name`; the paths written.
+fn write_checking(
+    name: &str,
+    dir: &std::path::Path,
+    vectors: &Vectors,
+    ports: &str,
+) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(vec![
+        write(dir, &format!("{name}_tb.v"), &testbench(name, vectors))?,
+        write(
+            dir,
+            &format!("{name}.vectors.hex"),
+            &vectors_hex(name, vectors),
+        )?,
+        write(dir, &format!("{name}.ports.json"), ports)?,
+    ])
 }
 
 #[cfg(test)]

@@ -355,6 +355,35 @@ pub fn mixed_stream(
     }
 }
 
+/// The stream a shipped testbench of a mixed unit replays (`hwcost rtl --vectors N`): one
+/// opening reset, then about `cycles` cycles from `seed`: half [`MixedStreamKind::Random`]
+/// (both modes, idle cycles, clears, resets), a quarter each of accumulation runs across mode
+/// switches and of spread scales; expected outputs over the whole concatenation.
+pub fn mixed_testbench_stream(plan: &MixedPlan, seed: u64, cycles: usize) -> MixedStream {
+    let cycles = cycles.max(1);
+    let quarter = cycles / 4;
+    let parts = [
+        (MixedStreamKind::Random, cycles - 2 * quarter),
+        (MixedStreamKind::Runs, quarter),
+        (MixedStreamKind::Spread, quarter),
+    ];
+    let mut all = Vec::new();
+    for (i, &(kind, n)) in parts.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let s = seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        all.extend(mixed_stream(plan, kind, s, n).cycles);
+    }
+    let expected = expected_mixed(plan, &all);
+    MixedStream {
+        name: format!("{}-testbench", plan.name),
+        seed,
+        cycles: all,
+        expected,
+    }
+}
+
 /// A stream for measuring energy: two reset cycles, then `cycles` valid blocks in one mode
 /// (`four_bit`), random finite codes (corners now and then), finite scales near 2^0 (UE8M0
 /// 127 +- 8, E4M3 0x30..=0x40), accumulating with a clear every 32 blocks.

@@ -165,6 +165,45 @@ pub fn generate(
     })
 }
 
+/// The stream a shipped testbench replays (`hwcost rtl --vectors N`): about `blocks` valid
+/// blocks from one `seed`, as one stream opening with a reset: half random blocks (special
+/// and corner codes, random clears), a quarter under in_valid gaps with clears on idle
+/// cycles and resets mid-stream, an eighth each with NaN and with extreme scales. The parts
+/// are the generators of `hwcost verify`, each seeded from `seed`; the expected outputs are
+/// computed over the whole concatenation, so a pipelined unit's latency is modelled across
+/// the joins.
+pub fn testbench_stream(
+    fmt: &BlockFormat,
+    p: &UnitParams,
+    seed: u64,
+    blocks: usize,
+) -> Result<Stream, VectorError> {
+    let blocks = blocks.max(1);
+    let quarter = blocks / 4;
+    let eighth = blocks / 8;
+    let parts = [
+        (Kind::Random, blocks - quarter - 2 * eighth),
+        (Kind::Gaps, quarter),
+        (Kind::NanScales, eighth),
+        (Kind::ExtremeScales, eighth),
+    ];
+    let mut cycles = Vec::new();
+    for (i, &(kind, n)) in parts.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let s = seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        cycles.extend(generate(fmt, p, kind, s, n)?.cycles);
+    }
+    let expected = expected_outputs(fmt, p, &cycles);
+    Ok(Stream {
+        name: format!("{}-testbench", fmt.name),
+        seed,
+        cycles,
+        expected,
+    })
+}
+
 /// Blocks of the exhaustive pair sweep in a standard suite: 65,536, all pairs of an 8-bit
 /// element once, or those of a smaller element in several lanes each.
 pub const PAIR_SWEEP_BLOCKS: usize = 65_536;
