@@ -123,7 +123,8 @@ pub fn architectures_markdown(defaults: &SynthDetails, other: &[UnitSynthReport]
     s += "\nWhat these numbers leave out: the activity model counts the final value of every net \
           per cycle (zero-delay simulation), so glitches inside the compressor trees and the \
           multipliers are not priced; wires are not priced (no placement). Both favour deep \
-          combinational trees; a unit-delay or SDF-annotated simulation is not done yet. The \
+          combinational trees; the energy section at the end bounds the glitches with a unit-delay \
+          simulation and tries weight-stationary operands (no SDF-annotated simulation). The \
           table above names the engine of each row; the next section repeats the default units \
           under every engine whose results are shipped.\n";
     s
