@@ -180,11 +180,14 @@ fn unit_delay_settles_to_the_zero_delay_values_and_never_toggles_less() {
         );
         assert_eq!(zs.names, us.names, "seed {seed:#x}");
         assert_eq!(zs.rows.len(), stim.cycles(), "seed {seed:#x}");
-        assert!(
-            zs.names.len() > 500,
-            "seed {seed:#x}: {} bits",
-            zs.names.len()
-        );
+        // Wires the netlist names but nothing drives (Yosys keeps named wires whose driver
+        // was merged away) read as unknown in every cycle; every other net must be known
+        // after the reset cycle, and there must be enough of them for the check to mean much.
+        let undriven: Vec<bool> = (0..zs.names.len())
+            .map(|j| zs.rows.iter().all(|r| r[j] == b'x'))
+            .collect();
+        let known = undriven.iter().filter(|&&u| !u).count();
+        assert!(known > 500, "seed {seed:#x}: {known} known bits");
         for (cycle, (z, u)) in zs.rows.iter().zip(&us.rows).enumerate().skip(1) {
             if let Some(j) = (0..z.len()).find(|&j| z[j] != u[j]) {
                 panic!(
@@ -192,10 +195,12 @@ fn unit_delay_settles_to_the_zero_delay_values_and_never_toggles_less() {
                     zs.names[j], z[j] as char, u[j] as char
                 );
             }
-            assert!(
-                !z.contains(&b'x'),
-                "seed {seed:#x}: an unknown net at the end of cycle {cycle}"
-            );
+            if let Some(j) = (0..z.len()).find(|&j| z[j] == b'x' && !undriven[j]) {
+                panic!(
+                    "seed {seed:#x} {hierarchy:?}: net {} is unknown at the end of cycle {cycle}",
+                    zs.names[j]
+                );
+            }
         }
         assert_eq!(zero.outputs, unit.outputs, "seed {seed:#x}");
         // per net, a glitch adds transitions to the settled change, never removes one
