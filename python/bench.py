@@ -28,7 +28,7 @@ N = int(os.environ.get("HWCOST_BENCH_ELEMENTS", 16 << 20))  # the report: 16 M
 ROW = 4096
 REPS = 15
 SEED = 251025602
-TARGET = 1.25
+TARGET = 1.2
 
 
 def best(f, reps=REPS):
