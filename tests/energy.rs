@@ -3,6 +3,8 @@
 //! weight-stationary stream really holds B, and the options key the result cache without
 //! moving the defaults' keys.
 
+mod common;
+
 use std::path::Path;
 
 use hwcost::cost::activity::{self, Activity, Delay};
@@ -11,31 +13,11 @@ use hwcost::cost::netlist::Netlist;
 use hwcost::cost::sim::{simulate, SimRequest, SimResult};
 use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
 use hwcost::cost::synth_command::SynthDetails;
-use hwcost::cost::tools::{Engine, Tool, Toolchain};
+use hwcost::cost::tools::{Engine, Toolchain};
 use hwcost::cost::unit_synth::{activity_stream, prepare, synth_unit, UnitSynthRequest};
 use hwcost::cost::PdkFiles;
 use hwcost::format::lookup;
 use hwcost::rtl;
-
-/// Every tool of the flow, or a visible skip (a failure under CI).
-fn require_flow() -> bool {
-    let tools = Toolchain::from_env();
-    let missing: Vec<String> = [Tool::Yosys, Tool::Sta, Tool::Iverilog, Tool::Vvp]
-        .into_iter()
-        .filter_map(|t| tools.locate(t).err().map(|e| e.to_string()))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing in CI: {}", missing.join("; "));
-    }
-    eprintln!(
-        "SKIP: {} (install with apt-get install yosys opensta iverilog)",
-        missing.join("; ")
-    );
-    false
-}
 
 /// One cache for the binary and a lock, so the small unit is synthesized once.
 fn shared_cache() -> (&'static Path, std::sync::MutexGuard<'static, ()>) {
@@ -140,7 +122,7 @@ fn sim(
 
 #[test]
 fn unit_delay_settles_to_the_zero_delay_values_and_never_toggles_less() {
-    if !require_flow() {
+    if !common::require_flow() {
         return;
     }
     let (cache, _guard) = shared_cache();
@@ -223,7 +205,7 @@ fn unit_delay_settles_to_the_zero_delay_values_and_never_toggles_less() {
 
 #[test]
 fn options_key_the_cache_and_the_defaults_keep_their_keys() {
-    if !require_flow() {
+    if !common::require_flow() {
         return;
     }
     let (cache, _guard) = shared_cache();

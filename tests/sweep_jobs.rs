@@ -9,27 +9,13 @@ use std::path::Path;
 use std::process::Output;
 
 use hwcost::cost::sweep::jobs::{Manifest, MANIFEST};
-use hwcost::cost::tools::{Tool, Toolchain};
 use hwcost::cost::unit_synth::{result_path, UnitSynthReport};
 use hwcost::format::lookup;
 use hwcost::report::fields::round_sig;
 
 /// Every tool of the flow and GNU parallel, or a visible skip (a failure under CI).
 fn require_flow_and_parallel() -> bool {
-    let tools = Toolchain::from_env();
-    let mut missing: Vec<String> = [Tool::Yosys, Tool::Sta, Tool::Iverilog, Tool::Vvp]
-        .into_iter()
-        .filter_map(|t| tools.locate(t).err().map(|e| e.to_string()))
-        .collect();
-    if !missing.is_empty() {
-        if std::env::var_os("CI").is_some() {
-            panic!("missing in CI: {}", missing.join("; "));
-        }
-        missing.insert(0, "SKIP:".into());
-        eprintln!("{}", missing.join(" "));
-        return false;
-    }
-    common::require_tool("parallel", "parallel")
+    common::require_flow() && common::require_tool("parallel", "parallel")
 }
 
 fn run(args: &[&str]) -> Output {

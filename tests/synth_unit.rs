@@ -20,23 +20,6 @@ use hwcost::format::{builtins, lookup};
 use hwcost::report::source::{CostSource, CostTable};
 use hwcost::rtl;
 
-/// Every tool of the flow, or a visible skip (a failure under CI).
-fn require_flow() -> bool {
-    let tools = Toolchain::from_env();
-    let missing: Vec<String> = [Tool::Yosys, Tool::Sta, Tool::Iverilog, Tool::Vvp]
-        .into_iter()
-        .filter_map(|t| tools.locate(t).err().map(|e| e.to_string()))
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("missing in CI: {}", missing.join("; "));
-    }
-    eprintln!("SKIP: {}", missing.join("; "));
-    false
-}
-
 /// One result cache for the tests that synthesize MXINT8 with 4 lanes, and a lock so that the
 /// unit is synthesized once and the other test reads it from the cache.
 fn shared_cache() -> (&'static Path, std::sync::MutexGuard<'static, ()>) {
@@ -63,7 +46,7 @@ fn close(a: f64, b: f64) -> bool {
 /// pipeline registers exercise the flip-flop count and the pipelined output timing.
 #[test]
 fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
-    if !require_flow() {
+    if !common::require_flow() {
         return;
     }
     let pdk = PdkFiles::locate().expect("the sky130 PDK ships in models/pdk");
@@ -262,7 +245,7 @@ fn missing_tools_are_named_with_their_debian_package() {
 /// many minutes on the flattened unit), each result naming its engine.
 #[test]
 fn both_engines_synthesize_a_small_unit_and_name_themselves() {
-    if !require_flow() {
+    if !common::require_flow() {
         return;
     }
     let tools = Toolchain::from_env();
@@ -396,7 +379,11 @@ fn calibrated_model_fits_every_format_and_predicts_each_held_out() {
     let (wa, we) = refit.worst_residuals();
     assert!(wa <= 0.10 && we <= 0.15, "{wa} {we}");
     // held out: every built-in format predicted by the model fitted without it
-    assert!(refit.held_out_skipped.is_empty(), "{:?}", refit.held_out_skipped);
+    assert!(
+        refit.held_out_skipped.is_empty(),
+        "{:?}",
+        refit.held_out_skipped
+    );
     assert_eq!(refit.held_out.len(), builtins().len());
     for (a, b) in refit.held_out.iter().zip(&shipped.held_out) {
         assert_eq!(a.format, b.format);
@@ -404,7 +391,11 @@ fn calibrated_model_fits_every_format_and_predicts_each_held_out() {
         assert!(close(a.energy_residual, b.energy_residual), "{}", a.format);
         // a held-out prediction is not the in-sample fit
         let fit = refit.fit.iter().find(|r| r.format == a.format).unwrap();
-        assert!(!close(a.energy_residual, fit.energy_residual), "{}", a.format);
+        assert!(
+            !close(a.energy_residual, fit.energy_residual),
+            "{}",
+            a.format
+        );
     }
     let (ha, he) = refit.worst_held_out();
     assert!(ha <= 0.10 && he <= 0.20, "held out: area {ha}, energy {he}");
@@ -535,7 +526,7 @@ fn shipped_synthesis_results_are_consistent_and_current() {
 /// MXINT8 with 4 lanes: the two agree within 20%.
 #[test]
 fn plain_yosys_on_the_emitted_verilog_agrees_with_hwcost_area() {
-    if !require_flow() {
+    if !common::require_flow() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

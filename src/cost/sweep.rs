@@ -388,14 +388,8 @@ pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
     on_front
 }
 
-/// Run a sweep (without writing it).
-pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepError> {
-    if let Some(path) = &args.plot {
-        crate::report::sweep_chart::check_extension(path).map_err(|why| SweepError::Chart {
-            path: path.clone(),
-            why,
-        })?;
-    }
+/// The formats and psum widths a sweep names, each checked.
+fn sweep_axes(args: &SweepArgs) -> Result<(Vec<BlockFormat>, Vec<PsumWidth>), SweepError> {
     let formats = args
         .formats
         .iter()
@@ -406,6 +400,36 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         .iter()
         .map(|s| parse_psum(s))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok((formats, psums))
+}
+
+/// The sweep's design space; an error naming the first skipped combination when no point of
+/// it is a valid unit.
+fn valid_space(
+    args: &SweepArgs,
+    formats: &[BlockFormat],
+    psums: &[PsumWidth],
+    archs: &[crate::rtl::Arch],
+) -> Result<DesignSpace, SweepError> {
+    let space = design_points(formats, &args.lanes, psums, archs, &args.pipeline);
+    if space.points.is_empty() {
+        return Err(SweepError::NothingValid {
+            requested: space.requested,
+            first: space.skipped.first().cloned().unwrap_or_default(),
+        });
+    }
+    Ok(space)
+}
+
+/// Run a sweep (without writing it).
+pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepError> {
+    if let Some(path) = &args.plot {
+        crate::report::sweep_chart::check_extension(path).map_err(|why| SweepError::Chart {
+            path: path.clone(),
+            why,
+        })?;
+    }
+    let (formats, psums) = sweep_axes(args)?;
     let tech = Tech::resolve(&args.tech)?;
     if !(KAPPA_MIN..=KAPPA_MAX).contains(&args.kappa) {
         return Err(SweepError::Kappa(args.kappa));
@@ -427,13 +451,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
         points,
         skipped,
         requested,
-    } = design_points(&formats, &args.lanes, &psums, &archs, &args.pipeline);
-    if points.is_empty() {
-        return Err(SweepError::NothingValid {
-            requested,
-            first: skipped.first().cloned().unwrap_or_default(),
-        });
-    }
+    } = valid_space(args, &formats, &psums, &archs)?;
     progress.set_length(points.len() as u64);
     let (totals, provenance) = match args.model {
         SweepModel::Analytic => {

@@ -29,8 +29,14 @@ pub fn architecture_of(r: &UnitSynthReport) -> String {
 /// Every report of `dir/architectures/*.json`, in file-name order.
 pub fn load_other(results: &Path) -> Result<Vec<UnitSynthReport>, String> {
     let dir = results.join(ARCH_DIR);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    load_reports(entries)
+}
+
+/// Every report in the `*.json` files among `entries` (a folder's listing), in file-name
+/// order.
+pub fn load_reports(entries: std::fs::ReadDir) -> Result<Vec<UnitSynthReport>, String> {
+    let mut files: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))

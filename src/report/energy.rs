@@ -18,21 +18,10 @@ pub const PAIRS: [(&str, &str); 2] = [("mxint8", "mxfp8"), ("nvint4", "nvfp4")];
 /// Every report of `dir/architectures/energy/*.json`, in file-name order (none if the folder
 /// is missing).
 pub fn load_energy(results: &Path) -> Result<Vec<UnitSynthReport>, String> {
-    let dir = results.join(ENERGY_DIR);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let Ok(entries) = std::fs::read_dir(results.join(ENERGY_DIR)) else {
         return Ok(Vec::new());
     };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        out.extend(SynthDetails::load(&f).map_err(|e| e.to_string())?.units);
-    }
-    Ok(out)
+    super::architectures::load_reports(entries)
 }
 
 /// The activity model of a report as a column label.

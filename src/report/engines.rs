@@ -26,21 +26,10 @@ pub const CHART: &str = "architectures-engines";
 /// Every report of `dir/architectures/engines/*.json`, in file-name order; none if the folder
 /// is absent.
 pub fn load_engines(results: &Path) -> Result<Vec<UnitSynthReport>, String> {
-    let dir = results.join(ENGINE_DIR);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
+    let Ok(entries) = std::fs::read_dir(results.join(ENGINE_DIR)) else {
         return Ok(Vec::new());
     };
-    let mut files: Vec<_> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        out.extend(SynthDetails::load(&f).map_err(|e| e.to_string())?.units);
-    }
-    Ok(out)
+    super::architectures::load_reports(entries)
 }
 
 /// The INT/FP ratios of one pair under one engine.
@@ -149,7 +138,10 @@ pub fn engines_markdown(ratios: &[EngineRatio]) -> String {
     s += "\nLargest difference between engines, per pair:\n\n";
     s += "| pair | area INT/FP (min - max) | energy INT/FP (min - max) |\n|---|---:|---:|\n";
     for (i, f) in PAIRS {
-        let of: Vec<&EngineRatio> = ratios.iter().filter(|r| r.pair.0 == i && r.pair.1 == f).collect();
+        let of: Vec<&EngineRatio> = ratios
+            .iter()
+            .filter(|r| r.pair.0 == i && r.pair.1 == f)
+            .collect();
         if of.len() < 2 {
             continue;
         }
@@ -315,7 +307,10 @@ mod tests {
     #[test]
     fn the_spread_between_engines_is_reported_per_pair() {
         let md = engines_markdown(&[ratio("system 0.23", 76.0, 1.56), ratio("yowasp", 80.0, 1.5)]);
-        assert!(md.contains("| mxint8 / mxfp8 | 0.76x - 0.80x (+0.04) | 0.75x - 0.78x (+0.03) |"), "{md}");
+        assert!(
+            md.contains("| mxint8 / mxfp8 | 0.76x - 0.80x (+0.04) | 0.75x - 0.78x (+0.03) |"),
+            "{md}"
+        );
         let only = engines_markdown(&[ratio("system 0.23", 76.0, 1.56)]);
         assert!(only.contains("Only the system Yosys"), "{only}");
     }

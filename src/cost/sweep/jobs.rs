@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    design_points, pareto_front, parse_psum, sweep_archs, write_atomic, DesignSpace, Sweep,
+    pareto_front, sweep_archs, sweep_axes, valid_space, write_atomic, DesignSpace, Sweep,
     SweepArgs, SweepError, SweepRow,
 };
 use crate::cost::synth_command::{load_pdk, table_provenance};
@@ -30,7 +30,6 @@ use crate::cost::unit_synth::{
     DEFAULT_CLOCK_NS, DEFAULT_SEED,
 };
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
-use crate::format::BlockFormat;
 use crate::rtl;
 
 /// File names written into the jobs directory.
@@ -191,28 +190,13 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
     if !(KAPPA_MIN..=KAPPA_MAX).contains(&args.kappa) {
         return Err(SweepError::Kappa(args.kappa));
     }
-    let formats: Vec<BlockFormat> = args
-        .formats
-        .iter()
-        .map(|f| crate::format::lookup(f))
-        .collect::<Result<_, _>>()?;
-    let psums = args
-        .psum_width
-        .iter()
-        .map(|s| parse_psum(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (formats, psums) = sweep_axes(args)?;
     let archs = sweep_archs(args);
     let DesignSpace {
         points,
         skipped,
         requested,
-    } = design_points(&formats, &args.lanes, &psums, &archs, &args.pipeline);
-    if points.is_empty() {
-        return Err(SweepError::NothingValid {
-            requested,
-            first: skipped.first().cloned().unwrap_or_default(),
-        });
-    }
+    } = valid_space(args, &formats, &psums, &archs)?;
     let (pdk, lib) = load_pdk().map_err(synth_error)?;
     let tools = Toolchain::from_env();
     let cache_dir = absolute(&args.cache_dir.clone().unwrap_or_else(default_cache_dir))?;
