@@ -2448,1965 +2448,1845 @@ module mxfp4_mac_k32_n10_p0_array_csa__csa_tree32x12(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs7;
     wire fc7;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa7(
-            .a(fs0), .b(fs1), .ci(fs2), .s(fs7), .co(fc7)
+            .a(x$11[0]), .b(x$11[11]), .ci(x$12[0]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa8(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs8), .co(fc8)
-        );
-    wire hs1;
-    wire hc1;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha1(
-            .a(fs6), .b(x$11[0]), .s(hs1), .co(hc1)
-        );
-    wire hs2;
-    wire hc2;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha2(
-            .a(fc0), .b(fc1), .s(hs2), .co(hc2)
+            .a(x$12[11]), .b(x$13[0]), .ci(x$13[11]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa9(
-            .a(fs7), .b(fs8), .ci(hs1), .s(fs9), .co(fc9)
+            .a(x$14[0]), .b(x$14[11]), .ci(x$15[0]), .s(fs9), .co(fc9)
         );
-    wire hs3;
-    wire hc3;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha3(
-            .a(fc7), .b(fc8), .s(hs3), .co(hc3)
+    wire hs1;
+    wire hc1;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha1(
+            .a(x$15[11]), .b(x$16[0]), .s(hs1), .co(hc1)
         );
     wire fs10;
     wire fc10;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa10(
-            .a(fs9), .b(x$11[11]), .ci(x$12[0]), .s(fs10), .co(fc10)
+            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa11(
-            .a(x$12[11]), .b(x$13[0]), .ci(x$13[11]), .s(fs11), .co(fc11)
+            .a(fs0), .b(fs1), .ci(fs2), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa12(
-            .a(x$14[0]), .b(x$14[11]), .ci(x$15[0]), .s(fs12), .co(fc12)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa13(
-            .a(x$15[11]), .b(x$16[0]), .ci(x$16[11]), .s(fs13), .co(fc13)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa14(
-            .a(x$17[0]), .b(x$17[11]), .ci(x$18[0]), .s(fs14), .co(fc14)
+            .a(fs9), .b(hs1), .ci(x$16[11]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa15(
-            .a(fc9), .b(hs3), .ci(hc1), .s(fs15), .co(fc15)
+            .a(x$17[0]), .b(x$17[11]), .ci(x$18[0]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa16(
-            .a(hs2), .b(fc2), .ci(fc3), .s(fs16), .co(fc16)
+            .a(x$18[11]), .b(x$19[0]), .ci(x$19[11]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa17(
-            .a(fc4), .b(fc5), .ci(fc6), .s(fs17), .co(fc17)
+            .a(x$20[0]), .b(x$20[11]), .ci(x$21[0]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa18(
-            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs18), .co(fc18)
+            .a(fc0), .b(fc1), .ci(fc2), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa19(
-            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs19), .co(fc19)
+            .a(fc3), .b(fc4), .ci(fc5), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa20(
-            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs20), .co(fc20)
-        );
-    wire hs4;
-    wire hc4;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha4(
-            .a(x$8[1]), .b(x$9[1]), .s(hs4), .co(hc4)
+            .a(fc6), .b(fc7), .ci(fc8), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa21(
-            .a(hc3), .b(hc2), .ci(x$0[2]), .s(fs21), .co(fc21)
+            .a(fc9), .b(hc1), .ci(fs10), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa22(
-            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs22), .co(fc22)
+            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa23(
-            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs23), .co(fc23)
+            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa24(
-            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs24), .co(fc24)
-        );
-    wire hs5;
-    wire hc5;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha5(
-            .a(x$10[2]), .b(x$11[2]), .s(hs5), .co(hc5)
+            .a(x$8[1]), .b(x$9[1]), .ci(x$10[1]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa25(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs25), .co(fc25)
+            .a(x$11[1]), .b(x$12[1]), .ci(x$13[1]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa26(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs26), .co(fc26)
+            .a(x$14[1]), .b(x$15[1]), .ci(x$16[1]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa27(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs27), .co(fc27)
+            .a(x$17[1]), .b(x$18[1]), .ci(x$19[1]), .s(fs27), .co(fc27)
+        );
+    wire hs2;
+    wire hc2;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha2(
+            .a(x$20[1]), .b(x$21[1]), .s(hs2), .co(hc2)
         );
     wire fs28;
     wire fc28;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa28(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs28), .co(fc28)
+            .a(fc10), .b(x$0[2]), .ci(x$1[2]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa29(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs29), .co(fc29)
-        );
-    wire hs6;
-    wire hc6;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha6(
-            .a(x$6[4]), .b(x$7[4]), .s(hs6), .co(hc6)
+            .a(x$2[2]), .b(x$3[2]), .ci(x$4[2]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa30(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs30), .co(fc30)
+            .a(x$5[2]), .b(x$6[2]), .ci(x$7[2]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa31(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs31), .co(fc31)
-        );
-    wire hs7;
-    wire hc7;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha7(
-            .a(x$6[5]), .b(x$7[5]), .s(hs7), .co(hc7)
+            .a(x$8[2]), .b(x$9[2]), .ci(x$10[2]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa32(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs32), .co(fc32)
+            .a(x$11[2]), .b(x$12[2]), .ci(x$13[2]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa33(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs33), .co(fc33)
-        );
-    wire hs8;
-    wire hc8;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha8(
-            .a(x$6[6]), .b(x$7[6]), .s(hs8), .co(hc8)
+            .a(x$14[2]), .b(x$15[2]), .ci(x$16[2]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa34(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs34), .co(fc34)
+            .a(x$17[2]), .b(x$18[2]), .ci(x$19[2]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa35(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs35), .co(fc35)
-        );
-    wire hs9;
-    wire hc9;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha9(
-            .a(x$6[7]), .b(x$7[7]), .s(hs9), .co(hc9)
+            .a(x$20[2]), .b(x$21[2]), .ci(x$22[2]), .s(fs35), .co(fc35)
         );
     wire fs36;
     wire fc36;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa36(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa37(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
-        );
-    wire hs10;
-    wire hc10;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha10(
-            .a(x$6[8]), .b(x$7[8]), .s(hs10), .co(hc10)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa38(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs38), .co(fc38)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa39(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs39), .co(fc39)
-        );
-    wire hs11;
-    wire hc11;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha11(
-            .a(x$6[9]), .b(x$7[9]), .s(hs11), .co(hc11)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa40(
-            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs40), .co(fc40)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa41(
-            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs41), .co(fc41)
-        );
-    wire hs12;
-    wire hc12;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha12(
-            .a(~x$6[10]), .b(~x$7[10]), .s(hs12), .co(hc12)
+            .a(x$15[3]), .b(x$16[3]), .ci(x$17[3]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa42(
-            .a(fs10), .b(fs11), .ci(fs12), .s(fs42), .co(fc42)
-        );
-    wire hs13;
-    wire hc13;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha13(
-            .a(fs13), .b(fs14), .s(hs13), .co(hc13)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa43(
-            .a(fc10), .b(fc11), .ci(fc12), .s(fs43), .co(fc43)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa44(
-            .a(fc13), .b(fc14), .ci(fs15), .s(fs44), .co(fc44)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa45(
-            .a(fs16), .b(fs17), .ci(fs18), .s(fs45), .co(fc45)
+            .a(x$9[4]), .b(x$10[4]), .ci(x$11[4]), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa46(
-            .a(fc15), .b(fc16), .ci(fc17), .s(fs46), .co(fc46)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa47(
-            .a(fc18), .b(fc19), .ci(fc20), .s(fs47), .co(fc47)
-        );
-    wire hs14;
-    wire hc14;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha14(
-            .a(hc4), .b(fs21), .s(hs14), .co(hc14)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa48(
-            .a(fc21), .b(fc22), .ci(fc23), .s(fs48), .co(fc48)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa49(
-            .a(fc24), .b(hc5), .ci(fs25), .s(fs49), .co(fc49)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa50(
-            .a(fc25), .b(fc26), .ci(fc27), .s(fs50), .co(fc50)
+            .a(x$9[5]), .b(x$10[5]), .ci(x$11[5]), .s(fs50), .co(fc50)
         );
-    wire hs15;
-    wire hc15;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha15(
-            .a(fs28), .b(fs29), .s(hs15), .co(hc15)
+    wire hs3;
+    wire hc3;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha3(
+            .a(x$12[5]), .b(x$13[5]), .s(hs3), .co(hc3)
         );
     wire fs51;
     wire fc51;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa51(
-            .a(fc28), .b(fc29), .ci(hc6), .s(fs51), .co(fc51)
-        );
-    wire hs16;
-    wire hc16;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha16(
-            .a(fs30), .b(fs31), .s(hs16), .co(hc16)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa52(
-            .a(fc30), .b(fc31), .ci(hc7), .s(fs52), .co(fc52)
-        );
-    wire hs17;
-    wire hc17;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha17(
-            .a(fs32), .b(fs33), .s(hs17), .co(hc17)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa53(
-            .a(fc32), .b(fc33), .ci(hc8), .s(fs53), .co(fc53)
-        );
-    wire hs18;
-    wire hc18;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha18(
-            .a(fs34), .b(fs35), .s(hs18), .co(hc18)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa54(
-            .a(fc34), .b(fc35), .ci(hc9), .s(fs54), .co(fc54)
+            .a(x$9[6]), .b(x$10[6]), .ci(x$11[6]), .s(fs54), .co(fc54)
         );
-    wire hs19;
-    wire hc19;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha19(
-            .a(fs36), .b(fs37), .s(hs19), .co(hc19)
+    wire hs4;
+    wire hc4;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha4(
+            .a(x$12[6]), .b(x$13[6]), .s(hs4), .co(hc4)
         );
     wire fs55;
     wire fc55;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa55(
-            .a(fc36), .b(fc37), .ci(hc10), .s(fs55), .co(fc55)
-        );
-    wire hs20;
-    wire hc20;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha20(
-            .a(fs38), .b(fs39), .s(hs20), .co(hc20)
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa56(
-            .a(fc38), .b(fc39), .ci(hc11), .s(fs56), .co(fc56)
-        );
-    wire hs21;
-    wire hc21;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha21(
-            .a(fs40), .b(fs41), .s(hs21), .co(hc21)
-        );
-    wire hs22;
-    wire hc22;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha22(
-            .a(fs42), .b(hs13), .s(hs22), .co(hc22)
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa57(
-            .a(fc42), .b(hc13), .ci(fs43), .s(fs57), .co(fc57)
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa58(
-            .a(fc43), .b(fc44), .ci(fc45), .s(fs58), .co(fc58)
+            .a(x$9[7]), .b(x$10[7]), .ci(x$11[7]), .s(fs58), .co(fc58)
+        );
+    wire hs5;
+    wire hc5;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha5(
+            .a(x$12[7]), .b(x$13[7]), .s(hs5), .co(hc5)
         );
     wire fs59;
     wire fc59;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa59(
-            .a(fc46), .b(fc47), .ci(hc14), .s(fs59), .co(fc59)
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa60(
-            .a(fc48), .b(fc49), .ci(fs50), .s(fs60), .co(fc60)
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa61(
-            .a(fc50), .b(hc15), .ci(fs51), .s(fs61), .co(fc61)
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa62(
-            .a(fc51), .b(hc16), .ci(fs52), .s(fs62), .co(fc62)
+            .a(x$9[8]), .b(x$10[8]), .ci(x$11[8]), .s(fs62), .co(fc62)
+        );
+    wire hs6;
+    wire hc6;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha6(
+            .a(x$12[8]), .b(x$13[8]), .s(hs6), .co(hc6)
         );
     wire fs63;
     wire fc63;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa63(
-            .a(fc52), .b(hc17), .ci(fs53), .s(fs63), .co(fc63)
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa64(
-            .a(fc53), .b(hc18), .ci(fs54), .s(fs64), .co(fc64)
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa65(
-            .a(fc54), .b(hc19), .ci(fs55), .s(fs65), .co(fc65)
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa66(
-            .a(fc55), .b(hc20), .ci(fs56), .s(fs66), .co(fc66)
+            .a(x$9[9]), .b(x$10[9]), .ci(x$11[9]), .s(fs66), .co(fc66)
         );
-    wire hs23;
-    wire hc23;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha23(
-            .a(hc22), .b(fs57), .s(hs23), .co(hc23)
+    wire hs7;
+    wire hc7;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha7(
+            .a(x$12[9]), .b(x$13[9]), .s(hs7), .co(hc7)
         );
     wire fs67;
     wire fc67;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa67(
-            .a(fc57), .b(fs58), .ci(fs46), .s(fs67), .co(fc67)
+            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa68(
-            .a(fc58), .b(fs59), .ci(fs48), .s(fs68), .co(fc68)
-        );
-    wire hs24;
-    wire hc24;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha24(
-            .a(fc59), .b(fs60), .s(hs24), .co(hc24)
-        );
-    wire hs25;
-    wire hc25;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha25(
-            .a(fc60), .b(fs61), .s(hs25), .co(hc25)
-        );
-    wire hs26;
-    wire hc26;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha26(
-            .a(fc61), .b(fs62), .s(hs26), .co(hc26)
-        );
-    wire hs27;
-    wire hc27;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha27(
-            .a(fc62), .b(fs63), .s(hs27), .co(hc27)
-        );
-    wire hs28;
-    wire hc28;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha28(
-            .a(fc63), .b(fs64), .s(hs28), .co(hc28)
-        );
-    wire hs29;
-    wire hc29;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha29(
-            .a(fc64), .b(fs65), .s(hs29), .co(hc29)
-        );
-    wire hs30;
-    wire hc30;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha30(
-            .a(fc65), .b(fs66), .s(hs30), .co(hc30)
+            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa69(
-            .a(hs22), .b(x$18[11]), .ci(x$19[0]), .s(fs69), .co(fc69)
+            .a(~x$6[10]), .b(~x$7[10]), .ci(~x$8[10]), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa70(
-            .a(x$19[11]), .b(x$20[0]), .ci(x$20[11]), .s(fs70), .co(fc70)
+            .a(~x$9[10]), .b(~x$10[10]), .ci(~x$11[10]), .s(fs70), .co(fc70)
+        );
+    wire hs8;
+    wire hc8;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha8(
+            .a(~x$12[10]), .b(~x$13[10]), .s(hs8), .co(hc8)
         );
     wire fs71;
     wire fc71;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa71(
-            .a(x$21[0]), .b(x$21[11]), .ci(x$22[0]), .s(fs71), .co(fc71)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa72(
-            .a(hs23), .b(fs44), .ci(fs45), .s(fs72), .co(fc72)
+            .a(fs14), .b(fs15), .ci(fs16), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa73(
-            .a(fs19), .b(fs20), .ci(hs4), .s(fs73), .co(fc73)
+            .a(fs17), .b(x$21[11]), .ci(x$22[0]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa74(
-            .a(x$10[1]), .b(x$11[1]), .ci(x$12[1]), .s(fs74), .co(fc74)
+            .a(x$22[11]), .b(x$23[0]), .ci(x$23[11]), .s(fs74), .co(fc74)
+        );
+    wire hs9;
+    wire hc9;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha9(
+            .a(x$24[0]), .b(x$24[11]), .s(hs9), .co(hc9)
         );
     wire fs75;
     wire fc75;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa75(
-            .a(x$13[1]), .b(x$14[1]), .ci(x$15[1]), .s(fs75), .co(fc75)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa76(
-            .a(hc23), .b(fs67), .ci(fs47), .s(fs76), .co(fc76)
+            .a(fc14), .b(fc15), .ci(fc16), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa77(
-            .a(hs14), .b(fs22), .ci(fs23), .s(fs77), .co(fc77)
+            .a(fc17), .b(fs18), .ci(fs19), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa78(
-            .a(fs24), .b(hs5), .ci(x$12[2]), .s(fs78), .co(fc78)
+            .a(fs20), .b(fs21), .ci(fs22), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa79(
-            .a(x$13[2]), .b(x$14[2]), .ci(x$15[2]), .s(fs79), .co(fc79)
-        );
-    wire hs31;
-    wire hc31;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha31(
-            .a(x$16[2]), .b(x$17[2]), .s(hs31), .co(hc31)
+            .a(fs23), .b(fs24), .ci(fs25), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa80(
-            .a(fc67), .b(fs68), .ci(fs49), .s(fs80), .co(fc80)
+            .a(fs26), .b(fs27), .ci(hs2), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa81(
-            .a(fs26), .b(fs27), .ci(x$9[3]), .s(fs81), .co(fc81)
+            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa82(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs82), .co(fc82)
+            .a(fc18), .b(fc19), .ci(fc20), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa83(
-            .a(x$13[3]), .b(x$14[3]), .ci(x$15[3]), .s(fs83), .co(fc83)
+            .a(fc21), .b(fc22), .ci(fc23), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa84(
-            .a(x$16[3]), .b(x$17[3]), .ci(x$18[3]), .s(fs84), .co(fc84)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa85(
-            .a(fc68), .b(hs24), .ci(hs15), .s(fs85), .co(fc85)
+            .a(fc27), .b(hc2), .ci(fs28), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa86(
-            .a(hs6), .b(x$8[4]), .ci(x$9[4]), .s(fs86), .co(fc86)
+            .a(fs29), .b(fs30), .ci(fs31), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa87(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs87), .co(fc87)
+            .a(fs32), .b(fs33), .ci(fs34), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa88(
-            .a(x$13[4]), .b(x$14[4]), .ci(x$15[4]), .s(fs88), .co(fc88)
+            .a(fs35), .b(x$23[2]), .ci(x$24[2]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa89(
-            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs89), .co(fc89)
+            .a(x$25[2]), .b(x$26[2]), .ci(x$27[2]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa90(
-            .a(hc24), .b(hs25), .ci(hs16), .s(fs90), .co(fc90)
+            .a(fc28), .b(fc29), .ci(fc30), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa91(
-            .a(hs7), .b(x$8[5]), .ci(x$9[5]), .s(fs91), .co(fc91)
+            .a(fc31), .b(fc32), .ci(fc33), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa92(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs92), .co(fc92)
+            .a(fc34), .b(fc35), .ci(fs36), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa93(
-            .a(x$13[5]), .b(x$14[5]), .ci(x$15[5]), .s(fs93), .co(fc93)
+            .a(fs37), .b(fs38), .ci(fs39), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa94(
-            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs94), .co(fc94)
+            .a(fs40), .b(fs41), .ci(x$18[3]), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa95(
-            .a(hc25), .b(hs26), .ci(hs17), .s(fs95), .co(fc95)
+            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa96(
-            .a(hs8), .b(x$8[6]), .ci(x$9[6]), .s(fs96), .co(fc96)
+            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa97(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs97), .co(fc97)
+            .a(x$25[3]), .b(x$26[3]), .ci(x$27[3]), .s(fs97), .co(fc97)
+        );
+    wire hs10;
+    wire hc10;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha10(
+            .a(x$28[3]), .b(x$29[3]), .s(hs10), .co(hc10)
         );
     wire fs98;
     wire fc98;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa98(
-            .a(x$13[6]), .b(x$14[6]), .ci(x$15[6]), .s(fs98), .co(fc98)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa99(
-            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs99), .co(fc99)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa100(
-            .a(hc26), .b(hs27), .ci(hs18), .s(fs100), .co(fc100)
+            .a(fs42), .b(fs43), .ci(fs44), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa101(
-            .a(hs9), .b(x$8[7]), .ci(x$9[7]), .s(fs101), .co(fc101)
+            .a(fs45), .b(fs46), .ci(x$15[4]), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa102(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs102), .co(fc102)
+            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa103(
-            .a(x$13[7]), .b(x$14[7]), .ci(x$15[7]), .s(fs103), .co(fc103)
+            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa104(
-            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs104), .co(fc104)
+            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa105(
-            .a(hc27), .b(hs28), .ci(hs19), .s(fs105), .co(fc105)
+            .a(x$25[4]), .b(x$26[4]), .ci(x$27[4]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa106(
-            .a(hs10), .b(x$8[8]), .ci(x$9[8]), .s(fs106), .co(fc106)
+            .a(x$28[4]), .b(x$29[4]), .ci(x$30[4]), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa107(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs107), .co(fc107)
+            .a(fc42), .b(fc43), .ci(fc44), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa108(
-            .a(x$13[8]), .b(x$14[8]), .ci(x$15[8]), .s(fs108), .co(fc108)
+            .a(fc45), .b(fc46), .ci(fs47), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa109(
-            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs109), .co(fc109)
+            .a(fs48), .b(fs49), .ci(fs50), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa110(
-            .a(hc28), .b(hs29), .ci(hs20), .s(fs110), .co(fc110)
+            .a(hs3), .b(x$14[5]), .ci(x$15[5]), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa111(
-            .a(hs11), .b(x$8[9]), .ci(x$9[9]), .s(fs111), .co(fc111)
+            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa112(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs112), .co(fc112)
+            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa113(
-            .a(x$13[9]), .b(x$14[9]), .ci(x$15[9]), .s(fs113), .co(fc113)
+            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa114(
-            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs114), .co(fc114)
+            .a(x$25[5]), .b(x$26[5]), .ci(x$27[5]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa115(
-            .a(hc29), .b(hs30), .ci(hs21), .s(fs115), .co(fc115)
+            .a(x$28[5]), .b(x$29[5]), .ci(x$30[5]), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa116(
-            .a(hs12), .b(~x$8[10]), .ci(~x$9[10]), .s(fs116), .co(fc116)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa117(
-            .a(~x$10[10]), .b(~x$11[10]), .ci(~x$12[10]), .s(fs117), .co(fc117)
+            .a(fc50), .b(hc3), .ci(fs51), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa118(
-            .a(~x$13[10]), .b(~x$14[10]), .ci(~x$15[10]), .s(fs118), .co(fc118)
+            .a(fs52), .b(fs53), .ci(fs54), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa119(
-            .a(~x$16[10]), .b(~x$17[10]), .ci(~x$18[10]), .s(fs119), .co(fc119)
+            .a(hs4), .b(x$14[6]), .ci(x$15[6]), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa120(
-            .a(fs69), .b(fs70), .ci(fs71), .s(fs120), .co(fc120)
+            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa121(
-            .a(fc69), .b(fc70), .ci(fc71), .s(fs121), .co(fc121)
+            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa122(
-            .a(fs72), .b(fs73), .ci(fs74), .s(fs122), .co(fc122)
+            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa123(
-            .a(fc72), .b(fc73), .ci(fc74), .s(fs123), .co(fc123)
+            .a(x$25[6]), .b(x$26[6]), .ci(x$27[6]), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa124(
-            .a(fc75), .b(fs76), .ci(fs77), .s(fs124), .co(fc124)
+            .a(x$28[6]), .b(x$29[6]), .ci(x$30[6]), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa125(
-            .a(fc76), .b(fc77), .ci(fc78), .s(fs125), .co(fc125)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa126(
-            .a(fc79), .b(hc31), .ci(fs80), .s(fs126), .co(fc126)
+            .a(fc54), .b(hc4), .ci(fs55), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa127(
-            .a(fc80), .b(fc81), .ci(fc82), .s(fs127), .co(fc127)
+            .a(fs56), .b(fs57), .ci(fs58), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa128(
-            .a(fc83), .b(fc84), .ci(fs85), .s(fs128), .co(fc128)
+            .a(hs5), .b(x$14[7]), .ci(x$15[7]), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa129(
-            .a(fc85), .b(fc86), .ci(fc87), .s(fs129), .co(fc129)
+            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa130(
-            .a(fc88), .b(fc89), .ci(fs90), .s(fs130), .co(fc130)
+            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa131(
-            .a(fc90), .b(fc91), .ci(fc92), .s(fs131), .co(fc131)
+            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa132(
-            .a(fc93), .b(fc94), .ci(fs95), .s(fs132), .co(fc132)
+            .a(x$25[7]), .b(x$26[7]), .ci(x$27[7]), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa133(
-            .a(fc95), .b(fc96), .ci(fc97), .s(fs133), .co(fc133)
+            .a(x$28[7]), .b(x$29[7]), .ci(x$30[7]), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa134(
-            .a(fc98), .b(fc99), .ci(fs100), .s(fs134), .co(fc134)
+            .a(fc55), .b(fc56), .ci(fc57), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa135(
-            .a(fc100), .b(fc101), .ci(fc102), .s(fs135), .co(fc135)
+            .a(fc58), .b(hc5), .ci(fs59), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa136(
-            .a(fc103), .b(fc104), .ci(fs105), .s(fs136), .co(fc136)
+            .a(fs60), .b(fs61), .ci(fs62), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa137(
-            .a(fc105), .b(fc106), .ci(fc107), .s(fs137), .co(fc137)
+            .a(hs6), .b(x$14[8]), .ci(x$15[8]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa138(
-            .a(fc108), .b(fc109), .ci(fs110), .s(fs138), .co(fc138)
+            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa139(
-            .a(fc110), .b(fc111), .ci(fc112), .s(fs139), .co(fc139)
+            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa140(
-            .a(fc113), .b(fc114), .ci(fs115), .s(fs140), .co(fc140)
-        );
-    wire hs32;
-    wire hc32;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha32(
-            .a(fs120), .b(x$22[11]), .s(hs32), .co(hc32)
+            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa141(
-            .a(fc120), .b(fs121), .ci(fs122), .s(fs141), .co(fc141)
+            .a(x$25[8]), .b(x$26[8]), .ci(x$27[8]), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa142(
-            .a(fc121), .b(fc122), .ci(fs123), .s(fs142), .co(fc142)
+            .a(x$28[8]), .b(x$29[8]), .ci(x$30[8]), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa143(
-            .a(fc123), .b(fc124), .ci(fs125), .s(fs143), .co(fc143)
+            .a(fc59), .b(fc60), .ci(fc61), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa144(
-            .a(fc125), .b(fc126), .ci(fs127), .s(fs144), .co(fc144)
+            .a(fc62), .b(hc6), .ci(fs63), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa145(
-            .a(fc127), .b(fc128), .ci(fs129), .s(fs145), .co(fc145)
+            .a(fs64), .b(fs65), .ci(fs66), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa146(
-            .a(fc129), .b(fc130), .ci(fs131), .s(fs146), .co(fc146)
+            .a(hs7), .b(x$14[9]), .ci(x$15[9]), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa147(
-            .a(fc131), .b(fc132), .ci(fs133), .s(fs147), .co(fc147)
+            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa148(
-            .a(fc133), .b(fc134), .ci(fs135), .s(fs148), .co(fc148)
+            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa149(
-            .a(fc135), .b(fc136), .ci(fs137), .s(fs149), .co(fc149)
+            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa150(
-            .a(fc137), .b(fc138), .ci(fs139), .s(fs150), .co(fc150)
-        );
-    wire hs33;
-    wire hc33;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha33(
-            .a(fc141), .b(fs142), .s(hs33), .co(hc33)
+            .a(x$25[9]), .b(x$26[9]), .ci(x$27[9]), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa151(
-            .a(fc142), .b(fs143), .ci(fs126), .s(fs151), .co(fc151)
+            .a(x$28[9]), .b(x$29[9]), .ci(x$30[9]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa152(
-            .a(fc143), .b(fs144), .ci(fs128), .s(fs152), .co(fc152)
+            .a(fc63), .b(fc64), .ci(fc65), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa153(
-            .a(fc144), .b(fs145), .ci(fs130), .s(fs153), .co(fc153)
+            .a(fc66), .b(hc7), .ci(fs67), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa154(
-            .a(fc145), .b(fs146), .ci(fs132), .s(fs154), .co(fc154)
+            .a(fs68), .b(fs69), .ci(fs70), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa155(
-            .a(fc146), .b(fs147), .ci(fs134), .s(fs155), .co(fc155)
+            .a(hs8), .b(~x$14[10]), .ci(~x$15[10]), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa156(
-            .a(fc147), .b(fs148), .ci(fs136), .s(fs156), .co(fc156)
+            .a(~x$16[10]), .b(~x$17[10]), .ci(~x$18[10]), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa157(
-            .a(fc148), .b(fs149), .ci(fs138), .s(fs157), .co(fc157)
+            .a(~x$19[10]), .b(~x$20[10]), .ci(~x$21[10]), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa158(
-            .a(fc149), .b(fs150), .ci(fs140), .s(fs158), .co(fc158)
+            .a(~x$22[10]), .b(~x$23[10]), .ci(~x$24[10]), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa159(
-            .a(hs32), .b(x$23[0]), .ci(x$23[11]), .s(fs159), .co(fc159)
+            .a(~x$25[10]), .b(~x$26[10]), .ci(~x$27[10]), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa160(
-            .a(x$24[0]), .b(x$24[11]), .ci(x$25[0]), .s(fs160), .co(fc160)
+            .a(~x$28[10]), .b(~x$29[10]), .ci(~x$30[10]), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa161(
-            .a(hc32), .b(fs141), .ci(fs75), .s(fs161), .co(fc161)
+            .a(fs71), .b(fs72), .ci(fs73), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa162(
-            .a(x$16[1]), .b(x$17[1]), .ci(x$18[1]), .s(fs162), .co(fc162)
+            .a(fs74), .b(hs9), .ci(x$25[0]), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa163(
-            .a(x$19[1]), .b(x$20[1]), .ci(x$21[1]), .s(fs163), .co(fc163)
+            .a(x$25[11]), .b(x$26[0]), .ci(x$26[11]), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa164(
-            .a(hs33), .b(fs124), .ci(fs78), .s(fs164), .co(fc164)
+            .a(fc71), .b(fc72), .ci(fc73), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa165(
-            .a(fs79), .b(hs31), .ci(x$18[2]), .s(fs165), .co(fc165)
+            .a(fc74), .b(hc9), .ci(fs75), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa166(
-            .a(x$19[2]), .b(x$20[2]), .ci(x$21[2]), .s(fs166), .co(fc166)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa167(
-            .a(hc33), .b(fs151), .ci(fs81), .s(fs167), .co(fc167)
+            .a(fs79), .b(fs80), .ci(fs81), .s(fs167), .co(fc167)
+        );
+    wire hs11;
+    wire hc11;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha11(
+            .a(x$25[1]), .b(x$26[1]), .s(hs11), .co(hc11)
         );
     wire fs168;
     wire fc168;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa168(
-            .a(fs82), .b(fs83), .ci(fs84), .s(fs168), .co(fc168)
+            .a(fc75), .b(fc76), .ci(fc77), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa169(
-            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs169), .co(fc169)
+            .a(fc78), .b(fc79), .ci(fc80), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa170(
-            .a(fc151), .b(fs152), .ci(fs86), .s(fs170), .co(fc170)
+            .a(fc81), .b(fs82), .ci(fs83), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa171(
-            .a(fs87), .b(fs88), .ci(fs89), .s(fs171), .co(fc171)
+            .a(fs84), .b(fs85), .ci(fs86), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa172(
-            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs172), .co(fc172)
+            .a(fs87), .b(fs88), .ci(fs89), .s(fs172), .co(fc172)
+        );
+    wire hs12;
+    wire hc12;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha12(
+            .a(x$28[2]), .b(x$29[2]), .s(hs12), .co(hc12)
         );
     wire fs173;
     wire fc173;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa173(
-            .a(fc152), .b(fs153), .ci(fs91), .s(fs173), .co(fc173)
+            .a(fc82), .b(fc83), .ci(fc84), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa174(
-            .a(fs92), .b(fs93), .ci(fs94), .s(fs174), .co(fc174)
+            .a(fc85), .b(fc86), .ci(fc87), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa175(
-            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs175), .co(fc175)
+            .a(fc88), .b(fc89), .ci(fs90), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa176(
-            .a(fc153), .b(fs154), .ci(fs96), .s(fs176), .co(fc176)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa177(
-            .a(fs97), .b(fs98), .ci(fs99), .s(fs177), .co(fc177)
+            .a(fs94), .b(fs95), .ci(fs96), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa178(
-            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs178), .co(fc178)
+            .a(fs97), .b(hs10), .ci(x$30[3]), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa179(
-            .a(fc154), .b(fs155), .ci(fs101), .s(fs179), .co(fc179)
+            .a(fc90), .b(fc91), .ci(fc92), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa180(
-            .a(fs102), .b(fs103), .ci(fs104), .s(fs180), .co(fc180)
+            .a(fc93), .b(fc94), .ci(fc95), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa181(
-            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs181), .co(fc181)
+            .a(fc96), .b(fc97), .ci(hc10), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa182(
-            .a(fc155), .b(fs156), .ci(fs106), .s(fs182), .co(fc182)
+            .a(fs98), .b(fs99), .ci(fs100), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa183(
-            .a(fs107), .b(fs108), .ci(fs109), .s(fs183), .co(fc183)
+            .a(fs101), .b(fs102), .ci(fs103), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa184(
-            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs184), .co(fc184)
+            .a(fs104), .b(fs105), .ci(fs106), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa185(
-            .a(fc156), .b(fs157), .ci(fs111), .s(fs185), .co(fc185)
+            .a(fc98), .b(fc99), .ci(fc100), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa186(
-            .a(fs112), .b(fs113), .ci(fs114), .s(fs186), .co(fc186)
+            .a(fc101), .b(fc102), .ci(fc103), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa187(
-            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs187), .co(fc187)
+            .a(fc104), .b(fc105), .ci(fc106), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa188(
-            .a(fc157), .b(fs158), .ci(fs116), .s(fs188), .co(fc188)
+            .a(fs107), .b(fs108), .ci(fs109), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa189(
-            .a(fs117), .b(fs118), .ci(fs119), .s(fs189), .co(fc189)
+            .a(fs110), .b(fs111), .ci(fs112), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa190(
-            .a(~x$19[10]), .b(~x$20[10]), .ci(~x$21[10]), .s(fs190), .co(fc190)
+            .a(fs113), .b(fs114), .ci(fs115), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa191(
-            .a(fc158), .b(fc150), .ci(fc139), .s(fs191), .co(fc191)
+            .a(fc107), .b(fc108), .ci(fc109), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa192(
-            .a(fc140), .b(fc115), .ci(fc116), .s(fs192), .co(fc192)
+            .a(fc110), .b(fc111), .ci(fc112), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa193(
-            .a(fs159), .b(fs160), .ci(x$25[11]), .s(fs193), .co(fc193)
+            .a(fc113), .b(fc114), .ci(fc115), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa194(
-            .a(fc159), .b(fc160), .ci(fs161), .s(fs194), .co(fc194)
+            .a(fs116), .b(fs117), .ci(fs118), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa195(
-            .a(fc161), .b(fc162), .ci(fc163), .s(fs195), .co(fc195)
-        );
-    wire hs34;
-    wire hc34;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha34(
-            .a(fs164), .b(fs165), .s(hs34), .co(hc34)
+            .a(fs119), .b(fs120), .ci(fs121), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa196(
-            .a(fc164), .b(fc165), .ci(fc166), .s(fs196), .co(fc196)
+            .a(fs122), .b(fs123), .ci(fs124), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa197(
-            .a(fs167), .b(fs168), .ci(fs169), .s(fs197), .co(fc197)
+            .a(fc116), .b(fc117), .ci(fc118), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa198(
-            .a(fc167), .b(fc168), .ci(fc169), .s(fs198), .co(fc198)
+            .a(fc119), .b(fc120), .ci(fc121), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa199(
-            .a(fs170), .b(fs171), .ci(fs172), .s(fs199), .co(fc199)
+            .a(fc122), .b(fc123), .ci(fc124), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa200(
-            .a(fc170), .b(fc171), .ci(fc172), .s(fs200), .co(fc200)
+            .a(fs125), .b(fs126), .ci(fs127), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa201(
-            .a(fs173), .b(fs174), .ci(fs175), .s(fs201), .co(fc201)
+            .a(fs128), .b(fs129), .ci(fs130), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa202(
-            .a(fc173), .b(fc174), .ci(fc175), .s(fs202), .co(fc202)
+            .a(fs131), .b(fs132), .ci(fs133), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa203(
-            .a(fs176), .b(fs177), .ci(fs178), .s(fs203), .co(fc203)
+            .a(fc125), .b(fc126), .ci(fc127), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa204(
-            .a(fc176), .b(fc177), .ci(fc178), .s(fs204), .co(fc204)
+            .a(fc128), .b(fc129), .ci(fc130), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa205(
-            .a(fs179), .b(fs180), .ci(fs181), .s(fs205), .co(fc205)
+            .a(fc131), .b(fc132), .ci(fc133), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa206(
-            .a(fc179), .b(fc180), .ci(fc181), .s(fs206), .co(fc206)
+            .a(fs134), .b(fs135), .ci(fs136), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa207(
-            .a(fs182), .b(fs183), .ci(fs184), .s(fs207), .co(fc207)
+            .a(fs137), .b(fs138), .ci(fs139), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa208(
-            .a(fc182), .b(fc183), .ci(fc184), .s(fs208), .co(fc208)
+            .a(fs140), .b(fs141), .ci(fs142), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa209(
-            .a(fs185), .b(fs186), .ci(fs187), .s(fs209), .co(fc209)
+            .a(fc134), .b(fc135), .ci(fc136), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa210(
-            .a(fc185), .b(fc186), .ci(fc187), .s(fs210), .co(fc210)
+            .a(fc137), .b(fc138), .ci(fc139), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa211(
-            .a(fs188), .b(fs189), .ci(fs190), .s(fs211), .co(fc211)
+            .a(fc140), .b(fc141), .ci(fc142), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa212(
-            .a(fc188), .b(fc189), .ci(fc190), .s(fs212), .co(fc212)
-        );
-    wire hs35;
-    wire hc35;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha35(
-            .a(fs191), .b(fs192), .s(hs35), .co(hc35)
-        );
-    wire hs36;
-    wire hc36;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha36(
-            .a(fc193), .b(fs194), .s(hs36), .co(hc36)
+            .a(fs143), .b(fs144), .ci(fs145), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa213(
-            .a(fc194), .b(fs195), .ci(hs34), .s(fs213), .co(fc213)
+            .a(fs146), .b(fs147), .ci(fs148), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa214(
-            .a(fc195), .b(hc34), .ci(fs196), .s(fs214), .co(fc214)
+            .a(fs149), .b(fs150), .ci(fs151), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa215(
-            .a(fc196), .b(fc197), .ci(fs198), .s(fs215), .co(fc215)
+            .a(fc143), .b(fc144), .ci(fc145), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa216(
-            .a(fc198), .b(fc199), .ci(fs200), .s(fs216), .co(fc216)
+            .a(fc146), .b(fc147), .ci(fc148), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa217(
-            .a(fc200), .b(fc201), .ci(fs202), .s(fs217), .co(fc217)
+            .a(fc149), .b(fc150), .ci(fc151), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa218(
-            .a(fc202), .b(fc203), .ci(fs204), .s(fs218), .co(fc218)
+            .a(fs152), .b(fs153), .ci(fs154), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa219(
-            .a(fc204), .b(fc205), .ci(fs206), .s(fs219), .co(fc219)
+            .a(fs155), .b(fs156), .ci(fs157), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa220(
-            .a(fc206), .b(fc207), .ci(fs208), .s(fs220), .co(fc220)
+            .a(fs158), .b(fs159), .ci(fs160), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa221(
-            .a(fc208), .b(fc209), .ci(fs210), .s(fs221), .co(fc221)
+            .a(fc152), .b(fc153), .ci(fc154), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa222(
-            .a(fc210), .b(fc211), .ci(fs212), .s(fs222), .co(fc222)
+            .a(fc155), .b(fc156), .ci(fc157), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa223(
-            .a(fs193), .b(x$26[0]), .ci(x$26[11]), .s(fs223), .co(fc223)
+            .a(fc158), .b(fc159), .ci(fc160), .s(fs223), .co(fc223)
         );
-    wire hs37;
-    wire hc37;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha37(
-            .a(x$27[0]), .b(x$27[11]), .s(hs37), .co(hc37)
+    wire hs13;
+    wire hc13;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha13(
+            .a(fc67), .b(fc68), .s(hs13), .co(hc13)
         );
     wire fs224;
     wire fc224;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa224(
-            .a(hs36), .b(fs162), .ci(fs163), .s(fs224), .co(fc224)
+            .a(fs161), .b(fs162), .ci(fs163), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa225(
-            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs225), .co(fc225)
+            .a(x$27[0]), .b(x$27[11]), .ci(x$28[0]), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa226(
-            .a(hc36), .b(fs213), .ci(fs166), .s(fs226), .co(fc226)
+            .a(fc161), .b(fc162), .ci(fc163), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa227(
-            .a(x$22[2]), .b(x$23[2]), .ci(x$24[2]), .s(fs227), .co(fc227)
+            .a(fs164), .b(fs165), .ci(fs166), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa228(
-            .a(fc213), .b(fs214), .ci(fs197), .s(fs228), .co(fc228)
+            .a(fs167), .b(hs11), .ci(x$27[1]), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa229(
-            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs229), .co(fc229)
+            .a(fc164), .b(fc165), .ci(fc166), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa230(
-            .a(fc214), .b(fs215), .ci(fs199), .s(fs230), .co(fc230)
+            .a(fc167), .b(hc11), .ci(fs168), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa231(
-            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs231), .co(fc231)
+            .a(fs169), .b(fs170), .ci(fs171), .s(fs231), .co(fc231)
+        );
+    wire hs14;
+    wire hc14;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha14(
+            .a(fs172), .b(hs12), .s(hs14), .co(hc14)
         );
     wire fs232;
     wire fc232;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa232(
-            .a(fc215), .b(fs216), .ci(fs201), .s(fs232), .co(fc232)
+            .a(fc168), .b(fc169), .ci(fc170), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa233(
-            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs233), .co(fc233)
+            .a(fc171), .b(fc172), .ci(hc12), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa234(
-            .a(fc216), .b(fs217), .ci(fs203), .s(fs234), .co(fc234)
+            .a(fs173), .b(fs174), .ci(fs175), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa235(
-            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs235), .co(fc235)
+            .a(fs176), .b(fs177), .ci(fs178), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa236(
-            .a(fc217), .b(fs218), .ci(fs205), .s(fs236), .co(fc236)
+            .a(fc173), .b(fc174), .ci(fc175), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa237(
-            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs237), .co(fc237)
+            .a(fc176), .b(fc177), .ci(fc178), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa238(
-            .a(fc218), .b(fs219), .ci(fs207), .s(fs238), .co(fc238)
+            .a(fs179), .b(fs180), .ci(fs181), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa239(
-            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs239), .co(fc239)
+            .a(fs182), .b(fs183), .ci(fs184), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa240(
-            .a(fc219), .b(fs220), .ci(fs209), .s(fs240), .co(fc240)
+            .a(fc179), .b(fc180), .ci(fc181), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa241(
-            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs241), .co(fc241)
+            .a(fc182), .b(fc183), .ci(fc184), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa242(
-            .a(fc220), .b(fs221), .ci(fs211), .s(fs242), .co(fc242)
+            .a(fs185), .b(fs186), .ci(fs187), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa243(
-            .a(~x$22[10]), .b(~x$23[10]), .ci(~x$24[10]), .s(fs243), .co(fc243)
+            .a(fs188), .b(fs189), .ci(fs190), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa244(
-            .a(fc221), .b(fs222), .ci(hs35), .s(fs244), .co(fc244)
+            .a(fc185), .b(fc186), .ci(fc187), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa245(
-            .a(fc117), .b(fc118), .ci(fc119), .s(fs245), .co(fc245)
-        );
-    wire hs38;
-    wire hc38;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha38(
-            .a(fs223), .b(hs37), .s(hs38), .co(hc38)
+            .a(fc188), .b(fc189), .ci(fc190), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa246(
-            .a(fc223), .b(hc37), .ci(fs224), .s(fs246), .co(fc246)
+            .a(fs191), .b(fs192), .ci(fs193), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa247(
-            .a(fc224), .b(fc225), .ci(fs226), .s(fs247), .co(fc247)
+            .a(fs194), .b(fs195), .ci(fs196), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa248(
-            .a(fc226), .b(fc227), .ci(fs228), .s(fs248), .co(fc248)
+            .a(fc191), .b(fc192), .ci(fc193), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa249(
-            .a(fc228), .b(fc229), .ci(fs230), .s(fs249), .co(fc249)
+            .a(fc194), .b(fc195), .ci(fc196), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa250(
-            .a(fc230), .b(fc231), .ci(fs232), .s(fs250), .co(fc250)
+            .a(fs197), .b(fs198), .ci(fs199), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa251(
-            .a(fc232), .b(fc233), .ci(fs234), .s(fs251), .co(fc251)
+            .a(fs200), .b(fs201), .ci(fs202), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa252(
-            .a(fc234), .b(fc235), .ci(fs236), .s(fs252), .co(fc252)
+            .a(fc197), .b(fc198), .ci(fc199), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa253(
-            .a(fc236), .b(fc237), .ci(fs238), .s(fs253), .co(fc253)
+            .a(fc200), .b(fc201), .ci(fc202), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa254(
-            .a(fc238), .b(fc239), .ci(fs240), .s(fs254), .co(fc254)
+            .a(fs203), .b(fs204), .ci(fs205), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa255(
-            .a(fc240), .b(fc241), .ci(fs242), .s(fs255), .co(fc255)
+            .a(fs206), .b(fs207), .ci(fs208), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa256(
-            .a(fc242), .b(fc243), .ci(fs244), .s(fs256), .co(fc256)
-        );
-    wire hs39;
-    wire hc39;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha39(
-            .a(hc38), .b(fs246), .s(hs39), .co(hc39)
+            .a(fc203), .b(fc204), .ci(fc205), .s(fs256), .co(fc256)
         );
     wire fs257;
     wire fc257;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa257(
-            .a(fc246), .b(fs247), .ci(fs227), .s(fs257), .co(fc257)
+            .a(fc206), .b(fc207), .ci(fc208), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa258(
-            .a(fc247), .b(fs248), .ci(fs229), .s(fs258), .co(fc258)
+            .a(fs209), .b(fs210), .ci(fs211), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa259(
-            .a(fc248), .b(fs249), .ci(fs231), .s(fs259), .co(fc259)
+            .a(fs212), .b(fs213), .ci(fs214), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa260(
-            .a(fc249), .b(fs250), .ci(fs233), .s(fs260), .co(fc260)
+            .a(fc209), .b(fc210), .ci(fc211), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa261(
-            .a(fc250), .b(fs251), .ci(fs235), .s(fs261), .co(fc261)
+            .a(fc212), .b(fc213), .ci(fc214), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa262(
-            .a(fc251), .b(fs252), .ci(fs237), .s(fs262), .co(fc262)
+            .a(fs215), .b(fs216), .ci(fs217), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa263(
-            .a(fc252), .b(fs253), .ci(fs239), .s(fs263), .co(fc263)
+            .a(fs218), .b(fs219), .ci(fs220), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa264(
-            .a(fc253), .b(fs254), .ci(fs241), .s(fs264), .co(fc264)
+            .a(fc215), .b(fc216), .ci(fc217), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa265(
-            .a(fc254), .b(fs255), .ci(fs243), .s(fs265), .co(fc265)
+            .a(fc218), .b(fc219), .ci(fc220), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa266(
-            .a(fc255), .b(fs256), .ci(fs245), .s(fs266), .co(fc266)
+            .a(fs221), .b(fs222), .ci(fs223), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa267(
-            .a(hs38), .b(x$28[0]), .ci(x$28[11]), .s(fs267), .co(fc267)
+            .a(hs13), .b(fc69), .ci(fc70), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa268(
-            .a(hs39), .b(fs225), .ci(x$25[1]), .s(fs268), .co(fc268)
+            .a(fs224), .b(fs225), .ci(x$28[11]), .s(fs268), .co(fc268)
         );
-    wire hs40;
-    wire hc40;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha40(
-            .a(x$26[1]), .b(x$27[1]), .s(hs40), .co(hc40)
+    wire hs15;
+    wire hc15;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha15(
+            .a(x$29[0]), .b(x$29[11]), .s(hs15), .co(hc15)
         );
     wire fs269;
     wire fc269;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa269(
-            .a(hc39), .b(fs257), .ci(x$25[2]), .s(fs269), .co(fc269)
+            .a(fc224), .b(fc225), .ci(fs226), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa270(
-            .a(x$26[2]), .b(x$27[2]), .ci(x$28[2]), .s(fs270), .co(fc270)
+            .a(fs227), .b(fs228), .ci(x$28[1]), .s(fs270), .co(fc270)
+        );
+    wire hs16;
+    wire hc16;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha16(
+            .a(x$29[1]), .b(x$30[1]), .s(hs16), .co(hc16)
         );
     wire fs271;
     wire fc271;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa271(
-            .a(fc257), .b(fs258), .ci(x$25[3]), .s(fs271), .co(fc271)
+            .a(fc226), .b(fc227), .ci(fc228), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa272(
-            .a(x$26[3]), .b(x$27[3]), .ci(x$28[3]), .s(fs272), .co(fc272)
+            .a(fs229), .b(fs230), .ci(fs231), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa273(
-            .a(fc258), .b(fs259), .ci(x$25[4]), .s(fs273), .co(fc273)
+            .a(hs14), .b(x$30[2]), .ci(x$31[2]), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa274(
-            .a(x$26[4]), .b(x$27[4]), .ci(x$28[4]), .s(fs274), .co(fc274)
+            .a(fc229), .b(fc230), .ci(fc231), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa275(
-            .a(fc259), .b(fs260), .ci(x$25[5]), .s(fs275), .co(fc275)
+            .a(hc14), .b(fs232), .ci(fs233), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa276(
-            .a(x$26[5]), .b(x$27[5]), .ci(x$28[5]), .s(fs276), .co(fc276)
+            .a(fs234), .b(fs235), .ci(x$31[3]), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa277(
-            .a(fc260), .b(fs261), .ci(x$25[6]), .s(fs277), .co(fc277)
+            .a(fc232), .b(fc233), .ci(fc234), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa278(
-            .a(x$26[6]), .b(x$27[6]), .ci(x$28[6]), .s(fs278), .co(fc278)
+            .a(fc235), .b(fs236), .ci(fs237), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa279(
-            .a(fc261), .b(fs262), .ci(x$25[7]), .s(fs279), .co(fc279)
+            .a(fs238), .b(fs239), .ci(x$31[4]), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa280(
-            .a(x$26[7]), .b(x$27[7]), .ci(x$28[7]), .s(fs280), .co(fc280)
+            .a(fc236), .b(fc237), .ci(fc238), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa281(
-            .a(fc262), .b(fs263), .ci(x$25[8]), .s(fs281), .co(fc281)
+            .a(fc239), .b(fs240), .ci(fs241), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa282(
-            .a(x$26[8]), .b(x$27[8]), .ci(x$28[8]), .s(fs282), .co(fc282)
+            .a(fs242), .b(fs243), .ci(x$31[5]), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa283(
-            .a(fc263), .b(fs264), .ci(x$25[9]), .s(fs283), .co(fc283)
+            .a(fc240), .b(fc241), .ci(fc242), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa284(
-            .a(x$26[9]), .b(x$27[9]), .ci(x$28[9]), .s(fs284), .co(fc284)
+            .a(fc243), .b(fs244), .ci(fs245), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa285(
-            .a(fc264), .b(fs265), .ci(~x$25[10]), .s(fs285), .co(fc285)
+            .a(fs246), .b(fs247), .ci(x$31[6]), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa286(
-            .a(~x$26[10]), .b(~x$27[10]), .ci(~x$28[10]), .s(fs286), .co(fc286)
+            .a(fc244), .b(fc245), .ci(fc246), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa287(
-            .a(fc265), .b(fs266), .ci(hc30), .s(fs287), .co(fc287)
+            .a(fc247), .b(fs248), .ci(fs249), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa288(
-            .a(fc66), .b(fc56), .ci(hc21), .s(fs288), .co(fc288)
+            .a(fs250), .b(fs251), .ci(x$31[7]), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa289(
-            .a(fc266), .b(fc256), .ci(fc244), .s(fs289), .co(fc289)
+            .a(fc248), .b(fc249), .ci(fc250), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa290(
-            .a(fc245), .b(fc222), .ci(fc212), .s(fs290), .co(fc290)
-        );
-    wire hs41;
-    wire hc41;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha41(
-            .a(fs267), .b(x$29[0]), .s(hs41), .co(hc41)
+            .a(fc251), .b(fs252), .ci(fs253), .s(fs290), .co(fc290)
         );
     wire fs291;
     wire fc291;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa291(
-            .a(fc267), .b(fs268), .ci(hs40), .s(fs291), .co(fc291)
+            .a(fs254), .b(fs255), .ci(x$31[8]), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa292(
-            .a(fc268), .b(hc40), .ci(fs269), .s(fs292), .co(fc292)
+            .a(fc252), .b(fc253), .ci(fc254), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa293(
-            .a(fc269), .b(fc270), .ci(fs271), .s(fs293), .co(fc293)
+            .a(fc255), .b(fs256), .ci(fs257), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa294(
-            .a(fc271), .b(fc272), .ci(fs273), .s(fs294), .co(fc294)
+            .a(fs258), .b(fs259), .ci(x$31[9]), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa295(
-            .a(fc273), .b(fc274), .ci(fs275), .s(fs295), .co(fc295)
+            .a(fc256), .b(fc257), .ci(fc258), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa296(
-            .a(fc275), .b(fc276), .ci(fs277), .s(fs296), .co(fc296)
+            .a(fc259), .b(fs260), .ci(fs261), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa297(
-            .a(fc277), .b(fc278), .ci(fs279), .s(fs297), .co(fc297)
+            .a(fs262), .b(fs263), .ci(~x$31[10]), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa298(
-            .a(fc279), .b(fc280), .ci(fs281), .s(fs298), .co(fc298)
+            .a(fc260), .b(fc261), .ci(fc262), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa299(
-            .a(fc281), .b(fc282), .ci(fs283), .s(fs299), .co(fc299)
+            .a(fc263), .b(fs264), .ci(fs265), .s(fs299), .co(fc299)
         );
     wire fs300;
     wire fc300;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa300(
-            .a(fc283), .b(fc284), .ci(fs285), .s(fs300), .co(fc300)
+            .a(fs266), .b(fs267), .ci(hc8), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa301(
-            .a(fc285), .b(fc286), .ci(fs287), .s(fs301), .co(fc301)
+            .a(fc264), .b(fc265), .ci(fc266), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa302(
-            .a(fc287), .b(fc288), .ci(fs289), .s(fs302), .co(fc302)
+            .a(fc267), .b(fc221), .ci(fc222), .s(fs302), .co(fc302)
+        );
+    wire hs17;
+    wire hc17;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha17(
+            .a(fc223), .b(hc13), .s(hs17), .co(hc17)
         );
     wire fs303;
     wire fc303;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa303(
-            .a(hs41), .b(x$29[11]), .ci(x$30[0]), .s(fs303), .co(fc303)
+            .a(fs268), .b(hs15), .ci(x$30[0]), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa304(
-            .a(hc41), .b(fs291), .ci(x$28[1]), .s(fs304), .co(fc304)
+            .a(fc268), .b(hc15), .ci(fs269), .s(fs304), .co(fc304)
+        );
+    wire hs18;
+    wire hc18;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha18(
+            .a(fs270), .b(hs16), .s(hs18), .co(hc18)
         );
     wire fs305;
     wire fc305;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa305(
-            .a(fc291), .b(fs292), .ci(fs270), .s(fs305), .co(fc305)
+            .a(fc269), .b(fc270), .ci(hc16), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa306(
-            .a(fc292), .b(fs293), .ci(fs272), .s(fs306), .co(fc306)
+            .a(fs271), .b(fs272), .ci(fs273), .s(fs306), .co(fc306)
         );
     wire fs307;
     wire fc307;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa307(
-            .a(fc293), .b(fs294), .ci(fs274), .s(fs307), .co(fc307)
+            .a(fc271), .b(fc272), .ci(fc273), .s(fs307), .co(fc307)
         );
     wire fs308;
     wire fc308;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa308(
-            .a(fc294), .b(fs295), .ci(fs276), .s(fs308), .co(fc308)
+            .a(fs274), .b(fs275), .ci(fs276), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa309(
-            .a(fc295), .b(fs296), .ci(fs278), .s(fs309), .co(fc309)
+            .a(fc274), .b(fc275), .ci(fc276), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa310(
-            .a(fc296), .b(fs297), .ci(fs280), .s(fs310), .co(fc310)
+            .a(fs277), .b(fs278), .ci(fs279), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa311(
-            .a(fc297), .b(fs298), .ci(fs282), .s(fs311), .co(fc311)
+            .a(fc277), .b(fc278), .ci(fc279), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa312(
-            .a(fc298), .b(fs299), .ci(fs284), .s(fs312), .co(fc312)
+            .a(fs280), .b(fs281), .ci(fs282), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa313(
-            .a(fc299), .b(fs300), .ci(fs286), .s(fs313), .co(fc313)
+            .a(fc280), .b(fc281), .ci(fc282), .s(fs313), .co(fc313)
         );
     wire fs314;
     wire fc314;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa314(
-            .a(fc300), .b(fs301), .ci(fs288), .s(fs314), .co(fc314)
+            .a(fs283), .b(fs284), .ci(fs285), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa315(
-            .a(fc301), .b(fs302), .ci(fs290), .s(fs315), .co(fc315)
-        );
-    wire hs42;
-    wire hc42;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha42(
-            .a(fc303), .b(fs304), .s(hs42), .co(hc42)
+            .a(fc283), .b(fc284), .ci(fc285), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa316(
-            .a(fc304), .b(fs305), .ci(x$29[2]), .s(fs316), .co(fc316)
+            .a(fs286), .b(fs287), .ci(fs288), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa317(
-            .a(fc305), .b(fs306), .ci(x$29[3]), .s(fs317), .co(fc317)
+            .a(fc286), .b(fc287), .ci(fc288), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa318(
-            .a(fc306), .b(fs307), .ci(x$29[4]), .s(fs318), .co(fc318)
+            .a(fs289), .b(fs290), .ci(fs291), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa319(
-            .a(fc307), .b(fs308), .ci(x$29[5]), .s(fs319), .co(fc319)
+            .a(fc289), .b(fc290), .ci(fc291), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa320(
-            .a(fc308), .b(fs309), .ci(x$29[6]), .s(fs320), .co(fc320)
+            .a(fs292), .b(fs293), .ci(fs294), .s(fs320), .co(fc320)
         );
     wire fs321;
     wire fc321;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa321(
-            .a(fc309), .b(fs310), .ci(x$29[7]), .s(fs321), .co(fc321)
+            .a(fc292), .b(fc293), .ci(fc294), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa322(
-            .a(fc310), .b(fs311), .ci(x$29[8]), .s(fs322), .co(fc322)
+            .a(fs295), .b(fs296), .ci(fs297), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa323(
-            .a(fc311), .b(fs312), .ci(x$29[9]), .s(fs323), .co(fc323)
+            .a(fc295), .b(fc296), .ci(fc297), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa324(
-            .a(fc312), .b(fs313), .ci(~x$29[10]), .s(fs324), .co(fc324)
+            .a(fs298), .b(fs299), .ci(fs300), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa325(
-            .a(fc313), .b(fs314), .ci(fc40), .s(fs325), .co(fc325)
+            .a(fc298), .b(fc299), .ci(fc300), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa326(
-            .a(fc314), .b(fs315), .ci(hc35), .s(fs326), .co(fc326)
+            .a(fs301), .b(fs302), .ci(hs17), .s(fs326), .co(fc326)
         );
-    wire hs43;
-    wire hc43;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha43(
-            .a(fc315), .b(fc302), .s(hs43), .co(hc43)
+    wire hs19;
+    wire hc19;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha19(
+            .a(fc301), .b(fc302), .s(hs19), .co(hc19)
         );
-    wire hs44;
-    wire hc44;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha44(
-            .a(fs303), .b(x$30[11]), .s(hs44), .co(hc44)
+    wire hs20;
+    wire hc20;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha20(
+            .a(fs303), .b(x$30[11]), .s(hs20), .co(hc20)
         );
     wire fs327;
     wire fc327;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa327(
-            .a(hs42), .b(x$29[1]), .ci(x$30[1]), .s(fs327), .co(fc327)
+            .a(fc303), .b(fs304), .ci(hs18), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa328(
-            .a(hc42), .b(fs316), .ci(x$30[2]), .s(fs328), .co(fc328)
+            .a(fc304), .b(hc18), .ci(fs305), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa329(
-            .a(fc316), .b(fs317), .ci(x$30[3]), .s(fs329), .co(fc329)
+            .a(fc305), .b(fc306), .ci(fs307), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa330(
-            .a(fc317), .b(fs318), .ci(x$30[4]), .s(fs330), .co(fc330)
+            .a(fc307), .b(fc308), .ci(fs309), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa331(
-            .a(fc318), .b(fs319), .ci(x$30[5]), .s(fs331), .co(fc331)
+            .a(fc309), .b(fc310), .ci(fs311), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa332(
-            .a(fc319), .b(fs320), .ci(x$30[6]), .s(fs332), .co(fc332)
+            .a(fc311), .b(fc312), .ci(fs313), .s(fs332), .co(fc332)
         );
     wire fs333;
     wire fc333;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa333(
-            .a(fc320), .b(fs321), .ci(x$30[7]), .s(fs333), .co(fc333)
+            .a(fc313), .b(fc314), .ci(fs315), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa334(
-            .a(fc321), .b(fs322), .ci(x$30[8]), .s(fs334), .co(fc334)
+            .a(fc315), .b(fc316), .ci(fs317), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa335(
-            .a(fc322), .b(fs323), .ci(x$30[9]), .s(fs335), .co(fc335)
+            .a(fc317), .b(fc318), .ci(fs319), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa336(
-            .a(fc323), .b(fs324), .ci(~x$30[10]), .s(fs336), .co(fc336)
+            .a(fc319), .b(fc320), .ci(fs321), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa337(
-            .a(fc324), .b(fs325), .ci(fc41), .s(fs337), .co(fc337)
+            .a(fc321), .b(fc322), .ci(fs323), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa338(
-            .a(fc325), .b(fs326), .ci(fc191), .s(fs338), .co(fc338)
+            .a(fc323), .b(fc324), .ci(fs325), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa339(
-            .a(fc326), .b(hs43), .ci(fc289), .s(fs339), .co(fc339)
+            .a(fc325), .b(fc326), .ci(hs19), .s(fs339), .co(fc339)
         );
-    wire hs45;
-    wire hc45;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha45(
-            .a(hs44), .b(x$31[0]), .s(hs45), .co(hc45)
+    wire hs21;
+    wire hc21;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha21(
+            .a(hs20), .b(x$31[0]), .s(hs21), .co(hc21)
         );
     wire fs340;
     wire fc340;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa340(
-            .a(hc44), .b(fs327), .ci(x$31[1]), .s(fs340), .co(fc340)
+            .a(hc20), .b(fs327), .ci(x$31[1]), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa341(
-            .a(fc327), .b(fs328), .ci(x$31[2]), .s(fs341), .co(fc341)
+            .a(fc327), .b(fs328), .ci(fs306), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa342(
-            .a(fc328), .b(fs329), .ci(x$31[3]), .s(fs342), .co(fc342)
+            .a(fc328), .b(fs329), .ci(fs308), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa343(
-            .a(fc329), .b(fs330), .ci(x$31[4]), .s(fs343), .co(fc343)
+            .a(fc329), .b(fs330), .ci(fs310), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa344(
-            .a(fc330), .b(fs331), .ci(x$31[5]), .s(fs344), .co(fc344)
+            .a(fc330), .b(fs331), .ci(fs312), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa345(
-            .a(fc331), .b(fs332), .ci(x$31[6]), .s(fs345), .co(fc345)
+            .a(fc331), .b(fs332), .ci(fs314), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa346(
-            .a(fc332), .b(fs333), .ci(x$31[7]), .s(fs346), .co(fc346)
+            .a(fc332), .b(fs333), .ci(fs316), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa347(
-            .a(fc333), .b(fs334), .ci(x$31[8]), .s(fs347), .co(fc347)
+            .a(fc333), .b(fs334), .ci(fs318), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa348(
-            .a(fc334), .b(fs335), .ci(x$31[9]), .s(fs348), .co(fc348)
+            .a(fc334), .b(fs335), .ci(fs320), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa349(
-            .a(fc335), .b(fs336), .ci(~x$31[10]), .s(fs349), .co(fc349)
+            .a(fc335), .b(fs336), .ci(fs322), .s(fs349), .co(fc349)
         );
     wire fs350;
     wire fc350;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa350(
-            .a(fc336), .b(fs337), .ci(hc12), .s(fs350), .co(fc350)
+            .a(fc336), .b(fs337), .ci(fs324), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa351(
-            .a(fc337), .b(fs338), .ci(fc192), .s(fs351), .co(fc351)
+            .a(fc337), .b(fs338), .ci(fs326), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxfp4_mac_k32_n10_p0_array_csa__fa fa352(
-            .a(fc338), .b(fs339), .ci(fc290), .s(fs352), .co(fc352)
+            .a(fc338), .b(fs339), .ci(hc17), .s(fs352), .co(fc352)
         );
-    wire hs46;
-    wire hc46;
-        mxfp4_mac_k32_n10_p0_array_csa__ha ha46(
-            .a(fc339), .b(hc43), .s(hs46), .co(hc46)
+    wire hs22;
+    wire hc22;
+        mxfp4_mac_k32_n10_p0_array_csa__ha ha22(
+            .a(fc339), .b(hc19), .s(hs22), .co(hc22)
         );
-    wire [15:0] row0 = {hc46, fc352, fc351, fc350, fc349, fc348, fc347, fc346, fc345, fc344, fc343, fc342, fc341, fc340, hc45, hs45};
-    wire [15:0] row1 = {1'b1, hs46, fs352, fs351, fs350, fs349, fs348, fs347, fs346, fs345, fs344, fs343, fs342, fs341, fs340, x$31[11]};
+    wire [15:0] row0 = {hc22, fc352, fc351, fc350, fc349, fc348, fc347, fc346, fc345, fc344, fc343, fc342, fc341, fc340, hc21, hs21};
+    wire [15:0] row1 = {1'b1, hs22, fs352, fs351, fs350, fs349, fs348, fs347, fs346, fs345, fs344, fs343, fs342, fs341, fs340, x$31[11]};
     always @(*) sum = row0 + row1;
 endmodule // mxfp4_mac_k32_n10_p0_array_csa__csa_tree32x12
 

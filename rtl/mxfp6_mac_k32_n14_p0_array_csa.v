@@ -2448,2625 +2448,2465 @@ module mxfp6_mac_k32_n14_p0_array_csa__csa_tree32x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs7;
     wire fc7;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa7(
-            .a(fs0), .b(fs1), .ci(fs2), .s(fs7), .co(fc7)
+            .a(x$11[0]), .b(x$11[15]), .ci(x$12[0]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa8(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs8), .co(fc8)
-        );
-    wire hs1;
-    wire hc1;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha1(
-            .a(fs6), .b(x$11[0]), .s(hs1), .co(hc1)
-        );
-    wire hs2;
-    wire hc2;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha2(
-            .a(fc0), .b(fc1), .s(hs2), .co(hc2)
+            .a(x$12[15]), .b(x$13[0]), .ci(x$13[15]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa9(
-            .a(fs7), .b(fs8), .ci(hs1), .s(fs9), .co(fc9)
+            .a(x$14[0]), .b(x$14[15]), .ci(x$15[0]), .s(fs9), .co(fc9)
         );
-    wire hs3;
-    wire hc3;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha3(
-            .a(fc7), .b(fc8), .s(hs3), .co(hc3)
+    wire hs1;
+    wire hc1;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha1(
+            .a(x$15[15]), .b(x$16[0]), .s(hs1), .co(hc1)
         );
     wire fs10;
     wire fc10;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa10(
-            .a(fs9), .b(x$11[15]), .ci(x$12[0]), .s(fs10), .co(fc10)
+            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa11(
-            .a(x$12[15]), .b(x$13[0]), .ci(x$13[15]), .s(fs11), .co(fc11)
+            .a(fs0), .b(fs1), .ci(fs2), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa12(
-            .a(x$14[0]), .b(x$14[15]), .ci(x$15[0]), .s(fs12), .co(fc12)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa13(
-            .a(x$15[15]), .b(x$16[0]), .ci(x$16[15]), .s(fs13), .co(fc13)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa14(
-            .a(x$17[0]), .b(x$17[15]), .ci(x$18[0]), .s(fs14), .co(fc14)
+            .a(fs9), .b(hs1), .ci(x$16[15]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa15(
-            .a(fc9), .b(hs3), .ci(hc1), .s(fs15), .co(fc15)
+            .a(x$17[0]), .b(x$17[15]), .ci(x$18[0]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa16(
-            .a(hs2), .b(fc2), .ci(fc3), .s(fs16), .co(fc16)
+            .a(x$18[15]), .b(x$19[0]), .ci(x$19[15]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa17(
-            .a(fc4), .b(fc5), .ci(fc6), .s(fs17), .co(fc17)
+            .a(x$20[0]), .b(x$20[15]), .ci(x$21[0]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa18(
-            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs18), .co(fc18)
+            .a(fc0), .b(fc1), .ci(fc2), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa19(
-            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs19), .co(fc19)
+            .a(fc3), .b(fc4), .ci(fc5), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa20(
-            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs20), .co(fc20)
-        );
-    wire hs4;
-    wire hc4;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha4(
-            .a(x$8[1]), .b(x$9[1]), .s(hs4), .co(hc4)
+            .a(fc6), .b(fc7), .ci(fc8), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa21(
-            .a(hc3), .b(hc2), .ci(x$0[2]), .s(fs21), .co(fc21)
+            .a(fc9), .b(hc1), .ci(fs10), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa22(
-            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs22), .co(fc22)
+            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa23(
-            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs23), .co(fc23)
+            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa24(
-            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs24), .co(fc24)
-        );
-    wire hs5;
-    wire hc5;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha5(
-            .a(x$10[2]), .b(x$11[2]), .s(hs5), .co(hc5)
+            .a(x$8[1]), .b(x$9[1]), .ci(x$10[1]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa25(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs25), .co(fc25)
+            .a(x$11[1]), .b(x$12[1]), .ci(x$13[1]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa26(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs26), .co(fc26)
+            .a(x$14[1]), .b(x$15[1]), .ci(x$16[1]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa27(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs27), .co(fc27)
+            .a(x$17[1]), .b(x$18[1]), .ci(x$19[1]), .s(fs27), .co(fc27)
+        );
+    wire hs2;
+    wire hc2;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha2(
+            .a(x$20[1]), .b(x$21[1]), .s(hs2), .co(hc2)
         );
     wire fs28;
     wire fc28;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa28(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs28), .co(fc28)
+            .a(fc10), .b(x$0[2]), .ci(x$1[2]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa29(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs29), .co(fc29)
-        );
-    wire hs6;
-    wire hc6;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha6(
-            .a(x$6[4]), .b(x$7[4]), .s(hs6), .co(hc6)
+            .a(x$2[2]), .b(x$3[2]), .ci(x$4[2]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa30(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs30), .co(fc30)
+            .a(x$5[2]), .b(x$6[2]), .ci(x$7[2]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa31(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs31), .co(fc31)
-        );
-    wire hs7;
-    wire hc7;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha7(
-            .a(x$6[5]), .b(x$7[5]), .s(hs7), .co(hc7)
+            .a(x$8[2]), .b(x$9[2]), .ci(x$10[2]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa32(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs32), .co(fc32)
+            .a(x$11[2]), .b(x$12[2]), .ci(x$13[2]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa33(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs33), .co(fc33)
-        );
-    wire hs8;
-    wire hc8;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha8(
-            .a(x$6[6]), .b(x$7[6]), .s(hs8), .co(hc8)
+            .a(x$14[2]), .b(x$15[2]), .ci(x$16[2]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa34(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs34), .co(fc34)
+            .a(x$17[2]), .b(x$18[2]), .ci(x$19[2]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa35(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs35), .co(fc35)
-        );
-    wire hs9;
-    wire hc9;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha9(
-            .a(x$6[7]), .b(x$7[7]), .s(hs9), .co(hc9)
+            .a(x$20[2]), .b(x$21[2]), .ci(x$22[2]), .s(fs35), .co(fc35)
         );
     wire fs36;
     wire fc36;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa36(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa37(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
-        );
-    wire hs10;
-    wire hc10;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha10(
-            .a(x$6[8]), .b(x$7[8]), .s(hs10), .co(hc10)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa38(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs38), .co(fc38)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa39(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs39), .co(fc39)
-        );
-    wire hs11;
-    wire hc11;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha11(
-            .a(x$6[9]), .b(x$7[9]), .s(hs11), .co(hc11)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa40(
-            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs40), .co(fc40)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa41(
-            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs41), .co(fc41)
-        );
-    wire hs12;
-    wire hc12;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha12(
-            .a(x$6[10]), .b(x$7[10]), .s(hs12), .co(hc12)
+            .a(x$15[3]), .b(x$16[3]), .ci(x$17[3]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa42(
-            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs42), .co(fc42)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa43(
-            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs43), .co(fc43)
-        );
-    wire hs13;
-    wire hc13;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha13(
-            .a(x$6[11]), .b(x$7[11]), .s(hs13), .co(hc13)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa44(
-            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs44), .co(fc44)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa45(
-            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs45), .co(fc45)
-        );
-    wire hs14;
-    wire hc14;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha14(
-            .a(x$6[12]), .b(x$7[12]), .s(hs14), .co(hc14)
+            .a(x$9[4]), .b(x$10[4]), .ci(x$11[4]), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa46(
-            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs46), .co(fc46)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa47(
-            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs47), .co(fc47)
-        );
-    wire hs15;
-    wire hc15;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha15(
-            .a(x$6[13]), .b(x$7[13]), .s(hs15), .co(hc15)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa48(
-            .a(~x$0[14]), .b(~x$1[14]), .ci(~x$2[14]), .s(fs48), .co(fc48)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa49(
-            .a(~x$3[14]), .b(~x$4[14]), .ci(~x$5[14]), .s(fs49), .co(fc49)
-        );
-    wire hs16;
-    wire hc16;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha16(
-            .a(~x$6[14]), .b(~x$7[14]), .s(hs16), .co(hc16)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa50(
-            .a(fs10), .b(fs11), .ci(fs12), .s(fs50), .co(fc50)
+            .a(x$9[5]), .b(x$10[5]), .ci(x$11[5]), .s(fs50), .co(fc50)
         );
-    wire hs17;
-    wire hc17;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha17(
-            .a(fs13), .b(fs14), .s(hs17), .co(hc17)
+    wire hs3;
+    wire hc3;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha3(
+            .a(x$12[5]), .b(x$13[5]), .s(hs3), .co(hc3)
         );
     wire fs51;
     wire fc51;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa51(
-            .a(fc10), .b(fc11), .ci(fc12), .s(fs51), .co(fc51)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa52(
-            .a(fc13), .b(fc14), .ci(fs15), .s(fs52), .co(fc52)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa53(
-            .a(fs16), .b(fs17), .ci(fs18), .s(fs53), .co(fc53)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa54(
-            .a(fc15), .b(fc16), .ci(fc17), .s(fs54), .co(fc54)
+            .a(x$9[6]), .b(x$10[6]), .ci(x$11[6]), .s(fs54), .co(fc54)
+        );
+    wire hs4;
+    wire hc4;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha4(
+            .a(x$12[6]), .b(x$13[6]), .s(hs4), .co(hc4)
         );
     wire fs55;
     wire fc55;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa55(
-            .a(fc18), .b(fc19), .ci(fc20), .s(fs55), .co(fc55)
-        );
-    wire hs18;
-    wire hc18;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha18(
-            .a(hc4), .b(fs21), .s(hs18), .co(hc18)
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa56(
-            .a(fc21), .b(fc22), .ci(fc23), .s(fs56), .co(fc56)
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa57(
-            .a(fc24), .b(hc5), .ci(fs25), .s(fs57), .co(fc57)
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa58(
-            .a(fc25), .b(fc26), .ci(fc27), .s(fs58), .co(fc58)
+            .a(x$9[7]), .b(x$10[7]), .ci(x$11[7]), .s(fs58), .co(fc58)
         );
-    wire hs19;
-    wire hc19;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha19(
-            .a(fs28), .b(fs29), .s(hs19), .co(hc19)
+    wire hs5;
+    wire hc5;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha5(
+            .a(x$12[7]), .b(x$13[7]), .s(hs5), .co(hc5)
         );
     wire fs59;
     wire fc59;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa59(
-            .a(fc28), .b(fc29), .ci(hc6), .s(fs59), .co(fc59)
-        );
-    wire hs20;
-    wire hc20;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha20(
-            .a(fs30), .b(fs31), .s(hs20), .co(hc20)
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa60(
-            .a(fc30), .b(fc31), .ci(hc7), .s(fs60), .co(fc60)
-        );
-    wire hs21;
-    wire hc21;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha21(
-            .a(fs32), .b(fs33), .s(hs21), .co(hc21)
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa61(
-            .a(fc32), .b(fc33), .ci(hc8), .s(fs61), .co(fc61)
-        );
-    wire hs22;
-    wire hc22;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha22(
-            .a(fs34), .b(fs35), .s(hs22), .co(hc22)
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa62(
-            .a(fc34), .b(fc35), .ci(hc9), .s(fs62), .co(fc62)
+            .a(x$9[8]), .b(x$10[8]), .ci(x$11[8]), .s(fs62), .co(fc62)
         );
-    wire hs23;
-    wire hc23;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha23(
-            .a(fs36), .b(fs37), .s(hs23), .co(hc23)
+    wire hs6;
+    wire hc6;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha6(
+            .a(x$12[8]), .b(x$13[8]), .s(hs6), .co(hc6)
         );
     wire fs63;
     wire fc63;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa63(
-            .a(fc36), .b(fc37), .ci(hc10), .s(fs63), .co(fc63)
-        );
-    wire hs24;
-    wire hc24;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha24(
-            .a(fs38), .b(fs39), .s(hs24), .co(hc24)
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa64(
-            .a(fc38), .b(fc39), .ci(hc11), .s(fs64), .co(fc64)
-        );
-    wire hs25;
-    wire hc25;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha25(
-            .a(fs40), .b(fs41), .s(hs25), .co(hc25)
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa65(
-            .a(fc40), .b(fc41), .ci(hc12), .s(fs65), .co(fc65)
-        );
-    wire hs26;
-    wire hc26;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha26(
-            .a(fs42), .b(fs43), .s(hs26), .co(hc26)
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa66(
-            .a(fc42), .b(fc43), .ci(hc13), .s(fs66), .co(fc66)
+            .a(x$9[9]), .b(x$10[9]), .ci(x$11[9]), .s(fs66), .co(fc66)
         );
-    wire hs27;
-    wire hc27;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha27(
-            .a(fs44), .b(fs45), .s(hs27), .co(hc27)
+    wire hs7;
+    wire hc7;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha7(
+            .a(x$12[9]), .b(x$13[9]), .s(hs7), .co(hc7)
         );
     wire fs67;
     wire fc67;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa67(
-            .a(fc44), .b(fc45), .ci(hc14), .s(fs67), .co(fc67)
-        );
-    wire hs28;
-    wire hc28;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha28(
-            .a(fs46), .b(fs47), .s(hs28), .co(hc28)
+            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa68(
-            .a(fc46), .b(fc47), .ci(hc15), .s(fs68), .co(fc68)
-        );
-    wire hs29;
-    wire hc29;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha29(
-            .a(fs48), .b(fs49), .s(hs29), .co(hc29)
-        );
-    wire hs30;
-    wire hc30;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha30(
-            .a(fs50), .b(hs17), .s(hs30), .co(hc30)
+            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa69(
-            .a(fc50), .b(hc17), .ci(fs51), .s(fs69), .co(fc69)
+            .a(x$6[10]), .b(x$7[10]), .ci(x$8[10]), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa70(
-            .a(fc51), .b(fc52), .ci(fc53), .s(fs70), .co(fc70)
+            .a(x$9[10]), .b(x$10[10]), .ci(x$11[10]), .s(fs70), .co(fc70)
+        );
+    wire hs8;
+    wire hc8;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha8(
+            .a(x$12[10]), .b(x$13[10]), .s(hs8), .co(hc8)
         );
     wire fs71;
     wire fc71;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa71(
-            .a(fc54), .b(fc55), .ci(hc18), .s(fs71), .co(fc71)
+            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa72(
-            .a(fc56), .b(fc57), .ci(fs58), .s(fs72), .co(fc72)
+            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa73(
-            .a(fc58), .b(hc19), .ci(fs59), .s(fs73), .co(fc73)
+            .a(x$6[11]), .b(x$7[11]), .ci(x$8[11]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa74(
-            .a(fc59), .b(hc20), .ci(fs60), .s(fs74), .co(fc74)
+            .a(x$9[11]), .b(x$10[11]), .ci(x$11[11]), .s(fs74), .co(fc74)
+        );
+    wire hs9;
+    wire hc9;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha9(
+            .a(x$12[11]), .b(x$13[11]), .s(hs9), .co(hc9)
         );
     wire fs75;
     wire fc75;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa75(
-            .a(fc60), .b(hc21), .ci(fs61), .s(fs75), .co(fc75)
+            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa76(
-            .a(fc61), .b(hc22), .ci(fs62), .s(fs76), .co(fc76)
+            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa77(
-            .a(fc62), .b(hc23), .ci(fs63), .s(fs77), .co(fc77)
+            .a(x$6[12]), .b(x$7[12]), .ci(x$8[12]), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa78(
-            .a(fc63), .b(hc24), .ci(fs64), .s(fs78), .co(fc78)
+            .a(x$9[12]), .b(x$10[12]), .ci(x$11[12]), .s(fs78), .co(fc78)
+        );
+    wire hs10;
+    wire hc10;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha10(
+            .a(x$12[12]), .b(x$13[12]), .s(hs10), .co(hc10)
         );
     wire fs79;
     wire fc79;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa79(
-            .a(fc64), .b(hc25), .ci(fs65), .s(fs79), .co(fc79)
+            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa80(
-            .a(fc65), .b(hc26), .ci(fs66), .s(fs80), .co(fc80)
+            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa81(
-            .a(fc66), .b(hc27), .ci(fs67), .s(fs81), .co(fc81)
+            .a(x$6[13]), .b(x$7[13]), .ci(x$8[13]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa82(
-            .a(fc67), .b(hc28), .ci(fs68), .s(fs82), .co(fc82)
+            .a(x$9[13]), .b(x$10[13]), .ci(x$11[13]), .s(fs82), .co(fc82)
         );
-    wire hs31;
-    wire hc31;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha31(
-            .a(hc30), .b(fs69), .s(hs31), .co(hc31)
+    wire hs11;
+    wire hc11;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha11(
+            .a(x$12[13]), .b(x$13[13]), .s(hs11), .co(hc11)
         );
     wire fs83;
     wire fc83;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa83(
-            .a(fc69), .b(fs70), .ci(fs54), .s(fs83), .co(fc83)
+            .a(~x$0[14]), .b(~x$1[14]), .ci(~x$2[14]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa84(
-            .a(fc70), .b(fs71), .ci(fs56), .s(fs84), .co(fc84)
-        );
-    wire hs32;
-    wire hc32;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha32(
-            .a(fc71), .b(fs72), .s(hs32), .co(hc32)
-        );
-    wire hs33;
-    wire hc33;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha33(
-            .a(fc72), .b(fs73), .s(hs33), .co(hc33)
-        );
-    wire hs34;
-    wire hc34;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha34(
-            .a(fc73), .b(fs74), .s(hs34), .co(hc34)
-        );
-    wire hs35;
-    wire hc35;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha35(
-            .a(fc74), .b(fs75), .s(hs35), .co(hc35)
-        );
-    wire hs36;
-    wire hc36;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha36(
-            .a(fc75), .b(fs76), .s(hs36), .co(hc36)
-        );
-    wire hs37;
-    wire hc37;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha37(
-            .a(fc76), .b(fs77), .s(hs37), .co(hc37)
-        );
-    wire hs38;
-    wire hc38;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha38(
-            .a(fc77), .b(fs78), .s(hs38), .co(hc38)
-        );
-    wire hs39;
-    wire hc39;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha39(
-            .a(fc78), .b(fs79), .s(hs39), .co(hc39)
-        );
-    wire hs40;
-    wire hc40;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha40(
-            .a(fc79), .b(fs80), .s(hs40), .co(hc40)
-        );
-    wire hs41;
-    wire hc41;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha41(
-            .a(fc80), .b(fs81), .s(hs41), .co(hc41)
-        );
-    wire hs42;
-    wire hc42;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha42(
-            .a(fc81), .b(fs82), .s(hs42), .co(hc42)
+            .a(~x$3[14]), .b(~x$4[14]), .ci(~x$5[14]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa85(
-            .a(hs30), .b(x$18[15]), .ci(x$19[0]), .s(fs85), .co(fc85)
+            .a(~x$6[14]), .b(~x$7[14]), .ci(~x$8[14]), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa86(
-            .a(x$19[15]), .b(x$20[0]), .ci(x$20[15]), .s(fs86), .co(fc86)
+            .a(~x$9[14]), .b(~x$10[14]), .ci(~x$11[14]), .s(fs86), .co(fc86)
+        );
+    wire hs12;
+    wire hc12;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha12(
+            .a(~x$12[14]), .b(~x$13[14]), .s(hs12), .co(hc12)
         );
     wire fs87;
     wire fc87;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa87(
-            .a(x$21[0]), .b(x$21[15]), .ci(x$22[0]), .s(fs87), .co(fc87)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa88(
-            .a(hs31), .b(fs52), .ci(fs53), .s(fs88), .co(fc88)
+            .a(fs14), .b(fs15), .ci(fs16), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa89(
-            .a(fs19), .b(fs20), .ci(hs4), .s(fs89), .co(fc89)
+            .a(fs17), .b(x$21[15]), .ci(x$22[0]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa90(
-            .a(x$10[1]), .b(x$11[1]), .ci(x$12[1]), .s(fs90), .co(fc90)
+            .a(x$22[15]), .b(x$23[0]), .ci(x$23[15]), .s(fs90), .co(fc90)
+        );
+    wire hs13;
+    wire hc13;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha13(
+            .a(x$24[0]), .b(x$24[15]), .s(hs13), .co(hc13)
         );
     wire fs91;
     wire fc91;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa91(
-            .a(x$13[1]), .b(x$14[1]), .ci(x$15[1]), .s(fs91), .co(fc91)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa92(
-            .a(hc31), .b(fs83), .ci(fs55), .s(fs92), .co(fc92)
+            .a(fc14), .b(fc15), .ci(fc16), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa93(
-            .a(hs18), .b(fs22), .ci(fs23), .s(fs93), .co(fc93)
+            .a(fc17), .b(fs18), .ci(fs19), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa94(
-            .a(fs24), .b(hs5), .ci(x$12[2]), .s(fs94), .co(fc94)
+            .a(fs20), .b(fs21), .ci(fs22), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa95(
-            .a(x$13[2]), .b(x$14[2]), .ci(x$15[2]), .s(fs95), .co(fc95)
-        );
-    wire hs43;
-    wire hc43;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha43(
-            .a(x$16[2]), .b(x$17[2]), .s(hs43), .co(hc43)
+            .a(fs23), .b(fs24), .ci(fs25), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa96(
-            .a(fc83), .b(fs84), .ci(fs57), .s(fs96), .co(fc96)
+            .a(fs26), .b(fs27), .ci(hs2), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa97(
-            .a(fs26), .b(fs27), .ci(x$9[3]), .s(fs97), .co(fc97)
+            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa98(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs98), .co(fc98)
+            .a(fc18), .b(fc19), .ci(fc20), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa99(
-            .a(x$13[3]), .b(x$14[3]), .ci(x$15[3]), .s(fs99), .co(fc99)
+            .a(fc21), .b(fc22), .ci(fc23), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa100(
-            .a(x$16[3]), .b(x$17[3]), .ci(x$18[3]), .s(fs100), .co(fc100)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa101(
-            .a(fc84), .b(hs32), .ci(hs19), .s(fs101), .co(fc101)
+            .a(fc27), .b(hc2), .ci(fs28), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa102(
-            .a(hs6), .b(x$8[4]), .ci(x$9[4]), .s(fs102), .co(fc102)
+            .a(fs29), .b(fs30), .ci(fs31), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa103(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs103), .co(fc103)
+            .a(fs32), .b(fs33), .ci(fs34), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa104(
-            .a(x$13[4]), .b(x$14[4]), .ci(x$15[4]), .s(fs104), .co(fc104)
+            .a(fs35), .b(x$23[2]), .ci(x$24[2]), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa105(
-            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs105), .co(fc105)
+            .a(x$25[2]), .b(x$26[2]), .ci(x$27[2]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa106(
-            .a(hc32), .b(hs33), .ci(hs20), .s(fs106), .co(fc106)
+            .a(fc28), .b(fc29), .ci(fc30), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa107(
-            .a(hs7), .b(x$8[5]), .ci(x$9[5]), .s(fs107), .co(fc107)
+            .a(fc31), .b(fc32), .ci(fc33), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa108(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs108), .co(fc108)
+            .a(fc34), .b(fc35), .ci(fs36), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa109(
-            .a(x$13[5]), .b(x$14[5]), .ci(x$15[5]), .s(fs109), .co(fc109)
+            .a(fs37), .b(fs38), .ci(fs39), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa110(
-            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs110), .co(fc110)
+            .a(fs40), .b(fs41), .ci(x$18[3]), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa111(
-            .a(hc33), .b(hs34), .ci(hs21), .s(fs111), .co(fc111)
+            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa112(
-            .a(hs8), .b(x$8[6]), .ci(x$9[6]), .s(fs112), .co(fc112)
+            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa113(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs113), .co(fc113)
+            .a(x$25[3]), .b(x$26[3]), .ci(x$27[3]), .s(fs113), .co(fc113)
+        );
+    wire hs14;
+    wire hc14;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha14(
+            .a(x$28[3]), .b(x$29[3]), .s(hs14), .co(hc14)
         );
     wire fs114;
     wire fc114;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa114(
-            .a(x$13[6]), .b(x$14[6]), .ci(x$15[6]), .s(fs114), .co(fc114)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa115(
-            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs115), .co(fc115)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa116(
-            .a(hc34), .b(hs35), .ci(hs22), .s(fs116), .co(fc116)
+            .a(fs42), .b(fs43), .ci(fs44), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa117(
-            .a(hs9), .b(x$8[7]), .ci(x$9[7]), .s(fs117), .co(fc117)
+            .a(fs45), .b(fs46), .ci(x$15[4]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa118(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs118), .co(fc118)
+            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa119(
-            .a(x$13[7]), .b(x$14[7]), .ci(x$15[7]), .s(fs119), .co(fc119)
+            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa120(
-            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs120), .co(fc120)
+            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa121(
-            .a(hc35), .b(hs36), .ci(hs23), .s(fs121), .co(fc121)
+            .a(x$25[4]), .b(x$26[4]), .ci(x$27[4]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa122(
-            .a(hs10), .b(x$8[8]), .ci(x$9[8]), .s(fs122), .co(fc122)
+            .a(x$28[4]), .b(x$29[4]), .ci(x$30[4]), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa123(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs123), .co(fc123)
+            .a(fc42), .b(fc43), .ci(fc44), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa124(
-            .a(x$13[8]), .b(x$14[8]), .ci(x$15[8]), .s(fs124), .co(fc124)
+            .a(fc45), .b(fc46), .ci(fs47), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa125(
-            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs125), .co(fc125)
+            .a(fs48), .b(fs49), .ci(fs50), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa126(
-            .a(hc36), .b(hs37), .ci(hs24), .s(fs126), .co(fc126)
+            .a(hs3), .b(x$14[5]), .ci(x$15[5]), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa127(
-            .a(hs11), .b(x$8[9]), .ci(x$9[9]), .s(fs127), .co(fc127)
+            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa128(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs128), .co(fc128)
+            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa129(
-            .a(x$13[9]), .b(x$14[9]), .ci(x$15[9]), .s(fs129), .co(fc129)
+            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa130(
-            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs130), .co(fc130)
+            .a(x$25[5]), .b(x$26[5]), .ci(x$27[5]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa131(
-            .a(hc37), .b(hs38), .ci(hs25), .s(fs131), .co(fc131)
+            .a(x$28[5]), .b(x$29[5]), .ci(x$30[5]), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa132(
-            .a(hs12), .b(x$8[10]), .ci(x$9[10]), .s(fs132), .co(fc132)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa133(
-            .a(x$10[10]), .b(x$11[10]), .ci(x$12[10]), .s(fs133), .co(fc133)
+            .a(fc50), .b(hc3), .ci(fs51), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa134(
-            .a(x$13[10]), .b(x$14[10]), .ci(x$15[10]), .s(fs134), .co(fc134)
+            .a(fs52), .b(fs53), .ci(fs54), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa135(
-            .a(x$16[10]), .b(x$17[10]), .ci(x$18[10]), .s(fs135), .co(fc135)
+            .a(hs4), .b(x$14[6]), .ci(x$15[6]), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa136(
-            .a(hc38), .b(hs39), .ci(hs26), .s(fs136), .co(fc136)
+            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa137(
-            .a(hs13), .b(x$8[11]), .ci(x$9[11]), .s(fs137), .co(fc137)
+            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa138(
-            .a(x$10[11]), .b(x$11[11]), .ci(x$12[11]), .s(fs138), .co(fc138)
+            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa139(
-            .a(x$13[11]), .b(x$14[11]), .ci(x$15[11]), .s(fs139), .co(fc139)
+            .a(x$25[6]), .b(x$26[6]), .ci(x$27[6]), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa140(
-            .a(x$16[11]), .b(x$17[11]), .ci(x$18[11]), .s(fs140), .co(fc140)
+            .a(x$28[6]), .b(x$29[6]), .ci(x$30[6]), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa141(
-            .a(hc39), .b(hs40), .ci(hs27), .s(fs141), .co(fc141)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa142(
-            .a(hs14), .b(x$8[12]), .ci(x$9[12]), .s(fs142), .co(fc142)
+            .a(fc54), .b(hc4), .ci(fs55), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa143(
-            .a(x$10[12]), .b(x$11[12]), .ci(x$12[12]), .s(fs143), .co(fc143)
+            .a(fs56), .b(fs57), .ci(fs58), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa144(
-            .a(x$13[12]), .b(x$14[12]), .ci(x$15[12]), .s(fs144), .co(fc144)
+            .a(hs5), .b(x$14[7]), .ci(x$15[7]), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa145(
-            .a(x$16[12]), .b(x$17[12]), .ci(x$18[12]), .s(fs145), .co(fc145)
+            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa146(
-            .a(hc40), .b(hs41), .ci(hs28), .s(fs146), .co(fc146)
+            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa147(
-            .a(hs15), .b(x$8[13]), .ci(x$9[13]), .s(fs147), .co(fc147)
+            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa148(
-            .a(x$10[13]), .b(x$11[13]), .ci(x$12[13]), .s(fs148), .co(fc148)
+            .a(x$25[7]), .b(x$26[7]), .ci(x$27[7]), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa149(
-            .a(x$13[13]), .b(x$14[13]), .ci(x$15[13]), .s(fs149), .co(fc149)
+            .a(x$28[7]), .b(x$29[7]), .ci(x$30[7]), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa150(
-            .a(x$16[13]), .b(x$17[13]), .ci(x$18[13]), .s(fs150), .co(fc150)
+            .a(fc55), .b(fc56), .ci(fc57), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa151(
-            .a(hc41), .b(hs42), .ci(hs29), .s(fs151), .co(fc151)
+            .a(fc58), .b(hc5), .ci(fs59), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa152(
-            .a(hs16), .b(~x$8[14]), .ci(~x$9[14]), .s(fs152), .co(fc152)
+            .a(fs60), .b(fs61), .ci(fs62), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa153(
-            .a(~x$10[14]), .b(~x$11[14]), .ci(~x$12[14]), .s(fs153), .co(fc153)
+            .a(hs6), .b(x$14[8]), .ci(x$15[8]), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa154(
-            .a(~x$13[14]), .b(~x$14[14]), .ci(~x$15[14]), .s(fs154), .co(fc154)
+            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa155(
-            .a(~x$16[14]), .b(~x$17[14]), .ci(~x$18[14]), .s(fs155), .co(fc155)
+            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa156(
-            .a(fs85), .b(fs86), .ci(fs87), .s(fs156), .co(fc156)
+            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa157(
-            .a(fc85), .b(fc86), .ci(fc87), .s(fs157), .co(fc157)
+            .a(x$25[8]), .b(x$26[8]), .ci(x$27[8]), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa158(
-            .a(fs88), .b(fs89), .ci(fs90), .s(fs158), .co(fc158)
+            .a(x$28[8]), .b(x$29[8]), .ci(x$30[8]), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa159(
-            .a(fc88), .b(fc89), .ci(fc90), .s(fs159), .co(fc159)
+            .a(fc59), .b(fc60), .ci(fc61), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa160(
-            .a(fc91), .b(fs92), .ci(fs93), .s(fs160), .co(fc160)
+            .a(fc62), .b(hc6), .ci(fs63), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa161(
-            .a(fc92), .b(fc93), .ci(fc94), .s(fs161), .co(fc161)
+            .a(fs64), .b(fs65), .ci(fs66), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa162(
-            .a(fc95), .b(hc43), .ci(fs96), .s(fs162), .co(fc162)
+            .a(hs7), .b(x$14[9]), .ci(x$15[9]), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa163(
-            .a(fc96), .b(fc97), .ci(fc98), .s(fs163), .co(fc163)
+            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa164(
-            .a(fc99), .b(fc100), .ci(fs101), .s(fs164), .co(fc164)
+            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa165(
-            .a(fc101), .b(fc102), .ci(fc103), .s(fs165), .co(fc165)
+            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa166(
-            .a(fc104), .b(fc105), .ci(fs106), .s(fs166), .co(fc166)
+            .a(x$25[9]), .b(x$26[9]), .ci(x$27[9]), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa167(
-            .a(fc106), .b(fc107), .ci(fc108), .s(fs167), .co(fc167)
+            .a(x$28[9]), .b(x$29[9]), .ci(x$30[9]), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa168(
-            .a(fc109), .b(fc110), .ci(fs111), .s(fs168), .co(fc168)
+            .a(fc63), .b(fc64), .ci(fc65), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa169(
-            .a(fc111), .b(fc112), .ci(fc113), .s(fs169), .co(fc169)
+            .a(fc66), .b(hc7), .ci(fs67), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa170(
-            .a(fc114), .b(fc115), .ci(fs116), .s(fs170), .co(fc170)
+            .a(fs68), .b(fs69), .ci(fs70), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa171(
-            .a(fc116), .b(fc117), .ci(fc118), .s(fs171), .co(fc171)
+            .a(hs8), .b(x$14[10]), .ci(x$15[10]), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa172(
-            .a(fc119), .b(fc120), .ci(fs121), .s(fs172), .co(fc172)
+            .a(x$16[10]), .b(x$17[10]), .ci(x$18[10]), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa173(
-            .a(fc121), .b(fc122), .ci(fc123), .s(fs173), .co(fc173)
+            .a(x$19[10]), .b(x$20[10]), .ci(x$21[10]), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa174(
-            .a(fc124), .b(fc125), .ci(fs126), .s(fs174), .co(fc174)
+            .a(x$22[10]), .b(x$23[10]), .ci(x$24[10]), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa175(
-            .a(fc126), .b(fc127), .ci(fc128), .s(fs175), .co(fc175)
+            .a(x$25[10]), .b(x$26[10]), .ci(x$27[10]), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa176(
-            .a(fc129), .b(fc130), .ci(fs131), .s(fs176), .co(fc176)
+            .a(x$28[10]), .b(x$29[10]), .ci(x$30[10]), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa177(
-            .a(fc131), .b(fc132), .ci(fc133), .s(fs177), .co(fc177)
+            .a(fc67), .b(fc68), .ci(fc69), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa178(
-            .a(fc134), .b(fc135), .ci(fs136), .s(fs178), .co(fc178)
+            .a(fc70), .b(hc8), .ci(fs71), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa179(
-            .a(fc136), .b(fc137), .ci(fc138), .s(fs179), .co(fc179)
+            .a(fs72), .b(fs73), .ci(fs74), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa180(
-            .a(fc139), .b(fc140), .ci(fs141), .s(fs180), .co(fc180)
+            .a(hs9), .b(x$14[11]), .ci(x$15[11]), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa181(
-            .a(fc141), .b(fc142), .ci(fc143), .s(fs181), .co(fc181)
+            .a(x$16[11]), .b(x$17[11]), .ci(x$18[11]), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa182(
-            .a(fc144), .b(fc145), .ci(fs146), .s(fs182), .co(fc182)
+            .a(x$19[11]), .b(x$20[11]), .ci(x$21[11]), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa183(
-            .a(fc146), .b(fc147), .ci(fc148), .s(fs183), .co(fc183)
+            .a(x$22[11]), .b(x$23[11]), .ci(x$24[11]), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa184(
-            .a(fc149), .b(fc150), .ci(fs151), .s(fs184), .co(fc184)
-        );
-    wire hs44;
-    wire hc44;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha44(
-            .a(fs156), .b(x$22[15]), .s(hs44), .co(hc44)
+            .a(x$25[11]), .b(x$26[11]), .ci(x$27[11]), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa185(
-            .a(fc156), .b(fs157), .ci(fs158), .s(fs185), .co(fc185)
+            .a(x$28[11]), .b(x$29[11]), .ci(x$30[11]), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa186(
-            .a(fc157), .b(fc158), .ci(fs159), .s(fs186), .co(fc186)
+            .a(fc71), .b(fc72), .ci(fc73), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa187(
-            .a(fc159), .b(fc160), .ci(fs161), .s(fs187), .co(fc187)
+            .a(fc74), .b(hc9), .ci(fs75), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa188(
-            .a(fc161), .b(fc162), .ci(fs163), .s(fs188), .co(fc188)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa189(
-            .a(fc163), .b(fc164), .ci(fs165), .s(fs189), .co(fc189)
+            .a(hs10), .b(x$14[12]), .ci(x$15[12]), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa190(
-            .a(fc165), .b(fc166), .ci(fs167), .s(fs190), .co(fc190)
+            .a(x$16[12]), .b(x$17[12]), .ci(x$18[12]), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa191(
-            .a(fc167), .b(fc168), .ci(fs169), .s(fs191), .co(fc191)
+            .a(x$19[12]), .b(x$20[12]), .ci(x$21[12]), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa192(
-            .a(fc169), .b(fc170), .ci(fs171), .s(fs192), .co(fc192)
+            .a(x$22[12]), .b(x$23[12]), .ci(x$24[12]), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa193(
-            .a(fc171), .b(fc172), .ci(fs173), .s(fs193), .co(fc193)
+            .a(x$25[12]), .b(x$26[12]), .ci(x$27[12]), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa194(
-            .a(fc173), .b(fc174), .ci(fs175), .s(fs194), .co(fc194)
+            .a(x$28[12]), .b(x$29[12]), .ci(x$30[12]), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa195(
-            .a(fc175), .b(fc176), .ci(fs177), .s(fs195), .co(fc195)
+            .a(fc75), .b(fc76), .ci(fc77), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa196(
-            .a(fc177), .b(fc178), .ci(fs179), .s(fs196), .co(fc196)
+            .a(fc78), .b(hc10), .ci(fs79), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa197(
-            .a(fc179), .b(fc180), .ci(fs181), .s(fs197), .co(fc197)
+            .a(fs80), .b(fs81), .ci(fs82), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa198(
-            .a(fc181), .b(fc182), .ci(fs183), .s(fs198), .co(fc198)
-        );
-    wire hs45;
-    wire hc45;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha45(
-            .a(fc185), .b(fs186), .s(hs45), .co(hc45)
+            .a(hs11), .b(x$14[13]), .ci(x$15[13]), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa199(
-            .a(fc186), .b(fs187), .ci(fs162), .s(fs199), .co(fc199)
+            .a(x$16[13]), .b(x$17[13]), .ci(x$18[13]), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa200(
-            .a(fc187), .b(fs188), .ci(fs164), .s(fs200), .co(fc200)
+            .a(x$19[13]), .b(x$20[13]), .ci(x$21[13]), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa201(
-            .a(fc188), .b(fs189), .ci(fs166), .s(fs201), .co(fc201)
+            .a(x$22[13]), .b(x$23[13]), .ci(x$24[13]), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa202(
-            .a(fc189), .b(fs190), .ci(fs168), .s(fs202), .co(fc202)
+            .a(x$25[13]), .b(x$26[13]), .ci(x$27[13]), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa203(
-            .a(fc190), .b(fs191), .ci(fs170), .s(fs203), .co(fc203)
+            .a(x$28[13]), .b(x$29[13]), .ci(x$30[13]), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa204(
-            .a(fc191), .b(fs192), .ci(fs172), .s(fs204), .co(fc204)
+            .a(fc79), .b(fc80), .ci(fc81), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa205(
-            .a(fc192), .b(fs193), .ci(fs174), .s(fs205), .co(fc205)
+            .a(fc82), .b(hc11), .ci(fs83), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa206(
-            .a(fc193), .b(fs194), .ci(fs176), .s(fs206), .co(fc206)
+            .a(fs84), .b(fs85), .ci(fs86), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa207(
-            .a(fc194), .b(fs195), .ci(fs178), .s(fs207), .co(fc207)
+            .a(hs12), .b(~x$14[14]), .ci(~x$15[14]), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa208(
-            .a(fc195), .b(fs196), .ci(fs180), .s(fs208), .co(fc208)
+            .a(~x$16[14]), .b(~x$17[14]), .ci(~x$18[14]), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa209(
-            .a(fc196), .b(fs197), .ci(fs182), .s(fs209), .co(fc209)
+            .a(~x$19[14]), .b(~x$20[14]), .ci(~x$21[14]), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa210(
-            .a(fc197), .b(fs198), .ci(fs184), .s(fs210), .co(fc210)
+            .a(~x$22[14]), .b(~x$23[14]), .ci(~x$24[14]), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa211(
-            .a(hs44), .b(x$23[0]), .ci(x$23[15]), .s(fs211), .co(fc211)
+            .a(~x$25[14]), .b(~x$26[14]), .ci(~x$27[14]), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa212(
-            .a(x$24[0]), .b(x$24[15]), .ci(x$25[0]), .s(fs212), .co(fc212)
+            .a(~x$28[14]), .b(~x$29[14]), .ci(~x$30[14]), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa213(
-            .a(hc44), .b(fs185), .ci(fs91), .s(fs213), .co(fc213)
+            .a(fs87), .b(fs88), .ci(fs89), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa214(
-            .a(x$16[1]), .b(x$17[1]), .ci(x$18[1]), .s(fs214), .co(fc214)
+            .a(fs90), .b(hs13), .ci(x$25[0]), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa215(
-            .a(x$19[1]), .b(x$20[1]), .ci(x$21[1]), .s(fs215), .co(fc215)
+            .a(x$25[15]), .b(x$26[0]), .ci(x$26[15]), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa216(
-            .a(hs45), .b(fs160), .ci(fs94), .s(fs216), .co(fc216)
+            .a(fc87), .b(fc88), .ci(fc89), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa217(
-            .a(fs95), .b(hs43), .ci(x$18[2]), .s(fs217), .co(fc217)
+            .a(fc90), .b(hc13), .ci(fs91), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa218(
-            .a(x$19[2]), .b(x$20[2]), .ci(x$21[2]), .s(fs218), .co(fc218)
+            .a(fs92), .b(fs93), .ci(fs94), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa219(
-            .a(hc45), .b(fs199), .ci(fs97), .s(fs219), .co(fc219)
+            .a(fs95), .b(fs96), .ci(fs97), .s(fs219), .co(fc219)
+        );
+    wire hs15;
+    wire hc15;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha15(
+            .a(x$25[1]), .b(x$26[1]), .s(hs15), .co(hc15)
         );
     wire fs220;
     wire fc220;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa220(
-            .a(fs98), .b(fs99), .ci(fs100), .s(fs220), .co(fc220)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa221(
-            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs221), .co(fc221)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa222(
-            .a(fc199), .b(fs200), .ci(fs102), .s(fs222), .co(fc222)
+            .a(fc97), .b(fs98), .ci(fs99), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa223(
-            .a(fs103), .b(fs104), .ci(fs105), .s(fs223), .co(fc223)
+            .a(fs100), .b(fs101), .ci(fs102), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa224(
-            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs224), .co(fc224)
+            .a(fs103), .b(fs104), .ci(fs105), .s(fs224), .co(fc224)
+        );
+    wire hs16;
+    wire hc16;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha16(
+            .a(x$28[2]), .b(x$29[2]), .s(hs16), .co(hc16)
         );
     wire fs225;
     wire fc225;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa225(
-            .a(fc200), .b(fs201), .ci(fs107), .s(fs225), .co(fc225)
+            .a(fc98), .b(fc99), .ci(fc100), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa226(
-            .a(fs108), .b(fs109), .ci(fs110), .s(fs226), .co(fc226)
+            .a(fc101), .b(fc102), .ci(fc103), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa227(
-            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs227), .co(fc227)
+            .a(fc104), .b(fc105), .ci(fs106), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa228(
-            .a(fc201), .b(fs202), .ci(fs112), .s(fs228), .co(fc228)
+            .a(fs107), .b(fs108), .ci(fs109), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa229(
-            .a(fs113), .b(fs114), .ci(fs115), .s(fs229), .co(fc229)
+            .a(fs110), .b(fs111), .ci(fs112), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa230(
-            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs230), .co(fc230)
+            .a(fs113), .b(hs14), .ci(x$30[3]), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa231(
-            .a(fc202), .b(fs203), .ci(fs117), .s(fs231), .co(fc231)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa232(
-            .a(fs118), .b(fs119), .ci(fs120), .s(fs232), .co(fc232)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa233(
-            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs233), .co(fc233)
+            .a(fc112), .b(fc113), .ci(hc14), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa234(
-            .a(fc203), .b(fs204), .ci(fs122), .s(fs234), .co(fc234)
+            .a(fs114), .b(fs115), .ci(fs116), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa235(
-            .a(fs123), .b(fs124), .ci(fs125), .s(fs235), .co(fc235)
+            .a(fs117), .b(fs118), .ci(fs119), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa236(
-            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs236), .co(fc236)
+            .a(fs120), .b(fs121), .ci(fs122), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa237(
-            .a(fc204), .b(fs205), .ci(fs127), .s(fs237), .co(fc237)
+            .a(fc114), .b(fc115), .ci(fc116), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa238(
-            .a(fs128), .b(fs129), .ci(fs130), .s(fs238), .co(fc238)
+            .a(fc117), .b(fc118), .ci(fc119), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa239(
-            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs239), .co(fc239)
+            .a(fc120), .b(fc121), .ci(fc122), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa240(
-            .a(fc205), .b(fs206), .ci(fs132), .s(fs240), .co(fc240)
+            .a(fs123), .b(fs124), .ci(fs125), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa241(
-            .a(fs133), .b(fs134), .ci(fs135), .s(fs241), .co(fc241)
+            .a(fs126), .b(fs127), .ci(fs128), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa242(
-            .a(x$19[10]), .b(x$20[10]), .ci(x$21[10]), .s(fs242), .co(fc242)
+            .a(fs129), .b(fs130), .ci(fs131), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa243(
-            .a(fc206), .b(fs207), .ci(fs137), .s(fs243), .co(fc243)
+            .a(fc123), .b(fc124), .ci(fc125), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa244(
-            .a(fs138), .b(fs139), .ci(fs140), .s(fs244), .co(fc244)
+            .a(fc126), .b(fc127), .ci(fc128), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa245(
-            .a(x$19[11]), .b(x$20[11]), .ci(x$21[11]), .s(fs245), .co(fc245)
+            .a(fc129), .b(fc130), .ci(fc131), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa246(
-            .a(fc207), .b(fs208), .ci(fs142), .s(fs246), .co(fc246)
+            .a(fs132), .b(fs133), .ci(fs134), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa247(
-            .a(fs143), .b(fs144), .ci(fs145), .s(fs247), .co(fc247)
+            .a(fs135), .b(fs136), .ci(fs137), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa248(
-            .a(x$19[12]), .b(x$20[12]), .ci(x$21[12]), .s(fs248), .co(fc248)
+            .a(fs138), .b(fs139), .ci(fs140), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa249(
-            .a(fc208), .b(fs209), .ci(fs147), .s(fs249), .co(fc249)
+            .a(fc132), .b(fc133), .ci(fc134), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa250(
-            .a(fs148), .b(fs149), .ci(fs150), .s(fs250), .co(fc250)
+            .a(fc135), .b(fc136), .ci(fc137), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa251(
-            .a(x$19[13]), .b(x$20[13]), .ci(x$21[13]), .s(fs251), .co(fc251)
+            .a(fc138), .b(fc139), .ci(fc140), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa252(
-            .a(fc209), .b(fs210), .ci(fs152), .s(fs252), .co(fc252)
+            .a(fs141), .b(fs142), .ci(fs143), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa253(
-            .a(fs153), .b(fs154), .ci(fs155), .s(fs253), .co(fc253)
+            .a(fs144), .b(fs145), .ci(fs146), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa254(
-            .a(~x$19[14]), .b(~x$20[14]), .ci(~x$21[14]), .s(fs254), .co(fc254)
+            .a(fs147), .b(fs148), .ci(fs149), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa255(
-            .a(fc210), .b(fc198), .ci(fc183), .s(fs255), .co(fc255)
+            .a(fc141), .b(fc142), .ci(fc143), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa256(
-            .a(fc184), .b(fc151), .ci(fc152), .s(fs256), .co(fc256)
+            .a(fc144), .b(fc145), .ci(fc146), .s(fs256), .co(fc256)
         );
     wire fs257;
     wire fc257;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa257(
-            .a(fs211), .b(fs212), .ci(x$25[15]), .s(fs257), .co(fc257)
+            .a(fc147), .b(fc148), .ci(fc149), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa258(
-            .a(fc211), .b(fc212), .ci(fs213), .s(fs258), .co(fc258)
+            .a(fs150), .b(fs151), .ci(fs152), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa259(
-            .a(fc213), .b(fc214), .ci(fc215), .s(fs259), .co(fc259)
-        );
-    wire hs46;
-    wire hc46;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha46(
-            .a(fs216), .b(fs217), .s(hs46), .co(hc46)
+            .a(fs153), .b(fs154), .ci(fs155), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa260(
-            .a(fc216), .b(fc217), .ci(fc218), .s(fs260), .co(fc260)
+            .a(fs156), .b(fs157), .ci(fs158), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa261(
-            .a(fs219), .b(fs220), .ci(fs221), .s(fs261), .co(fc261)
+            .a(fc150), .b(fc151), .ci(fc152), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa262(
-            .a(fc219), .b(fc220), .ci(fc221), .s(fs262), .co(fc262)
+            .a(fc153), .b(fc154), .ci(fc155), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa263(
-            .a(fs222), .b(fs223), .ci(fs224), .s(fs263), .co(fc263)
+            .a(fc156), .b(fc157), .ci(fc158), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa264(
-            .a(fc222), .b(fc223), .ci(fc224), .s(fs264), .co(fc264)
+            .a(fs159), .b(fs160), .ci(fs161), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa265(
-            .a(fs225), .b(fs226), .ci(fs227), .s(fs265), .co(fc265)
+            .a(fs162), .b(fs163), .ci(fs164), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa266(
-            .a(fc225), .b(fc226), .ci(fc227), .s(fs266), .co(fc266)
+            .a(fs165), .b(fs166), .ci(fs167), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa267(
-            .a(fs228), .b(fs229), .ci(fs230), .s(fs267), .co(fc267)
+            .a(fc159), .b(fc160), .ci(fc161), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa268(
-            .a(fc228), .b(fc229), .ci(fc230), .s(fs268), .co(fc268)
+            .a(fc162), .b(fc163), .ci(fc164), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa269(
-            .a(fs231), .b(fs232), .ci(fs233), .s(fs269), .co(fc269)
+            .a(fc165), .b(fc166), .ci(fc167), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa270(
-            .a(fc231), .b(fc232), .ci(fc233), .s(fs270), .co(fc270)
+            .a(fs168), .b(fs169), .ci(fs170), .s(fs270), .co(fc270)
         );
     wire fs271;
     wire fc271;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa271(
-            .a(fs234), .b(fs235), .ci(fs236), .s(fs271), .co(fc271)
+            .a(fs171), .b(fs172), .ci(fs173), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa272(
-            .a(fc234), .b(fc235), .ci(fc236), .s(fs272), .co(fc272)
+            .a(fs174), .b(fs175), .ci(fs176), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa273(
-            .a(fs237), .b(fs238), .ci(fs239), .s(fs273), .co(fc273)
+            .a(fc168), .b(fc169), .ci(fc170), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa274(
-            .a(fc237), .b(fc238), .ci(fc239), .s(fs274), .co(fc274)
+            .a(fc171), .b(fc172), .ci(fc173), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa275(
-            .a(fs240), .b(fs241), .ci(fs242), .s(fs275), .co(fc275)
+            .a(fc174), .b(fc175), .ci(fc176), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa276(
-            .a(fc240), .b(fc241), .ci(fc242), .s(fs276), .co(fc276)
+            .a(fs177), .b(fs178), .ci(fs179), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa277(
-            .a(fs243), .b(fs244), .ci(fs245), .s(fs277), .co(fc277)
+            .a(fs180), .b(fs181), .ci(fs182), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa278(
-            .a(fc243), .b(fc244), .ci(fc245), .s(fs278), .co(fc278)
+            .a(fs183), .b(fs184), .ci(fs185), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa279(
-            .a(fs246), .b(fs247), .ci(fs248), .s(fs279), .co(fc279)
+            .a(fc177), .b(fc178), .ci(fc179), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa280(
-            .a(fc246), .b(fc247), .ci(fc248), .s(fs280), .co(fc280)
+            .a(fc180), .b(fc181), .ci(fc182), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa281(
-            .a(fs249), .b(fs250), .ci(fs251), .s(fs281), .co(fc281)
+            .a(fc183), .b(fc184), .ci(fc185), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa282(
-            .a(fc249), .b(fc250), .ci(fc251), .s(fs282), .co(fc282)
+            .a(fs186), .b(fs187), .ci(fs188), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa283(
-            .a(fs252), .b(fs253), .ci(fs254), .s(fs283), .co(fc283)
+            .a(fs189), .b(fs190), .ci(fs191), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa284(
-            .a(fc252), .b(fc253), .ci(fc254), .s(fs284), .co(fc284)
-        );
-    wire hs47;
-    wire hc47;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha47(
-            .a(fs255), .b(fs256), .s(hs47), .co(hc47)
-        );
-    wire hs48;
-    wire hc48;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha48(
-            .a(fc257), .b(fs258), .s(hs48), .co(hc48)
+            .a(fs192), .b(fs193), .ci(fs194), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa285(
-            .a(fc258), .b(fs259), .ci(hs46), .s(fs285), .co(fc285)
+            .a(fc186), .b(fc187), .ci(fc188), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa286(
-            .a(fc259), .b(hc46), .ci(fs260), .s(fs286), .co(fc286)
+            .a(fc189), .b(fc190), .ci(fc191), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa287(
-            .a(fc260), .b(fc261), .ci(fs262), .s(fs287), .co(fc287)
+            .a(fc192), .b(fc193), .ci(fc194), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa288(
-            .a(fc262), .b(fc263), .ci(fs264), .s(fs288), .co(fc288)
+            .a(fs195), .b(fs196), .ci(fs197), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa289(
-            .a(fc264), .b(fc265), .ci(fs266), .s(fs289), .co(fc289)
+            .a(fs198), .b(fs199), .ci(fs200), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa290(
-            .a(fc266), .b(fc267), .ci(fs268), .s(fs290), .co(fc290)
+            .a(fs201), .b(fs202), .ci(fs203), .s(fs290), .co(fc290)
         );
     wire fs291;
     wire fc291;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa291(
-            .a(fc268), .b(fc269), .ci(fs270), .s(fs291), .co(fc291)
+            .a(fc195), .b(fc196), .ci(fc197), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa292(
-            .a(fc270), .b(fc271), .ci(fs272), .s(fs292), .co(fc292)
+            .a(fc198), .b(fc199), .ci(fc200), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa293(
-            .a(fc272), .b(fc273), .ci(fs274), .s(fs293), .co(fc293)
+            .a(fc201), .b(fc202), .ci(fc203), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa294(
-            .a(fc274), .b(fc275), .ci(fs276), .s(fs294), .co(fc294)
+            .a(fs204), .b(fs205), .ci(fs206), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa295(
-            .a(fc276), .b(fc277), .ci(fs278), .s(fs295), .co(fc295)
+            .a(fs207), .b(fs208), .ci(fs209), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa296(
-            .a(fc278), .b(fc279), .ci(fs280), .s(fs296), .co(fc296)
+            .a(fs210), .b(fs211), .ci(fs212), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa297(
-            .a(fc280), .b(fc281), .ci(fs282), .s(fs297), .co(fc297)
+            .a(fc204), .b(fc205), .ci(fc206), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa298(
-            .a(fc282), .b(fc283), .ci(fs284), .s(fs298), .co(fc298)
+            .a(fc207), .b(fc208), .ci(fc209), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa299(
-            .a(fs257), .b(x$26[0]), .ci(x$26[15]), .s(fs299), .co(fc299)
+            .a(fc210), .b(fc211), .ci(fc212), .s(fs299), .co(fc299)
         );
-    wire hs49;
-    wire hc49;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha49(
-            .a(x$27[0]), .b(x$27[15]), .s(hs49), .co(hc49)
+    wire hs17;
+    wire hc17;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha17(
+            .a(fc83), .b(fc84), .s(hs17), .co(hc17)
         );
     wire fs300;
     wire fc300;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa300(
-            .a(hs48), .b(fs214), .ci(fs215), .s(fs300), .co(fc300)
+            .a(fs213), .b(fs214), .ci(fs215), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa301(
-            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs301), .co(fc301)
+            .a(x$27[0]), .b(x$27[15]), .ci(x$28[0]), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa302(
-            .a(hc48), .b(fs285), .ci(fs218), .s(fs302), .co(fc302)
+            .a(fc213), .b(fc214), .ci(fc215), .s(fs302), .co(fc302)
         );
     wire fs303;
     wire fc303;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa303(
-            .a(x$22[2]), .b(x$23[2]), .ci(x$24[2]), .s(fs303), .co(fc303)
+            .a(fs216), .b(fs217), .ci(fs218), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa304(
-            .a(fc285), .b(fs286), .ci(fs261), .s(fs304), .co(fc304)
+            .a(fs219), .b(hs15), .ci(x$27[1]), .s(fs304), .co(fc304)
         );
     wire fs305;
     wire fc305;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa305(
-            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs305), .co(fc305)
+            .a(fc216), .b(fc217), .ci(fc218), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa306(
-            .a(fc286), .b(fs287), .ci(fs263), .s(fs306), .co(fc306)
+            .a(fc219), .b(hc15), .ci(fs220), .s(fs306), .co(fc306)
         );
     wire fs307;
     wire fc307;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa307(
-            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs307), .co(fc307)
+            .a(fs221), .b(fs222), .ci(fs223), .s(fs307), .co(fc307)
+        );
+    wire hs18;
+    wire hc18;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha18(
+            .a(fs224), .b(hs16), .s(hs18), .co(hc18)
         );
     wire fs308;
     wire fc308;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa308(
-            .a(fc287), .b(fs288), .ci(fs265), .s(fs308), .co(fc308)
+            .a(fc220), .b(fc221), .ci(fc222), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa309(
-            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs309), .co(fc309)
+            .a(fc223), .b(fc224), .ci(hc16), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa310(
-            .a(fc288), .b(fs289), .ci(fs267), .s(fs310), .co(fc310)
+            .a(fs225), .b(fs226), .ci(fs227), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa311(
-            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs311), .co(fc311)
+            .a(fs228), .b(fs229), .ci(fs230), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa312(
-            .a(fc289), .b(fs290), .ci(fs269), .s(fs312), .co(fc312)
+            .a(fc225), .b(fc226), .ci(fc227), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa313(
-            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs313), .co(fc313)
+            .a(fc228), .b(fc229), .ci(fc230), .s(fs313), .co(fc313)
         );
     wire fs314;
     wire fc314;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa314(
-            .a(fc290), .b(fs291), .ci(fs271), .s(fs314), .co(fc314)
+            .a(fs231), .b(fs232), .ci(fs233), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa315(
-            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs315), .co(fc315)
+            .a(fs234), .b(fs235), .ci(fs236), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa316(
-            .a(fc291), .b(fs292), .ci(fs273), .s(fs316), .co(fc316)
+            .a(fc231), .b(fc232), .ci(fc233), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa317(
-            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs317), .co(fc317)
+            .a(fc234), .b(fc235), .ci(fc236), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa318(
-            .a(fc292), .b(fs293), .ci(fs275), .s(fs318), .co(fc318)
+            .a(fs237), .b(fs238), .ci(fs239), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa319(
-            .a(x$22[10]), .b(x$23[10]), .ci(x$24[10]), .s(fs319), .co(fc319)
+            .a(fs240), .b(fs241), .ci(fs242), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa320(
-            .a(fc293), .b(fs294), .ci(fs277), .s(fs320), .co(fc320)
+            .a(fc237), .b(fc238), .ci(fc239), .s(fs320), .co(fc320)
         );
     wire fs321;
     wire fc321;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa321(
-            .a(x$22[11]), .b(x$23[11]), .ci(x$24[11]), .s(fs321), .co(fc321)
+            .a(fc240), .b(fc241), .ci(fc242), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa322(
-            .a(fc294), .b(fs295), .ci(fs279), .s(fs322), .co(fc322)
+            .a(fs243), .b(fs244), .ci(fs245), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa323(
-            .a(x$22[12]), .b(x$23[12]), .ci(x$24[12]), .s(fs323), .co(fc323)
+            .a(fs246), .b(fs247), .ci(fs248), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa324(
-            .a(fc295), .b(fs296), .ci(fs281), .s(fs324), .co(fc324)
+            .a(fc243), .b(fc244), .ci(fc245), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa325(
-            .a(x$22[13]), .b(x$23[13]), .ci(x$24[13]), .s(fs325), .co(fc325)
+            .a(fc246), .b(fc247), .ci(fc248), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa326(
-            .a(fc296), .b(fs297), .ci(fs283), .s(fs326), .co(fc326)
+            .a(fs249), .b(fs250), .ci(fs251), .s(fs326), .co(fc326)
         );
     wire fs327;
     wire fc327;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa327(
-            .a(~x$22[14]), .b(~x$23[14]), .ci(~x$24[14]), .s(fs327), .co(fc327)
+            .a(fs252), .b(fs253), .ci(fs254), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa328(
-            .a(fc297), .b(fs298), .ci(hs47), .s(fs328), .co(fc328)
+            .a(fc249), .b(fc250), .ci(fc251), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa329(
-            .a(fc153), .b(fc154), .ci(fc155), .s(fs329), .co(fc329)
-        );
-    wire hs50;
-    wire hc50;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha50(
-            .a(fs299), .b(hs49), .s(hs50), .co(hc50)
+            .a(fc252), .b(fc253), .ci(fc254), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa330(
-            .a(fc299), .b(hc49), .ci(fs300), .s(fs330), .co(fc330)
+            .a(fs255), .b(fs256), .ci(fs257), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa331(
-            .a(fc300), .b(fc301), .ci(fs302), .s(fs331), .co(fc331)
+            .a(fs258), .b(fs259), .ci(fs260), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa332(
-            .a(fc302), .b(fc303), .ci(fs304), .s(fs332), .co(fc332)
+            .a(fc255), .b(fc256), .ci(fc257), .s(fs332), .co(fc332)
         );
     wire fs333;
     wire fc333;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa333(
-            .a(fc304), .b(fc305), .ci(fs306), .s(fs333), .co(fc333)
+            .a(fc258), .b(fc259), .ci(fc260), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa334(
-            .a(fc306), .b(fc307), .ci(fs308), .s(fs334), .co(fc334)
+            .a(fs261), .b(fs262), .ci(fs263), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa335(
-            .a(fc308), .b(fc309), .ci(fs310), .s(fs335), .co(fc335)
+            .a(fs264), .b(fs265), .ci(fs266), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa336(
-            .a(fc310), .b(fc311), .ci(fs312), .s(fs336), .co(fc336)
+            .a(fc261), .b(fc262), .ci(fc263), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa337(
-            .a(fc312), .b(fc313), .ci(fs314), .s(fs337), .co(fc337)
+            .a(fc264), .b(fc265), .ci(fc266), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa338(
-            .a(fc314), .b(fc315), .ci(fs316), .s(fs338), .co(fc338)
+            .a(fs267), .b(fs268), .ci(fs269), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa339(
-            .a(fc316), .b(fc317), .ci(fs318), .s(fs339), .co(fc339)
+            .a(fs270), .b(fs271), .ci(fs272), .s(fs339), .co(fc339)
         );
     wire fs340;
     wire fc340;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa340(
-            .a(fc318), .b(fc319), .ci(fs320), .s(fs340), .co(fc340)
+            .a(fc267), .b(fc268), .ci(fc269), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa341(
-            .a(fc320), .b(fc321), .ci(fs322), .s(fs341), .co(fc341)
+            .a(fc270), .b(fc271), .ci(fc272), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa342(
-            .a(fc322), .b(fc323), .ci(fs324), .s(fs342), .co(fc342)
+            .a(fs273), .b(fs274), .ci(fs275), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa343(
-            .a(fc324), .b(fc325), .ci(fs326), .s(fs343), .co(fc343)
+            .a(fs276), .b(fs277), .ci(fs278), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa344(
-            .a(fc326), .b(fc327), .ci(fs328), .s(fs344), .co(fc344)
-        );
-    wire hs51;
-    wire hc51;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha51(
-            .a(hc50), .b(fs330), .s(hs51), .co(hc51)
+            .a(fc273), .b(fc274), .ci(fc275), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa345(
-            .a(fc330), .b(fs331), .ci(fs303), .s(fs345), .co(fc345)
+            .a(fc276), .b(fc277), .ci(fc278), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa346(
-            .a(fc331), .b(fs332), .ci(fs305), .s(fs346), .co(fc346)
+            .a(fs279), .b(fs280), .ci(fs281), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa347(
-            .a(fc332), .b(fs333), .ci(fs307), .s(fs347), .co(fc347)
+            .a(fs282), .b(fs283), .ci(fs284), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa348(
-            .a(fc333), .b(fs334), .ci(fs309), .s(fs348), .co(fc348)
+            .a(fc279), .b(fc280), .ci(fc281), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa349(
-            .a(fc334), .b(fs335), .ci(fs311), .s(fs349), .co(fc349)
+            .a(fc282), .b(fc283), .ci(fc284), .s(fs349), .co(fc349)
         );
     wire fs350;
     wire fc350;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa350(
-            .a(fc335), .b(fs336), .ci(fs313), .s(fs350), .co(fc350)
+            .a(fs285), .b(fs286), .ci(fs287), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa351(
-            .a(fc336), .b(fs337), .ci(fs315), .s(fs351), .co(fc351)
+            .a(fs288), .b(fs289), .ci(fs290), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa352(
-            .a(fc337), .b(fs338), .ci(fs317), .s(fs352), .co(fc352)
+            .a(fc285), .b(fc286), .ci(fc287), .s(fs352), .co(fc352)
         );
     wire fs353;
     wire fc353;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa353(
-            .a(fc338), .b(fs339), .ci(fs319), .s(fs353), .co(fc353)
+            .a(fc288), .b(fc289), .ci(fc290), .s(fs353), .co(fc353)
         );
     wire fs354;
     wire fc354;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa354(
-            .a(fc339), .b(fs340), .ci(fs321), .s(fs354), .co(fc354)
+            .a(fs291), .b(fs292), .ci(fs293), .s(fs354), .co(fc354)
         );
     wire fs355;
     wire fc355;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa355(
-            .a(fc340), .b(fs341), .ci(fs323), .s(fs355), .co(fc355)
+            .a(fs294), .b(fs295), .ci(fs296), .s(fs355), .co(fc355)
         );
     wire fs356;
     wire fc356;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa356(
-            .a(fc341), .b(fs342), .ci(fs325), .s(fs356), .co(fc356)
+            .a(fc291), .b(fc292), .ci(fc293), .s(fs356), .co(fc356)
         );
     wire fs357;
     wire fc357;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa357(
-            .a(fc342), .b(fs343), .ci(fs327), .s(fs357), .co(fc357)
+            .a(fc294), .b(fc295), .ci(fc296), .s(fs357), .co(fc357)
         );
     wire fs358;
     wire fc358;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa358(
-            .a(fc343), .b(fs344), .ci(fs329), .s(fs358), .co(fc358)
+            .a(fs297), .b(fs298), .ci(fs299), .s(fs358), .co(fc358)
         );
     wire fs359;
     wire fc359;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa359(
-            .a(hs50), .b(x$28[0]), .ci(x$28[15]), .s(fs359), .co(fc359)
+            .a(hs17), .b(fc85), .ci(fc86), .s(fs359), .co(fc359)
         );
     wire fs360;
     wire fc360;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa360(
-            .a(hs51), .b(fs301), .ci(x$25[1]), .s(fs360), .co(fc360)
+            .a(fs300), .b(fs301), .ci(x$28[15]), .s(fs360), .co(fc360)
         );
-    wire hs52;
-    wire hc52;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha52(
-            .a(x$26[1]), .b(x$27[1]), .s(hs52), .co(hc52)
+    wire hs19;
+    wire hc19;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha19(
+            .a(x$29[0]), .b(x$29[15]), .s(hs19), .co(hc19)
         );
     wire fs361;
     wire fc361;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa361(
-            .a(hc51), .b(fs345), .ci(x$25[2]), .s(fs361), .co(fc361)
+            .a(fc300), .b(fc301), .ci(fs302), .s(fs361), .co(fc361)
         );
     wire fs362;
     wire fc362;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa362(
-            .a(x$26[2]), .b(x$27[2]), .ci(x$28[2]), .s(fs362), .co(fc362)
+            .a(fs303), .b(fs304), .ci(x$28[1]), .s(fs362), .co(fc362)
+        );
+    wire hs20;
+    wire hc20;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha20(
+            .a(x$29[1]), .b(x$30[1]), .s(hs20), .co(hc20)
         );
     wire fs363;
     wire fc363;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa363(
-            .a(fc345), .b(fs346), .ci(x$25[3]), .s(fs363), .co(fc363)
+            .a(fc302), .b(fc303), .ci(fc304), .s(fs363), .co(fc363)
         );
     wire fs364;
     wire fc364;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa364(
-            .a(x$26[3]), .b(x$27[3]), .ci(x$28[3]), .s(fs364), .co(fc364)
+            .a(fs305), .b(fs306), .ci(fs307), .s(fs364), .co(fc364)
         );
     wire fs365;
     wire fc365;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa365(
-            .a(fc346), .b(fs347), .ci(x$25[4]), .s(fs365), .co(fc365)
+            .a(hs18), .b(x$30[2]), .ci(x$31[2]), .s(fs365), .co(fc365)
         );
     wire fs366;
     wire fc366;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa366(
-            .a(x$26[4]), .b(x$27[4]), .ci(x$28[4]), .s(fs366), .co(fc366)
+            .a(fc305), .b(fc306), .ci(fc307), .s(fs366), .co(fc366)
         );
     wire fs367;
     wire fc367;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa367(
-            .a(fc347), .b(fs348), .ci(x$25[5]), .s(fs367), .co(fc367)
+            .a(hc18), .b(fs308), .ci(fs309), .s(fs367), .co(fc367)
         );
     wire fs368;
     wire fc368;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa368(
-            .a(x$26[5]), .b(x$27[5]), .ci(x$28[5]), .s(fs368), .co(fc368)
+            .a(fs310), .b(fs311), .ci(x$31[3]), .s(fs368), .co(fc368)
         );
     wire fs369;
     wire fc369;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa369(
-            .a(fc348), .b(fs349), .ci(x$25[6]), .s(fs369), .co(fc369)
+            .a(fc308), .b(fc309), .ci(fc310), .s(fs369), .co(fc369)
         );
     wire fs370;
     wire fc370;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa370(
-            .a(x$26[6]), .b(x$27[6]), .ci(x$28[6]), .s(fs370), .co(fc370)
+            .a(fc311), .b(fs312), .ci(fs313), .s(fs370), .co(fc370)
         );
     wire fs371;
     wire fc371;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa371(
-            .a(fc349), .b(fs350), .ci(x$25[7]), .s(fs371), .co(fc371)
+            .a(fs314), .b(fs315), .ci(x$31[4]), .s(fs371), .co(fc371)
         );
     wire fs372;
     wire fc372;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa372(
-            .a(x$26[7]), .b(x$27[7]), .ci(x$28[7]), .s(fs372), .co(fc372)
+            .a(fc312), .b(fc313), .ci(fc314), .s(fs372), .co(fc372)
         );
     wire fs373;
     wire fc373;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa373(
-            .a(fc350), .b(fs351), .ci(x$25[8]), .s(fs373), .co(fc373)
+            .a(fc315), .b(fs316), .ci(fs317), .s(fs373), .co(fc373)
         );
     wire fs374;
     wire fc374;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa374(
-            .a(x$26[8]), .b(x$27[8]), .ci(x$28[8]), .s(fs374), .co(fc374)
+            .a(fs318), .b(fs319), .ci(x$31[5]), .s(fs374), .co(fc374)
         );
     wire fs375;
     wire fc375;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa375(
-            .a(fc351), .b(fs352), .ci(x$25[9]), .s(fs375), .co(fc375)
+            .a(fc316), .b(fc317), .ci(fc318), .s(fs375), .co(fc375)
         );
     wire fs376;
     wire fc376;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa376(
-            .a(x$26[9]), .b(x$27[9]), .ci(x$28[9]), .s(fs376), .co(fc376)
+            .a(fc319), .b(fs320), .ci(fs321), .s(fs376), .co(fc376)
         );
     wire fs377;
     wire fc377;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa377(
-            .a(fc352), .b(fs353), .ci(x$25[10]), .s(fs377), .co(fc377)
+            .a(fs322), .b(fs323), .ci(x$31[6]), .s(fs377), .co(fc377)
         );
     wire fs378;
     wire fc378;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa378(
-            .a(x$26[10]), .b(x$27[10]), .ci(x$28[10]), .s(fs378), .co(fc378)
+            .a(fc320), .b(fc321), .ci(fc322), .s(fs378), .co(fc378)
         );
     wire fs379;
     wire fc379;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa379(
-            .a(fc353), .b(fs354), .ci(x$25[11]), .s(fs379), .co(fc379)
+            .a(fc323), .b(fs324), .ci(fs325), .s(fs379), .co(fc379)
         );
     wire fs380;
     wire fc380;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa380(
-            .a(x$26[11]), .b(x$27[11]), .ci(x$28[11]), .s(fs380), .co(fc380)
+            .a(fs326), .b(fs327), .ci(x$31[7]), .s(fs380), .co(fc380)
         );
     wire fs381;
     wire fc381;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa381(
-            .a(fc354), .b(fs355), .ci(x$25[12]), .s(fs381), .co(fc381)
+            .a(fc324), .b(fc325), .ci(fc326), .s(fs381), .co(fc381)
         );
     wire fs382;
     wire fc382;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa382(
-            .a(x$26[12]), .b(x$27[12]), .ci(x$28[12]), .s(fs382), .co(fc382)
+            .a(fc327), .b(fs328), .ci(fs329), .s(fs382), .co(fc382)
         );
     wire fs383;
     wire fc383;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa383(
-            .a(fc355), .b(fs356), .ci(x$25[13]), .s(fs383), .co(fc383)
+            .a(fs330), .b(fs331), .ci(x$31[8]), .s(fs383), .co(fc383)
         );
     wire fs384;
     wire fc384;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa384(
-            .a(x$26[13]), .b(x$27[13]), .ci(x$28[13]), .s(fs384), .co(fc384)
+            .a(fc328), .b(fc329), .ci(fc330), .s(fs384), .co(fc384)
         );
     wire fs385;
     wire fc385;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa385(
-            .a(fc356), .b(fs357), .ci(~x$25[14]), .s(fs385), .co(fc385)
+            .a(fc331), .b(fs332), .ci(fs333), .s(fs385), .co(fc385)
         );
     wire fs386;
     wire fc386;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa386(
-            .a(~x$26[14]), .b(~x$27[14]), .ci(~x$28[14]), .s(fs386), .co(fc386)
+            .a(fs334), .b(fs335), .ci(x$31[9]), .s(fs386), .co(fc386)
         );
     wire fs387;
     wire fc387;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa387(
-            .a(fc357), .b(fs358), .ci(hc42), .s(fs387), .co(fc387)
+            .a(fc332), .b(fc333), .ci(fc334), .s(fs387), .co(fc387)
         );
     wire fs388;
     wire fc388;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa388(
-            .a(fc82), .b(fc68), .ci(hc29), .s(fs388), .co(fc388)
+            .a(fc335), .b(fs336), .ci(fs337), .s(fs388), .co(fc388)
         );
     wire fs389;
     wire fc389;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa389(
-            .a(fc358), .b(fc344), .ci(fc328), .s(fs389), .co(fc389)
+            .a(fs338), .b(fs339), .ci(x$31[10]), .s(fs389), .co(fc389)
         );
     wire fs390;
     wire fc390;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa390(
-            .a(fc329), .b(fc298), .ci(fc284), .s(fs390), .co(fc390)
-        );
-    wire hs53;
-    wire hc53;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha53(
-            .a(fs359), .b(x$29[0]), .s(hs53), .co(hc53)
+            .a(fc336), .b(fc337), .ci(fc338), .s(fs390), .co(fc390)
         );
     wire fs391;
     wire fc391;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa391(
-            .a(fc359), .b(fs360), .ci(hs52), .s(fs391), .co(fc391)
+            .a(fc339), .b(fs340), .ci(fs341), .s(fs391), .co(fc391)
         );
     wire fs392;
     wire fc392;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa392(
-            .a(fc360), .b(hc52), .ci(fs361), .s(fs392), .co(fc392)
+            .a(fs342), .b(fs343), .ci(x$31[11]), .s(fs392), .co(fc392)
         );
     wire fs393;
     wire fc393;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa393(
-            .a(fc361), .b(fc362), .ci(fs363), .s(fs393), .co(fc393)
+            .a(fc340), .b(fc341), .ci(fc342), .s(fs393), .co(fc393)
         );
     wire fs394;
     wire fc394;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa394(
-            .a(fc363), .b(fc364), .ci(fs365), .s(fs394), .co(fc394)
+            .a(fc343), .b(fs344), .ci(fs345), .s(fs394), .co(fc394)
         );
     wire fs395;
     wire fc395;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa395(
-            .a(fc365), .b(fc366), .ci(fs367), .s(fs395), .co(fc395)
+            .a(fs346), .b(fs347), .ci(x$31[12]), .s(fs395), .co(fc395)
         );
     wire fs396;
     wire fc396;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa396(
-            .a(fc367), .b(fc368), .ci(fs369), .s(fs396), .co(fc396)
+            .a(fc344), .b(fc345), .ci(fc346), .s(fs396), .co(fc396)
         );
     wire fs397;
     wire fc397;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa397(
-            .a(fc369), .b(fc370), .ci(fs371), .s(fs397), .co(fc397)
+            .a(fc347), .b(fs348), .ci(fs349), .s(fs397), .co(fc397)
         );
     wire fs398;
     wire fc398;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa398(
-            .a(fc371), .b(fc372), .ci(fs373), .s(fs398), .co(fc398)
+            .a(fs350), .b(fs351), .ci(x$31[13]), .s(fs398), .co(fc398)
         );
     wire fs399;
     wire fc399;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa399(
-            .a(fc373), .b(fc374), .ci(fs375), .s(fs399), .co(fc399)
+            .a(fc348), .b(fc349), .ci(fc350), .s(fs399), .co(fc399)
         );
     wire fs400;
     wire fc400;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa400(
-            .a(fc375), .b(fc376), .ci(fs377), .s(fs400), .co(fc400)
+            .a(fc351), .b(fs352), .ci(fs353), .s(fs400), .co(fc400)
         );
     wire fs401;
     wire fc401;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa401(
-            .a(fc377), .b(fc378), .ci(fs379), .s(fs401), .co(fc401)
+            .a(fs354), .b(fs355), .ci(~x$31[14]), .s(fs401), .co(fc401)
         );
     wire fs402;
     wire fc402;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa402(
-            .a(fc379), .b(fc380), .ci(fs381), .s(fs402), .co(fc402)
+            .a(fc352), .b(fc353), .ci(fc354), .s(fs402), .co(fc402)
         );
     wire fs403;
     wire fc403;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa403(
-            .a(fc381), .b(fc382), .ci(fs383), .s(fs403), .co(fc403)
+            .a(fc355), .b(fs356), .ci(fs357), .s(fs403), .co(fc403)
         );
     wire fs404;
     wire fc404;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa404(
-            .a(fc383), .b(fc384), .ci(fs385), .s(fs404), .co(fc404)
+            .a(fs358), .b(fs359), .ci(hc12), .s(fs404), .co(fc404)
         );
     wire fs405;
     wire fc405;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa405(
-            .a(fc385), .b(fc386), .ci(fs387), .s(fs405), .co(fc405)
+            .a(fc356), .b(fc357), .ci(fc358), .s(fs405), .co(fc405)
         );
     wire fs406;
     wire fc406;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa406(
-            .a(fc387), .b(fc388), .ci(fs389), .s(fs406), .co(fc406)
+            .a(fc359), .b(fc297), .ci(fc298), .s(fs406), .co(fc406)
+        );
+    wire hs21;
+    wire hc21;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha21(
+            .a(fc299), .b(hc17), .s(hs21), .co(hc21)
         );
     wire fs407;
     wire fc407;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa407(
-            .a(hs53), .b(x$29[15]), .ci(x$30[0]), .s(fs407), .co(fc407)
+            .a(fs360), .b(hs19), .ci(x$30[0]), .s(fs407), .co(fc407)
         );
     wire fs408;
     wire fc408;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa408(
-            .a(hc53), .b(fs391), .ci(x$28[1]), .s(fs408), .co(fc408)
+            .a(fc360), .b(hc19), .ci(fs361), .s(fs408), .co(fc408)
+        );
+    wire hs22;
+    wire hc22;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha22(
+            .a(fs362), .b(hs20), .s(hs22), .co(hc22)
         );
     wire fs409;
     wire fc409;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa409(
-            .a(fc391), .b(fs392), .ci(fs362), .s(fs409), .co(fc409)
+            .a(fc361), .b(fc362), .ci(hc20), .s(fs409), .co(fc409)
         );
     wire fs410;
     wire fc410;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa410(
-            .a(fc392), .b(fs393), .ci(fs364), .s(fs410), .co(fc410)
+            .a(fs363), .b(fs364), .ci(fs365), .s(fs410), .co(fc410)
         );
     wire fs411;
     wire fc411;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa411(
-            .a(fc393), .b(fs394), .ci(fs366), .s(fs411), .co(fc411)
+            .a(fc363), .b(fc364), .ci(fc365), .s(fs411), .co(fc411)
         );
     wire fs412;
     wire fc412;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa412(
-            .a(fc394), .b(fs395), .ci(fs368), .s(fs412), .co(fc412)
+            .a(fs366), .b(fs367), .ci(fs368), .s(fs412), .co(fc412)
         );
     wire fs413;
     wire fc413;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa413(
-            .a(fc395), .b(fs396), .ci(fs370), .s(fs413), .co(fc413)
+            .a(fc366), .b(fc367), .ci(fc368), .s(fs413), .co(fc413)
         );
     wire fs414;
     wire fc414;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa414(
-            .a(fc396), .b(fs397), .ci(fs372), .s(fs414), .co(fc414)
+            .a(fs369), .b(fs370), .ci(fs371), .s(fs414), .co(fc414)
         );
     wire fs415;
     wire fc415;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa415(
-            .a(fc397), .b(fs398), .ci(fs374), .s(fs415), .co(fc415)
+            .a(fc369), .b(fc370), .ci(fc371), .s(fs415), .co(fc415)
         );
     wire fs416;
     wire fc416;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa416(
-            .a(fc398), .b(fs399), .ci(fs376), .s(fs416), .co(fc416)
+            .a(fs372), .b(fs373), .ci(fs374), .s(fs416), .co(fc416)
         );
     wire fs417;
     wire fc417;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa417(
-            .a(fc399), .b(fs400), .ci(fs378), .s(fs417), .co(fc417)
+            .a(fc372), .b(fc373), .ci(fc374), .s(fs417), .co(fc417)
         );
     wire fs418;
     wire fc418;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa418(
-            .a(fc400), .b(fs401), .ci(fs380), .s(fs418), .co(fc418)
+            .a(fs375), .b(fs376), .ci(fs377), .s(fs418), .co(fc418)
         );
     wire fs419;
     wire fc419;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa419(
-            .a(fc401), .b(fs402), .ci(fs382), .s(fs419), .co(fc419)
+            .a(fc375), .b(fc376), .ci(fc377), .s(fs419), .co(fc419)
         );
     wire fs420;
     wire fc420;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa420(
-            .a(fc402), .b(fs403), .ci(fs384), .s(fs420), .co(fc420)
+            .a(fs378), .b(fs379), .ci(fs380), .s(fs420), .co(fc420)
         );
     wire fs421;
     wire fc421;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa421(
-            .a(fc403), .b(fs404), .ci(fs386), .s(fs421), .co(fc421)
+            .a(fc378), .b(fc379), .ci(fc380), .s(fs421), .co(fc421)
         );
     wire fs422;
     wire fc422;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa422(
-            .a(fc404), .b(fs405), .ci(fs388), .s(fs422), .co(fc422)
+            .a(fs381), .b(fs382), .ci(fs383), .s(fs422), .co(fc422)
         );
     wire fs423;
     wire fc423;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa423(
-            .a(fc405), .b(fs406), .ci(fs390), .s(fs423), .co(fc423)
-        );
-    wire hs54;
-    wire hc54;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha54(
-            .a(fc407), .b(fs408), .s(hs54), .co(hc54)
+            .a(fc381), .b(fc382), .ci(fc383), .s(fs423), .co(fc423)
         );
     wire fs424;
     wire fc424;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa424(
-            .a(fc408), .b(fs409), .ci(x$29[2]), .s(fs424), .co(fc424)
+            .a(fs384), .b(fs385), .ci(fs386), .s(fs424), .co(fc424)
         );
     wire fs425;
     wire fc425;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa425(
-            .a(fc409), .b(fs410), .ci(x$29[3]), .s(fs425), .co(fc425)
+            .a(fc384), .b(fc385), .ci(fc386), .s(fs425), .co(fc425)
         );
     wire fs426;
     wire fc426;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa426(
-            .a(fc410), .b(fs411), .ci(x$29[4]), .s(fs426), .co(fc426)
+            .a(fs387), .b(fs388), .ci(fs389), .s(fs426), .co(fc426)
         );
     wire fs427;
     wire fc427;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa427(
-            .a(fc411), .b(fs412), .ci(x$29[5]), .s(fs427), .co(fc427)
+            .a(fc387), .b(fc388), .ci(fc389), .s(fs427), .co(fc427)
         );
     wire fs428;
     wire fc428;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa428(
-            .a(fc412), .b(fs413), .ci(x$29[6]), .s(fs428), .co(fc428)
+            .a(fs390), .b(fs391), .ci(fs392), .s(fs428), .co(fc428)
         );
     wire fs429;
     wire fc429;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa429(
-            .a(fc413), .b(fs414), .ci(x$29[7]), .s(fs429), .co(fc429)
+            .a(fc390), .b(fc391), .ci(fc392), .s(fs429), .co(fc429)
         );
     wire fs430;
     wire fc430;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa430(
-            .a(fc414), .b(fs415), .ci(x$29[8]), .s(fs430), .co(fc430)
+            .a(fs393), .b(fs394), .ci(fs395), .s(fs430), .co(fc430)
         );
     wire fs431;
     wire fc431;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa431(
-            .a(fc415), .b(fs416), .ci(x$29[9]), .s(fs431), .co(fc431)
+            .a(fc393), .b(fc394), .ci(fc395), .s(fs431), .co(fc431)
         );
     wire fs432;
     wire fc432;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa432(
-            .a(fc416), .b(fs417), .ci(x$29[10]), .s(fs432), .co(fc432)
+            .a(fs396), .b(fs397), .ci(fs398), .s(fs432), .co(fc432)
         );
     wire fs433;
     wire fc433;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa433(
-            .a(fc417), .b(fs418), .ci(x$29[11]), .s(fs433), .co(fc433)
+            .a(fc396), .b(fc397), .ci(fc398), .s(fs433), .co(fc433)
         );
     wire fs434;
     wire fc434;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa434(
-            .a(fc418), .b(fs419), .ci(x$29[12]), .s(fs434), .co(fc434)
+            .a(fs399), .b(fs400), .ci(fs401), .s(fs434), .co(fc434)
         );
     wire fs435;
     wire fc435;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa435(
-            .a(fc419), .b(fs420), .ci(x$29[13]), .s(fs435), .co(fc435)
+            .a(fc399), .b(fc400), .ci(fc401), .s(fs435), .co(fc435)
         );
     wire fs436;
     wire fc436;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa436(
-            .a(fc420), .b(fs421), .ci(~x$29[14]), .s(fs436), .co(fc436)
+            .a(fs402), .b(fs403), .ci(fs404), .s(fs436), .co(fc436)
         );
     wire fs437;
     wire fc437;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa437(
-            .a(fc421), .b(fs422), .ci(fc48), .s(fs437), .co(fc437)
+            .a(fc402), .b(fc403), .ci(fc404), .s(fs437), .co(fc437)
         );
     wire fs438;
     wire fc438;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa438(
-            .a(fc422), .b(fs423), .ci(hc47), .s(fs438), .co(fc438)
+            .a(fs405), .b(fs406), .ci(hs21), .s(fs438), .co(fc438)
         );
-    wire hs55;
-    wire hc55;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha55(
-            .a(fc423), .b(fc406), .s(hs55), .co(hc55)
+    wire hs23;
+    wire hc23;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha23(
+            .a(fc405), .b(fc406), .s(hs23), .co(hc23)
         );
-    wire hs56;
-    wire hc56;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha56(
-            .a(fs407), .b(x$30[15]), .s(hs56), .co(hc56)
+    wire hs24;
+    wire hc24;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha24(
+            .a(fs407), .b(x$30[15]), .s(hs24), .co(hc24)
         );
     wire fs439;
     wire fc439;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa439(
-            .a(hs54), .b(x$29[1]), .ci(x$30[1]), .s(fs439), .co(fc439)
+            .a(fc407), .b(fs408), .ci(hs22), .s(fs439), .co(fc439)
         );
     wire fs440;
     wire fc440;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa440(
-            .a(hc54), .b(fs424), .ci(x$30[2]), .s(fs440), .co(fc440)
+            .a(fc408), .b(hc22), .ci(fs409), .s(fs440), .co(fc440)
         );
     wire fs441;
     wire fc441;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa441(
-            .a(fc424), .b(fs425), .ci(x$30[3]), .s(fs441), .co(fc441)
+            .a(fc409), .b(fc410), .ci(fs411), .s(fs441), .co(fc441)
         );
     wire fs442;
     wire fc442;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa442(
-            .a(fc425), .b(fs426), .ci(x$30[4]), .s(fs442), .co(fc442)
+            .a(fc411), .b(fc412), .ci(fs413), .s(fs442), .co(fc442)
         );
     wire fs443;
     wire fc443;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa443(
-            .a(fc426), .b(fs427), .ci(x$30[5]), .s(fs443), .co(fc443)
+            .a(fc413), .b(fc414), .ci(fs415), .s(fs443), .co(fc443)
         );
     wire fs444;
     wire fc444;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa444(
-            .a(fc427), .b(fs428), .ci(x$30[6]), .s(fs444), .co(fc444)
+            .a(fc415), .b(fc416), .ci(fs417), .s(fs444), .co(fc444)
         );
     wire fs445;
     wire fc445;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa445(
-            .a(fc428), .b(fs429), .ci(x$30[7]), .s(fs445), .co(fc445)
+            .a(fc417), .b(fc418), .ci(fs419), .s(fs445), .co(fc445)
         );
     wire fs446;
     wire fc446;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa446(
-            .a(fc429), .b(fs430), .ci(x$30[8]), .s(fs446), .co(fc446)
+            .a(fc419), .b(fc420), .ci(fs421), .s(fs446), .co(fc446)
         );
     wire fs447;
     wire fc447;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa447(
-            .a(fc430), .b(fs431), .ci(x$30[9]), .s(fs447), .co(fc447)
+            .a(fc421), .b(fc422), .ci(fs423), .s(fs447), .co(fc447)
         );
     wire fs448;
     wire fc448;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa448(
-            .a(fc431), .b(fs432), .ci(x$30[10]), .s(fs448), .co(fc448)
+            .a(fc423), .b(fc424), .ci(fs425), .s(fs448), .co(fc448)
         );
     wire fs449;
     wire fc449;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa449(
-            .a(fc432), .b(fs433), .ci(x$30[11]), .s(fs449), .co(fc449)
+            .a(fc425), .b(fc426), .ci(fs427), .s(fs449), .co(fc449)
         );
     wire fs450;
     wire fc450;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa450(
-            .a(fc433), .b(fs434), .ci(x$30[12]), .s(fs450), .co(fc450)
+            .a(fc427), .b(fc428), .ci(fs429), .s(fs450), .co(fc450)
         );
     wire fs451;
     wire fc451;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa451(
-            .a(fc434), .b(fs435), .ci(x$30[13]), .s(fs451), .co(fc451)
+            .a(fc429), .b(fc430), .ci(fs431), .s(fs451), .co(fc451)
         );
     wire fs452;
     wire fc452;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa452(
-            .a(fc435), .b(fs436), .ci(~x$30[14]), .s(fs452), .co(fc452)
+            .a(fc431), .b(fc432), .ci(fs433), .s(fs452), .co(fc452)
         );
     wire fs453;
     wire fc453;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa453(
-            .a(fc436), .b(fs437), .ci(fc49), .s(fs453), .co(fc453)
+            .a(fc433), .b(fc434), .ci(fs435), .s(fs453), .co(fc453)
         );
     wire fs454;
     wire fc454;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa454(
-            .a(fc437), .b(fs438), .ci(fc255), .s(fs454), .co(fc454)
+            .a(fc435), .b(fc436), .ci(fs437), .s(fs454), .co(fc454)
         );
     wire fs455;
     wire fc455;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa455(
-            .a(fc438), .b(hs55), .ci(fc389), .s(fs455), .co(fc455)
+            .a(fc437), .b(fc438), .ci(hs23), .s(fs455), .co(fc455)
         );
-    wire hs57;
-    wire hc57;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha57(
-            .a(hs56), .b(x$31[0]), .s(hs57), .co(hc57)
+    wire hs25;
+    wire hc25;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha25(
+            .a(hs24), .b(x$31[0]), .s(hs25), .co(hc25)
         );
     wire fs456;
     wire fc456;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa456(
-            .a(hc56), .b(fs439), .ci(x$31[1]), .s(fs456), .co(fc456)
+            .a(hc24), .b(fs439), .ci(x$31[1]), .s(fs456), .co(fc456)
         );
     wire fs457;
     wire fc457;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa457(
-            .a(fc439), .b(fs440), .ci(x$31[2]), .s(fs457), .co(fc457)
+            .a(fc439), .b(fs440), .ci(fs410), .s(fs457), .co(fc457)
         );
     wire fs458;
     wire fc458;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa458(
-            .a(fc440), .b(fs441), .ci(x$31[3]), .s(fs458), .co(fc458)
+            .a(fc440), .b(fs441), .ci(fs412), .s(fs458), .co(fc458)
         );
     wire fs459;
     wire fc459;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa459(
-            .a(fc441), .b(fs442), .ci(x$31[4]), .s(fs459), .co(fc459)
+            .a(fc441), .b(fs442), .ci(fs414), .s(fs459), .co(fc459)
         );
     wire fs460;
     wire fc460;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa460(
-            .a(fc442), .b(fs443), .ci(x$31[5]), .s(fs460), .co(fc460)
+            .a(fc442), .b(fs443), .ci(fs416), .s(fs460), .co(fc460)
         );
     wire fs461;
     wire fc461;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa461(
-            .a(fc443), .b(fs444), .ci(x$31[6]), .s(fs461), .co(fc461)
+            .a(fc443), .b(fs444), .ci(fs418), .s(fs461), .co(fc461)
         );
     wire fs462;
     wire fc462;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa462(
-            .a(fc444), .b(fs445), .ci(x$31[7]), .s(fs462), .co(fc462)
+            .a(fc444), .b(fs445), .ci(fs420), .s(fs462), .co(fc462)
         );
     wire fs463;
     wire fc463;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa463(
-            .a(fc445), .b(fs446), .ci(x$31[8]), .s(fs463), .co(fc463)
+            .a(fc445), .b(fs446), .ci(fs422), .s(fs463), .co(fc463)
         );
     wire fs464;
     wire fc464;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa464(
-            .a(fc446), .b(fs447), .ci(x$31[9]), .s(fs464), .co(fc464)
+            .a(fc446), .b(fs447), .ci(fs424), .s(fs464), .co(fc464)
         );
     wire fs465;
     wire fc465;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa465(
-            .a(fc447), .b(fs448), .ci(x$31[10]), .s(fs465), .co(fc465)
+            .a(fc447), .b(fs448), .ci(fs426), .s(fs465), .co(fc465)
         );
     wire fs466;
     wire fc466;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa466(
-            .a(fc448), .b(fs449), .ci(x$31[11]), .s(fs466), .co(fc466)
+            .a(fc448), .b(fs449), .ci(fs428), .s(fs466), .co(fc466)
         );
     wire fs467;
     wire fc467;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa467(
-            .a(fc449), .b(fs450), .ci(x$31[12]), .s(fs467), .co(fc467)
+            .a(fc449), .b(fs450), .ci(fs430), .s(fs467), .co(fc467)
         );
     wire fs468;
     wire fc468;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa468(
-            .a(fc450), .b(fs451), .ci(x$31[13]), .s(fs468), .co(fc468)
+            .a(fc450), .b(fs451), .ci(fs432), .s(fs468), .co(fc468)
         );
     wire fs469;
     wire fc469;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa469(
-            .a(fc451), .b(fs452), .ci(~x$31[14]), .s(fs469), .co(fc469)
+            .a(fc451), .b(fs452), .ci(fs434), .s(fs469), .co(fc469)
         );
     wire fs470;
     wire fc470;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa470(
-            .a(fc452), .b(fs453), .ci(hc16), .s(fs470), .co(fc470)
+            .a(fc452), .b(fs453), .ci(fs436), .s(fs470), .co(fc470)
         );
     wire fs471;
     wire fc471;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa471(
-            .a(fc453), .b(fs454), .ci(fc256), .s(fs471), .co(fc471)
+            .a(fc453), .b(fs454), .ci(fs438), .s(fs471), .co(fc471)
         );
     wire fs472;
     wire fc472;
         mxfp6_mac_k32_n14_p0_array_csa__fa fa472(
-            .a(fc454), .b(fs455), .ci(fc390), .s(fs472), .co(fc472)
+            .a(fc454), .b(fs455), .ci(hc21), .s(fs472), .co(fc472)
         );
-    wire hs58;
-    wire hc58;
-        mxfp6_mac_k32_n14_p0_array_csa__ha ha58(
-            .a(fc455), .b(hc55), .s(hs58), .co(hc58)
+    wire hs26;
+    wire hc26;
+        mxfp6_mac_k32_n14_p0_array_csa__ha ha26(
+            .a(fc455), .b(hc23), .s(hs26), .co(hc26)
         );
-    wire [19:0] row0 = {hc58, fc472, fc471, fc470, fc469, fc468, fc467, fc466, fc465, fc464, fc463, fc462, fc461, fc460, fc459, fc458, fc457, fc456, hc57, hs57};
-    wire [19:0] row1 = {1'b1, hs58, fs472, fs471, fs470, fs469, fs468, fs467, fs466, fs465, fs464, fs463, fs462, fs461, fs460, fs459, fs458, fs457, fs456, x$31[15]};
+    wire [19:0] row0 = {hc26, fc472, fc471, fc470, fc469, fc468, fc467, fc466, fc465, fc464, fc463, fc462, fc461, fc460, fc459, fc458, fc457, fc456, hc25, hs25};
+    wire [19:0] row1 = {1'b1, hs26, fs472, fs471, fs470, fs469, fs468, fs467, fs466, fs465, fs464, fs463, fs462, fs461, fs460, fs459, fs458, fs457, fs456, x$31[15]};
     always @(*) sum = row0 + row1;
 endmodule // mxfp6_mac_k32_n14_p0_array_csa__csa_tree32x16
 

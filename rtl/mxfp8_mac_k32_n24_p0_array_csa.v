@@ -2448,4275 +2448,4015 @@ module mxfp8_mac_k32_n24_p0_array_csa__csa_tree32x26(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs7;
     wire fc7;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa7(
-            .a(fs0), .b(fs1), .ci(fs2), .s(fs7), .co(fc7)
+            .a(x$11[0]), .b(x$11[25]), .ci(x$12[0]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa8(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs8), .co(fc8)
-        );
-    wire hs1;
-    wire hc1;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha1(
-            .a(fs6), .b(x$11[0]), .s(hs1), .co(hc1)
-        );
-    wire hs2;
-    wire hc2;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha2(
-            .a(fc0), .b(fc1), .s(hs2), .co(hc2)
+            .a(x$12[25]), .b(x$13[0]), .ci(x$13[25]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa9(
-            .a(fs7), .b(fs8), .ci(hs1), .s(fs9), .co(fc9)
+            .a(x$14[0]), .b(x$14[25]), .ci(x$15[0]), .s(fs9), .co(fc9)
         );
-    wire hs3;
-    wire hc3;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha3(
-            .a(fc7), .b(fc8), .s(hs3), .co(hc3)
+    wire hs1;
+    wire hc1;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha1(
+            .a(x$15[25]), .b(x$16[0]), .s(hs1), .co(hc1)
         );
     wire fs10;
     wire fc10;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa10(
-            .a(fs9), .b(x$11[25]), .ci(x$12[0]), .s(fs10), .co(fc10)
+            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa11(
-            .a(x$12[25]), .b(x$13[0]), .ci(x$13[25]), .s(fs11), .co(fc11)
+            .a(fs0), .b(fs1), .ci(fs2), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa12(
-            .a(x$14[0]), .b(x$14[25]), .ci(x$15[0]), .s(fs12), .co(fc12)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa13(
-            .a(x$15[25]), .b(x$16[0]), .ci(x$16[25]), .s(fs13), .co(fc13)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa14(
-            .a(x$17[0]), .b(x$17[25]), .ci(x$18[0]), .s(fs14), .co(fc14)
+            .a(fs9), .b(hs1), .ci(x$16[25]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa15(
-            .a(fc9), .b(hs3), .ci(hc1), .s(fs15), .co(fc15)
+            .a(x$17[0]), .b(x$17[25]), .ci(x$18[0]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa16(
-            .a(hs2), .b(fc2), .ci(fc3), .s(fs16), .co(fc16)
+            .a(x$18[25]), .b(x$19[0]), .ci(x$19[25]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa17(
-            .a(fc4), .b(fc5), .ci(fc6), .s(fs17), .co(fc17)
+            .a(x$20[0]), .b(x$20[25]), .ci(x$21[0]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa18(
-            .a(hc0), .b(x$0[1]), .ci(x$1[1]), .s(fs18), .co(fc18)
+            .a(fc0), .b(fc1), .ci(fc2), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa19(
-            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs19), .co(fc19)
+            .a(fc3), .b(fc4), .ci(fc5), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa20(
-            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs20), .co(fc20)
-        );
-    wire hs4;
-    wire hc4;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha4(
-            .a(x$8[1]), .b(x$9[1]), .s(hs4), .co(hc4)
+            .a(fc6), .b(fc7), .ci(fc8), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa21(
-            .a(hc3), .b(hc2), .ci(x$0[2]), .s(fs21), .co(fc21)
+            .a(fc9), .b(hc1), .ci(fs10), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa22(
-            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs22), .co(fc22)
+            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa23(
-            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs23), .co(fc23)
+            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa24(
-            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs24), .co(fc24)
-        );
-    wire hs5;
-    wire hc5;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha5(
-            .a(x$10[2]), .b(x$11[2]), .s(hs5), .co(hc5)
+            .a(x$8[1]), .b(x$9[1]), .ci(x$10[1]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa25(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs25), .co(fc25)
+            .a(x$11[1]), .b(x$12[1]), .ci(x$13[1]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa26(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs26), .co(fc26)
+            .a(x$14[1]), .b(x$15[1]), .ci(x$16[1]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa27(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs27), .co(fc27)
+            .a(x$17[1]), .b(x$18[1]), .ci(x$19[1]), .s(fs27), .co(fc27)
+        );
+    wire hs2;
+    wire hc2;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha2(
+            .a(x$20[1]), .b(x$21[1]), .s(hs2), .co(hc2)
         );
     wire fs28;
     wire fc28;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa28(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs28), .co(fc28)
+            .a(fc10), .b(x$0[2]), .ci(x$1[2]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa29(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs29), .co(fc29)
-        );
-    wire hs6;
-    wire hc6;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha6(
-            .a(x$6[4]), .b(x$7[4]), .s(hs6), .co(hc6)
+            .a(x$2[2]), .b(x$3[2]), .ci(x$4[2]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa30(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs30), .co(fc30)
+            .a(x$5[2]), .b(x$6[2]), .ci(x$7[2]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa31(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs31), .co(fc31)
-        );
-    wire hs7;
-    wire hc7;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha7(
-            .a(x$6[5]), .b(x$7[5]), .s(hs7), .co(hc7)
+            .a(x$8[2]), .b(x$9[2]), .ci(x$10[2]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa32(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs32), .co(fc32)
+            .a(x$11[2]), .b(x$12[2]), .ci(x$13[2]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa33(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs33), .co(fc33)
-        );
-    wire hs8;
-    wire hc8;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha8(
-            .a(x$6[6]), .b(x$7[6]), .s(hs8), .co(hc8)
+            .a(x$14[2]), .b(x$15[2]), .ci(x$16[2]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa34(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs34), .co(fc34)
+            .a(x$17[2]), .b(x$18[2]), .ci(x$19[2]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa35(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs35), .co(fc35)
-        );
-    wire hs9;
-    wire hc9;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha9(
-            .a(x$6[7]), .b(x$7[7]), .s(hs9), .co(hc9)
+            .a(x$20[2]), .b(x$21[2]), .ci(x$22[2]), .s(fs35), .co(fc35)
         );
     wire fs36;
     wire fc36;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa36(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa37(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
-        );
-    wire hs10;
-    wire hc10;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha10(
-            .a(x$6[8]), .b(x$7[8]), .s(hs10), .co(hc10)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa38(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs38), .co(fc38)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa39(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs39), .co(fc39)
-        );
-    wire hs11;
-    wire hc11;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha11(
-            .a(x$6[9]), .b(x$7[9]), .s(hs11), .co(hc11)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa40(
-            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs40), .co(fc40)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa41(
-            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs41), .co(fc41)
-        );
-    wire hs12;
-    wire hc12;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha12(
-            .a(x$6[10]), .b(x$7[10]), .s(hs12), .co(hc12)
+            .a(x$15[3]), .b(x$16[3]), .ci(x$17[3]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa42(
-            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs42), .co(fc42)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa43(
-            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs43), .co(fc43)
-        );
-    wire hs13;
-    wire hc13;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha13(
-            .a(x$6[11]), .b(x$7[11]), .s(hs13), .co(hc13)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa44(
-            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs44), .co(fc44)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa45(
-            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs45), .co(fc45)
-        );
-    wire hs14;
-    wire hc14;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha14(
-            .a(x$6[12]), .b(x$7[12]), .s(hs14), .co(hc14)
+            .a(x$9[4]), .b(x$10[4]), .ci(x$11[4]), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa46(
-            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs46), .co(fc46)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa47(
-            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs47), .co(fc47)
-        );
-    wire hs15;
-    wire hc15;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha15(
-            .a(x$6[13]), .b(x$7[13]), .s(hs15), .co(hc15)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa48(
-            .a(x$0[14]), .b(x$1[14]), .ci(x$2[14]), .s(fs48), .co(fc48)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa49(
-            .a(x$3[14]), .b(x$4[14]), .ci(x$5[14]), .s(fs49), .co(fc49)
-        );
-    wire hs16;
-    wire hc16;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha16(
-            .a(x$6[14]), .b(x$7[14]), .s(hs16), .co(hc16)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa50(
-            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs50), .co(fc50)
+            .a(x$9[5]), .b(x$10[5]), .ci(x$11[5]), .s(fs50), .co(fc50)
+        );
+    wire hs3;
+    wire hc3;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha3(
+            .a(x$12[5]), .b(x$13[5]), .s(hs3), .co(hc3)
         );
     wire fs51;
     wire fc51;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa51(
-            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs51), .co(fc51)
-        );
-    wire hs17;
-    wire hc17;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha17(
-            .a(x$6[15]), .b(x$7[15]), .s(hs17), .co(hc17)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa52(
-            .a(x$0[16]), .b(x$1[16]), .ci(x$2[16]), .s(fs52), .co(fc52)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa53(
-            .a(x$3[16]), .b(x$4[16]), .ci(x$5[16]), .s(fs53), .co(fc53)
-        );
-    wire hs18;
-    wire hc18;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha18(
-            .a(x$6[16]), .b(x$7[16]), .s(hs18), .co(hc18)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa54(
-            .a(x$0[17]), .b(x$1[17]), .ci(x$2[17]), .s(fs54), .co(fc54)
+            .a(x$9[6]), .b(x$10[6]), .ci(x$11[6]), .s(fs54), .co(fc54)
+        );
+    wire hs4;
+    wire hc4;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha4(
+            .a(x$12[6]), .b(x$13[6]), .s(hs4), .co(hc4)
         );
     wire fs55;
     wire fc55;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa55(
-            .a(x$3[17]), .b(x$4[17]), .ci(x$5[17]), .s(fs55), .co(fc55)
-        );
-    wire hs19;
-    wire hc19;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha19(
-            .a(x$6[17]), .b(x$7[17]), .s(hs19), .co(hc19)
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa56(
-            .a(x$0[18]), .b(x$1[18]), .ci(x$2[18]), .s(fs56), .co(fc56)
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa57(
-            .a(x$3[18]), .b(x$4[18]), .ci(x$5[18]), .s(fs57), .co(fc57)
-        );
-    wire hs20;
-    wire hc20;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha20(
-            .a(x$6[18]), .b(x$7[18]), .s(hs20), .co(hc20)
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa58(
-            .a(x$0[19]), .b(x$1[19]), .ci(x$2[19]), .s(fs58), .co(fc58)
+            .a(x$9[7]), .b(x$10[7]), .ci(x$11[7]), .s(fs58), .co(fc58)
+        );
+    wire hs5;
+    wire hc5;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha5(
+            .a(x$12[7]), .b(x$13[7]), .s(hs5), .co(hc5)
         );
     wire fs59;
     wire fc59;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa59(
-            .a(x$3[19]), .b(x$4[19]), .ci(x$5[19]), .s(fs59), .co(fc59)
-        );
-    wire hs21;
-    wire hc21;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha21(
-            .a(x$6[19]), .b(x$7[19]), .s(hs21), .co(hc21)
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa60(
-            .a(x$0[20]), .b(x$1[20]), .ci(x$2[20]), .s(fs60), .co(fc60)
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa61(
-            .a(x$3[20]), .b(x$4[20]), .ci(x$5[20]), .s(fs61), .co(fc61)
-        );
-    wire hs22;
-    wire hc22;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha22(
-            .a(x$6[20]), .b(x$7[20]), .s(hs22), .co(hc22)
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa62(
-            .a(x$0[21]), .b(x$1[21]), .ci(x$2[21]), .s(fs62), .co(fc62)
+            .a(x$9[8]), .b(x$10[8]), .ci(x$11[8]), .s(fs62), .co(fc62)
+        );
+    wire hs6;
+    wire hc6;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha6(
+            .a(x$12[8]), .b(x$13[8]), .s(hs6), .co(hc6)
         );
     wire fs63;
     wire fc63;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa63(
-            .a(x$3[21]), .b(x$4[21]), .ci(x$5[21]), .s(fs63), .co(fc63)
-        );
-    wire hs23;
-    wire hc23;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha23(
-            .a(x$6[21]), .b(x$7[21]), .s(hs23), .co(hc23)
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa64(
-            .a(x$0[22]), .b(x$1[22]), .ci(x$2[22]), .s(fs64), .co(fc64)
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa65(
-            .a(x$3[22]), .b(x$4[22]), .ci(x$5[22]), .s(fs65), .co(fc65)
-        );
-    wire hs24;
-    wire hc24;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha24(
-            .a(x$6[22]), .b(x$7[22]), .s(hs24), .co(hc24)
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa66(
-            .a(x$0[23]), .b(x$1[23]), .ci(x$2[23]), .s(fs66), .co(fc66)
+            .a(x$9[9]), .b(x$10[9]), .ci(x$11[9]), .s(fs66), .co(fc66)
+        );
+    wire hs7;
+    wire hc7;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha7(
+            .a(x$12[9]), .b(x$13[9]), .s(hs7), .co(hc7)
         );
     wire fs67;
     wire fc67;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa67(
-            .a(x$3[23]), .b(x$4[23]), .ci(x$5[23]), .s(fs67), .co(fc67)
-        );
-    wire hs25;
-    wire hc25;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha25(
-            .a(x$6[23]), .b(x$7[23]), .s(hs25), .co(hc25)
+            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa68(
-            .a(~x$0[24]), .b(~x$1[24]), .ci(~x$2[24]), .s(fs68), .co(fc68)
+            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa69(
-            .a(~x$3[24]), .b(~x$4[24]), .ci(~x$5[24]), .s(fs69), .co(fc69)
-        );
-    wire hs26;
-    wire hc26;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha26(
-            .a(~x$6[24]), .b(~x$7[24]), .s(hs26), .co(hc26)
+            .a(x$6[10]), .b(x$7[10]), .ci(x$8[10]), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa70(
-            .a(fs10), .b(fs11), .ci(fs12), .s(fs70), .co(fc70)
+            .a(x$9[10]), .b(x$10[10]), .ci(x$11[10]), .s(fs70), .co(fc70)
         );
-    wire hs27;
-    wire hc27;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha27(
-            .a(fs13), .b(fs14), .s(hs27), .co(hc27)
+    wire hs8;
+    wire hc8;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha8(
+            .a(x$12[10]), .b(x$13[10]), .s(hs8), .co(hc8)
         );
     wire fs71;
     wire fc71;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa71(
-            .a(fc10), .b(fc11), .ci(fc12), .s(fs71), .co(fc71)
+            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa72(
-            .a(fc13), .b(fc14), .ci(fs15), .s(fs72), .co(fc72)
+            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa73(
-            .a(fs16), .b(fs17), .ci(fs18), .s(fs73), .co(fc73)
+            .a(x$6[11]), .b(x$7[11]), .ci(x$8[11]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa74(
-            .a(fc15), .b(fc16), .ci(fc17), .s(fs74), .co(fc74)
+            .a(x$9[11]), .b(x$10[11]), .ci(x$11[11]), .s(fs74), .co(fc74)
+        );
+    wire hs9;
+    wire hc9;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha9(
+            .a(x$12[11]), .b(x$13[11]), .s(hs9), .co(hc9)
         );
     wire fs75;
     wire fc75;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa75(
-            .a(fc18), .b(fc19), .ci(fc20), .s(fs75), .co(fc75)
-        );
-    wire hs28;
-    wire hc28;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha28(
-            .a(hc4), .b(fs21), .s(hs28), .co(hc28)
+            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa76(
-            .a(fc21), .b(fc22), .ci(fc23), .s(fs76), .co(fc76)
+            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa77(
-            .a(fc24), .b(hc5), .ci(fs25), .s(fs77), .co(fc77)
+            .a(x$6[12]), .b(x$7[12]), .ci(x$8[12]), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa78(
-            .a(fc25), .b(fc26), .ci(fc27), .s(fs78), .co(fc78)
+            .a(x$9[12]), .b(x$10[12]), .ci(x$11[12]), .s(fs78), .co(fc78)
         );
-    wire hs29;
-    wire hc29;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha29(
-            .a(fs28), .b(fs29), .s(hs29), .co(hc29)
+    wire hs10;
+    wire hc10;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha10(
+            .a(x$12[12]), .b(x$13[12]), .s(hs10), .co(hc10)
         );
     wire fs79;
     wire fc79;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa79(
-            .a(fc28), .b(fc29), .ci(hc6), .s(fs79), .co(fc79)
-        );
-    wire hs30;
-    wire hc30;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha30(
-            .a(fs30), .b(fs31), .s(hs30), .co(hc30)
+            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa80(
-            .a(fc30), .b(fc31), .ci(hc7), .s(fs80), .co(fc80)
-        );
-    wire hs31;
-    wire hc31;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha31(
-            .a(fs32), .b(fs33), .s(hs31), .co(hc31)
+            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa81(
-            .a(fc32), .b(fc33), .ci(hc8), .s(fs81), .co(fc81)
-        );
-    wire hs32;
-    wire hc32;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha32(
-            .a(fs34), .b(fs35), .s(hs32), .co(hc32)
+            .a(x$6[13]), .b(x$7[13]), .ci(x$8[13]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa82(
-            .a(fc34), .b(fc35), .ci(hc9), .s(fs82), .co(fc82)
+            .a(x$9[13]), .b(x$10[13]), .ci(x$11[13]), .s(fs82), .co(fc82)
         );
-    wire hs33;
-    wire hc33;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha33(
-            .a(fs36), .b(fs37), .s(hs33), .co(hc33)
+    wire hs11;
+    wire hc11;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha11(
+            .a(x$12[13]), .b(x$13[13]), .s(hs11), .co(hc11)
         );
     wire fs83;
     wire fc83;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa83(
-            .a(fc36), .b(fc37), .ci(hc10), .s(fs83), .co(fc83)
-        );
-    wire hs34;
-    wire hc34;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha34(
-            .a(fs38), .b(fs39), .s(hs34), .co(hc34)
+            .a(x$0[14]), .b(x$1[14]), .ci(x$2[14]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa84(
-            .a(fc38), .b(fc39), .ci(hc11), .s(fs84), .co(fc84)
-        );
-    wire hs35;
-    wire hc35;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha35(
-            .a(fs40), .b(fs41), .s(hs35), .co(hc35)
+            .a(x$3[14]), .b(x$4[14]), .ci(x$5[14]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa85(
-            .a(fc40), .b(fc41), .ci(hc12), .s(fs85), .co(fc85)
-        );
-    wire hs36;
-    wire hc36;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha36(
-            .a(fs42), .b(fs43), .s(hs36), .co(hc36)
+            .a(x$6[14]), .b(x$7[14]), .ci(x$8[14]), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa86(
-            .a(fc42), .b(fc43), .ci(hc13), .s(fs86), .co(fc86)
+            .a(x$9[14]), .b(x$10[14]), .ci(x$11[14]), .s(fs86), .co(fc86)
         );
-    wire hs37;
-    wire hc37;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha37(
-            .a(fs44), .b(fs45), .s(hs37), .co(hc37)
+    wire hs12;
+    wire hc12;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha12(
+            .a(x$12[14]), .b(x$13[14]), .s(hs12), .co(hc12)
         );
     wire fs87;
     wire fc87;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa87(
-            .a(fc44), .b(fc45), .ci(hc14), .s(fs87), .co(fc87)
-        );
-    wire hs38;
-    wire hc38;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha38(
-            .a(fs46), .b(fs47), .s(hs38), .co(hc38)
+            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa88(
-            .a(fc46), .b(fc47), .ci(hc15), .s(fs88), .co(fc88)
-        );
-    wire hs39;
-    wire hc39;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha39(
-            .a(fs48), .b(fs49), .s(hs39), .co(hc39)
+            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa89(
-            .a(fc48), .b(fc49), .ci(hc16), .s(fs89), .co(fc89)
-        );
-    wire hs40;
-    wire hc40;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha40(
-            .a(fs50), .b(fs51), .s(hs40), .co(hc40)
+            .a(x$6[15]), .b(x$7[15]), .ci(x$8[15]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa90(
-            .a(fc50), .b(fc51), .ci(hc17), .s(fs90), .co(fc90)
+            .a(x$9[15]), .b(x$10[15]), .ci(x$11[15]), .s(fs90), .co(fc90)
         );
-    wire hs41;
-    wire hc41;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha41(
-            .a(fs52), .b(fs53), .s(hs41), .co(hc41)
+    wire hs13;
+    wire hc13;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha13(
+            .a(x$12[15]), .b(x$13[15]), .s(hs13), .co(hc13)
         );
     wire fs91;
     wire fc91;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa91(
-            .a(fc52), .b(fc53), .ci(hc18), .s(fs91), .co(fc91)
-        );
-    wire hs42;
-    wire hc42;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha42(
-            .a(fs54), .b(fs55), .s(hs42), .co(hc42)
+            .a(x$0[16]), .b(x$1[16]), .ci(x$2[16]), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa92(
-            .a(fc54), .b(fc55), .ci(hc19), .s(fs92), .co(fc92)
-        );
-    wire hs43;
-    wire hc43;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha43(
-            .a(fs56), .b(fs57), .s(hs43), .co(hc43)
+            .a(x$3[16]), .b(x$4[16]), .ci(x$5[16]), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa93(
-            .a(fc56), .b(fc57), .ci(hc20), .s(fs93), .co(fc93)
-        );
-    wire hs44;
-    wire hc44;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha44(
-            .a(fs58), .b(fs59), .s(hs44), .co(hc44)
+            .a(x$6[16]), .b(x$7[16]), .ci(x$8[16]), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa94(
-            .a(fc58), .b(fc59), .ci(hc21), .s(fs94), .co(fc94)
+            .a(x$9[16]), .b(x$10[16]), .ci(x$11[16]), .s(fs94), .co(fc94)
         );
-    wire hs45;
-    wire hc45;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha45(
-            .a(fs60), .b(fs61), .s(hs45), .co(hc45)
+    wire hs14;
+    wire hc14;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha14(
+            .a(x$12[16]), .b(x$13[16]), .s(hs14), .co(hc14)
         );
     wire fs95;
     wire fc95;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa95(
-            .a(fc60), .b(fc61), .ci(hc22), .s(fs95), .co(fc95)
-        );
-    wire hs46;
-    wire hc46;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha46(
-            .a(fs62), .b(fs63), .s(hs46), .co(hc46)
+            .a(x$0[17]), .b(x$1[17]), .ci(x$2[17]), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa96(
-            .a(fc62), .b(fc63), .ci(hc23), .s(fs96), .co(fc96)
-        );
-    wire hs47;
-    wire hc47;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha47(
-            .a(fs64), .b(fs65), .s(hs47), .co(hc47)
+            .a(x$3[17]), .b(x$4[17]), .ci(x$5[17]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa97(
-            .a(fc64), .b(fc65), .ci(hc24), .s(fs97), .co(fc97)
-        );
-    wire hs48;
-    wire hc48;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha48(
-            .a(fs66), .b(fs67), .s(hs48), .co(hc48)
+            .a(x$6[17]), .b(x$7[17]), .ci(x$8[17]), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa98(
-            .a(fc66), .b(fc67), .ci(hc25), .s(fs98), .co(fc98)
+            .a(x$9[17]), .b(x$10[17]), .ci(x$11[17]), .s(fs98), .co(fc98)
         );
-    wire hs49;
-    wire hc49;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha49(
-            .a(fs68), .b(fs69), .s(hs49), .co(hc49)
-        );
-    wire hs50;
-    wire hc50;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha50(
-            .a(fs70), .b(hs27), .s(hs50), .co(hc50)
+    wire hs15;
+    wire hc15;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha15(
+            .a(x$12[17]), .b(x$13[17]), .s(hs15), .co(hc15)
         );
     wire fs99;
     wire fc99;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa99(
-            .a(fc70), .b(hc27), .ci(fs71), .s(fs99), .co(fc99)
+            .a(x$0[18]), .b(x$1[18]), .ci(x$2[18]), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa100(
-            .a(fc71), .b(fc72), .ci(fc73), .s(fs100), .co(fc100)
+            .a(x$3[18]), .b(x$4[18]), .ci(x$5[18]), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa101(
-            .a(fc74), .b(fc75), .ci(hc28), .s(fs101), .co(fc101)
+            .a(x$6[18]), .b(x$7[18]), .ci(x$8[18]), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa102(
-            .a(fc76), .b(fc77), .ci(fs78), .s(fs102), .co(fc102)
+            .a(x$9[18]), .b(x$10[18]), .ci(x$11[18]), .s(fs102), .co(fc102)
+        );
+    wire hs16;
+    wire hc16;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha16(
+            .a(x$12[18]), .b(x$13[18]), .s(hs16), .co(hc16)
         );
     wire fs103;
     wire fc103;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa103(
-            .a(fc78), .b(hc29), .ci(fs79), .s(fs103), .co(fc103)
+            .a(x$0[19]), .b(x$1[19]), .ci(x$2[19]), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa104(
-            .a(fc79), .b(hc30), .ci(fs80), .s(fs104), .co(fc104)
+            .a(x$3[19]), .b(x$4[19]), .ci(x$5[19]), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa105(
-            .a(fc80), .b(hc31), .ci(fs81), .s(fs105), .co(fc105)
+            .a(x$6[19]), .b(x$7[19]), .ci(x$8[19]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa106(
-            .a(fc81), .b(hc32), .ci(fs82), .s(fs106), .co(fc106)
+            .a(x$9[19]), .b(x$10[19]), .ci(x$11[19]), .s(fs106), .co(fc106)
+        );
+    wire hs17;
+    wire hc17;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha17(
+            .a(x$12[19]), .b(x$13[19]), .s(hs17), .co(hc17)
         );
     wire fs107;
     wire fc107;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa107(
-            .a(fc82), .b(hc33), .ci(fs83), .s(fs107), .co(fc107)
+            .a(x$0[20]), .b(x$1[20]), .ci(x$2[20]), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa108(
-            .a(fc83), .b(hc34), .ci(fs84), .s(fs108), .co(fc108)
+            .a(x$3[20]), .b(x$4[20]), .ci(x$5[20]), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa109(
-            .a(fc84), .b(hc35), .ci(fs85), .s(fs109), .co(fc109)
+            .a(x$6[20]), .b(x$7[20]), .ci(x$8[20]), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa110(
-            .a(fc85), .b(hc36), .ci(fs86), .s(fs110), .co(fc110)
+            .a(x$9[20]), .b(x$10[20]), .ci(x$11[20]), .s(fs110), .co(fc110)
+        );
+    wire hs18;
+    wire hc18;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha18(
+            .a(x$12[20]), .b(x$13[20]), .s(hs18), .co(hc18)
         );
     wire fs111;
     wire fc111;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa111(
-            .a(fc86), .b(hc37), .ci(fs87), .s(fs111), .co(fc111)
+            .a(x$0[21]), .b(x$1[21]), .ci(x$2[21]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa112(
-            .a(fc87), .b(hc38), .ci(fs88), .s(fs112), .co(fc112)
+            .a(x$3[21]), .b(x$4[21]), .ci(x$5[21]), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa113(
-            .a(fc88), .b(hc39), .ci(fs89), .s(fs113), .co(fc113)
+            .a(x$6[21]), .b(x$7[21]), .ci(x$8[21]), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa114(
-            .a(fc89), .b(hc40), .ci(fs90), .s(fs114), .co(fc114)
+            .a(x$9[21]), .b(x$10[21]), .ci(x$11[21]), .s(fs114), .co(fc114)
+        );
+    wire hs19;
+    wire hc19;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha19(
+            .a(x$12[21]), .b(x$13[21]), .s(hs19), .co(hc19)
         );
     wire fs115;
     wire fc115;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa115(
-            .a(fc90), .b(hc41), .ci(fs91), .s(fs115), .co(fc115)
+            .a(x$0[22]), .b(x$1[22]), .ci(x$2[22]), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa116(
-            .a(fc91), .b(hc42), .ci(fs92), .s(fs116), .co(fc116)
+            .a(x$3[22]), .b(x$4[22]), .ci(x$5[22]), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa117(
-            .a(fc92), .b(hc43), .ci(fs93), .s(fs117), .co(fc117)
+            .a(x$6[22]), .b(x$7[22]), .ci(x$8[22]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa118(
-            .a(fc93), .b(hc44), .ci(fs94), .s(fs118), .co(fc118)
+            .a(x$9[22]), .b(x$10[22]), .ci(x$11[22]), .s(fs118), .co(fc118)
+        );
+    wire hs20;
+    wire hc20;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha20(
+            .a(x$12[22]), .b(x$13[22]), .s(hs20), .co(hc20)
         );
     wire fs119;
     wire fc119;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa119(
-            .a(fc94), .b(hc45), .ci(fs95), .s(fs119), .co(fc119)
+            .a(x$0[23]), .b(x$1[23]), .ci(x$2[23]), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa120(
-            .a(fc95), .b(hc46), .ci(fs96), .s(fs120), .co(fc120)
+            .a(x$3[23]), .b(x$4[23]), .ci(x$5[23]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa121(
-            .a(fc96), .b(hc47), .ci(fs97), .s(fs121), .co(fc121)
+            .a(x$6[23]), .b(x$7[23]), .ci(x$8[23]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa122(
-            .a(fc97), .b(hc48), .ci(fs98), .s(fs122), .co(fc122)
+            .a(x$9[23]), .b(x$10[23]), .ci(x$11[23]), .s(fs122), .co(fc122)
         );
-    wire hs51;
-    wire hc51;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha51(
-            .a(hc50), .b(fs99), .s(hs51), .co(hc51)
+    wire hs21;
+    wire hc21;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha21(
+            .a(x$12[23]), .b(x$13[23]), .s(hs21), .co(hc21)
         );
     wire fs123;
     wire fc123;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa123(
-            .a(fc99), .b(fs100), .ci(fs74), .s(fs123), .co(fc123)
+            .a(~x$0[24]), .b(~x$1[24]), .ci(~x$2[24]), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa124(
-            .a(fc100), .b(fs101), .ci(fs76), .s(fs124), .co(fc124)
-        );
-    wire hs52;
-    wire hc52;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha52(
-            .a(fc101), .b(fs102), .s(hs52), .co(hc52)
-        );
-    wire hs53;
-    wire hc53;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha53(
-            .a(fc102), .b(fs103), .s(hs53), .co(hc53)
-        );
-    wire hs54;
-    wire hc54;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha54(
-            .a(fc103), .b(fs104), .s(hs54), .co(hc54)
-        );
-    wire hs55;
-    wire hc55;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha55(
-            .a(fc104), .b(fs105), .s(hs55), .co(hc55)
-        );
-    wire hs56;
-    wire hc56;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha56(
-            .a(fc105), .b(fs106), .s(hs56), .co(hc56)
-        );
-    wire hs57;
-    wire hc57;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha57(
-            .a(fc106), .b(fs107), .s(hs57), .co(hc57)
-        );
-    wire hs58;
-    wire hc58;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha58(
-            .a(fc107), .b(fs108), .s(hs58), .co(hc58)
-        );
-    wire hs59;
-    wire hc59;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha59(
-            .a(fc108), .b(fs109), .s(hs59), .co(hc59)
-        );
-    wire hs60;
-    wire hc60;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha60(
-            .a(fc109), .b(fs110), .s(hs60), .co(hc60)
-        );
-    wire hs61;
-    wire hc61;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha61(
-            .a(fc110), .b(fs111), .s(hs61), .co(hc61)
-        );
-    wire hs62;
-    wire hc62;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha62(
-            .a(fc111), .b(fs112), .s(hs62), .co(hc62)
-        );
-    wire hs63;
-    wire hc63;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha63(
-            .a(fc112), .b(fs113), .s(hs63), .co(hc63)
-        );
-    wire hs64;
-    wire hc64;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha64(
-            .a(fc113), .b(fs114), .s(hs64), .co(hc64)
-        );
-    wire hs65;
-    wire hc65;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha65(
-            .a(fc114), .b(fs115), .s(hs65), .co(hc65)
-        );
-    wire hs66;
-    wire hc66;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha66(
-            .a(fc115), .b(fs116), .s(hs66), .co(hc66)
-        );
-    wire hs67;
-    wire hc67;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha67(
-            .a(fc116), .b(fs117), .s(hs67), .co(hc67)
-        );
-    wire hs68;
-    wire hc68;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha68(
-            .a(fc117), .b(fs118), .s(hs68), .co(hc68)
-        );
-    wire hs69;
-    wire hc69;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha69(
-            .a(fc118), .b(fs119), .s(hs69), .co(hc69)
-        );
-    wire hs70;
-    wire hc70;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha70(
-            .a(fc119), .b(fs120), .s(hs70), .co(hc70)
-        );
-    wire hs71;
-    wire hc71;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha71(
-            .a(fc120), .b(fs121), .s(hs71), .co(hc71)
-        );
-    wire hs72;
-    wire hc72;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha72(
-            .a(fc121), .b(fs122), .s(hs72), .co(hc72)
+            .a(~x$3[24]), .b(~x$4[24]), .ci(~x$5[24]), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa125(
-            .a(hs50), .b(x$18[25]), .ci(x$19[0]), .s(fs125), .co(fc125)
+            .a(~x$6[24]), .b(~x$7[24]), .ci(~x$8[24]), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa126(
-            .a(x$19[25]), .b(x$20[0]), .ci(x$20[25]), .s(fs126), .co(fc126)
+            .a(~x$9[24]), .b(~x$10[24]), .ci(~x$11[24]), .s(fs126), .co(fc126)
+        );
+    wire hs22;
+    wire hc22;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha22(
+            .a(~x$12[24]), .b(~x$13[24]), .s(hs22), .co(hc22)
         );
     wire fs127;
     wire fc127;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa127(
-            .a(x$21[0]), .b(x$21[25]), .ci(x$22[0]), .s(fs127), .co(fc127)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa128(
-            .a(hs51), .b(fs72), .ci(fs73), .s(fs128), .co(fc128)
+            .a(fs14), .b(fs15), .ci(fs16), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa129(
-            .a(fs19), .b(fs20), .ci(hs4), .s(fs129), .co(fc129)
+            .a(fs17), .b(x$21[25]), .ci(x$22[0]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa130(
-            .a(x$10[1]), .b(x$11[1]), .ci(x$12[1]), .s(fs130), .co(fc130)
+            .a(x$22[25]), .b(x$23[0]), .ci(x$23[25]), .s(fs130), .co(fc130)
+        );
+    wire hs23;
+    wire hc23;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha23(
+            .a(x$24[0]), .b(x$24[25]), .s(hs23), .co(hc23)
         );
     wire fs131;
     wire fc131;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa131(
-            .a(x$13[1]), .b(x$14[1]), .ci(x$15[1]), .s(fs131), .co(fc131)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa132(
-            .a(hc51), .b(fs123), .ci(fs75), .s(fs132), .co(fc132)
+            .a(fc14), .b(fc15), .ci(fc16), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa133(
-            .a(hs28), .b(fs22), .ci(fs23), .s(fs133), .co(fc133)
+            .a(fc17), .b(fs18), .ci(fs19), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa134(
-            .a(fs24), .b(hs5), .ci(x$12[2]), .s(fs134), .co(fc134)
+            .a(fs20), .b(fs21), .ci(fs22), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa135(
-            .a(x$13[2]), .b(x$14[2]), .ci(x$15[2]), .s(fs135), .co(fc135)
-        );
-    wire hs73;
-    wire hc73;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha73(
-            .a(x$16[2]), .b(x$17[2]), .s(hs73), .co(hc73)
+            .a(fs23), .b(fs24), .ci(fs25), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa136(
-            .a(fc123), .b(fs124), .ci(fs77), .s(fs136), .co(fc136)
+            .a(fs26), .b(fs27), .ci(hs2), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa137(
-            .a(fs26), .b(fs27), .ci(x$9[3]), .s(fs137), .co(fc137)
+            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa138(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs138), .co(fc138)
+            .a(fc18), .b(fc19), .ci(fc20), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa139(
-            .a(x$13[3]), .b(x$14[3]), .ci(x$15[3]), .s(fs139), .co(fc139)
+            .a(fc21), .b(fc22), .ci(fc23), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa140(
-            .a(x$16[3]), .b(x$17[3]), .ci(x$18[3]), .s(fs140), .co(fc140)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa141(
-            .a(fc124), .b(hs52), .ci(hs29), .s(fs141), .co(fc141)
+            .a(fc27), .b(hc2), .ci(fs28), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa142(
-            .a(hs6), .b(x$8[4]), .ci(x$9[4]), .s(fs142), .co(fc142)
+            .a(fs29), .b(fs30), .ci(fs31), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa143(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs143), .co(fc143)
+            .a(fs32), .b(fs33), .ci(fs34), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa144(
-            .a(x$13[4]), .b(x$14[4]), .ci(x$15[4]), .s(fs144), .co(fc144)
+            .a(fs35), .b(x$23[2]), .ci(x$24[2]), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa145(
-            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs145), .co(fc145)
+            .a(x$25[2]), .b(x$26[2]), .ci(x$27[2]), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa146(
-            .a(hc52), .b(hs53), .ci(hs30), .s(fs146), .co(fc146)
+            .a(fc28), .b(fc29), .ci(fc30), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa147(
-            .a(hs7), .b(x$8[5]), .ci(x$9[5]), .s(fs147), .co(fc147)
+            .a(fc31), .b(fc32), .ci(fc33), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa148(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs148), .co(fc148)
+            .a(fc34), .b(fc35), .ci(fs36), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa149(
-            .a(x$13[5]), .b(x$14[5]), .ci(x$15[5]), .s(fs149), .co(fc149)
+            .a(fs37), .b(fs38), .ci(fs39), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa150(
-            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs150), .co(fc150)
+            .a(fs40), .b(fs41), .ci(x$18[3]), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa151(
-            .a(hc53), .b(hs54), .ci(hs31), .s(fs151), .co(fc151)
+            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa152(
-            .a(hs8), .b(x$8[6]), .ci(x$9[6]), .s(fs152), .co(fc152)
+            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa153(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs153), .co(fc153)
+            .a(x$25[3]), .b(x$26[3]), .ci(x$27[3]), .s(fs153), .co(fc153)
+        );
+    wire hs24;
+    wire hc24;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha24(
+            .a(x$28[3]), .b(x$29[3]), .s(hs24), .co(hc24)
         );
     wire fs154;
     wire fc154;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa154(
-            .a(x$13[6]), .b(x$14[6]), .ci(x$15[6]), .s(fs154), .co(fc154)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa155(
-            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs155), .co(fc155)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa156(
-            .a(hc54), .b(hs55), .ci(hs32), .s(fs156), .co(fc156)
+            .a(fs42), .b(fs43), .ci(fs44), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa157(
-            .a(hs9), .b(x$8[7]), .ci(x$9[7]), .s(fs157), .co(fc157)
+            .a(fs45), .b(fs46), .ci(x$15[4]), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa158(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs158), .co(fc158)
+            .a(x$16[4]), .b(x$17[4]), .ci(x$18[4]), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa159(
-            .a(x$13[7]), .b(x$14[7]), .ci(x$15[7]), .s(fs159), .co(fc159)
+            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa160(
-            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs160), .co(fc160)
+            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa161(
-            .a(hc55), .b(hs56), .ci(hs33), .s(fs161), .co(fc161)
+            .a(x$25[4]), .b(x$26[4]), .ci(x$27[4]), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa162(
-            .a(hs10), .b(x$8[8]), .ci(x$9[8]), .s(fs162), .co(fc162)
+            .a(x$28[4]), .b(x$29[4]), .ci(x$30[4]), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa163(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs163), .co(fc163)
+            .a(fc42), .b(fc43), .ci(fc44), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa164(
-            .a(x$13[8]), .b(x$14[8]), .ci(x$15[8]), .s(fs164), .co(fc164)
+            .a(fc45), .b(fc46), .ci(fs47), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa165(
-            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs165), .co(fc165)
+            .a(fs48), .b(fs49), .ci(fs50), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa166(
-            .a(hc56), .b(hs57), .ci(hs34), .s(fs166), .co(fc166)
+            .a(hs3), .b(x$14[5]), .ci(x$15[5]), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa167(
-            .a(hs11), .b(x$8[9]), .ci(x$9[9]), .s(fs167), .co(fc167)
+            .a(x$16[5]), .b(x$17[5]), .ci(x$18[5]), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa168(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs168), .co(fc168)
+            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa169(
-            .a(x$13[9]), .b(x$14[9]), .ci(x$15[9]), .s(fs169), .co(fc169)
+            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa170(
-            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs170), .co(fc170)
+            .a(x$25[5]), .b(x$26[5]), .ci(x$27[5]), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa171(
-            .a(hc57), .b(hs58), .ci(hs35), .s(fs171), .co(fc171)
+            .a(x$28[5]), .b(x$29[5]), .ci(x$30[5]), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa172(
-            .a(hs12), .b(x$8[10]), .ci(x$9[10]), .s(fs172), .co(fc172)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa173(
-            .a(x$10[10]), .b(x$11[10]), .ci(x$12[10]), .s(fs173), .co(fc173)
+            .a(fc50), .b(hc3), .ci(fs51), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa174(
-            .a(x$13[10]), .b(x$14[10]), .ci(x$15[10]), .s(fs174), .co(fc174)
+            .a(fs52), .b(fs53), .ci(fs54), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa175(
-            .a(x$16[10]), .b(x$17[10]), .ci(x$18[10]), .s(fs175), .co(fc175)
+            .a(hs4), .b(x$14[6]), .ci(x$15[6]), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa176(
-            .a(hc58), .b(hs59), .ci(hs36), .s(fs176), .co(fc176)
+            .a(x$16[6]), .b(x$17[6]), .ci(x$18[6]), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa177(
-            .a(hs13), .b(x$8[11]), .ci(x$9[11]), .s(fs177), .co(fc177)
+            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa178(
-            .a(x$10[11]), .b(x$11[11]), .ci(x$12[11]), .s(fs178), .co(fc178)
+            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa179(
-            .a(x$13[11]), .b(x$14[11]), .ci(x$15[11]), .s(fs179), .co(fc179)
+            .a(x$25[6]), .b(x$26[6]), .ci(x$27[6]), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa180(
-            .a(x$16[11]), .b(x$17[11]), .ci(x$18[11]), .s(fs180), .co(fc180)
+            .a(x$28[6]), .b(x$29[6]), .ci(x$30[6]), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa181(
-            .a(hc59), .b(hs60), .ci(hs37), .s(fs181), .co(fc181)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa182(
-            .a(hs14), .b(x$8[12]), .ci(x$9[12]), .s(fs182), .co(fc182)
+            .a(fc54), .b(hc4), .ci(fs55), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa183(
-            .a(x$10[12]), .b(x$11[12]), .ci(x$12[12]), .s(fs183), .co(fc183)
+            .a(fs56), .b(fs57), .ci(fs58), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa184(
-            .a(x$13[12]), .b(x$14[12]), .ci(x$15[12]), .s(fs184), .co(fc184)
+            .a(hs5), .b(x$14[7]), .ci(x$15[7]), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa185(
-            .a(x$16[12]), .b(x$17[12]), .ci(x$18[12]), .s(fs185), .co(fc185)
+            .a(x$16[7]), .b(x$17[7]), .ci(x$18[7]), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa186(
-            .a(hc60), .b(hs61), .ci(hs38), .s(fs186), .co(fc186)
+            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa187(
-            .a(hs15), .b(x$8[13]), .ci(x$9[13]), .s(fs187), .co(fc187)
+            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa188(
-            .a(x$10[13]), .b(x$11[13]), .ci(x$12[13]), .s(fs188), .co(fc188)
+            .a(x$25[7]), .b(x$26[7]), .ci(x$27[7]), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa189(
-            .a(x$13[13]), .b(x$14[13]), .ci(x$15[13]), .s(fs189), .co(fc189)
+            .a(x$28[7]), .b(x$29[7]), .ci(x$30[7]), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa190(
-            .a(x$16[13]), .b(x$17[13]), .ci(x$18[13]), .s(fs190), .co(fc190)
+            .a(fc55), .b(fc56), .ci(fc57), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa191(
-            .a(hc61), .b(hs62), .ci(hs39), .s(fs191), .co(fc191)
+            .a(fc58), .b(hc5), .ci(fs59), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa192(
-            .a(hs16), .b(x$8[14]), .ci(x$9[14]), .s(fs192), .co(fc192)
+            .a(fs60), .b(fs61), .ci(fs62), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa193(
-            .a(x$10[14]), .b(x$11[14]), .ci(x$12[14]), .s(fs193), .co(fc193)
+            .a(hs6), .b(x$14[8]), .ci(x$15[8]), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa194(
-            .a(x$13[14]), .b(x$14[14]), .ci(x$15[14]), .s(fs194), .co(fc194)
+            .a(x$16[8]), .b(x$17[8]), .ci(x$18[8]), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa195(
-            .a(x$16[14]), .b(x$17[14]), .ci(x$18[14]), .s(fs195), .co(fc195)
+            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa196(
-            .a(hc62), .b(hs63), .ci(hs40), .s(fs196), .co(fc196)
+            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa197(
-            .a(hs17), .b(x$8[15]), .ci(x$9[15]), .s(fs197), .co(fc197)
+            .a(x$25[8]), .b(x$26[8]), .ci(x$27[8]), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa198(
-            .a(x$10[15]), .b(x$11[15]), .ci(x$12[15]), .s(fs198), .co(fc198)
+            .a(x$28[8]), .b(x$29[8]), .ci(x$30[8]), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa199(
-            .a(x$13[15]), .b(x$14[15]), .ci(x$15[15]), .s(fs199), .co(fc199)
+            .a(fc59), .b(fc60), .ci(fc61), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa200(
-            .a(x$16[15]), .b(x$17[15]), .ci(x$18[15]), .s(fs200), .co(fc200)
+            .a(fc62), .b(hc6), .ci(fs63), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa201(
-            .a(hc63), .b(hs64), .ci(hs41), .s(fs201), .co(fc201)
+            .a(fs64), .b(fs65), .ci(fs66), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa202(
-            .a(hs18), .b(x$8[16]), .ci(x$9[16]), .s(fs202), .co(fc202)
+            .a(hs7), .b(x$14[9]), .ci(x$15[9]), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa203(
-            .a(x$10[16]), .b(x$11[16]), .ci(x$12[16]), .s(fs203), .co(fc203)
+            .a(x$16[9]), .b(x$17[9]), .ci(x$18[9]), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa204(
-            .a(x$13[16]), .b(x$14[16]), .ci(x$15[16]), .s(fs204), .co(fc204)
+            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa205(
-            .a(x$16[16]), .b(x$17[16]), .ci(x$18[16]), .s(fs205), .co(fc205)
+            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa206(
-            .a(hc64), .b(hs65), .ci(hs42), .s(fs206), .co(fc206)
+            .a(x$25[9]), .b(x$26[9]), .ci(x$27[9]), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa207(
-            .a(hs19), .b(x$8[17]), .ci(x$9[17]), .s(fs207), .co(fc207)
+            .a(x$28[9]), .b(x$29[9]), .ci(x$30[9]), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa208(
-            .a(x$10[17]), .b(x$11[17]), .ci(x$12[17]), .s(fs208), .co(fc208)
+            .a(fc63), .b(fc64), .ci(fc65), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa209(
-            .a(x$13[17]), .b(x$14[17]), .ci(x$15[17]), .s(fs209), .co(fc209)
+            .a(fc66), .b(hc7), .ci(fs67), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa210(
-            .a(x$16[17]), .b(x$17[17]), .ci(x$18[17]), .s(fs210), .co(fc210)
+            .a(fs68), .b(fs69), .ci(fs70), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa211(
-            .a(hc65), .b(hs66), .ci(hs43), .s(fs211), .co(fc211)
+            .a(hs8), .b(x$14[10]), .ci(x$15[10]), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa212(
-            .a(hs20), .b(x$8[18]), .ci(x$9[18]), .s(fs212), .co(fc212)
+            .a(x$16[10]), .b(x$17[10]), .ci(x$18[10]), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa213(
-            .a(x$10[18]), .b(x$11[18]), .ci(x$12[18]), .s(fs213), .co(fc213)
+            .a(x$19[10]), .b(x$20[10]), .ci(x$21[10]), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa214(
-            .a(x$13[18]), .b(x$14[18]), .ci(x$15[18]), .s(fs214), .co(fc214)
+            .a(x$22[10]), .b(x$23[10]), .ci(x$24[10]), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa215(
-            .a(x$16[18]), .b(x$17[18]), .ci(x$18[18]), .s(fs215), .co(fc215)
+            .a(x$25[10]), .b(x$26[10]), .ci(x$27[10]), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa216(
-            .a(hc66), .b(hs67), .ci(hs44), .s(fs216), .co(fc216)
+            .a(x$28[10]), .b(x$29[10]), .ci(x$30[10]), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa217(
-            .a(hs21), .b(x$8[19]), .ci(x$9[19]), .s(fs217), .co(fc217)
+            .a(fc67), .b(fc68), .ci(fc69), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa218(
-            .a(x$10[19]), .b(x$11[19]), .ci(x$12[19]), .s(fs218), .co(fc218)
+            .a(fc70), .b(hc8), .ci(fs71), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa219(
-            .a(x$13[19]), .b(x$14[19]), .ci(x$15[19]), .s(fs219), .co(fc219)
+            .a(fs72), .b(fs73), .ci(fs74), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa220(
-            .a(x$16[19]), .b(x$17[19]), .ci(x$18[19]), .s(fs220), .co(fc220)
+            .a(hs9), .b(x$14[11]), .ci(x$15[11]), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa221(
-            .a(hc67), .b(hs68), .ci(hs45), .s(fs221), .co(fc221)
+            .a(x$16[11]), .b(x$17[11]), .ci(x$18[11]), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa222(
-            .a(hs22), .b(x$8[20]), .ci(x$9[20]), .s(fs222), .co(fc222)
+            .a(x$19[11]), .b(x$20[11]), .ci(x$21[11]), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa223(
-            .a(x$10[20]), .b(x$11[20]), .ci(x$12[20]), .s(fs223), .co(fc223)
+            .a(x$22[11]), .b(x$23[11]), .ci(x$24[11]), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa224(
-            .a(x$13[20]), .b(x$14[20]), .ci(x$15[20]), .s(fs224), .co(fc224)
+            .a(x$25[11]), .b(x$26[11]), .ci(x$27[11]), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa225(
-            .a(x$16[20]), .b(x$17[20]), .ci(x$18[20]), .s(fs225), .co(fc225)
+            .a(x$28[11]), .b(x$29[11]), .ci(x$30[11]), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa226(
-            .a(hc68), .b(hs69), .ci(hs46), .s(fs226), .co(fc226)
+            .a(fc71), .b(fc72), .ci(fc73), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa227(
-            .a(hs23), .b(x$8[21]), .ci(x$9[21]), .s(fs227), .co(fc227)
+            .a(fc74), .b(hc9), .ci(fs75), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa228(
-            .a(x$10[21]), .b(x$11[21]), .ci(x$12[21]), .s(fs228), .co(fc228)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa229(
-            .a(x$13[21]), .b(x$14[21]), .ci(x$15[21]), .s(fs229), .co(fc229)
+            .a(hs10), .b(x$14[12]), .ci(x$15[12]), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa230(
-            .a(x$16[21]), .b(x$17[21]), .ci(x$18[21]), .s(fs230), .co(fc230)
+            .a(x$16[12]), .b(x$17[12]), .ci(x$18[12]), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa231(
-            .a(hc69), .b(hs70), .ci(hs47), .s(fs231), .co(fc231)
+            .a(x$19[12]), .b(x$20[12]), .ci(x$21[12]), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa232(
-            .a(hs24), .b(x$8[22]), .ci(x$9[22]), .s(fs232), .co(fc232)
+            .a(x$22[12]), .b(x$23[12]), .ci(x$24[12]), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa233(
-            .a(x$10[22]), .b(x$11[22]), .ci(x$12[22]), .s(fs233), .co(fc233)
+            .a(x$25[12]), .b(x$26[12]), .ci(x$27[12]), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa234(
-            .a(x$13[22]), .b(x$14[22]), .ci(x$15[22]), .s(fs234), .co(fc234)
+            .a(x$28[12]), .b(x$29[12]), .ci(x$30[12]), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa235(
-            .a(x$16[22]), .b(x$17[22]), .ci(x$18[22]), .s(fs235), .co(fc235)
+            .a(fc75), .b(fc76), .ci(fc77), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa236(
-            .a(hc70), .b(hs71), .ci(hs48), .s(fs236), .co(fc236)
+            .a(fc78), .b(hc10), .ci(fs79), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa237(
-            .a(hs25), .b(x$8[23]), .ci(x$9[23]), .s(fs237), .co(fc237)
+            .a(fs80), .b(fs81), .ci(fs82), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa238(
-            .a(x$10[23]), .b(x$11[23]), .ci(x$12[23]), .s(fs238), .co(fc238)
+            .a(hs11), .b(x$14[13]), .ci(x$15[13]), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa239(
-            .a(x$13[23]), .b(x$14[23]), .ci(x$15[23]), .s(fs239), .co(fc239)
+            .a(x$16[13]), .b(x$17[13]), .ci(x$18[13]), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa240(
-            .a(x$16[23]), .b(x$17[23]), .ci(x$18[23]), .s(fs240), .co(fc240)
+            .a(x$19[13]), .b(x$20[13]), .ci(x$21[13]), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa241(
-            .a(hc71), .b(hs72), .ci(hs49), .s(fs241), .co(fc241)
+            .a(x$22[13]), .b(x$23[13]), .ci(x$24[13]), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa242(
-            .a(hs26), .b(~x$8[24]), .ci(~x$9[24]), .s(fs242), .co(fc242)
+            .a(x$25[13]), .b(x$26[13]), .ci(x$27[13]), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa243(
-            .a(~x$10[24]), .b(~x$11[24]), .ci(~x$12[24]), .s(fs243), .co(fc243)
+            .a(x$28[13]), .b(x$29[13]), .ci(x$30[13]), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa244(
-            .a(~x$13[24]), .b(~x$14[24]), .ci(~x$15[24]), .s(fs244), .co(fc244)
+            .a(fc79), .b(fc80), .ci(fc81), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa245(
-            .a(~x$16[24]), .b(~x$17[24]), .ci(~x$18[24]), .s(fs245), .co(fc245)
+            .a(fc82), .b(hc11), .ci(fs83), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa246(
-            .a(fs125), .b(fs126), .ci(fs127), .s(fs246), .co(fc246)
+            .a(fs84), .b(fs85), .ci(fs86), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa247(
-            .a(fc125), .b(fc126), .ci(fc127), .s(fs247), .co(fc247)
+            .a(hs12), .b(x$14[14]), .ci(x$15[14]), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa248(
-            .a(fs128), .b(fs129), .ci(fs130), .s(fs248), .co(fc248)
+            .a(x$16[14]), .b(x$17[14]), .ci(x$18[14]), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa249(
-            .a(fc128), .b(fc129), .ci(fc130), .s(fs249), .co(fc249)
+            .a(x$19[14]), .b(x$20[14]), .ci(x$21[14]), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa250(
-            .a(fc131), .b(fs132), .ci(fs133), .s(fs250), .co(fc250)
+            .a(x$22[14]), .b(x$23[14]), .ci(x$24[14]), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa251(
-            .a(fc132), .b(fc133), .ci(fc134), .s(fs251), .co(fc251)
+            .a(x$25[14]), .b(x$26[14]), .ci(x$27[14]), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa252(
-            .a(fc135), .b(hc73), .ci(fs136), .s(fs252), .co(fc252)
+            .a(x$28[14]), .b(x$29[14]), .ci(x$30[14]), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa253(
-            .a(fc136), .b(fc137), .ci(fc138), .s(fs253), .co(fc253)
+            .a(fc83), .b(fc84), .ci(fc85), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa254(
-            .a(fc139), .b(fc140), .ci(fs141), .s(fs254), .co(fc254)
+            .a(fc86), .b(hc12), .ci(fs87), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa255(
-            .a(fc141), .b(fc142), .ci(fc143), .s(fs255), .co(fc255)
+            .a(fs88), .b(fs89), .ci(fs90), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa256(
-            .a(fc144), .b(fc145), .ci(fs146), .s(fs256), .co(fc256)
+            .a(hs13), .b(x$14[15]), .ci(x$15[15]), .s(fs256), .co(fc256)
         );
     wire fs257;
     wire fc257;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa257(
-            .a(fc146), .b(fc147), .ci(fc148), .s(fs257), .co(fc257)
+            .a(x$16[15]), .b(x$17[15]), .ci(x$18[15]), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa258(
-            .a(fc149), .b(fc150), .ci(fs151), .s(fs258), .co(fc258)
+            .a(x$19[15]), .b(x$20[15]), .ci(x$21[15]), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa259(
-            .a(fc151), .b(fc152), .ci(fc153), .s(fs259), .co(fc259)
+            .a(x$22[15]), .b(x$23[15]), .ci(x$24[15]), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa260(
-            .a(fc154), .b(fc155), .ci(fs156), .s(fs260), .co(fc260)
+            .a(x$25[15]), .b(x$26[15]), .ci(x$27[15]), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa261(
-            .a(fc156), .b(fc157), .ci(fc158), .s(fs261), .co(fc261)
+            .a(x$28[15]), .b(x$29[15]), .ci(x$30[15]), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa262(
-            .a(fc159), .b(fc160), .ci(fs161), .s(fs262), .co(fc262)
+            .a(fc87), .b(fc88), .ci(fc89), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa263(
-            .a(fc161), .b(fc162), .ci(fc163), .s(fs263), .co(fc263)
+            .a(fc90), .b(hc13), .ci(fs91), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa264(
-            .a(fc164), .b(fc165), .ci(fs166), .s(fs264), .co(fc264)
+            .a(fs92), .b(fs93), .ci(fs94), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa265(
-            .a(fc166), .b(fc167), .ci(fc168), .s(fs265), .co(fc265)
+            .a(hs14), .b(x$14[16]), .ci(x$15[16]), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa266(
-            .a(fc169), .b(fc170), .ci(fs171), .s(fs266), .co(fc266)
+            .a(x$16[16]), .b(x$17[16]), .ci(x$18[16]), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa267(
-            .a(fc171), .b(fc172), .ci(fc173), .s(fs267), .co(fc267)
+            .a(x$19[16]), .b(x$20[16]), .ci(x$21[16]), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa268(
-            .a(fc174), .b(fc175), .ci(fs176), .s(fs268), .co(fc268)
+            .a(x$22[16]), .b(x$23[16]), .ci(x$24[16]), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa269(
-            .a(fc176), .b(fc177), .ci(fc178), .s(fs269), .co(fc269)
+            .a(x$25[16]), .b(x$26[16]), .ci(x$27[16]), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa270(
-            .a(fc179), .b(fc180), .ci(fs181), .s(fs270), .co(fc270)
+            .a(x$28[16]), .b(x$29[16]), .ci(x$30[16]), .s(fs270), .co(fc270)
         );
     wire fs271;
     wire fc271;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa271(
-            .a(fc181), .b(fc182), .ci(fc183), .s(fs271), .co(fc271)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa272(
-            .a(fc184), .b(fc185), .ci(fs186), .s(fs272), .co(fc272)
+            .a(fc94), .b(hc14), .ci(fs95), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa273(
-            .a(fc186), .b(fc187), .ci(fc188), .s(fs273), .co(fc273)
+            .a(fs96), .b(fs97), .ci(fs98), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa274(
-            .a(fc189), .b(fc190), .ci(fs191), .s(fs274), .co(fc274)
+            .a(hs15), .b(x$14[17]), .ci(x$15[17]), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa275(
-            .a(fc191), .b(fc192), .ci(fc193), .s(fs275), .co(fc275)
+            .a(x$16[17]), .b(x$17[17]), .ci(x$18[17]), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa276(
-            .a(fc194), .b(fc195), .ci(fs196), .s(fs276), .co(fc276)
+            .a(x$19[17]), .b(x$20[17]), .ci(x$21[17]), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa277(
-            .a(fc196), .b(fc197), .ci(fc198), .s(fs277), .co(fc277)
+            .a(x$22[17]), .b(x$23[17]), .ci(x$24[17]), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa278(
-            .a(fc199), .b(fc200), .ci(fs201), .s(fs278), .co(fc278)
+            .a(x$25[17]), .b(x$26[17]), .ci(x$27[17]), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa279(
-            .a(fc201), .b(fc202), .ci(fc203), .s(fs279), .co(fc279)
+            .a(x$28[17]), .b(x$29[17]), .ci(x$30[17]), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa280(
-            .a(fc204), .b(fc205), .ci(fs206), .s(fs280), .co(fc280)
+            .a(fc95), .b(fc96), .ci(fc97), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa281(
-            .a(fc206), .b(fc207), .ci(fc208), .s(fs281), .co(fc281)
+            .a(fc98), .b(hc15), .ci(fs99), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa282(
-            .a(fc209), .b(fc210), .ci(fs211), .s(fs282), .co(fc282)
+            .a(fs100), .b(fs101), .ci(fs102), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa283(
-            .a(fc211), .b(fc212), .ci(fc213), .s(fs283), .co(fc283)
+            .a(hs16), .b(x$14[18]), .ci(x$15[18]), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa284(
-            .a(fc214), .b(fc215), .ci(fs216), .s(fs284), .co(fc284)
+            .a(x$16[18]), .b(x$17[18]), .ci(x$18[18]), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa285(
-            .a(fc216), .b(fc217), .ci(fc218), .s(fs285), .co(fc285)
+            .a(x$19[18]), .b(x$20[18]), .ci(x$21[18]), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa286(
-            .a(fc219), .b(fc220), .ci(fs221), .s(fs286), .co(fc286)
+            .a(x$22[18]), .b(x$23[18]), .ci(x$24[18]), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa287(
-            .a(fc221), .b(fc222), .ci(fc223), .s(fs287), .co(fc287)
+            .a(x$25[18]), .b(x$26[18]), .ci(x$27[18]), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa288(
-            .a(fc224), .b(fc225), .ci(fs226), .s(fs288), .co(fc288)
+            .a(x$28[18]), .b(x$29[18]), .ci(x$30[18]), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa289(
-            .a(fc226), .b(fc227), .ci(fc228), .s(fs289), .co(fc289)
+            .a(fc99), .b(fc100), .ci(fc101), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa290(
-            .a(fc229), .b(fc230), .ci(fs231), .s(fs290), .co(fc290)
+            .a(fc102), .b(hc16), .ci(fs103), .s(fs290), .co(fc290)
         );
     wire fs291;
     wire fc291;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa291(
-            .a(fc231), .b(fc232), .ci(fc233), .s(fs291), .co(fc291)
+            .a(fs104), .b(fs105), .ci(fs106), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa292(
-            .a(fc234), .b(fc235), .ci(fs236), .s(fs292), .co(fc292)
+            .a(hs17), .b(x$14[19]), .ci(x$15[19]), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa293(
-            .a(fc236), .b(fc237), .ci(fc238), .s(fs293), .co(fc293)
+            .a(x$16[19]), .b(x$17[19]), .ci(x$18[19]), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa294(
-            .a(fc239), .b(fc240), .ci(fs241), .s(fs294), .co(fc294)
-        );
-    wire hs74;
-    wire hc74;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha74(
-            .a(fs246), .b(x$22[25]), .s(hs74), .co(hc74)
+            .a(x$19[19]), .b(x$20[19]), .ci(x$21[19]), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa295(
-            .a(fc246), .b(fs247), .ci(fs248), .s(fs295), .co(fc295)
+            .a(x$22[19]), .b(x$23[19]), .ci(x$24[19]), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa296(
-            .a(fc247), .b(fc248), .ci(fs249), .s(fs296), .co(fc296)
+            .a(x$25[19]), .b(x$26[19]), .ci(x$27[19]), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa297(
-            .a(fc249), .b(fc250), .ci(fs251), .s(fs297), .co(fc297)
+            .a(x$28[19]), .b(x$29[19]), .ci(x$30[19]), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa298(
-            .a(fc251), .b(fc252), .ci(fs253), .s(fs298), .co(fc298)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa299(
-            .a(fc253), .b(fc254), .ci(fs255), .s(fs299), .co(fc299)
+            .a(fc106), .b(hc17), .ci(fs107), .s(fs299), .co(fc299)
         );
     wire fs300;
     wire fc300;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa300(
-            .a(fc255), .b(fc256), .ci(fs257), .s(fs300), .co(fc300)
+            .a(fs108), .b(fs109), .ci(fs110), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa301(
-            .a(fc257), .b(fc258), .ci(fs259), .s(fs301), .co(fc301)
+            .a(hs18), .b(x$14[20]), .ci(x$15[20]), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa302(
-            .a(fc259), .b(fc260), .ci(fs261), .s(fs302), .co(fc302)
+            .a(x$16[20]), .b(x$17[20]), .ci(x$18[20]), .s(fs302), .co(fc302)
         );
     wire fs303;
     wire fc303;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa303(
-            .a(fc261), .b(fc262), .ci(fs263), .s(fs303), .co(fc303)
+            .a(x$19[20]), .b(x$20[20]), .ci(x$21[20]), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa304(
-            .a(fc263), .b(fc264), .ci(fs265), .s(fs304), .co(fc304)
+            .a(x$22[20]), .b(x$23[20]), .ci(x$24[20]), .s(fs304), .co(fc304)
         );
     wire fs305;
     wire fc305;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa305(
-            .a(fc265), .b(fc266), .ci(fs267), .s(fs305), .co(fc305)
+            .a(x$25[20]), .b(x$26[20]), .ci(x$27[20]), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa306(
-            .a(fc267), .b(fc268), .ci(fs269), .s(fs306), .co(fc306)
+            .a(x$28[20]), .b(x$29[20]), .ci(x$30[20]), .s(fs306), .co(fc306)
         );
     wire fs307;
     wire fc307;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa307(
-            .a(fc269), .b(fc270), .ci(fs271), .s(fs307), .co(fc307)
+            .a(fc107), .b(fc108), .ci(fc109), .s(fs307), .co(fc307)
         );
     wire fs308;
     wire fc308;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa308(
-            .a(fc271), .b(fc272), .ci(fs273), .s(fs308), .co(fc308)
+            .a(fc110), .b(hc18), .ci(fs111), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa309(
-            .a(fc273), .b(fc274), .ci(fs275), .s(fs309), .co(fc309)
+            .a(fs112), .b(fs113), .ci(fs114), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa310(
-            .a(fc275), .b(fc276), .ci(fs277), .s(fs310), .co(fc310)
+            .a(hs19), .b(x$14[21]), .ci(x$15[21]), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa311(
-            .a(fc277), .b(fc278), .ci(fs279), .s(fs311), .co(fc311)
+            .a(x$16[21]), .b(x$17[21]), .ci(x$18[21]), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa312(
-            .a(fc279), .b(fc280), .ci(fs281), .s(fs312), .co(fc312)
+            .a(x$19[21]), .b(x$20[21]), .ci(x$21[21]), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa313(
-            .a(fc281), .b(fc282), .ci(fs283), .s(fs313), .co(fc313)
+            .a(x$22[21]), .b(x$23[21]), .ci(x$24[21]), .s(fs313), .co(fc313)
         );
     wire fs314;
     wire fc314;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa314(
-            .a(fc283), .b(fc284), .ci(fs285), .s(fs314), .co(fc314)
+            .a(x$25[21]), .b(x$26[21]), .ci(x$27[21]), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa315(
-            .a(fc285), .b(fc286), .ci(fs287), .s(fs315), .co(fc315)
+            .a(x$28[21]), .b(x$29[21]), .ci(x$30[21]), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa316(
-            .a(fc287), .b(fc288), .ci(fs289), .s(fs316), .co(fc316)
+            .a(fc111), .b(fc112), .ci(fc113), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa317(
-            .a(fc289), .b(fc290), .ci(fs291), .s(fs317), .co(fc317)
+            .a(fc114), .b(hc19), .ci(fs115), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa318(
-            .a(fc291), .b(fc292), .ci(fs293), .s(fs318), .co(fc318)
-        );
-    wire hs75;
-    wire hc75;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha75(
-            .a(fc295), .b(fs296), .s(hs75), .co(hc75)
+            .a(fs116), .b(fs117), .ci(fs118), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa319(
-            .a(fc296), .b(fs297), .ci(fs252), .s(fs319), .co(fc319)
+            .a(hs20), .b(x$14[22]), .ci(x$15[22]), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa320(
-            .a(fc297), .b(fs298), .ci(fs254), .s(fs320), .co(fc320)
+            .a(x$16[22]), .b(x$17[22]), .ci(x$18[22]), .s(fs320), .co(fc320)
         );
     wire fs321;
     wire fc321;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa321(
-            .a(fc298), .b(fs299), .ci(fs256), .s(fs321), .co(fc321)
+            .a(x$19[22]), .b(x$20[22]), .ci(x$21[22]), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa322(
-            .a(fc299), .b(fs300), .ci(fs258), .s(fs322), .co(fc322)
+            .a(x$22[22]), .b(x$23[22]), .ci(x$24[22]), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa323(
-            .a(fc300), .b(fs301), .ci(fs260), .s(fs323), .co(fc323)
+            .a(x$25[22]), .b(x$26[22]), .ci(x$27[22]), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa324(
-            .a(fc301), .b(fs302), .ci(fs262), .s(fs324), .co(fc324)
+            .a(x$28[22]), .b(x$29[22]), .ci(x$30[22]), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa325(
-            .a(fc302), .b(fs303), .ci(fs264), .s(fs325), .co(fc325)
+            .a(fc115), .b(fc116), .ci(fc117), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa326(
-            .a(fc303), .b(fs304), .ci(fs266), .s(fs326), .co(fc326)
+            .a(fc118), .b(hc20), .ci(fs119), .s(fs326), .co(fc326)
         );
     wire fs327;
     wire fc327;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa327(
-            .a(fc304), .b(fs305), .ci(fs268), .s(fs327), .co(fc327)
+            .a(fs120), .b(fs121), .ci(fs122), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa328(
-            .a(fc305), .b(fs306), .ci(fs270), .s(fs328), .co(fc328)
+            .a(hs21), .b(x$14[23]), .ci(x$15[23]), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa329(
-            .a(fc306), .b(fs307), .ci(fs272), .s(fs329), .co(fc329)
+            .a(x$16[23]), .b(x$17[23]), .ci(x$18[23]), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa330(
-            .a(fc307), .b(fs308), .ci(fs274), .s(fs330), .co(fc330)
+            .a(x$19[23]), .b(x$20[23]), .ci(x$21[23]), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa331(
-            .a(fc308), .b(fs309), .ci(fs276), .s(fs331), .co(fc331)
+            .a(x$22[23]), .b(x$23[23]), .ci(x$24[23]), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa332(
-            .a(fc309), .b(fs310), .ci(fs278), .s(fs332), .co(fc332)
+            .a(x$25[23]), .b(x$26[23]), .ci(x$27[23]), .s(fs332), .co(fc332)
         );
     wire fs333;
     wire fc333;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa333(
-            .a(fc310), .b(fs311), .ci(fs280), .s(fs333), .co(fc333)
+            .a(x$28[23]), .b(x$29[23]), .ci(x$30[23]), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa334(
-            .a(fc311), .b(fs312), .ci(fs282), .s(fs334), .co(fc334)
+            .a(fc119), .b(fc120), .ci(fc121), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa335(
-            .a(fc312), .b(fs313), .ci(fs284), .s(fs335), .co(fc335)
+            .a(fc122), .b(hc21), .ci(fs123), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa336(
-            .a(fc313), .b(fs314), .ci(fs286), .s(fs336), .co(fc336)
+            .a(fs124), .b(fs125), .ci(fs126), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa337(
-            .a(fc314), .b(fs315), .ci(fs288), .s(fs337), .co(fc337)
+            .a(hs22), .b(~x$14[24]), .ci(~x$15[24]), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa338(
-            .a(fc315), .b(fs316), .ci(fs290), .s(fs338), .co(fc338)
+            .a(~x$16[24]), .b(~x$17[24]), .ci(~x$18[24]), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa339(
-            .a(fc316), .b(fs317), .ci(fs292), .s(fs339), .co(fc339)
+            .a(~x$19[24]), .b(~x$20[24]), .ci(~x$21[24]), .s(fs339), .co(fc339)
         );
     wire fs340;
     wire fc340;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa340(
-            .a(fc317), .b(fs318), .ci(fs294), .s(fs340), .co(fc340)
+            .a(~x$22[24]), .b(~x$23[24]), .ci(~x$24[24]), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa341(
-            .a(hs74), .b(x$23[0]), .ci(x$23[25]), .s(fs341), .co(fc341)
+            .a(~x$25[24]), .b(~x$26[24]), .ci(~x$27[24]), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa342(
-            .a(x$24[0]), .b(x$24[25]), .ci(x$25[0]), .s(fs342), .co(fc342)
+            .a(~x$28[24]), .b(~x$29[24]), .ci(~x$30[24]), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa343(
-            .a(hc74), .b(fs295), .ci(fs131), .s(fs343), .co(fc343)
+            .a(fs127), .b(fs128), .ci(fs129), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa344(
-            .a(x$16[1]), .b(x$17[1]), .ci(x$18[1]), .s(fs344), .co(fc344)
+            .a(fs130), .b(hs23), .ci(x$25[0]), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa345(
-            .a(x$19[1]), .b(x$20[1]), .ci(x$21[1]), .s(fs345), .co(fc345)
+            .a(x$25[25]), .b(x$26[0]), .ci(x$26[25]), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa346(
-            .a(hs75), .b(fs250), .ci(fs134), .s(fs346), .co(fc346)
+            .a(fc127), .b(fc128), .ci(fc129), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa347(
-            .a(fs135), .b(hs73), .ci(x$18[2]), .s(fs347), .co(fc347)
+            .a(fc130), .b(hc23), .ci(fs131), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa348(
-            .a(x$19[2]), .b(x$20[2]), .ci(x$21[2]), .s(fs348), .co(fc348)
+            .a(fs132), .b(fs133), .ci(fs134), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa349(
-            .a(hc75), .b(fs319), .ci(fs137), .s(fs349), .co(fc349)
+            .a(fs135), .b(fs136), .ci(fs137), .s(fs349), .co(fc349)
+        );
+    wire hs25;
+    wire hc25;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha25(
+            .a(x$25[1]), .b(x$26[1]), .s(hs25), .co(hc25)
         );
     wire fs350;
     wire fc350;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa350(
-            .a(fs138), .b(fs139), .ci(fs140), .s(fs350), .co(fc350)
+            .a(fc131), .b(fc132), .ci(fc133), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa351(
-            .a(x$19[3]), .b(x$20[3]), .ci(x$21[3]), .s(fs351), .co(fc351)
+            .a(fc134), .b(fc135), .ci(fc136), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa352(
-            .a(fc319), .b(fs320), .ci(fs142), .s(fs352), .co(fc352)
+            .a(fc137), .b(fs138), .ci(fs139), .s(fs352), .co(fc352)
         );
     wire fs353;
     wire fc353;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa353(
-            .a(fs143), .b(fs144), .ci(fs145), .s(fs353), .co(fc353)
+            .a(fs140), .b(fs141), .ci(fs142), .s(fs353), .co(fc353)
         );
     wire fs354;
     wire fc354;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa354(
-            .a(x$19[4]), .b(x$20[4]), .ci(x$21[4]), .s(fs354), .co(fc354)
+            .a(fs143), .b(fs144), .ci(fs145), .s(fs354), .co(fc354)
+        );
+    wire hs26;
+    wire hc26;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha26(
+            .a(x$28[2]), .b(x$29[2]), .s(hs26), .co(hc26)
         );
     wire fs355;
     wire fc355;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa355(
-            .a(fc320), .b(fs321), .ci(fs147), .s(fs355), .co(fc355)
+            .a(fc138), .b(fc139), .ci(fc140), .s(fs355), .co(fc355)
         );
     wire fs356;
     wire fc356;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa356(
-            .a(fs148), .b(fs149), .ci(fs150), .s(fs356), .co(fc356)
+            .a(fc141), .b(fc142), .ci(fc143), .s(fs356), .co(fc356)
         );
     wire fs357;
     wire fc357;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa357(
-            .a(x$19[5]), .b(x$20[5]), .ci(x$21[5]), .s(fs357), .co(fc357)
+            .a(fc144), .b(fc145), .ci(fs146), .s(fs357), .co(fc357)
         );
     wire fs358;
     wire fc358;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa358(
-            .a(fc321), .b(fs322), .ci(fs152), .s(fs358), .co(fc358)
+            .a(fs147), .b(fs148), .ci(fs149), .s(fs358), .co(fc358)
         );
     wire fs359;
     wire fc359;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa359(
-            .a(fs153), .b(fs154), .ci(fs155), .s(fs359), .co(fc359)
+            .a(fs150), .b(fs151), .ci(fs152), .s(fs359), .co(fc359)
         );
     wire fs360;
     wire fc360;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa360(
-            .a(x$19[6]), .b(x$20[6]), .ci(x$21[6]), .s(fs360), .co(fc360)
+            .a(fs153), .b(hs24), .ci(x$30[3]), .s(fs360), .co(fc360)
         );
     wire fs361;
     wire fc361;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa361(
-            .a(fc322), .b(fs323), .ci(fs157), .s(fs361), .co(fc361)
+            .a(fc146), .b(fc147), .ci(fc148), .s(fs361), .co(fc361)
         );
     wire fs362;
     wire fc362;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa362(
-            .a(fs158), .b(fs159), .ci(fs160), .s(fs362), .co(fc362)
+            .a(fc149), .b(fc150), .ci(fc151), .s(fs362), .co(fc362)
         );
     wire fs363;
     wire fc363;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa363(
-            .a(x$19[7]), .b(x$20[7]), .ci(x$21[7]), .s(fs363), .co(fc363)
+            .a(fc152), .b(fc153), .ci(hc24), .s(fs363), .co(fc363)
         );
     wire fs364;
     wire fc364;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa364(
-            .a(fc323), .b(fs324), .ci(fs162), .s(fs364), .co(fc364)
+            .a(fs154), .b(fs155), .ci(fs156), .s(fs364), .co(fc364)
         );
     wire fs365;
     wire fc365;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa365(
-            .a(fs163), .b(fs164), .ci(fs165), .s(fs365), .co(fc365)
+            .a(fs157), .b(fs158), .ci(fs159), .s(fs365), .co(fc365)
         );
     wire fs366;
     wire fc366;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa366(
-            .a(x$19[8]), .b(x$20[8]), .ci(x$21[8]), .s(fs366), .co(fc366)
+            .a(fs160), .b(fs161), .ci(fs162), .s(fs366), .co(fc366)
         );
     wire fs367;
     wire fc367;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa367(
-            .a(fc324), .b(fs325), .ci(fs167), .s(fs367), .co(fc367)
+            .a(fc154), .b(fc155), .ci(fc156), .s(fs367), .co(fc367)
         );
     wire fs368;
     wire fc368;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa368(
-            .a(fs168), .b(fs169), .ci(fs170), .s(fs368), .co(fc368)
+            .a(fc157), .b(fc158), .ci(fc159), .s(fs368), .co(fc368)
         );
     wire fs369;
     wire fc369;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa369(
-            .a(x$19[9]), .b(x$20[9]), .ci(x$21[9]), .s(fs369), .co(fc369)
+            .a(fc160), .b(fc161), .ci(fc162), .s(fs369), .co(fc369)
         );
     wire fs370;
     wire fc370;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa370(
-            .a(fc325), .b(fs326), .ci(fs172), .s(fs370), .co(fc370)
+            .a(fs163), .b(fs164), .ci(fs165), .s(fs370), .co(fc370)
         );
     wire fs371;
     wire fc371;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa371(
-            .a(fs173), .b(fs174), .ci(fs175), .s(fs371), .co(fc371)
+            .a(fs166), .b(fs167), .ci(fs168), .s(fs371), .co(fc371)
         );
     wire fs372;
     wire fc372;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa372(
-            .a(x$19[10]), .b(x$20[10]), .ci(x$21[10]), .s(fs372), .co(fc372)
+            .a(fs169), .b(fs170), .ci(fs171), .s(fs372), .co(fc372)
         );
     wire fs373;
     wire fc373;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa373(
-            .a(fc326), .b(fs327), .ci(fs177), .s(fs373), .co(fc373)
+            .a(fc163), .b(fc164), .ci(fc165), .s(fs373), .co(fc373)
         );
     wire fs374;
     wire fc374;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa374(
-            .a(fs178), .b(fs179), .ci(fs180), .s(fs374), .co(fc374)
+            .a(fc166), .b(fc167), .ci(fc168), .s(fs374), .co(fc374)
         );
     wire fs375;
     wire fc375;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa375(
-            .a(x$19[11]), .b(x$20[11]), .ci(x$21[11]), .s(fs375), .co(fc375)
+            .a(fc169), .b(fc170), .ci(fc171), .s(fs375), .co(fc375)
         );
     wire fs376;
     wire fc376;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa376(
-            .a(fc327), .b(fs328), .ci(fs182), .s(fs376), .co(fc376)
+            .a(fs172), .b(fs173), .ci(fs174), .s(fs376), .co(fc376)
         );
     wire fs377;
     wire fc377;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa377(
-            .a(fs183), .b(fs184), .ci(fs185), .s(fs377), .co(fc377)
+            .a(fs175), .b(fs176), .ci(fs177), .s(fs377), .co(fc377)
         );
     wire fs378;
     wire fc378;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa378(
-            .a(x$19[12]), .b(x$20[12]), .ci(x$21[12]), .s(fs378), .co(fc378)
+            .a(fs178), .b(fs179), .ci(fs180), .s(fs378), .co(fc378)
         );
     wire fs379;
     wire fc379;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa379(
-            .a(fc328), .b(fs329), .ci(fs187), .s(fs379), .co(fc379)
+            .a(fc172), .b(fc173), .ci(fc174), .s(fs379), .co(fc379)
         );
     wire fs380;
     wire fc380;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa380(
-            .a(fs188), .b(fs189), .ci(fs190), .s(fs380), .co(fc380)
+            .a(fc175), .b(fc176), .ci(fc177), .s(fs380), .co(fc380)
         );
     wire fs381;
     wire fc381;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa381(
-            .a(x$19[13]), .b(x$20[13]), .ci(x$21[13]), .s(fs381), .co(fc381)
+            .a(fc178), .b(fc179), .ci(fc180), .s(fs381), .co(fc381)
         );
     wire fs382;
     wire fc382;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa382(
-            .a(fc329), .b(fs330), .ci(fs192), .s(fs382), .co(fc382)
+            .a(fs181), .b(fs182), .ci(fs183), .s(fs382), .co(fc382)
         );
     wire fs383;
     wire fc383;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa383(
-            .a(fs193), .b(fs194), .ci(fs195), .s(fs383), .co(fc383)
+            .a(fs184), .b(fs185), .ci(fs186), .s(fs383), .co(fc383)
         );
     wire fs384;
     wire fc384;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa384(
-            .a(x$19[14]), .b(x$20[14]), .ci(x$21[14]), .s(fs384), .co(fc384)
+            .a(fs187), .b(fs188), .ci(fs189), .s(fs384), .co(fc384)
         );
     wire fs385;
     wire fc385;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa385(
-            .a(fc330), .b(fs331), .ci(fs197), .s(fs385), .co(fc385)
+            .a(fc181), .b(fc182), .ci(fc183), .s(fs385), .co(fc385)
         );
     wire fs386;
     wire fc386;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa386(
-            .a(fs198), .b(fs199), .ci(fs200), .s(fs386), .co(fc386)
+            .a(fc184), .b(fc185), .ci(fc186), .s(fs386), .co(fc386)
         );
     wire fs387;
     wire fc387;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa387(
-            .a(x$19[15]), .b(x$20[15]), .ci(x$21[15]), .s(fs387), .co(fc387)
+            .a(fc187), .b(fc188), .ci(fc189), .s(fs387), .co(fc387)
         );
     wire fs388;
     wire fc388;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa388(
-            .a(fc331), .b(fs332), .ci(fs202), .s(fs388), .co(fc388)
+            .a(fs190), .b(fs191), .ci(fs192), .s(fs388), .co(fc388)
         );
     wire fs389;
     wire fc389;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa389(
-            .a(fs203), .b(fs204), .ci(fs205), .s(fs389), .co(fc389)
+            .a(fs193), .b(fs194), .ci(fs195), .s(fs389), .co(fc389)
         );
     wire fs390;
     wire fc390;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa390(
-            .a(x$19[16]), .b(x$20[16]), .ci(x$21[16]), .s(fs390), .co(fc390)
+            .a(fs196), .b(fs197), .ci(fs198), .s(fs390), .co(fc390)
         );
     wire fs391;
     wire fc391;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa391(
-            .a(fc332), .b(fs333), .ci(fs207), .s(fs391), .co(fc391)
+            .a(fc190), .b(fc191), .ci(fc192), .s(fs391), .co(fc391)
         );
     wire fs392;
     wire fc392;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa392(
-            .a(fs208), .b(fs209), .ci(fs210), .s(fs392), .co(fc392)
+            .a(fc193), .b(fc194), .ci(fc195), .s(fs392), .co(fc392)
         );
     wire fs393;
     wire fc393;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa393(
-            .a(x$19[17]), .b(x$20[17]), .ci(x$21[17]), .s(fs393), .co(fc393)
+            .a(fc196), .b(fc197), .ci(fc198), .s(fs393), .co(fc393)
         );
     wire fs394;
     wire fc394;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa394(
-            .a(fc333), .b(fs334), .ci(fs212), .s(fs394), .co(fc394)
+            .a(fs199), .b(fs200), .ci(fs201), .s(fs394), .co(fc394)
         );
     wire fs395;
     wire fc395;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa395(
-            .a(fs213), .b(fs214), .ci(fs215), .s(fs395), .co(fc395)
+            .a(fs202), .b(fs203), .ci(fs204), .s(fs395), .co(fc395)
         );
     wire fs396;
     wire fc396;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa396(
-            .a(x$19[18]), .b(x$20[18]), .ci(x$21[18]), .s(fs396), .co(fc396)
+            .a(fs205), .b(fs206), .ci(fs207), .s(fs396), .co(fc396)
         );
     wire fs397;
     wire fc397;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa397(
-            .a(fc334), .b(fs335), .ci(fs217), .s(fs397), .co(fc397)
+            .a(fc199), .b(fc200), .ci(fc201), .s(fs397), .co(fc397)
         );
     wire fs398;
     wire fc398;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa398(
-            .a(fs218), .b(fs219), .ci(fs220), .s(fs398), .co(fc398)
+            .a(fc202), .b(fc203), .ci(fc204), .s(fs398), .co(fc398)
         );
     wire fs399;
     wire fc399;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa399(
-            .a(x$19[19]), .b(x$20[19]), .ci(x$21[19]), .s(fs399), .co(fc399)
+            .a(fc205), .b(fc206), .ci(fc207), .s(fs399), .co(fc399)
         );
     wire fs400;
     wire fc400;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa400(
-            .a(fc335), .b(fs336), .ci(fs222), .s(fs400), .co(fc400)
+            .a(fs208), .b(fs209), .ci(fs210), .s(fs400), .co(fc400)
         );
     wire fs401;
     wire fc401;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa401(
-            .a(fs223), .b(fs224), .ci(fs225), .s(fs401), .co(fc401)
+            .a(fs211), .b(fs212), .ci(fs213), .s(fs401), .co(fc401)
         );
     wire fs402;
     wire fc402;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa402(
-            .a(x$19[20]), .b(x$20[20]), .ci(x$21[20]), .s(fs402), .co(fc402)
+            .a(fs214), .b(fs215), .ci(fs216), .s(fs402), .co(fc402)
         );
     wire fs403;
     wire fc403;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa403(
-            .a(fc336), .b(fs337), .ci(fs227), .s(fs403), .co(fc403)
+            .a(fc208), .b(fc209), .ci(fc210), .s(fs403), .co(fc403)
         );
     wire fs404;
     wire fc404;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa404(
-            .a(fs228), .b(fs229), .ci(fs230), .s(fs404), .co(fc404)
+            .a(fc211), .b(fc212), .ci(fc213), .s(fs404), .co(fc404)
         );
     wire fs405;
     wire fc405;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa405(
-            .a(x$19[21]), .b(x$20[21]), .ci(x$21[21]), .s(fs405), .co(fc405)
+            .a(fc214), .b(fc215), .ci(fc216), .s(fs405), .co(fc405)
         );
     wire fs406;
     wire fc406;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa406(
-            .a(fc337), .b(fs338), .ci(fs232), .s(fs406), .co(fc406)
+            .a(fs217), .b(fs218), .ci(fs219), .s(fs406), .co(fc406)
         );
     wire fs407;
     wire fc407;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa407(
-            .a(fs233), .b(fs234), .ci(fs235), .s(fs407), .co(fc407)
+            .a(fs220), .b(fs221), .ci(fs222), .s(fs407), .co(fc407)
         );
     wire fs408;
     wire fc408;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa408(
-            .a(x$19[22]), .b(x$20[22]), .ci(x$21[22]), .s(fs408), .co(fc408)
+            .a(fs223), .b(fs224), .ci(fs225), .s(fs408), .co(fc408)
         );
     wire fs409;
     wire fc409;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa409(
-            .a(fc338), .b(fs339), .ci(fs237), .s(fs409), .co(fc409)
+            .a(fc217), .b(fc218), .ci(fc219), .s(fs409), .co(fc409)
         );
     wire fs410;
     wire fc410;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa410(
-            .a(fs238), .b(fs239), .ci(fs240), .s(fs410), .co(fc410)
+            .a(fc220), .b(fc221), .ci(fc222), .s(fs410), .co(fc410)
         );
     wire fs411;
     wire fc411;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa411(
-            .a(x$19[23]), .b(x$20[23]), .ci(x$21[23]), .s(fs411), .co(fc411)
+            .a(fc223), .b(fc224), .ci(fc225), .s(fs411), .co(fc411)
         );
     wire fs412;
     wire fc412;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa412(
-            .a(fc339), .b(fs340), .ci(fs242), .s(fs412), .co(fc412)
+            .a(fs226), .b(fs227), .ci(fs228), .s(fs412), .co(fc412)
         );
     wire fs413;
     wire fc413;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa413(
-            .a(fs243), .b(fs244), .ci(fs245), .s(fs413), .co(fc413)
+            .a(fs229), .b(fs230), .ci(fs231), .s(fs413), .co(fc413)
         );
     wire fs414;
     wire fc414;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa414(
-            .a(~x$19[24]), .b(~x$20[24]), .ci(~x$21[24]), .s(fs414), .co(fc414)
+            .a(fs232), .b(fs233), .ci(fs234), .s(fs414), .co(fc414)
         );
     wire fs415;
     wire fc415;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa415(
-            .a(fc340), .b(fc318), .ci(fc293), .s(fs415), .co(fc415)
+            .a(fc226), .b(fc227), .ci(fc228), .s(fs415), .co(fc415)
         );
     wire fs416;
     wire fc416;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa416(
-            .a(fc294), .b(fc241), .ci(fc242), .s(fs416), .co(fc416)
+            .a(fc229), .b(fc230), .ci(fc231), .s(fs416), .co(fc416)
         );
     wire fs417;
     wire fc417;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa417(
-            .a(fs341), .b(fs342), .ci(x$25[25]), .s(fs417), .co(fc417)
+            .a(fc232), .b(fc233), .ci(fc234), .s(fs417), .co(fc417)
         );
     wire fs418;
     wire fc418;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa418(
-            .a(fc341), .b(fc342), .ci(fs343), .s(fs418), .co(fc418)
+            .a(fs235), .b(fs236), .ci(fs237), .s(fs418), .co(fc418)
         );
     wire fs419;
     wire fc419;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa419(
-            .a(fc343), .b(fc344), .ci(fc345), .s(fs419), .co(fc419)
-        );
-    wire hs76;
-    wire hc76;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha76(
-            .a(fs346), .b(fs347), .s(hs76), .co(hc76)
+            .a(fs238), .b(fs239), .ci(fs240), .s(fs419), .co(fc419)
         );
     wire fs420;
     wire fc420;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa420(
-            .a(fc346), .b(fc347), .ci(fc348), .s(fs420), .co(fc420)
+            .a(fs241), .b(fs242), .ci(fs243), .s(fs420), .co(fc420)
         );
     wire fs421;
     wire fc421;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa421(
-            .a(fs349), .b(fs350), .ci(fs351), .s(fs421), .co(fc421)
+            .a(fc235), .b(fc236), .ci(fc237), .s(fs421), .co(fc421)
         );
     wire fs422;
     wire fc422;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa422(
-            .a(fc349), .b(fc350), .ci(fc351), .s(fs422), .co(fc422)
+            .a(fc238), .b(fc239), .ci(fc240), .s(fs422), .co(fc422)
         );
     wire fs423;
     wire fc423;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa423(
-            .a(fs352), .b(fs353), .ci(fs354), .s(fs423), .co(fc423)
+            .a(fc241), .b(fc242), .ci(fc243), .s(fs423), .co(fc423)
         );
     wire fs424;
     wire fc424;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa424(
-            .a(fc352), .b(fc353), .ci(fc354), .s(fs424), .co(fc424)
+            .a(fs244), .b(fs245), .ci(fs246), .s(fs424), .co(fc424)
         );
     wire fs425;
     wire fc425;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa425(
-            .a(fs355), .b(fs356), .ci(fs357), .s(fs425), .co(fc425)
+            .a(fs247), .b(fs248), .ci(fs249), .s(fs425), .co(fc425)
         );
     wire fs426;
     wire fc426;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa426(
-            .a(fc355), .b(fc356), .ci(fc357), .s(fs426), .co(fc426)
+            .a(fs250), .b(fs251), .ci(fs252), .s(fs426), .co(fc426)
         );
     wire fs427;
     wire fc427;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa427(
-            .a(fs358), .b(fs359), .ci(fs360), .s(fs427), .co(fc427)
+            .a(fc244), .b(fc245), .ci(fc246), .s(fs427), .co(fc427)
         );
     wire fs428;
     wire fc428;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa428(
-            .a(fc358), .b(fc359), .ci(fc360), .s(fs428), .co(fc428)
+            .a(fc247), .b(fc248), .ci(fc249), .s(fs428), .co(fc428)
         );
     wire fs429;
     wire fc429;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa429(
-            .a(fs361), .b(fs362), .ci(fs363), .s(fs429), .co(fc429)
+            .a(fc250), .b(fc251), .ci(fc252), .s(fs429), .co(fc429)
         );
     wire fs430;
     wire fc430;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa430(
-            .a(fc361), .b(fc362), .ci(fc363), .s(fs430), .co(fc430)
+            .a(fs253), .b(fs254), .ci(fs255), .s(fs430), .co(fc430)
         );
     wire fs431;
     wire fc431;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa431(
-            .a(fs364), .b(fs365), .ci(fs366), .s(fs431), .co(fc431)
+            .a(fs256), .b(fs257), .ci(fs258), .s(fs431), .co(fc431)
         );
     wire fs432;
     wire fc432;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa432(
-            .a(fc364), .b(fc365), .ci(fc366), .s(fs432), .co(fc432)
+            .a(fs259), .b(fs260), .ci(fs261), .s(fs432), .co(fc432)
         );
     wire fs433;
     wire fc433;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa433(
-            .a(fs367), .b(fs368), .ci(fs369), .s(fs433), .co(fc433)
+            .a(fc253), .b(fc254), .ci(fc255), .s(fs433), .co(fc433)
         );
     wire fs434;
     wire fc434;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa434(
-            .a(fc367), .b(fc368), .ci(fc369), .s(fs434), .co(fc434)
+            .a(fc256), .b(fc257), .ci(fc258), .s(fs434), .co(fc434)
         );
     wire fs435;
     wire fc435;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa435(
-            .a(fs370), .b(fs371), .ci(fs372), .s(fs435), .co(fc435)
+            .a(fc259), .b(fc260), .ci(fc261), .s(fs435), .co(fc435)
         );
     wire fs436;
     wire fc436;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa436(
-            .a(fc370), .b(fc371), .ci(fc372), .s(fs436), .co(fc436)
+            .a(fs262), .b(fs263), .ci(fs264), .s(fs436), .co(fc436)
         );
     wire fs437;
     wire fc437;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa437(
-            .a(fs373), .b(fs374), .ci(fs375), .s(fs437), .co(fc437)
+            .a(fs265), .b(fs266), .ci(fs267), .s(fs437), .co(fc437)
         );
     wire fs438;
     wire fc438;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa438(
-            .a(fc373), .b(fc374), .ci(fc375), .s(fs438), .co(fc438)
+            .a(fs268), .b(fs269), .ci(fs270), .s(fs438), .co(fc438)
         );
     wire fs439;
     wire fc439;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa439(
-            .a(fs376), .b(fs377), .ci(fs378), .s(fs439), .co(fc439)
+            .a(fc262), .b(fc263), .ci(fc264), .s(fs439), .co(fc439)
         );
     wire fs440;
     wire fc440;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa440(
-            .a(fc376), .b(fc377), .ci(fc378), .s(fs440), .co(fc440)
+            .a(fc265), .b(fc266), .ci(fc267), .s(fs440), .co(fc440)
         );
     wire fs441;
     wire fc441;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa441(
-            .a(fs379), .b(fs380), .ci(fs381), .s(fs441), .co(fc441)
+            .a(fc268), .b(fc269), .ci(fc270), .s(fs441), .co(fc441)
         );
     wire fs442;
     wire fc442;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa442(
-            .a(fc379), .b(fc380), .ci(fc381), .s(fs442), .co(fc442)
+            .a(fs271), .b(fs272), .ci(fs273), .s(fs442), .co(fc442)
         );
     wire fs443;
     wire fc443;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa443(
-            .a(fs382), .b(fs383), .ci(fs384), .s(fs443), .co(fc443)
+            .a(fs274), .b(fs275), .ci(fs276), .s(fs443), .co(fc443)
         );
     wire fs444;
     wire fc444;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa444(
-            .a(fc382), .b(fc383), .ci(fc384), .s(fs444), .co(fc444)
+            .a(fs277), .b(fs278), .ci(fs279), .s(fs444), .co(fc444)
         );
     wire fs445;
     wire fc445;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa445(
-            .a(fs385), .b(fs386), .ci(fs387), .s(fs445), .co(fc445)
+            .a(fc271), .b(fc272), .ci(fc273), .s(fs445), .co(fc445)
         );
     wire fs446;
     wire fc446;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa446(
-            .a(fc385), .b(fc386), .ci(fc387), .s(fs446), .co(fc446)
+            .a(fc274), .b(fc275), .ci(fc276), .s(fs446), .co(fc446)
         );
     wire fs447;
     wire fc447;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa447(
-            .a(fs388), .b(fs389), .ci(fs390), .s(fs447), .co(fc447)
+            .a(fc277), .b(fc278), .ci(fc279), .s(fs447), .co(fc447)
         );
     wire fs448;
     wire fc448;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa448(
-            .a(fc388), .b(fc389), .ci(fc390), .s(fs448), .co(fc448)
+            .a(fs280), .b(fs281), .ci(fs282), .s(fs448), .co(fc448)
         );
     wire fs449;
     wire fc449;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa449(
-            .a(fs391), .b(fs392), .ci(fs393), .s(fs449), .co(fc449)
+            .a(fs283), .b(fs284), .ci(fs285), .s(fs449), .co(fc449)
         );
     wire fs450;
     wire fc450;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa450(
-            .a(fc391), .b(fc392), .ci(fc393), .s(fs450), .co(fc450)
+            .a(fs286), .b(fs287), .ci(fs288), .s(fs450), .co(fc450)
         );
     wire fs451;
     wire fc451;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa451(
-            .a(fs394), .b(fs395), .ci(fs396), .s(fs451), .co(fc451)
+            .a(fc280), .b(fc281), .ci(fc282), .s(fs451), .co(fc451)
         );
     wire fs452;
     wire fc452;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa452(
-            .a(fc394), .b(fc395), .ci(fc396), .s(fs452), .co(fc452)
+            .a(fc283), .b(fc284), .ci(fc285), .s(fs452), .co(fc452)
         );
     wire fs453;
     wire fc453;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa453(
-            .a(fs397), .b(fs398), .ci(fs399), .s(fs453), .co(fc453)
+            .a(fc286), .b(fc287), .ci(fc288), .s(fs453), .co(fc453)
         );
     wire fs454;
     wire fc454;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa454(
-            .a(fc397), .b(fc398), .ci(fc399), .s(fs454), .co(fc454)
+            .a(fs289), .b(fs290), .ci(fs291), .s(fs454), .co(fc454)
         );
     wire fs455;
     wire fc455;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa455(
-            .a(fs400), .b(fs401), .ci(fs402), .s(fs455), .co(fc455)
+            .a(fs292), .b(fs293), .ci(fs294), .s(fs455), .co(fc455)
         );
     wire fs456;
     wire fc456;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa456(
-            .a(fc400), .b(fc401), .ci(fc402), .s(fs456), .co(fc456)
+            .a(fs295), .b(fs296), .ci(fs297), .s(fs456), .co(fc456)
         );
     wire fs457;
     wire fc457;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa457(
-            .a(fs403), .b(fs404), .ci(fs405), .s(fs457), .co(fc457)
+            .a(fc289), .b(fc290), .ci(fc291), .s(fs457), .co(fc457)
         );
     wire fs458;
     wire fc458;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa458(
-            .a(fc403), .b(fc404), .ci(fc405), .s(fs458), .co(fc458)
+            .a(fc292), .b(fc293), .ci(fc294), .s(fs458), .co(fc458)
         );
     wire fs459;
     wire fc459;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa459(
-            .a(fs406), .b(fs407), .ci(fs408), .s(fs459), .co(fc459)
+            .a(fc295), .b(fc296), .ci(fc297), .s(fs459), .co(fc459)
         );
     wire fs460;
     wire fc460;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa460(
-            .a(fc406), .b(fc407), .ci(fc408), .s(fs460), .co(fc460)
+            .a(fs298), .b(fs299), .ci(fs300), .s(fs460), .co(fc460)
         );
     wire fs461;
     wire fc461;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa461(
-            .a(fs409), .b(fs410), .ci(fs411), .s(fs461), .co(fc461)
+            .a(fs301), .b(fs302), .ci(fs303), .s(fs461), .co(fc461)
         );
     wire fs462;
     wire fc462;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa462(
-            .a(fc409), .b(fc410), .ci(fc411), .s(fs462), .co(fc462)
+            .a(fs304), .b(fs305), .ci(fs306), .s(fs462), .co(fc462)
         );
     wire fs463;
     wire fc463;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa463(
-            .a(fs412), .b(fs413), .ci(fs414), .s(fs463), .co(fc463)
+            .a(fc298), .b(fc299), .ci(fc300), .s(fs463), .co(fc463)
         );
     wire fs464;
     wire fc464;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa464(
-            .a(fc412), .b(fc413), .ci(fc414), .s(fs464), .co(fc464)
-        );
-    wire hs77;
-    wire hc77;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha77(
-            .a(fs415), .b(fs416), .s(hs77), .co(hc77)
-        );
-    wire hs78;
-    wire hc78;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha78(
-            .a(fc417), .b(fs418), .s(hs78), .co(hc78)
+            .a(fc301), .b(fc302), .ci(fc303), .s(fs464), .co(fc464)
         );
     wire fs465;
     wire fc465;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa465(
-            .a(fc418), .b(fs419), .ci(hs76), .s(fs465), .co(fc465)
+            .a(fc304), .b(fc305), .ci(fc306), .s(fs465), .co(fc465)
         );
     wire fs466;
     wire fc466;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa466(
-            .a(fc419), .b(hc76), .ci(fs420), .s(fs466), .co(fc466)
+            .a(fs307), .b(fs308), .ci(fs309), .s(fs466), .co(fc466)
         );
     wire fs467;
     wire fc467;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa467(
-            .a(fc420), .b(fc421), .ci(fs422), .s(fs467), .co(fc467)
+            .a(fs310), .b(fs311), .ci(fs312), .s(fs467), .co(fc467)
         );
     wire fs468;
     wire fc468;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa468(
-            .a(fc422), .b(fc423), .ci(fs424), .s(fs468), .co(fc468)
+            .a(fs313), .b(fs314), .ci(fs315), .s(fs468), .co(fc468)
         );
     wire fs469;
     wire fc469;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa469(
-            .a(fc424), .b(fc425), .ci(fs426), .s(fs469), .co(fc469)
+            .a(fc307), .b(fc308), .ci(fc309), .s(fs469), .co(fc469)
         );
     wire fs470;
     wire fc470;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa470(
-            .a(fc426), .b(fc427), .ci(fs428), .s(fs470), .co(fc470)
+            .a(fc310), .b(fc311), .ci(fc312), .s(fs470), .co(fc470)
         );
     wire fs471;
     wire fc471;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa471(
-            .a(fc428), .b(fc429), .ci(fs430), .s(fs471), .co(fc471)
+            .a(fc313), .b(fc314), .ci(fc315), .s(fs471), .co(fc471)
         );
     wire fs472;
     wire fc472;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa472(
-            .a(fc430), .b(fc431), .ci(fs432), .s(fs472), .co(fc472)
+            .a(fs316), .b(fs317), .ci(fs318), .s(fs472), .co(fc472)
         );
     wire fs473;
     wire fc473;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa473(
-            .a(fc432), .b(fc433), .ci(fs434), .s(fs473), .co(fc473)
+            .a(fs319), .b(fs320), .ci(fs321), .s(fs473), .co(fc473)
         );
     wire fs474;
     wire fc474;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa474(
-            .a(fc434), .b(fc435), .ci(fs436), .s(fs474), .co(fc474)
+            .a(fs322), .b(fs323), .ci(fs324), .s(fs474), .co(fc474)
         );
     wire fs475;
     wire fc475;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa475(
-            .a(fc436), .b(fc437), .ci(fs438), .s(fs475), .co(fc475)
+            .a(fc316), .b(fc317), .ci(fc318), .s(fs475), .co(fc475)
         );
     wire fs476;
     wire fc476;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa476(
-            .a(fc438), .b(fc439), .ci(fs440), .s(fs476), .co(fc476)
+            .a(fc319), .b(fc320), .ci(fc321), .s(fs476), .co(fc476)
         );
     wire fs477;
     wire fc477;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa477(
-            .a(fc440), .b(fc441), .ci(fs442), .s(fs477), .co(fc477)
+            .a(fc322), .b(fc323), .ci(fc324), .s(fs477), .co(fc477)
         );
     wire fs478;
     wire fc478;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa478(
-            .a(fc442), .b(fc443), .ci(fs444), .s(fs478), .co(fc478)
+            .a(fs325), .b(fs326), .ci(fs327), .s(fs478), .co(fc478)
         );
     wire fs479;
     wire fc479;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa479(
-            .a(fc444), .b(fc445), .ci(fs446), .s(fs479), .co(fc479)
+            .a(fs328), .b(fs329), .ci(fs330), .s(fs479), .co(fc479)
         );
     wire fs480;
     wire fc480;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa480(
-            .a(fc446), .b(fc447), .ci(fs448), .s(fs480), .co(fc480)
+            .a(fs331), .b(fs332), .ci(fs333), .s(fs480), .co(fc480)
         );
     wire fs481;
     wire fc481;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa481(
-            .a(fc448), .b(fc449), .ci(fs450), .s(fs481), .co(fc481)
+            .a(fc325), .b(fc326), .ci(fc327), .s(fs481), .co(fc481)
         );
     wire fs482;
     wire fc482;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa482(
-            .a(fc450), .b(fc451), .ci(fs452), .s(fs482), .co(fc482)
+            .a(fc328), .b(fc329), .ci(fc330), .s(fs482), .co(fc482)
         );
     wire fs483;
     wire fc483;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa483(
-            .a(fc452), .b(fc453), .ci(fs454), .s(fs483), .co(fc483)
+            .a(fc331), .b(fc332), .ci(fc333), .s(fs483), .co(fc483)
         );
     wire fs484;
     wire fc484;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa484(
-            .a(fc454), .b(fc455), .ci(fs456), .s(fs484), .co(fc484)
+            .a(fs334), .b(fs335), .ci(fs336), .s(fs484), .co(fc484)
         );
     wire fs485;
     wire fc485;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa485(
-            .a(fc456), .b(fc457), .ci(fs458), .s(fs485), .co(fc485)
+            .a(fs337), .b(fs338), .ci(fs339), .s(fs485), .co(fc485)
         );
     wire fs486;
     wire fc486;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa486(
-            .a(fc458), .b(fc459), .ci(fs460), .s(fs486), .co(fc486)
+            .a(fs340), .b(fs341), .ci(fs342), .s(fs486), .co(fc486)
         );
     wire fs487;
     wire fc487;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa487(
-            .a(fc460), .b(fc461), .ci(fs462), .s(fs487), .co(fc487)
+            .a(fc334), .b(fc335), .ci(fc336), .s(fs487), .co(fc487)
         );
     wire fs488;
     wire fc488;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa488(
-            .a(fc462), .b(fc463), .ci(fs464), .s(fs488), .co(fc488)
+            .a(fc337), .b(fc338), .ci(fc339), .s(fs488), .co(fc488)
         );
     wire fs489;
     wire fc489;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa489(
-            .a(fs417), .b(x$26[0]), .ci(x$26[25]), .s(fs489), .co(fc489)
+            .a(fc340), .b(fc341), .ci(fc342), .s(fs489), .co(fc489)
         );
-    wire hs79;
-    wire hc79;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha79(
-            .a(x$27[0]), .b(x$27[25]), .s(hs79), .co(hc79)
+    wire hs27;
+    wire hc27;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha27(
+            .a(fc123), .b(fc124), .s(hs27), .co(hc27)
         );
     wire fs490;
     wire fc490;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa490(
-            .a(hs78), .b(fs344), .ci(fs345), .s(fs490), .co(fc490)
+            .a(fs343), .b(fs344), .ci(fs345), .s(fs490), .co(fc490)
         );
     wire fs491;
     wire fc491;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa491(
-            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs491), .co(fc491)
+            .a(x$27[0]), .b(x$27[25]), .ci(x$28[0]), .s(fs491), .co(fc491)
         );
     wire fs492;
     wire fc492;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa492(
-            .a(hc78), .b(fs465), .ci(fs348), .s(fs492), .co(fc492)
+            .a(fc343), .b(fc344), .ci(fc345), .s(fs492), .co(fc492)
         );
     wire fs493;
     wire fc493;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa493(
-            .a(x$22[2]), .b(x$23[2]), .ci(x$24[2]), .s(fs493), .co(fc493)
+            .a(fs346), .b(fs347), .ci(fs348), .s(fs493), .co(fc493)
         );
     wire fs494;
     wire fc494;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa494(
-            .a(fc465), .b(fs466), .ci(fs421), .s(fs494), .co(fc494)
+            .a(fs349), .b(hs25), .ci(x$27[1]), .s(fs494), .co(fc494)
         );
     wire fs495;
     wire fc495;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa495(
-            .a(x$22[3]), .b(x$23[3]), .ci(x$24[3]), .s(fs495), .co(fc495)
+            .a(fc346), .b(fc347), .ci(fc348), .s(fs495), .co(fc495)
         );
     wire fs496;
     wire fc496;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa496(
-            .a(fc466), .b(fs467), .ci(fs423), .s(fs496), .co(fc496)
+            .a(fc349), .b(hc25), .ci(fs350), .s(fs496), .co(fc496)
         );
     wire fs497;
     wire fc497;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa497(
-            .a(x$22[4]), .b(x$23[4]), .ci(x$24[4]), .s(fs497), .co(fc497)
+            .a(fs351), .b(fs352), .ci(fs353), .s(fs497), .co(fc497)
+        );
+    wire hs28;
+    wire hc28;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha28(
+            .a(fs354), .b(hs26), .s(hs28), .co(hc28)
         );
     wire fs498;
     wire fc498;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa498(
-            .a(fc467), .b(fs468), .ci(fs425), .s(fs498), .co(fc498)
+            .a(fc350), .b(fc351), .ci(fc352), .s(fs498), .co(fc498)
         );
     wire fs499;
     wire fc499;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa499(
-            .a(x$22[5]), .b(x$23[5]), .ci(x$24[5]), .s(fs499), .co(fc499)
+            .a(fc353), .b(fc354), .ci(hc26), .s(fs499), .co(fc499)
         );
     wire fs500;
     wire fc500;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa500(
-            .a(fc468), .b(fs469), .ci(fs427), .s(fs500), .co(fc500)
+            .a(fs355), .b(fs356), .ci(fs357), .s(fs500), .co(fc500)
         );
     wire fs501;
     wire fc501;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa501(
-            .a(x$22[6]), .b(x$23[6]), .ci(x$24[6]), .s(fs501), .co(fc501)
+            .a(fs358), .b(fs359), .ci(fs360), .s(fs501), .co(fc501)
         );
     wire fs502;
     wire fc502;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa502(
-            .a(fc469), .b(fs470), .ci(fs429), .s(fs502), .co(fc502)
+            .a(fc355), .b(fc356), .ci(fc357), .s(fs502), .co(fc502)
         );
     wire fs503;
     wire fc503;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa503(
-            .a(x$22[7]), .b(x$23[7]), .ci(x$24[7]), .s(fs503), .co(fc503)
+            .a(fc358), .b(fc359), .ci(fc360), .s(fs503), .co(fc503)
         );
     wire fs504;
     wire fc504;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa504(
-            .a(fc470), .b(fs471), .ci(fs431), .s(fs504), .co(fc504)
+            .a(fs361), .b(fs362), .ci(fs363), .s(fs504), .co(fc504)
         );
     wire fs505;
     wire fc505;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa505(
-            .a(x$22[8]), .b(x$23[8]), .ci(x$24[8]), .s(fs505), .co(fc505)
+            .a(fs364), .b(fs365), .ci(fs366), .s(fs505), .co(fc505)
         );
     wire fs506;
     wire fc506;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa506(
-            .a(fc471), .b(fs472), .ci(fs433), .s(fs506), .co(fc506)
+            .a(fc361), .b(fc362), .ci(fc363), .s(fs506), .co(fc506)
         );
     wire fs507;
     wire fc507;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa507(
-            .a(x$22[9]), .b(x$23[9]), .ci(x$24[9]), .s(fs507), .co(fc507)
+            .a(fc364), .b(fc365), .ci(fc366), .s(fs507), .co(fc507)
         );
     wire fs508;
     wire fc508;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa508(
-            .a(fc472), .b(fs473), .ci(fs435), .s(fs508), .co(fc508)
+            .a(fs367), .b(fs368), .ci(fs369), .s(fs508), .co(fc508)
         );
     wire fs509;
     wire fc509;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa509(
-            .a(x$22[10]), .b(x$23[10]), .ci(x$24[10]), .s(fs509), .co(fc509)
+            .a(fs370), .b(fs371), .ci(fs372), .s(fs509), .co(fc509)
         );
     wire fs510;
     wire fc510;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa510(
-            .a(fc473), .b(fs474), .ci(fs437), .s(fs510), .co(fc510)
+            .a(fc367), .b(fc368), .ci(fc369), .s(fs510), .co(fc510)
         );
     wire fs511;
     wire fc511;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa511(
-            .a(x$22[11]), .b(x$23[11]), .ci(x$24[11]), .s(fs511), .co(fc511)
+            .a(fc370), .b(fc371), .ci(fc372), .s(fs511), .co(fc511)
         );
     wire fs512;
     wire fc512;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa512(
-            .a(fc474), .b(fs475), .ci(fs439), .s(fs512), .co(fc512)
+            .a(fs373), .b(fs374), .ci(fs375), .s(fs512), .co(fc512)
         );
     wire fs513;
     wire fc513;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa513(
-            .a(x$22[12]), .b(x$23[12]), .ci(x$24[12]), .s(fs513), .co(fc513)
+            .a(fs376), .b(fs377), .ci(fs378), .s(fs513), .co(fc513)
         );
     wire fs514;
     wire fc514;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa514(
-            .a(fc475), .b(fs476), .ci(fs441), .s(fs514), .co(fc514)
+            .a(fc373), .b(fc374), .ci(fc375), .s(fs514), .co(fc514)
         );
     wire fs515;
     wire fc515;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa515(
-            .a(x$22[13]), .b(x$23[13]), .ci(x$24[13]), .s(fs515), .co(fc515)
+            .a(fc376), .b(fc377), .ci(fc378), .s(fs515), .co(fc515)
         );
     wire fs516;
     wire fc516;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa516(
-            .a(fc476), .b(fs477), .ci(fs443), .s(fs516), .co(fc516)
+            .a(fs379), .b(fs380), .ci(fs381), .s(fs516), .co(fc516)
         );
     wire fs517;
     wire fc517;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa517(
-            .a(x$22[14]), .b(x$23[14]), .ci(x$24[14]), .s(fs517), .co(fc517)
+            .a(fs382), .b(fs383), .ci(fs384), .s(fs517), .co(fc517)
         );
     wire fs518;
     wire fc518;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa518(
-            .a(fc477), .b(fs478), .ci(fs445), .s(fs518), .co(fc518)
+            .a(fc379), .b(fc380), .ci(fc381), .s(fs518), .co(fc518)
         );
     wire fs519;
     wire fc519;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa519(
-            .a(x$22[15]), .b(x$23[15]), .ci(x$24[15]), .s(fs519), .co(fc519)
+            .a(fc382), .b(fc383), .ci(fc384), .s(fs519), .co(fc519)
         );
     wire fs520;
     wire fc520;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa520(
-            .a(fc478), .b(fs479), .ci(fs447), .s(fs520), .co(fc520)
+            .a(fs385), .b(fs386), .ci(fs387), .s(fs520), .co(fc520)
         );
     wire fs521;
     wire fc521;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa521(
-            .a(x$22[16]), .b(x$23[16]), .ci(x$24[16]), .s(fs521), .co(fc521)
+            .a(fs388), .b(fs389), .ci(fs390), .s(fs521), .co(fc521)
         );
     wire fs522;
     wire fc522;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa522(
-            .a(fc479), .b(fs480), .ci(fs449), .s(fs522), .co(fc522)
+            .a(fc385), .b(fc386), .ci(fc387), .s(fs522), .co(fc522)
         );
     wire fs523;
     wire fc523;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa523(
-            .a(x$22[17]), .b(x$23[17]), .ci(x$24[17]), .s(fs523), .co(fc523)
+            .a(fc388), .b(fc389), .ci(fc390), .s(fs523), .co(fc523)
         );
     wire fs524;
     wire fc524;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa524(
-            .a(fc480), .b(fs481), .ci(fs451), .s(fs524), .co(fc524)
+            .a(fs391), .b(fs392), .ci(fs393), .s(fs524), .co(fc524)
         );
     wire fs525;
     wire fc525;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa525(
-            .a(x$22[18]), .b(x$23[18]), .ci(x$24[18]), .s(fs525), .co(fc525)
+            .a(fs394), .b(fs395), .ci(fs396), .s(fs525), .co(fc525)
         );
     wire fs526;
     wire fc526;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa526(
-            .a(fc481), .b(fs482), .ci(fs453), .s(fs526), .co(fc526)
+            .a(fc391), .b(fc392), .ci(fc393), .s(fs526), .co(fc526)
         );
     wire fs527;
     wire fc527;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa527(
-            .a(x$22[19]), .b(x$23[19]), .ci(x$24[19]), .s(fs527), .co(fc527)
+            .a(fc394), .b(fc395), .ci(fc396), .s(fs527), .co(fc527)
         );
     wire fs528;
     wire fc528;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa528(
-            .a(fc482), .b(fs483), .ci(fs455), .s(fs528), .co(fc528)
+            .a(fs397), .b(fs398), .ci(fs399), .s(fs528), .co(fc528)
         );
     wire fs529;
     wire fc529;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa529(
-            .a(x$22[20]), .b(x$23[20]), .ci(x$24[20]), .s(fs529), .co(fc529)
+            .a(fs400), .b(fs401), .ci(fs402), .s(fs529), .co(fc529)
         );
     wire fs530;
     wire fc530;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa530(
-            .a(fc483), .b(fs484), .ci(fs457), .s(fs530), .co(fc530)
+            .a(fc397), .b(fc398), .ci(fc399), .s(fs530), .co(fc530)
         );
     wire fs531;
     wire fc531;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa531(
-            .a(x$22[21]), .b(x$23[21]), .ci(x$24[21]), .s(fs531), .co(fc531)
+            .a(fc400), .b(fc401), .ci(fc402), .s(fs531), .co(fc531)
         );
     wire fs532;
     wire fc532;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa532(
-            .a(fc484), .b(fs485), .ci(fs459), .s(fs532), .co(fc532)
+            .a(fs403), .b(fs404), .ci(fs405), .s(fs532), .co(fc532)
         );
     wire fs533;
     wire fc533;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa533(
-            .a(x$22[22]), .b(x$23[22]), .ci(x$24[22]), .s(fs533), .co(fc533)
+            .a(fs406), .b(fs407), .ci(fs408), .s(fs533), .co(fc533)
         );
     wire fs534;
     wire fc534;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa534(
-            .a(fc485), .b(fs486), .ci(fs461), .s(fs534), .co(fc534)
+            .a(fc403), .b(fc404), .ci(fc405), .s(fs534), .co(fc534)
         );
     wire fs535;
     wire fc535;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa535(
-            .a(x$22[23]), .b(x$23[23]), .ci(x$24[23]), .s(fs535), .co(fc535)
+            .a(fc406), .b(fc407), .ci(fc408), .s(fs535), .co(fc535)
         );
     wire fs536;
     wire fc536;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa536(
-            .a(fc486), .b(fs487), .ci(fs463), .s(fs536), .co(fc536)
+            .a(fs409), .b(fs410), .ci(fs411), .s(fs536), .co(fc536)
         );
     wire fs537;
     wire fc537;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa537(
-            .a(~x$22[24]), .b(~x$23[24]), .ci(~x$24[24]), .s(fs537), .co(fc537)
+            .a(fs412), .b(fs413), .ci(fs414), .s(fs537), .co(fc537)
         );
     wire fs538;
     wire fc538;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa538(
-            .a(fc487), .b(fs488), .ci(hs77), .s(fs538), .co(fc538)
+            .a(fc409), .b(fc410), .ci(fc411), .s(fs538), .co(fc538)
         );
     wire fs539;
     wire fc539;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa539(
-            .a(fc243), .b(fc244), .ci(fc245), .s(fs539), .co(fc539)
-        );
-    wire hs80;
-    wire hc80;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha80(
-            .a(fs489), .b(hs79), .s(hs80), .co(hc80)
+            .a(fc412), .b(fc413), .ci(fc414), .s(fs539), .co(fc539)
         );
     wire fs540;
     wire fc540;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa540(
-            .a(fc489), .b(hc79), .ci(fs490), .s(fs540), .co(fc540)
+            .a(fs415), .b(fs416), .ci(fs417), .s(fs540), .co(fc540)
         );
     wire fs541;
     wire fc541;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa541(
-            .a(fc490), .b(fc491), .ci(fs492), .s(fs541), .co(fc541)
+            .a(fs418), .b(fs419), .ci(fs420), .s(fs541), .co(fc541)
         );
     wire fs542;
     wire fc542;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa542(
-            .a(fc492), .b(fc493), .ci(fs494), .s(fs542), .co(fc542)
+            .a(fc415), .b(fc416), .ci(fc417), .s(fs542), .co(fc542)
         );
     wire fs543;
     wire fc543;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa543(
-            .a(fc494), .b(fc495), .ci(fs496), .s(fs543), .co(fc543)
+            .a(fc418), .b(fc419), .ci(fc420), .s(fs543), .co(fc543)
         );
     wire fs544;
     wire fc544;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa544(
-            .a(fc496), .b(fc497), .ci(fs498), .s(fs544), .co(fc544)
+            .a(fs421), .b(fs422), .ci(fs423), .s(fs544), .co(fc544)
         );
     wire fs545;
     wire fc545;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa545(
-            .a(fc498), .b(fc499), .ci(fs500), .s(fs545), .co(fc545)
+            .a(fs424), .b(fs425), .ci(fs426), .s(fs545), .co(fc545)
         );
     wire fs546;
     wire fc546;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa546(
-            .a(fc500), .b(fc501), .ci(fs502), .s(fs546), .co(fc546)
+            .a(fc421), .b(fc422), .ci(fc423), .s(fs546), .co(fc546)
         );
     wire fs547;
     wire fc547;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa547(
-            .a(fc502), .b(fc503), .ci(fs504), .s(fs547), .co(fc547)
+            .a(fc424), .b(fc425), .ci(fc426), .s(fs547), .co(fc547)
         );
     wire fs548;
     wire fc548;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa548(
-            .a(fc504), .b(fc505), .ci(fs506), .s(fs548), .co(fc548)
+            .a(fs427), .b(fs428), .ci(fs429), .s(fs548), .co(fc548)
         );
     wire fs549;
     wire fc549;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa549(
-            .a(fc506), .b(fc507), .ci(fs508), .s(fs549), .co(fc549)
+            .a(fs430), .b(fs431), .ci(fs432), .s(fs549), .co(fc549)
         );
     wire fs550;
     wire fc550;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa550(
-            .a(fc508), .b(fc509), .ci(fs510), .s(fs550), .co(fc550)
+            .a(fc427), .b(fc428), .ci(fc429), .s(fs550), .co(fc550)
         );
     wire fs551;
     wire fc551;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa551(
-            .a(fc510), .b(fc511), .ci(fs512), .s(fs551), .co(fc551)
+            .a(fc430), .b(fc431), .ci(fc432), .s(fs551), .co(fc551)
         );
     wire fs552;
     wire fc552;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa552(
-            .a(fc512), .b(fc513), .ci(fs514), .s(fs552), .co(fc552)
+            .a(fs433), .b(fs434), .ci(fs435), .s(fs552), .co(fc552)
         );
     wire fs553;
     wire fc553;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa553(
-            .a(fc514), .b(fc515), .ci(fs516), .s(fs553), .co(fc553)
+            .a(fs436), .b(fs437), .ci(fs438), .s(fs553), .co(fc553)
         );
     wire fs554;
     wire fc554;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa554(
-            .a(fc516), .b(fc517), .ci(fs518), .s(fs554), .co(fc554)
+            .a(fc433), .b(fc434), .ci(fc435), .s(fs554), .co(fc554)
         );
     wire fs555;
     wire fc555;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa555(
-            .a(fc518), .b(fc519), .ci(fs520), .s(fs555), .co(fc555)
+            .a(fc436), .b(fc437), .ci(fc438), .s(fs555), .co(fc555)
         );
     wire fs556;
     wire fc556;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa556(
-            .a(fc520), .b(fc521), .ci(fs522), .s(fs556), .co(fc556)
+            .a(fs439), .b(fs440), .ci(fs441), .s(fs556), .co(fc556)
         );
     wire fs557;
     wire fc557;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa557(
-            .a(fc522), .b(fc523), .ci(fs524), .s(fs557), .co(fc557)
+            .a(fs442), .b(fs443), .ci(fs444), .s(fs557), .co(fc557)
         );
     wire fs558;
     wire fc558;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa558(
-            .a(fc524), .b(fc525), .ci(fs526), .s(fs558), .co(fc558)
+            .a(fc439), .b(fc440), .ci(fc441), .s(fs558), .co(fc558)
         );
     wire fs559;
     wire fc559;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa559(
-            .a(fc526), .b(fc527), .ci(fs528), .s(fs559), .co(fc559)
+            .a(fc442), .b(fc443), .ci(fc444), .s(fs559), .co(fc559)
         );
     wire fs560;
     wire fc560;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa560(
-            .a(fc528), .b(fc529), .ci(fs530), .s(fs560), .co(fc560)
+            .a(fs445), .b(fs446), .ci(fs447), .s(fs560), .co(fc560)
         );
     wire fs561;
     wire fc561;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa561(
-            .a(fc530), .b(fc531), .ci(fs532), .s(fs561), .co(fc561)
+            .a(fs448), .b(fs449), .ci(fs450), .s(fs561), .co(fc561)
         );
     wire fs562;
     wire fc562;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa562(
-            .a(fc532), .b(fc533), .ci(fs534), .s(fs562), .co(fc562)
+            .a(fc445), .b(fc446), .ci(fc447), .s(fs562), .co(fc562)
         );
     wire fs563;
     wire fc563;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa563(
-            .a(fc534), .b(fc535), .ci(fs536), .s(fs563), .co(fc563)
+            .a(fc448), .b(fc449), .ci(fc450), .s(fs563), .co(fc563)
         );
     wire fs564;
     wire fc564;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa564(
-            .a(fc536), .b(fc537), .ci(fs538), .s(fs564), .co(fc564)
-        );
-    wire hs81;
-    wire hc81;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha81(
-            .a(hc80), .b(fs540), .s(hs81), .co(hc81)
+            .a(fs451), .b(fs452), .ci(fs453), .s(fs564), .co(fc564)
         );
     wire fs565;
     wire fc565;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa565(
-            .a(fc540), .b(fs541), .ci(fs493), .s(fs565), .co(fc565)
+            .a(fs454), .b(fs455), .ci(fs456), .s(fs565), .co(fc565)
         );
     wire fs566;
     wire fc566;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa566(
-            .a(fc541), .b(fs542), .ci(fs495), .s(fs566), .co(fc566)
+            .a(fc451), .b(fc452), .ci(fc453), .s(fs566), .co(fc566)
         );
     wire fs567;
     wire fc567;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa567(
-            .a(fc542), .b(fs543), .ci(fs497), .s(fs567), .co(fc567)
+            .a(fc454), .b(fc455), .ci(fc456), .s(fs567), .co(fc567)
         );
     wire fs568;
     wire fc568;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa568(
-            .a(fc543), .b(fs544), .ci(fs499), .s(fs568), .co(fc568)
+            .a(fs457), .b(fs458), .ci(fs459), .s(fs568), .co(fc568)
         );
     wire fs569;
     wire fc569;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa569(
-            .a(fc544), .b(fs545), .ci(fs501), .s(fs569), .co(fc569)
+            .a(fs460), .b(fs461), .ci(fs462), .s(fs569), .co(fc569)
         );
     wire fs570;
     wire fc570;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa570(
-            .a(fc545), .b(fs546), .ci(fs503), .s(fs570), .co(fc570)
+            .a(fc457), .b(fc458), .ci(fc459), .s(fs570), .co(fc570)
         );
     wire fs571;
     wire fc571;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa571(
-            .a(fc546), .b(fs547), .ci(fs505), .s(fs571), .co(fc571)
+            .a(fc460), .b(fc461), .ci(fc462), .s(fs571), .co(fc571)
         );
     wire fs572;
     wire fc572;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa572(
-            .a(fc547), .b(fs548), .ci(fs507), .s(fs572), .co(fc572)
+            .a(fs463), .b(fs464), .ci(fs465), .s(fs572), .co(fc572)
         );
     wire fs573;
     wire fc573;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa573(
-            .a(fc548), .b(fs549), .ci(fs509), .s(fs573), .co(fc573)
+            .a(fs466), .b(fs467), .ci(fs468), .s(fs573), .co(fc573)
         );
     wire fs574;
     wire fc574;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa574(
-            .a(fc549), .b(fs550), .ci(fs511), .s(fs574), .co(fc574)
+            .a(fc463), .b(fc464), .ci(fc465), .s(fs574), .co(fc574)
         );
     wire fs575;
     wire fc575;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa575(
-            .a(fc550), .b(fs551), .ci(fs513), .s(fs575), .co(fc575)
+            .a(fc466), .b(fc467), .ci(fc468), .s(fs575), .co(fc575)
         );
     wire fs576;
     wire fc576;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa576(
-            .a(fc551), .b(fs552), .ci(fs515), .s(fs576), .co(fc576)
+            .a(fs469), .b(fs470), .ci(fs471), .s(fs576), .co(fc576)
         );
     wire fs577;
     wire fc577;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa577(
-            .a(fc552), .b(fs553), .ci(fs517), .s(fs577), .co(fc577)
+            .a(fs472), .b(fs473), .ci(fs474), .s(fs577), .co(fc577)
         );
     wire fs578;
     wire fc578;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa578(
-            .a(fc553), .b(fs554), .ci(fs519), .s(fs578), .co(fc578)
+            .a(fc469), .b(fc470), .ci(fc471), .s(fs578), .co(fc578)
         );
     wire fs579;
     wire fc579;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa579(
-            .a(fc554), .b(fs555), .ci(fs521), .s(fs579), .co(fc579)
+            .a(fc472), .b(fc473), .ci(fc474), .s(fs579), .co(fc579)
         );
     wire fs580;
     wire fc580;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa580(
-            .a(fc555), .b(fs556), .ci(fs523), .s(fs580), .co(fc580)
+            .a(fs475), .b(fs476), .ci(fs477), .s(fs580), .co(fc580)
         );
     wire fs581;
     wire fc581;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa581(
-            .a(fc556), .b(fs557), .ci(fs525), .s(fs581), .co(fc581)
+            .a(fs478), .b(fs479), .ci(fs480), .s(fs581), .co(fc581)
         );
     wire fs582;
     wire fc582;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa582(
-            .a(fc557), .b(fs558), .ci(fs527), .s(fs582), .co(fc582)
+            .a(fc475), .b(fc476), .ci(fc477), .s(fs582), .co(fc582)
         );
     wire fs583;
     wire fc583;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa583(
-            .a(fc558), .b(fs559), .ci(fs529), .s(fs583), .co(fc583)
+            .a(fc478), .b(fc479), .ci(fc480), .s(fs583), .co(fc583)
         );
     wire fs584;
     wire fc584;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa584(
-            .a(fc559), .b(fs560), .ci(fs531), .s(fs584), .co(fc584)
+            .a(fs481), .b(fs482), .ci(fs483), .s(fs584), .co(fc584)
         );
     wire fs585;
     wire fc585;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa585(
-            .a(fc560), .b(fs561), .ci(fs533), .s(fs585), .co(fc585)
+            .a(fs484), .b(fs485), .ci(fs486), .s(fs585), .co(fc585)
         );
     wire fs586;
     wire fc586;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa586(
-            .a(fc561), .b(fs562), .ci(fs535), .s(fs586), .co(fc586)
+            .a(fc481), .b(fc482), .ci(fc483), .s(fs586), .co(fc586)
         );
     wire fs587;
     wire fc587;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa587(
-            .a(fc562), .b(fs563), .ci(fs537), .s(fs587), .co(fc587)
+            .a(fc484), .b(fc485), .ci(fc486), .s(fs587), .co(fc587)
         );
     wire fs588;
     wire fc588;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa588(
-            .a(fc563), .b(fs564), .ci(fs539), .s(fs588), .co(fc588)
+            .a(fs487), .b(fs488), .ci(fs489), .s(fs588), .co(fc588)
         );
     wire fs589;
     wire fc589;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa589(
-            .a(hs80), .b(x$28[0]), .ci(x$28[25]), .s(fs589), .co(fc589)
+            .a(hs27), .b(fc125), .ci(fc126), .s(fs589), .co(fc589)
         );
     wire fs590;
     wire fc590;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa590(
-            .a(hs81), .b(fs491), .ci(x$25[1]), .s(fs590), .co(fc590)
+            .a(fs490), .b(fs491), .ci(x$28[25]), .s(fs590), .co(fc590)
         );
-    wire hs82;
-    wire hc82;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha82(
-            .a(x$26[1]), .b(x$27[1]), .s(hs82), .co(hc82)
+    wire hs29;
+    wire hc29;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha29(
+            .a(x$29[0]), .b(x$29[25]), .s(hs29), .co(hc29)
         );
     wire fs591;
     wire fc591;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa591(
-            .a(hc81), .b(fs565), .ci(x$25[2]), .s(fs591), .co(fc591)
+            .a(fc490), .b(fc491), .ci(fs492), .s(fs591), .co(fc591)
         );
     wire fs592;
     wire fc592;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa592(
-            .a(x$26[2]), .b(x$27[2]), .ci(x$28[2]), .s(fs592), .co(fc592)
+            .a(fs493), .b(fs494), .ci(x$28[1]), .s(fs592), .co(fc592)
+        );
+    wire hs30;
+    wire hc30;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha30(
+            .a(x$29[1]), .b(x$30[1]), .s(hs30), .co(hc30)
         );
     wire fs593;
     wire fc593;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa593(
-            .a(fc565), .b(fs566), .ci(x$25[3]), .s(fs593), .co(fc593)
+            .a(fc492), .b(fc493), .ci(fc494), .s(fs593), .co(fc593)
         );
     wire fs594;
     wire fc594;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa594(
-            .a(x$26[3]), .b(x$27[3]), .ci(x$28[3]), .s(fs594), .co(fc594)
+            .a(fs495), .b(fs496), .ci(fs497), .s(fs594), .co(fc594)
         );
     wire fs595;
     wire fc595;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa595(
-            .a(fc566), .b(fs567), .ci(x$25[4]), .s(fs595), .co(fc595)
+            .a(hs28), .b(x$30[2]), .ci(x$31[2]), .s(fs595), .co(fc595)
         );
     wire fs596;
     wire fc596;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa596(
-            .a(x$26[4]), .b(x$27[4]), .ci(x$28[4]), .s(fs596), .co(fc596)
+            .a(fc495), .b(fc496), .ci(fc497), .s(fs596), .co(fc596)
         );
     wire fs597;
     wire fc597;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa597(
-            .a(fc567), .b(fs568), .ci(x$25[5]), .s(fs597), .co(fc597)
+            .a(hc28), .b(fs498), .ci(fs499), .s(fs597), .co(fc597)
         );
     wire fs598;
     wire fc598;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa598(
-            .a(x$26[5]), .b(x$27[5]), .ci(x$28[5]), .s(fs598), .co(fc598)
+            .a(fs500), .b(fs501), .ci(x$31[3]), .s(fs598), .co(fc598)
         );
     wire fs599;
     wire fc599;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa599(
-            .a(fc568), .b(fs569), .ci(x$25[6]), .s(fs599), .co(fc599)
+            .a(fc498), .b(fc499), .ci(fc500), .s(fs599), .co(fc599)
         );
     wire fs600;
     wire fc600;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa600(
-            .a(x$26[6]), .b(x$27[6]), .ci(x$28[6]), .s(fs600), .co(fc600)
+            .a(fc501), .b(fs502), .ci(fs503), .s(fs600), .co(fc600)
         );
     wire fs601;
     wire fc601;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa601(
-            .a(fc569), .b(fs570), .ci(x$25[7]), .s(fs601), .co(fc601)
+            .a(fs504), .b(fs505), .ci(x$31[4]), .s(fs601), .co(fc601)
         );
     wire fs602;
     wire fc602;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa602(
-            .a(x$26[7]), .b(x$27[7]), .ci(x$28[7]), .s(fs602), .co(fc602)
+            .a(fc502), .b(fc503), .ci(fc504), .s(fs602), .co(fc602)
         );
     wire fs603;
     wire fc603;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa603(
-            .a(fc570), .b(fs571), .ci(x$25[8]), .s(fs603), .co(fc603)
+            .a(fc505), .b(fs506), .ci(fs507), .s(fs603), .co(fc603)
         );
     wire fs604;
     wire fc604;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa604(
-            .a(x$26[8]), .b(x$27[8]), .ci(x$28[8]), .s(fs604), .co(fc604)
+            .a(fs508), .b(fs509), .ci(x$31[5]), .s(fs604), .co(fc604)
         );
     wire fs605;
     wire fc605;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa605(
-            .a(fc571), .b(fs572), .ci(x$25[9]), .s(fs605), .co(fc605)
+            .a(fc506), .b(fc507), .ci(fc508), .s(fs605), .co(fc605)
         );
     wire fs606;
     wire fc606;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa606(
-            .a(x$26[9]), .b(x$27[9]), .ci(x$28[9]), .s(fs606), .co(fc606)
+            .a(fc509), .b(fs510), .ci(fs511), .s(fs606), .co(fc606)
         );
     wire fs607;
     wire fc607;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa607(
-            .a(fc572), .b(fs573), .ci(x$25[10]), .s(fs607), .co(fc607)
+            .a(fs512), .b(fs513), .ci(x$31[6]), .s(fs607), .co(fc607)
         );
     wire fs608;
     wire fc608;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa608(
-            .a(x$26[10]), .b(x$27[10]), .ci(x$28[10]), .s(fs608), .co(fc608)
+            .a(fc510), .b(fc511), .ci(fc512), .s(fs608), .co(fc608)
         );
     wire fs609;
     wire fc609;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa609(
-            .a(fc573), .b(fs574), .ci(x$25[11]), .s(fs609), .co(fc609)
+            .a(fc513), .b(fs514), .ci(fs515), .s(fs609), .co(fc609)
         );
     wire fs610;
     wire fc610;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa610(
-            .a(x$26[11]), .b(x$27[11]), .ci(x$28[11]), .s(fs610), .co(fc610)
+            .a(fs516), .b(fs517), .ci(x$31[7]), .s(fs610), .co(fc610)
         );
     wire fs611;
     wire fc611;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa611(
-            .a(fc574), .b(fs575), .ci(x$25[12]), .s(fs611), .co(fc611)
+            .a(fc514), .b(fc515), .ci(fc516), .s(fs611), .co(fc611)
         );
     wire fs612;
     wire fc612;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa612(
-            .a(x$26[12]), .b(x$27[12]), .ci(x$28[12]), .s(fs612), .co(fc612)
+            .a(fc517), .b(fs518), .ci(fs519), .s(fs612), .co(fc612)
         );
     wire fs613;
     wire fc613;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa613(
-            .a(fc575), .b(fs576), .ci(x$25[13]), .s(fs613), .co(fc613)
+            .a(fs520), .b(fs521), .ci(x$31[8]), .s(fs613), .co(fc613)
         );
     wire fs614;
     wire fc614;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa614(
-            .a(x$26[13]), .b(x$27[13]), .ci(x$28[13]), .s(fs614), .co(fc614)
+            .a(fc518), .b(fc519), .ci(fc520), .s(fs614), .co(fc614)
         );
     wire fs615;
     wire fc615;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa615(
-            .a(fc576), .b(fs577), .ci(x$25[14]), .s(fs615), .co(fc615)
+            .a(fc521), .b(fs522), .ci(fs523), .s(fs615), .co(fc615)
         );
     wire fs616;
     wire fc616;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa616(
-            .a(x$26[14]), .b(x$27[14]), .ci(x$28[14]), .s(fs616), .co(fc616)
+            .a(fs524), .b(fs525), .ci(x$31[9]), .s(fs616), .co(fc616)
         );
     wire fs617;
     wire fc617;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa617(
-            .a(fc577), .b(fs578), .ci(x$25[15]), .s(fs617), .co(fc617)
+            .a(fc522), .b(fc523), .ci(fc524), .s(fs617), .co(fc617)
         );
     wire fs618;
     wire fc618;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa618(
-            .a(x$26[15]), .b(x$27[15]), .ci(x$28[15]), .s(fs618), .co(fc618)
+            .a(fc525), .b(fs526), .ci(fs527), .s(fs618), .co(fc618)
         );
     wire fs619;
     wire fc619;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa619(
-            .a(fc578), .b(fs579), .ci(x$25[16]), .s(fs619), .co(fc619)
+            .a(fs528), .b(fs529), .ci(x$31[10]), .s(fs619), .co(fc619)
         );
     wire fs620;
     wire fc620;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa620(
-            .a(x$26[16]), .b(x$27[16]), .ci(x$28[16]), .s(fs620), .co(fc620)
+            .a(fc526), .b(fc527), .ci(fc528), .s(fs620), .co(fc620)
         );
     wire fs621;
     wire fc621;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa621(
-            .a(fc579), .b(fs580), .ci(x$25[17]), .s(fs621), .co(fc621)
+            .a(fc529), .b(fs530), .ci(fs531), .s(fs621), .co(fc621)
         );
     wire fs622;
     wire fc622;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa622(
-            .a(x$26[17]), .b(x$27[17]), .ci(x$28[17]), .s(fs622), .co(fc622)
+            .a(fs532), .b(fs533), .ci(x$31[11]), .s(fs622), .co(fc622)
         );
     wire fs623;
     wire fc623;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa623(
-            .a(fc580), .b(fs581), .ci(x$25[18]), .s(fs623), .co(fc623)
+            .a(fc530), .b(fc531), .ci(fc532), .s(fs623), .co(fc623)
         );
     wire fs624;
     wire fc624;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa624(
-            .a(x$26[18]), .b(x$27[18]), .ci(x$28[18]), .s(fs624), .co(fc624)
+            .a(fc533), .b(fs534), .ci(fs535), .s(fs624), .co(fc624)
         );
     wire fs625;
     wire fc625;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa625(
-            .a(fc581), .b(fs582), .ci(x$25[19]), .s(fs625), .co(fc625)
+            .a(fs536), .b(fs537), .ci(x$31[12]), .s(fs625), .co(fc625)
         );
     wire fs626;
     wire fc626;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa626(
-            .a(x$26[19]), .b(x$27[19]), .ci(x$28[19]), .s(fs626), .co(fc626)
+            .a(fc534), .b(fc535), .ci(fc536), .s(fs626), .co(fc626)
         );
     wire fs627;
     wire fc627;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa627(
-            .a(fc582), .b(fs583), .ci(x$25[20]), .s(fs627), .co(fc627)
+            .a(fc537), .b(fs538), .ci(fs539), .s(fs627), .co(fc627)
         );
     wire fs628;
     wire fc628;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa628(
-            .a(x$26[20]), .b(x$27[20]), .ci(x$28[20]), .s(fs628), .co(fc628)
+            .a(fs540), .b(fs541), .ci(x$31[13]), .s(fs628), .co(fc628)
         );
     wire fs629;
     wire fc629;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa629(
-            .a(fc583), .b(fs584), .ci(x$25[21]), .s(fs629), .co(fc629)
+            .a(fc538), .b(fc539), .ci(fc540), .s(fs629), .co(fc629)
         );
     wire fs630;
     wire fc630;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa630(
-            .a(x$26[21]), .b(x$27[21]), .ci(x$28[21]), .s(fs630), .co(fc630)
+            .a(fc541), .b(fs542), .ci(fs543), .s(fs630), .co(fc630)
         );
     wire fs631;
     wire fc631;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa631(
-            .a(fc584), .b(fs585), .ci(x$25[22]), .s(fs631), .co(fc631)
+            .a(fs544), .b(fs545), .ci(x$31[14]), .s(fs631), .co(fc631)
         );
     wire fs632;
     wire fc632;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa632(
-            .a(x$26[22]), .b(x$27[22]), .ci(x$28[22]), .s(fs632), .co(fc632)
+            .a(fc542), .b(fc543), .ci(fc544), .s(fs632), .co(fc632)
         );
     wire fs633;
     wire fc633;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa633(
-            .a(fc585), .b(fs586), .ci(x$25[23]), .s(fs633), .co(fc633)
+            .a(fc545), .b(fs546), .ci(fs547), .s(fs633), .co(fc633)
         );
     wire fs634;
     wire fc634;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa634(
-            .a(x$26[23]), .b(x$27[23]), .ci(x$28[23]), .s(fs634), .co(fc634)
+            .a(fs548), .b(fs549), .ci(x$31[15]), .s(fs634), .co(fc634)
         );
     wire fs635;
     wire fc635;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa635(
-            .a(fc586), .b(fs587), .ci(~x$25[24]), .s(fs635), .co(fc635)
+            .a(fc546), .b(fc547), .ci(fc548), .s(fs635), .co(fc635)
         );
     wire fs636;
     wire fc636;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa636(
-            .a(~x$26[24]), .b(~x$27[24]), .ci(~x$28[24]), .s(fs636), .co(fc636)
+            .a(fc549), .b(fs550), .ci(fs551), .s(fs636), .co(fc636)
         );
     wire fs637;
     wire fc637;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa637(
-            .a(fc587), .b(fs588), .ci(hc72), .s(fs637), .co(fc637)
+            .a(fs552), .b(fs553), .ci(x$31[16]), .s(fs637), .co(fc637)
         );
     wire fs638;
     wire fc638;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa638(
-            .a(fc122), .b(fc98), .ci(hc49), .s(fs638), .co(fc638)
+            .a(fc550), .b(fc551), .ci(fc552), .s(fs638), .co(fc638)
         );
     wire fs639;
     wire fc639;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa639(
-            .a(fc588), .b(fc564), .ci(fc538), .s(fs639), .co(fc639)
+            .a(fc553), .b(fs554), .ci(fs555), .s(fs639), .co(fc639)
         );
     wire fs640;
     wire fc640;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa640(
-            .a(fc539), .b(fc488), .ci(fc464), .s(fs640), .co(fc640)
-        );
-    wire hs83;
-    wire hc83;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha83(
-            .a(fs589), .b(x$29[0]), .s(hs83), .co(hc83)
+            .a(fs556), .b(fs557), .ci(x$31[17]), .s(fs640), .co(fc640)
         );
     wire fs641;
     wire fc641;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa641(
-            .a(fc589), .b(fs590), .ci(hs82), .s(fs641), .co(fc641)
+            .a(fc554), .b(fc555), .ci(fc556), .s(fs641), .co(fc641)
         );
     wire fs642;
     wire fc642;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa642(
-            .a(fc590), .b(hc82), .ci(fs591), .s(fs642), .co(fc642)
+            .a(fc557), .b(fs558), .ci(fs559), .s(fs642), .co(fc642)
         );
     wire fs643;
     wire fc643;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa643(
-            .a(fc591), .b(fc592), .ci(fs593), .s(fs643), .co(fc643)
+            .a(fs560), .b(fs561), .ci(x$31[18]), .s(fs643), .co(fc643)
         );
     wire fs644;
     wire fc644;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa644(
-            .a(fc593), .b(fc594), .ci(fs595), .s(fs644), .co(fc644)
+            .a(fc558), .b(fc559), .ci(fc560), .s(fs644), .co(fc644)
         );
     wire fs645;
     wire fc645;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa645(
-            .a(fc595), .b(fc596), .ci(fs597), .s(fs645), .co(fc645)
+            .a(fc561), .b(fs562), .ci(fs563), .s(fs645), .co(fc645)
         );
     wire fs646;
     wire fc646;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa646(
-            .a(fc597), .b(fc598), .ci(fs599), .s(fs646), .co(fc646)
+            .a(fs564), .b(fs565), .ci(x$31[19]), .s(fs646), .co(fc646)
         );
     wire fs647;
     wire fc647;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa647(
-            .a(fc599), .b(fc600), .ci(fs601), .s(fs647), .co(fc647)
+            .a(fc562), .b(fc563), .ci(fc564), .s(fs647), .co(fc647)
         );
     wire fs648;
     wire fc648;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa648(
-            .a(fc601), .b(fc602), .ci(fs603), .s(fs648), .co(fc648)
+            .a(fc565), .b(fs566), .ci(fs567), .s(fs648), .co(fc648)
         );
     wire fs649;
     wire fc649;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa649(
-            .a(fc603), .b(fc604), .ci(fs605), .s(fs649), .co(fc649)
+            .a(fs568), .b(fs569), .ci(x$31[20]), .s(fs649), .co(fc649)
         );
     wire fs650;
     wire fc650;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa650(
-            .a(fc605), .b(fc606), .ci(fs607), .s(fs650), .co(fc650)
+            .a(fc566), .b(fc567), .ci(fc568), .s(fs650), .co(fc650)
         );
     wire fs651;
     wire fc651;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa651(
-            .a(fc607), .b(fc608), .ci(fs609), .s(fs651), .co(fc651)
+            .a(fc569), .b(fs570), .ci(fs571), .s(fs651), .co(fc651)
         );
     wire fs652;
     wire fc652;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa652(
-            .a(fc609), .b(fc610), .ci(fs611), .s(fs652), .co(fc652)
+            .a(fs572), .b(fs573), .ci(x$31[21]), .s(fs652), .co(fc652)
         );
     wire fs653;
     wire fc653;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa653(
-            .a(fc611), .b(fc612), .ci(fs613), .s(fs653), .co(fc653)
+            .a(fc570), .b(fc571), .ci(fc572), .s(fs653), .co(fc653)
         );
     wire fs654;
     wire fc654;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa654(
-            .a(fc613), .b(fc614), .ci(fs615), .s(fs654), .co(fc654)
+            .a(fc573), .b(fs574), .ci(fs575), .s(fs654), .co(fc654)
         );
     wire fs655;
     wire fc655;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa655(
-            .a(fc615), .b(fc616), .ci(fs617), .s(fs655), .co(fc655)
+            .a(fs576), .b(fs577), .ci(x$31[22]), .s(fs655), .co(fc655)
         );
     wire fs656;
     wire fc656;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa656(
-            .a(fc617), .b(fc618), .ci(fs619), .s(fs656), .co(fc656)
+            .a(fc574), .b(fc575), .ci(fc576), .s(fs656), .co(fc656)
         );
     wire fs657;
     wire fc657;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa657(
-            .a(fc619), .b(fc620), .ci(fs621), .s(fs657), .co(fc657)
+            .a(fc577), .b(fs578), .ci(fs579), .s(fs657), .co(fc657)
         );
     wire fs658;
     wire fc658;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa658(
-            .a(fc621), .b(fc622), .ci(fs623), .s(fs658), .co(fc658)
+            .a(fs580), .b(fs581), .ci(x$31[23]), .s(fs658), .co(fc658)
         );
     wire fs659;
     wire fc659;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa659(
-            .a(fc623), .b(fc624), .ci(fs625), .s(fs659), .co(fc659)
+            .a(fc578), .b(fc579), .ci(fc580), .s(fs659), .co(fc659)
         );
     wire fs660;
     wire fc660;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa660(
-            .a(fc625), .b(fc626), .ci(fs627), .s(fs660), .co(fc660)
+            .a(fc581), .b(fs582), .ci(fs583), .s(fs660), .co(fc660)
         );
     wire fs661;
     wire fc661;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa661(
-            .a(fc627), .b(fc628), .ci(fs629), .s(fs661), .co(fc661)
+            .a(fs584), .b(fs585), .ci(~x$31[24]), .s(fs661), .co(fc661)
         );
     wire fs662;
     wire fc662;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa662(
-            .a(fc629), .b(fc630), .ci(fs631), .s(fs662), .co(fc662)
+            .a(fc582), .b(fc583), .ci(fc584), .s(fs662), .co(fc662)
         );
     wire fs663;
     wire fc663;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa663(
-            .a(fc631), .b(fc632), .ci(fs633), .s(fs663), .co(fc663)
+            .a(fc585), .b(fs586), .ci(fs587), .s(fs663), .co(fc663)
         );
     wire fs664;
     wire fc664;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa664(
-            .a(fc633), .b(fc634), .ci(fs635), .s(fs664), .co(fc664)
+            .a(fs588), .b(fs589), .ci(hc22), .s(fs664), .co(fc664)
         );
     wire fs665;
     wire fc665;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa665(
-            .a(fc635), .b(fc636), .ci(fs637), .s(fs665), .co(fc665)
+            .a(fc586), .b(fc587), .ci(fc588), .s(fs665), .co(fc665)
         );
     wire fs666;
     wire fc666;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa666(
-            .a(fc637), .b(fc638), .ci(fs639), .s(fs666), .co(fc666)
+            .a(fc589), .b(fc487), .ci(fc488), .s(fs666), .co(fc666)
+        );
+    wire hs31;
+    wire hc31;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha31(
+            .a(fc489), .b(hc27), .s(hs31), .co(hc31)
         );
     wire fs667;
     wire fc667;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa667(
-            .a(hs83), .b(x$29[25]), .ci(x$30[0]), .s(fs667), .co(fc667)
+            .a(fs590), .b(hs29), .ci(x$30[0]), .s(fs667), .co(fc667)
         );
     wire fs668;
     wire fc668;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa668(
-            .a(hc83), .b(fs641), .ci(x$28[1]), .s(fs668), .co(fc668)
+            .a(fc590), .b(hc29), .ci(fs591), .s(fs668), .co(fc668)
+        );
+    wire hs32;
+    wire hc32;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha32(
+            .a(fs592), .b(hs30), .s(hs32), .co(hc32)
         );
     wire fs669;
     wire fc669;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa669(
-            .a(fc641), .b(fs642), .ci(fs592), .s(fs669), .co(fc669)
+            .a(fc591), .b(fc592), .ci(hc30), .s(fs669), .co(fc669)
         );
     wire fs670;
     wire fc670;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa670(
-            .a(fc642), .b(fs643), .ci(fs594), .s(fs670), .co(fc670)
+            .a(fs593), .b(fs594), .ci(fs595), .s(fs670), .co(fc670)
         );
     wire fs671;
     wire fc671;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa671(
-            .a(fc643), .b(fs644), .ci(fs596), .s(fs671), .co(fc671)
+            .a(fc593), .b(fc594), .ci(fc595), .s(fs671), .co(fc671)
         );
     wire fs672;
     wire fc672;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa672(
-            .a(fc644), .b(fs645), .ci(fs598), .s(fs672), .co(fc672)
+            .a(fs596), .b(fs597), .ci(fs598), .s(fs672), .co(fc672)
         );
     wire fs673;
     wire fc673;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa673(
-            .a(fc645), .b(fs646), .ci(fs600), .s(fs673), .co(fc673)
+            .a(fc596), .b(fc597), .ci(fc598), .s(fs673), .co(fc673)
         );
     wire fs674;
     wire fc674;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa674(
-            .a(fc646), .b(fs647), .ci(fs602), .s(fs674), .co(fc674)
+            .a(fs599), .b(fs600), .ci(fs601), .s(fs674), .co(fc674)
         );
     wire fs675;
     wire fc675;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa675(
-            .a(fc647), .b(fs648), .ci(fs604), .s(fs675), .co(fc675)
+            .a(fc599), .b(fc600), .ci(fc601), .s(fs675), .co(fc675)
         );
     wire fs676;
     wire fc676;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa676(
-            .a(fc648), .b(fs649), .ci(fs606), .s(fs676), .co(fc676)
+            .a(fs602), .b(fs603), .ci(fs604), .s(fs676), .co(fc676)
         );
     wire fs677;
     wire fc677;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa677(
-            .a(fc649), .b(fs650), .ci(fs608), .s(fs677), .co(fc677)
+            .a(fc602), .b(fc603), .ci(fc604), .s(fs677), .co(fc677)
         );
     wire fs678;
     wire fc678;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa678(
-            .a(fc650), .b(fs651), .ci(fs610), .s(fs678), .co(fc678)
+            .a(fs605), .b(fs606), .ci(fs607), .s(fs678), .co(fc678)
         );
     wire fs679;
     wire fc679;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa679(
-            .a(fc651), .b(fs652), .ci(fs612), .s(fs679), .co(fc679)
+            .a(fc605), .b(fc606), .ci(fc607), .s(fs679), .co(fc679)
         );
     wire fs680;
     wire fc680;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa680(
-            .a(fc652), .b(fs653), .ci(fs614), .s(fs680), .co(fc680)
+            .a(fs608), .b(fs609), .ci(fs610), .s(fs680), .co(fc680)
         );
     wire fs681;
     wire fc681;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa681(
-            .a(fc653), .b(fs654), .ci(fs616), .s(fs681), .co(fc681)
+            .a(fc608), .b(fc609), .ci(fc610), .s(fs681), .co(fc681)
         );
     wire fs682;
     wire fc682;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa682(
-            .a(fc654), .b(fs655), .ci(fs618), .s(fs682), .co(fc682)
+            .a(fs611), .b(fs612), .ci(fs613), .s(fs682), .co(fc682)
         );
     wire fs683;
     wire fc683;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa683(
-            .a(fc655), .b(fs656), .ci(fs620), .s(fs683), .co(fc683)
+            .a(fc611), .b(fc612), .ci(fc613), .s(fs683), .co(fc683)
         );
     wire fs684;
     wire fc684;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa684(
-            .a(fc656), .b(fs657), .ci(fs622), .s(fs684), .co(fc684)
+            .a(fs614), .b(fs615), .ci(fs616), .s(fs684), .co(fc684)
         );
     wire fs685;
     wire fc685;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa685(
-            .a(fc657), .b(fs658), .ci(fs624), .s(fs685), .co(fc685)
+            .a(fc614), .b(fc615), .ci(fc616), .s(fs685), .co(fc685)
         );
     wire fs686;
     wire fc686;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa686(
-            .a(fc658), .b(fs659), .ci(fs626), .s(fs686), .co(fc686)
+            .a(fs617), .b(fs618), .ci(fs619), .s(fs686), .co(fc686)
         );
     wire fs687;
     wire fc687;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa687(
-            .a(fc659), .b(fs660), .ci(fs628), .s(fs687), .co(fc687)
+            .a(fc617), .b(fc618), .ci(fc619), .s(fs687), .co(fc687)
         );
     wire fs688;
     wire fc688;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa688(
-            .a(fc660), .b(fs661), .ci(fs630), .s(fs688), .co(fc688)
+            .a(fs620), .b(fs621), .ci(fs622), .s(fs688), .co(fc688)
         );
     wire fs689;
     wire fc689;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa689(
-            .a(fc661), .b(fs662), .ci(fs632), .s(fs689), .co(fc689)
+            .a(fc620), .b(fc621), .ci(fc622), .s(fs689), .co(fc689)
         );
     wire fs690;
     wire fc690;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa690(
-            .a(fc662), .b(fs663), .ci(fs634), .s(fs690), .co(fc690)
+            .a(fs623), .b(fs624), .ci(fs625), .s(fs690), .co(fc690)
         );
     wire fs691;
     wire fc691;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa691(
-            .a(fc663), .b(fs664), .ci(fs636), .s(fs691), .co(fc691)
+            .a(fc623), .b(fc624), .ci(fc625), .s(fs691), .co(fc691)
         );
     wire fs692;
     wire fc692;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa692(
-            .a(fc664), .b(fs665), .ci(fs638), .s(fs692), .co(fc692)
+            .a(fs626), .b(fs627), .ci(fs628), .s(fs692), .co(fc692)
         );
     wire fs693;
     wire fc693;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa693(
-            .a(fc665), .b(fs666), .ci(fs640), .s(fs693), .co(fc693)
-        );
-    wire hs84;
-    wire hc84;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha84(
-            .a(fc667), .b(fs668), .s(hs84), .co(hc84)
+            .a(fc626), .b(fc627), .ci(fc628), .s(fs693), .co(fc693)
         );
     wire fs694;
     wire fc694;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa694(
-            .a(fc668), .b(fs669), .ci(x$29[2]), .s(fs694), .co(fc694)
+            .a(fs629), .b(fs630), .ci(fs631), .s(fs694), .co(fc694)
         );
     wire fs695;
     wire fc695;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa695(
-            .a(fc669), .b(fs670), .ci(x$29[3]), .s(fs695), .co(fc695)
+            .a(fc629), .b(fc630), .ci(fc631), .s(fs695), .co(fc695)
         );
     wire fs696;
     wire fc696;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa696(
-            .a(fc670), .b(fs671), .ci(x$29[4]), .s(fs696), .co(fc696)
+            .a(fs632), .b(fs633), .ci(fs634), .s(fs696), .co(fc696)
         );
     wire fs697;
     wire fc697;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa697(
-            .a(fc671), .b(fs672), .ci(x$29[5]), .s(fs697), .co(fc697)
+            .a(fc632), .b(fc633), .ci(fc634), .s(fs697), .co(fc697)
         );
     wire fs698;
     wire fc698;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa698(
-            .a(fc672), .b(fs673), .ci(x$29[6]), .s(fs698), .co(fc698)
+            .a(fs635), .b(fs636), .ci(fs637), .s(fs698), .co(fc698)
         );
     wire fs699;
     wire fc699;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa699(
-            .a(fc673), .b(fs674), .ci(x$29[7]), .s(fs699), .co(fc699)
+            .a(fc635), .b(fc636), .ci(fc637), .s(fs699), .co(fc699)
         );
     wire fs700;
     wire fc700;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa700(
-            .a(fc674), .b(fs675), .ci(x$29[8]), .s(fs700), .co(fc700)
+            .a(fs638), .b(fs639), .ci(fs640), .s(fs700), .co(fc700)
         );
     wire fs701;
     wire fc701;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa701(
-            .a(fc675), .b(fs676), .ci(x$29[9]), .s(fs701), .co(fc701)
+            .a(fc638), .b(fc639), .ci(fc640), .s(fs701), .co(fc701)
         );
     wire fs702;
     wire fc702;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa702(
-            .a(fc676), .b(fs677), .ci(x$29[10]), .s(fs702), .co(fc702)
+            .a(fs641), .b(fs642), .ci(fs643), .s(fs702), .co(fc702)
         );
     wire fs703;
     wire fc703;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa703(
-            .a(fc677), .b(fs678), .ci(x$29[11]), .s(fs703), .co(fc703)
+            .a(fc641), .b(fc642), .ci(fc643), .s(fs703), .co(fc703)
         );
     wire fs704;
     wire fc704;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa704(
-            .a(fc678), .b(fs679), .ci(x$29[12]), .s(fs704), .co(fc704)
+            .a(fs644), .b(fs645), .ci(fs646), .s(fs704), .co(fc704)
         );
     wire fs705;
     wire fc705;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa705(
-            .a(fc679), .b(fs680), .ci(x$29[13]), .s(fs705), .co(fc705)
+            .a(fc644), .b(fc645), .ci(fc646), .s(fs705), .co(fc705)
         );
     wire fs706;
     wire fc706;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa706(
-            .a(fc680), .b(fs681), .ci(x$29[14]), .s(fs706), .co(fc706)
+            .a(fs647), .b(fs648), .ci(fs649), .s(fs706), .co(fc706)
         );
     wire fs707;
     wire fc707;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa707(
-            .a(fc681), .b(fs682), .ci(x$29[15]), .s(fs707), .co(fc707)
+            .a(fc647), .b(fc648), .ci(fc649), .s(fs707), .co(fc707)
         );
     wire fs708;
     wire fc708;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa708(
-            .a(fc682), .b(fs683), .ci(x$29[16]), .s(fs708), .co(fc708)
+            .a(fs650), .b(fs651), .ci(fs652), .s(fs708), .co(fc708)
         );
     wire fs709;
     wire fc709;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa709(
-            .a(fc683), .b(fs684), .ci(x$29[17]), .s(fs709), .co(fc709)
+            .a(fc650), .b(fc651), .ci(fc652), .s(fs709), .co(fc709)
         );
     wire fs710;
     wire fc710;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa710(
-            .a(fc684), .b(fs685), .ci(x$29[18]), .s(fs710), .co(fc710)
+            .a(fs653), .b(fs654), .ci(fs655), .s(fs710), .co(fc710)
         );
     wire fs711;
     wire fc711;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa711(
-            .a(fc685), .b(fs686), .ci(x$29[19]), .s(fs711), .co(fc711)
+            .a(fc653), .b(fc654), .ci(fc655), .s(fs711), .co(fc711)
         );
     wire fs712;
     wire fc712;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa712(
-            .a(fc686), .b(fs687), .ci(x$29[20]), .s(fs712), .co(fc712)
+            .a(fs656), .b(fs657), .ci(fs658), .s(fs712), .co(fc712)
         );
     wire fs713;
     wire fc713;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa713(
-            .a(fc687), .b(fs688), .ci(x$29[21]), .s(fs713), .co(fc713)
+            .a(fc656), .b(fc657), .ci(fc658), .s(fs713), .co(fc713)
         );
     wire fs714;
     wire fc714;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa714(
-            .a(fc688), .b(fs689), .ci(x$29[22]), .s(fs714), .co(fc714)
+            .a(fs659), .b(fs660), .ci(fs661), .s(fs714), .co(fc714)
         );
     wire fs715;
     wire fc715;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa715(
-            .a(fc689), .b(fs690), .ci(x$29[23]), .s(fs715), .co(fc715)
+            .a(fc659), .b(fc660), .ci(fc661), .s(fs715), .co(fc715)
         );
     wire fs716;
     wire fc716;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa716(
-            .a(fc690), .b(fs691), .ci(~x$29[24]), .s(fs716), .co(fc716)
+            .a(fs662), .b(fs663), .ci(fs664), .s(fs716), .co(fc716)
         );
     wire fs717;
     wire fc717;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa717(
-            .a(fc691), .b(fs692), .ci(fc68), .s(fs717), .co(fc717)
+            .a(fc662), .b(fc663), .ci(fc664), .s(fs717), .co(fc717)
         );
     wire fs718;
     wire fc718;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa718(
-            .a(fc692), .b(fs693), .ci(hc77), .s(fs718), .co(fc718)
+            .a(fs665), .b(fs666), .ci(hs31), .s(fs718), .co(fc718)
         );
-    wire hs85;
-    wire hc85;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha85(
-            .a(fc693), .b(fc666), .s(hs85), .co(hc85)
+    wire hs33;
+    wire hc33;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha33(
+            .a(fc665), .b(fc666), .s(hs33), .co(hc33)
         );
-    wire hs86;
-    wire hc86;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha86(
-            .a(fs667), .b(x$30[25]), .s(hs86), .co(hc86)
+    wire hs34;
+    wire hc34;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha34(
+            .a(fs667), .b(x$30[25]), .s(hs34), .co(hc34)
         );
     wire fs719;
     wire fc719;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa719(
-            .a(hs84), .b(x$29[1]), .ci(x$30[1]), .s(fs719), .co(fc719)
+            .a(fc667), .b(fs668), .ci(hs32), .s(fs719), .co(fc719)
         );
     wire fs720;
     wire fc720;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa720(
-            .a(hc84), .b(fs694), .ci(x$30[2]), .s(fs720), .co(fc720)
+            .a(fc668), .b(hc32), .ci(fs669), .s(fs720), .co(fc720)
         );
     wire fs721;
     wire fc721;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa721(
-            .a(fc694), .b(fs695), .ci(x$30[3]), .s(fs721), .co(fc721)
+            .a(fc669), .b(fc670), .ci(fs671), .s(fs721), .co(fc721)
         );
     wire fs722;
     wire fc722;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa722(
-            .a(fc695), .b(fs696), .ci(x$30[4]), .s(fs722), .co(fc722)
+            .a(fc671), .b(fc672), .ci(fs673), .s(fs722), .co(fc722)
         );
     wire fs723;
     wire fc723;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa723(
-            .a(fc696), .b(fs697), .ci(x$30[5]), .s(fs723), .co(fc723)
+            .a(fc673), .b(fc674), .ci(fs675), .s(fs723), .co(fc723)
         );
     wire fs724;
     wire fc724;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa724(
-            .a(fc697), .b(fs698), .ci(x$30[6]), .s(fs724), .co(fc724)
+            .a(fc675), .b(fc676), .ci(fs677), .s(fs724), .co(fc724)
         );
     wire fs725;
     wire fc725;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa725(
-            .a(fc698), .b(fs699), .ci(x$30[7]), .s(fs725), .co(fc725)
+            .a(fc677), .b(fc678), .ci(fs679), .s(fs725), .co(fc725)
         );
     wire fs726;
     wire fc726;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa726(
-            .a(fc699), .b(fs700), .ci(x$30[8]), .s(fs726), .co(fc726)
+            .a(fc679), .b(fc680), .ci(fs681), .s(fs726), .co(fc726)
         );
     wire fs727;
     wire fc727;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa727(
-            .a(fc700), .b(fs701), .ci(x$30[9]), .s(fs727), .co(fc727)
+            .a(fc681), .b(fc682), .ci(fs683), .s(fs727), .co(fc727)
         );
     wire fs728;
     wire fc728;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa728(
-            .a(fc701), .b(fs702), .ci(x$30[10]), .s(fs728), .co(fc728)
+            .a(fc683), .b(fc684), .ci(fs685), .s(fs728), .co(fc728)
         );
     wire fs729;
     wire fc729;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa729(
-            .a(fc702), .b(fs703), .ci(x$30[11]), .s(fs729), .co(fc729)
+            .a(fc685), .b(fc686), .ci(fs687), .s(fs729), .co(fc729)
         );
     wire fs730;
     wire fc730;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa730(
-            .a(fc703), .b(fs704), .ci(x$30[12]), .s(fs730), .co(fc730)
+            .a(fc687), .b(fc688), .ci(fs689), .s(fs730), .co(fc730)
         );
     wire fs731;
     wire fc731;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa731(
-            .a(fc704), .b(fs705), .ci(x$30[13]), .s(fs731), .co(fc731)
+            .a(fc689), .b(fc690), .ci(fs691), .s(fs731), .co(fc731)
         );
     wire fs732;
     wire fc732;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa732(
-            .a(fc705), .b(fs706), .ci(x$30[14]), .s(fs732), .co(fc732)
+            .a(fc691), .b(fc692), .ci(fs693), .s(fs732), .co(fc732)
         );
     wire fs733;
     wire fc733;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa733(
-            .a(fc706), .b(fs707), .ci(x$30[15]), .s(fs733), .co(fc733)
+            .a(fc693), .b(fc694), .ci(fs695), .s(fs733), .co(fc733)
         );
     wire fs734;
     wire fc734;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa734(
-            .a(fc707), .b(fs708), .ci(x$30[16]), .s(fs734), .co(fc734)
+            .a(fc695), .b(fc696), .ci(fs697), .s(fs734), .co(fc734)
         );
     wire fs735;
     wire fc735;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa735(
-            .a(fc708), .b(fs709), .ci(x$30[17]), .s(fs735), .co(fc735)
+            .a(fc697), .b(fc698), .ci(fs699), .s(fs735), .co(fc735)
         );
     wire fs736;
     wire fc736;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa736(
-            .a(fc709), .b(fs710), .ci(x$30[18]), .s(fs736), .co(fc736)
+            .a(fc699), .b(fc700), .ci(fs701), .s(fs736), .co(fc736)
         );
     wire fs737;
     wire fc737;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa737(
-            .a(fc710), .b(fs711), .ci(x$30[19]), .s(fs737), .co(fc737)
+            .a(fc701), .b(fc702), .ci(fs703), .s(fs737), .co(fc737)
         );
     wire fs738;
     wire fc738;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa738(
-            .a(fc711), .b(fs712), .ci(x$30[20]), .s(fs738), .co(fc738)
+            .a(fc703), .b(fc704), .ci(fs705), .s(fs738), .co(fc738)
         );
     wire fs739;
     wire fc739;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa739(
-            .a(fc712), .b(fs713), .ci(x$30[21]), .s(fs739), .co(fc739)
+            .a(fc705), .b(fc706), .ci(fs707), .s(fs739), .co(fc739)
         );
     wire fs740;
     wire fc740;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa740(
-            .a(fc713), .b(fs714), .ci(x$30[22]), .s(fs740), .co(fc740)
+            .a(fc707), .b(fc708), .ci(fs709), .s(fs740), .co(fc740)
         );
     wire fs741;
     wire fc741;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa741(
-            .a(fc714), .b(fs715), .ci(x$30[23]), .s(fs741), .co(fc741)
+            .a(fc709), .b(fc710), .ci(fs711), .s(fs741), .co(fc741)
         );
     wire fs742;
     wire fc742;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa742(
-            .a(fc715), .b(fs716), .ci(~x$30[24]), .s(fs742), .co(fc742)
+            .a(fc711), .b(fc712), .ci(fs713), .s(fs742), .co(fc742)
         );
     wire fs743;
     wire fc743;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa743(
-            .a(fc716), .b(fs717), .ci(fc69), .s(fs743), .co(fc743)
+            .a(fc713), .b(fc714), .ci(fs715), .s(fs743), .co(fc743)
         );
     wire fs744;
     wire fc744;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa744(
-            .a(fc717), .b(fs718), .ci(fc415), .s(fs744), .co(fc744)
+            .a(fc715), .b(fc716), .ci(fs717), .s(fs744), .co(fc744)
         );
     wire fs745;
     wire fc745;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa745(
-            .a(fc718), .b(hs85), .ci(fc639), .s(fs745), .co(fc745)
+            .a(fc717), .b(fc718), .ci(hs33), .s(fs745), .co(fc745)
         );
-    wire hs87;
-    wire hc87;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha87(
-            .a(hs86), .b(x$31[0]), .s(hs87), .co(hc87)
+    wire hs35;
+    wire hc35;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha35(
+            .a(hs34), .b(x$31[0]), .s(hs35), .co(hc35)
         );
     wire fs746;
     wire fc746;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa746(
-            .a(hc86), .b(fs719), .ci(x$31[1]), .s(fs746), .co(fc746)
+            .a(hc34), .b(fs719), .ci(x$31[1]), .s(fs746), .co(fc746)
         );
     wire fs747;
     wire fc747;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa747(
-            .a(fc719), .b(fs720), .ci(x$31[2]), .s(fs747), .co(fc747)
+            .a(fc719), .b(fs720), .ci(fs670), .s(fs747), .co(fc747)
         );
     wire fs748;
     wire fc748;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa748(
-            .a(fc720), .b(fs721), .ci(x$31[3]), .s(fs748), .co(fc748)
+            .a(fc720), .b(fs721), .ci(fs672), .s(fs748), .co(fc748)
         );
     wire fs749;
     wire fc749;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa749(
-            .a(fc721), .b(fs722), .ci(x$31[4]), .s(fs749), .co(fc749)
+            .a(fc721), .b(fs722), .ci(fs674), .s(fs749), .co(fc749)
         );
     wire fs750;
     wire fc750;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa750(
-            .a(fc722), .b(fs723), .ci(x$31[5]), .s(fs750), .co(fc750)
+            .a(fc722), .b(fs723), .ci(fs676), .s(fs750), .co(fc750)
         );
     wire fs751;
     wire fc751;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa751(
-            .a(fc723), .b(fs724), .ci(x$31[6]), .s(fs751), .co(fc751)
+            .a(fc723), .b(fs724), .ci(fs678), .s(fs751), .co(fc751)
         );
     wire fs752;
     wire fc752;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa752(
-            .a(fc724), .b(fs725), .ci(x$31[7]), .s(fs752), .co(fc752)
+            .a(fc724), .b(fs725), .ci(fs680), .s(fs752), .co(fc752)
         );
     wire fs753;
     wire fc753;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa753(
-            .a(fc725), .b(fs726), .ci(x$31[8]), .s(fs753), .co(fc753)
+            .a(fc725), .b(fs726), .ci(fs682), .s(fs753), .co(fc753)
         );
     wire fs754;
     wire fc754;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa754(
-            .a(fc726), .b(fs727), .ci(x$31[9]), .s(fs754), .co(fc754)
+            .a(fc726), .b(fs727), .ci(fs684), .s(fs754), .co(fc754)
         );
     wire fs755;
     wire fc755;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa755(
-            .a(fc727), .b(fs728), .ci(x$31[10]), .s(fs755), .co(fc755)
+            .a(fc727), .b(fs728), .ci(fs686), .s(fs755), .co(fc755)
         );
     wire fs756;
     wire fc756;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa756(
-            .a(fc728), .b(fs729), .ci(x$31[11]), .s(fs756), .co(fc756)
+            .a(fc728), .b(fs729), .ci(fs688), .s(fs756), .co(fc756)
         );
     wire fs757;
     wire fc757;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa757(
-            .a(fc729), .b(fs730), .ci(x$31[12]), .s(fs757), .co(fc757)
+            .a(fc729), .b(fs730), .ci(fs690), .s(fs757), .co(fc757)
         );
     wire fs758;
     wire fc758;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa758(
-            .a(fc730), .b(fs731), .ci(x$31[13]), .s(fs758), .co(fc758)
+            .a(fc730), .b(fs731), .ci(fs692), .s(fs758), .co(fc758)
         );
     wire fs759;
     wire fc759;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa759(
-            .a(fc731), .b(fs732), .ci(x$31[14]), .s(fs759), .co(fc759)
+            .a(fc731), .b(fs732), .ci(fs694), .s(fs759), .co(fc759)
         );
     wire fs760;
     wire fc760;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa760(
-            .a(fc732), .b(fs733), .ci(x$31[15]), .s(fs760), .co(fc760)
+            .a(fc732), .b(fs733), .ci(fs696), .s(fs760), .co(fc760)
         );
     wire fs761;
     wire fc761;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa761(
-            .a(fc733), .b(fs734), .ci(x$31[16]), .s(fs761), .co(fc761)
+            .a(fc733), .b(fs734), .ci(fs698), .s(fs761), .co(fc761)
         );
     wire fs762;
     wire fc762;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa762(
-            .a(fc734), .b(fs735), .ci(x$31[17]), .s(fs762), .co(fc762)
+            .a(fc734), .b(fs735), .ci(fs700), .s(fs762), .co(fc762)
         );
     wire fs763;
     wire fc763;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa763(
-            .a(fc735), .b(fs736), .ci(x$31[18]), .s(fs763), .co(fc763)
+            .a(fc735), .b(fs736), .ci(fs702), .s(fs763), .co(fc763)
         );
     wire fs764;
     wire fc764;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa764(
-            .a(fc736), .b(fs737), .ci(x$31[19]), .s(fs764), .co(fc764)
+            .a(fc736), .b(fs737), .ci(fs704), .s(fs764), .co(fc764)
         );
     wire fs765;
     wire fc765;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa765(
-            .a(fc737), .b(fs738), .ci(x$31[20]), .s(fs765), .co(fc765)
+            .a(fc737), .b(fs738), .ci(fs706), .s(fs765), .co(fc765)
         );
     wire fs766;
     wire fc766;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa766(
-            .a(fc738), .b(fs739), .ci(x$31[21]), .s(fs766), .co(fc766)
+            .a(fc738), .b(fs739), .ci(fs708), .s(fs766), .co(fc766)
         );
     wire fs767;
     wire fc767;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa767(
-            .a(fc739), .b(fs740), .ci(x$31[22]), .s(fs767), .co(fc767)
+            .a(fc739), .b(fs740), .ci(fs710), .s(fs767), .co(fc767)
         );
     wire fs768;
     wire fc768;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa768(
-            .a(fc740), .b(fs741), .ci(x$31[23]), .s(fs768), .co(fc768)
+            .a(fc740), .b(fs741), .ci(fs712), .s(fs768), .co(fc768)
         );
     wire fs769;
     wire fc769;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa769(
-            .a(fc741), .b(fs742), .ci(~x$31[24]), .s(fs769), .co(fc769)
+            .a(fc741), .b(fs742), .ci(fs714), .s(fs769), .co(fc769)
         );
     wire fs770;
     wire fc770;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa770(
-            .a(fc742), .b(fs743), .ci(hc26), .s(fs770), .co(fc770)
+            .a(fc742), .b(fs743), .ci(fs716), .s(fs770), .co(fc770)
         );
     wire fs771;
     wire fc771;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa771(
-            .a(fc743), .b(fs744), .ci(fc416), .s(fs771), .co(fc771)
+            .a(fc743), .b(fs744), .ci(fs718), .s(fs771), .co(fc771)
         );
     wire fs772;
     wire fc772;
         mxfp8_mac_k32_n24_p0_array_csa__fa fa772(
-            .a(fc744), .b(fs745), .ci(fc640), .s(fs772), .co(fc772)
+            .a(fc744), .b(fs745), .ci(hc31), .s(fs772), .co(fc772)
         );
-    wire hs88;
-    wire hc88;
-        mxfp8_mac_k32_n24_p0_array_csa__ha ha88(
-            .a(fc745), .b(hc85), .s(hs88), .co(hc88)
+    wire hs36;
+    wire hc36;
+        mxfp8_mac_k32_n24_p0_array_csa__ha ha36(
+            .a(fc745), .b(hc33), .s(hs36), .co(hc36)
         );
-    wire [29:0] row0 = {hc88, fc772, fc771, fc770, fc769, fc768, fc767, fc766, fc765, fc764, fc763, fc762, fc761, fc760, fc759, fc758, fc757, fc756, fc755, fc754, fc753, fc752, fc751, fc750, fc749, fc748, fc747, fc746, hc87, hs87};
-    wire [29:0] row1 = {1'b1, hs88, fs772, fs771, fs770, fs769, fs768, fs767, fs766, fs765, fs764, fs763, fs762, fs761, fs760, fs759, fs758, fs757, fs756, fs755, fs754, fs753, fs752, fs751, fs750, fs749, fs748, fs747, fs746, x$31[25]};
+    wire [29:0] row0 = {hc36, fc772, fc771, fc770, fc769, fc768, fc767, fc766, fc765, fc764, fc763, fc762, fc761, fc760, fc759, fc758, fc757, fc756, fc755, fc754, fc753, fc752, fc751, fc750, fc749, fc748, fc747, fc746, hc35, hs35};
+    wire [29:0] row1 = {1'b1, hs36, fs772, fs771, fs770, fs769, fs768, fs767, fs766, fs765, fs764, fs763, fs762, fs761, fs760, fs759, fs758, fs757, fs756, fs755, fs754, fs753, fs752, fs751, fs750, fs749, fs748, fs747, fs746, x$31[25]};
     always @(*) sum = row0 + row1;
 endmodule // mxfp8_mac_k32_n24_p0_array_csa__csa_tree32x26
 

@@ -1899,1988 +1899,1958 @@ module mxfp8_nvfp4_mac_k32_n24_p0_array_csa__csa_rows16x26(x$0,x$1,x$2,x$3,x$4,x
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa0(
             .a(x$0[0]), .b(x$0[25]), .ci(x$1[0]), .s(fs0), .co(fc0)
         );
-    wire hs0;
-    wire hc0;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha0(
-            .a(x$1[25]), .b(x$2[0]), .s(hs0), .co(hc0)
-        );
-    wire hs1;
-    wire hc1;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha1(
-            .a(fs0), .b(hs0), .s(hs1), .co(hc1)
-        );
     wire fs1;
     wire fc1;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa1(
-            .a(hs1), .b(x$2[25]), .ci(x$3[0]), .s(fs1), .co(fc1)
+            .a(x$1[25]), .b(x$2[0]), .ci(x$2[25]), .s(fs1), .co(fc1)
         );
     wire fs2;
     wire fc2;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa2(
-            .a(x$3[25]), .b(x$4[0]), .ci(x$4[25]), .s(fs2), .co(fc2)
+            .a(fs0), .b(fs1), .ci(x$3[0]), .s(fs2), .co(fc2)
         );
     wire fs3;
     wire fc3;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa3(
-            .a(x$5[0]), .b(x$5[25]), .ci(x$6[0]), .s(fs3), .co(fc3)
+            .a(x$3[25]), .b(x$4[0]), .ci(x$4[25]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa4(
-            .a(hc1), .b(fc0), .ci(hc0), .s(fs4), .co(fc4)
+            .a(x$5[0]), .b(x$5[25]), .ci(x$6[0]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa5(
-            .a(fs1), .b(fs2), .ci(fs3), .s(fs5), .co(fc5)
+            .a(x$6[25]), .b(x$7[0]), .ci(x$7[25]), .s(fs5), .co(fc5)
+        );
+    wire hs0;
+    wire hc0;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha0(
+            .a(x$8[0]), .b(x$8[25]), .s(hs0), .co(hc0)
         );
     wire fs6;
     wire fc6;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa6(
-            .a(fc1), .b(fc2), .ci(fc3), .s(fs6), .co(fc6)
-        );
-    wire hs2;
-    wire hc2;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha2(
-            .a(fs5), .b(x$6[25]), .s(hs2), .co(hc2)
-        );
-    wire hs3;
-    wire hc3;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha3(
-            .a(fc5), .b(fs6), .s(hs3), .co(hc3)
+            .a(fc0), .b(fc1), .ci(x$0[1]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa7(
-            .a(hs2), .b(x$7[0]), .ci(x$7[25]), .s(fs7), .co(fc7)
+            .a(x$1[1]), .b(x$2[1]), .ci(x$3[1]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa8(
-            .a(x$8[0]), .b(x$8[25]), .ci(x$9[0]), .s(fs8), .co(fc8)
+            .a(fs2), .b(fs3), .ci(fs4), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa9(
-            .a(hc2), .b(hs3), .ci(fs4), .s(fs9), .co(fc9)
+            .a(fs5), .b(hs0), .ci(x$9[0]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa10(
-            .a(x$0[1]), .b(x$1[1]), .ci(x$2[1]), .s(fs10), .co(fc10)
+            .a(x$9[25]), .b(x$10[0]), .ci(x$10[25]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa11(
-            .a(x$3[1]), .b(x$4[1]), .ci(x$5[1]), .s(fs11), .co(fc11)
+            .a(fc2), .b(fc3), .ci(fc4), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa12(
-            .a(hc3), .b(fc6), .ci(fc4), .s(fs12), .co(fc12)
+            .a(fc5), .b(hc0), .ci(fs6), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa13(
-            .a(x$0[2]), .b(x$1[2]), .ci(x$2[2]), .s(fs13), .co(fc13)
+            .a(fs7), .b(x$4[1]), .ci(x$5[1]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa14(
-            .a(x$3[2]), .b(x$4[2]), .ci(x$5[2]), .s(fs14), .co(fc14)
+            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs14), .co(fc14)
+        );
+    wire hs1;
+    wire hc1;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha1(
+            .a(x$9[1]), .b(x$10[1]), .s(hs1), .co(hc1)
         );
     wire fs15;
     wire fc15;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa15(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs15), .co(fc15)
+            .a(fc6), .b(fc7), .ci(x$0[2]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa16(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs16), .co(fc16)
+            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa17(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs17), .co(fc17)
+            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa18(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs18), .co(fc18)
+            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa19(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs19), .co(fc19)
+            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa20(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs20), .co(fc20)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa21(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs21), .co(fc21)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa22(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs22), .co(fc22)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa23(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs23), .co(fc23)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa24(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs24), .co(fc24)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa25(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs25), .co(fc25)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa26(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs26), .co(fc26)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs26), .co(fc26)
+        );
+    wire hs2;
+    wire hc2;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha2(
+            .a(x$9[4]), .b(x$10[4]), .s(hs2), .co(hc2)
         );
     wire fs27;
     wire fc27;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa27(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs27), .co(fc27)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa28(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs28), .co(fc28)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa29(
-            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs29), .co(fc29)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs29), .co(fc29)
+        );
+    wire hs3;
+    wire hc3;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha3(
+            .a(x$9[5]), .b(x$10[5]), .s(hs3), .co(hc3)
         );
     wire fs30;
     wire fc30;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa30(
-            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs30), .co(fc30)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa31(
-            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs31), .co(fc31)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa32(
-            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs32), .co(fc32)
-        );
-    wire fs33;
-    wire fc33;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa33(
-            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs33), .co(fc33)
-        );
-    wire fs34;
-    wire fc34;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa34(
-            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs34), .co(fc34)
-        );
-    wire fs35;
-    wire fc35;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa35(
-            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs35), .co(fc35)
-        );
-    wire fs36;
-    wire fc36;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa36(
-            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs36), .co(fc36)
-        );
-    wire fs37;
-    wire fc37;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa37(
-            .a(x$0[14]), .b(x$1[14]), .ci(x$2[14]), .s(fs37), .co(fc37)
-        );
-    wire fs38;
-    wire fc38;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa38(
-            .a(x$3[14]), .b(x$4[14]), .ci(x$5[14]), .s(fs38), .co(fc38)
-        );
-    wire fs39;
-    wire fc39;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa39(
-            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs39), .co(fc39)
-        );
-    wire fs40;
-    wire fc40;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa40(
-            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs40), .co(fc40)
-        );
-    wire fs41;
-    wire fc41;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa41(
-            .a(x$0[16]), .b(x$1[16]), .ci(x$2[16]), .s(fs41), .co(fc41)
-        );
-    wire fs42;
-    wire fc42;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa42(
-            .a(x$3[16]), .b(x$4[16]), .ci(x$5[16]), .s(fs42), .co(fc42)
-        );
-    wire fs43;
-    wire fc43;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa43(
-            .a(x$0[17]), .b(x$1[17]), .ci(x$2[17]), .s(fs43), .co(fc43)
-        );
-    wire fs44;
-    wire fc44;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa44(
-            .a(x$3[17]), .b(x$4[17]), .ci(x$5[17]), .s(fs44), .co(fc44)
-        );
-    wire fs45;
-    wire fc45;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa45(
-            .a(x$0[18]), .b(x$1[18]), .ci(x$2[18]), .s(fs45), .co(fc45)
-        );
-    wire fs46;
-    wire fc46;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa46(
-            .a(x$3[18]), .b(x$4[18]), .ci(x$5[18]), .s(fs46), .co(fc46)
-        );
-    wire fs47;
-    wire fc47;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa47(
-            .a(x$0[19]), .b(x$1[19]), .ci(x$2[19]), .s(fs47), .co(fc47)
-        );
-    wire fs48;
-    wire fc48;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa48(
-            .a(x$3[19]), .b(x$4[19]), .ci(x$5[19]), .s(fs48), .co(fc48)
-        );
-    wire fs49;
-    wire fc49;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa49(
-            .a(x$0[20]), .b(x$1[20]), .ci(x$2[20]), .s(fs49), .co(fc49)
-        );
-    wire fs50;
-    wire fc50;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa50(
-            .a(x$3[20]), .b(x$4[20]), .ci(x$5[20]), .s(fs50), .co(fc50)
-        );
-    wire fs51;
-    wire fc51;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa51(
-            .a(x$0[21]), .b(x$1[21]), .ci(x$2[21]), .s(fs51), .co(fc51)
-        );
-    wire fs52;
-    wire fc52;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa52(
-            .a(x$3[21]), .b(x$4[21]), .ci(x$5[21]), .s(fs52), .co(fc52)
-        );
-    wire fs53;
-    wire fc53;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa53(
-            .a(x$0[22]), .b(x$1[22]), .ci(x$2[22]), .s(fs53), .co(fc53)
-        );
-    wire fs54;
-    wire fc54;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa54(
-            .a(x$3[22]), .b(x$4[22]), .ci(x$5[22]), .s(fs54), .co(fc54)
-        );
-    wire fs55;
-    wire fc55;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa55(
-            .a(x$0[23]), .b(x$1[23]), .ci(x$2[23]), .s(fs55), .co(fc55)
-        );
-    wire fs56;
-    wire fc56;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa56(
-            .a(x$3[23]), .b(x$4[23]), .ci(x$5[23]), .s(fs56), .co(fc56)
-        );
-    wire fs57;
-    wire fc57;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa57(
-            .a(~x$0[24]), .b(~x$1[24]), .ci(~x$2[24]), .s(fs57), .co(fc57)
-        );
-    wire fs58;
-    wire fc58;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa58(
-            .a(~x$3[24]), .b(~x$4[24]), .ci(~x$5[24]), .s(fs58), .co(fc58)
-        );
-    wire fs59;
-    wire fc59;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa59(
-            .a(fs7), .b(fs8), .ci(x$9[25]), .s(fs59), .co(fc59)
-        );
-    wire fs60;
-    wire fc60;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa60(
-            .a(fc7), .b(fc8), .ci(fs9), .s(fs60), .co(fc60)
-        );
-    wire fs61;
-    wire fc61;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa61(
-            .a(fc9), .b(fc10), .ci(fc11), .s(fs61), .co(fc61)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs32), .co(fc32)
         );
     wire hs4;
     wire hc4;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha4(
-            .a(fs12), .b(fs13), .s(hs4), .co(hc4)
+            .a(x$9[6]), .b(x$10[6]), .s(hs4), .co(hc4)
         );
-    wire fs62;
-    wire fc62;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa62(
-            .a(fc12), .b(fc13), .ci(fc14), .s(fs62), .co(fc62)
+    wire fs33;
+    wire fc33;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa33(
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs33), .co(fc33)
+        );
+    wire fs34;
+    wire fc34;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa34(
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs34), .co(fc34)
+        );
+    wire fs35;
+    wire fc35;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa35(
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs35), .co(fc35)
         );
     wire hs5;
     wire hc5;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha5(
-            .a(fs15), .b(fs16), .s(hs5), .co(hc5)
+            .a(x$9[7]), .b(x$10[7]), .s(hs5), .co(hc5)
         );
-    wire fs63;
-    wire fc63;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa63(
-            .a(fc15), .b(fc16), .ci(fs17), .s(fs63), .co(fc63)
+    wire fs36;
+    wire fc36;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa36(
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
         );
-    wire fs64;
-    wire fc64;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa64(
-            .a(fc17), .b(fc18), .ci(fs19), .s(fs64), .co(fc64)
+    wire fs37;
+    wire fc37;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa37(
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
         );
-    wire fs65;
-    wire fc65;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa65(
-            .a(fc19), .b(fc20), .ci(fs21), .s(fs65), .co(fc65)
-        );
-    wire fs66;
-    wire fc66;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa66(
-            .a(fc21), .b(fc22), .ci(fs23), .s(fs66), .co(fc66)
-        );
-    wire fs67;
-    wire fc67;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa67(
-            .a(fc23), .b(fc24), .ci(fs25), .s(fs67), .co(fc67)
-        );
-    wire fs68;
-    wire fc68;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa68(
-            .a(fc25), .b(fc26), .ci(fs27), .s(fs68), .co(fc68)
-        );
-    wire fs69;
-    wire fc69;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa69(
-            .a(fc27), .b(fc28), .ci(fs29), .s(fs69), .co(fc69)
-        );
-    wire fs70;
-    wire fc70;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa70(
-            .a(fc29), .b(fc30), .ci(fs31), .s(fs70), .co(fc70)
-        );
-    wire fs71;
-    wire fc71;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa71(
-            .a(fc31), .b(fc32), .ci(fs33), .s(fs71), .co(fc71)
-        );
-    wire fs72;
-    wire fc72;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa72(
-            .a(fc33), .b(fc34), .ci(fs35), .s(fs72), .co(fc72)
-        );
-    wire fs73;
-    wire fc73;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa73(
-            .a(fc35), .b(fc36), .ci(fs37), .s(fs73), .co(fc73)
-        );
-    wire fs74;
-    wire fc74;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa74(
-            .a(fc37), .b(fc38), .ci(fs39), .s(fs74), .co(fc74)
-        );
-    wire fs75;
-    wire fc75;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa75(
-            .a(fc39), .b(fc40), .ci(fs41), .s(fs75), .co(fc75)
-        );
-    wire fs76;
-    wire fc76;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa76(
-            .a(fc41), .b(fc42), .ci(fs43), .s(fs76), .co(fc76)
-        );
-    wire fs77;
-    wire fc77;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa77(
-            .a(fc43), .b(fc44), .ci(fs45), .s(fs77), .co(fc77)
-        );
-    wire fs78;
-    wire fc78;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa78(
-            .a(fc45), .b(fc46), .ci(fs47), .s(fs78), .co(fc78)
-        );
-    wire fs79;
-    wire fc79;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa79(
-            .a(fc47), .b(fc48), .ci(fs49), .s(fs79), .co(fc79)
-        );
-    wire fs80;
-    wire fc80;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa80(
-            .a(fc49), .b(fc50), .ci(fs51), .s(fs80), .co(fc80)
-        );
-    wire fs81;
-    wire fc81;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa81(
-            .a(fc51), .b(fc52), .ci(fs53), .s(fs81), .co(fc81)
-        );
-    wire fs82;
-    wire fc82;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa82(
-            .a(fc53), .b(fc54), .ci(fs55), .s(fs82), .co(fc82)
-        );
-    wire fs83;
-    wire fc83;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa83(
-            .a(fc55), .b(fc56), .ci(fs57), .s(fs83), .co(fc83)
+    wire fs38;
+    wire fc38;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa38(
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs38), .co(fc38)
         );
     wire hs6;
     wire hc6;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha6(
-            .a(fc59), .b(fs60), .s(hs6), .co(hc6)
+            .a(x$9[8]), .b(x$10[8]), .s(hs6), .co(hc6)
         );
-    wire fs84;
-    wire fc84;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa84(
-            .a(fc60), .b(fs61), .ci(hs4), .s(fs84), .co(fc84)
+    wire fs39;
+    wire fc39;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa39(
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs39), .co(fc39)
         );
-    wire fs85;
-    wire fc85;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa85(
-            .a(fc61), .b(hc4), .ci(fs62), .s(fs85), .co(fc85)
+    wire fs40;
+    wire fc40;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa40(
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs40), .co(fc40)
         );
-    wire fs86;
-    wire fc86;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa86(
-            .a(fc62), .b(hc5), .ci(fs63), .s(fs86), .co(fc86)
+    wire fs41;
+    wire fc41;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa41(
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs41), .co(fc41)
         );
     wire hs7;
     wire hc7;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha7(
-            .a(fc63), .b(fs64), .s(hs7), .co(hc7)
+            .a(x$9[9]), .b(x$10[9]), .s(hs7), .co(hc7)
+        );
+    wire fs42;
+    wire fc42;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa42(
+            .a(x$0[10]), .b(x$1[10]), .ci(x$2[10]), .s(fs42), .co(fc42)
+        );
+    wire fs43;
+    wire fc43;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa43(
+            .a(x$3[10]), .b(x$4[10]), .ci(x$5[10]), .s(fs43), .co(fc43)
+        );
+    wire fs44;
+    wire fc44;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa44(
+            .a(x$6[10]), .b(x$7[10]), .ci(x$8[10]), .s(fs44), .co(fc44)
         );
     wire hs8;
     wire hc8;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha8(
-            .a(fc64), .b(fs65), .s(hs8), .co(hc8)
+            .a(x$9[10]), .b(x$10[10]), .s(hs8), .co(hc8)
+        );
+    wire fs45;
+    wire fc45;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa45(
+            .a(x$0[11]), .b(x$1[11]), .ci(x$2[11]), .s(fs45), .co(fc45)
+        );
+    wire fs46;
+    wire fc46;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa46(
+            .a(x$3[11]), .b(x$4[11]), .ci(x$5[11]), .s(fs46), .co(fc46)
+        );
+    wire fs47;
+    wire fc47;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa47(
+            .a(x$6[11]), .b(x$7[11]), .ci(x$8[11]), .s(fs47), .co(fc47)
         );
     wire hs9;
     wire hc9;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha9(
-            .a(fc65), .b(fs66), .s(hs9), .co(hc9)
+            .a(x$9[11]), .b(x$10[11]), .s(hs9), .co(hc9)
+        );
+    wire fs48;
+    wire fc48;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa48(
+            .a(x$0[12]), .b(x$1[12]), .ci(x$2[12]), .s(fs48), .co(fc48)
+        );
+    wire fs49;
+    wire fc49;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa49(
+            .a(x$3[12]), .b(x$4[12]), .ci(x$5[12]), .s(fs49), .co(fc49)
+        );
+    wire fs50;
+    wire fc50;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa50(
+            .a(x$6[12]), .b(x$7[12]), .ci(x$8[12]), .s(fs50), .co(fc50)
         );
     wire hs10;
     wire hc10;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha10(
-            .a(fc66), .b(fs67), .s(hs10), .co(hc10)
+            .a(x$9[12]), .b(x$10[12]), .s(hs10), .co(hc10)
+        );
+    wire fs51;
+    wire fc51;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa51(
+            .a(x$0[13]), .b(x$1[13]), .ci(x$2[13]), .s(fs51), .co(fc51)
+        );
+    wire fs52;
+    wire fc52;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa52(
+            .a(x$3[13]), .b(x$4[13]), .ci(x$5[13]), .s(fs52), .co(fc52)
+        );
+    wire fs53;
+    wire fc53;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa53(
+            .a(x$6[13]), .b(x$7[13]), .ci(x$8[13]), .s(fs53), .co(fc53)
         );
     wire hs11;
     wire hc11;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha11(
-            .a(fc67), .b(fs68), .s(hs11), .co(hc11)
+            .a(x$9[13]), .b(x$10[13]), .s(hs11), .co(hc11)
+        );
+    wire fs54;
+    wire fc54;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa54(
+            .a(x$0[14]), .b(x$1[14]), .ci(x$2[14]), .s(fs54), .co(fc54)
+        );
+    wire fs55;
+    wire fc55;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa55(
+            .a(x$3[14]), .b(x$4[14]), .ci(x$5[14]), .s(fs55), .co(fc55)
+        );
+    wire fs56;
+    wire fc56;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa56(
+            .a(x$6[14]), .b(x$7[14]), .ci(x$8[14]), .s(fs56), .co(fc56)
         );
     wire hs12;
     wire hc12;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha12(
-            .a(fc68), .b(fs69), .s(hs12), .co(hc12)
+            .a(x$9[14]), .b(x$10[14]), .s(hs12), .co(hc12)
+        );
+    wire fs57;
+    wire fc57;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa57(
+            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs57), .co(fc57)
+        );
+    wire fs58;
+    wire fc58;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa58(
+            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs58), .co(fc58)
+        );
+    wire fs59;
+    wire fc59;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa59(
+            .a(x$6[15]), .b(x$7[15]), .ci(x$8[15]), .s(fs59), .co(fc59)
         );
     wire hs13;
     wire hc13;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha13(
-            .a(fc69), .b(fs70), .s(hs13), .co(hc13)
+            .a(x$9[15]), .b(x$10[15]), .s(hs13), .co(hc13)
+        );
+    wire fs60;
+    wire fc60;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa60(
+            .a(x$0[16]), .b(x$1[16]), .ci(x$2[16]), .s(fs60), .co(fc60)
+        );
+    wire fs61;
+    wire fc61;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa61(
+            .a(x$3[16]), .b(x$4[16]), .ci(x$5[16]), .s(fs61), .co(fc61)
+        );
+    wire fs62;
+    wire fc62;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa62(
+            .a(x$6[16]), .b(x$7[16]), .ci(x$8[16]), .s(fs62), .co(fc62)
         );
     wire hs14;
     wire hc14;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha14(
-            .a(fc70), .b(fs71), .s(hs14), .co(hc14)
+            .a(x$9[16]), .b(x$10[16]), .s(hs14), .co(hc14)
+        );
+    wire fs63;
+    wire fc63;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa63(
+            .a(x$0[17]), .b(x$1[17]), .ci(x$2[17]), .s(fs63), .co(fc63)
+        );
+    wire fs64;
+    wire fc64;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa64(
+            .a(x$3[17]), .b(x$4[17]), .ci(x$5[17]), .s(fs64), .co(fc64)
+        );
+    wire fs65;
+    wire fc65;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa65(
+            .a(x$6[17]), .b(x$7[17]), .ci(x$8[17]), .s(fs65), .co(fc65)
         );
     wire hs15;
     wire hc15;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha15(
-            .a(fc71), .b(fs72), .s(hs15), .co(hc15)
+            .a(x$9[17]), .b(x$10[17]), .s(hs15), .co(hc15)
+        );
+    wire fs66;
+    wire fc66;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa66(
+            .a(x$0[18]), .b(x$1[18]), .ci(x$2[18]), .s(fs66), .co(fc66)
+        );
+    wire fs67;
+    wire fc67;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa67(
+            .a(x$3[18]), .b(x$4[18]), .ci(x$5[18]), .s(fs67), .co(fc67)
+        );
+    wire fs68;
+    wire fc68;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa68(
+            .a(x$6[18]), .b(x$7[18]), .ci(x$8[18]), .s(fs68), .co(fc68)
         );
     wire hs16;
     wire hc16;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha16(
-            .a(fc72), .b(fs73), .s(hs16), .co(hc16)
+            .a(x$9[18]), .b(x$10[18]), .s(hs16), .co(hc16)
+        );
+    wire fs69;
+    wire fc69;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa69(
+            .a(x$0[19]), .b(x$1[19]), .ci(x$2[19]), .s(fs69), .co(fc69)
+        );
+    wire fs70;
+    wire fc70;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa70(
+            .a(x$3[19]), .b(x$4[19]), .ci(x$5[19]), .s(fs70), .co(fc70)
+        );
+    wire fs71;
+    wire fc71;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa71(
+            .a(x$6[19]), .b(x$7[19]), .ci(x$8[19]), .s(fs71), .co(fc71)
         );
     wire hs17;
     wire hc17;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha17(
-            .a(fc73), .b(fs74), .s(hs17), .co(hc17)
+            .a(x$9[19]), .b(x$10[19]), .s(hs17), .co(hc17)
+        );
+    wire fs72;
+    wire fc72;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa72(
+            .a(x$0[20]), .b(x$1[20]), .ci(x$2[20]), .s(fs72), .co(fc72)
+        );
+    wire fs73;
+    wire fc73;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa73(
+            .a(x$3[20]), .b(x$4[20]), .ci(x$5[20]), .s(fs73), .co(fc73)
+        );
+    wire fs74;
+    wire fc74;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa74(
+            .a(x$6[20]), .b(x$7[20]), .ci(x$8[20]), .s(fs74), .co(fc74)
         );
     wire hs18;
     wire hc18;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha18(
-            .a(fc74), .b(fs75), .s(hs18), .co(hc18)
+            .a(x$9[20]), .b(x$10[20]), .s(hs18), .co(hc18)
+        );
+    wire fs75;
+    wire fc75;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa75(
+            .a(x$0[21]), .b(x$1[21]), .ci(x$2[21]), .s(fs75), .co(fc75)
+        );
+    wire fs76;
+    wire fc76;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa76(
+            .a(x$3[21]), .b(x$4[21]), .ci(x$5[21]), .s(fs76), .co(fc76)
+        );
+    wire fs77;
+    wire fc77;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa77(
+            .a(x$6[21]), .b(x$7[21]), .ci(x$8[21]), .s(fs77), .co(fc77)
         );
     wire hs19;
     wire hc19;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha19(
-            .a(fc75), .b(fs76), .s(hs19), .co(hc19)
+            .a(x$9[21]), .b(x$10[21]), .s(hs19), .co(hc19)
+        );
+    wire fs78;
+    wire fc78;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa78(
+            .a(x$0[22]), .b(x$1[22]), .ci(x$2[22]), .s(fs78), .co(fc78)
+        );
+    wire fs79;
+    wire fc79;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa79(
+            .a(x$3[22]), .b(x$4[22]), .ci(x$5[22]), .s(fs79), .co(fc79)
+        );
+    wire fs80;
+    wire fc80;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa80(
+            .a(x$6[22]), .b(x$7[22]), .ci(x$8[22]), .s(fs80), .co(fc80)
         );
     wire hs20;
     wire hc20;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha20(
-            .a(fc76), .b(fs77), .s(hs20), .co(hc20)
+            .a(x$9[22]), .b(x$10[22]), .s(hs20), .co(hc20)
+        );
+    wire fs81;
+    wire fc81;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa81(
+            .a(x$0[23]), .b(x$1[23]), .ci(x$2[23]), .s(fs81), .co(fc81)
+        );
+    wire fs82;
+    wire fc82;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa82(
+            .a(x$3[23]), .b(x$4[23]), .ci(x$5[23]), .s(fs82), .co(fc82)
+        );
+    wire fs83;
+    wire fc83;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa83(
+            .a(x$6[23]), .b(x$7[23]), .ci(x$8[23]), .s(fs83), .co(fc83)
         );
     wire hs21;
     wire hc21;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha21(
-            .a(fc77), .b(fs78), .s(hs21), .co(hc21)
+            .a(x$9[23]), .b(x$10[23]), .s(hs21), .co(hc21)
+        );
+    wire fs84;
+    wire fc84;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa84(
+            .a(~x$0[24]), .b(~x$1[24]), .ci(~x$2[24]), .s(fs84), .co(fc84)
+        );
+    wire fs85;
+    wire fc85;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa85(
+            .a(~x$3[24]), .b(~x$4[24]), .ci(~x$5[24]), .s(fs85), .co(fc85)
+        );
+    wire fs86;
+    wire fc86;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa86(
+            .a(~x$6[24]), .b(~x$7[24]), .ci(~x$8[24]), .s(fs86), .co(fc86)
         );
     wire hs22;
     wire hc22;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha22(
-            .a(fc78), .b(fs79), .s(hs22), .co(hc22)
-        );
-    wire hs23;
-    wire hc23;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha23(
-            .a(fc79), .b(fs80), .s(hs23), .co(hc23)
-        );
-    wire hs24;
-    wire hc24;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha24(
-            .a(fc80), .b(fs81), .s(hs24), .co(hc24)
-        );
-    wire hs25;
-    wire hc25;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha25(
-            .a(fc81), .b(fs82), .s(hs25), .co(hc25)
-        );
-    wire hs26;
-    wire hc26;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha26(
-            .a(fc82), .b(fs83), .s(hs26), .co(hc26)
+            .a(~x$9[24]), .b(~x$10[24]), .s(hs22), .co(hc22)
         );
     wire fs87;
     wire fc87;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa87(
-            .a(fs59), .b(x$10[0]), .ci(x$10[25]), .s(fs87), .co(fc87)
-        );
-    wire hs27;
-    wire hc27;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha27(
-            .a(x$11[0]), .b(x$11[25]), .s(hs27), .co(hc27)
+            .a(fs8), .b(fs9), .ci(fs10), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa88(
-            .a(hs6), .b(fs10), .ci(fs11), .s(fs88), .co(fc88)
+            .a(x$11[0]), .b(x$11[25]), .ci(x$12[0]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa89(
-            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs89), .co(fc89)
+            .a(fc8), .b(fc9), .ci(fc10), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa90(
-            .a(hc6), .b(fs84), .ci(fs14), .s(fs90), .co(fc90)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa91(
-            .a(x$6[2]), .b(x$7[2]), .ci(x$8[2]), .s(fs91), .co(fc91)
+            .a(fs14), .b(hs1), .ci(x$11[1]), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa92(
-            .a(fc84), .b(fs85), .ci(hs5), .s(fs92), .co(fc92)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa93(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs93), .co(fc93)
+            .a(fc14), .b(hc1), .ci(fs15), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa94(
-            .a(fc85), .b(fs86), .ci(fs18), .s(fs94), .co(fc94)
+            .a(fs16), .b(fs17), .ci(fs18), .s(fs94), .co(fc94)
+        );
+    wire hs23;
+    wire hc23;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha23(
+            .a(fs19), .b(x$13[2]), .s(hs23), .co(hc23)
         );
     wire fs95;
     wire fc95;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa95(
-            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs95), .co(fc95)
+            .a(fc15), .b(fc16), .ci(fc17), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa96(
-            .a(fc86), .b(hs7), .ci(fs20), .s(fs96), .co(fc96)
+            .a(fc18), .b(fc19), .ci(fs20), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa97(
-            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs97), .co(fc97)
+            .a(fs21), .b(fs22), .ci(fs23), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa98(
-            .a(hc7), .b(hs8), .ci(fs22), .s(fs98), .co(fc98)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa99(
-            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs99), .co(fc99)
+            .a(fc20), .b(fc21), .ci(fc22), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa100(
-            .a(hc8), .b(hs9), .ci(fs24), .s(fs100), .co(fc100)
+            .a(fc23), .b(fs24), .ci(fs25), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa101(
-            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs101), .co(fc101)
+            .a(fs26), .b(hs2), .ci(x$11[4]), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa102(
-            .a(hc9), .b(hs10), .ci(fs26), .s(fs102), .co(fc102)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa103(
-            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs103), .co(fc103)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa104(
-            .a(hc10), .b(hs11), .ci(fs28), .s(fs104), .co(fc104)
+            .a(hc2), .b(fs27), .ci(fs28), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa105(
-            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs105), .co(fc105)
+            .a(fs29), .b(hs3), .ci(x$11[5]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa106(
-            .a(hc11), .b(hs12), .ci(fs30), .s(fs106), .co(fc106)
+            .a(x$12[5]), .b(x$13[5]), .ci(x$14[5]), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa107(
-            .a(x$6[10]), .b(x$7[10]), .ci(x$8[10]), .s(fs107), .co(fc107)
+            .a(fc27), .b(fc28), .ci(fc29), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa108(
-            .a(hc12), .b(hs13), .ci(fs32), .s(fs108), .co(fc108)
+            .a(hc3), .b(fs30), .ci(fs31), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa109(
-            .a(x$6[11]), .b(x$7[11]), .ci(x$8[11]), .s(fs109), .co(fc109)
+            .a(fs32), .b(hs4), .ci(x$11[6]), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa110(
-            .a(hc13), .b(hs14), .ci(fs34), .s(fs110), .co(fc110)
+            .a(x$12[6]), .b(x$13[6]), .ci(x$14[6]), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa111(
-            .a(x$6[12]), .b(x$7[12]), .ci(x$8[12]), .s(fs111), .co(fc111)
+            .a(fc30), .b(fc31), .ci(fc32), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa112(
-            .a(hc14), .b(hs15), .ci(fs36), .s(fs112), .co(fc112)
+            .a(hc4), .b(fs33), .ci(fs34), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa113(
-            .a(x$6[13]), .b(x$7[13]), .ci(x$8[13]), .s(fs113), .co(fc113)
+            .a(fs35), .b(hs5), .ci(x$11[7]), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa114(
-            .a(hc15), .b(hs16), .ci(fs38), .s(fs114), .co(fc114)
+            .a(x$12[7]), .b(x$13[7]), .ci(x$14[7]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa115(
-            .a(x$6[14]), .b(x$7[14]), .ci(x$8[14]), .s(fs115), .co(fc115)
+            .a(fc33), .b(fc34), .ci(fc35), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa116(
-            .a(hc16), .b(hs17), .ci(fs40), .s(fs116), .co(fc116)
+            .a(hc5), .b(fs36), .ci(fs37), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa117(
-            .a(x$6[15]), .b(x$7[15]), .ci(x$8[15]), .s(fs117), .co(fc117)
+            .a(fs38), .b(hs6), .ci(x$11[8]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa118(
-            .a(hc17), .b(hs18), .ci(fs42), .s(fs118), .co(fc118)
+            .a(x$12[8]), .b(x$13[8]), .ci(x$14[8]), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa119(
-            .a(x$6[16]), .b(x$7[16]), .ci(x$8[16]), .s(fs119), .co(fc119)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa120(
-            .a(hc18), .b(hs19), .ci(fs44), .s(fs120), .co(fc120)
+            .a(hc6), .b(fs39), .ci(fs40), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa121(
-            .a(x$6[17]), .b(x$7[17]), .ci(x$8[17]), .s(fs121), .co(fc121)
+            .a(fs41), .b(hs7), .ci(x$11[9]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa122(
-            .a(hc19), .b(hs20), .ci(fs46), .s(fs122), .co(fc122)
+            .a(x$12[9]), .b(x$13[9]), .ci(x$14[9]), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa123(
-            .a(x$6[18]), .b(x$7[18]), .ci(x$8[18]), .s(fs123), .co(fc123)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa124(
-            .a(hc20), .b(hs21), .ci(fs48), .s(fs124), .co(fc124)
+            .a(hc7), .b(fs42), .ci(fs43), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa125(
-            .a(x$6[19]), .b(x$7[19]), .ci(x$8[19]), .s(fs125), .co(fc125)
+            .a(fs44), .b(hs8), .ci(x$11[10]), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa126(
-            .a(hc21), .b(hs22), .ci(fs50), .s(fs126), .co(fc126)
+            .a(x$12[10]), .b(x$13[10]), .ci(x$14[10]), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa127(
-            .a(x$6[20]), .b(x$7[20]), .ci(x$8[20]), .s(fs127), .co(fc127)
+            .a(fc42), .b(fc43), .ci(fc44), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa128(
-            .a(hc22), .b(hs23), .ci(fs52), .s(fs128), .co(fc128)
+            .a(hc8), .b(fs45), .ci(fs46), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa129(
-            .a(x$6[21]), .b(x$7[21]), .ci(x$8[21]), .s(fs129), .co(fc129)
+            .a(fs47), .b(hs9), .ci(x$11[11]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa130(
-            .a(hc23), .b(hs24), .ci(fs54), .s(fs130), .co(fc130)
+            .a(x$12[11]), .b(x$13[11]), .ci(x$14[11]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa131(
-            .a(x$6[22]), .b(x$7[22]), .ci(x$8[22]), .s(fs131), .co(fc131)
+            .a(fc45), .b(fc46), .ci(fc47), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa132(
-            .a(hc24), .b(hs25), .ci(fs56), .s(fs132), .co(fc132)
+            .a(hc9), .b(fs48), .ci(fs49), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa133(
-            .a(x$6[23]), .b(x$7[23]), .ci(x$8[23]), .s(fs133), .co(fc133)
+            .a(fs50), .b(hs10), .ci(x$11[12]), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa134(
-            .a(hc25), .b(hs26), .ci(fs58), .s(fs134), .co(fc134)
+            .a(x$12[12]), .b(x$13[12]), .ci(x$14[12]), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa135(
-            .a(~x$6[24]), .b(~x$7[24]), .ci(~x$8[24]), .s(fs135), .co(fc135)
-        );
-    wire hs28;
-    wire hc28;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha28(
-            .a(fs87), .b(hs27), .s(hs28), .co(hc28)
+            .a(fc48), .b(fc49), .ci(fc50), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa136(
-            .a(fc87), .b(hc27), .ci(fs88), .s(fs136), .co(fc136)
+            .a(hc10), .b(fs51), .ci(fs52), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa137(
-            .a(fc88), .b(fc89), .ci(fs90), .s(fs137), .co(fc137)
+            .a(fs53), .b(hs11), .ci(x$11[13]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa138(
-            .a(fc90), .b(fc91), .ci(fs92), .s(fs138), .co(fc138)
+            .a(x$12[13]), .b(x$13[13]), .ci(x$14[13]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa139(
-            .a(fc92), .b(fc93), .ci(fs94), .s(fs139), .co(fc139)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa140(
-            .a(fc94), .b(fc95), .ci(fs96), .s(fs140), .co(fc140)
+            .a(hc11), .b(fs54), .ci(fs55), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa141(
-            .a(fc96), .b(fc97), .ci(fs98), .s(fs141), .co(fc141)
+            .a(fs56), .b(hs12), .ci(x$11[14]), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa142(
-            .a(fc98), .b(fc99), .ci(fs100), .s(fs142), .co(fc142)
+            .a(x$12[14]), .b(x$13[14]), .ci(x$14[14]), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa143(
-            .a(fc100), .b(fc101), .ci(fs102), .s(fs143), .co(fc143)
+            .a(fc54), .b(fc55), .ci(fc56), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa144(
-            .a(fc102), .b(fc103), .ci(fs104), .s(fs144), .co(fc144)
+            .a(hc12), .b(fs57), .ci(fs58), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa145(
-            .a(fc104), .b(fc105), .ci(fs106), .s(fs145), .co(fc145)
+            .a(fs59), .b(hs13), .ci(x$11[15]), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa146(
-            .a(fc106), .b(fc107), .ci(fs108), .s(fs146), .co(fc146)
+            .a(x$12[15]), .b(x$13[15]), .ci(x$14[15]), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa147(
-            .a(fc108), .b(fc109), .ci(fs110), .s(fs147), .co(fc147)
+            .a(fc57), .b(fc58), .ci(fc59), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa148(
-            .a(fc110), .b(fc111), .ci(fs112), .s(fs148), .co(fc148)
+            .a(hc13), .b(fs60), .ci(fs61), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa149(
-            .a(fc112), .b(fc113), .ci(fs114), .s(fs149), .co(fc149)
+            .a(fs62), .b(hs14), .ci(x$11[16]), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa150(
-            .a(fc114), .b(fc115), .ci(fs116), .s(fs150), .co(fc150)
+            .a(x$12[16]), .b(x$13[16]), .ci(x$14[16]), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa151(
-            .a(fc116), .b(fc117), .ci(fs118), .s(fs151), .co(fc151)
+            .a(fc60), .b(fc61), .ci(fc62), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa152(
-            .a(fc118), .b(fc119), .ci(fs120), .s(fs152), .co(fc152)
+            .a(hc14), .b(fs63), .ci(fs64), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa153(
-            .a(fc120), .b(fc121), .ci(fs122), .s(fs153), .co(fc153)
+            .a(fs65), .b(hs15), .ci(x$11[17]), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa154(
-            .a(fc122), .b(fc123), .ci(fs124), .s(fs154), .co(fc154)
+            .a(x$12[17]), .b(x$13[17]), .ci(x$14[17]), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa155(
-            .a(fc124), .b(fc125), .ci(fs126), .s(fs155), .co(fc155)
+            .a(fc63), .b(fc64), .ci(fc65), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa156(
-            .a(fc126), .b(fc127), .ci(fs128), .s(fs156), .co(fc156)
+            .a(hc15), .b(fs66), .ci(fs67), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa157(
-            .a(fc128), .b(fc129), .ci(fs130), .s(fs157), .co(fc157)
+            .a(fs68), .b(hs16), .ci(x$11[18]), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa158(
-            .a(fc130), .b(fc131), .ci(fs132), .s(fs158), .co(fc158)
+            .a(x$12[18]), .b(x$13[18]), .ci(x$14[18]), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa159(
-            .a(fc132), .b(fc133), .ci(fs134), .s(fs159), .co(fc159)
-        );
-    wire hs29;
-    wire hc29;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha29(
-            .a(hc28), .b(fs136), .s(hs29), .co(hc29)
+            .a(fc66), .b(fc67), .ci(fc68), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa160(
-            .a(fc136), .b(fs137), .ci(fs91), .s(fs160), .co(fc160)
+            .a(hc16), .b(fs69), .ci(fs70), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa161(
-            .a(fc137), .b(fs138), .ci(fs93), .s(fs161), .co(fc161)
+            .a(fs71), .b(hs17), .ci(x$11[19]), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa162(
-            .a(fc138), .b(fs139), .ci(fs95), .s(fs162), .co(fc162)
+            .a(x$12[19]), .b(x$13[19]), .ci(x$14[19]), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa163(
-            .a(fc139), .b(fs140), .ci(fs97), .s(fs163), .co(fc163)
+            .a(fc69), .b(fc70), .ci(fc71), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa164(
-            .a(fc140), .b(fs141), .ci(fs99), .s(fs164), .co(fc164)
+            .a(hc17), .b(fs72), .ci(fs73), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa165(
-            .a(fc141), .b(fs142), .ci(fs101), .s(fs165), .co(fc165)
+            .a(fs74), .b(hs18), .ci(x$11[20]), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa166(
-            .a(fc142), .b(fs143), .ci(fs103), .s(fs166), .co(fc166)
+            .a(x$12[20]), .b(x$13[20]), .ci(x$14[20]), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa167(
-            .a(fc143), .b(fs144), .ci(fs105), .s(fs167), .co(fc167)
+            .a(fc72), .b(fc73), .ci(fc74), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa168(
-            .a(fc144), .b(fs145), .ci(fs107), .s(fs168), .co(fc168)
+            .a(hc18), .b(fs75), .ci(fs76), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa169(
-            .a(fc145), .b(fs146), .ci(fs109), .s(fs169), .co(fc169)
+            .a(fs77), .b(hs19), .ci(x$11[21]), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa170(
-            .a(fc146), .b(fs147), .ci(fs111), .s(fs170), .co(fc170)
+            .a(x$12[21]), .b(x$13[21]), .ci(x$14[21]), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa171(
-            .a(fc147), .b(fs148), .ci(fs113), .s(fs171), .co(fc171)
+            .a(fc75), .b(fc76), .ci(fc77), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa172(
-            .a(fc148), .b(fs149), .ci(fs115), .s(fs172), .co(fc172)
+            .a(hc19), .b(fs78), .ci(fs79), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa173(
-            .a(fc149), .b(fs150), .ci(fs117), .s(fs173), .co(fc173)
+            .a(fs80), .b(hs20), .ci(x$11[22]), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa174(
-            .a(fc150), .b(fs151), .ci(fs119), .s(fs174), .co(fc174)
+            .a(x$12[22]), .b(x$13[22]), .ci(x$14[22]), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa175(
-            .a(fc151), .b(fs152), .ci(fs121), .s(fs175), .co(fc175)
+            .a(fc78), .b(fc79), .ci(fc80), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa176(
-            .a(fc152), .b(fs153), .ci(fs123), .s(fs176), .co(fc176)
+            .a(hc20), .b(fs81), .ci(fs82), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa177(
-            .a(fc153), .b(fs154), .ci(fs125), .s(fs177), .co(fc177)
+            .a(fs83), .b(hs21), .ci(x$11[23]), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa178(
-            .a(fc154), .b(fs155), .ci(fs127), .s(fs178), .co(fc178)
+            .a(x$12[23]), .b(x$13[23]), .ci(x$14[23]), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa179(
-            .a(fc155), .b(fs156), .ci(fs129), .s(fs179), .co(fc179)
+            .a(fc81), .b(fc82), .ci(fc83), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa180(
-            .a(fc156), .b(fs157), .ci(fs131), .s(fs180), .co(fc180)
+            .a(hc21), .b(fs84), .ci(fs85), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa181(
-            .a(fc157), .b(fs158), .ci(fs133), .s(fs181), .co(fc181)
+            .a(fs86), .b(hs22), .ci(~x$11[24]), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa182(
-            .a(fc158), .b(fs159), .ci(fs135), .s(fs182), .co(fc182)
+            .a(~x$12[24]), .b(~x$13[24]), .ci(~x$14[24]), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa183(
-            .a(hs28), .b(x$12[0]), .ci(x$12[25]), .s(fs183), .co(fc183)
+            .a(fs87), .b(fs88), .ci(x$12[25]), .s(fs183), .co(fc183)
+        );
+    wire hs24;
+    wire hc24;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha24(
+            .a(x$13[0]), .b(x$13[25]), .s(hs24), .co(hc24)
         );
     wire fs184;
     wire fc184;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa184(
-            .a(hs29), .b(fs89), .ci(x$9[1]), .s(fs184), .co(fc184)
-        );
-    wire hs30;
-    wire hc30;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha30(
-            .a(x$10[1]), .b(x$11[1]), .s(hs30), .co(hc30)
+            .a(fc87), .b(fc88), .ci(fs89), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa185(
-            .a(hc29), .b(fs160), .ci(x$9[2]), .s(fs185), .co(fc185)
+            .a(fs90), .b(fs91), .ci(x$12[1]), .s(fs185), .co(fc185)
+        );
+    wire hs25;
+    wire hc25;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha25(
+            .a(x$13[1]), .b(x$14[1]), .s(hs25), .co(hc25)
         );
     wire fs186;
     wire fc186;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa186(
-            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs186), .co(fc186)
+            .a(fc89), .b(fc90), .ci(fc91), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa187(
-            .a(fc160), .b(fs161), .ci(x$9[3]), .s(fs187), .co(fc187)
+            .a(fs92), .b(fs93), .ci(fs94), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa188(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs188), .co(fc188)
+            .a(hs23), .b(x$14[2]), .ci(x$15[2]), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa189(
-            .a(fc161), .b(fs162), .ci(x$9[4]), .s(fs189), .co(fc189)
+            .a(fc92), .b(fc93), .ci(fc94), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa190(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs190), .co(fc190)
+            .a(hc23), .b(fs95), .ci(fs96), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa191(
-            .a(fc162), .b(fs163), .ci(x$9[5]), .s(fs191), .co(fc191)
+            .a(fs97), .b(fs98), .ci(x$15[3]), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa192(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs192), .co(fc192)
+            .a(fc95), .b(fc96), .ci(fc97), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa193(
-            .a(fc163), .b(fs164), .ci(x$9[6]), .s(fs193), .co(fc193)
+            .a(fc98), .b(fs99), .ci(fs100), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa194(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs194), .co(fc194)
+            .a(fs101), .b(fs102), .ci(x$15[4]), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa195(
-            .a(fc164), .b(fs165), .ci(x$9[7]), .s(fs195), .co(fc195)
+            .a(fc99), .b(fc100), .ci(fc101), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa196(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs196), .co(fc196)
+            .a(fc102), .b(fs103), .ci(fs104), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa197(
-            .a(fc165), .b(fs166), .ci(x$9[8]), .s(fs197), .co(fc197)
+            .a(fs105), .b(fs106), .ci(x$15[5]), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa198(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs198), .co(fc198)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa199(
-            .a(fc166), .b(fs167), .ci(x$9[9]), .s(fs199), .co(fc199)
+            .a(fc106), .b(fs107), .ci(fs108), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa200(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs200), .co(fc200)
+            .a(fs109), .b(fs110), .ci(x$15[6]), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa201(
-            .a(fc167), .b(fs168), .ci(x$9[10]), .s(fs201), .co(fc201)
+            .a(fc107), .b(fc108), .ci(fc109), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa202(
-            .a(x$10[10]), .b(x$11[10]), .ci(x$12[10]), .s(fs202), .co(fc202)
+            .a(fc110), .b(fs111), .ci(fs112), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa203(
-            .a(fc168), .b(fs169), .ci(x$9[11]), .s(fs203), .co(fc203)
+            .a(fs113), .b(fs114), .ci(x$15[7]), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa204(
-            .a(x$10[11]), .b(x$11[11]), .ci(x$12[11]), .s(fs204), .co(fc204)
+            .a(fc111), .b(fc112), .ci(fc113), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa205(
-            .a(fc169), .b(fs170), .ci(x$9[12]), .s(fs205), .co(fc205)
+            .a(fc114), .b(fs115), .ci(fs116), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa206(
-            .a(x$10[12]), .b(x$11[12]), .ci(x$12[12]), .s(fs206), .co(fc206)
+            .a(fs117), .b(fs118), .ci(x$15[8]), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa207(
-            .a(fc170), .b(fs171), .ci(x$9[13]), .s(fs207), .co(fc207)
+            .a(fc115), .b(fc116), .ci(fc117), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa208(
-            .a(x$10[13]), .b(x$11[13]), .ci(x$12[13]), .s(fs208), .co(fc208)
+            .a(fc118), .b(fs119), .ci(fs120), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa209(
-            .a(fc171), .b(fs172), .ci(x$9[14]), .s(fs209), .co(fc209)
+            .a(fs121), .b(fs122), .ci(x$15[9]), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa210(
-            .a(x$10[14]), .b(x$11[14]), .ci(x$12[14]), .s(fs210), .co(fc210)
+            .a(fc119), .b(fc120), .ci(fc121), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa211(
-            .a(fc172), .b(fs173), .ci(x$9[15]), .s(fs211), .co(fc211)
+            .a(fc122), .b(fs123), .ci(fs124), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa212(
-            .a(x$10[15]), .b(x$11[15]), .ci(x$12[15]), .s(fs212), .co(fc212)
+            .a(fs125), .b(fs126), .ci(x$15[10]), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa213(
-            .a(fc173), .b(fs174), .ci(x$9[16]), .s(fs213), .co(fc213)
+            .a(fc123), .b(fc124), .ci(fc125), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa214(
-            .a(x$10[16]), .b(x$11[16]), .ci(x$12[16]), .s(fs214), .co(fc214)
+            .a(fc126), .b(fs127), .ci(fs128), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa215(
-            .a(fc174), .b(fs175), .ci(x$9[17]), .s(fs215), .co(fc215)
+            .a(fs129), .b(fs130), .ci(x$15[11]), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa216(
-            .a(x$10[17]), .b(x$11[17]), .ci(x$12[17]), .s(fs216), .co(fc216)
+            .a(fc127), .b(fc128), .ci(fc129), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa217(
-            .a(fc175), .b(fs176), .ci(x$9[18]), .s(fs217), .co(fc217)
+            .a(fc130), .b(fs131), .ci(fs132), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa218(
-            .a(x$10[18]), .b(x$11[18]), .ci(x$12[18]), .s(fs218), .co(fc218)
+            .a(fs133), .b(fs134), .ci(x$15[12]), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa219(
-            .a(fc176), .b(fs177), .ci(x$9[19]), .s(fs219), .co(fc219)
+            .a(fc131), .b(fc132), .ci(fc133), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa220(
-            .a(x$10[19]), .b(x$11[19]), .ci(x$12[19]), .s(fs220), .co(fc220)
+            .a(fc134), .b(fs135), .ci(fs136), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa221(
-            .a(fc177), .b(fs178), .ci(x$9[20]), .s(fs221), .co(fc221)
+            .a(fs137), .b(fs138), .ci(x$15[13]), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa222(
-            .a(x$10[20]), .b(x$11[20]), .ci(x$12[20]), .s(fs222), .co(fc222)
+            .a(fc135), .b(fc136), .ci(fc137), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa223(
-            .a(fc178), .b(fs179), .ci(x$9[21]), .s(fs223), .co(fc223)
+            .a(fc138), .b(fs139), .ci(fs140), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa224(
-            .a(x$10[21]), .b(x$11[21]), .ci(x$12[21]), .s(fs224), .co(fc224)
+            .a(fs141), .b(fs142), .ci(x$15[14]), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa225(
-            .a(fc179), .b(fs180), .ci(x$9[22]), .s(fs225), .co(fc225)
+            .a(fc139), .b(fc140), .ci(fc141), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa226(
-            .a(x$10[22]), .b(x$11[22]), .ci(x$12[22]), .s(fs226), .co(fc226)
+            .a(fc142), .b(fs143), .ci(fs144), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa227(
-            .a(fc180), .b(fs181), .ci(x$9[23]), .s(fs227), .co(fc227)
+            .a(fs145), .b(fs146), .ci(x$15[15]), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa228(
-            .a(x$10[23]), .b(x$11[23]), .ci(x$12[23]), .s(fs228), .co(fc228)
+            .a(fc143), .b(fc144), .ci(fc145), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa229(
-            .a(fc181), .b(fs182), .ci(~x$9[24]), .s(fs229), .co(fc229)
+            .a(fc146), .b(fs147), .ci(fs148), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa230(
-            .a(~x$10[24]), .b(~x$11[24]), .ci(~x$12[24]), .s(fs230), .co(fc230)
+            .a(fs149), .b(fs150), .ci(x$15[16]), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa231(
-            .a(fc182), .b(fc159), .ci(fc134), .s(fs231), .co(fc231)
-        );
-    wire hs31;
-    wire hc31;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha31(
-            .a(fc135), .b(hc26), .s(hs31), .co(hc31)
-        );
-    wire hs32;
-    wire hc32;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha32(
-            .a(fs183), .b(x$13[0]), .s(hs32), .co(hc32)
+            .a(fc147), .b(fc148), .ci(fc149), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa232(
-            .a(fc183), .b(fs184), .ci(hs30), .s(fs232), .co(fc232)
+            .a(fc150), .b(fs151), .ci(fs152), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa233(
-            .a(fc184), .b(hc30), .ci(fs185), .s(fs233), .co(fc233)
+            .a(fs153), .b(fs154), .ci(x$15[17]), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa234(
-            .a(fc185), .b(fc186), .ci(fs187), .s(fs234), .co(fc234)
+            .a(fc151), .b(fc152), .ci(fc153), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa235(
-            .a(fc187), .b(fc188), .ci(fs189), .s(fs235), .co(fc235)
+            .a(fc154), .b(fs155), .ci(fs156), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa236(
-            .a(fc189), .b(fc190), .ci(fs191), .s(fs236), .co(fc236)
+            .a(fs157), .b(fs158), .ci(x$15[18]), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa237(
-            .a(fc191), .b(fc192), .ci(fs193), .s(fs237), .co(fc237)
+            .a(fc155), .b(fc156), .ci(fc157), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa238(
-            .a(fc193), .b(fc194), .ci(fs195), .s(fs238), .co(fc238)
+            .a(fc158), .b(fs159), .ci(fs160), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa239(
-            .a(fc195), .b(fc196), .ci(fs197), .s(fs239), .co(fc239)
+            .a(fs161), .b(fs162), .ci(x$15[19]), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa240(
-            .a(fc197), .b(fc198), .ci(fs199), .s(fs240), .co(fc240)
+            .a(fc159), .b(fc160), .ci(fc161), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa241(
-            .a(fc199), .b(fc200), .ci(fs201), .s(fs241), .co(fc241)
+            .a(fc162), .b(fs163), .ci(fs164), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa242(
-            .a(fc201), .b(fc202), .ci(fs203), .s(fs242), .co(fc242)
+            .a(fs165), .b(fs166), .ci(x$15[20]), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa243(
-            .a(fc203), .b(fc204), .ci(fs205), .s(fs243), .co(fc243)
+            .a(fc163), .b(fc164), .ci(fc165), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa244(
-            .a(fc205), .b(fc206), .ci(fs207), .s(fs244), .co(fc244)
+            .a(fc166), .b(fs167), .ci(fs168), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa245(
-            .a(fc207), .b(fc208), .ci(fs209), .s(fs245), .co(fc245)
+            .a(fs169), .b(fs170), .ci(x$15[21]), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa246(
-            .a(fc209), .b(fc210), .ci(fs211), .s(fs246), .co(fc246)
+            .a(fc167), .b(fc168), .ci(fc169), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa247(
-            .a(fc211), .b(fc212), .ci(fs213), .s(fs247), .co(fc247)
+            .a(fc170), .b(fs171), .ci(fs172), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa248(
-            .a(fc213), .b(fc214), .ci(fs215), .s(fs248), .co(fc248)
+            .a(fs173), .b(fs174), .ci(x$15[22]), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa249(
-            .a(fc215), .b(fc216), .ci(fs217), .s(fs249), .co(fc249)
+            .a(fc171), .b(fc172), .ci(fc173), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa250(
-            .a(fc217), .b(fc218), .ci(fs219), .s(fs250), .co(fc250)
+            .a(fc174), .b(fs175), .ci(fs176), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa251(
-            .a(fc219), .b(fc220), .ci(fs221), .s(fs251), .co(fc251)
+            .a(fs177), .b(fs178), .ci(x$15[23]), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa252(
-            .a(fc221), .b(fc222), .ci(fs223), .s(fs252), .co(fc252)
+            .a(fc175), .b(fc176), .ci(fc177), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa253(
-            .a(fc223), .b(fc224), .ci(fs225), .s(fs253), .co(fc253)
+            .a(fc178), .b(fs179), .ci(fs180), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa254(
-            .a(fc225), .b(fc226), .ci(fs227), .s(fs254), .co(fc254)
+            .a(fs181), .b(fs182), .ci(~x$15[24]), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa255(
-            .a(fc227), .b(fc228), .ci(fs229), .s(fs255), .co(fc255)
+            .a(fc179), .b(fc180), .ci(fc181), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa256(
-            .a(fc229), .b(fc230), .ci(fs231), .s(fs256), .co(fc256)
+            .a(fc182), .b(fc84), .ci(fc85), .s(fs256), .co(fc256)
+        );
+    wire hs26;
+    wire hc26;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha26(
+            .a(fc86), .b(hc22), .s(hs26), .co(hc26)
         );
     wire fs257;
     wire fc257;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa257(
-            .a(hs32), .b(x$13[25]), .ci(x$14[0]), .s(fs257), .co(fc257)
+            .a(fs183), .b(hs24), .ci(x$14[0]), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa258(
-            .a(hc32), .b(fs232), .ci(x$12[1]), .s(fs258), .co(fc258)
+            .a(fc183), .b(hc24), .ci(fs184), .s(fs258), .co(fc258)
+        );
+    wire hs27;
+    wire hc27;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha27(
+            .a(fs185), .b(hs25), .s(hs27), .co(hc27)
         );
     wire fs259;
     wire fc259;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa259(
-            .a(fc232), .b(fs233), .ci(fs186), .s(fs259), .co(fc259)
+            .a(fc184), .b(fc185), .ci(hc25), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa260(
-            .a(fc233), .b(fs234), .ci(fs188), .s(fs260), .co(fc260)
+            .a(fs186), .b(fs187), .ci(fs188), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa261(
-            .a(fc234), .b(fs235), .ci(fs190), .s(fs261), .co(fc261)
+            .a(fc186), .b(fc187), .ci(fc188), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa262(
-            .a(fc235), .b(fs236), .ci(fs192), .s(fs262), .co(fc262)
+            .a(fs189), .b(fs190), .ci(fs191), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa263(
-            .a(fc236), .b(fs237), .ci(fs194), .s(fs263), .co(fc263)
+            .a(fc189), .b(fc190), .ci(fc191), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa264(
-            .a(fc237), .b(fs238), .ci(fs196), .s(fs264), .co(fc264)
+            .a(fs192), .b(fs193), .ci(fs194), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa265(
-            .a(fc238), .b(fs239), .ci(fs198), .s(fs265), .co(fc265)
+            .a(fc192), .b(fc193), .ci(fc194), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa266(
-            .a(fc239), .b(fs240), .ci(fs200), .s(fs266), .co(fc266)
+            .a(fs195), .b(fs196), .ci(fs197), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa267(
-            .a(fc240), .b(fs241), .ci(fs202), .s(fs267), .co(fc267)
+            .a(fc195), .b(fc196), .ci(fc197), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa268(
-            .a(fc241), .b(fs242), .ci(fs204), .s(fs268), .co(fc268)
+            .a(fs198), .b(fs199), .ci(fs200), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa269(
-            .a(fc242), .b(fs243), .ci(fs206), .s(fs269), .co(fc269)
+            .a(fc198), .b(fc199), .ci(fc200), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa270(
-            .a(fc243), .b(fs244), .ci(fs208), .s(fs270), .co(fc270)
+            .a(fs201), .b(fs202), .ci(fs203), .s(fs270), .co(fc270)
         );
     wire fs271;
     wire fc271;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa271(
-            .a(fc244), .b(fs245), .ci(fs210), .s(fs271), .co(fc271)
+            .a(fc201), .b(fc202), .ci(fc203), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa272(
-            .a(fc245), .b(fs246), .ci(fs212), .s(fs272), .co(fc272)
+            .a(fs204), .b(fs205), .ci(fs206), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa273(
-            .a(fc246), .b(fs247), .ci(fs214), .s(fs273), .co(fc273)
+            .a(fc204), .b(fc205), .ci(fc206), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa274(
-            .a(fc247), .b(fs248), .ci(fs216), .s(fs274), .co(fc274)
+            .a(fs207), .b(fs208), .ci(fs209), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa275(
-            .a(fc248), .b(fs249), .ci(fs218), .s(fs275), .co(fc275)
+            .a(fc207), .b(fc208), .ci(fc209), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa276(
-            .a(fc249), .b(fs250), .ci(fs220), .s(fs276), .co(fc276)
+            .a(fs210), .b(fs211), .ci(fs212), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa277(
-            .a(fc250), .b(fs251), .ci(fs222), .s(fs277), .co(fc277)
+            .a(fc210), .b(fc211), .ci(fc212), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa278(
-            .a(fc251), .b(fs252), .ci(fs224), .s(fs278), .co(fc278)
+            .a(fs213), .b(fs214), .ci(fs215), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa279(
-            .a(fc252), .b(fs253), .ci(fs226), .s(fs279), .co(fc279)
+            .a(fc213), .b(fc214), .ci(fc215), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa280(
-            .a(fc253), .b(fs254), .ci(fs228), .s(fs280), .co(fc280)
+            .a(fs216), .b(fs217), .ci(fs218), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa281(
-            .a(fc254), .b(fs255), .ci(fs230), .s(fs281), .co(fc281)
+            .a(fc216), .b(fc217), .ci(fc218), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa282(
-            .a(fc255), .b(fs256), .ci(hs31), .s(fs282), .co(fc282)
-        );
-    wire hs33;
-    wire hc33;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha33(
-            .a(fc257), .b(fs258), .s(hs33), .co(hc33)
+            .a(fs219), .b(fs220), .ci(fs221), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa283(
-            .a(fc258), .b(fs259), .ci(x$13[2]), .s(fs283), .co(fc283)
+            .a(fc219), .b(fc220), .ci(fc221), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa284(
-            .a(fc259), .b(fs260), .ci(x$13[3]), .s(fs284), .co(fc284)
+            .a(fs222), .b(fs223), .ci(fs224), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa285(
-            .a(fc260), .b(fs261), .ci(x$13[4]), .s(fs285), .co(fc285)
+            .a(fc222), .b(fc223), .ci(fc224), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa286(
-            .a(fc261), .b(fs262), .ci(x$13[5]), .s(fs286), .co(fc286)
+            .a(fs225), .b(fs226), .ci(fs227), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa287(
-            .a(fc262), .b(fs263), .ci(x$13[6]), .s(fs287), .co(fc287)
+            .a(fc225), .b(fc226), .ci(fc227), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa288(
-            .a(fc263), .b(fs264), .ci(x$13[7]), .s(fs288), .co(fc288)
+            .a(fs228), .b(fs229), .ci(fs230), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa289(
-            .a(fc264), .b(fs265), .ci(x$13[8]), .s(fs289), .co(fc289)
+            .a(fc228), .b(fc229), .ci(fc230), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa290(
-            .a(fc265), .b(fs266), .ci(x$13[9]), .s(fs290), .co(fc290)
+            .a(fs231), .b(fs232), .ci(fs233), .s(fs290), .co(fc290)
         );
     wire fs291;
     wire fc291;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa291(
-            .a(fc266), .b(fs267), .ci(x$13[10]), .s(fs291), .co(fc291)
+            .a(fc231), .b(fc232), .ci(fc233), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa292(
-            .a(fc267), .b(fs268), .ci(x$13[11]), .s(fs292), .co(fc292)
+            .a(fs234), .b(fs235), .ci(fs236), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa293(
-            .a(fc268), .b(fs269), .ci(x$13[12]), .s(fs293), .co(fc293)
+            .a(fc234), .b(fc235), .ci(fc236), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa294(
-            .a(fc269), .b(fs270), .ci(x$13[13]), .s(fs294), .co(fc294)
+            .a(fs237), .b(fs238), .ci(fs239), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa295(
-            .a(fc270), .b(fs271), .ci(x$13[14]), .s(fs295), .co(fc295)
+            .a(fc237), .b(fc238), .ci(fc239), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa296(
-            .a(fc271), .b(fs272), .ci(x$13[15]), .s(fs296), .co(fc296)
+            .a(fs240), .b(fs241), .ci(fs242), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa297(
-            .a(fc272), .b(fs273), .ci(x$13[16]), .s(fs297), .co(fc297)
+            .a(fc240), .b(fc241), .ci(fc242), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa298(
-            .a(fc273), .b(fs274), .ci(x$13[17]), .s(fs298), .co(fc298)
+            .a(fs243), .b(fs244), .ci(fs245), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa299(
-            .a(fc274), .b(fs275), .ci(x$13[18]), .s(fs299), .co(fc299)
+            .a(fc243), .b(fc244), .ci(fc245), .s(fs299), .co(fc299)
         );
     wire fs300;
     wire fc300;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa300(
-            .a(fc275), .b(fs276), .ci(x$13[19]), .s(fs300), .co(fc300)
+            .a(fs246), .b(fs247), .ci(fs248), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa301(
-            .a(fc276), .b(fs277), .ci(x$13[20]), .s(fs301), .co(fc301)
+            .a(fc246), .b(fc247), .ci(fc248), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa302(
-            .a(fc277), .b(fs278), .ci(x$13[21]), .s(fs302), .co(fc302)
+            .a(fs249), .b(fs250), .ci(fs251), .s(fs302), .co(fc302)
         );
     wire fs303;
     wire fc303;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa303(
-            .a(fc278), .b(fs279), .ci(x$13[22]), .s(fs303), .co(fc303)
+            .a(fc249), .b(fc250), .ci(fc251), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa304(
-            .a(fc279), .b(fs280), .ci(x$13[23]), .s(fs304), .co(fc304)
+            .a(fs252), .b(fs253), .ci(fs254), .s(fs304), .co(fc304)
         );
     wire fs305;
     wire fc305;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa305(
-            .a(fc280), .b(fs281), .ci(~x$13[24]), .s(fs305), .co(fc305)
+            .a(fc252), .b(fc253), .ci(fc254), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa306(
-            .a(fc281), .b(fs282), .ci(fc83), .s(fs306), .co(fc306)
+            .a(fs255), .b(fs256), .ci(hs26), .s(fs306), .co(fc306)
         );
-    wire hs34;
-    wire hc34;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha34(
-            .a(fc282), .b(fc256), .s(hs34), .co(hc34)
+    wire hs28;
+    wire hc28;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha28(
+            .a(fc255), .b(fc256), .s(hs28), .co(hc28)
         );
-    wire hs35;
-    wire hc35;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha35(
-            .a(fs257), .b(x$14[25]), .s(hs35), .co(hc35)
+    wire hs29;
+    wire hc29;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha29(
+            .a(fs257), .b(x$14[25]), .s(hs29), .co(hc29)
         );
     wire fs307;
     wire fc307;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa307(
-            .a(hs33), .b(x$13[1]), .ci(x$14[1]), .s(fs307), .co(fc307)
+            .a(fc257), .b(fs258), .ci(hs27), .s(fs307), .co(fc307)
         );
     wire fs308;
     wire fc308;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa308(
-            .a(hc33), .b(fs283), .ci(x$14[2]), .s(fs308), .co(fc308)
+            .a(fc258), .b(hc27), .ci(fs259), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa309(
-            .a(fc283), .b(fs284), .ci(x$14[3]), .s(fs309), .co(fc309)
+            .a(fc259), .b(fc260), .ci(fs261), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa310(
-            .a(fc284), .b(fs285), .ci(x$14[4]), .s(fs310), .co(fc310)
+            .a(fc261), .b(fc262), .ci(fs263), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa311(
-            .a(fc285), .b(fs286), .ci(x$14[5]), .s(fs311), .co(fc311)
+            .a(fc263), .b(fc264), .ci(fs265), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa312(
-            .a(fc286), .b(fs287), .ci(x$14[6]), .s(fs312), .co(fc312)
+            .a(fc265), .b(fc266), .ci(fs267), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa313(
-            .a(fc287), .b(fs288), .ci(x$14[7]), .s(fs313), .co(fc313)
+            .a(fc267), .b(fc268), .ci(fs269), .s(fs313), .co(fc313)
         );
     wire fs314;
     wire fc314;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa314(
-            .a(fc288), .b(fs289), .ci(x$14[8]), .s(fs314), .co(fc314)
+            .a(fc269), .b(fc270), .ci(fs271), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa315(
-            .a(fc289), .b(fs290), .ci(x$14[9]), .s(fs315), .co(fc315)
+            .a(fc271), .b(fc272), .ci(fs273), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa316(
-            .a(fc290), .b(fs291), .ci(x$14[10]), .s(fs316), .co(fc316)
+            .a(fc273), .b(fc274), .ci(fs275), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa317(
-            .a(fc291), .b(fs292), .ci(x$14[11]), .s(fs317), .co(fc317)
+            .a(fc275), .b(fc276), .ci(fs277), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa318(
-            .a(fc292), .b(fs293), .ci(x$14[12]), .s(fs318), .co(fc318)
+            .a(fc277), .b(fc278), .ci(fs279), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa319(
-            .a(fc293), .b(fs294), .ci(x$14[13]), .s(fs319), .co(fc319)
+            .a(fc279), .b(fc280), .ci(fs281), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa320(
-            .a(fc294), .b(fs295), .ci(x$14[14]), .s(fs320), .co(fc320)
+            .a(fc281), .b(fc282), .ci(fs283), .s(fs320), .co(fc320)
         );
     wire fs321;
     wire fc321;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa321(
-            .a(fc295), .b(fs296), .ci(x$14[15]), .s(fs321), .co(fc321)
+            .a(fc283), .b(fc284), .ci(fs285), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa322(
-            .a(fc296), .b(fs297), .ci(x$14[16]), .s(fs322), .co(fc322)
+            .a(fc285), .b(fc286), .ci(fs287), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa323(
-            .a(fc297), .b(fs298), .ci(x$14[17]), .s(fs323), .co(fc323)
+            .a(fc287), .b(fc288), .ci(fs289), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa324(
-            .a(fc298), .b(fs299), .ci(x$14[18]), .s(fs324), .co(fc324)
+            .a(fc289), .b(fc290), .ci(fs291), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa325(
-            .a(fc299), .b(fs300), .ci(x$14[19]), .s(fs325), .co(fc325)
+            .a(fc291), .b(fc292), .ci(fs293), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa326(
-            .a(fc300), .b(fs301), .ci(x$14[20]), .s(fs326), .co(fc326)
+            .a(fc293), .b(fc294), .ci(fs295), .s(fs326), .co(fc326)
         );
     wire fs327;
     wire fc327;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa327(
-            .a(fc301), .b(fs302), .ci(x$14[21]), .s(fs327), .co(fc327)
+            .a(fc295), .b(fc296), .ci(fs297), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa328(
-            .a(fc302), .b(fs303), .ci(x$14[22]), .s(fs328), .co(fc328)
+            .a(fc297), .b(fc298), .ci(fs299), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa329(
-            .a(fc303), .b(fs304), .ci(x$14[23]), .s(fs329), .co(fc329)
+            .a(fc299), .b(fc300), .ci(fs301), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa330(
-            .a(fc304), .b(fs305), .ci(~x$14[24]), .s(fs330), .co(fc330)
+            .a(fc301), .b(fc302), .ci(fs303), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa331(
-            .a(fc305), .b(fs306), .ci(fc57), .s(fs331), .co(fc331)
+            .a(fc303), .b(fc304), .ci(fs305), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa332(
-            .a(fc306), .b(hs34), .ci(fc231), .s(fs332), .co(fc332)
+            .a(fc305), .b(fc306), .ci(hs28), .s(fs332), .co(fc332)
         );
-    wire hs36;
-    wire hc36;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha36(
-            .a(hs35), .b(x$15[0]), .s(hs36), .co(hc36)
+    wire hs30;
+    wire hc30;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha30(
+            .a(hs29), .b(x$15[0]), .s(hs30), .co(hc30)
         );
     wire fs333;
     wire fc333;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa333(
-            .a(hc35), .b(fs307), .ci(x$15[1]), .s(fs333), .co(fc333)
+            .a(hc29), .b(fs307), .ci(x$15[1]), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa334(
-            .a(fc307), .b(fs308), .ci(x$15[2]), .s(fs334), .co(fc334)
+            .a(fc307), .b(fs308), .ci(fs260), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa335(
-            .a(fc308), .b(fs309), .ci(x$15[3]), .s(fs335), .co(fc335)
+            .a(fc308), .b(fs309), .ci(fs262), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa336(
-            .a(fc309), .b(fs310), .ci(x$15[4]), .s(fs336), .co(fc336)
+            .a(fc309), .b(fs310), .ci(fs264), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa337(
-            .a(fc310), .b(fs311), .ci(x$15[5]), .s(fs337), .co(fc337)
+            .a(fc310), .b(fs311), .ci(fs266), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa338(
-            .a(fc311), .b(fs312), .ci(x$15[6]), .s(fs338), .co(fc338)
+            .a(fc311), .b(fs312), .ci(fs268), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa339(
-            .a(fc312), .b(fs313), .ci(x$15[7]), .s(fs339), .co(fc339)
+            .a(fc312), .b(fs313), .ci(fs270), .s(fs339), .co(fc339)
         );
     wire fs340;
     wire fc340;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa340(
-            .a(fc313), .b(fs314), .ci(x$15[8]), .s(fs340), .co(fc340)
+            .a(fc313), .b(fs314), .ci(fs272), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa341(
-            .a(fc314), .b(fs315), .ci(x$15[9]), .s(fs341), .co(fc341)
+            .a(fc314), .b(fs315), .ci(fs274), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa342(
-            .a(fc315), .b(fs316), .ci(x$15[10]), .s(fs342), .co(fc342)
+            .a(fc315), .b(fs316), .ci(fs276), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa343(
-            .a(fc316), .b(fs317), .ci(x$15[11]), .s(fs343), .co(fc343)
+            .a(fc316), .b(fs317), .ci(fs278), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa344(
-            .a(fc317), .b(fs318), .ci(x$15[12]), .s(fs344), .co(fc344)
+            .a(fc317), .b(fs318), .ci(fs280), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa345(
-            .a(fc318), .b(fs319), .ci(x$15[13]), .s(fs345), .co(fc345)
+            .a(fc318), .b(fs319), .ci(fs282), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa346(
-            .a(fc319), .b(fs320), .ci(x$15[14]), .s(fs346), .co(fc346)
+            .a(fc319), .b(fs320), .ci(fs284), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa347(
-            .a(fc320), .b(fs321), .ci(x$15[15]), .s(fs347), .co(fc347)
+            .a(fc320), .b(fs321), .ci(fs286), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa348(
-            .a(fc321), .b(fs322), .ci(x$15[16]), .s(fs348), .co(fc348)
+            .a(fc321), .b(fs322), .ci(fs288), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa349(
-            .a(fc322), .b(fs323), .ci(x$15[17]), .s(fs349), .co(fc349)
+            .a(fc322), .b(fs323), .ci(fs290), .s(fs349), .co(fc349)
         );
     wire fs350;
     wire fc350;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa350(
-            .a(fc323), .b(fs324), .ci(x$15[18]), .s(fs350), .co(fc350)
+            .a(fc323), .b(fs324), .ci(fs292), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa351(
-            .a(fc324), .b(fs325), .ci(x$15[19]), .s(fs351), .co(fc351)
+            .a(fc324), .b(fs325), .ci(fs294), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa352(
-            .a(fc325), .b(fs326), .ci(x$15[20]), .s(fs352), .co(fc352)
+            .a(fc325), .b(fs326), .ci(fs296), .s(fs352), .co(fc352)
         );
     wire fs353;
     wire fc353;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa353(
-            .a(fc326), .b(fs327), .ci(x$15[21]), .s(fs353), .co(fc353)
+            .a(fc326), .b(fs327), .ci(fs298), .s(fs353), .co(fc353)
         );
     wire fs354;
     wire fc354;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa354(
-            .a(fc327), .b(fs328), .ci(x$15[22]), .s(fs354), .co(fc354)
+            .a(fc327), .b(fs328), .ci(fs300), .s(fs354), .co(fc354)
         );
     wire fs355;
     wire fc355;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa355(
-            .a(fc328), .b(fs329), .ci(x$15[23]), .s(fs355), .co(fc355)
+            .a(fc328), .b(fs329), .ci(fs302), .s(fs355), .co(fc355)
         );
     wire fs356;
     wire fc356;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa356(
-            .a(fc329), .b(fs330), .ci(~x$15[24]), .s(fs356), .co(fc356)
+            .a(fc329), .b(fs330), .ci(fs304), .s(fs356), .co(fc356)
         );
     wire fs357;
     wire fc357;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa357(
-            .a(fc330), .b(fs331), .ci(fc58), .s(fs357), .co(fc357)
+            .a(fc330), .b(fs331), .ci(fs306), .s(fs357), .co(fc357)
         );
     wire fs358;
     wire fc358;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa358(
-            .a(fc331), .b(fs332), .ci(hc31), .s(fs358), .co(fc358)
+            .a(fc331), .b(fs332), .ci(hc26), .s(fs358), .co(fc358)
         );
-    wire hs37;
-    wire hc37;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha37(
-            .a(fc332), .b(hc34), .s(hs37), .co(hc37)
+    wire hs31;
+    wire hc31;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha31(
+            .a(fc332), .b(hc28), .s(hs31), .co(hc31)
         );
-    wire [29:0] row0 = {1'b1, hc37, fc358, fc357, fc356, fc355, fc354, fc353, fc352, fc351, fc350, fc349, fc348, fc347, fc346, fc345, fc344, fc343, fc342, fc341, fc340, fc339, fc338, fc337, fc336, fc335, fc334, fc333, hc36, hs36};
-    wire [29:0] row1 = {1'b0, 1'b1, hs37, fs358, fs357, fs356, fs355, fs354, fs353, fs352, fs351, fs350, fs349, fs348, fs347, fs346, fs345, fs344, fs343, fs342, fs341, fs340, fs339, fs338, fs337, fs336, fs335, fs334, fs333, x$15[25]};
+    wire [29:0] row0 = {1'b1, hc31, fc358, fc357, fc356, fc355, fc354, fc353, fc352, fc351, fc350, fc349, fc348, fc347, fc346, fc345, fc344, fc343, fc342, fc341, fc340, fc339, fc338, fc337, fc336, fc335, fc334, fc333, hc30, hs30};
+    wire [29:0] row1 = {1'b0, 1'b1, hs31, fs358, fs357, fs356, fs355, fs354, fs353, fs352, fs351, fs350, fs349, fs348, fs347, fs346, fs345, fs344, fs343, fs342, fs341, fs340, fs339, fs338, fs337, fs336, fs335, fs334, fs333, x$15[25]};
     always @(*) rows = {row1, row0};
 endmodule // mxfp8_nvfp4_mac_k32_n24_p0_array_csa__csa_rows16x26
 
@@ -5282,938 +5252,908 @@ module mxfp8_nvfp4_mac_k32_n24_p0_array_csa__csa_tree16x12(x$0,x$1,x$2,x$3,x$4,x
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa0(
             .a(x$0[0]), .b(x$0[11]), .ci(x$1[0]), .s(fs0), .co(fc0)
         );
-    wire hs0;
-    wire hc0;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha0(
-            .a(x$1[11]), .b(x$2[0]), .s(hs0), .co(hc0)
-        );
-    wire hs1;
-    wire hc1;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha1(
-            .a(fs0), .b(hs0), .s(hs1), .co(hc1)
-        );
     wire fs1;
     wire fc1;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa1(
-            .a(hs1), .b(x$2[11]), .ci(x$3[0]), .s(fs1), .co(fc1)
+            .a(x$1[11]), .b(x$2[0]), .ci(x$2[11]), .s(fs1), .co(fc1)
         );
     wire fs2;
     wire fc2;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa2(
-            .a(x$3[11]), .b(x$4[0]), .ci(x$4[11]), .s(fs2), .co(fc2)
+            .a(fs0), .b(fs1), .ci(x$3[0]), .s(fs2), .co(fc2)
         );
     wire fs3;
     wire fc3;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa3(
-            .a(x$5[0]), .b(x$5[11]), .ci(x$6[0]), .s(fs3), .co(fc3)
+            .a(x$3[11]), .b(x$4[0]), .ci(x$4[11]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa4(
-            .a(hc1), .b(fc0), .ci(hc0), .s(fs4), .co(fc4)
+            .a(x$5[0]), .b(x$5[11]), .ci(x$6[0]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa5(
-            .a(fs1), .b(fs2), .ci(fs3), .s(fs5), .co(fc5)
+            .a(x$6[11]), .b(x$7[0]), .ci(x$7[11]), .s(fs5), .co(fc5)
+        );
+    wire hs0;
+    wire hc0;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha0(
+            .a(x$8[0]), .b(x$8[11]), .s(hs0), .co(hc0)
         );
     wire fs6;
     wire fc6;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa6(
-            .a(fc1), .b(fc2), .ci(fc3), .s(fs6), .co(fc6)
-        );
-    wire hs2;
-    wire hc2;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha2(
-            .a(fs5), .b(x$6[11]), .s(hs2), .co(hc2)
-        );
-    wire hs3;
-    wire hc3;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha3(
-            .a(fc5), .b(fs6), .s(hs3), .co(hc3)
+            .a(fc0), .b(fc1), .ci(x$0[1]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa7(
-            .a(hs2), .b(x$7[0]), .ci(x$7[11]), .s(fs7), .co(fc7)
+            .a(x$1[1]), .b(x$2[1]), .ci(x$3[1]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa8(
-            .a(x$8[0]), .b(x$8[11]), .ci(x$9[0]), .s(fs8), .co(fc8)
+            .a(fs2), .b(fs3), .ci(fs4), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa9(
-            .a(hc2), .b(hs3), .ci(fs4), .s(fs9), .co(fc9)
+            .a(fs5), .b(hs0), .ci(x$9[0]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa10(
-            .a(x$0[1]), .b(x$1[1]), .ci(x$2[1]), .s(fs10), .co(fc10)
+            .a(x$9[11]), .b(x$10[0]), .ci(x$10[11]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa11(
-            .a(x$3[1]), .b(x$4[1]), .ci(x$5[1]), .s(fs11), .co(fc11)
+            .a(fc2), .b(fc3), .ci(fc4), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa12(
-            .a(hc3), .b(fc6), .ci(fc4), .s(fs12), .co(fc12)
+            .a(fc5), .b(hc0), .ci(fs6), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa13(
-            .a(x$0[2]), .b(x$1[2]), .ci(x$2[2]), .s(fs13), .co(fc13)
+            .a(fs7), .b(x$4[1]), .ci(x$5[1]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa14(
-            .a(x$3[2]), .b(x$4[2]), .ci(x$5[2]), .s(fs14), .co(fc14)
+            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs14), .co(fc14)
+        );
+    wire hs1;
+    wire hc1;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha1(
+            .a(x$9[1]), .b(x$10[1]), .s(hs1), .co(hc1)
         );
     wire fs15;
     wire fc15;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa15(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs15), .co(fc15)
+            .a(fc6), .b(fc7), .ci(x$0[2]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa16(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs16), .co(fc16)
+            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa17(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs17), .co(fc17)
+            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa18(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs18), .co(fc18)
+            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa19(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs19), .co(fc19)
+            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa20(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs20), .co(fc20)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa21(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs21), .co(fc21)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa22(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs22), .co(fc22)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa23(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs23), .co(fc23)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa24(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs24), .co(fc24)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa25(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs25), .co(fc25)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa26(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs26), .co(fc26)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs26), .co(fc26)
+        );
+    wire hs2;
+    wire hc2;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha2(
+            .a(x$9[4]), .b(x$10[4]), .s(hs2), .co(hc2)
         );
     wire fs27;
     wire fc27;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa27(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs27), .co(fc27)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa28(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs28), .co(fc28)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa29(
-            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs29), .co(fc29)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs29), .co(fc29)
+        );
+    wire hs3;
+    wire hc3;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha3(
+            .a(x$9[5]), .b(x$10[5]), .s(hs3), .co(hc3)
         );
     wire fs30;
     wire fc30;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa30(
-            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs30), .co(fc30)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa31(
-            .a(fs7), .b(fs8), .ci(x$9[11]), .s(fs31), .co(fc31)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa32(
-            .a(fc7), .b(fc8), .ci(fs9), .s(fs32), .co(fc32)
-        );
-    wire fs33;
-    wire fc33;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa33(
-            .a(fc9), .b(fc10), .ci(fc11), .s(fs33), .co(fc33)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs32), .co(fc32)
         );
     wire hs4;
     wire hc4;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha4(
-            .a(fs12), .b(fs13), .s(hs4), .co(hc4)
+            .a(x$9[6]), .b(x$10[6]), .s(hs4), .co(hc4)
+        );
+    wire fs33;
+    wire fc33;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa33(
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa34(
-            .a(fc12), .b(fc13), .ci(fc14), .s(fs34), .co(fc34)
-        );
-    wire hs5;
-    wire hc5;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha5(
-            .a(fs15), .b(fs16), .s(hs5), .co(hc5)
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa35(
-            .a(fc15), .b(fc16), .ci(fs17), .s(fs35), .co(fc35)
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs35), .co(fc35)
+        );
+    wire hs5;
+    wire hc5;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha5(
+            .a(x$9[7]), .b(x$10[7]), .s(hs5), .co(hc5)
         );
     wire fs36;
     wire fc36;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa36(
-            .a(fc17), .b(fc18), .ci(fs19), .s(fs36), .co(fc36)
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa37(
-            .a(fc19), .b(fc20), .ci(fs21), .s(fs37), .co(fc37)
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa38(
-            .a(fc21), .b(fc22), .ci(fs23), .s(fs38), .co(fc38)
-        );
-    wire fs39;
-    wire fc39;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa39(
-            .a(fc23), .b(fc24), .ci(fs25), .s(fs39), .co(fc39)
-        );
-    wire fs40;
-    wire fc40;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa40(
-            .a(fc25), .b(fc26), .ci(fs27), .s(fs40), .co(fc40)
-        );
-    wire fs41;
-    wire fc41;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa41(
-            .a(fc27), .b(fc28), .ci(fs29), .s(fs41), .co(fc41)
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs38), .co(fc38)
         );
     wire hs6;
     wire hc6;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha6(
-            .a(fc31), .b(fs32), .s(hs6), .co(hc6)
+            .a(x$9[8]), .b(x$10[8]), .s(hs6), .co(hc6)
         );
-    wire fs42;
-    wire fc42;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa42(
-            .a(fc32), .b(fs33), .ci(hs4), .s(fs42), .co(fc42)
+    wire fs39;
+    wire fc39;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa39(
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs39), .co(fc39)
         );
-    wire fs43;
-    wire fc43;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa43(
-            .a(fc33), .b(hc4), .ci(fs34), .s(fs43), .co(fc43)
+    wire fs40;
+    wire fc40;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa40(
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs40), .co(fc40)
         );
-    wire fs44;
-    wire fc44;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa44(
-            .a(fc34), .b(hc5), .ci(fs35), .s(fs44), .co(fc44)
+    wire fs41;
+    wire fc41;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa41(
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs41), .co(fc41)
         );
     wire hs7;
     wire hc7;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha7(
-            .a(fc35), .b(fs36), .s(hs7), .co(hc7)
+            .a(x$9[9]), .b(x$10[9]), .s(hs7), .co(hc7)
+        );
+    wire fs42;
+    wire fc42;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa42(
+            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs42), .co(fc42)
+        );
+    wire fs43;
+    wire fc43;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa43(
+            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs43), .co(fc43)
+        );
+    wire fs44;
+    wire fc44;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa44(
+            .a(~x$6[10]), .b(~x$7[10]), .ci(~x$8[10]), .s(fs44), .co(fc44)
         );
     wire hs8;
     wire hc8;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha8(
-            .a(fc36), .b(fs37), .s(hs8), .co(hc8)
-        );
-    wire hs9;
-    wire hc9;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha9(
-            .a(fc37), .b(fs38), .s(hs9), .co(hc9)
-        );
-    wire hs10;
-    wire hc10;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha10(
-            .a(fc38), .b(fs39), .s(hs10), .co(hc10)
-        );
-    wire hs11;
-    wire hc11;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha11(
-            .a(fc39), .b(fs40), .s(hs11), .co(hc11)
-        );
-    wire hs12;
-    wire hc12;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha12(
-            .a(fc40), .b(fs41), .s(hs12), .co(hc12)
+            .a(~x$9[10]), .b(~x$10[10]), .s(hs8), .co(hc8)
         );
     wire fs45;
     wire fc45;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa45(
-            .a(fs31), .b(x$10[0]), .ci(x$10[11]), .s(fs45), .co(fc45)
-        );
-    wire hs13;
-    wire hc13;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha13(
-            .a(x$11[0]), .b(x$11[11]), .s(hs13), .co(hc13)
+            .a(fs8), .b(fs9), .ci(fs10), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa46(
-            .a(hs6), .b(fs10), .ci(fs11), .s(fs46), .co(fc46)
+            .a(x$11[0]), .b(x$11[11]), .ci(x$12[0]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa47(
-            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs47), .co(fc47)
+            .a(fc8), .b(fc9), .ci(fc10), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa48(
-            .a(hc6), .b(fs42), .ci(fs14), .s(fs48), .co(fc48)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa49(
-            .a(x$6[2]), .b(x$7[2]), .ci(x$8[2]), .s(fs49), .co(fc49)
+            .a(fs14), .b(hs1), .ci(x$11[1]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa50(
-            .a(fc42), .b(fs43), .ci(hs5), .s(fs50), .co(fc50)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa51(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs51), .co(fc51)
+            .a(fc14), .b(hc1), .ci(fs15), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa52(
-            .a(fc43), .b(fs44), .ci(fs18), .s(fs52), .co(fc52)
+            .a(fs16), .b(fs17), .ci(fs18), .s(fs52), .co(fc52)
+        );
+    wire hs9;
+    wire hc9;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha9(
+            .a(fs19), .b(x$13[2]), .s(hs9), .co(hc9)
         );
     wire fs53;
     wire fc53;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa53(
-            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs53), .co(fc53)
+            .a(fc15), .b(fc16), .ci(fc17), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa54(
-            .a(fc44), .b(hs7), .ci(fs20), .s(fs54), .co(fc54)
+            .a(fc18), .b(fc19), .ci(fs20), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa55(
-            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs55), .co(fc55)
+            .a(fs21), .b(fs22), .ci(fs23), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa56(
-            .a(hc7), .b(hs8), .ci(fs22), .s(fs56), .co(fc56)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa57(
-            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs57), .co(fc57)
+            .a(fc20), .b(fc21), .ci(fc22), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa58(
-            .a(hc8), .b(hs9), .ci(fs24), .s(fs58), .co(fc58)
+            .a(fc23), .b(fs24), .ci(fs25), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa59(
-            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs59), .co(fc59)
+            .a(fs26), .b(hs2), .ci(x$11[4]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa60(
-            .a(hc9), .b(hs10), .ci(fs26), .s(fs60), .co(fc60)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa61(
-            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs61), .co(fc61)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa62(
-            .a(hc10), .b(hs11), .ci(fs28), .s(fs62), .co(fc62)
+            .a(hc2), .b(fs27), .ci(fs28), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa63(
-            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs63), .co(fc63)
+            .a(fs29), .b(hs3), .ci(x$11[5]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa64(
-            .a(hc11), .b(hs12), .ci(fs30), .s(fs64), .co(fc64)
+            .a(x$12[5]), .b(x$13[5]), .ci(x$14[5]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa65(
-            .a(~x$6[10]), .b(~x$7[10]), .ci(~x$8[10]), .s(fs65), .co(fc65)
-        );
-    wire hs14;
-    wire hc14;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha14(
-            .a(fs45), .b(hs13), .s(hs14), .co(hc14)
+            .a(fc27), .b(fc28), .ci(fc29), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa66(
-            .a(fc45), .b(hc13), .ci(fs46), .s(fs66), .co(fc66)
+            .a(hc3), .b(fs30), .ci(fs31), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa67(
-            .a(fc46), .b(fc47), .ci(fs48), .s(fs67), .co(fc67)
+            .a(fs32), .b(hs4), .ci(x$11[6]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa68(
-            .a(fc48), .b(fc49), .ci(fs50), .s(fs68), .co(fc68)
+            .a(x$12[6]), .b(x$13[6]), .ci(x$14[6]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa69(
-            .a(fc50), .b(fc51), .ci(fs52), .s(fs69), .co(fc69)
+            .a(fc30), .b(fc31), .ci(fc32), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa70(
-            .a(fc52), .b(fc53), .ci(fs54), .s(fs70), .co(fc70)
+            .a(hc4), .b(fs33), .ci(fs34), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa71(
-            .a(fc54), .b(fc55), .ci(fs56), .s(fs71), .co(fc71)
+            .a(fs35), .b(hs5), .ci(x$11[7]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa72(
-            .a(fc56), .b(fc57), .ci(fs58), .s(fs72), .co(fc72)
+            .a(x$12[7]), .b(x$13[7]), .ci(x$14[7]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa73(
-            .a(fc58), .b(fc59), .ci(fs60), .s(fs73), .co(fc73)
+            .a(fc33), .b(fc34), .ci(fc35), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa74(
-            .a(fc60), .b(fc61), .ci(fs62), .s(fs74), .co(fc74)
+            .a(hc5), .b(fs36), .ci(fs37), .s(fs74), .co(fc74)
         );
     wire fs75;
     wire fc75;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa75(
-            .a(fc62), .b(fc63), .ci(fs64), .s(fs75), .co(fc75)
-        );
-    wire hs15;
-    wire hc15;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha15(
-            .a(hc14), .b(fs66), .s(hs15), .co(hc15)
+            .a(fs38), .b(hs6), .ci(x$11[8]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa76(
-            .a(fc66), .b(fs67), .ci(fs49), .s(fs76), .co(fc76)
+            .a(x$12[8]), .b(x$13[8]), .ci(x$14[8]), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa77(
-            .a(fc67), .b(fs68), .ci(fs51), .s(fs77), .co(fc77)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa78(
-            .a(fc68), .b(fs69), .ci(fs53), .s(fs78), .co(fc78)
+            .a(hc6), .b(fs39), .ci(fs40), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa79(
-            .a(fc69), .b(fs70), .ci(fs55), .s(fs79), .co(fc79)
+            .a(fs41), .b(hs7), .ci(x$11[9]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa80(
-            .a(fc70), .b(fs71), .ci(fs57), .s(fs80), .co(fc80)
+            .a(x$12[9]), .b(x$13[9]), .ci(x$14[9]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa81(
-            .a(fc71), .b(fs72), .ci(fs59), .s(fs81), .co(fc81)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa82(
-            .a(fc72), .b(fs73), .ci(fs61), .s(fs82), .co(fc82)
+            .a(hc7), .b(fs42), .ci(fs43), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa83(
-            .a(fc73), .b(fs74), .ci(fs63), .s(fs83), .co(fc83)
+            .a(fs44), .b(hs8), .ci(~x$11[10]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa84(
-            .a(fc74), .b(fs75), .ci(fs65), .s(fs84), .co(fc84)
+            .a(~x$12[10]), .b(~x$13[10]), .ci(~x$14[10]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa85(
-            .a(hs14), .b(x$12[0]), .ci(x$12[11]), .s(fs85), .co(fc85)
+            .a(fs45), .b(fs46), .ci(x$12[11]), .s(fs85), .co(fc85)
+        );
+    wire hs10;
+    wire hc10;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha10(
+            .a(x$13[0]), .b(x$13[11]), .s(hs10), .co(hc10)
         );
     wire fs86;
     wire fc86;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa86(
-            .a(hs15), .b(fs47), .ci(x$9[1]), .s(fs86), .co(fc86)
-        );
-    wire hs16;
-    wire hc16;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha16(
-            .a(x$10[1]), .b(x$11[1]), .s(hs16), .co(hc16)
+            .a(fc45), .b(fc46), .ci(fs47), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa87(
-            .a(hc15), .b(fs76), .ci(x$9[2]), .s(fs87), .co(fc87)
+            .a(fs48), .b(fs49), .ci(x$12[1]), .s(fs87), .co(fc87)
+        );
+    wire hs11;
+    wire hc11;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha11(
+            .a(x$13[1]), .b(x$14[1]), .s(hs11), .co(hc11)
         );
     wire fs88;
     wire fc88;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa88(
-            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs88), .co(fc88)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa89(
-            .a(fc76), .b(fs77), .ci(x$9[3]), .s(fs89), .co(fc89)
+            .a(fs50), .b(fs51), .ci(fs52), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa90(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs90), .co(fc90)
+            .a(hs9), .b(x$14[2]), .ci(x$15[2]), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa91(
-            .a(fc77), .b(fs78), .ci(x$9[4]), .s(fs91), .co(fc91)
+            .a(fc50), .b(fc51), .ci(fc52), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa92(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs92), .co(fc92)
+            .a(hc9), .b(fs53), .ci(fs54), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa93(
-            .a(fc78), .b(fs79), .ci(x$9[5]), .s(fs93), .co(fc93)
+            .a(fs55), .b(fs56), .ci(x$15[3]), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa94(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs94), .co(fc94)
+            .a(fc53), .b(fc54), .ci(fc55), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa95(
-            .a(fc79), .b(fs80), .ci(x$9[6]), .s(fs95), .co(fc95)
+            .a(fc56), .b(fs57), .ci(fs58), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa96(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs96), .co(fc96)
+            .a(fs59), .b(fs60), .ci(x$15[4]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa97(
-            .a(fc80), .b(fs81), .ci(x$9[7]), .s(fs97), .co(fc97)
+            .a(fc57), .b(fc58), .ci(fc59), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa98(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs98), .co(fc98)
+            .a(fc60), .b(fs61), .ci(fs62), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa99(
-            .a(fc81), .b(fs82), .ci(x$9[8]), .s(fs99), .co(fc99)
+            .a(fs63), .b(fs64), .ci(x$15[5]), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa100(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs100), .co(fc100)
+            .a(fc61), .b(fc62), .ci(fc63), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa101(
-            .a(fc82), .b(fs83), .ci(x$9[9]), .s(fs101), .co(fc101)
+            .a(fc64), .b(fs65), .ci(fs66), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa102(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs102), .co(fc102)
+            .a(fs67), .b(fs68), .ci(x$15[6]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa103(
-            .a(fc83), .b(fs84), .ci(~x$9[10]), .s(fs103), .co(fc103)
+            .a(fc65), .b(fc66), .ci(fc67), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa104(
-            .a(~x$10[10]), .b(~x$11[10]), .ci(~x$12[10]), .s(fs104), .co(fc104)
+            .a(fc68), .b(fs69), .ci(fs70), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa105(
-            .a(fc84), .b(fc75), .ci(fc64), .s(fs105), .co(fc105)
-        );
-    wire hs17;
-    wire hc17;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha17(
-            .a(fc65), .b(hc12), .s(hs17), .co(hc17)
-        );
-    wire hs18;
-    wire hc18;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha18(
-            .a(fs85), .b(x$13[0]), .s(hs18), .co(hc18)
+            .a(fs71), .b(fs72), .ci(x$15[7]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa106(
-            .a(fc85), .b(fs86), .ci(hs16), .s(fs106), .co(fc106)
+            .a(fc69), .b(fc70), .ci(fc71), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa107(
-            .a(fc86), .b(hc16), .ci(fs87), .s(fs107), .co(fc107)
+            .a(fc72), .b(fs73), .ci(fs74), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa108(
-            .a(fc87), .b(fc88), .ci(fs89), .s(fs108), .co(fc108)
+            .a(fs75), .b(fs76), .ci(x$15[8]), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa109(
-            .a(fc89), .b(fc90), .ci(fs91), .s(fs109), .co(fc109)
+            .a(fc73), .b(fc74), .ci(fc75), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa110(
-            .a(fc91), .b(fc92), .ci(fs93), .s(fs110), .co(fc110)
+            .a(fc76), .b(fs77), .ci(fs78), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa111(
-            .a(fc93), .b(fc94), .ci(fs95), .s(fs111), .co(fc111)
+            .a(fs79), .b(fs80), .ci(x$15[9]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa112(
-            .a(fc95), .b(fc96), .ci(fs97), .s(fs112), .co(fc112)
+            .a(fc77), .b(fc78), .ci(fc79), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa113(
-            .a(fc97), .b(fc98), .ci(fs99), .s(fs113), .co(fc113)
+            .a(fc80), .b(fs81), .ci(fs82), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa114(
-            .a(fc99), .b(fc100), .ci(fs101), .s(fs114), .co(fc114)
+            .a(fs83), .b(fs84), .ci(~x$15[10]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa115(
-            .a(fc101), .b(fc102), .ci(fs103), .s(fs115), .co(fc115)
+            .a(fc81), .b(fc82), .ci(fc83), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa116(
-            .a(fc103), .b(fc104), .ci(fs105), .s(fs116), .co(fc116)
+            .a(fc84), .b(fc42), .ci(fc43), .s(fs116), .co(fc116)
+        );
+    wire hs12;
+    wire hc12;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha12(
+            .a(fc44), .b(hc8), .s(hs12), .co(hc12)
         );
     wire fs117;
     wire fc117;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa117(
-            .a(hs18), .b(x$13[11]), .ci(x$14[0]), .s(fs117), .co(fc117)
+            .a(fs85), .b(hs10), .ci(x$14[0]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa118(
-            .a(hc18), .b(fs106), .ci(x$12[1]), .s(fs118), .co(fc118)
+            .a(fc85), .b(hc10), .ci(fs86), .s(fs118), .co(fc118)
+        );
+    wire hs13;
+    wire hc13;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha13(
+            .a(fs87), .b(hs11), .s(hs13), .co(hc13)
         );
     wire fs119;
     wire fc119;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa119(
-            .a(fc106), .b(fs107), .ci(fs88), .s(fs119), .co(fc119)
+            .a(fc86), .b(fc87), .ci(hc11), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa120(
-            .a(fc107), .b(fs108), .ci(fs90), .s(fs120), .co(fc120)
+            .a(fs88), .b(fs89), .ci(fs90), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa121(
-            .a(fc108), .b(fs109), .ci(fs92), .s(fs121), .co(fc121)
+            .a(fc88), .b(fc89), .ci(fc90), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa122(
-            .a(fc109), .b(fs110), .ci(fs94), .s(fs122), .co(fc122)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa123(
-            .a(fc110), .b(fs111), .ci(fs96), .s(fs123), .co(fc123)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa124(
-            .a(fc111), .b(fs112), .ci(fs98), .s(fs124), .co(fc124)
+            .a(fs94), .b(fs95), .ci(fs96), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa125(
-            .a(fc112), .b(fs113), .ci(fs100), .s(fs125), .co(fc125)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa126(
-            .a(fc113), .b(fs114), .ci(fs102), .s(fs126), .co(fc126)
+            .a(fs97), .b(fs98), .ci(fs99), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa127(
-            .a(fc114), .b(fs115), .ci(fs104), .s(fs127), .co(fc127)
+            .a(fc97), .b(fc98), .ci(fc99), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa128(
-            .a(fc115), .b(fs116), .ci(hs17), .s(fs128), .co(fc128)
-        );
-    wire hs19;
-    wire hc19;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha19(
-            .a(fc117), .b(fs118), .s(hs19), .co(hc19)
+            .a(fs100), .b(fs101), .ci(fs102), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa129(
-            .a(fc118), .b(fs119), .ci(x$13[2]), .s(fs129), .co(fc129)
+            .a(fc100), .b(fc101), .ci(fc102), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa130(
-            .a(fc119), .b(fs120), .ci(x$13[3]), .s(fs130), .co(fc130)
+            .a(fs103), .b(fs104), .ci(fs105), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa131(
-            .a(fc120), .b(fs121), .ci(x$13[4]), .s(fs131), .co(fc131)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa132(
-            .a(fc121), .b(fs122), .ci(x$13[5]), .s(fs132), .co(fc132)
+            .a(fs106), .b(fs107), .ci(fs108), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa133(
-            .a(fc122), .b(fs123), .ci(x$13[6]), .s(fs133), .co(fc133)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa134(
-            .a(fc123), .b(fs124), .ci(x$13[7]), .s(fs134), .co(fc134)
+            .a(fs109), .b(fs110), .ci(fs111), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa135(
-            .a(fc124), .b(fs125), .ci(x$13[8]), .s(fs135), .co(fc135)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa136(
-            .a(fc125), .b(fs126), .ci(x$13[9]), .s(fs136), .co(fc136)
+            .a(fs112), .b(fs113), .ci(fs114), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa137(
-            .a(fc126), .b(fs127), .ci(~x$13[10]), .s(fs137), .co(fc137)
+            .a(fc112), .b(fc113), .ci(fc114), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa138(
-            .a(fc127), .b(fs128), .ci(fc41), .s(fs138), .co(fc138)
+            .a(fs115), .b(fs116), .ci(hs12), .s(fs138), .co(fc138)
         );
-    wire hs20;
-    wire hc20;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha20(
-            .a(fc128), .b(fc116), .s(hs20), .co(hc20)
+    wire hs14;
+    wire hc14;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha14(
+            .a(fc115), .b(fc116), .s(hs14), .co(hc14)
         );
-    wire hs21;
-    wire hc21;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha21(
-            .a(fs117), .b(x$14[11]), .s(hs21), .co(hc21)
+    wire hs15;
+    wire hc15;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha15(
+            .a(fs117), .b(x$14[11]), .s(hs15), .co(hc15)
         );
     wire fs139;
     wire fc139;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa139(
-            .a(hs19), .b(x$13[1]), .ci(x$14[1]), .s(fs139), .co(fc139)
+            .a(fc117), .b(fs118), .ci(hs13), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa140(
-            .a(hc19), .b(fs129), .ci(x$14[2]), .s(fs140), .co(fc140)
+            .a(fc118), .b(hc13), .ci(fs119), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa141(
-            .a(fc129), .b(fs130), .ci(x$14[3]), .s(fs141), .co(fc141)
+            .a(fc119), .b(fc120), .ci(fs121), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa142(
-            .a(fc130), .b(fs131), .ci(x$14[4]), .s(fs142), .co(fc142)
+            .a(fc121), .b(fc122), .ci(fs123), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa143(
-            .a(fc131), .b(fs132), .ci(x$14[5]), .s(fs143), .co(fc143)
+            .a(fc123), .b(fc124), .ci(fs125), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa144(
-            .a(fc132), .b(fs133), .ci(x$14[6]), .s(fs144), .co(fc144)
+            .a(fc125), .b(fc126), .ci(fs127), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa145(
-            .a(fc133), .b(fs134), .ci(x$14[7]), .s(fs145), .co(fc145)
+            .a(fc127), .b(fc128), .ci(fs129), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa146(
-            .a(fc134), .b(fs135), .ci(x$14[8]), .s(fs146), .co(fc146)
+            .a(fc129), .b(fc130), .ci(fs131), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa147(
-            .a(fc135), .b(fs136), .ci(x$14[9]), .s(fs147), .co(fc147)
+            .a(fc131), .b(fc132), .ci(fs133), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa148(
-            .a(fc136), .b(fs137), .ci(~x$14[10]), .s(fs148), .co(fc148)
+            .a(fc133), .b(fc134), .ci(fs135), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa149(
-            .a(fc137), .b(fs138), .ci(fc29), .s(fs149), .co(fc149)
+            .a(fc135), .b(fc136), .ci(fs137), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa150(
-            .a(fc138), .b(hs20), .ci(fc105), .s(fs150), .co(fc150)
+            .a(fc137), .b(fc138), .ci(hs14), .s(fs150), .co(fc150)
         );
-    wire hs22;
-    wire hc22;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha22(
-            .a(hs21), .b(x$15[0]), .s(hs22), .co(hc22)
+    wire hs16;
+    wire hc16;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha16(
+            .a(hs15), .b(x$15[0]), .s(hs16), .co(hc16)
         );
     wire fs151;
     wire fc151;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa151(
-            .a(hc21), .b(fs139), .ci(x$15[1]), .s(fs151), .co(fc151)
+            .a(hc15), .b(fs139), .ci(x$15[1]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa152(
-            .a(fc139), .b(fs140), .ci(x$15[2]), .s(fs152), .co(fc152)
+            .a(fc139), .b(fs140), .ci(fs120), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa153(
-            .a(fc140), .b(fs141), .ci(x$15[3]), .s(fs153), .co(fc153)
+            .a(fc140), .b(fs141), .ci(fs122), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa154(
-            .a(fc141), .b(fs142), .ci(x$15[4]), .s(fs154), .co(fc154)
+            .a(fc141), .b(fs142), .ci(fs124), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa155(
-            .a(fc142), .b(fs143), .ci(x$15[5]), .s(fs155), .co(fc155)
+            .a(fc142), .b(fs143), .ci(fs126), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa156(
-            .a(fc143), .b(fs144), .ci(x$15[6]), .s(fs156), .co(fc156)
+            .a(fc143), .b(fs144), .ci(fs128), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa157(
-            .a(fc144), .b(fs145), .ci(x$15[7]), .s(fs157), .co(fc157)
+            .a(fc144), .b(fs145), .ci(fs130), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa158(
-            .a(fc145), .b(fs146), .ci(x$15[8]), .s(fs158), .co(fc158)
+            .a(fc145), .b(fs146), .ci(fs132), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa159(
-            .a(fc146), .b(fs147), .ci(x$15[9]), .s(fs159), .co(fc159)
+            .a(fc146), .b(fs147), .ci(fs134), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa160(
-            .a(fc147), .b(fs148), .ci(~x$15[10]), .s(fs160), .co(fc160)
+            .a(fc147), .b(fs148), .ci(fs136), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa161(
-            .a(fc148), .b(fs149), .ci(fc30), .s(fs161), .co(fc161)
+            .a(fc148), .b(fs149), .ci(fs138), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxfp8_nvfp4_mac_k32_n24_p0_array_csa__fa fa162(
-            .a(fc149), .b(fs150), .ci(hc17), .s(fs162), .co(fc162)
+            .a(fc149), .b(fs150), .ci(hc12), .s(fs162), .co(fc162)
         );
-    wire hs23;
-    wire hc23;
-        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha23(
-            .a(fc150), .b(hc20), .s(hs23), .co(hc23)
+    wire hs17;
+    wire hc17;
+        mxfp8_nvfp4_mac_k32_n24_p0_array_csa__ha ha17(
+            .a(fc150), .b(hc14), .s(hs17), .co(hc17)
         );
-    wire [14:0] row0 = {hc23, fc162, fc161, fc160, fc159, fc158, fc157, fc156, fc155, fc154, fc153, fc152, fc151, hc22, hs22};
-    wire [14:0] row1 = {1'b1, hs23, fs162, fs161, fs160, fs159, fs158, fs157, fs156, fs155, fs154, fs153, fs152, fs151, x$15[11]};
+    wire [14:0] row0 = {hc17, fc162, fc161, fc160, fc159, fc158, fc157, fc156, fc155, fc154, fc153, fc152, fc151, hc16, hs16};
+    wire [14:0] row1 = {1'b1, hs17, fs162, fs161, fs160, fs159, fs158, fs157, fs156, fs155, fs154, fs153, fs152, fs151, x$15[11]};
     always @(*) sum = row0 + row1;
 endmodule // mxfp8_nvfp4_mac_k32_n24_p0_array_csa__csa_tree16x12
 

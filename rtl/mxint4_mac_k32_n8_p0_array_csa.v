@@ -765,82 +765,82 @@ module mxint4_mac_k32_n8_p0_array_csa__csa_tree32x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs13;
     wire fc13;
         mxint4_mac_k32_n8_p0_array_csa__fa fa13(
-            .a(~x$0[7]), .b(x$0[10]), .ci(~x$0[13]), .s(fs13), .co(fc13)
+            .a(~x$9[3]), .b(x$9[6]), .ci(x$9[9]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxint4_mac_k32_n8_p0_array_csa__fa fa14(
-            .a(~x$1[7]), .b(x$1[10]), .ci(~x$1[13]), .s(fs14), .co(fc14)
+            .a(~x$9[12]), .b(~x$10[3]), .ci(x$10[6]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxint4_mac_k32_n8_p0_array_csa__fa fa15(
-            .a(~x$2[7]), .b(x$2[10]), .ci(~x$2[13]), .s(fs15), .co(fc15)
+            .a(x$10[9]), .b(~x$10[12]), .ci(~x$11[3]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxint4_mac_k32_n8_p0_array_csa__fa fa16(
-            .a(~x$3[7]), .b(x$3[10]), .ci(~x$3[13]), .s(fs16), .co(fc16)
+            .a(x$11[6]), .b(x$11[9]), .ci(~x$11[12]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxint4_mac_k32_n8_p0_array_csa__fa fa17(
-            .a(~x$4[7]), .b(x$4[10]), .ci(~x$4[13]), .s(fs17), .co(fc17)
-        );
-    wire fs18;
-    wire fc18;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa18(
-            .a(fc0), .b(fs1), .ci(fs2), .s(fs18), .co(fc18)
-        );
-    wire fs19;
-    wire fc19;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa19(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs19), .co(fc19)
-        );
-    wire fs20;
-    wire fc20;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa20(
-            .a(fs6), .b(fs7), .ci(fs8), .s(fs20), .co(fc20)
-        );
-    wire fs21;
-    wire fc21;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa21(
-            .a(fs9), .b(fs10), .ci(fs11), .s(fs21), .co(fc21)
-        );
-    wire fs22;
-    wire fc22;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa22(
-            .a(fc1), .b(fc2), .ci(fc3), .s(fs22), .co(fc22)
-        );
-    wire fs23;
-    wire fc23;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa23(
-            .a(fc4), .b(fc5), .ci(fc6), .s(fs23), .co(fc23)
-        );
-    wire fs24;
-    wire fc24;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa24(
-            .a(fc7), .b(fc8), .ci(fc9), .s(fs24), .co(fc24)
-        );
-    wire fs25;
-    wire fc25;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa25(
-            .a(fs18), .b(fs19), .ci(fs20), .s(fs25), .co(fc25)
-        );
-    wire fs26;
-    wire fc26;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa26(
-            .a(fc18), .b(fc19), .ci(fc20), .s(fs26), .co(fc26)
+            .a(~x$12[3]), .b(x$12[6]), .ci(x$12[9]), .s(fs17), .co(fc17)
         );
     wire hs0;
     wire hc0;
         mxint4_mac_k32_n8_p0_array_csa__ha ha0(
-            .a(fs25), .b(fs21), .s(hs0), .co(hc0)
+            .a(~x$12[12]), .b(~x$13[3]), .s(hs0), .co(hc0)
+        );
+    wire fs18;
+    wire fc18;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa18(
+            .a(~x$0[7]), .b(x$0[10]), .ci(~x$0[13]), .s(fs18), .co(fc18)
+        );
+    wire fs19;
+    wire fc19;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa19(
+            .a(~x$1[7]), .b(x$1[10]), .ci(~x$1[13]), .s(fs19), .co(fc19)
+        );
+    wire fs20;
+    wire fc20;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa20(
+            .a(~x$2[7]), .b(x$2[10]), .ci(~x$2[13]), .s(fs20), .co(fc20)
+        );
+    wire fs21;
+    wire fc21;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa21(
+            .a(~x$3[7]), .b(x$3[10]), .ci(~x$3[13]), .s(fs21), .co(fc21)
+        );
+    wire fs22;
+    wire fc22;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa22(
+            .a(~x$4[7]), .b(x$4[10]), .ci(~x$4[13]), .s(fs22), .co(fc22)
+        );
+    wire fs23;
+    wire fc23;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa23(
+            .a(~x$5[7]), .b(x$5[10]), .ci(~x$5[13]), .s(fs23), .co(fc23)
+        );
+    wire fs24;
+    wire fc24;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa24(
+            .a(~x$6[7]), .b(x$6[10]), .ci(~x$6[13]), .s(fs24), .co(fc24)
+        );
+    wire fs25;
+    wire fc25;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa25(
+            .a(~x$7[7]), .b(x$7[10]), .ci(~x$7[13]), .s(fs25), .co(fc25)
+        );
+    wire fs26;
+    wire fc26;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa26(
+            .a(~x$8[7]), .b(x$8[10]), .ci(~x$8[13]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxint4_mac_k32_n8_p0_array_csa__fa fa27(
-            .a(fc25), .b(fs26), .ci(fc21), .s(fs27), .co(fc27)
+            .a(~x$9[7]), .b(x$9[10]), .ci(~x$9[13]), .s(fs27), .co(fc27)
         );
     wire hs1;
     wire hc1;
@@ -905,402 +905,387 @@ module mxint4_mac_k32_n8_p0_array_csa__csa_tree32x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs39;
     wire fc39;
         mxint4_mac_k32_n8_p0_array_csa__fa fa39(
-            .a(hs0), .b(fs12), .ci(~x$9[3]), .s(fs39), .co(fc39)
+            .a(x$11[8]), .b(x$12[2]), .ci(x$12[5]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxint4_mac_k32_n8_p0_array_csa__fa fa40(
-            .a(x$9[6]), .b(x$9[9]), .ci(~x$9[12]), .s(fs40), .co(fc40)
+            .a(x$12[8]), .b(x$13[2]), .ci(x$13[5]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxint4_mac_k32_n8_p0_array_csa__fa fa41(
-            .a(~x$10[3]), .b(x$10[6]), .ci(x$10[9]), .s(fs41), .co(fc41)
+            .a(x$13[8]), .b(x$14[2]), .ci(x$14[5]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxint4_mac_k32_n8_p0_array_csa__fa fa42(
-            .a(~x$10[12]), .b(~x$11[3]), .ci(x$11[6]), .s(fs42), .co(fc42)
+            .a(x$14[8]), .b(x$15[2]), .ci(x$15[5]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxint4_mac_k32_n8_p0_array_csa__fa fa43(
-            .a(x$11[9]), .b(~x$11[12]), .ci(~x$12[3]), .s(fs43), .co(fc43)
+            .a(x$15[8]), .b(x$16[2]), .ci(x$16[5]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         mxint4_mac_k32_n8_p0_array_csa__fa fa44(
-            .a(x$12[6]), .b(x$12[9]), .ci(~x$12[12]), .s(fs44), .co(fc44)
+            .a(fc0), .b(fs1), .ci(fs2), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxint4_mac_k32_n8_p0_array_csa__fa fa45(
-            .a(~x$13[3]), .b(x$13[6]), .ci(x$13[9]), .s(fs45), .co(fc45)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxint4_mac_k32_n8_p0_array_csa__fa fa46(
-            .a(~x$13[12]), .b(~x$14[3]), .ci(x$14[6]), .s(fs46), .co(fc46)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxint4_mac_k32_n8_p0_array_csa__fa fa47(
-            .a(x$14[9]), .b(~x$14[12]), .ci(~x$15[3]), .s(fs47), .co(fc47)
+            .a(fs9), .b(fs10), .ci(fs11), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxint4_mac_k32_n8_p0_array_csa__fa fa48(
-            .a(x$15[6]), .b(x$15[9]), .ci(~x$15[12]), .s(fs48), .co(fc48)
+            .a(fs12), .b(fs13), .ci(fs14), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxint4_mac_k32_n8_p0_array_csa__fa fa49(
-            .a(~x$16[3]), .b(x$16[6]), .ci(x$16[9]), .s(fs49), .co(fc49)
+            .a(fs15), .b(fs16), .ci(fs17), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxint4_mac_k32_n8_p0_array_csa__fa fa50(
-            .a(~x$16[12]), .b(~x$17[3]), .ci(x$17[6]), .s(fs50), .co(fc50)
+            .a(hs0), .b(x$13[6]), .ci(x$13[9]), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         mxint4_mac_k32_n8_p0_array_csa__fa fa51(
-            .a(x$17[9]), .b(~x$17[12]), .ci(~x$18[3]), .s(fs51), .co(fc51)
+            .a(~x$13[12]), .b(~x$14[3]), .ci(x$14[6]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxint4_mac_k32_n8_p0_array_csa__fa fa52(
-            .a(x$18[6]), .b(x$18[9]), .ci(~x$18[12]), .s(fs52), .co(fc52)
+            .a(x$14[9]), .b(~x$14[12]), .ci(~x$15[3]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxint4_mac_k32_n8_p0_array_csa__fa fa53(
-            .a(hc0), .b(fs27), .ci(fs22), .s(fs53), .co(fc53)
+            .a(x$15[6]), .b(x$15[9]), .ci(~x$15[12]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxint4_mac_k32_n8_p0_array_csa__fa fa54(
-            .a(fs23), .b(fs24), .ci(fc10), .s(fs54), .co(fc54)
+            .a(~x$16[3]), .b(x$16[6]), .ci(x$16[9]), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         mxint4_mac_k32_n8_p0_array_csa__fa fa55(
-            .a(fc11), .b(fc12), .ci(fs13), .s(fs55), .co(fc55)
+            .a(~x$16[12]), .b(~x$17[3]), .ci(x$17[6]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxint4_mac_k32_n8_p0_array_csa__fa fa56(
-            .a(fs14), .b(fs15), .ci(fs16), .s(fs56), .co(fc56)
+            .a(x$17[9]), .b(~x$17[12]), .ci(~x$18[3]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxint4_mac_k32_n8_p0_array_csa__fa fa57(
-            .a(fs17), .b(~x$5[7]), .ci(x$5[10]), .s(fs57), .co(fc57)
+            .a(x$18[6]), .b(x$18[9]), .ci(~x$18[12]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxint4_mac_k32_n8_p0_array_csa__fa fa58(
-            .a(~x$5[13]), .b(~x$6[7]), .ci(x$6[10]), .s(fs58), .co(fc58)
+            .a(~x$19[3]), .b(x$19[6]), .ci(x$19[9]), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         mxint4_mac_k32_n8_p0_array_csa__fa fa59(
-            .a(~x$6[13]), .b(~x$7[7]), .ci(x$7[10]), .s(fs59), .co(fc59)
+            .a(~x$19[12]), .b(~x$20[3]), .ci(x$20[6]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxint4_mac_k32_n8_p0_array_csa__fa fa60(
-            .a(~x$7[13]), .b(~x$8[7]), .ci(x$8[10]), .s(fs60), .co(fc60)
+            .a(x$20[9]), .b(~x$20[12]), .ci(~x$21[3]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxint4_mac_k32_n8_p0_array_csa__fa fa61(
-            .a(~x$8[13]), .b(~x$9[7]), .ci(x$9[10]), .s(fs61), .co(fc61)
+            .a(x$21[6]), .b(x$21[9]), .ci(~x$21[12]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxint4_mac_k32_n8_p0_array_csa__fa fa62(
-            .a(~x$9[13]), .b(~x$10[7]), .ci(x$10[10]), .s(fs62), .co(fc62)
+            .a(~x$22[3]), .b(x$22[6]), .ci(x$22[9]), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         mxint4_mac_k32_n8_p0_array_csa__fa fa63(
-            .a(~x$10[13]), .b(~x$11[7]), .ci(x$11[10]), .s(fs63), .co(fc63)
+            .a(~x$22[12]), .b(~x$23[3]), .ci(x$23[6]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxint4_mac_k32_n8_p0_array_csa__fa fa64(
-            .a(~x$11[13]), .b(~x$12[7]), .ci(x$12[10]), .s(fs64), .co(fc64)
+            .a(x$23[9]), .b(~x$23[12]), .ci(~x$24[3]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxint4_mac_k32_n8_p0_array_csa__fa fa65(
-            .a(~x$12[13]), .b(~x$13[7]), .ci(x$13[10]), .s(fs65), .co(fc65)
+            .a(x$24[6]), .b(x$24[9]), .ci(~x$24[12]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxint4_mac_k32_n8_p0_array_csa__fa fa66(
-            .a(~x$13[13]), .b(~x$14[7]), .ci(x$14[10]), .s(fs66), .co(fc66)
-        );
-    wire fs67;
-    wire fc67;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa67(
-            .a(~x$14[13]), .b(~x$15[7]), .ci(x$15[10]), .s(fs67), .co(fc67)
-        );
-    wire fs68;
-    wire fc68;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa68(
-            .a(fc27), .b(fc26), .ci(fc22), .s(fs68), .co(fc68)
-        );
-    wire fs69;
-    wire fc69;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa69(
-            .a(fc23), .b(fc24), .ci(fc13), .s(fs69), .co(fc69)
-        );
-    wire fs70;
-    wire fc70;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa70(
-            .a(fc14), .b(fc15), .ci(fc16), .s(fs70), .co(fc70)
-        );
-    wire fs71;
-    wire fc71;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa71(
-            .a(fc17), .b(~x$0[11]), .ci(~x$0[14]), .s(fs71), .co(fc71)
-        );
-    wire fs72;
-    wire fc72;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa72(
-            .a(~x$1[11]), .b(~x$1[14]), .ci(~x$2[11]), .s(fs72), .co(fc72)
-        );
-    wire fs73;
-    wire fc73;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa73(
-            .a(~x$2[14]), .b(~x$3[11]), .ci(~x$3[14]), .s(fs73), .co(fc73)
-        );
-    wire fs74;
-    wire fc74;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa74(
-            .a(~x$4[11]), .b(~x$4[14]), .ci(~x$5[11]), .s(fs74), .co(fc74)
-        );
-    wire fs75;
-    wire fc75;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa75(
-            .a(~x$5[14]), .b(~x$6[11]), .ci(~x$6[14]), .s(fs75), .co(fc75)
-        );
-    wire fs76;
-    wire fc76;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa76(
-            .a(~x$7[11]), .b(~x$7[14]), .ci(~x$8[11]), .s(fs76), .co(fc76)
-        );
-    wire fs77;
-    wire fc77;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa77(
-            .a(hc1), .b(fs28), .ci(fs29), .s(fs77), .co(fc77)
-        );
-    wire fs78;
-    wire fc78;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa78(
-            .a(fs30), .b(fs31), .ci(fs32), .s(fs78), .co(fc78)
-        );
-    wire fs79;
-    wire fc79;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa79(
-            .a(fs33), .b(fs34), .ci(fs35), .s(fs79), .co(fc79)
+            .a(~x$25[3]), .b(x$25[6]), .ci(x$25[9]), .s(fs66), .co(fc66)
         );
     wire hs2;
     wire hc2;
         mxint4_mac_k32_n8_p0_array_csa__ha ha2(
-            .a(fs36), .b(fs37), .s(hs2), .co(hc2)
+            .a(~x$25[12]), .b(~x$26[3]), .s(hs2), .co(hc2)
+        );
+    wire fs67;
+    wire fc67;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa67(
+            .a(fc1), .b(fc2), .ci(fc3), .s(fs67), .co(fc67)
+        );
+    wire fs68;
+    wire fc68;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa68(
+            .a(fc4), .b(fc5), .ci(fc6), .s(fs68), .co(fc68)
+        );
+    wire fs69;
+    wire fc69;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa69(
+            .a(fc7), .b(fc8), .ci(fc9), .s(fs69), .co(fc69)
+        );
+    wire fs70;
+    wire fc70;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa70(
+            .a(fc10), .b(fc11), .ci(fc12), .s(fs70), .co(fc70)
+        );
+    wire fs71;
+    wire fc71;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa71(
+            .a(fc13), .b(fc14), .ci(fc15), .s(fs71), .co(fc71)
+        );
+    wire fs72;
+    wire fc72;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa72(
+            .a(fc16), .b(fc17), .ci(hc0), .s(fs72), .co(fc72)
+        );
+    wire fs73;
+    wire fc73;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa73(
+            .a(fs18), .b(fs19), .ci(fs20), .s(fs73), .co(fc73)
+        );
+    wire fs74;
+    wire fc74;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa74(
+            .a(fs21), .b(fs22), .ci(fs23), .s(fs74), .co(fc74)
+        );
+    wire fs75;
+    wire fc75;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa75(
+            .a(fs24), .b(fs25), .ci(fs26), .s(fs75), .co(fc75)
+        );
+    wire fs76;
+    wire fc76;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa76(
+            .a(fs27), .b(~x$10[7]), .ci(x$10[10]), .s(fs76), .co(fc76)
+        );
+    wire fs77;
+    wire fc77;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa77(
+            .a(~x$10[13]), .b(~x$11[7]), .ci(x$11[10]), .s(fs77), .co(fc77)
+        );
+    wire fs78;
+    wire fc78;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa78(
+            .a(~x$11[13]), .b(~x$12[7]), .ci(x$12[10]), .s(fs78), .co(fc78)
+        );
+    wire fs79;
+    wire fc79;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa79(
+            .a(~x$12[13]), .b(~x$13[7]), .ci(x$13[10]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxint4_mac_k32_n8_p0_array_csa__fa fa80(
-            .a(fc28), .b(fc29), .ci(fc30), .s(fs80), .co(fc80)
+            .a(~x$13[13]), .b(~x$14[7]), .ci(x$14[10]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxint4_mac_k32_n8_p0_array_csa__fa fa81(
-            .a(fc31), .b(fc32), .ci(fc33), .s(fs81), .co(fc81)
+            .a(~x$14[13]), .b(~x$15[7]), .ci(x$15[10]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxint4_mac_k32_n8_p0_array_csa__fa fa82(
-            .a(fc34), .b(fc35), .ci(fc36), .s(fs82), .co(fc82)
+            .a(~x$15[13]), .b(~x$16[7]), .ci(x$16[10]), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxint4_mac_k32_n8_p0_array_csa__fa fa83(
-            .a(fc37), .b(fc38), .ci(fs39), .s(fs83), .co(fc83)
+            .a(~x$16[13]), .b(~x$17[7]), .ci(x$17[10]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxint4_mac_k32_n8_p0_array_csa__fa fa84(
-            .a(fs40), .b(fs41), .ci(fs42), .s(fs84), .co(fc84)
+            .a(~x$17[13]), .b(~x$18[7]), .ci(x$18[10]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxint4_mac_k32_n8_p0_array_csa__fa fa85(
-            .a(fs43), .b(fs44), .ci(fs45), .s(fs85), .co(fc85)
+            .a(~x$18[13]), .b(~x$19[7]), .ci(x$19[10]), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxint4_mac_k32_n8_p0_array_csa__fa fa86(
-            .a(fc39), .b(fc40), .ci(fc41), .s(fs86), .co(fc86)
+            .a(~x$19[13]), .b(~x$20[7]), .ci(x$20[10]), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxint4_mac_k32_n8_p0_array_csa__fa fa87(
-            .a(fc42), .b(fc43), .ci(fc44), .s(fs87), .co(fc87)
+            .a(~x$20[13]), .b(~x$21[7]), .ci(x$21[10]), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxint4_mac_k32_n8_p0_array_csa__fa fa88(
-            .a(fc45), .b(fc46), .ci(fc47), .s(fs88), .co(fc88)
+            .a(~x$21[13]), .b(~x$22[7]), .ci(x$22[10]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxint4_mac_k32_n8_p0_array_csa__fa fa89(
-            .a(fc48), .b(fc49), .ci(fc50), .s(fs89), .co(fc89)
+            .a(~x$22[13]), .b(~x$23[7]), .ci(x$23[10]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxint4_mac_k32_n8_p0_array_csa__fa fa90(
-            .a(fc51), .b(fc52), .ci(fs53), .s(fs90), .co(fc90)
+            .a(~x$23[13]), .b(~x$24[7]), .ci(x$24[10]), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxint4_mac_k32_n8_p0_array_csa__fa fa91(
-            .a(fs54), .b(fs55), .ci(fs56), .s(fs91), .co(fc91)
+            .a(~x$24[13]), .b(~x$25[7]), .ci(x$25[10]), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxint4_mac_k32_n8_p0_array_csa__fa fa92(
-            .a(fs57), .b(fs58), .ci(fs59), .s(fs92), .co(fc92)
+            .a(~x$25[13]), .b(~x$26[7]), .ci(x$26[10]), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxint4_mac_k32_n8_p0_array_csa__fa fa93(
-            .a(fc53), .b(fc54), .ci(fc55), .s(fs93), .co(fc93)
-        );
-    wire fs94;
-    wire fc94;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa94(
-            .a(fc56), .b(fc57), .ci(fc58), .s(fs94), .co(fc94)
-        );
-    wire fs95;
-    wire fc95;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa95(
-            .a(fc59), .b(fc60), .ci(fc61), .s(fs95), .co(fc95)
-        );
-    wire fs96;
-    wire fc96;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa96(
-            .a(fc62), .b(fc63), .ci(fc64), .s(fs96), .co(fc96)
-        );
-    wire fs97;
-    wire fc97;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa97(
-            .a(fc65), .b(fc66), .ci(fc67), .s(fs97), .co(fc97)
-        );
-    wire fs98;
-    wire fc98;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa98(
-            .a(fs77), .b(fs78), .ci(fs79), .s(fs98), .co(fc98)
-        );
-    wire fs99;
-    wire fc99;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa99(
-            .a(fc77), .b(fc78), .ci(fc79), .s(fs99), .co(fc99)
-        );
-    wire fs100;
-    wire fc100;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa100(
-            .a(hc2), .b(fs80), .ci(fs81), .s(fs100), .co(fc100)
+            .a(~x$26[13]), .b(~x$27[7]), .ci(x$27[10]), .s(fs93), .co(fc93)
         );
     wire hs3;
     wire hc3;
         mxint4_mac_k32_n8_p0_array_csa__ha ha3(
-            .a(fs82), .b(fs83), .s(hs3), .co(hc3)
+            .a(~x$27[13]), .b(~x$28[7]), .s(hs3), .co(hc3)
+        );
+    wire fs94;
+    wire fc94;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa94(
+            .a(fc18), .b(fc19), .ci(fc20), .s(fs94), .co(fc94)
+        );
+    wire fs95;
+    wire fc95;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa95(
+            .a(fc21), .b(fc22), .ci(fc23), .s(fs95), .co(fc95)
+        );
+    wire fs96;
+    wire fc96;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa96(
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs96), .co(fc96)
+        );
+    wire fs97;
+    wire fc97;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa97(
+            .a(fc27), .b(~x$0[11]), .ci(~x$0[14]), .s(fs97), .co(fc97)
+        );
+    wire fs98;
+    wire fc98;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa98(
+            .a(~x$1[11]), .b(~x$1[14]), .ci(~x$2[11]), .s(fs98), .co(fc98)
+        );
+    wire fs99;
+    wire fc99;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa99(
+            .a(~x$2[14]), .b(~x$3[11]), .ci(~x$3[14]), .s(fs99), .co(fc99)
+        );
+    wire fs100;
+    wire fc100;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa100(
+            .a(~x$4[11]), .b(~x$4[14]), .ci(~x$5[11]), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxint4_mac_k32_n8_p0_array_csa__fa fa101(
-            .a(fc80), .b(fc81), .ci(fc82), .s(fs101), .co(fc101)
+            .a(~x$5[14]), .b(~x$6[11]), .ci(~x$6[14]), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxint4_mac_k32_n8_p0_array_csa__fa fa102(
-            .a(fc83), .b(fc84), .ci(fc85), .s(fs102), .co(fc102)
+            .a(~x$7[11]), .b(~x$7[14]), .ci(~x$8[11]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxint4_mac_k32_n8_p0_array_csa__fa fa103(
-            .a(fs86), .b(fs87), .ci(fs88), .s(fs103), .co(fc103)
-        );
-    wire hs4;
-    wire hc4;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha4(
-            .a(fs89), .b(fs90), .s(hs4), .co(hc4)
+            .a(~x$8[14]), .b(~x$9[11]), .ci(~x$9[14]), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxint4_mac_k32_n8_p0_array_csa__fa fa104(
-            .a(fc86), .b(fc87), .ci(fc88), .s(fs104), .co(fc104)
+            .a(~x$10[11]), .b(~x$10[14]), .ci(~x$11[11]), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxint4_mac_k32_n8_p0_array_csa__fa fa105(
-            .a(fc89), .b(fc90), .ci(fc91), .s(fs105), .co(fc105)
+            .a(~x$11[14]), .b(~x$12[11]), .ci(~x$12[14]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxint4_mac_k32_n8_p0_array_csa__fa fa106(
-            .a(fc92), .b(fs93), .ci(fs94), .s(fs106), .co(fc106)
-        );
-    wire hs5;
-    wire hc5;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha5(
-            .a(fs98), .b(hs2), .s(hs5), .co(hc5)
+            .a(~x$13[11]), .b(~x$13[14]), .ci(~x$14[11]), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxint4_mac_k32_n8_p0_array_csa__fa fa107(
-            .a(fc98), .b(fs99), .ci(fs100), .s(fs107), .co(fc107)
+            .a(~x$14[14]), .b(~x$15[11]), .ci(~x$15[14]), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxint4_mac_k32_n8_p0_array_csa__fa fa108(
-            .a(fc99), .b(fc100), .ci(hc3), .s(fs108), .co(fc108)
-        );
-    wire hs6;
-    wire hc6;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha6(
-            .a(fs101), .b(fs102), .s(hs6), .co(hc6)
+            .a(~x$16[11]), .b(~x$16[14]), .ci(~x$17[11]), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxint4_mac_k32_n8_p0_array_csa__fa fa109(
-            .a(fc101), .b(fc102), .ci(fc103), .s(fs109), .co(fc109)
+            .a(~x$17[14]), .b(~x$18[11]), .ci(~x$18[14]), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxint4_mac_k32_n8_p0_array_csa__fa fa110(
-            .a(hc4), .b(fs104), .ci(fs105), .s(fs110), .co(fc110)
-        );
-    wire hs7;
-    wire hc7;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha7(
-            .a(hc5), .b(fs107), .s(hs7), .co(hc7)
+            .a(~x$19[11]), .b(~x$19[14]), .ci(~x$20[11]), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxint4_mac_k32_n8_p0_array_csa__fa fa111(
-            .a(fc107), .b(fs108), .ci(hs6), .s(fs111), .co(fc111)
+            .a(~x$20[14]), .b(~x$21[11]), .ci(~x$21[14]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxint4_mac_k32_n8_p0_array_csa__fa fa112(
-            .a(fc108), .b(hc6), .ci(fs109), .s(fs112), .co(fc112)
+            .a(~x$22[11]), .b(~x$22[14]), .ci(~x$23[11]), .s(fs112), .co(fc112)
+        );
+    wire hs4;
+    wire hc4;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha4(
+            .a(~x$23[14]), .b(~x$24[11]), .s(hs4), .co(hc4)
         );
     wire fs113;
     wire fc113;
@@ -1340,2007 +1325,1932 @@ module mxint4_mac_k32_n8_p0_array_csa__csa_tree32x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs120;
     wire fc120;
         mxint4_mac_k32_n8_p0_array_csa__fa fa120(
-            .a(hs5), .b(fs38), .ci(x$11[8]), .s(fs120), .co(fc120)
+            .a(x$11[1]), .b(x$11[4]), .ci(x$12[1]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxint4_mac_k32_n8_p0_array_csa__fa fa121(
-            .a(x$12[2]), .b(x$12[5]), .ci(x$12[8]), .s(fs121), .co(fc121)
+            .a(x$12[4]), .b(x$13[1]), .ci(x$13[4]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxint4_mac_k32_n8_p0_array_csa__fa fa122(
-            .a(x$13[2]), .b(x$13[5]), .ci(x$13[8]), .s(fs122), .co(fc122)
+            .a(x$14[1]), .b(x$14[4]), .ci(x$15[1]), .s(fs122), .co(fc122)
+        );
+    wire hs5;
+    wire hc5;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha5(
+            .a(x$15[4]), .b(x$16[1]), .s(hs5), .co(hc5)
         );
     wire fs123;
     wire fc123;
         mxint4_mac_k32_n8_p0_array_csa__fa fa123(
-            .a(x$14[2]), .b(x$14[5]), .ci(x$14[8]), .s(fs123), .co(fc123)
+            .a(hc1), .b(fs28), .ci(fs29), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxint4_mac_k32_n8_p0_array_csa__fa fa124(
-            .a(x$15[2]), .b(x$15[5]), .ci(x$15[8]), .s(fs124), .co(fc124)
+            .a(fs30), .b(fs31), .ci(fs32), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxint4_mac_k32_n8_p0_array_csa__fa fa125(
-            .a(x$16[2]), .b(x$16[5]), .ci(x$16[8]), .s(fs125), .co(fc125)
+            .a(fs33), .b(fs34), .ci(fs35), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxint4_mac_k32_n8_p0_array_csa__fa fa126(
-            .a(x$17[2]), .b(x$17[5]), .ci(x$17[8]), .s(fs126), .co(fc126)
+            .a(fs36), .b(fs37), .ci(fs38), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxint4_mac_k32_n8_p0_array_csa__fa fa127(
-            .a(x$18[2]), .b(x$18[5]), .ci(x$18[8]), .s(fs127), .co(fc127)
+            .a(fs39), .b(fs40), .ci(fs41), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxint4_mac_k32_n8_p0_array_csa__fa fa128(
-            .a(x$19[2]), .b(x$19[5]), .ci(x$19[8]), .s(fs128), .co(fc128)
-        );
-    wire hs8;
-    wire hc8;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha8(
-            .a(x$20[2]), .b(x$20[5]), .s(hs8), .co(hc8)
+            .a(fs42), .b(fs43), .ci(x$16[8]), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxint4_mac_k32_n8_p0_array_csa__fa fa129(
-            .a(hs7), .b(hs3), .ci(fs84), .s(fs129), .co(fc129)
+            .a(x$17[2]), .b(x$17[5]), .ci(x$17[8]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxint4_mac_k32_n8_p0_array_csa__fa fa130(
-            .a(fs85), .b(fs46), .ci(fs47), .s(fs130), .co(fc130)
+            .a(x$18[2]), .b(x$18[5]), .ci(x$18[8]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxint4_mac_k32_n8_p0_array_csa__fa fa131(
-            .a(fs48), .b(fs49), .ci(fs50), .s(fs131), .co(fc131)
+            .a(x$19[2]), .b(x$19[5]), .ci(x$19[8]), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxint4_mac_k32_n8_p0_array_csa__fa fa132(
-            .a(fs51), .b(fs52), .ci(~x$19[3]), .s(fs132), .co(fc132)
+            .a(x$20[2]), .b(x$20[5]), .ci(x$20[8]), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxint4_mac_k32_n8_p0_array_csa__fa fa133(
-            .a(x$19[6]), .b(x$19[9]), .ci(~x$19[12]), .s(fs133), .co(fc133)
+            .a(x$21[2]), .b(x$21[5]), .ci(x$21[8]), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxint4_mac_k32_n8_p0_array_csa__fa fa134(
-            .a(~x$20[3]), .b(x$20[6]), .ci(x$20[9]), .s(fs134), .co(fc134)
+            .a(x$22[2]), .b(x$22[5]), .ci(x$22[8]), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxint4_mac_k32_n8_p0_array_csa__fa fa135(
-            .a(~x$20[12]), .b(~x$21[3]), .ci(x$21[6]), .s(fs135), .co(fc135)
+            .a(x$23[2]), .b(x$23[5]), .ci(x$23[8]), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxint4_mac_k32_n8_p0_array_csa__fa fa136(
-            .a(x$21[9]), .b(~x$21[12]), .ci(~x$22[3]), .s(fs136), .co(fc136)
+            .a(x$24[2]), .b(x$24[5]), .ci(x$24[8]), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxint4_mac_k32_n8_p0_array_csa__fa fa137(
-            .a(x$22[6]), .b(x$22[9]), .ci(~x$22[12]), .s(fs137), .co(fc137)
+            .a(x$25[2]), .b(x$25[5]), .ci(x$25[8]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxint4_mac_k32_n8_p0_array_csa__fa fa138(
-            .a(~x$23[3]), .b(x$23[6]), .ci(x$23[9]), .s(fs138), .co(fc138)
-        );
-    wire hs9;
-    wire hc9;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha9(
-            .a(~x$23[12]), .b(~x$24[3]), .s(hs9), .co(hc9)
+            .a(x$26[2]), .b(x$26[5]), .ci(x$26[8]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxint4_mac_k32_n8_p0_array_csa__fa fa139(
-            .a(hc7), .b(fs111), .ci(fs103), .s(fs139), .co(fc139)
+            .a(fc28), .b(fc29), .ci(fc30), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxint4_mac_k32_n8_p0_array_csa__fa fa140(
-            .a(hs4), .b(fs91), .ci(fs92), .s(fs140), .co(fc140)
+            .a(fc31), .b(fc32), .ci(fc33), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxint4_mac_k32_n8_p0_array_csa__fa fa141(
-            .a(fs60), .b(fs61), .ci(fs62), .s(fs141), .co(fc141)
+            .a(fc34), .b(fc35), .ci(fc36), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxint4_mac_k32_n8_p0_array_csa__fa fa142(
-            .a(fs63), .b(fs64), .ci(fs65), .s(fs142), .co(fc142)
+            .a(fc37), .b(fc38), .ci(fc39), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxint4_mac_k32_n8_p0_array_csa__fa fa143(
-            .a(fs66), .b(fs67), .ci(~x$15[13]), .s(fs143), .co(fc143)
+            .a(fc40), .b(fc41), .ci(fc42), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxint4_mac_k32_n8_p0_array_csa__fa fa144(
-            .a(~x$16[7]), .b(x$16[10]), .ci(~x$16[13]), .s(fs144), .co(fc144)
+            .a(fc43), .b(fs44), .ci(fs45), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxint4_mac_k32_n8_p0_array_csa__fa fa145(
-            .a(~x$17[7]), .b(x$17[10]), .ci(~x$17[13]), .s(fs145), .co(fc145)
+            .a(fs46), .b(fs47), .ci(fs48), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxint4_mac_k32_n8_p0_array_csa__fa fa146(
-            .a(~x$18[7]), .b(x$18[10]), .ci(~x$18[13]), .s(fs146), .co(fc146)
+            .a(fs49), .b(fs50), .ci(fs51), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxint4_mac_k32_n8_p0_array_csa__fa fa147(
-            .a(~x$19[7]), .b(x$19[10]), .ci(~x$19[13]), .s(fs147), .co(fc147)
+            .a(fs52), .b(fs53), .ci(fs54), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxint4_mac_k32_n8_p0_array_csa__fa fa148(
-            .a(~x$20[7]), .b(x$20[10]), .ci(~x$20[13]), .s(fs148), .co(fc148)
+            .a(fs55), .b(fs56), .ci(fs57), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxint4_mac_k32_n8_p0_array_csa__fa fa149(
-            .a(~x$21[7]), .b(x$21[10]), .ci(~x$21[13]), .s(fs149), .co(fc149)
+            .a(fs58), .b(fs59), .ci(fs60), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxint4_mac_k32_n8_p0_array_csa__fa fa150(
-            .a(fc111), .b(fs112), .ci(fs110), .s(fs150), .co(fc150)
+            .a(fs61), .b(fs62), .ci(fs63), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxint4_mac_k32_n8_p0_array_csa__fa fa151(
-            .a(fs106), .b(fs95), .ci(fs96), .s(fs151), .co(fc151)
+            .a(fs64), .b(fs65), .ci(fs66), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxint4_mac_k32_n8_p0_array_csa__fa fa152(
-            .a(fs97), .b(fs68), .ci(fs69), .s(fs152), .co(fc152)
+            .a(hs2), .b(x$26[6]), .ci(x$26[9]), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxint4_mac_k32_n8_p0_array_csa__fa fa153(
-            .a(fs70), .b(fs71), .ci(fs72), .s(fs153), .co(fc153)
+            .a(~x$26[12]), .b(~x$27[3]), .ci(x$27[6]), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxint4_mac_k32_n8_p0_array_csa__fa fa154(
-            .a(fs73), .b(fs74), .ci(fs75), .s(fs154), .co(fc154)
+            .a(x$27[9]), .b(~x$27[12]), .ci(~x$28[3]), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxint4_mac_k32_n8_p0_array_csa__fa fa155(
-            .a(fs76), .b(~x$8[14]), .ci(~x$9[11]), .s(fs155), .co(fc155)
+            .a(x$28[6]), .b(x$28[9]), .ci(~x$28[12]), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxint4_mac_k32_n8_p0_array_csa__fa fa156(
-            .a(~x$9[14]), .b(~x$10[11]), .ci(~x$10[14]), .s(fs156), .co(fc156)
+            .a(~x$29[3]), .b(x$29[6]), .ci(x$29[9]), .s(fs156), .co(fc156)
+        );
+    wire hs6;
+    wire hc6;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha6(
+            .a(~x$29[12]), .b(~x$30[3]), .s(hs6), .co(hc6)
         );
     wire fs157;
     wire fc157;
         mxint4_mac_k32_n8_p0_array_csa__fa fa157(
-            .a(~x$11[11]), .b(~x$11[14]), .ci(~x$12[11]), .s(fs157), .co(fc157)
+            .a(fc44), .b(fc45), .ci(fc46), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxint4_mac_k32_n8_p0_array_csa__fa fa158(
-            .a(~x$12[14]), .b(~x$13[11]), .ci(~x$13[14]), .s(fs158), .co(fc158)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxint4_mac_k32_n8_p0_array_csa__fa fa159(
-            .a(~x$14[11]), .b(~x$14[14]), .ci(~x$15[11]), .s(fs159), .co(fc159)
+            .a(fc50), .b(fc51), .ci(fc52), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxint4_mac_k32_n8_p0_array_csa__fa fa160(
-            .a(~x$15[14]), .b(~x$16[11]), .ci(~x$16[14]), .s(fs160), .co(fc160)
+            .a(fc53), .b(fc54), .ci(fc55), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxint4_mac_k32_n8_p0_array_csa__fa fa161(
-            .a(fc112), .b(fc109), .ci(fc110), .s(fs161), .co(fc161)
+            .a(fc56), .b(fc57), .ci(fc58), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxint4_mac_k32_n8_p0_array_csa__fa fa162(
-            .a(fc104), .b(fc105), .ci(fc106), .s(fs162), .co(fc162)
+            .a(fc59), .b(fc60), .ci(fc61), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxint4_mac_k32_n8_p0_array_csa__fa fa163(
-            .a(fc93), .b(fc94), .ci(fc95), .s(fs163), .co(fc163)
+            .a(fc62), .b(fc63), .ci(fc64), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxint4_mac_k32_n8_p0_array_csa__fa fa164(
-            .a(fc96), .b(fc97), .ci(fc68), .s(fs164), .co(fc164)
+            .a(fc65), .b(fc66), .ci(hc2), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxint4_mac_k32_n8_p0_array_csa__fa fa165(
-            .a(fc69), .b(fc70), .ci(fc71), .s(fs165), .co(fc165)
+            .a(fs67), .b(fs68), .ci(fs69), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxint4_mac_k32_n8_p0_array_csa__fa fa166(
-            .a(fc72), .b(fc73), .ci(fc74), .s(fs166), .co(fc166)
+            .a(fs70), .b(fs71), .ci(fs72), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxint4_mac_k32_n8_p0_array_csa__fa fa167(
-            .a(fc75), .b(fc76), .ci(x$0[15]), .s(fs167), .co(fc167)
+            .a(fs73), .b(fs74), .ci(fs75), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxint4_mac_k32_n8_p0_array_csa__fa fa168(
-            .a(fs113), .b(fs114), .ci(fs115), .s(fs168), .co(fc168)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxint4_mac_k32_n8_p0_array_csa__fa fa169(
-            .a(fs116), .b(fs117), .ci(fs118), .s(fs169), .co(fc169)
-        );
-    wire hs10;
-    wire hc10;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha10(
-            .a(fs119), .b(x$11[1]), .s(hs10), .co(hc10)
+            .a(fs79), .b(fs80), .ci(fs81), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxint4_mac_k32_n8_p0_array_csa__fa fa170(
-            .a(fc113), .b(fc114), .ci(fc115), .s(fs170), .co(fc170)
+            .a(fs82), .b(fs83), .ci(fs84), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxint4_mac_k32_n8_p0_array_csa__fa fa171(
-            .a(fc116), .b(fc117), .ci(fc118), .s(fs171), .co(fc171)
+            .a(fs85), .b(fs86), .ci(fs87), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxint4_mac_k32_n8_p0_array_csa__fa fa172(
-            .a(fc119), .b(fs120), .ci(fs121), .s(fs172), .co(fc172)
+            .a(fs88), .b(fs89), .ci(fs90), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxint4_mac_k32_n8_p0_array_csa__fa fa173(
-            .a(fs122), .b(fs123), .ci(fs124), .s(fs173), .co(fc173)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxint4_mac_k32_n8_p0_array_csa__fa fa174(
-            .a(fc120), .b(fc121), .ci(fc122), .s(fs174), .co(fc174)
+            .a(hs3), .b(x$28[10]), .ci(~x$28[13]), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxint4_mac_k32_n8_p0_array_csa__fa fa175(
-            .a(fc123), .b(fc124), .ci(fc125), .s(fs175), .co(fc175)
+            .a(~x$29[7]), .b(x$29[10]), .ci(~x$29[13]), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxint4_mac_k32_n8_p0_array_csa__fa fa176(
-            .a(fc126), .b(fc127), .ci(fc128), .s(fs176), .co(fc176)
+            .a(~x$30[7]), .b(x$30[10]), .ci(~x$30[13]), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxint4_mac_k32_n8_p0_array_csa__fa fa177(
-            .a(hc8), .b(fs129), .ci(fs130), .s(fs177), .co(fc177)
+            .a(fc67), .b(fc68), .ci(fc69), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxint4_mac_k32_n8_p0_array_csa__fa fa178(
-            .a(fs131), .b(fs132), .ci(fs133), .s(fs178), .co(fc178)
+            .a(fc70), .b(fc71), .ci(fc72), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxint4_mac_k32_n8_p0_array_csa__fa fa179(
-            .a(fc129), .b(fc130), .ci(fc131), .s(fs179), .co(fc179)
+            .a(fc73), .b(fc74), .ci(fc75), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxint4_mac_k32_n8_p0_array_csa__fa fa180(
-            .a(fc132), .b(fc133), .ci(fc134), .s(fs180), .co(fc180)
+            .a(fc76), .b(fc77), .ci(fc78), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxint4_mac_k32_n8_p0_array_csa__fa fa181(
-            .a(fc135), .b(fc136), .ci(fc137), .s(fs181), .co(fc181)
+            .a(fc79), .b(fc80), .ci(fc81), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxint4_mac_k32_n8_p0_array_csa__fa fa182(
-            .a(fc138), .b(hc9), .ci(fs139), .s(fs182), .co(fc182)
+            .a(fc82), .b(fc83), .ci(fc84), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxint4_mac_k32_n8_p0_array_csa__fa fa183(
-            .a(fs140), .b(fs141), .ci(fs142), .s(fs183), .co(fc183)
+            .a(fc85), .b(fc86), .ci(fc87), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         mxint4_mac_k32_n8_p0_array_csa__fa fa184(
-            .a(fc139), .b(fc140), .ci(fc141), .s(fs184), .co(fc184)
+            .a(fc88), .b(fc89), .ci(fc90), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxint4_mac_k32_n8_p0_array_csa__fa fa185(
-            .a(fc142), .b(fc143), .ci(fc144), .s(fs185), .co(fc185)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         mxint4_mac_k32_n8_p0_array_csa__fa fa186(
-            .a(fc145), .b(fc146), .ci(fc147), .s(fs186), .co(fc186)
+            .a(hc3), .b(fs94), .ci(fs95), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxint4_mac_k32_n8_p0_array_csa__fa fa187(
-            .a(fc148), .b(fc149), .ci(fs150), .s(fs187), .co(fc187)
+            .a(fs96), .b(fs97), .ci(fs98), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxint4_mac_k32_n8_p0_array_csa__fa fa188(
-            .a(fs151), .b(fs152), .ci(fs153), .s(fs188), .co(fc188)
+            .a(fs99), .b(fs100), .ci(fs101), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxint4_mac_k32_n8_p0_array_csa__fa fa189(
-            .a(fc150), .b(fc151), .ci(fc152), .s(fs189), .co(fc189)
+            .a(fs102), .b(fs103), .ci(fs104), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxint4_mac_k32_n8_p0_array_csa__fa fa190(
-            .a(fc153), .b(fc154), .ci(fc155), .s(fs190), .co(fc190)
+            .a(fs105), .b(fs106), .ci(fs107), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxint4_mac_k32_n8_p0_array_csa__fa fa191(
-            .a(fc156), .b(fc157), .ci(fc158), .s(fs191), .co(fc191)
+            .a(fs108), .b(fs109), .ci(fs110), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxint4_mac_k32_n8_p0_array_csa__fa fa192(
-            .a(fc159), .b(fc160), .ci(fs161), .s(fs192), .co(fc192)
+            .a(fs111), .b(fs112), .ci(hs4), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxint4_mac_k32_n8_p0_array_csa__fa fa193(
-            .a(fs168), .b(fs169), .ci(hs10), .s(fs193), .co(fc193)
+            .a(~x$24[14]), .b(~x$25[11]), .ci(~x$25[14]), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxint4_mac_k32_n8_p0_array_csa__fa fa194(
-            .a(fc168), .b(fc169), .ci(hc10), .s(fs194), .co(fc194)
+            .a(~x$26[11]), .b(~x$26[14]), .ci(~x$27[11]), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxint4_mac_k32_n8_p0_array_csa__fa fa195(
-            .a(fs170), .b(fs171), .ci(fs172), .s(fs195), .co(fc195)
+            .a(~x$27[14]), .b(~x$28[11]), .ci(~x$28[14]), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxint4_mac_k32_n8_p0_array_csa__fa fa196(
-            .a(fc170), .b(fc171), .ci(fc172), .s(fs196), .co(fc196)
+            .a(~x$29[11]), .b(~x$29[14]), .ci(~x$30[11]), .s(fs196), .co(fc196)
+        );
+    wire hs7;
+    wire hc7;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha7(
+            .a(~x$30[14]), .b(~x$31[11]), .s(hs7), .co(hc7)
         );
     wire fs197;
     wire fc197;
         mxint4_mac_k32_n8_p0_array_csa__fa fa197(
-            .a(fc173), .b(fs174), .ci(fs175), .s(fs197), .co(fc197)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxint4_mac_k32_n8_p0_array_csa__fa fa198(
-            .a(fc174), .b(fc175), .ci(fc176), .s(fs198), .co(fc198)
+            .a(fc97), .b(fc98), .ci(fc99), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxint4_mac_k32_n8_p0_array_csa__fa fa199(
-            .a(fc177), .b(fc178), .ci(fs179), .s(fs199), .co(fc199)
-        );
-    wire hs11;
-    wire hc11;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha11(
-            .a(fs180), .b(fs181), .s(hs11), .co(hc11)
+            .a(fc100), .b(fc101), .ci(fc102), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxint4_mac_k32_n8_p0_array_csa__fa fa200(
-            .a(fc179), .b(fc180), .ci(fc181), .s(fs200), .co(fc200)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxint4_mac_k32_n8_p0_array_csa__fa fa201(
-            .a(fc182), .b(fc183), .ci(fs184), .s(fs201), .co(fc201)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxint4_mac_k32_n8_p0_array_csa__fa fa202(
-            .a(fs185), .b(fs186), .ci(fs187), .s(fs202), .co(fc202)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxint4_mac_k32_n8_p0_array_csa__fa fa203(
-            .a(fc184), .b(fc185), .ci(fc186), .s(fs203), .co(fc203)
+            .a(fc112), .b(hc4), .ci(x$0[15]), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxint4_mac_k32_n8_p0_array_csa__fa fa204(
-            .a(fc187), .b(fc188), .ci(fs189), .s(fs204), .co(fc204)
-        );
-    wire hs12;
-    wire hc12;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha12(
-            .a(fs190), .b(fs191), .s(hs12), .co(hc12)
-        );
-    wire hs13;
-    wire hc13;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha13(
-            .a(fc193), .b(fs194), .s(hs13), .co(hc13)
+            .a(x$1[15]), .b(x$2[15]), .ci(x$3[15]), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxint4_mac_k32_n8_p0_array_csa__fa fa205(
-            .a(fc194), .b(fc195), .ci(fs196), .s(fs205), .co(fc205)
+            .a(x$4[15]), .b(x$5[15]), .ci(x$6[15]), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxint4_mac_k32_n8_p0_array_csa__fa fa206(
-            .a(fc196), .b(fc197), .ci(fs198), .s(fs206), .co(fc206)
+            .a(x$7[15]), .b(x$8[15]), .ci(x$9[15]), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxint4_mac_k32_n8_p0_array_csa__fa fa207(
-            .a(fc198), .b(fc199), .ci(hc11), .s(fs207), .co(fc207)
+            .a(x$10[15]), .b(x$11[15]), .ci(x$12[15]), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxint4_mac_k32_n8_p0_array_csa__fa fa208(
-            .a(fc200), .b(fc201), .ci(fc202), .s(fs208), .co(fc208)
-        );
-    wire hs14;
-    wire hc14;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha14(
-            .a(hc13), .b(fs205), .s(hs14), .co(hc14)
+            .a(x$13[15]), .b(x$14[15]), .ci(x$15[15]), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxint4_mac_k32_n8_p0_array_csa__fa fa209(
-            .a(fc205), .b(fs206), .ci(fs199), .s(fs209), .co(fc209)
+            .a(x$16[15]), .b(x$17[15]), .ci(x$18[15]), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxint4_mac_k32_n8_p0_array_csa__fa fa210(
-            .a(fc206), .b(fs207), .ci(fs200), .s(fs210), .co(fc210)
+            .a(x$19[15]), .b(x$20[15]), .ci(x$21[15]), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxint4_mac_k32_n8_p0_array_csa__fa fa211(
-            .a(fc207), .b(fs208), .ci(fs203), .s(fs211), .co(fc211)
+            .a(x$22[15]), .b(x$23[15]), .ci(x$24[15]), .s(fs211), .co(fc211)
+        );
+    wire hs8;
+    wire hc8;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha8(
+            .a(x$25[15]), .b(x$26[15]), .s(hs8), .co(hc8)
         );
     wire fs212;
     wire fc212;
         mxint4_mac_k32_n8_p0_array_csa__fa fa212(
             .a(x$0[0]), .b(x$1[0]), .ci(x$2[0]), .s(fs212), .co(fc212)
         );
-    wire hs15;
-    wire hc15;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha15(
-            .a(x$3[0]), .b(x$4[0]), .s(hs15), .co(hc15)
-        );
     wire fs213;
     wire fc213;
         mxint4_mac_k32_n8_p0_array_csa__fa fa213(
-            .a(fs193), .b(x$11[4]), .ci(x$12[1]), .s(fs213), .co(fc213)
+            .a(x$3[0]), .b(x$4[0]), .ci(x$5[0]), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxint4_mac_k32_n8_p0_array_csa__fa fa214(
-            .a(x$12[4]), .b(x$13[1]), .ci(x$13[4]), .s(fs214), .co(fc214)
+            .a(fs113), .b(fs114), .ci(fs115), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxint4_mac_k32_n8_p0_array_csa__fa fa215(
-            .a(x$14[1]), .b(x$14[4]), .ci(x$15[1]), .s(fs215), .co(fc215)
+            .a(fs116), .b(fs117), .ci(fs118), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxint4_mac_k32_n8_p0_array_csa__fa fa216(
-            .a(x$15[4]), .b(x$16[1]), .ci(x$16[4]), .s(fs216), .co(fc216)
+            .a(fs119), .b(fs120), .ci(fs121), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxint4_mac_k32_n8_p0_array_csa__fa fa217(
-            .a(x$17[1]), .b(x$17[4]), .ci(x$18[1]), .s(fs217), .co(fc217)
-        );
-    wire hs16;
-    wire hc16;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha16(
-            .a(x$18[4]), .b(x$19[1]), .s(hs16), .co(hc16)
+            .a(fs122), .b(hs5), .ci(x$16[4]), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxint4_mac_k32_n8_p0_array_csa__fa fa218(
-            .a(hs13), .b(fs195), .ci(fs173), .s(fs218), .co(fc218)
+            .a(x$17[1]), .b(x$17[4]), .ci(x$18[1]), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxint4_mac_k32_n8_p0_array_csa__fa fa219(
-            .a(fs125), .b(fs126), .ci(fs127), .s(fs219), .co(fc219)
+            .a(x$18[4]), .b(x$19[1]), .ci(x$19[4]), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxint4_mac_k32_n8_p0_array_csa__fa fa220(
-            .a(fs128), .b(hs8), .ci(x$20[8]), .s(fs220), .co(fc220)
+            .a(x$20[1]), .b(x$20[4]), .ci(x$21[1]), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxint4_mac_k32_n8_p0_array_csa__fa fa221(
-            .a(x$21[2]), .b(x$21[5]), .ci(x$21[8]), .s(fs221), .co(fc221)
+            .a(x$21[4]), .b(x$22[1]), .ci(x$22[4]), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxint4_mac_k32_n8_p0_array_csa__fa fa222(
-            .a(x$22[2]), .b(x$22[5]), .ci(x$22[8]), .s(fs222), .co(fc222)
+            .a(fc113), .b(fc114), .ci(fc115), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxint4_mac_k32_n8_p0_array_csa__fa fa223(
-            .a(x$23[2]), .b(x$23[5]), .ci(x$23[8]), .s(fs223), .co(fc223)
+            .a(fc116), .b(fc117), .ci(fc118), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxint4_mac_k32_n8_p0_array_csa__fa fa224(
-            .a(x$24[2]), .b(x$24[5]), .ci(x$24[8]), .s(fs224), .co(fc224)
+            .a(fc119), .b(fc120), .ci(fc121), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxint4_mac_k32_n8_p0_array_csa__fa fa225(
-            .a(hs14), .b(fs197), .ci(fs176), .s(fs225), .co(fc225)
+            .a(fc122), .b(hc5), .ci(fs123), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxint4_mac_k32_n8_p0_array_csa__fa fa226(
-            .a(fs177), .b(fs178), .ci(fs134), .s(fs226), .co(fc226)
+            .a(fs124), .b(fs125), .ci(fs126), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxint4_mac_k32_n8_p0_array_csa__fa fa227(
-            .a(fs135), .b(fs136), .ci(fs137), .s(fs227), .co(fc227)
+            .a(fs127), .b(fs128), .ci(fs129), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxint4_mac_k32_n8_p0_array_csa__fa fa228(
-            .a(fs138), .b(hs9), .ci(x$24[6]), .s(fs228), .co(fc228)
+            .a(fs130), .b(fs131), .ci(fs132), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxint4_mac_k32_n8_p0_array_csa__fa fa229(
-            .a(x$24[9]), .b(~x$24[12]), .ci(~x$25[3]), .s(fs229), .co(fc229)
+            .a(fs133), .b(fs134), .ci(fs135), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxint4_mac_k32_n8_p0_array_csa__fa fa230(
-            .a(x$25[6]), .b(x$25[9]), .ci(~x$25[12]), .s(fs230), .co(fc230)
+            .a(fs136), .b(fs137), .ci(fs138), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxint4_mac_k32_n8_p0_array_csa__fa fa231(
-            .a(~x$26[3]), .b(x$26[6]), .ci(x$26[9]), .s(fs231), .co(fc231)
+            .a(x$27[2]), .b(x$27[5]), .ci(x$27[8]), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxint4_mac_k32_n8_p0_array_csa__fa fa232(
-            .a(hc14), .b(fs209), .ci(hs11), .s(fs232), .co(fc232)
+            .a(x$28[2]), .b(x$28[5]), .ci(x$28[8]), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxint4_mac_k32_n8_p0_array_csa__fa fa233(
-            .a(fs182), .b(fs183), .ci(fs143), .s(fs233), .co(fc233)
+            .a(fc123), .b(fc124), .ci(fc125), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxint4_mac_k32_n8_p0_array_csa__fa fa234(
-            .a(fs144), .b(fs145), .ci(fs146), .s(fs234), .co(fc234)
+            .a(fc126), .b(fc127), .ci(fc128), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxint4_mac_k32_n8_p0_array_csa__fa fa235(
-            .a(fs147), .b(fs148), .ci(fs149), .s(fs235), .co(fc235)
+            .a(fc129), .b(fc130), .ci(fc131), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxint4_mac_k32_n8_p0_array_csa__fa fa236(
-            .a(~x$22[7]), .b(x$22[10]), .ci(~x$22[13]), .s(fs236), .co(fc236)
+            .a(fc132), .b(fc133), .ci(fc134), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxint4_mac_k32_n8_p0_array_csa__fa fa237(
-            .a(~x$23[7]), .b(x$23[10]), .ci(~x$23[13]), .s(fs237), .co(fc237)
+            .a(fc135), .b(fc136), .ci(fc137), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxint4_mac_k32_n8_p0_array_csa__fa fa238(
-            .a(~x$24[7]), .b(x$24[10]), .ci(~x$24[13]), .s(fs238), .co(fc238)
+            .a(fc138), .b(fs139), .ci(fs140), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxint4_mac_k32_n8_p0_array_csa__fa fa239(
-            .a(fc209), .b(fs210), .ci(fs201), .s(fs239), .co(fc239)
+            .a(fs141), .b(fs142), .ci(fs143), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxint4_mac_k32_n8_p0_array_csa__fa fa240(
-            .a(fs202), .b(fs188), .ci(fs154), .s(fs240), .co(fc240)
+            .a(fs144), .b(fs145), .ci(fs146), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxint4_mac_k32_n8_p0_array_csa__fa fa241(
-            .a(fs155), .b(fs156), .ci(fs157), .s(fs241), .co(fc241)
+            .a(fs147), .b(fs148), .ci(fs149), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxint4_mac_k32_n8_p0_array_csa__fa fa242(
-            .a(fs158), .b(fs159), .ci(fs160), .s(fs242), .co(fc242)
+            .a(fs150), .b(fs151), .ci(fs152), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxint4_mac_k32_n8_p0_array_csa__fa fa243(
-            .a(~x$17[11]), .b(~x$17[14]), .ci(~x$18[11]), .s(fs243), .co(fc243)
+            .a(fs153), .b(fs154), .ci(fs155), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxint4_mac_k32_n8_p0_array_csa__fa fa244(
-            .a(~x$18[14]), .b(~x$19[11]), .ci(~x$19[14]), .s(fs244), .co(fc244)
+            .a(fs156), .b(hs6), .ci(x$30[6]), .s(fs244), .co(fc244)
+        );
+    wire hs9;
+    wire hc9;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha9(
+            .a(x$30[9]), .b(~x$30[12]), .s(hs9), .co(hc9)
         );
     wire fs245;
     wire fc245;
         mxint4_mac_k32_n8_p0_array_csa__fa fa245(
-            .a(~x$20[11]), .b(~x$20[14]), .ci(~x$21[11]), .s(fs245), .co(fc245)
+            .a(fc139), .b(fc140), .ci(fc141), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxint4_mac_k32_n8_p0_array_csa__fa fa246(
-            .a(fc210), .b(fs211), .ci(fs204), .s(fs246), .co(fc246)
+            .a(fc142), .b(fc143), .ci(fc144), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxint4_mac_k32_n8_p0_array_csa__fa fa247(
-            .a(hs12), .b(fs192), .ci(fs162), .s(fs247), .co(fc247)
+            .a(fc145), .b(fc146), .ci(fc147), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxint4_mac_k32_n8_p0_array_csa__fa fa248(
-            .a(fs163), .b(fs164), .ci(fs165), .s(fs248), .co(fc248)
+            .a(fc148), .b(fc149), .ci(fc150), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxint4_mac_k32_n8_p0_array_csa__fa fa249(
-            .a(fs166), .b(fs167), .ci(x$1[15]), .s(fs249), .co(fc249)
+            .a(fc151), .b(fc152), .ci(fc153), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxint4_mac_k32_n8_p0_array_csa__fa fa250(
-            .a(x$2[15]), .b(x$3[15]), .ci(x$4[15]), .s(fs250), .co(fc250)
+            .a(fc154), .b(fc155), .ci(fc156), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxint4_mac_k32_n8_p0_array_csa__fa fa251(
-            .a(x$5[15]), .b(x$6[15]), .ci(x$7[15]), .s(fs251), .co(fc251)
+            .a(hc6), .b(fs157), .ci(fs158), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxint4_mac_k32_n8_p0_array_csa__fa fa252(
-            .a(x$8[15]), .b(x$9[15]), .ci(x$10[15]), .s(fs252), .co(fc252)
-        );
-    wire hs17;
-    wire hc17;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha17(
-            .a(fs212), .b(hs15), .s(hs17), .co(hc17)
+            .a(fs159), .b(fs160), .ci(fs161), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxint4_mac_k32_n8_p0_array_csa__fa fa253(
-            .a(fc212), .b(hc15), .ci(fs213), .s(fs253), .co(fc253)
+            .a(fs162), .b(fs163), .ci(fs164), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxint4_mac_k32_n8_p0_array_csa__fa fa254(
-            .a(fs214), .b(fs215), .ci(fs216), .s(fs254), .co(fc254)
+            .a(fs165), .b(fs166), .ci(fs167), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxint4_mac_k32_n8_p0_array_csa__fa fa255(
-            .a(fc213), .b(fc214), .ci(fc215), .s(fs255), .co(fc255)
+            .a(fs168), .b(fs169), .ci(fs170), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxint4_mac_k32_n8_p0_array_csa__fa fa256(
-            .a(fc216), .b(fc217), .ci(hc16), .s(fs256), .co(fc256)
+            .a(fs171), .b(fs172), .ci(fs173), .s(fs256), .co(fc256)
         );
     wire fs257;
     wire fc257;
         mxint4_mac_k32_n8_p0_array_csa__fa fa257(
-            .a(fs218), .b(fs219), .ci(fs220), .s(fs257), .co(fc257)
+            .a(fs174), .b(fs175), .ci(fs176), .s(fs257), .co(fc257)
+        );
+    wire hs10;
+    wire hc10;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha10(
+            .a(~x$31[7]), .b(x$31[10]), .s(hs10), .co(hc10)
         );
     wire fs258;
     wire fc258;
         mxint4_mac_k32_n8_p0_array_csa__fa fa258(
-            .a(fc218), .b(fc219), .ci(fc220), .s(fs258), .co(fc258)
+            .a(fc157), .b(fc158), .ci(fc159), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxint4_mac_k32_n8_p0_array_csa__fa fa259(
-            .a(fc221), .b(fc222), .ci(fc223), .s(fs259), .co(fc259)
+            .a(fc160), .b(fc161), .ci(fc162), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxint4_mac_k32_n8_p0_array_csa__fa fa260(
-            .a(fc224), .b(fs225), .ci(fs226), .s(fs260), .co(fc260)
-        );
-    wire hs18;
-    wire hc18;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha18(
-            .a(fs227), .b(fs228), .s(hs18), .co(hc18)
+            .a(fc163), .b(fc164), .ci(fc165), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxint4_mac_k32_n8_p0_array_csa__fa fa261(
-            .a(fc225), .b(fc226), .ci(fc227), .s(fs261), .co(fc261)
+            .a(fc166), .b(fc167), .ci(fc168), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxint4_mac_k32_n8_p0_array_csa__fa fa262(
-            .a(fc228), .b(fc229), .ci(fc230), .s(fs262), .co(fc262)
+            .a(fc169), .b(fc170), .ci(fc171), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxint4_mac_k32_n8_p0_array_csa__fa fa263(
-            .a(fc231), .b(fs232), .ci(fs233), .s(fs263), .co(fc263)
+            .a(fc172), .b(fc173), .ci(fc174), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxint4_mac_k32_n8_p0_array_csa__fa fa264(
-            .a(fs234), .b(fs235), .ci(fs236), .s(fs264), .co(fc264)
+            .a(fc175), .b(fc176), .ci(fs177), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxint4_mac_k32_n8_p0_array_csa__fa fa265(
-            .a(fc232), .b(fc233), .ci(fc234), .s(fs265), .co(fc265)
+            .a(fs178), .b(fs179), .ci(fs180), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxint4_mac_k32_n8_p0_array_csa__fa fa266(
-            .a(fc235), .b(fc236), .ci(fc237), .s(fs266), .co(fc266)
+            .a(fs181), .b(fs182), .ci(fs183), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxint4_mac_k32_n8_p0_array_csa__fa fa267(
-            .a(fc238), .b(fs239), .ci(fs240), .s(fs267), .co(fc267)
+            .a(fs184), .b(fs185), .ci(fs186), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxint4_mac_k32_n8_p0_array_csa__fa fa268(
-            .a(fs241), .b(fs242), .ci(fs243), .s(fs268), .co(fc268)
+            .a(fs187), .b(fs188), .ci(fs189), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxint4_mac_k32_n8_p0_array_csa__fa fa269(
-            .a(fc239), .b(fc240), .ci(fc241), .s(fs269), .co(fc269)
+            .a(fs190), .b(fs191), .ci(fs192), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxint4_mac_k32_n8_p0_array_csa__fa fa270(
-            .a(fc242), .b(fc243), .ci(fc244), .s(fs270), .co(fc270)
+            .a(fs193), .b(fs194), .ci(fs195), .s(fs270), .co(fc270)
         );
     wire fs271;
     wire fc271;
         mxint4_mac_k32_n8_p0_array_csa__fa fa271(
-            .a(fc245), .b(fs246), .ci(fs247), .s(fs271), .co(fc271)
+            .a(fs196), .b(hs7), .ci(~x$31[14]), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxint4_mac_k32_n8_p0_array_csa__fa fa272(
-            .a(fs248), .b(fs249), .ci(fs250), .s(fs272), .co(fc272)
+            .a(fc177), .b(fc178), .ci(fc179), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxint4_mac_k32_n8_p0_array_csa__fa fa273(
-            .a(hc17), .b(fs253), .ci(fs254), .s(fs273), .co(fc273)
+            .a(fc180), .b(fc181), .ci(fc182), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxint4_mac_k32_n8_p0_array_csa__fa fa274(
-            .a(fc253), .b(fc254), .ci(fs255), .s(fs274), .co(fc274)
+            .a(fc183), .b(fc184), .ci(fc185), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxint4_mac_k32_n8_p0_array_csa__fa fa275(
-            .a(fc255), .b(fc256), .ci(fc257), .s(fs275), .co(fc275)
-        );
-    wire hs19;
-    wire hc19;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha19(
-            .a(fs258), .b(fs259), .s(hs19), .co(hc19)
+            .a(fc186), .b(fc187), .ci(fc188), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxint4_mac_k32_n8_p0_array_csa__fa fa276(
-            .a(fc258), .b(fc259), .ci(fc260), .s(fs276), .co(fc276)
+            .a(fc189), .b(fc190), .ci(fc191), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxint4_mac_k32_n8_p0_array_csa__fa fa277(
-            .a(hc18), .b(fs261), .ci(fs262), .s(fs277), .co(fc277)
+            .a(fc192), .b(fc193), .ci(fc194), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxint4_mac_k32_n8_p0_array_csa__fa fa278(
-            .a(fc261), .b(fc262), .ci(fc263), .s(fs278), .co(fc278)
+            .a(fc195), .b(fc196), .ci(hc7), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxint4_mac_k32_n8_p0_array_csa__fa fa279(
-            .a(fc264), .b(fs265), .ci(fs266), .s(fs279), .co(fc279)
+            .a(fs197), .b(fs198), .ci(fs199), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxint4_mac_k32_n8_p0_array_csa__fa fa280(
-            .a(fc265), .b(fc266), .ci(fc267), .s(fs280), .co(fc280)
+            .a(fs200), .b(fs201), .ci(fs202), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxint4_mac_k32_n8_p0_array_csa__fa fa281(
-            .a(fc268), .b(fs269), .ci(fs270), .s(fs281), .co(fc281)
-        );
-    wire hs20;
-    wire hc20;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha20(
-            .a(fc269), .b(fc270), .s(hs20), .co(hc20)
-        );
-    wire hs21;
-    wire hc21;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha21(
-            .a(fc273), .b(fs274), .s(hs21), .co(hc21)
+            .a(fs203), .b(fs204), .ci(fs205), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxint4_mac_k32_n8_p0_array_csa__fa fa282(
-            .a(fc274), .b(fs275), .ci(hs19), .s(fs282), .co(fc282)
+            .a(fs206), .b(fs207), .ci(fs208), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxint4_mac_k32_n8_p0_array_csa__fa fa283(
-            .a(fc275), .b(hc19), .ci(fs276), .s(fs283), .co(fc283)
+            .a(fs209), .b(fs210), .ci(fs211), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxint4_mac_k32_n8_p0_array_csa__fa fa284(
-            .a(fc276), .b(fc277), .ci(fs278), .s(fs284), .co(fc284)
+            .a(hs8), .b(x$27[15]), .ci(x$28[15]), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxint4_mac_k32_n8_p0_array_csa__fa fa285(
-            .a(fc278), .b(fc279), .ci(fs280), .s(fs285), .co(fc285)
-        );
-    wire hs22;
-    wire hc22;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha22(
-            .a(fc280), .b(fc281), .s(hs22), .co(hc22)
+            .a(x$29[15]), .b(x$30[15]), .ci(x$31[15]), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxint4_mac_k32_n8_p0_array_csa__fa fa286(
-            .a(hs17), .b(x$5[0]), .ci(x$6[0]), .s(fs286), .co(fc286)
+            .a(fc197), .b(fc198), .ci(fc199), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxint4_mac_k32_n8_p0_array_csa__fa fa287(
-            .a(x$7[0]), .b(x$8[0]), .ci(x$9[0]), .s(fs287), .co(fc287)
+            .a(fs212), .b(fs213), .ci(x$6[0]), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxint4_mac_k32_n8_p0_array_csa__fa fa288(
-            .a(x$10[0]), .b(x$11[0]), .ci(x$12[0]), .s(fs288), .co(fc288)
+            .a(x$7[0]), .b(x$8[0]), .ci(x$9[0]), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxint4_mac_k32_n8_p0_array_csa__fa fa289(
-            .a(fs273), .b(fs217), .ci(hs16), .s(fs289), .co(fc289)
+            .a(x$10[0]), .b(x$11[0]), .ci(x$12[0]), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxint4_mac_k32_n8_p0_array_csa__fa fa290(
-            .a(x$19[4]), .b(x$20[1]), .ci(x$20[4]), .s(fs290), .co(fc290)
+            .a(x$13[0]), .b(x$14[0]), .ci(x$15[0]), .s(fs290), .co(fc290)
+        );
+    wire hs11;
+    wire hc11;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha11(
+            .a(x$16[0]), .b(x$17[0]), .s(hs11), .co(hc11)
         );
     wire fs291;
     wire fc291;
         mxint4_mac_k32_n8_p0_array_csa__fa fa291(
-            .a(x$21[1]), .b(x$21[4]), .ci(x$22[1]), .s(fs291), .co(fc291)
+            .a(fc212), .b(fc213), .ci(fs214), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxint4_mac_k32_n8_p0_array_csa__fa fa292(
-            .a(x$22[4]), .b(x$23[1]), .ci(x$23[4]), .s(fs292), .co(fc292)
+            .a(fs215), .b(fs216), .ci(fs217), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxint4_mac_k32_n8_p0_array_csa__fa fa293(
-            .a(hs21), .b(fs256), .ci(fs257), .s(fs293), .co(fc293)
+            .a(fs218), .b(fs219), .ci(fs220), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxint4_mac_k32_n8_p0_array_csa__fa fa294(
-            .a(fs221), .b(fs222), .ci(fs223), .s(fs294), .co(fc294)
+            .a(fs221), .b(x$23[1]), .ci(x$23[4]), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxint4_mac_k32_n8_p0_array_csa__fa fa295(
-            .a(fs224), .b(x$25[2]), .ci(x$25[5]), .s(fs295), .co(fc295)
+            .a(x$24[1]), .b(x$24[4]), .ci(x$25[1]), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxint4_mac_k32_n8_p0_array_csa__fa fa296(
-            .a(x$25[8]), .b(x$26[2]), .ci(x$26[5]), .s(fs296), .co(fc296)
-        );
-    wire hs23;
-    wire hc23;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha23(
-            .a(x$26[8]), .b(x$27[2]), .s(hs23), .co(hc23)
+            .a(x$25[4]), .b(x$26[1]), .ci(x$26[4]), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxint4_mac_k32_n8_p0_array_csa__fa fa297(
-            .a(hc21), .b(fs282), .ci(fs260), .s(fs297), .co(fc297)
+            .a(x$27[1]), .b(x$27[4]), .ci(x$28[1]), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxint4_mac_k32_n8_p0_array_csa__fa fa298(
-            .a(hs18), .b(fs229), .ci(fs230), .s(fs298), .co(fc298)
+            .a(fc214), .b(fc215), .ci(fc216), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxint4_mac_k32_n8_p0_array_csa__fa fa299(
-            .a(fs231), .b(~x$26[12]), .ci(~x$27[3]), .s(fs299), .co(fc299)
+            .a(fc217), .b(fc218), .ci(fc219), .s(fs299), .co(fc299)
         );
     wire fs300;
     wire fc300;
         mxint4_mac_k32_n8_p0_array_csa__fa fa300(
-            .a(x$27[6]), .b(x$27[9]), .ci(~x$27[12]), .s(fs300), .co(fc300)
+            .a(fc220), .b(fc221), .ci(fs222), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxint4_mac_k32_n8_p0_array_csa__fa fa301(
-            .a(~x$28[3]), .b(x$28[6]), .ci(x$28[9]), .s(fs301), .co(fc301)
+            .a(fs223), .b(fs224), .ci(fs225), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxint4_mac_k32_n8_p0_array_csa__fa fa302(
-            .a(fc282), .b(fs283), .ci(fs277), .s(fs302), .co(fc302)
+            .a(fs226), .b(fs227), .ci(fs228), .s(fs302), .co(fc302)
         );
     wire fs303;
     wire fc303;
         mxint4_mac_k32_n8_p0_array_csa__fa fa303(
-            .a(fs263), .b(fs264), .ci(fs237), .s(fs303), .co(fc303)
+            .a(fs229), .b(fs230), .ci(fs231), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxint4_mac_k32_n8_p0_array_csa__fa fa304(
-            .a(fs238), .b(~x$25[7]), .ci(x$25[10]), .s(fs304), .co(fc304)
+            .a(fs232), .b(x$29[2]), .ci(x$29[5]), .s(fs304), .co(fc304)
         );
     wire fs305;
     wire fc305;
         mxint4_mac_k32_n8_p0_array_csa__fa fa305(
-            .a(~x$25[13]), .b(~x$26[7]), .ci(x$26[10]), .s(fs305), .co(fc305)
+            .a(x$29[8]), .b(x$30[2]), .ci(x$30[5]), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxint4_mac_k32_n8_p0_array_csa__fa fa306(
-            .a(~x$26[13]), .b(~x$27[7]), .ci(x$27[10]), .s(fs306), .co(fc306)
+            .a(fc222), .b(fc223), .ci(fc224), .s(fs306), .co(fc306)
         );
     wire fs307;
     wire fc307;
         mxint4_mac_k32_n8_p0_array_csa__fa fa307(
-            .a(fc283), .b(fs284), .ci(fs279), .s(fs307), .co(fc307)
+            .a(fc225), .b(fc226), .ci(fc227), .s(fs307), .co(fc307)
         );
     wire fs308;
     wire fc308;
         mxint4_mac_k32_n8_p0_array_csa__fa fa308(
-            .a(fs267), .b(fs268), .ci(fs244), .s(fs308), .co(fc308)
+            .a(fc228), .b(fc229), .ci(fc230), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxint4_mac_k32_n8_p0_array_csa__fa fa309(
-            .a(fs245), .b(~x$21[14]), .ci(~x$22[11]), .s(fs309), .co(fc309)
+            .a(fc231), .b(fc232), .ci(fs233), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxint4_mac_k32_n8_p0_array_csa__fa fa310(
-            .a(~x$22[14]), .b(~x$23[11]), .ci(~x$23[14]), .s(fs310), .co(fc310)
+            .a(fs234), .b(fs235), .ci(fs236), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxint4_mac_k32_n8_p0_array_csa__fa fa311(
-            .a(~x$24[11]), .b(~x$24[14]), .ci(~x$25[11]), .s(fs311), .co(fc311)
+            .a(fs237), .b(fs238), .ci(fs239), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxint4_mac_k32_n8_p0_array_csa__fa fa312(
-            .a(fc284), .b(fs285), .ci(fs281), .s(fs312), .co(fc312)
+            .a(fs240), .b(fs241), .ci(fs242), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxint4_mac_k32_n8_p0_array_csa__fa fa313(
-            .a(fs271), .b(fs272), .ci(fs251), .s(fs313), .co(fc313)
+            .a(fs243), .b(fs244), .ci(hs9), .s(fs313), .co(fc313)
+        );
+    wire hs12;
+    wire hc12;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha12(
+            .a(~x$31[3]), .b(x$31[6]), .s(hs12), .co(hc12)
         );
     wire fs314;
     wire fc314;
         mxint4_mac_k32_n8_p0_array_csa__fa fa314(
-            .a(fs252), .b(x$11[15]), .ci(x$12[15]), .s(fs314), .co(fc314)
+            .a(fc233), .b(fc234), .ci(fc235), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxint4_mac_k32_n8_p0_array_csa__fa fa315(
-            .a(x$13[15]), .b(x$14[15]), .ci(x$15[15]), .s(fs315), .co(fc315)
+            .a(fc236), .b(fc237), .ci(fc238), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxint4_mac_k32_n8_p0_array_csa__fa fa316(
-            .a(x$16[15]), .b(x$17[15]), .ci(x$18[15]), .s(fs316), .co(fc316)
+            .a(fc239), .b(fc240), .ci(fc241), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxint4_mac_k32_n8_p0_array_csa__fa fa317(
-            .a(fc285), .b(hs22), .ci(hs20), .s(fs317), .co(fc317)
+            .a(fc242), .b(fc243), .ci(fc244), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxint4_mac_k32_n8_p0_array_csa__fa fa318(
-            .a(fc271), .b(fc272), .ci(fc246), .s(fs318), .co(fc318)
+            .a(hc9), .b(fs245), .ci(fs246), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxint4_mac_k32_n8_p0_array_csa__fa fa319(
-            .a(fc247), .b(fc248), .ci(fc249), .s(fs319), .co(fc319)
+            .a(fs247), .b(fs248), .ci(fs249), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxint4_mac_k32_n8_p0_array_csa__fa fa320(
-            .a(fc250), .b(fc251), .ci(fc252), .s(fs320), .co(fc320)
+            .a(fs250), .b(fs251), .ci(fs252), .s(fs320), .co(fc320)
         );
     wire fs321;
     wire fc321;
         mxint4_mac_k32_n8_p0_array_csa__fa fa321(
-            .a(fc211), .b(fc208), .ci(fc203), .s(fs321), .co(fc321)
+            .a(fs253), .b(fs254), .ci(fs255), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxint4_mac_k32_n8_p0_array_csa__fa fa322(
-            .a(fs286), .b(fs287), .ci(fs288), .s(fs322), .co(fc322)
+            .a(fs256), .b(fs257), .ci(hs10), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxint4_mac_k32_n8_p0_array_csa__fa fa323(
-            .a(fc286), .b(fc287), .ci(fc288), .s(fs323), .co(fc323)
+            .a(fc245), .b(fc246), .ci(fc247), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxint4_mac_k32_n8_p0_array_csa__fa fa324(
-            .a(fs289), .b(fs290), .ci(fs291), .s(fs324), .co(fc324)
+            .a(fc248), .b(fc249), .ci(fc250), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxint4_mac_k32_n8_p0_array_csa__fa fa325(
-            .a(fc289), .b(fc290), .ci(fc291), .s(fs325), .co(fc325)
+            .a(fc251), .b(fc252), .ci(fc253), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxint4_mac_k32_n8_p0_array_csa__fa fa326(
-            .a(fc292), .b(fs293), .ci(fs294), .s(fs326), .co(fc326)
+            .a(fc254), .b(fc255), .ci(fc256), .s(fs326), .co(fc326)
         );
     wire fs327;
     wire fc327;
         mxint4_mac_k32_n8_p0_array_csa__fa fa327(
-            .a(fc293), .b(fc294), .ci(fc295), .s(fs327), .co(fc327)
+            .a(fc257), .b(hc10), .ci(fs258), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxint4_mac_k32_n8_p0_array_csa__fa fa328(
-            .a(fc296), .b(hc23), .ci(fs297), .s(fs328), .co(fc328)
+            .a(fs259), .b(fs260), .ci(fs261), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxint4_mac_k32_n8_p0_array_csa__fa fa329(
-            .a(fc297), .b(fc298), .ci(fc299), .s(fs329), .co(fc329)
+            .a(fs262), .b(fs263), .ci(fs264), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxint4_mac_k32_n8_p0_array_csa__fa fa330(
-            .a(fc300), .b(fc301), .ci(fs302), .s(fs330), .co(fc330)
+            .a(fs265), .b(fs266), .ci(fs267), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxint4_mac_k32_n8_p0_array_csa__fa fa331(
-            .a(fc302), .b(fc303), .ci(fc304), .s(fs331), .co(fc331)
+            .a(fs268), .b(fs269), .ci(fs270), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxint4_mac_k32_n8_p0_array_csa__fa fa332(
-            .a(fc305), .b(fc306), .ci(fs307), .s(fs332), .co(fc332)
+            .a(fc258), .b(fc259), .ci(fc260), .s(fs332), .co(fc332)
         );
     wire fs333;
     wire fc333;
         mxint4_mac_k32_n8_p0_array_csa__fa fa333(
-            .a(fc307), .b(fc308), .ci(fc309), .s(fs333), .co(fc333)
+            .a(fc261), .b(fc262), .ci(fc263), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxint4_mac_k32_n8_p0_array_csa__fa fa334(
-            .a(fc310), .b(fc311), .ci(fs312), .s(fs334), .co(fc334)
+            .a(fc264), .b(fc265), .ci(fc266), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxint4_mac_k32_n8_p0_array_csa__fa fa335(
-            .a(fc312), .b(fc313), .ci(fc314), .s(fs335), .co(fc335)
+            .a(fc267), .b(fc268), .ci(fc269), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxint4_mac_k32_n8_p0_array_csa__fa fa336(
-            .a(fc315), .b(fc316), .ci(fs317), .s(fs336), .co(fc336)
-        );
-    wire hs24;
-    wire hc24;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha24(
-            .a(fs322), .b(x$13[0]), .s(hs24), .co(hc24)
+            .a(fc270), .b(fc271), .ci(fs272), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxint4_mac_k32_n8_p0_array_csa__fa fa337(
-            .a(fc322), .b(fs323), .ci(fs324), .s(fs337), .co(fc337)
+            .a(fs273), .b(fs274), .ci(fs275), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxint4_mac_k32_n8_p0_array_csa__fa fa338(
-            .a(fc323), .b(fc324), .ci(fs325), .s(fs338), .co(fc338)
+            .a(fs276), .b(fs277), .ci(fs278), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxint4_mac_k32_n8_p0_array_csa__fa fa339(
-            .a(fc325), .b(fc326), .ci(fs327), .s(fs339), .co(fc339)
+            .a(fs279), .b(fs280), .ci(fs281), .s(fs339), .co(fc339)
         );
     wire fs340;
     wire fc340;
         mxint4_mac_k32_n8_p0_array_csa__fa fa340(
-            .a(fc327), .b(fc328), .ci(fs329), .s(fs340), .co(fc340)
+            .a(fs282), .b(fs283), .ci(fs284), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxint4_mac_k32_n8_p0_array_csa__fa fa341(
-            .a(fc329), .b(fc330), .ci(fs331), .s(fs341), .co(fc341)
+            .a(fc272), .b(fc273), .ci(fc274), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxint4_mac_k32_n8_p0_array_csa__fa fa342(
-            .a(fc331), .b(fc332), .ci(fs333), .s(fs342), .co(fc342)
+            .a(fc275), .b(fc276), .ci(fc277), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxint4_mac_k32_n8_p0_array_csa__fa fa343(
-            .a(fc333), .b(fc334), .ci(fs335), .s(fs343), .co(fc343)
-        );
-    wire hs25;
-    wire hc25;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha25(
-            .a(fc337), .b(fs338), .s(hs25), .co(hc25)
+            .a(fc278), .b(fc279), .ci(fc280), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxint4_mac_k32_n8_p0_array_csa__fa fa344(
-            .a(fc338), .b(fs339), .ci(fs328), .s(fs344), .co(fc344)
+            .a(fc281), .b(fc282), .ci(fc283), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxint4_mac_k32_n8_p0_array_csa__fa fa345(
-            .a(fc339), .b(fs340), .ci(fs330), .s(fs345), .co(fc345)
+            .a(fc284), .b(fc285), .ci(fs286), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxint4_mac_k32_n8_p0_array_csa__fa fa346(
-            .a(fc340), .b(fs341), .ci(fs332), .s(fs346), .co(fc346)
+            .a(fc200), .b(fc201), .ci(fc202), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxint4_mac_k32_n8_p0_array_csa__fa fa347(
-            .a(fc341), .b(fs342), .ci(fs334), .s(fs347), .co(fc347)
+            .a(fc203), .b(fc204), .ci(fc205), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxint4_mac_k32_n8_p0_array_csa__fa fa348(
-            .a(fc342), .b(fs343), .ci(fs336), .s(fs348), .co(fc348)
+            .a(fc206), .b(fc207), .ci(fc208), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxint4_mac_k32_n8_p0_array_csa__fa fa349(
-            .a(hs24), .b(x$14[0]), .ci(x$15[0]), .s(fs349), .co(fc349)
+            .a(fc209), .b(fc210), .ci(fc211), .s(fs349), .co(fc349)
         );
     wire fs350;
     wire fc350;
         mxint4_mac_k32_n8_p0_array_csa__fa fa350(
-            .a(x$16[0]), .b(x$17[0]), .ci(x$18[0]), .s(fs350), .co(fc350)
+            .a(fs287), .b(fs288), .ci(fs289), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxint4_mac_k32_n8_p0_array_csa__fa fa351(
-            .a(hc24), .b(fs337), .ci(fs292), .s(fs351), .co(fc351)
+            .a(fs290), .b(hs11), .ci(x$18[0]), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxint4_mac_k32_n8_p0_array_csa__fa fa352(
-            .a(x$24[1]), .b(x$24[4]), .ci(x$25[1]), .s(fs352), .co(fc352)
+            .a(x$19[0]), .b(x$20[0]), .ci(x$21[0]), .s(fs352), .co(fc352)
         );
     wire fs353;
     wire fc353;
         mxint4_mac_k32_n8_p0_array_csa__fa fa353(
-            .a(x$25[4]), .b(x$26[1]), .ci(x$26[4]), .s(fs353), .co(fc353)
+            .a(fc287), .b(fc288), .ci(fc289), .s(fs353), .co(fc353)
         );
     wire fs354;
     wire fc354;
         mxint4_mac_k32_n8_p0_array_csa__fa fa354(
-            .a(hs25), .b(fs326), .ci(fs295), .s(fs354), .co(fc354)
+            .a(fc290), .b(hc11), .ci(fs291), .s(fs354), .co(fc354)
         );
     wire fs355;
     wire fc355;
         mxint4_mac_k32_n8_p0_array_csa__fa fa355(
-            .a(fs296), .b(hs23), .ci(x$27[5]), .s(fs355), .co(fc355)
+            .a(fs292), .b(fs293), .ci(fs294), .s(fs355), .co(fc355)
         );
     wire fs356;
     wire fc356;
         mxint4_mac_k32_n8_p0_array_csa__fa fa356(
-            .a(x$27[8]), .b(x$28[2]), .ci(x$28[5]), .s(fs356), .co(fc356)
+            .a(fs295), .b(fs296), .ci(fs297), .s(fs356), .co(fc356)
+        );
+    wire hs13;
+    wire hc13;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha13(
+            .a(x$28[4]), .b(x$29[1]), .s(hs13), .co(hc13)
         );
     wire fs357;
     wire fc357;
         mxint4_mac_k32_n8_p0_array_csa__fa fa357(
-            .a(hc25), .b(fs344), .ci(fs298), .s(fs357), .co(fc357)
+            .a(fc291), .b(fc292), .ci(fc293), .s(fs357), .co(fc357)
         );
     wire fs358;
     wire fc358;
         mxint4_mac_k32_n8_p0_array_csa__fa fa358(
-            .a(fs299), .b(fs300), .ci(fs301), .s(fs358), .co(fc358)
+            .a(fc294), .b(fc295), .ci(fc296), .s(fs358), .co(fc358)
         );
     wire fs359;
     wire fc359;
         mxint4_mac_k32_n8_p0_array_csa__fa fa359(
-            .a(~x$28[12]), .b(~x$29[3]), .ci(x$29[6]), .s(fs359), .co(fc359)
+            .a(fc297), .b(fs298), .ci(fs299), .s(fs359), .co(fc359)
         );
     wire fs360;
     wire fc360;
         mxint4_mac_k32_n8_p0_array_csa__fa fa360(
-            .a(fc344), .b(fs345), .ci(fs303), .s(fs360), .co(fc360)
+            .a(fs300), .b(fs301), .ci(fs302), .s(fs360), .co(fc360)
         );
     wire fs361;
     wire fc361;
         mxint4_mac_k32_n8_p0_array_csa__fa fa361(
-            .a(fs304), .b(fs305), .ci(fs306), .s(fs361), .co(fc361)
+            .a(fs303), .b(fs304), .ci(fs305), .s(fs361), .co(fc361)
+        );
+    wire hs14;
+    wire hc14;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha14(
+            .a(x$30[8]), .b(x$31[2]), .s(hs14), .co(hc14)
         );
     wire fs362;
     wire fc362;
         mxint4_mac_k32_n8_p0_array_csa__fa fa362(
-            .a(~x$27[13]), .b(~x$28[7]), .ci(x$28[10]), .s(fs362), .co(fc362)
+            .a(fc298), .b(fc299), .ci(fc300), .s(fs362), .co(fc362)
         );
     wire fs363;
     wire fc363;
         mxint4_mac_k32_n8_p0_array_csa__fa fa363(
-            .a(fc345), .b(fs346), .ci(fs308), .s(fs363), .co(fc363)
+            .a(fc301), .b(fc302), .ci(fc303), .s(fs363), .co(fc363)
         );
     wire fs364;
     wire fc364;
         mxint4_mac_k32_n8_p0_array_csa__fa fa364(
-            .a(fs309), .b(fs310), .ci(fs311), .s(fs364), .co(fc364)
+            .a(fc304), .b(fc305), .ci(fs306), .s(fs364), .co(fc364)
         );
     wire fs365;
     wire fc365;
         mxint4_mac_k32_n8_p0_array_csa__fa fa365(
-            .a(~x$25[14]), .b(~x$26[11]), .ci(~x$26[14]), .s(fs365), .co(fc365)
+            .a(fs307), .b(fs308), .ci(fs309), .s(fs365), .co(fc365)
         );
     wire fs366;
     wire fc366;
         mxint4_mac_k32_n8_p0_array_csa__fa fa366(
-            .a(fc346), .b(fs347), .ci(fs313), .s(fs366), .co(fc366)
+            .a(fs310), .b(fs311), .ci(fs312), .s(fs366), .co(fc366)
         );
     wire fs367;
     wire fc367;
         mxint4_mac_k32_n8_p0_array_csa__fa fa367(
-            .a(fs314), .b(fs315), .ci(fs316), .s(fs367), .co(fc367)
+            .a(fs313), .b(hs12), .ci(x$31[9]), .s(fs367), .co(fc367)
         );
     wire fs368;
     wire fc368;
         mxint4_mac_k32_n8_p0_array_csa__fa fa368(
-            .a(x$19[15]), .b(x$20[15]), .ci(x$21[15]), .s(fs368), .co(fc368)
+            .a(fc306), .b(fc307), .ci(fc308), .s(fs368), .co(fc368)
         );
     wire fs369;
     wire fc369;
         mxint4_mac_k32_n8_p0_array_csa__fa fa369(
-            .a(fc347), .b(fs348), .ci(fs318), .s(fs369), .co(fc369)
+            .a(fc309), .b(fc310), .ci(fc311), .s(fs369), .co(fc369)
         );
     wire fs370;
     wire fc370;
         mxint4_mac_k32_n8_p0_array_csa__fa fa370(
-            .a(fs319), .b(fs320), .ci(fs321), .s(fs370), .co(fc370)
+            .a(fc312), .b(fc313), .ci(hc12), .s(fs370), .co(fc370)
         );
     wire fs371;
     wire fc371;
         mxint4_mac_k32_n8_p0_array_csa__fa fa371(
-            .a(fc204), .b(hc12), .ci(fc189), .s(fs371), .co(fc371)
-        );
-    wire hs26;
-    wire hc26;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha26(
-            .a(fc348), .b(fc343), .s(hs26), .co(hc26)
+            .a(fs314), .b(fs315), .ci(fs316), .s(fs371), .co(fc371)
         );
     wire fs372;
     wire fc372;
         mxint4_mac_k32_n8_p0_array_csa__fa fa372(
-            .a(fs349), .b(fs350), .ci(x$19[0]), .s(fs372), .co(fc372)
+            .a(fs317), .b(fs318), .ci(fs319), .s(fs372), .co(fc372)
         );
     wire fs373;
     wire fc373;
         mxint4_mac_k32_n8_p0_array_csa__fa fa373(
-            .a(fc349), .b(fc350), .ci(fs351), .s(fs373), .co(fc373)
+            .a(fs320), .b(fs321), .ci(fs322), .s(fs373), .co(fc373)
         );
     wire fs374;
     wire fc374;
         mxint4_mac_k32_n8_p0_array_csa__fa fa374(
-            .a(fc351), .b(fc352), .ci(fc353), .s(fs374), .co(fc374)
-        );
-    wire hs27;
-    wire hc27;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha27(
-            .a(fs354), .b(fs355), .s(hs27), .co(hc27)
+            .a(fc314), .b(fc315), .ci(fc316), .s(fs374), .co(fc374)
         );
     wire fs375;
     wire fc375;
         mxint4_mac_k32_n8_p0_array_csa__fa fa375(
-            .a(fc354), .b(fc355), .ci(fc356), .s(fs375), .co(fc375)
+            .a(fc317), .b(fc318), .ci(fc319), .s(fs375), .co(fc375)
         );
     wire fs376;
     wire fc376;
         mxint4_mac_k32_n8_p0_array_csa__fa fa376(
-            .a(fs357), .b(fs358), .ci(fs359), .s(fs376), .co(fc376)
+            .a(fc320), .b(fc321), .ci(fc322), .s(fs376), .co(fc376)
         );
     wire fs377;
     wire fc377;
         mxint4_mac_k32_n8_p0_array_csa__fa fa377(
-            .a(fc357), .b(fc358), .ci(fc359), .s(fs377), .co(fc377)
+            .a(fs323), .b(fs324), .ci(fs325), .s(fs377), .co(fc377)
         );
     wire fs378;
     wire fc378;
         mxint4_mac_k32_n8_p0_array_csa__fa fa378(
-            .a(fs360), .b(fs361), .ci(fs362), .s(fs378), .co(fc378)
+            .a(fs326), .b(fs327), .ci(fs328), .s(fs378), .co(fc378)
         );
     wire fs379;
     wire fc379;
         mxint4_mac_k32_n8_p0_array_csa__fa fa379(
-            .a(fc360), .b(fc361), .ci(fc362), .s(fs379), .co(fc379)
+            .a(fs329), .b(fs330), .ci(fs331), .s(fs379), .co(fc379)
         );
     wire fs380;
     wire fc380;
         mxint4_mac_k32_n8_p0_array_csa__fa fa380(
-            .a(fs363), .b(fs364), .ci(fs365), .s(fs380), .co(fc380)
+            .a(fc323), .b(fc324), .ci(fc325), .s(fs380), .co(fc380)
         );
     wire fs381;
     wire fc381;
         mxint4_mac_k32_n8_p0_array_csa__fa fa381(
-            .a(fc363), .b(fc364), .ci(fc365), .s(fs381), .co(fc381)
+            .a(fc326), .b(fc327), .ci(fc328), .s(fs381), .co(fc381)
         );
     wire fs382;
     wire fc382;
         mxint4_mac_k32_n8_p0_array_csa__fa fa382(
-            .a(fs366), .b(fs367), .ci(fs368), .s(fs382), .co(fc382)
+            .a(fc329), .b(fc330), .ci(fc331), .s(fs382), .co(fc382)
         );
     wire fs383;
     wire fc383;
         mxint4_mac_k32_n8_p0_array_csa__fa fa383(
-            .a(fc366), .b(fc367), .ci(fc368), .s(fs383), .co(fc383)
+            .a(fs332), .b(fs333), .ci(fs334), .s(fs383), .co(fc383)
         );
     wire fs384;
     wire fc384;
         mxint4_mac_k32_n8_p0_array_csa__fa fa384(
-            .a(fs369), .b(fs370), .ci(fs371), .s(fs384), .co(fc384)
+            .a(fs335), .b(fs336), .ci(fs337), .s(fs384), .co(fc384)
         );
     wire fs385;
     wire fc385;
         mxint4_mac_k32_n8_p0_array_csa__fa fa385(
-            .a(fc369), .b(fc370), .ci(fc371), .s(fs385), .co(fc385)
-        );
-    wire hs28;
-    wire hc28;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha28(
-            .a(fc372), .b(fs373), .s(hs28), .co(hc28)
+            .a(fs338), .b(fs339), .ci(fs340), .s(fs385), .co(fc385)
         );
     wire fs386;
     wire fc386;
         mxint4_mac_k32_n8_p0_array_csa__fa fa386(
-            .a(fc373), .b(fs374), .ci(hs27), .s(fs386), .co(fc386)
+            .a(fc332), .b(fc333), .ci(fc334), .s(fs386), .co(fc386)
         );
     wire fs387;
     wire fc387;
         mxint4_mac_k32_n8_p0_array_csa__fa fa387(
-            .a(fc374), .b(hc27), .ci(fs375), .s(fs387), .co(fc387)
+            .a(fc335), .b(fc336), .ci(fc337), .s(fs387), .co(fc387)
         );
     wire fs388;
     wire fc388;
         mxint4_mac_k32_n8_p0_array_csa__fa fa388(
-            .a(fc375), .b(fc376), .ci(fs377), .s(fs388), .co(fc388)
+            .a(fc338), .b(fc339), .ci(fc340), .s(fs388), .co(fc388)
         );
     wire fs389;
     wire fc389;
         mxint4_mac_k32_n8_p0_array_csa__fa fa389(
-            .a(fc377), .b(fc378), .ci(fs379), .s(fs389), .co(fc389)
+            .a(fs341), .b(fs342), .ci(fs343), .s(fs389), .co(fc389)
         );
     wire fs390;
     wire fc390;
         mxint4_mac_k32_n8_p0_array_csa__fa fa390(
-            .a(fc379), .b(fc380), .ci(fs381), .s(fs390), .co(fc390)
+            .a(fs344), .b(fs345), .ci(fs346), .s(fs390), .co(fc390)
         );
     wire fs391;
     wire fc391;
         mxint4_mac_k32_n8_p0_array_csa__fa fa391(
-            .a(fc381), .b(fc382), .ci(fs383), .s(fs391), .co(fc391)
-        );
-    wire hs29;
-    wire hc29;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha29(
-            .a(fc383), .b(fc384), .s(hs29), .co(hc29)
+            .a(fs347), .b(fs348), .ci(fs349), .s(fs391), .co(fc391)
         );
     wire fs392;
     wire fc392;
         mxint4_mac_k32_n8_p0_array_csa__fa fa392(
-            .a(fs372), .b(x$20[0]), .ci(x$21[0]), .s(fs392), .co(fc392)
+            .a(fc341), .b(fc342), .ci(fc343), .s(fs392), .co(fc392)
         );
-    wire hs30;
-    wire hc30;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha30(
-            .a(x$22[0]), .b(x$23[0]), .s(hs30), .co(hc30)
+    wire hs15;
+    wire hc15;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha15(
+            .a(fc344), .b(fc345), .s(hs15), .co(hc15)
         );
     wire fs393;
     wire fc393;
         mxint4_mac_k32_n8_p0_array_csa__fa fa393(
-            .a(hs28), .b(fs352), .ci(fs353), .s(fs393), .co(fc393)
+            .a(fs350), .b(fs351), .ci(fs352), .s(fs393), .co(fc393)
         );
     wire fs394;
     wire fc394;
         mxint4_mac_k32_n8_p0_array_csa__fa fa394(
-            .a(x$27[1]), .b(x$27[4]), .ci(x$28[1]), .s(fs394), .co(fc394)
+            .a(x$22[0]), .b(x$23[0]), .ci(x$24[0]), .s(fs394), .co(fc394)
         );
     wire fs395;
     wire fc395;
         mxint4_mac_k32_n8_p0_array_csa__fa fa395(
-            .a(hc28), .b(fs386), .ci(fs356), .s(fs395), .co(fc395)
+            .a(fc350), .b(fc351), .ci(fc352), .s(fs395), .co(fc395)
         );
     wire fs396;
     wire fc396;
         mxint4_mac_k32_n8_p0_array_csa__fa fa396(
-            .a(x$28[8]), .b(x$29[2]), .ci(x$29[5]), .s(fs396), .co(fc396)
+            .a(fs353), .b(fs354), .ci(fs355), .s(fs396), .co(fc396)
         );
     wire fs397;
     wire fc397;
         mxint4_mac_k32_n8_p0_array_csa__fa fa397(
-            .a(fc386), .b(fs387), .ci(fs376), .s(fs397), .co(fc397)
+            .a(fs356), .b(hs13), .ci(x$29[4]), .s(fs397), .co(fc397)
         );
     wire fs398;
     wire fc398;
         mxint4_mac_k32_n8_p0_array_csa__fa fa398(
-            .a(x$29[9]), .b(~x$29[12]), .ci(~x$30[3]), .s(fs398), .co(fc398)
+            .a(fc353), .b(fc354), .ci(fc355), .s(fs398), .co(fc398)
         );
     wire fs399;
     wire fc399;
         mxint4_mac_k32_n8_p0_array_csa__fa fa399(
-            .a(fc387), .b(fs388), .ci(fs378), .s(fs399), .co(fc399)
+            .a(fc356), .b(hc13), .ci(fs357), .s(fs399), .co(fc399)
         );
     wire fs400;
     wire fc400;
         mxint4_mac_k32_n8_p0_array_csa__fa fa400(
-            .a(~x$28[13]), .b(~x$29[7]), .ci(x$29[10]), .s(fs400), .co(fc400)
+            .a(fs358), .b(fs359), .ci(fs360), .s(fs400), .co(fc400)
+        );
+    wire hs16;
+    wire hc16;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha16(
+            .a(fs361), .b(hs14), .s(hs16), .co(hc16)
         );
     wire fs401;
     wire fc401;
         mxint4_mac_k32_n8_p0_array_csa__fa fa401(
-            .a(fc388), .b(fs389), .ci(fs380), .s(fs401), .co(fc401)
+            .a(fc357), .b(fc358), .ci(fc359), .s(fs401), .co(fc401)
         );
     wire fs402;
     wire fc402;
         mxint4_mac_k32_n8_p0_array_csa__fa fa402(
-            .a(~x$27[11]), .b(~x$27[14]), .ci(~x$28[11]), .s(fs402), .co(fc402)
+            .a(fc360), .b(fc361), .ci(hc14), .s(fs402), .co(fc402)
         );
     wire fs403;
     wire fc403;
         mxint4_mac_k32_n8_p0_array_csa__fa fa403(
-            .a(fc389), .b(fs390), .ci(fs382), .s(fs403), .co(fc403)
+            .a(fs362), .b(fs363), .ci(fs364), .s(fs403), .co(fc403)
         );
     wire fs404;
     wire fc404;
         mxint4_mac_k32_n8_p0_array_csa__fa fa404(
-            .a(x$22[15]), .b(x$23[15]), .ci(x$24[15]), .s(fs404), .co(fc404)
+            .a(fs365), .b(fs366), .ci(fs367), .s(fs404), .co(fc404)
         );
     wire fs405;
     wire fc405;
         mxint4_mac_k32_n8_p0_array_csa__fa fa405(
-            .a(fc390), .b(fs391), .ci(fs384), .s(fs405), .co(fc405)
+            .a(fc362), .b(fc363), .ci(fc364), .s(fs405), .co(fc405)
         );
     wire fs406;
     wire fc406;
         mxint4_mac_k32_n8_p0_array_csa__fa fa406(
-            .a(fc190), .b(fc191), .ci(fc192), .s(fs406), .co(fc406)
+            .a(fc365), .b(fc366), .ci(fc367), .s(fs406), .co(fc406)
         );
     wire fs407;
     wire fc407;
         mxint4_mac_k32_n8_p0_array_csa__fa fa407(
-            .a(fc391), .b(hs29), .ci(fs385), .s(fs407), .co(fc407)
+            .a(fs368), .b(fs369), .ci(fs370), .s(fs407), .co(fc407)
         );
     wire fs408;
     wire fc408;
         mxint4_mac_k32_n8_p0_array_csa__fa fa408(
-            .a(hs26), .b(fc335), .ci(fc336), .s(fs408), .co(fc408)
-        );
-    wire hs31;
-    wire hc31;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha31(
-            .a(fs392), .b(hs30), .s(hs31), .co(hc31)
+            .a(fs371), .b(fs372), .ci(fs373), .s(fs408), .co(fc408)
         );
     wire fs409;
     wire fc409;
         mxint4_mac_k32_n8_p0_array_csa__fa fa409(
-            .a(fc392), .b(hc30), .ci(fs393), .s(fs409), .co(fc409)
+            .a(fc368), .b(fc369), .ci(fc370), .s(fs409), .co(fc409)
         );
     wire fs410;
     wire fc410;
         mxint4_mac_k32_n8_p0_array_csa__fa fa410(
-            .a(fc393), .b(fc394), .ci(fs395), .s(fs410), .co(fc410)
+            .a(fc371), .b(fc372), .ci(fc373), .s(fs410), .co(fc410)
         );
     wire fs411;
     wire fc411;
         mxint4_mac_k32_n8_p0_array_csa__fa fa411(
-            .a(fc395), .b(fc396), .ci(fs397), .s(fs411), .co(fc411)
+            .a(fs374), .b(fs375), .ci(fs376), .s(fs411), .co(fc411)
         );
     wire fs412;
     wire fc412;
         mxint4_mac_k32_n8_p0_array_csa__fa fa412(
-            .a(fc397), .b(fc398), .ci(fs399), .s(fs412), .co(fc412)
+            .a(fs377), .b(fs378), .ci(fs379), .s(fs412), .co(fc412)
         );
     wire fs413;
     wire fc413;
         mxint4_mac_k32_n8_p0_array_csa__fa fa413(
-            .a(fc399), .b(fc400), .ci(fs401), .s(fs413), .co(fc413)
+            .a(fc374), .b(fc375), .ci(fc376), .s(fs413), .co(fc413)
         );
     wire fs414;
     wire fc414;
         mxint4_mac_k32_n8_p0_array_csa__fa fa414(
-            .a(fc401), .b(fc402), .ci(fs403), .s(fs414), .co(fc414)
+            .a(fc377), .b(fc378), .ci(fc379), .s(fs414), .co(fc414)
         );
     wire fs415;
     wire fc415;
         mxint4_mac_k32_n8_p0_array_csa__fa fa415(
-            .a(fc403), .b(fc404), .ci(fs405), .s(fs415), .co(fc415)
+            .a(fs380), .b(fs381), .ci(fs382), .s(fs415), .co(fc415)
         );
     wire fs416;
     wire fc416;
         mxint4_mac_k32_n8_p0_array_csa__fa fa416(
-            .a(fc405), .b(fc406), .ci(fs407), .s(fs416), .co(fc416)
-        );
-    wire hs32;
-    wire hc32;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha32(
-            .a(hc31), .b(fs409), .s(hs32), .co(hc32)
+            .a(fs383), .b(fs384), .ci(fs385), .s(fs416), .co(fc416)
         );
     wire fs417;
     wire fc417;
         mxint4_mac_k32_n8_p0_array_csa__fa fa417(
-            .a(fc409), .b(fs410), .ci(fs396), .s(fs417), .co(fc417)
+            .a(fc380), .b(fc381), .ci(fc382), .s(fs417), .co(fc417)
         );
     wire fs418;
     wire fc418;
         mxint4_mac_k32_n8_p0_array_csa__fa fa418(
-            .a(fc410), .b(fs411), .ci(fs398), .s(fs418), .co(fc418)
+            .a(fc383), .b(fc384), .ci(fc385), .s(fs418), .co(fc418)
         );
     wire fs419;
     wire fc419;
         mxint4_mac_k32_n8_p0_array_csa__fa fa419(
-            .a(fc411), .b(fs412), .ci(fs400), .s(fs419), .co(fc419)
+            .a(fs386), .b(fs387), .ci(fs388), .s(fs419), .co(fc419)
         );
     wire fs420;
     wire fc420;
         mxint4_mac_k32_n8_p0_array_csa__fa fa420(
-            .a(fc412), .b(fs413), .ci(fs402), .s(fs420), .co(fc420)
+            .a(fs389), .b(fs390), .ci(fs391), .s(fs420), .co(fc420)
         );
     wire fs421;
     wire fc421;
         mxint4_mac_k32_n8_p0_array_csa__fa fa421(
-            .a(fc413), .b(fs414), .ci(fs404), .s(fs421), .co(fc421)
+            .a(fc386), .b(fc387), .ci(fc388), .s(fs421), .co(fc421)
         );
     wire fs422;
     wire fc422;
         mxint4_mac_k32_n8_p0_array_csa__fa fa422(
-            .a(fc414), .b(fs415), .ci(fs406), .s(fs422), .co(fc422)
+            .a(fc389), .b(fc390), .ci(fc391), .s(fs422), .co(fc422)
         );
     wire fs423;
     wire fc423;
         mxint4_mac_k32_n8_p0_array_csa__fa fa423(
-            .a(fc415), .b(fs416), .ci(fs408), .s(fs423), .co(fc423)
+            .a(fs392), .b(hs15), .ci(fc346), .s(fs423), .co(fc423)
         );
     wire fs424;
     wire fc424;
         mxint4_mac_k32_n8_p0_array_csa__fa fa424(
-            .a(hs31), .b(x$24[0]), .ci(x$25[0]), .s(fs424), .co(fc424)
+            .a(fc347), .b(fc348), .ci(fc349), .s(fs424), .co(fc424)
         );
     wire fs425;
     wire fc425;
         mxint4_mac_k32_n8_p0_array_csa__fa fa425(
-            .a(hs32), .b(fs394), .ci(x$28[4]), .s(fs425), .co(fc425)
+            .a(fs393), .b(fs394), .ci(x$25[0]), .s(fs425), .co(fc425)
         );
-    wire hs33;
-    wire hc33;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha33(
-            .a(x$29[1]), .b(x$29[4]), .s(hs33), .co(hc33)
+    wire hs17;
+    wire hc17;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha17(
+            .a(x$26[0]), .b(x$27[0]), .s(hs17), .co(hc17)
         );
     wire fs426;
     wire fc426;
         mxint4_mac_k32_n8_p0_array_csa__fa fa426(
-            .a(hc32), .b(fs417), .ci(x$29[8]), .s(fs426), .co(fc426)
+            .a(fc393), .b(fc394), .ci(fs395), .s(fs426), .co(fc426)
         );
     wire fs427;
     wire fc427;
         mxint4_mac_k32_n8_p0_array_csa__fa fa427(
-            .a(x$30[2]), .b(x$30[5]), .ci(x$30[8]), .s(fs427), .co(fc427)
+            .a(fs396), .b(fs397), .ci(x$30[1]), .s(fs427), .co(fc427)
+        );
+    wire hs18;
+    wire hc18;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha18(
+            .a(x$30[4]), .b(x$31[1]), .s(hs18), .co(hc18)
         );
     wire fs428;
     wire fc428;
         mxint4_mac_k32_n8_p0_array_csa__fa fa428(
-            .a(fc417), .b(fs418), .ci(x$30[6]), .s(fs428), .co(fc428)
+            .a(fc395), .b(fc396), .ci(fc397), .s(fs428), .co(fc428)
         );
     wire fs429;
     wire fc429;
         mxint4_mac_k32_n8_p0_array_csa__fa fa429(
-            .a(x$30[9]), .b(~x$30[12]), .ci(~x$31[3]), .s(fs429), .co(fc429)
+            .a(fs398), .b(fs399), .ci(fs400), .s(fs429), .co(fc429)
         );
     wire fs430;
     wire fc430;
         mxint4_mac_k32_n8_p0_array_csa__fa fa430(
-            .a(fc418), .b(fs419), .ci(~x$29[13]), .s(fs430), .co(fc430)
+            .a(hs16), .b(x$31[5]), .ci(x$31[8]), .s(fs430), .co(fc430)
         );
     wire fs431;
     wire fc431;
         mxint4_mac_k32_n8_p0_array_csa__fa fa431(
-            .a(~x$30[7]), .b(x$30[10]), .ci(~x$30[13]), .s(fs431), .co(fc431)
+            .a(fc398), .b(fc399), .ci(fc400), .s(fs431), .co(fc431)
         );
     wire fs432;
     wire fc432;
         mxint4_mac_k32_n8_p0_array_csa__fa fa432(
-            .a(fc419), .b(fs420), .ci(~x$28[14]), .s(fs432), .co(fc432)
+            .a(hc16), .b(fs401), .ci(fs402), .s(fs432), .co(fc432)
         );
     wire fs433;
     wire fc433;
         mxint4_mac_k32_n8_p0_array_csa__fa fa433(
-            .a(~x$29[11]), .b(~x$29[14]), .ci(~x$30[11]), .s(fs433), .co(fc433)
+            .a(fs403), .b(fs404), .ci(~x$31[12]), .s(fs433), .co(fc433)
         );
     wire fs434;
     wire fc434;
         mxint4_mac_k32_n8_p0_array_csa__fa fa434(
-            .a(fc420), .b(fs421), .ci(x$25[15]), .s(fs434), .co(fc434)
+            .a(fc401), .b(fc402), .ci(fc403), .s(fs434), .co(fc434)
         );
     wire fs435;
     wire fc435;
         mxint4_mac_k32_n8_p0_array_csa__fa fa435(
-            .a(x$26[15]), .b(x$27[15]), .ci(x$28[15]), .s(fs435), .co(fc435)
+            .a(fc404), .b(fs405), .ci(fs406), .s(fs435), .co(fc435)
         );
     wire fs436;
     wire fc436;
         mxint4_mac_k32_n8_p0_array_csa__fa fa436(
-            .a(fc421), .b(fs422), .ci(fc161), .s(fs436), .co(fc436)
+            .a(fs407), .b(fs408), .ci(~x$31[13]), .s(fs436), .co(fc436)
         );
     wire fs437;
     wire fc437;
         mxint4_mac_k32_n8_p0_array_csa__fa fa437(
-            .a(fc162), .b(fc163), .ci(fc164), .s(fs437), .co(fc437)
+            .a(fc405), .b(fc406), .ci(fc407), .s(fs437), .co(fc437)
         );
     wire fs438;
     wire fc438;
         mxint4_mac_k32_n8_p0_array_csa__fa fa438(
-            .a(fc422), .b(fs423), .ci(fc317), .s(fs438), .co(fc438)
+            .a(fc408), .b(fs409), .ci(fs410), .s(fs438), .co(fc438)
         );
     wire fs439;
     wire fc439;
         mxint4_mac_k32_n8_p0_array_csa__fa fa439(
-            .a(fc318), .b(fc319), .ci(fc320), .s(fs439), .co(fc439)
+            .a(fs411), .b(fs412), .ci(fs271), .s(fs439), .co(fc439)
         );
-    wire fs440 = ~(fc423 ^ fc416);
-    wire fc440 = fc423 | fc416;
-    wire hs34;
-    wire hc34;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha34(
-            .a(fc407), .b(fc408), .s(hs34), .co(hc34)
-        );
-    wire hs35;
-    wire hc35;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha35(
-            .a(fs424), .b(x$26[0]), .s(hs35), .co(hc35)
+    wire fs440;
+    wire fc440;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa440(
+            .a(fc409), .b(fc410), .ci(fc411), .s(fs440), .co(fc440)
         );
     wire fs441;
     wire fc441;
         mxint4_mac_k32_n8_p0_array_csa__fa fa441(
-            .a(fc424), .b(fs425), .ci(hs33), .s(fs441), .co(fc441)
+            .a(fc412), .b(fs413), .ci(fs414), .s(fs441), .co(fc441)
         );
     wire fs442;
     wire fc442;
         mxint4_mac_k32_n8_p0_array_csa__fa fa442(
-            .a(fc425), .b(hc33), .ci(fs426), .s(fs442), .co(fc442)
+            .a(fs415), .b(fs416), .ci(fs285), .s(fs442), .co(fc442)
         );
     wire fs443;
     wire fc443;
         mxint4_mac_k32_n8_p0_array_csa__fa fa443(
-            .a(fc426), .b(fc427), .ci(fs428), .s(fs443), .co(fc443)
+            .a(fc413), .b(fc414), .ci(fc415), .s(fs443), .co(fc443)
         );
     wire fs444;
     wire fc444;
         mxint4_mac_k32_n8_p0_array_csa__fa fa444(
-            .a(fc428), .b(fc429), .ci(fs430), .s(fs444), .co(fc444)
+            .a(fc416), .b(fs417), .ci(fs418), .s(fs444), .co(fc444)
         );
     wire fs445;
     wire fc445;
         mxint4_mac_k32_n8_p0_array_csa__fa fa445(
-            .a(fc430), .b(fc431), .ci(fs432), .s(fs445), .co(fc445)
+            .a(fs419), .b(fs420), .ci(hc8), .s(fs445), .co(fc445)
         );
     wire fs446;
     wire fc446;
         mxint4_mac_k32_n8_p0_array_csa__fa fa446(
-            .a(fc432), .b(fc433), .ci(fs434), .s(fs446), .co(fc446)
+            .a(fc417), .b(fc418), .ci(fc419), .s(fs446), .co(fc446)
         );
     wire fs447;
     wire fc447;
         mxint4_mac_k32_n8_p0_array_csa__fa fa447(
-            .a(fc434), .b(fc435), .ci(fs436), .s(fs447), .co(fc447)
+            .a(fc420), .b(fs421), .ci(fs422), .s(fs447), .co(fc447)
         );
     wire fs448;
     wire fc448;
         mxint4_mac_k32_n8_p0_array_csa__fa fa448(
-            .a(fc436), .b(fc437), .ci(fs438), .s(fs448), .co(fc448)
+            .a(fs423), .b(fs424), .ci(fc286), .s(fs448), .co(fc448)
         );
-    wire fs449;
-    wire fc449;
-        mxint4_mac_k32_n8_p0_array_csa__fa fa449(
-            .a(fc438), .b(fc439), .ci(fs440), .s(fs449), .co(fc449)
-        );
+    wire fs449 = ~(fc421 ^ fc422);
+    wire fc449 = fc421 | fc422;
     wire fs450;
     wire fc450;
         mxint4_mac_k32_n8_p0_array_csa__fa fa450(
-            .a(hs35), .b(x$27[0]), .ci(x$28[0]), .s(fs450), .co(fc450)
+            .a(fc423), .b(fc424), .ci(fc392), .s(fs450), .co(fc450)
         );
     wire fs451;
     wire fc451;
         mxint4_mac_k32_n8_p0_array_csa__fa fa451(
-            .a(hc35), .b(fs441), .ci(x$30[1]), .s(fs451), .co(fc451)
+            .a(fs425), .b(hs17), .ci(x$28[0]), .s(fs451), .co(fc451)
         );
     wire fs452;
     wire fc452;
         mxint4_mac_k32_n8_p0_array_csa__fa fa452(
-            .a(fc441), .b(fs442), .ci(fs427), .s(fs452), .co(fc452)
+            .a(fc425), .b(hc17), .ci(fs426), .s(fs452), .co(fc452)
+        );
+    wire hs19;
+    wire hc19;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha19(
+            .a(fs427), .b(hs18), .s(hs19), .co(hc19)
         );
     wire fs453;
     wire fc453;
         mxint4_mac_k32_n8_p0_array_csa__fa fa453(
-            .a(fc442), .b(fs443), .ci(fs429), .s(fs453), .co(fc453)
+            .a(fc426), .b(fc427), .ci(hc18), .s(fs453), .co(fc453)
         );
     wire fs454;
     wire fc454;
         mxint4_mac_k32_n8_p0_array_csa__fa fa454(
-            .a(fc443), .b(fs444), .ci(fs431), .s(fs454), .co(fc454)
+            .a(fs428), .b(fs429), .ci(fs430), .s(fs454), .co(fc454)
         );
     wire fs455;
     wire fc455;
         mxint4_mac_k32_n8_p0_array_csa__fa fa455(
-            .a(fc444), .b(fs445), .ci(fs433), .s(fs455), .co(fc455)
+            .a(fc428), .b(fc429), .ci(fc430), .s(fs455), .co(fc455)
         );
     wire fs456;
     wire fc456;
         mxint4_mac_k32_n8_p0_array_csa__fa fa456(
-            .a(fc445), .b(fs446), .ci(fs435), .s(fs456), .co(fc456)
+            .a(fs431), .b(fs432), .ci(fs433), .s(fs456), .co(fc456)
         );
     wire fs457;
     wire fc457;
         mxint4_mac_k32_n8_p0_array_csa__fa fa457(
-            .a(fc446), .b(fs447), .ci(fs437), .s(fs457), .co(fc457)
+            .a(fc431), .b(fc432), .ci(fc433), .s(fs457), .co(fc457)
         );
     wire fs458;
     wire fc458;
         mxint4_mac_k32_n8_p0_array_csa__fa fa458(
-            .a(fc447), .b(fs448), .ci(fs439), .s(fs458), .co(fc458)
+            .a(fs434), .b(fs435), .ci(fs436), .s(fs458), .co(fc458)
         );
     wire fs459;
     wire fc459;
         mxint4_mac_k32_n8_p0_array_csa__fa fa459(
-            .a(fc448), .b(fs449), .ci(hs34), .s(fs459), .co(fc459)
-        );
-    wire hs36;
-    wire hc36;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha36(
-            .a(fc450), .b(fs451), .s(hs36), .co(hc36)
+            .a(fc434), .b(fc435), .ci(fc436), .s(fs459), .co(fc459)
         );
     wire fs460;
     wire fc460;
         mxint4_mac_k32_n8_p0_array_csa__fa fa460(
-            .a(fc451), .b(fs452), .ci(x$31[2]), .s(fs460), .co(fc460)
+            .a(fs437), .b(fs438), .ci(fs439), .s(fs460), .co(fc460)
         );
     wire fs461;
     wire fc461;
         mxint4_mac_k32_n8_p0_array_csa__fa fa461(
-            .a(fc452), .b(fs453), .ci(x$31[6]), .s(fs461), .co(fc461)
+            .a(fc437), .b(fc438), .ci(fc439), .s(fs461), .co(fc461)
         );
     wire fs462;
     wire fc462;
         mxint4_mac_k32_n8_p0_array_csa__fa fa462(
-            .a(fc453), .b(fs454), .ci(~x$31[7]), .s(fs462), .co(fc462)
+            .a(fs440), .b(fs441), .ci(fs442), .s(fs462), .co(fc462)
         );
     wire fs463;
     wire fc463;
         mxint4_mac_k32_n8_p0_array_csa__fa fa463(
-            .a(fc454), .b(fs455), .ci(~x$30[14]), .s(fs463), .co(fc463)
+            .a(fc440), .b(fc441), .ci(fc442), .s(fs463), .co(fc463)
         );
     wire fs464;
     wire fc464;
         mxint4_mac_k32_n8_p0_array_csa__fa fa464(
-            .a(fc455), .b(fs456), .ci(x$29[15]), .s(fs464), .co(fc464)
+            .a(fs443), .b(fs444), .ci(fs445), .s(fs464), .co(fc464)
         );
     wire fs465;
     wire fc465;
         mxint4_mac_k32_n8_p0_array_csa__fa fa465(
-            .a(fc456), .b(fs457), .ci(fc165), .s(fs465), .co(fc465)
+            .a(fc443), .b(fc444), .ci(fc445), .s(fs465), .co(fc465)
         );
     wire fs466;
     wire fc466;
         mxint4_mac_k32_n8_p0_array_csa__fa fa466(
-            .a(fc457), .b(fs458), .ci(fc321), .s(fs466), .co(fc466)
+            .a(fs446), .b(fs447), .ci(fs448), .s(fs466), .co(fc466)
         );
     wire fs467;
     wire fc467;
         mxint4_mac_k32_n8_p0_array_csa__fa fa467(
-            .a(fc458), .b(fs459), .ci(hc29), .s(fs467), .co(fc467)
-        );
-    wire hs37;
-    wire hc37;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha37(
-            .a(fc459), .b(fc449), .s(hs37), .co(hc37)
-        );
-    wire hs38;
-    wire hc38;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha38(
-            .a(fs450), .b(x$29[0]), .s(hs38), .co(hc38)
+            .a(fc446), .b(fc447), .ci(fc448), .s(fs467), .co(fc467)
         );
     wire fs468;
     wire fc468;
         mxint4_mac_k32_n8_p0_array_csa__fa fa468(
-            .a(hs36), .b(x$30[4]), .ci(x$31[1]), .s(fs468), .co(fc468)
+            .a(fs449), .b(fs450), .ci(hc15), .s(fs468), .co(fc468)
+        );
+    wire hs20;
+    wire hc20;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha20(
+            .a(fs451), .b(x$29[0]), .s(hs20), .co(hc20)
         );
     wire fs469;
     wire fc469;
         mxint4_mac_k32_n8_p0_array_csa__fa fa469(
-            .a(hc36), .b(fs460), .ci(x$31[5]), .s(fs469), .co(fc469)
+            .a(fc451), .b(fs452), .ci(hs19), .s(fs469), .co(fc469)
         );
     wire fs470;
     wire fc470;
         mxint4_mac_k32_n8_p0_array_csa__fa fa470(
-            .a(fc460), .b(fs461), .ci(x$31[9]), .s(fs470), .co(fc470)
+            .a(fc452), .b(hc19), .ci(fs453), .s(fs470), .co(fc470)
         );
     wire fs471;
     wire fc471;
         mxint4_mac_k32_n8_p0_array_csa__fa fa471(
-            .a(fc461), .b(fs462), .ci(x$31[10]), .s(fs471), .co(fc471)
+            .a(fc453), .b(fc454), .ci(fs455), .s(fs471), .co(fc471)
         );
     wire fs472;
     wire fc472;
         mxint4_mac_k32_n8_p0_array_csa__fa fa472(
-            .a(fc462), .b(fs463), .ci(~x$31[11]), .s(fs472), .co(fc472)
+            .a(fc455), .b(fc456), .ci(fs457), .s(fs472), .co(fc472)
         );
     wire fs473;
     wire fc473;
         mxint4_mac_k32_n8_p0_array_csa__fa fa473(
-            .a(fc463), .b(fs464), .ci(x$30[15]), .s(fs473), .co(fc473)
+            .a(fc457), .b(fc458), .ci(fs459), .s(fs473), .co(fc473)
         );
     wire fs474;
     wire fc474;
         mxint4_mac_k32_n8_p0_array_csa__fa fa474(
-            .a(fc464), .b(fs465), .ci(fc166), .s(fs474), .co(fc474)
+            .a(fc459), .b(fc460), .ci(fs461), .s(fs474), .co(fc474)
         );
     wire fs475;
     wire fc475;
         mxint4_mac_k32_n8_p0_array_csa__fa fa475(
-            .a(fc465), .b(fs466), .ci(hc22), .s(fs475), .co(fc475)
+            .a(fc461), .b(fc462), .ci(fs463), .s(fs475), .co(fc475)
         );
     wire fs476;
     wire fc476;
         mxint4_mac_k32_n8_p0_array_csa__fa fa476(
-            .a(fc466), .b(fs467), .ci(fc385), .s(fs476), .co(fc476)
+            .a(fc463), .b(fc464), .ci(fs465), .s(fs476), .co(fc476)
         );
     wire fs477;
     wire fc477;
         mxint4_mac_k32_n8_p0_array_csa__fa fa477(
-            .a(fc467), .b(hs37), .ci(fc440), .s(fs477), .co(fc477)
-        );
-    wire hs39;
-    wire hc39;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha39(
-            .a(hs38), .b(x$30[0]), .s(hs39), .co(hc39)
+            .a(fc465), .b(fc466), .ci(fs467), .s(fs477), .co(fc477)
         );
     wire fs478;
     wire fc478;
         mxint4_mac_k32_n8_p0_array_csa__fa fa478(
-            .a(hc38), .b(fs468), .ci(x$31[4]), .s(fs478), .co(fc478)
+            .a(fc467), .b(fc468), .ci(fc449), .s(fs478), .co(fc478)
+        );
+    wire hs21;
+    wire hc21;
+        mxint4_mac_k32_n8_p0_array_csa__ha ha21(
+            .a(hs20), .b(x$30[0]), .s(hs21), .co(hc21)
         );
     wire fs479;
     wire fc479;
         mxint4_mac_k32_n8_p0_array_csa__fa fa479(
-            .a(fc468), .b(fs469), .ci(x$31[8]), .s(fs479), .co(fc479)
+            .a(hc20), .b(fs469), .ci(x$31[4]), .s(fs479), .co(fc479)
         );
     wire fs480;
     wire fc480;
         mxint4_mac_k32_n8_p0_array_csa__fa fa480(
-            .a(fc469), .b(fs470), .ci(~x$31[12]), .s(fs480), .co(fc480)
+            .a(fc469), .b(fs470), .ci(fs454), .s(fs480), .co(fc480)
         );
     wire fs481;
     wire fc481;
         mxint4_mac_k32_n8_p0_array_csa__fa fa481(
-            .a(fc470), .b(fs471), .ci(~x$31[13]), .s(fs481), .co(fc481)
+            .a(fc470), .b(fs471), .ci(fs456), .s(fs481), .co(fc481)
         );
     wire fs482;
     wire fc482;
         mxint4_mac_k32_n8_p0_array_csa__fa fa482(
-            .a(fc471), .b(fs472), .ci(~x$31[14]), .s(fs482), .co(fc482)
+            .a(fc471), .b(fs472), .ci(fs458), .s(fs482), .co(fc482)
         );
     wire fs483;
     wire fc483;
         mxint4_mac_k32_n8_p0_array_csa__fa fa483(
-            .a(fc472), .b(fs473), .ci(x$31[15]), .s(fs483), .co(fc483)
+            .a(fc472), .b(fs473), .ci(fs460), .s(fs483), .co(fc483)
         );
     wire fs484;
     wire fc484;
         mxint4_mac_k32_n8_p0_array_csa__fa fa484(
-            .a(fc473), .b(fs474), .ci(fc167), .s(fs484), .co(fc484)
+            .a(fc473), .b(fs474), .ci(fs462), .s(fs484), .co(fc484)
         );
     wire fs485;
     wire fc485;
         mxint4_mac_k32_n8_p0_array_csa__fa fa485(
-            .a(fc474), .b(fs475), .ci(hc20), .s(fs485), .co(fc485)
+            .a(fc474), .b(fs475), .ci(fs464), .s(fs485), .co(fc485)
         );
     wire fs486;
     wire fc486;
         mxint4_mac_k32_n8_p0_array_csa__fa fa486(
-            .a(fc475), .b(fs476), .ci(hc26), .s(fs486), .co(fc486)
+            .a(fc475), .b(fs476), .ci(fs466), .s(fs486), .co(fc486)
         );
     wire fs487;
     wire fc487;
         mxint4_mac_k32_n8_p0_array_csa__fa fa487(
-            .a(fc476), .b(fs477), .ci(hc34), .s(fs487), .co(fc487)
+            .a(fc476), .b(fs477), .ci(fs468), .s(fs487), .co(fc487)
         );
-    wire hs40;
-    wire hc40;
-        mxint4_mac_k32_n8_p0_array_csa__ha ha40(
-            .a(fc477), .b(hc37), .s(hs40), .co(hc40)
+    wire fs488;
+    wire fc488;
+        mxint4_mac_k32_n8_p0_array_csa__fa fa488(
+            .a(fc477), .b(fs478), .ci(fc450), .s(fs488), .co(fc488)
         );
-    wire [12:0] row0 = {hc40, fc487, fc486, fc485, fc484, fc483, fc482, fc481, fc480, fc479, fc478, hc39, hs39};
-    wire [12:0] row1 = {1'b1, hs40, fs487, fs486, fs485, fs484, fs483, fs482, fs481, fs480, fs479, fs478, x$31[0]};
+    wire [12:0] row0 = {1'b1, fc488, fc487, fc486, fc485, fc484, fc483, fc482, fc481, fc480, fc479, hc21, hs21};
+    wire [12:0] row1 = {1'b0, fc478, fs488, fs487, fs486, fs485, fs484, fs483, fs482, fs481, fs480, fs479, x$31[0]};
     always @(*) sum = row0 + row1;
 endmodule // mxint4_mac_k32_n8_p0_array_csa__csa_tree32x16
 

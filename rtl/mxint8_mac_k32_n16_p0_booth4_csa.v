@@ -763,25 +763,25 @@ module mxint8_mac_k32_n16_p0_booth4_csa__csa_tree32x40(x$0,x$1,x$2,x$3,x$4,x$5,x
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa5(
             .a(x$3[6]), .b(x$3[14]), .ci(x$3[22]), .s(fs5), .co(fc5)
         );
-    wire hs0;
-    wire hc0;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha0(
-            .a(x$3[30]), .b(x$3[39]), .s(hs0), .co(hc0)
-        );
     wire fs6;
     wire fc6;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa6(
-            .a(fs0), .b(fs1), .ci(fs2), .s(fs6), .co(fc6)
+            .a(x$3[30]), .b(x$3[39]), .ci(x$4[6]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa7(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs7), .co(fc7)
+            .a(x$4[14]), .b(x$4[22]), .ci(x$4[30]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa8(
-            .a(fs6), .b(fs7), .ci(hs0), .s(fs8), .co(fc8)
+            .a(x$4[39]), .b(x$5[6]), .ci(x$5[14]), .s(fs8), .co(fc8)
+        );
+    wire hs0;
+    wire hc0;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha0(
+            .a(x$5[22]), .b(x$5[30]), .s(hs0), .co(hc0)
         );
     wire fs9;
     wire fc9;
@@ -843,6427 +843,6266 @@ module mxint8_mac_k32_n16_p0_booth4_csa__csa_tree32x40(x$0,x$1,x$2,x$3,x$4,x$5,x
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa20(
             .a(x$7[20]), .b(x$7[29]), .ci(x$8[4]), .s(fs20), .co(fc20)
         );
-    wire hs1;
-    wire hc1;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha1(
-            .a(x$8[12]), .b(x$8[20]), .s(hs1), .co(hc1)
-        );
     wire fs21;
     wire fc21;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa21(
-            .a(x$0[5]), .b(x$0[13]), .ci(x$0[21]), .s(fs21), .co(fc21)
+            .a(x$8[12]), .b(x$8[20]), .ci(x$8[29]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa22(
-            .a(x$1[5]), .b(x$1[13]), .ci(x$1[21]), .s(fs22), .co(fc22)
+            .a(x$9[4]), .b(x$9[12]), .ci(x$9[20]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa23(
-            .a(x$2[5]), .b(x$2[13]), .ci(x$2[21]), .s(fs23), .co(fc23)
+            .a(x$9[29]), .b(x$10[4]), .ci(x$10[12]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa24(
-            .a(x$3[5]), .b(x$3[13]), .ci(x$3[21]), .s(fs24), .co(fc24)
+            .a(x$10[20]), .b(x$10[29]), .ci(x$11[4]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa25(
-            .a(x$4[5]), .b(x$4[13]), .ci(x$4[21]), .s(fs25), .co(fc25)
+            .a(x$11[12]), .b(x$11[20]), .ci(x$11[29]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa26(
-            .a(fs8), .b(x$4[6]), .ci(x$4[14]), .s(fs26), .co(fc26)
+            .a(x$12[4]), .b(x$12[12]), .ci(x$12[20]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa27(
-            .a(x$4[22]), .b(x$4[30]), .ci(x$4[39]), .s(fs27), .co(fc27)
+            .a(x$0[5]), .b(x$0[13]), .ci(x$0[21]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa28(
-            .a(x$5[6]), .b(x$5[14]), .ci(x$5[22]), .s(fs28), .co(fc28)
+            .a(x$1[5]), .b(x$1[13]), .ci(x$1[21]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa29(
-            .a(x$5[30]), .b(x$5[39]), .ci(x$6[6]), .s(fs29), .co(fc29)
+            .a(x$2[5]), .b(x$2[13]), .ci(x$2[21]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa30(
-            .a(x$6[14]), .b(x$6[22]), .ci(x$6[30]), .s(fs30), .co(fc30)
+            .a(x$3[5]), .b(x$3[13]), .ci(x$3[21]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa31(
-            .a(x$6[39]), .b(x$7[6]), .ci(x$7[14]), .s(fs31), .co(fc31)
+            .a(x$4[5]), .b(x$4[13]), .ci(x$4[21]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa32(
-            .a(x$7[22]), .b(x$7[30]), .ci(x$7[39]), .s(fs32), .co(fc32)
+            .a(x$5[5]), .b(x$5[13]), .ci(x$5[21]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa33(
-            .a(x$8[6]), .b(x$8[14]), .ci(x$8[22]), .s(fs33), .co(fc33)
+            .a(x$6[5]), .b(x$6[13]), .ci(x$6[21]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa34(
-            .a(x$8[30]), .b(x$8[39]), .ci(x$9[6]), .s(fs34), .co(fc34)
+            .a(x$7[5]), .b(x$7[13]), .ci(x$7[21]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa35(
-            .a(x$9[14]), .b(x$9[22]), .ci(x$9[30]), .s(fs35), .co(fc35)
+            .a(x$8[5]), .b(x$8[13]), .ci(x$8[21]), .s(fs35), .co(fc35)
+        );
+    wire hs1;
+    wire hc1;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha1(
+            .a(x$9[5]), .b(x$9[13]), .s(hs1), .co(hc1)
         );
     wire fs36;
     wire fc36;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa36(
-            .a(x$9[39]), .b(x$10[6]), .ci(x$10[14]), .s(fs36), .co(fc36)
+            .a(fs0), .b(fs1), .ci(fs2), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa37(
-            .a(x$10[22]), .b(x$10[30]), .ci(x$10[39]), .s(fs37), .co(fc37)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa38(
-            .a(x$11[6]), .b(x$11[14]), .ci(x$11[22]), .s(fs38), .co(fc38)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa39(
-            .a(x$11[30]), .b(x$11[39]), .ci(x$12[6]), .s(fs39), .co(fc39)
+            .a(hs0), .b(x$5[39]), .ci(x$6[6]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa40(
-            .a(x$12[14]), .b(x$12[22]), .ci(x$12[30]), .s(fs40), .co(fc40)
+            .a(x$6[14]), .b(x$6[22]), .ci(x$6[30]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa41(
-            .a(x$12[39]), .b(x$13[6]), .ci(x$13[14]), .s(fs41), .co(fc41)
+            .a(x$6[39]), .b(x$7[6]), .ci(x$7[14]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa42(
-            .a(x$13[22]), .b(x$13[30]), .ci(x$13[39]), .s(fs42), .co(fc42)
-        );
-    wire hs2;
-    wire hc2;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha2(
-            .a(x$14[6]), .b(x$14[14]), .s(hs2), .co(hc2)
+            .a(x$7[22]), .b(x$7[30]), .ci(x$7[39]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa43(
-            .a(fc8), .b(fc6), .ci(fc7), .s(fs43), .co(fc43)
+            .a(x$8[6]), .b(x$8[14]), .ci(x$8[22]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa44(
-            .a(fc0), .b(fc1), .ci(fc2), .s(fs44), .co(fc44)
+            .a(x$8[30]), .b(x$8[39]), .ci(x$9[6]), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa45(
-            .a(fc3), .b(fc4), .ci(fc5), .s(fs45), .co(fc45)
+            .a(x$9[14]), .b(x$9[22]), .ci(x$9[30]), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa46(
-            .a(hc0), .b(x$0[7]), .ci(x$0[15]), .s(fs46), .co(fc46)
+            .a(x$9[39]), .b(x$10[6]), .ci(x$10[14]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa47(
-            .a(x$0[23]), .b(x$0[31]), .ci(x$1[7]), .s(fs47), .co(fc47)
+            .a(x$10[22]), .b(x$10[30]), .ci(x$10[39]), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa48(
-            .a(x$1[15]), .b(x$1[23]), .ci(x$1[31]), .s(fs48), .co(fc48)
+            .a(x$11[6]), .b(x$11[14]), .ci(x$11[22]), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa49(
-            .a(x$2[7]), .b(x$2[15]), .ci(x$2[23]), .s(fs49), .co(fc49)
+            .a(x$11[30]), .b(x$11[39]), .ci(x$12[6]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa50(
-            .a(x$2[31]), .b(x$3[7]), .ci(x$3[15]), .s(fs50), .co(fc50)
+            .a(x$12[14]), .b(x$12[22]), .ci(x$12[30]), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa51(
-            .a(x$3[23]), .b(x$3[31]), .ci(x$4[7]), .s(fs51), .co(fc51)
+            .a(x$12[39]), .b(x$13[6]), .ci(x$13[14]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa52(
-            .a(x$4[15]), .b(x$4[23]), .ci(x$4[31]), .s(fs52), .co(fc52)
+            .a(x$13[22]), .b(x$13[30]), .ci(x$13[39]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa53(
-            .a(x$5[7]), .b(x$5[15]), .ci(x$5[23]), .s(fs53), .co(fc53)
+            .a(x$14[6]), .b(x$14[14]), .ci(x$14[22]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa54(
-            .a(x$5[31]), .b(x$6[7]), .ci(x$6[15]), .s(fs54), .co(fc54)
+            .a(x$14[30]), .b(x$14[39]), .ci(x$15[6]), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa55(
-            .a(x$6[23]), .b(x$6[31]), .ci(x$7[7]), .s(fs55), .co(fc55)
+            .a(x$15[14]), .b(x$15[22]), .ci(x$15[30]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa56(
-            .a(x$7[15]), .b(x$7[23]), .ci(x$7[31]), .s(fs56), .co(fc56)
+            .a(x$15[39]), .b(x$16[6]), .ci(x$16[14]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa57(
-            .a(x$8[7]), .b(x$8[15]), .ci(x$8[23]), .s(fs57), .co(fc57)
+            .a(x$16[22]), .b(x$16[30]), .ci(x$16[39]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa58(
-            .a(x$8[31]), .b(x$9[7]), .ci(x$9[15]), .s(fs58), .co(fc58)
+            .a(x$17[6]), .b(x$17[14]), .ci(x$17[22]), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa59(
-            .a(x$9[23]), .b(x$9[31]), .ci(x$10[7]), .s(fs59), .co(fc59)
+            .a(x$17[30]), .b(x$17[39]), .ci(x$18[6]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa60(
-            .a(x$10[15]), .b(x$10[23]), .ci(x$10[31]), .s(fs60), .co(fc60)
+            .a(x$18[14]), .b(x$18[22]), .ci(x$18[30]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa61(
-            .a(x$11[7]), .b(x$11[15]), .ci(x$11[23]), .s(fs61), .co(fc61)
+            .a(x$18[39]), .b(x$19[6]), .ci(x$19[14]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa62(
-            .a(x$11[31]), .b(x$12[7]), .ci(x$12[15]), .s(fs62), .co(fc62)
+            .a(x$19[22]), .b(x$19[30]), .ci(x$19[39]), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa63(
-            .a(x$12[23]), .b(x$12[31]), .ci(x$13[7]), .s(fs63), .co(fc63)
+            .a(x$20[6]), .b(x$20[14]), .ci(x$20[22]), .s(fs63), .co(fc63)
+        );
+    wire hs2;
+    wire hc2;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha2(
+            .a(x$20[30]), .b(x$20[39]), .s(hs2), .co(hc2)
         );
     wire fs64;
     wire fc64;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa64(
-            .a(~x$0[8]), .b(x$0[16]), .ci(x$0[24]), .s(fs64), .co(fc64)
+            .a(fc0), .b(fc1), .ci(fc2), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa65(
-            .a(x$0[32]), .b(~x$1[8]), .ci(x$1[16]), .s(fs65), .co(fc65)
+            .a(fc3), .b(fc4), .ci(fc5), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa66(
-            .a(x$1[24]), .b(x$1[32]), .ci(~x$2[8]), .s(fs66), .co(fc66)
+            .a(fc6), .b(fc7), .ci(fc8), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa67(
-            .a(x$2[16]), .b(x$2[24]), .ci(x$2[32]), .s(fs67), .co(fc67)
+            .a(hc0), .b(x$0[7]), .ci(x$0[15]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa68(
-            .a(~x$3[8]), .b(x$3[16]), .ci(x$3[24]), .s(fs68), .co(fc68)
+            .a(x$0[23]), .b(x$0[31]), .ci(x$1[7]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa69(
-            .a(x$3[32]), .b(~x$4[8]), .ci(x$4[16]), .s(fs69), .co(fc69)
+            .a(x$1[15]), .b(x$1[23]), .ci(x$1[31]), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa70(
-            .a(x$4[24]), .b(x$4[32]), .ci(~x$5[8]), .s(fs70), .co(fc70)
+            .a(x$2[7]), .b(x$2[15]), .ci(x$2[23]), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa71(
-            .a(x$5[16]), .b(x$5[24]), .ci(x$5[32]), .s(fs71), .co(fc71)
+            .a(x$2[31]), .b(x$3[7]), .ci(x$3[15]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa72(
-            .a(~x$6[8]), .b(x$6[16]), .ci(x$6[24]), .s(fs72), .co(fc72)
+            .a(x$3[23]), .b(x$3[31]), .ci(x$4[7]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa73(
-            .a(x$6[32]), .b(~x$7[8]), .ci(x$7[16]), .s(fs73), .co(fc73)
+            .a(x$4[15]), .b(x$4[23]), .ci(x$4[31]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa74(
-            .a(x$7[24]), .b(x$7[32]), .ci(~x$8[8]), .s(fs74), .co(fc74)
+            .a(x$5[7]), .b(x$5[15]), .ci(x$5[23]), .s(fs74), .co(fc74)
         );
     wire fs75;
     wire fc75;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa75(
-            .a(x$8[16]), .b(x$8[24]), .ci(x$8[32]), .s(fs75), .co(fc75)
+            .a(x$5[31]), .b(x$6[7]), .ci(x$6[15]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa76(
-            .a(~x$9[8]), .b(x$9[16]), .ci(x$9[24]), .s(fs76), .co(fc76)
+            .a(x$6[23]), .b(x$6[31]), .ci(x$7[7]), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa77(
-            .a(x$9[32]), .b(~x$10[8]), .ci(x$10[16]), .s(fs77), .co(fc77)
+            .a(x$7[15]), .b(x$7[23]), .ci(x$7[31]), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa78(
-            .a(x$10[24]), .b(x$10[32]), .ci(~x$11[8]), .s(fs78), .co(fc78)
+            .a(x$8[7]), .b(x$8[15]), .ci(x$8[23]), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa79(
-            .a(x$11[16]), .b(x$11[24]), .ci(x$11[32]), .s(fs79), .co(fc79)
+            .a(x$8[31]), .b(x$9[7]), .ci(x$9[15]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa80(
-            .a(~x$12[8]), .b(x$12[16]), .ci(x$12[24]), .s(fs80), .co(fc80)
+            .a(x$9[23]), .b(x$9[31]), .ci(x$10[7]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa81(
-            .a(x$12[32]), .b(~x$13[8]), .ci(x$13[16]), .s(fs81), .co(fc81)
-        );
-    wire hs3;
-    wire hc3;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha3(
-            .a(x$13[24]), .b(x$13[32]), .s(hs3), .co(hc3)
+            .a(x$10[15]), .b(x$10[23]), .ci(x$10[31]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa82(
-            .a(x$0[17]), .b(x$0[25]), .ci(x$0[33]), .s(fs82), .co(fc82)
+            .a(x$11[7]), .b(x$11[15]), .ci(x$11[23]), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa83(
-            .a(x$1[17]), .b(x$1[25]), .ci(x$1[33]), .s(fs83), .co(fc83)
+            .a(x$11[31]), .b(x$12[7]), .ci(x$12[15]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa84(
-            .a(x$2[17]), .b(x$2[25]), .ci(x$2[33]), .s(fs84), .co(fc84)
+            .a(x$12[23]), .b(x$12[31]), .ci(x$13[7]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa85(
-            .a(x$3[17]), .b(x$3[25]), .ci(x$3[33]), .s(fs85), .co(fc85)
+            .a(x$13[15]), .b(x$13[23]), .ci(x$13[31]), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa86(
-            .a(x$4[17]), .b(x$4[25]), .ci(x$4[33]), .s(fs86), .co(fc86)
+            .a(x$14[7]), .b(x$14[15]), .ci(x$14[23]), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa87(
-            .a(x$5[17]), .b(x$5[25]), .ci(x$5[33]), .s(fs87), .co(fc87)
+            .a(x$14[31]), .b(x$15[7]), .ci(x$15[15]), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa88(
-            .a(x$6[17]), .b(x$6[25]), .ci(x$6[33]), .s(fs88), .co(fc88)
+            .a(x$15[23]), .b(x$15[31]), .ci(x$16[7]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa89(
-            .a(~x$0[18]), .b(x$0[26]), .ci(x$0[34]), .s(fs89), .co(fc89)
+            .a(x$16[15]), .b(x$16[23]), .ci(x$16[31]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa90(
-            .a(~x$1[18]), .b(x$1[26]), .ci(x$1[34]), .s(fs90), .co(fc90)
+            .a(x$17[7]), .b(x$17[15]), .ci(x$17[23]), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa91(
-            .a(~x$2[18]), .b(x$2[26]), .ci(x$2[34]), .s(fs91), .co(fc91)
+            .a(x$17[31]), .b(x$18[7]), .ci(x$18[15]), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa92(
-            .a(fs10), .b(fs11), .ci(fs12), .s(fs92), .co(fc92)
+            .a(x$18[23]), .b(x$18[31]), .ci(x$19[7]), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa93(
-            .a(fs13), .b(fs14), .ci(fs15), .s(fs93), .co(fc93)
+            .a(x$19[15]), .b(x$19[23]), .ci(x$19[31]), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa94(
-            .a(fs16), .b(fs17), .ci(fs18), .s(fs94), .co(fc94)
+            .a(x$20[7]), .b(x$20[15]), .ci(x$20[23]), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa95(
-            .a(fs19), .b(fs20), .ci(hs1), .s(fs95), .co(fc95)
+            .a(x$20[31]), .b(x$21[7]), .ci(x$21[15]), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa96(
-            .a(fc10), .b(fc11), .ci(fc12), .s(fs96), .co(fc96)
+            .a(x$21[23]), .b(x$21[31]), .ci(x$22[7]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa97(
-            .a(fc13), .b(fc14), .ci(fc15), .s(fs97), .co(fc97)
+            .a(x$22[15]), .b(x$22[23]), .ci(x$22[31]), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa98(
-            .a(fc16), .b(fc17), .ci(fc18), .s(fs98), .co(fc98)
+            .a(x$23[7]), .b(x$23[15]), .ci(x$23[23]), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa99(
-            .a(fc21), .b(fc22), .ci(fc23), .s(fs99), .co(fc99)
+            .a(x$23[31]), .b(x$24[7]), .ci(x$24[15]), .s(fs99), .co(fc99)
+        );
+    wire hs3;
+    wire hc3;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha3(
+            .a(x$24[23]), .b(x$24[31]), .s(hs3), .co(hc3)
         );
     wire fs100;
     wire fc100;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa100(
-            .a(fc24), .b(fc25), .ci(fs26), .s(fs100), .co(fc100)
+            .a(~x$0[8]), .b(x$0[16]), .ci(x$0[24]), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa101(
-            .a(fs27), .b(fs28), .ci(fs29), .s(fs101), .co(fc101)
+            .a(x$0[32]), .b(~x$1[8]), .ci(x$1[16]), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa102(
-            .a(fs30), .b(fs31), .ci(fs32), .s(fs102), .co(fc102)
+            .a(x$1[24]), .b(x$1[32]), .ci(~x$2[8]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa103(
-            .a(fs33), .b(fs34), .ci(fs35), .s(fs103), .co(fc103)
+            .a(x$2[16]), .b(x$2[24]), .ci(x$2[32]), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa104(
-            .a(fs36), .b(fs37), .ci(fs38), .s(fs104), .co(fc104)
+            .a(~x$3[8]), .b(x$3[16]), .ci(x$3[24]), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa105(
-            .a(fs39), .b(fs40), .ci(fs41), .s(fs105), .co(fc105)
+            .a(x$3[32]), .b(~x$4[8]), .ci(x$4[16]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa106(
-            .a(fc26), .b(fc27), .ci(fc28), .s(fs106), .co(fc106)
+            .a(x$4[24]), .b(x$4[32]), .ci(~x$5[8]), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa107(
-            .a(fc29), .b(fc30), .ci(fc31), .s(fs107), .co(fc107)
+            .a(x$5[16]), .b(x$5[24]), .ci(x$5[32]), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa108(
-            .a(fc32), .b(fc33), .ci(fc34), .s(fs108), .co(fc108)
+            .a(~x$6[8]), .b(x$6[16]), .ci(x$6[24]), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa109(
-            .a(fc35), .b(fc36), .ci(fc37), .s(fs109), .co(fc109)
+            .a(x$6[32]), .b(~x$7[8]), .ci(x$7[16]), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa110(
-            .a(fc38), .b(fc39), .ci(fc40), .s(fs110), .co(fc110)
+            .a(x$7[24]), .b(x$7[32]), .ci(~x$8[8]), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa111(
-            .a(fc41), .b(fc42), .ci(hc2), .s(fs111), .co(fc111)
+            .a(x$8[16]), .b(x$8[24]), .ci(x$8[32]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa112(
-            .a(fs43), .b(fs44), .ci(fs45), .s(fs112), .co(fc112)
+            .a(~x$9[8]), .b(x$9[16]), .ci(x$9[24]), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa113(
-            .a(fs46), .b(fs47), .ci(fs48), .s(fs113), .co(fc113)
+            .a(x$9[32]), .b(~x$10[8]), .ci(x$10[16]), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa114(
-            .a(fs49), .b(fs50), .ci(fs51), .s(fs114), .co(fc114)
+            .a(x$10[24]), .b(x$10[32]), .ci(~x$11[8]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa115(
-            .a(fc43), .b(fc44), .ci(fc45), .s(fs115), .co(fc115)
+            .a(x$11[16]), .b(x$11[24]), .ci(x$11[32]), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa116(
-            .a(fc46), .b(fc47), .ci(fc48), .s(fs116), .co(fc116)
+            .a(~x$12[8]), .b(x$12[16]), .ci(x$12[24]), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa117(
-            .a(fc49), .b(fc50), .ci(fc51), .s(fs117), .co(fc117)
+            .a(x$12[32]), .b(~x$13[8]), .ci(x$13[16]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa118(
-            .a(fc52), .b(fc53), .ci(fc54), .s(fs118), .co(fc118)
+            .a(x$13[24]), .b(x$13[32]), .ci(~x$14[8]), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa119(
-            .a(fc55), .b(fc56), .ci(fc57), .s(fs119), .co(fc119)
+            .a(x$14[16]), .b(x$14[24]), .ci(x$14[32]), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa120(
-            .a(fc58), .b(fc59), .ci(fc60), .s(fs120), .co(fc120)
+            .a(~x$15[8]), .b(x$15[16]), .ci(x$15[24]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa121(
-            .a(fc61), .b(fc62), .ci(fc63), .s(fs121), .co(fc121)
+            .a(x$15[32]), .b(~x$16[8]), .ci(x$16[16]), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa122(
-            .a(fs64), .b(fs65), .ci(fs66), .s(fs122), .co(fc122)
+            .a(x$16[24]), .b(x$16[32]), .ci(~x$17[8]), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa123(
-            .a(fs67), .b(fs68), .ci(fs69), .s(fs123), .co(fc123)
+            .a(x$17[16]), .b(x$17[24]), .ci(x$17[32]), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa124(
-            .a(fc64), .b(fc65), .ci(fc66), .s(fs124), .co(fc124)
+            .a(~x$18[8]), .b(x$18[16]), .ci(x$18[24]), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa125(
-            .a(fc67), .b(fc68), .ci(fc69), .s(fs125), .co(fc125)
+            .a(x$18[32]), .b(~x$19[8]), .ci(x$19[16]), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa126(
-            .a(fc70), .b(fc71), .ci(fc72), .s(fs126), .co(fc126)
+            .a(x$19[24]), .b(x$19[32]), .ci(~x$20[8]), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa127(
-            .a(fc73), .b(fc74), .ci(fc75), .s(fs127), .co(fc127)
+            .a(x$20[16]), .b(x$20[24]), .ci(x$20[32]), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa128(
-            .a(fc76), .b(fc77), .ci(fc78), .s(fs128), .co(fc128)
-        );
-    wire hs4;
-    wire hc4;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha4(
-            .a(fc79), .b(fc80), .s(hs4), .co(hc4)
+            .a(~x$21[8]), .b(x$21[16]), .ci(x$21[24]), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa129(
-            .a(fc82), .b(fc83), .ci(fc84), .s(fs129), .co(fc129)
+            .a(x$21[32]), .b(~x$22[8]), .ci(x$22[16]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa130(
-            .a(fc85), .b(fc86), .ci(fc87), .s(fs130), .co(fc130)
+            .a(x$22[24]), .b(x$22[32]), .ci(~x$23[8]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa131(
-            .a(fc88), .b(fs89), .ci(fs90), .s(fs131), .co(fc131)
+            .a(x$23[16]), .b(x$23[24]), .ci(x$23[32]), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa132(
-            .a(fs92), .b(fs93), .ci(fs94), .s(fs132), .co(fc132)
+            .a(~x$24[8]), .b(x$24[16]), .ci(x$24[24]), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa133(
-            .a(fc92), .b(fc93), .ci(fc94), .s(fs133), .co(fc133)
+            .a(x$24[32]), .b(~x$25[8]), .ci(x$25[16]), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa134(
-            .a(fc96), .b(fc97), .ci(fc98), .s(fs134), .co(fc134)
+            .a(x$25[24]), .b(x$25[32]), .ci(~x$26[8]), .s(fs134), .co(fc134)
+        );
+    wire hs4;
+    wire hc4;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha4(
+            .a(x$26[16]), .b(x$26[24]), .s(hs4), .co(hc4)
         );
     wire fs135;
     wire fc135;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa135(
-            .a(fs99), .b(fs100), .ci(fs101), .s(fs135), .co(fc135)
-        );
-    wire hs5;
-    wire hc5;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha5(
-            .a(fs102), .b(fs103), .s(hs5), .co(hc5)
+            .a(x$0[17]), .b(x$0[25]), .ci(x$0[33]), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa136(
-            .a(fc99), .b(fc100), .ci(fc101), .s(fs136), .co(fc136)
+            .a(x$1[17]), .b(x$1[25]), .ci(x$1[33]), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa137(
-            .a(fc102), .b(fc103), .ci(fc104), .s(fs137), .co(fc137)
+            .a(x$2[17]), .b(x$2[25]), .ci(x$2[33]), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa138(
-            .a(fc105), .b(fs106), .ci(fs107), .s(fs138), .co(fc138)
+            .a(x$3[17]), .b(x$3[25]), .ci(x$3[33]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa139(
-            .a(fs108), .b(fs109), .ci(fs110), .s(fs139), .co(fc139)
+            .a(x$4[17]), .b(x$4[25]), .ci(x$4[33]), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa140(
-            .a(fc106), .b(fc107), .ci(fc108), .s(fs140), .co(fc140)
+            .a(x$5[17]), .b(x$5[25]), .ci(x$5[33]), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa141(
-            .a(fc109), .b(fc110), .ci(fc111), .s(fs141), .co(fc141)
+            .a(x$6[17]), .b(x$6[25]), .ci(x$6[33]), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa142(
-            .a(fc112), .b(fc113), .ci(fc114), .s(fs142), .co(fc142)
+            .a(x$7[17]), .b(x$7[25]), .ci(x$7[33]), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa143(
-            .a(fs115), .b(fs116), .ci(fs117), .s(fs143), .co(fc143)
-        );
-    wire hs6;
-    wire hc6;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha6(
-            .a(fs118), .b(fs119), .s(hs6), .co(hc6)
+            .a(x$8[17]), .b(x$8[25]), .ci(x$8[33]), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa144(
-            .a(fc115), .b(fc116), .ci(fc117), .s(fs144), .co(fc144)
+            .a(x$9[17]), .b(x$9[25]), .ci(x$9[33]), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa145(
-            .a(fc118), .b(fc119), .ci(fc120), .s(fs145), .co(fc145)
+            .a(x$10[17]), .b(x$10[25]), .ci(x$10[33]), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa146(
-            .a(fc121), .b(fc122), .ci(fc123), .s(fs146), .co(fc146)
-        );
-    wire hs7;
-    wire hc7;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha7(
-            .a(fs124), .b(fs125), .s(hs7), .co(hc7)
+            .a(x$11[17]), .b(x$11[25]), .ci(x$11[33]), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa147(
-            .a(fc124), .b(fc125), .ci(fc126), .s(fs147), .co(fc147)
+            .a(x$12[17]), .b(x$12[25]), .ci(x$12[33]), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa148(
-            .a(fc127), .b(fc128), .ci(hc4), .s(fs148), .co(fc148)
-        );
-    wire hs8;
-    wire hc8;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha8(
-            .a(fs129), .b(fs130), .s(hs8), .co(hc8)
-        );
-    wire hs9;
-    wire hc9;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha9(
-            .a(fs132), .b(fs95), .s(hs9), .co(hc9)
+            .a(x$13[17]), .b(x$13[25]), .ci(x$13[33]), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa149(
-            .a(fc132), .b(fs133), .ci(fc95), .s(fs149), .co(fc149)
+            .a(x$14[17]), .b(x$14[25]), .ci(x$14[33]), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa150(
-            .a(fc133), .b(fs134), .ci(fs135), .s(fs150), .co(fc150)
+            .a(x$15[17]), .b(x$15[25]), .ci(x$15[33]), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa151(
-            .a(fc134), .b(fc135), .ci(hc5), .s(fs151), .co(fc151)
+            .a(x$16[17]), .b(x$16[25]), .ci(x$16[33]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa152(
-            .a(fs136), .b(fs137), .ci(fs138), .s(fs152), .co(fc152)
+            .a(x$17[17]), .b(x$17[25]), .ci(x$17[33]), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa153(
-            .a(fc136), .b(fc137), .ci(fc138), .s(fs153), .co(fc153)
+            .a(x$18[17]), .b(x$18[25]), .ci(x$18[33]), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa154(
-            .a(fc139), .b(fs140), .ci(fs141), .s(fs154), .co(fc154)
+            .a(~x$0[18]), .b(x$0[26]), .ci(x$0[34]), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa155(
-            .a(fc140), .b(fc141), .ci(fc142), .s(fs155), .co(fc155)
+            .a(~x$1[18]), .b(x$1[26]), .ci(x$1[34]), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa156(
-            .a(fc143), .b(hc6), .ci(fs144), .s(fs156), .co(fc156)
+            .a(~x$2[18]), .b(x$2[26]), .ci(x$2[34]), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa157(
-            .a(fc144), .b(fc145), .ci(fc146), .s(fs157), .co(fc157)
-        );
-    wire hs10;
-    wire hc10;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha10(
-            .a(hc7), .b(fs147), .s(hs10), .co(hc10)
-        );
-    wire hs11;
-    wire hc11;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha11(
-            .a(fc149), .b(fs150), .s(hs11), .co(hc11)
+            .a(~x$3[18]), .b(x$3[26]), .ci(x$3[34]), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa158(
-            .a(fc150), .b(fs151), .ci(fs152), .s(fs158), .co(fc158)
+            .a(~x$4[18]), .b(x$4[26]), .ci(x$4[34]), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa159(
-            .a(fc151), .b(fc152), .ci(fs153), .s(fs159), .co(fc159)
+            .a(~x$5[18]), .b(x$5[26]), .ci(x$5[34]), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa160(
-            .a(fc153), .b(fc154), .ci(fs155), .s(fs160), .co(fc160)
+            .a(~x$6[18]), .b(x$6[26]), .ci(x$6[34]), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa161(
-            .a(fc155), .b(fc156), .ci(fs157), .s(fs161), .co(fc161)
-        );
-    wire hs12;
-    wire hc12;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha12(
-            .a(fc158), .b(fs159), .s(hs12), .co(hc12)
-        );
-    wire hs13;
-    wire hc13;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha13(
-            .a(fc159), .b(fs160), .s(hs13), .co(hc13)
-        );
-    wire hs14;
-    wire hc14;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha14(
-            .a(fc160), .b(fs161), .s(hs14), .co(hc14)
-        );
-    wire hs15;
-    wire hc15;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha15(
-            .a(x$0[0]), .b(x$0[9]), .s(hs15), .co(hc15)
+            .a(~x$7[18]), .b(x$7[26]), .ci(x$7[34]), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa162(
-            .a(fs9), .b(x$1[2]), .ci(x$1[10]), .s(fs162), .co(fc162)
+            .a(~x$8[18]), .b(x$8[26]), .ci(x$8[34]), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa163(
-            .a(x$1[19]), .b(x$2[2]), .ci(x$2[10]), .s(fs163), .co(fc163)
+            .a(~x$9[18]), .b(x$9[26]), .ci(x$9[34]), .s(fs163), .co(fc163)
+        );
+    wire hs5;
+    wire hc5;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha5(
+            .a(~x$10[18]), .b(x$10[26]), .s(hs5), .co(hc5)
+        );
+    wire hs6;
+    wire hc6;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha6(
+            .a(x$0[0]), .b(x$0[9]), .s(hs6), .co(hc6)
         );
     wire fs164;
     wire fc164;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa164(
-            .a(x$2[19]), .b(x$3[2]), .ci(x$3[10]), .s(fs164), .co(fc164)
+            .a(fs9), .b(x$1[2]), .ci(x$1[10]), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa165(
-            .a(x$3[19]), .b(x$4[2]), .ci(x$4[10]), .s(fs165), .co(fc165)
+            .a(x$1[19]), .b(x$2[2]), .ci(x$2[10]), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa166(
-            .a(x$4[19]), .b(x$5[2]), .ci(x$5[10]), .s(fs166), .co(fc166)
+            .a(x$2[19]), .b(x$3[2]), .ci(x$3[10]), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa167(
-            .a(x$5[19]), .b(x$6[2]), .ci(x$6[10]), .s(fs167), .co(fc167)
+            .a(x$3[19]), .b(x$4[2]), .ci(x$4[10]), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa168(
-            .a(x$6[19]), .b(x$7[2]), .ci(x$7[10]), .s(fs168), .co(fc168)
+            .a(x$4[19]), .b(x$5[2]), .ci(x$5[10]), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa169(
-            .a(x$7[19]), .b(x$8[2]), .ci(x$8[10]), .s(fs169), .co(fc169)
+            .a(x$5[19]), .b(x$6[2]), .ci(x$6[10]), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa170(
-            .a(x$8[19]), .b(x$9[2]), .ci(x$9[10]), .s(fs170), .co(fc170)
+            .a(x$6[19]), .b(x$7[2]), .ci(x$7[10]), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa171(
-            .a(x$9[19]), .b(x$10[2]), .ci(x$10[10]), .s(fs171), .co(fc171)
-        );
-    wire hs16;
-    wire hc16;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha16(
-            .a(x$10[19]), .b(x$11[2]), .s(hs16), .co(hc16)
+            .a(x$7[19]), .b(x$8[2]), .ci(x$8[10]), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa172(
-            .a(fc9), .b(x$0[3]), .ci(x$0[11]), .s(fs172), .co(fc172)
+            .a(x$8[19]), .b(x$9[2]), .ci(x$9[10]), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa173(
-            .a(x$1[3]), .b(x$1[11]), .ci(x$2[3]), .s(fs173), .co(fc173)
+            .a(x$9[19]), .b(x$10[2]), .ci(x$10[10]), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa174(
-            .a(x$2[11]), .b(x$3[3]), .ci(x$3[11]), .s(fs174), .co(fc174)
+            .a(x$10[19]), .b(x$11[2]), .ci(x$11[10]), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa175(
-            .a(x$4[3]), .b(x$4[11]), .ci(x$5[3]), .s(fs175), .co(fc175)
-        );
-    wire hs17;
-    wire hc17;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha17(
-            .a(x$5[11]), .b(x$6[3]), .s(hs17), .co(hc17)
+            .a(x$11[19]), .b(x$12[2]), .ci(x$12[10]), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa176(
-            .a(hs9), .b(x$8[29]), .ci(x$9[4]), .s(fs176), .co(fc176)
+            .a(x$12[19]), .b(x$13[2]), .ci(x$13[10]), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa177(
-            .a(x$9[12]), .b(x$9[20]), .ci(x$9[29]), .s(fs177), .co(fc177)
+            .a(x$13[19]), .b(x$14[2]), .ci(x$14[10]), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa178(
-            .a(x$10[4]), .b(x$10[12]), .ci(x$10[20]), .s(fs178), .co(fc178)
+            .a(x$14[19]), .b(x$15[2]), .ci(x$15[10]), .s(fs178), .co(fc178)
+        );
+    wire hs7;
+    wire hc7;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha7(
+            .a(x$15[19]), .b(x$16[2]), .s(hs7), .co(hc7)
         );
     wire fs179;
     wire fc179;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa179(
-            .a(x$10[29]), .b(x$11[4]), .ci(x$11[12]), .s(fs179), .co(fc179)
+            .a(fc9), .b(x$0[3]), .ci(x$0[11]), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa180(
-            .a(x$11[20]), .b(x$11[29]), .ci(x$12[4]), .s(fs180), .co(fc180)
+            .a(x$1[3]), .b(x$1[11]), .ci(x$2[3]), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa181(
-            .a(x$12[12]), .b(x$12[20]), .ci(x$12[29]), .s(fs181), .co(fc181)
+            .a(x$2[11]), .b(x$3[3]), .ci(x$3[11]), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa182(
-            .a(x$13[4]), .b(x$13[12]), .ci(x$13[20]), .s(fs182), .co(fc182)
+            .a(x$4[3]), .b(x$4[11]), .ci(x$5[3]), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa183(
-            .a(x$13[29]), .b(x$14[4]), .ci(x$14[12]), .s(fs183), .co(fc183)
+            .a(x$5[11]), .b(x$6[3]), .ci(x$6[11]), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa184(
-            .a(x$14[20]), .b(x$14[29]), .ci(x$15[4]), .s(fs184), .co(fc184)
+            .a(x$7[3]), .b(x$7[11]), .ci(x$8[3]), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa185(
-            .a(x$15[12]), .b(x$15[20]), .ci(x$15[29]), .s(fs185), .co(fc185)
+            .a(x$8[11]), .b(x$9[3]), .ci(x$9[11]), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa186(
-            .a(x$16[4]), .b(x$16[12]), .ci(x$16[20]), .s(fs186), .co(fc186)
+            .a(x$10[3]), .b(x$10[11]), .ci(x$11[3]), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa187(
-            .a(x$16[29]), .b(x$17[4]), .ci(x$17[12]), .s(fs187), .co(fc187)
+            .a(x$11[11]), .b(x$12[3]), .ci(x$12[11]), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa188(
-            .a(hc9), .b(fs149), .ci(fs96), .s(fs188), .co(fc188)
+            .a(fs10), .b(fs11), .ci(fs12), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa189(
-            .a(fs97), .b(fs98), .ci(fc19), .s(fs189), .co(fc189)
+            .a(fs13), .b(fs14), .ci(fs15), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa190(
-            .a(fc20), .b(hc1), .ci(fs21), .s(fs190), .co(fc190)
+            .a(fs16), .b(fs17), .ci(fs18), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa191(
-            .a(fs22), .b(fs23), .ci(fs24), .s(fs191), .co(fc191)
+            .a(fs19), .b(fs20), .ci(fs21), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa192(
-            .a(fs25), .b(x$5[5]), .ci(x$5[13]), .s(fs192), .co(fc192)
+            .a(fs22), .b(fs23), .ci(fs24), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa193(
-            .a(x$5[21]), .b(x$6[5]), .ci(x$6[13]), .s(fs193), .co(fc193)
+            .a(fs25), .b(fs26), .ci(x$12[29]), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa194(
-            .a(x$6[21]), .b(x$7[5]), .ci(x$7[13]), .s(fs194), .co(fc194)
+            .a(x$13[4]), .b(x$13[12]), .ci(x$13[20]), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa195(
-            .a(x$7[21]), .b(x$8[5]), .ci(x$8[13]), .s(fs195), .co(fc195)
+            .a(x$13[29]), .b(x$14[4]), .ci(x$14[12]), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa196(
-            .a(x$8[21]), .b(x$9[5]), .ci(x$9[13]), .s(fs196), .co(fc196)
+            .a(x$14[20]), .b(x$14[29]), .ci(x$15[4]), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa197(
-            .a(x$9[21]), .b(x$10[5]), .ci(x$10[13]), .s(fs197), .co(fc197)
+            .a(x$15[12]), .b(x$15[20]), .ci(x$15[29]), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa198(
-            .a(x$10[21]), .b(x$11[5]), .ci(x$11[13]), .s(fs198), .co(fc198)
+            .a(x$16[4]), .b(x$16[12]), .ci(x$16[20]), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa199(
-            .a(x$11[21]), .b(x$12[5]), .ci(x$12[13]), .s(fs199), .co(fc199)
+            .a(x$16[29]), .b(x$17[4]), .ci(x$17[12]), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa200(
-            .a(x$12[21]), .b(x$13[5]), .ci(x$13[13]), .s(fs200), .co(fc200)
+            .a(x$17[20]), .b(x$17[29]), .ci(x$18[4]), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa201(
-            .a(x$13[21]), .b(x$14[5]), .ci(x$14[13]), .s(fs201), .co(fc201)
-        );
-    wire hs18;
-    wire hc18;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha18(
-            .a(x$14[21]), .b(x$15[5]), .s(hs18), .co(hc18)
+            .a(x$18[12]), .b(x$18[20]), .ci(x$18[29]), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa202(
-            .a(hs11), .b(hs5), .ci(fs104), .s(fs202), .co(fc202)
+            .a(x$19[4]), .b(x$19[12]), .ci(x$19[20]), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa203(
-            .a(fs105), .b(fs42), .ci(hs2), .s(fs203), .co(fc203)
+            .a(x$19[29]), .b(x$20[4]), .ci(x$20[12]), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa204(
-            .a(x$14[22]), .b(x$14[30]), .ci(x$14[39]), .s(fs204), .co(fc204)
+            .a(x$20[20]), .b(x$20[29]), .ci(x$21[4]), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa205(
-            .a(x$15[6]), .b(x$15[14]), .ci(x$15[22]), .s(fs205), .co(fc205)
+            .a(x$21[12]), .b(x$21[20]), .ci(x$21[29]), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa206(
-            .a(x$15[30]), .b(x$15[39]), .ci(x$16[6]), .s(fs206), .co(fc206)
+            .a(x$22[4]), .b(x$22[12]), .ci(x$22[20]), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa207(
-            .a(x$16[14]), .b(x$16[22]), .ci(x$16[30]), .s(fs207), .co(fc207)
+            .a(x$22[29]), .b(x$23[4]), .ci(x$23[12]), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa208(
-            .a(x$16[39]), .b(x$17[6]), .ci(x$17[14]), .s(fs208), .co(fc208)
+            .a(fc10), .b(fc11), .ci(fc12), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa209(
-            .a(x$17[22]), .b(x$17[30]), .ci(x$17[39]), .s(fs209), .co(fc209)
+            .a(fc13), .b(fc14), .ci(fc15), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa210(
-            .a(x$18[6]), .b(x$18[14]), .ci(x$18[22]), .s(fs210), .co(fc210)
+            .a(fc16), .b(fc17), .ci(fc18), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa211(
-            .a(x$18[30]), .b(x$18[39]), .ci(x$19[6]), .s(fs211), .co(fc211)
+            .a(fc19), .b(fc20), .ci(fc21), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa212(
-            .a(x$19[14]), .b(x$19[22]), .ci(x$19[30]), .s(fs212), .co(fc212)
+            .a(fc22), .b(fc23), .ci(fc24), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa213(
-            .a(x$19[39]), .b(x$20[6]), .ci(x$20[14]), .s(fs213), .co(fc213)
+            .a(fc25), .b(fc26), .ci(fs27), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa214(
-            .a(x$20[22]), .b(x$20[30]), .ci(x$20[39]), .s(fs214), .co(fc214)
+            .a(fs28), .b(fs29), .ci(fs30), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa215(
-            .a(x$21[6]), .b(x$21[14]), .ci(x$21[22]), .s(fs215), .co(fc215)
+            .a(fs31), .b(fs32), .ci(fs33), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa216(
-            .a(x$21[30]), .b(x$21[39]), .ci(x$22[6]), .s(fs216), .co(fc216)
-        );
-    wire hs19;
-    wire hc19;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha19(
-            .a(x$22[14]), .b(x$22[22]), .s(hs19), .co(hc19)
+            .a(fs34), .b(fs35), .ci(hs1), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa217(
-            .a(hc11), .b(fs158), .ci(fs139), .s(fs217), .co(fc217)
+            .a(x$9[21]), .b(x$10[5]), .ci(x$10[13]), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa218(
-            .a(fs111), .b(fs112), .ci(fs113), .s(fs218), .co(fc218)
+            .a(x$10[21]), .b(x$11[5]), .ci(x$11[13]), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa219(
-            .a(fs114), .b(fs52), .ci(fs53), .s(fs219), .co(fc219)
+            .a(x$11[21]), .b(x$12[5]), .ci(x$12[13]), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa220(
-            .a(fs54), .b(fs55), .ci(fs56), .s(fs220), .co(fc220)
+            .a(x$12[21]), .b(x$13[5]), .ci(x$13[13]), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa221(
-            .a(fs57), .b(fs58), .ci(fs59), .s(fs221), .co(fc221)
+            .a(x$13[21]), .b(x$14[5]), .ci(x$14[13]), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa222(
-            .a(fs60), .b(fs61), .ci(fs62), .s(fs222), .co(fc222)
+            .a(x$14[21]), .b(x$15[5]), .ci(x$15[13]), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa223(
-            .a(fs63), .b(x$13[15]), .ci(x$13[23]), .s(fs223), .co(fc223)
+            .a(x$15[21]), .b(x$16[5]), .ci(x$16[13]), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa224(
-            .a(x$13[31]), .b(x$14[7]), .ci(x$14[15]), .s(fs224), .co(fc224)
+            .a(x$16[21]), .b(x$17[5]), .ci(x$17[13]), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa225(
-            .a(x$14[23]), .b(x$14[31]), .ci(x$15[7]), .s(fs225), .co(fc225)
+            .a(x$17[21]), .b(x$18[5]), .ci(x$18[13]), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa226(
-            .a(x$15[15]), .b(x$15[23]), .ci(x$15[31]), .s(fs226), .co(fc226)
+            .a(x$18[21]), .b(x$19[5]), .ci(x$19[13]), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa227(
-            .a(x$16[7]), .b(x$16[15]), .ci(x$16[23]), .s(fs227), .co(fc227)
+            .a(x$19[21]), .b(x$20[5]), .ci(x$20[13]), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa228(
-            .a(x$16[31]), .b(x$17[7]), .ci(x$17[15]), .s(fs228), .co(fc228)
+            .a(x$20[21]), .b(x$21[5]), .ci(x$21[13]), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa229(
-            .a(x$17[23]), .b(x$17[31]), .ci(x$18[7]), .s(fs229), .co(fc229)
+            .a(x$21[21]), .b(x$22[5]), .ci(x$22[13]), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa230(
-            .a(x$18[15]), .b(x$18[23]), .ci(x$18[31]), .s(fs230), .co(fc230)
+            .a(x$22[21]), .b(x$23[5]), .ci(x$23[13]), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa231(
-            .a(x$19[7]), .b(x$19[15]), .ci(x$19[23]), .s(fs231), .co(fc231)
+            .a(x$23[21]), .b(x$24[5]), .ci(x$24[13]), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa232(
-            .a(x$19[31]), .b(x$20[7]), .ci(x$20[15]), .s(fs232), .co(fc232)
+            .a(x$24[21]), .b(x$25[5]), .ci(x$25[13]), .s(fs232), .co(fc232)
+        );
+    wire hs8;
+    wire hc8;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha8(
+            .a(x$25[21]), .b(x$26[5]), .s(hs8), .co(hc8)
         );
     wire fs233;
     wire fc233;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa233(
-            .a(hs12), .b(fs154), .ci(fs142), .s(fs233), .co(fc233)
+            .a(fc27), .b(fc28), .ci(fc29), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa234(
-            .a(fs143), .b(hs6), .ci(fs120), .s(fs234), .co(fc234)
+            .a(fc30), .b(fc31), .ci(fc32), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa235(
-            .a(fs121), .b(fs122), .ci(fs123), .s(fs235), .co(fc235)
+            .a(fc33), .b(fc34), .ci(fc35), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa236(
-            .a(fs70), .b(fs71), .ci(fs72), .s(fs236), .co(fc236)
+            .a(hc1), .b(fs36), .ci(fs37), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa237(
-            .a(fs73), .b(fs74), .ci(fs75), .s(fs237), .co(fc237)
+            .a(fs38), .b(fs39), .ci(fs40), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa238(
-            .a(fs76), .b(fs77), .ci(fs78), .s(fs238), .co(fc238)
+            .a(fs41), .b(fs42), .ci(fs43), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa239(
-            .a(fs79), .b(fs80), .ci(fs81), .s(fs239), .co(fc239)
+            .a(fs44), .b(fs45), .ci(fs46), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa240(
-            .a(hs3), .b(~x$14[8]), .ci(x$14[16]), .s(fs240), .co(fc240)
+            .a(fs47), .b(fs48), .ci(fs49), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa241(
-            .a(x$14[24]), .b(x$14[32]), .ci(~x$15[8]), .s(fs241), .co(fc241)
+            .a(fs50), .b(fs51), .ci(fs52), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa242(
-            .a(x$15[16]), .b(x$15[24]), .ci(x$15[32]), .s(fs242), .co(fc242)
+            .a(fs53), .b(fs54), .ci(fs55), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa243(
-            .a(~x$16[8]), .b(x$16[16]), .ci(x$16[24]), .s(fs243), .co(fc243)
+            .a(fs56), .b(fs57), .ci(fs58), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa244(
-            .a(x$16[32]), .b(~x$17[8]), .ci(x$17[16]), .s(fs244), .co(fc244)
+            .a(fs59), .b(fs60), .ci(fs61), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa245(
-            .a(x$17[24]), .b(x$17[32]), .ci(~x$18[8]), .s(fs245), .co(fc245)
+            .a(fs62), .b(fs63), .ci(hs2), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa246(
-            .a(x$18[16]), .b(x$18[24]), .ci(x$18[32]), .s(fs246), .co(fc246)
+            .a(x$21[6]), .b(x$21[14]), .ci(x$21[22]), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa247(
-            .a(~x$19[8]), .b(x$19[16]), .ci(x$19[24]), .s(fs247), .co(fc247)
+            .a(x$21[30]), .b(x$21[39]), .ci(x$22[6]), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa248(
-            .a(x$19[32]), .b(~x$20[8]), .ci(x$20[16]), .s(fs248), .co(fc248)
+            .a(x$22[14]), .b(x$22[22]), .ci(x$22[30]), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa249(
-            .a(hc12), .b(hs13), .ci(fs156), .s(fs249), .co(fc249)
+            .a(x$22[39]), .b(x$23[6]), .ci(x$23[14]), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa250(
-            .a(fs145), .b(fs146), .ci(hs7), .s(fs250), .co(fc250)
+            .a(x$23[22]), .b(x$23[30]), .ci(x$23[39]), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa251(
-            .a(fs126), .b(fs127), .ci(fs128), .s(fs251), .co(fc251)
+            .a(x$24[6]), .b(x$24[14]), .ci(x$24[22]), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa252(
-            .a(hs4), .b(fc81), .ci(hc3), .s(fs252), .co(fc252)
+            .a(x$24[30]), .b(x$24[39]), .ci(x$25[6]), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa253(
-            .a(fs82), .b(fs83), .ci(fs84), .s(fs253), .co(fc253)
+            .a(x$25[14]), .b(x$25[22]), .ci(x$25[30]), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa254(
-            .a(fs85), .b(fs86), .ci(fs87), .s(fs254), .co(fc254)
+            .a(x$25[39]), .b(x$26[6]), .ci(x$26[14]), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa255(
-            .a(fs88), .b(x$7[17]), .ci(x$7[25]), .s(fs255), .co(fc255)
+            .a(x$26[22]), .b(x$26[30]), .ci(x$26[39]), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa256(
-            .a(x$7[33]), .b(x$8[17]), .ci(x$8[25]), .s(fs256), .co(fc256)
+            .a(x$27[6]), .b(x$27[14]), .ci(x$27[22]), .s(fs256), .co(fc256)
         );
     wire fs257;
     wire fc257;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa257(
-            .a(x$8[33]), .b(x$9[17]), .ci(x$9[25]), .s(fs257), .co(fc257)
+            .a(x$27[30]), .b(x$27[39]), .ci(x$28[6]), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa258(
-            .a(x$9[33]), .b(x$10[17]), .ci(x$10[25]), .s(fs258), .co(fc258)
+            .a(x$28[14]), .b(x$28[22]), .ci(x$28[30]), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa259(
-            .a(x$10[33]), .b(x$11[17]), .ci(x$11[25]), .s(fs259), .co(fc259)
+            .a(x$28[39]), .b(x$29[6]), .ci(x$29[14]), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa260(
-            .a(x$11[33]), .b(x$12[17]), .ci(x$12[25]), .s(fs260), .co(fc260)
+            .a(x$29[22]), .b(x$29[30]), .ci(x$29[39]), .s(fs260), .co(fc260)
+        );
+    wire hs9;
+    wire hc9;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha9(
+            .a(x$30[6]), .b(x$30[14]), .s(hs9), .co(hc9)
         );
     wire fs261;
     wire fc261;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa261(
-            .a(x$12[33]), .b(x$13[17]), .ci(x$13[25]), .s(fs261), .co(fc261)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa262(
-            .a(x$13[33]), .b(x$14[17]), .ci(x$14[25]), .s(fs262), .co(fc262)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa263(
-            .a(x$14[33]), .b(x$15[17]), .ci(x$15[25]), .s(fs263), .co(fc263)
+            .a(fc42), .b(fc43), .ci(fc44), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa264(
-            .a(x$15[33]), .b(x$16[17]), .ci(x$16[25]), .s(fs264), .co(fc264)
+            .a(fc45), .b(fc46), .ci(fc47), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa265(
-            .a(hc13), .b(hs14), .ci(hs10), .s(fs265), .co(fc265)
+            .a(fc48), .b(fc49), .ci(fc50), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa266(
-            .a(fs148), .b(hs8), .ci(fs131), .s(fs266), .co(fc266)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa267(
-            .a(fs91), .b(~x$3[18]), .ci(x$3[26]), .s(fs267), .co(fc267)
+            .a(fc54), .b(fc55), .ci(fc56), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa268(
-            .a(x$3[34]), .b(~x$4[18]), .ci(x$4[26]), .s(fs268), .co(fc268)
+            .a(fc57), .b(fc58), .ci(fc59), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa269(
-            .a(x$4[34]), .b(~x$5[18]), .ci(x$5[26]), .s(fs269), .co(fc269)
+            .a(fc60), .b(fc61), .ci(fc62), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa270(
-            .a(x$5[34]), .b(~x$6[18]), .ci(x$6[26]), .s(fs270), .co(fc270)
+            .a(fc63), .b(hc2), .ci(fs64), .s(fs270), .co(fc270)
         );
     wire fs271;
     wire fc271;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa271(
-            .a(x$6[34]), .b(~x$7[18]), .ci(x$7[26]), .s(fs271), .co(fc271)
+            .a(fs65), .b(fs66), .ci(fs67), .s(fs271), .co(fc271)
         );
     wire fs272;
     wire fc272;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa272(
-            .a(x$7[34]), .b(~x$8[18]), .ci(x$8[26]), .s(fs272), .co(fc272)
+            .a(fs68), .b(fs69), .ci(fs70), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa273(
-            .a(x$8[34]), .b(~x$9[18]), .ci(x$9[26]), .s(fs273), .co(fc273)
+            .a(fs71), .b(fs72), .ci(fs73), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa274(
-            .a(x$9[34]), .b(~x$10[18]), .ci(x$10[26]), .s(fs274), .co(fc274)
+            .a(fs74), .b(fs75), .ci(fs76), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa275(
-            .a(x$10[34]), .b(~x$11[18]), .ci(x$11[26]), .s(fs275), .co(fc275)
+            .a(fs77), .b(fs78), .ci(fs79), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa276(
-            .a(x$11[34]), .b(~x$12[18]), .ci(x$12[26]), .s(fs276), .co(fc276)
+            .a(fs80), .b(fs81), .ci(fs82), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa277(
-            .a(x$12[34]), .b(~x$13[18]), .ci(x$13[26]), .s(fs277), .co(fc277)
+            .a(fs83), .b(fs84), .ci(fs85), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa278(
-            .a(x$13[34]), .b(~x$14[18]), .ci(x$14[26]), .s(fs278), .co(fc278)
+            .a(fs86), .b(fs87), .ci(fs88), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa279(
-            .a(x$14[34]), .b(~x$15[18]), .ci(x$15[26]), .s(fs279), .co(fc279)
+            .a(fs89), .b(fs90), .ci(fs91), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa280(
-            .a(x$15[34]), .b(~x$16[18]), .ci(x$16[26]), .s(fs280), .co(fc280)
+            .a(fs92), .b(fs93), .ci(fs94), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa281(
-            .a(hc14), .b(fc161), .ci(fc157), .s(fs281), .co(fc281)
+            .a(fs95), .b(fs96), .ci(fs97), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa282(
-            .a(hc10), .b(fc147), .ci(fc148), .s(fs282), .co(fc282)
+            .a(fs98), .b(fs99), .ci(hs3), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa283(
-            .a(hc8), .b(fc129), .ci(fc130), .s(fs283), .co(fc283)
+            .a(x$25[7]), .b(x$25[15]), .ci(x$25[23]), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa284(
-            .a(fc131), .b(fc89), .ci(fc90), .s(fs284), .co(fc284)
+            .a(x$25[31]), .b(x$26[7]), .ci(x$26[15]), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa285(
-            .a(fc91), .b(x$0[27]), .ci(x$0[35]), .s(fs285), .co(fc285)
+            .a(x$26[23]), .b(x$26[31]), .ci(x$27[7]), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa286(
-            .a(x$1[27]), .b(x$1[35]), .ci(x$2[27]), .s(fs286), .co(fc286)
+            .a(x$27[15]), .b(x$27[23]), .ci(x$27[31]), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa287(
-            .a(x$2[35]), .b(x$3[27]), .ci(x$3[35]), .s(fs287), .co(fc287)
+            .a(x$28[7]), .b(x$28[15]), .ci(x$28[23]), .s(fs287), .co(fc287)
         );
     wire fs288;
     wire fc288;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa288(
-            .a(x$4[27]), .b(x$4[35]), .ci(x$5[27]), .s(fs288), .co(fc288)
+            .a(x$28[31]), .b(x$29[7]), .ci(x$29[15]), .s(fs288), .co(fc288)
         );
     wire fs289;
     wire fc289;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa289(
-            .a(x$5[35]), .b(x$6[27]), .ci(x$6[35]), .s(fs289), .co(fc289)
+            .a(x$29[23]), .b(x$29[31]), .ci(x$30[7]), .s(fs289), .co(fc289)
         );
     wire fs290;
     wire fc290;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa290(
-            .a(x$7[27]), .b(x$7[35]), .ci(x$8[27]), .s(fs290), .co(fc290)
+            .a(x$30[15]), .b(x$30[23]), .ci(x$30[31]), .s(fs290), .co(fc290)
         );
     wire fs291;
     wire fc291;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa291(
-            .a(~x$0[28]), .b(x$0[36]), .ci(~x$1[28]), .s(fs291), .co(fc291)
+            .a(fc64), .b(fc65), .ci(fc66), .s(fs291), .co(fc291)
         );
     wire fs292;
     wire fc292;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa292(
-            .a(x$1[36]), .b(~x$2[28]), .ci(x$2[36]), .s(fs292), .co(fc292)
+            .a(fc67), .b(fc68), .ci(fc69), .s(fs292), .co(fc292)
         );
     wire fs293;
     wire fc293;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa293(
-            .a(~x$3[28]), .b(x$3[36]), .ci(~x$4[28]), .s(fs293), .co(fc293)
+            .a(fc70), .b(fc71), .ci(fc72), .s(fs293), .co(fc293)
         );
     wire fs294;
     wire fc294;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa294(
-            .a(x$4[36]), .b(~x$5[28]), .ci(x$5[36]), .s(fs294), .co(fc294)
+            .a(fc73), .b(fc74), .ci(fc75), .s(fs294), .co(fc294)
         );
     wire fs295;
     wire fc295;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa295(
-            .a(fs162), .b(fs163), .ci(fs164), .s(fs295), .co(fc295)
+            .a(fc76), .b(fc77), .ci(fc78), .s(fs295), .co(fc295)
         );
     wire fs296;
     wire fc296;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa296(
-            .a(fs165), .b(fs166), .ci(fs167), .s(fs296), .co(fc296)
+            .a(fc79), .b(fc80), .ci(fc81), .s(fs296), .co(fc296)
         );
     wire fs297;
     wire fc297;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa297(
-            .a(fs168), .b(fs169), .ci(fs170), .s(fs297), .co(fc297)
-        );
-    wire hs20;
-    wire hc20;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha20(
-            .a(fs171), .b(hs16), .s(hs20), .co(hc20)
+            .a(fc82), .b(fc83), .ci(fc84), .s(fs297), .co(fc297)
         );
     wire fs298;
     wire fc298;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa298(
-            .a(fc162), .b(fc163), .ci(fc164), .s(fs298), .co(fc298)
+            .a(fc85), .b(fc86), .ci(fc87), .s(fs298), .co(fc298)
         );
     wire fs299;
     wire fc299;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa299(
-            .a(fc165), .b(fc166), .ci(fc167), .s(fs299), .co(fc299)
+            .a(fc88), .b(fc89), .ci(fc90), .s(fs299), .co(fc299)
         );
     wire fs300;
     wire fc300;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa300(
-            .a(fc168), .b(fc169), .ci(fc170), .s(fs300), .co(fc300)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs300), .co(fc300)
         );
     wire fs301;
     wire fc301;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa301(
-            .a(fc172), .b(fc173), .ci(fc174), .s(fs301), .co(fc301)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs301), .co(fc301)
         );
     wire fs302;
     wire fc302;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa302(
-            .a(fc175), .b(hc17), .ci(fs176), .s(fs302), .co(fc302)
+            .a(fc97), .b(fc98), .ci(fc99), .s(fs302), .co(fc302)
         );
     wire fs303;
     wire fc303;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa303(
-            .a(fs177), .b(fs178), .ci(fs179), .s(fs303), .co(fc303)
+            .a(hc3), .b(fs100), .ci(fs101), .s(fs303), .co(fc303)
         );
     wire fs304;
     wire fc304;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa304(
-            .a(fs180), .b(fs181), .ci(fs182), .s(fs304), .co(fc304)
+            .a(fs102), .b(fs103), .ci(fs104), .s(fs304), .co(fc304)
         );
     wire fs305;
     wire fc305;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa305(
-            .a(fs183), .b(fs184), .ci(fs185), .s(fs305), .co(fc305)
+            .a(fs105), .b(fs106), .ci(fs107), .s(fs305), .co(fc305)
         );
     wire fs306;
     wire fc306;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa306(
-            .a(fc176), .b(fc177), .ci(fc178), .s(fs306), .co(fc306)
+            .a(fs108), .b(fs109), .ci(fs110), .s(fs306), .co(fc306)
         );
     wire fs307;
     wire fc307;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa307(
-            .a(fc179), .b(fc180), .ci(fc181), .s(fs307), .co(fc307)
+            .a(fs111), .b(fs112), .ci(fs113), .s(fs307), .co(fc307)
         );
     wire fs308;
     wire fc308;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa308(
-            .a(fc182), .b(fc183), .ci(fc184), .s(fs308), .co(fc308)
+            .a(fs114), .b(fs115), .ci(fs116), .s(fs308), .co(fc308)
         );
     wire fs309;
     wire fc309;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa309(
-            .a(fc185), .b(fc186), .ci(fc187), .s(fs309), .co(fc309)
+            .a(fs117), .b(fs118), .ci(fs119), .s(fs309), .co(fc309)
         );
     wire fs310;
     wire fc310;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa310(
-            .a(fs188), .b(fs189), .ci(fs190), .s(fs310), .co(fc310)
+            .a(fs120), .b(fs121), .ci(fs122), .s(fs310), .co(fc310)
         );
     wire fs311;
     wire fc311;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa311(
-            .a(fs191), .b(fs192), .ci(fs193), .s(fs311), .co(fc311)
-        );
-    wire hs21;
-    wire hc21;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha21(
-            .a(fs194), .b(fs195), .s(hs21), .co(hc21)
+            .a(fs123), .b(fs124), .ci(fs125), .s(fs311), .co(fc311)
         );
     wire fs312;
     wire fc312;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa312(
-            .a(fc188), .b(fc189), .ci(fc190), .s(fs312), .co(fc312)
+            .a(fs126), .b(fs127), .ci(fs128), .s(fs312), .co(fc312)
         );
     wire fs313;
     wire fc313;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa313(
-            .a(fc191), .b(fc192), .ci(fc193), .s(fs313), .co(fc313)
+            .a(fs129), .b(fs130), .ci(fs131), .s(fs313), .co(fc313)
         );
     wire fs314;
     wire fc314;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa314(
-            .a(fc194), .b(fc195), .ci(fc196), .s(fs314), .co(fc314)
+            .a(fs132), .b(fs133), .ci(fs134), .s(fs314), .co(fc314)
         );
     wire fs315;
     wire fc315;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa315(
-            .a(fc197), .b(fc198), .ci(fc199), .s(fs315), .co(fc315)
+            .a(hs4), .b(x$26[32]), .ci(~x$27[8]), .s(fs315), .co(fc315)
         );
     wire fs316;
     wire fc316;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa316(
-            .a(fc200), .b(fc201), .ci(hc18), .s(fs316), .co(fc316)
+            .a(x$27[16]), .b(x$27[24]), .ci(x$27[32]), .s(fs316), .co(fc316)
         );
     wire fs317;
     wire fc317;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa317(
-            .a(fs202), .b(fs203), .ci(fs204), .s(fs317), .co(fc317)
+            .a(~x$28[8]), .b(x$28[16]), .ci(x$28[24]), .s(fs317), .co(fc317)
         );
     wire fs318;
     wire fc318;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa318(
-            .a(fs205), .b(fs206), .ci(fs207), .s(fs318), .co(fc318)
-        );
-    wire hs22;
-    wire hc22;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha22(
-            .a(fs208), .b(fs209), .s(hs22), .co(hc22)
+            .a(x$28[32]), .b(~x$29[8]), .ci(x$29[16]), .s(fs318), .co(fc318)
         );
     wire fs319;
     wire fc319;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa319(
-            .a(fc202), .b(fc203), .ci(fc204), .s(fs319), .co(fc319)
+            .a(x$29[24]), .b(x$29[32]), .ci(~x$30[8]), .s(fs319), .co(fc319)
         );
     wire fs320;
     wire fc320;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa320(
-            .a(fc205), .b(fc206), .ci(fc207), .s(fs320), .co(fc320)
+            .a(x$30[16]), .b(x$30[24]), .ci(x$30[32]), .s(fs320), .co(fc320)
+        );
+    wire hs10;
+    wire hc10;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha10(
+            .a(~x$31[8]), .b(x$31[16]), .s(hs10), .co(hc10)
         );
     wire fs321;
     wire fc321;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa321(
-            .a(fc208), .b(fc209), .ci(fc210), .s(fs321), .co(fc321)
+            .a(fc100), .b(fc101), .ci(fc102), .s(fs321), .co(fc321)
         );
     wire fs322;
     wire fc322;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa322(
-            .a(fc211), .b(fc212), .ci(fc213), .s(fs322), .co(fc322)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs322), .co(fc322)
         );
     wire fs323;
     wire fc323;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa323(
-            .a(fc214), .b(fc215), .ci(fc216), .s(fs323), .co(fc323)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs323), .co(fc323)
         );
     wire fs324;
     wire fc324;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa324(
-            .a(hc19), .b(fs217), .ci(fs218), .s(fs324), .co(fc324)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs324), .co(fc324)
         );
     wire fs325;
     wire fc325;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa325(
-            .a(fs219), .b(fs220), .ci(fs221), .s(fs325), .co(fc325)
+            .a(fc112), .b(fc113), .ci(fc114), .s(fs325), .co(fc325)
         );
     wire fs326;
     wire fc326;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa326(
-            .a(fs222), .b(fs223), .ci(fs224), .s(fs326), .co(fc326)
+            .a(fc115), .b(fc116), .ci(fc117), .s(fs326), .co(fc326)
         );
     wire fs327;
     wire fc327;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa327(
-            .a(fc217), .b(fc218), .ci(fc219), .s(fs327), .co(fc327)
+            .a(fc118), .b(fc119), .ci(fc120), .s(fs327), .co(fc327)
         );
     wire fs328;
     wire fc328;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa328(
-            .a(fc220), .b(fc221), .ci(fc222), .s(fs328), .co(fc328)
+            .a(fc121), .b(fc122), .ci(fc123), .s(fs328), .co(fc328)
         );
     wire fs329;
     wire fc329;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa329(
-            .a(fc223), .b(fc224), .ci(fc225), .s(fs329), .co(fc329)
+            .a(fc124), .b(fc125), .ci(fc126), .s(fs329), .co(fc329)
         );
     wire fs330;
     wire fc330;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa330(
-            .a(fc226), .b(fc227), .ci(fc228), .s(fs330), .co(fc330)
+            .a(fc127), .b(fc128), .ci(fc129), .s(fs330), .co(fc330)
         );
     wire fs331;
     wire fc331;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa331(
-            .a(fc229), .b(fc230), .ci(fc231), .s(fs331), .co(fc331)
+            .a(fc130), .b(fc131), .ci(fc132), .s(fs331), .co(fc331)
         );
     wire fs332;
     wire fc332;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa332(
-            .a(fc232), .b(fs233), .ci(fs234), .s(fs332), .co(fc332)
+            .a(fc133), .b(fc134), .ci(hc4), .s(fs332), .co(fc332)
         );
     wire fs333;
     wire fc333;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa333(
-            .a(fs235), .b(fs236), .ci(fs237), .s(fs333), .co(fc333)
+            .a(fs135), .b(fs136), .ci(fs137), .s(fs333), .co(fc333)
         );
     wire fs334;
     wire fc334;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa334(
-            .a(fs238), .b(fs239), .ci(fs240), .s(fs334), .co(fc334)
+            .a(fs138), .b(fs139), .ci(fs140), .s(fs334), .co(fc334)
         );
     wire fs335;
     wire fc335;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa335(
-            .a(fc233), .b(fc234), .ci(fc235), .s(fs335), .co(fc335)
+            .a(fs141), .b(fs142), .ci(fs143), .s(fs335), .co(fc335)
         );
     wire fs336;
     wire fc336;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa336(
-            .a(fc236), .b(fc237), .ci(fc238), .s(fs336), .co(fc336)
+            .a(fs144), .b(fs145), .ci(fs146), .s(fs336), .co(fc336)
         );
     wire fs337;
     wire fc337;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa337(
-            .a(fc239), .b(fc240), .ci(fc241), .s(fs337), .co(fc337)
+            .a(fs147), .b(fs148), .ci(fs149), .s(fs337), .co(fc337)
         );
     wire fs338;
     wire fc338;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa338(
-            .a(fc242), .b(fc243), .ci(fc244), .s(fs338), .co(fc338)
+            .a(fs150), .b(fs151), .ci(fs152), .s(fs338), .co(fc338)
         );
     wire fs339;
     wire fc339;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa339(
-            .a(fc245), .b(fc246), .ci(fc247), .s(fs339), .co(fc339)
+            .a(fs153), .b(x$19[17]), .ci(x$19[25]), .s(fs339), .co(fc339)
         );
     wire fs340;
     wire fc340;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa340(
-            .a(fc248), .b(fs249), .ci(fs250), .s(fs340), .co(fc340)
+            .a(x$19[33]), .b(x$20[17]), .ci(x$20[25]), .s(fs340), .co(fc340)
         );
     wire fs341;
     wire fc341;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa341(
-            .a(fs251), .b(fs252), .ci(fs253), .s(fs341), .co(fc341)
+            .a(x$20[33]), .b(x$21[17]), .ci(x$21[25]), .s(fs341), .co(fc341)
         );
     wire fs342;
     wire fc342;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa342(
-            .a(fs254), .b(fs255), .ci(fs256), .s(fs342), .co(fc342)
+            .a(x$21[33]), .b(x$22[17]), .ci(x$22[25]), .s(fs342), .co(fc342)
         );
     wire fs343;
     wire fc343;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa343(
-            .a(fc249), .b(fc250), .ci(fc251), .s(fs343), .co(fc343)
+            .a(x$22[33]), .b(x$23[17]), .ci(x$23[25]), .s(fs343), .co(fc343)
         );
     wire fs344;
     wire fc344;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa344(
-            .a(fc252), .b(fc253), .ci(fc254), .s(fs344), .co(fc344)
+            .a(x$23[33]), .b(x$24[17]), .ci(x$24[25]), .s(fs344), .co(fc344)
         );
     wire fs345;
     wire fc345;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa345(
-            .a(fc255), .b(fc256), .ci(fc257), .s(fs345), .co(fc345)
+            .a(x$24[33]), .b(x$25[17]), .ci(x$25[25]), .s(fs345), .co(fc345)
         );
     wire fs346;
     wire fc346;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa346(
-            .a(fc258), .b(fc259), .ci(fc260), .s(fs346), .co(fc346)
+            .a(x$25[33]), .b(x$26[17]), .ci(x$26[25]), .s(fs346), .co(fc346)
         );
     wire fs347;
     wire fc347;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa347(
-            .a(fc261), .b(fc262), .ci(fc263), .s(fs347), .co(fc347)
+            .a(x$26[33]), .b(x$27[17]), .ci(x$27[25]), .s(fs347), .co(fc347)
         );
     wire fs348;
     wire fc348;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa348(
-            .a(fc264), .b(fs265), .ci(fs266), .s(fs348), .co(fc348)
+            .a(x$27[33]), .b(x$28[17]), .ci(x$28[25]), .s(fs348), .co(fc348)
         );
     wire fs349;
     wire fc349;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa349(
-            .a(fs267), .b(fs268), .ci(fs269), .s(fs349), .co(fc349)
+            .a(x$28[33]), .b(x$29[17]), .ci(x$29[25]), .s(fs349), .co(fc349)
         );
     wire fs350;
     wire fc350;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa350(
-            .a(fs270), .b(fs271), .ci(fs272), .s(fs350), .co(fc350)
+            .a(x$29[33]), .b(x$30[17]), .ci(x$30[25]), .s(fs350), .co(fc350)
         );
     wire fs351;
     wire fc351;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa351(
-            .a(fc265), .b(fc266), .ci(fc267), .s(fs351), .co(fc351)
+            .a(x$30[33]), .b(x$31[17]), .ci(x$31[25]), .s(fs351), .co(fc351)
         );
     wire fs352;
     wire fc352;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa352(
-            .a(fc268), .b(fc269), .ci(fc270), .s(fs352), .co(fc352)
+            .a(fc135), .b(fc136), .ci(fc137), .s(fs352), .co(fc352)
         );
     wire fs353;
     wire fc353;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa353(
-            .a(fc271), .b(fc272), .ci(fc273), .s(fs353), .co(fc353)
+            .a(fc138), .b(fc139), .ci(fc140), .s(fs353), .co(fc353)
         );
     wire fs354;
     wire fc354;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa354(
-            .a(fc274), .b(fc275), .ci(fc276), .s(fs354), .co(fc354)
+            .a(fc141), .b(fc142), .ci(fc143), .s(fs354), .co(fc354)
         );
     wire fs355;
     wire fc355;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa355(
-            .a(fc277), .b(fc278), .ci(fc279), .s(fs355), .co(fc355)
+            .a(fc144), .b(fc145), .ci(fc146), .s(fs355), .co(fc355)
         );
     wire fs356;
     wire fc356;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa356(
-            .a(fc280), .b(fs281), .ci(fs282), .s(fs356), .co(fc356)
+            .a(fc147), .b(fc148), .ci(fc149), .s(fs356), .co(fc356)
         );
     wire fs357;
     wire fc357;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa357(
-            .a(fc281), .b(fc282), .ci(fc283), .s(fs357), .co(fc357)
+            .a(fc150), .b(fc151), .ci(fc152), .s(fs357), .co(fc357)
         );
     wire fs358;
     wire fc358;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa358(
-            .a(fc284), .b(fc285), .ci(fc286), .s(fs358), .co(fc358)
+            .a(fc153), .b(fs154), .ci(fs155), .s(fs358), .co(fc358)
         );
     wire fs359;
     wire fc359;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa359(
-            .a(fc287), .b(fc288), .ci(fc289), .s(fs359), .co(fc359)
+            .a(fs156), .b(fs157), .ci(fs158), .s(fs359), .co(fc359)
         );
     wire fs360;
     wire fc360;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa360(
-            .a(fs295), .b(fs296), .ci(fs297), .s(fs360), .co(fc360)
+            .a(fs159), .b(fs160), .ci(fs161), .s(fs360), .co(fc360)
         );
     wire fs361;
     wire fc361;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa361(
-            .a(fc295), .b(fc296), .ci(fc297), .s(fs361), .co(fc361)
+            .a(fs162), .b(fs163), .ci(hs5), .s(fs361), .co(fc361)
         );
     wire fs362;
     wire fc362;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa362(
-            .a(fc298), .b(fc299), .ci(fc300), .s(fs362), .co(fc362)
+            .a(x$10[34]), .b(~x$11[18]), .ci(x$11[26]), .s(fs362), .co(fc362)
         );
     wire fs363;
     wire fc363;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa363(
-            .a(fs301), .b(fs302), .ci(fs303), .s(fs363), .co(fc363)
+            .a(x$11[34]), .b(~x$12[18]), .ci(x$12[26]), .s(fs363), .co(fc363)
         );
     wire fs364;
     wire fc364;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa364(
-            .a(fc301), .b(fc302), .ci(fc303), .s(fs364), .co(fc364)
+            .a(x$12[34]), .b(~x$13[18]), .ci(x$13[26]), .s(fs364), .co(fc364)
         );
     wire fs365;
     wire fc365;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa365(
-            .a(fc304), .b(fc305), .ci(fs306), .s(fs365), .co(fc365)
+            .a(x$13[34]), .b(~x$14[18]), .ci(x$14[26]), .s(fs365), .co(fc365)
         );
     wire fs366;
     wire fc366;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa366(
-            .a(fs307), .b(fs308), .ci(fs309), .s(fs366), .co(fc366)
+            .a(x$14[34]), .b(~x$15[18]), .ci(x$15[26]), .s(fs366), .co(fc366)
         );
     wire fs367;
     wire fc367;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa367(
-            .a(fc306), .b(fc307), .ci(fc308), .s(fs367), .co(fc367)
+            .a(x$15[34]), .b(~x$16[18]), .ci(x$16[26]), .s(fs367), .co(fc367)
         );
     wire fs368;
     wire fc368;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa368(
-            .a(fc309), .b(fc310), .ci(fc311), .s(fs368), .co(fc368)
+            .a(x$16[34]), .b(~x$17[18]), .ci(x$17[26]), .s(fs368), .co(fc368)
         );
     wire fs369;
     wire fc369;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa369(
-            .a(hc21), .b(fs312), .ci(fs313), .s(fs369), .co(fc369)
-        );
-    wire hs23;
-    wire hc23;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha23(
-            .a(fs314), .b(fs315), .s(hs23), .co(hc23)
+            .a(x$17[34]), .b(~x$18[18]), .ci(x$18[26]), .s(fs369), .co(fc369)
         );
     wire fs370;
     wire fc370;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa370(
-            .a(fc312), .b(fc313), .ci(fc314), .s(fs370), .co(fc370)
+            .a(x$18[34]), .b(~x$19[18]), .ci(x$19[26]), .s(fs370), .co(fc370)
         );
     wire fs371;
     wire fc371;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa371(
-            .a(fc315), .b(fc316), .ci(fc317), .s(fs371), .co(fc371)
+            .a(x$19[34]), .b(~x$20[18]), .ci(x$20[26]), .s(fs371), .co(fc371)
         );
     wire fs372;
     wire fc372;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa372(
-            .a(fc318), .b(hc22), .ci(fs319), .s(fs372), .co(fc372)
+            .a(x$20[34]), .b(~x$21[18]), .ci(x$21[26]), .s(fs372), .co(fc372)
         );
     wire fs373;
     wire fc373;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa373(
-            .a(fs320), .b(fs321), .ci(fs322), .s(fs373), .co(fc373)
+            .a(x$21[34]), .b(~x$22[18]), .ci(x$22[26]), .s(fs373), .co(fc373)
         );
     wire fs374;
     wire fc374;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa374(
-            .a(fc319), .b(fc320), .ci(fc321), .s(fs374), .co(fc374)
+            .a(x$22[34]), .b(~x$23[18]), .ci(x$23[26]), .s(fs374), .co(fc374)
         );
     wire fs375;
     wire fc375;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa375(
-            .a(fc322), .b(fc323), .ci(fc324), .s(fs375), .co(fc375)
+            .a(x$23[34]), .b(~x$24[18]), .ci(x$24[26]), .s(fs375), .co(fc375)
         );
     wire fs376;
     wire fc376;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa376(
-            .a(fc325), .b(fc326), .ci(fs327), .s(fs376), .co(fc376)
+            .a(x$24[34]), .b(~x$25[18]), .ci(x$25[26]), .s(fs376), .co(fc376)
         );
     wire fs377;
     wire fc377;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa377(
-            .a(fs328), .b(fs329), .ci(fs330), .s(fs377), .co(fc377)
+            .a(x$25[34]), .b(~x$26[18]), .ci(x$26[26]), .s(fs377), .co(fc377)
         );
     wire fs378;
     wire fc378;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa378(
-            .a(fc327), .b(fc328), .ci(fc329), .s(fs378), .co(fc378)
+            .a(x$26[34]), .b(~x$27[18]), .ci(x$27[26]), .s(fs378), .co(fc378)
         );
     wire fs379;
     wire fc379;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa379(
-            .a(fc330), .b(fc331), .ci(fc332), .s(fs379), .co(fc379)
+            .a(x$27[34]), .b(~x$28[18]), .ci(x$28[26]), .s(fs379), .co(fc379)
         );
     wire fs380;
     wire fc380;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa380(
-            .a(fc333), .b(fc334), .ci(fs335), .s(fs380), .co(fc380)
+            .a(x$28[34]), .b(~x$29[18]), .ci(x$29[26]), .s(fs380), .co(fc380)
         );
     wire fs381;
     wire fc381;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa381(
-            .a(fs336), .b(fs337), .ci(fs338), .s(fs381), .co(fc381)
+            .a(x$29[34]), .b(~x$30[18]), .ci(x$30[26]), .s(fs381), .co(fc381)
         );
     wire fs382;
     wire fc382;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa382(
-            .a(fc335), .b(fc336), .ci(fc337), .s(fs382), .co(fc382)
+            .a(x$30[34]), .b(~x$31[18]), .ci(x$31[26]), .s(fs382), .co(fc382)
         );
     wire fs383;
     wire fc383;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa383(
-            .a(fc338), .b(fc339), .ci(fc340), .s(fs383), .co(fc383)
+            .a(fc154), .b(fc155), .ci(fc156), .s(fs383), .co(fc383)
         );
     wire fs384;
     wire fc384;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa384(
-            .a(fc341), .b(fc342), .ci(fs343), .s(fs384), .co(fc384)
+            .a(fc157), .b(fc158), .ci(fc159), .s(fs384), .co(fc384)
         );
     wire fs385;
     wire fc385;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa385(
-            .a(fs344), .b(fs345), .ci(fs346), .s(fs385), .co(fc385)
+            .a(fc160), .b(fc161), .ci(fc162), .s(fs385), .co(fc385)
         );
     wire fs386;
     wire fc386;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa386(
-            .a(fc343), .b(fc344), .ci(fc345), .s(fs386), .co(fc386)
+            .a(fc163), .b(hc5), .ci(x$0[27]), .s(fs386), .co(fc386)
         );
     wire fs387;
     wire fc387;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa387(
-            .a(fc346), .b(fc347), .ci(fc348), .s(fs387), .co(fc387)
+            .a(x$0[35]), .b(x$1[27]), .ci(x$1[35]), .s(fs387), .co(fc387)
         );
     wire fs388;
     wire fc388;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa388(
-            .a(fc349), .b(fc350), .ci(fs351), .s(fs388), .co(fc388)
-        );
-    wire hs24;
-    wire hc24;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha24(
-            .a(fs352), .b(fs353), .s(hs24), .co(hc24)
+            .a(x$2[27]), .b(x$2[35]), .ci(x$3[27]), .s(fs388), .co(fc388)
         );
     wire fs389;
     wire fc389;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa389(
-            .a(fc351), .b(fc352), .ci(fc353), .s(fs389), .co(fc389)
+            .a(x$3[35]), .b(x$4[27]), .ci(x$4[35]), .s(fs389), .co(fc389)
         );
     wire fs390;
     wire fc390;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa390(
-            .a(fc354), .b(fc355), .ci(fc356), .s(fs390), .co(fc390)
-        );
-    wire hs25;
-    wire hc25;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha25(
-            .a(fs357), .b(fs358), .s(hs25), .co(hc25)
-        );
-    wire hs26;
-    wire hc26;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha26(
-            .a(fs360), .b(hs20), .s(hs26), .co(hc26)
+            .a(x$5[27]), .b(x$5[35]), .ci(x$6[27]), .s(fs390), .co(fc390)
         );
     wire fs391;
     wire fc391;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa391(
-            .a(fc360), .b(fs361), .ci(hc20), .s(fs391), .co(fc391)
+            .a(x$6[35]), .b(x$7[27]), .ci(x$7[35]), .s(fs391), .co(fc391)
         );
     wire fs392;
     wire fc392;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa392(
-            .a(fc361), .b(fs362), .ci(fs363), .s(fs392), .co(fc392)
+            .a(x$8[27]), .b(x$8[35]), .ci(x$9[27]), .s(fs392), .co(fc392)
         );
     wire fs393;
     wire fc393;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa393(
-            .a(fc362), .b(fc363), .ci(fs364), .s(fs393), .co(fc393)
+            .a(x$9[35]), .b(x$10[27]), .ci(x$10[35]), .s(fs393), .co(fc393)
         );
     wire fs394;
     wire fc394;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa394(
-            .a(fc364), .b(fc365), .ci(fc366), .s(fs394), .co(fc394)
-        );
-    wire hs27;
-    wire hc27;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha27(
-            .a(fs367), .b(fs368), .s(hs27), .co(hc27)
+            .a(x$11[27]), .b(x$11[35]), .ci(x$12[27]), .s(fs394), .co(fc394)
         );
     wire fs395;
     wire fc395;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa395(
-            .a(fc367), .b(fc368), .ci(fc369), .s(fs395), .co(fc395)
+            .a(x$12[35]), .b(x$13[27]), .ci(x$13[35]), .s(fs395), .co(fc395)
         );
     wire fs396;
     wire fc396;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa396(
-            .a(hc23), .b(fs370), .ci(fs371), .s(fs396), .co(fc396)
+            .a(x$14[27]), .b(x$14[35]), .ci(x$15[27]), .s(fs396), .co(fc396)
         );
     wire fs397;
     wire fc397;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa397(
-            .a(fc370), .b(fc371), .ci(fc372), .s(fs397), .co(fc397)
+            .a(x$15[35]), .b(x$16[27]), .ci(x$16[35]), .s(fs397), .co(fc397)
         );
     wire fs398;
     wire fc398;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa398(
-            .a(fc373), .b(fs374), .ci(fs375), .s(fs398), .co(fc398)
+            .a(x$17[27]), .b(x$17[35]), .ci(x$18[27]), .s(fs398), .co(fc398)
         );
     wire fs399;
     wire fc399;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa399(
-            .a(fc374), .b(fc375), .ci(fc376), .s(fs399), .co(fc399)
+            .a(x$18[35]), .b(x$19[27]), .ci(x$19[35]), .s(fs399), .co(fc399)
         );
     wire fs400;
     wire fc400;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa400(
-            .a(fc377), .b(fs378), .ci(fs379), .s(fs400), .co(fc400)
+            .a(x$20[27]), .b(x$20[35]), .ci(x$21[27]), .s(fs400), .co(fc400)
         );
     wire fs401;
     wire fc401;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa401(
-            .a(fc378), .b(fc379), .ci(fc380), .s(fs401), .co(fc401)
+            .a(x$21[35]), .b(x$22[27]), .ci(x$22[35]), .s(fs401), .co(fc401)
         );
     wire fs402;
     wire fc402;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa402(
-            .a(fc381), .b(fs382), .ci(fs383), .s(fs402), .co(fc402)
+            .a(x$23[27]), .b(x$23[35]), .ci(x$24[27]), .s(fs402), .co(fc402)
         );
     wire fs403;
     wire fc403;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa403(
-            .a(fc382), .b(fc383), .ci(fc384), .s(fs403), .co(fc403)
+            .a(x$24[35]), .b(x$25[27]), .ci(x$25[35]), .s(fs403), .co(fc403)
+        );
+    wire hs11;
+    wire hc11;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha11(
+            .a(x$26[27]), .b(x$26[35]), .s(hs11), .co(hc11)
         );
     wire fs404;
     wire fc404;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa404(
-            .a(fc385), .b(fs386), .ci(fs387), .s(fs404), .co(fc404)
+            .a(~x$0[28]), .b(x$0[36]), .ci(~x$1[28]), .s(fs404), .co(fc404)
         );
     wire fs405;
     wire fc405;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa405(
-            .a(fc386), .b(fc387), .ci(fc388), .s(fs405), .co(fc405)
-        );
-    wire hs28;
-    wire hc28;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha28(
-            .a(hc24), .b(fs389), .s(hs28), .co(hc28)
-        );
-    wire hs29;
-    wire hc29;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha29(
-            .a(fc391), .b(fs392), .s(hs29), .co(hc29)
+            .a(x$1[36]), .b(~x$2[28]), .ci(x$2[36]), .s(fs405), .co(fc405)
         );
     wire fs406;
     wire fc406;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa406(
-            .a(fc392), .b(fs393), .ci(fs365), .s(fs406), .co(fc406)
+            .a(~x$3[28]), .b(x$3[36]), .ci(~x$4[28]), .s(fs406), .co(fc406)
         );
     wire fs407;
     wire fc407;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa407(
-            .a(fc393), .b(fs394), .ci(hs27), .s(fs407), .co(fc407)
+            .a(x$4[36]), .b(~x$5[28]), .ci(x$5[36]), .s(fs407), .co(fc407)
         );
     wire fs408;
     wire fc408;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa408(
-            .a(fc394), .b(hc27), .ci(fs395), .s(fs408), .co(fc408)
+            .a(~x$6[28]), .b(x$6[36]), .ci(~x$7[28]), .s(fs408), .co(fc408)
         );
     wire fs409;
     wire fc409;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa409(
-            .a(fc395), .b(fc396), .ci(fs397), .s(fs409), .co(fc409)
+            .a(x$7[36]), .b(~x$8[28]), .ci(x$8[36]), .s(fs409), .co(fc409)
         );
     wire fs410;
     wire fc410;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa410(
-            .a(fc397), .b(fc398), .ci(fs399), .s(fs410), .co(fc410)
+            .a(~x$9[28]), .b(x$9[36]), .ci(~x$10[28]), .s(fs410), .co(fc410)
         );
     wire fs411;
     wire fc411;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa411(
-            .a(fc399), .b(fc400), .ci(fs401), .s(fs411), .co(fc411)
+            .a(x$10[36]), .b(~x$11[28]), .ci(x$11[36]), .s(fs411), .co(fc411)
         );
     wire fs412;
     wire fc412;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa412(
-            .a(fc401), .b(fc402), .ci(fs403), .s(fs412), .co(fc412)
+            .a(~x$12[28]), .b(x$12[36]), .ci(~x$13[28]), .s(fs412), .co(fc412)
         );
     wire fs413;
     wire fc413;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa413(
-            .a(fc403), .b(fc404), .ci(fs405), .s(fs413), .co(fc413)
+            .a(x$13[36]), .b(~x$14[28]), .ci(x$14[36]), .s(fs413), .co(fc413)
         );
     wire fs414;
     wire fc414;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa414(
-            .a(hs15), .b(x$1[0]), .ci(x$1[9]), .s(fs414), .co(fc414)
+            .a(~x$15[28]), .b(x$15[36]), .ci(~x$16[28]), .s(fs414), .co(fc414)
+        );
+    wire hs12;
+    wire hc12;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha12(
+            .a(x$16[36]), .b(~x$17[28]), .s(hs12), .co(hc12)
         );
     wire fs415;
     wire fc415;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa415(
-            .a(x$2[0]), .b(x$2[9]), .ci(x$3[0]), .s(fs415), .co(fc415)
+            .a(hs6), .b(x$1[0]), .ci(x$1[9]), .s(fs415), .co(fc415)
         );
     wire fs416;
     wire fc416;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa416(
-            .a(x$3[9]), .b(x$4[0]), .ci(x$4[9]), .s(fs416), .co(fc416)
+            .a(x$2[0]), .b(x$2[9]), .ci(x$3[0]), .s(fs416), .co(fc416)
         );
     wire fs417;
     wire fc417;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa417(
-            .a(x$5[0]), .b(x$5[9]), .ci(x$6[0]), .s(fs417), .co(fc417)
+            .a(x$3[9]), .b(x$4[0]), .ci(x$4[9]), .s(fs417), .co(fc417)
         );
     wire fs418;
     wire fc418;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa418(
-            .a(x$6[9]), .b(x$7[0]), .ci(x$7[9]), .s(fs418), .co(fc418)
+            .a(x$5[0]), .b(x$5[9]), .ci(x$6[0]), .s(fs418), .co(fc418)
         );
     wire fs419;
     wire fc419;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa419(
-            .a(x$8[0]), .b(x$8[9]), .ci(x$9[0]), .s(fs419), .co(fc419)
+            .a(x$6[9]), .b(x$7[0]), .ci(x$7[9]), .s(fs419), .co(fc419)
         );
     wire fs420;
     wire fc420;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa420(
-            .a(x$9[9]), .b(x$10[0]), .ci(x$10[9]), .s(fs420), .co(fc420)
+            .a(x$8[0]), .b(x$8[9]), .ci(x$9[0]), .s(fs420), .co(fc420)
         );
     wire fs421;
     wire fc421;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa421(
-            .a(hs26), .b(x$11[10]), .ci(x$11[19]), .s(fs421), .co(fc421)
+            .a(x$9[9]), .b(x$10[0]), .ci(x$10[9]), .s(fs421), .co(fc421)
         );
     wire fs422;
     wire fc422;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa422(
-            .a(x$12[2]), .b(x$12[10]), .ci(x$12[19]), .s(fs422), .co(fc422)
+            .a(x$11[0]), .b(x$11[9]), .ci(x$12[0]), .s(fs422), .co(fc422)
         );
     wire fs423;
     wire fc423;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa423(
-            .a(x$13[2]), .b(x$13[10]), .ci(x$13[19]), .s(fs423), .co(fc423)
+            .a(x$12[9]), .b(x$13[0]), .ci(x$13[9]), .s(fs423), .co(fc423)
         );
     wire fs424;
     wire fc424;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa424(
-            .a(x$14[2]), .b(x$14[10]), .ci(x$14[19]), .s(fs424), .co(fc424)
+            .a(x$14[0]), .b(x$14[9]), .ci(x$15[0]), .s(fs424), .co(fc424)
+        );
+    wire hs13;
+    wire hc13;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha13(
+            .a(x$15[9]), .b(x$16[0]), .s(hs13), .co(hc13)
         );
     wire fs425;
     wire fc425;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa425(
-            .a(x$15[2]), .b(x$15[10]), .ci(x$15[19]), .s(fs425), .co(fc425)
+            .a(hc6), .b(x$0[1]), .ci(x$1[1]), .s(fs425), .co(fc425)
         );
     wire fs426;
     wire fc426;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa426(
-            .a(x$16[2]), .b(x$16[10]), .ci(x$16[19]), .s(fs426), .co(fc426)
+            .a(fs164), .b(fs165), .ci(fs166), .s(fs426), .co(fc426)
         );
     wire fs427;
     wire fc427;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa427(
-            .a(x$17[2]), .b(x$17[10]), .ci(x$17[19]), .s(fs427), .co(fc427)
+            .a(fs167), .b(fs168), .ci(fs169), .s(fs427), .co(fc427)
         );
     wire fs428;
     wire fc428;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa428(
-            .a(hc26), .b(fs391), .ci(fs298), .s(fs428), .co(fc428)
+            .a(fs170), .b(fs171), .ci(fs172), .s(fs428), .co(fc428)
         );
     wire fs429;
     wire fc429;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa429(
-            .a(fs299), .b(fs300), .ci(fc171), .s(fs429), .co(fc429)
+            .a(fs173), .b(fs174), .ci(fs175), .s(fs429), .co(fc429)
         );
     wire fs430;
     wire fc430;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa430(
-            .a(hc16), .b(fs172), .ci(fs173), .s(fs430), .co(fc430)
+            .a(fs176), .b(fs177), .ci(fs178), .s(fs430), .co(fc430)
         );
     wire fs431;
     wire fc431;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa431(
-            .a(fs174), .b(fs175), .ci(hs17), .s(fs431), .co(fc431)
+            .a(hs7), .b(x$16[10]), .ci(x$16[19]), .s(fs431), .co(fc431)
         );
     wire fs432;
     wire fc432;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa432(
-            .a(x$6[11]), .b(x$7[3]), .ci(x$7[11]), .s(fs432), .co(fc432)
+            .a(x$17[2]), .b(x$17[10]), .ci(x$17[19]), .s(fs432), .co(fc432)
         );
     wire fs433;
     wire fc433;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa433(
-            .a(x$8[3]), .b(x$8[11]), .ci(x$9[3]), .s(fs433), .co(fc433)
+            .a(x$18[2]), .b(x$18[10]), .ci(x$18[19]), .s(fs433), .co(fc433)
         );
     wire fs434;
     wire fc434;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa434(
-            .a(x$9[11]), .b(x$10[3]), .ci(x$10[11]), .s(fs434), .co(fc434)
+            .a(x$19[2]), .b(x$19[10]), .ci(x$19[19]), .s(fs434), .co(fc434)
         );
     wire fs435;
     wire fc435;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa435(
-            .a(x$11[3]), .b(x$11[11]), .ci(x$12[3]), .s(fs435), .co(fc435)
+            .a(x$20[2]), .b(x$20[10]), .ci(x$20[19]), .s(fs435), .co(fc435)
         );
     wire fs436;
     wire fc436;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa436(
-            .a(x$12[11]), .b(x$13[3]), .ci(x$13[11]), .s(fs436), .co(fc436)
-        );
-    wire hs30;
-    wire hc30;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha30(
-            .a(x$14[3]), .b(x$14[11]), .s(hs30), .co(hc30)
+            .a(x$21[2]), .b(x$21[10]), .ci(x$21[19]), .s(fs436), .co(fc436)
         );
     wire fs437;
     wire fc437;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa437(
-            .a(hs29), .b(fs304), .ci(fs305), .s(fs437), .co(fc437)
+            .a(fc164), .b(fc165), .ci(fc166), .s(fs437), .co(fc437)
         );
     wire fs438;
     wire fc438;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa438(
-            .a(fs186), .b(fs187), .ci(x$17[20]), .s(fs438), .co(fc438)
+            .a(fc167), .b(fc168), .ci(fc169), .s(fs438), .co(fc438)
         );
     wire fs439;
     wire fc439;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa439(
-            .a(x$17[29]), .b(x$18[4]), .ci(x$18[12]), .s(fs439), .co(fc439)
+            .a(fc170), .b(fc171), .ci(fc172), .s(fs439), .co(fc439)
         );
     wire fs440;
     wire fc440;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa440(
-            .a(x$18[20]), .b(x$18[29]), .ci(x$19[4]), .s(fs440), .co(fc440)
+            .a(fc173), .b(fc174), .ci(fc175), .s(fs440), .co(fc440)
         );
     wire fs441;
     wire fc441;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa441(
-            .a(x$19[12]), .b(x$19[20]), .ci(x$19[29]), .s(fs441), .co(fc441)
+            .a(fc176), .b(fc177), .ci(fc178), .s(fs441), .co(fc441)
         );
     wire fs442;
     wire fc442;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa442(
-            .a(x$20[4]), .b(x$20[12]), .ci(x$20[20]), .s(fs442), .co(fc442)
+            .a(hc7), .b(fs179), .ci(fs180), .s(fs442), .co(fc442)
         );
     wire fs443;
     wire fc443;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa443(
-            .a(x$20[29]), .b(x$21[4]), .ci(x$21[12]), .s(fs443), .co(fc443)
+            .a(fs181), .b(fs182), .ci(fs183), .s(fs443), .co(fc443)
         );
     wire fs444;
     wire fc444;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa444(
-            .a(x$21[20]), .b(x$21[29]), .ci(x$22[4]), .s(fs444), .co(fc444)
+            .a(fs184), .b(fs185), .ci(fs186), .s(fs444), .co(fc444)
         );
     wire fs445;
     wire fc445;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa445(
-            .a(x$22[12]), .b(x$22[20]), .ci(x$22[29]), .s(fs445), .co(fc445)
+            .a(fs187), .b(x$13[3]), .ci(x$13[11]), .s(fs445), .co(fc445)
         );
     wire fs446;
     wire fc446;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa446(
-            .a(x$23[4]), .b(x$23[12]), .ci(x$23[20]), .s(fs446), .co(fc446)
-        );
-    wire hs31;
-    wire hc31;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha31(
-            .a(x$23[29]), .b(x$24[4]), .s(hs31), .co(hc31)
+            .a(x$14[3]), .b(x$14[11]), .ci(x$15[3]), .s(fs446), .co(fc446)
         );
     wire fs447;
     wire fc447;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa447(
-            .a(hc29), .b(fs406), .ci(fs366), .s(fs447), .co(fc447)
+            .a(x$15[11]), .b(x$16[3]), .ci(x$16[11]), .s(fs447), .co(fc447)
         );
     wire fs448;
     wire fc448;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa448(
-            .a(fs310), .b(fs311), .ci(hs21), .s(fs448), .co(fc448)
+            .a(x$17[3]), .b(x$17[11]), .ci(x$18[3]), .s(fs448), .co(fc448)
         );
     wire fs449;
     wire fc449;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa449(
-            .a(fs196), .b(fs197), .ci(fs198), .s(fs449), .co(fc449)
+            .a(x$18[11]), .b(x$19[3]), .ci(x$19[11]), .s(fs449), .co(fc449)
         );
     wire fs450;
     wire fc450;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa450(
-            .a(fs199), .b(fs200), .ci(fs201), .s(fs450), .co(fc450)
+            .a(x$20[3]), .b(x$20[11]), .ci(x$21[3]), .s(fs450), .co(fc450)
         );
     wire fs451;
     wire fc451;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa451(
-            .a(hs18), .b(x$15[13]), .ci(x$15[21]), .s(fs451), .co(fc451)
+            .a(x$21[11]), .b(x$22[3]), .ci(x$22[11]), .s(fs451), .co(fc451)
         );
     wire fs452;
     wire fc452;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa452(
-            .a(x$16[5]), .b(x$16[13]), .ci(x$16[21]), .s(fs452), .co(fc452)
+            .a(x$23[3]), .b(x$23[11]), .ci(x$24[3]), .s(fs452), .co(fc452)
         );
     wire fs453;
     wire fc453;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa453(
-            .a(x$17[5]), .b(x$17[13]), .ci(x$17[21]), .s(fs453), .co(fc453)
+            .a(fc179), .b(fc180), .ci(fc181), .s(fs453), .co(fc453)
         );
     wire fs454;
     wire fc454;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa454(
-            .a(x$18[5]), .b(x$18[13]), .ci(x$18[21]), .s(fs454), .co(fc454)
+            .a(fc182), .b(fc183), .ci(fc184), .s(fs454), .co(fc454)
         );
     wire fs455;
     wire fc455;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa455(
-            .a(x$19[5]), .b(x$19[13]), .ci(x$19[21]), .s(fs455), .co(fc455)
+            .a(fc185), .b(fc186), .ci(fc187), .s(fs455), .co(fc455)
         );
     wire fs456;
     wire fc456;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa456(
-            .a(x$20[5]), .b(x$20[13]), .ci(x$20[21]), .s(fs456), .co(fc456)
+            .a(fs188), .b(fs189), .ci(fs190), .s(fs456), .co(fc456)
         );
     wire fs457;
     wire fc457;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa457(
-            .a(x$21[5]), .b(x$21[13]), .ci(x$21[21]), .s(fs457), .co(fc457)
+            .a(fs191), .b(fs192), .ci(fs193), .s(fs457), .co(fc457)
         );
     wire fs458;
     wire fc458;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa458(
-            .a(fc406), .b(fs407), .ci(fs369), .s(fs458), .co(fc458)
+            .a(fs194), .b(fs195), .ci(fs196), .s(fs458), .co(fc458)
         );
     wire fs459;
     wire fc459;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa459(
-            .a(hs23), .b(fs316), .ci(fs317), .s(fs459), .co(fc459)
+            .a(fs197), .b(fs198), .ci(fs199), .s(fs459), .co(fc459)
         );
     wire fs460;
     wire fc460;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa460(
-            .a(fs318), .b(hs22), .ci(fs210), .s(fs460), .co(fc460)
+            .a(fs200), .b(fs201), .ci(fs202), .s(fs460), .co(fc460)
         );
     wire fs461;
     wire fc461;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa461(
-            .a(fs211), .b(fs212), .ci(fs213), .s(fs461), .co(fc461)
+            .a(fs203), .b(fs204), .ci(fs205), .s(fs461), .co(fc461)
         );
     wire fs462;
     wire fc462;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa462(
-            .a(fs214), .b(fs215), .ci(fs216), .s(fs462), .co(fc462)
+            .a(fs206), .b(fs207), .ci(x$23[20]), .s(fs462), .co(fc462)
         );
     wire fs463;
     wire fc463;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa463(
-            .a(hs19), .b(x$22[30]), .ci(x$22[39]), .s(fs463), .co(fc463)
+            .a(x$23[29]), .b(x$24[4]), .ci(x$24[12]), .s(fs463), .co(fc463)
         );
     wire fs464;
     wire fc464;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa464(
-            .a(x$23[6]), .b(x$23[14]), .ci(x$23[22]), .s(fs464), .co(fc464)
+            .a(x$24[20]), .b(x$24[29]), .ci(x$25[4]), .s(fs464), .co(fc464)
         );
     wire fs465;
     wire fc465;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa465(
-            .a(x$23[30]), .b(x$23[39]), .ci(x$24[6]), .s(fs465), .co(fc465)
+            .a(x$25[12]), .b(x$25[20]), .ci(x$25[29]), .s(fs465), .co(fc465)
         );
     wire fs466;
     wire fc466;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa466(
-            .a(x$24[14]), .b(x$24[22]), .ci(x$24[30]), .s(fs466), .co(fc466)
+            .a(x$26[4]), .b(x$26[12]), .ci(x$26[20]), .s(fs466), .co(fc466)
         );
     wire fs467;
     wire fc467;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa467(
-            .a(x$24[39]), .b(x$25[6]), .ci(x$25[14]), .s(fs467), .co(fc467)
+            .a(x$26[29]), .b(x$27[4]), .ci(x$27[12]), .s(fs467), .co(fc467)
         );
     wire fs468;
     wire fc468;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa468(
-            .a(x$25[22]), .b(x$25[30]), .ci(x$25[39]), .s(fs468), .co(fc468)
+            .a(x$27[20]), .b(x$27[29]), .ci(x$28[4]), .s(fs468), .co(fc468)
         );
     wire fs469;
     wire fc469;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa469(
-            .a(fc407), .b(fs408), .ci(fs396), .s(fs469), .co(fc469)
+            .a(x$28[12]), .b(x$28[20]), .ci(x$28[29]), .s(fs469), .co(fc469)
         );
     wire fs470;
     wire fc470;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa470(
-            .a(fs372), .b(fs373), .ci(fs323), .s(fs470), .co(fc470)
+            .a(x$29[4]), .b(x$29[12]), .ci(x$29[20]), .s(fs470), .co(fc470)
+        );
+    wire hs14;
+    wire hc14;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha14(
+            .a(x$29[29]), .b(x$30[4]), .s(hs14), .co(hc14)
         );
     wire fs471;
     wire fc471;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa471(
-            .a(fs324), .b(fs325), .ci(fs326), .s(fs471), .co(fc471)
+            .a(fc188), .b(fc189), .ci(fc190), .s(fs471), .co(fc471)
         );
     wire fs472;
     wire fc472;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa472(
-            .a(fs225), .b(fs226), .ci(fs227), .s(fs472), .co(fc472)
+            .a(fc191), .b(fc192), .ci(fc193), .s(fs472), .co(fc472)
         );
     wire fs473;
     wire fc473;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa473(
-            .a(fs228), .b(fs229), .ci(fs230), .s(fs473), .co(fc473)
+            .a(fc194), .b(fc195), .ci(fc196), .s(fs473), .co(fc473)
         );
     wire fs474;
     wire fc474;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa474(
-            .a(fs231), .b(fs232), .ci(x$20[23]), .s(fs474), .co(fc474)
+            .a(fc197), .b(fc198), .ci(fc199), .s(fs474), .co(fc474)
         );
     wire fs475;
     wire fc475;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa475(
-            .a(x$20[31]), .b(x$21[7]), .ci(x$21[15]), .s(fs475), .co(fc475)
+            .a(fc200), .b(fc201), .ci(fc202), .s(fs475), .co(fc475)
         );
     wire fs476;
     wire fc476;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa476(
-            .a(x$21[23]), .b(x$21[31]), .ci(x$22[7]), .s(fs476), .co(fc476)
+            .a(fc203), .b(fc204), .ci(fc205), .s(fs476), .co(fc476)
         );
     wire fs477;
     wire fc477;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa477(
-            .a(x$22[15]), .b(x$22[23]), .ci(x$22[31]), .s(fs477), .co(fc477)
+            .a(fc206), .b(fc207), .ci(fs208), .s(fs477), .co(fc477)
         );
     wire fs478;
     wire fc478;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa478(
-            .a(x$23[7]), .b(x$23[15]), .ci(x$23[23]), .s(fs478), .co(fc478)
+            .a(fs209), .b(fs210), .ci(fs211), .s(fs478), .co(fc478)
         );
     wire fs479;
     wire fc479;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa479(
-            .a(x$23[31]), .b(x$24[7]), .ci(x$24[15]), .s(fs479), .co(fc479)
+            .a(fs212), .b(fs213), .ci(fs214), .s(fs479), .co(fc479)
         );
     wire fs480;
     wire fc480;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa480(
-            .a(fc408), .b(fs409), .ci(fs398), .s(fs480), .co(fc480)
+            .a(fs215), .b(fs216), .ci(fs217), .s(fs480), .co(fc480)
         );
     wire fs481;
     wire fc481;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa481(
-            .a(fs376), .b(fs377), .ci(fs331), .s(fs481), .co(fc481)
+            .a(fs218), .b(fs219), .ci(fs220), .s(fs481), .co(fc481)
         );
     wire fs482;
     wire fc482;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa482(
-            .a(fs332), .b(fs333), .ci(fs334), .s(fs482), .co(fc482)
+            .a(fs221), .b(fs222), .ci(fs223), .s(fs482), .co(fc482)
         );
     wire fs483;
     wire fc483;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa483(
-            .a(fs241), .b(fs242), .ci(fs243), .s(fs483), .co(fc483)
+            .a(fs224), .b(fs225), .ci(fs226), .s(fs483), .co(fc483)
         );
     wire fs484;
     wire fc484;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa484(
-            .a(fs244), .b(fs245), .ci(fs246), .s(fs484), .co(fc484)
+            .a(fs227), .b(fs228), .ci(fs229), .s(fs484), .co(fc484)
         );
     wire fs485;
     wire fc485;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa485(
-            .a(fs247), .b(fs248), .ci(x$20[24]), .s(fs485), .co(fc485)
+            .a(fs230), .b(fs231), .ci(fs232), .s(fs485), .co(fc485)
         );
     wire fs486;
     wire fc486;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa486(
-            .a(x$20[32]), .b(~x$21[8]), .ci(x$21[16]), .s(fs486), .co(fc486)
+            .a(hs8), .b(x$26[13]), .ci(x$26[21]), .s(fs486), .co(fc486)
         );
     wire fs487;
     wire fc487;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa487(
-            .a(x$21[24]), .b(x$21[32]), .ci(~x$22[8]), .s(fs487), .co(fc487)
+            .a(x$27[5]), .b(x$27[13]), .ci(x$27[21]), .s(fs487), .co(fc487)
         );
     wire fs488;
     wire fc488;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa488(
-            .a(x$22[16]), .b(x$22[24]), .ci(x$22[32]), .s(fs488), .co(fc488)
+            .a(x$28[5]), .b(x$28[13]), .ci(x$28[21]), .s(fs488), .co(fc488)
         );
     wire fs489;
     wire fc489;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa489(
-            .a(~x$23[8]), .b(x$23[16]), .ci(x$23[24]), .s(fs489), .co(fc489)
+            .a(x$29[5]), .b(x$29[13]), .ci(x$29[21]), .s(fs489), .co(fc489)
         );
     wire fs490;
     wire fc490;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa490(
-            .a(x$23[32]), .b(~x$24[8]), .ci(x$24[16]), .s(fs490), .co(fc490)
+            .a(x$30[5]), .b(x$30[13]), .ci(x$30[21]), .s(fs490), .co(fc490)
         );
     wire fs491;
     wire fc491;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa491(
-            .a(fc409), .b(fs410), .ci(fs400), .s(fs491), .co(fc491)
+            .a(fc208), .b(fc209), .ci(fc210), .s(fs491), .co(fc491)
         );
     wire fs492;
     wire fc492;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa492(
-            .a(fs380), .b(fs381), .ci(fs339), .s(fs492), .co(fc492)
+            .a(fc211), .b(fc212), .ci(fc213), .s(fs492), .co(fc492)
         );
     wire fs493;
     wire fc493;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa493(
-            .a(fs340), .b(fs341), .ci(fs342), .s(fs493), .co(fc493)
+            .a(fc214), .b(fc215), .ci(fc216), .s(fs493), .co(fc493)
         );
     wire fs494;
     wire fc494;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa494(
-            .a(fs257), .b(fs258), .ci(fs259), .s(fs494), .co(fc494)
+            .a(fc217), .b(fc218), .ci(fc219), .s(fs494), .co(fc494)
         );
     wire fs495;
     wire fc495;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa495(
-            .a(fs260), .b(fs261), .ci(fs262), .s(fs495), .co(fc495)
+            .a(fc220), .b(fc221), .ci(fc222), .s(fs495), .co(fc495)
         );
     wire fs496;
     wire fc496;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa496(
-            .a(fs263), .b(fs264), .ci(x$16[33]), .s(fs496), .co(fc496)
+            .a(fc223), .b(fc224), .ci(fc225), .s(fs496), .co(fc496)
         );
     wire fs497;
     wire fc497;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa497(
-            .a(x$17[17]), .b(x$17[25]), .ci(x$17[33]), .s(fs497), .co(fc497)
+            .a(fc226), .b(fc227), .ci(fc228), .s(fs497), .co(fc497)
         );
     wire fs498;
     wire fc498;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa498(
-            .a(x$18[17]), .b(x$18[25]), .ci(x$18[33]), .s(fs498), .co(fc498)
+            .a(fc229), .b(fc230), .ci(fc231), .s(fs498), .co(fc498)
         );
     wire fs499;
     wire fc499;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa499(
-            .a(x$19[17]), .b(x$19[25]), .ci(x$19[33]), .s(fs499), .co(fc499)
+            .a(fc232), .b(hc8), .ci(fs233), .s(fs499), .co(fc499)
         );
     wire fs500;
     wire fc500;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa500(
-            .a(x$20[17]), .b(x$20[25]), .ci(x$20[33]), .s(fs500), .co(fc500)
+            .a(fs234), .b(fs235), .ci(fs236), .s(fs500), .co(fc500)
         );
     wire fs501;
     wire fc501;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa501(
-            .a(x$21[17]), .b(x$21[25]), .ci(x$21[33]), .s(fs501), .co(fc501)
+            .a(fs237), .b(fs238), .ci(fs239), .s(fs501), .co(fc501)
         );
     wire fs502;
     wire fc502;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa502(
-            .a(fc410), .b(fs411), .ci(fs402), .s(fs502), .co(fc502)
+            .a(fs240), .b(fs241), .ci(fs242), .s(fs502), .co(fc502)
         );
     wire fs503;
     wire fc503;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa503(
-            .a(fs384), .b(fs385), .ci(fs347), .s(fs503), .co(fc503)
+            .a(fs243), .b(fs244), .ci(fs245), .s(fs503), .co(fc503)
         );
     wire fs504;
     wire fc504;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa504(
-            .a(fs348), .b(fs349), .ci(fs350), .s(fs504), .co(fc504)
+            .a(fs246), .b(fs247), .ci(fs248), .s(fs504), .co(fc504)
         );
     wire fs505;
     wire fc505;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa505(
-            .a(fs273), .b(fs274), .ci(fs275), .s(fs505), .co(fc505)
+            .a(fs249), .b(fs250), .ci(fs251), .s(fs505), .co(fc505)
         );
     wire fs506;
     wire fc506;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa506(
-            .a(fs276), .b(fs277), .ci(fs278), .s(fs506), .co(fc506)
+            .a(fs252), .b(fs253), .ci(fs254), .s(fs506), .co(fc506)
         );
     wire fs507;
     wire fc507;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa507(
-            .a(fs279), .b(fs280), .ci(x$16[34]), .s(fs507), .co(fc507)
+            .a(fs255), .b(fs256), .ci(fs257), .s(fs507), .co(fc507)
         );
     wire fs508;
     wire fc508;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa508(
-            .a(~x$17[18]), .b(x$17[26]), .ci(x$17[34]), .s(fs508), .co(fc508)
+            .a(fs258), .b(fs259), .ci(fs260), .s(fs508), .co(fc508)
         );
     wire fs509;
     wire fc509;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa509(
-            .a(~x$18[18]), .b(x$18[26]), .ci(x$18[34]), .s(fs509), .co(fc509)
+            .a(hs9), .b(x$30[22]), .ci(x$30[30]), .s(fs509), .co(fc509)
         );
     wire fs510;
     wire fc510;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa510(
-            .a(~x$19[18]), .b(x$19[26]), .ci(x$19[34]), .s(fs510), .co(fc510)
+            .a(x$30[39]), .b(x$31[6]), .ci(x$31[14]), .s(fs510), .co(fc510)
+        );
+    wire hs15;
+    wire hc15;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha15(
+            .a(x$31[22]), .b(x$31[30]), .s(hs15), .co(hc15)
         );
     wire fs511;
     wire fc511;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa511(
-            .a(~x$20[18]), .b(x$20[26]), .ci(x$20[34]), .s(fs511), .co(fc511)
+            .a(fc233), .b(fc234), .ci(fc235), .s(fs511), .co(fc511)
         );
     wire fs512;
     wire fc512;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa512(
-            .a(~x$21[18]), .b(x$21[26]), .ci(x$21[34]), .s(fs512), .co(fc512)
+            .a(fc236), .b(fc237), .ci(fc238), .s(fs512), .co(fc512)
         );
     wire fs513;
     wire fc513;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa513(
-            .a(fc411), .b(fs412), .ci(fs404), .s(fs513), .co(fc513)
+            .a(fc239), .b(fc240), .ci(fc241), .s(fs513), .co(fc513)
         );
     wire fs514;
     wire fc514;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa514(
-            .a(fs388), .b(hs24), .ci(fs354), .s(fs514), .co(fc514)
+            .a(fc242), .b(fc243), .ci(fc244), .s(fs514), .co(fc514)
         );
     wire fs515;
     wire fc515;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa515(
-            .a(fs355), .b(fs356), .ci(fs283), .s(fs515), .co(fc515)
+            .a(fc245), .b(fc246), .ci(fc247), .s(fs515), .co(fc515)
         );
     wire fs516;
     wire fc516;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa516(
-            .a(fs284), .b(fs285), .ci(fs286), .s(fs516), .co(fc516)
+            .a(fc248), .b(fc249), .ci(fc250), .s(fs516), .co(fc516)
         );
     wire fs517;
     wire fc517;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa517(
-            .a(fs287), .b(fs288), .ci(fs289), .s(fs517), .co(fc517)
+            .a(fc251), .b(fc252), .ci(fc253), .s(fs517), .co(fc517)
         );
     wire fs518;
     wire fc518;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa518(
-            .a(fs290), .b(x$8[35]), .ci(x$9[27]), .s(fs518), .co(fc518)
+            .a(fc254), .b(fc255), .ci(fc256), .s(fs518), .co(fc518)
         );
     wire fs519;
     wire fc519;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa519(
-            .a(x$9[35]), .b(x$10[27]), .ci(x$10[35]), .s(fs519), .co(fc519)
+            .a(fc257), .b(fc258), .ci(fc259), .s(fs519), .co(fc519)
         );
     wire fs520;
     wire fc520;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa520(
-            .a(x$11[27]), .b(x$11[35]), .ci(x$12[27]), .s(fs520), .co(fc520)
+            .a(fc260), .b(hc9), .ci(fs261), .s(fs520), .co(fc520)
         );
     wire fs521;
     wire fc521;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa521(
-            .a(x$12[35]), .b(x$13[27]), .ci(x$13[35]), .s(fs521), .co(fc521)
+            .a(fs262), .b(fs263), .ci(fs264), .s(fs521), .co(fc521)
         );
     wire fs522;
     wire fc522;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa522(
-            .a(x$14[27]), .b(x$14[35]), .ci(x$15[27]), .s(fs522), .co(fc522)
+            .a(fs265), .b(fs266), .ci(fs267), .s(fs522), .co(fc522)
         );
     wire fs523;
     wire fc523;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa523(
-            .a(x$15[35]), .b(x$16[27]), .ci(x$16[35]), .s(fs523), .co(fc523)
+            .a(fs268), .b(fs269), .ci(fs270), .s(fs523), .co(fc523)
         );
     wire fs524;
     wire fc524;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa524(
-            .a(fc412), .b(fs413), .ci(hs28), .s(fs524), .co(fc524)
+            .a(fs271), .b(fs272), .ci(fs273), .s(fs524), .co(fc524)
         );
     wire fs525;
     wire fc525;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa525(
-            .a(fs390), .b(hs25), .ci(fs359), .s(fs525), .co(fc525)
+            .a(fs274), .b(fs275), .ci(fs276), .s(fs525), .co(fc525)
         );
     wire fs526;
     wire fc526;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa526(
-            .a(fc290), .b(fs291), .ci(fs292), .s(fs526), .co(fc526)
+            .a(fs277), .b(fs278), .ci(fs279), .s(fs526), .co(fc526)
         );
     wire fs527;
     wire fc527;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa527(
-            .a(fs293), .b(fs294), .ci(~x$6[28]), .s(fs527), .co(fc527)
+            .a(fs280), .b(fs281), .ci(fs282), .s(fs527), .co(fc527)
         );
     wire fs528;
     wire fc528;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa528(
-            .a(x$6[36]), .b(~x$7[28]), .ci(x$7[36]), .s(fs528), .co(fc528)
+            .a(fs283), .b(fs284), .ci(fs285), .s(fs528), .co(fc528)
         );
     wire fs529;
     wire fc529;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa529(
-            .a(~x$8[28]), .b(x$8[36]), .ci(~x$9[28]), .s(fs529), .co(fc529)
+            .a(fs286), .b(fs287), .ci(fs288), .s(fs529), .co(fc529)
         );
     wire fs530;
     wire fc530;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa530(
-            .a(x$9[36]), .b(~x$10[28]), .ci(x$10[36]), .s(fs530), .co(fc530)
+            .a(fs289), .b(fs290), .ci(x$31[7]), .s(fs530), .co(fc530)
         );
     wire fs531;
     wire fc531;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa531(
-            .a(~x$11[28]), .b(x$11[36]), .ci(~x$12[28]), .s(fs531), .co(fc531)
+            .a(x$31[15]), .b(x$31[23]), .ci(x$31[31]), .s(fs531), .co(fc531)
         );
     wire fs532;
     wire fc532;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa532(
-            .a(x$12[36]), .b(~x$13[28]), .ci(x$13[36]), .s(fs532), .co(fc532)
+            .a(fc261), .b(fc262), .ci(fc263), .s(fs532), .co(fc532)
         );
     wire fs533;
     wire fc533;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa533(
-            .a(~x$14[28]), .b(x$14[36]), .ci(~x$15[28]), .s(fs533), .co(fc533)
+            .a(fc264), .b(fc265), .ci(fc266), .s(fs533), .co(fc533)
         );
     wire fs534;
     wire fc534;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa534(
-            .a(x$15[36]), .b(~x$16[28]), .ci(x$16[36]), .s(fs534), .co(fc534)
+            .a(fc267), .b(fc268), .ci(fc269), .s(fs534), .co(fc534)
         );
-    wire fs535 = ~(fc413 ^ fc405);
-    wire fc535 = fc413 | fc405;
+    wire fs535;
+    wire fc535;
+        mxint8_mac_k32_n16_p0_booth4_csa__fa fa535(
+            .a(fc270), .b(fc271), .ci(fc272), .s(fs535), .co(fc535)
+        );
     wire fs536;
     wire fc536;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa536(
-            .a(hc28), .b(fc389), .ci(fc390), .s(fs536), .co(fc536)
+            .a(fc273), .b(fc274), .ci(fc275), .s(fs536), .co(fc536)
         );
     wire fs537;
     wire fc537;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa537(
-            .a(hc25), .b(fc357), .ci(fc358), .s(fs537), .co(fc537)
+            .a(fc276), .b(fc277), .ci(fc278), .s(fs537), .co(fc537)
         );
     wire fs538;
     wire fc538;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa538(
-            .a(fc359), .b(fc291), .ci(fc292), .s(fs538), .co(fc538)
+            .a(fc279), .b(fc280), .ci(fc281), .s(fs538), .co(fc538)
         );
     wire fs539;
     wire fc539;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa539(
-            .a(fc293), .b(fc294), .ci(x$0[37]), .s(fs539), .co(fc539)
+            .a(fc282), .b(fc283), .ci(fc284), .s(fs539), .co(fc539)
         );
     wire fs540;
     wire fc540;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa540(
-            .a(fs414), .b(fs415), .ci(fs416), .s(fs540), .co(fc540)
+            .a(fc285), .b(fc286), .ci(fc287), .s(fs540), .co(fc540)
         );
     wire fs541;
     wire fc541;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa541(
-            .a(fs417), .b(fs418), .ci(fs419), .s(fs541), .co(fc541)
-        );
-    wire hs32;
-    wire hc32;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha32(
-            .a(fs420), .b(x$11[0]), .s(hs32), .co(hc32)
-        );
-    wire hs33;
-    wire hc33;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha33(
-            .a(fc414), .b(fc415), .s(hs33), .co(hc33)
+            .a(fc288), .b(fc289), .ci(fc290), .s(fs541), .co(fc541)
         );
     wire fs542;
     wire fc542;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa542(
-            .a(fs421), .b(fs422), .ci(fs423), .s(fs542), .co(fc542)
+            .a(fs291), .b(fs292), .ci(fs293), .s(fs542), .co(fc542)
         );
     wire fs543;
     wire fc543;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa543(
-            .a(fs424), .b(fs425), .ci(fs426), .s(fs543), .co(fc543)
+            .a(fs294), .b(fs295), .ci(fs296), .s(fs543), .co(fc543)
         );
     wire fs544;
     wire fc544;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa544(
-            .a(fs427), .b(x$18[2]), .ci(x$18[10]), .s(fs544), .co(fc544)
+            .a(fs297), .b(fs298), .ci(fs299), .s(fs544), .co(fc544)
         );
     wire fs545;
     wire fc545;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa545(
-            .a(fc421), .b(fc422), .ci(fc423), .s(fs545), .co(fc545)
+            .a(fs300), .b(fs301), .ci(fs302), .s(fs545), .co(fc545)
         );
     wire fs546;
     wire fc546;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa546(
-            .a(fc424), .b(fc425), .ci(fc426), .s(fs546), .co(fc546)
+            .a(fs303), .b(fs304), .ci(fs305), .s(fs546), .co(fc546)
         );
     wire fs547;
     wire fc547;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa547(
-            .a(fc427), .b(fs428), .ci(fs429), .s(fs547), .co(fc547)
+            .a(fs306), .b(fs307), .ci(fs308), .s(fs547), .co(fc547)
         );
     wire fs548;
     wire fc548;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa548(
-            .a(fs430), .b(fs431), .ci(fs432), .s(fs548), .co(fc548)
+            .a(fs309), .b(fs310), .ci(fs311), .s(fs548), .co(fc548)
         );
     wire fs549;
     wire fc549;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa549(
-            .a(fc428), .b(fc429), .ci(fc430), .s(fs549), .co(fc549)
+            .a(fs312), .b(fs313), .ci(fs314), .s(fs549), .co(fc549)
         );
     wire fs550;
     wire fc550;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa550(
-            .a(fc431), .b(fc432), .ci(fc433), .s(fs550), .co(fc550)
+            .a(fs315), .b(fs316), .ci(fs317), .s(fs550), .co(fc550)
         );
     wire fs551;
     wire fc551;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa551(
-            .a(fc434), .b(fc435), .ci(fc436), .s(fs551), .co(fc551)
+            .a(fs318), .b(fs319), .ci(fs320), .s(fs551), .co(fc551)
         );
     wire fs552;
     wire fc552;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa552(
-            .a(hc30), .b(fs437), .ci(fs438), .s(fs552), .co(fc552)
+            .a(hs10), .b(x$31[24]), .ci(x$31[32]), .s(fs552), .co(fc552)
         );
     wire fs553;
     wire fc553;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa553(
-            .a(fs439), .b(fs440), .ci(fs441), .s(fs553), .co(fc553)
+            .a(fc291), .b(fc292), .ci(fc293), .s(fs553), .co(fc553)
         );
     wire fs554;
     wire fc554;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa554(
-            .a(fc437), .b(fc438), .ci(fc439), .s(fs554), .co(fc554)
+            .a(fc294), .b(fc295), .ci(fc296), .s(fs554), .co(fc554)
         );
     wire fs555;
     wire fc555;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa555(
-            .a(fc440), .b(fc441), .ci(fc442), .s(fs555), .co(fc555)
+            .a(fc297), .b(fc298), .ci(fc299), .s(fs555), .co(fc555)
         );
     wire fs556;
     wire fc556;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa556(
-            .a(fc443), .b(fc444), .ci(fc445), .s(fs556), .co(fc556)
+            .a(fc300), .b(fc301), .ci(fc302), .s(fs556), .co(fc556)
         );
     wire fs557;
     wire fc557;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa557(
-            .a(fc446), .b(hc31), .ci(fs447), .s(fs557), .co(fc557)
+            .a(fc303), .b(fc304), .ci(fc305), .s(fs557), .co(fc557)
         );
     wire fs558;
     wire fc558;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa558(
-            .a(fs448), .b(fs449), .ci(fs450), .s(fs558), .co(fc558)
+            .a(fc306), .b(fc307), .ci(fc308), .s(fs558), .co(fc558)
         );
     wire fs559;
     wire fc559;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa559(
-            .a(fc447), .b(fc448), .ci(fc449), .s(fs559), .co(fc559)
+            .a(fc309), .b(fc310), .ci(fc311), .s(fs559), .co(fc559)
         );
     wire fs560;
     wire fc560;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa560(
-            .a(fc450), .b(fc451), .ci(fc452), .s(fs560), .co(fc560)
+            .a(fc312), .b(fc313), .ci(fc314), .s(fs560), .co(fc560)
         );
     wire fs561;
     wire fc561;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa561(
-            .a(fc453), .b(fc454), .ci(fc455), .s(fs561), .co(fc561)
+            .a(fc315), .b(fc316), .ci(fc317), .s(fs561), .co(fc561)
         );
     wire fs562;
     wire fc562;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa562(
-            .a(fc456), .b(fc457), .ci(fs458), .s(fs562), .co(fc562)
+            .a(fc318), .b(fc319), .ci(fc320), .s(fs562), .co(fc562)
         );
     wire fs563;
     wire fc563;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa563(
-            .a(fs459), .b(fs460), .ci(fs461), .s(fs563), .co(fc563)
+            .a(hc10), .b(fs321), .ci(fs322), .s(fs563), .co(fc563)
         );
     wire fs564;
     wire fc564;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa564(
-            .a(fc458), .b(fc459), .ci(fc460), .s(fs564), .co(fc564)
+            .a(fs323), .b(fs324), .ci(fs325), .s(fs564), .co(fc564)
         );
     wire fs565;
     wire fc565;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa565(
-            .a(fc461), .b(fc462), .ci(fc463), .s(fs565), .co(fc565)
+            .a(fs326), .b(fs327), .ci(fs328), .s(fs565), .co(fc565)
         );
     wire fs566;
     wire fc566;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa566(
-            .a(fc464), .b(fc465), .ci(fc466), .s(fs566), .co(fc566)
+            .a(fs329), .b(fs330), .ci(fs331), .s(fs566), .co(fc566)
         );
     wire fs567;
     wire fc567;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa567(
-            .a(fc467), .b(fc468), .ci(fs469), .s(fs567), .co(fc567)
+            .a(fs332), .b(fs333), .ci(fs334), .s(fs567), .co(fc567)
         );
     wire fs568;
     wire fc568;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa568(
-            .a(fs470), .b(fs471), .ci(fs472), .s(fs568), .co(fc568)
+            .a(fs335), .b(fs336), .ci(fs337), .s(fs568), .co(fc568)
         );
     wire fs569;
     wire fc569;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa569(
-            .a(fc469), .b(fc470), .ci(fc471), .s(fs569), .co(fc569)
+            .a(fs338), .b(fs339), .ci(fs340), .s(fs569), .co(fc569)
         );
     wire fs570;
     wire fc570;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa570(
-            .a(fc472), .b(fc473), .ci(fc474), .s(fs570), .co(fc570)
+            .a(fs341), .b(fs342), .ci(fs343), .s(fs570), .co(fc570)
         );
     wire fs571;
     wire fc571;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa571(
-            .a(fc475), .b(fc476), .ci(fc477), .s(fs571), .co(fc571)
+            .a(fs344), .b(fs345), .ci(fs346), .s(fs571), .co(fc571)
         );
     wire fs572;
     wire fc572;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa572(
-            .a(fc478), .b(fc479), .ci(fs480), .s(fs572), .co(fc572)
+            .a(fs347), .b(fs348), .ci(fs349), .s(fs572), .co(fc572)
         );
     wire fs573;
     wire fc573;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa573(
-            .a(fs481), .b(fs482), .ci(fs483), .s(fs573), .co(fc573)
+            .a(fs350), .b(fs351), .ci(x$31[33]), .s(fs573), .co(fc573)
         );
     wire fs574;
     wire fc574;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa574(
-            .a(fc480), .b(fc481), .ci(fc482), .s(fs574), .co(fc574)
+            .a(fc321), .b(fc322), .ci(fc323), .s(fs574), .co(fc574)
         );
     wire fs575;
     wire fc575;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa575(
-            .a(fc483), .b(fc484), .ci(fc485), .s(fs575), .co(fc575)
+            .a(fc324), .b(fc325), .ci(fc326), .s(fs575), .co(fc575)
         );
     wire fs576;
     wire fc576;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa576(
-            .a(fc486), .b(fc487), .ci(fc488), .s(fs576), .co(fc576)
+            .a(fc327), .b(fc328), .ci(fc329), .s(fs576), .co(fc576)
         );
     wire fs577;
     wire fc577;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa577(
-            .a(fc489), .b(fc490), .ci(fs491), .s(fs577), .co(fc577)
+            .a(fc330), .b(fc331), .ci(fc332), .s(fs577), .co(fc577)
         );
     wire fs578;
     wire fc578;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa578(
-            .a(fs492), .b(fs493), .ci(fs494), .s(fs578), .co(fc578)
+            .a(fc333), .b(fc334), .ci(fc335), .s(fs578), .co(fc578)
         );
     wire fs579;
     wire fc579;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa579(
-            .a(fc491), .b(fc492), .ci(fc493), .s(fs579), .co(fc579)
+            .a(fc336), .b(fc337), .ci(fc338), .s(fs579), .co(fc579)
         );
     wire fs580;
     wire fc580;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa580(
-            .a(fc494), .b(fc495), .ci(fc496), .s(fs580), .co(fc580)
+            .a(fc339), .b(fc340), .ci(fc341), .s(fs580), .co(fc580)
         );
     wire fs581;
     wire fc581;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa581(
-            .a(fc497), .b(fc498), .ci(fc499), .s(fs581), .co(fc581)
+            .a(fc342), .b(fc343), .ci(fc344), .s(fs581), .co(fc581)
         );
     wire fs582;
     wire fc582;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa582(
-            .a(fc500), .b(fc501), .ci(fs502), .s(fs582), .co(fc582)
+            .a(fc345), .b(fc346), .ci(fc347), .s(fs582), .co(fc582)
         );
     wire fs583;
     wire fc583;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa583(
-            .a(fs503), .b(fs504), .ci(fs505), .s(fs583), .co(fc583)
+            .a(fc348), .b(fc349), .ci(fc350), .s(fs583), .co(fc583)
         );
     wire fs584;
     wire fc584;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa584(
-            .a(fc502), .b(fc503), .ci(fc504), .s(fs584), .co(fc584)
+            .a(fc351), .b(fs352), .ci(fs353), .s(fs584), .co(fc584)
         );
     wire fs585;
     wire fc585;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa585(
-            .a(fc505), .b(fc506), .ci(fc507), .s(fs585), .co(fc585)
+            .a(fs354), .b(fs355), .ci(fs356), .s(fs585), .co(fc585)
         );
     wire fs586;
     wire fc586;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa586(
-            .a(fc508), .b(fc509), .ci(fc510), .s(fs586), .co(fc586)
+            .a(fs357), .b(fs358), .ci(fs359), .s(fs586), .co(fc586)
         );
     wire fs587;
     wire fc587;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa587(
-            .a(fc511), .b(fc512), .ci(fs513), .s(fs587), .co(fc587)
+            .a(fs360), .b(fs361), .ci(fs362), .s(fs587), .co(fc587)
         );
     wire fs588;
     wire fc588;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa588(
-            .a(fs514), .b(fs515), .ci(fs516), .s(fs588), .co(fc588)
+            .a(fs363), .b(fs364), .ci(fs365), .s(fs588), .co(fc588)
         );
     wire fs589;
     wire fc589;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa589(
-            .a(fc513), .b(fc514), .ci(fc515), .s(fs589), .co(fc589)
+            .a(fs366), .b(fs367), .ci(fs368), .s(fs589), .co(fc589)
         );
     wire fs590;
     wire fc590;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa590(
-            .a(fc516), .b(fc517), .ci(fc518), .s(fs590), .co(fc590)
+            .a(fs369), .b(fs370), .ci(fs371), .s(fs590), .co(fc590)
         );
     wire fs591;
     wire fc591;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa591(
-            .a(fc519), .b(fc520), .ci(fc521), .s(fs591), .co(fc591)
+            .a(fs372), .b(fs373), .ci(fs374), .s(fs591), .co(fc591)
         );
     wire fs592;
     wire fc592;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa592(
-            .a(fc522), .b(fc523), .ci(fs524), .s(fs592), .co(fc592)
+            .a(fs375), .b(fs376), .ci(fs377), .s(fs592), .co(fc592)
         );
     wire fs593;
     wire fc593;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa593(
-            .a(fs525), .b(fs526), .ci(fs527), .s(fs593), .co(fc593)
+            .a(fs378), .b(fs379), .ci(fs380), .s(fs593), .co(fc593)
         );
     wire fs594;
     wire fc594;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa594(
-            .a(fc524), .b(fc525), .ci(fc526), .s(fs594), .co(fc594)
+            .a(fs381), .b(fs382), .ci(x$31[34]), .s(fs594), .co(fc594)
         );
     wire fs595;
     wire fc595;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa595(
-            .a(fc527), .b(fc528), .ci(fc529), .s(fs595), .co(fc595)
+            .a(fc352), .b(fc353), .ci(fc354), .s(fs595), .co(fc595)
         );
     wire fs596;
     wire fc596;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa596(
-            .a(fc530), .b(fc531), .ci(fc532), .s(fs596), .co(fc596)
-        );
-    wire hs34;
-    wire hc34;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha34(
-            .a(fc533), .b(fc534), .s(hs34), .co(hc34)
+            .a(fc355), .b(fc356), .ci(fc357), .s(fs596), .co(fc596)
         );
     wire fs597;
     wire fc597;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa597(
-            .a(fs540), .b(fs541), .ci(hs32), .s(fs597), .co(fc597)
-        );
-    wire hs35;
-    wire hc35;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha35(
-            .a(fc540), .b(fc541), .s(hs35), .co(hc35)
+            .a(fc358), .b(fc359), .ci(fc360), .s(fs597), .co(fc597)
         );
     wire fs598;
     wire fc598;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa598(
-            .a(hc33), .b(fs542), .ci(fs543), .s(fs598), .co(fc598)
+            .a(fc361), .b(fc362), .ci(fc363), .s(fs598), .co(fc598)
         );
     wire fs599;
     wire fc599;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa599(
-            .a(fc542), .b(fc543), .ci(fc544), .s(fs599), .co(fc599)
+            .a(fc364), .b(fc365), .ci(fc366), .s(fs599), .co(fc599)
         );
     wire fs600;
     wire fc600;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa600(
-            .a(fs545), .b(fs546), .ci(fs547), .s(fs600), .co(fc600)
+            .a(fc367), .b(fc368), .ci(fc369), .s(fs600), .co(fc600)
         );
     wire fs601;
     wire fc601;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa601(
-            .a(fc545), .b(fc546), .ci(fc547), .s(fs601), .co(fc601)
+            .a(fc370), .b(fc371), .ci(fc372), .s(fs601), .co(fc601)
         );
     wire fs602;
     wire fc602;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa602(
-            .a(fc548), .b(fs549), .ci(fs550), .s(fs602), .co(fc602)
+            .a(fc373), .b(fc374), .ci(fc375), .s(fs602), .co(fc602)
         );
     wire fs603;
     wire fc603;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa603(
-            .a(fc549), .b(fc550), .ci(fc551), .s(fs603), .co(fc603)
+            .a(fc376), .b(fc377), .ci(fc378), .s(fs603), .co(fc603)
         );
     wire fs604;
     wire fc604;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa604(
-            .a(fc552), .b(fc553), .ci(fs554), .s(fs604), .co(fc604)
-        );
-    wire hs36;
-    wire hc36;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha36(
-            .a(fs555), .b(fs556), .s(hs36), .co(hc36)
+            .a(fc379), .b(fc380), .ci(fc381), .s(fs604), .co(fc604)
         );
     wire fs605;
     wire fc605;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa605(
-            .a(fc554), .b(fc555), .ci(fc556), .s(fs605), .co(fc605)
+            .a(fc382), .b(fs383), .ci(fs384), .s(fs605), .co(fc605)
         );
     wire fs606;
     wire fc606;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa606(
-            .a(fc557), .b(fc558), .ci(fs559), .s(fs606), .co(fc606)
+            .a(fs385), .b(fs386), .ci(fs387), .s(fs606), .co(fc606)
         );
     wire fs607;
     wire fc607;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa607(
-            .a(fs560), .b(fs561), .ci(fs562), .s(fs607), .co(fc607)
+            .a(fs388), .b(fs389), .ci(fs390), .s(fs607), .co(fc607)
         );
     wire fs608;
     wire fc608;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa608(
-            .a(fc559), .b(fc560), .ci(fc561), .s(fs608), .co(fc608)
+            .a(fs391), .b(fs392), .ci(fs393), .s(fs608), .co(fc608)
         );
     wire fs609;
     wire fc609;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa609(
-            .a(fc562), .b(fc563), .ci(fs564), .s(fs609), .co(fc609)
+            .a(fs394), .b(fs395), .ci(fs396), .s(fs609), .co(fc609)
         );
     wire fs610;
     wire fc610;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa610(
-            .a(fs565), .b(fs566), .ci(fs567), .s(fs610), .co(fc610)
+            .a(fs397), .b(fs398), .ci(fs399), .s(fs610), .co(fc610)
         );
     wire fs611;
     wire fc611;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa611(
-            .a(fc564), .b(fc565), .ci(fc566), .s(fs611), .co(fc611)
+            .a(fs400), .b(fs401), .ci(fs402), .s(fs611), .co(fc611)
         );
     wire fs612;
     wire fc612;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa612(
-            .a(fc567), .b(fc568), .ci(fs569), .s(fs612), .co(fc612)
+            .a(fs403), .b(hs11), .ci(x$27[27]), .s(fs612), .co(fc612)
         );
     wire fs613;
     wire fc613;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa613(
-            .a(fs570), .b(fs571), .ci(fs572), .s(fs613), .co(fc613)
+            .a(x$27[35]), .b(x$28[27]), .ci(x$28[35]), .s(fs613), .co(fc613)
         );
     wire fs614;
     wire fc614;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa614(
-            .a(fc569), .b(fc570), .ci(fc571), .s(fs614), .co(fc614)
+            .a(x$29[27]), .b(x$29[35]), .ci(x$30[27]), .s(fs614), .co(fc614)
         );
     wire fs615;
     wire fc615;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa615(
-            .a(fc572), .b(fc573), .ci(fs574), .s(fs615), .co(fc615)
+            .a(x$30[35]), .b(x$31[27]), .ci(x$31[35]), .s(fs615), .co(fc615)
         );
     wire fs616;
     wire fc616;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa616(
-            .a(fs575), .b(fs576), .ci(fs577), .s(fs616), .co(fc616)
+            .a(fc383), .b(fc384), .ci(fc385), .s(fs616), .co(fc616)
         );
     wire fs617;
     wire fc617;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa617(
-            .a(fc574), .b(fc575), .ci(fc576), .s(fs617), .co(fc617)
+            .a(fc386), .b(fc387), .ci(fc388), .s(fs617), .co(fc617)
         );
     wire fs618;
     wire fc618;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa618(
-            .a(fc577), .b(fc578), .ci(fs579), .s(fs618), .co(fc618)
+            .a(fc389), .b(fc390), .ci(fc391), .s(fs618), .co(fc618)
         );
     wire fs619;
     wire fc619;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa619(
-            .a(fs580), .b(fs581), .ci(fs582), .s(fs619), .co(fc619)
+            .a(fc392), .b(fc393), .ci(fc394), .s(fs619), .co(fc619)
         );
     wire fs620;
     wire fc620;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa620(
-            .a(fc579), .b(fc580), .ci(fc581), .s(fs620), .co(fc620)
+            .a(fc395), .b(fc396), .ci(fc397), .s(fs620), .co(fc620)
         );
     wire fs621;
     wire fc621;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa621(
-            .a(fc582), .b(fc583), .ci(fs584), .s(fs621), .co(fc621)
+            .a(fc398), .b(fc399), .ci(fc400), .s(fs621), .co(fc621)
         );
     wire fs622;
     wire fc622;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa622(
-            .a(fs585), .b(fs586), .ci(fs587), .s(fs622), .co(fc622)
+            .a(fc401), .b(fc402), .ci(fc403), .s(fs622), .co(fc622)
         );
     wire fs623;
     wire fc623;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa623(
-            .a(fc584), .b(fc585), .ci(fc586), .s(fs623), .co(fc623)
+            .a(hc11), .b(fs404), .ci(fs405), .s(fs623), .co(fc623)
         );
     wire fs624;
     wire fc624;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa624(
-            .a(fc587), .b(fc588), .ci(fs589), .s(fs624), .co(fc624)
+            .a(fs406), .b(fs407), .ci(fs408), .s(fs624), .co(fc624)
         );
     wire fs625;
     wire fc625;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa625(
-            .a(fs590), .b(fs591), .ci(fs592), .s(fs625), .co(fc625)
+            .a(fs409), .b(fs410), .ci(fs411), .s(fs625), .co(fc625)
         );
     wire fs626;
     wire fc626;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa626(
-            .a(fc589), .b(fc590), .ci(fc591), .s(fs626), .co(fc626)
+            .a(fs412), .b(fs413), .ci(fs414), .s(fs626), .co(fc626)
         );
     wire fs627;
     wire fc627;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa627(
-            .a(fc592), .b(fc593), .ci(fs594), .s(fs627), .co(fc627)
+            .a(hs12), .b(x$17[36]), .ci(~x$18[28]), .s(fs627), .co(fc627)
         );
-    wire fs628 = ~(fc594 ^ fc595);
-    wire fc628 = fc594 | fc595;
-    wire hs37;
-    wire hc37;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha37(
-            .a(hc35), .b(fs598), .s(hs37), .co(hc37)
+    wire fs628;
+    wire fc628;
+        mxint8_mac_k32_n16_p0_booth4_csa__fa fa628(
+            .a(x$18[36]), .b(~x$19[28]), .ci(x$19[36]), .s(fs628), .co(fc628)
         );
     wire fs629;
     wire fc629;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa629(
-            .a(fc598), .b(fs599), .ci(fs600), .s(fs629), .co(fc629)
+            .a(~x$20[28]), .b(x$20[36]), .ci(~x$21[28]), .s(fs629), .co(fc629)
         );
     wire fs630;
     wire fc630;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa630(
-            .a(fc599), .b(fc600), .ci(fs601), .s(fs630), .co(fc630)
+            .a(x$21[36]), .b(~x$22[28]), .ci(x$22[36]), .s(fs630), .co(fc630)
         );
     wire fs631;
     wire fc631;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa631(
-            .a(fc601), .b(fc602), .ci(fs603), .s(fs631), .co(fc631)
+            .a(~x$23[28]), .b(x$23[36]), .ci(~x$24[28]), .s(fs631), .co(fc631)
         );
     wire fs632;
     wire fc632;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa632(
-            .a(fc603), .b(fc604), .ci(hc36), .s(fs632), .co(fc632)
+            .a(x$24[36]), .b(~x$25[28]), .ci(x$25[36]), .s(fs632), .co(fc632)
         );
     wire fs633;
     wire fc633;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa633(
-            .a(fc605), .b(fc606), .ci(fc607), .s(fs633), .co(fc633)
+            .a(~x$26[28]), .b(x$26[36]), .ci(~x$27[28]), .s(fs633), .co(fc633)
         );
     wire fs634;
     wire fc634;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa634(
-            .a(fc608), .b(fc609), .ci(fc610), .s(fs634), .co(fc634)
+            .a(x$27[36]), .b(~x$28[28]), .ci(x$28[36]), .s(fs634), .co(fc634)
         );
     wire fs635;
     wire fc635;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa635(
-            .a(fc611), .b(fc612), .ci(fc613), .s(fs635), .co(fc635)
+            .a(~x$29[28]), .b(x$29[36]), .ci(~x$30[28]), .s(fs635), .co(fc635)
         );
     wire fs636;
     wire fc636;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa636(
-            .a(fc614), .b(fc615), .ci(fc616), .s(fs636), .co(fc636)
+            .a(x$30[36]), .b(~x$31[28]), .ci(x$31[36]), .s(fs636), .co(fc636)
         );
-    wire fs637;
-    wire fc637;
-        mxint8_mac_k32_n16_p0_booth4_csa__fa fa637(
-            .a(fc617), .b(fc618), .ci(fc619), .s(fs637), .co(fc637)
-        );
+    wire fs637 = ~(fc404 ^ fc405);
+    wire fc637 = fc404 | fc405;
     wire fs638;
     wire fc638;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa638(
-            .a(fc620), .b(fc621), .ci(fc622), .s(fs638), .co(fc638)
+            .a(fc406), .b(fc407), .ci(fc408), .s(fs638), .co(fc638)
         );
     wire fs639;
     wire fc639;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa639(
-            .a(fc623), .b(fc624), .ci(fc625), .s(fs639), .co(fc639)
-        );
-    wire hs38;
-    wire hc38;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha38(
-            .a(fc626), .b(fc627), .s(hs38), .co(hc38)
-        );
-    wire hs39;
-    wire hc39;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha39(
-            .a(fc629), .b(fs630), .s(hs39), .co(hc39)
+            .a(fc409), .b(fc410), .ci(fc411), .s(fs639), .co(fc639)
         );
     wire fs640;
     wire fc640;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa640(
-            .a(fc630), .b(fs631), .ci(fs604), .s(fs640), .co(fc640)
+            .a(fc412), .b(fc413), .ci(fc414), .s(fs640), .co(fc640)
         );
     wire fs641;
     wire fc641;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa641(
-            .a(fc631), .b(fs632), .ci(fs605), .s(fs641), .co(fc641)
+            .a(hc12), .b(x$0[37]), .ci(x$1[37]), .s(fs641), .co(fc641)
         );
     wire fs642;
     wire fc642;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa642(
-            .a(fc632), .b(fs633), .ci(fs608), .s(fs642), .co(fc642)
+            .a(x$2[37]), .b(x$3[37]), .ci(x$4[37]), .s(fs642), .co(fc642)
         );
     wire fs643;
     wire fc643;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa643(
-            .a(fc633), .b(fs634), .ci(fs611), .s(fs643), .co(fc643)
+            .a(x$5[37]), .b(x$6[37]), .ci(x$7[37]), .s(fs643), .co(fc643)
         );
     wire fs644;
     wire fc644;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa644(
-            .a(fc634), .b(fs635), .ci(fs614), .s(fs644), .co(fc644)
+            .a(x$8[37]), .b(x$9[37]), .ci(x$10[37]), .s(fs644), .co(fc644)
         );
     wire fs645;
     wire fc645;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa645(
-            .a(fc635), .b(fs636), .ci(fs617), .s(fs645), .co(fc645)
+            .a(x$11[37]), .b(x$12[37]), .ci(x$13[37]), .s(fs645), .co(fc645)
         );
     wire fs646;
     wire fc646;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa646(
-            .a(fc636), .b(fs637), .ci(fs620), .s(fs646), .co(fc646)
+            .a(x$14[37]), .b(x$15[37]), .ci(x$16[37]), .s(fs646), .co(fc646)
         );
     wire fs647;
     wire fc647;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa647(
-            .a(fc637), .b(fs638), .ci(fs623), .s(fs647), .co(fc647)
+            .a(x$17[37]), .b(x$18[37]), .ci(x$19[37]), .s(fs647), .co(fc647)
         );
     wire fs648;
     wire fc648;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa648(
-            .a(fc638), .b(fs639), .ci(fs626), .s(fs648), .co(fc648)
+            .a(x$20[37]), .b(x$21[37]), .ci(x$22[37]), .s(fs648), .co(fc648)
         );
-    wire hs40;
-    wire hc40;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha40(
-            .a(fc639), .b(hs38), .s(hs40), .co(hc40)
-        );
-    wire fs649;
-    wire fc649;
-        mxint8_mac_k32_n16_p0_booth4_csa__fa fa649(
-            .a(fs597), .b(x$11[9]), .ci(x$12[0]), .s(fs649), .co(fc649)
+    wire fs649 = ~(~x$0[38] ^ ~x$1[38]);
+    wire fc649 = ~x$0[38] | ~x$1[38];
+    wire hs16;
+    wire hc16;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha16(
+            .a(~x$2[38]), .b(~x$3[38]), .s(hs16), .co(hc16)
         );
     wire fs650;
     wire fc650;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa650(
-            .a(x$12[9]), .b(x$13[0]), .ci(x$13[9]), .s(fs650), .co(fc650)
+            .a(fs415), .b(fs416), .ci(fs417), .s(fs650), .co(fc650)
         );
     wire fs651;
     wire fc651;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa651(
-            .a(x$14[0]), .b(x$14[9]), .ci(x$15[0]), .s(fs651), .co(fc651)
+            .a(fs418), .b(fs419), .ci(fs420), .s(fs651), .co(fc651)
         );
     wire fs652;
     wire fc652;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa652(
-            .a(x$15[9]), .b(x$16[0]), .ci(x$16[9]), .s(fs652), .co(fc652)
+            .a(fs421), .b(fs422), .ci(fs423), .s(fs652), .co(fc652)
         );
     wire fs653;
     wire fc653;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa653(
-            .a(x$17[0]), .b(x$17[9]), .ci(x$18[0]), .s(fs653), .co(fc653)
+            .a(fs424), .b(hs13), .ci(x$16[9]), .s(fs653), .co(fc653)
         );
     wire fs654;
     wire fc654;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa654(
-            .a(fc597), .b(hs35), .ci(hc32), .s(fs654), .co(fc654)
+            .a(x$17[0]), .b(x$17[9]), .ci(x$18[0]), .s(fs654), .co(fc654)
         );
     wire fs655;
     wire fc655;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa655(
-            .a(hs33), .b(fc416), .ci(fc417), .s(fs655), .co(fc655)
+            .a(x$18[9]), .b(x$19[0]), .ci(x$19[9]), .s(fs655), .co(fc655)
         );
     wire fs656;
     wire fc656;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa656(
-            .a(fc418), .b(fc419), .ci(fc420), .s(fs656), .co(fc656)
+            .a(x$20[0]), .b(x$20[9]), .ci(x$21[0]), .s(fs656), .co(fc656)
         );
     wire fs657;
     wire fc657;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa657(
-            .a(hc15), .b(x$0[1]), .ci(x$1[1]), .s(fs657), .co(fc657)
+            .a(fc415), .b(fc416), .ci(fc417), .s(fs657), .co(fc657)
         );
     wire fs658;
     wire fc658;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa658(
-            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs658), .co(fc658)
+            .a(fc418), .b(fc419), .ci(fc420), .s(fs658), .co(fc658)
         );
     wire fs659;
     wire fc659;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa659(
-            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs659), .co(fc659)
-        );
-    wire hs41;
-    wire hc41;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha41(
-            .a(x$8[1]), .b(x$9[1]), .s(hs41), .co(hc41)
+            .a(fc421), .b(fc422), .ci(fc423), .s(fs659), .co(fc659)
         );
     wire fs660;
     wire fc660;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa660(
-            .a(hs37), .b(fs544), .ci(x$18[19]), .s(fs660), .co(fc660)
+            .a(fc424), .b(hc13), .ci(fs425), .s(fs660), .co(fc660)
         );
     wire fs661;
     wire fc661;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa661(
-            .a(x$19[2]), .b(x$19[10]), .ci(x$19[19]), .s(fs661), .co(fc661)
+            .a(x$2[1]), .b(x$3[1]), .ci(x$4[1]), .s(fs661), .co(fc661)
         );
     wire fs662;
     wire fc662;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa662(
-            .a(x$20[2]), .b(x$20[10]), .ci(x$20[19]), .s(fs662), .co(fc662)
+            .a(x$5[1]), .b(x$6[1]), .ci(x$7[1]), .s(fs662), .co(fc662)
         );
     wire fs663;
     wire fc663;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa663(
-            .a(x$21[2]), .b(x$21[10]), .ci(x$21[19]), .s(fs663), .co(fc663)
+            .a(x$8[1]), .b(x$9[1]), .ci(x$10[1]), .s(fs663), .co(fc663)
         );
     wire fs664;
     wire fc664;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa664(
-            .a(x$22[2]), .b(x$22[10]), .ci(x$22[19]), .s(fs664), .co(fc664)
+            .a(x$11[1]), .b(x$12[1]), .ci(x$13[1]), .s(fs664), .co(fc664)
         );
     wire fs665;
     wire fc665;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa665(
-            .a(x$23[2]), .b(x$23[10]), .ci(x$23[19]), .s(fs665), .co(fc665)
+            .a(x$14[1]), .b(x$15[1]), .ci(x$16[1]), .s(fs665), .co(fc665)
         );
     wire fs666;
     wire fc666;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa666(
-            .a(x$24[2]), .b(x$24[10]), .ci(x$24[19]), .s(fs666), .co(fc666)
+            .a(x$17[1]), .b(x$18[1]), .ci(x$19[1]), .s(fs666), .co(fc666)
+        );
+    wire hs17;
+    wire hc17;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha17(
+            .a(x$20[1]), .b(x$21[1]), .s(hs17), .co(hc17)
         );
     wire fs667;
     wire fc667;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa667(
-            .a(hc37), .b(fs629), .ci(fs548), .s(fs667), .co(fc667)
+            .a(fc425), .b(fs426), .ci(fs427), .s(fs667), .co(fc667)
         );
     wire fs668;
     wire fc668;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa668(
-            .a(fs433), .b(fs434), .ci(fs435), .s(fs668), .co(fc668)
+            .a(fs428), .b(fs429), .ci(fs430), .s(fs668), .co(fc668)
         );
     wire fs669;
     wire fc669;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa669(
-            .a(fs436), .b(hs30), .ci(x$15[3]), .s(fs669), .co(fc669)
+            .a(fs431), .b(fs432), .ci(fs433), .s(fs669), .co(fc669)
         );
     wire fs670;
     wire fc670;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa670(
-            .a(x$15[11]), .b(x$16[3]), .ci(x$16[11]), .s(fs670), .co(fc670)
+            .a(fs434), .b(fs435), .ci(fs436), .s(fs670), .co(fc670)
         );
     wire fs671;
     wire fc671;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa671(
-            .a(x$17[3]), .b(x$17[11]), .ci(x$18[3]), .s(fs671), .co(fc671)
+            .a(x$22[2]), .b(x$22[10]), .ci(x$22[19]), .s(fs671), .co(fc671)
         );
     wire fs672;
     wire fc672;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa672(
-            .a(x$18[11]), .b(x$19[3]), .ci(x$19[11]), .s(fs672), .co(fc672)
+            .a(x$23[2]), .b(x$23[10]), .ci(x$23[19]), .s(fs672), .co(fc672)
         );
     wire fs673;
     wire fc673;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa673(
-            .a(x$20[3]), .b(x$20[11]), .ci(x$21[3]), .s(fs673), .co(fc673)
+            .a(x$24[2]), .b(x$24[10]), .ci(x$24[19]), .s(fs673), .co(fc673)
         );
     wire fs674;
     wire fc674;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa674(
-            .a(hs39), .b(fs602), .ci(fs551), .s(fs674), .co(fc674)
+            .a(x$25[2]), .b(x$25[10]), .ci(x$25[19]), .s(fs674), .co(fc674)
         );
     wire fs675;
     wire fc675;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa675(
-            .a(fs552), .b(fs553), .ci(fs442), .s(fs675), .co(fc675)
+            .a(x$26[2]), .b(x$26[10]), .ci(x$26[19]), .s(fs675), .co(fc675)
         );
     wire fs676;
     wire fc676;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa676(
-            .a(fs443), .b(fs444), .ci(fs445), .s(fs676), .co(fc676)
+            .a(x$27[2]), .b(x$27[10]), .ci(x$27[19]), .s(fs676), .co(fc676)
         );
     wire fs677;
     wire fc677;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa677(
-            .a(fs446), .b(hs31), .ci(x$24[12]), .s(fs677), .co(fc677)
+            .a(x$28[2]), .b(x$28[10]), .ci(x$28[19]), .s(fs677), .co(fc677)
         );
     wire fs678;
     wire fc678;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa678(
-            .a(x$24[20]), .b(x$24[29]), .ci(x$25[4]), .s(fs678), .co(fc678)
+            .a(x$29[2]), .b(x$29[10]), .ci(x$29[19]), .s(fs678), .co(fc678)
+        );
+    wire hs18;
+    wire hc18;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha18(
+            .a(x$30[2]), .b(x$30[10]), .s(hs18), .co(hc18)
         );
     wire fs679;
     wire fc679;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa679(
-            .a(x$25[12]), .b(x$25[20]), .ci(x$25[29]), .s(fs679), .co(fc679)
+            .a(fc426), .b(fc427), .ci(fc428), .s(fs679), .co(fc679)
         );
     wire fs680;
     wire fc680;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa680(
-            .a(x$26[4]), .b(x$26[12]), .ci(x$26[20]), .s(fs680), .co(fc680)
+            .a(fc429), .b(fc430), .ci(fc431), .s(fs680), .co(fc680)
         );
     wire fs681;
     wire fc681;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa681(
-            .a(hc39), .b(fs640), .ci(hs36), .s(fs681), .co(fc681)
+            .a(fc432), .b(fc433), .ci(fc434), .s(fs681), .co(fc681)
         );
     wire fs682;
     wire fc682;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa682(
-            .a(fs557), .b(fs558), .ci(fs451), .s(fs682), .co(fc682)
+            .a(fc435), .b(fc436), .ci(fs437), .s(fs682), .co(fc682)
         );
     wire fs683;
     wire fc683;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa683(
-            .a(fs452), .b(fs453), .ci(fs454), .s(fs683), .co(fc683)
+            .a(fs438), .b(fs439), .ci(fs440), .s(fs683), .co(fc683)
         );
     wire fs684;
     wire fc684;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa684(
-            .a(fs455), .b(fs456), .ci(fs457), .s(fs684), .co(fc684)
+            .a(fs441), .b(fs442), .ci(fs443), .s(fs684), .co(fc684)
         );
     wire fs685;
     wire fc685;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa685(
-            .a(x$22[5]), .b(x$22[13]), .ci(x$22[21]), .s(fs685), .co(fc685)
+            .a(fs444), .b(fs445), .ci(fs446), .s(fs685), .co(fc685)
         );
     wire fs686;
     wire fc686;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa686(
-            .a(x$23[5]), .b(x$23[13]), .ci(x$23[21]), .s(fs686), .co(fc686)
+            .a(fs447), .b(fs448), .ci(fs449), .s(fs686), .co(fc686)
         );
     wire fs687;
     wire fc687;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa687(
-            .a(x$24[5]), .b(x$24[13]), .ci(x$24[21]), .s(fs687), .co(fc687)
+            .a(fs450), .b(fs451), .ci(fs452), .s(fs687), .co(fc687)
         );
     wire fs688;
     wire fc688;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa688(
-            .a(fc640), .b(fs641), .ci(fs606), .s(fs688), .co(fc688)
+            .a(x$24[11]), .b(x$25[3]), .ci(x$25[11]), .s(fs688), .co(fc688)
         );
     wire fs689;
     wire fc689;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa689(
-            .a(fs607), .b(fs563), .ci(fs462), .s(fs689), .co(fc689)
+            .a(x$26[3]), .b(x$26[11]), .ci(x$27[3]), .s(fs689), .co(fc689)
         );
     wire fs690;
     wire fc690;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa690(
-            .a(fs463), .b(fs464), .ci(fs465), .s(fs690), .co(fc690)
+            .a(x$27[11]), .b(x$28[3]), .ci(x$28[11]), .s(fs690), .co(fc690)
         );
     wire fs691;
     wire fc691;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa691(
-            .a(fs466), .b(fs467), .ci(fs468), .s(fs691), .co(fc691)
+            .a(x$29[3]), .b(x$29[11]), .ci(x$30[3]), .s(fs691), .co(fc691)
+        );
+    wire hs19;
+    wire hc19;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha19(
+            .a(x$30[11]), .b(x$31[3]), .s(hs19), .co(hc19)
         );
     wire fs692;
     wire fc692;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa692(
-            .a(x$26[6]), .b(x$26[14]), .ci(x$26[22]), .s(fs692), .co(fc692)
+            .a(fc437), .b(fc438), .ci(fc439), .s(fs692), .co(fc692)
         );
     wire fs693;
     wire fc693;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa693(
-            .a(x$26[30]), .b(x$26[39]), .ci(x$27[6]), .s(fs693), .co(fc693)
+            .a(fc440), .b(fc441), .ci(fc442), .s(fs693), .co(fc693)
         );
     wire fs694;
     wire fc694;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa694(
-            .a(x$27[14]), .b(x$27[22]), .ci(x$27[30]), .s(fs694), .co(fc694)
+            .a(fc443), .b(fc444), .ci(fc445), .s(fs694), .co(fc694)
         );
     wire fs695;
     wire fc695;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa695(
-            .a(fc641), .b(fs642), .ci(fs609), .s(fs695), .co(fc695)
+            .a(fc446), .b(fc447), .ci(fc448), .s(fs695), .co(fc695)
         );
     wire fs696;
     wire fc696;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa696(
-            .a(fs610), .b(fs568), .ci(fs473), .s(fs696), .co(fc696)
+            .a(fc449), .b(fc450), .ci(fc451), .s(fs696), .co(fc696)
         );
     wire fs697;
     wire fc697;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa697(
-            .a(fs474), .b(fs475), .ci(fs476), .s(fs697), .co(fc697)
+            .a(fc452), .b(fs453), .ci(fs454), .s(fs697), .co(fc697)
         );
     wire fs698;
     wire fc698;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa698(
-            .a(fs477), .b(fs478), .ci(fs479), .s(fs698), .co(fc698)
+            .a(fs455), .b(fs456), .ci(fs457), .s(fs698), .co(fc698)
         );
     wire fs699;
     wire fc699;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa699(
-            .a(x$24[23]), .b(x$24[31]), .ci(x$25[7]), .s(fs699), .co(fc699)
+            .a(fs458), .b(fs459), .ci(fs460), .s(fs699), .co(fc699)
         );
     wire fs700;
     wire fc700;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa700(
-            .a(x$25[15]), .b(x$25[23]), .ci(x$25[31]), .s(fs700), .co(fc700)
+            .a(fs461), .b(fs462), .ci(fs463), .s(fs700), .co(fc700)
         );
     wire fs701;
     wire fc701;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa701(
-            .a(x$26[7]), .b(x$26[15]), .ci(x$26[23]), .s(fs701), .co(fc701)
+            .a(fs464), .b(fs465), .ci(fs466), .s(fs701), .co(fc701)
         );
     wire fs702;
     wire fc702;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa702(
-            .a(fc642), .b(fs643), .ci(fs612), .s(fs702), .co(fc702)
+            .a(fs467), .b(fs468), .ci(fs469), .s(fs702), .co(fc702)
         );
     wire fs703;
     wire fc703;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa703(
-            .a(fs613), .b(fs573), .ci(fs484), .s(fs703), .co(fc703)
+            .a(fs470), .b(hs14), .ci(x$30[12]), .s(fs703), .co(fc703)
         );
     wire fs704;
     wire fc704;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa704(
-            .a(fs485), .b(fs486), .ci(fs487), .s(fs704), .co(fc704)
+            .a(x$30[20]), .b(x$30[29]), .ci(x$31[4]), .s(fs704), .co(fc704)
         );
     wire fs705;
     wire fc705;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa705(
-            .a(fs488), .b(fs489), .ci(fs490), .s(fs705), .co(fc705)
+            .a(x$31[12]), .b(x$31[20]), .ci(x$31[29]), .s(fs705), .co(fc705)
         );
     wire fs706;
     wire fc706;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa706(
-            .a(x$24[24]), .b(x$24[32]), .ci(~x$25[8]), .s(fs706), .co(fc706)
+            .a(fc453), .b(fc454), .ci(fc455), .s(fs706), .co(fc706)
         );
     wire fs707;
     wire fc707;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa707(
-            .a(x$25[16]), .b(x$25[24]), .ci(x$25[32]), .s(fs707), .co(fc707)
+            .a(fc456), .b(fc457), .ci(fc458), .s(fs707), .co(fc707)
         );
     wire fs708;
     wire fc708;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa708(
-            .a(~x$26[8]), .b(x$26[16]), .ci(x$26[24]), .s(fs708), .co(fc708)
+            .a(fc459), .b(fc460), .ci(fc461), .s(fs708), .co(fc708)
         );
     wire fs709;
     wire fc709;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa709(
-            .a(fc643), .b(fs644), .ci(fs615), .s(fs709), .co(fc709)
+            .a(fc462), .b(fc463), .ci(fc464), .s(fs709), .co(fc709)
         );
     wire fs710;
     wire fc710;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa710(
-            .a(fs616), .b(fs578), .ci(fs495), .s(fs710), .co(fc710)
+            .a(fc465), .b(fc466), .ci(fc467), .s(fs710), .co(fc710)
         );
     wire fs711;
     wire fc711;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa711(
-            .a(fs496), .b(fs497), .ci(fs498), .s(fs711), .co(fc711)
+            .a(fc468), .b(fc469), .ci(fc470), .s(fs711), .co(fc711)
         );
     wire fs712;
     wire fc712;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa712(
-            .a(fs499), .b(fs500), .ci(fs501), .s(fs712), .co(fc712)
+            .a(hc14), .b(fs471), .ci(fs472), .s(fs712), .co(fc712)
         );
     wire fs713;
     wire fc713;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa713(
-            .a(x$22[17]), .b(x$22[25]), .ci(x$22[33]), .s(fs713), .co(fc713)
+            .a(fs473), .b(fs474), .ci(fs475), .s(fs713), .co(fc713)
         );
     wire fs714;
     wire fc714;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa714(
-            .a(x$23[17]), .b(x$23[25]), .ci(x$23[33]), .s(fs714), .co(fc714)
+            .a(fs476), .b(fs477), .ci(fs478), .s(fs714), .co(fc714)
         );
     wire fs715;
     wire fc715;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa715(
-            .a(x$24[17]), .b(x$24[25]), .ci(x$24[33]), .s(fs715), .co(fc715)
+            .a(fs479), .b(fs480), .ci(fs481), .s(fs715), .co(fc715)
         );
     wire fs716;
     wire fc716;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa716(
-            .a(fc644), .b(fs645), .ci(fs618), .s(fs716), .co(fc716)
+            .a(fs482), .b(fs483), .ci(fs484), .s(fs716), .co(fc716)
         );
     wire fs717;
     wire fc717;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa717(
-            .a(fs619), .b(fs583), .ci(fs506), .s(fs717), .co(fc717)
+            .a(fs485), .b(fs486), .ci(fs487), .s(fs717), .co(fc717)
         );
     wire fs718;
     wire fc718;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa718(
-            .a(fs507), .b(fs508), .ci(fs509), .s(fs718), .co(fc718)
+            .a(fs488), .b(fs489), .ci(fs490), .s(fs718), .co(fc718)
         );
     wire fs719;
     wire fc719;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa719(
-            .a(fs510), .b(fs511), .ci(fs512), .s(fs719), .co(fc719)
+            .a(x$31[5]), .b(x$31[13]), .ci(x$31[21]), .s(fs719), .co(fc719)
         );
     wire fs720;
     wire fc720;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa720(
-            .a(~x$22[18]), .b(x$22[26]), .ci(x$22[34]), .s(fs720), .co(fc720)
+            .a(fc471), .b(fc472), .ci(fc473), .s(fs720), .co(fc720)
         );
     wire fs721;
     wire fc721;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa721(
-            .a(~x$23[18]), .b(x$23[26]), .ci(x$23[34]), .s(fs721), .co(fc721)
+            .a(fc474), .b(fc475), .ci(fc476), .s(fs721), .co(fc721)
         );
     wire fs722;
     wire fc722;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa722(
-            .a(~x$24[18]), .b(x$24[26]), .ci(x$24[34]), .s(fs722), .co(fc722)
+            .a(fc477), .b(fc478), .ci(fc479), .s(fs722), .co(fc722)
         );
     wire fs723;
     wire fc723;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa723(
-            .a(fc645), .b(fs646), .ci(fs621), .s(fs723), .co(fc723)
+            .a(fc480), .b(fc481), .ci(fc482), .s(fs723), .co(fc723)
         );
     wire fs724;
     wire fc724;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa724(
-            .a(fs622), .b(fs588), .ci(fs517), .s(fs724), .co(fc724)
+            .a(fc483), .b(fc484), .ci(fc485), .s(fs724), .co(fc724)
         );
     wire fs725;
     wire fc725;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa725(
-            .a(fs518), .b(fs519), .ci(fs520), .s(fs725), .co(fc725)
+            .a(fc486), .b(fc487), .ci(fc488), .s(fs725), .co(fc725)
         );
     wire fs726;
     wire fc726;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa726(
-            .a(fs521), .b(fs522), .ci(fs523), .s(fs726), .co(fc726)
+            .a(fc489), .b(fc490), .ci(fs491), .s(fs726), .co(fc726)
         );
     wire fs727;
     wire fc727;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa727(
-            .a(x$17[27]), .b(x$17[35]), .ci(x$18[27]), .s(fs727), .co(fc727)
+            .a(fs492), .b(fs493), .ci(fs494), .s(fs727), .co(fc727)
         );
     wire fs728;
     wire fc728;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa728(
-            .a(x$18[35]), .b(x$19[27]), .ci(x$19[35]), .s(fs728), .co(fc728)
+            .a(fs495), .b(fs496), .ci(fs497), .s(fs728), .co(fc728)
         );
     wire fs729;
     wire fc729;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa729(
-            .a(x$20[27]), .b(x$20[35]), .ci(x$21[27]), .s(fs729), .co(fc729)
+            .a(fs498), .b(fs499), .ci(fs500), .s(fs729), .co(fc729)
         );
     wire fs730;
     wire fc730;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa730(
-            .a(fc646), .b(fs647), .ci(fs624), .s(fs730), .co(fc730)
+            .a(fs501), .b(fs502), .ci(fs503), .s(fs730), .co(fc730)
         );
     wire fs731;
     wire fc731;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa731(
-            .a(fs625), .b(fs593), .ci(fs528), .s(fs731), .co(fc731)
+            .a(fs504), .b(fs505), .ci(fs506), .s(fs731), .co(fc731)
         );
     wire fs732;
     wire fc732;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa732(
-            .a(fs529), .b(fs530), .ci(fs531), .s(fs732), .co(fc732)
+            .a(fs507), .b(fs508), .ci(fs509), .s(fs732), .co(fc732)
         );
     wire fs733;
     wire fc733;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa733(
-            .a(fs532), .b(fs533), .ci(fs534), .s(fs733), .co(fc733)
+            .a(fs510), .b(hs15), .ci(x$31[39]), .s(fs733), .co(fc733)
         );
     wire fs734;
     wire fc734;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa734(
-            .a(~x$17[28]), .b(x$17[36]), .ci(~x$18[28]), .s(fs734), .co(fc734)
+            .a(fc491), .b(fc492), .ci(fc493), .s(fs734), .co(fc734)
         );
     wire fs735;
     wire fc735;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa735(
-            .a(x$18[36]), .b(~x$19[28]), .ci(x$19[36]), .s(fs735), .co(fc735)
+            .a(fc494), .b(fc495), .ci(fc496), .s(fs735), .co(fc735)
         );
     wire fs736;
     wire fc736;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa736(
-            .a(~x$20[28]), .b(x$20[36]), .ci(~x$21[28]), .s(fs736), .co(fc736)
+            .a(fc497), .b(fc498), .ci(fc499), .s(fs736), .co(fc736)
         );
     wire fs737;
     wire fc737;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa737(
-            .a(fc647), .b(fs648), .ci(fs627), .s(fs737), .co(fc737)
+            .a(fc500), .b(fc501), .ci(fc502), .s(fs737), .co(fc737)
         );
     wire fs738;
     wire fc738;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa738(
-            .a(fs595), .b(fs596), .ci(hs34), .s(fs738), .co(fc738)
+            .a(fc503), .b(fc504), .ci(fc505), .s(fs738), .co(fc738)
         );
     wire fs739;
     wire fc739;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa739(
-            .a(fs535), .b(fs536), .ci(fs537), .s(fs739), .co(fc739)
+            .a(fc506), .b(fc507), .ci(fc508), .s(fs739), .co(fc739)
         );
     wire fs740;
     wire fc740;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa740(
-            .a(fs538), .b(fs539), .ci(x$1[37]), .s(fs740), .co(fc740)
+            .a(fc509), .b(fc510), .ci(hc15), .s(fs740), .co(fc740)
         );
     wire fs741;
     wire fc741;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa741(
-            .a(x$2[37]), .b(x$3[37]), .ci(x$4[37]), .s(fs741), .co(fc741)
+            .a(fs511), .b(fs512), .ci(fs513), .s(fs741), .co(fc741)
         );
     wire fs742;
     wire fc742;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa742(
-            .a(x$5[37]), .b(x$6[37]), .ci(x$7[37]), .s(fs742), .co(fc742)
+            .a(fs514), .b(fs515), .ci(fs516), .s(fs742), .co(fc742)
         );
     wire fs743;
     wire fc743;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa743(
-            .a(x$8[37]), .b(x$9[37]), .ci(x$10[37]), .s(fs743), .co(fc743)
+            .a(fs517), .b(fs518), .ci(fs519), .s(fs743), .co(fc743)
         );
     wire fs744;
     wire fc744;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa744(
-            .a(fc648), .b(hs40), .ci(fs628), .s(fs744), .co(fc744)
+            .a(fs520), .b(fs521), .ci(fs522), .s(fs744), .co(fc744)
         );
     wire fs745;
     wire fc745;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa745(
-            .a(fc596), .b(hc34), .ci(fc535), .s(fs745), .co(fc745)
+            .a(fs523), .b(fs524), .ci(fs525), .s(fs745), .co(fc745)
         );
     wire fs746;
     wire fc746;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa746(
-            .a(fc536), .b(fc537), .ci(fc538), .s(fs746), .co(fc746)
+            .a(fs526), .b(fs527), .ci(fs528), .s(fs746), .co(fc746)
         );
     wire fs747;
     wire fc747;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa747(
-            .a(fc539), .b(~x$0[38]), .ci(~x$1[38]), .s(fs747), .co(fc747)
+            .a(fs529), .b(fs530), .ci(fs531), .s(fs747), .co(fc747)
         );
     wire fs748;
     wire fc748;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa748(
-            .a(~x$2[38]), .b(~x$3[38]), .ci(~x$4[38]), .s(fs748), .co(fc748)
+            .a(fc511), .b(fc512), .ci(fc513), .s(fs748), .co(fc748)
         );
     wire fs749;
     wire fc749;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa749(
-            .a(~x$5[38]), .b(~x$6[38]), .ci(~x$7[38]), .s(fs749), .co(fc749)
+            .a(fc514), .b(fc515), .ci(fc516), .s(fs749), .co(fc749)
         );
     wire fs750;
     wire fc750;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa750(
-            .a(~x$8[38]), .b(~x$9[38]), .ci(~x$10[38]), .s(fs750), .co(fc750)
+            .a(fc517), .b(fc518), .ci(fc519), .s(fs750), .co(fc750)
         );
     wire fs751;
     wire fc751;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa751(
-            .a(fs649), .b(fs650), .ci(fs651), .s(fs751), .co(fc751)
-        );
-    wire hs42;
-    wire hc42;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha42(
-            .a(fs652), .b(fs653), .s(hs42), .co(hc42)
+            .a(fc520), .b(fc521), .ci(fc522), .s(fs751), .co(fc751)
         );
     wire fs752;
     wire fc752;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa752(
-            .a(fc649), .b(fc650), .ci(fc651), .s(fs752), .co(fc752)
+            .a(fc523), .b(fc524), .ci(fc525), .s(fs752), .co(fc752)
         );
     wire fs753;
     wire fc753;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa753(
-            .a(fc652), .b(fc653), .ci(fs654), .s(fs753), .co(fc753)
+            .a(fc526), .b(fc527), .ci(fc528), .s(fs753), .co(fc753)
         );
     wire fs754;
     wire fc754;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa754(
-            .a(fs655), .b(fs656), .ci(fs657), .s(fs754), .co(fc754)
+            .a(fc529), .b(fc530), .ci(fc531), .s(fs754), .co(fc754)
         );
     wire fs755;
     wire fc755;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa755(
-            .a(fc654), .b(fc655), .ci(fc656), .s(fs755), .co(fc755)
+            .a(fs532), .b(fs533), .ci(fs534), .s(fs755), .co(fc755)
         );
     wire fs756;
     wire fc756;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa756(
-            .a(fc657), .b(fc658), .ci(fc659), .s(fs756), .co(fc756)
+            .a(fs535), .b(fs536), .ci(fs537), .s(fs756), .co(fc756)
         );
     wire fs757;
     wire fc757;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa757(
-            .a(hc41), .b(fs660), .ci(fs661), .s(fs757), .co(fc757)
-        );
-    wire hs43;
-    wire hc43;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha43(
-            .a(fs662), .b(fs663), .s(hs43), .co(hc43)
+            .a(fs538), .b(fs539), .ci(fs540), .s(fs757), .co(fc757)
         );
     wire fs758;
     wire fc758;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa758(
-            .a(fc660), .b(fc661), .ci(fc662), .s(fs758), .co(fc758)
+            .a(fs541), .b(fs542), .ci(fs543), .s(fs758), .co(fc758)
         );
     wire fs759;
     wire fc759;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa759(
-            .a(fc663), .b(fc664), .ci(fc665), .s(fs759), .co(fc759)
+            .a(fs544), .b(fs545), .ci(fs546), .s(fs759), .co(fc759)
         );
     wire fs760;
     wire fc760;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa760(
-            .a(fc666), .b(fs667), .ci(fs668), .s(fs760), .co(fc760)
+            .a(fs547), .b(fs548), .ci(fs549), .s(fs760), .co(fc760)
         );
     wire fs761;
     wire fc761;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa761(
-            .a(fs669), .b(fs670), .ci(fs671), .s(fs761), .co(fc761)
+            .a(fs550), .b(fs551), .ci(fs552), .s(fs761), .co(fc761)
         );
     wire fs762;
     wire fc762;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa762(
-            .a(fc667), .b(fc668), .ci(fc669), .s(fs762), .co(fc762)
+            .a(fc532), .b(fc533), .ci(fc534), .s(fs762), .co(fc762)
         );
     wire fs763;
     wire fc763;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa763(
-            .a(fc670), .b(fc671), .ci(fc672), .s(fs763), .co(fc763)
+            .a(fc535), .b(fc536), .ci(fc537), .s(fs763), .co(fc763)
         );
     wire fs764;
     wire fc764;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa764(
-            .a(fc673), .b(fs674), .ci(fs675), .s(fs764), .co(fc764)
+            .a(fc538), .b(fc539), .ci(fc540), .s(fs764), .co(fc764)
         );
     wire fs765;
     wire fc765;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa765(
-            .a(fs676), .b(fs677), .ci(fs678), .s(fs765), .co(fc765)
+            .a(fc541), .b(fc542), .ci(fc543), .s(fs765), .co(fc765)
         );
     wire fs766;
     wire fc766;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa766(
-            .a(fc674), .b(fc675), .ci(fc676), .s(fs766), .co(fc766)
+            .a(fc544), .b(fc545), .ci(fc546), .s(fs766), .co(fc766)
         );
     wire fs767;
     wire fc767;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa767(
-            .a(fc677), .b(fc678), .ci(fc679), .s(fs767), .co(fc767)
+            .a(fc547), .b(fc548), .ci(fc549), .s(fs767), .co(fc767)
         );
     wire fs768;
     wire fc768;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa768(
-            .a(fc680), .b(fs681), .ci(fs682), .s(fs768), .co(fc768)
+            .a(fc550), .b(fc551), .ci(fc552), .s(fs768), .co(fc768)
         );
     wire fs769;
     wire fc769;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa769(
-            .a(fs683), .b(fs684), .ci(fs685), .s(fs769), .co(fc769)
+            .a(fs553), .b(fs554), .ci(fs555), .s(fs769), .co(fc769)
         );
     wire fs770;
     wire fc770;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa770(
-            .a(fc681), .b(fc682), .ci(fc683), .s(fs770), .co(fc770)
+            .a(fs556), .b(fs557), .ci(fs558), .s(fs770), .co(fc770)
         );
     wire fs771;
     wire fc771;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa771(
-            .a(fc684), .b(fc685), .ci(fc686), .s(fs771), .co(fc771)
+            .a(fs559), .b(fs560), .ci(fs561), .s(fs771), .co(fc771)
         );
     wire fs772;
     wire fc772;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa772(
-            .a(fc687), .b(fs688), .ci(fs689), .s(fs772), .co(fc772)
+            .a(fs562), .b(fs563), .ci(fs564), .s(fs772), .co(fc772)
         );
     wire fs773;
     wire fc773;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa773(
-            .a(fs690), .b(fs691), .ci(fs692), .s(fs773), .co(fc773)
+            .a(fs565), .b(fs566), .ci(fs567), .s(fs773), .co(fc773)
         );
     wire fs774;
     wire fc774;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa774(
-            .a(fc688), .b(fc689), .ci(fc690), .s(fs774), .co(fc774)
+            .a(fs568), .b(fs569), .ci(fs570), .s(fs774), .co(fc774)
         );
     wire fs775;
     wire fc775;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa775(
-            .a(fc691), .b(fc692), .ci(fc693), .s(fs775), .co(fc775)
+            .a(fs571), .b(fs572), .ci(fs573), .s(fs775), .co(fc775)
         );
     wire fs776;
     wire fc776;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa776(
-            .a(fc694), .b(fs695), .ci(fs696), .s(fs776), .co(fc776)
+            .a(fc553), .b(fc554), .ci(fc555), .s(fs776), .co(fc776)
         );
     wire fs777;
     wire fc777;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa777(
-            .a(fs697), .b(fs698), .ci(fs699), .s(fs777), .co(fc777)
+            .a(fc556), .b(fc557), .ci(fc558), .s(fs777), .co(fc777)
         );
     wire fs778;
     wire fc778;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa778(
-            .a(fc695), .b(fc696), .ci(fc697), .s(fs778), .co(fc778)
+            .a(fc559), .b(fc560), .ci(fc561), .s(fs778), .co(fc778)
         );
     wire fs779;
     wire fc779;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa779(
-            .a(fc698), .b(fc699), .ci(fc700), .s(fs779), .co(fc779)
+            .a(fc562), .b(fc563), .ci(fc564), .s(fs779), .co(fc779)
         );
     wire fs780;
     wire fc780;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa780(
-            .a(fc701), .b(fs702), .ci(fs703), .s(fs780), .co(fc780)
+            .a(fc565), .b(fc566), .ci(fc567), .s(fs780), .co(fc780)
         );
     wire fs781;
     wire fc781;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa781(
-            .a(fs704), .b(fs705), .ci(fs706), .s(fs781), .co(fc781)
+            .a(fc568), .b(fc569), .ci(fc570), .s(fs781), .co(fc781)
         );
     wire fs782;
     wire fc782;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa782(
-            .a(fc702), .b(fc703), .ci(fc704), .s(fs782), .co(fc782)
+            .a(fc571), .b(fc572), .ci(fc573), .s(fs782), .co(fc782)
         );
     wire fs783;
     wire fc783;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa783(
-            .a(fc705), .b(fc706), .ci(fc707), .s(fs783), .co(fc783)
+            .a(fs574), .b(fs575), .ci(fs576), .s(fs783), .co(fc783)
         );
     wire fs784;
     wire fc784;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa784(
-            .a(fc708), .b(fs709), .ci(fs710), .s(fs784), .co(fc784)
+            .a(fs577), .b(fs578), .ci(fs579), .s(fs784), .co(fc784)
         );
     wire fs785;
     wire fc785;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa785(
-            .a(fs711), .b(fs712), .ci(fs713), .s(fs785), .co(fc785)
+            .a(fs580), .b(fs581), .ci(fs582), .s(fs785), .co(fc785)
         );
     wire fs786;
     wire fc786;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa786(
-            .a(fc709), .b(fc710), .ci(fc711), .s(fs786), .co(fc786)
+            .a(fs583), .b(fs584), .ci(fs585), .s(fs786), .co(fc786)
         );
     wire fs787;
     wire fc787;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa787(
-            .a(fc712), .b(fc713), .ci(fc714), .s(fs787), .co(fc787)
+            .a(fs586), .b(fs587), .ci(fs588), .s(fs787), .co(fc787)
         );
     wire fs788;
     wire fc788;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa788(
-            .a(fc715), .b(fs716), .ci(fs717), .s(fs788), .co(fc788)
+            .a(fs589), .b(fs590), .ci(fs591), .s(fs788), .co(fc788)
         );
     wire fs789;
     wire fc789;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa789(
-            .a(fs718), .b(fs719), .ci(fs720), .s(fs789), .co(fc789)
+            .a(fs592), .b(fs593), .ci(fs594), .s(fs789), .co(fc789)
         );
     wire fs790;
     wire fc790;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa790(
-            .a(fc716), .b(fc717), .ci(fc718), .s(fs790), .co(fc790)
+            .a(fc574), .b(fc575), .ci(fc576), .s(fs790), .co(fc790)
         );
     wire fs791;
     wire fc791;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa791(
-            .a(fc719), .b(fc720), .ci(fc721), .s(fs791), .co(fc791)
+            .a(fc577), .b(fc578), .ci(fc579), .s(fs791), .co(fc791)
         );
     wire fs792;
     wire fc792;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa792(
-            .a(fc722), .b(fs723), .ci(fs724), .s(fs792), .co(fc792)
+            .a(fc580), .b(fc581), .ci(fc582), .s(fs792), .co(fc792)
         );
     wire fs793;
     wire fc793;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa793(
-            .a(fs725), .b(fs726), .ci(fs727), .s(fs793), .co(fc793)
+            .a(fc583), .b(fc584), .ci(fc585), .s(fs793), .co(fc793)
         );
     wire fs794;
     wire fc794;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa794(
-            .a(fc723), .b(fc724), .ci(fc725), .s(fs794), .co(fc794)
+            .a(fc586), .b(fc587), .ci(fc588), .s(fs794), .co(fc794)
         );
     wire fs795;
     wire fc795;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa795(
-            .a(fc726), .b(fc727), .ci(fc728), .s(fs795), .co(fc795)
+            .a(fc589), .b(fc590), .ci(fc591), .s(fs795), .co(fc795)
         );
     wire fs796;
     wire fc796;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa796(
-            .a(fc729), .b(fs730), .ci(fs731), .s(fs796), .co(fc796)
+            .a(fc592), .b(fc593), .ci(fc594), .s(fs796), .co(fc796)
         );
     wire fs797;
     wire fc797;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa797(
-            .a(fs732), .b(fs733), .ci(fs734), .s(fs797), .co(fc797)
+            .a(fs595), .b(fs596), .ci(fs597), .s(fs797), .co(fc797)
         );
     wire fs798;
     wire fc798;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa798(
-            .a(fc730), .b(fc731), .ci(fc732), .s(fs798), .co(fc798)
+            .a(fs598), .b(fs599), .ci(fs600), .s(fs798), .co(fc798)
         );
     wire fs799;
     wire fc799;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa799(
-            .a(fc733), .b(fc734), .ci(fc735), .s(fs799), .co(fc799)
+            .a(fs601), .b(fs602), .ci(fs603), .s(fs799), .co(fc799)
         );
     wire fs800;
     wire fc800;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa800(
-            .a(fc736), .b(fs737), .ci(fs738), .s(fs800), .co(fc800)
+            .a(fs604), .b(fs605), .ci(fs606), .s(fs800), .co(fc800)
         );
     wire fs801;
     wire fc801;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa801(
-            .a(fs739), .b(fs740), .ci(fs741), .s(fs801), .co(fc801)
+            .a(fs607), .b(fs608), .ci(fs609), .s(fs801), .co(fc801)
         );
     wire fs802;
     wire fc802;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa802(
-            .a(fc737), .b(fc738), .ci(fc739), .s(fs802), .co(fc802)
+            .a(fs610), .b(fs611), .ci(fs612), .s(fs802), .co(fc802)
         );
     wire fs803;
     wire fc803;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa803(
-            .a(fc740), .b(fc741), .ci(fc742), .s(fs803), .co(fc803)
+            .a(fs613), .b(fs614), .ci(fs615), .s(fs803), .co(fc803)
         );
     wire fs804;
     wire fc804;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa804(
-            .a(fc743), .b(fs744), .ci(fs745), .s(fs804), .co(fc804)
+            .a(fc595), .b(fc596), .ci(fc597), .s(fs804), .co(fc804)
         );
     wire fs805;
     wire fc805;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa805(
-            .a(fs746), .b(fs747), .ci(fs748), .s(fs805), .co(fc805)
-        );
-    wire hs44;
-    wire hc44;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha44(
-            .a(fs751), .b(hs42), .s(hs44), .co(hc44)
+            .a(fc598), .b(fc599), .ci(fc600), .s(fs805), .co(fc805)
         );
     wire fs806;
     wire fc806;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa806(
-            .a(fc751), .b(hc42), .ci(fs752), .s(fs806), .co(fc806)
+            .a(fc601), .b(fc602), .ci(fc603), .s(fs806), .co(fc806)
         );
     wire fs807;
     wire fc807;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa807(
-            .a(fc752), .b(fc753), .ci(fc754), .s(fs807), .co(fc807)
-        );
-    wire hs45;
-    wire hc45;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha45(
-            .a(fs755), .b(fs756), .s(hs45), .co(hc45)
+            .a(fc604), .b(fc605), .ci(fc606), .s(fs807), .co(fc807)
         );
     wire fs808;
     wire fc808;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa808(
-            .a(fc755), .b(fc756), .ci(fc757), .s(fs808), .co(fc808)
+            .a(fc607), .b(fc608), .ci(fc609), .s(fs808), .co(fc808)
         );
     wire fs809;
     wire fc809;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa809(
-            .a(hc43), .b(fs758), .ci(fs759), .s(fs809), .co(fc809)
+            .a(fc610), .b(fc611), .ci(fc612), .s(fs809), .co(fc809)
         );
     wire fs810;
     wire fc810;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa810(
-            .a(fc758), .b(fc759), .ci(fc760), .s(fs810), .co(fc810)
+            .a(fc613), .b(fc614), .ci(fc615), .s(fs810), .co(fc810)
         );
     wire fs811;
     wire fc811;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa811(
-            .a(fc761), .b(fs762), .ci(fs763), .s(fs811), .co(fc811)
+            .a(fs616), .b(fs617), .ci(fs618), .s(fs811), .co(fc811)
         );
     wire fs812;
     wire fc812;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa812(
-            .a(fc762), .b(fc763), .ci(fc764), .s(fs812), .co(fc812)
+            .a(fs619), .b(fs620), .ci(fs621), .s(fs812), .co(fc812)
         );
     wire fs813;
     wire fc813;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa813(
-            .a(fc765), .b(fs766), .ci(fs767), .s(fs813), .co(fc813)
+            .a(fs622), .b(fs623), .ci(fs624), .s(fs813), .co(fc813)
         );
     wire fs814;
     wire fc814;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa814(
-            .a(fc766), .b(fc767), .ci(fc768), .s(fs814), .co(fc814)
+            .a(fs625), .b(fs626), .ci(fs627), .s(fs814), .co(fc814)
         );
     wire fs815;
     wire fc815;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa815(
-            .a(fc769), .b(fs770), .ci(fs771), .s(fs815), .co(fc815)
+            .a(fs628), .b(fs629), .ci(fs630), .s(fs815), .co(fc815)
         );
     wire fs816;
     wire fc816;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa816(
-            .a(fc770), .b(fc771), .ci(fc772), .s(fs816), .co(fc816)
+            .a(fs631), .b(fs632), .ci(fs633), .s(fs816), .co(fc816)
         );
     wire fs817;
     wire fc817;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa817(
-            .a(fc773), .b(fs774), .ci(fs775), .s(fs817), .co(fc817)
+            .a(fs634), .b(fs635), .ci(fs636), .s(fs817), .co(fc817)
         );
     wire fs818;
     wire fc818;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa818(
-            .a(fc774), .b(fc775), .ci(fc776), .s(fs818), .co(fc818)
+            .a(fc616), .b(fc617), .ci(fc618), .s(fs818), .co(fc818)
         );
     wire fs819;
     wire fc819;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa819(
-            .a(fc777), .b(fs778), .ci(fs779), .s(fs819), .co(fc819)
+            .a(fc619), .b(fc620), .ci(fc621), .s(fs819), .co(fc819)
         );
     wire fs820;
     wire fc820;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa820(
-            .a(fc778), .b(fc779), .ci(fc780), .s(fs820), .co(fc820)
+            .a(fc622), .b(fc623), .ci(fc624), .s(fs820), .co(fc820)
         );
     wire fs821;
     wire fc821;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa821(
-            .a(fc781), .b(fs782), .ci(fs783), .s(fs821), .co(fc821)
+            .a(fc625), .b(fc626), .ci(fc627), .s(fs821), .co(fc821)
         );
     wire fs822;
     wire fc822;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa822(
-            .a(fc782), .b(fc783), .ci(fc784), .s(fs822), .co(fc822)
+            .a(fc628), .b(fc629), .ci(fc630), .s(fs822), .co(fc822)
         );
     wire fs823;
     wire fc823;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa823(
-            .a(fc785), .b(fs786), .ci(fs787), .s(fs823), .co(fc823)
+            .a(fc631), .b(fc632), .ci(fc633), .s(fs823), .co(fc823)
         );
     wire fs824;
     wire fc824;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa824(
-            .a(fc786), .b(fc787), .ci(fc788), .s(fs824), .co(fc824)
+            .a(fc634), .b(fc635), .ci(fc636), .s(fs824), .co(fc824)
         );
     wire fs825;
     wire fc825;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa825(
-            .a(fc789), .b(fs790), .ci(fs791), .s(fs825), .co(fc825)
+            .a(fs637), .b(fs638), .ci(fs639), .s(fs825), .co(fc825)
         );
     wire fs826;
     wire fc826;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa826(
-            .a(fc790), .b(fc791), .ci(fc792), .s(fs826), .co(fc826)
+            .a(fs640), .b(fs641), .ci(fs642), .s(fs826), .co(fc826)
         );
     wire fs827;
     wire fc827;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa827(
-            .a(fc793), .b(fs794), .ci(fs795), .s(fs827), .co(fc827)
+            .a(fs643), .b(fs644), .ci(fs645), .s(fs827), .co(fc827)
         );
     wire fs828;
     wire fc828;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa828(
-            .a(fc794), .b(fc795), .ci(fc796), .s(fs828), .co(fc828)
+            .a(fs646), .b(fs647), .ci(fs648), .s(fs828), .co(fc828)
         );
     wire fs829;
     wire fc829;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa829(
-            .a(fc797), .b(fs798), .ci(fs799), .s(fs829), .co(fc829)
+            .a(x$23[37]), .b(x$24[37]), .ci(x$25[37]), .s(fs829), .co(fc829)
         );
     wire fs830;
     wire fc830;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa830(
-            .a(fc798), .b(fc799), .ci(fc800), .s(fs830), .co(fc830)
+            .a(x$26[37]), .b(x$27[37]), .ci(x$28[37]), .s(fs830), .co(fc830)
         );
     wire fs831;
     wire fc831;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa831(
-            .a(fc801), .b(fs802), .ci(fs803), .s(fs831), .co(fc831)
-        );
-    wire hs46;
-    wire hc46;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha46(
-            .a(hc44), .b(fs806), .s(hs46), .co(hc46)
+            .a(x$29[37]), .b(x$30[37]), .ci(x$31[37]), .s(fs831), .co(fc831)
         );
     wire fs832;
     wire fc832;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa832(
-            .a(fc806), .b(fs807), .ci(hs45), .s(fs832), .co(fc832)
+            .a(fc637), .b(fc638), .ci(fc639), .s(fs832), .co(fc832)
         );
     wire fs833;
     wire fc833;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa833(
-            .a(fc807), .b(hc45), .ci(fs808), .s(fs833), .co(fc833)
+            .a(fc640), .b(fc641), .ci(fc642), .s(fs833), .co(fc833)
         );
     wire fs834;
     wire fc834;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa834(
-            .a(fc808), .b(fc809), .ci(fs810), .s(fs834), .co(fc834)
+            .a(fc643), .b(fc644), .ci(fc645), .s(fs834), .co(fc834)
         );
     wire fs835;
     wire fc835;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa835(
-            .a(fc810), .b(fc811), .ci(fs812), .s(fs835), .co(fc835)
+            .a(fc646), .b(fc647), .ci(fc648), .s(fs835), .co(fc835)
         );
     wire fs836;
     wire fc836;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa836(
-            .a(fc812), .b(fc813), .ci(fs814), .s(fs836), .co(fc836)
+            .a(fs649), .b(hs16), .ci(~x$4[38]), .s(fs836), .co(fc836)
         );
     wire fs837;
     wire fc837;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa837(
-            .a(fc814), .b(fc815), .ci(fs816), .s(fs837), .co(fc837)
+            .a(~x$5[38]), .b(~x$6[38]), .ci(~x$7[38]), .s(fs837), .co(fc837)
         );
     wire fs838;
     wire fc838;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa838(
-            .a(fc816), .b(fc817), .ci(fs818), .s(fs838), .co(fc838)
+            .a(~x$8[38]), .b(~x$9[38]), .ci(~x$10[38]), .s(fs838), .co(fc838)
         );
     wire fs839;
     wire fc839;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa839(
-            .a(fc818), .b(fc819), .ci(fs820), .s(fs839), .co(fc839)
+            .a(~x$11[38]), .b(~x$12[38]), .ci(~x$13[38]), .s(fs839), .co(fc839)
         );
     wire fs840;
     wire fc840;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa840(
-            .a(fc820), .b(fc821), .ci(fs822), .s(fs840), .co(fc840)
+            .a(~x$14[38]), .b(~x$15[38]), .ci(~x$16[38]), .s(fs840), .co(fc840)
         );
     wire fs841;
     wire fc841;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa841(
-            .a(fc822), .b(fc823), .ci(fs824), .s(fs841), .co(fc841)
+            .a(~x$17[38]), .b(~x$18[38]), .ci(~x$19[38]), .s(fs841), .co(fc841)
         );
     wire fs842;
     wire fc842;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa842(
-            .a(fc824), .b(fc825), .ci(fs826), .s(fs842), .co(fc842)
+            .a(~x$20[38]), .b(~x$21[38]), .ci(~x$22[38]), .s(fs842), .co(fc842)
         );
     wire fs843;
     wire fc843;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa843(
-            .a(fc826), .b(fc827), .ci(fs828), .s(fs843), .co(fc843)
+            .a(~x$23[38]), .b(~x$24[38]), .ci(~x$25[38]), .s(fs843), .co(fc843)
         );
     wire fs844;
     wire fc844;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa844(
-            .a(fc828), .b(fc829), .ci(fs830), .s(fs844), .co(fc844)
+            .a(~x$26[38]), .b(~x$27[38]), .ci(~x$28[38]), .s(fs844), .co(fc844)
         );
     wire fs845;
     wire fc845;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa845(
-            .a(hs44), .b(x$18[9]), .ci(x$19[0]), .s(fs845), .co(fc845)
+            .a(~x$29[38]), .b(~x$30[38]), .ci(~x$31[38]), .s(fs845), .co(fc845)
         );
     wire fs846;
     wire fc846;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa846(
-            .a(x$19[9]), .b(x$20[0]), .ci(x$20[9]), .s(fs846), .co(fc846)
+            .a(fs650), .b(fs651), .ci(fs652), .s(fs846), .co(fc846)
         );
     wire fs847;
     wire fc847;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa847(
-            .a(x$21[0]), .b(x$21[9]), .ci(x$22[0]), .s(fs847), .co(fc847)
+            .a(fs653), .b(fs654), .ci(fs655), .s(fs847), .co(fc847)
         );
     wire fs848;
     wire fc848;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa848(
-            .a(hs46), .b(fs753), .ci(fs754), .s(fs848), .co(fc848)
+            .a(fs656), .b(x$21[9]), .ci(x$22[0]), .s(fs848), .co(fc848)
         );
     wire fs849;
     wire fc849;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa849(
-            .a(fs658), .b(fs659), .ci(hs41), .s(fs849), .co(fc849)
+            .a(x$22[9]), .b(x$23[0]), .ci(x$23[9]), .s(fs849), .co(fc849)
+        );
+    wire hs20;
+    wire hc20;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha20(
+            .a(x$24[0]), .b(x$24[9]), .s(hs20), .co(hc20)
         );
     wire fs850;
     wire fc850;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa850(
-            .a(x$10[1]), .b(x$11[1]), .ci(x$12[1]), .s(fs850), .co(fc850)
+            .a(fc650), .b(fc651), .ci(fc652), .s(fs850), .co(fc850)
         );
     wire fs851;
     wire fc851;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa851(
-            .a(x$13[1]), .b(x$14[1]), .ci(x$15[1]), .s(fs851), .co(fc851)
+            .a(fc653), .b(fc654), .ci(fc655), .s(fs851), .co(fc851)
         );
     wire fs852;
     wire fc852;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa852(
-            .a(hc46), .b(fs832), .ci(fs757), .s(fs852), .co(fc852)
+            .a(fc656), .b(fs657), .ci(fs658), .s(fs852), .co(fc852)
         );
     wire fs853;
     wire fc853;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa853(
-            .a(hs43), .b(fs664), .ci(fs665), .s(fs853), .co(fc853)
+            .a(fs659), .b(fs660), .ci(fs661), .s(fs853), .co(fc853)
         );
     wire fs854;
     wire fc854;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa854(
-            .a(fs666), .b(x$25[2]), .ci(x$25[10]), .s(fs854), .co(fc854)
+            .a(fs662), .b(fs663), .ci(fs664), .s(fs854), .co(fc854)
         );
     wire fs855;
     wire fc855;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa855(
-            .a(x$25[19]), .b(x$26[2]), .ci(x$26[10]), .s(fs855), .co(fc855)
-        );
-    wire hs47;
-    wire hc47;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha47(
-            .a(x$26[19]), .b(x$27[2]), .s(hs47), .co(hc47)
+            .a(fs665), .b(fs666), .ci(hs17), .s(fs855), .co(fc855)
         );
     wire fs856;
     wire fc856;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa856(
-            .a(fc832), .b(fs833), .ci(fs809), .s(fs856), .co(fc856)
+            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs856), .co(fc856)
         );
     wire fs857;
     wire fc857;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa857(
-            .a(fs760), .b(fs761), .ci(fs672), .s(fs857), .co(fc857)
+            .a(fc657), .b(fc658), .ci(fc659), .s(fs857), .co(fc857)
         );
     wire fs858;
     wire fc858;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa858(
-            .a(fs673), .b(x$21[11]), .ci(x$22[3]), .s(fs858), .co(fc858)
+            .a(fc660), .b(fc661), .ci(fc662), .s(fs858), .co(fc858)
         );
     wire fs859;
     wire fc859;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa859(
-            .a(x$22[11]), .b(x$23[3]), .ci(x$23[11]), .s(fs859), .co(fc859)
+            .a(fc663), .b(fc664), .ci(fc665), .s(fs859), .co(fc859)
         );
     wire fs860;
     wire fc860;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa860(
-            .a(x$24[3]), .b(x$24[11]), .ci(x$25[3]), .s(fs860), .co(fc860)
+            .a(fc666), .b(hc17), .ci(fs667), .s(fs860), .co(fc860)
         );
     wire fs861;
     wire fc861;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa861(
-            .a(fc833), .b(fs834), .ci(fs811), .s(fs861), .co(fc861)
+            .a(fs668), .b(fs669), .ci(fs670), .s(fs861), .co(fc861)
         );
     wire fs862;
     wire fc862;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa862(
-            .a(fs764), .b(fs765), .ci(fs679), .s(fs862), .co(fc862)
+            .a(fs671), .b(fs672), .ci(fs673), .s(fs862), .co(fc862)
         );
     wire fs863;
     wire fc863;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa863(
-            .a(fs680), .b(x$26[29]), .ci(x$27[4]), .s(fs863), .co(fc863)
+            .a(fs674), .b(fs675), .ci(fs676), .s(fs863), .co(fc863)
         );
     wire fs864;
     wire fc864;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa864(
-            .a(x$27[12]), .b(x$27[20]), .ci(x$27[29]), .s(fs864), .co(fc864)
+            .a(fs677), .b(fs678), .ci(hs18), .s(fs864), .co(fc864)
         );
     wire fs865;
     wire fc865;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa865(
-            .a(x$28[4]), .b(x$28[12]), .ci(x$28[20]), .s(fs865), .co(fc865)
+            .a(fc667), .b(fc668), .ci(fc669), .s(fs865), .co(fc865)
         );
     wire fs866;
     wire fc866;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa866(
-            .a(fc834), .b(fs835), .ci(fs813), .s(fs866), .co(fc866)
+            .a(fc670), .b(fc671), .ci(fc672), .s(fs866), .co(fc866)
         );
     wire fs867;
     wire fc867;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa867(
-            .a(fs768), .b(fs769), .ci(fs686), .s(fs867), .co(fc867)
+            .a(fc673), .b(fc674), .ci(fc675), .s(fs867), .co(fc867)
         );
     wire fs868;
     wire fc868;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa868(
-            .a(fs687), .b(x$25[5]), .ci(x$25[13]), .s(fs868), .co(fc868)
+            .a(fc676), .b(fc677), .ci(fc678), .s(fs868), .co(fc868)
         );
     wire fs869;
     wire fc869;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa869(
-            .a(x$25[21]), .b(x$26[5]), .ci(x$26[13]), .s(fs869), .co(fc869)
+            .a(hc18), .b(fs679), .ci(fs680), .s(fs869), .co(fc869)
         );
     wire fs870;
     wire fc870;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa870(
-            .a(x$26[21]), .b(x$27[5]), .ci(x$27[13]), .s(fs870), .co(fc870)
+            .a(fs681), .b(fs682), .ci(fs683), .s(fs870), .co(fc870)
         );
     wire fs871;
     wire fc871;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa871(
-            .a(fc835), .b(fs836), .ci(fs815), .s(fs871), .co(fc871)
+            .a(fs684), .b(fs685), .ci(fs686), .s(fs871), .co(fc871)
         );
     wire fs872;
     wire fc872;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa872(
-            .a(fs772), .b(fs773), .ci(fs693), .s(fs872), .co(fc872)
+            .a(fs687), .b(fs688), .ci(fs689), .s(fs872), .co(fc872)
+        );
+    wire hs21;
+    wire hc21;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha21(
+            .a(fs690), .b(fs691), .s(hs21), .co(hc21)
         );
     wire fs873;
     wire fc873;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa873(
-            .a(fs694), .b(x$27[39]), .ci(x$28[6]), .s(fs873), .co(fc873)
+            .a(fc679), .b(fc680), .ci(fc681), .s(fs873), .co(fc873)
         );
     wire fs874;
     wire fc874;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa874(
-            .a(x$28[14]), .b(x$28[22]), .ci(x$28[30]), .s(fs874), .co(fc874)
+            .a(fc682), .b(fc683), .ci(fc684), .s(fs874), .co(fc874)
         );
     wire fs875;
     wire fc875;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa875(
-            .a(x$28[39]), .b(x$29[6]), .ci(x$29[14]), .s(fs875), .co(fc875)
+            .a(fc685), .b(fc686), .ci(fc687), .s(fs875), .co(fc875)
         );
     wire fs876;
     wire fc876;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa876(
-            .a(fc836), .b(fs837), .ci(fs817), .s(fs876), .co(fc876)
+            .a(fc688), .b(fc689), .ci(fc690), .s(fs876), .co(fc876)
         );
     wire fs877;
     wire fc877;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa877(
-            .a(fs776), .b(fs777), .ci(fs700), .s(fs877), .co(fc877)
+            .a(fc691), .b(hc19), .ci(fs692), .s(fs877), .co(fc877)
         );
     wire fs878;
     wire fc878;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa878(
-            .a(fs701), .b(x$26[31]), .ci(x$27[7]), .s(fs878), .co(fc878)
+            .a(fs693), .b(fs694), .ci(fs695), .s(fs878), .co(fc878)
         );
     wire fs879;
     wire fc879;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa879(
-            .a(x$27[15]), .b(x$27[23]), .ci(x$27[31]), .s(fs879), .co(fc879)
+            .a(fs696), .b(fs697), .ci(fs698), .s(fs879), .co(fc879)
         );
     wire fs880;
     wire fc880;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa880(
-            .a(x$28[7]), .b(x$28[15]), .ci(x$28[23]), .s(fs880), .co(fc880)
+            .a(fs699), .b(fs700), .ci(fs701), .s(fs880), .co(fc880)
         );
     wire fs881;
     wire fc881;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa881(
-            .a(fc837), .b(fs838), .ci(fs819), .s(fs881), .co(fc881)
+            .a(fs702), .b(fs703), .ci(fs704), .s(fs881), .co(fc881)
         );
     wire fs882;
     wire fc882;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa882(
-            .a(fs780), .b(fs781), .ci(fs707), .s(fs882), .co(fc882)
+            .a(fc692), .b(fc693), .ci(fc694), .s(fs882), .co(fc882)
         );
     wire fs883;
     wire fc883;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa883(
-            .a(fs708), .b(x$26[32]), .ci(~x$27[8]), .s(fs883), .co(fc883)
+            .a(fc695), .b(fc696), .ci(fc697), .s(fs883), .co(fc883)
         );
     wire fs884;
     wire fc884;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa884(
-            .a(x$27[16]), .b(x$27[24]), .ci(x$27[32]), .s(fs884), .co(fc884)
+            .a(fc698), .b(fc699), .ci(fc700), .s(fs884), .co(fc884)
         );
     wire fs885;
     wire fc885;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa885(
-            .a(~x$28[8]), .b(x$28[16]), .ci(x$28[24]), .s(fs885), .co(fc885)
+            .a(fc701), .b(fc702), .ci(fc703), .s(fs885), .co(fc885)
         );
     wire fs886;
     wire fc886;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa886(
-            .a(fc838), .b(fs839), .ci(fs821), .s(fs886), .co(fc886)
+            .a(fc704), .b(fc705), .ci(fs706), .s(fs886), .co(fc886)
         );
     wire fs887;
     wire fc887;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa887(
-            .a(fs784), .b(fs785), .ci(fs714), .s(fs887), .co(fc887)
+            .a(fs707), .b(fs708), .ci(fs709), .s(fs887), .co(fc887)
         );
     wire fs888;
     wire fc888;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa888(
-            .a(fs715), .b(x$25[17]), .ci(x$25[25]), .s(fs888), .co(fc888)
+            .a(fs710), .b(fs711), .ci(fs712), .s(fs888), .co(fc888)
         );
     wire fs889;
     wire fc889;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa889(
-            .a(x$25[33]), .b(x$26[17]), .ci(x$26[25]), .s(fs889), .co(fc889)
+            .a(fs713), .b(fs714), .ci(fs715), .s(fs889), .co(fc889)
         );
     wire fs890;
     wire fc890;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa890(
-            .a(x$26[33]), .b(x$27[17]), .ci(x$27[25]), .s(fs890), .co(fc890)
+            .a(fs716), .b(fs717), .ci(fs718), .s(fs890), .co(fc890)
         );
     wire fs891;
     wire fc891;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa891(
-            .a(fc839), .b(fs840), .ci(fs823), .s(fs891), .co(fc891)
+            .a(fc706), .b(fc707), .ci(fc708), .s(fs891), .co(fc891)
         );
     wire fs892;
     wire fc892;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa892(
-            .a(fs788), .b(fs789), .ci(fs721), .s(fs892), .co(fc892)
+            .a(fc709), .b(fc710), .ci(fc711), .s(fs892), .co(fc892)
         );
     wire fs893;
     wire fc893;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa893(
-            .a(fs722), .b(~x$25[18]), .ci(x$25[26]), .s(fs893), .co(fc893)
+            .a(fc712), .b(fc713), .ci(fc714), .s(fs893), .co(fc893)
         );
     wire fs894;
     wire fc894;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa894(
-            .a(x$25[34]), .b(~x$26[18]), .ci(x$26[26]), .s(fs894), .co(fc894)
+            .a(fc715), .b(fc716), .ci(fc717), .s(fs894), .co(fc894)
         );
     wire fs895;
     wire fc895;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa895(
-            .a(x$26[34]), .b(~x$27[18]), .ci(x$27[26]), .s(fs895), .co(fc895)
+            .a(fc718), .b(fc719), .ci(fs720), .s(fs895), .co(fc895)
         );
     wire fs896;
     wire fc896;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa896(
-            .a(fc840), .b(fs841), .ci(fs825), .s(fs896), .co(fc896)
+            .a(fs721), .b(fs722), .ci(fs723), .s(fs896), .co(fc896)
         );
     wire fs897;
     wire fc897;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa897(
-            .a(fs792), .b(fs793), .ci(fs728), .s(fs897), .co(fc897)
+            .a(fs724), .b(fs725), .ci(fs726), .s(fs897), .co(fc897)
         );
     wire fs898;
     wire fc898;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa898(
-            .a(fs729), .b(x$21[35]), .ci(x$22[27]), .s(fs898), .co(fc898)
+            .a(fs727), .b(fs728), .ci(fs729), .s(fs898), .co(fc898)
         );
     wire fs899;
     wire fc899;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa899(
-            .a(x$22[35]), .b(x$23[27]), .ci(x$23[35]), .s(fs899), .co(fc899)
+            .a(fs730), .b(fs731), .ci(fs732), .s(fs899), .co(fc899)
         );
     wire fs900;
     wire fc900;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa900(
-            .a(x$24[27]), .b(x$24[35]), .ci(x$25[27]), .s(fs900), .co(fc900)
+            .a(fc720), .b(fc721), .ci(fc722), .s(fs900), .co(fc900)
         );
     wire fs901;
     wire fc901;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa901(
-            .a(fc841), .b(fs842), .ci(fs827), .s(fs901), .co(fc901)
+            .a(fc723), .b(fc724), .ci(fc725), .s(fs901), .co(fc901)
         );
     wire fs902;
     wire fc902;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa902(
-            .a(fs796), .b(fs797), .ci(fs735), .s(fs902), .co(fc902)
+            .a(fc726), .b(fc727), .ci(fc728), .s(fs902), .co(fc902)
         );
     wire fs903;
     wire fc903;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa903(
-            .a(fs736), .b(x$21[36]), .ci(~x$22[28]), .s(fs903), .co(fc903)
+            .a(fc729), .b(fc730), .ci(fc731), .s(fs903), .co(fc903)
         );
     wire fs904;
     wire fc904;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa904(
-            .a(x$22[36]), .b(~x$23[28]), .ci(x$23[36]), .s(fs904), .co(fc904)
+            .a(fc732), .b(fc733), .ci(fs734), .s(fs904), .co(fc904)
         );
     wire fs905;
     wire fc905;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa905(
-            .a(~x$24[28]), .b(x$24[36]), .ci(~x$25[28]), .s(fs905), .co(fc905)
+            .a(fs735), .b(fs736), .ci(fs737), .s(fs905), .co(fc905)
         );
     wire fs906;
     wire fc906;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa906(
-            .a(fc842), .b(fs843), .ci(fs829), .s(fs906), .co(fc906)
+            .a(fs738), .b(fs739), .ci(fs740), .s(fs906), .co(fc906)
         );
     wire fs907;
     wire fc907;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa907(
-            .a(fs800), .b(fs801), .ci(fs742), .s(fs907), .co(fc907)
+            .a(fs741), .b(fs742), .ci(fs743), .s(fs907), .co(fc907)
         );
     wire fs908;
     wire fc908;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa908(
-            .a(fs743), .b(x$11[37]), .ci(x$12[37]), .s(fs908), .co(fc908)
+            .a(fs744), .b(fs745), .ci(fs746), .s(fs908), .co(fc908)
         );
     wire fs909;
     wire fc909;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa909(
-            .a(x$13[37]), .b(x$14[37]), .ci(x$15[37]), .s(fs909), .co(fc909)
+            .a(fc734), .b(fc735), .ci(fc736), .s(fs909), .co(fc909)
         );
     wire fs910;
     wire fc910;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa910(
-            .a(x$16[37]), .b(x$17[37]), .ci(x$18[37]), .s(fs910), .co(fc910)
+            .a(fc737), .b(fc738), .ci(fc739), .s(fs910), .co(fc910)
         );
     wire fs911;
     wire fc911;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa911(
-            .a(fc843), .b(fs844), .ci(fs831), .s(fs911), .co(fc911)
+            .a(fc740), .b(fc741), .ci(fc742), .s(fs911), .co(fc911)
         );
     wire fs912;
     wire fc912;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa912(
-            .a(fs804), .b(fs805), .ci(fs749), .s(fs912), .co(fc912)
+            .a(fc743), .b(fc744), .ci(fc745), .s(fs912), .co(fc912)
         );
     wire fs913;
     wire fc913;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa913(
-            .a(fs750), .b(~x$11[38]), .ci(~x$12[38]), .s(fs913), .co(fc913)
+            .a(fc746), .b(fc747), .ci(fs748), .s(fs913), .co(fc913)
         );
     wire fs914;
     wire fc914;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa914(
-            .a(~x$13[38]), .b(~x$14[38]), .ci(~x$15[38]), .s(fs914), .co(fc914)
+            .a(fs749), .b(fs750), .ci(fs751), .s(fs914), .co(fc914)
         );
     wire fs915;
     wire fc915;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa915(
-            .a(~x$16[38]), .b(~x$17[38]), .ci(~x$18[38]), .s(fs915), .co(fc915)
+            .a(fs752), .b(fs753), .ci(fs754), .s(fs915), .co(fc915)
         );
     wire fs916;
     wire fc916;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa916(
-            .a(fc844), .b(fc830), .ci(fc831), .s(fs916), .co(fc916)
+            .a(fs755), .b(fs756), .ci(fs757), .s(fs916), .co(fc916)
         );
     wire fs917;
     wire fc917;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa917(
-            .a(fs845), .b(fs846), .ci(fs847), .s(fs917), .co(fc917)
+            .a(fs758), .b(fs759), .ci(fs760), .s(fs917), .co(fc917)
         );
     wire fs918;
     wire fc918;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa918(
-            .a(fc845), .b(fc846), .ci(fc847), .s(fs918), .co(fc918)
+            .a(fc748), .b(fc749), .ci(fc750), .s(fs918), .co(fc918)
         );
     wire fs919;
     wire fc919;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa919(
-            .a(fs848), .b(fs849), .ci(fs850), .s(fs919), .co(fc919)
+            .a(fc751), .b(fc752), .ci(fc753), .s(fs919), .co(fc919)
         );
     wire fs920;
     wire fc920;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa920(
-            .a(fc848), .b(fc849), .ci(fc850), .s(fs920), .co(fc920)
+            .a(fc754), .b(fc755), .ci(fc756), .s(fs920), .co(fc920)
         );
     wire fs921;
     wire fc921;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa921(
-            .a(fc851), .b(fs852), .ci(fs853), .s(fs921), .co(fc921)
+            .a(fc757), .b(fc758), .ci(fc759), .s(fs921), .co(fc921)
         );
     wire fs922;
     wire fc922;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa922(
-            .a(fc852), .b(fc853), .ci(fc854), .s(fs922), .co(fc922)
+            .a(fc760), .b(fc761), .ci(fs762), .s(fs922), .co(fc922)
         );
     wire fs923;
     wire fc923;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa923(
-            .a(fc855), .b(hc47), .ci(fs856), .s(fs923), .co(fc923)
+            .a(fs763), .b(fs764), .ci(fs765), .s(fs923), .co(fc923)
         );
     wire fs924;
     wire fc924;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa924(
-            .a(fc856), .b(fc857), .ci(fc858), .s(fs924), .co(fc924)
+            .a(fs766), .b(fs767), .ci(fs768), .s(fs924), .co(fc924)
         );
     wire fs925;
     wire fc925;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa925(
-            .a(fc859), .b(fc860), .ci(fs861), .s(fs925), .co(fc925)
+            .a(fs769), .b(fs770), .ci(fs771), .s(fs925), .co(fc925)
         );
     wire fs926;
     wire fc926;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa926(
-            .a(fc861), .b(fc862), .ci(fc863), .s(fs926), .co(fc926)
+            .a(fs772), .b(fs773), .ci(fs774), .s(fs926), .co(fc926)
         );
     wire fs927;
     wire fc927;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa927(
-            .a(fc864), .b(fc865), .ci(fs866), .s(fs927), .co(fc927)
+            .a(fc762), .b(fc763), .ci(fc764), .s(fs927), .co(fc927)
         );
     wire fs928;
     wire fc928;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa928(
-            .a(fc866), .b(fc867), .ci(fc868), .s(fs928), .co(fc928)
+            .a(fc765), .b(fc766), .ci(fc767), .s(fs928), .co(fc928)
         );
     wire fs929;
     wire fc929;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa929(
-            .a(fc869), .b(fc870), .ci(fs871), .s(fs929), .co(fc929)
+            .a(fc768), .b(fc769), .ci(fc770), .s(fs929), .co(fc929)
         );
     wire fs930;
     wire fc930;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa930(
-            .a(fc871), .b(fc872), .ci(fc873), .s(fs930), .co(fc930)
+            .a(fc771), .b(fc772), .ci(fc773), .s(fs930), .co(fc930)
         );
     wire fs931;
     wire fc931;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa931(
-            .a(fc874), .b(fc875), .ci(fs876), .s(fs931), .co(fc931)
+            .a(fc774), .b(fc775), .ci(fs776), .s(fs931), .co(fc931)
         );
     wire fs932;
     wire fc932;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa932(
-            .a(fc876), .b(fc877), .ci(fc878), .s(fs932), .co(fc932)
+            .a(fs777), .b(fs778), .ci(fs779), .s(fs932), .co(fc932)
         );
     wire fs933;
     wire fc933;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa933(
-            .a(fc879), .b(fc880), .ci(fs881), .s(fs933), .co(fc933)
+            .a(fs780), .b(fs781), .ci(fs782), .s(fs933), .co(fc933)
         );
     wire fs934;
     wire fc934;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa934(
-            .a(fc881), .b(fc882), .ci(fc883), .s(fs934), .co(fc934)
+            .a(fs783), .b(fs784), .ci(fs785), .s(fs934), .co(fc934)
         );
     wire fs935;
     wire fc935;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa935(
-            .a(fc884), .b(fc885), .ci(fs886), .s(fs935), .co(fc935)
+            .a(fs786), .b(fs787), .ci(fs788), .s(fs935), .co(fc935)
         );
     wire fs936;
     wire fc936;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa936(
-            .a(fc886), .b(fc887), .ci(fc888), .s(fs936), .co(fc936)
+            .a(fc776), .b(fc777), .ci(fc778), .s(fs936), .co(fc936)
         );
     wire fs937;
     wire fc937;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa937(
-            .a(fc889), .b(fc890), .ci(fs891), .s(fs937), .co(fc937)
+            .a(fc779), .b(fc780), .ci(fc781), .s(fs937), .co(fc937)
         );
     wire fs938;
     wire fc938;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa938(
-            .a(fc891), .b(fc892), .ci(fc893), .s(fs938), .co(fc938)
+            .a(fc782), .b(fc783), .ci(fc784), .s(fs938), .co(fc938)
         );
     wire fs939;
     wire fc939;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa939(
-            .a(fc894), .b(fc895), .ci(fs896), .s(fs939), .co(fc939)
+            .a(fc785), .b(fc786), .ci(fc787), .s(fs939), .co(fc939)
         );
     wire fs940;
     wire fc940;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa940(
-            .a(fc896), .b(fc897), .ci(fc898), .s(fs940), .co(fc940)
+            .a(fc788), .b(fc789), .ci(fs790), .s(fs940), .co(fc940)
         );
     wire fs941;
     wire fc941;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa941(
-            .a(fc899), .b(fc900), .ci(fs901), .s(fs941), .co(fc941)
+            .a(fs791), .b(fs792), .ci(fs793), .s(fs941), .co(fc941)
         );
     wire fs942;
     wire fc942;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa942(
-            .a(fc901), .b(fc902), .ci(fc903), .s(fs942), .co(fc942)
+            .a(fs794), .b(fs795), .ci(fs796), .s(fs942), .co(fc942)
         );
     wire fs943;
     wire fc943;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa943(
-            .a(fc904), .b(fc905), .ci(fs906), .s(fs943), .co(fc943)
+            .a(fs797), .b(fs798), .ci(fs799), .s(fs943), .co(fc943)
         );
     wire fs944;
     wire fc944;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa944(
-            .a(fc906), .b(fc907), .ci(fc908), .s(fs944), .co(fc944)
+            .a(fs800), .b(fs801), .ci(fs802), .s(fs944), .co(fc944)
         );
     wire fs945;
     wire fc945;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa945(
-            .a(fc909), .b(fc910), .ci(fs911), .s(fs945), .co(fc945)
+            .a(fc790), .b(fc791), .ci(fc792), .s(fs945), .co(fc945)
         );
     wire fs946;
     wire fc946;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa946(
-            .a(fc911), .b(fc912), .ci(fc913), .s(fs946), .co(fc946)
-        );
-    wire hs48;
-    wire hc48;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha48(
-            .a(fs917), .b(x$22[9]), .s(hs48), .co(hc48)
+            .a(fc793), .b(fc794), .ci(fc795), .s(fs946), .co(fc946)
         );
     wire fs947;
     wire fc947;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa947(
-            .a(fc917), .b(fs918), .ci(fs919), .s(fs947), .co(fc947)
+            .a(fc796), .b(fc797), .ci(fc798), .s(fs947), .co(fc947)
         );
     wire fs948;
     wire fc948;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa948(
-            .a(fc918), .b(fc919), .ci(fs920), .s(fs948), .co(fc948)
+            .a(fc799), .b(fc800), .ci(fc801), .s(fs948), .co(fc948)
         );
     wire fs949;
     wire fc949;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa949(
-            .a(fc920), .b(fc921), .ci(fs922), .s(fs949), .co(fc949)
+            .a(fc802), .b(fc803), .ci(fs804), .s(fs949), .co(fc949)
         );
     wire fs950;
     wire fc950;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa950(
-            .a(fc922), .b(fc923), .ci(fs924), .s(fs950), .co(fc950)
+            .a(fs805), .b(fs806), .ci(fs807), .s(fs950), .co(fc950)
         );
     wire fs951;
     wire fc951;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa951(
-            .a(fc924), .b(fc925), .ci(fs926), .s(fs951), .co(fc951)
+            .a(fs808), .b(fs809), .ci(fs810), .s(fs951), .co(fc951)
         );
     wire fs952;
     wire fc952;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa952(
-            .a(fc926), .b(fc927), .ci(fs928), .s(fs952), .co(fc952)
+            .a(fs811), .b(fs812), .ci(fs813), .s(fs952), .co(fc952)
         );
     wire fs953;
     wire fc953;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa953(
-            .a(fc928), .b(fc929), .ci(fs930), .s(fs953), .co(fc953)
+            .a(fs814), .b(fs815), .ci(fs816), .s(fs953), .co(fc953)
         );
     wire fs954;
     wire fc954;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa954(
-            .a(fc930), .b(fc931), .ci(fs932), .s(fs954), .co(fc954)
+            .a(fc804), .b(fc805), .ci(fc806), .s(fs954), .co(fc954)
         );
     wire fs955;
     wire fc955;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa955(
-            .a(fc932), .b(fc933), .ci(fs934), .s(fs955), .co(fc955)
+            .a(fc807), .b(fc808), .ci(fc809), .s(fs955), .co(fc955)
         );
     wire fs956;
     wire fc956;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa956(
-            .a(fc934), .b(fc935), .ci(fs936), .s(fs956), .co(fc956)
+            .a(fc810), .b(fc811), .ci(fc812), .s(fs956), .co(fc956)
         );
     wire fs957;
     wire fc957;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa957(
-            .a(fc936), .b(fc937), .ci(fs938), .s(fs957), .co(fc957)
+            .a(fc813), .b(fc814), .ci(fc815), .s(fs957), .co(fc957)
         );
     wire fs958;
     wire fc958;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa958(
-            .a(fc938), .b(fc939), .ci(fs940), .s(fs958), .co(fc958)
+            .a(fc816), .b(fc817), .ci(fs818), .s(fs958), .co(fc958)
         );
     wire fs959;
     wire fc959;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa959(
-            .a(fc940), .b(fc941), .ci(fs942), .s(fs959), .co(fc959)
+            .a(fs819), .b(fs820), .ci(fs821), .s(fs959), .co(fc959)
         );
     wire fs960;
     wire fc960;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa960(
-            .a(fc942), .b(fc943), .ci(fs944), .s(fs960), .co(fc960)
+            .a(fs822), .b(fs823), .ci(fs824), .s(fs960), .co(fc960)
         );
     wire fs961;
     wire fc961;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa961(
-            .a(fc944), .b(fc945), .ci(fs946), .s(fs961), .co(fc961)
-        );
-    wire hs49;
-    wire hc49;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha49(
-            .a(fc947), .b(fs948), .s(hs49), .co(hc49)
+            .a(fs825), .b(fs826), .ci(fs827), .s(fs961), .co(fc961)
         );
     wire fs962;
     wire fc962;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa962(
-            .a(fc948), .b(fs949), .ci(fs923), .s(fs962), .co(fc962)
+            .a(fs828), .b(fs829), .ci(fs830), .s(fs962), .co(fc962)
         );
     wire fs963;
     wire fc963;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa963(
-            .a(fc949), .b(fs950), .ci(fs925), .s(fs963), .co(fc963)
+            .a(fc818), .b(fc819), .ci(fc820), .s(fs963), .co(fc963)
         );
     wire fs964;
     wire fc964;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa964(
-            .a(fc950), .b(fs951), .ci(fs927), .s(fs964), .co(fc964)
+            .a(fc821), .b(fc822), .ci(fc823), .s(fs964), .co(fc964)
         );
     wire fs965;
     wire fc965;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa965(
-            .a(fc951), .b(fs952), .ci(fs929), .s(fs965), .co(fc965)
+            .a(fc824), .b(fc825), .ci(fc826), .s(fs965), .co(fc965)
         );
     wire fs966;
     wire fc966;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa966(
-            .a(fc952), .b(fs953), .ci(fs931), .s(fs966), .co(fc966)
+            .a(fc827), .b(fc828), .ci(fc829), .s(fs966), .co(fc966)
         );
     wire fs967;
     wire fc967;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa967(
-            .a(fc953), .b(fs954), .ci(fs933), .s(fs967), .co(fc967)
+            .a(fc830), .b(fc831), .ci(fs832), .s(fs967), .co(fc967)
         );
     wire fs968;
     wire fc968;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa968(
-            .a(fc954), .b(fs955), .ci(fs935), .s(fs968), .co(fc968)
+            .a(fs833), .b(fs834), .ci(fs835), .s(fs968), .co(fc968)
         );
     wire fs969;
     wire fc969;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa969(
-            .a(fc955), .b(fs956), .ci(fs937), .s(fs969), .co(fc969)
+            .a(fs836), .b(fs837), .ci(fs838), .s(fs969), .co(fc969)
         );
     wire fs970;
     wire fc970;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa970(
-            .a(fc956), .b(fs957), .ci(fs939), .s(fs970), .co(fc970)
+            .a(fs839), .b(fs840), .ci(fs841), .s(fs970), .co(fc970)
         );
     wire fs971;
     wire fc971;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa971(
-            .a(fc957), .b(fs958), .ci(fs941), .s(fs971), .co(fc971)
+            .a(fs842), .b(fs843), .ci(fs844), .s(fs971), .co(fc971)
         );
     wire fs972;
     wire fc972;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa972(
-            .a(fc958), .b(fs959), .ci(fs943), .s(fs972), .co(fc972)
+            .a(fc832), .b(fc833), .ci(fc834), .s(fs972), .co(fc972)
         );
     wire fs973;
     wire fc973;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa973(
-            .a(fc959), .b(fs960), .ci(fs945), .s(fs973), .co(fc973)
-        );
-    wire hs50;
-    wire hc50;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha50(
-            .a(fc960), .b(fs961), .s(hs50), .co(hc50)
+            .a(fc835), .b(fc836), .ci(fc837), .s(fs973), .co(fc973)
         );
     wire fs974;
     wire fc974;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa974(
-            .a(hs48), .b(x$23[0]), .ci(x$23[9]), .s(fs974), .co(fc974)
+            .a(fc838), .b(fc839), .ci(fc840), .s(fs974), .co(fc974)
         );
     wire fs975;
     wire fc975;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa975(
-            .a(x$24[0]), .b(x$24[9]), .ci(x$25[0]), .s(fs975), .co(fc975)
+            .a(fs846), .b(fs847), .ci(fs848), .s(fs975), .co(fc975)
         );
     wire fs976;
     wire fc976;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa976(
-            .a(hc48), .b(fs947), .ci(fs851), .s(fs976), .co(fc976)
+            .a(fs849), .b(hs20), .ci(x$25[0]), .s(fs976), .co(fc976)
         );
     wire fs977;
     wire fc977;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa977(
-            .a(x$16[1]), .b(x$17[1]), .ci(x$18[1]), .s(fs977), .co(fc977)
+            .a(x$25[9]), .b(x$26[0]), .ci(x$26[9]), .s(fs977), .co(fc977)
         );
     wire fs978;
     wire fc978;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa978(
-            .a(x$19[1]), .b(x$20[1]), .ci(x$21[1]), .s(fs978), .co(fc978)
+            .a(fc846), .b(fc847), .ci(fc848), .s(fs978), .co(fc978)
         );
     wire fs979;
     wire fc979;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa979(
-            .a(hs49), .b(fs921), .ci(fs854), .s(fs979), .co(fc979)
+            .a(fc849), .b(hc20), .ci(fs850), .s(fs979), .co(fc979)
         );
     wire fs980;
     wire fc980;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa980(
-            .a(fs855), .b(hs47), .ci(x$27[10]), .s(fs980), .co(fc980)
+            .a(fs851), .b(fs852), .ci(fs853), .s(fs980), .co(fc980)
         );
     wire fs981;
     wire fc981;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa981(
-            .a(x$27[19]), .b(x$28[2]), .ci(x$28[10]), .s(fs981), .co(fc981)
+            .a(fs854), .b(fs855), .ci(fs856), .s(fs981), .co(fc981)
+        );
+    wire hs22;
+    wire hc22;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha22(
+            .a(x$25[1]), .b(x$26[1]), .s(hs22), .co(hc22)
         );
     wire fs982;
     wire fc982;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa982(
-            .a(hc49), .b(fs962), .ci(fs857), .s(fs982), .co(fc982)
+            .a(fc850), .b(fc851), .ci(fc852), .s(fs982), .co(fc982)
         );
     wire fs983;
     wire fc983;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa983(
-            .a(fs858), .b(fs859), .ci(fs860), .s(fs983), .co(fc983)
+            .a(fc853), .b(fc854), .ci(fc855), .s(fs983), .co(fc983)
         );
     wire fs984;
     wire fc984;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa984(
-            .a(x$25[11]), .b(x$26[3]), .ci(x$26[11]), .s(fs984), .co(fc984)
+            .a(fc856), .b(fs857), .ci(fs858), .s(fs984), .co(fc984)
         );
     wire fs985;
     wire fc985;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa985(
-            .a(fc962), .b(fs963), .ci(fs862), .s(fs985), .co(fc985)
+            .a(fs859), .b(fs860), .ci(fs861), .s(fs985), .co(fc985)
         );
     wire fs986;
     wire fc986;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa986(
-            .a(fs863), .b(fs864), .ci(fs865), .s(fs986), .co(fc986)
+            .a(fs862), .b(fs863), .ci(fs864), .s(fs986), .co(fc986)
+        );
+    wire hs23;
+    wire hc23;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha23(
+            .a(x$30[19]), .b(x$31[2]), .s(hs23), .co(hc23)
         );
     wire fs987;
     wire fc987;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa987(
-            .a(x$28[29]), .b(x$29[4]), .ci(x$29[12]), .s(fs987), .co(fc987)
+            .a(fc857), .b(fc858), .ci(fc859), .s(fs987), .co(fc987)
         );
     wire fs988;
     wire fc988;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa988(
-            .a(fc963), .b(fs964), .ci(fs867), .s(fs988), .co(fc988)
+            .a(fc860), .b(fc861), .ci(fc862), .s(fs988), .co(fc988)
         );
     wire fs989;
     wire fc989;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa989(
-            .a(fs868), .b(fs869), .ci(fs870), .s(fs989), .co(fc989)
+            .a(fc863), .b(fc864), .ci(fs865), .s(fs989), .co(fc989)
         );
     wire fs990;
     wire fc990;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa990(
-            .a(x$27[21]), .b(x$28[5]), .ci(x$28[13]), .s(fs990), .co(fc990)
+            .a(fs866), .b(fs867), .ci(fs868), .s(fs990), .co(fc990)
         );
     wire fs991;
     wire fc991;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa991(
-            .a(fc964), .b(fs965), .ci(fs872), .s(fs991), .co(fc991)
+            .a(fs869), .b(fs870), .ci(fs871), .s(fs991), .co(fc991)
         );
     wire fs992;
     wire fc992;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa992(
-            .a(fs873), .b(fs874), .ci(fs875), .s(fs992), .co(fc992)
+            .a(fs872), .b(hs21), .ci(hs19), .s(fs992), .co(fc992)
         );
     wire fs993;
     wire fc993;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa993(
-            .a(x$29[22]), .b(x$29[30]), .ci(x$29[39]), .s(fs993), .co(fc993)
+            .a(fc865), .b(fc866), .ci(fc867), .s(fs993), .co(fc993)
         );
     wire fs994;
     wire fc994;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa994(
-            .a(fc965), .b(fs966), .ci(fs877), .s(fs994), .co(fc994)
+            .a(fc868), .b(fc869), .ci(fc870), .s(fs994), .co(fc994)
         );
     wire fs995;
     wire fc995;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa995(
-            .a(fs878), .b(fs879), .ci(fs880), .s(fs995), .co(fc995)
+            .a(fc871), .b(fc872), .ci(hc21), .s(fs995), .co(fc995)
         );
     wire fs996;
     wire fc996;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa996(
-            .a(x$28[31]), .b(x$29[7]), .ci(x$29[15]), .s(fs996), .co(fc996)
+            .a(fs873), .b(fs874), .ci(fs875), .s(fs996), .co(fc996)
         );
     wire fs997;
     wire fc997;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa997(
-            .a(fc966), .b(fs967), .ci(fs882), .s(fs997), .co(fc997)
+            .a(fs876), .b(fs877), .ci(fs878), .s(fs997), .co(fc997)
         );
     wire fs998;
     wire fc998;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa998(
-            .a(fs883), .b(fs884), .ci(fs885), .s(fs998), .co(fc998)
+            .a(fs879), .b(fs880), .ci(fs881), .s(fs998), .co(fc998)
         );
     wire fs999;
     wire fc999;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa999(
-            .a(x$28[32]), .b(~x$29[8]), .ci(x$29[16]), .s(fs999), .co(fc999)
+            .a(fc873), .b(fc874), .ci(fc875), .s(fs999), .co(fc999)
         );
     wire fs1000;
     wire fc1000;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1000(
-            .a(fc967), .b(fs968), .ci(fs887), .s(fs1000), .co(fc1000)
+            .a(fc876), .b(fc877), .ci(fc878), .s(fs1000), .co(fc1000)
         );
     wire fs1001;
     wire fc1001;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1001(
-            .a(fs888), .b(fs889), .ci(fs890), .s(fs1001), .co(fc1001)
+            .a(fc879), .b(fc880), .ci(fc881), .s(fs1001), .co(fc1001)
         );
     wire fs1002;
     wire fc1002;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1002(
-            .a(x$27[33]), .b(x$28[17]), .ci(x$28[25]), .s(fs1002), .co(fc1002)
+            .a(fs882), .b(fs883), .ci(fs884), .s(fs1002), .co(fc1002)
         );
     wire fs1003;
     wire fc1003;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1003(
-            .a(fc968), .b(fs969), .ci(fs892), .s(fs1003), .co(fc1003)
+            .a(fs885), .b(fs886), .ci(fs887), .s(fs1003), .co(fc1003)
         );
     wire fs1004;
     wire fc1004;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1004(
-            .a(fs893), .b(fs894), .ci(fs895), .s(fs1004), .co(fc1004)
+            .a(fs888), .b(fs889), .ci(fs890), .s(fs1004), .co(fc1004)
         );
     wire fs1005;
     wire fc1005;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1005(
-            .a(x$27[34]), .b(~x$28[18]), .ci(x$28[26]), .s(fs1005), .co(fc1005)
+            .a(fc882), .b(fc883), .ci(fc884), .s(fs1005), .co(fc1005)
         );
     wire fs1006;
     wire fc1006;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1006(
-            .a(fc969), .b(fs970), .ci(fs897), .s(fs1006), .co(fc1006)
+            .a(fc885), .b(fc886), .ci(fc887), .s(fs1006), .co(fc1006)
         );
     wire fs1007;
     wire fc1007;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1007(
-            .a(fs898), .b(fs899), .ci(fs900), .s(fs1007), .co(fc1007)
+            .a(fc888), .b(fc889), .ci(fc890), .s(fs1007), .co(fc1007)
         );
     wire fs1008;
     wire fc1008;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1008(
-            .a(x$25[35]), .b(x$26[27]), .ci(x$26[35]), .s(fs1008), .co(fc1008)
+            .a(fs891), .b(fs892), .ci(fs893), .s(fs1008), .co(fc1008)
         );
     wire fs1009;
     wire fc1009;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1009(
-            .a(fc970), .b(fs971), .ci(fs902), .s(fs1009), .co(fc1009)
+            .a(fs894), .b(fs895), .ci(fs896), .s(fs1009), .co(fc1009)
         );
     wire fs1010;
     wire fc1010;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1010(
-            .a(fs903), .b(fs904), .ci(fs905), .s(fs1010), .co(fc1010)
+            .a(fs897), .b(fs898), .ci(fs899), .s(fs1010), .co(fc1010)
         );
     wire fs1011;
     wire fc1011;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1011(
-            .a(x$25[36]), .b(~x$26[28]), .ci(x$26[36]), .s(fs1011), .co(fc1011)
+            .a(fc891), .b(fc892), .ci(fc893), .s(fs1011), .co(fc1011)
         );
     wire fs1012;
     wire fc1012;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1012(
-            .a(fc971), .b(fs972), .ci(fs907), .s(fs1012), .co(fc1012)
+            .a(fc894), .b(fc895), .ci(fc896), .s(fs1012), .co(fc1012)
         );
     wire fs1013;
     wire fc1013;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1013(
-            .a(fs908), .b(fs909), .ci(fs910), .s(fs1013), .co(fc1013)
+            .a(fc897), .b(fc898), .ci(fc899), .s(fs1013), .co(fc1013)
         );
     wire fs1014;
     wire fc1014;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1014(
-            .a(x$19[37]), .b(x$20[37]), .ci(x$21[37]), .s(fs1014), .co(fc1014)
+            .a(fs900), .b(fs901), .ci(fs902), .s(fs1014), .co(fc1014)
         );
     wire fs1015;
     wire fc1015;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1015(
-            .a(fc972), .b(fs973), .ci(fs912), .s(fs1015), .co(fc1015)
+            .a(fs903), .b(fs904), .ci(fs905), .s(fs1015), .co(fc1015)
         );
     wire fs1016;
     wire fc1016;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1016(
-            .a(fs913), .b(fs914), .ci(fs915), .s(fs1016), .co(fc1016)
+            .a(fs906), .b(fs907), .ci(fs908), .s(fs1016), .co(fc1016)
         );
     wire fs1017;
     wire fc1017;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1017(
-            .a(~x$19[38]), .b(~x$20[38]), .ci(~x$21[38]), .s(fs1017), .co(fc1017)
+            .a(fc900), .b(fc901), .ci(fc902), .s(fs1017), .co(fc1017)
         );
     wire fs1018;
     wire fc1018;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1018(
-            .a(fc973), .b(hs50), .ci(fc914), .s(fs1018), .co(fc1018)
+            .a(fc903), .b(fc904), .ci(fc905), .s(fs1018), .co(fc1018)
         );
     wire fs1019;
     wire fc1019;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1019(
-            .a(fc915), .b(fs916), .ci(fc802), .s(fs1019), .co(fc1019)
+            .a(fc906), .b(fc907), .ci(fc908), .s(fs1019), .co(fc1019)
         );
     wire fs1020;
     wire fc1020;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1020(
-            .a(fc803), .b(fc804), .ci(fc805), .s(fs1020), .co(fc1020)
+            .a(fs909), .b(fs910), .ci(fs911), .s(fs1020), .co(fc1020)
         );
     wire fs1021;
     wire fc1021;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1021(
-            .a(fs974), .b(fs975), .ci(x$25[9]), .s(fs1021), .co(fc1021)
+            .a(fs912), .b(fs913), .ci(fs914), .s(fs1021), .co(fc1021)
         );
     wire fs1022;
     wire fc1022;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1022(
-            .a(fc974), .b(fc975), .ci(fs976), .s(fs1022), .co(fc1022)
+            .a(fs915), .b(fs916), .ci(fs917), .s(fs1022), .co(fc1022)
         );
     wire fs1023;
     wire fc1023;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1023(
-            .a(fc976), .b(fc977), .ci(fc978), .s(fs1023), .co(fc1023)
-        );
-    wire hs51;
-    wire hc51;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha51(
-            .a(fs979), .b(fs980), .s(hs51), .co(hc51)
+            .a(fc909), .b(fc910), .ci(fc911), .s(fs1023), .co(fc1023)
         );
     wire fs1024;
     wire fc1024;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1024(
-            .a(fc979), .b(fc980), .ci(fc981), .s(fs1024), .co(fc1024)
+            .a(fc912), .b(fc913), .ci(fc914), .s(fs1024), .co(fc1024)
         );
     wire fs1025;
     wire fc1025;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1025(
-            .a(fs982), .b(fs983), .ci(fs984), .s(fs1025), .co(fc1025)
+            .a(fc915), .b(fc916), .ci(fc917), .s(fs1025), .co(fc1025)
         );
     wire fs1026;
     wire fc1026;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1026(
-            .a(fc982), .b(fc983), .ci(fc984), .s(fs1026), .co(fc1026)
+            .a(fs918), .b(fs919), .ci(fs920), .s(fs1026), .co(fc1026)
         );
     wire fs1027;
     wire fc1027;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1027(
-            .a(fs985), .b(fs986), .ci(fs987), .s(fs1027), .co(fc1027)
+            .a(fs921), .b(fs922), .ci(fs923), .s(fs1027), .co(fc1027)
         );
     wire fs1028;
     wire fc1028;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1028(
-            .a(fc985), .b(fc986), .ci(fc987), .s(fs1028), .co(fc1028)
+            .a(fs924), .b(fs925), .ci(fs926), .s(fs1028), .co(fc1028)
         );
     wire fs1029;
     wire fc1029;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1029(
-            .a(fs988), .b(fs989), .ci(fs990), .s(fs1029), .co(fc1029)
+            .a(fc918), .b(fc919), .ci(fc920), .s(fs1029), .co(fc1029)
         );
     wire fs1030;
     wire fc1030;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1030(
-            .a(fc988), .b(fc989), .ci(fc990), .s(fs1030), .co(fc1030)
+            .a(fc921), .b(fc922), .ci(fc923), .s(fs1030), .co(fc1030)
         );
     wire fs1031;
     wire fc1031;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1031(
-            .a(fs991), .b(fs992), .ci(fs993), .s(fs1031), .co(fc1031)
+            .a(fc924), .b(fc925), .ci(fc926), .s(fs1031), .co(fc1031)
         );
     wire fs1032;
     wire fc1032;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1032(
-            .a(fc991), .b(fc992), .ci(fc993), .s(fs1032), .co(fc1032)
+            .a(fs927), .b(fs928), .ci(fs929), .s(fs1032), .co(fc1032)
         );
     wire fs1033;
     wire fc1033;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1033(
-            .a(fs994), .b(fs995), .ci(fs996), .s(fs1033), .co(fc1033)
+            .a(fs930), .b(fs931), .ci(fs932), .s(fs1033), .co(fc1033)
         );
     wire fs1034;
     wire fc1034;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1034(
-            .a(fc994), .b(fc995), .ci(fc996), .s(fs1034), .co(fc1034)
+            .a(fs933), .b(fs934), .ci(fs935), .s(fs1034), .co(fc1034)
         );
     wire fs1035;
     wire fc1035;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1035(
-            .a(fs997), .b(fs998), .ci(fs999), .s(fs1035), .co(fc1035)
+            .a(fc927), .b(fc928), .ci(fc929), .s(fs1035), .co(fc1035)
         );
     wire fs1036;
     wire fc1036;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1036(
-            .a(fc997), .b(fc998), .ci(fc999), .s(fs1036), .co(fc1036)
+            .a(fc930), .b(fc931), .ci(fc932), .s(fs1036), .co(fc1036)
         );
     wire fs1037;
     wire fc1037;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1037(
-            .a(fs1000), .b(fs1001), .ci(fs1002), .s(fs1037), .co(fc1037)
+            .a(fc933), .b(fc934), .ci(fc935), .s(fs1037), .co(fc1037)
         );
     wire fs1038;
     wire fc1038;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1038(
-            .a(fc1000), .b(fc1001), .ci(fc1002), .s(fs1038), .co(fc1038)
+            .a(fs936), .b(fs937), .ci(fs938), .s(fs1038), .co(fc1038)
         );
     wire fs1039;
     wire fc1039;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1039(
-            .a(fs1003), .b(fs1004), .ci(fs1005), .s(fs1039), .co(fc1039)
+            .a(fs939), .b(fs940), .ci(fs941), .s(fs1039), .co(fc1039)
         );
     wire fs1040;
     wire fc1040;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1040(
-            .a(fc1003), .b(fc1004), .ci(fc1005), .s(fs1040), .co(fc1040)
+            .a(fs942), .b(fs943), .ci(fs944), .s(fs1040), .co(fc1040)
         );
     wire fs1041;
     wire fc1041;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1041(
-            .a(fs1006), .b(fs1007), .ci(fs1008), .s(fs1041), .co(fc1041)
+            .a(fc936), .b(fc937), .ci(fc938), .s(fs1041), .co(fc1041)
         );
     wire fs1042;
     wire fc1042;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1042(
-            .a(fc1006), .b(fc1007), .ci(fc1008), .s(fs1042), .co(fc1042)
+            .a(fc939), .b(fc940), .ci(fc941), .s(fs1042), .co(fc1042)
         );
     wire fs1043;
     wire fc1043;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1043(
-            .a(fs1009), .b(fs1010), .ci(fs1011), .s(fs1043), .co(fc1043)
+            .a(fc942), .b(fc943), .ci(fc944), .s(fs1043), .co(fc1043)
         );
     wire fs1044;
     wire fc1044;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1044(
-            .a(fc1009), .b(fc1010), .ci(fc1011), .s(fs1044), .co(fc1044)
+            .a(fs945), .b(fs946), .ci(fs947), .s(fs1044), .co(fc1044)
         );
     wire fs1045;
     wire fc1045;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1045(
-            .a(fs1012), .b(fs1013), .ci(fs1014), .s(fs1045), .co(fc1045)
+            .a(fs948), .b(fs949), .ci(fs950), .s(fs1045), .co(fc1045)
         );
     wire fs1046;
     wire fc1046;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1046(
-            .a(fc1012), .b(fc1013), .ci(fc1014), .s(fs1046), .co(fc1046)
+            .a(fs951), .b(fs952), .ci(fs953), .s(fs1046), .co(fc1046)
         );
     wire fs1047;
     wire fc1047;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1047(
-            .a(fs1015), .b(fs1016), .ci(fs1017), .s(fs1047), .co(fc1047)
+            .a(fc945), .b(fc946), .ci(fc947), .s(fs1047), .co(fc1047)
         );
     wire fs1048;
     wire fc1048;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1048(
-            .a(fc1015), .b(fc1016), .ci(fc1017), .s(fs1048), .co(fc1048)
+            .a(fc948), .b(fc949), .ci(fc950), .s(fs1048), .co(fc1048)
         );
     wire fs1049;
     wire fc1049;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1049(
-            .a(fs1018), .b(fs1019), .ci(fs1020), .s(fs1049), .co(fc1049)
-        );
-    wire hs52;
-    wire hc52;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha52(
-            .a(fc1021), .b(fs1022), .s(hs52), .co(hc52)
+            .a(fc951), .b(fc952), .ci(fc953), .s(fs1049), .co(fc1049)
         );
     wire fs1050;
     wire fc1050;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1050(
-            .a(fc1022), .b(fs1023), .ci(hs51), .s(fs1050), .co(fc1050)
+            .a(fs954), .b(fs955), .ci(fs956), .s(fs1050), .co(fc1050)
         );
     wire fs1051;
     wire fc1051;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1051(
-            .a(fc1023), .b(hc51), .ci(fs1024), .s(fs1051), .co(fc1051)
+            .a(fs957), .b(fs958), .ci(fs959), .s(fs1051), .co(fc1051)
         );
     wire fs1052;
     wire fc1052;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1052(
-            .a(fc1024), .b(fc1025), .ci(fs1026), .s(fs1052), .co(fc1052)
+            .a(fs960), .b(fs961), .ci(fs962), .s(fs1052), .co(fc1052)
         );
     wire fs1053;
     wire fc1053;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1053(
-            .a(fc1026), .b(fc1027), .ci(fs1028), .s(fs1053), .co(fc1053)
+            .a(fc954), .b(fc955), .ci(fc956), .s(fs1053), .co(fc1053)
         );
     wire fs1054;
     wire fc1054;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1054(
-            .a(fc1028), .b(fc1029), .ci(fs1030), .s(fs1054), .co(fc1054)
+            .a(fc957), .b(fc958), .ci(fc959), .s(fs1054), .co(fc1054)
         );
     wire fs1055;
     wire fc1055;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1055(
-            .a(fc1030), .b(fc1031), .ci(fs1032), .s(fs1055), .co(fc1055)
+            .a(fc960), .b(fc961), .ci(fc962), .s(fs1055), .co(fc1055)
         );
     wire fs1056;
     wire fc1056;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1056(
-            .a(fc1032), .b(fc1033), .ci(fs1034), .s(fs1056), .co(fc1056)
+            .a(fs963), .b(fs964), .ci(fs965), .s(fs1056), .co(fc1056)
         );
     wire fs1057;
     wire fc1057;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1057(
-            .a(fc1034), .b(fc1035), .ci(fs1036), .s(fs1057), .co(fc1057)
+            .a(fs966), .b(fs967), .ci(fs968), .s(fs1057), .co(fc1057)
         );
     wire fs1058;
     wire fc1058;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1058(
-            .a(fc1036), .b(fc1037), .ci(fs1038), .s(fs1058), .co(fc1058)
+            .a(fs969), .b(fs970), .ci(fs971), .s(fs1058), .co(fc1058)
         );
     wire fs1059;
     wire fc1059;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1059(
-            .a(fc1038), .b(fc1039), .ci(fs1040), .s(fs1059), .co(fc1059)
+            .a(fc963), .b(fc964), .ci(fc965), .s(fs1059), .co(fc1059)
         );
     wire fs1060;
     wire fc1060;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1060(
-            .a(fc1040), .b(fc1041), .ci(fs1042), .s(fs1060), .co(fc1060)
+            .a(fc966), .b(fc967), .ci(fc968), .s(fs1060), .co(fc1060)
         );
     wire fs1061;
     wire fc1061;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1061(
-            .a(fc1042), .b(fc1043), .ci(fs1044), .s(fs1061), .co(fc1061)
+            .a(fc969), .b(fc970), .ci(fc971), .s(fs1061), .co(fc1061)
         );
     wire fs1062;
     wire fc1062;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1062(
-            .a(fc1044), .b(fc1045), .ci(fs1046), .s(fs1062), .co(fc1062)
+            .a(fs972), .b(fs973), .ci(fs974), .s(fs1062), .co(fc1062)
         );
     wire fs1063;
     wire fc1063;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1063(
-            .a(fc1046), .b(fc1047), .ci(fs1048), .s(fs1063), .co(fc1063)
+            .a(fc841), .b(fc842), .ci(fc843), .s(fs1063), .co(fc1063)
         );
     wire fs1064;
     wire fc1064;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1064(
-            .a(fs1021), .b(x$26[0]), .ci(x$26[9]), .s(fs1064), .co(fc1064)
-        );
-    wire hs53;
-    wire hc53;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha53(
-            .a(x$27[0]), .b(x$27[9]), .s(hs53), .co(hc53)
+            .a(fc844), .b(fc845), .ci(fc649), .s(fs1064), .co(fc1064)
         );
     wire fs1065;
     wire fc1065;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1065(
-            .a(hs52), .b(fs977), .ci(fs978), .s(fs1065), .co(fc1065)
+            .a(fs975), .b(fs976), .ci(fs977), .s(fs1065), .co(fc1065)
         );
     wire fs1066;
     wire fc1066;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1066(
-            .a(x$22[1]), .b(x$23[1]), .ci(x$24[1]), .s(fs1066), .co(fc1066)
+            .a(x$27[0]), .b(x$27[9]), .ci(x$28[0]), .s(fs1066), .co(fc1066)
         );
     wire fs1067;
     wire fc1067;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1067(
-            .a(hc52), .b(fs1050), .ci(fs981), .s(fs1067), .co(fc1067)
+            .a(fc975), .b(fc976), .ci(fc977), .s(fs1067), .co(fc1067)
         );
     wire fs1068;
     wire fc1068;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1068(
-            .a(x$28[19]), .b(x$29[2]), .ci(x$29[10]), .s(fs1068), .co(fc1068)
+            .a(fs978), .b(fs979), .ci(fs980), .s(fs1068), .co(fc1068)
         );
     wire fs1069;
     wire fc1069;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1069(
-            .a(fc1050), .b(fs1051), .ci(fs1025), .s(fs1069), .co(fc1069)
+            .a(fs981), .b(hs22), .ci(x$27[1]), .s(fs1069), .co(fc1069)
         );
     wire fs1070;
     wire fc1070;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1070(
-            .a(x$27[3]), .b(x$27[11]), .ci(x$28[3]), .s(fs1070), .co(fc1070)
+            .a(fc978), .b(fc979), .ci(fc980), .s(fs1070), .co(fc1070)
         );
     wire fs1071;
     wire fc1071;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1071(
-            .a(fc1051), .b(fs1052), .ci(fs1027), .s(fs1071), .co(fc1071)
+            .a(fc981), .b(hc22), .ci(fs982), .s(fs1071), .co(fc1071)
         );
     wire fs1072;
     wire fc1072;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1072(
-            .a(x$29[20]), .b(x$29[29]), .ci(x$30[4]), .s(fs1072), .co(fc1072)
+            .a(fs983), .b(fs984), .ci(fs985), .s(fs1072), .co(fc1072)
+        );
+    wire hs24;
+    wire hc24;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha24(
+            .a(fs986), .b(hs23), .s(hs24), .co(hc24)
         );
     wire fs1073;
     wire fc1073;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1073(
-            .a(fc1052), .b(fs1053), .ci(fs1029), .s(fs1073), .co(fc1073)
+            .a(fc982), .b(fc983), .ci(fc984), .s(fs1073), .co(fc1073)
         );
     wire fs1074;
     wire fc1074;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1074(
-            .a(x$28[21]), .b(x$29[5]), .ci(x$29[13]), .s(fs1074), .co(fc1074)
+            .a(fc985), .b(fc986), .ci(hc23), .s(fs1074), .co(fc1074)
         );
     wire fs1075;
     wire fc1075;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1075(
-            .a(fc1053), .b(fs1054), .ci(fs1031), .s(fs1075), .co(fc1075)
+            .a(fs987), .b(fs988), .ci(fs989), .s(fs1075), .co(fc1075)
         );
     wire fs1076;
     wire fc1076;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1076(
-            .a(x$30[6]), .b(x$30[14]), .ci(x$30[22]), .s(fs1076), .co(fc1076)
+            .a(fs990), .b(fs991), .ci(fs992), .s(fs1076), .co(fc1076)
         );
     wire fs1077;
     wire fc1077;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1077(
-            .a(fc1054), .b(fs1055), .ci(fs1033), .s(fs1077), .co(fc1077)
+            .a(fc987), .b(fc988), .ci(fc989), .s(fs1077), .co(fc1077)
         );
     wire fs1078;
     wire fc1078;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1078(
-            .a(x$29[23]), .b(x$29[31]), .ci(x$30[7]), .s(fs1078), .co(fc1078)
+            .a(fc990), .b(fc991), .ci(fc992), .s(fs1078), .co(fc1078)
         );
     wire fs1079;
     wire fc1079;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1079(
-            .a(fc1055), .b(fs1056), .ci(fs1035), .s(fs1079), .co(fc1079)
+            .a(fs993), .b(fs994), .ci(fs995), .s(fs1079), .co(fc1079)
         );
     wire fs1080;
     wire fc1080;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1080(
-            .a(x$29[24]), .b(x$29[32]), .ci(~x$30[8]), .s(fs1080), .co(fc1080)
+            .a(fs996), .b(fs997), .ci(fs998), .s(fs1080), .co(fc1080)
         );
     wire fs1081;
     wire fc1081;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1081(
-            .a(fc1056), .b(fs1057), .ci(fs1037), .s(fs1081), .co(fc1081)
+            .a(fc993), .b(fc994), .ci(fc995), .s(fs1081), .co(fc1081)
         );
     wire fs1082;
     wire fc1082;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1082(
-            .a(x$28[33]), .b(x$29[17]), .ci(x$29[25]), .s(fs1082), .co(fc1082)
+            .a(fc996), .b(fc997), .ci(fc998), .s(fs1082), .co(fc1082)
         );
     wire fs1083;
     wire fc1083;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1083(
-            .a(fc1057), .b(fs1058), .ci(fs1039), .s(fs1083), .co(fc1083)
+            .a(fs999), .b(fs1000), .ci(fs1001), .s(fs1083), .co(fc1083)
         );
     wire fs1084;
     wire fc1084;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1084(
-            .a(x$28[34]), .b(~x$29[18]), .ci(x$29[26]), .s(fs1084), .co(fc1084)
+            .a(fs1002), .b(fs1003), .ci(fs1004), .s(fs1084), .co(fc1084)
         );
     wire fs1085;
     wire fc1085;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1085(
-            .a(fc1058), .b(fs1059), .ci(fs1041), .s(fs1085), .co(fc1085)
+            .a(fc999), .b(fc1000), .ci(fc1001), .s(fs1085), .co(fc1085)
         );
     wire fs1086;
     wire fc1086;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1086(
-            .a(x$27[27]), .b(x$27[35]), .ci(x$28[27]), .s(fs1086), .co(fc1086)
+            .a(fc1002), .b(fc1003), .ci(fc1004), .s(fs1086), .co(fc1086)
         );
     wire fs1087;
     wire fc1087;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1087(
-            .a(fc1059), .b(fs1060), .ci(fs1043), .s(fs1087), .co(fc1087)
+            .a(fs1005), .b(fs1006), .ci(fs1007), .s(fs1087), .co(fc1087)
         );
     wire fs1088;
     wire fc1088;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1088(
-            .a(~x$27[28]), .b(x$27[36]), .ci(~x$28[28]), .s(fs1088), .co(fc1088)
+            .a(fs1008), .b(fs1009), .ci(fs1010), .s(fs1088), .co(fc1088)
         );
     wire fs1089;
     wire fc1089;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1089(
-            .a(fc1060), .b(fs1061), .ci(fs1045), .s(fs1089), .co(fc1089)
+            .a(fc1005), .b(fc1006), .ci(fc1007), .s(fs1089), .co(fc1089)
         );
     wire fs1090;
     wire fc1090;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1090(
-            .a(x$22[37]), .b(x$23[37]), .ci(x$24[37]), .s(fs1090), .co(fc1090)
+            .a(fc1008), .b(fc1009), .ci(fc1010), .s(fs1090), .co(fc1090)
         );
     wire fs1091;
     wire fc1091;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1091(
-            .a(fc1061), .b(fs1062), .ci(fs1047), .s(fs1091), .co(fc1091)
+            .a(fs1011), .b(fs1012), .ci(fs1013), .s(fs1091), .co(fc1091)
         );
     wire fs1092;
     wire fc1092;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1092(
-            .a(~x$22[38]), .b(~x$23[38]), .ci(~x$24[38]), .s(fs1092), .co(fc1092)
+            .a(fs1014), .b(fs1015), .ci(fs1016), .s(fs1092), .co(fc1092)
         );
     wire fs1093;
     wire fc1093;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1093(
-            .a(fc1062), .b(fs1063), .ci(fs1049), .s(fs1093), .co(fc1093)
+            .a(fc1011), .b(fc1012), .ci(fc1013), .s(fs1093), .co(fc1093)
         );
     wire fs1094;
     wire fc1094;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1094(
-            .a(fc744), .b(fc745), .ci(fc746), .s(fs1094), .co(fc1094)
+            .a(fc1014), .b(fc1015), .ci(fc1016), .s(fs1094), .co(fc1094)
         );
-    wire fs1095 = ~(fc1063 ^ fc1048);
-    wire fc1095 = fc1063 | fc1048;
-    wire hs54;
-    wire hc54;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha54(
-            .a(fc1049), .b(fc1018), .s(hs54), .co(hc54)
-        );
-    wire hs55;
-    wire hc55;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha55(
-            .a(fs1064), .b(hs53), .s(hs55), .co(hc55)
+    wire fs1095;
+    wire fc1095;
+        mxint8_mac_k32_n16_p0_booth4_csa__fa fa1095(
+            .a(fs1017), .b(fs1018), .ci(fs1019), .s(fs1095), .co(fc1095)
         );
     wire fs1096;
     wire fc1096;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1096(
-            .a(fc1064), .b(hc53), .ci(fs1065), .s(fs1096), .co(fc1096)
+            .a(fs1020), .b(fs1021), .ci(fs1022), .s(fs1096), .co(fc1096)
         );
     wire fs1097;
     wire fc1097;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1097(
-            .a(fc1065), .b(fc1066), .ci(fs1067), .s(fs1097), .co(fc1097)
+            .a(fc1017), .b(fc1018), .ci(fc1019), .s(fs1097), .co(fc1097)
         );
     wire fs1098;
     wire fc1098;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1098(
-            .a(fc1067), .b(fc1068), .ci(fs1069), .s(fs1098), .co(fc1098)
+            .a(fc1020), .b(fc1021), .ci(fc1022), .s(fs1098), .co(fc1098)
         );
     wire fs1099;
     wire fc1099;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1099(
-            .a(fc1069), .b(fc1070), .ci(fs1071), .s(fs1099), .co(fc1099)
+            .a(fs1023), .b(fs1024), .ci(fs1025), .s(fs1099), .co(fc1099)
         );
     wire fs1100;
     wire fc1100;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1100(
-            .a(fc1071), .b(fc1072), .ci(fs1073), .s(fs1100), .co(fc1100)
+            .a(fs1026), .b(fs1027), .ci(fs1028), .s(fs1100), .co(fc1100)
         );
     wire fs1101;
     wire fc1101;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1101(
-            .a(fc1073), .b(fc1074), .ci(fs1075), .s(fs1101), .co(fc1101)
+            .a(fc1023), .b(fc1024), .ci(fc1025), .s(fs1101), .co(fc1101)
         );
     wire fs1102;
     wire fc1102;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1102(
-            .a(fc1075), .b(fc1076), .ci(fs1077), .s(fs1102), .co(fc1102)
+            .a(fc1026), .b(fc1027), .ci(fc1028), .s(fs1102), .co(fc1102)
         );
     wire fs1103;
     wire fc1103;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1103(
-            .a(fc1077), .b(fc1078), .ci(fs1079), .s(fs1103), .co(fc1103)
+            .a(fs1029), .b(fs1030), .ci(fs1031), .s(fs1103), .co(fc1103)
         );
     wire fs1104;
     wire fc1104;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1104(
-            .a(fc1079), .b(fc1080), .ci(fs1081), .s(fs1104), .co(fc1104)
+            .a(fs1032), .b(fs1033), .ci(fs1034), .s(fs1104), .co(fc1104)
         );
     wire fs1105;
     wire fc1105;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1105(
-            .a(fc1081), .b(fc1082), .ci(fs1083), .s(fs1105), .co(fc1105)
+            .a(fc1029), .b(fc1030), .ci(fc1031), .s(fs1105), .co(fc1105)
         );
     wire fs1106;
     wire fc1106;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1106(
-            .a(fc1083), .b(fc1084), .ci(fs1085), .s(fs1106), .co(fc1106)
+            .a(fc1032), .b(fc1033), .ci(fc1034), .s(fs1106), .co(fc1106)
         );
     wire fs1107;
     wire fc1107;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1107(
-            .a(fc1085), .b(fc1086), .ci(fs1087), .s(fs1107), .co(fc1107)
+            .a(fs1035), .b(fs1036), .ci(fs1037), .s(fs1107), .co(fc1107)
         );
     wire fs1108;
     wire fc1108;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1108(
-            .a(fc1087), .b(fc1088), .ci(fs1089), .s(fs1108), .co(fc1108)
+            .a(fs1038), .b(fs1039), .ci(fs1040), .s(fs1108), .co(fc1108)
         );
     wire fs1109;
     wire fc1109;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1109(
-            .a(fc1089), .b(fc1090), .ci(fs1091), .s(fs1109), .co(fc1109)
+            .a(fc1035), .b(fc1036), .ci(fc1037), .s(fs1109), .co(fc1109)
         );
     wire fs1110;
     wire fc1110;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1110(
-            .a(fc1091), .b(fc1092), .ci(fs1093), .s(fs1110), .co(fc1110)
+            .a(fc1038), .b(fc1039), .ci(fc1040), .s(fs1110), .co(fc1110)
         );
     wire fs1111;
     wire fc1111;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1111(
-            .a(fc1093), .b(fc1094), .ci(fs1095), .s(fs1111), .co(fc1111)
-        );
-    wire hs56;
-    wire hc56;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha56(
-            .a(hc55), .b(fs1096), .s(hs56), .co(hc56)
+            .a(fs1041), .b(fs1042), .ci(fs1043), .s(fs1111), .co(fc1111)
         );
     wire fs1112;
     wire fc1112;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1112(
-            .a(fc1096), .b(fs1097), .ci(fs1068), .s(fs1112), .co(fc1112)
+            .a(fs1044), .b(fs1045), .ci(fs1046), .s(fs1112), .co(fc1112)
         );
     wire fs1113;
     wire fc1113;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1113(
-            .a(fc1097), .b(fs1098), .ci(fs1070), .s(fs1113), .co(fc1113)
+            .a(fc1041), .b(fc1042), .ci(fc1043), .s(fs1113), .co(fc1113)
         );
     wire fs1114;
     wire fc1114;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1114(
-            .a(fc1098), .b(fs1099), .ci(fs1072), .s(fs1114), .co(fc1114)
+            .a(fc1044), .b(fc1045), .ci(fc1046), .s(fs1114), .co(fc1114)
         );
     wire fs1115;
     wire fc1115;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1115(
-            .a(fc1099), .b(fs1100), .ci(fs1074), .s(fs1115), .co(fc1115)
+            .a(fs1047), .b(fs1048), .ci(fs1049), .s(fs1115), .co(fc1115)
         );
     wire fs1116;
     wire fc1116;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1116(
-            .a(fc1100), .b(fs1101), .ci(fs1076), .s(fs1116), .co(fc1116)
+            .a(fs1050), .b(fs1051), .ci(fs1052), .s(fs1116), .co(fc1116)
         );
     wire fs1117;
     wire fc1117;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1117(
-            .a(fc1101), .b(fs1102), .ci(fs1078), .s(fs1117), .co(fc1117)
+            .a(fc1047), .b(fc1048), .ci(fc1049), .s(fs1117), .co(fc1117)
         );
     wire fs1118;
     wire fc1118;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1118(
-            .a(fc1102), .b(fs1103), .ci(fs1080), .s(fs1118), .co(fc1118)
+            .a(fc1050), .b(fc1051), .ci(fc1052), .s(fs1118), .co(fc1118)
         );
     wire fs1119;
     wire fc1119;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1119(
-            .a(fc1103), .b(fs1104), .ci(fs1082), .s(fs1119), .co(fc1119)
+            .a(fs1053), .b(fs1054), .ci(fs1055), .s(fs1119), .co(fc1119)
         );
     wire fs1120;
     wire fc1120;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1120(
-            .a(fc1104), .b(fs1105), .ci(fs1084), .s(fs1120), .co(fc1120)
+            .a(fs1056), .b(fs1057), .ci(fs1058), .s(fs1120), .co(fc1120)
         );
     wire fs1121;
     wire fc1121;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1121(
-            .a(fc1105), .b(fs1106), .ci(fs1086), .s(fs1121), .co(fc1121)
+            .a(fc1053), .b(fc1054), .ci(fc1055), .s(fs1121), .co(fc1121)
         );
     wire fs1122;
     wire fc1122;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1122(
-            .a(fc1106), .b(fs1107), .ci(fs1088), .s(fs1122), .co(fc1122)
+            .a(fc1056), .b(fc1057), .ci(fc1058), .s(fs1122), .co(fc1122)
         );
     wire fs1123;
     wire fc1123;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1123(
-            .a(fc1107), .b(fs1108), .ci(fs1090), .s(fs1123), .co(fc1123)
+            .a(fs1059), .b(fs1060), .ci(fs1061), .s(fs1123), .co(fc1123)
         );
     wire fs1124;
     wire fc1124;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1124(
-            .a(fc1108), .b(fs1109), .ci(fs1092), .s(fs1124), .co(fc1124)
+            .a(fs1062), .b(fs1063), .ci(fs1064), .s(fs1124), .co(fc1124)
         );
-    wire fs1125;
-    wire fc1125;
-        mxint8_mac_k32_n16_p0_booth4_csa__fa fa1125(
-            .a(fc1109), .b(fs1110), .ci(fs1094), .s(fs1125), .co(fc1125)
-        );
-    wire hs57;
-    wire hc57;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha57(
-            .a(fc1110), .b(fs1111), .s(hs57), .co(hc57)
-        );
+    wire fs1125 = ~(fc1059 ^ fc1060);
+    wire fc1125 = fc1059 | fc1060;
     wire fs1126;
     wire fc1126;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1126(
-            .a(hs55), .b(x$28[0]), .ci(x$28[9]), .s(fs1126), .co(fc1126)
+            .a(fc1061), .b(fc1062), .ci(fc1063), .s(fs1126), .co(fc1126)
+        );
+    wire hs25;
+    wire hc25;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha25(
+            .a(fc1064), .b(fc972), .s(hs25), .co(hc25)
         );
     wire fs1127;
     wire fc1127;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1127(
-            .a(hs56), .b(fs1066), .ci(x$25[1]), .s(fs1127), .co(fc1127)
+            .a(fs1065), .b(fs1066), .ci(x$28[9]), .s(fs1127), .co(fc1127)
         );
-    wire hs58;
-    wire hc58;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha58(
-            .a(x$26[1]), .b(x$27[1]), .s(hs58), .co(hc58)
+    wire hs26;
+    wire hc26;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha26(
+            .a(x$29[0]), .b(x$29[9]), .s(hs26), .co(hc26)
         );
     wire fs1128;
     wire fc1128;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1128(
-            .a(hc56), .b(fs1112), .ci(x$29[19]), .s(fs1128), .co(fc1128)
+            .a(fc1065), .b(fc1066), .ci(fs1067), .s(fs1128), .co(fc1128)
         );
     wire fs1129;
     wire fc1129;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1129(
-            .a(x$30[2]), .b(x$30[10]), .ci(x$30[19]), .s(fs1129), .co(fc1129)
+            .a(fs1068), .b(fs1069), .ci(x$28[1]), .s(fs1129), .co(fc1129)
+        );
+    wire hs27;
+    wire hc27;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha27(
+            .a(x$29[1]), .b(x$30[1]), .s(hs27), .co(hc27)
         );
     wire fs1130;
     wire fc1130;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1130(
-            .a(fc1112), .b(fs1113), .ci(x$28[11]), .s(fs1130), .co(fc1130)
+            .a(fc1067), .b(fc1068), .ci(fc1069), .s(fs1130), .co(fc1130)
         );
     wire fs1131;
     wire fc1131;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1131(
-            .a(x$29[3]), .b(x$29[11]), .ci(x$30[3]), .s(fs1131), .co(fc1131)
+            .a(fs1070), .b(fs1071), .ci(fs1072), .s(fs1131), .co(fc1131)
         );
     wire fs1132;
     wire fc1132;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1132(
-            .a(fc1113), .b(fs1114), .ci(x$30[12]), .s(fs1132), .co(fc1132)
+            .a(hs24), .b(x$31[10]), .ci(x$31[19]), .s(fs1132), .co(fc1132)
         );
     wire fs1133;
     wire fc1133;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1133(
-            .a(x$30[20]), .b(x$30[29]), .ci(x$31[4]), .s(fs1133), .co(fc1133)
+            .a(fc1070), .b(fc1071), .ci(fc1072), .s(fs1133), .co(fc1133)
         );
     wire fs1134;
     wire fc1134;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1134(
-            .a(fc1114), .b(fs1115), .ci(x$29[21]), .s(fs1134), .co(fc1134)
+            .a(hc24), .b(fs1073), .ci(fs1074), .s(fs1134), .co(fc1134)
         );
     wire fs1135;
     wire fc1135;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1135(
-            .a(x$30[5]), .b(x$30[13]), .ci(x$30[21]), .s(fs1135), .co(fc1135)
+            .a(fs1075), .b(fs1076), .ci(x$31[11]), .s(fs1135), .co(fc1135)
         );
     wire fs1136;
     wire fc1136;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1136(
-            .a(fc1115), .b(fs1116), .ci(x$30[30]), .s(fs1136), .co(fc1136)
+            .a(fc1073), .b(fc1074), .ci(fc1075), .s(fs1136), .co(fc1136)
         );
     wire fs1137;
     wire fc1137;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1137(
-            .a(x$30[39]), .b(x$31[6]), .ci(x$31[14]), .s(fs1137), .co(fc1137)
+            .a(fc1076), .b(fs1077), .ci(fs1078), .s(fs1137), .co(fc1137)
         );
     wire fs1138;
     wire fc1138;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1138(
-            .a(fc1116), .b(fs1117), .ci(x$30[15]), .s(fs1138), .co(fc1138)
+            .a(fs1079), .b(fs1080), .ci(fs705), .s(fs1138), .co(fc1138)
         );
     wire fs1139;
     wire fc1139;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1139(
-            .a(x$30[23]), .b(x$30[31]), .ci(x$31[7]), .s(fs1139), .co(fc1139)
+            .a(fc1077), .b(fc1078), .ci(fc1079), .s(fs1139), .co(fc1139)
         );
     wire fs1140;
     wire fc1140;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1140(
-            .a(fc1117), .b(fs1118), .ci(x$30[16]), .s(fs1140), .co(fc1140)
+            .a(fc1080), .b(fs1081), .ci(fs1082), .s(fs1140), .co(fc1140)
         );
     wire fs1141;
     wire fc1141;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1141(
-            .a(x$30[24]), .b(x$30[32]), .ci(~x$31[8]), .s(fs1141), .co(fc1141)
+            .a(fs1083), .b(fs1084), .ci(fs719), .s(fs1141), .co(fc1141)
         );
     wire fs1142;
     wire fc1142;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1142(
-            .a(fc1118), .b(fs1119), .ci(x$29[33]), .s(fs1142), .co(fc1142)
+            .a(fc1081), .b(fc1082), .ci(fc1083), .s(fs1142), .co(fc1142)
         );
     wire fs1143;
     wire fc1143;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1143(
-            .a(x$30[17]), .b(x$30[25]), .ci(x$30[33]), .s(fs1143), .co(fc1143)
+            .a(fc1084), .b(fs1085), .ci(fs1086), .s(fs1143), .co(fc1143)
         );
     wire fs1144;
     wire fc1144;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1144(
-            .a(fc1119), .b(fs1120), .ci(x$29[34]), .s(fs1144), .co(fc1144)
+            .a(fs1087), .b(fs1088), .ci(fs733), .s(fs1144), .co(fc1144)
         );
     wire fs1145;
     wire fc1145;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1145(
-            .a(~x$30[18]), .b(x$30[26]), .ci(x$30[34]), .s(fs1145), .co(fc1145)
+            .a(fc1085), .b(fc1086), .ci(fc1087), .s(fs1145), .co(fc1145)
         );
     wire fs1146;
     wire fc1146;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1146(
-            .a(fc1120), .b(fs1121), .ci(x$28[35]), .s(fs1146), .co(fc1146)
+            .a(fc1088), .b(fs1089), .ci(fs1090), .s(fs1146), .co(fc1146)
         );
     wire fs1147;
     wire fc1147;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1147(
-            .a(x$29[27]), .b(x$29[35]), .ci(x$30[27]), .s(fs1147), .co(fc1147)
+            .a(fs1091), .b(fs1092), .ci(fs747), .s(fs1147), .co(fc1147)
         );
     wire fs1148;
     wire fc1148;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1148(
-            .a(fc1121), .b(fs1122), .ci(x$28[36]), .s(fs1148), .co(fc1148)
+            .a(fc1089), .b(fc1090), .ci(fc1091), .s(fs1148), .co(fc1148)
         );
     wire fs1149;
     wire fc1149;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1149(
-            .a(~x$29[28]), .b(x$29[36]), .ci(~x$30[28]), .s(fs1149), .co(fc1149)
+            .a(fc1092), .b(fs1093), .ci(fs1094), .s(fs1149), .co(fc1149)
         );
     wire fs1150;
     wire fc1150;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1150(
-            .a(fc1122), .b(fs1123), .ci(x$25[37]), .s(fs1150), .co(fc1150)
+            .a(fs1095), .b(fs1096), .ci(fs761), .s(fs1150), .co(fc1150)
         );
     wire fs1151;
     wire fc1151;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1151(
-            .a(x$26[37]), .b(x$27[37]), .ci(x$28[37]), .s(fs1151), .co(fc1151)
+            .a(fc1093), .b(fc1094), .ci(fc1095), .s(fs1151), .co(fc1151)
         );
     wire fs1152;
     wire fc1152;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1152(
-            .a(fc1123), .b(fs1124), .ci(~x$25[38]), .s(fs1152), .co(fc1152)
+            .a(fc1096), .b(fs1097), .ci(fs1098), .s(fs1152), .co(fc1152)
         );
     wire fs1153;
     wire fc1153;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1153(
-            .a(~x$26[38]), .b(~x$27[38]), .ci(~x$28[38]), .s(fs1153), .co(fc1153)
+            .a(fs1099), .b(fs1100), .ci(fs775), .s(fs1153), .co(fc1153)
         );
     wire fs1154;
     wire fc1154;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1154(
-            .a(fc1124), .b(fs1125), .ci(fc747), .s(fs1154), .co(fc1154)
+            .a(fc1097), .b(fc1098), .ci(fc1099), .s(fs1154), .co(fc1154)
         );
     wire fs1155;
     wire fc1155;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1155(
-            .a(fc748), .b(fc749), .ci(fc750), .s(fs1155), .co(fc1155)
+            .a(fc1100), .b(fs1101), .ci(fs1102), .s(fs1155), .co(fc1155)
         );
     wire fs1156;
     wire fc1156;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1156(
-            .a(fc1125), .b(hs57), .ci(hs54), .s(fs1156), .co(fc1156)
+            .a(fs1103), .b(fs1104), .ci(fs789), .s(fs1156), .co(fc1156)
         );
     wire fs1157;
     wire fc1157;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1157(
-            .a(fc1019), .b(fc1020), .ci(hc50), .s(fs1157), .co(fc1157)
-        );
-    wire hs59;
-    wire hc59;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha59(
-            .a(fs1126), .b(x$29[0]), .s(hs59), .co(hc59)
+            .a(fc1101), .b(fc1102), .ci(fc1103), .s(fs1157), .co(fc1157)
         );
     wire fs1158;
     wire fc1158;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1158(
-            .a(fc1126), .b(fs1127), .ci(hs58), .s(fs1158), .co(fc1158)
+            .a(fc1104), .b(fs1105), .ci(fs1106), .s(fs1158), .co(fc1158)
         );
     wire fs1159;
     wire fc1159;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1159(
-            .a(fc1127), .b(hc58), .ci(fs1128), .s(fs1159), .co(fc1159)
+            .a(fs1107), .b(fs1108), .ci(fs803), .s(fs1159), .co(fc1159)
         );
     wire fs1160;
     wire fc1160;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1160(
-            .a(fc1128), .b(fc1129), .ci(fs1130), .s(fs1160), .co(fc1160)
+            .a(fc1105), .b(fc1106), .ci(fc1107), .s(fs1160), .co(fc1160)
         );
     wire fs1161;
     wire fc1161;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1161(
-            .a(fc1130), .b(fc1131), .ci(fs1132), .s(fs1161), .co(fc1161)
+            .a(fc1108), .b(fs1109), .ci(fs1110), .s(fs1161), .co(fc1161)
         );
     wire fs1162;
     wire fc1162;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1162(
-            .a(fc1132), .b(fc1133), .ci(fs1134), .s(fs1162), .co(fc1162)
+            .a(fs1111), .b(fs1112), .ci(fs817), .s(fs1162), .co(fc1162)
         );
     wire fs1163;
     wire fc1163;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1163(
-            .a(fc1134), .b(fc1135), .ci(fs1136), .s(fs1163), .co(fc1163)
+            .a(fc1109), .b(fc1110), .ci(fc1111), .s(fs1163), .co(fc1163)
         );
     wire fs1164;
     wire fc1164;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1164(
-            .a(fc1136), .b(fc1137), .ci(fs1138), .s(fs1164), .co(fc1164)
+            .a(fc1112), .b(fs1113), .ci(fs1114), .s(fs1164), .co(fc1164)
         );
     wire fs1165;
     wire fc1165;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1165(
-            .a(fc1138), .b(fc1139), .ci(fs1140), .s(fs1165), .co(fc1165)
+            .a(fs1115), .b(fs1116), .ci(fs831), .s(fs1165), .co(fc1165)
         );
     wire fs1166;
     wire fc1166;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1166(
-            .a(fc1140), .b(fc1141), .ci(fs1142), .s(fs1166), .co(fc1166)
+            .a(fc1113), .b(fc1114), .ci(fc1115), .s(fs1166), .co(fc1166)
         );
     wire fs1167;
     wire fc1167;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1167(
-            .a(fc1142), .b(fc1143), .ci(fs1144), .s(fs1167), .co(fc1167)
+            .a(fc1116), .b(fs1117), .ci(fs1118), .s(fs1167), .co(fc1167)
         );
     wire fs1168;
     wire fc1168;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1168(
-            .a(fc1144), .b(fc1145), .ci(fs1146), .s(fs1168), .co(fc1168)
+            .a(fs1119), .b(fs1120), .ci(fs845), .s(fs1168), .co(fc1168)
         );
     wire fs1169;
     wire fc1169;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1169(
-            .a(fc1146), .b(fc1147), .ci(fs1148), .s(fs1169), .co(fc1169)
+            .a(fc1117), .b(fc1118), .ci(fc1119), .s(fs1169), .co(fc1169)
         );
     wire fs1170;
     wire fc1170;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1170(
-            .a(fc1148), .b(fc1149), .ci(fs1150), .s(fs1170), .co(fc1170)
+            .a(fc1120), .b(fs1121), .ci(fs1122), .s(fs1170), .co(fc1170)
         );
     wire fs1171;
     wire fc1171;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1171(
-            .a(fc1150), .b(fc1151), .ci(fs1152), .s(fs1171), .co(fc1171)
+            .a(fs1123), .b(fs1124), .ci(hc16), .s(fs1171), .co(fc1171)
         );
     wire fs1172;
     wire fc1172;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1172(
-            .a(fc1152), .b(fc1153), .ci(fs1154), .s(fs1172), .co(fc1172)
+            .a(fc1121), .b(fc1122), .ci(fc1123), .s(fs1172), .co(fc1172)
         );
     wire fs1173;
     wire fc1173;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1173(
-            .a(fc1154), .b(fc1155), .ci(fs1156), .s(fs1173), .co(fc1173)
-        );
-    wire hs60;
-    wire hc60;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha60(
-            .a(fc1156), .b(fc1157), .s(hs60), .co(hc60)
+            .a(fc1124), .b(fs1125), .ci(fs1126), .s(fs1173), .co(fc1173)
         );
     wire fs1174;
     wire fc1174;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1174(
-            .a(hs59), .b(x$29[9]), .ci(x$30[0]), .s(fs1174), .co(fc1174)
+            .a(hs25), .b(fc973), .ci(fc974), .s(fs1174), .co(fc1174)
         );
     wire fs1175;
     wire fc1175;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1175(
-            .a(hc59), .b(fs1158), .ci(x$28[1]), .s(fs1175), .co(fc1175)
+            .a(fs1127), .b(hs26), .ci(x$30[0]), .s(fs1175), .co(fc1175)
         );
     wire fs1176;
     wire fc1176;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1176(
-            .a(fc1158), .b(fs1159), .ci(fs1129), .s(fs1176), .co(fc1176)
+            .a(fc1127), .b(hc26), .ci(fs1128), .s(fs1176), .co(fc1176)
+        );
+    wire hs28;
+    wire hc28;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha28(
+            .a(fs1129), .b(hs27), .s(hs28), .co(hc28)
         );
     wire fs1177;
     wire fc1177;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1177(
-            .a(fc1159), .b(fs1160), .ci(fs1131), .s(fs1177), .co(fc1177)
+            .a(fc1128), .b(fc1129), .ci(hc27), .s(fs1177), .co(fc1177)
         );
     wire fs1178;
     wire fc1178;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1178(
-            .a(fc1160), .b(fs1161), .ci(fs1133), .s(fs1178), .co(fc1178)
+            .a(fs1130), .b(fs1131), .ci(fs1132), .s(fs1178), .co(fc1178)
         );
     wire fs1179;
     wire fc1179;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1179(
-            .a(fc1161), .b(fs1162), .ci(fs1135), .s(fs1179), .co(fc1179)
+            .a(fc1130), .b(fc1131), .ci(fc1132), .s(fs1179), .co(fc1179)
         );
     wire fs1180;
     wire fc1180;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1180(
-            .a(fc1162), .b(fs1163), .ci(fs1137), .s(fs1180), .co(fc1180)
+            .a(fs1133), .b(fs1134), .ci(fs1135), .s(fs1180), .co(fc1180)
         );
     wire fs1181;
     wire fc1181;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1181(
-            .a(fc1163), .b(fs1164), .ci(fs1139), .s(fs1181), .co(fc1181)
+            .a(fc1133), .b(fc1134), .ci(fc1135), .s(fs1181), .co(fc1181)
         );
     wire fs1182;
     wire fc1182;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1182(
-            .a(fc1164), .b(fs1165), .ci(fs1141), .s(fs1182), .co(fc1182)
+            .a(fs1136), .b(fs1137), .ci(fs1138), .s(fs1182), .co(fc1182)
         );
     wire fs1183;
     wire fc1183;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1183(
-            .a(fc1165), .b(fs1166), .ci(fs1143), .s(fs1183), .co(fc1183)
+            .a(fc1136), .b(fc1137), .ci(fc1138), .s(fs1183), .co(fc1183)
         );
     wire fs1184;
     wire fc1184;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1184(
-            .a(fc1166), .b(fs1167), .ci(fs1145), .s(fs1184), .co(fc1184)
+            .a(fs1139), .b(fs1140), .ci(fs1141), .s(fs1184), .co(fc1184)
         );
     wire fs1185;
     wire fc1185;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1185(
-            .a(fc1167), .b(fs1168), .ci(fs1147), .s(fs1185), .co(fc1185)
+            .a(fc1139), .b(fc1140), .ci(fc1141), .s(fs1185), .co(fc1185)
         );
     wire fs1186;
     wire fc1186;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1186(
-            .a(fc1168), .b(fs1169), .ci(fs1149), .s(fs1186), .co(fc1186)
+            .a(fs1142), .b(fs1143), .ci(fs1144), .s(fs1186), .co(fc1186)
         );
     wire fs1187;
     wire fc1187;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1187(
-            .a(fc1169), .b(fs1170), .ci(fs1151), .s(fs1187), .co(fc1187)
+            .a(fc1142), .b(fc1143), .ci(fc1144), .s(fs1187), .co(fc1187)
         );
     wire fs1188;
     wire fc1188;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1188(
-            .a(fc1170), .b(fs1171), .ci(fs1153), .s(fs1188), .co(fc1188)
+            .a(fs1145), .b(fs1146), .ci(fs1147), .s(fs1188), .co(fc1188)
         );
     wire fs1189;
     wire fc1189;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1189(
-            .a(fc1171), .b(fs1172), .ci(fs1155), .s(fs1189), .co(fc1189)
+            .a(fc1145), .b(fc1146), .ci(fc1147), .s(fs1189), .co(fc1189)
         );
     wire fs1190;
     wire fc1190;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1190(
-            .a(fc1172), .b(fs1173), .ci(fs1157), .s(fs1190), .co(fc1190)
+            .a(fs1148), .b(fs1149), .ci(fs1150), .s(fs1190), .co(fc1190)
         );
     wire fs1191;
     wire fc1191;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1191(
-            .a(fc1173), .b(hs60), .ci(hc57), .s(fs1191), .co(fc1191)
-        );
-    wire hs61;
-    wire hc61;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha61(
-            .a(fc1174), .b(fs1175), .s(hs61), .co(hc61)
+            .a(fc1148), .b(fc1149), .ci(fc1150), .s(fs1191), .co(fc1191)
         );
     wire fs1192;
     wire fc1192;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1192(
-            .a(fc1175), .b(fs1176), .ci(x$31[2]), .s(fs1192), .co(fc1192)
+            .a(fs1151), .b(fs1152), .ci(fs1153), .s(fs1192), .co(fc1192)
         );
     wire fs1193;
     wire fc1193;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1193(
-            .a(fc1176), .b(fs1177), .ci(x$30[11]), .s(fs1193), .co(fc1193)
+            .a(fc1151), .b(fc1152), .ci(fc1153), .s(fs1193), .co(fc1193)
         );
     wire fs1194;
     wire fc1194;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1194(
-            .a(fc1177), .b(fs1178), .ci(x$31[12]), .s(fs1194), .co(fc1194)
+            .a(fs1154), .b(fs1155), .ci(fs1156), .s(fs1194), .co(fc1194)
         );
     wire fs1195;
     wire fc1195;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1195(
-            .a(fc1178), .b(fs1179), .ci(x$31[5]), .s(fs1195), .co(fc1195)
+            .a(fc1154), .b(fc1155), .ci(fc1156), .s(fs1195), .co(fc1195)
         );
     wire fs1196;
     wire fc1196;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1196(
-            .a(fc1179), .b(fs1180), .ci(x$31[22]), .s(fs1196), .co(fc1196)
+            .a(fs1157), .b(fs1158), .ci(fs1159), .s(fs1196), .co(fc1196)
         );
     wire fs1197;
     wire fc1197;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1197(
-            .a(fc1180), .b(fs1181), .ci(x$31[15]), .s(fs1197), .co(fc1197)
+            .a(fc1157), .b(fc1158), .ci(fc1159), .s(fs1197), .co(fc1197)
         );
     wire fs1198;
     wire fc1198;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1198(
-            .a(fc1181), .b(fs1182), .ci(x$31[16]), .s(fs1198), .co(fc1198)
+            .a(fs1160), .b(fs1161), .ci(fs1162), .s(fs1198), .co(fc1198)
         );
     wire fs1199;
     wire fc1199;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1199(
-            .a(fc1182), .b(fs1183), .ci(x$31[17]), .s(fs1199), .co(fc1199)
+            .a(fc1160), .b(fc1161), .ci(fc1162), .s(fs1199), .co(fc1199)
         );
     wire fs1200;
     wire fc1200;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1200(
-            .a(fc1183), .b(fs1184), .ci(~x$31[18]), .s(fs1200), .co(fc1200)
+            .a(fs1163), .b(fs1164), .ci(fs1165), .s(fs1200), .co(fc1200)
         );
     wire fs1201;
     wire fc1201;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1201(
-            .a(fc1184), .b(fs1185), .ci(x$30[35]), .s(fs1201), .co(fc1201)
+            .a(fc1163), .b(fc1164), .ci(fc1165), .s(fs1201), .co(fc1201)
         );
     wire fs1202;
     wire fc1202;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1202(
-            .a(fc1185), .b(fs1186), .ci(x$30[36]), .s(fs1202), .co(fc1202)
+            .a(fs1166), .b(fs1167), .ci(fs1168), .s(fs1202), .co(fc1202)
         );
     wire fs1203;
     wire fc1203;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1203(
-            .a(fc1186), .b(fs1187), .ci(x$29[37]), .s(fs1203), .co(fc1203)
+            .a(fc1166), .b(fc1167), .ci(fc1168), .s(fs1203), .co(fc1203)
         );
     wire fs1204;
     wire fc1204;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1204(
-            .a(fc1187), .b(fs1188), .ci(~x$29[38]), .s(fs1204), .co(fc1204)
+            .a(fs1169), .b(fs1170), .ci(fs1171), .s(fs1204), .co(fc1204)
         );
     wire fs1205;
     wire fc1205;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1205(
-            .a(fc1188), .b(fs1189), .ci(hc40), .s(fs1205), .co(fc1205)
+            .a(fc1169), .b(fc1170), .ci(fc1171), .s(fs1205), .co(fc1205)
         );
     wire fs1206;
     wire fc1206;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1206(
-            .a(fc1189), .b(fs1190), .ci(fc961), .s(fs1206), .co(fc1206)
+            .a(fs1172), .b(fs1173), .ci(fs1174), .s(fs1206), .co(fc1206)
         );
     wire fs1207;
     wire fc1207;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1207(
-            .a(fc1190), .b(fs1191), .ci(fc1111), .s(fs1207), .co(fc1207)
-        );
-    wire hs62;
-    wire hc62;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha62(
-            .a(fs1174), .b(x$30[9]), .s(hs62), .co(hc62)
+            .a(fc1172), .b(fc1173), .ci(fc1174), .s(fs1207), .co(fc1207)
         );
     wire fs1208;
     wire fc1208;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1208(
-            .a(hs61), .b(x$29[1]), .ci(x$30[1]), .s(fs1208), .co(fc1208)
+            .a(fc1125), .b(fc1126), .ci(hc25), .s(fs1208), .co(fc1208)
+        );
+    wire hs29;
+    wire hc29;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha29(
+            .a(fs1175), .b(x$30[9]), .s(hs29), .co(hc29)
         );
     wire fs1209;
     wire fc1209;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1209(
-            .a(hc61), .b(fs1192), .ci(x$31[10]), .s(fs1209), .co(fc1209)
+            .a(fc1175), .b(fs1176), .ci(hs28), .s(fs1209), .co(fc1209)
         );
     wire fs1210;
     wire fc1210;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1210(
-            .a(fc1192), .b(fs1193), .ci(x$31[3]), .s(fs1210), .co(fc1210)
+            .a(fc1176), .b(hc28), .ci(fs1177), .s(fs1210), .co(fc1210)
         );
     wire fs1211;
     wire fc1211;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1211(
-            .a(fc1193), .b(fs1194), .ci(x$31[20]), .s(fs1211), .co(fc1211)
+            .a(fc1177), .b(fc1178), .ci(fs1179), .s(fs1211), .co(fc1211)
         );
     wire fs1212;
     wire fc1212;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1212(
-            .a(fc1194), .b(fs1195), .ci(x$31[13]), .s(fs1212), .co(fc1212)
+            .a(fc1179), .b(fc1180), .ci(fs1181), .s(fs1212), .co(fc1212)
         );
     wire fs1213;
     wire fc1213;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1213(
-            .a(fc1195), .b(fs1196), .ci(x$31[30]), .s(fs1213), .co(fc1213)
+            .a(fc1181), .b(fc1182), .ci(fs1183), .s(fs1213), .co(fc1213)
         );
     wire fs1214;
     wire fc1214;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1214(
-            .a(fc1196), .b(fs1197), .ci(x$31[23]), .s(fs1214), .co(fc1214)
+            .a(fc1183), .b(fc1184), .ci(fs1185), .s(fs1214), .co(fc1214)
         );
     wire fs1215;
     wire fc1215;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1215(
-            .a(fc1197), .b(fs1198), .ci(x$31[24]), .s(fs1215), .co(fc1215)
+            .a(fc1185), .b(fc1186), .ci(fs1187), .s(fs1215), .co(fc1215)
         );
     wire fs1216;
     wire fc1216;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1216(
-            .a(fc1198), .b(fs1199), .ci(x$31[25]), .s(fs1216), .co(fc1216)
+            .a(fc1187), .b(fc1188), .ci(fs1189), .s(fs1216), .co(fc1216)
         );
     wire fs1217;
     wire fc1217;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1217(
-            .a(fc1199), .b(fs1200), .ci(x$31[26]), .s(fs1217), .co(fc1217)
+            .a(fc1189), .b(fc1190), .ci(fs1191), .s(fs1217), .co(fc1217)
         );
     wire fs1218;
     wire fc1218;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1218(
-            .a(fc1200), .b(fs1201), .ci(x$31[27]), .s(fs1218), .co(fc1218)
+            .a(fc1191), .b(fc1192), .ci(fs1193), .s(fs1218), .co(fc1218)
         );
     wire fs1219;
     wire fc1219;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1219(
-            .a(fc1201), .b(fs1202), .ci(~x$31[28]), .s(fs1219), .co(fc1219)
+            .a(fc1193), .b(fc1194), .ci(fs1195), .s(fs1219), .co(fc1219)
         );
     wire fs1220;
     wire fc1220;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1220(
-            .a(fc1202), .b(fs1203), .ci(x$30[37]), .s(fs1220), .co(fc1220)
+            .a(fc1195), .b(fc1196), .ci(fs1197), .s(fs1220), .co(fc1220)
         );
     wire fs1221;
     wire fc1221;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1221(
-            .a(fc1203), .b(fs1204), .ci(~x$30[38]), .s(fs1221), .co(fc1221)
+            .a(fc1197), .b(fc1198), .ci(fs1199), .s(fs1221), .co(fc1221)
         );
     wire fs1222;
     wire fc1222;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1222(
-            .a(fc1204), .b(fs1205), .ci(hc38), .s(fs1222), .co(fc1222)
+            .a(fc1199), .b(fc1200), .ci(fs1201), .s(fs1222), .co(fc1222)
         );
     wire fs1223;
     wire fc1223;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1223(
-            .a(fc1205), .b(fs1206), .ci(fc946), .s(fs1223), .co(fc1223)
+            .a(fc1201), .b(fc1202), .ci(fs1203), .s(fs1223), .co(fc1223)
         );
     wire fs1224;
     wire fc1224;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1224(
-            .a(fc1206), .b(fs1207), .ci(fc1095), .s(fs1224), .co(fc1224)
+            .a(fc1203), .b(fc1204), .ci(fs1205), .s(fs1224), .co(fc1224)
         );
-    wire fs1225 = ~(fc1207 ^ fc1191);
-    wire fc1225 = fc1207 | fc1191;
-    wire hs63;
-    wire hc63;
-        mxint8_mac_k32_n16_p0_booth4_csa__ha ha63(
-            .a(hs62), .b(x$31[0]), .s(hs63), .co(hc63)
+    wire fs1225;
+    wire fc1225;
+        mxint8_mac_k32_n16_p0_booth4_csa__fa fa1225(
+            .a(fc1205), .b(fc1206), .ci(fs1207), .s(fs1225), .co(fc1225)
+        );
+    wire hs30 = ~(fc1207);
+    wire hs31;
+    wire hc31;
+        mxint8_mac_k32_n16_p0_booth4_csa__ha ha31(
+            .a(hs29), .b(x$31[0]), .s(hs31), .co(hc31)
         );
     wire fs1226;
     wire fc1226;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1226(
-            .a(hc62), .b(fs1208), .ci(x$31[1]), .s(fs1226), .co(fc1226)
+            .a(hc29), .b(fs1209), .ci(x$31[1]), .s(fs1226), .co(fc1226)
         );
     wire fs1227;
     wire fc1227;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1227(
-            .a(fc1208), .b(fs1209), .ci(x$31[19]), .s(fs1227), .co(fc1227)
+            .a(fc1209), .b(fs1210), .ci(fs1178), .s(fs1227), .co(fc1227)
         );
     wire fs1228;
     wire fc1228;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1228(
-            .a(fc1209), .b(fs1210), .ci(x$31[11]), .s(fs1228), .co(fc1228)
+            .a(fc1210), .b(fs1211), .ci(fs1180), .s(fs1228), .co(fc1228)
         );
     wire fs1229;
     wire fc1229;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1229(
-            .a(fc1210), .b(fs1211), .ci(x$31[29]), .s(fs1229), .co(fc1229)
+            .a(fc1211), .b(fs1212), .ci(fs1182), .s(fs1229), .co(fc1229)
         );
     wire fs1230;
     wire fc1230;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1230(
-            .a(fc1211), .b(fs1212), .ci(x$31[21]), .s(fs1230), .co(fc1230)
+            .a(fc1212), .b(fs1213), .ci(fs1184), .s(fs1230), .co(fc1230)
         );
     wire fs1231;
     wire fc1231;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1231(
-            .a(fc1212), .b(fs1213), .ci(x$31[39]), .s(fs1231), .co(fc1231)
+            .a(fc1213), .b(fs1214), .ci(fs1186), .s(fs1231), .co(fc1231)
         );
     wire fs1232;
     wire fc1232;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1232(
-            .a(fc1213), .b(fs1214), .ci(x$31[31]), .s(fs1232), .co(fc1232)
+            .a(fc1214), .b(fs1215), .ci(fs1188), .s(fs1232), .co(fc1232)
         );
     wire fs1233;
     wire fc1233;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1233(
-            .a(fc1214), .b(fs1215), .ci(x$31[32]), .s(fs1233), .co(fc1233)
+            .a(fc1215), .b(fs1216), .ci(fs1190), .s(fs1233), .co(fc1233)
         );
     wire fs1234;
     wire fc1234;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1234(
-            .a(fc1215), .b(fs1216), .ci(x$31[33]), .s(fs1234), .co(fc1234)
+            .a(fc1216), .b(fs1217), .ci(fs1192), .s(fs1234), .co(fc1234)
         );
     wire fs1235;
     wire fc1235;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1235(
-            .a(fc1216), .b(fs1217), .ci(x$31[34]), .s(fs1235), .co(fc1235)
+            .a(fc1217), .b(fs1218), .ci(fs1194), .s(fs1235), .co(fc1235)
         );
     wire fs1236;
     wire fc1236;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1236(
-            .a(fc1217), .b(fs1218), .ci(x$31[35]), .s(fs1236), .co(fc1236)
+            .a(fc1218), .b(fs1219), .ci(fs1196), .s(fs1236), .co(fc1236)
         );
     wire fs1237;
     wire fc1237;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1237(
-            .a(fc1218), .b(fs1219), .ci(x$31[36]), .s(fs1237), .co(fc1237)
+            .a(fc1219), .b(fs1220), .ci(fs1198), .s(fs1237), .co(fc1237)
         );
     wire fs1238;
     wire fc1238;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1238(
-            .a(fc1219), .b(fs1220), .ci(x$31[37]), .s(fs1238), .co(fc1238)
+            .a(fc1220), .b(fs1221), .ci(fs1200), .s(fs1238), .co(fc1238)
         );
     wire fs1239;
     wire fc1239;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1239(
-            .a(fc1220), .b(fs1221), .ci(~x$31[38]), .s(fs1239), .co(fc1239)
+            .a(fc1221), .b(fs1222), .ci(fs1202), .s(fs1239), .co(fc1239)
         );
     wire fs1240;
     wire fc1240;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1240(
-            .a(fc1221), .b(fs1222), .ci(fc628), .s(fs1240), .co(fc1240)
+            .a(fc1222), .b(fs1223), .ci(fs1204), .s(fs1240), .co(fc1240)
         );
     wire fs1241;
     wire fc1241;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1241(
-            .a(fc1222), .b(fs1223), .ci(fc916), .s(fs1241), .co(fc1241)
+            .a(fc1223), .b(fs1224), .ci(fs1206), .s(fs1241), .co(fc1241)
         );
     wire fs1242;
     wire fc1242;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1242(
-            .a(fc1223), .b(fs1224), .ci(hc54), .s(fs1242), .co(fc1242)
+            .a(fc1224), .b(fs1225), .ci(fs1208), .s(fs1242), .co(fc1242)
         );
     wire fs1243;
     wire fc1243;
         mxint8_mac_k32_n16_p0_booth4_csa__fa fa1243(
-            .a(fc1224), .b(fs1225), .ci(hc60), .s(fs1243), .co(fc1243)
+            .a(fc1225), .b(hs30), .ci(fc1208), .s(fs1243), .co(fc1243)
         );
     wire _unused_bits = &{1'b0, x$0[63:40], x$1[63:40], x$2[63:40], x$3[63:40], x$4[63:40], x$5[63:40], x$6[63:40], x$7[63:40], x$8[63:40], x$9[63:40], x$10[63:40], x$11[63:40], x$12[63:40], x$13[63:40], x$14[63:40], x$15[63:40], x$16[63:40], x$17[63:40], x$18[63:40], x$19[63:40], x$20[63:40], x$21[63:40], x$22[63:40], x$23[63:40], x$24[63:40], x$25[63:40], x$26[63:40], x$27[63:40], x$28[63:40], x$29[63:40], x$30[63:40], x$31[63:40]};
-    wire [20:0] row0 = {1'b1, fc1243, fc1242, fc1241, fc1240, fc1239, fc1238, fc1237, fc1236, fc1235, fc1234, fc1233, fc1232, fc1231, fc1230, fc1229, fc1228, fc1227, fc1226, hc63, hs63};
-    wire [20:0] row1 = {1'b0, fc1225, fs1243, fs1242, fs1241, fs1240, fs1239, fs1238, fs1237, fs1236, fs1235, fs1234, fs1233, fs1232, fs1231, fs1230, fs1229, fs1228, fs1227, fs1226, x$31[9]};
+    wire [20:0] row0 = {1'b1, fc1243, fc1242, fc1241, fc1240, fc1239, fc1238, fc1237, fc1236, fc1235, fc1234, fc1233, fc1232, fc1231, fc1230, fc1229, fc1228, fc1227, fc1226, hc31, hs31};
+    wire [20:0] row1 = {1'b0, fc1207, fs1243, fs1242, fs1241, fs1240, fs1239, fs1238, fs1237, fs1236, fs1235, fs1234, fs1233, fs1232, fs1231, fs1230, fs1229, fs1228, fs1227, fs1226, x$31[9]};
     always @(*) sum = row0 + row1;
 endmodule // mxint8_mac_k32_n16_p0_booth4_csa__csa_tree32x40
 

@@ -582,1595 +582,1529 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_rows8x40(x$0,x$1,x$2,x$3,x$4
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa0(
             .a(x$0[4]), .b(x$0[12]), .ci(x$0[20]), .s(fs0), .co(fc0)
         );
-    wire hs0;
-    wire hc0;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha0(
-            .a(x$0[29]), .b(x$1[4]), .s(hs0), .co(hc0)
-        );
     wire fs1;
     wire fc1;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa1(
-            .a(x$0[6]), .b(x$0[14]), .ci(x$0[22]), .s(fs1), .co(fc1)
+            .a(x$0[29]), .b(x$1[4]), .ci(x$1[12]), .s(fs1), .co(fc1)
         );
     wire fs2;
     wire fc2;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa2(
-            .a(x$0[30]), .b(x$0[39]), .ci(x$1[6]), .s(fs2), .co(fc2)
+            .a(x$0[6]), .b(x$0[14]), .ci(x$0[22]), .s(fs2), .co(fc2)
         );
     wire fs3;
     wire fc3;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa3(
-            .a(x$1[14]), .b(x$1[22]), .ci(x$1[30]), .s(fs3), .co(fc3)
+            .a(x$0[30]), .b(x$0[39]), .ci(x$1[6]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa4(
-            .a(x$1[39]), .b(x$2[6]), .ci(x$2[14]), .s(fs4), .co(fc4)
+            .a(x$1[14]), .b(x$1[22]), .ci(x$1[30]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa5(
-            .a(x$0[7]), .b(x$0[15]), .ci(x$0[23]), .s(fs5), .co(fc5)
+            .a(x$1[39]), .b(x$2[6]), .ci(x$2[14]), .s(fs5), .co(fc5)
         );
     wire fs6;
     wire fc6;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa6(
-            .a(x$0[31]), .b(x$1[7]), .ci(x$1[15]), .s(fs6), .co(fc6)
+            .a(x$2[22]), .b(x$2[30]), .ci(x$2[39]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa7(
-            .a(x$1[23]), .b(x$1[31]), .ci(x$2[7]), .s(fs7), .co(fc7)
+            .a(x$3[6]), .b(x$3[14]), .ci(x$3[22]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa8(
-            .a(~x$0[8]), .b(x$0[16]), .ci(x$0[24]), .s(fs8), .co(fc8)
+            .a(x$0[7]), .b(x$0[15]), .ci(x$0[23]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa9(
-            .a(x$0[32]), .b(~x$1[8]), .ci(x$1[16]), .s(fs9), .co(fc9)
-        );
-    wire hs1;
-    wire hc1;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha1(
-            .a(x$1[24]), .b(x$1[32]), .s(hs1), .co(hc1)
-        );
-    wire hs2;
-    wire hc2;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha2(
-            .a(fs0), .b(hs0), .s(hs2), .co(hc2)
+            .a(x$0[31]), .b(x$1[7]), .ci(x$1[15]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa10(
-            .a(fs1), .b(fs2), .ci(fs3), .s(fs10), .co(fc10)
-        );
-    wire hs3;
-    wire hc3;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha3(
-            .a(fs4), .b(x$2[22]), .s(hs3), .co(hc3)
+            .a(x$1[23]), .b(x$1[31]), .ci(x$2[7]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa11(
-            .a(fc1), .b(fc2), .ci(fc3), .s(fs11), .co(fc11)
-        );
-    wire hs4;
-    wire hc4;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha4(
-            .a(fc4), .b(fs5), .s(hs4), .co(hc4)
+            .a(x$2[15]), .b(x$2[23]), .ci(x$2[31]), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa12(
-            .a(fc5), .b(fc6), .ci(fc7), .s(fs12), .co(fc12)
-        );
-    wire hs5;
-    wire hc5;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha5(
-            .a(fs8), .b(fs9), .s(hs5), .co(hc5)
-        );
-    wire hs6;
-    wire hc6;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha6(
-            .a(fc8), .b(fc9), .s(hs6), .co(hc6)
-        );
-    wire hs7;
-    wire hc7;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha7(
-            .a(fs10), .b(hs3), .s(hs7), .co(hc7)
+            .a(x$3[7]), .b(x$3[15]), .ci(x$3[23]), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa13(
-            .a(fc10), .b(hc3), .ci(fs11), .s(fs13), .co(fc13)
+            .a(~x$0[8]), .b(x$0[16]), .ci(x$0[24]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa14(
-            .a(fc11), .b(hc4), .ci(fs12), .s(fs14), .co(fc14)
-        );
-    wire hs8;
-    wire hc8;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha8(
-            .a(fc12), .b(hc5), .s(hs8), .co(hc8)
+            .a(x$0[32]), .b(~x$1[8]), .ci(x$1[16]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa15(
-            .a(x$0[2]), .b(x$0[10]), .ci(x$0[19]), .s(fs15), .co(fc15)
+            .a(x$1[24]), .b(x$1[32]), .ci(~x$2[8]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa16(
-            .a(x$1[2]), .b(x$1[10]), .ci(x$1[19]), .s(fs16), .co(fc16)
+            .a(x$2[16]), .b(x$2[24]), .ci(x$2[32]), .s(fs16), .co(fc16)
+        );
+    wire hs0;
+    wire hc0;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha0(
+            .a(~x$3[8]), .b(x$3[16]), .s(hs0), .co(hc0)
+        );
+    wire hs1;
+    wire hc1;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha1(
+            .a(x$0[17]), .b(x$0[25]), .s(hs1), .co(hc1)
         );
     wire fs17;
     wire fc17;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa17(
-            .a(hs2), .b(x$1[12]), .ci(x$1[20]), .s(fs17), .co(fc17)
+            .a(x$0[2]), .b(x$0[10]), .ci(x$0[19]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa18(
-            .a(x$1[29]), .b(x$2[4]), .ci(x$2[12]), .s(fs18), .co(fc18)
+            .a(x$1[2]), .b(x$1[10]), .ci(x$1[19]), .s(fs18), .co(fc18)
+        );
+    wire hs2;
+    wire hc2;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha2(
+            .a(x$2[2]), .b(x$2[10]), .s(hs2), .co(hc2)
         );
     wire fs19;
     wire fc19;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa19(
-            .a(x$2[20]), .b(x$2[29]), .ci(x$3[4]), .s(fs19), .co(fc19)
+            .a(fs0), .b(fs1), .ci(x$1[20]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa20(
-            .a(hc2), .b(fc0), .ci(hc0), .s(fs20), .co(fc20)
+            .a(x$1[29]), .b(x$2[4]), .ci(x$2[12]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa21(
-            .a(x$0[5]), .b(x$0[13]), .ci(x$0[21]), .s(fs21), .co(fc21)
+            .a(x$2[20]), .b(x$2[29]), .ci(x$3[4]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa22(
-            .a(x$1[5]), .b(x$1[13]), .ci(x$1[21]), .s(fs22), .co(fc22)
+            .a(x$3[12]), .b(x$3[20]), .ci(x$3[29]), .s(fs22), .co(fc22)
+        );
+    wire hs3;
+    wire hc3;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha3(
+            .a(x$4[4]), .b(x$4[12]), .s(hs3), .co(hc3)
         );
     wire fs23;
     wire fc23;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa23(
-            .a(x$2[5]), .b(x$2[13]), .ci(x$2[21]), .s(fs23), .co(fc23)
+            .a(fc0), .b(fc1), .ci(x$0[5]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa24(
-            .a(hs7), .b(x$2[30]), .ci(x$2[39]), .s(fs24), .co(fc24)
+            .a(x$0[13]), .b(x$0[21]), .ci(x$1[5]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa25(
-            .a(x$3[6]), .b(x$3[14]), .ci(x$3[22]), .s(fs25), .co(fc25)
+            .a(x$1[13]), .b(x$1[21]), .ci(x$2[5]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa26(
-            .a(x$3[30]), .b(x$3[39]), .ci(x$4[6]), .s(fs26), .co(fc26)
+            .a(x$2[13]), .b(x$2[21]), .ci(x$3[5]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa27(
-            .a(x$4[14]), .b(x$4[22]), .ci(x$4[30]), .s(fs27), .co(fc27)
-        );
-    wire hs9;
-    wire hc9;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha9(
-            .a(x$4[39]), .b(x$5[6]), .s(hs9), .co(hc9)
+            .a(x$3[13]), .b(x$3[21]), .ci(x$4[5]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa28(
-            .a(hc7), .b(fs13), .ci(hs4), .s(fs28), .co(fc28)
+            .a(x$4[13]), .b(x$4[21]), .ci(x$5[5]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa29(
-            .a(fs6), .b(fs7), .ci(x$2[15]), .s(fs29), .co(fc29)
+            .a(fs2), .b(fs3), .ci(fs4), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa30(
-            .a(x$2[23]), .b(x$2[31]), .ci(x$3[7]), .s(fs30), .co(fc30)
+            .a(fs5), .b(fs6), .ci(fs7), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa31(
-            .a(x$3[15]), .b(x$3[23]), .ci(x$3[31]), .s(fs31), .co(fc31)
+            .a(x$3[30]), .b(x$3[39]), .ci(x$4[6]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa32(
-            .a(x$4[7]), .b(x$4[15]), .ci(x$4[23]), .s(fs32), .co(fc32)
+            .a(x$4[14]), .b(x$4[22]), .ci(x$4[30]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa33(
-            .a(fc13), .b(fs14), .ci(hs5), .s(fs33), .co(fc33)
+            .a(x$4[39]), .b(x$5[6]), .ci(x$5[14]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa34(
-            .a(hs1), .b(~x$2[8]), .ci(x$2[16]), .s(fs34), .co(fc34)
+            .a(x$5[22]), .b(x$5[30]), .ci(x$5[39]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa35(
-            .a(x$2[24]), .b(x$2[32]), .ci(~x$3[8]), .s(fs35), .co(fc35)
+            .a(x$6[6]), .b(x$6[14]), .ci(x$6[22]), .s(fs35), .co(fc35)
+        );
+    wire hs4;
+    wire hc4;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha4(
+            .a(x$6[30]), .b(x$6[39]), .s(hs4), .co(hc4)
         );
     wire fs36;
     wire fc36;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa36(
-            .a(x$3[16]), .b(x$3[24]), .ci(x$3[32]), .s(fs36), .co(fc36)
+            .a(fc2), .b(fc3), .ci(fc4), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa37(
-            .a(~x$4[8]), .b(x$4[16]), .ci(x$4[24]), .s(fs37), .co(fc37)
+            .a(fc5), .b(fc6), .ci(fc7), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa38(
-            .a(fc14), .b(hs8), .ci(hs6), .s(fs38), .co(fc38)
+            .a(fs8), .b(fs9), .ci(fs10), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa39(
-            .a(hc1), .b(x$0[17]), .ci(x$0[25]), .s(fs39), .co(fc39)
+            .a(fs11), .b(fs12), .ci(x$3[31]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa40(
-            .a(x$0[33]), .b(x$1[17]), .ci(x$1[25]), .s(fs40), .co(fc40)
+            .a(x$4[7]), .b(x$4[15]), .ci(x$4[23]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa41(
-            .a(x$1[33]), .b(x$2[17]), .ci(x$2[25]), .s(fs41), .co(fc41)
+            .a(x$4[31]), .b(x$5[7]), .ci(x$5[15]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa42(
-            .a(x$2[33]), .b(x$3[17]), .ci(x$3[25]), .s(fs42), .co(fc42)
+            .a(x$5[23]), .b(x$5[31]), .ci(x$6[7]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa43(
-            .a(hc8), .b(hc6), .ci(~x$0[18]), .s(fs43), .co(fc43)
+            .a(x$6[15]), .b(x$6[23]), .ci(x$6[31]), .s(fs43), .co(fc43)
+        );
+    wire hs5;
+    wire hc5;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha5(
+            .a(x$7[7]), .b(x$7[15]), .s(hs5), .co(hc5)
         );
     wire fs44;
     wire fc44;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa44(
-            .a(x$0[26]), .b(x$0[34]), .ci(~x$1[18]), .s(fs44), .co(fc44)
+            .a(fc8), .b(fc9), .ci(fc10), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa45(
-            .a(x$1[26]), .b(x$1[34]), .ci(~x$2[18]), .s(fs45), .co(fc45)
+            .a(fc11), .b(fc12), .ci(fs13), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa46(
-            .a(x$2[26]), .b(x$2[34]), .ci(~x$3[18]), .s(fs46), .co(fc46)
+            .a(fs14), .b(fs15), .ci(fs16), .s(fs46), .co(fc46)
         );
-    wire fs47 = ~(x$0[27] ^ x$0[35]);
-    wire fc47 = x$0[27] | x$0[35];
-    wire hs10;
-    wire hc10;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha10(
-            .a(fs15), .b(fs16), .s(hs10), .co(hc10)
+    wire fs47;
+    wire fc47;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa47(
+            .a(hs0), .b(x$3[24]), .ci(x$3[32]), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa48(
-            .a(fs17), .b(fs18), .ci(fs19), .s(fs48), .co(fc48)
+            .a(~x$4[8]), .b(x$4[16]), .ci(x$4[24]), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa49(
-            .a(fc17), .b(fc18), .ci(fc19), .s(fs49), .co(fc49)
-        );
-    wire hs11;
-    wire hc11;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha11(
-            .a(fs20), .b(fs21), .s(hs11), .co(hc11)
+            .a(x$4[32]), .b(~x$5[8]), .ci(x$5[16]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa50(
-            .a(fc20), .b(fc21), .ci(fc22), .s(fs50), .co(fc50)
+            .a(x$5[24]), .b(x$5[32]), .ci(~x$6[8]), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa51(
-            .a(fc23), .b(fs24), .ci(fs25), .s(fs51), .co(fc51)
+            .a(x$6[16]), .b(x$6[24]), .ci(x$6[32]), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa52(
-            .a(fc24), .b(fc25), .ci(fc26), .s(fs52), .co(fc52)
+            .a(~x$7[8]), .b(x$7[16]), .ci(x$7[24]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa53(
-            .a(fc27), .b(hc9), .ci(fs28), .s(fs53), .co(fc53)
+            .a(fc13), .b(fc14), .ci(fc15), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa54(
-            .a(fc28), .b(fc29), .ci(fc30), .s(fs54), .co(fc54)
+            .a(fc16), .b(hc0), .ci(hs1), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa55(
-            .a(fc31), .b(fc32), .ci(fs33), .s(fs55), .co(fc55)
+            .a(x$0[33]), .b(x$1[17]), .ci(x$1[25]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa56(
-            .a(fc33), .b(fc34), .ci(fc35), .s(fs56), .co(fc56)
+            .a(x$1[33]), .b(x$2[17]), .ci(x$2[25]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa57(
-            .a(fc36), .b(fc37), .ci(fs38), .s(fs57), .co(fc57)
+            .a(x$2[33]), .b(x$3[17]), .ci(x$3[25]), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa58(
-            .a(fc38), .b(fc39), .ci(fc40), .s(fs58), .co(fc58)
+            .a(x$3[33]), .b(x$4[17]), .ci(x$4[25]), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa59(
-            .a(fc41), .b(fc42), .ci(fs43), .s(fs59), .co(fc59)
+            .a(x$4[33]), .b(x$5[17]), .ci(x$5[25]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa60(
-            .a(fc43), .b(fc44), .ci(fc45), .s(fs60), .co(fc60)
-        );
-    wire hs12;
-    wire hc12;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha12(
-            .a(fs48), .b(x$3[12]), .s(hs12), .co(hc12)
+            .a(x$5[33]), .b(x$6[17]), .ci(x$6[25]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa61(
-            .a(fc48), .b(fs49), .ci(hs11), .s(fs61), .co(fc61)
+            .a(x$6[33]), .b(x$7[17]), .ci(x$7[25]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa62(
-            .a(fc49), .b(hc11), .ci(fs50), .s(fs62), .co(fc62)
+            .a(hc1), .b(~x$0[18]), .ci(x$0[26]), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa63(
-            .a(fc50), .b(fc51), .ci(fs52), .s(fs63), .co(fc63)
+            .a(x$0[34]), .b(~x$1[18]), .ci(x$1[26]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa64(
-            .a(fc52), .b(fc53), .ci(fs54), .s(fs64), .co(fc64)
+            .a(x$1[34]), .b(~x$2[18]), .ci(x$2[26]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa65(
-            .a(fc54), .b(fc55), .ci(fs56), .s(fs65), .co(fc65)
+            .a(x$2[34]), .b(~x$3[18]), .ci(x$3[26]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa66(
-            .a(fc56), .b(fc57), .ci(fs58), .s(fs66), .co(fc66)
-        );
-    wire hs13;
-    wire hc13;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha13(
-            .a(fc58), .b(fc59), .s(hs13), .co(hc13)
-        );
-    wire hs14 = ~(fc60);
-    wire hs15;
-    wire hc15;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha15(
-            .a(fc61), .b(fs62), .s(hs15), .co(hc15)
+            .a(x$3[34]), .b(~x$4[18]), .ci(x$4[26]), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa67(
-            .a(fc62), .b(fs63), .ci(fs53), .s(fs67), .co(fc67)
+            .a(x$4[34]), .b(~x$5[18]), .ci(x$5[26]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa68(
-            .a(fc63), .b(fs64), .ci(fs55), .s(fs68), .co(fc68)
+            .a(x$5[34]), .b(~x$6[18]), .ci(x$6[26]), .s(fs68), .co(fc68)
         );
-    wire fs69;
-    wire fc69;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa69(
-            .a(fc64), .b(fs65), .ci(fs57), .s(fs69), .co(fc69)
+    wire hs6;
+    wire hc6;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha6(
+            .a(x$6[34]), .b(~x$7[18]), .s(hs6), .co(hc6)
         );
+    wire fs69 = ~(x$0[27] ^ x$0[35]);
+    wire fc69 = x$0[27] | x$0[35];
     wire fs70;
     wire fc70;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa70(
-            .a(fc65), .b(fs66), .ci(fs59), .s(fs70), .co(fc70)
-        );
-    wire hs16;
-    wire hc16;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha16(
-            .a(fc66), .b(hs13), .s(hs16), .co(hc16)
-        );
-    wire hs17;
-    wire hc17;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha17(
-            .a(hc13), .b(hs14), .s(hs17), .co(hc17)
+            .a(x$1[27]), .b(x$1[35]), .ci(x$2[27]), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa71(
-            .a(x$0[0]), .b(x$0[9]), .ci(x$1[0]), .s(fs71), .co(fc71)
+            .a(x$2[35]), .b(x$3[27]), .ci(x$3[35]), .s(fs71), .co(fc71)
         );
+    wire hs7 = ~(~x$0[28]);
     wire fs72;
     wire fc72;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa72(
-            .a(hs10), .b(x$2[2]), .ci(x$2[10]), .s(fs72), .co(fc72)
+            .a(x$0[0]), .b(x$0[9]), .ci(x$1[0]), .s(fs72), .co(fc72)
+        );
+    wire hs8;
+    wire hc8;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha8(
+            .a(x$1[9]), .b(x$2[0]), .s(hs8), .co(hc8)
         );
     wire fs73;
     wire fc73;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa73(
-            .a(x$2[19]), .b(x$3[2]), .ci(x$3[10]), .s(fs73), .co(fc73)
+            .a(fs17), .b(fs18), .ci(hs2), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa74(
-            .a(hc10), .b(fc15), .ci(fc16), .s(fs74), .co(fc74)
+            .a(x$2[19]), .b(x$3[2]), .ci(x$3[10]), .s(fs74), .co(fc74)
         );
     wire fs75;
     wire fc75;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa75(
-            .a(x$0[3]), .b(x$0[11]), .ci(x$1[3]), .s(fs75), .co(fc75)
+            .a(x$3[19]), .b(x$4[2]), .ci(x$4[10]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa76(
-            .a(x$1[11]), .b(x$2[3]), .ci(x$2[11]), .s(fs76), .co(fc76)
+            .a(fc17), .b(fc18), .ci(hc2), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa77(
-            .a(hs12), .b(x$3[20]), .ci(x$3[29]), .s(fs77), .co(fc77)
+            .a(x$0[3]), .b(x$0[11]), .ci(x$1[3]), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa78(
-            .a(x$4[4]), .b(x$4[12]), .ci(x$4[20]), .s(fs78), .co(fc78)
+            .a(x$1[11]), .b(x$2[3]), .ci(x$2[11]), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa79(
-            .a(x$4[29]), .b(x$5[4]), .ci(x$5[12]), .s(fs79), .co(fc79)
+            .a(x$3[3]), .b(x$3[11]), .ci(x$4[3]), .s(fs79), .co(fc79)
+        );
+    wire hs9;
+    wire hc9;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha9(
+            .a(x$4[11]), .b(x$5[3]), .s(hs9), .co(hc9)
         );
     wire fs80;
     wire fc80;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa80(
-            .a(hc12), .b(fs61), .ci(fs22), .s(fs80), .co(fc80)
+            .a(fs19), .b(fs20), .ci(fs21), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa81(
-            .a(fs23), .b(x$3[5]), .ci(x$3[13]), .s(fs81), .co(fc81)
+            .a(fs22), .b(hs3), .ci(x$4[20]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa82(
-            .a(x$3[21]), .b(x$4[5]), .ci(x$4[13]), .s(fs82), .co(fc82)
+            .a(x$4[29]), .b(x$5[4]), .ci(x$5[12]), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa83(
-            .a(hs15), .b(fs51), .ci(fs26), .s(fs83), .co(fc83)
+            .a(x$5[20]), .b(x$5[29]), .ci(x$6[4]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa84(
-            .a(fs27), .b(hs9), .ci(x$5[14]), .s(fs84), .co(fc84)
+            .a(x$6[12]), .b(x$6[20]), .ci(x$6[29]), .s(fs84), .co(fc84)
+        );
+    wire hs10;
+    wire hc10;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha10(
+            .a(x$7[4]), .b(x$7[12]), .s(hs10), .co(hc10)
         );
     wire fs85;
     wire fc85;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa85(
-            .a(x$5[22]), .b(x$5[30]), .ci(x$5[39]), .s(fs85), .co(fc85)
+            .a(fc19), .b(fc20), .ci(fc21), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa86(
-            .a(hc15), .b(fs67), .ci(fs29), .s(fs86), .co(fc86)
+            .a(fc22), .b(hc3), .ci(fs23), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa87(
-            .a(fs30), .b(fs31), .ci(fs32), .s(fs87), .co(fc87)
+            .a(fs24), .b(fs25), .ci(fs26), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa88(
-            .a(x$4[31]), .b(x$5[7]), .ci(x$5[15]), .s(fs88), .co(fc88)
+            .a(fs27), .b(fs28), .ci(x$5[13]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa89(
-            .a(fc67), .b(fs68), .ci(fs34), .s(fs89), .co(fc89)
+            .a(x$5[21]), .b(x$6[5]), .ci(x$6[13]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa90(
-            .a(fs35), .b(fs36), .ci(fs37), .s(fs90), .co(fc90)
+            .a(x$6[21]), .b(x$7[5]), .ci(x$7[13]), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa91(
-            .a(x$4[32]), .b(~x$5[8]), .ci(x$5[16]), .s(fs91), .co(fc91)
+            .a(fc23), .b(fc24), .ci(fc25), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa92(
-            .a(fc68), .b(fs69), .ci(fs39), .s(fs92), .co(fc92)
+            .a(fc26), .b(fc27), .ci(fc28), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa93(
-            .a(fs40), .b(fs41), .ci(fs42), .s(fs93), .co(fc93)
+            .a(fs29), .b(fs30), .ci(fs31), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa94(
-            .a(x$3[33]), .b(x$4[17]), .ci(x$4[25]), .s(fs94), .co(fc94)
+            .a(fs32), .b(fs33), .ci(fs34), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa95(
-            .a(fc69), .b(fs70), .ci(fs44), .s(fs95), .co(fc95)
+            .a(fs35), .b(hs4), .ci(x$7[6]), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa96(
-            .a(fs45), .b(fs46), .ci(x$3[26]), .s(fs96), .co(fc96)
+            .a(x$7[14]), .b(x$7[22]), .ci(x$7[30]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa97(
-            .a(x$3[34]), .b(~x$4[18]), .ci(x$4[26]), .s(fs97), .co(fc97)
+            .a(fc29), .b(fc30), .ci(fc31), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa98(
-            .a(fc70), .b(hs16), .ci(fs60), .s(fs98), .co(fc98)
+            .a(fc32), .b(fc33), .ci(fc34), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa99(
-            .a(fc46), .b(fs47), .ci(x$1[27]), .s(fs99), .co(fc99)
+            .a(fc35), .b(hc4), .ci(fs36), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa100(
-            .a(x$1[35]), .b(x$2[27]), .ci(x$2[35]), .s(fs100), .co(fc100)
+            .a(fs37), .b(fs38), .ci(fs39), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa101(
-            .a(hc16), .b(hs17), .ci(fc47), .s(fs101), .co(fc101)
+            .a(fs40), .b(fs41), .ci(fs42), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa102(
-            .a(~x$0[28]), .b(x$0[36]), .ci(~x$1[28]), .s(fs102), .co(fc102)
+            .a(fs43), .b(hs5), .ci(x$7[23]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa103(
-            .a(x$1[36]), .b(~x$2[28]), .ci(x$2[36]), .s(fs103), .co(fc103)
-        );
-    wire hs18;
-    wire hc18;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha18(
-            .a(fs71), .b(x$1[9]), .s(hs18), .co(hc18)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa104(
-            .a(fs72), .b(fs73), .ci(x$3[19]), .s(fs104), .co(fc104)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa105(
-            .a(fc72), .b(fc73), .ci(fs74), .s(fs105), .co(fc105)
+            .a(fc42), .b(fc43), .ci(hc5), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa106(
-            .a(fc74), .b(fc75), .ci(fc76), .s(fs106), .co(fc106)
-        );
-    wire hs19;
-    wire hc19;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha19(
-            .a(fs77), .b(fs78), .s(hs19), .co(hc19)
+            .a(fs44), .b(fs45), .ci(fs46), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa107(
-            .a(fc77), .b(fc78), .ci(fc79), .s(fs107), .co(fc107)
+            .a(fs47), .b(fs48), .ci(fs49), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa108(
-            .a(fs80), .b(fs81), .ci(fs82), .s(fs108), .co(fc108)
+            .a(fs50), .b(fs51), .ci(fs52), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa109(
-            .a(fc80), .b(fc81), .ci(fc82), .s(fs109), .co(fc109)
+            .a(fc44), .b(fc45), .ci(fc46), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa110(
-            .a(fs83), .b(fs84), .ci(fs85), .s(fs110), .co(fc110)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa111(
-            .a(fc83), .b(fc84), .ci(fc85), .s(fs111), .co(fc111)
+            .a(fc50), .b(fc51), .ci(fc52), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa112(
-            .a(fs86), .b(fs87), .ci(fs88), .s(fs112), .co(fc112)
+            .a(fs53), .b(fs54), .ci(fs55), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa113(
-            .a(fc86), .b(fc87), .ci(fc88), .s(fs113), .co(fc113)
+            .a(fs56), .b(fs57), .ci(fs58), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa114(
-            .a(fs89), .b(fs90), .ci(fs91), .s(fs114), .co(fc114)
+            .a(fs59), .b(fs60), .ci(fs61), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa115(
-            .a(fc89), .b(fc90), .ci(fc91), .s(fs115), .co(fc115)
+            .a(fc53), .b(fc54), .ci(fc55), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa116(
-            .a(fs92), .b(fs93), .ci(fs94), .s(fs116), .co(fc116)
+            .a(fc56), .b(fc57), .ci(fc58), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa117(
-            .a(fc92), .b(fc93), .ci(fc94), .s(fs117), .co(fc117)
+            .a(fc59), .b(fc60), .ci(fc61), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa118(
-            .a(fs95), .b(fs96), .ci(fs97), .s(fs118), .co(fc118)
+            .a(fs62), .b(fs63), .ci(fs64), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa119(
-            .a(fc95), .b(fc96), .ci(fc97), .s(fs119), .co(fc119)
+            .a(fs65), .b(fs66), .ci(fs67), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa120(
-            .a(fs98), .b(fs99), .ci(fs100), .s(fs120), .co(fc120)
+            .a(fs68), .b(hs6), .ci(x$7[26]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa121(
-            .a(fc98), .b(fc99), .ci(fc100), .s(fs121), .co(fc121)
+            .a(fc62), .b(fc63), .ci(fc64), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa122(
-            .a(fs101), .b(fs102), .ci(fs103), .s(fs122), .co(fc122)
+            .a(fc65), .b(fc66), .ci(fc67), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa123(
-            .a(fc101), .b(fc102), .ci(fc103), .s(fs123), .co(fc123)
-        );
-    wire hs20;
-    wire hc20;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha20(
-            .a(fc104), .b(fs105), .s(hs20), .co(hc20)
+            .a(fc68), .b(hc6), .ci(fs69), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa124(
-            .a(fc105), .b(fs106), .ci(hs19), .s(fs124), .co(fc124)
+            .a(fs70), .b(fs71), .ci(x$4[27]), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa125(
-            .a(fc106), .b(hc19), .ci(fs107), .s(fs125), .co(fc125)
+            .a(x$4[35]), .b(x$5[27]), .ci(x$5[35]), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa126(
-            .a(fc107), .b(fc108), .ci(fs109), .s(fs126), .co(fc126)
+            .a(x$6[27]), .b(x$6[35]), .ci(x$7[27]), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa127(
-            .a(fc109), .b(fc110), .ci(fs111), .s(fs127), .co(fc127)
+            .a(fc69), .b(fc70), .ci(fc71), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa128(
-            .a(fc111), .b(fc112), .ci(fs113), .s(fs128), .co(fc128)
+            .a(hs7), .b(x$0[36]), .ci(~x$1[28]), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa129(
-            .a(fc113), .b(fc114), .ci(fs115), .s(fs129), .co(fc129)
+            .a(x$1[36]), .b(~x$2[28]), .ci(x$2[36]), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa130(
-            .a(fc115), .b(fc116), .ci(fs117), .s(fs130), .co(fc130)
+            .a(~x$3[28]), .b(x$3[36]), .ci(~x$4[28]), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa131(
-            .a(fc117), .b(fc118), .ci(fs119), .s(fs131), .co(fc131)
+            .a(x$4[36]), .b(~x$5[28]), .ci(x$5[36]), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa132(
-            .a(fc119), .b(fc120), .ci(fs121), .s(fs132), .co(fc132)
-        );
-    wire hs21;
-    wire hc21;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha21(
-            .a(fc121), .b(fc122), .s(hs21), .co(hc21)
+            .a(~x$6[28]), .b(x$6[36]), .ci(~x$7[28]), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa133(
-            .a(hs18), .b(x$2[0]), .ci(x$2[9]), .s(fs133), .co(fc133)
-        );
-    wire hs22;
-    wire hc22;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha22(
-            .a(x$3[0]), .b(x$3[9]), .s(hs22), .co(hc22)
+            .a(~x$0[28]), .b(x$0[37]), .ci(x$1[37]), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa134(
-            .a(hc18), .b(fc71), .ci(x$0[1]), .s(fs134), .co(fc134)
+            .a(fs72), .b(hs8), .ci(x$2[9]), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa135(
-            .a(fs104), .b(x$4[2]), .ci(x$4[10]), .s(fs135), .co(fc135)
+            .a(x$3[0]), .b(x$3[9]), .ci(x$4[0]), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa136(
-            .a(x$4[19]), .b(x$5[2]), .ci(x$5[10]), .s(fs136), .co(fc136)
+            .a(fc72), .b(hc8), .ci(x$0[1]), .s(fs136), .co(fc136)
+        );
+    wire hs11;
+    wire hc11;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha11(
+            .a(x$1[1]), .b(x$2[1]), .s(hs11), .co(hc11)
         );
     wire fs137;
     wire fc137;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa137(
-            .a(hs20), .b(fs75), .ci(fs76), .s(fs137), .co(fc137)
+            .a(fs73), .b(fs74), .ci(fs75), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa138(
-            .a(x$3[3]), .b(x$3[11]), .ci(x$4[3]), .s(fs138), .co(fc138)
+            .a(x$4[19]), .b(x$5[2]), .ci(x$5[10]), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa139(
-            .a(hc20), .b(fs124), .ci(fs79), .s(fs139), .co(fc139)
+            .a(x$5[19]), .b(x$6[2]), .ci(x$6[10]), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa140(
-            .a(x$5[20]), .b(x$5[29]), .ci(x$6[4]), .s(fs140), .co(fc140)
+            .a(fc73), .b(fc74), .ci(fc75), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa141(
-            .a(fc124), .b(fs125), .ci(fs108), .s(fs141), .co(fc141)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa142(
-            .a(x$4[21]), .b(x$5[5]), .ci(x$5[13]), .s(fs142), .co(fc142)
+            .a(fs79), .b(hs9), .ci(x$5[11]), .s(fs142), .co(fc142)
+        );
+    wire hs12;
+    wire hc12;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha12(
+            .a(x$6[3]), .b(x$6[11]), .s(hs12), .co(hc12)
         );
     wire fs143;
     wire fc143;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa143(
-            .a(fc125), .b(fs126), .ci(fs110), .s(fs143), .co(fc143)
+            .a(fc76), .b(fc77), .ci(fc78), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa144(
-            .a(x$6[6]), .b(x$6[14]), .ci(x$6[22]), .s(fs144), .co(fc144)
+            .a(fc79), .b(hc9), .ci(fs80), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa145(
-            .a(fc126), .b(fs127), .ci(fs112), .s(fs145), .co(fc145)
+            .a(fs81), .b(fs82), .ci(fs83), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa146(
-            .a(x$5[23]), .b(x$5[31]), .ci(x$6[7]), .s(fs146), .co(fc146)
+            .a(fs84), .b(hs10), .ci(x$7[20]), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa147(
-            .a(fc127), .b(fs128), .ci(fs114), .s(fs147), .co(fc147)
+            .a(fc80), .b(fc81), .ci(fc82), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa148(
-            .a(x$5[24]), .b(x$5[32]), .ci(~x$6[8]), .s(fs148), .co(fc148)
+            .a(fc83), .b(fc84), .ci(hc10), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa149(
-            .a(fc128), .b(fs129), .ci(fs116), .s(fs149), .co(fc149)
+            .a(fs85), .b(fs86), .ci(fs87), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa150(
-            .a(x$4[33]), .b(x$5[17]), .ci(x$5[25]), .s(fs150), .co(fc150)
+            .a(fs88), .b(fs89), .ci(fs90), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa151(
-            .a(fc129), .b(fs130), .ci(fs118), .s(fs151), .co(fc151)
+            .a(fc85), .b(fc86), .ci(fc87), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa152(
-            .a(x$4[34]), .b(~x$5[18]), .ci(x$5[26]), .s(fs152), .co(fc152)
+            .a(fc88), .b(fc89), .ci(fc90), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa153(
-            .a(fc130), .b(fs131), .ci(fs120), .s(fs153), .co(fc153)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa154(
-            .a(x$3[27]), .b(x$3[35]), .ci(x$4[27]), .s(fs154), .co(fc154)
+            .a(fs94), .b(fs95), .ci(fs96), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa155(
-            .a(fc131), .b(fs132), .ci(fs122), .s(fs155), .co(fc155)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa156(
-            .a(~x$3[28]), .b(x$3[36]), .ci(~x$4[28]), .s(fs156), .co(fc156)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa157(
-            .a(fc132), .b(hs21), .ci(fs123), .s(fs157), .co(fc157)
+            .a(fs97), .b(fs98), .ci(fs99), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa158(
-            .a(hc17), .b(fc60), .ci(x$0[37]), .s(fs158), .co(fc158)
+            .a(fs100), .b(fs101), .ci(fs102), .s(fs158), .co(fc158)
         );
-    wire fs159 = ~(hc21 ^ fc123);
-    wire fc159 = hc21 | fc123;
-    wire hs23;
-    wire hc23;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha23(
-            .a(~x$0[38]), .b(~x$1[38]), .s(hs23), .co(hc23)
-        );
-    wire hs24;
-    wire hc24;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha24(
-            .a(fs133), .b(hs22), .s(hs24), .co(hc24)
+    wire fs159;
+    wire fc159;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa159(
+            .a(fc97), .b(fc98), .ci(fc99), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa160(
-            .a(fc133), .b(hc22), .ci(fs134), .s(fs160), .co(fc160)
+            .a(fc100), .b(fc101), .ci(fc102), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa161(
-            .a(fc134), .b(fs135), .ci(fs136), .s(fs161), .co(fc161)
+            .a(fs103), .b(fs104), .ci(fs105), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa162(
-            .a(fc135), .b(fc136), .ci(fs137), .s(fs162), .co(fc162)
+            .a(fs106), .b(fs107), .ci(fs108), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa163(
-            .a(fc137), .b(fc138), .ci(fs139), .s(fs163), .co(fc163)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa164(
-            .a(fc139), .b(fc140), .ci(fs141), .s(fs164), .co(fc164)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa165(
-            .a(fc141), .b(fc142), .ci(fs143), .s(fs165), .co(fc165)
+            .a(fs109), .b(fs110), .ci(fs111), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa166(
-            .a(fc143), .b(fc144), .ci(fs145), .s(fs166), .co(fc166)
+            .a(fs112), .b(fs113), .ci(fs114), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa167(
-            .a(fc145), .b(fc146), .ci(fs147), .s(fs167), .co(fc167)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa168(
-            .a(fc147), .b(fc148), .ci(fs149), .s(fs168), .co(fc168)
+            .a(fc112), .b(fc113), .ci(fc114), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa169(
-            .a(fc149), .b(fc150), .ci(fs151), .s(fs169), .co(fc169)
+            .a(fs115), .b(fs116), .ci(fs117), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa170(
-            .a(fc151), .b(fc152), .ci(fs153), .s(fs170), .co(fc170)
+            .a(fs118), .b(fs119), .ci(fs120), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa171(
-            .a(fc153), .b(fc154), .ci(fs155), .s(fs171), .co(fc171)
+            .a(fc115), .b(fc116), .ci(fc117), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa172(
-            .a(fc155), .b(fc156), .ci(fs157), .s(fs172), .co(fc172)
+            .a(fc118), .b(fc119), .ci(fc120), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa173(
-            .a(fc157), .b(fc158), .ci(fs159), .s(fs173), .co(fc173)
-        );
-    wire hs25;
-    wire hc25;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha25(
-            .a(fc161), .b(fs162), .s(hs25), .co(hc25)
+            .a(fs121), .b(fs122), .ci(fs123), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa174(
-            .a(fc162), .b(fs163), .ci(fs140), .s(fs174), .co(fc174)
+            .a(fs124), .b(fs125), .ci(fs126), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa175(
-            .a(fc163), .b(fs164), .ci(fs142), .s(fs175), .co(fc175)
+            .a(fc121), .b(fc122), .ci(fc123), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa176(
-            .a(fc164), .b(fs165), .ci(fs144), .s(fs176), .co(fc176)
+            .a(fc124), .b(fc125), .ci(fc126), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa177(
-            .a(fc165), .b(fs166), .ci(fs146), .s(fs177), .co(fc177)
+            .a(fs127), .b(fs128), .ci(fs129), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa178(
-            .a(fc166), .b(fs167), .ci(fs148), .s(fs178), .co(fc178)
+            .a(fs130), .b(fs131), .ci(fs132), .s(fs178), .co(fc178)
         );
     wire fs179;
     wire fc179;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa179(
-            .a(fc167), .b(fs168), .ci(fs150), .s(fs179), .co(fc179)
+            .a(fc127), .b(fc128), .ci(fc129), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa180(
-            .a(fc168), .b(fs169), .ci(fs152), .s(fs180), .co(fc180)
+            .a(fc130), .b(fc131), .ci(fc132), .s(fs180), .co(fc180)
         );
     wire fs181;
     wire fc181;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa181(
-            .a(fc169), .b(fs170), .ci(fs154), .s(fs181), .co(fc181)
+            .a(fs133), .b(x$2[37]), .ci(x$3[37]), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa182(
-            .a(fc170), .b(fs171), .ci(fs156), .s(fs182), .co(fc182)
+            .a(x$4[37]), .b(x$5[37]), .ci(x$6[37]), .s(fs182), .co(fc182)
         );
-    wire fs183;
-    wire fc183;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa183(
-            .a(fc171), .b(fs172), .ci(fs158), .s(fs183), .co(fc183)
-        );
-    wire hs26;
-    wire hc26;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha26(
-            .a(fc172), .b(fs173), .s(hs26), .co(hc26)
-        );
+    wire fs183 = ~(fc133 ^ ~x$0[38]);
+    wire fc183 = fc133 | ~x$0[38];
     wire fs184;
     wire fc184;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa184(
-            .a(hs24), .b(x$4[0]), .ci(x$4[9]), .s(fs184), .co(fc184)
+            .a(~x$1[38]), .b(~x$2[38]), .ci(~x$3[38]), .s(fs184), .co(fc184)
+        );
+    wire hs13;
+    wire hc13;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha13(
+            .a(~x$4[38]), .b(~x$5[38]), .s(hs13), .co(hc13)
         );
     wire fs185;
     wire fc185;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa185(
-            .a(hc24), .b(fs160), .ci(x$1[1]), .s(fs185), .co(fc185)
+            .a(fs134), .b(fs135), .ci(x$4[9]), .s(fs185), .co(fc185)
         );
-    wire hs27;
-    wire hc27;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha27(
-            .a(x$2[1]), .b(x$3[1]), .s(hs27), .co(hc27)
+    wire hs14;
+    wire hc14;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha14(
+            .a(x$5[0]), .b(x$5[9]), .s(hs14), .co(hc14)
         );
     wire fs186;
     wire fc186;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa186(
-            .a(fc160), .b(fs161), .ci(x$5[19]), .s(fs186), .co(fc186)
+            .a(fc134), .b(fc135), .ci(fs136), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa187(
-            .a(x$6[2]), .b(x$6[10]), .ci(x$6[19]), .s(fs187), .co(fc187)
+            .a(hs11), .b(x$3[1]), .ci(x$4[1]), .s(fs187), .co(fc187)
+        );
+    wire hs15;
+    wire hc15;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha15(
+            .a(x$5[1]), .b(x$6[1]), .s(hs15), .co(hc15)
         );
     wire fs188;
     wire fc188;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa188(
-            .a(hs25), .b(fs138), .ci(x$4[11]), .s(fs188), .co(fc188)
+            .a(fc136), .b(hc11), .ci(fs137), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa189(
-            .a(x$5[3]), .b(x$5[11]), .ci(x$6[3]), .s(fs189), .co(fc189)
+            .a(fs138), .b(fs139), .ci(x$6[19]), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa190(
-            .a(hc25), .b(fs174), .ci(x$6[12]), .s(fs190), .co(fc190)
+            .a(x$7[2]), .b(x$7[10]), .ci(x$7[19]), .s(fs190), .co(fc190)
         );
     wire fs191;
     wire fc191;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa191(
-            .a(x$6[20]), .b(x$6[29]), .ci(x$7[4]), .s(fs191), .co(fc191)
+            .a(fc137), .b(fc138), .ci(fc139), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa192(
-            .a(fc174), .b(fs175), .ci(x$5[21]), .s(fs192), .co(fc192)
+            .a(fs140), .b(fs141), .ci(fs142), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa193(
-            .a(x$6[5]), .b(x$6[13]), .ci(x$6[21]), .s(fs193), .co(fc193)
+            .a(hs12), .b(x$7[3]), .ci(x$7[11]), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa194(
-            .a(fc175), .b(fs176), .ci(x$6[30]), .s(fs194), .co(fc194)
+            .a(fc140), .b(fc141), .ci(fc142), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa195(
-            .a(x$6[39]), .b(x$7[6]), .ci(x$7[14]), .s(fs195), .co(fc195)
+            .a(hc12), .b(fs143), .ci(fs144), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa196(
-            .a(fc176), .b(fs177), .ci(x$6[15]), .s(fs196), .co(fc196)
+            .a(fs145), .b(fs146), .ci(x$7[29]), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa197(
-            .a(x$6[23]), .b(x$6[31]), .ci(x$7[7]), .s(fs197), .co(fc197)
+            .a(fc143), .b(fc144), .ci(fc145), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa198(
-            .a(fc177), .b(fs178), .ci(x$6[16]), .s(fs198), .co(fc198)
+            .a(fc146), .b(fs147), .ci(fs148), .s(fs198), .co(fc198)
         );
     wire fs199;
     wire fc199;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa199(
-            .a(x$6[24]), .b(x$6[32]), .ci(~x$7[8]), .s(fs199), .co(fc199)
+            .a(fs149), .b(fs150), .ci(x$7[21]), .s(fs199), .co(fc199)
         );
     wire fs200;
     wire fc200;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa200(
-            .a(fc178), .b(fs179), .ci(x$5[33]), .s(fs200), .co(fc200)
+            .a(fc147), .b(fc148), .ci(fc149), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa201(
-            .a(x$6[17]), .b(x$6[25]), .ci(x$6[33]), .s(fs201), .co(fc201)
+            .a(fc150), .b(fs151), .ci(fs152), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa202(
-            .a(fc179), .b(fs180), .ci(x$5[34]), .s(fs202), .co(fc202)
+            .a(fs153), .b(fs154), .ci(x$7[39]), .s(fs202), .co(fc202)
         );
     wire fs203;
     wire fc203;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa203(
-            .a(~x$6[18]), .b(x$6[26]), .ci(x$6[34]), .s(fs203), .co(fc203)
+            .a(fc151), .b(fc152), .ci(fc153), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa204(
-            .a(fc180), .b(fs181), .ci(x$4[35]), .s(fs204), .co(fc204)
+            .a(fc154), .b(fs155), .ci(fs156), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa205(
-            .a(x$5[27]), .b(x$5[35]), .ci(x$6[27]), .s(fs205), .co(fc205)
+            .a(fs157), .b(fs158), .ci(x$7[31]), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa206(
-            .a(fc181), .b(fs182), .ci(x$4[36]), .s(fs206), .co(fc206)
+            .a(fc155), .b(fc156), .ci(fc157), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa207(
-            .a(~x$5[28]), .b(x$5[36]), .ci(~x$6[28]), .s(fs207), .co(fc207)
+            .a(fc158), .b(fs159), .ci(fs160), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa208(
-            .a(fc182), .b(fs183), .ci(x$1[37]), .s(fs208), .co(fc208)
+            .a(fs161), .b(fs162), .ci(x$7[32]), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa209(
-            .a(x$2[37]), .b(x$3[37]), .ci(x$4[37]), .s(fs209), .co(fc209)
+            .a(fc159), .b(fc160), .ci(fc161), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa210(
-            .a(fc183), .b(hs26), .ci(hs23), .s(fs210), .co(fc210)
+            .a(fc162), .b(fs163), .ci(fs164), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa211(
-            .a(~x$2[38]), .b(~x$3[38]), .ci(~x$4[38]), .s(fs211), .co(fc211)
-        );
-    wire hs28;
-    wire hc28;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha28(
-            .a(fs184), .b(x$5[0]), .s(hs28), .co(hc28)
+            .a(fs165), .b(fs166), .ci(x$7[33]), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa212(
-            .a(fc184), .b(fs185), .ci(hs27), .s(fs212), .co(fc212)
+            .a(fc163), .b(fc164), .ci(fc165), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa213(
-            .a(fc185), .b(hc27), .ci(fs186), .s(fs213), .co(fc213)
+            .a(fc166), .b(fs167), .ci(fs168), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa214(
-            .a(fc186), .b(fc187), .ci(fs188), .s(fs214), .co(fc214)
+            .a(fs169), .b(fs170), .ci(x$7[34]), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa215(
-            .a(fc188), .b(fc189), .ci(fs190), .s(fs215), .co(fc215)
+            .a(fc167), .b(fc168), .ci(fc169), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa216(
-            .a(fc190), .b(fc191), .ci(fs192), .s(fs216), .co(fc216)
+            .a(fc170), .b(fs171), .ci(fs172), .s(fs216), .co(fc216)
         );
     wire fs217;
     wire fc217;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa217(
-            .a(fc192), .b(fc193), .ci(fs194), .s(fs217), .co(fc217)
+            .a(fs173), .b(fs174), .ci(x$7[35]), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa218(
-            .a(fc194), .b(fc195), .ci(fs196), .s(fs218), .co(fc218)
+            .a(fc171), .b(fc172), .ci(fc173), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa219(
-            .a(fc196), .b(fc197), .ci(fs198), .s(fs219), .co(fc219)
+            .a(fc174), .b(fs175), .ci(fs176), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa220(
-            .a(fc198), .b(fc199), .ci(fs200), .s(fs220), .co(fc220)
+            .a(fs177), .b(fs178), .ci(x$7[36]), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa221(
-            .a(fc200), .b(fc201), .ci(fs202), .s(fs221), .co(fc221)
+            .a(fc175), .b(fc176), .ci(fc177), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa222(
-            .a(fc202), .b(fc203), .ci(fs204), .s(fs222), .co(fc222)
+            .a(fc178), .b(fs179), .ci(fs180), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa223(
-            .a(fc204), .b(fc205), .ci(fs206), .s(fs223), .co(fc223)
+            .a(fs181), .b(fs182), .ci(x$7[37]), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa224(
-            .a(fc206), .b(fc207), .ci(fs208), .s(fs224), .co(fc224)
+            .a(fc179), .b(fc180), .ci(fc181), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa225(
-            .a(fc208), .b(fc209), .ci(fs210), .s(fs225), .co(fc225)
-        );
-    wire hs29;
-    wire hc29;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha29(
-            .a(fc210), .b(fc211), .s(hs29), .co(hc29)
+            .a(fc182), .b(fs183), .ci(fs184), .s(fs225), .co(fc225)
         );
     wire fs226;
     wire fc226;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa226(
-            .a(hs28), .b(x$5[9]), .ci(x$6[0]), .s(fs226), .co(fc226)
+            .a(hs13), .b(~x$6[38]), .ci(~x$7[38]), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa227(
-            .a(hc28), .b(fs212), .ci(x$4[1]), .s(fs227), .co(fc227)
+            .a(fs185), .b(hs14), .ci(x$6[0]), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa228(
-            .a(fc212), .b(fs213), .ci(fs187), .s(fs228), .co(fc228)
+            .a(fc185), .b(hc14), .ci(fs186), .s(fs228), .co(fc228)
+        );
+    wire hs16;
+    wire hc16;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha16(
+            .a(fs187), .b(hs15), .s(hs16), .co(hc16)
         );
     wire fs229;
     wire fc229;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa229(
-            .a(fc213), .b(fs214), .ci(fs189), .s(fs229), .co(fc229)
+            .a(fc186), .b(fc187), .ci(hc15), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa230(
-            .a(fc214), .b(fs215), .ci(fs191), .s(fs230), .co(fc230)
+            .a(fs188), .b(fs189), .ci(fs190), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa231(
-            .a(fc215), .b(fs216), .ci(fs193), .s(fs231), .co(fc231)
+            .a(fc188), .b(fc189), .ci(fc190), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa232(
-            .a(fc216), .b(fs217), .ci(fs195), .s(fs232), .co(fc232)
+            .a(fs191), .b(fs192), .ci(fs193), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa233(
-            .a(fc217), .b(fs218), .ci(fs197), .s(fs233), .co(fc233)
+            .a(fc191), .b(fc192), .ci(fc193), .s(fs233), .co(fc233)
         );
     wire fs234;
     wire fc234;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa234(
-            .a(fc218), .b(fs219), .ci(fs199), .s(fs234), .co(fc234)
+            .a(fs194), .b(fs195), .ci(fs196), .s(fs234), .co(fc234)
         );
     wire fs235;
     wire fc235;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa235(
-            .a(fc219), .b(fs220), .ci(fs201), .s(fs235), .co(fc235)
+            .a(fc194), .b(fc195), .ci(fc196), .s(fs235), .co(fc235)
         );
     wire fs236;
     wire fc236;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa236(
-            .a(fc220), .b(fs221), .ci(fs203), .s(fs236), .co(fc236)
+            .a(fs197), .b(fs198), .ci(fs199), .s(fs236), .co(fc236)
         );
     wire fs237;
     wire fc237;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa237(
-            .a(fc221), .b(fs222), .ci(fs205), .s(fs237), .co(fc237)
+            .a(fc197), .b(fc198), .ci(fc199), .s(fs237), .co(fc237)
         );
     wire fs238;
     wire fc238;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa238(
-            .a(fc222), .b(fs223), .ci(fs207), .s(fs238), .co(fc238)
+            .a(fs200), .b(fs201), .ci(fs202), .s(fs238), .co(fc238)
         );
     wire fs239;
     wire fc239;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa239(
-            .a(fc223), .b(fs224), .ci(fs209), .s(fs239), .co(fc239)
+            .a(fc200), .b(fc201), .ci(fc202), .s(fs239), .co(fc239)
         );
     wire fs240;
     wire fc240;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa240(
-            .a(fc224), .b(fs225), .ci(fs211), .s(fs240), .co(fc240)
+            .a(fs203), .b(fs204), .ci(fs205), .s(fs240), .co(fc240)
         );
     wire fs241;
     wire fc241;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa241(
-            .a(fc225), .b(hs29), .ci(hc26), .s(fs241), .co(fc241)
-        );
-    wire hs30;
-    wire hc30;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha30(
-            .a(fc226), .b(fs227), .s(hs30), .co(hc30)
+            .a(fc203), .b(fc204), .ci(fc205), .s(fs241), .co(fc241)
         );
     wire fs242;
     wire fc242;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa242(
-            .a(fc227), .b(fs228), .ci(x$7[2]), .s(fs242), .co(fc242)
+            .a(fs206), .b(fs207), .ci(fs208), .s(fs242), .co(fc242)
         );
     wire fs243;
     wire fc243;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa243(
-            .a(fc228), .b(fs229), .ci(x$6[11]), .s(fs243), .co(fc243)
+            .a(fc206), .b(fc207), .ci(fc208), .s(fs243), .co(fc243)
         );
     wire fs244;
     wire fc244;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa244(
-            .a(fc229), .b(fs230), .ci(x$7[12]), .s(fs244), .co(fc244)
+            .a(fs209), .b(fs210), .ci(fs211), .s(fs244), .co(fc244)
         );
     wire fs245;
     wire fc245;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa245(
-            .a(fc230), .b(fs231), .ci(x$7[5]), .s(fs245), .co(fc245)
+            .a(fc209), .b(fc210), .ci(fc211), .s(fs245), .co(fc245)
         );
     wire fs246;
     wire fc246;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa246(
-            .a(fc231), .b(fs232), .ci(x$7[22]), .s(fs246), .co(fc246)
+            .a(fs212), .b(fs213), .ci(fs214), .s(fs246), .co(fc246)
         );
     wire fs247;
     wire fc247;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa247(
-            .a(fc232), .b(fs233), .ci(x$7[15]), .s(fs247), .co(fc247)
+            .a(fc212), .b(fc213), .ci(fc214), .s(fs247), .co(fc247)
         );
     wire fs248;
     wire fc248;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa248(
-            .a(fc233), .b(fs234), .ci(x$7[16]), .s(fs248), .co(fc248)
+            .a(fs215), .b(fs216), .ci(fs217), .s(fs248), .co(fc248)
         );
     wire fs249;
     wire fc249;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa249(
-            .a(fc234), .b(fs235), .ci(x$7[17]), .s(fs249), .co(fc249)
+            .a(fc215), .b(fc216), .ci(fc217), .s(fs249), .co(fc249)
         );
     wire fs250;
     wire fc250;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa250(
-            .a(fc235), .b(fs236), .ci(~x$7[18]), .s(fs250), .co(fc250)
+            .a(fs218), .b(fs219), .ci(fs220), .s(fs250), .co(fc250)
         );
     wire fs251;
     wire fc251;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa251(
-            .a(fc236), .b(fs237), .ci(x$6[35]), .s(fs251), .co(fc251)
+            .a(fc218), .b(fc219), .ci(fc220), .s(fs251), .co(fc251)
         );
     wire fs252;
     wire fc252;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa252(
-            .a(fc237), .b(fs238), .ci(x$6[36]), .s(fs252), .co(fc252)
+            .a(fs221), .b(fs222), .ci(fs223), .s(fs252), .co(fc252)
         );
     wire fs253;
     wire fc253;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa253(
-            .a(fc238), .b(fs239), .ci(x$5[37]), .s(fs253), .co(fc253)
+            .a(fc221), .b(fc222), .ci(fc223), .s(fs253), .co(fc253)
         );
     wire fs254;
     wire fc254;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa254(
-            .a(fc239), .b(fs240), .ci(~x$5[38]), .s(fs254), .co(fc254)
+            .a(fs224), .b(fs225), .ci(fs226), .s(fs254), .co(fc254)
         );
     wire fs255;
     wire fc255;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa255(
-            .a(fc240), .b(fs241), .ci(fc173), .s(fs255), .co(fc255)
-        );
-    wire hs31;
-    wire hc31;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha31(
-            .a(fs226), .b(x$6[9]), .s(hs31), .co(hc31)
+            .a(fc224), .b(fc225), .ci(fc226), .s(fs255), .co(fc255)
         );
     wire fs256;
     wire fc256;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa256(
-            .a(hs30), .b(x$5[1]), .ci(x$6[1]), .s(fs256), .co(fc256)
+            .a(fc183), .b(fc184), .ci(hc13), .s(fs256), .co(fc256)
+        );
+    wire hs17;
+    wire hc17;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha17(
+            .a(fs227), .b(x$6[9]), .s(hs17), .co(hc17)
         );
     wire fs257;
     wire fc257;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa257(
-            .a(hc30), .b(fs242), .ci(x$7[10]), .s(fs257), .co(fc257)
+            .a(fc227), .b(fs228), .ci(hs16), .s(fs257), .co(fc257)
         );
     wire fs258;
     wire fc258;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa258(
-            .a(fc242), .b(fs243), .ci(x$7[3]), .s(fs258), .co(fc258)
+            .a(fc228), .b(hc16), .ci(fs229), .s(fs258), .co(fc258)
         );
     wire fs259;
     wire fc259;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa259(
-            .a(fc243), .b(fs244), .ci(x$7[20]), .s(fs259), .co(fc259)
+            .a(fc229), .b(fc230), .ci(fs231), .s(fs259), .co(fc259)
         );
     wire fs260;
     wire fc260;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa260(
-            .a(fc244), .b(fs245), .ci(x$7[13]), .s(fs260), .co(fc260)
+            .a(fc231), .b(fc232), .ci(fs233), .s(fs260), .co(fc260)
         );
     wire fs261;
     wire fc261;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa261(
-            .a(fc245), .b(fs246), .ci(x$7[30]), .s(fs261), .co(fc261)
+            .a(fc233), .b(fc234), .ci(fs235), .s(fs261), .co(fc261)
         );
     wire fs262;
     wire fc262;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa262(
-            .a(fc246), .b(fs247), .ci(x$7[23]), .s(fs262), .co(fc262)
+            .a(fc235), .b(fc236), .ci(fs237), .s(fs262), .co(fc262)
         );
     wire fs263;
     wire fc263;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa263(
-            .a(fc247), .b(fs248), .ci(x$7[24]), .s(fs263), .co(fc263)
+            .a(fc237), .b(fc238), .ci(fs239), .s(fs263), .co(fc263)
         );
     wire fs264;
     wire fc264;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa264(
-            .a(fc248), .b(fs249), .ci(x$7[25]), .s(fs264), .co(fc264)
+            .a(fc239), .b(fc240), .ci(fs241), .s(fs264), .co(fc264)
         );
     wire fs265;
     wire fc265;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa265(
-            .a(fc249), .b(fs250), .ci(x$7[26]), .s(fs265), .co(fc265)
+            .a(fc241), .b(fc242), .ci(fs243), .s(fs265), .co(fc265)
         );
     wire fs266;
     wire fc266;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa266(
-            .a(fc250), .b(fs251), .ci(x$7[27]), .s(fs266), .co(fc266)
+            .a(fc243), .b(fc244), .ci(fs245), .s(fs266), .co(fc266)
         );
     wire fs267;
     wire fc267;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa267(
-            .a(fc251), .b(fs252), .ci(~x$7[28]), .s(fs267), .co(fc267)
+            .a(fc245), .b(fc246), .ci(fs247), .s(fs267), .co(fc267)
         );
     wire fs268;
     wire fc268;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa268(
-            .a(fc252), .b(fs253), .ci(x$6[37]), .s(fs268), .co(fc268)
+            .a(fc247), .b(fc248), .ci(fs249), .s(fs268), .co(fc268)
         );
     wire fs269;
     wire fc269;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa269(
-            .a(fc253), .b(fs254), .ci(~x$6[38]), .s(fs269), .co(fc269)
+            .a(fc249), .b(fc250), .ci(fs251), .s(fs269), .co(fc269)
         );
     wire fs270;
     wire fc270;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa270(
-            .a(fc254), .b(fs255), .ci(fc159), .s(fs270), .co(fc270)
+            .a(fc251), .b(fc252), .ci(fs253), .s(fs270), .co(fc270)
         );
-    wire fs271 = ~(fc255 ^ fc241);
-    wire fc271 = fc255 | fc241;
-    wire hs32;
-    wire hc32;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha32(
-            .a(hs31), .b(x$7[0]), .s(hs32), .co(hc32)
+    wire fs271;
+    wire fc271;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa271(
+            .a(fc253), .b(fc254), .ci(fs255), .s(fs271), .co(fc271)
+        );
+    wire hs18 = ~(fc255);
+    wire hs19;
+    wire hc19;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha19(
+            .a(hs17), .b(x$7[0]), .s(hs19), .co(hc19)
         );
     wire fs272;
     wire fc272;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa272(
-            .a(hc31), .b(fs256), .ci(x$7[1]), .s(fs272), .co(fc272)
+            .a(hc17), .b(fs257), .ci(x$7[1]), .s(fs272), .co(fc272)
         );
     wire fs273;
     wire fc273;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa273(
-            .a(fc256), .b(fs257), .ci(x$7[19]), .s(fs273), .co(fc273)
+            .a(fc257), .b(fs258), .ci(fs230), .s(fs273), .co(fc273)
         );
     wire fs274;
     wire fc274;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa274(
-            .a(fc257), .b(fs258), .ci(x$7[11]), .s(fs274), .co(fc274)
+            .a(fc258), .b(fs259), .ci(fs232), .s(fs274), .co(fc274)
         );
     wire fs275;
     wire fc275;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa275(
-            .a(fc258), .b(fs259), .ci(x$7[29]), .s(fs275), .co(fc275)
+            .a(fc259), .b(fs260), .ci(fs234), .s(fs275), .co(fc275)
         );
     wire fs276;
     wire fc276;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa276(
-            .a(fc259), .b(fs260), .ci(x$7[21]), .s(fs276), .co(fc276)
+            .a(fc260), .b(fs261), .ci(fs236), .s(fs276), .co(fc276)
         );
     wire fs277;
     wire fc277;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa277(
-            .a(fc260), .b(fs261), .ci(x$7[39]), .s(fs277), .co(fc277)
+            .a(fc261), .b(fs262), .ci(fs238), .s(fs277), .co(fc277)
         );
     wire fs278;
     wire fc278;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa278(
-            .a(fc261), .b(fs262), .ci(x$7[31]), .s(fs278), .co(fc278)
+            .a(fc262), .b(fs263), .ci(fs240), .s(fs278), .co(fc278)
         );
     wire fs279;
     wire fc279;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa279(
-            .a(fc262), .b(fs263), .ci(x$7[32]), .s(fs279), .co(fc279)
+            .a(fc263), .b(fs264), .ci(fs242), .s(fs279), .co(fc279)
         );
     wire fs280;
     wire fc280;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa280(
-            .a(fc263), .b(fs264), .ci(x$7[33]), .s(fs280), .co(fc280)
+            .a(fc264), .b(fs265), .ci(fs244), .s(fs280), .co(fc280)
         );
     wire fs281;
     wire fc281;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa281(
-            .a(fc264), .b(fs265), .ci(x$7[34]), .s(fs281), .co(fc281)
+            .a(fc265), .b(fs266), .ci(fs246), .s(fs281), .co(fc281)
         );
     wire fs282;
     wire fc282;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa282(
-            .a(fc265), .b(fs266), .ci(x$7[35]), .s(fs282), .co(fc282)
+            .a(fc266), .b(fs267), .ci(fs248), .s(fs282), .co(fc282)
         );
     wire fs283;
     wire fc283;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa283(
-            .a(fc266), .b(fs267), .ci(x$7[36]), .s(fs283), .co(fc283)
+            .a(fc267), .b(fs268), .ci(fs250), .s(fs283), .co(fc283)
         );
     wire fs284;
     wire fc284;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa284(
-            .a(fc267), .b(fs268), .ci(x$7[37]), .s(fs284), .co(fc284)
+            .a(fc268), .b(fs269), .ci(fs252), .s(fs284), .co(fc284)
         );
     wire fs285;
     wire fc285;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa285(
-            .a(fc268), .b(fs269), .ci(~x$7[38]), .s(fs285), .co(fc285)
+            .a(fc269), .b(fs270), .ci(fs254), .s(fs285), .co(fc285)
         );
     wire fs286;
     wire fc286;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa286(
-            .a(fc269), .b(fs270), .ci(hc23), .s(fs286), .co(fc286)
+            .a(fc270), .b(fs271), .ci(fs256), .s(fs286), .co(fc286)
         );
     wire fs287;
     wire fc287;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa287(
-            .a(fc270), .b(fs271), .ci(hc29), .s(fs287), .co(fc287)
+            .a(fc271), .b(hs18), .ci(fc256), .s(fs287), .co(fc287)
         );
-    wire [20:0] row0 = {1'b1, 1'b1, 1'b1, fc287, fc286, fc285, fc284, fc283, fc282, fc281, fc280, fc279, fc278, fc277, fc276, fc275, fc274, fc273, fc272, hc32, hs32};
-    wire [20:0] row1 = {1'b0, 1'b0, 1'b0, fc271, fs287, fs286, fs285, fs284, fs283, fs282, fs281, fs280, fs279, fs278, fs277, fs276, fs275, fs274, fs273, fs272, x$7[9]};
+    wire [20:0] row0 = {1'b1, 1'b1, 1'b1, fc287, fc286, fc285, fc284, fc283, fc282, fc281, fc280, fc279, fc278, fc277, fc276, fc275, fc274, fc273, fc272, hc19, hs19};
+    wire [20:0] row1 = {1'b0, 1'b0, 1'b0, fc255, fs287, fs286, fs285, fs284, fs283, fs282, fs281, fs280, fs279, fs278, fs277, fs276, fs275, fs274, fs273, fs272, x$7[9]};
     always @(*) rows = {row1, row0};
 endmodule // mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_rows8x40
 
@@ -2217,6 +2151,11 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_tree4x42(x$0,x$1,x$2,x$3,sum
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa1(
             .a(x$0[1]), .b(x$0[22]), .ci(x$1[1]), .s(fs1), .co(fc1)
         );
+    wire hs0;
+    wire hc0;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha0(
+            .a(x$1[22]), .b(x$2[1]), .s(hs0), .co(hc0)
+        );
     wire fs2;
     wire fc2;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa2(
@@ -2225,192 +2164,187 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_tree4x42(x$0,x$1,x$2,x$3,sum
     wire fs3;
     wire fc3;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa3(
-            .a(x$0[3]), .b(x$0[24]), .ci(x$1[3]), .s(fs3), .co(fc3)
+            .a(x$1[23]), .b(x$2[2]), .ci(x$2[23]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa4(
-            .a(x$0[4]), .b(x$0[25]), .ci(x$1[4]), .s(fs4), .co(fc4)
+            .a(x$0[3]), .b(x$0[24]), .ci(x$1[3]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa5(
-            .a(x$0[5]), .b(x$0[26]), .ci(x$1[5]), .s(fs5), .co(fc5)
+            .a(x$1[24]), .b(x$2[3]), .ci(x$2[24]), .s(fs5), .co(fc5)
         );
     wire fs6;
     wire fc6;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa6(
-            .a(x$0[6]), .b(x$0[27]), .ci(x$1[6]), .s(fs6), .co(fc6)
+            .a(x$0[4]), .b(x$0[25]), .ci(x$1[4]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa7(
-            .a(x$0[7]), .b(x$0[28]), .ci(x$1[7]), .s(fs7), .co(fc7)
+            .a(x$1[25]), .b(x$2[4]), .ci(x$2[25]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa8(
-            .a(x$0[8]), .b(x$0[29]), .ci(x$1[8]), .s(fs8), .co(fc8)
+            .a(x$0[5]), .b(x$0[26]), .ci(x$1[5]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa9(
-            .a(x$0[9]), .b(x$0[30]), .ci(x$1[9]), .s(fs9), .co(fc9)
+            .a(x$1[26]), .b(x$2[5]), .ci(x$2[26]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa10(
-            .a(x$0[10]), .b(x$0[31]), .ci(x$1[10]), .s(fs10), .co(fc10)
+            .a(x$0[6]), .b(x$0[27]), .ci(x$1[6]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa11(
-            .a(x$0[11]), .b(x$0[32]), .ci(x$1[11]), .s(fs11), .co(fc11)
+            .a(x$1[27]), .b(x$2[6]), .ci(x$2[27]), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa12(
-            .a(x$0[12]), .b(x$0[33]), .ci(x$1[12]), .s(fs12), .co(fc12)
+            .a(x$0[7]), .b(x$0[28]), .ci(x$1[7]), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa13(
-            .a(x$0[13]), .b(x$0[34]), .ci(x$1[13]), .s(fs13), .co(fc13)
+            .a(x$1[28]), .b(x$2[7]), .ci(x$2[28]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa14(
-            .a(x$0[14]), .b(x$0[35]), .ci(x$1[14]), .s(fs14), .co(fc14)
+            .a(x$0[8]), .b(x$0[29]), .ci(x$1[8]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa15(
-            .a(x$0[15]), .b(x$0[36]), .ci(x$1[15]), .s(fs15), .co(fc15)
+            .a(x$1[29]), .b(x$2[8]), .ci(x$2[29]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa16(
-            .a(x$0[16]), .b(x$0[37]), .ci(x$1[16]), .s(fs16), .co(fc16)
+            .a(x$0[9]), .b(x$0[30]), .ci(x$1[9]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa17(
-            .a(x$0[17]), .b(x$0[38]), .ci(x$1[17]), .s(fs17), .co(fc17)
+            .a(x$1[30]), .b(x$2[9]), .ci(x$2[30]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa18(
-            .a(x$0[18]), .b(x$0[39]), .ci(x$1[18]), .s(fs18), .co(fc18)
+            .a(x$0[10]), .b(x$0[31]), .ci(x$1[10]), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa19(
-            .a(x$0[19]), .b(x$0[40]), .ci(x$1[19]), .s(fs19), .co(fc19)
+            .a(x$1[31]), .b(x$2[10]), .ci(x$2[31]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa20(
-            .a(x$0[20]), .b(x$0[41]), .ci(x$1[20]), .s(fs20), .co(fc20)
-        );
-    wire hs0;
-    wire hc0;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha0(
-            .a(fc0), .b(fs1), .s(hs0), .co(hc0)
+            .a(x$0[11]), .b(x$0[32]), .ci(x$1[11]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa21(
-            .a(fc1), .b(fs2), .ci(x$1[23]), .s(fs21), .co(fc21)
+            .a(x$1[32]), .b(x$2[11]), .ci(x$2[32]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa22(
-            .a(fc2), .b(fs3), .ci(x$1[24]), .s(fs22), .co(fc22)
+            .a(x$0[12]), .b(x$0[33]), .ci(x$1[12]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa23(
-            .a(fc3), .b(fs4), .ci(x$1[25]), .s(fs23), .co(fc23)
+            .a(x$1[33]), .b(x$2[12]), .ci(x$2[33]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa24(
-            .a(fc4), .b(fs5), .ci(x$1[26]), .s(fs24), .co(fc24)
+            .a(x$0[13]), .b(x$0[34]), .ci(x$1[13]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa25(
-            .a(fc5), .b(fs6), .ci(x$1[27]), .s(fs25), .co(fc25)
+            .a(x$1[34]), .b(x$2[13]), .ci(x$2[34]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa26(
-            .a(fc6), .b(fs7), .ci(x$1[28]), .s(fs26), .co(fc26)
+            .a(x$0[14]), .b(x$0[35]), .ci(x$1[14]), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa27(
-            .a(fc7), .b(fs8), .ci(x$1[29]), .s(fs27), .co(fc27)
+            .a(x$1[35]), .b(x$2[14]), .ci(x$2[35]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa28(
-            .a(fc8), .b(fs9), .ci(x$1[30]), .s(fs28), .co(fc28)
+            .a(x$0[15]), .b(x$0[36]), .ci(x$1[15]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa29(
-            .a(fc9), .b(fs10), .ci(x$1[31]), .s(fs29), .co(fc29)
+            .a(x$1[36]), .b(x$2[15]), .ci(x$2[36]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa30(
-            .a(fc10), .b(fs11), .ci(x$1[32]), .s(fs30), .co(fc30)
+            .a(x$0[16]), .b(x$0[37]), .ci(x$1[16]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa31(
-            .a(fc11), .b(fs12), .ci(x$1[33]), .s(fs31), .co(fc31)
+            .a(x$1[37]), .b(x$2[16]), .ci(x$2[37]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa32(
-            .a(fc12), .b(fs13), .ci(x$1[34]), .s(fs32), .co(fc32)
+            .a(x$0[17]), .b(x$0[38]), .ci(x$1[17]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa33(
-            .a(fc13), .b(fs14), .ci(x$1[35]), .s(fs33), .co(fc33)
+            .a(x$1[38]), .b(x$2[17]), .ci(x$2[38]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa34(
-            .a(fc14), .b(fs15), .ci(x$1[36]), .s(fs34), .co(fc34)
+            .a(x$0[18]), .b(x$0[39]), .ci(x$1[18]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa35(
-            .a(fc15), .b(fs16), .ci(x$1[37]), .s(fs35), .co(fc35)
+            .a(x$1[39]), .b(x$2[18]), .ci(x$2[39]), .s(fs35), .co(fc35)
         );
     wire fs36;
     wire fc36;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa36(
-            .a(fc16), .b(fs17), .ci(x$1[38]), .s(fs36), .co(fc36)
+            .a(x$0[19]), .b(x$0[40]), .ci(x$1[19]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa37(
-            .a(fc17), .b(fs18), .ci(x$1[39]), .s(fs37), .co(fc37)
+            .a(x$1[40]), .b(x$2[19]), .ci(x$2[40]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa38(
-            .a(fc18), .b(fs19), .ci(x$1[40]), .s(fs38), .co(fc38)
+            .a(x$0[20]), .b(x$0[41]), .ci(x$1[20]), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa39(
-            .a(fc19), .b(fs20), .ci(x$1[41]), .s(fs39), .co(fc39)
+            .a(x$1[41]), .b(x$2[20]), .ci(x$2[41]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
@@ -2420,202 +2354,202 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_tree4x42(x$0,x$1,x$2,x$3,sum
     wire fs41;
     wire fc41;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa41(
-            .a(hs0), .b(x$1[22]), .ci(x$2[1]), .s(fs41), .co(fc41)
-        );
-    wire fs42;
-    wire fc42;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa42(
-            .a(hc0), .b(fs21), .ci(x$2[2]), .s(fs42), .co(fc42)
-        );
-    wire fs43;
-    wire fc43;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa43(
-            .a(fc21), .b(fs22), .ci(x$2[3]), .s(fs43), .co(fc43)
-        );
-    wire fs44;
-    wire fc44;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa44(
-            .a(fc22), .b(fs23), .ci(x$2[4]), .s(fs44), .co(fc44)
-        );
-    wire fs45;
-    wire fc45;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa45(
-            .a(fc23), .b(fs24), .ci(x$2[5]), .s(fs45), .co(fc45)
-        );
-    wire fs46;
-    wire fc46;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa46(
-            .a(fc24), .b(fs25), .ci(x$2[6]), .s(fs46), .co(fc46)
-        );
-    wire fs47;
-    wire fc47;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa47(
-            .a(fc25), .b(fs26), .ci(x$2[7]), .s(fs47), .co(fc47)
-        );
-    wire fs48;
-    wire fc48;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa48(
-            .a(fc26), .b(fs27), .ci(x$2[8]), .s(fs48), .co(fc48)
-        );
-    wire fs49;
-    wire fc49;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa49(
-            .a(fc27), .b(fs28), .ci(x$2[9]), .s(fs49), .co(fc49)
-        );
-    wire fs50;
-    wire fc50;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa50(
-            .a(fc28), .b(fs29), .ci(x$2[10]), .s(fs50), .co(fc50)
-        );
-    wire fs51;
-    wire fc51;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa51(
-            .a(fc29), .b(fs30), .ci(x$2[11]), .s(fs51), .co(fc51)
-        );
-    wire fs52;
-    wire fc52;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa52(
-            .a(fc30), .b(fs31), .ci(x$2[12]), .s(fs52), .co(fc52)
-        );
-    wire fs53;
-    wire fc53;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa53(
-            .a(fc31), .b(fs32), .ci(x$2[13]), .s(fs53), .co(fc53)
-        );
-    wire fs54;
-    wire fc54;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa54(
-            .a(fc32), .b(fs33), .ci(x$2[14]), .s(fs54), .co(fc54)
-        );
-    wire fs55;
-    wire fc55;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa55(
-            .a(fc33), .b(fs34), .ci(x$2[15]), .s(fs55), .co(fc55)
-        );
-    wire fs56;
-    wire fc56;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa56(
-            .a(fc34), .b(fs35), .ci(x$2[16]), .s(fs56), .co(fc56)
-        );
-    wire fs57;
-    wire fc57;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa57(
-            .a(fc35), .b(fs36), .ci(x$2[17]), .s(fs57), .co(fc57)
-        );
-    wire fs58;
-    wire fc58;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa58(
-            .a(fc36), .b(fs37), .ci(x$2[18]), .s(fs58), .co(fc58)
-        );
-    wire fs59;
-    wire fc59;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa59(
-            .a(fc37), .b(fs38), .ci(x$2[19]), .s(fs59), .co(fc59)
-        );
-    wire fs60;
-    wire fc60;
-        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa60(
-            .a(fc38), .b(fs39), .ci(x$2[20]), .s(fs60), .co(fc60)
+            .a(fc0), .b(fs1), .ci(hs0), .s(fs41), .co(fc41)
         );
     wire hs1;
     wire hc1;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__ha ha1(
-            .a(fc40), .b(fs41), .s(hs1), .co(hc1)
+            .a(x$2[22]), .b(x$3[1]), .s(hs1), .co(hc1)
+        );
+    wire fs42;
+    wire fc42;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa42(
+            .a(fc1), .b(hc0), .ci(fs2), .s(fs42), .co(fc42)
+        );
+    wire fs43;
+    wire fc43;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa43(
+            .a(fs3), .b(x$3[2]), .ci(x$3[23]), .s(fs43), .co(fc43)
+        );
+    wire fs44;
+    wire fc44;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa44(
+            .a(fc2), .b(fc3), .ci(fs4), .s(fs44), .co(fc44)
+        );
+    wire fs45;
+    wire fc45;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa45(
+            .a(fs5), .b(x$3[3]), .ci(x$3[24]), .s(fs45), .co(fc45)
+        );
+    wire fs46;
+    wire fc46;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa46(
+            .a(fc4), .b(fc5), .ci(fs6), .s(fs46), .co(fc46)
+        );
+    wire fs47;
+    wire fc47;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa47(
+            .a(fs7), .b(x$3[4]), .ci(x$3[25]), .s(fs47), .co(fc47)
+        );
+    wire fs48;
+    wire fc48;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa48(
+            .a(fc6), .b(fc7), .ci(fs8), .s(fs48), .co(fc48)
+        );
+    wire fs49;
+    wire fc49;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa49(
+            .a(fs9), .b(x$3[5]), .ci(x$3[26]), .s(fs49), .co(fc49)
+        );
+    wire fs50;
+    wire fc50;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa50(
+            .a(fc8), .b(fc9), .ci(fs10), .s(fs50), .co(fc50)
+        );
+    wire fs51;
+    wire fc51;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa51(
+            .a(fs11), .b(x$3[6]), .ci(x$3[27]), .s(fs51), .co(fc51)
+        );
+    wire fs52;
+    wire fc52;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa52(
+            .a(fc10), .b(fc11), .ci(fs12), .s(fs52), .co(fc52)
+        );
+    wire fs53;
+    wire fc53;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa53(
+            .a(fs13), .b(x$3[7]), .ci(x$3[28]), .s(fs53), .co(fc53)
+        );
+    wire fs54;
+    wire fc54;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa54(
+            .a(fc12), .b(fc13), .ci(fs14), .s(fs54), .co(fc54)
+        );
+    wire fs55;
+    wire fc55;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa55(
+            .a(fs15), .b(x$3[8]), .ci(x$3[29]), .s(fs55), .co(fc55)
+        );
+    wire fs56;
+    wire fc56;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa56(
+            .a(fc14), .b(fc15), .ci(fs16), .s(fs56), .co(fc56)
+        );
+    wire fs57;
+    wire fc57;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa57(
+            .a(fs17), .b(x$3[9]), .ci(x$3[30]), .s(fs57), .co(fc57)
+        );
+    wire fs58;
+    wire fc58;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa58(
+            .a(fc16), .b(fc17), .ci(fs18), .s(fs58), .co(fc58)
+        );
+    wire fs59;
+    wire fc59;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa59(
+            .a(fs19), .b(x$3[10]), .ci(x$3[31]), .s(fs59), .co(fc59)
+        );
+    wire fs60;
+    wire fc60;
+        mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa60(
+            .a(fc18), .b(fc19), .ci(fs20), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa61(
-            .a(fc41), .b(fs42), .ci(x$2[23]), .s(fs61), .co(fc61)
+            .a(fs21), .b(x$3[11]), .ci(x$3[32]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa62(
-            .a(fc42), .b(fs43), .ci(x$2[24]), .s(fs62), .co(fc62)
+            .a(fc20), .b(fc21), .ci(fs22), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa63(
-            .a(fc43), .b(fs44), .ci(x$2[25]), .s(fs63), .co(fc63)
+            .a(fs23), .b(x$3[12]), .ci(x$3[33]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa64(
-            .a(fc44), .b(fs45), .ci(x$2[26]), .s(fs64), .co(fc64)
+            .a(fc22), .b(fc23), .ci(fs24), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa65(
-            .a(fc45), .b(fs46), .ci(x$2[27]), .s(fs65), .co(fc65)
+            .a(fs25), .b(x$3[13]), .ci(x$3[34]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa66(
-            .a(fc46), .b(fs47), .ci(x$2[28]), .s(fs66), .co(fc66)
+            .a(fc24), .b(fc25), .ci(fs26), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa67(
-            .a(fc47), .b(fs48), .ci(x$2[29]), .s(fs67), .co(fc67)
+            .a(fs27), .b(x$3[14]), .ci(x$3[35]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa68(
-            .a(fc48), .b(fs49), .ci(x$2[30]), .s(fs68), .co(fc68)
+            .a(fc26), .b(fc27), .ci(fs28), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa69(
-            .a(fc49), .b(fs50), .ci(x$2[31]), .s(fs69), .co(fc69)
+            .a(fs29), .b(x$3[15]), .ci(x$3[36]), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa70(
-            .a(fc50), .b(fs51), .ci(x$2[32]), .s(fs70), .co(fc70)
+            .a(fc28), .b(fc29), .ci(fs30), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa71(
-            .a(fc51), .b(fs52), .ci(x$2[33]), .s(fs71), .co(fc71)
+            .a(fs31), .b(x$3[16]), .ci(x$3[37]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa72(
-            .a(fc52), .b(fs53), .ci(x$2[34]), .s(fs72), .co(fc72)
+            .a(fc30), .b(fc31), .ci(fs32), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa73(
-            .a(fc53), .b(fs54), .ci(x$2[35]), .s(fs73), .co(fc73)
+            .a(fs33), .b(x$3[17]), .ci(x$3[38]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa74(
-            .a(fc54), .b(fs55), .ci(x$2[36]), .s(fs74), .co(fc74)
+            .a(fc32), .b(fc33), .ci(fs34), .s(fs74), .co(fc74)
         );
     wire fs75;
     wire fc75;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa75(
-            .a(fc55), .b(fs56), .ci(x$2[37]), .s(fs75), .co(fc75)
+            .a(fs35), .b(x$3[18]), .ci(x$3[39]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa76(
-            .a(fc56), .b(fs57), .ci(x$2[38]), .s(fs76), .co(fc76)
+            .a(fc34), .b(fc35), .ci(fs36), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa77(
-            .a(fc57), .b(fs58), .ci(x$2[39]), .s(fs77), .co(fc77)
+            .a(fs37), .b(x$3[19]), .ci(x$3[40]), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa78(
-            .a(fc58), .b(fs59), .ci(x$2[40]), .s(fs78), .co(fc78)
+            .a(fc36), .b(fc37), .ci(fs38), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa79(
-            .a(fc59), .b(fs60), .ci(x$2[41]), .s(fs79), .co(fc79)
+            .a(fs39), .b(x$3[20]), .ci(x$3[41]), .s(fs79), .co(fc79)
         );
     wire hs2;
     wire hc2;
@@ -2625,102 +2559,102 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_tree4x42(x$0,x$1,x$2,x$3,sum
     wire fs80;
     wire fc80;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa80(
-            .a(hs1), .b(x$2[22]), .ci(x$3[1]), .s(fs80), .co(fc80)
+            .a(fc40), .b(fs41), .ci(hs1), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa81(
-            .a(hc1), .b(fs61), .ci(x$3[2]), .s(fs81), .co(fc81)
+            .a(fc41), .b(hc1), .ci(fs42), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa82(
-            .a(fc61), .b(fs62), .ci(x$3[3]), .s(fs82), .co(fc82)
+            .a(fc42), .b(fc43), .ci(fs44), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa83(
-            .a(fc62), .b(fs63), .ci(x$3[4]), .s(fs83), .co(fc83)
+            .a(fc44), .b(fc45), .ci(fs46), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa84(
-            .a(fc63), .b(fs64), .ci(x$3[5]), .s(fs84), .co(fc84)
+            .a(fc46), .b(fc47), .ci(fs48), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa85(
-            .a(fc64), .b(fs65), .ci(x$3[6]), .s(fs85), .co(fc85)
+            .a(fc48), .b(fc49), .ci(fs50), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa86(
-            .a(fc65), .b(fs66), .ci(x$3[7]), .s(fs86), .co(fc86)
+            .a(fc50), .b(fc51), .ci(fs52), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa87(
-            .a(fc66), .b(fs67), .ci(x$3[8]), .s(fs87), .co(fc87)
+            .a(fc52), .b(fc53), .ci(fs54), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa88(
-            .a(fc67), .b(fs68), .ci(x$3[9]), .s(fs88), .co(fc88)
+            .a(fc54), .b(fc55), .ci(fs56), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa89(
-            .a(fc68), .b(fs69), .ci(x$3[10]), .s(fs89), .co(fc89)
+            .a(fc56), .b(fc57), .ci(fs58), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa90(
-            .a(fc69), .b(fs70), .ci(x$3[11]), .s(fs90), .co(fc90)
+            .a(fc58), .b(fc59), .ci(fs60), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa91(
-            .a(fc70), .b(fs71), .ci(x$3[12]), .s(fs91), .co(fc91)
+            .a(fc60), .b(fc61), .ci(fs62), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa92(
-            .a(fc71), .b(fs72), .ci(x$3[13]), .s(fs92), .co(fc92)
+            .a(fc62), .b(fc63), .ci(fs64), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa93(
-            .a(fc72), .b(fs73), .ci(x$3[14]), .s(fs93), .co(fc93)
+            .a(fc64), .b(fc65), .ci(fs66), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa94(
-            .a(fc73), .b(fs74), .ci(x$3[15]), .s(fs94), .co(fc94)
+            .a(fc66), .b(fc67), .ci(fs68), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa95(
-            .a(fc74), .b(fs75), .ci(x$3[16]), .s(fs95), .co(fc95)
+            .a(fc68), .b(fc69), .ci(fs70), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa96(
-            .a(fc75), .b(fs76), .ci(x$3[17]), .s(fs96), .co(fc96)
+            .a(fc70), .b(fc71), .ci(fs72), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa97(
-            .a(fc76), .b(fs77), .ci(x$3[18]), .s(fs97), .co(fc97)
+            .a(fc72), .b(fc73), .ci(fs74), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa98(
-            .a(fc77), .b(fs78), .ci(x$3[19]), .s(fs98), .co(fc98)
+            .a(fc74), .b(fc75), .ci(fs76), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa99(
-            .a(fc78), .b(fs79), .ci(x$3[20]), .s(fs99), .co(fc99)
+            .a(fc76), .b(fc77), .ci(fs78), .s(fs99), .co(fc99)
         );
     wire hs3;
     wire hc3;
@@ -2735,99 +2669,99 @@ module mxint8_nvint4_mac_k32_n16_p0_booth4_csa__csa_tree4x42(x$0,x$1,x$2,x$3,sum
     wire fs101;
     wire fc101;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa101(
-            .a(fc80), .b(fs81), .ci(x$3[23]), .s(fs101), .co(fc101)
+            .a(fc80), .b(fs81), .ci(fs43), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa102(
-            .a(fc81), .b(fs82), .ci(x$3[24]), .s(fs102), .co(fc102)
+            .a(fc81), .b(fs82), .ci(fs45), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa103(
-            .a(fc82), .b(fs83), .ci(x$3[25]), .s(fs103), .co(fc103)
+            .a(fc82), .b(fs83), .ci(fs47), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa104(
-            .a(fc83), .b(fs84), .ci(x$3[26]), .s(fs104), .co(fc104)
+            .a(fc83), .b(fs84), .ci(fs49), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa105(
-            .a(fc84), .b(fs85), .ci(x$3[27]), .s(fs105), .co(fc105)
+            .a(fc84), .b(fs85), .ci(fs51), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa106(
-            .a(fc85), .b(fs86), .ci(x$3[28]), .s(fs106), .co(fc106)
+            .a(fc85), .b(fs86), .ci(fs53), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa107(
-            .a(fc86), .b(fs87), .ci(x$3[29]), .s(fs107), .co(fc107)
+            .a(fc86), .b(fs87), .ci(fs55), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa108(
-            .a(fc87), .b(fs88), .ci(x$3[30]), .s(fs108), .co(fc108)
+            .a(fc87), .b(fs88), .ci(fs57), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa109(
-            .a(fc88), .b(fs89), .ci(x$3[31]), .s(fs109), .co(fc109)
+            .a(fc88), .b(fs89), .ci(fs59), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa110(
-            .a(fc89), .b(fs90), .ci(x$3[32]), .s(fs110), .co(fc110)
+            .a(fc89), .b(fs90), .ci(fs61), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa111(
-            .a(fc90), .b(fs91), .ci(x$3[33]), .s(fs111), .co(fc111)
+            .a(fc90), .b(fs91), .ci(fs63), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa112(
-            .a(fc91), .b(fs92), .ci(x$3[34]), .s(fs112), .co(fc112)
+            .a(fc91), .b(fs92), .ci(fs65), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa113(
-            .a(fc92), .b(fs93), .ci(x$3[35]), .s(fs113), .co(fc113)
+            .a(fc92), .b(fs93), .ci(fs67), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa114(
-            .a(fc93), .b(fs94), .ci(x$3[36]), .s(fs114), .co(fc114)
+            .a(fc93), .b(fs94), .ci(fs69), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa115(
-            .a(fc94), .b(fs95), .ci(x$3[37]), .s(fs115), .co(fc115)
+            .a(fc94), .b(fs95), .ci(fs71), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa116(
-            .a(fc95), .b(fs96), .ci(x$3[38]), .s(fs116), .co(fc116)
+            .a(fc95), .b(fs96), .ci(fs73), .s(fs116), .co(fc116)
         );
     wire fs117;
     wire fc117;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa117(
-            .a(fc96), .b(fs97), .ci(x$3[39]), .s(fs117), .co(fc117)
+            .a(fc96), .b(fs97), .ci(fs75), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa118(
-            .a(fc97), .b(fs98), .ci(x$3[40]), .s(fs118), .co(fc118)
+            .a(fc97), .b(fs98), .ci(fs77), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         mxint8_nvint4_mac_k32_n16_p0_booth4_csa__fa fa119(
-            .a(fc98), .b(fs99), .ci(x$3[41]), .s(fs119), .co(fc119)
+            .a(fc98), .b(fs99), .ci(fs79), .s(fs119), .co(fc119)
         );
-    wire _unused_carries = &{1'b0, fc20, fc39, fc60, fc79, fc99, fc119};
+    wire _unused_carries = &{1'b0, fc38, fc39, fc78, fc79, fc99, fc119};
     wire [20:0] row0 = {fc118, fc117, fc116, fc115, fc114, fc113, fc112, fc111, fc110, fc109, fc108, fc107, fc106, fc105, fc104, fc103, fc102, fc101, fc100, hc3, hs3};
     wire [20:0] row1 = {fs119, fs118, fs117, fs116, fs115, fs114, fs113, fs112, fs111, fs110, fs109, fs108, fs107, fs106, fs105, fs104, fs103, fs102, fs101, fs100, x$3[21]};
     always @(*) sum = row0 + row1;

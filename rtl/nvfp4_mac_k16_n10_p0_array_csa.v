@@ -1444,938 +1444,908 @@ module nvfp4_mac_k16_n10_p0_array_csa__csa_tree16x12(x$0,x$1,x$2,x$3,x$4,x$5,x$6
         nvfp4_mac_k16_n10_p0_array_csa__fa fa0(
             .a(x$0[0]), .b(x$0[11]), .ci(x$1[0]), .s(fs0), .co(fc0)
         );
-    wire hs0;
-    wire hc0;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha0(
-            .a(x$1[11]), .b(x$2[0]), .s(hs0), .co(hc0)
-        );
-    wire hs1;
-    wire hc1;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha1(
-            .a(fs0), .b(hs0), .s(hs1), .co(hc1)
-        );
     wire fs1;
     wire fc1;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa1(
-            .a(hs1), .b(x$2[11]), .ci(x$3[0]), .s(fs1), .co(fc1)
+            .a(x$1[11]), .b(x$2[0]), .ci(x$2[11]), .s(fs1), .co(fc1)
         );
     wire fs2;
     wire fc2;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa2(
-            .a(x$3[11]), .b(x$4[0]), .ci(x$4[11]), .s(fs2), .co(fc2)
+            .a(fs0), .b(fs1), .ci(x$3[0]), .s(fs2), .co(fc2)
         );
     wire fs3;
     wire fc3;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa3(
-            .a(x$5[0]), .b(x$5[11]), .ci(x$6[0]), .s(fs3), .co(fc3)
+            .a(x$3[11]), .b(x$4[0]), .ci(x$4[11]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa4(
-            .a(hc1), .b(fc0), .ci(hc0), .s(fs4), .co(fc4)
+            .a(x$5[0]), .b(x$5[11]), .ci(x$6[0]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa5(
-            .a(fs1), .b(fs2), .ci(fs3), .s(fs5), .co(fc5)
+            .a(x$6[11]), .b(x$7[0]), .ci(x$7[11]), .s(fs5), .co(fc5)
+        );
+    wire hs0;
+    wire hc0;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha0(
+            .a(x$8[0]), .b(x$8[11]), .s(hs0), .co(hc0)
         );
     wire fs6;
     wire fc6;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa6(
-            .a(fc1), .b(fc2), .ci(fc3), .s(fs6), .co(fc6)
-        );
-    wire hs2;
-    wire hc2;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha2(
-            .a(fs5), .b(x$6[11]), .s(hs2), .co(hc2)
-        );
-    wire hs3;
-    wire hc3;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha3(
-            .a(fc5), .b(fs6), .s(hs3), .co(hc3)
+            .a(fc0), .b(fc1), .ci(x$0[1]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa7(
-            .a(hs2), .b(x$7[0]), .ci(x$7[11]), .s(fs7), .co(fc7)
+            .a(x$1[1]), .b(x$2[1]), .ci(x$3[1]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa8(
-            .a(x$8[0]), .b(x$8[11]), .ci(x$9[0]), .s(fs8), .co(fc8)
+            .a(fs2), .b(fs3), .ci(fs4), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa9(
-            .a(hc2), .b(hs3), .ci(fs4), .s(fs9), .co(fc9)
+            .a(fs5), .b(hs0), .ci(x$9[0]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa10(
-            .a(x$0[1]), .b(x$1[1]), .ci(x$2[1]), .s(fs10), .co(fc10)
+            .a(x$9[11]), .b(x$10[0]), .ci(x$10[11]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa11(
-            .a(x$3[1]), .b(x$4[1]), .ci(x$5[1]), .s(fs11), .co(fc11)
+            .a(fc2), .b(fc3), .ci(fc4), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa12(
-            .a(hc3), .b(fc6), .ci(fc4), .s(fs12), .co(fc12)
+            .a(fc5), .b(hc0), .ci(fs6), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa13(
-            .a(x$0[2]), .b(x$1[2]), .ci(x$2[2]), .s(fs13), .co(fc13)
+            .a(fs7), .b(x$4[1]), .ci(x$5[1]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa14(
-            .a(x$3[2]), .b(x$4[2]), .ci(x$5[2]), .s(fs14), .co(fc14)
+            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs14), .co(fc14)
+        );
+    wire hs1;
+    wire hc1;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha1(
+            .a(x$9[1]), .b(x$10[1]), .s(hs1), .co(hc1)
         );
     wire fs15;
     wire fc15;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa15(
-            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs15), .co(fc15)
+            .a(fc6), .b(fc7), .ci(x$0[2]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa16(
-            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs16), .co(fc16)
+            .a(x$1[2]), .b(x$2[2]), .ci(x$3[2]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa17(
-            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs17), .co(fc17)
+            .a(x$4[2]), .b(x$5[2]), .ci(x$6[2]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa18(
-            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs18), .co(fc18)
+            .a(x$7[2]), .b(x$8[2]), .ci(x$9[2]), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa19(
-            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs19), .co(fc19)
+            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa20(
-            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs20), .co(fc20)
+            .a(x$0[3]), .b(x$1[3]), .ci(x$2[3]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa21(
-            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs21), .co(fc21)
+            .a(x$3[3]), .b(x$4[3]), .ci(x$5[3]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa22(
-            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs22), .co(fc22)
+            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa23(
-            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs23), .co(fc23)
+            .a(x$9[3]), .b(x$10[3]), .ci(x$11[3]), .s(fs23), .co(fc23)
         );
     wire fs24;
     wire fc24;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa24(
-            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs24), .co(fc24)
+            .a(x$0[4]), .b(x$1[4]), .ci(x$2[4]), .s(fs24), .co(fc24)
         );
     wire fs25;
     wire fc25;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa25(
-            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs25), .co(fc25)
+            .a(x$3[4]), .b(x$4[4]), .ci(x$5[4]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa26(
-            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs26), .co(fc26)
+            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs26), .co(fc26)
+        );
+    wire hs2;
+    wire hc2;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha2(
+            .a(x$9[4]), .b(x$10[4]), .s(hs2), .co(hc2)
         );
     wire fs27;
     wire fc27;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa27(
-            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs27), .co(fc27)
+            .a(x$0[5]), .b(x$1[5]), .ci(x$2[5]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa28(
-            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs28), .co(fc28)
+            .a(x$3[5]), .b(x$4[5]), .ci(x$5[5]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa29(
-            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs29), .co(fc29)
+            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs29), .co(fc29)
+        );
+    wire hs3;
+    wire hc3;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha3(
+            .a(x$9[5]), .b(x$10[5]), .s(hs3), .co(hc3)
         );
     wire fs30;
     wire fc30;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa30(
-            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs30), .co(fc30)
+            .a(x$0[6]), .b(x$1[6]), .ci(x$2[6]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa31(
-            .a(fs7), .b(fs8), .ci(x$9[11]), .s(fs31), .co(fc31)
+            .a(x$3[6]), .b(x$4[6]), .ci(x$5[6]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa32(
-            .a(fc7), .b(fc8), .ci(fs9), .s(fs32), .co(fc32)
-        );
-    wire fs33;
-    wire fc33;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa33(
-            .a(fc9), .b(fc10), .ci(fc11), .s(fs33), .co(fc33)
+            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs32), .co(fc32)
         );
     wire hs4;
     wire hc4;
         nvfp4_mac_k16_n10_p0_array_csa__ha ha4(
-            .a(fs12), .b(fs13), .s(hs4), .co(hc4)
+            .a(x$9[6]), .b(x$10[6]), .s(hs4), .co(hc4)
+        );
+    wire fs33;
+    wire fc33;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa33(
+            .a(x$0[7]), .b(x$1[7]), .ci(x$2[7]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa34(
-            .a(fc12), .b(fc13), .ci(fc14), .s(fs34), .co(fc34)
-        );
-    wire hs5;
-    wire hc5;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha5(
-            .a(fs15), .b(fs16), .s(hs5), .co(hc5)
+            .a(x$3[7]), .b(x$4[7]), .ci(x$5[7]), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa35(
-            .a(fc15), .b(fc16), .ci(fs17), .s(fs35), .co(fc35)
+            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs35), .co(fc35)
+        );
+    wire hs5;
+    wire hc5;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha5(
+            .a(x$9[7]), .b(x$10[7]), .s(hs5), .co(hc5)
         );
     wire fs36;
     wire fc36;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa36(
-            .a(fc17), .b(fc18), .ci(fs19), .s(fs36), .co(fc36)
+            .a(x$0[8]), .b(x$1[8]), .ci(x$2[8]), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa37(
-            .a(fc19), .b(fc20), .ci(fs21), .s(fs37), .co(fc37)
+            .a(x$3[8]), .b(x$4[8]), .ci(x$5[8]), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa38(
-            .a(fc21), .b(fc22), .ci(fs23), .s(fs38), .co(fc38)
-        );
-    wire fs39;
-    wire fc39;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa39(
-            .a(fc23), .b(fc24), .ci(fs25), .s(fs39), .co(fc39)
-        );
-    wire fs40;
-    wire fc40;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa40(
-            .a(fc25), .b(fc26), .ci(fs27), .s(fs40), .co(fc40)
-        );
-    wire fs41;
-    wire fc41;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa41(
-            .a(fc27), .b(fc28), .ci(fs29), .s(fs41), .co(fc41)
+            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs38), .co(fc38)
         );
     wire hs6;
     wire hc6;
         nvfp4_mac_k16_n10_p0_array_csa__ha ha6(
-            .a(fc31), .b(fs32), .s(hs6), .co(hc6)
+            .a(x$9[8]), .b(x$10[8]), .s(hs6), .co(hc6)
         );
-    wire fs42;
-    wire fc42;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa42(
-            .a(fc32), .b(fs33), .ci(hs4), .s(fs42), .co(fc42)
+    wire fs39;
+    wire fc39;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa39(
+            .a(x$0[9]), .b(x$1[9]), .ci(x$2[9]), .s(fs39), .co(fc39)
         );
-    wire fs43;
-    wire fc43;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa43(
-            .a(fc33), .b(hc4), .ci(fs34), .s(fs43), .co(fc43)
+    wire fs40;
+    wire fc40;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa40(
+            .a(x$3[9]), .b(x$4[9]), .ci(x$5[9]), .s(fs40), .co(fc40)
         );
-    wire fs44;
-    wire fc44;
-        nvfp4_mac_k16_n10_p0_array_csa__fa fa44(
-            .a(fc34), .b(hc5), .ci(fs35), .s(fs44), .co(fc44)
+    wire fs41;
+    wire fc41;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa41(
+            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs41), .co(fc41)
         );
     wire hs7;
     wire hc7;
         nvfp4_mac_k16_n10_p0_array_csa__ha ha7(
-            .a(fc35), .b(fs36), .s(hs7), .co(hc7)
+            .a(x$9[9]), .b(x$10[9]), .s(hs7), .co(hc7)
+        );
+    wire fs42;
+    wire fc42;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa42(
+            .a(~x$0[10]), .b(~x$1[10]), .ci(~x$2[10]), .s(fs42), .co(fc42)
+        );
+    wire fs43;
+    wire fc43;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa43(
+            .a(~x$3[10]), .b(~x$4[10]), .ci(~x$5[10]), .s(fs43), .co(fc43)
+        );
+    wire fs44;
+    wire fc44;
+        nvfp4_mac_k16_n10_p0_array_csa__fa fa44(
+            .a(~x$6[10]), .b(~x$7[10]), .ci(~x$8[10]), .s(fs44), .co(fc44)
         );
     wire hs8;
     wire hc8;
         nvfp4_mac_k16_n10_p0_array_csa__ha ha8(
-            .a(fc36), .b(fs37), .s(hs8), .co(hc8)
-        );
-    wire hs9;
-    wire hc9;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha9(
-            .a(fc37), .b(fs38), .s(hs9), .co(hc9)
-        );
-    wire hs10;
-    wire hc10;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha10(
-            .a(fc38), .b(fs39), .s(hs10), .co(hc10)
-        );
-    wire hs11;
-    wire hc11;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha11(
-            .a(fc39), .b(fs40), .s(hs11), .co(hc11)
-        );
-    wire hs12;
-    wire hc12;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha12(
-            .a(fc40), .b(fs41), .s(hs12), .co(hc12)
+            .a(~x$9[10]), .b(~x$10[10]), .s(hs8), .co(hc8)
         );
     wire fs45;
     wire fc45;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa45(
-            .a(fs31), .b(x$10[0]), .ci(x$10[11]), .s(fs45), .co(fc45)
-        );
-    wire hs13;
-    wire hc13;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha13(
-            .a(x$11[0]), .b(x$11[11]), .s(hs13), .co(hc13)
+            .a(fs8), .b(fs9), .ci(fs10), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa46(
-            .a(hs6), .b(fs10), .ci(fs11), .s(fs46), .co(fc46)
+            .a(x$11[0]), .b(x$11[11]), .ci(x$12[0]), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa47(
-            .a(x$6[1]), .b(x$7[1]), .ci(x$8[1]), .s(fs47), .co(fc47)
+            .a(fc8), .b(fc9), .ci(fc10), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa48(
-            .a(hc6), .b(fs42), .ci(fs14), .s(fs48), .co(fc48)
+            .a(fs11), .b(fs12), .ci(fs13), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa49(
-            .a(x$6[2]), .b(x$7[2]), .ci(x$8[2]), .s(fs49), .co(fc49)
+            .a(fs14), .b(hs1), .ci(x$11[1]), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa50(
-            .a(fc42), .b(fs43), .ci(hs5), .s(fs50), .co(fc50)
+            .a(fc11), .b(fc12), .ci(fc13), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa51(
-            .a(x$6[3]), .b(x$7[3]), .ci(x$8[3]), .s(fs51), .co(fc51)
+            .a(fc14), .b(hc1), .ci(fs15), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa52(
-            .a(fc43), .b(fs44), .ci(fs18), .s(fs52), .co(fc52)
+            .a(fs16), .b(fs17), .ci(fs18), .s(fs52), .co(fc52)
+        );
+    wire hs9;
+    wire hc9;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha9(
+            .a(fs19), .b(x$13[2]), .s(hs9), .co(hc9)
         );
     wire fs53;
     wire fc53;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa53(
-            .a(x$6[4]), .b(x$7[4]), .ci(x$8[4]), .s(fs53), .co(fc53)
+            .a(fc15), .b(fc16), .ci(fc17), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa54(
-            .a(fc44), .b(hs7), .ci(fs20), .s(fs54), .co(fc54)
+            .a(fc18), .b(fc19), .ci(fs20), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa55(
-            .a(x$6[5]), .b(x$7[5]), .ci(x$8[5]), .s(fs55), .co(fc55)
+            .a(fs21), .b(fs22), .ci(fs23), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa56(
-            .a(hc7), .b(hs8), .ci(fs22), .s(fs56), .co(fc56)
+            .a(x$12[3]), .b(x$13[3]), .ci(x$14[3]), .s(fs56), .co(fc56)
         );
     wire fs57;
     wire fc57;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa57(
-            .a(x$6[6]), .b(x$7[6]), .ci(x$8[6]), .s(fs57), .co(fc57)
+            .a(fc20), .b(fc21), .ci(fc22), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa58(
-            .a(hc8), .b(hs9), .ci(fs24), .s(fs58), .co(fc58)
+            .a(fc23), .b(fs24), .ci(fs25), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa59(
-            .a(x$6[7]), .b(x$7[7]), .ci(x$8[7]), .s(fs59), .co(fc59)
+            .a(fs26), .b(hs2), .ci(x$11[4]), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa60(
-            .a(hc9), .b(hs10), .ci(fs26), .s(fs60), .co(fc60)
+            .a(x$12[4]), .b(x$13[4]), .ci(x$14[4]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa61(
-            .a(x$6[8]), .b(x$7[8]), .ci(x$8[8]), .s(fs61), .co(fc61)
+            .a(fc24), .b(fc25), .ci(fc26), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa62(
-            .a(hc10), .b(hs11), .ci(fs28), .s(fs62), .co(fc62)
+            .a(hc2), .b(fs27), .ci(fs28), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa63(
-            .a(x$6[9]), .b(x$7[9]), .ci(x$8[9]), .s(fs63), .co(fc63)
+            .a(fs29), .b(hs3), .ci(x$11[5]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa64(
-            .a(hc11), .b(hs12), .ci(fs30), .s(fs64), .co(fc64)
+            .a(x$12[5]), .b(x$13[5]), .ci(x$14[5]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa65(
-            .a(~x$6[10]), .b(~x$7[10]), .ci(~x$8[10]), .s(fs65), .co(fc65)
-        );
-    wire hs14;
-    wire hc14;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha14(
-            .a(fs45), .b(hs13), .s(hs14), .co(hc14)
+            .a(fc27), .b(fc28), .ci(fc29), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa66(
-            .a(fc45), .b(hc13), .ci(fs46), .s(fs66), .co(fc66)
+            .a(hc3), .b(fs30), .ci(fs31), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa67(
-            .a(fc46), .b(fc47), .ci(fs48), .s(fs67), .co(fc67)
+            .a(fs32), .b(hs4), .ci(x$11[6]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa68(
-            .a(fc48), .b(fc49), .ci(fs50), .s(fs68), .co(fc68)
+            .a(x$12[6]), .b(x$13[6]), .ci(x$14[6]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa69(
-            .a(fc50), .b(fc51), .ci(fs52), .s(fs69), .co(fc69)
+            .a(fc30), .b(fc31), .ci(fc32), .s(fs69), .co(fc69)
         );
     wire fs70;
     wire fc70;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa70(
-            .a(fc52), .b(fc53), .ci(fs54), .s(fs70), .co(fc70)
+            .a(hc4), .b(fs33), .ci(fs34), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa71(
-            .a(fc54), .b(fc55), .ci(fs56), .s(fs71), .co(fc71)
+            .a(fs35), .b(hs5), .ci(x$11[7]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa72(
-            .a(fc56), .b(fc57), .ci(fs58), .s(fs72), .co(fc72)
+            .a(x$12[7]), .b(x$13[7]), .ci(x$14[7]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa73(
-            .a(fc58), .b(fc59), .ci(fs60), .s(fs73), .co(fc73)
+            .a(fc33), .b(fc34), .ci(fc35), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa74(
-            .a(fc60), .b(fc61), .ci(fs62), .s(fs74), .co(fc74)
+            .a(hc5), .b(fs36), .ci(fs37), .s(fs74), .co(fc74)
         );
     wire fs75;
     wire fc75;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa75(
-            .a(fc62), .b(fc63), .ci(fs64), .s(fs75), .co(fc75)
-        );
-    wire hs15;
-    wire hc15;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha15(
-            .a(hc14), .b(fs66), .s(hs15), .co(hc15)
+            .a(fs38), .b(hs6), .ci(x$11[8]), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa76(
-            .a(fc66), .b(fs67), .ci(fs49), .s(fs76), .co(fc76)
+            .a(x$12[8]), .b(x$13[8]), .ci(x$14[8]), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa77(
-            .a(fc67), .b(fs68), .ci(fs51), .s(fs77), .co(fc77)
+            .a(fc36), .b(fc37), .ci(fc38), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa78(
-            .a(fc68), .b(fs69), .ci(fs53), .s(fs78), .co(fc78)
+            .a(hc6), .b(fs39), .ci(fs40), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa79(
-            .a(fc69), .b(fs70), .ci(fs55), .s(fs79), .co(fc79)
+            .a(fs41), .b(hs7), .ci(x$11[9]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa80(
-            .a(fc70), .b(fs71), .ci(fs57), .s(fs80), .co(fc80)
+            .a(x$12[9]), .b(x$13[9]), .ci(x$14[9]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa81(
-            .a(fc71), .b(fs72), .ci(fs59), .s(fs81), .co(fc81)
+            .a(fc39), .b(fc40), .ci(fc41), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa82(
-            .a(fc72), .b(fs73), .ci(fs61), .s(fs82), .co(fc82)
+            .a(hc7), .b(fs42), .ci(fs43), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa83(
-            .a(fc73), .b(fs74), .ci(fs63), .s(fs83), .co(fc83)
+            .a(fs44), .b(hs8), .ci(~x$11[10]), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa84(
-            .a(fc74), .b(fs75), .ci(fs65), .s(fs84), .co(fc84)
+            .a(~x$12[10]), .b(~x$13[10]), .ci(~x$14[10]), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa85(
-            .a(hs14), .b(x$12[0]), .ci(x$12[11]), .s(fs85), .co(fc85)
+            .a(fs45), .b(fs46), .ci(x$12[11]), .s(fs85), .co(fc85)
+        );
+    wire hs10;
+    wire hc10;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha10(
+            .a(x$13[0]), .b(x$13[11]), .s(hs10), .co(hc10)
         );
     wire fs86;
     wire fc86;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa86(
-            .a(hs15), .b(fs47), .ci(x$9[1]), .s(fs86), .co(fc86)
-        );
-    wire hs16;
-    wire hc16;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha16(
-            .a(x$10[1]), .b(x$11[1]), .s(hs16), .co(hc16)
+            .a(fc45), .b(fc46), .ci(fs47), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa87(
-            .a(hc15), .b(fs76), .ci(x$9[2]), .s(fs87), .co(fc87)
+            .a(fs48), .b(fs49), .ci(x$12[1]), .s(fs87), .co(fc87)
+        );
+    wire hs11;
+    wire hc11;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha11(
+            .a(x$13[1]), .b(x$14[1]), .s(hs11), .co(hc11)
         );
     wire fs88;
     wire fc88;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa88(
-            .a(x$10[2]), .b(x$11[2]), .ci(x$12[2]), .s(fs88), .co(fc88)
+            .a(fc47), .b(fc48), .ci(fc49), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa89(
-            .a(fc76), .b(fs77), .ci(x$9[3]), .s(fs89), .co(fc89)
+            .a(fs50), .b(fs51), .ci(fs52), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa90(
-            .a(x$10[3]), .b(x$11[3]), .ci(x$12[3]), .s(fs90), .co(fc90)
+            .a(hs9), .b(x$14[2]), .ci(x$15[2]), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa91(
-            .a(fc77), .b(fs78), .ci(x$9[4]), .s(fs91), .co(fc91)
+            .a(fc50), .b(fc51), .ci(fc52), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa92(
-            .a(x$10[4]), .b(x$11[4]), .ci(x$12[4]), .s(fs92), .co(fc92)
+            .a(hc9), .b(fs53), .ci(fs54), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa93(
-            .a(fc78), .b(fs79), .ci(x$9[5]), .s(fs93), .co(fc93)
+            .a(fs55), .b(fs56), .ci(x$15[3]), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa94(
-            .a(x$10[5]), .b(x$11[5]), .ci(x$12[5]), .s(fs94), .co(fc94)
+            .a(fc53), .b(fc54), .ci(fc55), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa95(
-            .a(fc79), .b(fs80), .ci(x$9[6]), .s(fs95), .co(fc95)
+            .a(fc56), .b(fs57), .ci(fs58), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa96(
-            .a(x$10[6]), .b(x$11[6]), .ci(x$12[6]), .s(fs96), .co(fc96)
+            .a(fs59), .b(fs60), .ci(x$15[4]), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa97(
-            .a(fc80), .b(fs81), .ci(x$9[7]), .s(fs97), .co(fc97)
+            .a(fc57), .b(fc58), .ci(fc59), .s(fs97), .co(fc97)
         );
     wire fs98;
     wire fc98;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa98(
-            .a(x$10[7]), .b(x$11[7]), .ci(x$12[7]), .s(fs98), .co(fc98)
+            .a(fc60), .b(fs61), .ci(fs62), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa99(
-            .a(fc81), .b(fs82), .ci(x$9[8]), .s(fs99), .co(fc99)
+            .a(fs63), .b(fs64), .ci(x$15[5]), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa100(
-            .a(x$10[8]), .b(x$11[8]), .ci(x$12[8]), .s(fs100), .co(fc100)
+            .a(fc61), .b(fc62), .ci(fc63), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa101(
-            .a(fc82), .b(fs83), .ci(x$9[9]), .s(fs101), .co(fc101)
+            .a(fc64), .b(fs65), .ci(fs66), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa102(
-            .a(x$10[9]), .b(x$11[9]), .ci(x$12[9]), .s(fs102), .co(fc102)
+            .a(fs67), .b(fs68), .ci(x$15[6]), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa103(
-            .a(fc83), .b(fs84), .ci(~x$9[10]), .s(fs103), .co(fc103)
+            .a(fc65), .b(fc66), .ci(fc67), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa104(
-            .a(~x$10[10]), .b(~x$11[10]), .ci(~x$12[10]), .s(fs104), .co(fc104)
+            .a(fc68), .b(fs69), .ci(fs70), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa105(
-            .a(fc84), .b(fc75), .ci(fc64), .s(fs105), .co(fc105)
-        );
-    wire hs17;
-    wire hc17;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha17(
-            .a(fc65), .b(hc12), .s(hs17), .co(hc17)
-        );
-    wire hs18;
-    wire hc18;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha18(
-            .a(fs85), .b(x$13[0]), .s(hs18), .co(hc18)
+            .a(fs71), .b(fs72), .ci(x$15[7]), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa106(
-            .a(fc85), .b(fs86), .ci(hs16), .s(fs106), .co(fc106)
+            .a(fc69), .b(fc70), .ci(fc71), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa107(
-            .a(fc86), .b(hc16), .ci(fs87), .s(fs107), .co(fc107)
+            .a(fc72), .b(fs73), .ci(fs74), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa108(
-            .a(fc87), .b(fc88), .ci(fs89), .s(fs108), .co(fc108)
+            .a(fs75), .b(fs76), .ci(x$15[8]), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa109(
-            .a(fc89), .b(fc90), .ci(fs91), .s(fs109), .co(fc109)
+            .a(fc73), .b(fc74), .ci(fc75), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa110(
-            .a(fc91), .b(fc92), .ci(fs93), .s(fs110), .co(fc110)
+            .a(fc76), .b(fs77), .ci(fs78), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa111(
-            .a(fc93), .b(fc94), .ci(fs95), .s(fs111), .co(fc111)
+            .a(fs79), .b(fs80), .ci(x$15[9]), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa112(
-            .a(fc95), .b(fc96), .ci(fs97), .s(fs112), .co(fc112)
+            .a(fc77), .b(fc78), .ci(fc79), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa113(
-            .a(fc97), .b(fc98), .ci(fs99), .s(fs113), .co(fc113)
+            .a(fc80), .b(fs81), .ci(fs82), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa114(
-            .a(fc99), .b(fc100), .ci(fs101), .s(fs114), .co(fc114)
+            .a(fs83), .b(fs84), .ci(~x$15[10]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa115(
-            .a(fc101), .b(fc102), .ci(fs103), .s(fs115), .co(fc115)
+            .a(fc81), .b(fc82), .ci(fc83), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa116(
-            .a(fc103), .b(fc104), .ci(fs105), .s(fs116), .co(fc116)
+            .a(fc84), .b(fc42), .ci(fc43), .s(fs116), .co(fc116)
+        );
+    wire hs12;
+    wire hc12;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha12(
+            .a(fc44), .b(hc8), .s(hs12), .co(hc12)
         );
     wire fs117;
     wire fc117;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa117(
-            .a(hs18), .b(x$13[11]), .ci(x$14[0]), .s(fs117), .co(fc117)
+            .a(fs85), .b(hs10), .ci(x$14[0]), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa118(
-            .a(hc18), .b(fs106), .ci(x$12[1]), .s(fs118), .co(fc118)
+            .a(fc85), .b(hc10), .ci(fs86), .s(fs118), .co(fc118)
+        );
+    wire hs13;
+    wire hc13;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha13(
+            .a(fs87), .b(hs11), .s(hs13), .co(hc13)
         );
     wire fs119;
     wire fc119;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa119(
-            .a(fc106), .b(fs107), .ci(fs88), .s(fs119), .co(fc119)
+            .a(fc86), .b(fc87), .ci(hc11), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa120(
-            .a(fc107), .b(fs108), .ci(fs90), .s(fs120), .co(fc120)
+            .a(fs88), .b(fs89), .ci(fs90), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa121(
-            .a(fc108), .b(fs109), .ci(fs92), .s(fs121), .co(fc121)
+            .a(fc88), .b(fc89), .ci(fc90), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa122(
-            .a(fc109), .b(fs110), .ci(fs94), .s(fs122), .co(fc122)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa123(
-            .a(fc110), .b(fs111), .ci(fs96), .s(fs123), .co(fc123)
+            .a(fc91), .b(fc92), .ci(fc93), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa124(
-            .a(fc111), .b(fs112), .ci(fs98), .s(fs124), .co(fc124)
+            .a(fs94), .b(fs95), .ci(fs96), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa125(
-            .a(fc112), .b(fs113), .ci(fs100), .s(fs125), .co(fc125)
+            .a(fc94), .b(fc95), .ci(fc96), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa126(
-            .a(fc113), .b(fs114), .ci(fs102), .s(fs126), .co(fc126)
+            .a(fs97), .b(fs98), .ci(fs99), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa127(
-            .a(fc114), .b(fs115), .ci(fs104), .s(fs127), .co(fc127)
+            .a(fc97), .b(fc98), .ci(fc99), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa128(
-            .a(fc115), .b(fs116), .ci(hs17), .s(fs128), .co(fc128)
-        );
-    wire hs19;
-    wire hc19;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha19(
-            .a(fc117), .b(fs118), .s(hs19), .co(hc19)
+            .a(fs100), .b(fs101), .ci(fs102), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa129(
-            .a(fc118), .b(fs119), .ci(x$13[2]), .s(fs129), .co(fc129)
+            .a(fc100), .b(fc101), .ci(fc102), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa130(
-            .a(fc119), .b(fs120), .ci(x$13[3]), .s(fs130), .co(fc130)
+            .a(fs103), .b(fs104), .ci(fs105), .s(fs130), .co(fc130)
         );
     wire fs131;
     wire fc131;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa131(
-            .a(fc120), .b(fs121), .ci(x$13[4]), .s(fs131), .co(fc131)
+            .a(fc103), .b(fc104), .ci(fc105), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa132(
-            .a(fc121), .b(fs122), .ci(x$13[5]), .s(fs132), .co(fc132)
+            .a(fs106), .b(fs107), .ci(fs108), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa133(
-            .a(fc122), .b(fs123), .ci(x$13[6]), .s(fs133), .co(fc133)
+            .a(fc106), .b(fc107), .ci(fc108), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa134(
-            .a(fc123), .b(fs124), .ci(x$13[7]), .s(fs134), .co(fc134)
+            .a(fs109), .b(fs110), .ci(fs111), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa135(
-            .a(fc124), .b(fs125), .ci(x$13[8]), .s(fs135), .co(fc135)
+            .a(fc109), .b(fc110), .ci(fc111), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa136(
-            .a(fc125), .b(fs126), .ci(x$13[9]), .s(fs136), .co(fc136)
+            .a(fs112), .b(fs113), .ci(fs114), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa137(
-            .a(fc126), .b(fs127), .ci(~x$13[10]), .s(fs137), .co(fc137)
+            .a(fc112), .b(fc113), .ci(fc114), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa138(
-            .a(fc127), .b(fs128), .ci(fc41), .s(fs138), .co(fc138)
+            .a(fs115), .b(fs116), .ci(hs12), .s(fs138), .co(fc138)
         );
-    wire hs20;
-    wire hc20;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha20(
-            .a(fc128), .b(fc116), .s(hs20), .co(hc20)
+    wire hs14;
+    wire hc14;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha14(
+            .a(fc115), .b(fc116), .s(hs14), .co(hc14)
         );
-    wire hs21;
-    wire hc21;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha21(
-            .a(fs117), .b(x$14[11]), .s(hs21), .co(hc21)
+    wire hs15;
+    wire hc15;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha15(
+            .a(fs117), .b(x$14[11]), .s(hs15), .co(hc15)
         );
     wire fs139;
     wire fc139;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa139(
-            .a(hs19), .b(x$13[1]), .ci(x$14[1]), .s(fs139), .co(fc139)
+            .a(fc117), .b(fs118), .ci(hs13), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa140(
-            .a(hc19), .b(fs129), .ci(x$14[2]), .s(fs140), .co(fc140)
+            .a(fc118), .b(hc13), .ci(fs119), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa141(
-            .a(fc129), .b(fs130), .ci(x$14[3]), .s(fs141), .co(fc141)
+            .a(fc119), .b(fc120), .ci(fs121), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa142(
-            .a(fc130), .b(fs131), .ci(x$14[4]), .s(fs142), .co(fc142)
+            .a(fc121), .b(fc122), .ci(fs123), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa143(
-            .a(fc131), .b(fs132), .ci(x$14[5]), .s(fs143), .co(fc143)
+            .a(fc123), .b(fc124), .ci(fs125), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa144(
-            .a(fc132), .b(fs133), .ci(x$14[6]), .s(fs144), .co(fc144)
+            .a(fc125), .b(fc126), .ci(fs127), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa145(
-            .a(fc133), .b(fs134), .ci(x$14[7]), .s(fs145), .co(fc145)
+            .a(fc127), .b(fc128), .ci(fs129), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa146(
-            .a(fc134), .b(fs135), .ci(x$14[8]), .s(fs146), .co(fc146)
+            .a(fc129), .b(fc130), .ci(fs131), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa147(
-            .a(fc135), .b(fs136), .ci(x$14[9]), .s(fs147), .co(fc147)
+            .a(fc131), .b(fc132), .ci(fs133), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa148(
-            .a(fc136), .b(fs137), .ci(~x$14[10]), .s(fs148), .co(fc148)
+            .a(fc133), .b(fc134), .ci(fs135), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa149(
-            .a(fc137), .b(fs138), .ci(fc29), .s(fs149), .co(fc149)
+            .a(fc135), .b(fc136), .ci(fs137), .s(fs149), .co(fc149)
         );
     wire fs150;
     wire fc150;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa150(
-            .a(fc138), .b(hs20), .ci(fc105), .s(fs150), .co(fc150)
+            .a(fc137), .b(fc138), .ci(hs14), .s(fs150), .co(fc150)
         );
-    wire hs22;
-    wire hc22;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha22(
-            .a(hs21), .b(x$15[0]), .s(hs22), .co(hc22)
+    wire hs16;
+    wire hc16;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha16(
+            .a(hs15), .b(x$15[0]), .s(hs16), .co(hc16)
         );
     wire fs151;
     wire fc151;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa151(
-            .a(hc21), .b(fs139), .ci(x$15[1]), .s(fs151), .co(fc151)
+            .a(hc15), .b(fs139), .ci(x$15[1]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa152(
-            .a(fc139), .b(fs140), .ci(x$15[2]), .s(fs152), .co(fc152)
+            .a(fc139), .b(fs140), .ci(fs120), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa153(
-            .a(fc140), .b(fs141), .ci(x$15[3]), .s(fs153), .co(fc153)
+            .a(fc140), .b(fs141), .ci(fs122), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa154(
-            .a(fc141), .b(fs142), .ci(x$15[4]), .s(fs154), .co(fc154)
+            .a(fc141), .b(fs142), .ci(fs124), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa155(
-            .a(fc142), .b(fs143), .ci(x$15[5]), .s(fs155), .co(fc155)
+            .a(fc142), .b(fs143), .ci(fs126), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa156(
-            .a(fc143), .b(fs144), .ci(x$15[6]), .s(fs156), .co(fc156)
+            .a(fc143), .b(fs144), .ci(fs128), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa157(
-            .a(fc144), .b(fs145), .ci(x$15[7]), .s(fs157), .co(fc157)
+            .a(fc144), .b(fs145), .ci(fs130), .s(fs157), .co(fc157)
         );
     wire fs158;
     wire fc158;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa158(
-            .a(fc145), .b(fs146), .ci(x$15[8]), .s(fs158), .co(fc158)
+            .a(fc145), .b(fs146), .ci(fs132), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa159(
-            .a(fc146), .b(fs147), .ci(x$15[9]), .s(fs159), .co(fc159)
+            .a(fc146), .b(fs147), .ci(fs134), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa160(
-            .a(fc147), .b(fs148), .ci(~x$15[10]), .s(fs160), .co(fc160)
+            .a(fc147), .b(fs148), .ci(fs136), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa161(
-            .a(fc148), .b(fs149), .ci(fc30), .s(fs161), .co(fc161)
+            .a(fc148), .b(fs149), .ci(fs138), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         nvfp4_mac_k16_n10_p0_array_csa__fa fa162(
-            .a(fc149), .b(fs150), .ci(hc17), .s(fs162), .co(fc162)
+            .a(fc149), .b(fs150), .ci(hc12), .s(fs162), .co(fc162)
         );
-    wire hs23;
-    wire hc23;
-        nvfp4_mac_k16_n10_p0_array_csa__ha ha23(
-            .a(fc150), .b(hc20), .s(hs23), .co(hc23)
+    wire hs17;
+    wire hc17;
+        nvfp4_mac_k16_n10_p0_array_csa__ha ha17(
+            .a(fc150), .b(hc14), .s(hs17), .co(hc17)
         );
-    wire [14:0] row0 = {hc23, fc162, fc161, fc160, fc159, fc158, fc157, fc156, fc155, fc154, fc153, fc152, fc151, hc22, hs22};
-    wire [14:0] row1 = {1'b1, hs23, fs162, fs161, fs160, fs159, fs158, fs157, fs156, fs155, fs154, fs153, fs152, fs151, x$15[11]};
+    wire [14:0] row0 = {hc17, fc162, fc161, fc160, fc159, fc158, fc157, fc156, fc155, fc154, fc153, fc152, fc151, hc16, hs16};
+    wire [14:0] row1 = {1'b1, hs17, fs162, fs161, fs160, fs159, fs158, fs157, fs156, fs155, fs154, fs153, fs152, fs151, x$15[11]};
     always @(*) sum = row0 + row1;
 endmodule // nvfp4_mac_k16_n10_p0_array_csa__csa_tree16x12
 

@@ -501,1307 +501,1237 @@ module nvint4_mac_k16_n8_p0_array_csa__csa_tree16x16(x$0,x$1,x$2,x$3,x$4,x$5,x$6
     wire fs2;
     wire fc2;
         nvint4_mac_k16_n8_p0_array_csa__fa fa2(
-            .a(hs0), .b(x$0[9]), .ci(~x$0[12]), .s(fs2), .co(fc2)
+            .a(x$2[2]), .b(x$2[5]), .ci(x$2[8]), .s(fs2), .co(fc2)
         );
     wire fs3;
     wire fc3;
         nvint4_mac_k16_n8_p0_array_csa__fa fa3(
-            .a(~x$1[3]), .b(x$1[6]), .ci(x$1[9]), .s(fs3), .co(fc3)
+            .a(hs0), .b(x$0[9]), .ci(~x$0[12]), .s(fs3), .co(fc3)
         );
     wire fs4;
     wire fc4;
         nvint4_mac_k16_n8_p0_array_csa__fa fa4(
-            .a(~x$1[12]), .b(~x$2[3]), .ci(x$2[6]), .s(fs4), .co(fc4)
+            .a(~x$1[3]), .b(x$1[6]), .ci(x$1[9]), .s(fs4), .co(fc4)
         );
     wire fs5;
     wire fc5;
         nvint4_mac_k16_n8_p0_array_csa__fa fa5(
-            .a(x$2[9]), .b(~x$2[12]), .ci(~x$3[3]), .s(fs5), .co(fc5)
+            .a(~x$1[12]), .b(~x$2[3]), .ci(x$2[6]), .s(fs5), .co(fc5)
         );
     wire fs6;
     wire fc6;
         nvint4_mac_k16_n8_p0_array_csa__fa fa6(
-            .a(x$3[6]), .b(x$3[9]), .ci(~x$3[12]), .s(fs6), .co(fc6)
+            .a(x$2[9]), .b(~x$2[12]), .ci(~x$3[3]), .s(fs6), .co(fc6)
         );
     wire fs7;
     wire fc7;
         nvint4_mac_k16_n8_p0_array_csa__fa fa7(
-            .a(~x$4[3]), .b(x$4[6]), .ci(x$4[9]), .s(fs7), .co(fc7)
+            .a(x$3[6]), .b(x$3[9]), .ci(~x$3[12]), .s(fs7), .co(fc7)
         );
     wire fs8;
     wire fc8;
         nvint4_mac_k16_n8_p0_array_csa__fa fa8(
-            .a(~x$4[12]), .b(~x$5[3]), .ci(x$5[6]), .s(fs8), .co(fc8)
+            .a(~x$4[3]), .b(x$4[6]), .ci(x$4[9]), .s(fs8), .co(fc8)
         );
     wire fs9;
     wire fc9;
         nvint4_mac_k16_n8_p0_array_csa__fa fa9(
-            .a(x$5[9]), .b(~x$5[12]), .ci(~x$6[3]), .s(fs9), .co(fc9)
+            .a(~x$4[12]), .b(~x$5[3]), .ci(x$5[6]), .s(fs9), .co(fc9)
         );
     wire fs10;
     wire fc10;
         nvint4_mac_k16_n8_p0_array_csa__fa fa10(
-            .a(hc0), .b(~x$0[7]), .ci(x$0[10]), .s(fs10), .co(fc10)
+            .a(x$5[9]), .b(~x$5[12]), .ci(~x$6[3]), .s(fs10), .co(fc10)
         );
     wire fs11;
     wire fc11;
         nvint4_mac_k16_n8_p0_array_csa__fa fa11(
-            .a(~x$0[13]), .b(~x$1[7]), .ci(x$1[10]), .s(fs11), .co(fc11)
+            .a(x$6[6]), .b(x$6[9]), .ci(~x$6[12]), .s(fs11), .co(fc11)
         );
     wire fs12;
     wire fc12;
         nvint4_mac_k16_n8_p0_array_csa__fa fa12(
-            .a(~x$1[13]), .b(~x$2[7]), .ci(x$2[10]), .s(fs12), .co(fc12)
+            .a(~x$7[3]), .b(x$7[6]), .ci(x$7[9]), .s(fs12), .co(fc12)
         );
     wire fs13;
     wire fc13;
         nvint4_mac_k16_n8_p0_array_csa__fa fa13(
-            .a(~x$2[13]), .b(~x$3[7]), .ci(x$3[10]), .s(fs13), .co(fc13)
+            .a(~x$7[12]), .b(~x$8[3]), .ci(x$8[6]), .s(fs13), .co(fc13)
         );
     wire fs14;
     wire fc14;
         nvint4_mac_k16_n8_p0_array_csa__fa fa14(
-            .a(~x$3[13]), .b(~x$4[7]), .ci(x$4[10]), .s(fs14), .co(fc14)
+            .a(x$8[9]), .b(~x$8[12]), .ci(~x$9[3]), .s(fs14), .co(fc14)
         );
     wire fs15;
     wire fc15;
         nvint4_mac_k16_n8_p0_array_csa__fa fa15(
-            .a(fs0), .b(fs1), .ci(x$2[2]), .s(fs15), .co(fc15)
+            .a(hc0), .b(~x$0[7]), .ci(x$0[10]), .s(fs15), .co(fc15)
         );
     wire fs16;
     wire fc16;
         nvint4_mac_k16_n8_p0_array_csa__fa fa16(
-            .a(fc0), .b(fc1), .ci(fs2), .s(fs16), .co(fc16)
+            .a(~x$0[13]), .b(~x$1[7]), .ci(x$1[10]), .s(fs16), .co(fc16)
         );
     wire fs17;
     wire fc17;
         nvint4_mac_k16_n8_p0_array_csa__fa fa17(
-            .a(fs3), .b(fs4), .ci(fs5), .s(fs17), .co(fc17)
+            .a(~x$1[13]), .b(~x$2[7]), .ci(x$2[10]), .s(fs17), .co(fc17)
         );
     wire fs18;
     wire fc18;
         nvint4_mac_k16_n8_p0_array_csa__fa fa18(
-            .a(fs6), .b(fs7), .ci(fs8), .s(fs18), .co(fc18)
+            .a(~x$2[13]), .b(~x$3[7]), .ci(x$3[10]), .s(fs18), .co(fc18)
         );
     wire fs19;
     wire fc19;
         nvint4_mac_k16_n8_p0_array_csa__fa fa19(
-            .a(fc2), .b(fc3), .ci(fc4), .s(fs19), .co(fc19)
+            .a(~x$3[13]), .b(~x$4[7]), .ci(x$4[10]), .s(fs19), .co(fc19)
         );
     wire fs20;
     wire fc20;
         nvint4_mac_k16_n8_p0_array_csa__fa fa20(
-            .a(fc5), .b(fc6), .ci(fc7), .s(fs20), .co(fc20)
+            .a(~x$4[13]), .b(~x$5[7]), .ci(x$5[10]), .s(fs20), .co(fc20)
         );
     wire fs21;
     wire fc21;
         nvint4_mac_k16_n8_p0_array_csa__fa fa21(
-            .a(fc8), .b(fc9), .ci(fs10), .s(fs21), .co(fc21)
+            .a(~x$5[13]), .b(~x$6[7]), .ci(x$6[10]), .s(fs21), .co(fc21)
         );
     wire fs22;
     wire fc22;
         nvint4_mac_k16_n8_p0_array_csa__fa fa22(
-            .a(fc15), .b(fs16), .ci(fs17), .s(fs22), .co(fc22)
+            .a(~x$6[13]), .b(~x$7[7]), .ci(x$7[10]), .s(fs22), .co(fc22)
         );
     wire fs23;
     wire fc23;
         nvint4_mac_k16_n8_p0_array_csa__fa fa23(
-            .a(fc16), .b(fc17), .ci(fc18), .s(fs23), .co(fc23)
+            .a(~x$7[13]), .b(~x$8[7]), .ci(x$8[10]), .s(fs23), .co(fc23)
         );
     wire hs1;
     wire hc1;
         nvint4_mac_k16_n8_p0_array_csa__ha ha1(
-            .a(fc22), .b(fs23), .s(hs1), .co(hc1)
+            .a(~x$8[13]), .b(~x$9[7]), .s(hs1), .co(hc1)
         );
     wire fs24;
     wire fc24;
         nvint4_mac_k16_n8_p0_array_csa__fa fa24(
             .a(x$0[1]), .b(x$0[4]), .ci(x$1[1]), .s(fs24), .co(fc24)
         );
-    wire hs2;
-    wire hc2;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha2(
-            .a(x$1[4]), .b(x$2[1]), .s(hs2), .co(hc2)
-        );
     wire fs25;
     wire fc25;
         nvint4_mac_k16_n8_p0_array_csa__fa fa25(
-            .a(fs15), .b(x$2[5]), .ci(x$2[8]), .s(fs25), .co(fc25)
+            .a(x$1[4]), .b(x$2[1]), .ci(x$2[4]), .s(fs25), .co(fc25)
         );
     wire fs26;
     wire fc26;
         nvint4_mac_k16_n8_p0_array_csa__fa fa26(
-            .a(x$3[2]), .b(x$3[5]), .ci(x$3[8]), .s(fs26), .co(fc26)
+            .a(fs0), .b(fs1), .ci(fs2), .s(fs26), .co(fc26)
         );
     wire fs27;
     wire fc27;
         nvint4_mac_k16_n8_p0_array_csa__fa fa27(
-            .a(x$4[2]), .b(x$4[5]), .ci(x$4[8]), .s(fs27), .co(fc27)
+            .a(x$3[2]), .b(x$3[5]), .ci(x$3[8]), .s(fs27), .co(fc27)
         );
     wire fs28;
     wire fc28;
         nvint4_mac_k16_n8_p0_array_csa__fa fa28(
-            .a(x$5[2]), .b(x$5[5]), .ci(x$5[8]), .s(fs28), .co(fc28)
+            .a(x$4[2]), .b(x$4[5]), .ci(x$4[8]), .s(fs28), .co(fc28)
         );
     wire fs29;
     wire fc29;
         nvint4_mac_k16_n8_p0_array_csa__fa fa29(
-            .a(x$6[2]), .b(x$6[5]), .ci(x$6[8]), .s(fs29), .co(fc29)
-        );
-    wire hs3;
-    wire hc3;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha3(
-            .a(x$7[2]), .b(x$7[5]), .s(hs3), .co(hc3)
+            .a(x$5[2]), .b(x$5[5]), .ci(x$5[8]), .s(fs29), .co(fc29)
         );
     wire fs30;
     wire fc30;
         nvint4_mac_k16_n8_p0_array_csa__fa fa30(
-            .a(fs22), .b(fs18), .ci(fs9), .s(fs30), .co(fc30)
+            .a(x$6[2]), .b(x$6[5]), .ci(x$6[8]), .s(fs30), .co(fc30)
         );
     wire fs31;
     wire fc31;
         nvint4_mac_k16_n8_p0_array_csa__fa fa31(
-            .a(x$6[6]), .b(x$6[9]), .ci(~x$6[12]), .s(fs31), .co(fc31)
+            .a(x$7[2]), .b(x$7[5]), .ci(x$7[8]), .s(fs31), .co(fc31)
         );
     wire fs32;
     wire fc32;
         nvint4_mac_k16_n8_p0_array_csa__fa fa32(
-            .a(~x$7[3]), .b(x$7[6]), .ci(x$7[9]), .s(fs32), .co(fc32)
+            .a(x$8[2]), .b(x$8[5]), .ci(x$8[8]), .s(fs32), .co(fc32)
         );
     wire fs33;
     wire fc33;
         nvint4_mac_k16_n8_p0_array_csa__fa fa33(
-            .a(~x$7[12]), .b(~x$8[3]), .ci(x$8[6]), .s(fs33), .co(fc33)
+            .a(x$9[2]), .b(x$9[5]), .ci(x$9[8]), .s(fs33), .co(fc33)
         );
     wire fs34;
     wire fc34;
         nvint4_mac_k16_n8_p0_array_csa__fa fa34(
-            .a(x$8[9]), .b(~x$8[12]), .ci(~x$9[3]), .s(fs34), .co(fc34)
+            .a(fc0), .b(fc1), .ci(fc2), .s(fs34), .co(fc34)
         );
     wire fs35;
     wire fc35;
         nvint4_mac_k16_n8_p0_array_csa__fa fa35(
-            .a(x$9[6]), .b(x$9[9]), .ci(~x$9[12]), .s(fs35), .co(fc35)
+            .a(fs3), .b(fs4), .ci(fs5), .s(fs35), .co(fc35)
         );
     wire fs36;
     wire fc36;
         nvint4_mac_k16_n8_p0_array_csa__fa fa36(
-            .a(~x$10[3]), .b(x$10[6]), .ci(x$10[9]), .s(fs36), .co(fc36)
+            .a(fs6), .b(fs7), .ci(fs8), .s(fs36), .co(fc36)
         );
     wire fs37;
     wire fc37;
         nvint4_mac_k16_n8_p0_array_csa__fa fa37(
-            .a(hs1), .b(fs19), .ci(fs20), .s(fs37), .co(fc37)
+            .a(fs9), .b(fs10), .ci(fs11), .s(fs37), .co(fc37)
         );
     wire fs38;
     wire fc38;
         nvint4_mac_k16_n8_p0_array_csa__fa fa38(
-            .a(fs21), .b(fs11), .ci(fs12), .s(fs38), .co(fc38)
+            .a(fs12), .b(fs13), .ci(fs14), .s(fs38), .co(fc38)
         );
     wire fs39;
     wire fc39;
         nvint4_mac_k16_n8_p0_array_csa__fa fa39(
-            .a(fs13), .b(fs14), .ci(~x$4[13]), .s(fs39), .co(fc39)
+            .a(x$9[6]), .b(x$9[9]), .ci(~x$9[12]), .s(fs39), .co(fc39)
         );
     wire fs40;
     wire fc40;
         nvint4_mac_k16_n8_p0_array_csa__fa fa40(
-            .a(~x$5[7]), .b(x$5[10]), .ci(~x$5[13]), .s(fs40), .co(fc40)
+            .a(~x$10[3]), .b(x$10[6]), .ci(x$10[9]), .s(fs40), .co(fc40)
         );
     wire fs41;
     wire fc41;
         nvint4_mac_k16_n8_p0_array_csa__fa fa41(
-            .a(~x$6[7]), .b(x$6[10]), .ci(~x$6[13]), .s(fs41), .co(fc41)
+            .a(~x$10[12]), .b(~x$11[3]), .ci(x$11[6]), .s(fs41), .co(fc41)
         );
     wire fs42;
     wire fc42;
         nvint4_mac_k16_n8_p0_array_csa__fa fa42(
-            .a(~x$7[7]), .b(x$7[10]), .ci(~x$7[13]), .s(fs42), .co(fc42)
+            .a(x$11[9]), .b(~x$11[12]), .ci(~x$12[3]), .s(fs42), .co(fc42)
         );
     wire fs43;
     wire fc43;
         nvint4_mac_k16_n8_p0_array_csa__fa fa43(
-            .a(~x$8[7]), .b(x$8[10]), .ci(~x$8[13]), .s(fs43), .co(fc43)
+            .a(x$12[6]), .b(x$12[9]), .ci(~x$12[12]), .s(fs43), .co(fc43)
         );
     wire fs44;
     wire fc44;
         nvint4_mac_k16_n8_p0_array_csa__fa fa44(
-            .a(hc1), .b(fc23), .ci(fc19), .s(fs44), .co(fc44)
+            .a(~x$13[3]), .b(x$13[6]), .ci(x$13[9]), .s(fs44), .co(fc44)
         );
     wire fs45;
     wire fc45;
         nvint4_mac_k16_n8_p0_array_csa__fa fa45(
-            .a(fc20), .b(fc21), .ci(fc10), .s(fs45), .co(fc45)
+            .a(fc3), .b(fc4), .ci(fc5), .s(fs45), .co(fc45)
         );
     wire fs46;
     wire fc46;
         nvint4_mac_k16_n8_p0_array_csa__fa fa46(
-            .a(fc11), .b(fc12), .ci(fc13), .s(fs46), .co(fc46)
+            .a(fc6), .b(fc7), .ci(fc8), .s(fs46), .co(fc46)
         );
     wire fs47;
     wire fc47;
         nvint4_mac_k16_n8_p0_array_csa__fa fa47(
-            .a(fc14), .b(~x$0[11]), .ci(~x$0[14]), .s(fs47), .co(fc47)
+            .a(fc9), .b(fc10), .ci(fc11), .s(fs47), .co(fc47)
         );
     wire fs48;
     wire fc48;
         nvint4_mac_k16_n8_p0_array_csa__fa fa48(
-            .a(~x$1[11]), .b(~x$1[14]), .ci(~x$2[11]), .s(fs48), .co(fc48)
+            .a(fc12), .b(fc13), .ci(fc14), .s(fs48), .co(fc48)
         );
     wire fs49;
     wire fc49;
         nvint4_mac_k16_n8_p0_array_csa__fa fa49(
-            .a(~x$2[14]), .b(~x$3[11]), .ci(~x$3[14]), .s(fs49), .co(fc49)
+            .a(fs15), .b(fs16), .ci(fs17), .s(fs49), .co(fc49)
         );
     wire fs50;
     wire fc50;
         nvint4_mac_k16_n8_p0_array_csa__fa fa50(
-            .a(~x$4[11]), .b(~x$4[14]), .ci(~x$5[11]), .s(fs50), .co(fc50)
-        );
-    wire hs4;
-    wire hc4;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha4(
-            .a(fs24), .b(hs2), .s(hs4), .co(hc4)
+            .a(fs18), .b(fs19), .ci(fs20), .s(fs50), .co(fc50)
         );
     wire fs51;
     wire fc51;
         nvint4_mac_k16_n8_p0_array_csa__fa fa51(
-            .a(fc24), .b(hc2), .ci(fs25), .s(fs51), .co(fc51)
+            .a(fs21), .b(fs22), .ci(fs23), .s(fs51), .co(fc51)
         );
     wire fs52;
     wire fc52;
         nvint4_mac_k16_n8_p0_array_csa__fa fa52(
-            .a(fs26), .b(fs27), .ci(fs28), .s(fs52), .co(fc52)
+            .a(hs1), .b(x$9[10]), .ci(~x$9[13]), .s(fs52), .co(fc52)
         );
     wire fs53;
     wire fc53;
         nvint4_mac_k16_n8_p0_array_csa__fa fa53(
-            .a(fc25), .b(fc26), .ci(fc27), .s(fs53), .co(fc53)
+            .a(~x$10[7]), .b(x$10[10]), .ci(~x$10[13]), .s(fs53), .co(fc53)
         );
     wire fs54;
     wire fc54;
         nvint4_mac_k16_n8_p0_array_csa__fa fa54(
-            .a(fc28), .b(fc29), .ci(hc3), .s(fs54), .co(fc54)
+            .a(~x$11[7]), .b(x$11[10]), .ci(~x$11[13]), .s(fs54), .co(fc54)
         );
     wire fs55;
     wire fc55;
         nvint4_mac_k16_n8_p0_array_csa__fa fa55(
-            .a(fs30), .b(fs31), .ci(fs32), .s(fs55), .co(fc55)
+            .a(~x$12[7]), .b(x$12[10]), .ci(~x$12[13]), .s(fs55), .co(fc55)
         );
     wire fs56;
     wire fc56;
         nvint4_mac_k16_n8_p0_array_csa__fa fa56(
-            .a(fc30), .b(fc31), .ci(fc32), .s(fs56), .co(fc56)
+            .a(~x$13[7]), .b(x$13[10]), .ci(~x$13[13]), .s(fs56), .co(fc56)
+        );
+    wire hs2;
+    wire hc2;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha2(
+            .a(~x$14[7]), .b(x$14[10]), .s(hs2), .co(hc2)
         );
     wire fs57;
     wire fc57;
         nvint4_mac_k16_n8_p0_array_csa__fa fa57(
-            .a(fc33), .b(fc34), .ci(fc35), .s(fs57), .co(fc57)
+            .a(fc15), .b(fc16), .ci(fc17), .s(fs57), .co(fc57)
         );
     wire fs58;
     wire fc58;
         nvint4_mac_k16_n8_p0_array_csa__fa fa58(
-            .a(fc36), .b(fs37), .ci(fs38), .s(fs58), .co(fc58)
-        );
-    wire hs5;
-    wire hc5;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha5(
-            .a(fs39), .b(fs40), .s(hs5), .co(hc5)
+            .a(fc18), .b(fc19), .ci(fc20), .s(fs58), .co(fc58)
         );
     wire fs59;
     wire fc59;
         nvint4_mac_k16_n8_p0_array_csa__fa fa59(
-            .a(fc37), .b(fc38), .ci(fc39), .s(fs59), .co(fc59)
+            .a(fc21), .b(fc22), .ci(fc23), .s(fs59), .co(fc59)
         );
     wire fs60;
     wire fc60;
         nvint4_mac_k16_n8_p0_array_csa__fa fa60(
-            .a(fc40), .b(fc41), .ci(fc42), .s(fs60), .co(fc60)
+            .a(hc1), .b(~x$0[11]), .ci(~x$0[14]), .s(fs60), .co(fc60)
         );
     wire fs61;
     wire fc61;
         nvint4_mac_k16_n8_p0_array_csa__fa fa61(
-            .a(fc43), .b(fs44), .ci(fs45), .s(fs61), .co(fc61)
+            .a(~x$1[11]), .b(~x$1[14]), .ci(~x$2[11]), .s(fs61), .co(fc61)
         );
     wire fs62;
     wire fc62;
         nvint4_mac_k16_n8_p0_array_csa__fa fa62(
-            .a(fs46), .b(fs47), .ci(fs48), .s(fs62), .co(fc62)
+            .a(~x$2[14]), .b(~x$3[11]), .ci(~x$3[14]), .s(fs62), .co(fc62)
         );
     wire fs63;
     wire fc63;
         nvint4_mac_k16_n8_p0_array_csa__fa fa63(
-            .a(hc4), .b(fs51), .ci(fs52), .s(fs63), .co(fc63)
+            .a(~x$4[11]), .b(~x$4[14]), .ci(~x$5[11]), .s(fs63), .co(fc63)
         );
     wire fs64;
     wire fc64;
         nvint4_mac_k16_n8_p0_array_csa__fa fa64(
-            .a(fc51), .b(fc52), .ci(fs53), .s(fs64), .co(fc64)
+            .a(~x$5[14]), .b(~x$6[11]), .ci(~x$6[14]), .s(fs64), .co(fc64)
         );
     wire fs65;
     wire fc65;
         nvint4_mac_k16_n8_p0_array_csa__fa fa65(
-            .a(fc53), .b(fc54), .ci(fc55), .s(fs65), .co(fc65)
-        );
-    wire hs6;
-    wire hc6;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha6(
-            .a(fs56), .b(fs57), .s(hs6), .co(hc6)
+            .a(~x$7[11]), .b(~x$7[14]), .ci(~x$8[11]), .s(fs65), .co(fc65)
         );
     wire fs66;
     wire fc66;
         nvint4_mac_k16_n8_p0_array_csa__fa fa66(
-            .a(fc56), .b(fc57), .ci(fc58), .s(fs66), .co(fc66)
+            .a(~x$8[14]), .b(~x$9[11]), .ci(~x$9[14]), .s(fs66), .co(fc66)
         );
     wire fs67;
     wire fc67;
         nvint4_mac_k16_n8_p0_array_csa__fa fa67(
-            .a(hc5), .b(fs59), .ci(fs60), .s(fs67), .co(fc67)
-        );
-    wire hs7;
-    wire hc7;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha7(
-            .a(fc59), .b(fc60), .s(hs7), .co(hc7)
-        );
-    wire hs8;
-    wire hc8;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha8(
-            .a(fc63), .b(fs64), .s(hs8), .co(hc8)
+            .a(~x$10[11]), .b(~x$10[14]), .ci(~x$11[11]), .s(fs67), .co(fc67)
         );
     wire fs68;
     wire fc68;
         nvint4_mac_k16_n8_p0_array_csa__fa fa68(
-            .a(fc64), .b(fs65), .ci(hs6), .s(fs68), .co(fc68)
+            .a(~x$11[14]), .b(~x$12[11]), .ci(~x$12[14]), .s(fs68), .co(fc68)
         );
     wire fs69;
     wire fc69;
         nvint4_mac_k16_n8_p0_array_csa__fa fa69(
-            .a(fc65), .b(hc6), .ci(fs66), .s(fs69), .co(fc69)
+            .a(~x$13[11]), .b(~x$13[14]), .ci(~x$14[11]), .s(fs69), .co(fc69)
         );
-    wire hs9;
-    wire hc9;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha9(
-            .a(fc66), .b(fc67), .s(hs9), .co(hc9)
+    wire hs3;
+    wire hc3;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha3(
+            .a(~x$14[14]), .b(~x$15[11]), .s(hs3), .co(hc3)
         );
     wire fs70;
     wire fc70;
         nvint4_mac_k16_n8_p0_array_csa__fa fa70(
-            .a(hs4), .b(x$2[4]), .ci(x$3[1]), .s(fs70), .co(fc70)
+            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs70), .co(fc70)
         );
     wire fs71;
     wire fc71;
         nvint4_mac_k16_n8_p0_array_csa__fa fa71(
-            .a(x$3[4]), .b(x$4[1]), .ci(x$4[4]), .s(fs71), .co(fc71)
+            .a(fs24), .b(fs25), .ci(x$3[1]), .s(fs71), .co(fc71)
         );
     wire fs72;
     wire fc72;
         nvint4_mac_k16_n8_p0_array_csa__fa fa72(
-            .a(x$5[1]), .b(x$5[4]), .ci(x$6[1]), .s(fs72), .co(fc72)
+            .a(x$3[4]), .b(x$4[1]), .ci(x$4[4]), .s(fs72), .co(fc72)
         );
     wire fs73;
     wire fc73;
         nvint4_mac_k16_n8_p0_array_csa__fa fa73(
-            .a(fs63), .b(fs29), .ci(hs3), .s(fs73), .co(fc73)
+            .a(x$5[1]), .b(x$5[4]), .ci(x$6[1]), .s(fs73), .co(fc73)
         );
     wire fs74;
     wire fc74;
         nvint4_mac_k16_n8_p0_array_csa__fa fa74(
-            .a(x$7[8]), .b(x$8[2]), .ci(x$8[5]), .s(fs74), .co(fc74)
+            .a(x$6[4]), .b(x$7[1]), .ci(x$7[4]), .s(fs74), .co(fc74)
+        );
+    wire hs4;
+    wire hc4;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha4(
+            .a(x$8[1]), .b(x$8[4]), .s(hs4), .co(hc4)
         );
     wire fs75;
     wire fc75;
         nvint4_mac_k16_n8_p0_array_csa__fa fa75(
-            .a(x$8[8]), .b(x$9[2]), .ci(x$9[5]), .s(fs75), .co(fc75)
+            .a(fc24), .b(fc25), .ci(fs26), .s(fs75), .co(fc75)
         );
     wire fs76;
     wire fc76;
         nvint4_mac_k16_n8_p0_array_csa__fa fa76(
-            .a(x$9[8]), .b(x$10[2]), .ci(x$10[5]), .s(fs76), .co(fc76)
+            .a(fs27), .b(fs28), .ci(fs29), .s(fs76), .co(fc76)
         );
     wire fs77;
     wire fc77;
         nvint4_mac_k16_n8_p0_array_csa__fa fa77(
-            .a(hs8), .b(fs54), .ci(fs55), .s(fs77), .co(fc77)
+            .a(fs30), .b(fs31), .ci(fs32), .s(fs77), .co(fc77)
         );
     wire fs78;
     wire fc78;
         nvint4_mac_k16_n8_p0_array_csa__fa fa78(
-            .a(fs33), .b(fs34), .ci(fs35), .s(fs78), .co(fc78)
+            .a(fs33), .b(x$10[2]), .ci(x$10[5]), .s(fs78), .co(fc78)
         );
     wire fs79;
     wire fc79;
         nvint4_mac_k16_n8_p0_array_csa__fa fa79(
-            .a(fs36), .b(~x$10[12]), .ci(~x$11[3]), .s(fs79), .co(fc79)
+            .a(x$10[8]), .b(x$11[2]), .ci(x$11[5]), .s(fs79), .co(fc79)
         );
     wire fs80;
     wire fc80;
         nvint4_mac_k16_n8_p0_array_csa__fa fa80(
-            .a(x$11[6]), .b(x$11[9]), .ci(~x$11[12]), .s(fs80), .co(fc80)
-        );
-    wire hs10;
-    wire hc10;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha10(
-            .a(~x$12[3]), .b(x$12[6]), .s(hs10), .co(hc10)
+            .a(x$11[8]), .b(x$12[2]), .ci(x$12[5]), .s(fs80), .co(fc80)
         );
     wire fs81;
     wire fc81;
         nvint4_mac_k16_n8_p0_array_csa__fa fa81(
-            .a(hc8), .b(fs68), .ci(fs58), .s(fs81), .co(fc81)
+            .a(x$12[8]), .b(x$13[2]), .ci(x$13[5]), .s(fs81), .co(fc81)
         );
     wire fs82;
     wire fc82;
         nvint4_mac_k16_n8_p0_array_csa__fa fa82(
-            .a(hs5), .b(fs41), .ci(fs42), .s(fs82), .co(fc82)
+            .a(fc26), .b(fc27), .ci(fc28), .s(fs82), .co(fc82)
         );
     wire fs83;
     wire fc83;
         nvint4_mac_k16_n8_p0_array_csa__fa fa83(
-            .a(fs43), .b(~x$9[7]), .ci(x$9[10]), .s(fs83), .co(fc83)
+            .a(fc29), .b(fc30), .ci(fc31), .s(fs83), .co(fc83)
         );
     wire fs84;
     wire fc84;
         nvint4_mac_k16_n8_p0_array_csa__fa fa84(
-            .a(~x$9[13]), .b(~x$10[7]), .ci(x$10[10]), .s(fs84), .co(fc84)
+            .a(fc32), .b(fc33), .ci(fs34), .s(fs84), .co(fc84)
         );
     wire fs85;
     wire fc85;
         nvint4_mac_k16_n8_p0_array_csa__fa fa85(
-            .a(~x$10[13]), .b(~x$11[7]), .ci(x$11[10]), .s(fs85), .co(fc85)
+            .a(fs35), .b(fs36), .ci(fs37), .s(fs85), .co(fc85)
         );
     wire fs86;
     wire fc86;
         nvint4_mac_k16_n8_p0_array_csa__fa fa86(
-            .a(fc68), .b(fs69), .ci(fs67), .s(fs86), .co(fc86)
+            .a(fs38), .b(fs39), .ci(fs40), .s(fs86), .co(fc86)
         );
     wire fs87;
     wire fc87;
         nvint4_mac_k16_n8_p0_array_csa__fa fa87(
-            .a(fs61), .b(fs62), .ci(fs49), .s(fs87), .co(fc87)
+            .a(fs41), .b(fs42), .ci(fs43), .s(fs87), .co(fc87)
         );
     wire fs88;
     wire fc88;
         nvint4_mac_k16_n8_p0_array_csa__fa fa88(
-            .a(fs50), .b(~x$5[14]), .ci(~x$6[11]), .s(fs88), .co(fc88)
+            .a(fs44), .b(~x$13[12]), .ci(~x$14[3]), .s(fs88), .co(fc88)
         );
     wire fs89;
     wire fc89;
         nvint4_mac_k16_n8_p0_array_csa__fa fa89(
-            .a(~x$6[14]), .b(~x$7[11]), .ci(~x$7[14]), .s(fs89), .co(fc89)
+            .a(x$14[6]), .b(x$14[9]), .ci(~x$14[12]), .s(fs89), .co(fc89)
         );
     wire fs90;
     wire fc90;
         nvint4_mac_k16_n8_p0_array_csa__fa fa90(
-            .a(~x$8[11]), .b(~x$8[14]), .ci(~x$9[11]), .s(fs90), .co(fc90)
+            .a(fc34), .b(fc35), .ci(fc36), .s(fs90), .co(fc90)
         );
     wire fs91;
     wire fc91;
         nvint4_mac_k16_n8_p0_array_csa__fa fa91(
-            .a(fc69), .b(hs9), .ci(hs7), .s(fs91), .co(fc91)
+            .a(fc37), .b(fc38), .ci(fc39), .s(fs91), .co(fc91)
         );
     wire fs92;
     wire fc92;
         nvint4_mac_k16_n8_p0_array_csa__fa fa92(
-            .a(fc61), .b(fc62), .ci(fc44), .s(fs92), .co(fc92)
+            .a(fc40), .b(fc41), .ci(fc42), .s(fs92), .co(fc92)
         );
     wire fs93;
     wire fc93;
         nvint4_mac_k16_n8_p0_array_csa__fa fa93(
-            .a(fc45), .b(fc46), .ci(fc47), .s(fs93), .co(fc93)
+            .a(fc43), .b(fc44), .ci(fs45), .s(fs93), .co(fc93)
         );
     wire fs94;
     wire fc94;
         nvint4_mac_k16_n8_p0_array_csa__fa fa94(
-            .a(fc48), .b(fc49), .ci(fc50), .s(fs94), .co(fc94)
+            .a(fs46), .b(fs47), .ci(fs48), .s(fs94), .co(fc94)
         );
     wire fs95;
     wire fc95;
         nvint4_mac_k16_n8_p0_array_csa__fa fa95(
-            .a(x$0[15]), .b(x$1[15]), .ci(x$2[15]), .s(fs95), .co(fc95)
+            .a(fs49), .b(fs50), .ci(fs51), .s(fs95), .co(fc95)
         );
     wire fs96;
     wire fc96;
         nvint4_mac_k16_n8_p0_array_csa__fa fa96(
-            .a(fs70), .b(fs71), .ci(fs72), .s(fs96), .co(fc96)
+            .a(fs52), .b(fs53), .ci(fs54), .s(fs96), .co(fc96)
         );
     wire fs97;
     wire fc97;
         nvint4_mac_k16_n8_p0_array_csa__fa fa97(
-            .a(fc70), .b(fc71), .ci(fc72), .s(fs97), .co(fc97)
+            .a(fs55), .b(fs56), .ci(hs2), .s(fs97), .co(fc97)
+        );
+    wire hs5;
+    wire hc5;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha5(
+            .a(~x$14[13]), .b(~x$15[7]), .s(hs5), .co(hc5)
         );
     wire fs98;
     wire fc98;
         nvint4_mac_k16_n8_p0_array_csa__fa fa98(
-            .a(fs73), .b(fs74), .ci(fs75), .s(fs98), .co(fc98)
+            .a(fc45), .b(fc46), .ci(fc47), .s(fs98), .co(fc98)
         );
     wire fs99;
     wire fc99;
         nvint4_mac_k16_n8_p0_array_csa__fa fa99(
-            .a(fc73), .b(fc74), .ci(fc75), .s(fs99), .co(fc99)
+            .a(fc48), .b(fc49), .ci(fc50), .s(fs99), .co(fc99)
         );
     wire fs100;
     wire fc100;
         nvint4_mac_k16_n8_p0_array_csa__fa fa100(
-            .a(fc76), .b(fs77), .ci(fs78), .s(fs100), .co(fc100)
+            .a(fc51), .b(fc52), .ci(fc53), .s(fs100), .co(fc100)
         );
     wire fs101;
     wire fc101;
         nvint4_mac_k16_n8_p0_array_csa__fa fa101(
-            .a(fc77), .b(fc78), .ci(fc79), .s(fs101), .co(fc101)
+            .a(fc54), .b(fc55), .ci(fc56), .s(fs101), .co(fc101)
         );
     wire fs102;
     wire fc102;
         nvint4_mac_k16_n8_p0_array_csa__fa fa102(
-            .a(fc80), .b(hc10), .ci(fs81), .s(fs102), .co(fc102)
+            .a(hc2), .b(fs57), .ci(fs58), .s(fs102), .co(fc102)
         );
     wire fs103;
     wire fc103;
         nvint4_mac_k16_n8_p0_array_csa__fa fa103(
-            .a(fc81), .b(fc82), .ci(fc83), .s(fs103), .co(fc103)
+            .a(fs59), .b(fs60), .ci(fs61), .s(fs103), .co(fc103)
         );
     wire fs104;
     wire fc104;
         nvint4_mac_k16_n8_p0_array_csa__fa fa104(
-            .a(fc84), .b(fc85), .ci(fs86), .s(fs104), .co(fc104)
+            .a(fs62), .b(fs63), .ci(fs64), .s(fs104), .co(fc104)
         );
     wire fs105;
     wire fc105;
         nvint4_mac_k16_n8_p0_array_csa__fa fa105(
-            .a(fc86), .b(fc87), .ci(fc88), .s(fs105), .co(fc105)
+            .a(fs65), .b(fs66), .ci(fs67), .s(fs105), .co(fc105)
         );
     wire fs106;
     wire fc106;
         nvint4_mac_k16_n8_p0_array_csa__fa fa106(
-            .a(fc89), .b(fc90), .ci(fs91), .s(fs106), .co(fc106)
-        );
-    wire hs11;
-    wire hc11;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha11(
-            .a(fs96), .b(x$6[4]), .s(hs11), .co(hc11)
+            .a(fs68), .b(fs69), .ci(hs3), .s(fs106), .co(fc106)
         );
     wire fs107;
     wire fc107;
         nvint4_mac_k16_n8_p0_array_csa__fa fa107(
-            .a(fc96), .b(fs97), .ci(fs98), .s(fs107), .co(fc107)
+            .a(fc57), .b(fc58), .ci(fc59), .s(fs107), .co(fc107)
         );
     wire fs108;
     wire fc108;
         nvint4_mac_k16_n8_p0_array_csa__fa fa108(
-            .a(fc97), .b(fc98), .ci(fs99), .s(fs108), .co(fc108)
+            .a(fc60), .b(fc61), .ci(fc62), .s(fs108), .co(fc108)
         );
     wire fs109;
     wire fc109;
         nvint4_mac_k16_n8_p0_array_csa__fa fa109(
-            .a(fc99), .b(fc100), .ci(fs101), .s(fs109), .co(fc109)
+            .a(fc63), .b(fc64), .ci(fc65), .s(fs109), .co(fc109)
         );
     wire fs110;
     wire fc110;
         nvint4_mac_k16_n8_p0_array_csa__fa fa110(
-            .a(fc101), .b(fc102), .ci(fs103), .s(fs110), .co(fc110)
+            .a(fc66), .b(fc67), .ci(fc68), .s(fs110), .co(fc110)
         );
     wire fs111;
     wire fc111;
         nvint4_mac_k16_n8_p0_array_csa__fa fa111(
-            .a(fc103), .b(fc104), .ci(fs105), .s(fs111), .co(fc111)
-        );
-    wire hs12;
-    wire hc12;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha12(
-            .a(fc107), .b(fs108), .s(hs12), .co(hc12)
+            .a(fc69), .b(hc3), .ci(fs70), .s(fs111), .co(fc111)
         );
     wire fs112;
     wire fc112;
         nvint4_mac_k16_n8_p0_array_csa__fa fa112(
-            .a(fc108), .b(fs109), .ci(fs102), .s(fs112), .co(fc112)
+            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs112), .co(fc112)
         );
     wire fs113;
     wire fc113;
         nvint4_mac_k16_n8_p0_array_csa__fa fa113(
-            .a(fc109), .b(fs110), .ci(fs104), .s(fs113), .co(fc113)
+            .a(x$6[15]), .b(x$7[15]), .ci(x$8[15]), .s(fs113), .co(fc113)
         );
     wire fs114;
     wire fc114;
         nvint4_mac_k16_n8_p0_array_csa__fa fa114(
-            .a(fc110), .b(fs111), .ci(fs106), .s(fs114), .co(fc114)
+            .a(x$9[15]), .b(x$10[15]), .ci(x$11[15]), .s(fs114), .co(fc114)
         );
     wire fs115;
     wire fc115;
         nvint4_mac_k16_n8_p0_array_csa__fa fa115(
-            .a(x$0[0]), .b(x$1[0]), .ci(x$2[0]), .s(fs115), .co(fc115)
+            .a(x$12[15]), .b(x$13[15]), .ci(x$14[15]), .s(fs115), .co(fc115)
         );
     wire fs116;
     wire fc116;
         nvint4_mac_k16_n8_p0_array_csa__fa fa116(
-            .a(hs11), .b(x$7[1]), .ci(x$7[4]), .s(fs116), .co(fc116)
+            .a(x$0[0]), .b(x$1[0]), .ci(x$2[0]), .s(fs116), .co(fc116)
+        );
+    wire hs6;
+    wire hc6;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha6(
+            .a(x$3[0]), .b(x$4[0]), .s(hs6), .co(hc6)
         );
     wire fs117;
     wire fc117;
         nvint4_mac_k16_n8_p0_array_csa__fa fa117(
-            .a(x$8[1]), .b(x$8[4]), .ci(x$9[1]), .s(fs117), .co(fc117)
-        );
-    wire hs13;
-    wire hc13;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha13(
-            .a(x$9[4]), .b(x$10[1]), .s(hs13), .co(hc13)
+            .a(fs71), .b(fs72), .ci(fs73), .s(fs117), .co(fc117)
         );
     wire fs118;
     wire fc118;
         nvint4_mac_k16_n8_p0_array_csa__fa fa118(
-            .a(hc11), .b(fs107), .ci(fs76), .s(fs118), .co(fc118)
+            .a(fs74), .b(hs4), .ci(x$9[1]), .s(fs118), .co(fc118)
         );
     wire fs119;
     wire fc119;
         nvint4_mac_k16_n8_p0_array_csa__fa fa119(
-            .a(x$10[8]), .b(x$11[2]), .ci(x$11[5]), .s(fs119), .co(fc119)
+            .a(x$9[4]), .b(x$10[1]), .ci(x$10[4]), .s(fs119), .co(fc119)
         );
     wire fs120;
     wire fc120;
         nvint4_mac_k16_n8_p0_array_csa__fa fa120(
-            .a(x$11[8]), .b(x$12[2]), .ci(x$12[5]), .s(fs120), .co(fc120)
+            .a(x$11[1]), .b(x$11[4]), .ci(x$12[1]), .s(fs120), .co(fc120)
         );
     wire fs121;
     wire fc121;
         nvint4_mac_k16_n8_p0_array_csa__fa fa121(
-            .a(hs12), .b(fs100), .ci(fs79), .s(fs121), .co(fc121)
+            .a(fc71), .b(fc72), .ci(fc73), .s(fs121), .co(fc121)
         );
     wire fs122;
     wire fc122;
         nvint4_mac_k16_n8_p0_array_csa__fa fa122(
-            .a(fs80), .b(hs10), .ci(x$12[9]), .s(fs122), .co(fc122)
+            .a(fc74), .b(hc4), .ci(fs75), .s(fs122), .co(fc122)
         );
     wire fs123;
     wire fc123;
         nvint4_mac_k16_n8_p0_array_csa__fa fa123(
-            .a(~x$12[12]), .b(~x$13[3]), .ci(x$13[6]), .s(fs123), .co(fc123)
+            .a(fs76), .b(fs77), .ci(fs78), .s(fs123), .co(fc123)
         );
     wire fs124;
     wire fc124;
         nvint4_mac_k16_n8_p0_array_csa__fa fa124(
-            .a(hc12), .b(fs112), .ci(fs82), .s(fs124), .co(fc124)
+            .a(fs79), .b(fs80), .ci(fs81), .s(fs124), .co(fc124)
         );
     wire fs125;
     wire fc125;
         nvint4_mac_k16_n8_p0_array_csa__fa fa125(
-            .a(fs83), .b(fs84), .ci(fs85), .s(fs125), .co(fc125)
+            .a(x$13[8]), .b(x$14[2]), .ci(x$14[5]), .s(fs125), .co(fc125)
         );
     wire fs126;
     wire fc126;
         nvint4_mac_k16_n8_p0_array_csa__fa fa126(
-            .a(~x$11[13]), .b(~x$12[7]), .ci(x$12[10]), .s(fs126), .co(fc126)
+            .a(fc75), .b(fc76), .ci(fc77), .s(fs126), .co(fc126)
         );
     wire fs127;
     wire fc127;
         nvint4_mac_k16_n8_p0_array_csa__fa fa127(
-            .a(fc112), .b(fs113), .ci(fs87), .s(fs127), .co(fc127)
+            .a(fc78), .b(fc79), .ci(fc80), .s(fs127), .co(fc127)
         );
     wire fs128;
     wire fc128;
         nvint4_mac_k16_n8_p0_array_csa__fa fa128(
-            .a(fs88), .b(fs89), .ci(fs90), .s(fs128), .co(fc128)
+            .a(fc81), .b(fs82), .ci(fs83), .s(fs128), .co(fc128)
         );
     wire fs129;
     wire fc129;
         nvint4_mac_k16_n8_p0_array_csa__fa fa129(
-            .a(~x$9[14]), .b(~x$10[11]), .ci(~x$10[14]), .s(fs129), .co(fc129)
+            .a(fs84), .b(fs85), .ci(fs86), .s(fs129), .co(fc129)
         );
     wire fs130;
     wire fc130;
         nvint4_mac_k16_n8_p0_array_csa__fa fa130(
-            .a(fc113), .b(fs114), .ci(fs92), .s(fs130), .co(fc130)
+            .a(fs87), .b(fs88), .ci(fs89), .s(fs130), .co(fc130)
+        );
+    wire hs7;
+    wire hc7;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha7(
+            .a(~x$15[3]), .b(x$15[6]), .s(hs7), .co(hc7)
         );
     wire fs131;
     wire fc131;
         nvint4_mac_k16_n8_p0_array_csa__fa fa131(
-            .a(fs93), .b(fs94), .ci(fs95), .s(fs131), .co(fc131)
+            .a(fc82), .b(fc83), .ci(fc84), .s(fs131), .co(fc131)
         );
     wire fs132;
     wire fc132;
         nvint4_mac_k16_n8_p0_array_csa__fa fa132(
-            .a(x$3[15]), .b(x$4[15]), .ci(x$5[15]), .s(fs132), .co(fc132)
-        );
-    wire hs14;
-    wire hc14;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha14(
-            .a(fc114), .b(fc111), .s(hs14), .co(hc14)
-        );
-    wire hs15;
-    wire hc15;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha15(
-            .a(fs115), .b(x$3[0]), .s(hs15), .co(hc15)
+            .a(fc85), .b(fc86), .ci(fc87), .s(fs132), .co(fc132)
         );
     wire fs133;
     wire fc133;
         nvint4_mac_k16_n8_p0_array_csa__fa fa133(
-            .a(fc115), .b(fs116), .ci(fs117), .s(fs133), .co(fc133)
+            .a(fc88), .b(fc89), .ci(fs90), .s(fs133), .co(fc133)
         );
     wire fs134;
     wire fc134;
         nvint4_mac_k16_n8_p0_array_csa__fa fa134(
-            .a(fc116), .b(fc117), .ci(hc13), .s(fs134), .co(fc134)
-        );
-    wire hs16;
-    wire hc16;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha16(
-            .a(fs118), .b(fs119), .s(hs16), .co(hc16)
+            .a(fs91), .b(fs92), .ci(fs93), .s(fs134), .co(fc134)
         );
     wire fs135;
     wire fc135;
         nvint4_mac_k16_n8_p0_array_csa__fa fa135(
-            .a(fc118), .b(fc119), .ci(fc120), .s(fs135), .co(fc135)
+            .a(fs94), .b(fs95), .ci(fs96), .s(fs135), .co(fc135)
         );
     wire fs136;
     wire fc136;
         nvint4_mac_k16_n8_p0_array_csa__fa fa136(
-            .a(fs121), .b(fs122), .ci(fs123), .s(fs136), .co(fc136)
+            .a(fs97), .b(hs5), .ci(x$15[10]), .s(fs136), .co(fc136)
         );
     wire fs137;
     wire fc137;
         nvint4_mac_k16_n8_p0_array_csa__fa fa137(
-            .a(fc121), .b(fc122), .ci(fc123), .s(fs137), .co(fc137)
+            .a(fc90), .b(fc91), .ci(fc92), .s(fs137), .co(fc137)
         );
     wire fs138;
     wire fc138;
         nvint4_mac_k16_n8_p0_array_csa__fa fa138(
-            .a(fs124), .b(fs125), .ci(fs126), .s(fs138), .co(fc138)
+            .a(fc93), .b(fc94), .ci(fc95), .s(fs138), .co(fc138)
         );
     wire fs139;
     wire fc139;
         nvint4_mac_k16_n8_p0_array_csa__fa fa139(
-            .a(fc124), .b(fc125), .ci(fc126), .s(fs139), .co(fc139)
+            .a(fc96), .b(fc97), .ci(hc5), .s(fs139), .co(fc139)
         );
     wire fs140;
     wire fc140;
         nvint4_mac_k16_n8_p0_array_csa__fa fa140(
-            .a(fs127), .b(fs128), .ci(fs129), .s(fs140), .co(fc140)
+            .a(fs98), .b(fs99), .ci(fs100), .s(fs140), .co(fc140)
         );
     wire fs141;
     wire fc141;
         nvint4_mac_k16_n8_p0_array_csa__fa fa141(
-            .a(fc127), .b(fc128), .ci(fc129), .s(fs141), .co(fc141)
+            .a(fs101), .b(fs102), .ci(fs103), .s(fs141), .co(fc141)
         );
     wire fs142;
     wire fc142;
         nvint4_mac_k16_n8_p0_array_csa__fa fa142(
-            .a(fs130), .b(fs131), .ci(fs132), .s(fs142), .co(fc142)
+            .a(fs104), .b(fs105), .ci(fs106), .s(fs142), .co(fc142)
         );
     wire fs143;
     wire fc143;
         nvint4_mac_k16_n8_p0_array_csa__fa fa143(
-            .a(fc130), .b(fc131), .ci(fc132), .s(fs143), .co(fc143)
-        );
-    wire hs17;
-    wire hc17;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha17(
-            .a(hc15), .b(fs133), .s(hs17), .co(hc17)
+            .a(fc98), .b(fc99), .ci(fc100), .s(fs143), .co(fc143)
         );
     wire fs144;
     wire fc144;
         nvint4_mac_k16_n8_p0_array_csa__fa fa144(
-            .a(fc133), .b(fs134), .ci(hs16), .s(fs144), .co(fc144)
+            .a(fc101), .b(fc102), .ci(fc103), .s(fs144), .co(fc144)
         );
     wire fs145;
     wire fc145;
         nvint4_mac_k16_n8_p0_array_csa__fa fa145(
-            .a(fc134), .b(hc16), .ci(fs135), .s(fs145), .co(fc145)
+            .a(fc104), .b(fc105), .ci(fc106), .s(fs145), .co(fc145)
         );
     wire fs146;
     wire fc146;
         nvint4_mac_k16_n8_p0_array_csa__fa fa146(
-            .a(fc135), .b(fc136), .ci(fs137), .s(fs146), .co(fc146)
+            .a(fs107), .b(fs108), .ci(fs109), .s(fs146), .co(fc146)
         );
     wire fs147;
     wire fc147;
         nvint4_mac_k16_n8_p0_array_csa__fa fa147(
-            .a(fc137), .b(fc138), .ci(fs139), .s(fs147), .co(fc147)
+            .a(fs110), .b(fs111), .ci(fs112), .s(fs147), .co(fc147)
         );
     wire fs148;
     wire fc148;
         nvint4_mac_k16_n8_p0_array_csa__fa fa148(
-            .a(fc139), .b(fc140), .ci(fs141), .s(fs148), .co(fc148)
-        );
-    wire hs18;
-    wire hc18;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha18(
-            .a(fc141), .b(fc142), .s(hs18), .co(hc18)
+            .a(fs113), .b(fs114), .ci(fs115), .s(fs148), .co(fc148)
         );
     wire fs149;
     wire fc149;
         nvint4_mac_k16_n8_p0_array_csa__fa fa149(
-            .a(hs15), .b(x$4[0]), .ci(x$5[0]), .s(fs149), .co(fc149)
+            .a(fc107), .b(fc108), .ci(fc109), .s(fs149), .co(fc149)
         );
-    wire hs19;
-    wire hc19;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha19(
-            .a(x$6[0]), .b(x$7[0]), .s(hs19), .co(hc19)
+    wire hs8;
+    wire hc8;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha8(
+            .a(fc110), .b(fc111), .s(hs8), .co(hc8)
         );
     wire fs150;
     wire fc150;
         nvint4_mac_k16_n8_p0_array_csa__fa fa150(
-            .a(hs17), .b(hs13), .ci(x$10[4]), .s(fs150), .co(fc150)
+            .a(fs116), .b(hs6), .ci(x$5[0]), .s(fs150), .co(fc150)
         );
     wire fs151;
     wire fc151;
         nvint4_mac_k16_n8_p0_array_csa__fa fa151(
-            .a(x$11[1]), .b(x$11[4]), .ci(x$12[1]), .s(fs151), .co(fc151)
+            .a(x$6[0]), .b(x$7[0]), .ci(x$8[0]), .s(fs151), .co(fc151)
         );
     wire fs152;
     wire fc152;
         nvint4_mac_k16_n8_p0_array_csa__fa fa152(
-            .a(hc17), .b(fs144), .ci(fs120), .s(fs152), .co(fc152)
+            .a(fc116), .b(hc6), .ci(fs117), .s(fs152), .co(fc152)
         );
     wire fs153;
     wire fc153;
         nvint4_mac_k16_n8_p0_array_csa__fa fa153(
-            .a(x$12[8]), .b(x$13[2]), .ci(x$13[5]), .s(fs153), .co(fc153)
+            .a(fs118), .b(fs119), .ci(fs120), .s(fs153), .co(fc153)
         );
     wire fs154;
     wire fc154;
         nvint4_mac_k16_n8_p0_array_csa__fa fa154(
-            .a(fc144), .b(fs145), .ci(fs136), .s(fs154), .co(fc154)
+            .a(x$12[4]), .b(x$13[1]), .ci(x$13[4]), .s(fs154), .co(fc154)
         );
     wire fs155;
     wire fc155;
         nvint4_mac_k16_n8_p0_array_csa__fa fa155(
-            .a(x$13[9]), .b(~x$13[12]), .ci(~x$14[3]), .s(fs155), .co(fc155)
+            .a(fc117), .b(fc118), .ci(fc119), .s(fs155), .co(fc155)
         );
     wire fs156;
     wire fc156;
         nvint4_mac_k16_n8_p0_array_csa__fa fa156(
-            .a(fc145), .b(fs146), .ci(fs138), .s(fs156), .co(fc156)
+            .a(fc120), .b(fs121), .ci(fs122), .s(fs156), .co(fc156)
         );
     wire fs157;
     wire fc157;
         nvint4_mac_k16_n8_p0_array_csa__fa fa157(
-            .a(~x$12[13]), .b(~x$13[7]), .ci(x$13[10]), .s(fs157), .co(fc157)
+            .a(fs123), .b(fs124), .ci(fs125), .s(fs157), .co(fc157)
+        );
+    wire hs9;
+    wire hc9;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha9(
+            .a(x$14[8]), .b(x$15[2]), .s(hs9), .co(hc9)
         );
     wire fs158;
     wire fc158;
         nvint4_mac_k16_n8_p0_array_csa__fa fa158(
-            .a(fc146), .b(fs147), .ci(fs140), .s(fs158), .co(fc158)
+            .a(fc121), .b(fc122), .ci(fc123), .s(fs158), .co(fc158)
         );
     wire fs159;
     wire fc159;
         nvint4_mac_k16_n8_p0_array_csa__fa fa159(
-            .a(~x$11[11]), .b(~x$11[14]), .ci(~x$12[11]), .s(fs159), .co(fc159)
+            .a(fc124), .b(fc125), .ci(fs126), .s(fs159), .co(fc159)
         );
     wire fs160;
     wire fc160;
         nvint4_mac_k16_n8_p0_array_csa__fa fa160(
-            .a(fc147), .b(fs148), .ci(fs142), .s(fs160), .co(fc160)
+            .a(fs127), .b(fs128), .ci(fs129), .s(fs160), .co(fc160)
         );
     wire fs161;
     wire fc161;
         nvint4_mac_k16_n8_p0_array_csa__fa fa161(
-            .a(x$6[15]), .b(x$7[15]), .ci(x$8[15]), .s(fs161), .co(fc161)
+            .a(fs130), .b(hs7), .ci(x$15[9]), .s(fs161), .co(fc161)
         );
     wire fs162;
     wire fc162;
         nvint4_mac_k16_n8_p0_array_csa__fa fa162(
-            .a(fc148), .b(hs18), .ci(fs143), .s(fs162), .co(fc162)
+            .a(fc126), .b(fc127), .ci(fc128), .s(fs162), .co(fc162)
         );
     wire fs163;
     wire fc163;
         nvint4_mac_k16_n8_p0_array_csa__fa fa163(
-            .a(hs14), .b(fc105), .ci(fc106), .s(fs163), .co(fc163)
-        );
-    wire hs20;
-    wire hc20;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha20(
-            .a(fs149), .b(hs19), .s(hs20), .co(hc20)
+            .a(fc129), .b(fc130), .ci(hc7), .s(fs163), .co(fc163)
         );
     wire fs164;
     wire fc164;
         nvint4_mac_k16_n8_p0_array_csa__fa fa164(
-            .a(fc149), .b(hc19), .ci(fs150), .s(fs164), .co(fc164)
+            .a(fs131), .b(fs132), .ci(fs133), .s(fs164), .co(fc164)
         );
     wire fs165;
     wire fc165;
         nvint4_mac_k16_n8_p0_array_csa__fa fa165(
-            .a(fc150), .b(fc151), .ci(fs152), .s(fs165), .co(fc165)
+            .a(fs134), .b(fs135), .ci(fs136), .s(fs165), .co(fc165)
         );
     wire fs166;
     wire fc166;
         nvint4_mac_k16_n8_p0_array_csa__fa fa166(
-            .a(fc152), .b(fc153), .ci(fs154), .s(fs166), .co(fc166)
+            .a(fc131), .b(fc132), .ci(fc133), .s(fs166), .co(fc166)
         );
     wire fs167;
     wire fc167;
         nvint4_mac_k16_n8_p0_array_csa__fa fa167(
-            .a(fc154), .b(fc155), .ci(fs156), .s(fs167), .co(fc167)
+            .a(fc134), .b(fc135), .ci(fc136), .s(fs167), .co(fc167)
         );
     wire fs168;
     wire fc168;
         nvint4_mac_k16_n8_p0_array_csa__fa fa168(
-            .a(fc156), .b(fc157), .ci(fs158), .s(fs168), .co(fc168)
+            .a(fs137), .b(fs138), .ci(fs139), .s(fs168), .co(fc168)
         );
     wire fs169;
     wire fc169;
         nvint4_mac_k16_n8_p0_array_csa__fa fa169(
-            .a(fc158), .b(fc159), .ci(fs160), .s(fs169), .co(fc169)
+            .a(fs140), .b(fs141), .ci(fs142), .s(fs169), .co(fc169)
         );
     wire fs170;
     wire fc170;
         nvint4_mac_k16_n8_p0_array_csa__fa fa170(
-            .a(fc160), .b(fc161), .ci(fs162), .s(fs170), .co(fc170)
-        );
-    wire hs21;
-    wire hc21;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha21(
-            .a(hc20), .b(fs164), .s(hs21), .co(hc21)
+            .a(fc137), .b(fc138), .ci(fc139), .s(fs170), .co(fc170)
         );
     wire fs171;
     wire fc171;
         nvint4_mac_k16_n8_p0_array_csa__fa fa171(
-            .a(fc164), .b(fs165), .ci(fs153), .s(fs171), .co(fc171)
+            .a(fc140), .b(fc141), .ci(fc142), .s(fs171), .co(fc171)
         );
     wire fs172;
     wire fc172;
         nvint4_mac_k16_n8_p0_array_csa__fa fa172(
-            .a(fc165), .b(fs166), .ci(fs155), .s(fs172), .co(fc172)
+            .a(fs143), .b(fs144), .ci(fs145), .s(fs172), .co(fc172)
         );
     wire fs173;
     wire fc173;
         nvint4_mac_k16_n8_p0_array_csa__fa fa173(
-            .a(fc166), .b(fs167), .ci(fs157), .s(fs173), .co(fc173)
+            .a(fs146), .b(fs147), .ci(fs148), .s(fs173), .co(fc173)
         );
     wire fs174;
     wire fc174;
         nvint4_mac_k16_n8_p0_array_csa__fa fa174(
-            .a(fc167), .b(fs168), .ci(fs159), .s(fs174), .co(fc174)
+            .a(fc143), .b(fc144), .ci(fc145), .s(fs174), .co(fc174)
         );
     wire fs175;
     wire fc175;
         nvint4_mac_k16_n8_p0_array_csa__fa fa175(
-            .a(fc168), .b(fs169), .ci(fs161), .s(fs175), .co(fc175)
+            .a(fc146), .b(fc147), .ci(fc148), .s(fs175), .co(fc175)
         );
     wire fs176;
     wire fc176;
         nvint4_mac_k16_n8_p0_array_csa__fa fa176(
-            .a(fc169), .b(fs170), .ci(fs163), .s(fs176), .co(fc176)
+            .a(fs149), .b(hs8), .ci(fc112), .s(fs176), .co(fc176)
         );
     wire fs177;
     wire fc177;
         nvint4_mac_k16_n8_p0_array_csa__fa fa177(
-            .a(hs20), .b(x$8[0]), .ci(x$9[0]), .s(fs177), .co(fc177)
+            .a(fc113), .b(fc114), .ci(fc115), .s(fs177), .co(fc177)
         );
     wire fs178;
     wire fc178;
         nvint4_mac_k16_n8_p0_array_csa__fa fa178(
-            .a(hs21), .b(fs151), .ci(x$12[4]), .s(fs178), .co(fc178)
+            .a(fs150), .b(fs151), .ci(x$9[0]), .s(fs178), .co(fc178)
         );
-    wire hs22;
-    wire hc22;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha22(
-            .a(x$13[1]), .b(x$13[4]), .s(hs22), .co(hc22)
+    wire hs10;
+    wire hc10;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha10(
+            .a(x$10[0]), .b(x$11[0]), .s(hs10), .co(hc10)
         );
     wire fs179;
     wire fc179;
         nvint4_mac_k16_n8_p0_array_csa__fa fa179(
-            .a(hc21), .b(fs171), .ci(x$13[8]), .s(fs179), .co(fc179)
+            .a(fc150), .b(fc151), .ci(fs152), .s(fs179), .co(fc179)
         );
     wire fs180;
     wire fc180;
         nvint4_mac_k16_n8_p0_array_csa__fa fa180(
-            .a(x$14[2]), .b(x$14[5]), .ci(x$14[8]), .s(fs180), .co(fc180)
+            .a(fs153), .b(fs154), .ci(x$14[1]), .s(fs180), .co(fc180)
+        );
+    wire hs11;
+    wire hc11;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha11(
+            .a(x$14[4]), .b(x$15[1]), .s(hs11), .co(hc11)
         );
     wire fs181;
     wire fc181;
         nvint4_mac_k16_n8_p0_array_csa__fa fa181(
-            .a(fc171), .b(fs172), .ci(x$14[6]), .s(fs181), .co(fc181)
+            .a(fc152), .b(fc153), .ci(fc154), .s(fs181), .co(fc181)
         );
     wire fs182;
     wire fc182;
         nvint4_mac_k16_n8_p0_array_csa__fa fa182(
-            .a(x$14[9]), .b(~x$14[12]), .ci(~x$15[3]), .s(fs182), .co(fc182)
+            .a(fs155), .b(fs156), .ci(fs157), .s(fs182), .co(fc182)
         );
     wire fs183;
     wire fc183;
         nvint4_mac_k16_n8_p0_array_csa__fa fa183(
-            .a(fc172), .b(fs173), .ci(~x$13[13]), .s(fs183), .co(fc183)
+            .a(hs9), .b(x$15[5]), .ci(x$15[8]), .s(fs183), .co(fc183)
         );
     wire fs184;
     wire fc184;
         nvint4_mac_k16_n8_p0_array_csa__fa fa184(
-            .a(~x$14[7]), .b(x$14[10]), .ci(~x$14[13]), .s(fs184), .co(fc184)
+            .a(fc155), .b(fc156), .ci(fc157), .s(fs184), .co(fc184)
         );
     wire fs185;
     wire fc185;
         nvint4_mac_k16_n8_p0_array_csa__fa fa185(
-            .a(fc173), .b(fs174), .ci(~x$12[14]), .s(fs185), .co(fc185)
+            .a(hc9), .b(fs158), .ci(fs159), .s(fs185), .co(fc185)
         );
     wire fs186;
     wire fc186;
         nvint4_mac_k16_n8_p0_array_csa__fa fa186(
-            .a(~x$13[11]), .b(~x$13[14]), .ci(~x$14[11]), .s(fs186), .co(fc186)
+            .a(fs160), .b(fs161), .ci(~x$15[12]), .s(fs186), .co(fc186)
         );
     wire fs187;
     wire fc187;
         nvint4_mac_k16_n8_p0_array_csa__fa fa187(
-            .a(fc174), .b(fs175), .ci(x$9[15]), .s(fs187), .co(fc187)
+            .a(fc158), .b(fc159), .ci(fc160), .s(fs187), .co(fc187)
         );
     wire fs188;
     wire fc188;
         nvint4_mac_k16_n8_p0_array_csa__fa fa188(
-            .a(x$10[15]), .b(x$11[15]), .ci(x$12[15]), .s(fs188), .co(fc188)
+            .a(fc161), .b(fs162), .ci(fs163), .s(fs188), .co(fc188)
         );
     wire fs189;
     wire fc189;
         nvint4_mac_k16_n8_p0_array_csa__fa fa189(
-            .a(fc175), .b(fs176), .ci(fc91), .s(fs189), .co(fc189)
+            .a(fs164), .b(fs165), .ci(~x$15[13]), .s(fs189), .co(fc189)
         );
     wire fs190;
     wire fc190;
         nvint4_mac_k16_n8_p0_array_csa__fa fa190(
-            .a(fc92), .b(fc93), .ci(fc94), .s(fs190), .co(fc190)
+            .a(fc162), .b(fc163), .ci(fc164), .s(fs190), .co(fc190)
         );
-    wire fs191 = ~(fc176 ^ fc170);
-    wire fc191 = fc176 | fc170;
-    wire hs23;
-    wire hc23;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha23(
-            .a(fc162), .b(fc163), .s(hs23), .co(hc23)
-        );
-    wire hs24;
-    wire hc24;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha24(
-            .a(fs177), .b(x$10[0]), .s(hs24), .co(hc24)
+    wire fs191;
+    wire fc191;
+        nvint4_mac_k16_n8_p0_array_csa__fa fa191(
+            .a(fc165), .b(fs166), .ci(fs167), .s(fs191), .co(fc191)
         );
     wire fs192;
     wire fc192;
         nvint4_mac_k16_n8_p0_array_csa__fa fa192(
-            .a(fc177), .b(fs178), .ci(hs22), .s(fs192), .co(fc192)
+            .a(fs168), .b(fs169), .ci(~x$15[14]), .s(fs192), .co(fc192)
         );
     wire fs193;
     wire fc193;
         nvint4_mac_k16_n8_p0_array_csa__fa fa193(
-            .a(fc178), .b(hc22), .ci(fs179), .s(fs193), .co(fc193)
+            .a(fc166), .b(fc167), .ci(fc168), .s(fs193), .co(fc193)
         );
     wire fs194;
     wire fc194;
         nvint4_mac_k16_n8_p0_array_csa__fa fa194(
-            .a(fc179), .b(fc180), .ci(fs181), .s(fs194), .co(fc194)
+            .a(fc169), .b(fs170), .ci(fs171), .s(fs194), .co(fc194)
         );
     wire fs195;
     wire fc195;
         nvint4_mac_k16_n8_p0_array_csa__fa fa195(
-            .a(fc181), .b(fc182), .ci(fs183), .s(fs195), .co(fc195)
+            .a(fs172), .b(fs173), .ci(x$15[15]), .s(fs195), .co(fc195)
         );
     wire fs196;
     wire fc196;
         nvint4_mac_k16_n8_p0_array_csa__fa fa196(
-            .a(fc183), .b(fc184), .ci(fs185), .s(fs196), .co(fc196)
+            .a(fc170), .b(fc171), .ci(fc172), .s(fs196), .co(fc196)
         );
     wire fs197;
     wire fc197;
         nvint4_mac_k16_n8_p0_array_csa__fa fa197(
-            .a(fc185), .b(fc186), .ci(fs187), .s(fs197), .co(fc197)
+            .a(fc173), .b(fs174), .ci(fs175), .s(fs197), .co(fc197)
         );
     wire fs198;
     wire fc198;
         nvint4_mac_k16_n8_p0_array_csa__fa fa198(
-            .a(fc187), .b(fc188), .ci(fs189), .s(fs198), .co(fc198)
+            .a(fs176), .b(fs177), .ci(fc70), .s(fs198), .co(fc198)
         );
-    wire fs199;
-    wire fc199;
-        nvint4_mac_k16_n8_p0_array_csa__fa fa199(
-            .a(fc189), .b(fc190), .ci(fs191), .s(fs199), .co(fc199)
-        );
+    wire fs199 = ~(fc174 ^ fc175);
+    wire fc199 = fc174 | fc175;
     wire fs200;
     wire fc200;
         nvint4_mac_k16_n8_p0_array_csa__fa fa200(
-            .a(hs24), .b(x$11[0]), .ci(x$12[0]), .s(fs200), .co(fc200)
+            .a(fc176), .b(fc177), .ci(fc149), .s(fs200), .co(fc200)
         );
     wire fs201;
     wire fc201;
         nvint4_mac_k16_n8_p0_array_csa__fa fa201(
-            .a(hc24), .b(fs192), .ci(x$14[1]), .s(fs201), .co(fc201)
+            .a(fs178), .b(hs10), .ci(x$12[0]), .s(fs201), .co(fc201)
         );
     wire fs202;
     wire fc202;
         nvint4_mac_k16_n8_p0_array_csa__fa fa202(
-            .a(fc192), .b(fs193), .ci(fs180), .s(fs202), .co(fc202)
+            .a(fc178), .b(hc10), .ci(fs179), .s(fs202), .co(fc202)
+        );
+    wire hs12;
+    wire hc12;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha12(
+            .a(fs180), .b(hs11), .s(hs12), .co(hc12)
         );
     wire fs203;
     wire fc203;
         nvint4_mac_k16_n8_p0_array_csa__fa fa203(
-            .a(fc193), .b(fs194), .ci(fs182), .s(fs203), .co(fc203)
+            .a(fc179), .b(fc180), .ci(hc11), .s(fs203), .co(fc203)
         );
     wire fs204;
     wire fc204;
         nvint4_mac_k16_n8_p0_array_csa__fa fa204(
-            .a(fc194), .b(fs195), .ci(fs184), .s(fs204), .co(fc204)
+            .a(fs181), .b(fs182), .ci(fs183), .s(fs204), .co(fc204)
         );
     wire fs205;
     wire fc205;
         nvint4_mac_k16_n8_p0_array_csa__fa fa205(
-            .a(fc195), .b(fs196), .ci(fs186), .s(fs205), .co(fc205)
+            .a(fc181), .b(fc182), .ci(fc183), .s(fs205), .co(fc205)
         );
     wire fs206;
     wire fc206;
         nvint4_mac_k16_n8_p0_array_csa__fa fa206(
-            .a(fc196), .b(fs197), .ci(fs188), .s(fs206), .co(fc206)
+            .a(fs184), .b(fs185), .ci(fs186), .s(fs206), .co(fc206)
         );
     wire fs207;
     wire fc207;
         nvint4_mac_k16_n8_p0_array_csa__fa fa207(
-            .a(fc197), .b(fs198), .ci(fs190), .s(fs207), .co(fc207)
+            .a(fc184), .b(fc185), .ci(fc186), .s(fs207), .co(fc207)
         );
     wire fs208;
     wire fc208;
         nvint4_mac_k16_n8_p0_array_csa__fa fa208(
-            .a(fc198), .b(fs199), .ci(hs23), .s(fs208), .co(fc208)
-        );
-    wire hs25;
-    wire hc25;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha25(
-            .a(fc200), .b(fs201), .s(hs25), .co(hc25)
+            .a(fs187), .b(fs188), .ci(fs189), .s(fs208), .co(fc208)
         );
     wire fs209;
     wire fc209;
         nvint4_mac_k16_n8_p0_array_csa__fa fa209(
-            .a(fc201), .b(fs202), .ci(x$15[2]), .s(fs209), .co(fc209)
+            .a(fc187), .b(fc188), .ci(fc189), .s(fs209), .co(fc209)
         );
     wire fs210;
     wire fc210;
         nvint4_mac_k16_n8_p0_array_csa__fa fa210(
-            .a(fc202), .b(fs203), .ci(x$15[6]), .s(fs210), .co(fc210)
+            .a(fs190), .b(fs191), .ci(fs192), .s(fs210), .co(fc210)
         );
     wire fs211;
     wire fc211;
         nvint4_mac_k16_n8_p0_array_csa__fa fa211(
-            .a(fc203), .b(fs204), .ci(~x$15[7]), .s(fs211), .co(fc211)
+            .a(fc190), .b(fc191), .ci(fc192), .s(fs211), .co(fc211)
         );
     wire fs212;
     wire fc212;
         nvint4_mac_k16_n8_p0_array_csa__fa fa212(
-            .a(fc204), .b(fs205), .ci(~x$14[14]), .s(fs212), .co(fc212)
+            .a(fs193), .b(fs194), .ci(fs195), .s(fs212), .co(fc212)
         );
     wire fs213;
     wire fc213;
         nvint4_mac_k16_n8_p0_array_csa__fa fa213(
-            .a(fc205), .b(fs206), .ci(x$13[15]), .s(fs213), .co(fc213)
+            .a(fc193), .b(fc194), .ci(fc195), .s(fs213), .co(fc213)
         );
     wire fs214;
     wire fc214;
         nvint4_mac_k16_n8_p0_array_csa__fa fa214(
-            .a(fc206), .b(fs207), .ci(fc95), .s(fs214), .co(fc214)
+            .a(fs196), .b(fs197), .ci(fs198), .s(fs214), .co(fc214)
         );
     wire fs215;
     wire fc215;
         nvint4_mac_k16_n8_p0_array_csa__fa fa215(
-            .a(fc207), .b(fs208), .ci(hc18), .s(fs215), .co(fc215)
-        );
-    wire hs26;
-    wire hc26;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha26(
-            .a(fc208), .b(fc199), .s(hs26), .co(hc26)
-        );
-    wire hs27;
-    wire hc27;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha27(
-            .a(fs200), .b(x$13[0]), .s(hs27), .co(hc27)
+            .a(fc196), .b(fc197), .ci(fc198), .s(fs215), .co(fc215)
         );
     wire fs216;
     wire fc216;
         nvint4_mac_k16_n8_p0_array_csa__fa fa216(
-            .a(hs25), .b(x$14[4]), .ci(x$15[1]), .s(fs216), .co(fc216)
+            .a(fs199), .b(fs200), .ci(hc8), .s(fs216), .co(fc216)
+        );
+    wire hs13;
+    wire hc13;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha13(
+            .a(fs201), .b(x$13[0]), .s(hs13), .co(hc13)
         );
     wire fs217;
     wire fc217;
         nvint4_mac_k16_n8_p0_array_csa__fa fa217(
-            .a(hc25), .b(fs209), .ci(x$15[5]), .s(fs217), .co(fc217)
+            .a(fc201), .b(fs202), .ci(hs12), .s(fs217), .co(fc217)
         );
     wire fs218;
     wire fc218;
         nvint4_mac_k16_n8_p0_array_csa__fa fa218(
-            .a(fc209), .b(fs210), .ci(x$15[9]), .s(fs218), .co(fc218)
+            .a(fc202), .b(hc12), .ci(fs203), .s(fs218), .co(fc218)
         );
     wire fs219;
     wire fc219;
         nvint4_mac_k16_n8_p0_array_csa__fa fa219(
-            .a(fc210), .b(fs211), .ci(x$15[10]), .s(fs219), .co(fc219)
+            .a(fc203), .b(fc204), .ci(fs205), .s(fs219), .co(fc219)
         );
     wire fs220;
     wire fc220;
         nvint4_mac_k16_n8_p0_array_csa__fa fa220(
-            .a(fc211), .b(fs212), .ci(~x$15[11]), .s(fs220), .co(fc220)
+            .a(fc205), .b(fc206), .ci(fs207), .s(fs220), .co(fc220)
         );
     wire fs221;
     wire fc221;
         nvint4_mac_k16_n8_p0_array_csa__fa fa221(
-            .a(fc212), .b(fs213), .ci(x$14[15]), .s(fs221), .co(fc221)
+            .a(fc207), .b(fc208), .ci(fs209), .s(fs221), .co(fc221)
         );
     wire fs222;
     wire fc222;
         nvint4_mac_k16_n8_p0_array_csa__fa fa222(
-            .a(fc213), .b(fs214), .ci(hc9), .s(fs222), .co(fc222)
+            .a(fc209), .b(fc210), .ci(fs211), .s(fs222), .co(fc222)
         );
     wire fs223;
     wire fc223;
         nvint4_mac_k16_n8_p0_array_csa__fa fa223(
-            .a(fc214), .b(fs215), .ci(fc143), .s(fs223), .co(fc223)
+            .a(fc211), .b(fc212), .ci(fs213), .s(fs223), .co(fc223)
         );
     wire fs224;
     wire fc224;
         nvint4_mac_k16_n8_p0_array_csa__fa fa224(
-            .a(fc215), .b(hs26), .ci(fc191), .s(fs224), .co(fc224)
-        );
-    wire hs28;
-    wire hc28;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha28(
-            .a(hs27), .b(x$14[0]), .s(hs28), .co(hc28)
+            .a(fc213), .b(fc214), .ci(fs215), .s(fs224), .co(fc224)
         );
     wire fs225;
     wire fc225;
         nvint4_mac_k16_n8_p0_array_csa__fa fa225(
-            .a(hc27), .b(fs216), .ci(x$15[4]), .s(fs225), .co(fc225)
+            .a(fc215), .b(fc216), .ci(fc199), .s(fs225), .co(fc225)
+        );
+    wire hs14;
+    wire hc14;
+        nvint4_mac_k16_n8_p0_array_csa__ha ha14(
+            .a(hs13), .b(x$14[0]), .s(hs14), .co(hc14)
         );
     wire fs226;
     wire fc226;
         nvint4_mac_k16_n8_p0_array_csa__fa fa226(
-            .a(fc216), .b(fs217), .ci(x$15[8]), .s(fs226), .co(fc226)
+            .a(hc13), .b(fs217), .ci(x$15[4]), .s(fs226), .co(fc226)
         );
     wire fs227;
     wire fc227;
         nvint4_mac_k16_n8_p0_array_csa__fa fa227(
-            .a(fc217), .b(fs218), .ci(~x$15[12]), .s(fs227), .co(fc227)
+            .a(fc217), .b(fs218), .ci(fs204), .s(fs227), .co(fc227)
         );
     wire fs228;
     wire fc228;
         nvint4_mac_k16_n8_p0_array_csa__fa fa228(
-            .a(fc218), .b(fs219), .ci(~x$15[13]), .s(fs228), .co(fc228)
+            .a(fc218), .b(fs219), .ci(fs206), .s(fs228), .co(fc228)
         );
     wire fs229;
     wire fc229;
         nvint4_mac_k16_n8_p0_array_csa__fa fa229(
-            .a(fc219), .b(fs220), .ci(~x$15[14]), .s(fs229), .co(fc229)
+            .a(fc219), .b(fs220), .ci(fs208), .s(fs229), .co(fc229)
         );
     wire fs230;
     wire fc230;
         nvint4_mac_k16_n8_p0_array_csa__fa fa230(
-            .a(fc220), .b(fs221), .ci(x$15[15]), .s(fs230), .co(fc230)
+            .a(fc220), .b(fs221), .ci(fs210), .s(fs230), .co(fc230)
         );
     wire fs231;
     wire fc231;
         nvint4_mac_k16_n8_p0_array_csa__fa fa231(
-            .a(fc221), .b(fs222), .ci(hc7), .s(fs231), .co(fc231)
+            .a(fc221), .b(fs222), .ci(fs212), .s(fs231), .co(fc231)
         );
     wire fs232;
     wire fc232;
         nvint4_mac_k16_n8_p0_array_csa__fa fa232(
-            .a(fc222), .b(fs223), .ci(hc14), .s(fs232), .co(fc232)
+            .a(fc222), .b(fs223), .ci(fs214), .s(fs232), .co(fc232)
         );
     wire fs233;
     wire fc233;
         nvint4_mac_k16_n8_p0_array_csa__fa fa233(
-            .a(fc223), .b(fs224), .ci(hc23), .s(fs233), .co(fc233)
+            .a(fc223), .b(fs224), .ci(fs216), .s(fs233), .co(fc233)
         );
-    wire hs29;
-    wire hc29;
-        nvint4_mac_k16_n8_p0_array_csa__ha ha29(
-            .a(fc224), .b(hc26), .s(hs29), .co(hc29)
+    wire fs234;
+    wire fc234;
+        nvint4_mac_k16_n8_p0_array_csa__fa fa234(
+            .a(fc224), .b(fs225), .ci(fc200), .s(fs234), .co(fc234)
         );
-    wire [11:0] row0 = {hc29, fc233, fc232, fc231, fc230, fc229, fc228, fc227, fc226, fc225, hc28, hs28};
-    wire [11:0] row1 = {1'b1, hs29, fs233, fs232, fs231, fs230, fs229, fs228, fs227, fs226, fs225, x$15[0]};
+    wire [11:0] row0 = {1'b1, fc234, fc233, fc232, fc231, fc230, fc229, fc228, fc227, fc226, hc14, hs14};
+    wire [11:0] row1 = {1'b0, fc225, fs234, fs233, fs232, fs231, fs230, fs229, fs228, fs227, fs226, x$15[0]};
     always @(*) sum = row0 + row1;
 endmodule // nvint4_mac_k16_n8_p0_array_csa__csa_tree16x16
 

@@ -353,6 +353,8 @@ pub struct TreeStats {
     /// Adders with a constant-one input, built as plain logic.
     pub const_adders: usize,
     pub stages: usize,
+    /// Adders on the longest input-to-row path: a Dadda tree adds one per stage at most.
+    pub depth: usize,
 }
 
 /// Dadda reduction of `cols` (column i holds bits of weight 2^i; only the low `width`
@@ -364,6 +366,12 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
     let mut st = TreeStats::default();
     let (mut nf, mut nh) = (0usize, 0usize);
     let mut dropped: Vec<String> = Vec::new();
+    // adder levels behind each adder output (inputs and constants are level 0)
+    let mut level: std::collections::HashMap<String, usize> = Default::default();
+    let lv = |level: &std::collections::HashMap<String, usize>, s: &Sig| match s {
+        Sig::Wire(w) => level.get(w).copied().unwrap_or(0),
+        Sig::One => 0,
+    };
     loop {
         let h = cols.iter().map(Vec::len).max().unwrap_or(0);
         if h <= 2 {
@@ -379,7 +387,9 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
             all.sort_by_key(|s| *s != Sig::One);
             let mut q = std::collections::VecDeque::from(all);
             loop {
-                let total = q.len() + next[i].len();
+                // every bit the column holds after this stage: the sums made so far, the
+                // carries in from column i - 1 and the bits not yet reduced
+                let total = q.len() + next[i].len() + pending.len();
                 if total <= d {
                     break;
                 }
@@ -393,6 +403,10 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
                     );
                     let (s, c) = (format!("fs{nf}"), format!("fc{nf}"));
                     nf += 1;
+                    let l = 1 + lv(&level, &x).max(lv(&level, &y)).max(lv(&level, &z));
+                    st.depth = st.depth.max(l);
+                    level.insert(s.clone(), l);
+                    level.insert(c.clone(), l);
                     if x == Sig::One {
                         v += &format!(
                             "wire {s} = ~({} ^ {});\nwire {c} = {} | {};\n",
@@ -418,6 +432,10 @@ fn dadda(mut cols: Vec<Vec<Sig>>, width: usize) -> (String, [Vec<String>; 2], Tr
                     let (x, y) = (q.pop_front().unwrap(), q.pop_front().unwrap());
                     let s = format!("hs{nh}");
                     nh += 1;
+                    let l = 1 + lv(&level, &x).max(lv(&level, &y));
+                    st.depth = st.depth.max(l);
+                    level.insert(s.clone(), l);
+                    level.insert(format!("hc{}", nh - 1), l);
                     if x == Sig::One {
                         v += &format!("wire {s} = ~({});\n", y.text());
                         st.const_adders += 1;
@@ -800,5 +818,8 @@ mod tests {
         }
         let s = t.stats();
         assert!(s.full_adders > 1000 && s.stages >= 6, "{s:?}");
+        // 32 lanes x 5 Booth bits in the tallest column: 160 -> 141 -> 94 -> ... -> 2 is
+        // twelve Dadda stages, and no path crosses more than one adder per stage
+        assert_eq!((s.stages, s.depth), (12, 12), "{s:?}");
     }
 }
