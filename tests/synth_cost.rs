@@ -160,6 +160,7 @@ fn flow_request(
         measure_from_cycle: 2,
         ops_per_cycle: 1.0,
         delay: hwcost::cost::activity::Delay::Zero,
+        mapping: Default::default(),
     }
 }
 
@@ -258,6 +259,7 @@ fn reference_mac_area_timing_and_energy_match_flow_md() {
             hierarchy: Hierarchy::Keep,
             cache_dir: req.cache_dir.clone(),
             engine: Engine::System,
+            mapping: Default::default(),
         },
         lib,
         &tools,
@@ -287,6 +289,7 @@ fn energy_model_reproduces_opensta_3_global_activity_numbers() {
             hierarchy: Hierarchy::Keep,
             cache_dir: shared_cache().to_path_buf(),
             engine: Engine::System,
+            mapping: Default::default(),
         },
         lib,
         &tools,
@@ -432,6 +435,7 @@ fn hierarchical_design_breakdown_adds_up_to_the_total() {
             hierarchy: Hierarchy::Flatten,
             cache_dir: shared_cache().to_path_buf(),
             engine: Engine::System,
+            mapping: Default::default(),
         },
         lib,
         &tools,
@@ -501,6 +505,7 @@ fn yosys_errors_are_quoted_and_missing_tools_name_their_package() {
         hierarchy: Hierarchy::Keep,
         cache_dir: dir.path().join("cache"),
         engine: Engine::System,
+        mapping: Default::default(),
     };
     match synthesize(&req, lib, &Toolchain::from_env()) {
         Err(SynthError::Tool(ToolError::Failed {

@@ -15,7 +15,7 @@ use super::netlist::{Netlist, NetlistError};
 use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
 use super::sim::{simulate, SimError, SimRequest, SimResult, Stimulus};
 use super::sta::{run_sta, StaError, StaPower, StaRequest, StaResult};
-use super::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
+use super::synth::{synthesize, Hierarchy, Mapping, SynthError, SynthRequest, SynthResult};
 use super::tools::{Engine, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +97,8 @@ pub struct FlowRequest {
     pub ops_per_cycle: f64,
     /// gate timing of the activity simulation (zero: settled values only)
     pub delay: Delay,
+    /// how ABC maps onto the library (area, or delay toward a target)
+    pub mapping: Mapping,
 }
 
 /// Wall time of each stage, seconds.
@@ -169,6 +171,7 @@ pub fn run_flow(
             hierarchy: req.hierarchy,
             cache_dir: req.cache_dir.clone(),
             engine: req.engine,
+            mapping: req.mapping,
         },
         lib,
         tools,

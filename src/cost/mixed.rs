@@ -214,6 +214,7 @@ pub fn mixed_synth_cost(
             measure_from_cycle: 2,
             ops_per_cycle: macs as f64,
             delay: super::activity::Delay::Zero,
+            mapping: Default::default(),
         };
         let r = run_flow(&req, lib, tools)?;
         check_netlist(plan, &s, &r.sim, four_bit)?;
@@ -564,9 +565,19 @@ pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<Stri
             }
             let _ = writeln!(s, "{}: analytic model (the study's gate model, every cell toggling at one rate), technology {}", a.format, a.tech);
             for c in &a.components {
-                let _ = writeln!(s, "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle", c.component.label(), c.area_um2, c.energy_pj_per_cycle);
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle",
+                    c.component.label(),
+                    c.area_um2,
+                    c.energy_pj_per_cycle
+                );
             }
-            let _ = writeln!(s, "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle", "total", a.area_um2, a.energy_pj_per_cycle);
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>10.0} um^2 {:>9.2} pJ/cycle",
+                "total", a.area_um2, a.energy_pj_per_cycle
+            );
         }
         ModelKind::Synth => {
             let path = args.results.join(MIXED_SYNTH_FILE);
@@ -592,7 +603,14 @@ pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<Stri
                     "unit": e,
                 }))? + "\n");
             }
-            let _ = writeln!(s, "{}: synthesized ({} to {}, hierarchy kept; {})", e.unit, r.yosys, r.liberty, path.display());
+            let _ = writeln!(
+                s,
+                "{}: synthesized ({} to {}, hierarchy kept; {})",
+                e.unit,
+                r.yosys,
+                r.liberty,
+                path.display()
+            );
             let _ = writeln!(s, "  area {:.0} um^2, {} cells", e.area_um2, e.cells);
             let _ = writeln!(
                 s,
@@ -608,7 +626,9 @@ pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<Stri
             }
         }
         ModelKind::Calibrated | ModelKind::Both => {
-            anyhow::bail!("mixed units have the analytic and the synth models (--model analytic|synth)")
+            anyhow::bail!(
+                "mixed units have the analytic and the synth models (--model analytic|synth)"
+            )
         }
     }
     Ok(s)

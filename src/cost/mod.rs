@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod analytic;
 pub mod calibrate;
+pub mod clock;
 pub mod command;
 pub mod flow;
 pub mod gemm;

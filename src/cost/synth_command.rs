@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use super::activity::{Activity, Delay};
+use super::clock::{choose_depth, write_clock, ClockArgs, ClockPoint, DepthChoice, ProbeEnv};
 use super::flow::PdkFiles;
 use super::liberty::Library;
 use super::tools::{Engine, Toolchain};
@@ -42,11 +43,18 @@ pub struct SynthArgs {
     /// Psum (aligner) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)].
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<rtl::PsumWidth>,
-    /// Extra pipeline register stages S (0 to 4).
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
-    pub pipeline: usize,
+    /// Extra pipeline register stages S (0 to 4) [default: 0, or with a target clock the
+    /// fewest that meet it]
+    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    pub pipeline: Option<usize>,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
+    #[command(flatten)]
+    pub clock: ClockArgs,
+    /// Merge the results at the target clock (with the depth search) into DIR/clock.json, the
+    /// iso-clock results `hwcost report` reads; needs --clock-mhz or --period-ns
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["write_results", "write_energy"])]
+    pub write_clock: Option<PathBuf>,
     /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
     #[arg(long, default_value_t = DEFAULT_CLOCK_NS, value_parser = crate::cli::period_ns,
           allow_negative_numbers = true)]
@@ -106,6 +114,12 @@ pub enum SynthCommandError {
     NonDefaultResults { delay: Delay, activity: Activity },
     #[error("--write-energy is for a non-default --delay or --activity; the defaults' results go to --write-results")]
     DefaultEnergy,
+    #[error("--write-results holds units synthesized for area; results at a target clock go to --write-clock DIR")]
+    ClockedResults,
+    #[error("--write-clock needs a target clock (--clock-mhz F or --period-ns P)")]
+    NoClockTarget,
+    #[error("{0}")]
+    Unmet(String),
     #[error("{} holds results made with other tools or inputs ({old}); this run used {new}: remove it or rerun every unit", path.display())]
     MixedProvenance {
         path: PathBuf,
@@ -176,10 +190,17 @@ pub fn run_synth(args: &SynthArgs) -> anyhow::Result<()> {
 
 /// The reports `run_synth` prints (and writes with `--write-results`).
 pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
-    if let (Some(_), p) = (&args.write_results, args.pipeline) {
+    if let (Some(_), Some(p)) = (&args.write_results, args.pipeline) {
         if p != 0 {
             return Err(SynthCommandError::PipelinedResults(p).into());
         }
+    }
+    let target = args.clock.target();
+    if args.write_results.is_some() && target.is_some() {
+        return Err(SynthCommandError::ClockedResults.into());
+    }
+    if args.write_clock.is_some() && target.is_none() {
+        return Err(SynthCommandError::NoClockTarget.into());
     }
     if args.write_results.is_some() && !(args.delay.is_default() && args.activity.is_default()) {
         return Err(SynthCommandError::NonDefaultResults {
@@ -195,7 +216,7 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     let params = rtl::UnitParams {
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
-        pipeline: args.pipeline,
+        pipeline: args.pipeline.unwrap_or(0),
         arch: args.arch,
     };
     // every unit's parameters are checked before the first (long) synthesis
@@ -206,9 +227,55 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     let tools = Toolchain::from_env();
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let mut reports = Vec::new();
+    let mut points = Vec::new();
+    let mut unmet = Vec::new();
     for f in formats {
-        let mut req = UnitSynthRequest::new(f, params, cache.clone());
+        let mut params = params;
+        let mut choice = None;
+        if let Some(t) = target {
+            if args.pipeline.is_none() {
+                let env = ProbeEnv {
+                    lib: &lib,
+                    tools: &tools,
+                    cache_dir: &cache,
+                    engine: args.engine,
+                };
+                let c = choose_depth(&f, &params, t, &env, &mut |p| {
+                    eprintln!(
+                        "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
+                        f.name,
+                        t.mhz(),
+                        p.pipeline,
+                        p.slack_ns,
+                        p.fmax_mhz
+                    )
+                })?;
+                match c.pipeline() {
+                    Some(s) => params.pipeline = s,
+                    None => {
+                        let best = c.best().expect("at least one probe");
+                        unmet.push(format!(
+                            "{} does not meet {:.1} MHz with at most {} pipeline stages: best                              fmax {:.1} MHz at S={} ({})",
+                            f.name,
+                            t.mhz(),
+                            rtl::MAX_PIPELINE,
+                            best.fmax_mhz,
+                            best.pipeline,
+                            c.summary()
+                        ));
+                        points.push(ClockPoint::new(&f, &params, c, None));
+                        continue;
+                    }
+                }
+                choice = Some(c);
+            }
+        }
+        let mut req = UnitSynthRequest::new(f.clone(), params, cache.clone());
         req.clock_ns = args.clock_ns;
+        if let Some(t) = target {
+            req.clock_ns = t.period_ns;
+            req.mapping = t.mapping();
+        }
         req.blocks = args.cycles;
         req.seed = args.seed;
         req.engine = args.engine;
@@ -226,7 +293,25 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
             },
             t.elapsed().as_secs_f64()
         );
+        if let Some(t) = target {
+            let c = choice.unwrap_or_else(|| DepthChoice {
+                target: t,
+                probes: Vec::new(),
+            });
+            points.push(ClockPoint::new(&f, &params, c, Some(r.clone())));
+        }
         reports.push(r);
+    }
+    if let Some(dir) = &args.write_clock {
+        write_clock(dir, &points)?;
+    }
+    if !unmet.is_empty() {
+        for u in &unmet {
+            eprintln!("{u}");
+        }
+        if args.write_clock.is_none() || reports.is_empty() {
+            return Err(SynthCommandError::Unmet(unmet.join("\n")).into());
+        }
     }
     if let Some(dir) = &args.write_results {
         write_results(dir, &reports)?;
@@ -599,6 +684,16 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         "activity model: {} delay, {} operands",
         p.delay, p.activity
     );
+    if p.mapping != super::synth::Mapping::Area.label() {
+        let _ = writeln!(
+            s,
+            "synthesized toward a {:.1} MHz clock (ABC mapping {}: buffering and gate sizing); \
+             pipeline stages S = {}: the flattened netlist is the unit's cost at this clock",
+            1000.0 / r.clock_ns,
+            p.mapping,
+            r.pipeline
+        );
+    }
     let _ = writeln!(
         s,
         "gate-level simulation == emulate on all {} cycles, hierarchical and flattened netlists",

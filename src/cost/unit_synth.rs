@@ -57,7 +57,7 @@ use super::liberty::{hex, Library};
 use super::netlist::{Netlist, PortDirection, PortSpec};
 use super::sim::{Bits, SimError, SimResult, Stimulus};
 use super::sta::CriticalPath;
-use super::synth::Hierarchy;
+use super::synth::{Hierarchy, Mapping};
 use super::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
 use crate::datapath;
 use crate::format::BlockFormat;
@@ -458,6 +458,21 @@ pub struct SynthProvenance {
         skip_serializing_if = "is_default_activity"
     )]
     pub activity: String,
+    /// ABC's mapping ([`Mapping::label`]): `area`, or `delay:<target>ps` for a unit synthesized
+    /// toward a clock; absent means `area`
+    #[serde(
+        default = "default_mapping",
+        skip_serializing_if = "is_default_mapping"
+    )]
+    pub mapping: String,
+}
+
+fn default_mapping() -> String {
+    Mapping::Area.label()
+}
+
+fn is_default_mapping(m: &str) -> bool {
+    m == Mapping::Area.label()
 }
 
 fn default_delay() -> String {
@@ -586,6 +601,8 @@ pub struct UnitSynthRequest {
     pub delay: Delay,
     /// operand stream of the activity simulation
     pub activity: Activity,
+    /// how ABC maps the unit (area-oriented by default; delay-oriented toward a clock)
+    pub mapping: Mapping,
 }
 
 impl UnitSynthRequest {
@@ -600,6 +617,7 @@ impl UnitSynthRequest {
             engine: Engine::System,
             delay: Delay::Zero,
             activity: Activity::Gaussian,
+            mapping: Mapping::Area,
         }
     }
 
@@ -670,6 +688,9 @@ pub fn prepare(
         // nothing for the default options: results made before them keep their keys
         activity::cache_key_suffix(req.delay, req.activity)
     ));
+    if req.mapping != Mapping::Area {
+        h.update(format!("\nmapping {}", req.mapping.label()));
+    }
     let cache_key = hex(&h.finalize());
     let liberty = lib
         .path
@@ -691,6 +712,7 @@ pub fn prepare(
             cache_key,
             delay: req.delay.to_string(),
             activity: req.activity.to_string(),
+            mapping: req.mapping.label(),
         },
         verilog: g.verilog,
     })
@@ -861,6 +883,7 @@ fn measure(
         measure_from_cycle: 1,
         ops_per_cycle: plan.lanes as f64,
         delay: req.delay,
+        mapping: req.mapping,
     };
     let hier = run_flow(&flow(Hierarchy::Keep), lib, tools)?;
     check_outputs(

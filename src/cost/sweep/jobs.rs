@@ -685,7 +685,7 @@ mod tests {
             (
                 Some(8),
                 Some(rtl::PsumWidth::Bits(12)),
-                2,
+                Some(2),
                 DEFAULT_CLOCK_NS,
                 DEFAULT_BLOCKS,
                 DEFAULT_SEED
