@@ -496,6 +496,52 @@ mod charts {
         assert_eq!(png_size(&std::fs::read(&path).unwrap()), (800, 500));
         let e = plot(&plot_args(&[&base[..], &["--width", "10"]].concat())).unwrap_err();
         assert!(e.to_string().contains("10x650"), "{e}");
+        // --scale: the same layout at a higher pixel density; 1 is the unscaled chart's bytes.
+        plot(&plot_args(
+            &[
+                &base[..],
+                &["--width", "800", "--height", "500", "--scale", "2"],
+            ]
+            .concat(),
+        ))
+        .unwrap();
+        let big = std::fs::read(&path).unwrap();
+        assert_eq!(png_size(&big), (1600, 1000));
+        plot(&plot_args(&[&base[..], &["--scale", "1.5"]].concat())).unwrap();
+        assert_eq!(png_size(&std::fs::read(&path).unwrap()), (1650, 975));
+        let one = dir.path().join("one.png");
+        let plain = dir.path().join("plain.png");
+        let at = |p: &Path, extra: &[&str]| {
+            let mut a = base.to_vec();
+            a.pop();
+            plot(&plot_args(
+                &[&a[..], &[p.to_str().unwrap()], extra].concat(),
+            ))
+            .unwrap();
+            std::fs::read(p).unwrap()
+        };
+        assert!(at(&one, &["--scale", "1"]) == at(&plain, &[]));
+        // An SVG declares the scaled size and scaled fonts.
+        let svg_scaled = dir.path().join("s.svg");
+        let svg = String::from_utf8(at(&svg_scaled, &["--scale", "2"])).unwrap();
+        assert!(
+            svg.starts_with("<svg width=\"2200\" height=\"1300\""),
+            "{}",
+            &svg[..80]
+        );
+        for (argv, want) in [
+            (vec!["--scale", "0"], "chart scale 0"),
+            (vec!["--scale=-2"], "chart scale -2"),
+            (vec!["--scale", "NaN"], "chart scale NaN"),
+            (vec!["--scale", "inf"], "chart scale inf"),
+            (vec!["--scale", "9"], "0.5 to 8"),
+            (vec!["--width", "4000", "--scale", "3"], "12000x1950 pixels"),
+        ] {
+            let e = plot(&plot_args(&[&base[..], &argv[..]].concat()))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{argv:?}: {e}");
+        }
         // The model is named under the title, not only in the footer.
         let svg_path = dir.path().join("q.svg");
         let svg_args = ["area-breakdown", "mxint8", "--model", "analytic", "-o"];

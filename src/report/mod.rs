@@ -20,6 +20,7 @@ pub mod mixed;
 pub mod plot;
 pub mod qsnr_tables;
 mod raster;
+mod scale;
 pub mod render;
 pub mod source;
 pub mod style;
@@ -75,6 +76,8 @@ pub enum ReportError {
     ChartExtension(PathBuf),
     #[error("chart size {width}x{height}: width and height must be 400 to 8000 pixels")]
     ChartSize { width: u32, height: u32 },
+    #[error("chart scale {scale}: {why}")]
+    ChartScale { scale: f64, why: String },
     #[error("drawing {}: {why}", path.display())]
     Draw { path: PathBuf, why: String },
     #[error("cannot write {}: {source}", path.display())]
