@@ -1,4 +1,4 @@
-from typing import List, Literal, Optional, Tuple
+from typing import List, Literal, NamedTuple, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -7,6 +7,18 @@ __version__: str
 
 ScaleRule = Literal["ocp", "floor", "ceil", "rceil", "torchao-ceil", "even", "nv", "nv-study"]
 Round = Literal["rne", "away", "floor", "stochastic"]
+
+class Encoded(NamedTuple):
+    """What ``encode`` returns (unpacks as ``codes, scales, tensor_scale = encode(...)``)."""
+
+    codes: npt.NDArray[np.uint8]
+    """Element codes, uint8 of shape (other axes..., blocks, block); positions past a row's
+    end hold code 0."""
+    scales: npt.NDArray[np.uint8]
+    """Scale codes, UE8M0 (MX) or E4M3 (NV), uint8 of shape (other axes..., blocks)."""
+    tensor_scale: np.float32
+    """The NV per-tensor FP32 scale s_t (1.0 for MX formats): the ``tensor_scale`` of
+    ``hwcost quantize --json`` and the f32 of the ``--packed`` header."""
 
 def quantize(
     x: npt.NDArray[np.float32],
@@ -35,7 +47,9 @@ def quantize(
     Raises TypeError when ``x`` or ``out`` is not a float32 NumPy array (nothing is converted
     silently: use ``x.astype(numpy.float32)``), ValueError for an unknown format (with the
     nearest names), scale rule or rounding, a bad axis or block size, or a rotation the
-    shape does not allow.
+    shape does not allow. Warns (RuntimeWarning, the message of the CLI's warning) when
+    blocks holding only finite values came out NaN or Inf (a scale, or a rotated value,
+    past the range of FP32 or of its format); the result is returned all the same.
     """
 
 def encode(
@@ -48,11 +62,19 @@ def encode(
     axis: int = -1,
     rotate: Optional[Literal["hadamard"]] = None,
     seed: int = 0,
-) -> Tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
-    """The element codes, uint8 of shape (other axes..., blocks, block), and the scale codes
-    (UE8M0 or E4M3), uint8 of shape (other axes..., blocks), of ``quantize(x, ...)``: those
-    ``hwcost quantize --codes --scales`` writes. Arguments and errors as ``quantize``;
-    formats with elements wider than 8 bits raise ValueError.
+) -> Encoded:
+    """The encoding of ``quantize(x, ...)``: element codes, scale codes and the per-tensor
+    scale (see ``Encoded``), those ``hwcost quantize --codes --scales --json`` writes.
+
+    They give ``quantize``'s values bit for bit (unrotated: with ``rotate`` the codes are
+    those of the rotated blocks), by one FP32 multiplication of the element's value P by
+    its block's scale: MX, P * 2^(c - 127) with INT codes in the OCP view, P = k *
+    2^-(bits-2) (scale code 0xFF: NaN); NV, P * S_b with P = k for INT codes and S_b =
+    float32(tensor_scale * E4M3(c)) under ``nv``, bf16(bf16(tensor_scale) * E4M3(c)) under
+    ``nv-study`` (E4M3 NaN codes: NaN blocks). INT codes have no -0 (they give +0).
+
+    Arguments, errors and the RuntimeWarning as ``quantize``; formats with elements wider
+    than 8 bits raise ValueError.
     """
 
 def qsnr(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]) -> float:

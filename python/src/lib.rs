@@ -7,8 +7,9 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
+use hwcost::format::quantize::cli::made_nonfinite_message;
 use hwcost::format::quantize::hadamard::Hadamard;
-use hwcost::format::quantize::stream::{quantize_in_memory, MemLayout};
+use hwcost::format::quantize::stream::{quantize_in_memory, InMemoryResult, MemLayout};
 use hwcost::format::quantize::{
     qsnr_db, quantize_dequantize_into, QuantOptions, Rounding, ScaleRule,
 };
@@ -17,7 +18,7 @@ use numpy::{
     Element, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArray,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeWarning, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 /// A library error as a ValueError (every one of them is about the caller's input).
@@ -142,6 +143,28 @@ fn request(
     })
 }
 
+/// The CLI's warning for blocks made non-finite, as a Python RuntimeWarning pointing
+/// `stacklevel` frames up (1: the caller of the Rust function).
+fn warn_made_nonfinite(
+    py: Python<'_>,
+    r: &Request,
+    done: &InMemoryResult,
+    stacklevel: i32,
+) -> PyResult<()> {
+    match made_nonfinite_message(done.made_nonfinite, r.layout.blocks(), r.rotation.is_some()) {
+        Some(m) => {
+            let msg = std::ffi::CString::new(m).map_err(value_error)?;
+            PyErr::warn(
+                py,
+                py.get_type::<PyRuntimeWarning>().as_any(),
+                &msg,
+                stacklevel,
+            )
+        }
+        None => Ok(()),
+    }
+}
+
 /// A new uninitialized array of `shape`: only for outputs the quantizer writes in full.
 fn empty<'py, T: Element>(py: Python<'py>, shape: &[u64]) -> Bound<'py, PyArrayDyn<T>> {
     let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
@@ -205,23 +228,27 @@ fn quantize<'py>(
     let dst = or
         .as_slice_mut()
         .map_err(|_| PyValueError::new_err("out must be C-contiguous and writeable"))?;
-    py.detach(|| {
-        quantize_in_memory(
-            &r.fmt,
-            &r.opts,
-            r.rotation.as_ref(),
-            &r.layout,
-            &data,
-            dst,
-            None,
-        )
-    })
-    .map_err(value_error)?;
+    let done = py
+        .detach(|| {
+            quantize_in_memory(
+                &r.fmt,
+                &r.opts,
+                r.rotation.as_ref(),
+                &r.layout,
+                &data,
+                dst,
+                None,
+            )
+        })
+        .map_err(value_error)?;
     drop(or);
+    drop(xr);
+    warn_made_nonfinite(py, &r, &done, 1)?;
     Ok(result)
 }
 
-/// The element codes and scale codes of `x`; see python/hwcost/__init__.pyi.
+/// The element codes, the scale codes and the per-tensor scale of `x`; see
+/// python/hwcost/__init__.pyi (python/hwcost/__init__.py names the three).
 #[pyfunction]
 #[pyo3(signature = (x, format, *, scale_rule=None, round="rne", block=None, axis=-1, rotate=None, seed=0))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -235,7 +262,7 @@ fn encode<'py>(
     axis: isize,
     rotate: Option<&str>,
     seed: i128,
-) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, Bound<'py, PyArrayDyn<u8>>)> {
+) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, Bound<'py, PyArrayDyn<u8>>, f32)> {
     let xa = f32_array(x, "x")?;
     let r = request(
         xa.shape(),
@@ -258,7 +285,7 @@ fn encode<'py>(
     let dims = |s: Vec<u64>| s.into_iter().map(|d| d as usize).collect::<Vec<_>>();
     let codes = PyArrayDyn::<u8>::zeros(py, dims(r.layout.codes_shape()), false);
     let scales = PyArrayDyn::<u8>::zeros(py, dims(r.layout.scales_shape()), false);
-    {
+    let done = {
         let xr = xa.try_readonly().map_err(value_error)?;
         let mut cw = codes.try_readwrite().map_err(value_error)?;
         let mut sw = scales.try_readwrite().map_err(value_error)?;
@@ -277,9 +304,11 @@ fn encode<'py>(
                 Some((c, s)),
             )
         })
-        .map_err(value_error)?;
-    }
-    Ok((codes, scales))
+        .map_err(value_error)?
+    };
+    // Called through hwcost.encode (python/hwcost/__init__.py): the user's line is 2 up.
+    warn_made_nonfinite(py, &r, &done, 2)?;
+    Ok((codes, scales, done.tensor_scale))
 }
 
 /// QSNR of `y` against `x` in dB; see python/hwcost/__init__.pyi.

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -98,18 +99,27 @@ CASES = [
 @pytest.mark.parametrize("fmt,shape,kw,flags,seed", CASES, ids=[f"{c[0]}-{c[4]}" for c in CASES])
 def test_quantize_and_encode_match_the_cli_bit_for_bit(cli, tmp_path, fmt, shape, kw, flags, seed):
     x = sample(seed, shape)
-    want, wcodes, wscales, _ = run_cli(cli, tmp_path, x, fmt, flags)
-    got = hwcost.quantize(x, fmt, **kw)
+    want, wcodes, wscales, rep = run_cli(cli, tmp_path, x, fmt, flags)
+    # a RuntimeWarning exactly when the CLI counts blocks made non-finite
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        got = hwcost.quantize(x, fmt, **kw)
+        codes, scales, ts = hwcost.encode(x, fmt, **kw)
+    made = rep["blocks_made_nonfinite"]
+    assert [str(w.message).split(" of ")[0] for w in said] == ([str(made)] * 2 if made else []), (
+        f"{fmt} {kw}: {[str(w.message) for w in said]} (seed {seed})")
     assert got.dtype == np.float32 and got.shape == x.shape
     assert np.array_equal(bits(got), bits(want)), f"{fmt} {kw}: values differ (seed {seed})"
-    codes, scales = hwcost.encode(x, fmt, **kw)
+    assert np.float32(rep["tensor_scale"]).view(np.uint32) == ts.view(np.uint32), f"seed {seed}"
     assert codes.dtype == np.uint8 and scales.dtype == np.uint8
     assert codes.shape == wcodes.shape and scales.shape == wscales.shape, f"seed {seed}"
     assert np.array_equal(codes, wcodes), f"{fmt} {kw}: element codes differ (seed {seed})"
     assert np.array_equal(scales, wscales), f"{fmt} {kw}: scale codes differ (seed {seed})"
     # the same into a caller's buffer, which is returned
     out = np.full_like(x, np.nan)
-    r = hwcost.quantize(x, fmt, out=out, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = hwcost.quantize(x, fmt, out=out, **kw)
     assert r is out
     assert np.array_equal(bits(out), bits(want)), f"{fmt} {kw} out=: values differ (seed {seed})"
 
@@ -129,9 +139,10 @@ def test_non_contiguous_input_is_quantized_as_its_copy():
     for v in views:
         assert np.array_equal(bits(hwcost.quantize(v, "mxfp8")),
                               bits(hwcost.quantize(np.ascontiguousarray(v), "mxfp8"))), f"seed {seed}"
-        c1, s1 = hwcost.encode(v, "nvfp4")
-        c2, s2 = hwcost.encode(np.ascontiguousarray(v), "nvfp4")
+        c1, s1, t1 = hwcost.encode(v, "nvfp4")
+        c2, s2, t2 = hwcost.encode(np.ascontiguousarray(v), "nvfp4")
         assert np.array_equal(c1, c2) and np.array_equal(s1, s2), f"seed {seed}"
+        assert t1.view(np.uint32) == t2.view(np.uint32), f"seed {seed}"
 
 
 def test_input_is_not_modified_and_zero_size_works():
@@ -143,8 +154,8 @@ def test_input_is_not_modified_and_zero_size_works():
     assert np.array_equal(bits(x), bits(before))
     e = np.zeros((0, 32), np.float32)
     assert hwcost.quantize(e, "mxfp8").shape == (0, 32)
-    c, s = hwcost.encode(e, "mxfp8")
-    assert c.shape == (0, 1, 32) and s.shape == (0, 1)
+    c, s, t = hwcost.encode(e, "mxfp8")
+    assert c.shape == (0, 1, 32) and s.shape == (0, 1) and t == np.float32(1.0)
 
 
 def test_qsnr_matches_the_cli_and_its_definition(cli, tmp_path):
@@ -275,3 +286,153 @@ def test_torch_tensors_through_numpy(cli, tmp_path):
     assert np.array_equal(bits(torch.from_numpy(got).numpy()), bits(want))
     with pytest.raises(TypeError, match="numpy"):
         hwcost.quantize(t, "mxfp8")
+
+
+def fp_values(codes, ebits, mbits, bias, nan_code_all_ones=False):
+    """The float64 values of FP element codes (sign, exponent, mantissa), subnormals
+    included; with nan_code_all_ones, S.1..1.1..1 is NaN (OCP E4M3)."""
+    c = codes.astype(np.int64)
+    sign = np.where((c >> (ebits + mbits)) & 1, -1.0, 1.0)
+    e = (c >> mbits) & ((1 << ebits) - 1)
+    m = c & ((1 << mbits) - 1)
+    mag = np.where(
+        e == 0,
+        m / 2.0**mbits * 2.0 ** (1 - bias),
+        (1 + m / 2.0**mbits) * np.exp2((e - bias).astype(np.float64)),
+    )
+    v = sign * mag
+    if nan_code_all_ones:
+        v = np.where((e == (1 << ebits) - 1) & (m == (1 << mbits) - 1), np.nan, v)
+    return v
+
+
+def int_values(codes, nbits, ocp_view):
+    """The values of two's complement INT codes: k, or k * 2^-(nbits-2) in the OCP view."""
+    k = codes.astype(np.int64)
+    k = np.where(k >= 1 << (nbits - 1), k - (1 << nbits), k)
+    return k * 2.0 ** -(nbits - 2) if ocp_view else k * 1.0
+
+
+def bf16_rne(x):
+    """float32 to the nearest bfloat16 (ties to even), kept as float32; NaN stays NaN."""
+    b = np.ascontiguousarray(x, np.float32).view(np.uint32).astype(np.uint64)
+    r = ((b + 0x7FFF + ((b >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+    return np.where(np.isnan(x), np.float32(np.nan), r).astype(np.float32)
+
+
+# element codes -> float64 values, and the scale format, of the formats decoded below
+ELEMENTS = {
+    "nvfp4": (lambda c: fp_values(c, 2, 1, 1), "e4m3"),
+    "nvint4": (lambda c: int_values(c, 4, ocp_view=False), "e4m3"),
+    "mxfp8": (lambda c: fp_values(c, 4, 3, 7, nan_code_all_ones=True), "ue8m0"),
+    "mxint8": (lambda c: int_values(c, 8, ocp_view=True), "ue8m0"),
+}
+
+
+def decode(fmt, enc, rule, shape, axis):
+    """quantize's values from encode's codes, block scales and tensor scale: one float32
+    product per element (the formula of hwcost.encode's documentation)."""
+    elem, scale_fmt = ELEMENTS[fmt]
+    p = elem(enc.codes).astype(np.float32)  # exact: few bits
+    c = enc.scales
+    if scale_fmt == "ue8m0":
+        s = np.exp2(c.astype(np.float64) - 127).astype(np.float32)  # exact: 2^-127..2^127
+        s = np.where(c == 0xFF, np.float32(np.nan), s)
+    else:
+        e = fp_values(c, 4, 3, 7, nan_code_all_ones=True).astype(np.float32)
+        ts = np.float32(enc.tensor_scale)
+        s = bf16_rne(bf16_rne(ts) * e) if rule == "nv-study" else (ts * e).astype(np.float32)
+    v = (p * s[..., None]).astype(np.float32)
+    a = shape[axis]
+    v = v.reshape(*v.shape[:-2], -1)[..., :a]
+    return np.moveaxis(v, -1, axis)
+
+
+# (format, shape, keyword arguments, CLI flags, seed)
+DECODE_CASES = [
+    ("nvfp4", (16, 256), {}, [], 101),
+    ("nvfp4", (16, 256), {"scale_rule": "nv"}, ["--scale-rule", "nv"], 102),
+    ("nvfp4", (40, 7), {"axis": 0, "round": "stochastic", "seed": 5},
+     ["--axis", "0", "--round", "stochastic", "--seed", "5"], 103),
+    ("nvfp4", (3, 20, 48), {"axis": 1, "block": 8}, ["--axis", "1", "--block", "8"], 104),
+    ("nvint4", (12, 96), {}, [], 105),
+    ("nvint4", (5, 33), {"scale_rule": "nv"}, ["--scale-rule", "nv"], 106),
+    ("mxfp8", (6, 70), {}, [], 107),
+    ("mxint8", (9, 64), {"scale_rule": "ocp"}, ["--scale-rule", "ocp"], 108),
+]
+
+
+@pytest.mark.parametrize("fmt,shape,kw,flags,seed", DECODE_CASES,
+                         ids=[f"{c[0]}-{c[4]}" for c in DECODE_CASES])
+def test_codes_times_block_scales_times_tensor_scale_are_quantize_bit_for_bit(
+        cli, tmp_path, fmt, shape, kw, flags, seed):
+    # (not rotated: the codes of a rotated tensor are in the rotated basis)
+    x = sample(seed, shape, specials=False)
+    x.reshape(-1)[::37] = 0.0
+    want = hwcost.quantize(x, fmt, **kw)
+    enc = hwcost.encode(x, fmt, **kw)
+    assert isinstance(enc, hwcost.Encoded)
+    codes, scales, ts = enc  # unpacks as a triple
+    assert codes is enc.codes and scales is enc.scales
+    assert isinstance(ts, np.float32)
+    rule = kw.get("scale_rule") or ("nv-study" if fmt.startswith("nv") else "ceil")
+    if fmt.startswith("nv"):
+        # a tensor scale that matters: not 1, not a power of two
+        m, _ = math.frexp(float(ts))
+        assert m != 0.5, f"{fmt}: tensor scale {ts} (seed {seed})"
+    else:
+        assert ts == np.float32(1.0), f"{fmt}: MX tensor scale {ts} (seed {seed})"
+    got = decode(fmt, enc, rule, shape, kw.get("axis", -1))
+    if "int" in fmt:
+        # INT codes have no -0: they decode to +0 where quantize gives -0
+        want = np.where(want == 0, np.float32(0.0), want).astype(np.float32)
+    assert got.dtype == np.float32 and got.shape == x.shape
+    assert np.array_equal(bits(got), bits(want)), f"{fmt} {kw}: decoded values differ (seed {seed})"
+    # the tensor scale is the CLI's (its --json line), bit for bit
+    _, wcodes, wscales, rep = run_cli(cli, tmp_path, x, fmt, flags)
+    assert np.float32(rep["tensor_scale"]).view(np.uint32) == ts.view(np.uint32), f"seed {seed}"
+    assert np.array_equal(codes, wcodes) and np.array_equal(scales, wscales), f"seed {seed}"
+
+
+def nonfinite_inputs():
+    """Tensors with blocks of finite values that come out NaN or Inf (as tests/bad_input.rs
+    makes them), with the quantize arguments and CLI flags that do it."""
+    small = ((np.arange(32, dtype=np.float32) - 15.5) / 8).astype(np.float32)
+    fmax = np.float32(np.finfo(np.float32).max)
+    big_row = np.stack([np.full(32, 1e38, np.float32), small])
+    cols = np.stack([np.full(32, fmax, np.float32), small], axis=1)
+    rows = np.stack([np.full(32, fmax, np.float32) if r % 3 == 0 else small for r in range(8)])
+    return [
+        ("mxint8", big_row, {"rotate": "hadamard"}, ["--rotate", "hadamard"], 1),
+        ("mxfp8", np.full((1, 32), fmax, np.float32), {"scale_rule": "ocp"}, ["--scale-rule", "ocp"], 1),
+        ("mxint8", cols, {"axis": 0, "scale_rule": "ocp"}, ["--axis", "0", "--scale-rule", "ocp"], 1),
+        ("mxfp8", rows, {"scale_rule": "ocp"}, ["--scale-rule", "ocp"], 3),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_blocks_made_nonfinite_raise_the_clis_warning(cli, tmp_path, case):
+    fmt, x, kw, flags, made = nonfinite_inputs()[case]
+    _, _, _, rep = run_cli(cli, tmp_path, x, fmt, flags, codes=False)
+    assert rep["blocks_made_nonfinite"] == made
+    r = subprocess.run([cli, "quantize", fmt, str(tmp_path / "in.npy"), "-o", str(tmp_path / "o.npy"), *flags],
+                       cwd=ROOT, capture_output=True, text=True, check=True)
+    said = [l for l in r.stderr.splitlines() if l.startswith("warning: ")]
+    assert len(said) == 1, r.stderr
+    message = said[0][len("warning: "):]
+    assert message.startswith(f"{made} of {rep['blocks']} blocks held only finite values")
+    for call in (hwcost.quantize, hwcost.encode):
+        with pytest.warns(RuntimeWarning) as record:
+            call(x, fmt, **kw)
+        assert [str(w.message) for w in record] == [message], call.__name__
+        # pointing at the caller's line, not at the package
+        assert record[0].filename == __file__, (call.__name__, record[0].filename)
+
+
+def test_no_warning_without_blocks_made_nonfinite():
+    x = sample(111, (8, 64))  # NaN and Inf inputs come out NaN: expected, not warned of
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fmt in ["mxfp8", "mxint8", "nvfp4"]:
+            hwcost.quantize(x, fmt)
+            hwcost.encode(x, fmt)

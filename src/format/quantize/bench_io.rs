@@ -207,6 +207,15 @@ pub fn run_bench_quantize_io(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the first field of a load average (`/proc/loadavg`'s 1-minute figure) is above
+/// `cpus`.
+fn loaded(load: &str, cpus: usize) -> bool {
+    load.split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|l| l > cpus as f64)
+}
+
 /// The Markdown report.
 pub fn render(b: &IoBench) -> String {
     let rate = |s: f64| b.elements as f64 / s / 1e6;
@@ -233,6 +242,20 @@ pub fn render(b: &IoBench) -> String {
         b.python.as_deref().unwrap_or("none"),
         b.numpy_version.as_deref().unwrap_or("unavailable"),
     ));
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if loaded(&crate::machine::load_average(), cpus) {
+        s.push_str(
+            "The machine was loaded by other work while this ran (a 1-minute load average above \
+             its CPU count): both times are longer than on a quiet machine; the two were \
+             measured side by side, in one run, so their ratio is the fairer figure.\n\n",
+        );
+    }
+    s.push_str(
+        "hwcost writes durably: the output is staged beside its target, its writeback started \
+         (Linux sync_file_range) every 8 MiB while the tensor is quantized, fsync'd, then renamed \
+         over the target; NumPy's save neither fsyncs nor stages, so its file may still be only \
+         in the page cache when it returns.\n\n",
+    );
     s.push_str("| case | seconds | M elements/s | time vs NumPy |\n|---|---:|---:|---:|\n");
     match &b.numpy_s {
         Ok(np) => {
@@ -288,8 +311,11 @@ mod tests {
             rss_mib: 12.0,
             threads: 2,
         });
+        assert!(loaded("8.97 8.54 7.20", 2) && !loaded("1.28 1.88 5.04", 2));
+        assert!(!loaded("unknown", 2));
         for k in [
             "NumPy not found",
+            "sync_file_range",
             "Peak resident memory",
             "CPU:",
             "| hwcost quantize mxfp8 | 0.500 | 2 |",

@@ -66,7 +66,7 @@ pub struct QuantizeArgs {
           value_parser = crate::cli::count::<{ MAX_CHUNK_MIB }>)]
     pub chunk_mib: usize,
     /// Print {format, scale_rule, round, axis, elements, blocks, blocks_made_nonfinite,
-    /// qsnr_db} as JSON.
+    /// tensor_scale, qsnr_db} as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -87,11 +87,15 @@ pub struct QuantizeReport {
     pub rotate_seed: Option<u64>,
     /// Blocks whose input was all finite but whose output holds a NaN or an Inf.
     pub blocks_made_nonfinite: u64,
+    /// The NV per-tensor FP32 scale s_t (1.0 for MX formats): with `--codes` and `--scales`
+    /// it gives the values (E4M3 block scale times s_t, as the `--packed` header holds it).
+    pub tensor_scale: f32,
 }
 
 impl QuantizeReport {
     /// The `--json` line: {format, scale_rule, round, axis, elements, blocks,
-    /// blocks_made_nonfinite, qsnr_db}; a non-finite QSNR (+inf when exact, -inf when a finite
+    /// blocks_made_nonfinite, tensor_scale, qsnr_db} (tensor_scale, an FP32 value, is exact
+    /// as a JSON number); a non-finite QSNR (+inf when exact, -inf when a finite
     /// input came out NaN or Inf) reports qsnr_db null, since JSON has no infinities.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -102,25 +106,19 @@ impl QuantizeReport {
             "elements": self.elements,
             "blocks": self.blocks,
             "blocks_made_nonfinite": self.blocks_made_nonfinite,
+            "tensor_scale": self.tensor_scale as f64,
             "qsnr_db": if self.qsnr_db.is_finite() { serde_json::json!(self.qsnr_db) } else { serde_json::Value::Null },
         })
     }
 
     /// The warning for blocks whose finite input came out NaN or Inf, if there are any.
     pub fn warning(&self) -> Option<String> {
-        if self.blocks_made_nonfinite == 0 {
-            return None;
-        }
-        let why = if self.rotate_seed.is_some() {
-            "a rotated value or a scale is past the range of FP32 or of its format"
-        } else {
-            "a scale is past the range of FP32 or of its format"
-        };
-        Some(format!(
-            "warning: {} of {} blocks held only finite values but came out NaN or Inf ({why}; \
-             scaling the tensor down avoids it)",
-            self.blocks_made_nonfinite, self.blocks
-        ))
+        made_nonfinite_message(
+            self.blocks_made_nonfinite,
+            self.blocks,
+            self.rotate_seed.is_some(),
+        )
+        .map(|m| format!("warning: {m}"))
     }
 
     /// The human-readable line.
@@ -141,6 +139,24 @@ impl QuantizeReport {
             self.qsnr_db
         )
     }
+}
+
+/// What to say of `made` of `blocks` blocks whose finite input came out NaN or Inf (none
+/// when `made` is 0): the CLI's warning after "warning: ", the Python package's
+/// RuntimeWarning.
+pub fn made_nonfinite_message(made: u64, blocks: u64, rotated: bool) -> Option<String> {
+    if made == 0 {
+        return None;
+    }
+    let why = if rotated {
+        "a rotated value or a scale is past the range of FP32 or of its format"
+    } else {
+        "a scale is past the range of FP32 or of its format"
+    };
+    Some(format!(
+        "{made} of {blocks} blocks held only finite values but came out NaN or Inf ({why}; \
+         scaling the tensor down avoids it)"
+    ))
 }
 
 /// Run `hwcost quantize` and print its result (to stderr when the data goes to stdout).
@@ -241,6 +257,7 @@ pub fn quantize_file_chunked(
         qsnr_db: r.qsnr.db(),
         rotate_seed: rotation.as_ref().map(|_| seed),
         blocks_made_nonfinite: r.made_nonfinite,
+        tensor_scale: r.tensor_scale,
     })
 }
 

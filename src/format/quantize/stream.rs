@@ -321,45 +321,123 @@ impl Job<'_> {
     /// The piece's blocks (in the quantized layout) whose input is all finite and whose
     /// output holds a NaN or an Inf.
     fn made_nonfinite(&self, p: &Piece, w: &Work) -> u64 {
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        let (x, y) = if p.slab {
-            transpose(&w.input, self.geo.a, self.geo.inner, &mut x);
-            transpose(&w.out, self.geo.a, self.geo.inner, &mut y);
-            (&x[..], &y[..])
-        } else {
-            (&w.input[..], &w.out[..])
-        };
-        let k = self.geo.k;
-        let blocks = x
-            .chunks(p.row_len)
-            .zip(y.chunks(p.row_len))
-            .flat_map(|(a, b)| a.chunks(k).zip(b.chunks(k)));
-        blocks
-            .filter(|(a, b)| a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite()))
-            .count() as u64
+        made_nonfinite(&self.geo, p, &w.input, &w.out)
     }
+}
+
+/// The blocks of piece `p` (in the quantized layout) whose input `x` is all finite and whose
+/// output `y` (both in file order) holds a NaN or an Inf.
+fn made_nonfinite(geo: &Geometry, p: &Piece, x: &[f32], y: &[f32]) -> u64 {
+    let (mut xt, mut yt) = (Vec::new(), Vec::new());
+    let (x, y) = if p.slab {
+        transpose(x, geo.a, geo.inner, &mut xt);
+        transpose(y, geo.a, geo.inner, &mut yt);
+        (&xt[..], &yt[..])
+    } else {
+        (x, y)
+    };
+    let k = geo.k;
+    let blocks = x
+        .chunks(p.row_len)
+        .zip(y.chunks(p.row_len))
+        .flat_map(|(a, b)| a.chunks(k).zip(b.chunks(k)));
+    blocks
+        .filter(|(a, b)| a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite()))
+        .count() as u64
+}
+
+/// Whether every value of `y` is finite (vectorizes: one max over the magnitudes' bits).
+fn all_finite(y: &[f32]) -> bool {
+    y.chunks(1024).all(|c| {
+        c.iter()
+            .map(|v| v.to_bits() & 0x7FFF_FFFF)
+            .max()
+            .unwrap_or(0)
+            < 0x7F80_0000
+    })
 }
 
 /// A staged output file.
 struct Staged {
     path: PathBuf,
     file: BufWriter<Temp>,
+    /// Bytes handed to `file`, and the prefix of them whose writeback was started.
+    written: u64,
+    flushing: u64,
 }
 
+/// Start the writeback of a staged file every this many bytes (Linux).
+const WRITEBACK_STEP: u64 = 8 << 20;
+
 impl Staged {
-    fn new(path: &Path) -> anyhow::Result<Self> {
+    /// A staged file for `path` that will hold `len` bytes. On Linux its space is reserved
+    /// up front (fallocate, the size growing only as it is written), so that the writeback
+    /// started while writing finds its blocks allocated in one extent.
+    fn new(path: &Path, len: u64) -> anyhow::Result<Self> {
         let tmp = crate::atomic::temp_beside(path, "")
             .with_context(|| format!("cannot write {}", path.display()))?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: fallocate on an open descriptor reads and writes no memory of ours; a
+            // failure (a file system without it) only means no space is reserved.
+            unsafe {
+                libc::fallocate(
+                    tmp.as_file().as_raw_fd(),
+                    libc::FALLOC_FL_KEEP_SIZE,
+                    0,
+                    len as libc::off_t,
+                )
+            };
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = len;
         Ok(Staged {
             path: path.to_path_buf(),
             file: BufWriter::with_capacity(1 << 20, tmp),
+            written: 0,
+            flushing: 0,
         })
     }
 
     fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         self.file
             .write_all(bytes)
-            .with_context(|| format!("cannot write {}", self.path.display()))
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.written += bytes.len() as u64;
+        self.start_writeback();
+        Ok(())
+    }
+
+    fn write_f32s(&mut self, v: &[f32]) -> anyhow::Result<()> {
+        write_f32s(&mut self.file, v)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.written += 4 * v.len() as u64;
+        self.start_writeback();
+        Ok(())
+    }
+
+    /// Start writing back what the file holds so far (Linux: sync_file_range), so that the
+    /// final fsync finds little left to do and the disk works while the tensor is quantized.
+    fn start_writeback(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let in_file = self.written - self.file.buffer().len() as u64;
+            if in_file - self.flushing >= WRITEBACK_STEP {
+                // SAFETY: a hint on an open descriptor; it reads and writes no memory of
+                // ours, and a failure only leaves the work to the final fsync.
+                unsafe {
+                    libc::sync_file_range(
+                        self.file.get_ref().as_file().as_raw_fd(),
+                        self.flushing as libc::off64_t,
+                        (in_file - self.flushing) as libc::off64_t,
+                        libc::SYNC_FILE_RANGE_WRITE,
+                    )
+                };
+                self.flushing = in_file;
+            }
+        }
     }
 
     fn finish(self) -> anyhow::Result<(PathBuf, Temp)> {
@@ -402,10 +480,7 @@ impl Sink<'_> {
         let k = geo.k;
         for (p, w) in group.iter().zip(works.iter()) {
             match &mut self.values {
-                Some(s) => {
-                    write_f32s(&mut s.file, &w.out)
-                        .with_context(|| format!("cannot write {}", s.path.display()))?;
-                }
+                Some(s) => s.write_f32s(&w.out)?,
                 None => write_f32s(&mut std::io::stdout().lock(), &w.out)
                     .context("cannot write stdout")?,
             }
@@ -602,32 +677,34 @@ pub fn quantize_stream(
     }
 
     // Outputs, staged.
+    let vheader = npy::header_bytes::<f32>(&header.shape).context("encoding the .npy header")?;
     let mut values = match &outputs.values {
-        Some(p) => Some(Staged::new(p)?),
+        Some(p) => Some(Staged::new(p, vheader.len() as u64 + 4 * header.len)?),
         None => None,
     };
     let mut stdout = std::io::stdout().lock();
-    let vheader = npy::header_bytes::<f32>(&header.shape).context("encoding the .npy header")?;
     match &mut values {
         Some(s) => s.write(&vheader)?,
         None => stdout.write_all(&vheader).context("cannot write stdout")?,
     }
     let code_file = match &outputs.codes {
         Some(p) => {
-            let mut s = Staged::new(p)?;
             let mut shape = other.clone();
             shape.extend([geo.bpr as u64, k as u64]);
-            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
+            let h = npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?;
+            let mut s = Staged::new(p, h.len() as u64 + blocks * k as u64)?;
+            s.write(&h)?;
             Some(s)
         }
         None => None,
     };
     let scale_file = match &outputs.scales {
         Some(p) => {
-            let mut s = Staged::new(p)?;
             let mut shape = other.clone();
             shape.push(geo.bpr as u64);
-            s.write(&npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?)?;
+            let h = npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?;
+            let mut s = Staged::new(p, h.len() as u64 + blocks)?;
+            s.write(&h)?;
             Some(s)
         }
         None => None,
@@ -849,7 +926,7 @@ pub const MEM_PIECE_ELEMS: usize = 1 << 18;
 /// The pieces are those of [`quantize_stream`] and each is quantized by the same
 /// [`super::quantize_piece`], so the results are bit for bit those of `hwcost quantize`.
 /// Rows along the last axis without rotation are read and written in place (no copy).
-/// Returns the per-tensor scale (1.0 for MX formats).
+/// Returns the per-tensor scale and the count of blocks made non-finite.
 pub fn quantize_in_memory(
     fmt: &BlockFormat,
     opts: &QuantOptions,
@@ -858,7 +935,7 @@ pub fn quantize_in_memory(
     data: &[f32],
     out: &mut [f32],
     codes: Option<(&mut [u8], &mut [u8])>,
-) -> anyhow::Result<f32> {
+) -> anyhow::Result<InMemoryResult> {
     let geo = layout.geo;
     if data.len() as u64 != geo.len || out.len() != data.len() {
         bail!(
@@ -898,7 +975,10 @@ pub fn quantize_in_memory(
         }
     }
     if geo.len == 0 {
-        return Ok(1.0);
+        return Ok(InMemoryResult {
+            tensor_scale: 1.0,
+            made_nonfinite: 0,
+        });
     }
     let pieces = geo.pieces(MEM_PIECE_ELEMS);
     // The piece's input in the quantized layout: borrowed when nothing moves.
@@ -952,33 +1032,53 @@ pub fn quantize_in_memory(
         };
         tasks.push((p, o, c));
     }
-    let scales = tasks
+    // Each piece: its tensor scale and its blocks made non-finite (looked for only when the
+    // output holds a NaN or an Inf, which one pass over the piece, still in cache, tells).
+    let done = tasks
         .into_par_iter()
         .map_init(
             || (Vec::new(), Vec::new()),
-            |(buf, q), (p, o, c)| -> anyhow::Result<f32> {
-                if !moved(p, buf)? {
-                    let src = &data[p.start as usize..p.start as usize + p.len];
-                    return Ok(quantize_piece(
-                        fmt, opts, src, p.row_len, p.start, amax, o, c,
-                    )?);
-                }
-                q.clear();
-                q.resize(p.len, 0f32);
-                let ts = quantize_piece(fmt, opts, buf, p.row_len, p.start, amax, q, c)?;
-                if let Some(h) = rotation {
-                    *q = h.unrotate(q, p.row_len)?;
-                }
-                if p.slab {
-                    transpose_into(q, geo.inner, geo.a, o);
+            |(buf, q), (p, o, c)| -> anyhow::Result<(f32, u64)> {
+                let src = &data[p.start as usize..p.start as usize + p.len];
+                let ts = if !moved(p, buf)? {
+                    quantize_piece(fmt, opts, src, p.row_len, p.start, amax, o, c)?
                 } else {
-                    o.copy_from_slice(q);
-                }
-                Ok(ts)
+                    q.clear();
+                    q.resize(p.len, 0f32);
+                    let ts = quantize_piece(fmt, opts, buf, p.row_len, p.start, amax, q, c)?;
+                    if let Some(h) = rotation {
+                        *q = h.unrotate(q, p.row_len)?;
+                    }
+                    if p.slab {
+                        transpose_into(q, geo.inner, geo.a, o);
+                    } else {
+                        o.copy_from_slice(q);
+                    }
+                    ts
+                };
+                let made = if all_finite(o) {
+                    0
+                } else {
+                    made_nonfinite(&geo, p, src, o)
+                };
+                Ok((ts, made))
             },
         )
-        .collect::<anyhow::Result<Vec<f32>>>()?;
-    Ok(scales.last().copied().unwrap_or(1.0))
+        .collect::<anyhow::Result<Vec<(f32, u64)>>>()?;
+    Ok(InMemoryResult {
+        tensor_scale: done.last().map_or(1.0, |d| d.0),
+        made_nonfinite: done.iter().map(|d| d.1).sum(),
+    })
+}
+
+/// What [`quantize_in_memory`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InMemoryResult {
+    /// The NV per-tensor FP32 scale s_t (1.0 for MX formats), as `--packed` stores it.
+    pub tensor_scale: f32,
+    /// Blocks whose input was all finite but whose output holds a NaN or an Inf (as
+    /// [`StreamResult::made_nonfinite`]).
+    pub made_nonfinite: u64,
 }
 
 /// Read one piece; a short read is a truncated file.
@@ -1062,7 +1162,7 @@ mod tests {
                 let mut out = vec![0f32; data.len()];
                 let mut e = vec![0u8; layout.blocks() as usize * layout.block];
                 let mut s = vec![0u8; layout.blocks() as usize];
-                let ts = quantize_in_memory(
+                let r = quantize_in_memory(
                     &fmt,
                     &opts,
                     None,
@@ -1072,6 +1172,8 @@ mod tests {
                     Some((&mut e, &mut s)),
                 )
                 .unwrap();
+                let ts = r.tensor_scale;
+                assert_eq!(r.made_nonfinite, 0, "{name} seed {seed}");
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert!(
                     bits(&out) == bits(&want.values),
