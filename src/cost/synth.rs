@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::liberty::{hex, AdderCell, AdderKind, BasicCell, LibertyError, Library};
+use super::liberty::{hex, AdderCell, AdderKind, LibertyError, Library, TieCells};
 use super::tools::{legacy_engine_id, Engine, ToolError, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +207,28 @@ pub fn adder_wrappers(
     (!mappings.is_empty()).then_some((mappings, text))
 }
 
+/// A note for adder modules left to ABC's generic mapping because the library has no cell
+/// computing them (e.g. IHP SG13G2 has no full- or half-adder cell).
+fn generic_adder_note(
+    modules: &[(String, AdderKind)],
+    mapped: &[AdderMapping],
+    lib: &Library,
+) -> Option<String> {
+    let left: Vec<&str> = modules
+        .iter()
+        .filter(|(m, _)| !mapped.iter().any(|a| &a.module == m))
+        .map(|(m, _)| m.as_str())
+        .collect();
+    (!left.is_empty()).then(|| {
+        format!(
+            "Note (hwcost): the liberty library `{}` has no usable cell computing {}: \
+             synthesized from gates by ABC's own mapping",
+            lib.name,
+            left.join(", ")
+        )
+    })
+}
+
 /// Deletes the logic-free `$scopeinfo` cells that `flatten` leaves in current Yosys.
 const SCOPEINFO: &str = "delete t:$scopeinfo\n";
 
@@ -217,7 +239,7 @@ pub fn yosys_script(
     sources: &[PathBuf],
     top: &str,
     liberty: &Path,
-    tie_cell: &str,
+    ties: &TieCells,
     hierarchy: Hierarchy,
     adders: &[AdderMapping],
 ) -> String {
@@ -245,7 +267,10 @@ pub fn yosys_script(
     s += &format!("abc -liberty {lib}\n");
     s += "opt_clean\n";
     // constants become tie cells so the netlist has no 1'b0/1'b1 drivers, which the OpenSTA reader needs
-    s += &format!("hilomap -singleton -hicell {tie_cell} HI -locell {tie_cell} LO\n");
+    s += &format!(
+        "hilomap -singleton -hicell {} {} -locell {} {}\n",
+        ties.hi_cell, ties.hi_pin, ties.lo_cell, ties.lo_pin
+    );
     s += "opt_clean\n";
     s += &format!("tee -q -o stat.txt stat -liberty {lib}\n");
     if hierarchy == Hierarchy::Keep {
@@ -273,13 +298,9 @@ pub fn synthesize(
         path: lib_path.clone(),
         source,
     })?;
-    let tie = lib.basic_cell(BasicCell::Tie)?;
-    if tie.pin("HI").is_none() || tie.pin("LO").is_none() {
-        return Err(SynthError::Stat(format!(
-            "tie cell {} has no HI/LO pins",
-            tie.name
-        )));
-    }
+    // the cells the flow cannot do without, found by function: a clear error before yosys runs
+    let ties = lib.tie_cells()?;
+    lib.flip_flop()?;
     let mut sources = Vec::new();
     let mut texts = Vec::new();
     for s in &req.sources {
@@ -299,8 +320,10 @@ pub fn synthesize(
         .map(|t| String::from_utf8_lossy(t).into_owned())
         .collect();
     let source_refs: Vec<&str> = source_texts.iter().map(String::as_str).collect();
-    let (adders, wrappers) = adder_wrappers(&adder_modules(&source_refs), lib).unzip();
+    let adder_mods = adder_modules(&source_refs);
+    let (adders, wrappers) = adder_wrappers(&adder_mods, lib).unzip();
     let adders = adders.unwrap_or_default();
+    let generic_adders = generic_adder_note(&adder_mods, &adders, lib);
 
     // key: everything that can change the result, with paths replaced by placeholders so the
     // same design at another location hits the same entry
@@ -311,7 +334,7 @@ pub fn synthesize(
         &placeholders,
         &req.top,
         Path::new("LIBERTY"),
-        &tie.name,
+        &ties,
         req.hierarchy,
         &adders,
     );
@@ -366,7 +389,7 @@ pub fn synthesize(
         &script_sources,
         &req.top,
         &script_lib,
-        &tie.name,
+        &ties,
         req.hierarchy,
         &adders,
     );
@@ -404,6 +427,7 @@ pub fn synthesize(
     };
     result.engine = engine;
     result.warnings = yosys_warnings(&log);
+    result.warnings.extend(generic_adders);
     result.cache_key = key.clone();
     result.adder_cells = adders;
     result.netlist = PathBuf::from("net.v");
@@ -900,14 +924,30 @@ mod tests {
         ));
         assert_eq!(adder_wrappers(&mods[1..], &lib), None);
         let srcs = vec![PathBuf::from("/d/a.v")];
-        let s = yosys_script(&srcs, "u", Path::new("/l"), "tie", Hierarchy::Keep, &maps);
+        let s = yosys_script(&srcs, "u", Path::new("/l"), &tie(), Hierarchy::Keep, &maps);
         assert!(s.contains("read_verilog /d/a.v\ndelete u__fa\nread_verilog adder_cells.v\nsynth"));
+    }
+
+    fn tie() -> TieCells {
+        TieCells {
+            hi_cell: "hi".into(),
+            hi_pin: "H".into(),
+            lo_cell: "lo".into(),
+            lo_pin: "L".into(),
+        }
     }
 
     #[test]
     fn script_keeps_or_flattens_hierarchy() {
         let srcs = vec![PathBuf::from("/d/a.v")];
-        let keep = yosys_script(&srcs, "t", Path::new("/l.lib"), "tie", Hierarchy::Keep, &[]);
+        let keep = yosys_script(
+            &srcs,
+            "t",
+            Path::new("/l.lib"),
+            &tie(),
+            Hierarchy::Keep,
+            &[],
+        );
         assert!(
             keep.contains("synth -top t\n")
                 && keep.contains("flatten\n")
@@ -917,7 +957,7 @@ mod tests {
             &srcs,
             "t",
             Path::new("/l.lib"),
-            "tie",
+            &tie(),
             Hierarchy::Flatten,
             &[],
         );
@@ -925,7 +965,7 @@ mod tests {
         for s in [&keep, &flat] {
             assert!(s.contains("read_verilog /d/a.v\n"));
             assert!(s.contains("abc -liberty /l.lib\n"));
-            assert!(s.contains("hilomap -singleton -hicell tie HI -locell tie LO\n"));
+            assert!(s.contains("hilomap -singleton -hicell hi H -locell lo L\n"));
             assert!(s.ends_with("write_verilog -noattr -simple-lhs net.v\n"));
         }
     }
