@@ -161,6 +161,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
         cache_dir: Some(cache.path().to_path_buf()),
         engine: Engine::System,
         json: true,
+        library: Default::default(),
     };
     let out = cost_report(&args).unwrap();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -450,6 +451,7 @@ fn bad_calibration_files_name_the_key_or_value() {
         cache_dir: None,
         engine: Engine::System,
         json: false,
+        library: Default::default(),
     })
     .unwrap_err()
     .to_string();

@@ -64,6 +64,9 @@ pub struct CostArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The synth model's library (else the [liberty] of --tech, else the shipped sky130).
+    #[command(flatten)]
+    pub library: super::flow::LibraryArgs,
 }
 
 /// Run `hwcost cost` and print its result on stdout.
@@ -118,16 +121,17 @@ fn rtl_params(
 
 /// The synthesized report of the unit: shipped, cached, or synthesized now.
 fn synth_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
-    if r.tech.name != SYNTH_TECH {
+    if r.tech.name != SYNTH_TECH && r.tech.liberty.is_none() && args.library.liberty.is_none() {
         anyhow::bail!(
-            "the synthesized model is measured in {SYNTH_TECH} (the vendored sky130 Liberty), not '{}'; \
-             use --tech {SYNTH_TECH}",
+            "the synthesized model needs a Liberty: '{}' names none ([liberty] table); \
+             use --tech {SYNTH_TECH}, a technology file with [liberty], or --liberty FILE.lib --cell-models FILE.v",
             r.tech.name
         );
     }
+    let pdk = super::flow::PdkFiles::select(&args.library, Some(&r.tech))?;
     let p = rtl_params(args, &r.format)?;
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
-    synth_result(&r.format, &p, args.engine, &args.results, &cache)
+    synth_result(&r.format, &p, args.engine, &args.results, &cache, pdk)
 }
 
 /// The calibrated model's cost of the unit, with the calibration file's path.
@@ -179,10 +183,8 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
         }
         ModelKind::Synth => {
             let (rep, _) = synth_of(args, &r)?;
-            (
-                rep.unit_cost(&r.params, SYNTH_TECH),
-                super::synth_command::table_provenance(&rep),
-            )
+            let provenance = super::synth_command::table_provenance(&rep);
+            (rep.unit_cost(&r.params, &provenance.tech), provenance)
         }
         ModelKind::Calibrated => {
             let (cost, _) = calibrated_of(args, &r)?;
@@ -510,6 +512,7 @@ mod tests {
             cache_dir: None,
             engine: Engine::System,
             json: false,
+            library: Default::default(),
         }
     }
 

@@ -78,6 +78,88 @@ impl PdkFiles {
     }
 }
 
+impl PdkFiles {
+    /// Any library: its Liberty and the functional Verilog models of its cells.
+    pub fn from_files(liberty: &Path, cell_models: &Path) -> Result<PdkFiles, CostError> {
+        let abs = |p: &Path| std::path::absolute(p).map_err(CostError::WorkDir);
+        let files = PdkFiles {
+            liberty: abs(liberty)?,
+            cell_models: abs(cell_models)?,
+        };
+        for f in [&files.liberty, &files.cell_models] {
+            if !f.is_file() {
+                return Err(CostError::MissingPdkFile(f.clone()));
+            }
+        }
+        Ok(files)
+    }
+
+    /// The library `args` selects, else the `[liberty]` of `tech`, else the shipped sky130.
+    pub fn select(
+        args: &LibraryArgs,
+        tech: Option<&super::tech::Tech>,
+    ) -> Result<PdkFiles, CostError> {
+        let Some(given) = &args.liberty else {
+            if args.cell_models.is_some() {
+                return Err(CostError::Request(
+                    "--cell-models goes with --liberty FILE.lib".into(),
+                ));
+            }
+            return match tech {
+                Some(t) if t.name != super::tech::DEFAULT_TECH => match t.liberty_files() {
+                    Some((lib, models)) => PdkFiles::from_files(&lib, &models),
+                    None => Err(CostError::Request(format!(
+                        "technology `{}` names no Liberty ([liberty] table), so it cannot be \
+                         synthesized: give --liberty FILE.lib --cell-models FILE.v",
+                        t.name
+                    ))),
+                },
+                _ => PdkFiles::locate(),
+            };
+        };
+        if given.extension().is_some_and(|e| e == "toml") {
+            if args.cell_models.is_some() {
+                return Err(CostError::Request(format!(
+                    "{} is a technology file: its [liberty] table names the cell models, \
+                     --cell-models is for a Liberty file",
+                    given.display()
+                )));
+            }
+            let t =
+                super::tech::Tech::load(given).map_err(|e| CostError::Request(e.to_string()))?;
+            let (lib, models) = t.liberty_files().ok_or_else(|| {
+                CostError::Request(format!(
+                    "technology file {} has no [liberty] table (file, cell_models, source)",
+                    given.display()
+                ))
+            })?;
+            return PdkFiles::from_files(&lib, &models);
+        }
+        let models = args.cell_models.as_ref().ok_or_else(|| {
+            CostError::Request(format!(
+                "--liberty {} needs --cell-models FILE.v: the functional Verilog models of its \
+                 cells, which the gate-level simulation (outputs checked against the emulator, \
+                 activity for energy) runs on",
+                given.display()
+            ))
+        })?;
+        PdkFiles::from_files(given, models)
+    }
+}
+
+/// The standard-cell library of a synthesis run (default: the shipped sky130_fd_sc_hd).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct LibraryArgs {
+    /// Liberty file to synthesize onto (cells found by function: flip-flop, tie, adder
+    /// cells), or a technology .toml with a [liberty] table [default: the shipped
+    /// sky130_fd_sc_hd tt 25 C 1.8 V].
+    #[arg(long, value_name = "FILE.lib|TECH.toml")]
+    pub liberty: Option<PathBuf>,
+    /// Functional Verilog models of the --liberty cells (one file), for gate-level simulation.
+    #[arg(long, value_name = "FILE.v", requires = "liberty")]
+    pub cell_models: Option<PathBuf>,
+}
+
 /// Everything one synthesized-cost evaluation needs.
 #[derive(Debug, Clone)]
 pub struct FlowRequest {

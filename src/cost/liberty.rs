@@ -29,6 +29,8 @@ pub enum LibertyError {
     UnknownCell(String),
     #[error("cannot parse liberty function {text:?}: {message}")]
     Function { text: String, message: String },
+    #[error("the liberty library `{library}` has no {what}")]
+    Missing { library: String, what: String },
 }
 
 fn invalid(context: impl Into<String>, message: impl Into<String>) -> LibertyError {
@@ -192,7 +194,27 @@ pub struct Cell {
     pub dont_use: bool,
     /// has an `ff` or `latch` group
     pub sequential: bool,
+    /// the `ff` group, if the cell has one
+    pub ff: Option<FlipFlop>,
     pub pins: Vec<Pin>,
+}
+
+/// The `ff` group of a flip-flop cell: its Boolean attributes as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlipFlop {
+    pub clocked_on: String,
+    pub next_state: String,
+    pub clear: Option<String>,
+    pub preset: Option<String>,
+}
+
+/// The constant-driver cells `hilomap` ties constants to: cell and output pin of each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TieCells {
+    pub hi_cell: String,
+    pub hi_pin: String,
+    pub lo_cell: String,
+    pub lo_pin: String,
 }
 
 impl Cell {
@@ -305,7 +327,8 @@ impl Library {
     /// Parses Liberty text (the first `library` group).
     pub fn parse(text: &str) -> Result<Library, LibertyError> {
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
-        let parsed = LibertyAst::from_string(text).map_err(|e| {
+        let text = quote_bare_arguments(text);
+        let parsed = LibertyAst::from_string(&text).map_err(|e| {
             // nom's verbose error quotes the rest of the input; keep the first lines only
             let msg = e.to_string();
             LibertyError::Syntax(msg.lines().take(6).collect::<Vec<_>>().join("\n"))
@@ -334,14 +357,148 @@ impl Library {
             .ok_or_else(|| LibertyError::UnknownCell(name.to_string()))
     }
 
-    /// The unit-drive cell of a basic role: the cell named `<base>_1` or `<prefix>__<base>_1`.
+    /// The unit-drive cell of a basic role: the cell named `<base>_1` or `<prefix>__<base>_1`
+    /// (sky130's names), else the smallest usable cell with the role's function
+    /// ([`Library::cell_by_function`]).
     pub fn basic_cell(&self, role: BasicCell) -> Result<&Cell, LibertyError> {
         let want = format!("{}_1", role.base_name());
         let suffix = format!("__{want}");
-        self.cells
+        if let Some(c) = self
+            .cells
             .values()
             .find(|c| c.name == want || c.name.ends_with(&suffix))
-            .ok_or(LibertyError::UnknownCell(want))
+        {
+            return Ok(c);
+        }
+        self.cell_by_function(role)
+    }
+
+    fn missing(&self, what: impl Into<String>) -> LibertyError {
+        LibertyError::Missing {
+            library: self.name.clone(),
+            what: what.into(),
+        }
+    }
+
+    /// The smallest usable (not `dont_use`) cell computing a basic role, found from the pins'
+    /// `function`s and `ff` groups alone, whatever the cells are called.
+    pub fn cell_by_function(&self, role: BasicCell) -> Result<&Cell, LibertyError> {
+        let by_name = |name: String| self.cell(&name).ok_or(LibertyError::UnknownCell(name));
+        let single: (usize, fn(&[bool]) -> bool, &str) = match role {
+            BasicCell::FullAdder | BasicCell::HalfAdder => {
+                let kind = if role == BasicCell::FullAdder {
+                    AdderKind::Full
+                } else {
+                    AdderKind::Half
+                };
+                let c = self.adder_cell(kind).ok_or_else(|| {
+                    self.missing(format!(
+                        "{} cell (two outputs: the sum and the carry of its inputs)",
+                        if kind == AdderKind::Full {
+                            "full-adder"
+                        } else {
+                            "half-adder"
+                        }
+                    ))
+                })?;
+                return by_name(c.cell);
+            }
+            BasicCell::Dff => return self.flip_flop(),
+            BasicCell::Tie => return by_name(self.tie_cells()?.hi_cell),
+            BasicCell::Xor2 => (2, |x| x[0] ^ x[1], "2-input XOR"),
+            BasicCell::And2 => (2, |x| x[0] & x[1], "2-input AND"),
+            BasicCell::Or2 => (2, |x| x[0] | x[1], "2-input OR"),
+            BasicCell::Nand2 => (2, |x| !(x[0] & x[1]), "2-input NAND"),
+            BasicCell::Inv => (1, |x| !x[0], "inverter"),
+            BasicCell::Mux2 => (3, |x| if x[2] { x[1] } else { x[0] }, "2-to-1 multiplexer"),
+        };
+        let (n, want, what) = single;
+        self.cells
+            .values()
+            .filter(|c| !c.dont_use && !c.sequential && c.pins.len() == n + 1)
+            .filter(|c| c.inputs().count() == n && c.outputs().count() == 1)
+            .filter(|c| {
+                let ins: Vec<&str> = c.inputs().map(|p| p.name.as_str()).collect();
+                let Some(f) = c.outputs().next().and_then(|o| o.function.as_ref()) else {
+                    return false;
+                };
+                // some order of the cell's inputs computes the role's function
+                permutations(n).iter().any(|perm| {
+                    (0u32..1 << n).all(|bits| {
+                        let x: Vec<bool> = (0..n).map(|k| bits >> k & 1 == 1).collect();
+                        let value =
+                            |name: &str| ins.iter().position(|p| *p == name).map(|k| x[perm[k]]);
+                        f.eval(&value) == Some(want(&x))
+                    })
+                })
+            })
+            .min_by(|a, b| a.area.total_cmp(&b.area))
+            .ok_or_else(|| self.missing(format!("{what} cell")))
+    }
+
+    /// The smallest usable edge-triggered flip-flop: an `ff` group clocked on one input pin
+    /// (rising edge) whose next state is one input pin. Cells without clear and preset are
+    /// preferred; a library whose flops all have one (IHP SG13G2) gives its smallest such flop,
+    /// which synthesis uses with the clear or preset held inactive.
+    pub fn flip_flop(&self) -> Result<&Cell, LibertyError> {
+        let plain_input = |c: &Cell, name: &str| {
+            c.pin(name.trim())
+                .is_some_and(|p| p.direction == Direction::Input)
+        };
+        let usable = |c: &&Cell| {
+            !c.dont_use
+                && c.ff.as_ref().is_some_and(|ff| {
+                    plain_input(c, &ff.clocked_on) && plain_input(c, &ff.next_state)
+                })
+        };
+        let smallest = |plain: bool| {
+            self.cells
+                .values()
+                .filter(usable)
+                .filter(|c| {
+                    !plain
+                        || c.ff
+                            .as_ref()
+                            .is_some_and(|f| f.clear.is_none() && f.preset.is_none())
+                })
+                .min_by(|a, b| a.area.total_cmp(&b.area))
+        };
+        smallest(true).or_else(|| smallest(false)).ok_or_else(|| {
+            self.missing(
+                "flip-flop cell (an `ff` group with `clocked_on` and `next_state` each one input \
+                 pin), which every register of the generated units is mapped onto",
+            )
+        })
+    }
+
+    /// The smallest usable cells driving a constant 1 and a constant 0 (an output pin with
+    /// `function : "1"` or `"0"` and no input pins), one cell or two.
+    pub fn tie_cells(&self) -> Result<TieCells, LibertyError> {
+        let find = |value: bool| {
+            self.cells
+                .values()
+                .filter(|c| !c.dont_use && !c.sequential && c.inputs().count() == 0)
+                .filter_map(|c| {
+                    c.outputs()
+                        .find(|o| o.function == Some(BoolExpr::Const(value)))
+                        .map(|o| (c, o.name.clone()))
+                })
+                .min_by(|a, b| a.0.area.total_cmp(&b.0.area).then(a.0.name.cmp(&b.0.name)))
+        };
+        match (find(true), find(false)) {
+            (Some((hi, hi_pin)), Some((lo, lo_pin))) => Ok(TieCells {
+                hi_cell: hi.name.clone(),
+                hi_pin,
+                lo_cell: lo.name.clone(),
+                lo_pin,
+            }),
+            (hi, _) => Err(self.missing(format!(
+                "tie cell driving a constant {} (an output pin with function \"{}\" and no \
+                 inputs), which synthesis needs for constant nets",
+                if hi.is_none() { 1 } else { 0 },
+                if hi.is_none() { 1 } else { 0 },
+            ))),
+        }
     }
 
     /// Area and pin loads of every basic role's unit-drive cell.
@@ -462,6 +619,69 @@ impl Library {
         }
         best.map(|(_, a)| a)
     }
+}
+
+/// Complex attributes whose arguments include bare words that are not numbers, such as IHP's
+/// `wire_load_from_area (0, 635, 0_1k);`, with those words quoted: the parser takes only
+/// numbers and strings there. Other lines are unchanged.
+fn quote_bare_arguments(text: &str) -> std::borrow::Cow<'_, str> {
+    let bare = |a: &str| {
+        let a = a.trim();
+        !a.is_empty() && a.parse::<f64>().is_err()
+    };
+    fn needs(line: &str, bare: impl Fn(&str) -> bool) -> Option<(usize, &str)> {
+        let t = line.trim_end();
+        let (Some(open), true) = (t.find('('), t.ends_with(");")) else {
+            return None;
+        };
+        if t.contains(['"', '{', '}']) {
+            return None;
+        }
+        let args = &t[open + 1..t.len() - 2];
+        (args.contains(',') && args.split(',').any(bare)).then_some((open, args))
+    }
+    if !text.lines().any(|l| needs(l, bare).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.split_inclusive('\n') {
+        match needs(line, bare) {
+            Some((open, args)) => {
+                let quoted: Vec<String> = args
+                    .split(',')
+                    .map(|a| {
+                        if bare(a) {
+                            format!("\"{}\"", a.trim())
+                        } else {
+                            a.trim().to_string()
+                        }
+                    })
+                    .collect();
+                out += &line[..open + 1];
+                out += &quoted.join(", ");
+                out += ");";
+                out += &line[line.trim_end().len()..];
+            }
+            None => out += line,
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Every ordering of `0..n` (n <= 3 here).
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for p in permutations(n - 1) {
+        for i in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(i, n - 1);
+            out.push(q);
+        }
+    }
+    out
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -874,10 +1094,20 @@ fn parse_cell(g: Group<'_>, templates: &BTreeMap<String, Template>) -> Result<Ce
     let leakage = float_attr(g, &ctx, "cell_leakage_power")?.unwrap_or(0.0);
     let mut pins = Vec::new();
     let mut sequential = false;
+    let mut ff = None;
     for sub in g.subgroups() {
         match sub.type_ {
             "pin" => pins.push(parse_pin(sub, &name, templates)?),
-            "ff" | "latch" | "ff_bank" | "latch_bank" | "statetable" => sequential = true,
+            "ff" => {
+                sequential = true;
+                ff = Some(FlipFlop {
+                    clocked_on: text_attr(sub, "clocked_on").unwrap_or_default(),
+                    next_state: text_attr(sub, "next_state").unwrap_or_default(),
+                    clear: text_attr(sub, "clear"),
+                    preset: text_attr(sub, "preset"),
+                });
+            }
+            "latch" | "ff_bank" | "latch_bank" | "statetable" => sequential = true,
             _ => {}
         }
     }
@@ -887,6 +1117,7 @@ fn parse_cell(g: Group<'_>, templates: &BTreeMap<String, Template>) -> Result<Ce
         leakage,
         dont_use: bool_attr(g, "dont_use"),
         sequential,
+        ff,
         pins,
     })
 }

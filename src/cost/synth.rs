@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::liberty::{hex, AdderCell, AdderKind, BasicCell, LibertyError, Library};
+use super::liberty::{hex, AdderCell, AdderKind, LibertyError, Library, TieCells};
 use super::tools::{legacy_engine_id, Engine, ToolError, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
@@ -255,6 +255,28 @@ pub fn adder_wrappers(
     (!mappings.is_empty()).then_some((mappings, text))
 }
 
+/// A note for adder modules left to ABC's generic mapping because the library has no cell
+/// computing them (e.g. IHP SG13G2 has no full- or half-adder cell).
+fn generic_adder_note(
+    modules: &[(String, AdderKind)],
+    mapped: &[AdderMapping],
+    lib: &Library,
+) -> Option<String> {
+    let left: Vec<&str> = modules
+        .iter()
+        .filter(|(m, _)| !mapped.iter().any(|a| &a.module == m))
+        .map(|(m, _)| m.as_str())
+        .collect();
+    (!left.is_empty()).then(|| {
+        format!(
+            "Note (hwcost): the liberty library `{}` has no usable cell computing {}: \
+             synthesized from gates by ABC's own mapping",
+            lib.name,
+            left.join(", ")
+        )
+    })
+}
+
 /// Deletes the logic-free `$scopeinfo` cells that `flatten` leaves in current Yosys.
 const SCOPEINFO: &str = "delete t:$scopeinfo\n";
 
@@ -265,7 +287,7 @@ pub fn yosys_script(
     sources: &[PathBuf],
     top: &str,
     liberty: &Path,
-    tie_cell: &str,
+    ties: &TieCells,
     hierarchy: Hierarchy,
     adders: &[AdderMapping],
     mapping: Mapping,
@@ -301,7 +323,10 @@ pub fn yosys_script(
     }
     s += "opt_clean\n";
     // constants become tie cells so the netlist has no 1'b0/1'b1 drivers, which the OpenSTA reader needs
-    s += &format!("hilomap -singleton -hicell {tie_cell} HI -locell {tie_cell} LO\n");
+    s += &format!(
+        "hilomap -singleton -hicell {} {} -locell {} {}\n",
+        ties.hi_cell, ties.hi_pin, ties.lo_cell, ties.lo_pin
+    );
     s += "opt_clean\n";
     s += &format!("tee -q -o stat.txt stat -liberty {lib}\n");
     if hierarchy == Hierarchy::Keep {
@@ -329,13 +354,9 @@ pub fn synthesize(
         path: lib_path.clone(),
         source,
     })?;
-    let tie = lib.basic_cell(BasicCell::Tie)?;
-    if tie.pin("HI").is_none() || tie.pin("LO").is_none() {
-        return Err(SynthError::Stat(format!(
-            "tie cell {} has no HI/LO pins",
-            tie.name
-        )));
-    }
+    // the cells the flow cannot do without, found by function: a clear error before yosys runs
+    let ties = lib.tie_cells()?;
+    lib.flip_flop()?;
     let mut sources = Vec::new();
     let mut texts = Vec::new();
     for s in &req.sources {
@@ -355,8 +376,10 @@ pub fn synthesize(
         .map(|t| String::from_utf8_lossy(t).into_owned())
         .collect();
     let source_refs: Vec<&str> = source_texts.iter().map(String::as_str).collect();
-    let (adders, wrappers) = adder_wrappers(&adder_modules(&source_refs), lib).unzip();
+    let adder_mods = adder_modules(&source_refs);
+    let (adders, wrappers) = adder_wrappers(&adder_mods, lib).unzip();
     let adders = adders.unwrap_or_default();
+    let generic_adders = generic_adder_note(&adder_mods, &adders, lib);
 
     // key: everything that can change the result, with paths replaced by placeholders so the
     // same design at another location hits the same entry
@@ -367,7 +390,7 @@ pub fn synthesize(
         &placeholders,
         &req.top,
         Path::new("LIBERTY"),
-        &tie.name,
+        &ties,
         req.hierarchy,
         &adders,
         req.mapping,
@@ -430,7 +453,7 @@ pub fn synthesize(
         &script_sources,
         &req.top,
         &script_lib,
-        &tie.name,
+        &ties,
         req.hierarchy,
         &adders,
         req.mapping,
@@ -473,6 +496,7 @@ pub fn synthesize(
     };
     result.engine = engine;
     result.warnings = yosys_warnings(&log);
+    result.warnings.extend(generic_adders);
     result.cache_key = key.clone();
     result.adder_cells = adders;
     result.netlist = PathBuf::from("net.v");
@@ -973,12 +997,21 @@ mod tests {
             &srcs,
             "u",
             Path::new("/l"),
-            "tie",
+            &tie(),
             Hierarchy::Keep,
             &maps,
             Mapping::Area,
         );
         assert!(s.contains("read_verilog /d/a.v\ndelete u__fa\nread_verilog adder_cells.v\nsynth"));
+    }
+
+    fn tie() -> TieCells {
+        TieCells {
+            hi_cell: "hi".into(),
+            hi_pin: "H".into(),
+            lo_cell: "lo".into(),
+            lo_pin: "L".into(),
+        }
     }
 
     #[test]
@@ -988,7 +1021,7 @@ mod tests {
             &srcs,
             "t",
             Path::new("/l.lib"),
-            "tie",
+            &tie(),
             Hierarchy::Keep,
             &[],
             Mapping::Area,
@@ -1002,7 +1035,7 @@ mod tests {
             &srcs,
             "t",
             Path::new("/l.lib"),
-            "tie",
+            &tie(),
             Hierarchy::Flatten,
             &[],
             Mapping::Area,
@@ -1012,7 +1045,7 @@ mod tests {
             &srcs,
             "t",
             Path::new("/l.lib"),
-            "tie",
+            &tie(),
             Hierarchy::Flatten,
             &[],
             Mapping::Delay { target_ps: 9000 },
@@ -1024,7 +1057,7 @@ mod tests {
         for s in [&keep, &flat] {
             assert!(s.contains("read_verilog /d/a.v\n"));
             assert!(s.contains("abc -liberty /l.lib\n"));
-            assert!(s.contains("hilomap -singleton -hicell tie HI -locell tie LO\n"));
+            assert!(s.contains("hilomap -singleton -hicell hi H -locell lo L\n"));
             assert!(s.ends_with("write_verilog -noattr -simple-lhs net.v\n"));
         }
     }

@@ -10,7 +10,7 @@ use sha2::Digest;
 
 use super::activity::{Activity, Delay};
 use super::clock::{choose_depth, write_clock, ClockArgs, ClockPoint, DepthChoice, ProbeEnv};
-use super::flow::PdkFiles;
+use super::flow::{LibraryArgs, PdkFiles};
 use super::liberty::Library;
 use super::tools::{Engine, Toolchain};
 use super::unit_synth::{
@@ -101,6 +101,8 @@ pub struct SynthArgs {
     /// Print JSON (one report per unit) instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub library: LibraryArgs,
 }
 
 /// Errors of the command itself (the flow's are [`super::unit_synth::UnitSynthError`]).
@@ -153,7 +155,11 @@ impl SynthDetails {
 
 /// Loads the shipped PDK and its Liberty (a few seconds: the Liberty is 11 MB).
 pub fn load_pdk() -> anyhow::Result<(PdkFiles, Library)> {
-    let pdk = PdkFiles::locate()?;
+    load_library(PdkFiles::locate()?)
+}
+
+/// Loads a library's Liberty.
+pub fn load_library(pdk: PdkFiles) -> anyhow::Result<(PdkFiles, Library)> {
     let lib = Library::load(&pdk.liberty)?;
     Ok((pdk, lib))
 }
@@ -223,7 +229,12 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
     for f in &formats {
         rtl::UnitPlan::new(f, &params)?;
     }
-    let (pdk, lib) = load_pdk()?;
+    if args.library.liberty.is_some()
+        && (args.write_results.is_some() || args.write_energy.is_some())
+    {
+        anyhow::bail!("--write-results and --write-energy keep the shipped sky130 results; not with --liberty");
+    }
+    let (pdk, lib) = load_library(PdkFiles::select(&args.library, None)?)?;
     let tools = Toolchain::from_env();
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let mut reports = Vec::new();
@@ -397,6 +408,7 @@ pub fn synth_result(
     engine: Engine,
     results_dir: &Path,
     cache_dir: &Path,
+    pdk: PdkFiles,
 ) -> anyhow::Result<(UnitSynthReport, SynthOrigin)> {
     let g = rtl::generate(format, params, None)?;
     let verilog_sha = super::liberty::hex(&sha2::Sha256::digest(g.verilog.as_bytes()));
@@ -411,14 +423,13 @@ pub fn synth_result(
                 && r.clock_ns == DEFAULT_CLOCK_NS
         });
         if let Some(r) = shipped {
-            let pdk = PdkFiles::locate()?;
             let bytes = std::fs::read(&pdk.liberty)?;
             if super::liberty::hex(&sha2::Sha256::digest(&bytes)) == r.provenance.liberty_sha256 {
                 return Ok((r.clone(), SynthOrigin::Shipped(details_path)));
             }
         }
     }
-    let (pdk, lib) = load_pdk()?;
+    let (pdk, lib) = load_library(pdk)?;
     let tools = Toolchain::from_env();
     let mut req = UnitSynthRequest::new(format.clone(), *params, cache_dir.to_path_buf());
     req.engine = engine;
@@ -434,16 +445,27 @@ pub fn synth_result(
 /// The table provenance of synthesized results: model, technology, tools, Liberty hash.
 pub fn table_provenance(r: &UnitSynthReport) -> Provenance {
     let p = &r.provenance;
+    let sky = p.liberty == "sky130_fd_sc_hd__tt_025C_1v80.synth.lib";
     Provenance {
         generator: GENERATOR.to_string(),
         model: Model::Synth.name().to_string(),
         model_description: DESCRIPTION.to_string(),
-        tech: "sky130hd".to_string(),
-        tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80"
-            .to_string(),
+        tech: sky.then_some("sky130hd").unwrap_or(&p.liberty).to_string(),
+        tech_node: if sky {
+            "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80"
+        } else {
+            "the Liberty of tech_file (given with --liberty)"
+        }
+        .to_string(),
         tech_file: format!(
-            "models/pdk/sky130_fd_sc_hd/{} (sha256 {})",
-            p.liberty, p.liberty_sha256
+            "{}{} (sha256 {})",
+            if sky {
+                "models/pdk/sky130_fd_sc_hd/"
+            } else {
+                ""
+            },
+            p.liberty,
+            p.liberty_sha256
         ),
         tools: vec![
             if Engine::of_id(&p.engine) == Engine::Yowasp {

@@ -91,6 +91,7 @@ impl ExportArgs {
             cache_dir: self.cache_dir.clone(),
             engine: crate::cost::tools::Engine::System,
             json: true,
+            library: Default::default(),
         }
     }
 }
