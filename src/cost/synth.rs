@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::liberty::{hex, AdderCell, AdderKind, LibertyError, Library, TieCells};
+use super::liberty::{hex, AdderCell, AdderKind, LibertyError, Library, TieCells, BasicCell};
 use super::tools::{legacy_engine_id, Engine, ToolError, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
