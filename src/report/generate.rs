@@ -347,6 +347,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
         ("architectures.md", "each format under each datapath architecture (array or Booth, carry-propagate or compressor tree), and the INT/FP ratios under each architecture and each synthesis engine (chart: [architectures-engines.svg](architectures-engines.svg) · [architectures-engines.png](architectures-engines.png))"),
+        ("clock.md", "the formats at the same target clock: each unit mapped toward the clock and pipelined to meet it (OpenSTA), area, energy and power at 50 and 100 MHz and the INT/FP ratios (chart: [clock.svg](clock.svg) · [clock.png](clock.png))"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
         ("sweep.csv", "design-space sweep (every built-in format x lanes 8, 16, 32 x default and exact psum width x 0-2 pipeline stages; calibrated model when shipped, else analytic), Pareto front marked; charted in [sweep.svg](sweep.svg) · [sweep.png](sweep.png); `hwcost sweep` runs others"),
     ]
@@ -473,21 +474,19 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         details.as_ref(),
         super::architectures::load_other(&args.results),
     ) {
-        let engines = super::engines::load_engines(&args.results).map_err(|why| {
-            ReportError::Results {
+        let engines =
+            super::engines::load_engines(&args.results).map_err(|why| ReportError::Results {
                 path: args.results.join(super::engines::ENGINE_DIR),
                 why,
-            }
-        })?;
+            })?;
         let ratios = super::engines::engine_ratios(d, &engines);
         let mut md = super::architectures::architectures_markdown(d, &other);
         md += &super::engines::engines_markdown(&ratios);
-        let energy = super::energy::load_energy(&args.results).map_err(|why| {
-            ReportError::Results {
+        let energy =
+            super::energy::load_energy(&args.results).map_err(|why| ReportError::Results {
                 path: args.results.join(super::energy::ENERGY_DIR),
                 why,
-            }
-        })?;
+            })?;
         md += &super::energy::energy_markdown(d, &energy);
         put("architectures.md", &md)?;
         if ratios.iter().any(|r| !r.engine.starts_with("system")) {
@@ -502,6 +501,26 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
             engine_chart = Some(chart);
         }
     }
+
+    bar.set_message("iso-clock results");
+    let clock = super::clock::load_clock(&args.results).map_err(|why| ReportError::Results {
+        path: args.results.join(crate::cost::clock::CLOCK_FILE),
+        why,
+    })?;
+    let clock_chart = match clock {
+        Some(c) => {
+            put("clock.md", &super::clock::clock_markdown(&c))?;
+            Some(super::clock::ClockChart {
+                results: c,
+                footer: format!(
+                    "{}: synthesized results shipped in reports/{}",
+                    super::GENERATOR,
+                    crate::cost::clock::CLOCK_FILE
+                ),
+            })
+        }
+        None => None,
+    };
 
     bar.set_message("QSNR sweep and rotation");
     let formats: Vec<_> = builtins();
@@ -536,6 +555,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     if let Some(chart) = &engine_chart {
         for ext in ["svg", "png"] {
             let path = out.join(format!("{}.{ext}", super::engines::CHART));
+            chart.save(&path)?;
+            written.push(path);
+        }
+    }
+    if let Some(chart) = &clock_chart {
+        for ext in ["svg", "png"] {
+            let path = out.join(format!("{}.{ext}", super::clock::CHART));
             chart.save(&path)?;
             written.push(path);
         }
@@ -655,6 +681,9 @@ fn other_file_note(name: &str) -> &'static str {
         }
         "sweep-synth.md" => {
             "a synthesized sweep run as jobs through GNU parallel (`hwcost sweep --model synth --emit-jobs`, `--collect`): points, wall time, tools, commands"
+        }
+        "clock.json" => {
+            "shipped iso-clock results (`hwcost synth --clock-mhz F --write-clock reports`): the depth search and the unit at each target clock, read by `report` (clock.md)"
         }
         "sweep-synth.csv" => "the synthesized sweep's design points and Pareto front (see sweep-synth.md)",
         "sweep-synth.svg" => "the synthesized sweep's chart: QSNR against energy and area per MAC",

@@ -11,6 +11,7 @@
 //! `reports/` read by [`source::TableSource`]; [`source::select_source`] picks one.
 
 pub mod architectures;
+pub mod clock;
 pub mod compare;
 pub mod energy;
 pub mod engines;
