@@ -34,6 +34,24 @@ pub fn energy_markdown(defaults: &SynthDetails, sens: &[UnitSynthReport]) -> Str
     if sens.is_empty() {
         return String::new();
     }
+    // only sensitivities of the Verilog the defaults were synthesized from
+    let stale = sens
+        .iter()
+        .filter(|r| {
+            !defaults.units.iter().any(|d| {
+                d.format == r.format && d.provenance.verilog_sha256 == r.provenance.verilog_sha256
+            })
+        })
+        .count();
+    if stale == sens.len() {
+        return format!(
+            "\n## Energy: what the activity model omits, and two sensitivities\n\n\
+             The {stale} shipped sensitivity results in `reports/{ENERGY_DIR}/` were measured on \
+             units of an earlier generator (other Verilog than the default units above), so \
+             none is shown; rerun them with `hwcost synth FORMAT --delay unit` or \
+             `--activity weight-stationary:16` and `--write-energy reports/{ENERGY_DIR}`.\n"
+        );
+    }
     // the defaults' units (same Verilog), then the sensitivities' models in file order
     let mut models: Vec<String> = vec!["zero delay, gaussian".to_string()];
     for r in sens {

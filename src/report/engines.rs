@@ -83,6 +83,13 @@ pub fn engine_ratios(defaults: &SynthDetails, engines: &[UnitSynthReport]) -> Ve
                 engines
                     .iter()
                     .find(|r| r.unit == unit && &engine_of(r) == e)
+                    // results of other Verilog (an earlier generator) are not this unit's
+                    .filter(|r| {
+                        [di, df].iter().any(|d| {
+                            d.unit == r.unit
+                                && d.provenance.verilog_sha256 == r.provenance.verilog_sha256
+                        })
+                    })
             };
             if let (Some(a), Some(b)) = (find(&di.unit), find(&df.unit)) {
                 sets.push((a, b));
