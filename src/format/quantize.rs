@@ -885,6 +885,12 @@ unsafe fn amax_all_avx2(data: &[f32]) -> u32 {
     round::avx2::amax_bits(data)
 }
 
+/// Whether every value of `data` is finite: one max over the magnitudes' bits, with AVX2
+/// where the CPU has it (as [`tensor_amax`] takes it).
+pub fn all_finite(data: &[f32]) -> bool {
+    amax_all(data, avx2_available()) < 0x7F80_0000
+}
+
 /// Whether the quantizer runs its AVX2 kernels on this machine.
 pub fn simd_in_use() -> bool {
     avx2_available()
@@ -1178,6 +1184,23 @@ mod tests {
             quantize_dequantize_into(&f, &o, &[1.0; 4], 4, &mut buf),
             Err(QuantError::OutputLen { .. })
         ));
+    }
+
+    #[test]
+    fn all_finite_finds_nan_and_inf_anywhere() {
+        let mut x = vec![f32::MAX; 37];
+        x[5] = -0.0;
+        assert!(all_finite(&x) && all_finite(&[]));
+        for (at, v) in [
+            (0, f32::NAN),
+            (8, f32::INFINITY),
+            (36, f32::NEG_INFINITY),
+            (33, -f32::NAN),
+        ] {
+            let mut y = x.clone();
+            y[at] = v;
+            assert!(!all_finite(&y), "{v} at {at}");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use super::hadamard::Hadamard;
 use super::packed::{pack_codes, Packed};
-use super::{quantize_piece, tensor_amax, QsnrSums, QuantOptions};
+use super::{all_finite, quantize_piece, tensor_amax, QsnrSums, QuantOptions};
 use crate::atomic::Temp;
 use crate::format::npy::{self, NpyError};
 use crate::format::BlockFormat;
@@ -344,17 +344,6 @@ fn made_nonfinite(geo: &Geometry, p: &Piece, x: &[f32], y: &[f32]) -> u64 {
     blocks
         .filter(|(a, b)| a.iter().all(|v| v.is_finite()) && b.iter().any(|v| !v.is_finite()))
         .count() as u64
-}
-
-/// Whether every value of `y` is finite (vectorizes: one max over the magnitudes' bits).
-fn all_finite(y: &[f32]) -> bool {
-    y.chunks(1024).all(|c| {
-        c.iter()
-            .map(|v| v.to_bits() & 0x7FFF_FFFF)
-            .max()
-            .unwrap_or(0)
-            < 0x7F80_0000
-    })
 }
 
 /// A staged output file.
