@@ -306,6 +306,17 @@ fn part_of(c: &UnitCost, key: &str) -> (f64, f64) {
         .map_or((0.0, 0.0), |x| (x.area_um2, x.energy_pj_per_block))
 }
 
+/// The glue of a synthesized unit: its `glue` part, or the sum of the named parts it was split
+/// into (`unit_synth::Extra`).
+fn glue_of(c: &UnitCost) -> (f64, f64) {
+    c.components
+        .iter()
+        .filter(|x| Part::from_key(&x.key).is_some_and(Part::is_glue))
+        .fold((0.0, 0.0), |(a, e), x| {
+            (a + x.area_um2, e + x.energy_pj_per_block)
+        })
+}
+
 impl Calibration {
     /// Fits the model to every unit of `table` (synthesized results, no pipeline stages) with
     /// the analytic model of `tech`, and validates it by leaving each format out in turn.
@@ -437,7 +448,7 @@ impl Calibration {
         let glue: Vec<(f64, f64, f64)> = units
             .iter()
             .map(|(u, _, c)| {
-                let (a, e) = part_of(c, &Part::Glue.key());
+                let (a, e) = glue_of(c);
                 (glue_feature(u), a, e)
             })
             .collect();

@@ -1,11 +1,10 @@
 //! The synthesized-netlist flow: yosys synthesis (area), gate-level simulation (activity),
 //! energy from the Liberty tables, and OpenSTA timing, for one design.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use serde::{Deserialize, Serialize};
 
@@ -209,24 +208,16 @@ pub struct FlowResult {
 }
 
 /// A spinner naming the running stage with the elapsed time, on stderr when it is a terminal
-/// (hidden otherwise, so logs and tests see nothing).
+/// and `--quiet` was not given (hidden otherwise, so logs and tests see nothing): see
+/// `crate::progress`.
 fn stage_spinner(top: &str, hierarchy: Hierarchy) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    if !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-        return bar;
-    }
     let kept = match hierarchy {
         Hierarchy::Keep => "hierarchy kept",
         Hierarchy::Flatten => "flattened",
     };
-    if let Ok(style) = ProgressStyle::with_template(&format!(
+    crate::progress::stage_spinner(&format!(
         "{{spinner}} {{elapsed:>4}} {top} ({kept}): {{msg}}"
-    )) {
-        bar.set_style(style);
-    }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+    ))
 }
 
 /// Synthesizes, simulates, and times one design: area, energy per cycle and per operation,

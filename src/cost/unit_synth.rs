@@ -36,10 +36,18 @@
 //!   the accumulator register);
 //! - registers: every flip-flop (`reg*`, and the pipeline stages `front_regs`, `round_regs`
 //!   with their reset gating);
-//! - glue: what the analytic model says it does not count: element decode (`fp_decode`),
-//!   two's-complement conversion of FP products (`apply_sign*`), NaN/Inf flags (`specials`),
-//!   the block sum's sign-magnitude conversion, special-value select and rounding
-//!   (`to_binary32` own logic, `to_binary32__norm__round`), width extensions and wiring.
+//! - what the analytic model says it does not count, each part named after its modules
+//!   ([`Extra`], by [`glue_part`]): sign application, the two's-complement conversion of the
+//!   FP products before a carry-propagate tree (`apply_sign*`); element decoders
+//!   (`fp_decode`: hidden bit, subnormals); NaN/Inf flags (`specials`); binary32 output, the
+//!   block sum's sign-magnitude conversion, special-value select and rounding (`to_binary32`
+//!   own logic, `to_binary32__norm__round`); and what no module names, left as unattributed
+//!   glue (the top's and the front end's own cells, width extensions `zext*`).
+//!
+//! Reports made before the glue was split name one `glue` part; [`regroup`] splits it from
+//! the per-module costs every report carries (exactly: each module lands in one part), and
+//! is applied to cached results as they are read. `glue` remains the calibrated model's one
+//! part for all of them.
 //!
 //! A module type this table does not know is an error, so a change of the generator cannot
 //! silently land in the wrong component.
@@ -129,7 +137,75 @@ pub enum UnitSynthError {
 pub enum Part {
     Analytic(Component),
     Registers,
+    /// A named part of the logic the analytic model leaves out.
+    Extra(Extra),
+    /// All of [`Extra`] as one part: reports made before the split, and the calibrated model.
     Glue,
+}
+
+/// The logic the analytic model does not count, by what the generated modules do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extra {
+    /// Two's-complement conversion of each lane's FP product (`apply_sign*`), before a
+    /// carry-propagate adder tree; a compressor tree folds it into the tree instead.
+    SignApplication,
+    /// Element decode (`fp_decode`): exponent bias, hidden bit, subnormals.
+    ElementDecoders,
+    /// NaN/Inf flags of the block (`specials`).
+    Specials,
+    /// The block sum to binary32: sign-magnitude conversion, special-value select
+    /// (`to_binary32` own logic) and rounding (`to_binary32__norm__round`).
+    Binary32Output,
+    /// Cells no module names: the top's and the front end's own, width extensions.
+    Unattributed,
+}
+
+/// Every [`Extra`], in report order.
+pub const EXTRA_ORDER: [Extra; 5] = [
+    Extra::SignApplication,
+    Extra::ElementDecoders,
+    Extra::Specials,
+    Extra::Binary32Output,
+    Extra::Unattributed,
+];
+
+impl Extra {
+    pub fn key(self) -> &'static str {
+        match self {
+            Extra::SignApplication => "sign_application",
+            Extra::ElementDecoders => "element_decoders",
+            Extra::Specials => "specials",
+            Extra::Binary32Output => "binary32_output",
+            Extra::Unattributed => "unattributed_glue",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Extra::SignApplication => "sign application",
+            Extra::ElementDecoders => "element decoders",
+            Extra::Specials => "NaN/Inf flags",
+            Extra::Binary32Output => "binary32 output (sign, round)",
+            Extra::Unattributed => "unattributed glue",
+        }
+    }
+}
+
+/// The named part of a module type [`classify`] puts outside the analytic model (the type
+/// without the `<unit>__` prefix: the last of its chain; `(top)` or empty for the top's own
+/// cells).
+pub fn glue_part(module: &str) -> Extra {
+    if module.starts_with("apply_sign") {
+        Extra::SignApplication
+    } else if module.ends_with("fp_decode") {
+        Extra::ElementDecoders
+    } else if module == "specials" {
+        Extra::Specials
+    } else if module == "to_binary32" || module.ends_with("__round") {
+        Extra::Binary32Output
+    } else {
+        Extra::Unattributed
+    }
 }
 
 /// The analytic components in the model's datapath order.
@@ -150,8 +226,15 @@ impl Part {
     pub fn all() -> Vec<Part> {
         let mut v: Vec<Part> = ANALYTIC_ORDER.iter().map(|&c| Part::Analytic(c)).collect();
         v.push(Part::Registers);
+        v.extend(EXTRA_ORDER.iter().map(|&e| Part::Extra(e)));
         v.push(Part::Glue);
         v
+    }
+
+    /// True for the parts the analytic model leaves out but registers: the named [`Extra`]
+    /// parts and their sum, `glue`.
+    pub fn is_glue(self) -> bool {
+        matches!(self, Part::Extra(_) | Part::Glue)
     }
 
     /// The key reports stack by (the analytic components' keys are their serde names).
@@ -159,6 +242,7 @@ impl Part {
         match self {
             Part::Analytic(c) => c.label().replace(' ', "_"),
             Part::Registers => "registers".into(),
+            Part::Extra(e) => e.key().into(),
             Part::Glue => "glue".into(),
         }
     }
@@ -167,6 +251,7 @@ impl Part {
         match self {
             Part::Analytic(c) => c.label(),
             Part::Registers => "registers",
+            Part::Extra(e) => e.label(),
             Part::Glue => "glue (not in the analytic model)",
         }
     }
@@ -182,6 +267,14 @@ impl Part {
 /// decide first: rust-hdl names a module type after its first instance, so the FP32 adder's
 /// rounding is a `to_binary32__norm__round` too. `None`: a place this mapping does not know.
 pub fn classify(chain: &[&str]) -> Option<Part> {
+    Some(match classify_coarse(chain)? {
+        Part::Glue => Part::Extra(glue_part(chain.last().copied().unwrap_or(""))),
+        p => p,
+    })
+}
+
+/// [`classify`] with everything outside the analytic model but registers as [`Part::Glue`].
+fn classify_coarse(chain: &[&str]) -> Option<Part> {
     use Component as C;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let is_reg = |t: &str| {
@@ -389,6 +482,60 @@ pub struct ModuleCost {
     pub cells: usize,
     pub area_um2: f64,
     pub energy_pj_per_block: f64,
+}
+
+/// Split a report's one `glue` part into the named [`Extra`] parts, from its per-module
+/// costs (each module of the glue lands in exactly one of them, by [`glue_part`]), and relabel
+/// those modules. A report without a `glue` part is left as it is; one whose glue modules do
+/// not add up to its glue part (to 1e-9, relative) too, and `false` says so.
+pub fn regroup(r: &mut UnitSynthReport) -> bool {
+    let glue = Part::Glue.key();
+    let Some(at) = r.parts.iter().position(|p| p.key == glue) else {
+        return true;
+    };
+    let lanes = r.lanes as f64;
+    let mut split: Vec<(Extra, PartCost)> = Vec::new();
+    for m in r.modules.iter().filter(|m| m.part == glue) {
+        let e = glue_part(&m.module);
+        let i = match split.iter().position(|(x, _)| *x == e) {
+            Some(i) => i,
+            None => {
+                split.push((
+                    e,
+                    PartCost {
+                        key: e.key().to_string(),
+                        label: e.label().to_string(),
+                        cells: 0,
+                        area_um2: 0.0,
+                        energy_pj_per_block: 0.0,
+                        energy_pj_per_mac: 0.0,
+                    },
+                ));
+                split.len() - 1
+            }
+        };
+        let p = &mut split[i].1;
+        p.cells += m.cells;
+        p.area_um2 += m.area_um2;
+        p.energy_pj_per_block += m.energy_pj_per_block;
+        p.energy_pj_per_mac += m.energy_pj_per_block / lanes;
+    }
+    let old = &r.parts[at];
+    let area: f64 = split.iter().map(|(_, p)| p.area_um2).sum();
+    let energy: f64 = split.iter().map(|(_, p)| p.energy_pj_per_block).sum();
+    let cells: usize = split.iter().map(|(_, p)| p.cells).sum();
+    let near = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-12);
+    if cells != old.cells || !near(area, old.area_um2) || !near(energy, old.energy_pj_per_block) {
+        return false;
+    }
+    split.sort_by_key(|(e, _)| EXTRA_ORDER.iter().position(|x| x == e));
+    r.parts
+        .splice(at..=at, split.into_iter().map(|(_, p)| p))
+        .for_each(drop);
+    for m in r.modules.iter_mut().filter(|m| m.part == glue) {
+        m.part = glue_part(&m.module).key().to_string();
+    }
+    true
 }
 
 /// Totals of one synthesized netlist.
@@ -740,6 +887,7 @@ pub fn cached(
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
     r.from_cache = true;
+    regroup(&mut r);
     Ok(Some(r))
 }
 
@@ -1191,10 +1339,33 @@ mod tests {
             part("front.csa$0.fp_lane$2"),
             Some(Part::Analytic(Component::ExponentAdders))
         );
-        assert_eq!(part("front.csa$0.fp_lane$2.fp_decode$0"), Some(Part::Glue));
-        assert_eq!(part(""), Some(Part::Glue));
+        assert_eq!(
+            part("front.csa$0.fp_lane$2.fp_decode$0"),
+            Some(Part::Extra(Extra::ElementDecoders))
+        );
+        assert_eq!(part(""), Some(Part::Extra(Extra::Unattributed)));
+        assert_eq!(part("front"), Some(Part::Extra(Extra::Unattributed)));
+        assert_eq!(
+            classify(&["front", "specials"]),
+            Some(Part::Extra(Extra::Specials))
+        );
+        assert_eq!(
+            classify(&["front", "aligner", "apply_sign24"]),
+            Some(Part::Extra(Extra::SignApplication))
+        );
+        assert_eq!(
+            classify(&["front", "zext5to12"]),
+            Some(Part::Extra(Extra::Unattributed))
+        );
         // the same rounding module: glue after the block sum, accumulator inside the FP32 adder
-        assert_eq!(part("to_binary32.norm.round"), Some(Part::Glue));
+        assert_eq!(
+            part("to_binary32.norm.round"),
+            Some(Part::Extra(Extra::Binary32Output))
+        );
+        assert_eq!(
+            classify(&["to_binary32"]),
+            Some(Part::Extra(Extra::Binary32Output))
+        );
         assert_eq!(
             tree.chain("fp32_add.round").unwrap().last(),
             Some(&"to_binary32__norm__round")
@@ -1212,6 +1383,57 @@ mod tests {
         assert_eq!(classify(&["front", "mystery"]), None);
         for p in Part::all() {
             assert_eq!(Part::from_key(&p.key()), Some(p));
+        }
+    }
+
+    /// The shipped array + cpa-tree MXFP8 report (made before the split): its glue splits into
+    /// named parts that add up to it, sign application the largest; a report already split, or
+    /// one whose modules do not add up, is left alone.
+    #[test]
+    fn regroup_splits_the_glue_by_module() {
+        let text = include_str!("../../reports/architectures/array-cpa-tree.json");
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mut r: UnitSynthReport = serde_json::from_value(v["units"][0].clone()).unwrap();
+        assert_eq!(r.format, "mxfp8");
+        let before = r.clone();
+        let glue: Option<PartCost> = r.parts.iter().find(|p| p.key == "glue").cloned();
+        if let Some(glue) = glue {
+            assert!(regroup(&mut r));
+            assert!(r.parts.iter().all(|p| p.key != "glue"));
+            let extras: Vec<&PartCost> = r
+                .parts
+                .iter()
+                .filter(|p| Part::from_key(&p.key).is_some_and(|x| matches!(x, Part::Extra(_))))
+                .collect();
+            let area: f64 = extras.iter().map(|p| p.area_um2).sum();
+            assert!(
+                (area - glue.area_um2).abs() < 1e-6,
+                "{area} {}",
+                glue.area_um2
+            );
+            let biggest = extras
+                .iter()
+                .max_by(|a, b| a.area_um2.total_cmp(&b.area_um2))
+                .unwrap();
+            assert_eq!(biggest.key, "sign_application");
+            // unattributed is what is left: small
+            let un = extras
+                .iter()
+                .find(|p| p.key == "unattributed_glue")
+                .unwrap();
+            assert!(un.area_um2 < 0.02 * glue.area_um2, "{}", un.area_um2);
+            assert!(r.modules.iter().all(|m| m.part != "glue"));
+        }
+        // idempotent
+        let once = r.clone();
+        assert!(regroup(&mut r));
+        assert_eq!(r, once);
+        // modules that do not add up to the glue: left as they were
+        let mut bad = before.clone();
+        if let Some(m) = bad.modules.iter_mut().find(|m| m.part == "glue") {
+            m.area_um2 += 1.0;
+            assert!(!regroup(&mut bad));
+            assert!(bad.parts.iter().any(|p| p.key == "glue"));
         }
     }
 

@@ -552,6 +552,20 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         sweep_chart.save(&path)?;
         written.push(path);
     }
+    // The synthesized sweep run as jobs, when its CSV and run record are shipped: the page and
+    // chart from them (the CSV written back as read, so the output folder is complete).
+    let synth_sweep = super::sweep_synth::SynthSweep::load(&args.results)?;
+    if let Some(ss) = &synth_sweep {
+        use super::sweep_synth::{CSV_FILE, MD_FILE, SVG_FILE};
+        for (name, text) in [(CSV_FILE, ss.csv.clone()), (MD_FILE, ss.markdown())] {
+            let path = out.join(name);
+            write_atomic(&path, text.as_bytes())?;
+            written.push(path);
+        }
+        let path = out.join(SVG_FILE);
+        ss.chart().save(&path)?;
+        written.push(path);
+    }
     if let Some(chart) = &engine_chart {
         for ext in ["svg", "png"] {
             let path = out.join(format!("{}.{ext}", super::engines::CHART));
@@ -610,7 +624,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     }
 
     bar.set_message("index");
-    let readme = readme(&selected, out, q, &written)?;
+    let readme = readme(&selected, out, q, &written, synth_sweep.is_some())?;
     let path = out.join("README.md");
     write_atomic(&path, readme.as_bytes())?;
     written.push(path);
@@ -679,6 +693,9 @@ fn other_file_note(name: &str) -> &'static str {
         "synth-details.json" => {
             "full per-unit synthesis reports (breakdown by module, flattened totals, timing, registers, clock)"
         }
+        "sweep-synth.run.json" => {
+            "the record of the synthesized sweep's run (settings, wall time, each point's synthesis time, commands), read by `report`"
+        }
         "sweep-synth.md" => {
             "a synthesized sweep run as jobs through GNU parallel (`hwcost sweep --model synth --emit-jobs`, `--collect`): points, wall time, tools, commands"
         }
@@ -698,6 +715,7 @@ fn readme(
     dir: &Path,
     q: &QsnrOptions,
     written: &[PathBuf],
+    synth_sweep: bool,
 ) -> Result<String, ReportError> {
     let mut s = String::from("# hwcost reports\n\n");
     s += &selected.source.provenance().markdown();
@@ -713,6 +731,15 @@ fn readme(
     s += "## Reports\n\n| file | what it shows |\n|---|---|\n";
     for (file, what) in index_entries() {
         let _ = writeln!(s, "| [{file}]({file}) | {what} |");
+    }
+    if synth_sweep {
+        let _ = writeln!(
+            s,
+            "| [sweep-synth.md](sweep-synth.md) | a synthesized sweep run as jobs through GNU parallel (`hwcost sweep \
+             --model synth --emit-jobs`, `--collect`): points, wall time, tools, commands; data in \
+             [sweep-synth.csv](sweep-synth.csv) (with the run's record [sweep-synth.run.json](sweep-synth.run.json)), \
+             charted in [sweep-synth.svg](sweep-synth.svg) |"
+        );
     }
     s += "\n## Charts\n\nEach chart is written as SVG and PNG.\n\n";
     for (kind, title) in CHARTS {

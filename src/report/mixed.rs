@@ -347,6 +347,193 @@ fn labelled(parts: &[(String, f64)]) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// A mixed unit's name as `plot` takes it: `WIDE+NARROW`, or the two names joined by `_`
+/// (`mxint8_nvint4`) when that is no single format. `None`: not a mixed unit.
+pub fn parse_mixed_name(name: &str) -> Option<Result<MixedFormat, ReportError>> {
+    if name.contains('+') {
+        return Some(MixedFormat::parse(name).map_err(ReportError::from));
+    }
+    if crate::format::lookup(name).is_ok() {
+        return None;
+    }
+    name.match_indices('_')
+        .map(|(i, _)| format!("{}+{}", &name[..i], &name[i + 1..]))
+        .find_map(|joined| MixedFormat::parse(&joined).ok())
+        .map(Ok)
+}
+
+/// The breakdown chart's component of a synthesized mixed unit's top-level part: the
+/// accumulator and registers share the single-format units' keys (and colours).
+fn mixed_part_component(raw: &str) -> (&'static str, &'static str) {
+    match raw {
+        "front" => ("front_end", "front end (lanes, trees)"),
+        "back" => ("back_end", "back end (scales, conversion, block sums)"),
+        "acc_update" => ("accumulator", "accumulator"),
+        "reg32" | "reg1" => ("registers", "registers"),
+        "top (registers, glue)" => ("unattributed_glue", "unattributed glue"),
+        // the accumulator's FP32 adder, whichever identical module name it carries
+        _ => ("accumulator", "accumulator"),
+    }
+}
+
+/// The mixed units of a breakdown chart, one [`UnitCost`] each (lanes: 8-bit MACs per cycle),
+/// with the provenance of their model: the synthesized results (`mixed-synth.json`, area by
+/// top-level part) under `--model synth` or by default when shipped, else the analytic model
+/// (the study's reuse schemes, by component). The synthesized mixed flow measures energy per
+/// cycle of the whole netlist in each mode, not per part: an energy breakdown of synthesized
+/// mixed units is refused, saying so.
+pub fn mixed_breakdown(
+    formats: &[MixedFormat],
+    energy: bool,
+    unit: &super::compare::UnitOptions,
+) -> Result<(super::Provenance, Vec<super::source::UnitCost>), ReportError> {
+    use super::source::{AnalyticSource, ComponentCost, CostSource, UnitCost};
+    let unavailable = |why: String| ReportError::ModelUnavailable {
+        model: unit.model.map_or("synth", |m| m.name()).to_string(),
+        why,
+    };
+    if unit.lanes.is_some_and(|k| k != MIXED_COMPARE_LANES) || unit.psum_width.is_some() {
+        return Err(unavailable(format!(
+            "mixed units are built at the study's {MIXED_COMPARE_LANES} lane pairs and fixed psum widths; drop --lanes / --psum-width"
+        )));
+    }
+    let path = unit.results.join(MIXED_SYNTH_FILE);
+    let synth = match unit.model {
+        Some(Model::Analytic) => None,
+        Some(Model::Calibrated) => {
+            return Err(unavailable(
+                "the calibrated model has no mixed units; use --model analytic or synth".into(),
+            ))
+        }
+        Some(Model::Synth) => {
+            Some(
+                MixedSynthResults::load(&path).map_err(|why| ReportError::Results {
+                    path: path.clone(),
+                    why,
+                })?,
+            )
+        }
+        None => MixedSynthResults::load(&path).ok(),
+    };
+    let tech = Tech::resolve(&unit.tech)?;
+    let lanes = MIXED_COMPARE_LANES;
+    let cost = |name: String, components: Vec<ComponentCost>, model: &str| {
+        let area: f64 = components.iter().map(|c| c.area_um2).sum();
+        let e: f64 = components.iter().map(|c| c.energy_pj_per_block).sum();
+        UnitCost {
+            format: name,
+            lanes,
+            psum_width: None,
+            multiplier: None,
+            reduction: None,
+            model: model.to_string(),
+            tech: tech.name.clone(),
+            components,
+            area_um2: area,
+            energy_pj_per_block: e,
+            area_um2_per_mac: area / lanes as f64,
+            energy_pj_per_mac: e / lanes as f64,
+            fmax_mhz: None,
+            latency_cycles: None,
+        }
+    };
+    match synth {
+        Some(s) => {
+            if energy {
+                return Err(ReportError::ModelUnavailable {
+                    model: "synth".into(),
+                    why: format!(
+                        "{} holds the mixed units' energy per cycle in each mode for the whole netlist, not per \
+                         component, so energy-breakdown cannot stack them (area-breakdown can; `hwcost compare \
+                         mxfp8+nvfp4 mxint8+nvint4` prints their energy)",
+                        path.display()
+                    ),
+                });
+            }
+            if s.tech != tech.name {
+                return Err(unavailable(format!(
+                    "{} holds results for '{}', not '{}'",
+                    path.display(),
+                    s.tech,
+                    tech.name
+                )));
+            }
+            let mut units = Vec::new();
+            for f in formats {
+                let name = f.name();
+                let e = s.find(&name, Reuse::Scheme, lanes).ok_or_else(|| {
+                    ReportError::NotInResults {
+                        unit: name.clone(),
+                        path: path.clone(),
+                    }
+                })?;
+                let mut comps: Vec<ComponentCost> = Vec::new();
+                for (raw, area) in e.parts_um2.iter().filter(|(_, a)| *a > 0.0) {
+                    let (key, label) = mixed_part_component(raw);
+                    match comps.iter_mut().find(|c| c.key == key) {
+                        Some(c) => c.area_um2 += area,
+                        None => comps.push(ComponentCost {
+                            key: key.into(),
+                            label: label.into(),
+                            area_um2: *area,
+                            energy_pj_per_block: 0.0,
+                        }),
+                    }
+                }
+                // datapath order: front, back, accumulator, registers, the rest
+                let rank = |k: &str| {
+                    ["front_end", "back_end", "accumulator", "registers"]
+                        .iter()
+                        .position(|x| *x == k)
+                        .unwrap_or(4)
+                };
+                comps.sort_by_key(|c| rank(&c.key));
+                units.push(cost(name, comps, "synth"));
+            }
+            let mut tools = vec![if s.engine == "system" {
+                s.yosys.clone()
+            } else {
+                format!("{} ({})", s.engine, s.yosys)
+            }];
+            tools.extend(s.tools.iter().cloned());
+            let provenance = super::Provenance {
+                generator: super::GENERATOR.to_string(),
+                model: "synth".into(),
+                model_description: format!(
+                    "Yosys synthesis of the generated mixed units (`hwcost synth-mixed`, {MIXED_SYNTH_FILE}), hierarchy \
+                     kept, area by top-level part; energy per cycle of the whole netlist in each mode"
+                ),
+                tech: s.tech.clone(),
+                tech_node: "SkyWater 130 nm, sky130_fd_sc_hd (high density) standard cells, tt_025C_1v80".into(),
+                tech_file: format!("models/pdk/sky130_fd_sc_hd/{}", s.liberty),
+                tools,
+            };
+            Ok((provenance, units))
+        }
+        None => {
+            let source = AnalyticSource::new(&unit.tech)?;
+            let units = formats
+                .iter()
+                .map(|f| {
+                    let a = mixed_analytic(f.kind, &tech);
+                    let comps = a
+                        .components
+                        .iter()
+                        .map(|c| ComponentCost {
+                            key: c.component.label().replace(' ', "_"),
+                            label: c.component.label().to_string(),
+                            area_um2: c.area_um2,
+                            energy_pj_per_block: c.energy_pj_per_cycle,
+                        })
+                        .collect();
+                    cost(f.name(), comps, "analytic")
+                })
+                .collect();
+            Ok((source.provenance().clone(), units))
+        }
+    }
+}
+
 fn parts_line(p: &MixedParts) -> String {
     let mut parts = p.parts_um2.clone();
     parts.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -22,6 +22,8 @@ pub mod plot;
 pub mod qsnr_tables;
 mod raster;
 mod scale;
+pub mod regroup;
+pub mod sweep_synth;
 pub mod render;
 pub mod source;
 pub mod style;

@@ -67,17 +67,35 @@ const KNOWN_COMPONENTS: [&str; 9] = [
     "accumulator",
 ];
 
-/// A component's colour: fixed for the known components, the next free ones for others (a
-/// synthesized breakdown may add registers or decoders) in the order of `all`.
+/// The synthesized components the analytic model lacks, each with its fixed palette index:
+/// registers, the named parts of the glue (`cost::unit_synth::Extra`), and `glue` itself (the
+/// calibrated model's one part for them).
+const EXTRA_COMPONENTS: [(&str, usize); 7] = [
+    ("registers", 9),
+    ("sign_application", 10),
+    ("element_decoders", 12),
+    ("specials", 13),
+    ("binary32_output", 14),
+    ("unattributed_glue", 11),
+    ("glue", 10),
+];
+
+/// A component's colour: fixed for the known components, the next free ones for others in
+/// the order of `all`.
 fn component_color(key: &str, all: &[(String, String)]) -> RGBColor {
     if let Some(i) = KNOWN_COMPONENTS.iter().position(|k| *k == key) {
         return color(i);
     }
+    if let Some((_, i)) = EXTRA_COMPONENTS.iter().find(|(k, _)| *k == key) {
+        return color(*i);
+    }
+    let known =
+        |k: &str| KNOWN_COMPONENTS.contains(&k) || EXTRA_COMPONENTS.iter().any(|(x, _)| *x == k);
     let extra = all
         .iter()
-        .filter(|(k, _)| !KNOWN_COMPONENTS.contains(&k.as_str()))
+        .filter(|(k, _)| !known(k))
         .position(|(k, _)| k == key);
-    let i = KNOWN_COMPONENTS.len() + extra.unwrap_or(0);
+    let i = PALETTE.len() + extra.unwrap_or(0);
     // Past the palette, hues from plotters' 99-colour palette.
     if i < PALETTE.len() {
         color(i)
@@ -287,7 +305,12 @@ impl BreakdownChart {
 
 impl Chart for BreakdownChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let extra = "per MAC = unit total / lanes (equal throughput)";
+        let extra = if self.units.iter().any(|u| u.format.contains('+')) {
+            "per MAC = unit total / lanes (equal throughput); a mixed unit's lanes are its 8-bit MACs per \
+             cycle (it does twice as many 4-bit MACs)"
+        } else {
+            "per MAC = unit total / lanes (equal throughput)"
+        };
         let area = frame(
             root,
             &self.title(),
@@ -1007,16 +1030,82 @@ pub fn breakdown_chart(
     unit: &UnitOptions,
     qsnr: &QsnrOptions,
 ) -> Result<BreakdownChart, ReportError> {
-    let req = CompareRequest::new(formats, unit, qsnr)?;
-    let units = req.units()?;
-    let selected = unit.select(&units)?;
-    let costs = units
-        .iter()
-        .map(|u| selected.source.unit_cost(u))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Mixed units (`mxint8+nvint4`, `mxint8_nvint4`) come from the mixed results; the others
+    // from the selected source. Both must be priced by the same model.
+    let mut single = Vec::new();
+    let mut mixed = Vec::new();
+    for name in formats {
+        match super::mixed::parse_mixed_name(name) {
+            Some(m) => mixed.push(m?),
+            None => single.push(name.clone()),
+        }
+    }
+    let mixed_costs = if mixed.is_empty() {
+        None
+    } else {
+        Some(super::mixed::mixed_breakdown(
+            &mixed,
+            metric == Metric::Energy,
+            unit,
+        )?)
+    };
+    let (provenance, mut costs) = if single.is_empty() {
+        (None, Vec::new())
+    } else {
+        let req = CompareRequest::new(&single, unit, qsnr)?;
+        let units = req.units()?;
+        let selected = unit.select(&units)?;
+        let costs = units
+            .iter()
+            .map(|u| selected.source.unit_cost(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        (Some(selected.source.provenance().clone()), costs)
+    };
+    let provenance = match (provenance, mixed_costs) {
+        (Some(p), None) => p,
+        (None, Some((p, m))) => {
+            costs = m;
+            p
+        }
+        (Some(p), Some((mp, m))) => {
+            if p.model != mp.model {
+                return Err(ReportError::ModelUnavailable {
+                    model: p.model.clone(),
+                    why: format!(
+                        "the mixed units are priced by the {} model here and the other formats by the {} model; \
+                         name one with --model so that one chart compares like with like",
+                        mp.model, p.model
+                    ),
+                });
+            }
+            // in the order the formats were named
+            let mut m = m.into_iter();
+            let mut s = std::mem::take(&mut costs).into_iter();
+            for name in formats {
+                let next = if super::mixed::parse_mixed_name(name).is_some() {
+                    m.next()
+                } else {
+                    s.next()
+                };
+                costs.extend(next);
+            }
+            p
+        }
+        (None, None) => {
+            return Err(ReportError::TooFewFormats {
+                kind: match metric {
+                    Metric::Area => "area-breakdown",
+                    Metric::Energy => "energy-breakdown",
+                }
+                .into(),
+                min: 1,
+                got: 0,
+            })
+        }
+    };
     Ok(BreakdownChart {
         metric,
-        provenance: selected.source.provenance().clone(),
+        provenance,
         units: costs,
     })
 }
@@ -1165,8 +1254,19 @@ mod tests {
         let all = chart.components();
         assert_eq!(component_color("aligners", &all), color(4));
         assert_eq!(component_color("accumulator", &all), color(8));
-        // An unknown component takes the first colour after the known ones.
+        // Registers and the named glue parts have their own colours, all different.
         assert_eq!(component_color("registers", &all), color(9));
+        let extras: Vec<RGBColor> = EXTRA_COMPONENTS[..6]
+            .iter()
+            .map(|(k, _)| component_color(k, &all))
+            .chain(KNOWN_COMPONENTS.iter().map(|k| component_color(k, &all)))
+            .collect();
+        for (i, a) in extras.iter().enumerate() {
+            assert!(!extras[i + 1..].contains(a), "{a:?} twice");
+        }
+        // An unknown component takes a colour past the palette.
+        let c = component_color("mystery", &all);
+        assert!(!PALETTE.contains(&c), "{c:?}");
     }
 
     #[test]

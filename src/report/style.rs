@@ -8,10 +8,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Provenance;
 
-/// Twelve qualitative colours: tab10, then gold and near-black. Stacked neighbours (the
-/// datapath order of the components) never share a hue, and the last two components of a
-/// synthesized breakdown (registers, glue) get cyan and gold rather than two close greys.
-pub const PALETTE: [RGBColor; 12] = [
+/// Sixteen qualitative colours: tab10, then gold, near-black, mint, maroon, lavender and teal.
+/// Stacked neighbours (the datapath order of the components) never share a hue, and the
+/// components of a synthesized breakdown the analytic model lacks (registers, then the named
+/// parts of the glue) get colours of their own rather than close greys.
+pub const PALETTE: [RGBColor; 16] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -24,6 +25,10 @@ pub const PALETTE: [RGBColor; 12] = [
     RGBColor(23, 190, 207),
     RGBColor(255, 200, 0),
     RGBColor(40, 40, 40),
+    RGBColor(152, 223, 138),
+    RGBColor(128, 0, 0),
+    RGBColor(197, 176, 213),
+    RGBColor(0, 128, 128),
 ];
 
 /// Colour `i` of [`PALETTE`], cycling.
