@@ -266,7 +266,7 @@ pub fn synth_reports(args: &SynthArgs) -> anyhow::Result<Vec<UnitSynthReport>> {
                     None => {
                         let best = c.best().expect("at least one probe");
                         unmet.push(format!(
-                            "{} does not meet {:.1} MHz with at most {} pipeline stages: best                              fmax {:.1} MHz at S={} ({})",
+                            "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({})",
                             f.name,
                             t.mhz(),
                             rtl::MAX_PIPELINE,
