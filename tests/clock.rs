@@ -17,7 +17,9 @@ fn a_target_clock_gets_the_shallowest_depth_that_meets_it() {
     let out = tmp.path().join("out");
     let mhz = 95.0;
     let run = common::hwcost()
-        .args(["synth", "nvint4", "--lanes", "2", "--cycles", "24", "--quiet", "--json"])
+        .args([
+            "synth", "nvint4", "--lanes", "2", "--cycles", "24", "--quiet", "--json",
+        ])
         .args(["--clock-mhz", &mhz.to_string()])
         .arg("--cache-dir")
         .arg(&cache)
@@ -30,7 +32,10 @@ fn a_target_clock_gets_the_shallowest_depth_that_meets_it() {
     let results = ClockResults::load(&out.join(CLOCK_FILE)).unwrap();
     assert_eq!(results.points.len(), 1);
     let p = &results.points[0];
-    assert_eq!((p.format.as_str(), p.lanes, p.target_mhz), ("nvint4", 2, mhz));
+    assert_eq!(
+        (p.format.as_str(), p.lanes, p.target_mhz),
+        ("nvint4", 2, mhz)
+    );
     let probes = &p.choice.probes;
     let chosen = p.choice.pipeline().expect("met at some depth");
     // every shallower depth missed the clock; the search stopped at the first that met it
@@ -56,13 +61,24 @@ fn a_target_clock_gets_the_shallowest_depth_that_meets_it() {
 
     // a fixed --pipeline skips the search but still maps toward the clock
     let fixed = common::hwcost()
-        .args(["synth", "nvint4", "--lanes", "2", "--cycles", "24", "--quiet", "--json"])
-        .args(["--clock-mhz", &mhz.to_string(), "--pipeline", &chosen.to_string()])
+        .args([
+            "synth", "nvint4", "--lanes", "2", "--cycles", "24", "--quiet", "--json",
+        ])
+        .args([
+            "--clock-mhz",
+            &mhz.to_string(),
+            "--pipeline",
+            &chosen.to_string(),
+        ])
         .arg("--cache-dir")
         .arg(&cache)
         .output()
         .unwrap();
-    assert!(fixed.status.success(), "{}", String::from_utf8_lossy(&fixed.stderr));
+    assert!(
+        fixed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&fixed.stdout).unwrap();
     assert_eq!(v["flat"]["area_um2"].as_f64(), Some(u.flat.area_um2));
     assert_eq!(v["provenance"]["mapping"], "delay:9474ps");
@@ -75,7 +91,15 @@ fn a_clock_no_depth_meets_is_refused_with_the_best_fmax() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let run = common::hwcost()
-        .args(["synth", "nvint4", "--lanes", "2", "--quiet", "--period-ns", "2.5"])
+        .args([
+            "synth",
+            "nvint4",
+            "--lanes",
+            "2",
+            "--quiet",
+            "--period-ns",
+            "2.5",
+        ])
         .arg("--cache-dir")
         .arg(tmp.path())
         .output()
@@ -92,7 +116,10 @@ fn a_clock_no_depth_meets_is_refused_with_the_best_fmax() {
             vec!["--clock-mhz", "100", "--write-results", "x"],
             "results at a target clock go to --write-clock",
         ),
-        (vec!["--write-clock", "x"], "--write-clock needs a target clock"),
+        (
+            vec!["--write-clock", "x"],
+            "--write-clock needs a target clock",
+        ),
         (vec!["--clock-mhz", "0"], "the clock (MHz)"),
     ] {
         let r = common::hwcost()

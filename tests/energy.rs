@@ -146,6 +146,7 @@ fn unit_delay_settles_to_the_zero_delay_values_and_never_toggles_less() {
                 hierarchy,
                 cache_dir: cache.join("synth"),
                 engine: Engine::System,
+                mapping: Default::default(),
             },
             &lib,
             &tools,

@@ -300,6 +300,7 @@ fn both_engines_synthesize_a_small_unit_and_name_themselves() {
                 hierarchy: Hierarchy::Keep,
                 cache_dir: dir.path().join("synth"),
                 engine,
+                mapping: Default::default(),
             },
             &lib,
             &tools,

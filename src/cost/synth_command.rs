@@ -844,7 +844,14 @@ mod tests {
                 a.cycles,
                 a.json
             ),
-            (Some(16), Some(rtl::PsumWidth::Exact), 2, 5.0, 300, true)
+            (
+                Some(16),
+                Some(rtl::PsumWidth::Exact),
+                Some(2),
+                5.0,
+                300,
+                true
+            )
         );
         let d = Wrap::try_parse_from(["synth", "--all"]).unwrap().synth;
         assert!(d.all && d.formats.is_empty());
@@ -879,14 +886,14 @@ mod tests {
         .to_string();
         assert!(e.contains("mxfp9"), "{e}");
         let e = synth_reports(&SynthArgs {
-            pipeline: 9,
+            pipeline: Some(9),
             ..base.clone()
         })
         .unwrap_err()
         .to_string();
         assert!(e.contains('9'), "{e}");
         let e = synth_reports(&SynthArgs {
-            pipeline: 1,
+            pipeline: Some(1),
             write_results: Some(PathBuf::from("unused")),
             ..base
         })

@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plot::{save, Chart};
-use super::style::{color, err, font, frame};
+use super::style::{color, err, font, frame, GRID, MINOR_GRID};
 use super::ReportError;
 use crate::cost::clock::{ClockPoint, ClockResults, CLOCK_FILE};
 
@@ -232,6 +232,8 @@ impl ClockChart {
             .map_err(err)?;
         chart
             .configure_mesh()
+            .light_line_style(MINOR_GRID)
+            .bold_line_style(GRID)
             .x_desc("target clock (MHz)")
             .y_desc(y_desc)
             .y_label_formatter(&|v| format!("{v:.2}"))
@@ -263,7 +265,12 @@ impl ClockChart {
                     .draw_series([Text::new(
                         format!("{y:.2}"),
                         (x, y),
-                        font(13).pos(Pos::new(HPos::Left, VPos::Bottom)),
+                        // the first pair labelled above its points, the second below
+                        font(13).pos(if k == 0 {
+                            Pos::new(HPos::Right, VPos::Bottom)
+                        } else {
+                            Pos::new(HPos::Left, VPos::Top)
+                        }),
                     )])
                     .map_err(err)?;
             }
