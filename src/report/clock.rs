@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plot::{save, Chart};
-use super::style::{color, err, font, frame, GRID, MINOR_GRID};
+use super::style::{color, err, font, frame, legend_row, two_panels, GRID, MINOR_GRID};
 use super::ReportError;
 use crate::cost::clock::{ClockPoint, ClockResults, CLOCK_FILE};
 
@@ -287,27 +287,14 @@ impl Chart for ClockChart {
             "synth model, sky130_fd_sc_hd tt, each unit mapped toward the clock and pipelined to meet it; no point: a unit missed it",
             &self.footer,
         )?;
-        let (_, h) = area.dim_in_pixel();
-        let (plots, legend) = area.split_vertically(h.saturating_sub(40));
-        let (w, _) = plots.dim_in_pixel();
-        let (left, right) = plots.split_horizontally(w / 2);
+        let (left, right, legend) = two_panels(&area);
         self.panel(&left, |r| r.0, "area INT/FP")?;
         self.panel(&right, |r| r.1, "energy per MAC INT/FP")?;
-        let mut x = 80;
-        for (k, (i, f)) in PAIRS.iter().enumerate() {
-            legend
-                .draw(&Rectangle::new([(x, 12), (x + 18, 28)], color(k).filled()))
-                .map_err(err)?;
-            let label = format!("{i} / {f}");
-            legend
-                .draw(&Text::new(
-                    label.clone(),
-                    (x + 26, 20),
-                    font(15).pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(err)?;
-            x += 40 + 9 * label.len() as i32;
-        }
-        Ok(())
+        let items: Vec<(RGBColor, String)> = PAIRS
+            .iter()
+            .enumerate()
+            .map(|(k, (i, f))| (color(k), format!("{i} / {f}")))
+            .collect();
+        legend_row(&legend, &items)
     }
 }

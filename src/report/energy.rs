@@ -35,21 +35,22 @@ pub fn energy_markdown(defaults: &SynthDetails, sens: &[UnitSynthReport]) -> Str
         return String::new();
     }
     // only sensitivities of the Verilog the defaults were synthesized from
-    let stale = sens
+    let current: Vec<&UnitSynthReport> = sens
         .iter()
         .filter(|r| {
-            !defaults.units.iter().any(|d| {
+            defaults.units.iter().any(|d| {
                 d.format == r.format && d.provenance.verilog_sha256 == r.provenance.verilog_sha256
             })
         })
-        .count();
-    if stale == sens.len() {
+        .collect();
+    if current.is_empty() {
         return format!(
             "\n## Energy: what the activity model omits, and two sensitivities\n\n\
-             The {stale} shipped sensitivity results in `reports/{ENERGY_DIR}/` were measured on \
+             The {} shipped sensitivity results in `reports/{ENERGY_DIR}/` were measured on \
              units of an earlier generator (other Verilog than the default units above), so \
              none is shown; rerun them with `hwcost synth FORMAT --delay unit` or \
-             `--activity weight-stationary:16` and `--write-energy reports/{ENERGY_DIR}`.\n"
+             `--activity weight-stationary:16` and `--write-energy reports/{ENERGY_DIR}`.\n",
+            sens.len()
         );
     }
     // the defaults' units (same Verilog), then the sensitivities' models in file order
@@ -65,11 +66,10 @@ pub fn energy_markdown(defaults: &SynthDetails, sens: &[UnitSynthReport]) -> Str
         if m == models[0] {
             return Some(base);
         }
-        sens.iter().find(|r| {
-            r.format == format
-                && model(r) == m
-                && r.provenance.verilog_sha256 == base.provenance.verilog_sha256
-        })
+        current
+            .iter()
+            .copied()
+            .find(|r| r.format == format && model(r) == m)
     };
     let mut s =
         String::from("\n## Energy: what the activity model omits, and two sensitivities\n\n");

@@ -13,6 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::architectures::PAIRS;
 use super::plot::{color, err, font, frame, save, Chart};
+use super::style::{legend_row, two_panels};
 use super::ReportError;
 use crate::cost::synth_command::SynthDetails;
 use crate::cost::unit_synth::UnitSynthReport;
@@ -79,19 +80,15 @@ pub fn engine_ratios(defaults: &SynthDetails, engines: &[UnitSynthReport]) -> Ve
         let mut names: Vec<String> = engines.iter().map(engine_of).collect();
         names.dedup();
         for e in &names {
-            let find = |unit: &str| {
-                engines
-                    .iter()
-                    .find(|r| r.unit == unit && &engine_of(r) == e)
-                    // results of other Verilog (an earlier generator) are not this unit's
-                    .filter(|r| {
-                        [di, df].iter().any(|d| {
-                            d.unit == r.unit
-                                && d.provenance.verilog_sha256 == r.provenance.verilog_sha256
-                        })
-                    })
+            // the engine's run of the same Verilog (an earlier generator's is another unit)
+            let find = |d: &UnitSynthReport| {
+                engines.iter().find(|r| {
+                    r.unit == d.unit
+                        && &engine_of(r) == e
+                        && r.provenance.verilog_sha256 == d.provenance.verilog_sha256
+                })
             };
-            if let (Some(a), Some(b)) = (find(&di.unit), find(&df.unit)) {
+            if let (Some(a), Some(b)) = (find(di), find(df)) {
                 sets.push((a, b));
             }
         }
@@ -272,27 +269,16 @@ impl Chart for EngineChart {
             "default units, sky130_fd_sc_hd tt, hierarchy kept; below 1: INT is cheaper",
             &self.footer,
         )?;
-        let (_, h) = area.dim_in_pixel();
-        let (plots, legend) = area.split_vertically(h.saturating_sub(40));
-        let (w, _) = plots.dim_in_pixel();
-        let (left, right) = plots.split_horizontally(w / 2);
+        let (left, right, legend) = two_panels(&area);
         self.panel(&left, EngineRatio::area, "area INT/FP")?;
         self.panel(&right, EngineRatio::energy, "energy per MAC INT/FP")?;
-        let mut x = 80;
-        for (i, e) in self.engines().iter().enumerate() {
-            legend
-                .draw(&Rectangle::new([(x, 12), (x + 18, 28)], color(i).filled()))
-                .map_err(err)?;
-            legend
-                .draw(&Text::new(
-                    e.clone(),
-                    (x + 26, 20),
-                    font(15).pos(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .map_err(err)?;
-            x += 30 + 9 * e.len() as i32;
-        }
-        Ok(())
+        let items: Vec<(RGBColor, String)> = self
+            .engines()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (color(i), e))
+            .collect();
+        legend_row(&legend, &items)
     }
 }
 

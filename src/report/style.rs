@@ -133,3 +133,40 @@ mod tests {
         }
     }
 }
+
+/// The plot area of a two-panel chart: left and right panels over a 40-pixel legend row.
+pub fn two_panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+) -> (
+    DrawingArea<DB, Shift>,
+    DrawingArea<DB, Shift>,
+    DrawingArea<DB, Shift>,
+) {
+    let (_, h) = area.dim_in_pixel();
+    let (plots, legend) = area.split_vertically(h.saturating_sub(40));
+    let (w, _) = plots.dim_in_pixel();
+    let (left, right) = plots.split_horizontally(w / 2);
+    (left, right, legend)
+}
+
+/// A legend row: a colour swatch and its label per item, left to right.
+pub fn legend_row<DB: DrawingBackend>(
+    legend: &DrawingArea<DB, Shift>,
+    items: &[(RGBColor, String)],
+) -> Result<(), String> {
+    let mut x = 80;
+    for (c, label) in items {
+        legend
+            .draw(&Rectangle::new([(x, 12), (x + 18, 28)], c.filled()))
+            .map_err(err)?;
+        legend
+            .draw(&Text::new(
+                label.clone(),
+                (x + 26, 20),
+                font(15).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(err)?;
+        x += 30 + 9 * label.len() as i32;
+    }
+    Ok(())
+}
