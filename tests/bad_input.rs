@@ -247,8 +247,8 @@ fn pipeline_limits_disagree() {
     ];
     for base in commands {
         for (depth, ok) in [
-            ("4", true),
-            ("5", false),
+            ("8", true),
+            ("9", false),
             ("64", false),
             ("4294967295", false),
         ] {
@@ -261,7 +261,7 @@ fn pipeline_limits_disagree() {
                 assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
                 let err = String::from_utf8_lossy(&out.stderr);
                 assert!(
-                    err.contains("pipeline stages must be 0 to 4"),
+                    err.contains("pipeline stages must be 0 to 8"),
                     "{args:?}: {err}"
                 );
             }
@@ -419,8 +419,8 @@ fn late_validation() {
             &["synth", "mxint8", "--cycles", "18446744073709551615"],
             "1 to 1000000",
         ),
-        (&["synth", "mxint8", "--pipeline", "5"], "0 to 4"),
-        (&["synth", "mxint8", "--pipeline", "4294967295"], "0 to 4"),
+        (&["synth", "mxint8", "--pipeline", "9"], "0 to 8"),
+        (&["synth", "mxint8", "--pipeline", "4294967295"], "0 to 8"),
     ];
     for (args, limit) in cases {
         let start = std::time::Instant::now();

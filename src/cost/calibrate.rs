@@ -211,9 +211,26 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
             n += crate::rtl::front::LSB_EXP_BITS + 2;
         }
     }
-    if pipeline >= 2 {
-        n += (pipeline - 1) * (32 + 1 + 1);
+    // The FP compressor-tree front end's own cuts (rtl/NOTES.md): each registers the largest
+    // exponent, the special value, the scale codes and valid/clear; the lane cut also every
+    // lane's significand product, exponent and sign, the carry-save cut the tree's two rows.
+    let cuts = unit.architecture().map_or(0, |(_, reduction)| {
+        crate::rtl::front_cuts(&unit.format.elem, reduction, pipeline)
+    });
+    if let ElemFormat::Fp {
+        exp_bits, man_bits, ..
+    } = unit.format.elem
+    {
+        let x1 = exp_bits as usize + 1;
+        let stage = x1 + 2 + 8 + 8 + 1 + 1;
+        if cuts >= 1 {
+            n += unit.lanes * (2 * (man_bits as usize + 1) + x1 + 1) + stage;
+        }
+        if cuts >= 2 {
+            n += 2 * sum_width + stage;
+        }
     }
+    n += pipeline.saturating_sub(1 + cuts) * (32 + 1 + 1);
     n
 }
 
@@ -836,5 +853,17 @@ mod tests {
         assert_eq!(flip_flops(&u("mxfp8"), 1), 33 + 30 + 12 + 2 + 16 + 2);
         // INT: no block exponent or special flags (constants)
         assert_eq!(flip_flops(&u("mxint8"), 2), 33 + 21 + 18 + 34);
+        // INT S = 3: one more binary32 result register
+        assert_eq!(flip_flops(&u("mxint8"), 3), 33 + 21 + 18 + 2 * 34);
+        // FP S = 3: the lane cut, 32 lanes x (8-bit product, 5-bit exponent, sign) and the
+        // stage's exponent 5, special 2, scales 16, valid, clear; S = 4 adds the tree's rows
+        let s1 = 33 + 30 + 12 + 2 + 16 + 2;
+        let lane_cut = 32 * (8 + 5 + 1) + 5 + 2 + 16 + 2;
+        assert_eq!(flip_flops(&u("mxfp8"), 3), s1 + lane_cut + 34);
+        assert_eq!(flip_flops(&u("mxfp8"), 4), s1 + lane_cut + 2 * 30 + 25 + 34);
+        assert_eq!(
+            flip_flops(&u("mxfp8"), 6),
+            s1 + lane_cut + 2 * 30 + 25 + 3 * 34
+        );
     }
 }

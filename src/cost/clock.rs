@@ -198,9 +198,9 @@ pub fn probe(
 }
 
 /// Probes depths 0, 1, ... up to [`rtl::MAX_PIPELINE`] and stops at the first that meets
-/// `target`, or when a stage raised fmax by less than 1% (the added stage cut no path that
-/// bounds the clock, and the deeper ones add only latency, rtl/NOTES.md); `on_probe` sees each
-/// probe as it finishes.
+/// `target`, or when a stage raised fmax by less than 1% and the next one adds no new cut
+/// (past S = 2 only the FP front end's lane and carry-save cuts move a path; deeper stages add
+/// latency, rtl/NOTES.md); `on_probe` sees each probe as it finishes.
 pub fn choose_depth(
     format: &BlockFormat,
     params: &rtl::UnitParams,
@@ -208,6 +208,9 @@ pub fn choose_depth(
     env: &ProbeEnv,
     on_probe: &mut dyn FnMut(&Probe),
 ) -> Result<DepthChoice, UnitSynthError> {
+    let plan = rtl::UnitPlan::new(format, params)?;
+    let cuts = |s: usize| rtl::front_cuts(&format.elem, plan.reduction, s);
+    let adds_cut = |s: usize| s <= 2 || cuts(s) > cuts(s - 1);
     let mut probes = Vec::new();
     for s in 0..=rtl::MAX_PIPELINE {
         let p = probe(
@@ -225,7 +228,7 @@ pub fn choose_depth(
             .last()
             .is_some_and(|q: &Probe| p.fmax_mhz < q.fmax_mhz * 1.01);
         probes.push(p);
-        if met || stalled {
+        if met || (stalled && !adds_cut(s + 1)) {
             break;
         }
     }

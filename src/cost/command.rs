@@ -40,7 +40,7 @@ pub struct CostArgs {
     /// Psum (aligner) width in bits, or `exact`; default min(2^(x+1)+2y, 24). Ignored for INT.
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
-    /// Extra pipeline register stages S (0 to 4): registers of the synthesized and calibrated
+    /// Extra pipeline register stages S (0 to 8): registers of the synthesized and calibrated
     /// models; the analytic model counts no registers.
     #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,

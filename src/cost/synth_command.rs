@@ -43,7 +43,7 @@ pub struct SynthArgs {
     /// Psum (aligner) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)].
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<rtl::PsumWidth>,
-    /// Extra pipeline register stages S (0 to 4) [default: 0, or with a target clock the
+    /// Extra pipeline register stages S (0 to 8) [default: 0, or with a target clock the
     /// fewest that meet it]
     #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: Option<usize>,

@@ -18,7 +18,7 @@ const SIGN: u32 = 0x8000_0000;
 /// n + 6 + 8 must stay below the 127 magnitude bits of an i128.
 pub const MAX_PSUM_WIDTH: u32 = 112;
 /// Most extra pipeline stages a unit may have.
-pub const MAX_PIPELINE: u32 = 4;
+pub const MAX_PIPELINE: u32 = crate::rtl::MAX_PIPELINE as u32;
 /// Most lanes a unit may have.
 pub const MAX_LANES: usize = 64;
 

@@ -59,7 +59,7 @@ pub struct ExportArgs {
     /// Psum (aligner) width in bits, or `exact`; default min(2^(x+1)+2y, 24). Ignored for INT.
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
-    /// Extra pipeline register stages S (0 to 4); needs the synth or calibrated model.
+    /// Extra pipeline register stages S (0 to 8); needs the synth or calibrated model.
     #[arg(long, default_value_t = 0)]
     pub pipeline: usize,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.

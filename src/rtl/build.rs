@@ -4,8 +4,11 @@
 //! here; each costs about 0.4 s of build CPU.
 
 use super::front::{FpFront, IntFront};
-use super::unit::{FpMxUnit, FpNvUnit, IntMxUnit, IntNvUnit, UnitCore};
-use super::{RtlError, UnitPlan};
+use super::piped::FpFrontPiped;
+use super::unit::{
+    FpMxUnit, FpMxUnitPiped, FpNvUnit, FpNvUnitPiped, IntMxUnit, IntNvUnit, UnitCore,
+};
+use super::{Reduction, RtlError, UnitPlan};
 use crate::format::{BlockFormat, ElemFormat, ScaleFormat};
 
 /// The lane counts every built element layout supports.
@@ -62,36 +65,50 @@ macro_rules! int_unit {
     };
     (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
         match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
 }
 
 macro_rules! fp_unit {
-    ($unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal $(, $nv:ident)?) => {
-        fp_unit!(@k $unit, $p, $bias, $sp, $w $x $y $n, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
+    ($unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal $(, $nv:ident)?) => {
+        fp_unit!(@k $unit $piped, $p, $bias, $sp, $w $x $y $n, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
     };
-    (@k $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*]) => {
-        match $p.lanes {
-            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
-            k => unreachable!("lanes {k} passed validation"),
+    (@k $unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*]) => {
+        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
+            $(($k, 0) => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
+            ($k, cuts) => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
+                FpFrontPiped::new($k, $bias, $sp, cuts == 2), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
-    (@k $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*], nv) => {
-        match $p.lanes {
-            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline)) as Box<dyn UnitCore>,)*
-            k => unreachable!("lanes {k} passed validation"),
+    (@k $unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*], nv) => {
+        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
+            $(($k, 0) => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
+            ($k, cuts) => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
+                FpFrontPiped::new($k, $bias, $sp, cuts == 2), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
+}
+
+/// Register stages a unit puts inside its front end: the FP compressor-tree front end takes
+/// the lane cut at S >= 3 and the carry-save cut at S >= 4 (rtl/NOTES.md); every other front
+/// end none (their further stages lengthen the binary32 result's register chain).
+pub fn front_cuts(elem: &ElemFormat, reduction: Reduction, pipeline: usize) -> usize {
+    match (elem, reduction) {
+        (ElemFormat::Fp { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(2),
+        _ => 0,
+    }
 }
 
 /// Build the rust-hdl unit of a validated plan (connected, ready to step or emit).
@@ -112,14 +129,14 @@ pub fn build(p: &UnitPlan) -> Result<Box<dyn UnitCore>, RtlError> {
             },
             nv,
         ) => match (exp_bits, man_bits, n, nv) {
-            (4, 3, 24, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 4 3 24),
-            (4, 3, 38, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 4 3 38),
-            (5, 2, 24, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 5 2 24),
-            (5, 2, 68, false) => fp_unit!(FpMxUnit, p, bias, specials, 8 5 2 68),
-            (2, 3, 14, false) => fp_unit!(FpMxUnit, p, bias, specials, 6 2 3 14),
-            (3, 2, 20, false) => fp_unit!(FpMxUnit, p, bias, specials, 6 3 2 20),
-            (2, 1, 10, false) => fp_unit!(FpMxUnit, p, bias, specials, 4 2 1 10),
-            (2, 1, 10, true) => fp_unit!(FpNvUnit, p, bias, specials, 4 2 1 10, nv),
+            (4, 3, 24, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 4 3 24),
+            (4, 3, 38, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 4 3 38),
+            (5, 2, 24, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 5 2 24),
+            (5, 2, 68, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 5 2 68),
+            (2, 3, 14, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 6 2 3 14),
+            (3, 2, 20, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 6 3 2 20),
+            (2, 1, 10, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 4 2 1 10),
+            (2, 1, 10, true) => fp_unit!(FpNvUnit FpNvUnitPiped, p, bias, specials, 4 2 1 10, nv),
             _ => {
                 return Err(RtlError::Unsupported {
                     format: p.format.name.clone(),

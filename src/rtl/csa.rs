@@ -641,6 +641,52 @@ impl<const IB: usize, const SW: usize, const R2: usize> Logic for CsaRows<IB, SW
     }
 }
 
+/// [`CsaTree`] cut before its final adder: the two rows `s` and `c` (SW bits each) whose sum,
+/// modulo 2^SW, is the lanes' sum, for a pipeline register between the tree and the adder
+/// ([`super::piped`]). As in [`CsaRows`], the rust-hdl model puts the whole sum in s and zero
+/// in c.
+#[derive(LogicBlock)]
+pub struct CsaCut<const IB: usize, const SW: usize> {
+    pub x: Vec<Signal<In, Bits<IB>>>,
+    pub s: Signal<Out, Bits<SW>>,
+    pub c: Signal<Out, Bits<SW>>,
+    _layout: Layout,
+}
+
+impl<const IB: usize, const SW: usize> CsaCut<IB, SW> {
+    pub fn new(k: usize, layout: Layout) -> Self {
+        const { assert!(SW <= 127 && IB >= 1 && IB <= 128) };
+        check_tree_args(k, &layout, IB);
+        Self {
+            x: (0..k).map(|_| Default::default()).collect(),
+            s: Default::default(),
+            c: Default::default(),
+            _layout: layout,
+        }
+    }
+}
+
+impl<const IB: usize, const SW: usize> Logic for CsaCut<IB, SW> {
+    fn update(&mut self) {
+        let s: i128 = self
+            .x
+            .iter()
+            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .sum();
+        self.s.next = bits_of::<SW>(s as u128 & ((1u128 << SW) - 1));
+        self.c.next = bits_of::<SW>(0);
+    }
+    fn connect(&mut self) {
+        self.s.connect();
+        self.c.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let mut v = tree_rows_verilog("csa_cut", self.x.len(), &self._layout, IB, SW);
+        v += "always @(*) begin\n    s = row0;\n    c = row1;\nend\n";
+        Verilog::Custom(v)
+    }
+}
+
 /// The layout of a carry-save pair as one bus `{c, s}` of 2 * `sw` bits: both rows positive,
 /// bit j of each at column j.
 pub fn rows_layout(sw: usize) -> Layout {

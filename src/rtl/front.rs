@@ -21,7 +21,7 @@ pub const LSB_EXP_BITS: usize = 12;
 
 /// A 12-bit two's-complement constant as raw bits: rust-hdl prints negative `Signed`
 /// constants as invalid Verilog, so constants stay unsigned and are `$signed` where read.
-fn exp_const(v: i64) -> Constant<Bits<LSB_EXP_BITS>> {
+pub(super) fn exp_const(v: i64) -> Constant<Bits<LSB_EXP_BITS>> {
     assert!(
         (-2048..2048).contains(&v),
         "lsb exponent constant {v} out of range"

@@ -14,6 +14,7 @@ pub mod front;
 mod harness;
 pub mod lane;
 pub mod mixed;
+pub mod piped;
 pub mod prim;
 pub mod reduce;
 mod sim;
@@ -23,7 +24,7 @@ pub mod verilog;
 #[cfg(test)]
 mod testutil;
 
-pub use build::{supported_psum_widths, LANE_CHOICES};
+pub use build::{front_cuts, supported_psum_widths, LANE_CHOICES};
 pub use cli::{run_rtl, RtlArgs};
 pub use emit::{emit_unit, generate, yosys_script, Emitted, Generated};
 pub use sim::UnitSim;
@@ -36,7 +37,7 @@ use crate::format::{BlockFormat, ElemFormat, FormatError};
 /// Largest lane count (the adder tree and the harness are sized for it).
 pub const MAX_LANES: usize = 64;
 /// Largest pipeline depth S.
-pub const MAX_PIPELINE: usize = 4;
+pub const MAX_PIPELINE: usize = 8;
 /// The generator version written into every emitted file.
 pub const GENERATOR: &str = concat!("hwcost ", env!("CARGO_PKG_VERSION"));
 

@@ -7,6 +7,7 @@ use rust_hdl::prelude::*;
 
 use super::fp32::{Fp32Add, ScaleCombineE4m3, ScaleCombineUe8m0, ToBinary32, ToBinary32Nv};
 use super::front::{FpFront, IntFront, LSB_EXP_BITS};
+use super::piped::FpFrontPiped;
 use super::prim::{bits_of, i128_of, Reg};
 
 /// Registers between the front end and the back end: the first pipeline stage.
@@ -225,7 +226,8 @@ macro_rules! mac_unit {
         $(#[$doc:meta])*
         $name:ident [$($g:ident),*], kw: $kw:ident, sw: $sw:ident, w: $w:ident,
         front: $front:ty, scale: $scale:ty, to_binary32: $tob:ty,
-        extra: [$(($dst:ident, $src:ident)),*]
+        extra: [$(($dst:ident, $src:ident)),*],
+        ctl: [$(@$pre:ident)? $sa:ident, $sb:ident, $sv:ident, $sc:ident]
     ) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
@@ -264,8 +266,12 @@ macro_rules! mac_unit {
         }
 
         impl<$(const $g: usize),*> $name<$($g),*> {
-            /// The unit around `front` with `pipeline` extra register stages (0..=4).
-            pub fn new(front: $front, pipeline: usize) -> Self {
+            /// The unit around `front` with `pipeline` extra register stages (0..=8), of
+            /// which `front_cuts` are inside the front end (the pipelined FP front end's lane
+            /// and carry-save cuts; 0 for every other front end).
+            pub fn new(front: $front, pipeline: usize, front_cuts: usize) -> Self {
+                assert!(pipeline == 0 || pipeline > front_cuts, "front-end cuts need the front registers after them");
+                let round = pipeline.saturating_sub(1 + front_cuts);
                 let mut u = Self {
                     clk: Default::default(),
                     rst: Default::default(),
@@ -281,7 +287,7 @@ macro_rules! mac_unit {
                     front_regs: (0..pipeline.min(1)).map(|_| Default::default()).collect(),
                     scale: Default::default(),
                     to_binary32: Default::default(),
-                    round_regs: (pipeline >= 2).then(|| RoundRegs::new(pipeline - 1)).into_iter().collect(),
+                    round_regs: (round >= 1).then(|| RoundRegs::new(round)).into_iter().collect(),
                     fp32_add: Default::default(),
                     acc_update: Default::default(),
                     acc_reg: Default::default(),
@@ -309,16 +315,24 @@ macro_rules! mac_unit {
             fn update(&mut self) {
                 self.front.a.next = self.a.val();
                 self.front.b.next = self.b.val();
+                $(
+                    self.$pre.clk.next = self.clk.val();
+                    self.$pre.rst.next = self.rst.val();
+                    self.$pre.a_scale_d.next = self.a_scale.val();
+                    self.$pre.b_scale_d.next = self.b_scale.val();
+                    self.$pre.valid_d.next = self.in_valid.val();
+                    self.$pre.clear_d.next = self.acc_clear.val();
+                )?
                 for _z in 0..self.front_regs.len() {
                     self.front_regs[0].clk.next = self.clk.val();
                     self.front_regs[0].rst.next = self.rst.val();
                     self.front_regs[0].sum_d.next = self.front.sum.val();
                     self.front_regs[0].lsb_exp_d.next = self.front.lsb_exp.val();
                     self.front_regs[0].special_d.next = self.front.special.val();
-                    self.front_regs[0].a_scale_d.next = self.a_scale.val();
-                    self.front_regs[0].b_scale_d.next = self.b_scale.val();
-                    self.front_regs[0].valid_d.next = self.in_valid.val();
-                    self.front_regs[0].clear_d.next = self.acc_clear.val();
+                    self.front_regs[0].a_scale_d.next = self.$($pre.)?$sa.val();
+                    self.front_regs[0].b_scale_d.next = self.$($pre.)?$sb.val();
+                    self.front_regs[0].valid_d.next = self.$($pre.)?$sv.val();
+                    self.front_regs[0].clear_d.next = self.$($pre.)?$sc.val();
                     self.be_sum.next = self.front_regs[0].sum_q.val();
                     self.be_lsb_exp.next = self.front_regs[0].lsb_exp_q.val();
                     self.be_special.next = self.front_regs[0].special_q.val();
@@ -331,10 +345,10 @@ macro_rules! mac_unit {
                     self.be_sum.next = self.front.sum.val();
                     self.be_lsb_exp.next = self.front.lsb_exp.val();
                     self.be_special.next = self.front.special.val();
-                    self.be_a_scale.next = self.a_scale.val();
-                    self.be_b_scale.next = self.b_scale.val();
-                    self.be_valid.next = self.in_valid.val();
-                    self.be_clear.next = self.acc_clear.val();
+                    self.be_a_scale.next = self.$($pre.)?$sa.val();
+                    self.be_b_scale.next = self.$($pre.)?$sb.val();
+                    self.be_valid.next = self.$($pre.)?$sv.val();
+                    self.be_clear.next = self.$($pre.)?$sc.val();
                 }
                 self.scale.a.next = self.be_a_scale.val();
                 self.scale.b.next = self.be_b_scale.val();
@@ -419,26 +433,46 @@ mac_unit! {
     /// INT unit with UE8M0 scales (MXINT*).
     IntMxUnit [W, P, PB, KW, SW], kw: KW, sw: SW, w: W,
     front: IntFront<W, P, PB, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
-    extra: []
+    extra: [],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
 }
 
 mac_unit! {
     /// INT unit with E4M3 scales (NVINT4); PW = SW + 8 is the width of |sum| * scale_sig.
     IntNvUnit [W, P, PB, KW, SW, PW], kw: KW, sw: SW, w: W,
     front: IntFront<W, P, PB, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
-    extra: [(scale_sig, sig), (scale_neg, neg)]
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
 }
 
 mac_unit! {
     /// FP unit with UE8M0 scales (MXFP*).
     FpMxUnit [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW], kw: KW, sw: SW, w: W,
     front: FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
-    extra: []
+    extra: [],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
 }
 
 mac_unit! {
     /// FP unit with E4M3 scales (NVFP4); PW = SW + 8.
     FpNvUnit [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
     front: FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
-    extra: [(scale_sig, sig), (scale_neg, neg)]
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
+}
+
+mac_unit! {
+    /// MXFP unit with cuts inside its front end ([`FpFrontPiped`]; S >= 3, compressor tree).
+    FpMxUnitPiped [W, X, Y, X1, Y1, MB, N, N2, KW, SW], kw: KW, sw: SW, w: W,
+    front: FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
+    extra: [],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
+}
+
+mac_unit! {
+    /// NVFP unit with cuts inside its front end ([`FpFrontPiped`]; S >= 3, compressor tree).
+    FpNvUnitPiped [W, X, Y, X1, Y1, MB, N, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
 }

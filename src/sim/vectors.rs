@@ -1462,7 +1462,7 @@ mod tests {
     #[test]
     fn gap_streams_mix_bursts_idles_and_resets() {
         let f = fmt("mxfp8");
-        for stages in 0..=4 {
+        for stages in 0..=crate::datapath::emulate::MAX_PIPELINE {
             let p = UnitParams::new(&f, 32, 24, stages).unwrap();
             let s = generate(&f, &p, Kind::Gaps, 13, 500).unwrap();
             let c = &s.cycles;

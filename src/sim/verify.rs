@@ -70,7 +70,7 @@ pub struct VerifyArgs {
     /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
-    /// Extra pipeline register stages S before the accumulator (0 to 4)
+    /// Extra pipeline register stages S before the accumulator (0 to 8)
     #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
     pub pipeline: usize,
     #[command(flatten)]
