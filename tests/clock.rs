@@ -82,6 +82,28 @@ fn a_target_clock_gets_the_shallowest_depth_that_meets_it() {
     let v: serde_json::Value = serde_json::from_slice(&fixed.stdout).unwrap();
     assert_eq!(v["flat"]["area_um2"].as_f64(), Some(u.flat.area_um2));
     assert_eq!(v["provenance"]["mapping"], "delay:9474ps");
+
+    // `hwcost rtl --clock-mhz` runs the same search (its probes cached) and writes the unit
+    // at the chosen depth, with the SDC at the clock
+    let rtl_out = tmp.path().join("rtl");
+    let rtl = common::hwcost()
+        .args(["rtl", "nvint4", "--lanes", "2", "--clock-mhz", &mhz.to_string(), "-o"])
+        .arg(&rtl_out)
+        .env("HWCOST_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert!(rtl.status.success(), "{}", String::from_utf8_lossy(&rtl.stderr));
+    let name = String::from_utf8_lossy(&rtl.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(name.contains(&format!("_p{chosen}_")), "{name}");
+    let sdc = std::fs::read_to_string(rtl_out.join(format!("{name}.sdc"))).unwrap();
+    assert!(
+        sdc.contains(&format!("-period {} ", 1000.0 / mhz)),
+        "{sdc}"
+    );
 }
 
 #[test]
@@ -107,7 +129,7 @@ fn a_clock_no_depth_meets_is_refused_with_the_best_fmax() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success(), "{stderr}");
     assert!(
-        stderr.contains("nvint4 does not meet 400.0 MHz with at most 4 pipeline stages: best fmax"),
+        stderr.contains("nvint4 does not meet 400.0 MHz with at most 8 pipeline stages: best fmax"),
         "{stderr}"
     );
     // and the options that cannot go together are refused before any synthesis

@@ -235,6 +235,106 @@ pub fn choose_depth(
     Ok(DepthChoice { target, probes })
 }
 
+/// The unit of `format` and `params` synthesized toward `target` (`hwcost cost --model synth
+/// --clock-mhz F`): the shipped iso-clock result in `results_dir` when one was made from the
+/// same Verilog and Liberty by the same engine, else the depth search (unless `fixed_depth`:
+/// then `params.pipeline`) and the measurement at the chosen depth (cached). A target no depth
+/// meets is an error naming the best fmax.
+#[allow(clippy::too_many_arguments)]
+pub fn unit_at_clock(
+    format: &BlockFormat,
+    params: &rtl::UnitParams,
+    fixed_depth: bool,
+    target: ClockTarget,
+    engine: Engine,
+    results_dir: &Path,
+    cache_dir: &Path,
+    pdk: super::flow::PdkFiles,
+) -> anyhow::Result<(UnitSynthReport, super::synth_command::SynthOrigin)> {
+    use super::synth_command::SynthOrigin;
+    use sha2::Digest as _;
+    let liberty_sha = super::liberty::hex(&sha2::Sha256::digest(std::fs::read(&pdk.liberty)?));
+    let path = results_dir.join(CLOCK_FILE);
+    if crate::shipped::is_file(&path) {
+        let shipped = ClockResults::load(&path)?;
+        let depths: Vec<usize> = if fixed_depth {
+            vec![params.pipeline]
+        } else {
+            (0..=rtl::MAX_PIPELINE).collect()
+        };
+        for s in depths {
+            let p = rtl::UnitParams {
+                pipeline: s,
+                ..*params
+            };
+            let Ok(g) = rtl::generate(format, &p, None) else {
+                continue;
+            };
+            let sha = super::liberty::hex(&sha2::Sha256::digest(g.verilog.as_bytes()));
+            let hit = shipped.points.iter().filter_map(|q| q.unit.as_ref()).find(|u| {
+                (q_mhz(u) - target.mhz()).abs() < 1e-6
+                    && u.provenance.verilog_sha256 == sha
+                    && u.provenance.liberty_sha256 == liberty_sha
+                    && super::tools::Engine::of_id(&u.provenance.engine) == engine
+            });
+            if let Some(u) = hit {
+                return Ok((u.clone(), SynthOrigin::Shipped(path)));
+            }
+        }
+    }
+    let (pdk, lib) = super::synth_command::load_library(pdk)?;
+    let tools = Toolchain::from_env();
+    let mut params = *params;
+    if !fixed_depth {
+        let env = ProbeEnv {
+            lib: &lib,
+            tools: &tools,
+            cache_dir,
+            engine,
+        };
+        let c = choose_depth(format, &params, target, &env, &mut |p| {
+            eprintln!(
+                "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
+                format.name,
+                target.mhz(),
+                p.pipeline,
+                p.slack_ns,
+                p.fmax_mhz
+            )
+        })?;
+        let Some(s) = c.pipeline() else {
+            let best = c.best().expect("at least one probe");
+            anyhow::bail!(
+                "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({})",
+                format.name,
+                target.mhz(),
+                rtl::MAX_PIPELINE,
+                best.fmax_mhz,
+                best.pipeline,
+                c.summary()
+            );
+        };
+        params.pipeline = s;
+    }
+    let mut req =
+        super::unit_synth::UnitSynthRequest::new(format.clone(), params, cache_dir.to_path_buf());
+    req.clock_ns = target.period_ns;
+    req.mapping = target.mapping();
+    req.engine = engine;
+    let r = super::unit_synth::synth_unit(&req, &pdk, &lib, &tools)?;
+    let origin = if r.from_cache {
+        SynthOrigin::Cache(cache_dir.to_path_buf())
+    } else {
+        SynthOrigin::Flow
+    };
+    Ok((r, origin))
+}
+
+/// The clock a unit was measured at, MHz.
+fn q_mhz(u: &UnitSynthReport) -> f64 {
+    1000.0 / u.clock_ns
+}
+
 /// The iso-clock results file under `--write-clock DIR`.
 pub const CLOCK_FILE: &str = "clock.json";
 

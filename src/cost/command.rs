@@ -41,9 +41,15 @@ pub struct CostArgs {
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
     /// Extra pipeline register stages S (0 to 8): registers of the synthesized and calibrated
-    /// models; the analytic model counts no registers.
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
-    pub pipeline: usize,
+    /// models; the analytic model counts no registers [default: 0, or with a target clock the
+    /// fewest that meet it].
+    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    pub pipeline: Option<usize>,
+    /// Target clock (synth model): the unit synthesized toward it at the fewest pipeline stages
+    /// OpenSTA times with slack >= 0 there (the shipped iso-clock results in --results when
+    /// they hold the unit, else the `hwcost synth --clock-mhz` search and measurement).
+    #[command(flatten)]
+    pub clock: super::clock::ClockArgs,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
@@ -69,6 +75,13 @@ pub struct CostArgs {
     pub library: super::flow::LibraryArgs,
 }
 
+impl CostArgs {
+    /// The pipeline depth asked for (0 when none was).
+    pub fn stages(&self) -> usize {
+        self.pipeline.unwrap_or(0)
+    }
+}
+
 /// Run `hwcost cost` and print its result on stdout.
 pub fn run_cost(args: &CostArgs) -> anyhow::Result<()> {
     print!("{}", cost_report(args)?);
@@ -86,6 +99,14 @@ struct Resolved {
 }
 
 fn resolve(args: &CostArgs) -> anyhow::Result<Resolved> {
+    use clap::ValueEnum as _;
+    if args.clock.target().is_some() && args.model != ModelKind::Synth {
+        anyhow::bail!(
+            "--clock-mhz / --period-ns cost the unit synthesized toward a clock: use --model synth \
+             (the {} model has no clock)",
+            args.model.to_possible_value().map_or("chosen".into(), |v| v.get_name().to_string())
+        );
+    }
     let format = crate::format::lookup(&args.format)?;
     let psum = match &args.psum_width {
         None => PsumWidth::Default,
@@ -112,7 +133,7 @@ fn rtl_params(
     let p = rtl::UnitParams {
         lanes: args.lanes,
         psum_width,
-        pipeline: args.pipeline,
+        pipeline: args.stages(),
         arch: args.arch,
     };
     rtl::UnitPlan::new(format, &p)?;
@@ -131,21 +152,33 @@ fn synth_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitSynthReport, S
     let pdk = super::flow::PdkFiles::select(&args.library, Some(&r.tech))?;
     let p = rtl_params(args, &r.format)?;
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
-    synth_result(&r.format, &p, args.engine, &args.results, &cache, pdk)
+    match args.clock.target() {
+        Some(t) => super::clock::unit_at_clock(
+            &r.format,
+            &p,
+            args.pipeline.is_some(),
+            t,
+            args.engine,
+            &args.results,
+            &cache,
+            pdk,
+        ),
+        None => synth_result(&r.format, &p, args.engine, &args.results, &cache, pdk),
+    }
 }
 
 /// The calibrated model's cost of the unit, with the calibration file's path.
 fn calibrated_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitCost, PathBuf)> {
     // any analytic unit can be costed; only the register count needs a valid depth
-    if args.pipeline > rtl::MAX_PIPELINE {
+    if args.stages() > rtl::MAX_PIPELINE {
         return Err(rtl::RtlError::Pipeline {
-            stages: args.pipeline,
+            stages: args.stages(),
         }
         .into());
     }
     let path = args.results.join(super::calibrate::FILE);
     let cal = Calibration::load(&path)?;
-    Ok((cal.unit_cost(&r.params, args.pipeline, &r.tech)?, path))
+    Ok((cal.unit_cost(&r.params, args.stages(), &r.tech)?, path))
 }
 
 /// One unit priced by the model `hwcost cost --model` names, with what produced the numbers.
@@ -172,10 +205,10 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
     let name = rtl::UnitPlan::new(&r.format, &rtl_params(args, &r.format)?)?.name;
     let (cost, provenance) = match args.model {
         ModelKind::Analytic => {
-            if args.pipeline > 0 {
+            if args.stages() > 0 {
                 anyhow::bail!(
                     "--pipeline {}: the analytic model counts no registers; use --model calibrated or synth",
-                    args.pipeline
+                    args.stages()
                 );
             }
             let a = AnalyticSource::new(&args.tech)?;
@@ -200,7 +233,7 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
         cost,
         provenance,
         element_bits: r.format.elem.bits(),
-        pipeline: args.pipeline,
+        pipeline: args.stages(),
         is_int: r.format.elem.is_int(),
         bits_per_element: r.format.bits_per_element(),
     })
@@ -504,7 +537,8 @@ mod tests {
             format: format.into(),
             lanes: None,
             psum_width: None,
-            pipeline: 0,
+            pipeline: None,
+            clock: Default::default(),
             arch: Default::default(),
             tech: DEFAULT_TECH.into(),
             model: ModelKind::Analytic,
@@ -514,6 +548,37 @@ mod tests {
             json: false,
             library: Default::default(),
         }
+    }
+
+    /// `--model synth --clock-mhz F` reads the shipped iso-clock result of the unit (no tool
+    /// runs): the depth the search chose and the netlist timed at F.
+    #[test]
+    fn the_synth_model_at_a_clock_reads_the_shipped_iso_clock_result() {
+        let reports = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
+        let shipped = super::super::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
+        let want = shipped
+            .points
+            .iter()
+            .find(|p| p.format == "nvint4" && p.target_mhz == 100.0)
+            .and_then(|p| p.unit.as_ref())
+            .unwrap();
+        let out = cost_report(&CostArgs {
+            model: ModelKind::Synth,
+            results: reports,
+            json: true,
+            clock: super::super::clock::ClockArgs {
+                clock_mhz: None,
+                period_ns: Some(10.0),
+            },
+            ..args("nvint4")
+        })
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["origin"].as_str().unwrap().starts_with("shipped results in"), "{}", v["origin"]);
+        assert!(v["origin"].as_str().unwrap().contains("clock.json"), "{}", v["origin"]);
+        assert_eq!(v["report"]["unit"], want.unit.as_str());
+        assert_eq!(v["report"]["pipeline"], want.pipeline);
+        assert_eq!(v["report"]["flat"]["area_um2"].as_f64(), Some(want.flat.area_um2));
     }
 
     #[test]
@@ -626,22 +691,36 @@ mod tests {
                 "{e}"
             );
             let e = cost_report(&CostArgs {
-                pipeline: 7,
+                pipeline: Some(9),
                 model,
                 ..args("mxint8")
             })
             .unwrap_err()
             .to_string();
-            assert!(e.contains('7'), "{e}");
+            assert!(e.contains('9'), "{e}");
         }
         let e = cost_report(&CostArgs {
-            pipeline: 5,
+            pipeline: Some(9),
             model: ModelKind::Calibrated,
             ..args("mxint8")
         })
         .unwrap_err()
         .to_string();
-        assert!(e.contains("got 5"), "{e}");
+        assert!(e.contains("got 9"), "{e}");
+        // a target clock is the synthesized model's
+        for model in [ModelKind::Analytic, ModelKind::Calibrated, ModelKind::Both] {
+            let e = cost_report(&CostArgs {
+                clock: super::super::clock::ClockArgs {
+                    clock_mhz: Some(100.0),
+                    period_ns: None,
+                },
+                model,
+                ..args("mxint8")
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("use --model synth"), "{e}");
+        }
         // no calibration in an empty results directory: the error names the file
         let dir = tempfile::tempdir().unwrap();
         let e = cost_report(&CostArgs {

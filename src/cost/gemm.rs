@@ -130,13 +130,15 @@ pub enum GemmError {
     Clock(f64),
     #[error(
         "a clock of {clock_mhz} MHz is above what {unit} closes timing at: {fmax_mhz:.1} MHz ({why}). \
-         Give a clock at or below it, or --ignore-timing to model the array at {clock_mhz} MHz anyway"
+         Give a clock at or below it{deeper}, or --ignore-timing to model the array at {clock_mhz} MHz anyway"
     )]
     ClockAboveFmax {
         unit: String,
         clock_mhz: f64,
         fmax_mhz: f64,
         why: String,
+        /// the pipeline depth the iso-clock results meet the clock with, as advice
+        deeper: String,
     },
     #[error("GEMM {}x{}x{} on a {array} array: a count exceeds 2^64", shape.m, shape.n, shape.k)]
     CountOverflow { shape: GemmShape, array: ArraySize },
@@ -624,8 +626,10 @@ pub struct GemmArgs {
     #[arg(long, default_value = DEFAULT_TECH)]
     pub tech: String,
     /// Clock frequency, MHz. Default: the unit's fmax from static timing analysis in the shipped
-    /// synthesized results (`--results`; for a pipelined unit the fmax of the same unit without
-    /// pipeline stages, a lower bound), else 100 MHz. A clock above that fmax is refused.
+    /// synthesized results (`--results`; a pipelined unit's from the iso-clock results
+    /// `clock.json` when they hold it, else the fmax of the same unit without pipeline stages,
+    /// a lower bound), else 100 MHz. A clock above that fmax is refused (naming the depth that
+    /// meets it, when the iso-clock results hold one).
     #[arg(long, value_parser = crate::cli::clock_mhz)]
     pub clock_mhz: Option<f64>,
     /// Accept a --clock-mhz above the unit's synthesized fmax (a what-if: the unit as built
@@ -674,11 +678,25 @@ impl GemmArgs {
                 format!("given with --ignore-timing, above the unit's {f:.1} MHz ({why}): the unit as built does not close timing here"),
             ),
             (Some(c), Ok((f, why))) => {
+                let deeper = self
+                    .clocked_units(&unit)
+                    .into_iter()
+                    .filter(|u| u.fmax_mhz >= c && u.pipeline as u32 > self.pipeline)
+                    .min_by_key(|u| u.pipeline)
+                    .map_or(String::new(), |u| {
+                        format!(
+                            ", or pipeline the unit: with --pipeline {} it closes at {:.1} MHz ({})",
+                            u.pipeline,
+                            u.fmax_mhz,
+                            self.results.join(super::clock::CLOCK_FILE).display()
+                        )
+                    });
                 return Err(GemmError::ClockAboveFmax {
                     unit: crate::report::source::unit_label(&unit),
                     clock_mhz: c,
                     fmax_mhz: f,
                     why,
+                    deeper,
                 })
             }
         };
@@ -723,8 +741,52 @@ impl GemmArgs {
     /// The STA fmax of `unit` in the shipped synthesized results of this technology, with
     /// where it came from; for a pipelined unit that of the same unit without pipeline stages
     /// (extra stages only shorten paths, so it is a lower bound). The reason when there is none.
+    /// The units of the shipped iso-clock results (`clock.json` in --results) that are `unit`
+    /// (format, lanes, architecture, psum width) at some depth, each synthesized toward a clock
+    /// it met.
+    fn clocked_units(&self, unit: &UnitParams) -> Vec<super::unit_synth::UnitSynthReport> {
+        let Ok(r) = super::clock::ClockResults::load(&self.results.join(super::clock::CLOCK_FILE))
+        else {
+            return Vec::new();
+        };
+        let Some((m, red)) = unit.architecture() else {
+            return Vec::new();
+        };
+        r.points
+            .into_iter()
+            .filter(|p| {
+                p.format == unit.format.name
+                    && p.lanes == unit.lanes
+                    && p.multiplier == m.label()
+                    && p.reduction == red.label()
+            })
+            .filter_map(|p| p.unit)
+            .filter(|u| unit.psum_width.is_none_or(|n| u.psum_width == n))
+            .collect()
+    }
+
     fn synthesized_fmax(&self, unit: &UnitParams) -> Result<(f64, String), String> {
         use crate::report::source::{shipped_source, CostSource, CostTable, Model};
+        // a pipelined unit: its own STA fmax where the iso-clock results hold it (the highest
+        // of the clocks it was synthesized toward)
+        if self.pipeline > 0 {
+            let best = self
+                .clocked_units(unit)
+                .into_iter()
+                .filter(|u| u.pipeline as u32 == self.pipeline)
+                .max_by(|a, b| a.fmax_mhz.total_cmp(&b.fmax_mhz));
+            if let Some(u) = best {
+                return Ok((
+                    u.fmax_mhz,
+                    format!(
+                        "STA fmax of the unit with {} stages synthesized toward {:.0} MHz, {}",
+                        self.pipeline,
+                        1000.0 / u.clock_ns,
+                        self.results.join(super::clock::CLOCK_FILE).display()
+                    ),
+                ));
+            }
+        }
         let source = shipped_source(
             Model::Synth,
             &self.tech,

@@ -547,10 +547,13 @@ pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<Stri
     use super::command::ModelKind;
     use std::fmt::Write as _;
     let format = MixedFormat::parse(&args.format)?;
+    if args.clock.target().is_some() {
+        anyhow::bail!("mixed units have no depth search at a clock yet: cost them without --clock-mhz");
+    }
     if let Some(w) = &args.psum_width {
         anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
     }
-    let plan = MixedPlan::new(&format, Reuse::Scheme, args.lanes, args.pipeline)?
+    let plan = MixedPlan::new(&format, Reuse::Scheme, args.lanes, args.stages())?
         .with_arch(args.arch.multiplier, args.arch.reduction)?;
     let mut s = String::new();
     match args.model {

@@ -22,6 +22,11 @@
 //! registers, so pipeline depth changes only `latency_cycles` and the rows of one unit at
 //! several depths tie.
 //!
+//! A synthesized sweep at a target clock (`--model synth --clock-mhz F`) adds a `clock_mhz`
+//! column; its front is taken over the points whose fmax reaches F (the others cannot run at
+//! it and are never on it), with maximum fmax as a fourth objective, so a deeper pipeline that
+//! buys clock headroom is not dominated by a shallower one of the same cost.
+//!
 //! Design points that the unit cannot have (lanes not a power of two in 1..=64, a psum width
 //! below the product width) are left out and listed on stderr; requests that name the same
 //! unit twice (e.g. psum `default` and `24` for MXFP8, or any two psum widths for an INT format)
@@ -150,6 +155,12 @@ pub struct SweepArgs {
     /// $HWCOST_CACHE_DIR, else ~/.cache/hwcost; for --collect the manifest's].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// With `--model synth`: synthesize every point toward this clock, MHz (delay-oriented
+    /// mapping, the point's own pipeline depth) and time it there; the CSV gains a clock_mhz
+    /// column and the Pareto front is taken over the points that meet the clock, with fmax as
+    /// a fourth objective.
+    #[arg(long, value_parser = crate::cli::clock_mhz)]
+    pub clock_mhz: Option<f64>,
 }
 
 /// One design point: a format (index into the sweep's format list), a validated unit shape and
@@ -191,6 +202,10 @@ pub struct SweepRow {
     /// when some row has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fmax_mhz: Option<f64>,
+    /// The target clock the point was synthesized toward and timed at (`--clock-mhz`), MHz; a
+    /// CSV column only when some row has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_mhz: Option<f64>,
     pub pareto: bool,
 }
 
@@ -501,6 +516,7 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
             energy_pj_per_mac: t.energy_pj_per_mac,
             qsnr_db: qsnr[p.format],
             fmax_mhz: None,
+            clock_mhz: None,
             pareto,
         })
         .collect();
@@ -566,7 +582,9 @@ pub fn to_csv(s: &Sweep) -> String {
     let mut out = String::from(
         "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech",
     );
-    out.push_str(if timed { ",fmax_mhz\n" } else { "\n" });
+    let clocked = s.rows.iter().any(|r| r.clock_mhz.is_some());
+    out.push_str(if timed { ",fmax_mhz" } else { "" });
+    out.push_str(if clocked { ",clock_mhz\n" } else { "\n" });
     let (model, tech) = (csv_field(&s.provenance.model), csv_field(&s.tech));
     for r in &s.rows {
         let n = r.psum_width.map_or("exact".to_string(), |n| n.to_string());
@@ -588,6 +606,9 @@ pub fn to_csv(s: &Sweep) -> String {
         );
         if timed {
             let _ = write!(out, ",{}", r.fmax_mhz.map_or(String::new(), round_sig_text));
+        }
+        if clocked {
+            let _ = write!(out, ",{}", r.clock_mhz.map_or(String::new(), round_sig_text));
         }
         out.push('\n');
     }
@@ -621,6 +642,12 @@ fn round_sig_text(x: f64) -> String {
 /// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr. With
 /// `--emit-jobs` write the synthesis jobs instead; with `--collect` gather their results.
 pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
+    if args.clock_mhz.is_some() && args.emit_jobs.is_none() {
+        anyhow::bail!(
+            "--clock-mhz synthesizes the points toward a clock: it goes with --model synth --emit-jobs DIR \
+             (the analytic and calibrated models have no clock; --collect reads the clock from the jobs' manifest)"
+        );
+    }
     if let Some(dir) = &args.emit_jobs {
         if args.model != SweepModel::Synth {
             anyhow::bail!("--emit-jobs writes synthesis jobs: add --model synth");

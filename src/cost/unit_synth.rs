@@ -278,7 +278,10 @@ fn classify_coarse(chain: &[&str]) -> Option<Part> {
     use Component as C;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let is_reg = |t: &str| {
-        t == "front_regs" || t == "round_regs" || t.strip_prefix("reg").is_some_and(digits)
+        matches!(
+            t,
+            "front_regs" | "round_regs" | "lane_regs" | "stage_regs" | "row_regs"
+        ) || t.strip_prefix("reg").is_some_and(digits)
     };
     if chain.iter().any(|t| is_reg(t)) {
         return Some(Part::Registers);
@@ -331,7 +334,13 @@ fn classify_coarse(chain: &[&str]) -> Option<Part> {
             // the tree's negation: magnitude XOR sign, the +1 rides in the tree
             (Some("aligner"), Some(t)) if t.starts_with("sign_xor") => Part::Analytic(C::AdderTree),
             (Some(t), _) if t.starts_with("pp_") => Part::Analytic(C::LaneMultipliers),
-            (Some(t), _) if t.starts_with("adder_tree") || t.starts_with("csa_tree") => {
+            // a pipelined tree: the compressor rows before the carry-save cut, their sum after it
+            (Some(t), _)
+                if t.starts_with("adder_tree")
+                    || t.starts_with("csa_tree")
+                    || t.starts_with("csa_cut")
+                    || t == "rows_add" =>
+            {
                 Part::Analytic(C::AdderTree)
             }
             (Some(t), None) if t == "specials" || t.starts_with("zext") => Part::Glue,
@@ -1267,8 +1276,13 @@ mod tests {
     #[test]
     fn every_generated_module_maps_to_a_part() {
         for f in builtins() {
-            for (pipeline, reduction) in [(0, None), (2, None), (0, Some(rtl::Reduction::CpaTree))]
-            {
+            // S = 4: the FP front end's lane and carry-save cuts (rtl/NOTES.md)
+            for (pipeline, reduction) in [
+                (0, None),
+                (2, None),
+                (4, None),
+                (0, Some(rtl::Reduction::CpaTree)),
+            ] {
                 for lanes in [None, Some(4)] {
                     let params = rtl::UnitParams {
                         lanes,

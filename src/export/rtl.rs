@@ -67,11 +67,13 @@ pub fn sta_script(name: &str, liberty: Option<&Path>) -> String {
     )
 }
 
-/// Write `<name>.sdc`, `<name>.sta.tcl` and `NOTES.md` into `dir`; the paths written.
+/// Write `<name>.sdc` (a `period_ns` clock), `<name>.sta.tcl` and `NOTES.md` into `dir`; the
+/// paths written.
 pub fn write_companions(
     name: &str,
     dir: &Path,
     liberty: Option<&Path>,
+    period_ns: f64,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let liberty = match liberty {
         Some(p) => Some(
@@ -81,7 +83,7 @@ pub fn write_companions(
         None => None,
     };
     Ok(vec![
-        super::write(dir, &format!("{name}.sdc"), &sdc(name, CLOCK_NS))?,
+        super::write(dir, &format!("{name}.sdc"), &sdc(name, period_ns))?,
         super::write(
             dir,
             &format!("{name}.sta.tcl"),

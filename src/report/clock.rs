@@ -56,6 +56,124 @@ pub fn ratio(r: &ClockResults, (i, f): (&str, &str), mhz: f64) -> Option<(f64, f
     Some((ia / fa, ie / fe))
 }
 
+/// The synthesized model at one target clock, read from the iso-clock results: each unit at
+/// the fewest pipeline stages that meet the clock, its flattened netlist (the one timed) as
+/// the cost. `hwcost compare --clock-mhz F` answers through it.
+pub struct ClockSource {
+    results: ClockResults,
+    path: std::path::PathBuf,
+    mhz: f64,
+    provenance: super::Provenance,
+}
+
+impl ClockSource {
+    /// The results in `results/clock.json` at `mhz`; an error says why they cannot answer.
+    pub fn load(results: &Path, mhz: f64) -> Result<ClockSource, ReportError> {
+        let path = results.join(CLOCK_FILE);
+        let unavailable = |why: String| ReportError::NoClockResult { mhz, why };
+        let r = load_clock(results).map_err(unavailable)?.ok_or_else(|| {
+            unavailable(format!(
+                "no iso-clock results: {} does not exist (`hwcost synth FORMAT --clock-mhz F --write-clock {}` writes it)",
+                path.display(),
+                results.display()
+            ))
+        })?;
+        let provenance = r
+            .points
+            .iter()
+            .find_map(|p| p.unit.as_ref())
+            .map(crate::cost::synth_command::table_provenance)
+            .ok_or_else(|| unavailable(format!("{} holds no unit that met a clock", path.display())))?;
+        Ok(ClockSource {
+            results: r,
+            path,
+            mhz,
+            provenance,
+        })
+    }
+
+    /// The clocks the results hold for `format`, for the error that names what there is.
+    fn clocks_of(&self, format: &str) -> String {
+        let c: Vec<String> = clocks(&self.results)
+            .into_iter()
+            .filter(|&c| find(&self.results, format, c).is_some())
+            .map(|c| format!("{c:.0}"))
+            .collect();
+        if c.is_empty() {
+            "none".into()
+        } else {
+            format!("{} MHz", c.join(", "))
+        }
+    }
+}
+
+impl super::source::CostSource for ClockSource {
+    fn provenance(&self) -> &super::Provenance {
+        &self.provenance
+    }
+
+    fn unit_cost(
+        &self,
+        unit: &crate::cost::analytic::UnitParams,
+    ) -> Result<super::source::UnitCost, ReportError> {
+        let name = &unit.format.name;
+        let (m, r) = unit.architecture().ok_or_else(|| ReportError::NoClockResult {
+            mhz: self.mhz,
+            why: format!("the RTL generator builds no unit for {}", super::source::unit_label(unit)),
+        })?;
+        let point = self.results.points.iter().find(|p| {
+            p.format == *name
+                && p.lanes == unit.lanes
+                && p.multiplier == m.label()
+                && p.reduction == r.label()
+                && (p.target_mhz - self.mhz).abs() < 1e-6
+                && p.unit.as_ref().is_none_or(|u| {
+                    unit.psum_width.is_none_or(|n| u.psum_width == n)
+                })
+        });
+        let Some(p) = point else {
+            return Err(ReportError::NoClockResult {
+                mhz: self.mhz,
+                why: format!(
+                    "{} has no result for {} at {:.1} MHz (its clocks for {name}: {}); \
+                     `hwcost synth {name} --clock-mhz {} --write-clock {}` adds one",
+                    self.path.display(),
+                    super::source::unit_label(unit),
+                    self.mhz,
+                    self.clocks_of(name),
+                    self.mhz,
+                    self.path.parent().unwrap_or(Path::new(".")).display()
+                ),
+            });
+        };
+        let Some(u) = &p.unit else {
+            let best = p.choice.best();
+            return Err(ReportError::ClockNotMet {
+                unit: super::source::unit_label(unit),
+                mhz: self.mhz,
+                max_pipeline: crate::rtl::MAX_PIPELINE,
+                best: best.map_or("no depth was tried".into(), |b| {
+                    format!("best fmax {:.1} MHz at S = {}", b.fmax_mhz, b.pipeline)
+                }),
+            });
+        };
+        let mut c = u.unit_cost(unit, &self.provenance.tech);
+        // the flattened netlist is the one timed at the clock: its totals are the unit's
+        c.components = vec![super::source::ComponentCost {
+            key: "flattened_unit".into(),
+            label: format!("flattened unit, S = {}", u.pipeline),
+            area_um2: u.flat.area_um2,
+            energy_pj_per_block: u.flat.energy_pj_per_block,
+        }];
+        c.set_totals(u.flat.area_um2, u.flat.energy_pj_per_block);
+        Ok(c)
+    }
+
+    fn missing_reason(&self) -> String {
+        "n/a".into()
+    }
+}
+
 /// The report.
 pub fn clock_markdown(r: &ClockResults) -> String {
     let mut s = String::from("# The formats at the same clock\n\n");
@@ -87,9 +205,12 @@ pub fn clock_markdown(r: &ClockResults) -> String {
           S is the fewest stages whose flattened netlist OpenSTA times with slack >= 0 at F \
           (constraints: one ideal clock, zero input and output delay, as the SDC `hwcost rtl` \
           writes). The depths are tried from S = 0 up; the search stops at the first that meets \
-          F, or when a stage raises fmax by less than 1%. Stage 1 cuts the front end from the \
-          back end, stage 2 the conversion to binary32 from the accumulator's FP32 add; stages \
-          3 and 4 add latency only (rtl/NOTES.md). Area and energy are the flattened netlist's \
+          F, or when a stage raised fmax by less than 1% and the next adds no cut. Stage 1 cuts \
+          the front end from the back end, stage 2 the conversion to binary32 from the \
+          accumulator's FP32 add; in FP units stage 3 registers every lane's product, exponent \
+          and sign after the max-exponent tree, and stage 4 (carry-save reduction) the \
+          compressor tree's two rows before their carry-propagate add; other stages add latency \
+          only (rtl/NOTES.md). Area and energy are the flattened netlist's \
           (the one timed); energy per MAC is from the gate-level simulation (zero delay, \
           quantized Gaussian blocks, every cycle checked against emulate), power at F is energy \
           per cycle times F. The clock is priced as the flip-flops' clock pins and the clock \
@@ -184,10 +305,11 @@ pub fn clock_markdown(r: &ClockResults) -> String {
             );
         }
     }
-    s += "\nNot built yet: pipeline cuts inside the front end (after the lanes' products and \
-          exponents, or inside the compressor tree) and a faster accumulator loop. Without them a \
-          unit whose front end alone is slower than the period cannot meet it at any depth, and \
-          no unit runs faster than its FP32 accumulator's add-and-register loop.\n";
+    s += "\nWhat no depth changes: the FP32 accumulator adds each block's sum to the running \
+          sum in one cycle (its result is the next cycle's operand), so no unit runs faster than \
+          that add-and-register loop, and a target above it is not met at any depth. A faster \
+          accumulator (a carry-save or wider fixed-point running sum, or two interleaved \
+          accumulators) is not built.\n";
     let _ = writeln!(
         s,
         "\nChart: [{CHART}.svg]({CHART}.svg) · [{CHART}.png]({CHART}.png)."
@@ -296,5 +418,72 @@ impl Chart for ClockChart {
             .map(|(k, (i, f))| (color(k), format!("{i} / {f}")))
             .collect();
         legend_row(&legend, &items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::compare::{compare_output, comparison, CompareArgs};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        compare: CompareArgs,
+    }
+
+    fn args(argv: &[&str]) -> CompareArgs {
+        let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+        let mut v = vec!["compare", "--results", results.to_str().unwrap()];
+        v.extend(argv);
+        Cli::try_parse_from(v).unwrap().compare
+    }
+
+    /// `compare --clock-mhz F` costs each unit as the shipped iso-clock results measured it:
+    /// the flattened netlist at the chosen depth, its latency and fmax.
+    #[test]
+    fn compare_at_a_clock_reads_the_iso_clock_results() {
+        let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+        let shipped = load_clock(&results).unwrap().unwrap();
+        let c = comparison(&args(&["nvint4", "nvfp4", "--clock-mhz", "100"])).unwrap();
+        assert!(c.notes[0].contains("100.0 MHz"), "{}", c.notes[0]);
+        for row in &c.rows {
+            let u = find(&shipped, &row.format, 100.0).unwrap().unit.as_ref().unwrap();
+            assert_eq!(row.area_um2, u.flat.area_um2, "{}", row.format);
+            assert_eq!(row.energy_pj_per_mac, u.flat.energy_pj_per_block / row.lanes as f64);
+            assert_eq!(row.fmax_mhz, Some(u.fmax_mhz));
+            assert_eq!(row.latency_cycles, Some(u.pipeline + 1));
+        }
+        let (a, e) = ratio(&shipped, ("nvint4", "nvfp4"), 100.0).unwrap();
+        assert!((c.rows[1].area_ratio - 1.0 / a).abs() < 1e-12);
+        assert!((c.rows[1].energy_ratio - 1.0 / e).abs() < 1e-12);
+        // --period-ns is the same clock
+        let p = comparison(&args(&["nvint4", "nvfp4", "--period-ns", "10"])).unwrap();
+        assert_eq!(p.rows, c.rows);
+    }
+
+    #[test]
+    fn compare_at_a_clock_without_results_says_what_makes_them() {
+        let e = comparison(&args(&["nvint4", "nvfp4", "--clock-mhz", "75"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no cost at 75.0 MHz") && e.contains("hwcost synth nvint4 --clock-mhz 75"),
+            "{e}"
+        );
+        let e = comparison(&args(&["nvint4", "nvfp4", "--clock-mhz", "100", "--model", "analytic"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the analytic model has no clock"), "{e}");
+        let e = compare_output(&args(&["mxfp8+nvfp4", "mxint8+nvint4", "--clock-mhz", "100"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mixed units have no iso-clock results"), "{e}");
+        let empty = tempfile::tempdir().unwrap();
+        let mut a = args(&["nvint4", "nvfp4", "--clock-mhz", "100"]);
+        a.unit.results = empty.path().to_path_buf();
+        let e = comparison(&a).unwrap_err().to_string();
+        assert!(e.contains("--write-clock"), "{e}");
     }
 }

@@ -159,9 +159,24 @@ pub struct CompareArgs {
     pub arch: crate::rtl::Arch,
     #[command(flatten)]
     pub qsnr: QsnrOptions,
+    /// Compare at a target clock, MHz: every unit pipelined to the fewest stages that meet it
+    /// and synthesized toward it (the iso-clock results, `hwcost synth --clock-mhz F
+    /// --write-clock`); costs are the flattened netlists timed at the clock.
+    #[arg(long, value_parser = crate::cli::clock_mhz, conflicts_with = "period_ns")]
+    pub clock_mhz: Option<f64>,
+    /// The target clock as a period, ns (the same as --clock-mhz 1000/P).
+    #[arg(long, value_parser = crate::cli::period_ns)]
+    pub period_ns: Option<f64>,
     /// Output: aligned text table, Markdown, JSON or CSV.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
+}
+
+impl CompareArgs {
+    /// The target clock, MHz, if one was asked for.
+    pub fn target_mhz(&self) -> Option<f64> {
+        self.period_ns.map(|p| 1000.0 / p).or(self.clock_mhz)
+    }
 }
 
 /// One format of a comparison. Flat (no nested values), so it is also one CSV record.
@@ -430,13 +445,49 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
 pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
     let req = CompareRequest::new(&args.formats, &args.unit, &args.qsnr)?.with_arch(args.arch);
     // Units are validated before the source is resolved, so a bad --lanes is reported as such.
-    let selected = args.unit.select(&req.units()?)?;
-    compare(&req, &selected)
+    let units = req.units()?;
+    let Some(mhz) = args.target_mhz() else {
+        return compare(&req, &args.unit.select(&units)?);
+    };
+    if let Some(m) = args.unit.model.filter(|&m| m != Model::Synth) {
+        return Err(ReportError::NoClockResult {
+            mhz,
+            why: format!(
+                "the {} model has no clock; a comparison at a clock is the synthesized model's (drop --model or use --model synth)",
+                m.name()
+            ),
+        });
+    }
+    let source = super::clock::ClockSource::load(&args.unit.results, mhz)?;
+    let mut c = compare(
+        &req,
+        &Selected {
+            source: Box::new(source),
+            note: None,
+        },
+    )?;
+    c.notes.insert(
+        0,
+        format!(
+            "At a target clock of {mhz:.1} MHz: each unit pipelined to the fewest stages whose flattened netlist \
+             OpenSTA times with slack >= 0 at it (zero input and output delay, ideal clock), synthesized toward the \
+             clock; area and energy are that netlist's, with the pipeline registers and their clock-pin energy at \
+             {mhz:.1} MHz (no clock tree); latency counts the stages. From {}.",
+            args.unit.results.join(crate::cost::clock::CLOCK_FILE).display()
+        ),
+    );
+    Ok(c)
 }
 
 /// What `hwcost compare` prints. Mixed formats (`WIDE+NARROW`) go to [`super::mixed`].
 pub fn compare_output(args: &CompareArgs) -> Result<String, ReportError> {
     if super::mixed::is_mixed(&args.formats) {
+        if let Some(mhz) = args.target_mhz() {
+            return Err(ReportError::NoClockResult {
+                mhz,
+                why: "mixed units have no iso-clock results yet; compare them without --clock-mhz".into(),
+            });
+        }
         return super::mixed::render_mixed(&super::mixed::mixed_comparison(args)?, args.format);
     }
     render::render(&comparison(args)?, args.format)

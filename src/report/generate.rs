@@ -439,6 +439,8 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         },
         qsnr: q.clone(),
         arch: Default::default(),
+        clock_mhz: None,
+        period_ns: None,
         format: render::TableFormat::Md,
     };
     let mixed = super::mixed::mixed_comparison(&mixed_args)?;
@@ -657,6 +659,7 @@ pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sw
         emit_jobs: None,
         collect: None,
         cache_dir: None,
+        clock_mhz: None,
     }
 }
 

@@ -613,6 +613,8 @@ mod tests {
             },
             arch: Default::default(),
             qsnr: QsnrOptions::default(),
+            clock_mhz: None,
+            period_ns: None,
             format: TableFormat::Table,
         }
     }

@@ -59,6 +59,15 @@ pub enum ReportError {
     Quant(#[from] QuantError),
     #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
     ModelUnavailable { model: String, why: String },
+    #[error("no cost at {mhz:.1} MHz: {why}")]
+    NoClockResult { mhz: f64, why: String },
+    #[error("{unit} does not meet {mhz:.1} MHz with at most {max_pipeline} pipeline stages ({best}): compare at a lower --clock-mhz")]
+    ClockNotMet {
+        unit: String,
+        mhz: f64,
+        max_pipeline: usize,
+        best: String,
+    },
     #[error("the {model} model does not distinguish datapath architectures, so it cannot answer for {asked}{why}: drop the option, or use the synthesized results (--model synth)")]
     ArchitectureNotModelled {
         model: String,

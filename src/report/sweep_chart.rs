@@ -267,6 +267,7 @@ mod tests {
             emit_jobs: None,
             collect: None,
             cache_dir: None,
+            clock_mhz: None,
         };
         sweep(&args, &ProgressBar::hidden()).unwrap()
     }

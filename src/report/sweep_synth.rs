@@ -156,6 +156,7 @@ impl SynthSweep {
                 energy_pj_per_mac: num("energy_pj_per_mac", &r.energy_pj_per_mac)?,
                 qsnr_db: num("qsnr_db", &r.qsnr_db)?,
                 fmax_mhz: Some(num("fmax_mhz", &r.fmax_mhz)?),
+                clock_mhz: None,
                 pareto: match r.pareto.as_str() {
                     "true" => true,
                     "false" => false,

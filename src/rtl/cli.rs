@@ -27,9 +27,15 @@ pub struct RtlArgs {
     /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
-    /// Extra pipeline register stages S before the accumulator (0 to 8)
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
-    pub pipeline: usize,
+    /// Extra pipeline register stages S before the accumulator (0 to 8) [default: 0, or with
+    /// a target clock the fewest that meet it]
+    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    pub pipeline: Option<usize>,
+    /// Target clock: the SDC constrains the unit to it and, unless --pipeline fixes S, the
+    /// depth is the fewest stages whose netlist, synthesized toward the clock with Yosys,
+    /// OpenSTA times with slack >= 0 (the `hwcost synth --clock-mhz` search, cached)
+    #[command(flatten)]
+    pub clock: crate::cost::clock::ClockArgs,
     #[command(flatten)]
     pub arch: super::Arch,
     /// Output directory (created if missing)
@@ -56,18 +62,29 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
         return run_mixed(args);
     }
     let format = lookup(&args.format)?;
-    let params = UnitParams {
+    let mut params = UnitParams {
         lanes: args.lanes,
         psum_width: args.psum_width.unwrap_or_default(),
-        pipeline: args.pipeline,
+        pipeline: args.pipeline.unwrap_or(0),
         arch: args.arch,
     };
+    super::UnitPlan::new(&format, &params)?;
+    let target = args.clock.target();
+    if let (Some(t), None) = (target, args.pipeline) {
+        params.pipeline = depth_for(&format, &params, t, args.liberty.as_deref())?;
+    }
+    let period_ns = target.map_or(crate::export::rtl::CLOCK_NS, |t| t.period_ns);
     let plan = super::UnitPlan::new(&format, &params)?;
     let p = crate::sim::verify::unit_params(&plan)?;
     let vectors = unit_vectors(&format, &p, args.seed, args.vectors)?;
     let ports = unit_ports(&plan, &vectors.layout, args.seed);
     let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
-    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    let companions = write_companions(
+        &emitted.name,
+        &args.out,
+        args.liberty.as_deref(),
+        period_ns,
+    )?;
     emitted.files.extend(companions);
     emitted
         .files
@@ -79,6 +96,57 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The fewest pipeline stages at which `format`'s unit meets `target`: the depth search of
+/// `hwcost synth --clock-mhz` (Yosys toward the clock, OpenSTA on the flattened netlist, runs
+/// cached), against `liberty` or the shipped sky130 library; an error names the best fmax
+/// when no depth up to [`super::MAX_PIPELINE`] meets it.
+fn depth_for(
+    format: &crate::format::BlockFormat,
+    params: &UnitParams,
+    target: crate::cost::clock::ClockTarget,
+    liberty: Option<&std::path::Path>,
+) -> anyhow::Result<usize> {
+    use crate::cost::clock::{choose_depth, ProbeEnv};
+    let lib = match liberty {
+        Some(p) => crate::cost::liberty::Library::load(p)?,
+        None => crate::cost::synth_command::load_pdk()?.1,
+    };
+    let tools = crate::cost::tools::Toolchain::from_env();
+    let cache = crate::cost::unit_synth::default_cache_dir();
+    let env = ProbeEnv {
+        lib: &lib,
+        tools: &tools,
+        cache_dir: &cache,
+        engine: Default::default(),
+    };
+    let c = choose_depth(format, params, target, &env, &mut |p| {
+        eprintln!(
+            "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
+            format.name,
+            target.mhz(),
+            p.pipeline,
+            p.slack_ns,
+            p.fmax_mhz
+        )
+    })?;
+    match c.pipeline() {
+        Some(s) => Ok(s),
+        None => {
+            let best = c.best().expect("at least one probe");
+            anyhow::bail!(
+                "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({}); \
+                 give a lower --clock-mhz, or --pipeline S for a unit constrained to the clock anyway",
+                format.name,
+                target.mhz(),
+                super::MAX_PIPELINE,
+                best.fmax_mhz,
+                best.pipeline,
+                c.summary()
+            )
+        }
+    }
+}
+
 /// `hwcost rtl WIDE+NARROW`: a mixed unit. Its psum widths are fixed (the 8-bit format's
 /// default, the 4-bit format's exact width), so `--psum-width` is refused.
 fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
@@ -86,12 +154,24 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
     if let Some(w) = args.psum_width {
         anyhow::bail!("--psum-width {w}: a mixed unit's psum widths are fixed (the 8-bit format's default, the 4-bit format's exact width)");
     }
-    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline)?
+    if args.clock.target().is_some() && args.pipeline.is_none() {
+        anyhow::bail!("a mixed unit's depth is not searched: give --pipeline S with --clock-mhz");
+    }
+    let plan = MixedPlan::new(&format, args.reuse, args.lanes, args.pipeline.unwrap_or(0))?
         .with_arch(args.arch.multiplier, args.arch.reduction)?;
     let vectors = mixed_vectors(&plan, args.seed, args.vectors);
     let ports = mixed_ports(&plan, &vectors.layout, args.seed);
     let mut emitted = emit_mixed(&plan, &args.out, args.liberty.as_deref())?;
-    let companions = write_companions(&emitted.name, &args.out, args.liberty.as_deref())?;
+    let period_ns = args
+        .clock
+        .target()
+        .map_or(crate::export::rtl::CLOCK_NS, |t| t.period_ns);
+    let companions = write_companions(
+        &emitted.name,
+        &args.out,
+        args.liberty.as_deref(),
+        period_ns,
+    )?;
     emitted.files.extend(companions);
     emitted
         .files
@@ -152,6 +232,31 @@ mod tests {
         assert_eq!(cli.rtl.psum_width, Some(PsumWidth::Exact));
         run_rtl(&cli.rtl).unwrap();
         assert!(out.join("mxint4_mac_k4_n8_p1_array_csa.v").exists());
+        let sdc = |dir: &std::path::Path| {
+            std::fs::read_to_string(dir.join("mxint4_mac_k4_n8_p1_array_csa.sdc")).unwrap()
+        };
+        assert!(sdc(&out).contains("-period 10 "), "{}", sdc(&out));
+        // a fixed depth with a target clock: no search, the SDC at the clock
+        let clocked = tmp.path().join("clocked");
+        let cli = Cli::try_parse_from([
+            "rtl",
+            "mxint4",
+            "--lanes",
+            "4",
+            "--psum-width",
+            "exact",
+            "--pipeline",
+            "1",
+            "--clock-mhz",
+            "250",
+            "-o",
+            clocked.to_str().unwrap(),
+        ])
+        .unwrap();
+        run_rtl(&cli.rtl).unwrap();
+        assert!(sdc(&clocked).contains("-period 4 "), "{}", sdc(&clocked));
+        let both = Cli::try_parse_from(["rtl", "mxfp8", "--clock-mhz", "1", "--period-ns", "2", "-o", "x"]);
+        assert!(both.is_err());
         let bad = Cli::try_parse_from(["rtl", "mxfp8", "--psum-width", "wide", "-o", "x"]);
         assert!(bad.err().unwrap().to_string().contains("'wide'"));
         let cli = Cli::try_parse_from(["rtl", "mxfp9", "-o", out.to_str().unwrap()]).unwrap();

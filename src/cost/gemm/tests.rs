@@ -415,7 +415,7 @@ fn bad_unit_and_run_parameters_are_rejected_with_the_value() {
                 pipeline: 65,
                 ..args("mxint8")
             },
-            "at most 4, got 65",
+            "at most 8, got 65",
         ),
         (
             GemmArgs {
@@ -701,9 +701,31 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
         "{text}"
     );
 
-    // a pipelined unit: the unpipelined unit's fmax, said to be a lower bound
+    // a pipelined unit the iso-clock results hold: its own fmax there
+    let clocked = crate::cost::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
+    let s1 = clocked
+        .points
+        .iter()
+        .filter_map(|p| p.unit.as_ref())
+        .filter(|u| u.unit.starts_with("mxint8_mac_k32_") && u.pipeline == 1)
+        .map(|u| u.fmax_mhz)
+        .fold(f64::NAN, f64::max);
+    assert!(s1.is_finite(), "reports/clock.json holds MXINT8 at S = 1");
     let (piped, _) = GemmArgs {
         pipeline: 1,
+        ..a.clone()
+    }
+    .config()
+    .unwrap();
+    assert_eq!(piped.clock_mhz, s1);
+    assert!(
+        piped.clock_source.contains("with 1 stages") && piped.clock_source.contains("clock.json"),
+        "{}",
+        piped.clock_source
+    );
+    // one it does not: the unpipelined unit's fmax, said to be a lower bound
+    let (piped, _) = GemmArgs {
+        pipeline: 7,
         ..a.clone()
     }
     .config()
@@ -730,7 +752,7 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
     );
     // a clock above the unit's fmax is refused, naming both, unless --ignore-timing
     let fmax = shipped.fmax_mhz.unwrap();
-    for pipeline in [0, 2] {
+    for pipeline in [0, 7] {
         let e = GemmArgs {
             clock_mhz: Some(250.0),
             pipeline,
@@ -747,6 +769,16 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
             "{e}"
         );
     }
+    // a clock a deeper unit meets: the refusal names the depth
+    let e = GemmArgs {
+        clock_mhz: Some(100.0),
+        ignore_timing: false,
+        ..a.clone()
+    }
+    .config()
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("or pipeline the unit: with --pipeline 2"), "{e}");
     let (what_if, _) = GemmArgs {
         clock_mhz: Some(250.0),
         ignore_timing: true,

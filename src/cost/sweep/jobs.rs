@@ -89,6 +89,10 @@ pub struct Manifest {
     pub pdk_dir: PathBuf,
     pub tools: ExpectedTools,
     pub clock_ns: f64,
+    /// The target clock every point was synthesized toward (`--clock-mhz`), MHz; `None`: the
+    /// default area-oriented mapping, timed at clock_ns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_mhz: Option<f64>,
     pub cycles: usize,
     pub seed: u64,
     pub tech: String,
@@ -116,6 +120,8 @@ pub struct JobSettings {
     pub pdk_dir: PathBuf,
     pub cache_dir: PathBuf,
     pub clock_ns: f64,
+    /// Synthesize toward this clock, MHz (`--clock-mhz`; then clock_ns is its period).
+    pub target_mhz: Option<f64>,
     pub cycles: usize,
     pub seed: u64,
 }
@@ -139,13 +145,16 @@ pub fn job_line(
     if let Some(n) = psum_width {
         let _ = write!(line, " --psum-width {n}");
     }
+    let clock = match s.target_mhz {
+        Some(f) => format!("--clock-mhz {f}"),
+        None => format!("--clock-ns {}", s.clock_ns),
+    };
     let _ = write!(
         line,
-        " --pipeline {pipeline} --multiplier {} --reduction {} --clock-ns {} --cycles {} --seed {} \
+        " --pipeline {pipeline} --multiplier {} --reduction {} {clock} --cycles {} --seed {} \
          --engine {} --cache-dir {} >/dev/null",
         built.0.label(),
         built.1.label(),
-        s.clock_ns,
         s.cycles,
         s.seed,
         Engine::System.name(),
@@ -212,7 +221,8 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
         hwcost: hwcost.clone(),
         pdk_dir: pdk_dir.clone(),
         cache_dir: cache_dir.clone(),
-        clock_ns: DEFAULT_CLOCK_NS,
+        clock_ns: args.clock_mhz.map_or(DEFAULT_CLOCK_NS, |f| 1000.0 / f),
+        target_mhz: args.clock_mhz,
         cycles: DEFAULT_BLOCKS,
         seed: DEFAULT_SEED,
     };
@@ -229,6 +239,9 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
         };
         let mut req = UnitSynthRequest::new(f.clone(), params, cache_dir.clone());
         req.clock_ns = settings.clock_ns;
+        if let Some(f) = settings.target_mhz {
+            req.mapping = crate::cost::clock::ClockTarget::from_mhz(f).mapping();
+        }
         req.blocks = settings.cycles;
         req.seed = settings.seed;
         let prepared = prepare(&req, &lib, &tools).map_err(synth_error)?;
@@ -271,6 +284,7 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
         pdk_dir,
         tools: expected.expect("at least one point"),
         clock_ns: settings.clock_ns,
+        target_mhz: settings.target_mhz,
         cycles: settings.cycles,
         seed: settings.seed,
         tech: SYNTH_TECH.to_string(),
@@ -465,6 +479,32 @@ fn other_versions(cache_dir: &Path, m: &Manifest, p: &JobPoint) -> Vec<UnitSynth
     out
 }
 
+/// The front of a sweep at target clock `mhz`: only the points whose fmax reaches it compete
+/// (the others cannot run at it), over energy and area per MAC, QSNR and fmax.
+pub fn clocked_front(rows: &mut [super::SweepRow], mhz: f64) {
+    let meets: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].fmax_mhz.is_some_and(|f| f >= mhz))
+        .collect();
+    let objectives: Vec<[f64; 4]> = meets
+        .iter()
+        .map(|&i| {
+            let r = &rows[i];
+            [
+                r.energy_pj_per_mac,
+                r.area_um2_per_mac,
+                -r.qsnr_db,
+                -r.fmax_mhz.unwrap_or(0.0),
+            ]
+        })
+        .collect();
+    for r in rows.iter_mut() {
+        r.pareto = false;
+    }
+    for (&i, on) in meets.iter().zip(pareto_front(&objectives)) {
+        rows[i].pareto = on;
+    }
+}
+
 /// The results of every point of the manifest, in its order, from `cache_dir` (default: the
 /// manifest's). Fails naming every point without a result: how to run it, or which tools made
 /// the result the cache holds for it instead.
@@ -569,15 +609,21 @@ pub fn collect(dir: &Path, cache_dir: Option<&Path>) -> Result<Sweep, SweepError
             energy_pj_per_mac: c.energy_pj_per_mac,
             qsnr_db: theory_qsnr_db(&f, m.kappa, default_rho(&f)),
             fmax_mhz: c.fmax_mhz,
+            clock_mhz: m.target_mhz,
             pareto: false,
         });
     }
-    let objectives: Vec<[f64; 3]> = rows
-        .iter()
-        .map(|r| [r.energy_pj_per_mac, r.area_um2_per_mac, -r.qsnr_db])
-        .collect();
-    for (r, on) in rows.iter_mut().zip(pareto_front(&objectives)) {
-        r.pareto = on;
+    match m.target_mhz {
+        None => {
+            let objectives: Vec<[f64; 3]> = rows
+                .iter()
+                .map(|r| [r.energy_pj_per_mac, r.area_um2_per_mac, -r.qsnr_db])
+                .collect();
+            for (r, on) in rows.iter_mut().zip(pareto_front(&objectives)) {
+                r.pareto = on;
+            }
+        }
+        Some(f) => clocked_front(&mut rows, f),
     }
     Ok(Sweep {
         provenance: table_provenance(&reports[0]),
@@ -599,6 +645,7 @@ mod tests {
             pdk_dir: PathBuf::from("/srv/pdk/sky130_fd_sc_hd"),
             cache_dir: PathBuf::from("/shared/cache"),
             clock_ns: DEFAULT_CLOCK_NS,
+            target_mhz: None,
             cycles: DEFAULT_BLOCKS,
             seed: DEFAULT_SEED,
         }
@@ -696,6 +743,64 @@ mod tests {
             rtl::Arch::new(rtl::Multiplier::Array, rtl::Reduction::CsaTree)
         );
         assert_eq!(a.cache_dir, Some(PathBuf::from("/shared/cache")));
+        // at a target clock the job synthesizes toward it, at the point's own depth
+        let clocked = JobSettings {
+            clock_ns: 8.0,
+            target_mhz: Some(125.0),
+            ..settings()
+        };
+        let line = job_line(
+            &clocked,
+            "nvfp4",
+            8,
+            Some(12),
+            (rtl::Multiplier::Array, rtl::Reduction::CsaTree),
+            2,
+        )
+        .unwrap();
+        let words = shlex::split(&line).unwrap();
+        let end = words.iter().position(|w| w == ">/dev/null").unwrap();
+        let argv: Vec<&str> = std::iter::once("hwcost")
+            .chain(words[2..end].iter().map(String::as_str))
+            .collect();
+        let Cmd::Synth(a) = Wrap::try_parse_from(argv).unwrap().cmd;
+        assert_eq!(a.clock.target(), Some(crate::cost::clock::ClockTarget::from_mhz(125.0)));
+        assert_eq!(a.pipeline, Some(2));
+    }
+
+    /// At a target clock only the points that reach it compete, and fmax is an objective: a
+    /// deeper unit of the same cost that runs faster stays on the front.
+    #[test]
+    fn the_front_at_a_clock_keeps_the_points_that_meet_it() {
+        let row = |pipeline: u32, area: f64, fmax: f64| super::super::SweepRow {
+            format: "mxint8".into(),
+            is_int: true,
+            lanes: 4,
+            psum_width: None,
+            multiplier: None,
+            reduction: None,
+            pipeline,
+            latency_cycles: pipeline + 1,
+            area_um2: area * 4.0,
+            area_um2_per_mac: area,
+            energy_pj_per_block: 4.0,
+            energy_pj_per_mac: 1.0,
+            qsnr_db: 40.0,
+            fmax_mhz: Some(fmax),
+            clock_mhz: Some(100.0),
+            pareto: true,
+        };
+        // S=0 is the smallest but misses 100 MHz; S=1 meets it; S=2 costs more and is faster;
+        // S=3 costs more than S=2 and is slower: dominated
+        let mut rows = vec![
+            row(0, 90.0, 80.0),
+            row(1, 100.0, 105.0),
+            row(2, 110.0, 120.0),
+            row(3, 111.0, 119.0),
+        ];
+        clocked_front(&mut rows, 100.0);
+        let front: Vec<bool> = rows.iter().map(|r| r.pareto).collect();
+        assert_eq!(front, [false, true, true, false]);
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn args(formats: &[&str]) -> SweepArgs {
         emit_jobs: None,
         collect: None,
         cache_dir: None,
+        clock_mhz: None,
     }
 }
 

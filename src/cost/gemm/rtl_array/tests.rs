@@ -227,7 +227,7 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
     let e = GemmConfig::new(
         GemmShape::new(2, 2, 8).unwrap(),
         unit,
-        5,
+        9,
         ArraySize { rows: 2, cols: 2 },
         Dataflow::OutputStationary,
         DEFAULT_SRAM_KIB,
@@ -235,7 +235,7 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("at most 4, got 5"), "{e}");
+    assert!(e.contains("at most 8, got 9"), "{e}");
     // A psum width the GEMM model takes but the generator does not build.
     let unit = CostUnit::new(
         lookup_in("mxfp8", &[]).unwrap(),
