@@ -341,3 +341,54 @@ fn library_selection_errors_name_what_is_missing() {
         .to_string();
     assert!(e.contains("Liberty") && e.contains("--liberty"), "{e}");
 }
+
+/// `compare --liberty` synthesizes the units onto the given library (here the vendored IHP
+/// SG13G2 through its technology file) and compares them there: the table names that Liberty
+/// and each unit's area is the sum of its synthesized parts on it.
+#[test]
+fn compare_synthesizes_onto_the_given_liberty() {
+    if !common::require_flow() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let run = common::hwcost()
+        .args(["compare", "nvint4", "nvfp4", "--lanes", "2", "--format", "json", "--liberty"])
+        .arg(ihp_tech())
+        .env("HWCOST_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(
+        v["provenance"]["tech_file"]
+            .as_str()
+            .unwrap()
+            .contains("sg13g2_stdcell_typ_1p20V_25C.lib"),
+        "{}",
+        v["provenance"]
+    );
+    // the same unit through the library API: its parts on IHP add up to the row's area
+    let pdk = PdkFiles::select(
+        &LibraryArgs {
+            liberty: Some(ihp_tech()),
+            cell_models: None,
+        },
+        None,
+    )
+    .unwrap();
+    let lib = Library::load(&pdk.liberty).unwrap();
+    let r = small_unit(&pdk, &lib, &cache.path().join("synth-api"));
+    let parts: f64 = r.parts.iter().map(|p| p.area_um2).sum();
+    let row = v["rows"][0]["area_um2"].as_f64().unwrap();
+    assert!(close(row, parts), "{row} vs {parts}");
+    assert!(v["rows"][1]["area_ratio"].as_f64().unwrap() > 0.0);
+    // --liberty is the synth model's
+    let e = common::hwcost()
+        .args(["compare", "nvint4", "nvfp4", "--model", "analytic", "--liberty"])
+        .arg(ihp_tech())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&e.stderr);
+    assert!(!e.status.success() && stderr.contains("not --model analytic"), "{stderr}");
+}

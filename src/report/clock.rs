@@ -56,6 +56,80 @@ pub fn ratio(r: &ClockResults, (i, f): (&str, &str), mhz: f64) -> Option<(f64, f
     Some((ia / fa, ie / fe))
 }
 
+/// A unit measured at a clock as reports see it: the flattened netlist (the one timed at the
+/// clock) is its only component.
+pub fn flat_cost(
+    u: &crate::cost::unit_synth::UnitSynthReport,
+    unit: &crate::cost::analytic::UnitParams,
+    tech: &str,
+) -> super::source::UnitCost {
+    let mut c = u.unit_cost(unit, tech);
+    c.components = vec![super::source::ComponentCost {
+        key: "flattened_unit".into(),
+        label: format!("flattened unit, S = {}", u.pipeline),
+        area_um2: u.flat.area_um2,
+        energy_pj_per_block: u.flat.energy_pj_per_block,
+    }];
+    c.set_totals(u.flat.area_um2, u.flat.energy_pj_per_block);
+    c
+}
+
+/// The units of a comparison synthesized now (or from the cache) onto the Liberty of
+/// `library` (`compare --liberty`): at the default settings, or at `target_mhz` with the
+/// depth search (then each unit's cost is its flattened netlist, as at a clock).
+pub fn liberty_source(
+    library: &crate::cost::flow::LibraryArgs,
+    units: &[crate::cost::analytic::UnitParams],
+    target_mhz: Option<f64>,
+    results: &Path,
+) -> Result<super::source::TableSource, ReportError> {
+    use crate::cost::synth_command::{synth_result, table_provenance};
+    let fail = |e: &dyn std::fmt::Display| ReportError::Synthesis(e.to_string());
+    let pdk = crate::cost::flow::PdkFiles::select(library, None).map_err(|e| fail(&e))?;
+    let cache = crate::cost::unit_synth::default_cache_dir();
+    let engine = crate::cost::tools::Engine::System;
+    let mut costs = Vec::new();
+    let mut provenance = None;
+    for u in units {
+        let params = crate::rtl::UnitParams {
+            lanes: Some(u.lanes),
+            psum_width: u
+                .psum_width
+                .map_or(crate::rtl::PsumWidth::Default, crate::rtl::PsumWidth::Bits),
+            pipeline: 0,
+            arch: u.arch,
+        };
+        eprintln!("{}: synthesizing onto {} (cached after the first run)", super::source::unit_label(u), pdk.liberty.display());
+        let (r, _) = match target_mhz {
+            None => synth_result(&u.format, &params, engine, results, &cache, pdk.clone()),
+            Some(f) => crate::cost::clock::unit_at_clock(
+                &u.format,
+                &params,
+                false,
+                crate::cost::clock::ClockTarget::from_mhz(f),
+                engine,
+                results,
+                &cache,
+                pdk.clone(),
+            ),
+        }
+        .map_err(|e| fail(&e))?;
+        let p = provenance.get_or_insert_with(|| table_provenance(&r));
+        costs.push(match target_mhz {
+            None => r.unit_cost(u, &p.tech),
+            Some(_) => flat_cost(&r, u, &p.tech),
+        });
+    }
+    let provenance = provenance.ok_or_else(|| fail(&"no unit to synthesize"))?;
+    Ok(super::source::TableSource::new(
+        super::source::CostTable {
+            provenance,
+            units: costs,
+        },
+        pdk.liberty.clone(),
+    ))
+}
+
 /// The synthesized model at one target clock, read from the iso-clock results: each unit at
 /// the fewest pipeline stages that meet the clock, its flattened netlist (the one timed) as
 /// the cost. `hwcost compare --clock-mhz F` answers through it.
@@ -157,16 +231,7 @@ impl super::source::CostSource for ClockSource {
                 }),
             });
         };
-        let mut c = u.unit_cost(unit, &self.provenance.tech);
-        // the flattened netlist is the one timed at the clock: its totals are the unit's
-        c.components = vec![super::source::ComponentCost {
-            key: "flattened_unit".into(),
-            label: format!("flattened unit, S = {}", u.pipeline),
-            area_um2: u.flat.area_um2,
-            energy_pj_per_block: u.flat.energy_pj_per_block,
-        }];
-        c.set_totals(u.flat.area_um2, u.flat.energy_pj_per_block);
-        Ok(c)
+        Ok(flat_cost(u, unit, &self.provenance.tech))
     }
 
     fn missing_reason(&self) -> String {

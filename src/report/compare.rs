@@ -167,6 +167,10 @@ pub struct CompareArgs {
     /// The target clock as a period, ns (the same as --clock-mhz 1000/P).
     #[arg(long, value_parser = crate::cli::period_ns)]
     pub period_ns: Option<f64>,
+    /// Synthesize the units onto this Liberty now (cached after the first run) instead of
+    /// reading the shipped sky130 results; with --clock-mhz, each at the depth that meets it.
+    #[command(flatten)]
+    pub library: crate::cost::flow::LibraryArgs,
     /// Output: aligned text table, Markdown, JSON or CSV.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
@@ -446,6 +450,23 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
     let req = CompareRequest::new(&args.formats, &args.unit, &args.qsnr)?.with_arch(args.arch);
     // Units are validated before the source is resolved, so a bad --lanes is reported as such.
     let units = req.units()?;
+    if args.library.liberty.is_some() {
+        if let Some(m) = args.unit.model.filter(|&m| m != Model::Synth) {
+            return Err(ReportError::Synthesis(format!(
+                "--liberty synthesizes the units: it goes with the synth model, not --model {}",
+                m.name()
+            )));
+        }
+        let source =
+            super::clock::liberty_source(&args.library, &units, args.target_mhz(), &args.unit.results)?;
+        return compare(
+            &req,
+            &Selected {
+                source: Box::new(source),
+                note: None,
+            },
+        );
+    }
     let Some(mhz) = args.target_mhz() else {
         return compare(&req, &args.unit.select(&units)?);
     };
@@ -482,6 +503,11 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
 /// What `hwcost compare` prints. Mixed formats (`WIDE+NARROW`) go to [`super::mixed`].
 pub fn compare_output(args: &CompareArgs) -> Result<String, ReportError> {
     if super::mixed::is_mixed(&args.formats) {
+        if args.library.liberty.is_some() {
+            return Err(ReportError::Synthesis(
+                "mixed units are synthesized onto the shipped sky130 library only (hwcost synth-mixed)".into(),
+            ));
+        }
         if let Some(mhz) = args.target_mhz() {
             return Err(ReportError::NoClockResult {
                 mhz,

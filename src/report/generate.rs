@@ -441,6 +441,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         arch: Default::default(),
         clock_mhz: None,
         period_ns: None,
+        library: Default::default(),
         format: render::TableFormat::Md,
     };
     let mixed = super::mixed::mixed_comparison(&mixed_args)?;

@@ -615,6 +615,7 @@ mod tests {
             qsnr: QsnrOptions::default(),
             clock_mhz: None,
             period_ns: None,
+            library: Default::default(),
             format: TableFormat::Table,
         }
     }

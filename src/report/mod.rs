@@ -59,6 +59,8 @@ pub enum ReportError {
     Quant(#[from] QuantError),
     #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
     ModelUnavailable { model: String, why: String },
+    #[error("synthesis onto the given Liberty: {0}")]
+    Synthesis(String),
     #[error("no cost at {mhz:.1} MHz: {why}")]
     NoClockResult { mhz: f64, why: String },
     #[error("{unit} does not meet {mhz:.1} MHz with at most {max_pipeline} pipeline stages ({best}): compare at a lower --clock-mhz")]

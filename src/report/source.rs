@@ -346,6 +346,11 @@ pub struct TableSource {
 }
 
 impl TableSource {
+    /// A table made now (e.g. units synthesized for this call), named by `path` in messages.
+    pub fn new(table: CostTable, path: PathBuf) -> TableSource {
+        TableSource { table, path }
+    }
+
     pub fn load(path: &Path) -> Result<TableSource, ReportError> {
         Ok(TableSource {
             table: CostTable::load(path)?,
