@@ -292,29 +292,7 @@ pub fn unit_at_clock(
             cache_dir,
             engine,
         };
-        let c = choose_depth(format, &params, target, &env, &mut |p| {
-            eprintln!(
-                "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
-                format.name,
-                target.mhz(),
-                p.pipeline,
-                p.slack_ns,
-                p.fmax_mhz
-            )
-        })?;
-        let Some(s) = c.pipeline() else {
-            let best = c.best().expect("at least one probe");
-            anyhow::bail!(
-                "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({})",
-                format.name,
-                target.mhz(),
-                rtl::MAX_PIPELINE,
-                best.fmax_mhz,
-                best.pipeline,
-                c.summary()
-            );
-        };
-        params.pipeline = s;
+        params.pipeline = depth_meeting(format, &params, target, &env, "")?;
     }
     let mut req =
         super::unit_synth::UnitSynthRequest::new(format.clone(), params, cache_dir.to_path_buf());
@@ -333,6 +311,41 @@ pub fn unit_at_clock(
 /// The clock a unit was measured at, MHz.
 fn q_mhz(u: &UnitSynthReport) -> f64 {
     1000.0 / u.clock_ns
+}
+
+/// The fewest pipeline stages at which the unit meets `target` ([`choose_depth`], each probe
+/// reported on stderr); an error names the best fmax when no depth meets it, followed by
+/// `advice`.
+pub fn depth_meeting(
+    format: &BlockFormat,
+    params: &rtl::UnitParams,
+    target: ClockTarget,
+    env: &ProbeEnv,
+    advice: &str,
+) -> anyhow::Result<usize> {
+    let c = choose_depth(format, params, target, env, &mut |p| {
+        eprintln!(
+            "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
+            format.name,
+            target.mhz(),
+            p.pipeline,
+            p.slack_ns,
+            p.fmax_mhz
+        )
+    })?;
+    let Some(s) = c.pipeline() else {
+        let best = c.best().expect("at least one probe");
+        anyhow::bail!(
+            "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({}){advice}",
+            format.name,
+            target.mhz(),
+            rtl::MAX_PIPELINE,
+            best.fmax_mhz,
+            best.pipeline,
+            c.summary()
+        );
+    };
+    Ok(s)
 }
 
 /// The iso-clock results file under `--write-clock DIR`.

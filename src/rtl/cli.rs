@@ -106,7 +106,7 @@ fn depth_for(
     target: crate::cost::clock::ClockTarget,
     liberty: Option<&std::path::Path>,
 ) -> anyhow::Result<usize> {
-    use crate::cost::clock::{choose_depth, ProbeEnv};
+    use crate::cost::clock::ProbeEnv;
     let lib = match liberty {
         Some(p) => crate::cost::liberty::Library::load(p)?,
         None => crate::cost::synth_command::load_pdk()?.1,
@@ -119,32 +119,13 @@ fn depth_for(
         cache_dir: &cache,
         engine: Default::default(),
     };
-    let c = choose_depth(format, params, target, &env, &mut |p| {
-        eprintln!(
-            "{} at {:.1} MHz: S={} slack {:+.3} ns (fmax {:.1} MHz)",
-            format.name,
-            target.mhz(),
-            p.pipeline,
-            p.slack_ns,
-            p.fmax_mhz
-        )
-    })?;
-    match c.pipeline() {
-        Some(s) => Ok(s),
-        None => {
-            let best = c.best().expect("at least one probe");
-            anyhow::bail!(
-                "{} does not meet {:.1} MHz with at most {} pipeline stages: best fmax {:.1} MHz at S={} ({}); \
-                 give a lower --clock-mhz, or --pipeline S for a unit constrained to the clock anyway",
-                format.name,
-                target.mhz(),
-                super::MAX_PIPELINE,
-                best.fmax_mhz,
-                best.pipeline,
-                c.summary()
-            )
-        }
-    }
+    crate::cost::clock::depth_meeting(
+        format,
+        params,
+        target,
+        &env,
+        "; give a lower --clock-mhz, or --pipeline S for a unit constrained to the clock anyway",
+    )
 }
 
 /// `hwcost rtl WIDE+NARROW`: a mixed unit. Its psum widths are fixed (the 8-bit format's

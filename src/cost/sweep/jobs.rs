@@ -703,22 +703,27 @@ mod tests {
         enum Cmd {
             Synth(crate::cost::synth_command::SynthArgs),
         }
-        let line = job_line(
-            &settings(),
-            "nvfp4",
-            8,
-            Some(12),
-            (rtl::Multiplier::Array, rtl::Reduction::CsaTree),
-            2,
-        )
-        .unwrap();
-        let words = shlex::split(&line).unwrap();
-        // words: env assignment, binary, then the subcommand up to the redirection
-        let end = words.iter().position(|w| w == ">/dev/null").unwrap();
-        let argv: Vec<&str> = std::iter::once("hwcost")
-            .chain(words[2..end].iter().map(String::as_str))
-            .collect();
-        let Cmd::Synth(a) = Wrap::try_parse_from(argv).unwrap().cmd;
+        // the synth arguments of an nvfp4 job line under `s`
+        let parse = |s: &JobSettings| {
+            let line = job_line(
+                s,
+                "nvfp4",
+                8,
+                Some(12),
+                (rtl::Multiplier::Array, rtl::Reduction::CsaTree),
+                2,
+            )
+            .unwrap();
+            let words = shlex::split(&line).unwrap();
+            // words: env assignment, binary, then the subcommand up to the redirection
+            let end = words.iter().position(|w| w == ">/dev/null").unwrap();
+            let argv: Vec<&str> = std::iter::once("hwcost")
+                .chain(words[2..end].iter().map(String::as_str))
+                .collect();
+            let Cmd::Synth(a) = Wrap::try_parse_from(argv).unwrap().cmd;
+            a
+        };
+        let a = parse(&settings());
         assert_eq!(a.formats, vec!["nvfp4"]);
         assert_eq!(
             (
@@ -744,26 +749,11 @@ mod tests {
         );
         assert_eq!(a.cache_dir, Some(PathBuf::from("/shared/cache")));
         // at a target clock the job synthesizes toward it, at the point's own depth
-        let clocked = JobSettings {
+        let a = parse(&JobSettings {
             clock_ns: 8.0,
             target_mhz: Some(125.0),
             ..settings()
-        };
-        let line = job_line(
-            &clocked,
-            "nvfp4",
-            8,
-            Some(12),
-            (rtl::Multiplier::Array, rtl::Reduction::CsaTree),
-            2,
-        )
-        .unwrap();
-        let words = shlex::split(&line).unwrap();
-        let end = words.iter().position(|w| w == ">/dev/null").unwrap();
-        let argv: Vec<&str> = std::iter::once("hwcost")
-            .chain(words[2..end].iter().map(String::as_str))
-            .collect();
-        let Cmd::Synth(a) = Wrap::try_parse_from(argv).unwrap().cmd;
+        });
         assert_eq!(a.clock.target(), Some(crate::cost::clock::ClockTarget::from_mhz(125.0)));
         assert_eq!(a.pipeline, Some(2));
     }
