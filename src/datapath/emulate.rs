@@ -436,7 +436,7 @@ mod tests {
             UnitParams::new(&f, 32, 113, 0),
             Err(UnitError::PsumTooWide { n: 113, .. })
         ));
-        assert_eq!(UnitParams::new(&f, 32, 24, 5), Err(UnitError::Pipeline(5)));
+        assert_eq!(UnitParams::new(&f, 32, 24, 9), Err(UnitError::Pipeline(9)));
         assert_eq!(
             UnitParams::defaults(&f).unwrap(),
             UnitParams {
