@@ -398,6 +398,22 @@ impl ClockPoint {
         )
     }
 
+    /// Whether this point is `unit` (format, lanes, architecture and, when measured, psum
+    /// width) at some depth.
+    pub fn is_unit(&self, unit: &super::analytic::UnitParams) -> bool {
+        let Some((m, r)) = unit.architecture() else {
+            return false;
+        };
+        self.format == unit.format.name
+            && self.lanes == unit.lanes
+            && self.multiplier == m.label()
+            && self.reduction == r.label()
+            && self
+                .unit
+                .as_ref()
+                .is_none_or(|u| unit.psum_width.is_none_or(|n| u.psum_width == n))
+    }
+
     /// Whether the target was met (a depth was found and the unit measured).
     pub fn met(&self) -> bool {
         self.unit.is_some()

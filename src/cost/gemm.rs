@@ -749,19 +749,10 @@ impl GemmArgs {
         else {
             return Vec::new();
         };
-        let Some((m, red)) = unit.architecture() else {
-            return Vec::new();
-        };
         r.points
             .into_iter()
-            .filter(|p| {
-                p.format == unit.format.name
-                    && p.lanes == unit.lanes
-                    && p.multiplier == m.label()
-                    && p.reduction == red.label()
-            })
+            .filter(|p| p.is_unit(unit))
             .filter_map(|p| p.unit)
-            .filter(|u| unit.psum_width.is_none_or(|n| u.psum_width == n))
             .collect()
     }
 

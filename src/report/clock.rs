@@ -191,20 +191,17 @@ impl super::source::CostSource for ClockSource {
         unit: &crate::cost::analytic::UnitParams,
     ) -> Result<super::source::UnitCost, ReportError> {
         let name = &unit.format.name;
-        let (m, r) = unit.architecture().ok_or_else(|| ReportError::NoClockResult {
-            mhz: self.mhz,
-            why: format!("the RTL generator builds no unit for {}", super::source::unit_label(unit)),
-        })?;
-        let point = self.results.points.iter().find(|p| {
-            p.format == *name
-                && p.lanes == unit.lanes
-                && p.multiplier == m.label()
-                && p.reduction == r.label()
-                && (p.target_mhz - self.mhz).abs() < 1e-6
-                && p.unit.as_ref().is_none_or(|u| {
-                    unit.psum_width.is_none_or(|n| u.psum_width == n)
-                })
-        });
+        if unit.architecture().is_none() {
+            return Err(ReportError::NoClockResult {
+                mhz: self.mhz,
+                why: format!("the RTL generator builds no unit for {}", super::source::unit_label(unit)),
+            });
+        }
+        let point = self
+            .results
+            .points
+            .iter()
+            .find(|p| p.is_unit(unit) && (p.target_mhz - self.mhz).abs() < 1e-6);
         let Some(p) = point else {
             return Err(ReportError::NoClockResult {
                 mhz: self.mhz,
