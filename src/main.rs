@@ -5,6 +5,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A closed pipe on stdout (`hwcost formats --json | head`) ends the run quietly, as it
+    // does for other Unix tools, instead of a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread is started
+    // that could be writing; no memory of ours is touched.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Interrupted runs leave no staged `.hwcost-*` files behind.
     #[cfg(unix)]
     if let Err(e) = hwcost::atomic::remove_temps_on_signals() {

@@ -163,12 +163,13 @@ mod generation {
     #[test]
     fn user_formats_without_a_built_unit_are_refused_clearly() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("mxint5.toml");
-        std::fs::write(&path, "name = \"mxint5\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 5\n").unwrap();
+        let path = tmp.path().join("mxint12.toml");
+        std::fs::write(&path, "name = \"mxint12\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 12\n").unwrap();
         let f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
         let err = emit_unit(&f, &UnitParams::default(), &tmp.path().join("out"), None).unwrap_err();
         assert!(matches!(err, RtlError::Unsupported { .. }), "{err}");
-        assert!(err.to_string().contains("INT5"), "{err}");
+        // The error names the format's layout and the built limits.
+        assert!(err.to_string().contains("INT12") && err.to_string().contains("INT2..11"), "{err}");
         // The same element layout as a built-in (E4M3 with another bias) is built.
         let path = tmp.path().join("mxfp8b.toml");
         std::fs::write(

@@ -222,7 +222,7 @@ impl UnitShape {
         lanes: Option<usize>,
         psum: PsumWidth,
     ) -> Result<Self, ParamError> {
-        let lanes = lanes.unwrap_or(format.block);
+        let lanes = lanes.unwrap_or(format.default_lanes());
         if !(1..=64).contains(&lanes) || !lanes.is_power_of_two() {
             return Err(ParamError::Lanes(lanes));
         }

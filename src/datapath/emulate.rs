@@ -85,14 +85,15 @@ impl UnitParams {
         })
     }
 
-    /// The study's unit: K = the format's block size, n = `default_psum_width()`, no pipeline.
+    /// The study's unit: K = the format's block size ([`BlockFormat::default_lanes`] for
+    /// blocks over 64), n = `default_psum_width()`, no pipeline.
     pub fn defaults(fmt: &BlockFormat) -> Result<Self, UnitError> {
-        Self::new(fmt, fmt.block, fmt.default_psum_width(), 0)
+        Self::new(fmt, fmt.default_lanes(), fmt.default_psum_width(), 0)
     }
 
     /// Like [`UnitParams::defaults`] but with the exact psum width 2^(x+1) + 2y.
     pub fn exact(fmt: &BlockFormat) -> Result<Self, UnitError> {
-        Self::new(fmt, fmt.block, fmt.exact_psum_width(), 0)
+        Self::new(fmt, fmt.default_lanes(), fmt.exact_psum_width(), 0)
     }
 
     /// Cycles from a block entering to its result in `acc`.

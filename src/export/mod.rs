@@ -53,7 +53,7 @@ pub struct ExportArgs {
     /// Output directory (created if missing).
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
-    /// Lanes k of every unit (power of two 1..64); default: each format's block size.
+    /// Lanes k of every unit (power of two 1..64); default: each format's block size (at most 64; see BlockFormat::default_lanes).
     #[arg(long)]
     pub lanes: Option<usize>,
     /// Psum (aligner) width in bits, or `exact`; default min(2^(x+1)+2y, 24). Ignored for INT.

@@ -262,6 +262,17 @@ impl BlockFormat {
         self.exact_psum_width().min(24)
     }
 
+    /// Lanes k of a unit when none are asked for: the block size when it is a power of two of
+    /// at most 64 (one block a cycle), else the largest power of two up to 64 that divides it
+    /// (a block then takes block / k cycles; blocks of 128 and 256 run on 64 lanes).
+    pub fn default_lanes(&self) -> usize {
+        let mut k = 64;
+        while k > 1 && self.block % k != 0 {
+            k /= 2;
+        }
+        k
+    }
+
     /// 2^(x+1) + 2y: the width that holds every product of the block exactly aligned.
     pub fn exact_psum_width(&self) -> u32 {
         (1u32 << (self.elem.exp_bits() + 1)) + 2 * self.elem.man_bits()

@@ -63,7 +63,7 @@ pub const DEFAULT_SAMPLES: usize = 4096;
 /// Unit, technology and model options shared by `compare`, `plot` and `report`.
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct UnitOptions {
-    /// Lanes k of every unit (power of two 1..64); default: each format's block size.
+    /// Lanes k of every unit (power of two 1..64); default: each format's block size (at most 64; see BlockFormat::default_lanes).
     #[arg(long)]
     pub lanes: Option<usize>,
     /// Psum (aligner) width in bits, or `exact`; default min(2^(x+1)+2y, 24). INT sums are exact.
@@ -308,7 +308,7 @@ fn at_study_defaults(u: &UnitParams) -> bool {
     } else {
         Some(u.format.default_psum_width())
     };
-    u.lanes == u.format.block && u.psum_width == default_n
+    u.lanes == u.format.default_lanes() && u.psum_width == default_n
 }
 
 /// Build the comparison with the chosen cost source.

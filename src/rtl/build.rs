@@ -1,7 +1,8 @@
 //! The width combinations compiled into this build, and the run-time dispatch from a
 //! validated [`UnitPlan`] to the monomorphized unit type. rust-hdl widths are const
-//! generics, so every (element layout, n, k, scale kind) a user can ask for must be listed
-//! here; each costs about 0.4 s of build CPU.
+//! generics, so every (element layout, n, k, scale kind) a user can ask for is listed
+//! here, once: the [`layouts!`] table below makes both the list that validation and error
+//! messages read and the dispatch. Each entry costs about 0.4 s of build CPU per lane count.
 
 use super::front::{FpFront, IntFront};
 use super::piped::FpFrontPiped;
@@ -14,28 +15,13 @@ use crate::format::{BlockFormat, ElemFormat, ScaleFormat};
 /// The lane counts every built element layout supports.
 pub const LANE_CHOICES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 
-/// INT element widths with UE8M0 scales; with E4M3 scales only INT4 (NVINT4).
-const INT_MX: [u32; 3] = [4, 6, 8];
-const INT_NV: [u32; 1] = [4];
-
-/// FP element layouts (exponent bits, mantissa bits) and their built psum widths: the
-/// default and the exact width of each built-in format. With E4M3 scales only E2M1 (NVFP4).
-const FP_MX: [(u32, u32, &[u32]); 5] = [
-    (4, 3, &[24, 38]),
-    (5, 2, &[24, 68]),
-    (2, 3, &[14]),
-    (3, 2, &[20]),
-    (2, 1, &[10]),
-];
-const FP_NV: [(u32, u32, &[u32]); 1] = [(2, 1, &[10])];
-
 /// The psum widths n built for `format` (empty: no unit for its element layout and scale).
 /// INT units report their exact product width 2b.
 pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
     let nv = format.scale == ScaleFormat::E4m3;
     match format.elem {
         ElemFormat::Int { bits } => {
-            let list: &[u32] = if nv { &INT_NV } else { &INT_MX };
+            let list: &[u32] = if nv { INT_NV } else { INT_MX };
             if list.contains(&bits) {
                 vec![2 * bits]
             } else {
@@ -45,7 +31,7 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
         ElemFormat::Fp {
             exp_bits, man_bits, ..
         } => {
-            let list: &[(u32, u32, &[u32])] = if nv { &FP_NV } else { &FP_MX };
+            let list: &[(u32, u32, &[u32])] = if nv { FP_NV } else { FP_MX };
             list.iter()
                 .find(|(x, y, _)| (*x, *y) == (exp_bits, man_bits))
                 .map(|(_, _, n)| n.to_vec())
@@ -54,9 +40,46 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
     }
 }
 
-/// Why a format has no built unit, for the error message.
+/// What is built, for the error message of a format without a unit: the limits by scale.
 pub fn describe(format: &BlockFormat) -> String {
-    format!("{} elements with {} scales; built: INT4/6/8 and E4M3, E5M2, E2M3, E3M2, E2M1 with UE8M0, INT4 and E2M1 with E4M3", format.elem.label(), format.scale.label())
+    let ints = |l: &[u32]| ranges(l);
+    let fps = |l: &[(u32, u32, &[u32])]| {
+        l.iter()
+            .map(|(x, y, _)| format!("E{x}M{y}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "{} elements with {} scales; built: with UE8M0 scales INT{} and {}; with E4M3 scales \
+         INT{} and {}",
+        format.elem.label(),
+        format.scale.label(),
+        ints(INT_MX),
+        fps(FP_MX),
+        ints(INT_NV),
+        fps(FP_NV),
+    )
+}
+
+/// `2..=16` style ranges of a sorted list of widths.
+fn ranges(l: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < l.len() {
+        let mut j = i;
+        while j + 1 < l.len() && l[j + 1] == l[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i + 1 {
+            format!("{}..{}", l[i], l[j])
+        } else if j == i + 1 {
+            format!("{}/{}", l[i], l[j])
+        } else {
+            l[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join("/")
 }
 
 macro_rules! int_unit {
@@ -101,6 +124,62 @@ macro_rules! fp_unit {
     };
 }
 
+macro_rules! layouts {
+    (
+        int_mx [$($im:literal),*]
+        int_nv [$($inv:literal),*]
+        fp_mx [$(($xm:literal $ym:literal $wm:literal [$($nm:literal),*])),*]
+        fp_nv [$(($xn:literal $yn:literal $wn:literal [$($nn:literal),*])),*]
+    ) => {
+        /// INT element widths built with UE8M0 scales.
+        const INT_MX: &[u32] = &[$($im),*];
+        /// INT element widths built with E4M3 scales.
+        const INT_NV: &[u32] = &[$($inv),*];
+        /// FP element layouts (exponent bits, mantissa bits) built with UE8M0 scales, and the
+        /// psum widths built for each: the default min(2^(x+1) + 2y, 24), and for the
+        /// built-in formats also their exact width.
+        const FP_MX: &[(u32, u32, &[u32])] = &[$(($xm, $ym, &[$($nm),*])),*];
+        /// FP element layouts built with E4M3 scales.
+        const FP_NV: &[(u32, u32, &[u32])] = &[$(($xn, $yn, &[$($nn),*])),*];
+
+        /// The unit of `p`, if its widths are in the table.
+        fn dispatch(p: &UnitPlan) -> Option<Box<dyn UnitCore>> {
+            let nv = p.format.scale == ScaleFormat::E4m3;
+            Some(match (p.format.elem, nv) {
+                $((ElemFormat::Int { bits: $im }, false) => int_unit!(IntMxUnit, p, $im),)*
+                $((ElemFormat::Int { bits: $inv }, true) => int_unit!(IntNvUnit, p, $inv, nv),)*
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, false) => {
+                    match (exp_bits, man_bits, p.psum_width) {
+                        $($(($xm, $ym, $nm) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, $wm $xm $ym $nm),)*)*
+                        _ => return None,
+                    }
+                }
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, true) => {
+                    match (exp_bits, man_bits, p.psum_width) {
+                        $($(($xn, $yn, $nn) => fp_unit!(FpNvUnit FpNvUnitPiped, p, bias, specials, $wn $xn $yn $nn, nv),)*)*
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            })
+        }
+    };
+}
+
+// The built widths: (exponent bits, mantissa bits, element bits W, [psum widths n]).
+layouts! {
+    int_mx [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    int_nv [2, 3, 4, 5, 6, 7, 8]
+    fp_mx [
+        (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]), (1 5 7 [14]),
+        (2 1 4 [10]), (2 2 5 [12]), (2 3 6 [14]), (2 4 7 [16]), (2 5 8 [18]),
+        (3 1 5 [18]), (3 2 6 [20]), (3 3 7 [22]), (3 4 8 [24]),
+        (4 1 6 [24]), (4 2 7 [24]), (4 3 8 [24, 38]),
+        (5 1 7 [24]), (5 2 8 [24, 68])
+    ]
+    fp_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
+}
+
 /// Register stages a unit puts inside its front end: the FP compressor-tree front end takes
 /// the lane cut at S >= 3 and the carry-save cut at S >= 4 (rtl/NOTES.md); every other front
 /// end none (their further stages lengthen the binary32 result's register chain).
@@ -113,43 +192,8 @@ pub fn front_cuts(elem: &ElemFormat, reduction: Reduction, pipeline: usize) -> u
 
 /// Build the rust-hdl unit of a validated plan (connected, ready to step or emit).
 pub fn build(p: &UnitPlan) -> Result<Box<dyn UnitCore>, RtlError> {
-    let nv = p.format.scale == ScaleFormat::E4m3;
-    let n = p.psum_width;
-    let unit = match (p.format.elem, nv) {
-        (ElemFormat::Int { bits: 4 }, false) => int_unit!(IntMxUnit, p, 4),
-        (ElemFormat::Int { bits: 6 }, false) => int_unit!(IntMxUnit, p, 6),
-        (ElemFormat::Int { bits: 8 }, false) => int_unit!(IntMxUnit, p, 8),
-        (ElemFormat::Int { bits: 4 }, true) => int_unit!(IntNvUnit, p, 4, nv),
-        (
-            ElemFormat::Fp {
-                exp_bits,
-                man_bits,
-                bias,
-                specials,
-            },
-            nv,
-        ) => match (exp_bits, man_bits, n, nv) {
-            (4, 3, 24, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 4 3 24),
-            (4, 3, 38, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 4 3 38),
-            (5, 2, 24, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 5 2 24),
-            (5, 2, 68, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 8 5 2 68),
-            (2, 3, 14, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 6 2 3 14),
-            (3, 2, 20, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 6 3 2 20),
-            (2, 1, 10, false) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, 4 2 1 10),
-            (2, 1, 10, true) => fp_unit!(FpNvUnit FpNvUnitPiped, p, bias, specials, 4 2 1 10, nv),
-            _ => {
-                return Err(RtlError::Unsupported {
-                    format: p.format.name.clone(),
-                    why: describe(&p.format),
-                })
-            }
-        },
-        _ => {
-            return Err(RtlError::Unsupported {
-                format: p.format.name.clone(),
-                why: describe(&p.format),
-            })
-        }
-    };
-    Ok(unit)
+    dispatch(p).ok_or_else(|| RtlError::Unsupported {
+        format: p.format.name.clone(),
+        why: describe(&p.format),
+    })
 }

@@ -21,7 +21,7 @@ pub struct RtlArgs {
     /// Block format: a built-in name (mxfp8, mxint8, nvfp4, ...), a user format, or a mixed
     /// unit WIDE+NARROW (mxint8+nvint4, mxfp8+nvfp4) with a `mode` input
     pub format: String,
-    /// Lanes k, a power of two from 1 to 64 [default: the format's block size]
+    /// Lanes k, a power of two from 1 to 64 [default: the format's block size, or for blocks over 64 or not a power of two the largest power of two up to 64 dividing it]
     #[arg(long)]
     pub lanes: Option<usize>,
     /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]

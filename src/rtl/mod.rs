@@ -157,7 +157,7 @@ pub fn default_architecture(format: &BlockFormat) -> (Multiplier, Reduction) {
 /// The parameters of a unit besides its format.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnitParams {
-    /// Lanes k; `None` = the format's block size.
+    /// Lanes k; `None` = [`BlockFormat::default_lanes`] (the block size up to 64).
     pub lanes: Option<usize>,
     pub psum_width: PsumWidth,
     /// Extra register stages S before the accumulator register.
@@ -301,7 +301,7 @@ pub struct UnitPlan {
 impl UnitPlan {
     /// Validate `params` for `format`.
     pub fn new(format: &BlockFormat, params: &UnitParams) -> Result<Self, RtlError> {
-        let lanes = params.lanes.unwrap_or(format.block);
+        let lanes = params.lanes.unwrap_or(format.default_lanes());
         if !(lanes.is_power_of_two() && lanes <= MAX_LANES) {
             return Err(RtlError::Lanes { lanes });
         }

@@ -28,6 +28,8 @@ pub struct IoBench {
     pub hwcost_s: f64,
     /// NumPy load + save, timed inside Python; None (with why) when NumPy is unavailable.
     pub numpy_s: Result<f64, String>,
+    /// NumPy load + save with the output fsync'd before the clock stops.
+    pub numpy_durable_s: Option<f64>,
     pub numpy_version: Option<String>,
     pub python: Option<String>,
     pub rss_elements: u64,
@@ -107,14 +109,19 @@ fn find_numpy() -> Result<(String, String), String> {
     ))
 }
 
-/// NumPy's load + save of `input`, timed inside Python (interpreter start not counted).
-fn time_numpy(py: &str, input: &Path, out: &Path) -> anyhow::Result<f64> {
-    let script = "import sys, time, numpy as np\n\
-                  best = float('inf')\n\
+/// NumPy's load + save of `input`, timed inside Python (interpreter start not counted): as
+/// `np.save` writes, and with the file fsync'd before the clock stops (hwcost's durability).
+fn time_numpy(py: &str, input: &Path, out: &Path) -> anyhow::Result<(f64, f64)> {
+    let script = "import os, sys, time, numpy as np\n\
+                  best = durable = float('inf')\n\
                   for _ in range(int(sys.argv[3])):\n\
                   \x20   t = time.perf_counter(); a = np.load(sys.argv[1]); np.save(sys.argv[2], a); del a\n\
                   \x20   best = min(best, time.perf_counter() - t)\n\
-                  print(best)\n";
+                  \x20   t = time.perf_counter(); a = np.load(sys.argv[1])\n\
+                  \x20   with open(sys.argv[2], 'wb') as f:\n\
+                  \x20       np.save(f, a); f.flush(); os.fsync(f.fileno())\n\
+                  \x20   del a; durable = min(durable, time.perf_counter() - t)\n\
+                  print(best, durable)\n";
     let o = Command::new(py)
         .args(["-c", script])
         .arg(input)
@@ -128,10 +135,16 @@ fn time_numpy(py: &str, input: &Path, out: &Path) -> anyhow::Result<f64> {
             String::from_utf8_lossy(&o.stderr).trim()
         );
     }
-    String::from_utf8_lossy(&o.stdout)
-        .trim()
-        .parse()
-        .context("NumPy run printed no time")
+    let text = String::from_utf8_lossy(&o.stdout);
+    let times: Vec<f64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .context("NumPy run printed no times")?;
+    match times[..] {
+        [plain, durable] => Ok((plain, durable)),
+        _ => bail!("NumPy run printed '{}', expected two times", text.trim()),
+    }
 }
 
 /// Peak resident set of the children waited for so far, MiB (getrusage).
@@ -175,7 +188,7 @@ pub fn measure(scratch: &Path, n: u64, rss_n: u64) -> anyhow::Result<IoBench> {
     write_input(&input, n)?;
     let out = dir.path().join("out.npy");
     let hwcost_s = time_command(|| hw(&input, &out))?;
-    let (numpy_s, numpy_version, python) = match find_numpy() {
+    let (numpy, numpy_version, python) = match find_numpy() {
         Ok((py, v)) => (
             time_numpy(&py, &input, &dir.path().join("np.npy")).map_err(|e| format!("{e:#}")),
             Some(v),
@@ -183,10 +196,13 @@ pub fn measure(scratch: &Path, n: u64, rss_n: u64) -> anyhow::Result<IoBench> {
         ),
         Err(why) => (Err(why), None, None),
     };
+    let numpy_durable_s = numpy.as_ref().ok().map(|t| t.1);
+    let numpy_s = numpy.map(|t| t.0);
     Ok(IoBench {
         elements: n,
         hwcost_s,
         numpy_s,
+        numpy_durable_s,
         numpy_version,
         python,
         rss_elements: rss_n,
@@ -263,12 +279,26 @@ pub fn render(b: &IoBench) -> String {
                 "| NumPy load + save | {np:.3} | {:.0} | 1.00x |\n",
                 rate(*np)
             ));
+            if let Some(d) = b.numpy_durable_s {
+                s.push_str(&format!(
+                    "| NumPy load + save + fsync | {d:.3} | {:.0} | {:.2}x |\n",
+                    rate(d),
+                    d / np
+                ));
+            }
             s.push_str(&format!(
                 "| hwcost quantize mxfp8 | {:.3} | {:.0} | {:.2}x |\n",
                 b.hwcost_s,
                 rate(b.hwcost_s),
                 b.hwcost_s / np
             ));
+            if let Some(d) = b.numpy_durable_s {
+                s.push_str(&format!(
+                    "\nAgainst NumPy writing as durably as hwcost (its file fsync'd before the clock \
+                     stops): {:.2}x.\n",
+                    b.hwcost_s / d
+                ));
+            }
         }
         Err(why) => {
             s.push_str(&format!(
@@ -305,12 +335,37 @@ mod tests {
             elements: 1 << 20,
             hwcost_s: 0.5,
             numpy_s: Err("NumPy not found".into()),
+            numpy_durable_s: None,
             numpy_version: None,
             python: None,
             rss_elements: 1 << 20,
             rss_mib: 12.0,
             threads: 2,
         });
+        let with_numpy = render(&IoBench {
+            numpy_s: Ok(0.2),
+            numpy_durable_s: Some(0.4),
+            numpy_version: Some("2.0".into()),
+            ..IoBench {
+                elements: 1 << 20,
+                hwcost_s: 0.5,
+                numpy_s: Err(String::new()),
+                numpy_durable_s: None,
+                numpy_version: None,
+                python: None,
+                rss_elements: 1 << 20,
+                rss_mib: 12.0,
+                threads: 2,
+            }
+        });
+        for k in [
+            "| NumPy load + save | 0.200 |",
+            "| NumPy load + save + fsync | 0.400 | 3 | 2.00x |",
+            "| hwcost quantize mxfp8 | 0.500 | 2 | 2.50x |",
+            "as durably as hwcost (its file fsync'd before the clock stops): 1.25x",
+        ] {
+            assert!(with_numpy.contains(k), "{k} missing from\n{with_numpy}");
+        }
         assert!(loaded("8.97 8.54 7.20", 2) && !loaded("1.28 1.88 5.04", 2));
         assert!(!loaded("unknown", 2));
         for k in [

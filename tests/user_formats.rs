@@ -1,0 +1,420 @@
+//! User formats in hardware (issue 14): the example formats of `models/formats/` and a seeded
+//! random sample of formats from everything the TOML reader accepts each either get a unit that
+//! lints clean and is bit-exact with `emulate` (rust-hdl with the exhaustive element-pair sweep
+//! where elements have at most 8 bits, Verilator, Icarus), or a clear error naming what is
+//! built. The CLI runs end to end on a user format (rtl, verify, cost, synth, compare, sweep,
+//! plot). Every failure prints the format's TOML and the seed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hwcost::format::spec::load_toml;
+use hwcost::format::BlockFormat;
+use hwcost::rtl::{generate, PsumWidth, RtlError, UnitPlan};
+use hwcost::sim::backends::{BackendKind, VerilatorBuild};
+use hwcost::sim::vectors::SuiteSize;
+use hwcost::sim::verify::{render, unit_params, verify_unit, VerifyConfig};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+/// The example formats shipped in `models/formats/`.
+fn shipped_examples() -> Vec<(PathBuf, BlockFormat)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/formats");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let f = load_toml(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, f)
+        })
+        .collect()
+}
+
+/// A random format the TOML reader accepts, as TOML text: INT of 2..16 bits or FP with 1..8
+/// exponent and 0..10 mantissa bits, any valid bias and specials, blocks of 1..256, either
+/// scale. Half of the FP formats take the usual bias 2^(x-1) - 1.
+fn random_toml(rng: &mut rand::rngs::StdRng, i: usize) -> String {
+    let block = if rng.gen_bool(0.75) {
+        1usize << rng.gen_range(1..=8)
+    } else {
+        rng.gen_range(1..=256)
+    };
+    let scale = if rng.gen_bool(0.7) { "ue8m0" } else { "e4m3" };
+    let element = if rng.gen_bool(0.4) {
+        format!("kind = \"int\"\nbits = {}\n", rng.gen_range(2..=16))
+    } else {
+        // Mostly narrow elements (those are the ones people propose), sometimes anything.
+        let (x, y) = if rng.gen_bool(0.75) {
+            let x = rng.gen_range(1..=5u32);
+            (x, rng.gen_range(1..=(7 - x).min(5)))
+        } else {
+            (rng.gen_range(1..=8u32), rng.gen_range(0..=10u32))
+        };
+        let (lo, hi) = ((1i64 << x) - 126, 127 - i64::from(y));
+        let usual = (1i64 << (x - 1)) - 1;
+        let bias = if rng.gen_bool(0.5) && (lo..=hi).contains(&usual) {
+            usual
+        } else {
+            rng.gen_range(lo..=hi)
+        };
+        let mut specials = vec!["finite"];
+        if !(x == 1 && y == 0) {
+            specials.push("nan_only");
+        }
+        if x >= 2 {
+            specials.push("ieee");
+        }
+        let sp = specials[rng.gen_range(0..specials.len())];
+        format!(
+            "kind = \"fp\"\nexp_bits = {x}\nman_bits = {y}\nbias = {bias}\nspecials = \"{sp}\"\n"
+        )
+    };
+    format!("name = \"user{i}\"\nblock = {block}\nscale = \"{scale}\"\n[element]\n{element}")
+}
+
+/// Lanes for a test unit: small, so that rust-hdl and Icarus run many blocks.
+fn test_lanes(f: &BlockFormat) -> usize {
+    f.default_lanes().min(4)
+}
+
+fn plan_for(f: &BlockFormat, lanes: usize) -> Result<UnitPlan, RtlError> {
+    UnitPlan::new(
+        f,
+        &hwcost::rtl::UnitParams {
+            lanes: Some(lanes),
+            psum_width: PsumWidth::Default,
+            pipeline: 0,
+            arch: Default::default(),
+        },
+    )
+}
+
+/// `verilator --lint-only -Wall` on the unit's Verilog: the warnings, if any.
+fn lint(dir: &Path, f: &BlockFormat, lanes: usize) -> Option<String> {
+    let g = generate(
+        f,
+        &hwcost::rtl::UnitParams {
+            lanes: Some(lanes),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let v = dir.join(format!("{}.v", g.plan.name));
+    std::fs::write(&v, &g.verilog).unwrap();
+    let out = Command::new("verilator")
+        .current_dir(dir)
+        .args(["--lint-only", "-Wall", "--top-module", &g.plan.name])
+        .arg(&v)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    (!out.status.success() || !text.trim().is_empty()).then_some(text)
+}
+
+/// Run the vector suite on `kinds` for `f` at `lanes`; the report on a mismatch.
+fn bit_exact(
+    f: &BlockFormat,
+    lanes: usize,
+    kinds: &[BackendKind],
+    size: SuiteSize,
+    seed: u64,
+    work: &Path,
+) -> Result<(), String> {
+    let plan = plan_for(f, lanes).map_err(|e| e.to_string())?;
+    let p = unit_params(&plan).map_err(|e| e.to_string())?;
+    let cfg = VerifyConfig {
+        backends: kinds.to_vec(),
+        size,
+        seed,
+        work_dir: work.to_path_buf(),
+        verilator: VerilatorBuild {
+            cxx_opt: 1,
+            jobs: 1,
+        },
+        keep: 5,
+        progress: false,
+    };
+    let report = verify_unit(f, &p, &cfg).map_err(|e| e.to_string())?;
+    if report.mismatch_count() > 0 {
+        return Err(render(f, &p, &report, 10));
+    }
+    for b in &report.backends {
+        let planned: usize = report
+            .streams
+            .iter()
+            .map(|s| s.block_count(f, p.lanes))
+            .sum();
+        if b.blocks != planned || planned == 0 {
+            return Err(format!(
+                "{} ran {} of {planned} blocks",
+                report.unit, b.blocks
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The pair sweep wherever elements have at most 8 bits (65,536 pairs at 8 bits).
+fn suite(f: &BlockFormat, random: usize) -> SuiteSize {
+    SuiteSize {
+        random,
+        others: 100,
+        pairs: (f.elem.bits() <= 8).then_some(0),
+    }
+}
+
+#[test]
+fn the_shipped_examples_lint_clean_and_are_bit_exact_on_every_backend() {
+    let examples = shipped_examples();
+    assert!(
+        examples.len() >= 3,
+        "models/formats/ ships at least three examples"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let mut kinds = vec![BackendKind::Rusthdl];
+    let verilator = common::require_tool("verilator", "verilator");
+    if verilator {
+        kinds.push(BackendKind::Verilator);
+    }
+    if common::require_tool("iverilog", "iverilog") {
+        kinds.push(BackendKind::Icarus);
+    }
+    let failures: Vec<String> = examples
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (path, f))| {
+            let seed = 0x05e7_f000 + i as u64;
+            let lanes = test_lanes(f);
+            let mut why = Vec::new();
+            if verilator {
+                if let Some(w) = lint(work.path(), f, f.default_lanes()) {
+                    why.push(format!("lint at its default lanes: {w}"));
+                }
+            }
+            if let Err(e) = bit_exact(f, lanes, &kinds, suite(f, 2_000), seed, work.path()) {
+                why.push(e);
+            }
+            (!why.is_empty())
+                .then(|| format!("{} (seed {seed:#x}):\n{}", path.display(), why.join("\n")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
+    const SEED: u64 = 0x05e7_1400;
+    const FORMATS: usize = 40;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let verilator = common::require_tool("verilator", "verilator");
+    let mut built = Vec::new();
+    let mut refused = 0;
+    for i in 0..FORMATS {
+        let text = random_toml(&mut rng, i);
+        let path = dir.path().join(format!("user{i}.toml"));
+        std::fs::write(&path, &text).unwrap();
+        let f = load_toml(&path)
+            .unwrap_or_else(|e| panic!("seed {SEED:#x}, format {i}:\n{text}\nnot read: {e}"));
+        match plan_for(&f, test_lanes(&f)) {
+            Ok(_) => built.push((i, text, f)),
+            Err(RtlError::Unsupported { why, .. }) => {
+                // The error says what the format is and what is built instead.
+                assert!(
+                    why.contains(&f.elem.label()) && why.contains("built: with UE8M0 scales INT"),
+                    "seed {SEED:#x}, format {i}:\n{text}\nunclear refusal: {why}"
+                );
+                refused += 1;
+            }
+            Err(e) => panic!("seed {SEED:#x}, format {i}:\n{text}\nunexpected error: {e}"),
+        }
+    }
+    assert!(
+        built.len() >= FORMATS / 2 && refused > 0,
+        "seed {SEED:#x}: the sample must hold both built ({}) and refused ({refused}) formats",
+        built.len()
+    );
+    // rust-hdl with the pair sweep on every built format; Verilator lint and the suite on
+    // every third one (each Verilator build takes seconds).
+    let failures: Vec<String> = built
+        .par_iter()
+        .filter_map(|(i, text, f)| {
+            let seed = SEED + *i as u64;
+            let lanes = test_lanes(f);
+            let mut kinds = vec![BackendKind::Rusthdl];
+            let mut why = Vec::new();
+            if verilator && i % 3 == 0 {
+                kinds.push(BackendKind::Verilator);
+                if let Some(w) = lint(work.path(), f, lanes) {
+                    why.push(format!("lint: {w}"));
+                }
+            }
+            if let Err(e) = bit_exact(f, lanes, &kinds, suite(f, 500), seed, work.path()) {
+                why.push(e);
+            }
+            (!why.is_empty()).then(|| {
+                format!(
+                    "format {i} (seed {seed:#x}, sample seed {SEED:#x}):\n{text}\n{}",
+                    why.join("\n")
+                )
+            })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn a_format_outside_the_built_widths_is_refused_with_the_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, names) in [
+        (
+            "name = \"mxint12\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 12\n",
+            "INT12 elements with UE8M0 scales; built: with UE8M0 scales INT2..11",
+        ),
+        (
+            "name = \"mxfp9\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 5\nman_bits = 3\nbias = 15\nspecials = \"ieee\"\n",
+            "E5M3 elements with UE8M0 scales",
+        ),
+    ] {
+        let p = dir.path().join("f.toml");
+        std::fs::write(&p, text).unwrap();
+        let f = load_toml(&p).unwrap();
+        let e = plan_for(&f, 4).unwrap_err().to_string();
+        assert!(e.contains(names), "{e}");
+    }
+}
+
+/// Run hwcost in `dir`; its stdout, or a panic with its stderr.
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = common::hwcost()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hwcost {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_runs_end_to_end_on_a_user_format() {
+    // A project directory with one user format (INT5 in blocks of 16).
+    let dir = tempfile::tempdir().unwrap();
+    let formats = dir.path().join("models/formats");
+    std::fs::create_dir_all(&formats).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/formats/mxint5_b16.toml");
+    std::fs::copy(&src, formats.join("mxint5_b16.toml")).unwrap();
+    let d = dir.path();
+
+    let listed: serde_json::Value = serde_json::from_str(&run(d, &["formats", "--json"])).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "mxint5_b16"),
+        "formats --json lists the user format: {listed}"
+    );
+
+    run(
+        d,
+        &["rtl", "mxint5_b16", "--lanes", "4", "-o", "rtl", "--quiet"],
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("rtl/mxint5_b16_mac_k4_n10_p0_array_csa.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["format"]["name"], "mxint5_b16", "{meta}");
+
+    run(
+        d,
+        &[
+            "verify",
+            "mxint5_b16",
+            "--lanes",
+            "4",
+            "--backend",
+            "rusthdl",
+            "--vectors",
+            "500",
+            "--seed",
+            "1",
+            "--quiet",
+        ],
+    );
+
+    let cost: serde_json::Value =
+        serde_json::from_str(&run(d, &["cost", "mxint5_b16", "--lanes", "4", "--json"])).unwrap();
+    assert!(cost["total"]["area_um2"].as_f64().unwrap() > 0.0, "{cost}");
+
+    let cmp: serde_json::Value = serde_json::from_str(&run(
+        d,
+        &["compare", "mxint5_b16", "mxint4", "--format", "json"],
+    ))
+    .unwrap();
+    assert!(cmp.to_string().contains("mxint5_b16"), "{cmp}");
+
+    run(
+        d,
+        &[
+            "sweep",
+            "--formats",
+            "mxint5_b16",
+            "mxint4",
+            "-o",
+            "sweep.csv",
+            "--quiet",
+        ],
+    );
+    let csv = std::fs::read_to_string(d.join("sweep.csv")).unwrap();
+    assert!(
+        csv.lines().skip(1).any(|l| l.starts_with("mxint5_b16,")),
+        "sweep.csv has the user format's rows:\n{csv}"
+    );
+
+    run(
+        d,
+        &[
+            "plot",
+            "area-breakdown",
+            "mxint5_b16",
+            "mxint4",
+            "-o",
+            "cost.svg",
+            "--quiet",
+        ],
+    );
+    assert!(std::fs::metadata(d.join("cost.svg")).unwrap().len() > 1000);
+
+    if common::require_flow() {
+        let synth: serde_json::Value = serde_json::from_str(&run(
+            d,
+            &[
+                "synth",
+                "mxint5_b16",
+                "--lanes",
+                "4",
+                "--json",
+                "--quiet",
+                "--cache-dir",
+                "cache",
+            ],
+        ))
+        .unwrap();
+        assert!(synth.to_string().contains("mxint5_b16"), "{synth}");
+    }
+}
