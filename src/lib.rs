@@ -1,6 +1,7 @@
 //! hwcost: integer vs floating-point block-scaled formats, from a bit-exact quantizer to
 //! generated, verified and costed MAC hardware.
 
+pub mod arch;
 pub mod atomic;
 pub mod cli;
 pub mod cost;
@@ -13,3 +14,4 @@ pub mod report;
 pub mod rtl;
 pub mod shipped;
 pub mod sim;
+pub mod synth;

@@ -199,7 +199,7 @@ proptest! {
         std::fs::write(&path, &text).unwrap();
         let _ = CostTable::load(&path);
         let _ = hwcost::cost::calibrate::Calibration::load(&path);
-        let _ = hwcost::cost::mixed::MixedSynthResults::load(&path);
+        let _ = hwcost::synth::mixed::MixedSynthResults::load(&path);
     }
 
     #[test]

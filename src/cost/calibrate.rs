@@ -50,10 +50,10 @@ use serde::{Deserialize, Serialize};
 
 use super::analytic::{self, Component, UnitParams};
 use super::tech::Tech;
-use super::unit_synth::{Part, ANALYTIC_ORDER};
 use crate::format::ElemFormat;
 use crate::report::source::{ComponentCost, CostSource, CostTable, Model, UnitCost};
 use crate::report::{write_atomic, Provenance, ReportError, GENERATOR};
+use crate::synth::unit_synth::{Part, ANALYTIC_ORDER};
 
 /// The calibration file's name in the results directory.
 pub const FILE: &str = "calibration.json";

@@ -90,7 +90,7 @@ impl ExportArgs {
             model: self.model,
             results: self.results.clone(),
             cache_dir: self.cache_dir.clone(),
-            engine: crate::cost::tools::Engine::System,
+            engine: crate::synth::tools::Engine::System,
             json: true,
             library: Default::default(),
         }

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::plot::{save, Chart};
 use super::style::{color, err, font, frame, legend_row, two_panels, GRID, MINOR_GRID};
 use super::ReportError;
-use crate::cost::clock::{ClockPoint, ClockResults, CLOCK_FILE};
+use crate::synth::clock::{ClockPoint, ClockResults, CLOCK_FILE};
 
 /// The pairs compared at each clock.
 pub const PAIRS: [(&str, &str); 2] = [("mxint8", "mxfp8"), ("nvint4", "nvfp4")];
@@ -59,7 +59,7 @@ pub fn ratio(r: &ClockResults, (i, f): (&str, &str), mhz: f64) -> Option<(f64, f
 /// A unit measured at a clock as reports see it: the flattened netlist (the one timed at the
 /// clock) is its only component.
 pub fn flat_cost(
-    u: &crate::cost::unit_synth::UnitSynthReport,
+    u: &crate::synth::unit_synth::UnitSynthReport,
     unit: &crate::cost::analytic::UnitParams,
     tech: &str,
 ) -> super::source::UnitCost {
@@ -78,16 +78,16 @@ pub fn flat_cost(
 /// `library` (`compare --liberty`): at the default settings, or at `target_mhz` with the
 /// depth search (then each unit's cost is its flattened netlist, as at a clock).
 pub fn liberty_source(
-    library: &crate::cost::flow::LibraryArgs,
+    library: &crate::synth::flow::LibraryArgs,
     units: &[crate::cost::analytic::UnitParams],
     target_mhz: Option<f64>,
     results: &Path,
 ) -> Result<super::source::TableSource, ReportError> {
-    use crate::cost::synth_command::{synth_result, table_provenance};
+    use crate::synth::synth_command::{synth_result, table_provenance};
     let fail = |e: &dyn std::fmt::Display| ReportError::Synthesis(e.to_string());
-    let pdk = crate::cost::flow::PdkFiles::select(library, None).map_err(|e| fail(&e))?;
-    let cache = crate::cost::unit_synth::default_cache_dir();
-    let engine = crate::cost::tools::Engine::System;
+    let pdk = crate::synth::flow::PdkFiles::select(library, None).map_err(|e| fail(&e))?;
+    let cache = crate::synth::unit_synth::default_cache_dir();
+    let engine = crate::synth::tools::Engine::System;
     let mut costs = Vec::new();
     let mut provenance = None;
     for u in units {
@@ -102,11 +102,11 @@ pub fn liberty_source(
         eprintln!("{}: synthesizing onto {} (cached after the first run)", super::source::unit_label(u), pdk.liberty.display());
         let (r, _) = match target_mhz {
             None => synth_result(&u.format, &params, engine, results, &cache, pdk.clone()),
-            Some(f) => crate::cost::clock::unit_at_clock(
+            Some(f) => crate::synth::clock::unit_at_clock(
                 &u.format,
                 &params,
                 false,
-                crate::cost::clock::ClockTarget::from_mhz(f),
+                crate::synth::clock::ClockTarget::from_mhz(f),
                 engine,
                 results,
                 &cache,
@@ -156,7 +156,7 @@ impl ClockSource {
             .points
             .iter()
             .find_map(|p| p.unit.as_ref())
-            .map(crate::cost::synth_command::table_provenance)
+            .map(crate::synth::synth_command::table_provenance)
             .ok_or_else(|| unavailable(format!("{} holds no unit that met a clock", path.display())))?;
         Ok(ClockSource {
             results: r,

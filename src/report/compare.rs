@@ -170,7 +170,7 @@ pub struct CompareArgs {
     /// Synthesize the units onto this Liberty now (cached after the first run) instead of
     /// reading the shipped sky130 results; with --clock-mhz, each at the depth that meets it.
     #[command(flatten)]
-    pub library: crate::cost::flow::LibraryArgs,
+    pub library: crate::synth::flow::LibraryArgs,
     /// Output: aligned text table, Markdown, JSON or CSV.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
@@ -494,7 +494,7 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
              OpenSTA times with slack >= 0 at it (zero input and output delay, ideal clock), synthesized toward the \
              clock; area and energy are that netlist's, with the pipeline registers and their clock-pin energy at \
              {mhz:.1} MHz (no clock tree); latency counts the stages. From {}.",
-            args.unit.results.join(crate::cost::clock::CLOCK_FILE).display()
+            args.unit.results.join(crate::synth::clock::CLOCK_FILE).display()
         ),
     );
     Ok(c)

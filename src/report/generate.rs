@@ -17,9 +17,9 @@ use super::source::{shipped_source, AnalyticSource, CostSource, Model, Selected,
 use super::{write_atomic, ReportError};
 use crate::cost::analytic::{table5_mixed, PsumWidth, UnitParams};
 use crate::cost::calibrate::{CalibratedSource, Calibration};
-use crate::cost::synth_command::{SynthDetails, DETAILS_FILE};
 use crate::cost::tech::{builtin_names, Tech, DEFAULT_TECH};
 use crate::format::{builtins, lookup_in};
+use crate::synth::synth_command::{SynthDetails, DETAILS_FILE};
 
 /// `hwcost report [-o DIR]`.
 #[derive(clap::Args, Debug, Clone)]
@@ -265,7 +265,7 @@ pub fn model_vs_synth_markdown(
             }
             s += &component_ratios(&a, &y);
             if let Some(d) = flat {
-                s += &crate::cost::synth_command::flat_markdown(d);
+                s += &crate::synth::synth_command::flat_markdown(d);
             }
             match calibration {
                 Ok(cal) => {
@@ -289,7 +289,7 @@ pub fn model_vs_synth_markdown(
 /// Per component and format: synthesized over analytic area and energy where both models have
 /// the component, else the share of the synthesized unit the analytic model does not count.
 fn component_ratios(a: &[UnitCost], y: &[UnitCost]) -> String {
-    use crate::cost::unit_synth::Part;
+    use crate::synth::unit_synth::Part;
     let parts: Vec<Part> = Part::all()
         .into_iter()
         .filter(|p| {
@@ -507,7 +507,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
 
     bar.set_message("iso-clock results");
     let clock = super::clock::load_clock(&args.results).map_err(|why| ReportError::Results {
-        path: args.results.join(crate::cost::clock::CLOCK_FILE),
+        path: args.results.join(crate::synth::clock::CLOCK_FILE),
         why,
     })?;
     let clock_chart = match clock {
@@ -518,7 +518,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
                 footer: format!(
                     "{}: synthesized results shipped in reports/{}",
                     super::GENERATOR,
-                    crate::cost::clock::CLOCK_FILE
+                    crate::synth::clock::CLOCK_FILE
                 ),
             })
         }
@@ -542,13 +542,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
 
     bar.set_message("design-space sweep");
     let sweep_args = report_sweep_args(args, calibrated.is_ok());
-    let ds = crate::cost::sweep::sweep(&sweep_args, &ProgressBar::hidden()).map_err(|e| {
+    let ds = crate::arch::sweep::sweep(&sweep_args, &ProgressBar::hidden()).map_err(|e| {
         ReportError::Results {
             path: out.join("sweep.csv"),
             why: e.to_string(),
         }
     })?;
-    put("sweep.csv", &crate::cost::sweep::to_csv(&ds))?;
+    put("sweep.csv", &crate::arch::sweep::to_csv(&ds))?;
     let sweep_chart = super::sweep_chart::SweepChart::from_sweep(&ds);
     for ext in ["svg", "png"] {
         let path = out.join(format!("sweep.{ext}"));
@@ -638,8 +638,8 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
 /// The design space `hwcost report` sweeps: every built-in format at 8, 16 and 32 lanes, the
 /// default and the exact psum width, 0 to 2 pipeline stages; with the calibrated model when a
 /// calibration is shipped (it prices the pipeline registers), else the analytic one.
-pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::cost::sweep::SweepArgs {
-    use crate::cost::sweep::{SweepArgs, SweepModel, DEFAULT_KAPPA};
+pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::arch::sweep::SweepArgs {
+    use crate::arch::sweep::{SweepArgs, SweepModel, DEFAULT_KAPPA};
     SweepArgs {
         formats: builtins().into_iter().map(|f| f.name).collect(),
         lanes: vec![8, 16, 32],

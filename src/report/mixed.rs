@@ -12,10 +12,10 @@ use super::render::TableFormat;
 use super::source::Model;
 use super::ReportError;
 use crate::cost::analytic::{table5_mixed, MixedRow};
-use crate::cost::mixed::{mixed_analytic, MixedSynthResults, MIXED_SYNTH_FILE};
 use crate::cost::tech::Tech;
 use crate::datapath::mixed::MixedFormat;
 use crate::rtl::mixed::Reuse;
+use crate::synth::mixed::{mixed_analytic, MixedSynthResults, MIXED_SYNTH_FILE};
 
 /// Lanes of the compared units: the study's (and the analytic model's) 32 lane pairs.
 pub const MIXED_COMPARE_LANES: usize = 32;
@@ -655,7 +655,7 @@ mod tests {
     fn synthesized_results_are_read_and_bad_requests_quote_the_value() {
         let dir = tempfile::tempdir().unwrap();
         let entry =
-            |format: &str, reuse: &str, area: f64, e: f64| crate::cost::mixed::MixedSynthEntry {
+            |format: &str, reuse: &str, area: f64, e: f64| crate::synth::mixed::MixedSynthEntry {
                 unit: format!("{format}-{reuse}"),
                 format: format.into(),
                 reuse: reuse.into(),

@@ -68,7 +68,7 @@ const KNOWN_COMPONENTS: [&str; 9] = [
 ];
 
 /// The synthesized components the analytic model lacks, each with its fixed palette index:
-/// registers, the named parts of the glue (`cost::unit_synth::Extra`), and `glue` itself (the
+/// registers, the named parts of the glue (`synth::unit_synth::Extra`), and `glue` itself (the
 /// calibrated model's one part for them).
 const EXTRA_COMPONENTS: [(&str, usize); 7] = [
     ("registers", 9),

@@ -9,9 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cost::synth_command::{SynthDetails, DETAILS_FILE};
-use crate::cost::unit_synth::{regroup, UnitSynthReport};
 use crate::format::lookup_in;
+use crate::synth::synth_command::{SynthDetails, DETAILS_FILE};
+use crate::synth::unit_synth::{regroup, UnitSynthReport};
 
 use super::architectures::ARCH_DIR;
 use super::energy::ENERGY_DIR;

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::plot::{color, err, font, frame, range, save, tick, Chart};
 use super::{Provenance, ReportError};
-use crate::cost::sweep::Sweep;
+use crate::arch::sweep::Sweep;
 
 /// One design point as the chart draws it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -244,7 +244,7 @@ impl Chart for SweepChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::sweep::{sweep, SweepArgs, SweepModel, DEFAULT_KAPPA};
+    use crate::arch::sweep::{sweep, SweepArgs, SweepModel, DEFAULT_KAPPA};
     use indicatif::ProgressBar;
     use std::path::PathBuf;
 

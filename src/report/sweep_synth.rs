@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sweep_chart::SweepChart;
 use super::{Provenance, ReportError};
-use crate::cost::sweep::{Sweep, SweepRow};
+use crate::arch::sweep::{Sweep, SweepRow};
 use crate::format::lookup_in;
 
 /// The sweep's CSV in the results directory.

@@ -706,7 +706,7 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         "activity model: {} delay, {} operands",
         p.delay, p.activity
     );
-    if p.mapping != super::synth::Mapping::Area.label() {
+    if p.mapping != super::yosys::Mapping::Area.label() {
         let _ = writeln!(
             s,
             "synthesized toward a {:.1} MHz clock (ABC mapping {}: buffering and gate sizing); \

@@ -40,9 +40,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
-use super::calibrate::CalibratedSource;
-use super::tech::{Tech, TechError, DEFAULT_TECH};
+use crate::cost::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
+use crate::cost::calibrate::CalibratedSource;
+use crate::cost::tech::{Tech, TechError, DEFAULT_TECH};
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{BlockFormat, FormatError};
 use crate::report::source::{AnalyticSource, CostSource};

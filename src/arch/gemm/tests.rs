@@ -702,7 +702,7 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
     );
 
     // a pipelined unit the iso-clock results hold: its own fmax there
-    let clocked = crate::cost::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
+    let clocked = crate::synth::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
     let s1 = clocked
         .points
         .iter()
