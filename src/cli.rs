@@ -165,7 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plot(a) => report::run_plot(&a),
         Command::Report(a) => report::run_report(&a),
         Command::Gemm(a) => arch::gemm::run_gemm(&a),
-        Command::Sweep(a) => arch::sweep::run_sweep(&a),
+        Command::Sweep(a) => arch::sweep::run_sweep(&a, report::sweep_chart::draw),
         Command::SynthMixed(a) => synth::mixed::run_mixed_synth(&a),
         Command::Export(a) => export::run_export(&a),
         Command::Bench(a) => {

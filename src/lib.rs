@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cost;
 pub mod datapath;
 pub mod export;
+pub mod fields;
 pub mod format;
 pub mod machine;
 pub mod progress;

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use clap::Parser;
 use hwcost::cost::analytic::{PsumWidth, UnitParams};
+use hwcost::cost::source::CostTable;
 use hwcost::format::lookup;
 use hwcost::report::compare::{compare_output, comparison, CompareArgs, CompareRow, Comparison};
 use hwcost::report::render::{render, TableFormat};
-use hwcost::report::source::CostTable;
 use hwcost::rtl::{Arch, Multiplier, Reduction};
 
 #[derive(Parser)]

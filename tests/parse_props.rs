@@ -7,10 +7,9 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+use hwcost::cost::source::{ComponentCost, CostTable, Provenance, UnitCost};
 use hwcost::cost::tech::Tech;
 use hwcost::format::npy;
-use hwcost::report::source::{ComponentCost, CostTable, UnitCost};
-use hwcost::report::Provenance;
 
 fn config() -> ProptestConfig {
     ProptestConfig {

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Output;
 
 use hwcost::arch::sweep::jobs::{Manifest, MANIFEST};
+use hwcost::fields::round_sig;
 use hwcost::format::lookup;
-use hwcost::report::fields::round_sig;
 use hwcost::synth::unit_synth::{result_path, UnitSynthReport};
 
 /// Every tool of the flow and GNU parallel, or a visible skip (a failure under CI).

@@ -483,7 +483,7 @@ pub struct GemmReport {
     pub dataflow: Dataflow,
     pub lanes: usize,
     /// `None` for INT formats (exact sums), written `"exact"`.
-    #[serde(with = "crate::report::fields::psum")]
+    #[serde(with = "crate::fields::psum")]
     pub psum_width: Option<u32>,
     pub pipeline: u32,
     pub unit_latency_cycles: u32,
@@ -692,7 +692,7 @@ impl GemmArgs {
                         )
                     });
                 return Err(GemmError::ClockAboveFmax {
-                    unit: crate::report::source::unit_label(&unit),
+                    unit: crate::cost::source::unit_label(&unit),
                     clock_mhz: c,
                     fmax_mhz: f,
                     why,
@@ -758,7 +758,7 @@ impl GemmArgs {
     }
 
     fn synthesized_fmax(&self, unit: &UnitParams) -> Result<(f64, String), String> {
-        use crate::report::source::{shipped_source, CostSource, CostTable, Model};
+        use crate::cost::source::{shipped_source, CostSource, CostTable, Model};
         // a pipelined unit: its own STA fmax where the iso-clock results hold it (the highest
         // of the clocks it was synthesized toward)
         if self.pipeline > 0 {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::analytic::{self, AnalyticCost, PsumWidth, UnitParams};
 use super::calibrate::Calibration;
 use super::tech::{Cell, Tech, DEFAULT_TECH};
-use crate::report::source::UnitCost;
+use crate::cost::source::UnitCost;
 use crate::rtl;
 use crate::synth::synth_command::{synth_result, text_report, SynthOrigin};
 use crate::synth::tools::Engine;
@@ -188,7 +188,7 @@ pub struct PricedUnit {
     /// The generator's name of the unit, `{format}_mac_k{K}_n{n}_p{S}` (as `hwcost rtl` writes it).
     pub name: String,
     pub cost: UnitCost,
-    pub provenance: crate::report::Provenance,
+    pub provenance: crate::cost::source::Provenance,
     /// Bits of one element code, and the unit's pipeline stages.
     pub element_bits: u32,
     pub pipeline: usize,
@@ -200,7 +200,7 @@ pub struct PricedUnit {
 
 /// Price the unit of `args` with its model (`--model both` is refused: it names two).
 pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
-    use crate::report::source::{AnalyticSource, CostSource};
+    use crate::cost::source::{AnalyticSource, CostSource};
     let r = resolve(args)?;
     let name = rtl::UnitPlan::new(&r.format, &rtl_params(args, &r.format)?)?.name;
     let (cost, provenance) = match args.model {
@@ -248,7 +248,7 @@ pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     let (params, tech) = (&r.params, &r.tech);
     Ok(match args.model {
         ModelKind::Analytic => {
-            crate::report::source::refuse_architecture(crate::report::Model::Analytic, params)?;
+            crate::cost::source::refuse_architecture(crate::cost::source::Model::Analytic, params)?;
             let cost = analytic::analytic_cost(params, tech);
             if args.json {
                 serde_json::to_string_pretty(&cost)? + "\n"

@@ -27,8 +27,8 @@ pub mod timeloop;
 use std::path::{Path, PathBuf};
 
 use crate::cost::command::{priced_unit, CostArgs, ModelKind, PricedUnit};
+use crate::cost::source::Provenance;
 use crate::cost::tech::DEFAULT_TECH;
-use crate::report::Provenance;
 
 /// The tools `hwcost export` writes for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::GENERATOR;
+use crate::cost::source::GENERATOR;
 
 /// The unit contract, as shipped in the repository's `rtl/NOTES.md`.
 pub const NOTES_MD: &str = include_str!("../../rtl/NOTES.md");

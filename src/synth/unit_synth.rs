@@ -67,9 +67,9 @@ use super::sta::CriticalPath;
 use super::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
 use super::yosys::{Hierarchy, Mapping};
 use crate::cost::analytic::{self, Component};
+use crate::cost::source::{ComponentCost, UnitCost};
 use crate::datapath;
 use crate::format::BlockFormat;
-use crate::report::source::{ComponentCost, UnitCost};
 use crate::rtl::{self, RtlError, UnitPlan};
 use crate::sim::vectors::{self, Data, Kind, Output, VectorError};
 

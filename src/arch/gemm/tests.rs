@@ -671,7 +671,7 @@ fn weight_stationary_reads_b_once_and_output_stationary_writes_c_once() {
 /// results falls back to the default clock and says why.
 #[test]
 fn the_default_clock_is_the_synthesized_units_fmax() {
-    use crate::report::source::{shipped_source, CostSource, Model};
+    use crate::cost::source::{shipped_source, CostSource, Model};
     let reports = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
     let a = GemmArgs {
         clock_mhz: None,

@@ -278,7 +278,7 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
     }
     Ok(Manifest {
         schema: MANIFEST_SCHEMA,
-        generator: crate::report::GENERATOR.to_string(),
+        generator: crate::cost::source::GENERATOR.to_string(),
         hwcost,
         cache_dir,
         pdk_dir,
