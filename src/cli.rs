@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{cost, export, format, report, rtl, sim};
+use crate::{arch, cost, export, format, report, rtl, sim, synth};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,7 +34,7 @@ pub enum Command {
     /// Cost of a generated MAC unit: component breakdown of area and energy.
     Cost(cost::command::CostArgs),
     /// Synthesize generated units onto sky130 (area by component, energy, timing, registers).
-    Synth(cost::synth_command::SynthArgs),
+    Synth(synth::synth_command::SynthArgs),
     /// Fit the calibrated cost model to the shipped synthesized results (reports/calibration.json).
     Calibrate(cost::calibrate::CalibrateArgs),
     /// Theoretical QSNR over a crest-factor range, INT/FP crossovers, and measured QSNR.
@@ -46,13 +46,13 @@ pub enum Command {
     /// Regenerate every report and chart into a directory, with a README index.
     Report(report::ReportArgs),
     /// Cycle-level model of a GEMM on an array of generated units.
-    Gemm(cost::gemm::GemmArgs),
+    Gemm(arch::gemm::GemmArgs),
     /// Design-space sweep over formats and unit parameters, with the Pareto front, to CSV.
-    Sweep(cost::sweep::SweepArgs),
+    Sweep(arch::sweep::SweepArgs),
     /// Run a benchmark and write its report (reports/bench-NAME.md).
     Bench(BenchArgs),
     /// Synthesize mixed 8-bit + 4-bit units (mxint8+nvint4, mxfp8+nvfp4): area, energy per mode.
-    SynthMixed(cost::mixed::MixedSynthArgs),
+    SynthMixed(synth::mixed::MixedSynthArgs),
     /// Write units for Accelergy (ERT/ART tables), Timeloop (v4 architecture) or SCALE-Sim (.cfg).
     Export(export::ExportArgs),
 }
@@ -158,15 +158,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rtl(a) => rtl::run_rtl(&a),
         Command::Verify(a) => sim::verify::run_verify(&a),
         Command::Cost(a) => cost::command::run_cost(&a),
-        Command::Synth(a) => cost::synth_command::run_synth(&a),
+        Command::Synth(a) => synth::synth_command::run_synth(&a),
         Command::Calibrate(a) => cost::calibrate::run_calibrate(&a),
         Command::Qsnr(a) => format::qsnr::run_qsnr(&a),
         Command::Compare(a) => report::run_compare(&a),
         Command::Plot(a) => report::run_plot(&a),
         Command::Report(a) => report::run_report(&a),
-        Command::Gemm(a) => cost::gemm::run_gemm(&a),
-        Command::Sweep(a) => cost::sweep::run_sweep(&a),
-        Command::SynthMixed(a) => cost::mixed::run_mixed_synth(&a),
+        Command::Gemm(a) => arch::gemm::run_gemm(&a),
+        Command::Sweep(a) => arch::sweep::run_sweep(&a, report::sweep_chart::draw),
+        Command::SynthMixed(a) => synth::mixed::run_mixed_synth(&a),
         Command::Export(a) => export::run_export(&a),
         Command::Bench(a) => {
             bench_dir(&a.out)?;
@@ -175,7 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     format::quantize::bench::run_bench_quantize(&a.out.join("bench-quantize.md"))
                 }
                 BenchKind::QuantizeIo => format::quantize::bench_io::run_bench_quantize_io(&a.out),
-                BenchKind::Sweep => cost::sweep::run_bench_sweep(&a.out),
+                BenchKind::Sweep => arch::sweep::run_bench_sweep(&a.out),
                 BenchKind::Verify => sim::bench::run_bench_verify(&a.out),
             }
         }

@@ -66,7 +66,7 @@ fn note_builtin(path: &Path) {
             "hwcost: note: {} is not in the working directory; using the copy built into {} \
              (the results shipped with it)",
             path.display(),
-            crate::report::GENERATOR
+            crate::cost::source::GENERATOR
         );
     }
 }

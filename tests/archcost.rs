@@ -7,10 +7,10 @@ use std::path::Path;
 
 use clap::Parser;
 use hwcost::cost::analytic::{PsumWidth, UnitParams};
+use hwcost::cost::source::CostTable;
 use hwcost::format::lookup;
 use hwcost::report::compare::{compare_output, comparison, CompareArgs, CompareRow, Comparison};
 use hwcost::report::render::{render, TableFormat};
-use hwcost::report::source::CostTable;
 use hwcost::rtl::{Arch, Multiplier, Reduction};
 
 #[derive(Parser)]
@@ -202,13 +202,13 @@ fn compare_refuses_what_it_cannot_answer() {
 #[derive(Parser)]
 struct SweepCmd {
     #[command(flatten)]
-    args: hwcost::cost::sweep::SweepArgs,
+    args: hwcost::arch::sweep::SweepArgs,
 }
 
-fn sweep(argv: &[&str]) -> Result<hwcost::cost::sweep::Sweep, String> {
+fn sweep(argv: &[&str]) -> Result<hwcost::arch::sweep::Sweep, String> {
     let argv = ["sweep"].iter().chain(argv);
     let args = SweepCmd::try_parse_from(argv).unwrap().args;
-    hwcost::cost::sweep::sweep(&args, &indicatif::ProgressBar::hidden()).map_err(|e| e.to_string())
+    hwcost::arch::sweep::sweep(&args, &indicatif::ProgressBar::hidden()).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn sweep_names_the_architecture_and_refuses_what_its_model_cannot_price() {
         .rows
         .iter()
         .all(|r| r.multiplier.is_none() && r.reduction.is_none()));
-    let csv = hwcost::cost::sweep::to_csv(&s);
+    let csv = hwcost::arch::sweep::to_csv(&s);
     assert!(
         csv.starts_with("format,lanes,psum_width,multiplier,reduction,pipeline,"),
         "{csv}"
@@ -260,7 +260,7 @@ fn sweep_names_the_architecture_and_refuses_what_its_model_cannot_price() {
         "{:?}",
         s.skipped
     );
-    let csv = hwcost::cost::sweep::to_csv(&s);
+    let csv = hwcost::arch::sweep::to_csv(&s);
     assert!(
         csv.lines()
             .nth(1)

@@ -5,7 +5,7 @@
 
 mod common;
 
-use hwcost::cost::clock::{ClockResults, CLOCK_FILE};
+use hwcost::synth::clock::{ClockResults, CLOCK_FILE};
 
 #[test]
 fn a_target_clock_gets_the_shallowest_depth_that_meets_it() {

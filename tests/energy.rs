@@ -7,17 +7,17 @@ mod common;
 
 use std::path::Path;
 
-use hwcost::cost::activity::{self, Activity, Delay};
-use hwcost::cost::liberty::Library;
-use hwcost::cost::netlist::Netlist;
-use hwcost::cost::sim::{simulate, SimRequest, SimResult};
-use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
-use hwcost::cost::synth_command::SynthDetails;
-use hwcost::cost::tools::{Engine, Toolchain};
-use hwcost::cost::unit_synth::{activity_stream, prepare, synth_unit, UnitSynthRequest};
-use hwcost::cost::PdkFiles;
 use hwcost::format::lookup;
 use hwcost::rtl;
+use hwcost::synth::activity::{self, Activity, Delay};
+use hwcost::synth::liberty::Library;
+use hwcost::synth::netlist::Netlist;
+use hwcost::synth::sim::{simulate, SimRequest, SimResult};
+use hwcost::synth::synth_command::SynthDetails;
+use hwcost::synth::tools::{Engine, Toolchain};
+use hwcost::synth::unit_synth::{activity_stream, prepare, synth_unit, UnitSynthRequest};
+use hwcost::synth::yosys::{synthesize, Hierarchy, SynthRequest};
+use hwcost::synth::PdkFiles;
 
 /// One cache for the binary and a lock, so the small unit is synthesized once.
 fn shared_cache() -> (&'static Path, std::sync::MutexGuard<'static, ()>) {
@@ -98,7 +98,7 @@ fn sim(
     netlist_path: &Path,
     netlist: &Netlist,
     pdk: &PdkFiles,
-    stim: &hwcost::cost::sim::Stimulus,
+    stim: &hwcost::synth::sim::Stimulus,
     delay: Delay,
 ) -> SimResult {
     let work = tempfile::tempdir().unwrap();

@@ -9,15 +9,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use hwcost::cost::flow::LibraryArgs;
-use hwcost::cost::liberty::{AdderKind, BasicCell, Library};
-use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
 use hwcost::cost::tech::Tech;
-use hwcost::cost::tools::{Engine, Toolchain};
-use hwcost::cost::unit_synth::{synth_unit, UnitSynthReport, UnitSynthRequest};
-use hwcost::cost::PdkFiles;
 use hwcost::format::lookup;
 use hwcost::rtl;
+use hwcost::synth::flow::LibraryArgs;
+use hwcost::synth::liberty::{AdderKind, BasicCell, Library};
+use hwcost::synth::tools::{Engine, Toolchain};
+use hwcost::synth::unit_synth::{synth_unit, UnitSynthReport, UnitSynthRequest};
+use hwcost::synth::yosys::{synthesize, Hierarchy, SynthRequest};
+use hwcost::synth::PdkFiles;
 
 const PREFIX: &str = "sky130_fd_sc_hd__";
 const RENAMED: &str = "zz_";
@@ -86,7 +86,7 @@ fn small_unit(pdk: &PdkFiles, lib: &Library, cache: &Path) -> UnitSynthReport {
 }
 
 /// The flattened netlist's cell types of the small unit on `lib`.
-fn flat_cells(lib: &Library, cache: &Path) -> hwcost::cost::synth::SynthResult {
+fn flat_cells(lib: &Library, cache: &Path) -> hwcost::synth::yosys::SynthResult {
     let params = rtl::UnitParams {
         lanes: Some(2),
         ..Default::default()

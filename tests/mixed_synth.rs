@@ -7,12 +7,12 @@ mod common;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use hwcost::cost::liberty::Library;
-use hwcost::cost::mixed::{mixed_synth_cost, MixedSynthOptions};
-use hwcost::cost::tools::{Tool, Toolchain};
-use hwcost::cost::PdkFiles;
 use hwcost::rtl::mixed::Reuse;
 use hwcost::sim::mixed::plan_for;
+use hwcost::synth::liberty::Library;
+use hwcost::synth::mixed::{mixed_synth_cost, MixedSynthOptions};
+use hwcost::synth::tools::{Tool, Toolchain};
+use hwcost::synth::PdkFiles;
 
 /// The PDK and the flow's tools, or a visible skip (a failure under CI).
 fn require_flow() -> Option<PdkFiles> {

@@ -7,10 +7,9 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+use hwcost::cost::source::{ComponentCost, CostTable, Provenance, UnitCost};
 use hwcost::cost::tech::Tech;
 use hwcost::format::npy;
-use hwcost::report::source::{ComponentCost, CostTable, UnitCost};
-use hwcost::report::Provenance;
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -199,7 +198,7 @@ proptest! {
         std::fs::write(&path, &text).unwrap();
         let _ = CostTable::load(&path);
         let _ = hwcost::cost::calibrate::Calibration::load(&path);
-        let _ = hwcost::cost::mixed::MixedSynthResults::load(&path);
+        let _ = hwcost::synth::mixed::MixedSynthResults::load(&path);
     }
 
     #[test]

@@ -8,14 +8,14 @@ use std::path::Path;
 
 use clap::Parser;
 use hwcost::cost::analytic::{analytic_cost, PsumWidth, UnitParams};
+use hwcost::cost::source::{AnalyticSource, CostSource, CostTable, Provenance, UnitCost};
 use hwcost::cost::tech::Tech;
 use hwcost::format::lookup_in;
 use hwcost::format::qsnr::{measure_gaussian, theory_qsnr_db};
 use hwcost::report::compare::{compare_output, comparison, CompareArgs, CompareRow, Comparison};
 use hwcost::report::generate::{generate, ReportArgs};
 use hwcost::report::plot::{plot, PlotArgs};
-use hwcost::report::source::{AnalyticSource, CostSource, CostTable, UnitCost};
-use hwcost::report::{Provenance, ReportError};
+use hwcost::report::ReportError;
 
 #[derive(Parser)]
 struct CompareCmd {
@@ -204,7 +204,7 @@ mod compare {
         let rows: Vec<CompareRow> = rd.deserialize().collect::<Result<_, _>>().unwrap();
         assert_eq!(rows.len(), c.rows.len());
         // CSV numbers are the JSON's rounded to 10 significant digits, bit for bit.
-        let round = hwcost::report::fields::round_sig;
+        let round = hwcost::fields::round_sig;
         for (r, full) in rows.iter().zip(&c.rows) {
             assert_eq!(r.format, full.format);
             assert_eq!(r.psum_width, full.psum_width);

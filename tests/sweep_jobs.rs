@@ -8,10 +8,10 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use hwcost::cost::sweep::jobs::{Manifest, MANIFEST};
-use hwcost::cost::unit_synth::{result_path, UnitSynthReport};
+use hwcost::arch::sweep::jobs::{Manifest, MANIFEST};
+use hwcost::fields::round_sig;
 use hwcost::format::lookup;
-use hwcost::report::fields::round_sig;
+use hwcost::synth::unit_synth::{result_path, UnitSynthReport};
 
 /// Every tool of the flow and GNU parallel, or a visible skip (a failure under CI).
 fn require_flow_and_parallel() -> bool {

@@ -1,17 +1,17 @@
-//! Synthesized-netlist cost model (src/cost) against sky130 reference numbers measured by
+//! Synthesized-netlist cost model (src/synth) against sky130 reference numbers measured by
 //! hand with the same tools: Liberty reading, yosys area (total and per module), OpenSTA
 //! timing, and energy from gate-level simulated activity.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use hwcost::cost::liberty::{AdderKind, BasicCell, Library};
-use hwcost::cost::netlist::{Netlist, PortDirection, PortSpec};
-use hwcost::cost::power::{compute_energy, NetActivity};
-use hwcost::cost::sim::{Bits, Stimulus};
-use hwcost::cost::synth::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
-use hwcost::cost::tools::{Engine, Tool, ToolError, Toolchain};
-use hwcost::cost::{run_flow, CostError, FlowRequest, PdkFiles};
+use hwcost::synth::liberty::{AdderKind, BasicCell, Library};
+use hwcost::synth::netlist::{Netlist, PortDirection, PortSpec};
+use hwcost::synth::power::{compute_energy, NetActivity};
+use hwcost::synth::sim::{Bits, Stimulus};
+use hwcost::synth::tools::{Engine, Tool, ToolError, Toolchain};
+use hwcost::synth::yosys::{synthesize, Hierarchy, SynthError, SynthRequest, SynthResult};
+use hwcost::synth::{run_flow, CostError, FlowRequest, PdkFiles};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -159,7 +159,7 @@ fn flow_request(
         stimulus,
         measure_from_cycle: 2,
         ops_per_cycle: 1.0,
-        delay: hwcost::cost::activity::Delay::Zero,
+        delay: hwcost::synth::activity::Delay::Zero,
         mapping: Default::default(),
     }
 }
@@ -576,7 +576,7 @@ fn adder_modules_become_library_adder_cells_through_the_whole_flow() {
         .unwrap();
         sums.push(v.iter().map(|x| *x as u64).sum::<u64>());
     }
-    let check_sums = |r: &hwcost::cost::FlowResult, what: &str| {
+    let check_sums = |r: &hwcost::synth::FlowResult, what: &str| {
         for (c, want) in sums.iter().enumerate() {
             assert_eq!(
                 r.sim.outputs[c][0].as_ref().and_then(|v| v.to_u64()),

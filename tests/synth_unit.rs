@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 use hwcost::cost::analytic::{PsumWidth, UnitParams};
 use hwcost::cost::calibrate::{flip_flops, CalibratedSource, Calibration, CalibrationError};
 use hwcost::cost::command::{cost_report, CostArgs, ModelKind};
-use hwcost::cost::liberty::Library;
-use hwcost::cost::netlist::Netlist;
-use hwcost::cost::synth::{synthesize, Hierarchy, SynthRequest};
+use hwcost::cost::source::{CostSource, CostTable};
 use hwcost::cost::tech::Tech;
-use hwcost::cost::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
-use hwcost::cost::unit_synth::{synth_unit, Part, UnitSynthError, UnitSynthRequest};
-use hwcost::cost::PdkFiles;
 use hwcost::format::{builtins, lookup};
-use hwcost::report::source::{CostSource, CostTable};
 use hwcost::rtl;
+use hwcost::synth::liberty::Library;
+use hwcost::synth::netlist::Netlist;
+use hwcost::synth::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
+use hwcost::synth::unit_synth::{synth_unit, Part, UnitSynthError, UnitSynthRequest};
+use hwcost::synth::yosys::{synthesize, Hierarchy, SynthRequest};
+use hwcost::synth::PdkFiles;
 
 /// One result cache for the tests that synthesize MXINT8 with 4 lanes, and a lock so that the
 /// unit is synthesized once and the other test reads it from the cache.
@@ -151,7 +151,7 @@ fn small_unit_synthesizes_end_to_end_and_its_netlists_compute_emulate() {
     let again = synth_unit(&req, &pdk, &lib, &tools).unwrap();
     assert!(again.from_cache);
     assert_eq!(
-        hwcost::cost::unit_synth::UnitSynthReport {
+        hwcost::synth::unit_synth::UnitSynthReport {
             from_cache: false,
             ..again
         },
@@ -340,7 +340,7 @@ fn both_engines_synthesize_a_small_unit_and_name_themselves() {
         .unwrap()
         .remove("engine")
         .unwrap();
-    let old: hwcost::cost::unit_synth::UnitSynthReport = serde_json::from_value(old).unwrap();
+    let old: hwcost::synth::unit_synth::UnitSynthReport = serde_json::from_value(old).unwrap();
     assert_eq!(old.provenance.engine, legacy_engine_id());
     assert_eq!(Engine::of_id(&old.provenance.engine), Engine::System);
 }
@@ -477,7 +477,7 @@ fn bad_calibration_files_name_the_key_or_value() {
 /// `hwcost synth --all --write-results reports`, `hwcost calibrate`, `hwcost report -o reports/`).
 #[test]
 fn shipped_synthesis_results_are_consistent_and_current() {
-    use hwcost::cost::synth_command::{flat_markdown, SynthDetails};
+    use hwcost::synth::synth_command::{flat_markdown, SynthDetails};
     use sha2::Digest;
     let table = CostTable::load(&reports().join("synth-results.json")).unwrap();
     let details = SynthDetails::load(&reports().join("synth-details.json")).unwrap();

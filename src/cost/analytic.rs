@@ -622,7 +622,7 @@ pub struct AnalyticCost {
     pub format: String,
     pub lanes: usize,
     /// `None` for INT formats (exact sums), written `"exact"`.
-    #[serde(with = "crate::report::fields::psum")]
+    #[serde(with = "crate::fields::psum")]
     pub psum_width: Option<u32>,
     pub tech: String,
     pub toggle_rate: f64,
@@ -792,6 +792,18 @@ pub const STUDY_TABLE5: [(&str, f64, f64); 3] = [
     ("nvfp4", 0.54, 0.55),
     ("nvint4", 0.38, 0.34),
 ];
+
+/// The study's Table 5 (area, energy) of a single format, normalized to MXFP8 per MAC at
+/// equal throughput, if it reports one.
+pub fn study_table5(name: &str) -> Option<(f64, f64)> {
+    if name == "mxfp8" {
+        return Some((1.0, 1.0));
+    }
+    STUDY_TABLE5
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|&(_, a, e)| (a, e))
+}
 
 /// Reproduce the single-format columns of Table 5 at default parameters, per MAC.
 pub fn table5(tech: &Tech) -> Vec<Table5Row> {

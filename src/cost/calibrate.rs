@@ -49,11 +49,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::analytic::{self, Component, UnitParams};
+use super::source::{
+    ComponentCost, CostSource, CostTable, Model, Provenance, SourceError, UnitCost, GENERATOR,
+};
 use super::tech::Tech;
-use super::unit_synth::{Part, ANALYTIC_ORDER};
 use crate::format::ElemFormat;
-use crate::report::source::{ComponentCost, CostSource, CostTable, Model, UnitCost};
-use crate::report::{write_atomic, Provenance, ReportError, GENERATOR};
+use crate::synth::unit_synth::{Part, ANALYTIC_ORDER};
 
 /// The calibration file's name in the results directory.
 pub const FILE: &str = "calibration.json";
@@ -76,7 +77,7 @@ pub enum CalibrationError {
     #[error("the calibrated model cannot price {unit}: {why}")]
     Architecture { unit: String, why: String },
     #[error(transparent)]
-    Report(#[from] ReportError),
+    Source(#[from] SourceError),
     #[error(transparent)]
     Param(#[from] analytic::ParamError),
 }
@@ -153,7 +154,7 @@ pub struct Linear {
 pub struct FitRow {
     pub format: String,
     pub lanes: usize,
-    #[serde(with = "crate::report::fields::psum", default)]
+    #[serde(with = "crate::fields::psum", default)]
     pub psum_width: Option<u32>,
     pub synth_area_um2: f64,
     pub calibrated_area_um2: f64,
@@ -591,7 +592,7 @@ impl Calibration {
             return Ok(());
         }
         Err(CalibrationError::Architecture {
-            unit: crate::report::source::unit_label(unit),
+            unit: crate::cost::source::unit_label(unit),
             why: "the model is fitted to each format's default architecture only".into(),
         })
     }
@@ -619,7 +620,10 @@ impl Calibration {
     /// Writes the calibration atomically as pretty JSON.
     pub fn save(&self, path: &Path) -> Result<(), CalibrationError> {
         let text = serde_json::to_string_pretty(self).expect("plain data serializes") + "\n";
-        write_atomic(path, text.as_bytes())?;
+        crate::atomic::write(path, text.as_bytes()).map_err(|source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(())
     }
 
@@ -745,7 +749,7 @@ impl CalibratedSource {
     pub fn load(results_dir: &Path, tech_spec: &str) -> Result<CalibratedSource, CalibrationError> {
         let path = results_dir.join(FILE);
         let calibration = Calibration::load(&path)?;
-        let tech = Tech::resolve(tech_spec).map_err(ReportError::from)?;
+        let tech = Tech::resolve(tech_spec).map_err(SourceError::from)?;
         if tech.name != calibration.tech {
             return Err(CalibrationError::Tech {
                 fitted: calibration.tech.clone(),
@@ -782,10 +786,10 @@ impl CostSource for CalibratedSource {
         &self.provenance
     }
 
-    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, SourceError> {
         self.calibration
             .unit_cost(unit, 0, &self.tech)
-            .map_err(|e| ReportError::Results {
+            .map_err(|e| SourceError::Results {
                 path: PathBuf::from(FILE),
                 why: e.to_string(),
             })

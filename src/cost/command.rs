@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use super::analytic::{self, AnalyticCost, PsumWidth, UnitParams};
 use super::calibrate::Calibration;
-use super::synth_command::{synth_result, text_report, SynthOrigin};
 use super::tech::{Cell, Tech, DEFAULT_TECH};
-use super::tools::Engine;
-use super::unit_synth::{default_cache_dir, Part, UnitSynthReport};
-use crate::report::source::UnitCost;
+use crate::cost::source::UnitCost;
 use crate::rtl;
+use crate::synth::synth_command::{synth_result, text_report, SynthOrigin};
+use crate::synth::tools::Engine;
+use crate::synth::unit_synth::{default_cache_dir, Part, UnitSynthReport};
 
 /// The cost models `--model` can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -49,7 +49,7 @@ pub struct CostArgs {
     /// OpenSTA times with slack >= 0 there (the shipped iso-clock results in --results when
     /// they hold the unit, else the `hwcost synth --clock-mhz` search and measurement).
     #[command(flatten)]
-    pub clock: super::clock::ClockArgs,
+    pub clock: crate::synth::clock::ClockArgs,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
@@ -72,7 +72,7 @@ pub struct CostArgs {
     pub json: bool,
     /// The synth model's library (else the [liberty] of --tech, else the shipped sky130).
     #[command(flatten)]
-    pub library: super::flow::LibraryArgs,
+    pub library: crate::synth::flow::LibraryArgs,
 }
 
 impl CostArgs {
@@ -149,11 +149,11 @@ fn synth_of(args: &CostArgs, r: &Resolved) -> anyhow::Result<(UnitSynthReport, S
             r.tech.name
         );
     }
-    let pdk = super::flow::PdkFiles::select(&args.library, Some(&r.tech))?;
+    let pdk = crate::synth::flow::PdkFiles::select(&args.library, Some(&r.tech))?;
     let p = rtl_params(args, &r.format)?;
     let cache = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     match args.clock.target() {
-        Some(t) => super::clock::unit_at_clock(
+        Some(t) => crate::synth::clock::unit_at_clock(
             &r.format,
             &p,
             args.pipeline.is_some(),
@@ -188,7 +188,7 @@ pub struct PricedUnit {
     /// The generator's name of the unit, `{format}_mac_k{K}_n{n}_p{S}` (as `hwcost rtl` writes it).
     pub name: String,
     pub cost: UnitCost,
-    pub provenance: crate::report::Provenance,
+    pub provenance: crate::cost::source::Provenance,
     /// Bits of one element code, and the unit's pipeline stages.
     pub element_bits: u32,
     pub pipeline: usize,
@@ -200,7 +200,7 @@ pub struct PricedUnit {
 
 /// Price the unit of `args` with its model (`--model both` is refused: it names two).
 pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
-    use crate::report::source::{AnalyticSource, CostSource};
+    use crate::cost::source::{AnalyticSource, CostSource};
     let r = resolve(args)?;
     let name = rtl::UnitPlan::new(&r.format, &rtl_params(args, &r.format)?)?.name;
     let (cost, provenance) = match args.model {
@@ -216,7 +216,7 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
         }
         ModelKind::Synth => {
             let (rep, _) = synth_of(args, &r)?;
-            let provenance = super::synth_command::table_provenance(&rep);
+            let provenance = crate::synth::synth_command::table_provenance(&rep);
             (rep.unit_cost(&r.params, &provenance.tech), provenance)
         }
         ModelKind::Calibrated => {
@@ -242,13 +242,13 @@ pub fn priced_unit(args: &CostArgs) -> anyhow::Result<PricedUnit> {
 /// What `run_cost` prints.
 pub fn cost_report(args: &CostArgs) -> anyhow::Result<String> {
     if args.format.contains('+') {
-        return super::mixed::mixed_cost_report(args);
+        return crate::synth::mixed::mixed_cost_report(args);
     }
     let r = resolve(args)?;
     let (params, tech) = (&r.params, &r.tech);
     Ok(match args.model {
         ModelKind::Analytic => {
-            crate::report::source::refuse_architecture(crate::report::Model::Analytic, params)?;
+            crate::cost::source::refuse_architecture(crate::cost::source::Model::Analytic, params)?;
             let cost = analytic::analytic_cost(params, tech);
             if args.json {
                 serde_json::to_string_pretty(&cost)? + "\n"
@@ -555,7 +555,7 @@ mod tests {
     #[test]
     fn the_synth_model_at_a_clock_reads_the_shipped_iso_clock_result() {
         let reports = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
-        let shipped = super::super::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
+        let shipped = crate::synth::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
         let want = shipped
             .points
             .iter()
@@ -566,7 +566,7 @@ mod tests {
             model: ModelKind::Synth,
             results: reports,
             json: true,
-            clock: super::super::clock::ClockArgs {
+            clock: crate::synth::clock::ClockArgs {
                 clock_mhz: None,
                 period_ns: Some(10.0),
             },
@@ -710,7 +710,7 @@ mod tests {
         // a target clock is the synthesized model's
         for model in [ModelKind::Analytic, ModelKind::Calibrated, ModelKind::Both] {
             let e = cost_report(&CostArgs {
-                clock: super::super::clock::ClockArgs {
+                clock: crate::synth::clock::ClockArgs {
                     clock_mhz: Some(100.0),
                     period_ns: None,
                 },

@@ -27,8 +27,8 @@ pub mod timeloop;
 use std::path::{Path, PathBuf};
 
 use crate::cost::command::{priced_unit, CostArgs, ModelKind, PricedUnit};
+use crate::cost::source::Provenance;
 use crate::cost::tech::DEFAULT_TECH;
-use crate::report::Provenance;
 
 /// The tools `hwcost export` writes for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -90,7 +90,7 @@ impl ExportArgs {
             model: self.model,
             results: self.results.clone(),
             cache_dir: self.cache_dir.clone(),
-            engine: crate::cost::tools::Engine::System,
+            engine: crate::synth::tools::Engine::System,
             json: true,
             library: Default::default(),
         }

@@ -8,8 +8,8 @@
 use serde_json::{json, Value};
 
 use super::testbench::Layout;
+use crate::cost::source::GENERATOR;
 use crate::format::{BlockFormat, ElemFormat, ScaleFormat};
-use crate::report::GENERATOR;
 use crate::rtl::mixed::MixedPlan;
 use crate::rtl::UnitPlan;
 

@@ -9,13 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::GENERATOR;
+use crate::cost::source::GENERATOR;
 
 /// The unit contract, as shipped in the repository's `rtl/NOTES.md`.
 pub const NOTES_MD: &str = include_str!("../../rtl/NOTES.md");
 
 /// Clock period of the SDC, ns (the synthesized flow's default clock).
-pub const CLOCK_NS: f64 = crate::cost::unit_synth::DEFAULT_CLOCK_NS;
+pub const CLOCK_NS: f64 = crate::synth::unit_synth::DEFAULT_CLOCK_NS;
 
 /// The SDC of unit `name`: a `period_ns` clock on `clk`, zero delays on every other port.
 pub fn sdc(name: &str, period_ns: f64) -> String {

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use ini::Ini;
 
 use super::provenance_comment;
+use crate::arch::gemm::{ArraySize, DEFAULT_ARRAY, DEFAULT_SRAM_KIB};
 use crate::cost::command::PricedUnit;
-use crate::cost::gemm::{ArraySize, DEFAULT_ARRAY, DEFAULT_SRAM_KIB};
 
 /// SCALE-Sim's default operand offsets (word addresses).
 const OFFSETS: [u64; 3] = [0, 10_000_000, 20_000_000];

@@ -9,9 +9,9 @@
 //! harness protocol's input record (rtl/NOTES.md) followed by its output record, written as
 //! one hexadecimal word: see [`Layout`].
 
+use crate::cost::source::GENERATOR;
 use crate::datapath::UnitParams;
 use crate::format::BlockFormat;
-use crate::report::GENERATOR;
 use crate::rtl::mixed::MixedPlan;
 use crate::sim::mixed::{encode_mixed_inputs, mixed_testbench_stream};
 use crate::sim::vectors::{encode_inputs, testbench_stream, Output, VectorError};

@@ -6,11 +6,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::cost::synth_command::SynthDetails;
-use crate::cost::unit_synth::UnitSynthReport;
-
-/// Folder (under the results directory) of the other architectures' synthesis reports.
-pub const ARCH_DIR: &str = "architectures";
+use crate::synth::synth_command::{SynthDetails, ARCH_DIR};
+use crate::synth::unit_synth::UnitSynthReport;
 
 /// The INT/FP pairs the verdict is about.
 pub const PAIRS: [(&str, &str); 4] = [

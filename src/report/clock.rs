@@ -12,7 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::plot::{save, Chart};
 use super::style::{color, err, font, frame, legend_row, two_panels, GRID, MINOR_GRID};
 use super::ReportError;
-use crate::cost::clock::{ClockPoint, ClockResults, CLOCK_FILE};
+use crate::cost::source::SourceError;
+use crate::synth::clock::{ClockPoint, ClockResults, CLOCK_FILE};
 
 /// The pairs compared at each clock.
 pub const PAIRS: [(&str, &str); 2] = [("mxint8", "mxfp8"), ("nvint4", "nvfp4")];
@@ -59,12 +60,12 @@ pub fn ratio(r: &ClockResults, (i, f): (&str, &str), mhz: f64) -> Option<(f64, f
 /// A unit measured at a clock as reports see it: the flattened netlist (the one timed at the
 /// clock) is its only component.
 pub fn flat_cost(
-    u: &crate::cost::unit_synth::UnitSynthReport,
+    u: &crate::synth::unit_synth::UnitSynthReport,
     unit: &crate::cost::analytic::UnitParams,
     tech: &str,
-) -> super::source::UnitCost {
+) -> crate::cost::source::UnitCost {
     let mut c = u.unit_cost(unit, tech);
-    c.components = vec![super::source::ComponentCost {
+    c.components = vec![crate::cost::source::ComponentCost {
         key: "flattened_unit".into(),
         label: format!("flattened unit, S = {}", u.pipeline),
         area_um2: u.flat.area_um2,
@@ -78,16 +79,16 @@ pub fn flat_cost(
 /// `library` (`compare --liberty`): at the default settings, or at `target_mhz` with the
 /// depth search (then each unit's cost is its flattened netlist, as at a clock).
 pub fn liberty_source(
-    library: &crate::cost::flow::LibraryArgs,
+    library: &crate::synth::flow::LibraryArgs,
     units: &[crate::cost::analytic::UnitParams],
     target_mhz: Option<f64>,
     results: &Path,
-) -> Result<super::source::TableSource, ReportError> {
-    use crate::cost::synth_command::{synth_result, table_provenance};
+) -> Result<crate::cost::source::TableSource, ReportError> {
+    use crate::synth::synth_command::{synth_result, table_provenance};
     let fail = |e: &dyn std::fmt::Display| ReportError::Synthesis(e.to_string());
-    let pdk = crate::cost::flow::PdkFiles::select(library, None).map_err(|e| fail(&e))?;
-    let cache = crate::cost::unit_synth::default_cache_dir();
-    let engine = crate::cost::tools::Engine::System;
+    let pdk = crate::synth::flow::PdkFiles::select(library, None).map_err(|e| fail(&e))?;
+    let cache = crate::synth::unit_synth::default_cache_dir();
+    let engine = crate::synth::tools::Engine::System;
     let mut costs = Vec::new();
     let mut provenance = None;
     for u in units {
@@ -99,14 +100,18 @@ pub fn liberty_source(
             pipeline: 0,
             arch: u.arch,
         };
-        eprintln!("{}: synthesizing onto {} (cached after the first run)", super::source::unit_label(u), pdk.liberty.display());
+        eprintln!(
+            "{}: synthesizing onto {} (cached after the first run)",
+            crate::cost::source::unit_label(u),
+            pdk.liberty.display()
+        );
         let (r, _) = match target_mhz {
             None => synth_result(&u.format, &params, engine, results, &cache, pdk.clone()),
-            Some(f) => crate::cost::clock::unit_at_clock(
+            Some(f) => crate::synth::clock::unit_at_clock(
                 &u.format,
                 &params,
                 false,
-                crate::cost::clock::ClockTarget::from_mhz(f),
+                crate::synth::clock::ClockTarget::from_mhz(f),
                 engine,
                 results,
                 &cache,
@@ -121,8 +126,8 @@ pub fn liberty_source(
         });
     }
     let provenance = provenance.ok_or_else(|| fail(&"no unit to synthesize"))?;
-    Ok(super::source::TableSource::new(
-        super::source::CostTable {
+    Ok(crate::cost::source::TableSource::new(
+        crate::cost::source::CostTable {
             provenance,
             units: costs,
         },
@@ -137,14 +142,14 @@ pub struct ClockSource {
     results: ClockResults,
     path: std::path::PathBuf,
     mhz: f64,
-    provenance: super::Provenance,
+    provenance: crate::cost::source::Provenance,
 }
 
 impl ClockSource {
     /// The results in `results/clock.json` at `mhz`; an error says why they cannot answer.
     pub fn load(results: &Path, mhz: f64) -> Result<ClockSource, ReportError> {
         let path = results.join(CLOCK_FILE);
-        let unavailable = |why: String| ReportError::NoClockResult { mhz, why };
+        let unavailable = |why: String| ReportError::from(SourceError::NoClockResult { mhz, why });
         let r = load_clock(results).map_err(unavailable)?.ok_or_else(|| {
             unavailable(format!(
                 "no iso-clock results: {} does not exist (`hwcost synth FORMAT --clock-mhz F --write-clock {}` writes it)",
@@ -156,7 +161,7 @@ impl ClockSource {
             .points
             .iter()
             .find_map(|p| p.unit.as_ref())
-            .map(crate::cost::synth_command::table_provenance)
+            .map(crate::synth::synth_command::table_provenance)
             .ok_or_else(|| unavailable(format!("{} holds no unit that met a clock", path.display())))?;
         Ok(ClockSource {
             results: r,
@@ -181,20 +186,23 @@ impl ClockSource {
     }
 }
 
-impl super::source::CostSource for ClockSource {
-    fn provenance(&self) -> &super::Provenance {
+impl crate::cost::source::CostSource for ClockSource {
+    fn provenance(&self) -> &crate::cost::source::Provenance {
         &self.provenance
     }
 
     fn unit_cost(
         &self,
         unit: &crate::cost::analytic::UnitParams,
-    ) -> Result<super::source::UnitCost, ReportError> {
+    ) -> Result<crate::cost::source::UnitCost, SourceError> {
         let name = &unit.format.name;
         if unit.architecture().is_none() {
-            return Err(ReportError::NoClockResult {
+            return Err(SourceError::NoClockResult {
                 mhz: self.mhz,
-                why: format!("the RTL generator builds no unit for {}", super::source::unit_label(unit)),
+                why: format!(
+                    "the RTL generator builds no unit for {}",
+                    crate::cost::source::unit_label(unit)
+                ),
             });
         }
         let point = self
@@ -203,13 +211,13 @@ impl super::source::CostSource for ClockSource {
             .iter()
             .find(|p| p.is_unit(unit) && (p.target_mhz - self.mhz).abs() < 1e-6);
         let Some(p) = point else {
-            return Err(ReportError::NoClockResult {
+            return Err(SourceError::NoClockResult {
                 mhz: self.mhz,
                 why: format!(
                     "{} has no result for {} at {:.1} MHz (its clocks for {name}: {}); \
                      `hwcost synth {name} --clock-mhz {} --write-clock {}` adds one",
                     self.path.display(),
-                    super::source::unit_label(unit),
+                    crate::cost::source::unit_label(unit),
                     self.mhz,
                     self.clocks_of(name),
                     self.mhz,
@@ -219,8 +227,8 @@ impl super::source::CostSource for ClockSource {
         };
         let Some(u) = &p.unit else {
             let best = p.choice.best();
-            return Err(ReportError::ClockNotMet {
-                unit: super::source::unit_label(unit),
+            return Err(SourceError::ClockNotMet {
+                unit: crate::cost::source::unit_label(unit),
                 mhz: self.mhz,
                 max_pipeline: crate::rtl::MAX_PIPELINE,
                 best: best.map_or("no depth was tried".into(), |b| {
@@ -259,7 +267,7 @@ pub fn clock_markdown(r: &ClockResults) -> String {
         "> Generated by {} from `reports/{CLOCK_FILE}` (`hwcost synth FORMAT --clock-mhz F \
          --write-clock reports`): the **synth** model at a target clock, sky130_fd_sc_hd tt \
          25 C 1.8 V; {prov}.\n",
-        super::GENERATOR
+        crate::cost::source::GENERATOR
     );
     s += "How a unit is built for a clock F: ABC maps it toward the period (choices, \
           structural mapping, buffering of high-fanout nets, gate up- and down-sizing; inputs \

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::render::{self, TableFormat};
-use super::source::{select_source, Model, Selected};
-use super::{Provenance, ReportError};
-use crate::cost::analytic::{PsumWidth, UnitParams, STUDY_TABLE5};
+use super::ReportError;
+use crate::cost::analytic::{study_table5, PsumWidth, UnitParams};
+use crate::cost::source::{select_source, Model, Provenance, Selected, SourceError};
 use crate::cost::tech::DEFAULT_TECH;
 use crate::format::qsnr::{
     default_rho, measure_gaussian_rule, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN,
@@ -38,18 +38,6 @@ pub fn study_qsnr(name: &str) -> Option<f64> {
         .iter()
         .find(|(n, _)| *n == name)
         .map(|&(_, q)| q)
-}
-
-/// The study's Table 5 (area, energy) of a single format, normalized to MXFP8 per MAC at
-/// equal throughput, if it reports one.
-pub fn study_table5(name: &str) -> Option<(f64, f64)> {
-    if name == "mxfp8" {
-        return Some((1.0, 1.0));
-    }
-    STUDY_TABLE5
-        .iter()
-        .find(|(n, _, _)| *n == name)
-        .map(|&(_, a, e)| (a, e))
 }
 
 /// Default crest factor of the theoretical QSNR column. I.i.d. Gaussian blocks of 16-32 values
@@ -86,7 +74,7 @@ pub struct UnitOptions {
 impl UnitOptions {
     /// The cost source for `units` under these options.
     pub fn select(&self, units: &[UnitParams]) -> Result<Selected, ReportError> {
-        select_source(self.model, &self.tech, &self.results, units)
+        Ok(select_source(self.model, &self.tech, &self.results, units)?)
     }
 }
 
@@ -170,7 +158,7 @@ pub struct CompareArgs {
     /// Synthesize the units onto this Liberty now (cached after the first run) instead of
     /// reading the shipped sky130 results; with --clock-mhz, each at the depth that meets it.
     #[command(flatten)]
-    pub library: crate::cost::flow::LibraryArgs,
+    pub library: crate::synth::flow::LibraryArgs,
     /// Output: aligned text table, Markdown, JSON or CSV.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
@@ -195,7 +183,7 @@ pub struct CompareRow {
     pub is_int: bool,
     pub lanes: usize,
     /// Bits of the aligner window, or `exact` (written as the string `"exact"`).
-    #[serde(with = "super::fields::psum")]
+    #[serde(with = "crate::fields::psum")]
     pub psum_width: Option<u32>,
     /// The datapath architecture the cost columns are for, `booth4 + csa-tree`, or what a
     /// model that does not distinguish architectures says (`not modelled (analytic model)`).
@@ -418,7 +406,7 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
             .to_string(),
         _ => format!(
             "Architecture: every unit built as asked ({}); the costs are for that datapath.",
-            super::source::asked_architecture(&req.arch)
+            crate::cost::source::asked_architecture(&req.arch)
         ),
     });
     notes.push(
@@ -471,13 +459,13 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
         return compare(&req, &args.unit.select(&units)?);
     };
     if let Some(m) = args.unit.model.filter(|&m| m != Model::Synth) {
-        return Err(ReportError::NoClockResult {
+        return Err(ReportError::from(SourceError::NoClockResult {
             mhz,
             why: format!(
                 "the {} model has no clock; a comparison at a clock is the synthesized model's (drop --model or use --model synth)",
                 m.name()
             ),
-        });
+        }));
     }
     let source = super::clock::ClockSource::load(&args.unit.results, mhz)?;
     let mut c = compare(
@@ -494,7 +482,7 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
              OpenSTA times with slack >= 0 at it (zero input and output delay, ideal clock), synthesized toward the \
              clock; area and energy are that netlist's, with the pipeline registers and their clock-pin energy at \
              {mhz:.1} MHz (no clock tree); latency counts the stages. From {}.",
-            args.unit.results.join(crate::cost::clock::CLOCK_FILE).display()
+            args.unit.results.join(crate::synth::clock::CLOCK_FILE).display()
         ),
     );
     Ok(c)
@@ -509,10 +497,10 @@ pub fn compare_output(args: &CompareArgs) -> Result<String, ReportError> {
             ));
         }
         if let Some(mhz) = args.target_mhz() {
-            return Err(ReportError::NoClockResult {
+            return Err(ReportError::from(SourceError::NoClockResult {
                 mhz,
                 why: "mixed units have no iso-clock results yet; compare them without --clock-mhz".into(),
-            });
+            }));
         }
         return super::mixed::render_mixed(&super::mixed::mixed_comparison(args)?, args.format);
     }

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::cost::synth_command::SynthDetails;
-use crate::cost::unit_synth::UnitSynthReport;
+use crate::synth::synth_command::SynthDetails;
+use crate::synth::unit_synth::UnitSynthReport;
 
 /// Folder (under the results directory) of the energy sensitivities.
 pub const ENERGY_DIR: &str = "architectures/energy";

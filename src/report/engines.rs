@@ -15,8 +15,8 @@ use super::architectures::PAIRS;
 use super::plot::{color, err, font, frame, save, Chart};
 use super::style::{legend_row, two_panels};
 use super::ReportError;
-use crate::cost::synth_command::SynthDetails;
-use crate::cost::unit_synth::UnitSynthReport;
+use crate::synth::synth_command::SynthDetails;
+use crate::synth::unit_synth::UnitSynthReport;
 
 /// Folder (under the results directory) of the other engines' synthesis reports.
 pub const ENGINE_DIR: &str = "architectures/engines";

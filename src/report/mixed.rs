@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::CompareArgs;
 use super::render::TableFormat;
-use super::source::Model;
 use super::ReportError;
 use crate::cost::analytic::{table5_mixed, MixedRow};
-use crate::cost::mixed::{mixed_analytic, MixedSynthResults, MIXED_SYNTH_FILE};
+use crate::cost::source::{Model, SourceError};
 use crate::cost::tech::Tech;
 use crate::datapath::mixed::MixedFormat;
 use crate::rtl::mixed::Reuse;
+use crate::synth::mixed::{mixed_analytic, MixedSynthResults, MIXED_SYNTH_FILE};
 
 /// Lanes of the compared units: the study's (and the analytic model's) 32 lane pairs.
 pub const MIXED_COMPARE_LANES: usize = 32;
@@ -85,9 +85,11 @@ fn study_ratio(format: &str, baseline: &str, study: &MixedRow) -> Option<(f64, f
 
 /// Build the mixed comparison of `args` (all its formats must be mixed).
 pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportError> {
-    let bad = |why: String| ReportError::ModelUnavailable {
-        model: "mixed compare".into(),
-        why,
+    let bad = |why: String| {
+        ReportError::from(SourceError::ModelUnavailable {
+            model: "mixed compare".into(),
+            why,
+        })
     };
     if let Some(n) = args.formats.iter().find(|n| !n.contains('+')) {
         return Err(bad(format!(
@@ -160,7 +162,10 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
         }));
         if synth.is_some() && sch.is_none() {
             if args.unit.model == Some(Model::Synth) {
-                return Err(ReportError::NotInResults { unit: name, path });
+                return Err(ReportError::from(SourceError::NotInResults {
+                    unit: name,
+                    path,
+                }));
             }
             notes.push(format!(
                 "{} has no synthesized {name} unit at {MIXED_COMPARE_LANES} lanes.",
@@ -386,11 +391,19 @@ pub fn mixed_breakdown(
     formats: &[MixedFormat],
     energy: bool,
     unit: &super::compare::UnitOptions,
-) -> Result<(super::Provenance, Vec<super::source::UnitCost>), ReportError> {
-    use super::source::{AnalyticSource, ComponentCost, CostSource, UnitCost};
-    let unavailable = |why: String| ReportError::ModelUnavailable {
-        model: unit.model.map_or("synth", |m| m.name()).to_string(),
-        why,
+) -> Result<
+    (
+        crate::cost::source::Provenance,
+        Vec<crate::cost::source::UnitCost>,
+    ),
+    ReportError,
+> {
+    use crate::cost::source::{AnalyticSource, ComponentCost, CostSource, UnitCost};
+    let unavailable = |why: String| {
+        ReportError::from(SourceError::ModelUnavailable {
+            model: unit.model.map_or("synth", |m| m.name()).to_string(),
+            why,
+        })
     };
     if unit.lanes.is_some_and(|k| k != MIXED_COMPARE_LANES) || unit.psum_width.is_some() {
         return Err(unavailable(format!(
@@ -440,7 +453,7 @@ pub fn mixed_breakdown(
     match synth {
         Some(s) => {
             if energy {
-                return Err(ReportError::ModelUnavailable {
+                return Err(ReportError::from(SourceError::ModelUnavailable {
                     model: "synth".into(),
                     why: format!(
                         "{} holds the mixed units' energy per cycle in each mode for the whole netlist, not per \
@@ -448,7 +461,7 @@ pub fn mixed_breakdown(
                          mxfp8+nvfp4 mxint8+nvint4` prints their energy)",
                         path.display()
                     ),
-                });
+                }));
             }
             if s.tech != tech.name {
                 return Err(unavailable(format!(
@@ -462,10 +475,10 @@ pub fn mixed_breakdown(
             for f in formats {
                 let name = f.name();
                 let e = s.find(&name, Reuse::Scheme, lanes).ok_or_else(|| {
-                    ReportError::NotInResults {
+                    ReportError::from(SourceError::NotInResults {
                         unit: name.clone(),
                         path: path.clone(),
-                    }
+                    })
                 })?;
                 let mut comps: Vec<ComponentCost> = Vec::new();
                 for (raw, area) in e.parts_um2.iter().filter(|(_, a)| *a > 0.0) {
@@ -496,8 +509,8 @@ pub fn mixed_breakdown(
                 format!("{} ({})", s.engine, s.yosys)
             }];
             tools.extend(s.tools.iter().cloned());
-            let provenance = super::Provenance {
-                generator: super::GENERATOR.to_string(),
+            let provenance = crate::cost::source::Provenance {
+                generator: crate::cost::source::GENERATOR.to_string(),
                 model: "synth".into(),
                 model_description: format!(
                     "Yosys synthesis of the generated mixed units (`hwcost synth-mixed`, {MIXED_SYNTH_FILE}), hierarchy \
@@ -594,7 +607,7 @@ pub fn render_mixed(c: &MixedComparison, format: TableFormat) -> Result<String, 
         TableFormat::Json => {
             serde_json::to_string_pretty(c).expect("plain values serialize") + "\n"
         }
-        TableFormat::Csv => super::fields::csv_records(&c.rows)?,
+        TableFormat::Csv => crate::fields::csv_records(&c.rows).map_err(ReportError::Csv)?,
     })
 }
 
@@ -655,7 +668,7 @@ mod tests {
     fn synthesized_results_are_read_and_bad_requests_quote_the_value() {
         let dir = tempfile::tempdir().unwrap();
         let entry =
-            |format: &str, reuse: &str, area: f64, e: f64| crate::cost::mixed::MixedSynthEntry {
+            |format: &str, reuse: &str, area: f64, e: f64| crate::synth::mixed::MixedSynthEntry {
                 unit: format!("{format}-{reuse}"),
                 format: format.into(),
                 reuse: reuse.into(),

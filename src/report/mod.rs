@@ -3,19 +3,18 @@
 //! `hwcost report` (the whole `reports/` set, regenerated deterministically).
 //!
 //! STYLE pattern 9: every output is a typed table first ([`compare::Comparison`],
-//! [`source::UnitCost`], [`qsnr_tables::RotationTable`], `format::qsnr::QsnrReport`); the
+//! [`crate::cost::source::UnitCost`], [`qsnr_tables::RotationTable`], `format::qsnr::QsnrReport`); the
 //! renderers and charts are pure functions of those tables.
 //!
-//! Cost numbers come through one boundary, [`source::CostSource`]: the analytic model, or the
-//! shipped results of the synthesized (or calibrated) model, a [`source::CostTable`] file in
-//! `reports/` read by [`source::TableSource`]; [`source::select_source`] picks one.
+//! Cost numbers come through one boundary, [`crate::cost::source::CostSource`]: the analytic model, or the
+//! shipped results of the synthesized (or calibrated) model, a [`crate::cost::source::CostTable`] file in
+//! `reports/` read by [`crate::cost::source::TableSource`]; [`crate::cost::source::select_source`] picks one.
 
 pub mod architectures;
 pub mod clock;
 pub mod compare;
 pub mod energy;
 pub mod engines;
-pub mod fields;
 pub mod generate;
 pub mod mixed;
 pub mod plot;
@@ -25,20 +24,18 @@ mod scale;
 pub mod regroup;
 pub mod sweep_synth;
 pub mod render;
-pub mod source;
 pub mod style;
 pub mod sweep_chart;
 
 pub use compare::{run_compare, CompareArgs, CompareRow, Comparison};
 pub use generate::{run_report, ReportArgs};
 pub use plot::{run_plot, PlotArgs, PlotKind};
-pub use source::{select_source, CostSource, CostTable, Model, TableSource, UnitCost};
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 
 use crate::cost::analytic::ParamError;
+use crate::cost::source::{Provenance, SourceError};
 use crate::cost::tech::TechError;
 use crate::format::qsnr::QsnrError;
 use crate::format::quantize::QuantError;
@@ -57,25 +54,8 @@ pub enum ReportError {
     Qsnr(#[from] QsnrError),
     #[error(transparent)]
     Quant(#[from] QuantError),
-    #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
-    ModelUnavailable { model: String, why: String },
     #[error("synthesis onto the given Liberty: {0}")]
     Synthesis(String),
-    #[error("no cost at {mhz:.1} MHz: {why}")]
-    NoClockResult { mhz: f64, why: String },
-    #[error("{unit} does not meet {mhz:.1} MHz with at most {max_pipeline} pipeline stages ({best}): compare at a lower --clock-mhz")]
-    ClockNotMet {
-        unit: String,
-        mhz: f64,
-        max_pipeline: usize,
-        best: String,
-    },
-    #[error("the {model} model does not distinguish datapath architectures, so it cannot answer for {asked}{why}: drop the option, or use the synthesized results (--model synth)")]
-    ArchitectureNotModelled {
-        model: String,
-        asked: String,
-        why: String,
-    },
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
     #[error("bad --samples {0}: must be 1 to {max} blocks", max = crate::cli::MAX_SAMPLES)]
@@ -106,33 +86,15 @@ pub enum ReportError {
     },
     #[error("results file {}: {why}", path.display())]
     Results { path: PathBuf, why: String },
-    #[error("{} has no result for {unit}", path.display())]
-    NotInResults { unit: String, path: PathBuf },
     #[error("CSV: {0}")]
     Csv(String),
     #[error(transparent)]
     Mixed(#[from] crate::datapath::mixed::MixedError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
 }
 
-/// What produced a table or chart: printed at the top of every report. It holds no time or
-/// host name, so a rerun produces the same bytes.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
-pub struct Provenance {
-    /// `hwcost <version>`.
-    pub generator: String,
-    /// Cost model name (`analytic`, `synth`, `calibrated`).
-    pub model: String,
-    /// The model's one-line description.
-    pub model_description: String,
-    /// Technology name, node and corner.
-    pub tech: String,
-    pub tech_node: String,
-    /// The technology file (a built-in's path in the repository, or the path given).
-    pub tech_file: String,
-    /// External tools and their versions (synthesis, timing); empty for the analytic model.
-    pub tools: Vec<String>,
-}
-
+/// How reports print a [`Provenance`].
 impl Provenance {
     /// The tools by short name and version (`Yosys 0.23`, `Icarus Verilog 11.0`): the
     /// parenthesized build details and the word "version" are left to the footnote.
@@ -231,9 +193,6 @@ pub fn footnote_markdown(ps: &[&Provenance]) -> String {
     }
     s
 }
-
-/// `hwcost <version>`, as every report names its generator.
-pub const GENERATOR: &str = concat!("hwcost ", env!("CARGO_PKG_VERSION"));
 
 /// Write `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
 /// so a reader never sees half a report.

@@ -25,9 +25,9 @@ use super::compare::{CompareRequest, Comparison, QsnrOptions, UnitOptions};
 use super::qsnr_tables::sweep;
 use super::raster::GlyphText;
 use super::scale::Scaled;
-use super::source::UnitCost;
 use super::style::DASH;
-use super::{Provenance, ReportError};
+use super::ReportError;
+use crate::cost::source::{Provenance, SourceError, UnitCost};
 use crate::format::qsnr::{qsnr_report, CrossoverRow, QsnrArgs, QsnrReport};
 use crate::format::{builtins, spec, BlockFormat};
 
@@ -68,7 +68,7 @@ const KNOWN_COMPONENTS: [&str; 9] = [
 ];
 
 /// The synthesized components the analytic model lacks, each with its fixed palette index:
-/// registers, the named parts of the glue (`cost::unit_synth::Extra`), and `glue` itself (the
+/// registers, the named parts of the glue (`synth::unit_synth::Extra`), and `glue` itself (the
 /// calibrated model's one part for them).
 const EXTRA_COMPONENTS: [(&str, usize); 7] = [
     ("registers", 9),
@@ -706,7 +706,7 @@ impl KappaChart {
             .cloned()
             .collect();
         KappaChart {
-            generator: super::GENERATOR.to_string(),
+            generator: crate::cost::source::GENERATOR.to_string(),
             samples: m.map_or(0, |m| m.samples),
             seed: m.map_or(0, |m| m.seed),
             kappa: theory.kappa.clone(),
@@ -1069,14 +1069,14 @@ pub fn breakdown_chart(
         }
         (Some(p), Some((mp, m))) => {
             if p.model != mp.model {
-                return Err(ReportError::ModelUnavailable {
+                return Err(ReportError::from(SourceError::ModelUnavailable {
                     model: p.model.clone(),
                     why: format!(
                         "the mixed units are priced by the {} model here and the other formats by the {} model; \
                          name one with --model so that one chart compares like with like",
                         mp.model, p.model
                     ),
-                });
+                }));
             }
             // in the order the formats were named
             let mut m = m.into_iter();
@@ -1186,7 +1186,7 @@ pub fn run_plot(args: &PlotArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::source::{ComponentCost, CostSource};
+    use crate::cost::source::{ComponentCost, CostSource};
 
     fn cost(format: &str, keys: &[&str]) -> UnitCost {
         UnitCost {
@@ -1217,7 +1217,7 @@ mod tests {
 
     #[test]
     fn components_merge_in_datapath_order_and_keep_their_colours() {
-        let provenance = crate::report::source::AnalyticSource::new("sky130hd")
+        let provenance = crate::cost::source::AnalyticSource::new("sky130hd")
             .unwrap()
             .provenance()
             .clone();
@@ -1280,7 +1280,7 @@ mod tests {
         ];
         assert_eq!(pareto_front(&pts), [true, true, false, false, true]);
         let chart = ParetoChart {
-            provenance: crate::report::source::AnalyticSource::new("sky130hd")
+            provenance: crate::cost::source::AnalyticSource::new("sky130hd")
                 .unwrap()
                 .provenance()
                 .clone(),

@@ -9,14 +9,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cost::synth_command::{SynthDetails, DETAILS_FILE};
-use crate::cost::unit_synth::{regroup, UnitSynthReport};
+use crate::cost::source::CostTable;
 use crate::format::lookup_in;
+use crate::synth::synth_command::{SynthDetails, DETAILS_FILE, ARCH_DIR};
+use crate::synth::unit_synth::{regroup, UnitSynthReport};
 
-use super::architectures::ARCH_DIR;
 use super::energy::ENERGY_DIR;
 use super::engines::ENGINE_DIR;
-use super::source::CostTable;
 use super::ReportError;
 
 /// A shipped file and its text with the breakdowns regrouped.

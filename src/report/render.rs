@@ -242,7 +242,7 @@ pub fn json(c: &Comparison) -> String {
 }
 
 /// One CSV record per row with a header line; empty fields for absent values, numbers
-/// rounded by [`super::fields::csv_records`].
+/// rounded by [`crate::fields::csv_records`].
 pub fn csv(rows: &[CompareRow]) -> Result<String, ReportError> {
-    super::fields::csv_records(rows)
+    crate::fields::csv_records(rows).map_err(ReportError::Csv)
 }

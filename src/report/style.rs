@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::Provenance;
+use crate::cost::source::Provenance;
 
 /// Sixteen qualitative colours: tab10, then gold, near-black, mint, maroon, lavender and teal.
 /// Stacked neighbours (the datapath order of the components) never share a hue, and the

@@ -11,8 +11,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
 
 use super::plot::{color, err, font, frame, range, save, tick, Chart};
-use super::{Provenance, ReportError};
-use crate::cost::sweep::Sweep;
+use super::ReportError;
+use crate::arch::sweep::Sweep;
+use crate::cost::source::Provenance;
 
 /// One design point as the chart draws it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,17 +40,12 @@ pub struct SweepChart {
     pub points: Vec<SweepPoint>,
 }
 
-/// A chart path must end in `.svg` or `.png` (checked before a sweep runs).
-pub fn check_extension(path: &Path) -> Result<(), String> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("svg" | "png") => Ok(()),
-        _ => Err("a chart file name must end in .svg or .png".into()),
-    }
+/// Draw the chart of `s` into `path` (`hwcost sweep --plot`, the [`crate::arch::sweep::DrawChart`]
+/// that [`crate::arch::sweep::run_sweep`] is given).
+pub fn draw(s: &Sweep, path: &Path) -> Result<(), String> {
+    SweepChart::from_sweep(s)
+        .save(path)
+        .map_err(|e| e.to_string())
 }
 
 impl SweepChart {
@@ -244,16 +240,22 @@ impl Chart for SweepChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::sweep::{sweep, SweepArgs, SweepModel, DEFAULT_KAPPA};
+    use crate::arch::sweep::{check_extension, run_sweep, sweep, SweepArgs, SweepModel, DEFAULT_KAPPA};
     use indicatif::ProgressBar;
     use std::path::PathBuf;
 
     fn small_sweep() -> Sweep {
         let args = SweepArgs {
-            formats: ["mxint8", "mxfp8", "mxfp4", "nvint4"]
-                .map(String::from)
-                .to_vec(),
             lanes: vec![8, 32],
+            ..sweep_args(&["mxint8", "mxfp8", "mxfp4", "nvint4"])
+        };
+        sweep(&args, &ProgressBar::hidden()).unwrap()
+    }
+
+    fn sweep_args(formats: &[&str]) -> SweepArgs {
+        SweepArgs {
+            formats: formats.iter().map(|s| s.to_string()).collect(),
+            lanes: vec![],
             psum_width: vec!["default".into()],
             multiplier: vec![],
             reduction: vec![],
@@ -268,8 +270,41 @@ mod tests {
             collect: None,
             cache_dir: None,
             clock_mhz: None,
-        };
-        sweep(&args, &ProgressBar::hidden()).unwrap()
+        }
+    }
+
+    /// `--plot` draws the chart beside the CSV; a chart name that is not .svg or .png is
+    /// refused before anything is written.
+    #[test]
+    fn run_sweep_draws_the_chart_and_refuses_other_extensions_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sweep.csv");
+        let png = dir.path().join("sweep.png");
+        run_sweep(
+            &SweepArgs {
+                lanes: vec![8, 16],
+                output: out.clone(),
+                plot: Some(png.clone()),
+                ..sweep_args(&["nvfp4", "nvint4"])
+            },
+            draw,
+        )
+        .unwrap();
+        assert!(out.is_file());
+        assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
+        let other = dir.path().join("other.csv");
+        let e = run_sweep(
+            &SweepArgs {
+                output: other.clone(),
+                plot: Some(dir.path().join("sweep.jpg")),
+                ..sweep_args(&["nvfp4"])
+            },
+            draw,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sweep.jpg") && e.contains(".svg or .png"), "{e}");
+        assert!(!other.exists());
     }
 
     #[test]

@@ -11,8 +11,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::sweep_chart::SweepChart;
-use super::{Provenance, ReportError};
-use crate::cost::sweep::{Sweep, SweepRow};
+use super::ReportError;
+use crate::arch::sweep::{Sweep, SweepRow};
+use crate::cost::source::Provenance;
 use crate::format::lookup_in;
 
 /// The sweep's CSV in the results directory.

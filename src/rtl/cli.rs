@@ -35,7 +35,7 @@ pub struct RtlArgs {
     /// depth is the fewest stages whose netlist, synthesized toward the clock with Yosys,
     /// OpenSTA times with slack >= 0 (the `hwcost synth --clock-mhz` search, cached)
     #[command(flatten)]
-    pub clock: crate::cost::clock::ClockArgs,
+    pub clock: crate::synth::clock::ClockArgs,
     #[command(flatten)]
     pub arch: super::Arch,
     /// Output directory (created if missing)
@@ -103,23 +103,23 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
 fn depth_for(
     format: &crate::format::BlockFormat,
     params: &UnitParams,
-    target: crate::cost::clock::ClockTarget,
+    target: crate::synth::clock::ClockTarget,
     liberty: Option<&std::path::Path>,
 ) -> anyhow::Result<usize> {
-    use crate::cost::clock::ProbeEnv;
+    use crate::synth::clock::ProbeEnv;
     let lib = match liberty {
-        Some(p) => crate::cost::liberty::Library::load(p)?,
-        None => crate::cost::synth_command::load_pdk()?.1,
+        Some(p) => crate::synth::liberty::Library::load(p)?,
+        None => crate::synth::synth_command::load_pdk()?.1,
     };
-    let tools = crate::cost::tools::Toolchain::from_env();
-    let cache = crate::cost::unit_synth::default_cache_dir();
+    let tools = crate::synth::tools::Toolchain::from_env();
+    let cache = crate::synth::unit_synth::default_cache_dir();
     let env = ProbeEnv {
         lib: &lib,
         tools: &tools,
         cache_dir: &cache,
         engine: Default::default(),
     };
-    crate::cost::clock::depth_meeting(
+    crate::synth::clock::depth_meeting(
         format,
         params,
         target,

@@ -27,7 +27,7 @@ pub fn hwcost() -> Command {
 /// not: in CI the test fails; on a developer machine it prints a visible SKIP line naming the
 /// packages and the caller returns early.
 pub fn require_flow() -> bool {
-    use hwcost::cost::tools::{Tool, Toolchain};
+    use hwcost::synth::tools::{Tool, Toolchain};
     let tools = Toolchain::from_env();
     let missing: Vec<String> = [Tool::Yosys, Tool::Sta, Tool::Iverilog, Tool::Vvp]
         .into_iter()

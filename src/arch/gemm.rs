@@ -72,8 +72,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::analytic::{self, ParamError, PsumWidth, UnitParams};
-use super::tech::{Tech, TechError, DEFAULT_TECH};
+use crate::cost::analytic::{self, ParamError, PsumWidth, UnitParams};
+use crate::cost::tech::{Tech, TechError, DEFAULT_TECH};
 use crate::format::{BlockFormat, FormatError};
 
 /// One line for `--help` and reports.
@@ -483,7 +483,7 @@ pub struct GemmReport {
     pub dataflow: Dataflow,
     pub lanes: usize,
     /// `None` for INT formats (exact sums), written `"exact"`.
-    #[serde(with = "crate::report::fields::psum")]
+    #[serde(with = "crate::fields::psum")]
     pub psum_width: Option<u32>,
     pub pipeline: u32,
     pub unit_latency_cycles: u32,
@@ -688,11 +688,11 @@ impl GemmArgs {
                             ", or pipeline the unit: with --pipeline {} it closes at {:.1} MHz ({})",
                             u.pipeline,
                             u.fmax_mhz,
-                            self.results.join(super::clock::CLOCK_FILE).display()
+                            self.results.join(crate::synth::clock::CLOCK_FILE).display()
                         )
                     });
                 return Err(GemmError::ClockAboveFmax {
-                    unit: crate::report::source::unit_label(&unit),
+                    unit: crate::cost::source::unit_label(&unit),
                     clock_mhz: c,
                     fmax_mhz: f,
                     why,
@@ -720,7 +720,7 @@ impl GemmArgs {
     /// the array model counts each unit's accumulator / partial-sum register itself.
     fn calibrated_price(&self, unit: &UnitParams, tech: &Tech) -> Result<UnitPrice, GemmError> {
         let err = |e: String| GemmError::Calibration(e);
-        let source = super::calibrate::CalibratedSource::load(&self.results, &self.tech)
+        let source = crate::cost::calibrate::CalibratedSource::load(&self.results, &self.tech)
             .map_err(|e| err(e.to_string()))?;
         let cal = source.calibration();
         let c = cal
@@ -731,7 +731,7 @@ impl GemmArgs {
         Ok(UnitPrice {
             model: format!(
                 "calibrated ({}), less the accumulator register the array counts",
-                self.results.join(super::calibrate::FILE).display()
+                self.results.join(crate::cost::calibrate::FILE).display()
             ),
             area_um2: c.area_um2 - acc * ff.area_um2,
             energy_pj_per_block: c.energy_pj_per_block - acc * ff.energy_pj_per_block,
@@ -744,9 +744,10 @@ impl GemmArgs {
     /// The units of the shipped iso-clock results (`clock.json` in --results) that are `unit`
     /// (format, lanes, architecture, psum width) at some depth, each synthesized toward a clock
     /// it met.
-    fn clocked_units(&self, unit: &UnitParams) -> Vec<super::unit_synth::UnitSynthReport> {
-        let Ok(r) = super::clock::ClockResults::load(&self.results.join(super::clock::CLOCK_FILE))
-        else {
+    fn clocked_units(&self, unit: &UnitParams) -> Vec<crate::synth::unit_synth::UnitSynthReport> {
+        let Ok(r) = crate::synth::clock::ClockResults::load(
+            &self.results.join(crate::synth::clock::CLOCK_FILE),
+        ) else {
             return Vec::new();
         };
         r.points
@@ -757,7 +758,7 @@ impl GemmArgs {
     }
 
     fn synthesized_fmax(&self, unit: &UnitParams) -> Result<(f64, String), String> {
-        use crate::report::source::{shipped_source, CostSource, CostTable, Model};
+        use crate::cost::source::{shipped_source, CostSource, CostTable, Model};
         // a pipelined unit: its own STA fmax where the iso-clock results hold it (the highest
         // of the clocks it was synthesized toward)
         if self.pipeline > 0 {
@@ -773,7 +774,7 @@ impl GemmArgs {
                         "STA fmax of the unit with {} stages synthesized toward {:.0} MHz, {}",
                         self.pipeline,
                         1000.0 / u.clock_ns,
-                        self.results.join(super::clock::CLOCK_FILE).display()
+                        self.results.join(crate::synth::clock::CLOCK_FILE).display()
                     ),
                 ));
             }

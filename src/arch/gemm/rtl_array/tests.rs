@@ -2,8 +2,8 @@
 //! checks' power to fail; the refusals.
 
 use super::*;
+use crate::arch::gemm::{ArraySize, GemmUnitModel, DEFAULT_CLOCK_MHZ, DEFAULT_SRAM_KIB};
 use crate::cost::analytic::{PsumWidth, UnitParams as CostUnit};
-use crate::cost::gemm::{ArraySize, GemmUnitModel, DEFAULT_CLOCK_MHZ, DEFAULT_SRAM_KIB};
 use crate::cost::tech::DEFAULT_TECH;
 use crate::format::lookup_in;
 

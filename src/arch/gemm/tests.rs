@@ -671,7 +671,7 @@ fn weight_stationary_reads_b_once_and_output_stationary_writes_c_once() {
 /// results falls back to the default clock and says why.
 #[test]
 fn the_default_clock_is_the_synthesized_units_fmax() {
-    use crate::report::source::{shipped_source, CostSource, Model};
+    use crate::cost::source::{shipped_source, CostSource, Model};
     let reports = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reports");
     let a = GemmArgs {
         clock_mhz: None,
@@ -702,7 +702,7 @@ fn the_default_clock_is_the_synthesized_units_fmax() {
     );
 
     // a pipelined unit the iso-clock results hold: its own fmax there
-    let clocked = crate::cost::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
+    let clocked = crate::synth::clock::ClockResults::load(&reports.join("clock.json")).unwrap();
     let s1 = clocked
         .points
         .iter()

@@ -14,8 +14,8 @@ use super::netlist::{Netlist, NetlistError};
 use super::power::{compute_energy, EnergyReport, NetActivity, PowerError};
 use super::sim::{simulate, SimError, SimRequest, SimResult, Stimulus};
 use super::sta::{run_sta, StaError, StaPower, StaRequest, StaResult};
-use super::synth::{synthesize, Hierarchy, Mapping, SynthError, SynthRequest, SynthResult};
 use super::tools::{Engine, Toolchain};
+use super::yosys::{synthesize, Hierarchy, Mapping, SynthError, SynthRequest, SynthResult};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CostError {
@@ -96,7 +96,7 @@ impl PdkFiles {
     /// The library `args` selects, else the `[liberty]` of `tech`, else the shipped sky130.
     pub fn select(
         args: &LibraryArgs,
-        tech: Option<&super::tech::Tech>,
+        tech: Option<&crate::cost::tech::Tech>,
     ) -> Result<PdkFiles, CostError> {
         let Some(given) = &args.liberty else {
             if args.cell_models.is_some() {
@@ -105,7 +105,7 @@ impl PdkFiles {
                 ));
             }
             return match tech {
-                Some(t) if t.name != super::tech::DEFAULT_TECH => match t.liberty_files() {
+                Some(t) if t.name != crate::cost::tech::DEFAULT_TECH => match t.liberty_files() {
                     Some((lib, models)) => PdkFiles::from_files(&lib, &models),
                     None => Err(CostError::Request(format!(
                         "technology `{}` names no Liberty ([liberty] table), so it cannot be \
@@ -124,8 +124,8 @@ impl PdkFiles {
                     given.display()
                 )));
             }
-            let t =
-                super::tech::Tech::load(given).map_err(|e| CostError::Request(e.to_string()))?;
+            let t = crate::cost::tech::Tech::load(given)
+                .map_err(|e| CostError::Request(e.to_string()))?;
             let (lib, models) = t.liberty_files().ok_or_else(|| {
                 CostError::Request(format!(
                     "technology file {} has no [liberty] table (file, cell_models, source)",

@@ -8,8 +8,6 @@
 
 use serde::Serialize;
 
-use super::ReportError;
-
 /// Significant digits of a number in a CSV file written by hwcost.
 pub const CSV_DIGITS: usize = 10;
 
@@ -36,9 +34,10 @@ fn round_field(field: &str) -> String {
     }
 }
 
-/// Rows as CSV with a header line: serialized by serde, then every numeric field rounded.
-pub fn csv_records<T: Serialize>(rows: &[T]) -> Result<String, ReportError> {
-    let err = |e: &dyn std::fmt::Display| ReportError::Csv(e.to_string());
+/// Rows as CSV with a header line: serialized by serde, then every numeric field rounded; an
+/// error is the CSV writer's message.
+pub fn csv_records<T: Serialize>(rows: &[T]) -> Result<String, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     let mut raw = csv::Writer::from_writer(Vec::new());
     for r in rows {
         raw.serialize(r).map_err(|e| err(&e))?;

@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::analytic::{mixed_cell_counts, CellTable, Component, MixedUnit};
 use super::flow::{run_flow, CostError, FlowRequest, PdkFiles};
 use super::liberty::Library;
 use super::netlist::{PortDirection, PortSpec};
 use super::sim::{Bits, SimError, Stimulus};
-use super::synth::{Hierarchy, ModuleArea};
-use super::tech::Tech;
 use super::tools::{Engine, Tool, Toolchain};
+use super::yosys::{Hierarchy, ModuleArea};
+use crate::cost::analytic::{mixed_cell_counts, CellTable, Component, MixedUnit};
+use crate::cost::tech::Tech;
 use crate::datapath::mixed::{MixedFormat, MixedKind};
 use crate::rtl::mixed::{emit_mixed, MixedPlan, MixedRtlError, Reuse};
 use crate::sim::mixed::{activity_stream, encode_mixed_inputs, MixedStream};
@@ -284,7 +284,7 @@ mod tests {
             mixed_analytic(MixedKind::Int, &tech),
             mixed_analytic(MixedKind::Fp, &tech),
         );
-        let row = super::super::analytic::table5_mixed(&tech);
+        let row = crate::cost::analytic::table5_mixed(&tech);
         assert!((int.area_um2 / fp.area_um2 - row.area_ratio).abs() < 1e-12);
         assert!(
             (int.energy_pj_per_cycle / fp.energy_pj_per_cycle - row.energy_ratio).abs() < 1e-12
@@ -543,8 +543,8 @@ pub fn run_mixed_synth(args: &MixedSynthArgs) -> anyhow::Result<()> {
 /// `hwcost cost WIDE+NARROW`: the analytic model of the study's mixed unit (32 lanes, one
 /// architecture) or the shipped synthesized result of the unit in the asked architecture
 /// (`--multiplier`, `--reduction`; the reuse scheme), as text or JSON.
-pub fn mixed_cost_report(args: &super::command::CostArgs) -> anyhow::Result<String> {
-    use super::command::ModelKind;
+pub fn mixed_cost_report(args: &crate::cost::command::CostArgs) -> anyhow::Result<String> {
+    use crate::cost::command::ModelKind;
     use std::fmt::Write as _;
     let format = MixedFormat::parse(&args.format)?;
     if args.clock.target().is_some() {

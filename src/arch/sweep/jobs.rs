@@ -7,7 +7,7 @@
 //! on any node that sees the same paths), a GNU parallel driver (`run-parallel.sh`), a Slurm
 //! array script (`sbatch.sh`, one array task per line) and `manifest.json`: the points, each
 //! with the key of its result in the content-addressed cache
-//! ([`crate::cost::unit_synth::prepare`]: flow version, Liberty, tool versions, Verilog,
+//! ([`crate::synth::unit_synth::prepare`]: flow version, Liberty, tool versions, Verilog,
 //! measurement settings), the tool versions expected and the cache directory. Each job stores
 //! its result under that key; `--collect` reads the results back by key, builds the sweep's
 //! rows (the hierarchical synthesis' area and energy, as `compare` reports them, and the
@@ -23,14 +23,14 @@ use super::{
     pareto_front, sweep_archs, sweep_axes, valid_space, write_atomic, DesignSpace, Sweep,
     SweepArgs, SweepError, SweepRow,
 };
-use crate::cost::synth_command::{load_pdk, table_provenance};
-use crate::cost::tools::{Engine, Toolchain};
-use crate::cost::unit_synth::{
+use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
+use crate::rtl;
+use crate::synth::synth_command::{load_pdk, table_provenance};
+use crate::synth::tools::{Engine, Toolchain};
+use crate::synth::unit_synth::{
     default_cache_dir, prepare, result_path, UnitSynthReport, UnitSynthRequest, DEFAULT_BLOCKS,
     DEFAULT_CLOCK_NS, DEFAULT_SEED,
 };
-use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
-use crate::rtl;
 
 /// File names written into the jobs directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -240,7 +240,7 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
         let mut req = UnitSynthRequest::new(f.clone(), params, cache_dir.clone());
         req.clock_ns = settings.clock_ns;
         if let Some(f) = settings.target_mhz {
-            req.mapping = crate::cost::clock::ClockTarget::from_mhz(f).mapping();
+            req.mapping = crate::synth::clock::ClockTarget::from_mhz(f).mapping();
         }
         req.blocks = settings.cycles;
         req.seed = settings.seed;
@@ -278,7 +278,7 @@ pub fn plan_jobs(args: &SweepArgs) -> Result<Manifest, SweepError> {
     }
     Ok(Manifest {
         schema: MANIFEST_SCHEMA,
-        generator: crate::report::GENERATOR.to_string(),
+        generator: crate::cost::source::GENERATOR.to_string(),
         hwcost,
         cache_dir,
         pdk_dir,
@@ -701,7 +701,7 @@ mod tests {
         }
         #[derive(clap::Subcommand)]
         enum Cmd {
-            Synth(crate::cost::synth_command::SynthArgs),
+            Synth(crate::synth::synth_command::SynthArgs),
         }
         // the synth arguments of an nvfp4 job line under `s`
         let parse = |s: &JobSettings| {
@@ -754,7 +754,10 @@ mod tests {
             target_mhz: Some(125.0),
             ..settings()
         });
-        assert_eq!(a.clock.target(), Some(crate::cost::clock::ClockTarget::from_mhz(125.0)));
+        assert_eq!(
+            a.clock.target(),
+            Some(crate::synth::clock::ClockTarget::from_mhz(125.0))
+        );
         assert_eq!(a.pipeline, Some(2));
     }
 

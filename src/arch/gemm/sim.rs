@@ -629,7 +629,7 @@ impl<T, F: FnMut(Option<T>, StepRef) -> T, E: FnMut(Event)> Sim<T, F, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::gemm::ArraySize;
+    use crate::arch::gemm::ArraySize;
 
     #[test]
     fn the_per_cycle_guard_stops_a_run_whose_fill_exceeds_the_limit() {

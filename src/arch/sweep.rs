@@ -40,13 +40,13 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
-use super::calibrate::CalibratedSource;
-use super::tech::{Tech, TechError, DEFAULT_TECH};
+use crate::cost::analytic::{self, CellTable, PsumWidth, UnitParams, UnitShape, UnitTotals};
+use crate::cost::calibrate::CalibratedSource;
+use crate::cost::source::Provenance;
+use crate::cost::source::{AnalyticSource, CostSource};
+use crate::cost::tech::{Tech, TechError, DEFAULT_TECH};
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::format::{BlockFormat, FormatError};
-use crate::report::source::{AnalyticSource, CostSource};
-use crate::report::Provenance;
 
 /// Default crest factor (max |x| / rms) of the QSNR column: a little above that of an i.i.d.
 /// Gaussian block (2.11 expected for 16 values, 2.36 for 32; Monte Carlo, 20,000 blocks), for
@@ -185,7 +185,7 @@ pub struct SweepRow {
     pub is_int: bool,
     pub lanes: usize,
     /// `None` for INT formats (exact sums), written `"exact"`.
-    #[serde(with = "crate::report::fields::psum")]
+    #[serde(with = "crate::fields::psum")]
     pub psum_width: Option<u32>,
     /// The architecture priced; `None` for a model that does not distinguish architectures.
     pub multiplier: Option<crate::rtl::Multiplier>,
@@ -439,7 +439,7 @@ fn valid_space(
 /// Run a sweep (without writing it).
 pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepError> {
     if let Some(path) = &args.plot {
-        crate::report::sweep_chart::check_extension(path).map_err(|why| SweepError::Chart {
+        check_extension(path).map_err(|why| SweepError::Chart {
             path: path.clone(),
             why,
         })?;
@@ -575,9 +575,9 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The sweep as CSV (header and one line per row), numbers rounded as every hwcost CSV is
-/// ([`crate::report::fields::round_sig`]).
+/// ([`crate::fields::round_sig`]).
 pub fn to_csv(s: &Sweep) -> String {
-    use crate::report::fields::round_sig;
+    use crate::fields::round_sig;
     let timed = s.rows.iter().any(|r| r.fmax_mhz.is_some());
     let mut out = String::from(
         "format,lanes,psum_width,multiplier,reduction,pipeline,latency_cycles,area_um2,area_um2_per_mac,energy_pj_per_block,energy_pj_per_mac,qsnr_db,pareto,model,tech",
@@ -636,12 +636,31 @@ fn progress_bar() -> ProgressBar {
 }
 
 fn round_sig_text(x: f64) -> String {
-    crate::report::fields::round_sig(x).to_string()
+    crate::fields::round_sig(x).to_string()
 }
 
-/// Run `hwcost sweep`: write the CSV, print a summary, list skipped points on stderr. With
-/// `--emit-jobs` write the synthesis jobs instead; with `--collect` gather their results.
-pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
+/// Draws a sweep's chart (`--plot FILE`) into a file whose extension [`check_extension`]
+/// accepted; the error is a sentence. The charts are drawn by the reports, so the
+/// command is given this by its caller.
+pub type DrawChart = fn(&Sweep, &Path) -> Result<(), String>;
+
+/// A chart path must end in `.svg` or `.png` (checked before a sweep runs).
+pub fn check_extension(path: &Path) -> Result<(), String> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("svg" | "png") => Ok(()),
+        _ => Err("a chart file name must end in .svg or .png".into()),
+    }
+}
+
+/// Run `hwcost sweep`: write the CSV (and the chart, with `draw_chart`), print a summary, list
+/// skipped points on stderr. With `--emit-jobs` write the synthesis jobs instead; with
+/// `--collect` gather their results.
+pub fn run_sweep(args: &SweepArgs, draw_chart: DrawChart) -> anyhow::Result<()> {
     if args.clock_mhz.is_some() && args.emit_jobs.is_none() {
         anyhow::bail!(
             "--clock-mhz synthesizes the points toward a clock: it goes with --model synth --emit-jobs DIR \
@@ -657,11 +676,9 @@ pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let s = match &args.collect {
         Some(dir) => {
             if let Some(path) = &args.plot {
-                crate::report::sweep_chart::check_extension(path).map_err(|why| {
-                    SweepError::Chart {
-                        path: path.clone(),
-                        why,
-                    }
+                check_extension(path).map_err(|why| SweepError::Chart {
+                    path: path.clone(),
+                    why,
                 })?;
             }
             jobs::collect(dir, args.cache_dir.as_deref())?
@@ -675,12 +692,10 @@ pub fn run_sweep(args: &SweepArgs) -> anyhow::Result<()> {
     };
     write_atomic(&args.output, to_csv(&s).as_bytes())?;
     if let Some(path) = &args.plot {
-        crate::report::sweep_chart::SweepChart::from_sweep(&s)
-            .save(path)
-            .map_err(|e| SweepError::Chart {
-                path: path.clone(),
-                why: e.to_string(),
-            })?;
+        draw_chart(&s, path).map_err(|why| SweepError::Chart {
+            path: path.clone(),
+            why,
+        })?;
         eprintln!("wrote {}", path.display());
     }
     for why in &s.skipped {

@@ -10,9 +10,78 @@ use serde::{Deserialize, Serialize};
 
 use std::path::{Path, PathBuf};
 
-use super::{write_atomic, Provenance, ReportError, GENERATOR};
-use crate::cost::analytic::{self, UnitParams};
-use crate::cost::tech::Tech;
+use crate::cost::analytic::{self, ParamError, UnitParams};
+use crate::cost::tech::{Tech, TechError};
+
+/// Errors of the cost sources and their results files; each names the value or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Tech(#[from] TechError),
+    #[error("cost model '{model}' cannot be used: {why}; use --model analytic")]
+    ModelUnavailable { model: String, why: String },
+    #[error("no cost at {mhz:.1} MHz: {why}")]
+    NoClockResult { mhz: f64, why: String },
+    #[error("{unit} does not meet {mhz:.1} MHz with at most {max_pipeline} pipeline stages ({best}): compare at a lower --clock-mhz")]
+    ClockNotMet {
+        unit: String,
+        mhz: f64,
+        max_pipeline: usize,
+        best: String,
+    },
+    #[error("the {model} model does not distinguish datapath architectures, so it cannot answer for {asked}{why}: drop the option, or use the synthesized results (--model synth)")]
+    ArchitectureNotModelled {
+        model: String,
+        asked: String,
+        why: String,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("results file {}: {why}", path.display())]
+    Results { path: PathBuf, why: String },
+    #[error("{} has no result for {unit}", path.display())]
+    NotInResults { unit: String, path: PathBuf },
+}
+
+/// `hwcost <version>`, as every report names its generator.
+pub const GENERATOR: &str = concat!("hwcost ", env!("CARGO_PKG_VERSION"));
+
+/// What produced a table or chart: printed at the top of every report. It holds no time or
+/// host name, so a rerun produces the same bytes.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// `hwcost <version>`.
+    pub generator: String,
+    /// Cost model name (`analytic`, `synth`, `calibrated`).
+    pub model: String,
+    /// The model's one-line description.
+    pub model_description: String,
+    /// Technology name, node and corner.
+    pub tech: String,
+    pub tech_node: String,
+    /// The technology file (a built-in's path in the repository, or the path given).
+    pub tech_file: String,
+    /// External tools and their versions (synthesis, timing); empty for the analytic model.
+    pub tools: Vec<String>,
+}
+
+/// Write `bytes` to `path` atomically ([`crate::atomic::write`]); the error names the path.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
+    crate::atomic::write(path, bytes).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// The cost models `--model` can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -53,7 +122,7 @@ pub struct UnitCost {
     pub format: String,
     pub lanes: usize,
     /// Aligner width n; `None` for INT formats, whose block sums are exact (written `"exact"`).
-    #[serde(with = "super::fields::psum", default)]
+    #[serde(with = "crate::fields::psum", default)]
     pub psum_width: Option<u32>,
     /// The datapath architecture the numbers are for; `None` for a model that does not
     /// distinguish architectures (analytic). In a results table, a missing part is the
@@ -148,7 +217,7 @@ pub trait CostSource {
     /// Which model, technology and tools produce this source's numbers.
     fn provenance(&self) -> &Provenance;
     /// The cost of one unit.
-    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError>;
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, SourceError>;
     /// Why a figure this source does not give (fmax, latency) is missing, for table cells.
     fn missing_reason(&self) -> String {
         format!("n/a ({} model)", self.provenance().model)
@@ -163,7 +232,7 @@ pub struct AnalyticSource {
 
 impl AnalyticSource {
     /// `tech_spec` is a built-in technology name or a technology `.toml` path.
-    pub fn new(tech_spec: &str) -> Result<AnalyticSource, ReportError> {
+    pub fn new(tech_spec: &str) -> Result<AnalyticSource, SourceError> {
         let tech = Tech::resolve(tech_spec)?;
         let tech_file = if Tech::builtin(tech_spec).is_some() {
             format!("models/{tech_spec}.toml, built in")
@@ -192,7 +261,7 @@ impl CostSource for AnalyticSource {
         &self.provenance
     }
 
-    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, SourceError> {
         refuse_architecture(Model::Analytic, unit)?;
         let c = analytic::analytic_cost(unit, &self.tech);
         let components = c
@@ -226,11 +295,11 @@ impl CostSource for AnalyticSource {
 
 /// The error of a model that does not distinguish architectures when `unit` names one
 /// explicitly (`--multiplier` / `--reduction`): its numbers would be the same for any.
-pub fn refuse_architecture(model: Model, unit: &UnitParams) -> Result<(), ReportError> {
+pub fn refuse_architecture(model: Model, unit: &UnitParams) -> Result<(), SourceError> {
     if unit.arch.is_default() {
         return Ok(());
     }
-    Err(ReportError::ArchitectureNotModelled {
+    Err(SourceError::ArchitectureNotModelled {
         model: model.name().to_string(),
         asked: asked_architecture(&unit.arch),
         why: String::new(),
@@ -284,24 +353,24 @@ impl CostTable {
         match model {
             Model::Analytic => None,
             Model::Synth => Some("synth-results.json"),
-            Model::Calibrated => Some(crate::cost::calibrate::FILE),
+            Model::Calibrated => Some(super::calibrate::FILE),
         }
     }
 
-    pub fn load(path: &Path) -> Result<CostTable, ReportError> {
-        let text = crate::shipped::read_to_string(path).map_err(|source| ReportError::Read {
+    pub fn load(path: &Path) -> Result<CostTable, SourceError> {
+        let text = crate::shipped::read_to_string(path).map_err(|source| SourceError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|e| ReportError::Results {
+        serde_json::from_str(&text).map_err(|e| SourceError::Results {
             path: path.to_path_buf(),
             why: e.to_string(),
         })
     }
 
     /// Write atomically as pretty JSON.
-    pub fn save(&self, path: &Path) -> Result<(), ReportError> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| ReportError::Results {
+    pub fn save(&self, path: &Path) -> Result<(), SourceError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| SourceError::Results {
             path: path.to_path_buf(),
             why: e.to_string(),
         })?;
@@ -351,7 +420,7 @@ impl TableSource {
         TableSource { table, path }
     }
 
-    pub fn load(path: &Path) -> Result<TableSource, ReportError> {
+    pub fn load(path: &Path) -> Result<TableSource, SourceError> {
         Ok(TableSource {
             table: CostTable::load(path)?,
             path: path.to_path_buf(),
@@ -369,11 +438,11 @@ impl CostSource for TableSource {
         &self.table.provenance
     }
 
-    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, ReportError> {
+    fn unit_cost(&self, unit: &UnitParams) -> Result<UnitCost, SourceError> {
         self.table
             .find(unit)
             .cloned()
-            .ok_or_else(|| ReportError::NotInResults {
+            .ok_or_else(|| SourceError::NotInResults {
                 unit: unit_label(unit),
                 path: self.path.clone(),
             })
@@ -436,7 +505,7 @@ pub fn select_source(
     tech_spec: &str,
     results_dir: &Path,
     units: &[UnitParams],
-) -> Result<Selected, ReportError> {
+) -> Result<Selected, SourceError> {
     match model {
         Some(Model::Analytic) => Ok(Selected {
             source: Box::new(AnalyticSource::new(tech_spec)?),
@@ -448,7 +517,7 @@ pub fn select_source(
                     source: Box::new(c),
                     note: None,
                 }),
-                Err(e) => Err(ReportError::ModelUnavailable {
+                Err(e) => Err(SourceError::ModelUnavailable {
                     model: Model::Calibrated.name().to_string(),
                     why: e.to_string(),
                 }),
@@ -459,7 +528,7 @@ pub fn select_source(
                 source: Box::new(t),
                 note: None,
             }),
-            Err(why) => Err(ReportError::ModelUnavailable {
+            Err(why) => Err(SourceError::ModelUnavailable {
                 model: m.name().to_string(),
                 why,
             }),
@@ -471,7 +540,7 @@ pub fn select_source(
             }),
             Err(why) if units.iter().any(|u| !u.arch.is_default()) => {
                 // the analytic model cannot stand in for an explicit architecture
-                Err(ReportError::ArchitectureNotModelled {
+                Err(SourceError::ArchitectureNotModelled {
                     model: Model::Analytic.name().to_string(),
                     asked: units
                         .iter()

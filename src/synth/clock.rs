@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::liberty::Library;
 use super::sta::{run_sta, StaRequest};
-use super::synth::{synthesize, Hierarchy, Mapping, SynthRequest};
 use super::tools::{Engine, Toolchain};
 use super::unit_synth::{UnitSynthError, UnitSynthReport};
+use super::yosys::{synthesize, Hierarchy, Mapping, SynthRequest};
 use super::CostError;
 use crate::format::BlockFormat;
 use crate::rtl;
@@ -400,7 +400,7 @@ impl ClockPoint {
 
     /// Whether this point is `unit` (format, lanes, architecture and, when measured, psum
     /// width) at some depth.
-    pub fn is_unit(&self, unit: &super::analytic::UnitParams) -> bool {
+    pub fn is_unit(&self, unit: &crate::cost::analytic::UnitParams) -> bool {
         let Some((m, r)) = unit.architecture() else {
             return false;
         };

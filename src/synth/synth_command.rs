@@ -17,9 +17,8 @@ use super::unit_synth::{
     default_cache_dir, synth_unit, UnitSynthReport, UnitSynthRequest, DEFAULT_BLOCKS,
     DEFAULT_CLOCK_NS, DEFAULT_SEED,
 };
+use crate::cost::source::{write_atomic, CostTable, Model, Provenance, GENERATOR};
 use crate::format::{builtins, lookup, BlockFormat};
-use crate::report::source::{CostTable, Model};
-use crate::report::{write_atomic, Provenance, GENERATOR};
 use crate::rtl;
 
 /// One line for `--help` and report provenance (STYLE pattern 10).
@@ -138,6 +137,8 @@ pub struct SynthDetails {
 
 /// File name of the shipped full reports.
 pub const DETAILS_FILE: &str = "synth-details.json";
+/// Folder (under the results directory) of the other architectures' synthesis reports.
+pub const ARCH_DIR: &str = "architectures";
 
 impl SynthDetails {
     pub fn load(path: &Path) -> Result<SynthDetails, SynthCommandError> {
@@ -508,11 +509,7 @@ pub fn details_file(r: &UnitSynthReport) -> anyhow::Result<PathBuf> {
     Ok(if arch == rtl::default_architecture(&lookup(&r.format)?) {
         PathBuf::from(DETAILS_FILE)
     } else {
-        Path::new(crate::report::architectures::ARCH_DIR).join(format!(
-            "{}-{}.json",
-            arch.0.label(),
-            arch.1.label()
-        ))
+        Path::new(ARCH_DIR).join(format!("{}-{}.json", arch.0.label(), arch.1.label()))
     })
 }
 
@@ -560,7 +557,7 @@ pub fn write_results(dir: &Path, reports: &[UnitSynthReport]) -> anyhow::Result<
         let format = lookup(&r.format)?;
         let unit = r.analytic_params(&format)?;
         let cost = r.unit_cost(&unit, &provenance.tech);
-        let key = |c: &crate::report::UnitCost| {
+        let key = |c: &crate::cost::source::UnitCost| {
             (
                 c.format.clone(),
                 c.lanes,
@@ -662,7 +659,7 @@ pub fn flat_markdown(details: &SynthDetails) -> String {
     for f in builtins() {
         let Some(r) = find(&f.name) else { continue };
         let (h, fl) = (&r.hierarchical, &r.flat);
-        let study = crate::report::compare::study_table5(&f.name);
+        let study = crate::cost::analytic::study_table5(&f.name);
         let ratio = |x: f64, b: Option<f64>| b.map_or("-".to_string(), |b| format!("{:.2}", x / b));
         let _ = writeln!(
             s,
@@ -706,7 +703,7 @@ pub fn text_report(r: &UnitSynthReport) -> String {
         "activity model: {} delay, {} operands",
         p.delay, p.activity
     );
-    if p.mapping != super::synth::Mapping::Area.label() {
+    if p.mapping != super::yosys::Mapping::Area.label() {
         let _ = writeln!(
             s,
             "synthesized toward a {:.1} MHz clock (ABC mapping {}: buffering and gate sizing); \

@@ -59,17 +59,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::activity::{self, Activity, Delay};
-use super::analytic::{self, Component};
 use super::flow::{run_flow, CostError, FlowRequest, FlowResult, PdkFiles, StageTimes};
 use super::liberty::{hex, Library};
 use super::netlist::{Netlist, PortDirection, PortSpec};
 use super::sim::{Bits, SimError, SimResult, Stimulus};
 use super::sta::CriticalPath;
-use super::synth::{Hierarchy, Mapping};
 use super::tools::{legacy_engine_id, Engine, Tool, ToolError, Toolchain};
+use super::yosys::{Hierarchy, Mapping};
+use crate::cost::analytic::{self, Component};
+use crate::cost::source::{ComponentCost, UnitCost};
 use crate::datapath;
 use crate::format::BlockFormat;
-use crate::report::source::{ComponentCost, UnitCost};
 use crate::rtl::{self, RtlError, UnitPlan};
 use crate::sim::vectors::{self, Data, Kind, Output, VectorError};
 
