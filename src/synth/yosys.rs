@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::liberty::{hex, AdderCell, AdderKind, LibertyError, Library, TieCells, BasicCell};
+use super::liberty::{hex, AdderCell, AdderKind, BasicCell, LibertyError, Library, TieCells};
 use super::tools::{legacy_engine_id, Engine, ToolError, Toolchain};
 
 #[derive(Debug, thiserror::Error)]
@@ -416,11 +416,13 @@ pub fn synthesize(
         h.update(format!("constraints {}\n{c}", c.len()).as_bytes());
     }
     let key = hex(&h.finalize());
-    let entry = req.cache_dir.join(&key);
     let cache_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SynthError::Cache { path, source }
     };
+    // Absolute: the tools run in a scratch directory and read the netlist from the entry.
+    let entry = req.cache_dir.join(&key);
+    let entry = std::path::absolute(&entry).map_err(cache_err(&entry))?;
 
     if let Some(hit) = read_cached(&entry)? {
         return Ok(hit);
