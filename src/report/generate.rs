@@ -3,6 +3,7 @@
 //! timestamps; seeded measurements; the embedded chart font). Benchmark reports written by
 //! `hwcost bench` (`bench-*.md`) are linked, never rerun.
 
+use crate::cost::source::SourceError;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -370,7 +371,7 @@ fn progress(steps: u64) -> ProgressBar {
 /// Regenerate the whole set into `args.output`; returns the files written, in order.
 pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     let out = &args.output;
-    std::fs::create_dir_all(out).map_err(|source| ReportError::Io {
+    std::fs::create_dir_all(out).map_err(|source| SourceError::Io {
         path: out.clone(),
         source,
     })?;
@@ -478,7 +479,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         super::architectures::load_other(&args.results),
     ) {
         let engines =
-            super::engines::load_engines(&args.results).map_err(|why| ReportError::Results {
+            super::engines::load_engines(&args.results).map_err(|why| SourceError::Results {
                 path: args.results.join(super::engines::ENGINE_DIR),
                 why,
             })?;
@@ -486,7 +487,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         let mut md = super::architectures::architectures_markdown(d, &other);
         md += &super::engines::engines_markdown(&ratios);
         let energy =
-            super::energy::load_energy(&args.results).map_err(|why| ReportError::Results {
+            super::energy::load_energy(&args.results).map_err(|why| SourceError::Results {
                 path: args.results.join(super::energy::ENERGY_DIR),
                 why,
             })?;
@@ -506,7 +507,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     }
 
     bar.set_message("iso-clock results");
-    let clock = super::clock::load_clock(&args.results).map_err(|why| ReportError::Results {
+    let clock = super::clock::load_clock(&args.results).map_err(|why| SourceError::Results {
         path: args.results.join(crate::synth::clock::CLOCK_FILE),
         why,
     })?;
@@ -543,7 +544,7 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
     bar.set_message("design-space sweep");
     let sweep_args = report_sweep_args(args, calibrated.is_ok());
     let ds = crate::arch::sweep::sweep(&sweep_args, &ProgressBar::hidden()).map_err(|e| {
-        ReportError::Results {
+        SourceError::Results {
             path: out.join("sweep.csv"),
             why: e.to_string(),
         }
@@ -666,7 +667,7 @@ pub fn report_sweep_args(args: &ReportArgs, calibrated: bool) -> crate::arch::sw
 
 /// Names of the plain files in `dir`, sorted.
 fn file_names(dir: &Path) -> Result<Vec<String>, ReportError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Read {
+    let entries = std::fs::read_dir(dir).map_err(|source| SourceError::Read {
         path: dir.to_path_buf(),
         source,
     })?;

@@ -124,7 +124,7 @@ pub fn mixed_comparison(args: &CompareArgs) -> Result<MixedComparison, ReportErr
         }
         Some(Model::Synth) => {
             Some(
-                MixedSynthResults::load(&path).map_err(|why| ReportError::Results {
+                MixedSynthResults::load(&path).map_err(|why| SourceError::Results {
                     path: path.clone(),
                     why,
                 })?,
@@ -420,7 +420,7 @@ pub fn mixed_breakdown(
         }
         Some(Model::Synth) => {
             Some(
-                MixedSynthResults::load(&path).map_err(|why| ReportError::Results {
+                MixedSynthResults::load(&path).map_err(|why| SourceError::Results {
                     path: path.clone(),
                     why,
                 })?,

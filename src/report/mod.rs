@@ -20,19 +20,18 @@ pub mod mixed;
 pub mod plot;
 pub mod qsnr_tables;
 mod raster;
-mod scale;
 pub mod regroup;
-pub mod sweep_synth;
 pub mod render;
+mod scale;
 pub mod style;
 pub mod sweep_chart;
+pub mod sweep_synth;
 
 pub use compare::{run_compare, CompareArgs, CompareRow, Comparison};
 pub use generate::{run_report, ReportArgs};
 pub use plot::{run_plot, PlotArgs, PlotKind};
 
 use std::path::{Path, PathBuf};
-
 
 use crate::cost::analytic::ParamError;
 use crate::cost::source::{Provenance, SourceError};
@@ -74,18 +73,6 @@ pub enum ReportError {
     ChartScale { scale: f64, why: String },
     #[error("drawing {}: {why}", path.display())]
     Draw { path: PathBuf, why: String },
-    #[error("cannot write {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("results file {}: {why}", path.display())]
-    Results { path: PathBuf, why: String },
     #[error("CSV: {0}")]
     Csv(String),
     #[error(transparent)]
@@ -197,17 +184,17 @@ pub fn footnote_markdown(ps: &[&Provenance]) -> String {
 /// Write `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
 /// so a reader never sees half a report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    crate::atomic::write(path, bytes).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(crate::cost::source::write_atomic(path, bytes)?)
 }
 
 /// Rename a finished temporary file onto `path`, readable by all as an ordinary file would be
 /// (temporary files are created private).
 pub(crate) fn persist(tmp: crate::atomic::Temp, path: &Path) -> Result<(), ReportError> {
-    crate::atomic::persist(tmp).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
+    crate::atomic::persist(tmp).map_err(|source| {
+        SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
     })
 }

@@ -206,7 +206,7 @@ pub fn save_scaled(
             super::write_atomic(path, text.as_bytes())
         }
         Some("png") => {
-            let io = |source| ReportError::Io {
+            let io = |source| SourceError::Io {
                 path: path.to_path_buf(),
                 source,
             };

@@ -7,11 +7,12 @@
 //! `HWCOST_BLESS=1 cargo test --release --test report shipped_glue` rewrites the shipped files;
 //! without it, the test fails while any of them is stale.
 
+use crate::cost::source::SourceError;
 use std::path::{Path, PathBuf};
 
 use crate::cost::source::CostTable;
 use crate::format::lookup_in;
-use crate::synth::synth_command::{SynthDetails, DETAILS_FILE, ARCH_DIR};
+use crate::synth::synth_command::{SynthDetails, ARCH_DIR, DETAILS_FILE};
 use crate::synth::unit_synth::{regroup, UnitSynthReport};
 
 use super::energy::ENERGY_DIR;
@@ -33,17 +34,21 @@ impl Regrouped {
 }
 
 fn read(path: &Path) -> Result<String, ReportError> {
-    std::fs::read_to_string(path).map_err(|source| ReportError::Read {
-        path: path.to_path_buf(),
-        source,
+    std::fs::read_to_string(path).map_err(|source| {
+        SourceError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
     })
 }
 
 fn bad(path: &Path, why: impl std::fmt::Display) -> ReportError {
-    ReportError::Results {
+    SourceError::Results {
         path: path.to_path_buf(),
         why: why.to_string(),
     }
+    .into()
 }
 
 /// The report files under `results`: the details file, then `architectures/`, its `energy/`
@@ -52,7 +57,7 @@ fn report_files(results: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = vec![results.join(DETAILS_FILE)];
     for dir in [ARCH_DIR, ENERGY_DIR, ENGINE_DIR] {
         let dir = results.join(dir);
-        let entries = std::fs::read_dir(&dir).map_err(|source| ReportError::Read {
+        let entries = std::fs::read_dir(&dir).map_err(|source| SourceError::Read {
             path: dir.clone(),
             source,
         })?;

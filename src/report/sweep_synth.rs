@@ -5,6 +5,7 @@
 //! commands). The CSV's numbers are printed as the CSV has them; the chart is the one
 //! `--collect --plot` draws, from the same rows.
 
+use crate::cost::source::SourceError;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -86,10 +87,11 @@ pub struct SynthSweep {
 }
 
 fn bad(path: &Path, why: impl std::fmt::Display) -> ReportError {
-    ReportError::Results {
+    SourceError::Results {
         path: path.to_path_buf(),
         why: why.to_string(),
     }
+    .into()
 }
 
 impl SynthSweep {
@@ -104,7 +106,7 @@ impl SynthSweep {
             (true, true) => {}
         }
         let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| ReportError::Read {
+            std::fs::read_to_string(p).map_err(|source| SourceError::Read {
                 path: p.to_path_buf(),
                 source,
             })
