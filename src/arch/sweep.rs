@@ -874,4 +874,4 @@ before the run; build: {}.",
 pub mod jobs;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -240,9 +240,8 @@ impl Chart for SweepChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::sweep::{check_extension, run_sweep, sweep, SweepArgs, SweepModel, DEFAULT_KAPPA};
+    use crate::arch::sweep::{check_extension, run_sweep, sweep, SweepArgs};
     use indicatif::ProgressBar;
-    use std::path::PathBuf;
 
     fn small_sweep() -> Sweep {
         let args = SweepArgs {
@@ -252,26 +251,7 @@ mod tests {
         sweep(&args, &ProgressBar::hidden()).unwrap()
     }
 
-    fn sweep_args(formats: &[&str]) -> SweepArgs {
-        SweepArgs {
-            formats: formats.iter().map(|s| s.to_string()).collect(),
-            lanes: vec![],
-            psum_width: vec!["default".into()],
-            multiplier: vec![],
-            reduction: vec![],
-            pipeline: vec![0],
-            model: SweepModel::Analytic,
-            kappa: DEFAULT_KAPPA,
-            tech: "sky130hd".into(),
-            results: PathBuf::from("reports"),
-            output: PathBuf::from("unused.csv"),
-            plot: None,
-            emit_jobs: None,
-            collect: None,
-            cache_dir: None,
-            clock_mhz: None,
-        }
-    }
+    use crate::arch::sweep::tests::args as sweep_args;
 
     /// `--plot` draws the chart beside the CSV; a chart name that is not .svg or .png is
     /// refused before anything is written.

@@ -42,7 +42,6 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
 
 /// What is built, for the error message of a format without a unit: the limits by scale.
 pub fn describe(format: &BlockFormat) -> String {
-    let ints = |l: &[u32]| ranges(l);
     let fps = |l: &[(u32, u32, &[u32])]| {
         l.iter()
             .map(|(x, y, _)| format!("E{x}M{y}"))
@@ -54,14 +53,14 @@ pub fn describe(format: &BlockFormat) -> String {
          INT{} and {}",
         format.elem.label(),
         format.scale.label(),
-        ints(INT_MX),
+        ranges(INT_MX),
         fps(FP_MX),
-        ints(INT_NV),
+        ranges(INT_NV),
         fps(FP_NV),
     )
 }
 
-/// `2..=16` style ranges of a sorted list of widths.
+/// A sorted list of widths as ranges, e.g. `2..11` or `4/6/8`.
 fn ranges(l: &[u32]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;

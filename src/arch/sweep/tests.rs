@@ -57,7 +57,8 @@ fn pareto_front_equals_brute_force_on_seeded_random_points() {
     }
 }
 
-fn args(formats: &[&str]) -> SweepArgs {
+/// Analytic sweep arguments over `formats` at default lanes (also the chart tests').
+pub(crate) fn args(formats: &[&str]) -> SweepArgs {
     SweepArgs {
         formats: formats.iter().map(|s| s.to_string()).collect(),
         lanes: vec![],
