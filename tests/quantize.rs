@@ -914,3 +914,90 @@ mod streaming {
         }
     }
 }
+
+/// UE5M3 block scales (user formats): the two-level NV rule with UE5M3's range.
+mod ue5m3 {
+    use super::*;
+    use hwcost::format::spec::{ElemFormat, FpSpecials};
+    use hwcost::format::ScaleFormat;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The UE5M3 code nearest to `x` (ties to the even code), saturating at 0xFE, by search
+    /// over the decoded values.
+    fn nearest(x: f64) -> u8 {
+        let s = ScaleFormat::Ue5m3;
+        let mut best = 0u8;
+        for c in 1..=0xFEu8 {
+            let (d, b) = ((s.value(c) - x).abs(), (s.value(best) - x).abs());
+            if d < b || (d == b && c % 2 == 0) {
+                best = c;
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn codes_are_nearest_and_decode_to_the_values() {
+        let f = BlockFormat {
+            name: "fp6_ue5m3".into(),
+            elem: ElemFormat::Fp {
+                exp_bits: 2,
+                man_bits: 3,
+                bias: 1,
+                specials: FpSpecials::Finite,
+            },
+            block: 16,
+            scale: ScaleFormat::Ue5m3,
+        };
+        let seed = 0x0E5_3u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // 64 blocks with magnitudes 2^-44..2^4 (the smallest underflow UE5M3 relative to the
+        // largest), one all-zero block and one holding NaN.
+        let mut x: Vec<f32> = (0..64 * 16)
+            .map(|i| {
+                let e = -44 + (i / 16) as i32 * 48 / 63;
+                let v: f32 = rng.gen_range(-1.0..1.0);
+                v * 2f32.powi(e)
+            })
+            .collect();
+        x[16 * 5..16 * 6].fill(0.0);
+        x[16 * 9 + 3] = f32::NAN;
+        for r in [ScaleRule::Nv, ScaleRule::NvStudy] {
+            let opts = QuantOptions {
+                scale_rule: r,
+                ..QuantOptions::default_for(&f)
+            };
+            let q = quantize(&f, &opts, &x, 256).unwrap();
+            let qmax = f.elem.max_value() as f32;
+            let amax: Vec<f32> = x
+                .chunks(16)
+                .map(|b| b.iter().fold(0f32, |m, v| m.max(v.abs())))
+                .collect();
+            let s_t = amax
+                .iter()
+                .filter(|a| !a.is_nan())
+                .map(|a| a / qmax)
+                .fold(0f32, f32::max)
+                / 114_688.0;
+            assert_eq!(q.tensor_scale.to_bits(), s_t.to_bits(), "seed {seed:#x}");
+            for (b, &a) in amax.iter().enumerate() {
+                let want = if b == 9 {
+                    0xFF
+                } else {
+                    nearest(f64::from(a / qmax / s_t))
+                };
+                assert_eq!(q.scale_codes[b], want, "seed {seed:#x} {r:?} block {b}");
+            }
+            assert!(q.scale_codes.contains(&0xFE) && q.scale_codes.contains(&0));
+            let p = Packed::new(&f, &opts, &[4, 256], &q).unwrap();
+            let back = Packed::from_bytes(&p.to_bytes()).unwrap();
+            assert_eq!(back, p);
+            assert_eq!(
+                bits(&back.dequantize()),
+                bits(&q.values),
+                "seed {seed:#x} {r:?}"
+            );
+        }
+    }
+}

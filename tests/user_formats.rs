@@ -38,15 +38,21 @@ fn shipped_examples() -> Vec<(PathBuf, BlockFormat)> {
 }
 
 /// A random format the TOML reader accepts, as TOML text: INT of 2..16 bits or FP with 1..8
-/// exponent and 0..10 mantissa bits, any valid bias and specials, blocks of 1..256, either
-/// scale. Half of the FP formats take the usual bias 2^(x-1) - 1.
+/// exponent and 0..10 mantissa bits, any valid bias and specials, blocks of 1..256, any
+/// scale (UE8M0, E4M3, E5M3). Half of the FP formats take the usual bias 2^(x-1) - 1.
 fn random_toml(rng: &mut rand::rngs::StdRng, i: usize) -> String {
     let block = if rng.gen_bool(0.75) {
         1usize << rng.gen_range(1..=8)
     } else {
         rng.gen_range(1..=256)
     };
-    let scale = if rng.gen_bool(0.7) { "ue8m0" } else { "e4m3" };
+    let scale = if rng.gen_bool(0.7) {
+        "ue8m0"
+    } else if rng.gen_bool(0.5) {
+        "e4m3"
+    } else {
+        "e5m3"
+    };
     let element = if rng.gen_bool(0.4) {
         format!("kind = \"int\"\nbits = {}\n", rng.gen_range(2..=16))
     } else {

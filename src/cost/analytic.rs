@@ -38,7 +38,8 @@
 //!   exponents, then the block exponent): 2 x (7 FA + 1 HA). E4M3 scales need two FP multiplies:
 //!   E4M3 x E4M3 (4 x 4 array + 4-bit exponent adder), then that 8-bit significand times the block
 //!   sum (8 x W_s array, W_s = n for FP, the exact INT sum width 2b + log2 k for INT) with an
-//!   8-bit exponent add.
+//!   8-bit exponent add. UE5M3 scales (user formats) are counted as E4M3 with a 5-bit exponent
+//!   adder.
 //! - **Accumulator** (one FP32 adder, the same for every format): 8-bit exponent subtractor,
 //!   48 MUX operand swap, 24-bit 5-stage aligner, 25 XOR + 25-bit adder for the signed add,
 //!   25-bit 5-stage normalizer with a 24-OR leading-zero tree, 24 HA rounding increment and an
@@ -523,8 +524,10 @@ fn fp32_adder() -> CellCounts {
 fn scale_logic(scale: ScaleFormat, sum_width: u64) -> CellCounts {
     match scale {
         ScaleFormat::Ue8m0 => ripple_adder(8).times(2),
-        ScaleFormat::E4m3 => {
-            let scale_product = array_multiplier(4, 4) + ripple_adder(4);
+        // UE5M3 as E4M3 with a 5-bit exponent add (no sign).
+        ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => {
+            let exp_add = if scale == ScaleFormat::Ue5m3 { 5 } else { 4 };
+            let scale_product = array_multiplier(4, 4) + ripple_adder(exp_add);
             let apply = array_multiplier(8, sum_width) + ripple_adder(8);
             scale_product + apply
         }

@@ -14,8 +14,8 @@ const POS_INF: u32 = 0x7F80_0000;
 const SIGN: u32 = 0x8000_0000;
 
 /// Widest psum window the model accepts. The block sum in window units is below
-/// 2^(n + log2 64) and the NV scale significands multiply it by at most 15 * 15 < 2^8, so
-/// n + 6 + 8 must stay below the 127 magnitude bits of an i128.
+/// 2^(n + log2 64) and the FP8 scale significands (E4M3, UE5M3) multiply it by at most
+/// 15 * 15 < 2^8, so n + 6 + 8 must stay below the 127 magnitude bits of an i128.
 pub const MAX_PSUM_WIDTH: u32 = 112;
 /// Most extra pipeline stages a unit may have.
 pub const MAX_PIPELINE: u32 = crate::rtl::MAX_PIPELINE as u32;
@@ -849,7 +849,7 @@ mod tests {
         match f.scale {
             // Wide enough to reach overflow and underflow now and then.
             ScaleFormat::Ue8m0 => rng.gen_range(0..=254),
-            ScaleFormat::E4m3 => loop {
+            ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => loop {
                 let c: u8 = rng.gen();
                 if !f.scale.value(c).is_nan() {
                     return c;

@@ -43,6 +43,9 @@ fn scale_encoding(s: ScaleFormat) -> &'static str {
         ScaleFormat::E4m3 => {
             "FP8 E4M3 (bias 7, subnormals, S.1111.111 is NaN); the FP32 per-tensor scale is applied outside the unit"
         }
+        ScaleFormat::Ue5m3 => {
+            "UE5M3 (unsigned, 5 exponent bits with bias 15, 3 mantissa bits, subnormals, 0xFF is NaN); the FP32 per-tensor scale is applied outside the unit"
+        }
     }
 }
 

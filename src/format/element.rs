@@ -1,7 +1,7 @@
 //! Element and scale codes: decode every code of a format into a raw (sign, integer
 //! significand, exponent) form, and encode exactly representable values back.
 
-use super::spec::{ElemFormat, FpSpecials, ScaleFormat, E4M3};
+use super::spec::{ElemFormat, FpSpecials, ScaleFormat, E4M3, E5M3};
 
 /// What kind of value a code holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +186,8 @@ impl ElemFormat {
 pub const UE8M0_NAN: u8 = 0xFF;
 
 impl ScaleFormat {
-    /// Decode a scale code. UE8M0: 2^(code-127), 0xFF = NaN. E4M3: the FP8 value.
+    /// Decode a scale code. UE8M0: 2^(code-127), 0xFF = NaN. E4M3: the FP8 value. UE5M3:
+    /// the E5M3 value of the code with a zero sign bit (0xFF = NaN).
     pub fn decode(&self, code: u8) -> Raw {
         match self {
             ScaleFormat::Ue8m0 if code == UE8M0_NAN => Raw {
@@ -202,6 +203,7 @@ impl ScaleFormat {
                 class: Class::Finite,
             },
             ScaleFormat::E4m3 => E4M3.decode(code as u32),
+            ScaleFormat::Ue5m3 => E5M3.decode(code as u32),
         }
     }
 
@@ -218,6 +220,29 @@ impl ScaleFormat {
         match self {
             ScaleFormat::Ue8m0 => "UE8M0",
             ScaleFormat::E4m3 => "E4M3",
+            ScaleFormat::Ue5m3 => "UE5M3",
+        }
+    }
+
+    /// An FP8 value with a mantissa (E4M3, UE5M3) rather than a power of two (UE8M0).
+    pub fn is_fp(&self) -> bool {
+        matches!(self, ScaleFormat::E4m3 | ScaleFormat::Ue5m3)
+    }
+
+    /// The NaN code a block holding NaN or Inf gets (UE8M0 0xFF, E4M3 0x7F, UE5M3 0xFF).
+    pub fn nan_code(&self) -> u8 {
+        match self {
+            ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => 0xFF,
+            ScaleFormat::E4m3 => 0x7F,
+        }
+    }
+
+    /// The largest finite scale value (2^127, 448, 114688).
+    pub fn max_value(&self) -> f64 {
+        match self {
+            ScaleFormat::Ue8m0 => 127f64.exp2(),
+            ScaleFormat::E4m3 => 448.0,
+            ScaleFormat::Ue5m3 => 114_688.0,
         }
     }
 }
@@ -250,6 +275,15 @@ mod tests {
         assert_eq!(E4M3.value(0x01), (-9f64).exp2());
         assert_eq!(E4M3.value(0x08), (-6f64).exp2());
         assert_eq!(E4M3.max_code(), 0x7E);
+        // UE5M3: the positive half of E5M3.
+        let u = ScaleFormat::Ue5m3;
+        assert!(u.value(0xFF).is_nan());
+        assert_eq!(u.value(0xFE), u.max_value());
+        assert_eq!(u.value(0x01), (-17f64).exp2());
+        assert_eq!(u.value(0x08), (-14f64).exp2());
+        assert_eq!(u.value(0x78), 1.0);
+        assert_eq!(u.value(0), 0.0);
+        assert!((0..0xFE).all(|c| u.value(c) < u.value(c + 1)));
         assert_eq!(E4M3.nan_code(), Some(0x7F));
     }
 

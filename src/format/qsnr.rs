@@ -150,7 +150,8 @@ pub enum QsnrError {
 pub fn default_rho(fmt: &BlockFormat) -> f64 {
     match fmt.scale {
         ScaleFormat::Ue8m0 => RHO_UE8M0,
-        ScaleFormat::E4m3 => RHO_E4M3,
+        // UE5M3 has E4M3's 3 mantissa bits, so the same overhead.
+        ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => RHO_E4M3,
     }
 }
 

@@ -85,18 +85,20 @@
 //! fl32(max_b(s_b) / 448)`, block code `E4M3_RNE(fl32(s_b / s_t))` (saturating at 448).
 //! `nv`: `S_b = fl32(s_t * E4M3(code))`. `nv-study` (the study's `scale_quant=True`):
 //! `S_b = bf16(bf16(s_t) * E4M3(code))`. Elements: `q = fl32(V / S_b)`, rounded exactly
-//! (`rne` default). Blocks holding NaN or Inf are left out of `s_t` and get the E4M3 NaN code
-//! 0x7F; an all-zero tensor has `s_t = 0` and zero codes; a block whose code is zero (its
-//! scale underflows E4M3) dequantizes to +0 with element codes 0.
+//! (`rne` default). A UE5M3 block scale (user formats) goes the same way with 114688 in
+//! place of 448 and UE5M3 RNE in place of E4M3's. Blocks holding NaN or Inf are left out of
+//! `s_t` and get the NaN code (E4M3 0x7F, UE5M3 0xFF); an all-zero tensor has `s_t = 0` and
+//! zero codes; a block whose code is zero (its scale underflows) dequantizes to +0 with
+//! element codes 0.
 //!
 //! **Outputs** are `fl32(P * X)` (MX: `(P_elem * 2^-(b-2)) * 2^e` for INT, so exactly the
 //! reference's two operations; NV: `P * S_b`), which rounds only when the result leaves the
 //! FP32 range or becomes subnormal.
 //!
-//! **Specials.** A block holding NaN or Inf gets the NaN scale (UE8M0 0xFF, E4M3 0x7F) and all
-//! its outputs are NaN (0x7FC00000), as microxcaling does (its log2 of amax is NaN / +Inf).
-//! FP32-subnormal inputs are ordinary values (no flushing). Zeros: a result that rounds to
-//! zero is -0.0 when the FP32 quotient `V / X` is negative and nonzero, +0.0 otherwise
+//! **Specials.** A block holding NaN or Inf gets the NaN scale (UE8M0 0xFF, E4M3 0x7F, UE5M3
+//! 0xFF) and all its outputs are NaN (0x7FC00000), as microxcaling does (its log2 of amax is
+//! NaN / +Inf). FP32-subnormal inputs are ordinary values (no flushing). Zeros: a result that
+//! rounds to zero is -0.0 when the FP32 quotient `V / X` is negative and nonzero, +0.0 otherwise
 //! (reference: `sign(x) * ...`), except for INT elements under `ceil` / `nv-study`, where it
 //! keeps the input's sign bit (the study's `torch.round(x / s)`, so -0.0 stays -0.0). INT
 //! codes have no negative zero: decoding the code gives +0 where `values` hold -0.0.
@@ -128,7 +130,7 @@ pub mod stream;
 use serde::Serialize;
 
 use self::round::{amax_bits, quantize_block, BlockParams, ElemKernel, HALF_MINUS};
-use super::spec::{BlockFormat, ElemFormat};
+use super::spec::{BlockFormat, ElemFormat, ScaleFormat};
 
 /// How the block scale is chosen (see the module docs). The names are those of the
 /// ecosystems that use them; `hwcost quantize --help` lists them side by side.
@@ -170,8 +172,9 @@ pub enum Rounding {
 }
 
 /// The default scale rules, stated once: the study's, `ceil` for UE8M0 scales and
-/// `nv-study` for E4M3 scales. Every shipped report reproduces the study, so its rules are
-/// the default of `quantize`, `qsnr --measure`, `compare` and `report` alike; README says why.
+/// `nv-study` for E4M3 and UE5M3 scales. Every shipped report reproduces the study, so its
+/// rules are the default of `quantize`, `qsnr --measure`, `compare` and `report` alike; README
+/// says why.
 pub const DEFAULT_RULES: DefaultRules = DefaultRules {
     ue8m0: ScaleRule::Ceil,
     e4m3: ScaleRule::NvStudy,
@@ -313,7 +316,7 @@ pub struct Quantized {
     /// One element code per block position, `layout.blocks() * layout.block` of them, block
     /// after block (padded positions past a row's end hold code 0). Low `bits` bits used.
     pub elem_codes: Vec<u8>,
-    /// One scale code per block (UE8M0 in the OCP view, or E4M3 for NV), row-major.
+    /// One scale code per block (UE8M0 in the OCP view, or E4M3 / UE5M3 for NV), row-major.
     pub scale_codes: Vec<u8>,
     /// NV per-tensor FP32 scale s_t (1.0 for MX formats).
     pub tensor_scale: f32,
@@ -642,6 +645,8 @@ impl BlockScale for BitsScale {
 
 struct NvScale {
     study: bool,
+    /// E4M3 or UE5M3.
+    scale: ScaleFormat,
     qmax: f32,
     /// The per-tensor scale, from a pass over the whole tensor before the block loop.
     s_t: f32,
@@ -651,7 +656,7 @@ impl BlockScale for NvScale {
     const DIV: bool = true;
     #[inline(always)]
     fn block(&self, amax: u32) -> (u8, BlockParams) {
-        let (code, sb) = scale::nv_block_scale(self.study, self.qmax, amax, self.s_t);
+        let (code, sb) = scale::nv_block_scale(self.study, self.scale, self.qmax, amax, self.s_t);
         nv_params(code, sb)
     }
 
@@ -659,7 +664,7 @@ impl BlockScale for NvScale {
     fn row<const SIMD: bool>(&self, amaxes: &[u32], out: &mut Vec<(u8, BlockParams)>) {
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
-        if SIMD {
+        if SIMD && self.scale == ScaleFormat::E4m3 {
             let mut codes = [0u8; 8];
             let mut sbs = [0f32; 8];
             while done + 8 <= amaxes.len() {
@@ -800,17 +805,18 @@ impl<'a> Plan<'a> {
                     .tensor_amax
                     .unwrap_or_else(|| amax_all(data, self.simd));
                 let s_t = if all < 0x7F80_0000 {
-                    scale::nv_tensor_scale(qmax, &[all])
+                    scale::nv_tensor_scale(self.fmt.scale, qmax, &[all])
                 } else {
                     let BlockLayout { row_len, block, .. } = self.layout;
                     let amaxes: Vec<u32> = data
                         .chunks(row_len)
                         .flat_map(|row| row.chunks(block).map(amax_bits))
                         .collect();
-                    scale::nv_tensor_scale(qmax, &amaxes)
+                    scale::nv_tensor_scale(self.fmt.scale, qmax, &amaxes)
                 };
                 let s = NvScale {
                     study: self.rule == ScaleRule::NvStudy,
+                    scale: self.fmt.scale,
                     qmax,
                     s_t,
                 };

@@ -43,6 +43,11 @@ pub enum ScaleFormat {
     Ue8m0,
     /// FP8 E4M3 (bias 7, NaN = S.1111.111), with an FP32 per-tensor second level (NVIDIA).
     E4m3,
+    /// Unsigned FP8 with 5 exponent bits (bias 15) and 3 mantissa bits, subnormals, 0xFF =
+    /// NaN (2^-17 ..= 114688): the sign bit of an E5M3 given to the exponent. Quantized like
+    /// E4M3, with the FP32 per-tensor second level. Spelled `ue5m3` or `e5m3` in TOML.
+    #[serde(alias = "e5m3")]
+    Ue5m3,
 }
 
 /// A block format: `block` elements share one scale.
@@ -55,6 +60,14 @@ pub struct BlockFormat {
     pub scale: ScaleFormat,
 }
 
+/// The 9-bit E5M3 layout whose positive half is the UE5M3 scale (its code 0xFF, S.11111.111
+/// with S = 0, is the NaN).
+pub const E5M3: ElemFormat = ElemFormat::Fp {
+    exp_bits: 5,
+    man_bits: 3,
+    bias: 15,
+    specials: FpSpecials::NanOnly,
+};
 /// Elements of FP8 E4M3 (also the NV scale format).
 pub const E4M3: ElemFormat = ElemFormat::Fp {
     exp_bits: 4,
@@ -283,8 +296,10 @@ impl BlockFormat {
         self.elem.bits() as f64 + 8.0 / self.block as f64
     }
 
+    /// Whether the block scale is an FP8 value (E4M3 or UE5M3) under the two-level `nv`
+    /// rules, rather than a UE8M0 power of two.
     pub fn is_nv(&self) -> bool {
-        self.scale == ScaleFormat::E4m3
+        self.scale.is_fp()
     }
 
     fn validate(&self) -> Result<(), FormatError> {
@@ -358,7 +373,7 @@ pub fn suggest(key: &str, known: &[String]) -> Vec<String> {
 /// ```toml
 /// name = "mxfp5_e2m2"
 /// block = 32
-/// scale = "ue8m0"          # or "e4m3"
+/// scale = "ue8m0"          # or "e4m3", "ue5m3" (alias "e5m3")
 /// [element]
 /// kind = "fp"              # or "int" with `bits = 5`
 /// exp_bits = 2

@@ -7,7 +7,8 @@
 use super::front::{FpFront, IntFront};
 use super::piped::FpFrontPiped;
 use super::unit::{
-    FpMxUnit, FpMxUnitPiped, FpNvUnit, FpNvUnitPiped, IntMxUnit, IntNvUnit, UnitCore,
+    FpMxUnit, FpMxUnitPiped, FpNvUnit, FpNvUnitPiped, FpUe5Unit, FpUe5UnitPiped, IntMxUnit,
+    IntNvUnit, IntUe5Unit, UnitCore,
 };
 use super::{Reduction, RtlError, UnitPlan};
 use crate::format::{BlockFormat, ElemFormat, ScaleFormat};
@@ -18,10 +19,10 @@ pub const LANE_CHOICES: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 /// The psum widths n built for `format` (empty: no unit for its element layout and scale).
 /// INT units report their exact product width 2b.
 pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
-    let nv = format.scale == ScaleFormat::E4m3;
+    let (ints, fps) = built(format.scale);
     match format.elem {
         ElemFormat::Int { bits } => {
-            let list: &[u32] = if nv { INT_NV } else { INT_MX };
+            let list: &[u32] = ints;
             if list.contains(&bits) {
                 vec![2 * bits]
             } else {
@@ -30,13 +31,11 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
         }
         ElemFormat::Fp {
             exp_bits, man_bits, ..
-        } => {
-            let list: &[(u32, u32, &[u32])] = if nv { FP_NV } else { FP_MX };
-            list.iter()
-                .find(|(x, y, _)| (*x, *y) == (exp_bits, man_bits))
-                .map(|(_, _, n)| n.to_vec())
-                .unwrap_or_default()
-        }
+        } => fps
+            .iter()
+            .find(|(x, y, _)| (*x, *y) == (exp_bits, man_bits))
+            .map(|(_, _, n)| n.to_vec())
+            .unwrap_or_default(),
     }
 }
 
@@ -48,16 +47,31 @@ pub fn describe(format: &BlockFormat) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let by_scale = [ScaleFormat::Ue8m0, ScaleFormat::E4m3, ScaleFormat::Ue5m3]
+        .map(|s| {
+            let (ints, fp) = built(s);
+            format!(
+                "with {} scales INT{} and {}",
+                s.label(),
+                ranges(ints),
+                fps(fp)
+            )
+        })
+        .join("; ");
     format!(
-        "{} elements with {} scales; built: with UE8M0 scales INT{} and {}; with E4M3 scales \
-         INT{} and {}",
+        "{} elements with {} scales; built: {by_scale}",
         format.elem.label(),
         format.scale.label(),
-        ranges(INT_MX),
-        fps(FP_MX),
-        ranges(INT_NV),
-        fps(FP_NV),
     )
+}
+
+/// The INT widths and FP layouts built with scales of `scale`.
+fn built(scale: ScaleFormat) -> (&'static [u32], &'static [(u32, u32, &'static [u32])]) {
+    match scale {
+        ScaleFormat::Ue8m0 => (INT_MX, FP_MX),
+        ScaleFormat::E4m3 => (INT_NV, FP_NV),
+        ScaleFormat::Ue5m3 => (INT_UE5, FP_UE5),
+    }
 }
 
 /// A sorted list of widths as ranges, e.g. `2..11` or `4/6/8`.
@@ -129,6 +143,8 @@ macro_rules! layouts {
         int_nv [$($inv:literal),*]
         fp_mx [$(($xm:literal $ym:literal $wm:literal [$($nm:literal),*])),*]
         fp_nv [$(($xn:literal $yn:literal $wn:literal [$($nn:literal),*])),*]
+        int_ue5 [$($iu:literal),*]
+        fp_ue5 [$(($xu:literal $yu:literal $wu:literal [$($nu:literal),*])),*]
     ) => {
         /// INT element widths built with UE8M0 scales.
         const INT_MX: &[u32] = &[$($im),*];
@@ -140,22 +156,33 @@ macro_rules! layouts {
         const FP_MX: &[(u32, u32, &[u32])] = &[$(($xm, $ym, &[$($nm),*])),*];
         /// FP element layouts built with E4M3 scales.
         const FP_NV: &[(u32, u32, &[u32])] = &[$(($xn, $yn, &[$($nn),*])),*];
+        /// INT element widths built with UE5M3 scales.
+        const INT_UE5: &[u32] = &[$($iu),*];
+        /// FP element layouts built with UE5M3 scales.
+        const FP_UE5: &[(u32, u32, &[u32])] = &[$(($xu, $yu, &[$($nu),*])),*];
 
         /// The unit of `p`, if its widths are in the table.
         fn dispatch(p: &UnitPlan) -> Option<Box<dyn UnitCore>> {
-            let nv = p.format.scale == ScaleFormat::E4m3;
-            Some(match (p.format.elem, nv) {
-                $((ElemFormat::Int { bits: $im }, false) => int_unit!(IntMxUnit, p, $im),)*
-                $((ElemFormat::Int { bits: $inv }, true) => int_unit!(IntNvUnit, p, $inv, nv),)*
-                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, false) => {
+            use ScaleFormat::{E4m3, Ue5m3, Ue8m0};
+            Some(match (p.format.elem, p.format.scale) {
+                $((ElemFormat::Int { bits: $im }, Ue8m0) => int_unit!(IntMxUnit, p, $im),)*
+                $((ElemFormat::Int { bits: $inv }, E4m3) => int_unit!(IntNvUnit, p, $inv, nv),)*
+                $((ElemFormat::Int { bits: $iu }, Ue5m3) => int_unit!(IntUe5Unit, p, $iu, nv),)*
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, Ue8m0) => {
                     match (exp_bits, man_bits, p.psum_width) {
                         $($(($xm, $ym, $nm) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, $wm $xm $ym $nm),)*)*
                         _ => return None,
                     }
                 }
-                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, true) => {
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, E4m3) => {
                     match (exp_bits, man_bits, p.psum_width) {
                         $($(($xn, $yn, $nn) => fp_unit!(FpNvUnit FpNvUnitPiped, p, bias, specials, $wn $xn $yn $nn, nv),)*)*
+                        _ => return None,
+                    }
+                }
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, Ue5m3) => {
+                    match (exp_bits, man_bits, p.psum_width) {
+                        $($(($xu, $yu, $nu) => fp_unit!(FpUe5Unit FpUe5UnitPiped, p, bias, specials, $wu $xu $yu $nu, nv),)*)*
                         _ => return None,
                     }
                 }
@@ -177,6 +204,8 @@ layouts! {
         (5 1 7 [24]), (5 2 8 [24, 68])
     ]
     fp_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
+    int_ue5 [2, 3, 4, 5, 6, 7, 8]
+    fp_ue5 [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24]), (5 2 8 [24])]
 }
 
 /// Register stages a unit puts inside its front end: the FP compressor-tree front end takes

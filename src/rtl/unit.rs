@@ -5,7 +5,9 @@
 
 use rust_hdl::prelude::*;
 
-use super::fp32::{Fp32Add, ScaleCombineE4m3, ScaleCombineUe8m0, ToBinary32, ToBinary32Nv};
+use super::fp32::{
+    Fp32Add, ScaleCombineE4m3, ScaleCombineUe5m3, ScaleCombineUe8m0, ToBinary32, ToBinary32Nv,
+};
 use super::front::{FpFront, IntFront, LSB_EXP_BITS};
 use super::piped::FpFrontPiped;
 use super::prim::{bits_of, i128_of, Reg};
@@ -473,6 +475,30 @@ mac_unit! {
     /// NVFP unit with cuts inside its front end ([`FpFrontPiped`]; S >= 3, compressor tree).
     FpNvUnitPiped [W, X, Y, X1, Y1, MB, N, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
     front: FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
+}
+
+mac_unit! {
+    /// INT unit with UE5M3 scales (user formats); PW = SW + 8.
+    IntUe5Unit [W, P, PB, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: IntFront<W, P, PB, KW, SW>, scale: ScaleCombineUe5m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
+}
+
+mac_unit! {
+    /// FP unit with UE5M3 scales (user formats); PW = SW + 8.
+    FpUe5Unit [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>, scale: ScaleCombineUe5m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [a_scale, b_scale, in_valid, acc_clear]
+}
+
+mac_unit! {
+    /// FP unit with UE5M3 scales and cuts inside its front end ([`FpFrontPiped`]).
+    FpUe5UnitPiped [W, X, Y, X1, Y1, MB, N, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>, scale: ScaleCombineUe5m3, to_binary32: ToBinary32Nv<SW, PW>,
     extra: [(scale_sig, sig), (scale_neg, neg)],
     ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
 }

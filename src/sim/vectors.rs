@@ -395,11 +395,12 @@ struct Gen<'a> {
     finite_corners: Vec<u32>,
 }
 
-/// The scale code of 2^0 (UE8M0 127, E4M3 0x38).
+/// The scale code of 2^0 (UE8M0 127, E4M3 0x38, UE5M3 0x78).
 fn unit_scale(s: ScaleFormat) -> u8 {
     match s {
         ScaleFormat::Ue8m0 => 127,
         ScaleFormat::E4m3 => 0x38,
+        ScaleFormat::Ue5m3 => 0x78,
     }
 }
 
@@ -523,12 +524,15 @@ impl<'a> Gen<'a> {
                     return c;
                 }
             },
+            // Codes around 2^0, or any non-NaN code (zero and subnormals included).
+            ScaleFormat::Ue5m3 if wide => self.rng.gen_range(0..=0xFE),
+            ScaleFormat::Ue5m3 => self.rng.gen_range(0x68..=0x88),
         }
     }
 
     fn nan_scale(&mut self) -> u8 {
         match self.fmt.scale {
-            ScaleFormat::Ue8m0 => 0xFF,
+            ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => 0xFF,
             ScaleFormat::E4m3 if self.rng.gen() => 0x7F,
             ScaleFormat::E4m3 => 0xFF,
         }
@@ -559,7 +563,7 @@ impl<'a> Gen<'a> {
             .copied()
             .collect();
         let nan_scales: &[u8] = match self.fmt.scale {
-            ScaleFormat::Ue8m0 => &[0xFF],
+            ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => &[0xFF],
             ScaleFormat::E4m3 => &[0x7F, 0xFF],
         };
         for i in 0..blocks {
@@ -641,7 +645,7 @@ impl<'a> Gen<'a> {
     /// UE8M0: scales aimed so that the block's largest product lands near 2^128 (overflow),
     /// across the subnormal range, or far below it. E4M3 (NV): the extreme scale codes
     /// themselves (binary32 cannot overflow with them, but the scale multiplier sees its
-    /// corners: smallest subnormal, largest, zero, negative).
+    /// corners: smallest subnormal, largest, zero, negative); UE5M3 likewise.
     fn extreme_scales(&mut self, blocks: usize) {
         for _ in 0..blocks {
             let clear = self.rng.gen_ratio(1, 2);
@@ -652,6 +656,13 @@ impl<'a> Gen<'a> {
                     const CORNERS: [u8; 11] = [
                         0x01, 0x02, 0x07, 0x08, 0x7E, 0x7D, 0x00, 0x80, 0x81, 0xFE, 0x38,
                     ];
+                    let mut pick = || CORNERS[self.rng.gen_range(0..CORNERS.len())];
+                    (pick(), pick())
+                }
+                ScaleFormat::Ue5m3 => {
+                    // Smallest subnormals, the largest normals, zero, 2^0, the binade edge.
+                    const CORNERS: [u8; 10] =
+                        [0x01, 0x02, 0x07, 0x08, 0xFE, 0xFD, 0x00, 0x78, 0x80, 0xF0];
                     let mut pick = || CORNERS[self.rng.gen_range(0..CORNERS.len())];
                     (pick(), pick())
                 }
@@ -811,8 +822,8 @@ pub fn quantized_blocks(
             (a, normal(&mut rng))
         }
     };
-    // The verification streams use the ecosystem rules (ocp for UE8M0, nv for E4M3): the
-    // unit is agnostic to how scales were chosen.
+    // The verification streams use the ecosystem rules (ocp for UE8M0, nv for E4M3 and
+    // UE5M3): the unit is agnostic to how scales were chosen.
     let opts = QuantOptions {
         block: Some(lanes),
         scale_rule: if fmt.is_nv() {

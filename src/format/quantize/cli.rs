@@ -35,7 +35,8 @@ pub struct QuantizeArgs {
     /// Axis the blocks run along; negative counts from the end.
     #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
     pub axis: isize,
-    /// Block scale rule [default: ceil for UE8M0 scales (MX), nv-study for E4M3 scales (NV)].
+    /// Block scale rule [default: ceil for UE8M0 scales (MX), nv-study for E4M3 scales (NV)
+    /// and UE5M3 scales].
     #[arg(long, value_enum)]
     pub scale_rule: Option<ScaleRule>,
     /// Element rounding: to nearest even, half away from zero, toward zero, or stochastic
@@ -54,7 +55,7 @@ pub struct QuantizeArgs {
     /// Also write the element codes as a uint8 .npy of shape (other axes..., blocks, K).
     #[arg(long, value_name = "FILE.npy")]
     pub codes: Option<PathBuf>,
-    /// Also write the scale codes (UE8M0 or E4M3) as a uint8 .npy of shape (other axes...,
+    /// Also write the scale codes (UE8M0, E4M3 or UE5M3) as a uint8 .npy of shape (other axes...,
     /// blocks).
     #[arg(long, value_name = "FILE.npy")]
     pub scales: Option<PathBuf>,
@@ -88,7 +89,7 @@ pub struct QuantizeReport {
     /// Blocks whose input was all finite but whose output holds a NaN or an Inf.
     pub blocks_made_nonfinite: u64,
     /// The NV per-tensor FP32 scale s_t (1.0 for MX formats): with `--codes` and `--scales`
-    /// it gives the values (E4M3 block scale times s_t, as the `--packed` header holds it).
+    /// it gives the values (FP8 block scale times s_t, as the `--packed` header holds it).
     pub tensor_scale: f32,
 }
 

@@ -14,7 +14,7 @@
 //! | 13 | 1 | FP mantissa bits, hidden bit not counted (0 for INT) |
 //! | 14 | 2 | i16 FP exponent bias (0 for INT) |
 //! | 16 | 1 | FP specials: 0 none, 1 NaN only (S.1..1.1..1, OCP E4M3), 2 IEEE Inf/NaN (0 for INT) |
-//! | 17 | 1 | scale format: 0 = UE8M0, 1 = E4M3 |
+//! | 17 | 1 | scale format: 0 = UE8M0, 1 = E4M3, 2 = UE5M3 |
 //! | 18 | 1 | scale rule: 0 ocp, 1 ceil, 2 nv, 3 nv-study, 4 floor, 5 rceil, 6 torchao-ceil, 7 even |
 //! | 19 | 1 | rounding: 0 rne, 1 away, 2 floor, 3 stochastic |
 //! | 20 | 4 | u32 block size K |
@@ -36,13 +36,14 @@
 //! Value of element i of a block with scale code c: UE8M0 (c != 0xFF): P_i * 2^(c - 127), with
 //! INT codes in the OCP view P_i = k_i * 2^-(b-2); 0xFF is NaN. E4M3: P_i * S_b with S_b =
 //! fl32(s_t * E4M3(c)) under `nv` and bf16(bf16(s_t) * E4M3(c)) under `nv-study`; E4M3 NaN
-//! codes mark NaN blocks. Every product is one FP32 multiplication (see [`Packed::dequantize`]).
+//! codes mark NaN blocks. UE5M3 (user formats): as E4M3 with UE5M3(c), 0xFF the NaN. Every
+//! product is one FP32 multiplication (see [`Packed::dequantize`]).
 
 use std::path::{Path, PathBuf};
 
 use super::{scale, BlockLayout, QuantOptions, Quantized, Rounding, ScaleRule};
 use crate::format::element::{Class, UE8M0_NAN};
-use crate::format::spec::{BlockFormat, ElemFormat, FpSpecials, ScaleFormat, E4M3};
+use crate::format::spec::{BlockFormat, ElemFormat, FpSpecials, ScaleFormat};
 
 const MAGIC: &[u8; 8] = b"HWCPACK1";
 const VERSION: u16 = 1;
@@ -190,6 +191,7 @@ impl Packed {
         let scale = match self.scale {
             ScaleFormat::Ue8m0 => 0,
             ScaleFormat::E4m3 => 1,
+            ScaleFormat::Ue5m3 => 2,
         };
         let rule = RULE_BYTES.iter().position(|r| *r == self.rule).unwrap_or(0) as u8;
         let round = ROUND_BYTES
@@ -253,6 +255,7 @@ impl Packed {
         let scale = match scale {
             0 => ScaleFormat::Ue8m0,
             1 => ScaleFormat::E4m3,
+            2 => ScaleFormat::Ue5m3,
             v => return Err(bad("scale format", v)),
         };
         let rule = *RULE_BYTES
@@ -359,8 +362,8 @@ impl Packed {
                 let x = super::pow2(scale_code as i32 - 127);
                 (p * super::pow2(self.elem.int_view_exp())) * x
             }
-            ScaleFormat::E4m3 => {
-                let s = E4M3.decode(scale_code as u32);
+            ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => {
+                let s = self.scale.decode(scale_code);
                 if s.class == Class::NaN {
                     return f32::NAN;
                 }

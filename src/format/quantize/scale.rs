@@ -1,12 +1,12 @@
 //! Block scales: the UE8M0 exponent rules, `ocp`, `ceil` and `rceil` with the reference
 //! code's FP32 `log2`, `floor`, `torchao-ceil` and `even` from the exponent bits of amax as
-//! torchao takes them; and the NV two-level scale (E4M3 block scale over an FP32 per-tensor
-//! scale).
+//! torchao takes them; and the NV two-level scale (an E4M3 or UE5M3 block scale over an FP32
+//! per-tensor scale).
 
 use std::sync::OnceLock;
 
 use super::ScaleRule;
-use crate::format::spec::{BlockFormat, ElemFormat};
+use crate::format::spec::{BlockFormat, ElemFormat, ScaleFormat};
 
 /// Biased f32 exponent field and 23-bit fraction of a positive finite f32, normalized so
 /// that subnormals look like normals: value = 2^k * (1 + frac * 2^-23).
@@ -235,35 +235,50 @@ pub fn bits_exponent(mode: BitsMode, emax_ocp: i32, amax_bits: u32) -> Option<i3
     (e <= 127).then_some(e.max(-127))
 }
 
-/// The NV per-tensor scale s_t = fl32(max_b s_b / 448) over the blocks' s_b = fl32(amax_b /
-/// qmax); blocks holding NaN or Inf are left out (they get the NaN scale code).
-pub fn nv_tensor_scale(qmax: f32, amax_bits: &[u32]) -> f32 {
+/// The NV per-tensor scale s_t = fl32(max_b s_b / top) over the blocks' s_b = fl32(amax_b /
+/// qmax), `top` the scale format's largest value (448 for E4M3, 114688 for UE5M3); blocks
+/// holding NaN or Inf are left out (they get the NaN scale code).
+pub fn nv_tensor_scale(scale: ScaleFormat, qmax: f32, amax_bits: &[u32]) -> f32 {
     let mut max_sb = 0f32;
     for &a in amax_bits {
         if a < 0x7F80_0000 {
             max_sb = max_sb.max(f32::from_bits(a) / qmax);
         }
     }
-    max_sb / 448.0
+    max_sb / scale.max_value() as f32
 }
 
 /// E4M3 NaN code (S.1111.111), used as the block scale code of NaN / Inf blocks.
 pub const E4M3_NAN: u8 = 0x7F;
 
-/// One NV block: the E4M3 scale code and the effective FP32 block scale S_b (`study`:
-/// the `nv-study` rule's bf16 arithmetic). `qmax` is the element max.
+/// One NV block: the FP8 scale code (E4M3 or UE5M3) and the effective FP32 block scale S_b
+/// (`study`: the `nv-study` rule's bf16 arithmetic). `qmax` is the element max.
 #[inline]
-pub fn nv_block_scale(study: bool, qmax: f32, amax_bits: u32, s_t: f32) -> (u8, f32) {
+pub fn nv_block_scale(
+    study: bool,
+    scale: ScaleFormat,
+    qmax: f32,
+    amax_bits: u32,
+    s_t: f32,
+) -> (u8, f32) {
     if amax_bits >= 0x7F80_0000 {
-        return (E4M3_NAN, f32::NAN);
+        return (scale.nan_code(), f32::NAN);
     }
     let s_b = f32::from_bits(amax_bits) / qmax;
     if s_t == 0.0 {
         // Every block of the tensor is zero.
         return (0, 0.0);
     }
-    let code = e4m3_rne(s_b / s_t);
-    let v = e4m3_value(code);
+    let (code, v) = match scale {
+        ScaleFormat::Ue5m3 => {
+            let c = ue5m3_rne(s_b / s_t);
+            (c, ue5m3_value(c))
+        }
+        _ => {
+            let c = e4m3_rne(s_b / s_t);
+            (c, e4m3_value(c))
+        }
+    };
     let sb = if study {
         bf16_rne(bf16_rne(s_t) * v)
     } else {
@@ -301,6 +316,37 @@ pub fn e4m3_rne(x: f32) -> u8 {
     let odd = (bits >> 20) & 1;
     let r = bits + 0x7_FFFF + odd;
     let exp = (r >> 23) as i32 - 127 + 7;
+    let man = (r >> 20) & 7;
+    ((exp as u32) << 3 | man) as u8
+}
+
+/// The value of a non-NaN UE5M3 code (0..=0xFE), from its bits.
+#[inline]
+pub fn ue5m3_value(code: u8) -> f32 {
+    let e = (code >> 3) as u32;
+    let m = (code & 7) as u32;
+    if e == 0 {
+        m as f32 * (1.0 / 131_072.0) // subnormal: m * 2^-17
+    } else {
+        f32::from_bits(((e + 112) << 23) | (m << 20))
+    }
+}
+
+/// Round a non-negative finite f32 to the nearest UE5M3 code (ties to even), saturating at
+/// 114688 (code 0xFE; 0xFF is the NaN).
+pub fn ue5m3_rne(x: f32) -> u8 {
+    let bits = x.to_bits() & 0x7FFF_FFFF;
+    if x >= 114_688.0 {
+        return 0xFE;
+    }
+    if bits < (113 << 23) {
+        // Below 2^-14: subnormals, multiples of 2^-17 (x * 2^17 is exact), RNE to an integer.
+        let m = (f32::from_bits(bits) * 131_072.0 + 8_388_608.0) - 8_388_608.0;
+        return m as u8; // 0..=8; 8 is the smallest normal's code 0x08
+    }
+    let odd = (bits >> 20) & 1;
+    let r = bits + 0x7_FFFF + odd;
+    let exp = (r >> 23) as i32 - 127 + 15;
     let man = (r >> 20) & 7;
     ((exp as u32) << 3 | man) as u8
 }
@@ -401,7 +447,8 @@ pub mod avx2 {
     }
 }
 
-/// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3.)
+/// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3 and
+/// UE5M3.)
 pub(super) fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
     matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
 }
@@ -458,6 +505,24 @@ mod tests {
         }
         assert_eq!(e4m3_rne(448.0), 0x7E);
         assert_eq!(e4m3_rne(500.0), 0x7E);
+    }
+
+    #[test]
+    fn ue5m3_rne_matches_exhaustive_nearest_search() {
+        let u = ScaleFormat::Ue5m3;
+        let vals: Vec<(u8, f32)> = (0u8..0xFF).map(|c| (c, u.value(c) as f32)).collect();
+        for w in vals.windows(2) {
+            let ((c0, v0), (c1, v1)) = (w[0], w[1]);
+            assert_eq!(ue5m3_rne(v0), c0);
+            assert_eq!(ue5m3_value(c0), v0, "code {c0:#x}");
+            let mid = (v0 + v1) / 2.0;
+            let even = if c0 % 2 == 0 { c0 } else { c1 };
+            assert_eq!(ue5m3_rne(mid), even, "midpoint {mid}");
+            assert_eq!(ue5m3_rne(f32::from_bits(mid.to_bits() + 1)), c1);
+            assert_eq!(ue5m3_rne(f32::from_bits(mid.to_bits() - 1)), c0);
+        }
+        assert_eq!(ue5m3_rne(114_688.0), 0xFE);
+        assert_eq!(ue5m3_rne(1e9), 0xFE);
     }
 
     #[test]

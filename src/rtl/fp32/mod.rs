@@ -5,6 +5,7 @@
 //! The front end instantiates, per unit:
 //! - MX formats (UE8M0 scales): [`ScaleCombineUe8m0`] and [`ToBinary32<SW>`];
 //! - NV formats (E4M3 scales): [`ScaleCombineE4m3`] and [`ToBinary32Nv<SW, PW>`] (PW = SW + 8);
+//! - user formats with UE5M3 scales: [`ScaleCombineUe5m3`] and [`ToBinary32Nv<SW, PW>`];
 //! - always: [`Fp32Add`] for `acc + R`.
 //!
 //! Every block is `Default`-constructed, is combinational, and becomes its own Verilog
@@ -32,7 +33,7 @@ pub mod to_binary32;
 
 pub use add::Fp32Add;
 pub use round::{NormRound, RoundPack};
-pub use scale::{ScaleCombineE4m3, ScaleCombineUe8m0};
+pub use scale::{ScaleCombineE4m3, ScaleCombineUe5m3, ScaleCombineUe8m0};
 pub use to_binary32::{
     ExpSum, ToBinary32, ToBinary32Nv, SPECIAL_NAN, SPECIAL_NEG_INF, SPECIAL_POS_INF,
 };
