@@ -163,13 +163,13 @@ mod generation {
     #[test]
     fn user_formats_without_a_built_unit_are_refused_clearly() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("mxint12.toml");
-        std::fs::write(&path, "name = \"mxint12\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 12\n").unwrap();
+        let path = tmp.path().join("mxfp9.toml");
+        std::fs::write(&path, "name = \"mxfp9\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 3\nman_bits = 5\nbias = 3\nspecials = \"finite\"\n").unwrap();
         let f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
         let err = emit_unit(&f, &UnitParams::default(), &tmp.path().join("out"), None).unwrap_err();
         assert!(matches!(err, RtlError::Unsupported { .. }), "{err}");
         // The error names the format's layout and the built limits.
-        assert!(err.to_string().contains("INT12") && err.to_string().contains("INT2..11"), "{err}");
+        assert!(err.to_string().contains("E3M5") && err.to_string().contains("INT2..16"), "{err}");
         // The same element layout as a built-in (E4M3 with another bias) is built.
         let path = tmp.path().join("mxfp8b.toml");
         std::fs::write(
@@ -547,8 +547,8 @@ mod simulation {
                 "the stream must produce results"
             );
             let reset = cycles / 2;
-            // S = 3 and 4 cut the FP front end inside (lane and carry-save cuts); 5..8
-            // lengthen the result's register chain.
+            // S = 3 and 4 cut the FP front end inside (lane and carry-save cuts), S = 3 the
+            // INT one (carry-save cut); the rest lengthen the result's register chain.
             for s in 1..=hwcost::rtl::MAX_PIPELINE {
                 let out = run(s);
                 for t in 5..cycles - s {

@@ -217,6 +217,51 @@ fn the_shipped_examples_lint_clean_and_are_bit_exact_on_every_backend() {
 }
 
 #[test]
+fn wide_int_units_lint_clean_and_are_bit_exact_on_every_backend() {
+    // INT12..16 lanes have partial-product buses beyond 128 bits (Booth from INT12, the
+    // AND array from INT12): INT12 and INT16 under each scale kind.
+    let work = tempfile::tempdir().unwrap();
+    let mut kinds = vec![BackendKind::Rusthdl];
+    let verilator = common::require_tool("verilator", "verilator");
+    if verilator {
+        kinds.push(BackendKind::Verilator);
+    }
+    if common::require_tool("iverilog", "iverilog") {
+        kinds.push(BackendKind::Icarus);
+    }
+    let cases = [
+        (12, "ue8m0", 32),
+        (16, "ue8m0", 32),
+        (16, "e4m3", 16),
+        (14, "e5m3", 16),
+    ];
+    let failures: Vec<String> = cases
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, &(bits, scale, block))| {
+            let seed = 0x05e7_1600 + i as u64;
+            let p = work.path().join(format!("int{bits}_{scale}.toml"));
+            let text = format!(
+                "name = \"int{bits}_{scale}\"\nblock = {block}\nscale = \"{scale}\"\n[element]\nkind = \"int\"\nbits = {bits}\n"
+            );
+            std::fs::write(&p, &text).unwrap();
+            let f = load_toml(&p).unwrap();
+            let mut why = Vec::new();
+            if verilator {
+                if let Some(w) = lint(work.path(), &f, 8) {
+                    why.push(format!("lint at 8 lanes: {w}"));
+                }
+            }
+            if let Err(e) = bit_exact(&f, 4, &kinds, suite(&f, 1_000), seed, work.path()) {
+                why.push(e);
+            }
+            (!why.is_empty()).then(|| format!("{text}(seed {seed:#x}):\n{}", why.join("\n")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
 fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
     const SEED: u64 = 0x05e7_1400;
     const FORMATS: usize = 40;
@@ -284,8 +329,8 @@ fn a_format_outside_the_built_widths_is_refused_with_the_limits() {
     let dir = tempfile::tempdir().unwrap();
     for (text, names) in [
         (
-            "name = \"mxint12\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"int\"\nbits = 12\n",
-            "INT12 elements with UE8M0 scales; built: with UE8M0 scales INT2..11",
+            "name = \"mxfp9a\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 3\nman_bits = 5\nbias = 3\nspecials = \"finite\"\n",
+            "E3M5 elements with UE8M0 scales; built: with UE8M0 scales INT2..16",
         ),
         (
             "name = \"mxfp9\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 5\nman_bits = 3\nbias = 15\nspecials = \"ieee\"\n",

@@ -212,9 +212,10 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
             n += crate::rtl::front::LSB_EXP_BITS + 2;
         }
     }
-    // The FP compressor-tree front end's own cuts (rtl/NOTES.md): each registers the largest
-    // exponent, the special value, the scale codes and valid/clear; the lane cut also every
-    // lane's significand product, exponent and sign, the carry-save cut the tree's two rows.
+    // The compressor-tree front ends' own cuts (rtl/NOTES.md): each FP cut registers the
+    // largest exponent, the special value, the scale codes and valid/clear; the lane cut also
+    // every lane's significand product, exponent and sign, the carry-save cut the tree's two
+    // rows (INT: the rows, the scale codes and valid/clear).
     let cuts = unit.architecture().map_or(0, |(_, reduction)| {
         crate::rtl::front_cuts(&unit.format.elem, reduction, pipeline)
     });
@@ -230,6 +231,10 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
         if cuts >= 2 {
             n += 2 * sum_width + stage;
         }
+    }
+    if unit.format.elem.is_int() && cuts >= 1 {
+        // The INT carry-save cut: the tree's two rows, the scale codes and valid/clear.
+        n += 2 * sum_width + 8 + 8 + 1 + 1;
     }
     n += pipeline.saturating_sub(1 + cuts) * (32 + 1 + 1);
     n
@@ -857,8 +862,13 @@ mod tests {
         assert_eq!(flip_flops(&u("mxfp8"), 1), 33 + 30 + 12 + 2 + 16 + 2);
         // INT: no block exponent or special flags (constants)
         assert_eq!(flip_flops(&u("mxint8"), 2), 33 + 21 + 18 + 34);
-        // INT S = 3: one more binary32 result register
-        assert_eq!(flip_flops(&u("mxint8"), 3), 33 + 21 + 18 + 2 * 34);
+        // INT S = 3: the carry-save cut, the tree's two rows (2 x 21) with the scale codes and
+        // valid/clear; S = 4 adds one more binary32 result register
+        assert_eq!(flip_flops(&u("mxint8"), 3), 33 + 21 + 18 + 34 + 2 * 21 + 18);
+        assert_eq!(
+            flip_flops(&u("mxint8"), 4),
+            33 + 21 + 18 + 2 * 34 + 2 * 21 + 18
+        );
         // FP S = 3: the lane cut, 32 lanes x (8-bit product, 5-bit exponent, sign) and the
         // stage's exponent 5, special 2, scales 16, valid, clear; S = 4 adds the tree's rows
         let s1 = 33 + 30 + 12 + 2 + 16 + 2;

@@ -279,8 +279,8 @@ pub fn clock_markdown(r: &ClockResults) -> String {
           the front end from the back end, stage 2 the conversion to binary32 from the \
           accumulator's FP32 add; in FP units stage 3 registers every lane's product, exponent \
           and sign after the max-exponent tree, and stage 4 (carry-save reduction) the \
-          compressor tree's two rows before their carry-propagate add; other stages add latency \
-          only (rtl/NOTES.md). Area and energy are the flattened netlist's \
+          compressor tree's two rows before their carry-propagate add; in INT units stage 3 is \
+          that carry-save cut; other stages add latency only (rtl/NOTES.md). Area and energy are the flattened netlist's \
           (the one timed); energy per MAC is from the gate-level simulation (zero delay, \
           quantized Gaussian blocks, every cycle checked against emulate), power at F is energy \
           per cycle times F. The clock is priced as the flip-flops' clock pins and the clock \

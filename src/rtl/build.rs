@@ -4,11 +4,12 @@
 //! here, once: the [`layouts!`] table below makes both the list that validation and error
 //! messages read and the dispatch. Each entry costs about 0.4 s of build CPU per lane count.
 
+use super::csa::PpKind;
 use super::front::{FpFront, IntFront};
-use super::piped::FpFrontPiped;
+use super::piped::{FpFrontPiped, IntFrontPiped};
 use super::unit::{
     FpMxUnit, FpMxUnitPiped, FpNvUnit, FpNvUnitPiped, FpUe5Unit, FpUe5UnitPiped, IntMxUnit,
-    IntNvUnit, IntUe5Unit, UnitCore,
+    IntMxUnitPiped, IntNvUnit, IntNvUnitPiped, IntUe5Unit, IntUe5UnitPiped, UnitCore,
 };
 use super::{Reduction, RtlError, UnitPlan};
 use crate::format::{BlockFormat, ElemFormat, ScaleFormat};
@@ -96,21 +97,31 @@ fn ranges(l: &[u32]) -> String {
 }
 
 macro_rules! int_unit {
-    ($unit:ident, $p:expr, $w:literal $(, $nv:ident)?) => {
-        int_unit!(@k $unit, $p, $w, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
+    ($unit:ident $piped:ident, $p:expr, $w:literal $(, $nv:ident)?) => {
+        int_unit!(@k $unit $piped, $p, $w, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
     };
-    (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
-        match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
-            k => unreachable!("lanes {k} passed validation"),
+    (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
+        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
+            $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
+            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFrontPiped::new($k, pp_kind($p)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
-    (@k $unit:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
-        match $p.lanes {
-            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
-            k => unreachable!("lanes {k} passed validation"),
+    (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
+        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
+            $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
+            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFrontPiped::new($k, pp_kind($p)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
+}
+
+/// The partial-product generator of an INT plan's lanes.
+fn pp_kind(p: &UnitPlan) -> PpKind {
+    match p.multiplier {
+        super::Multiplier::Array => PpKind::Array,
+        super::Multiplier::Booth4 => PpKind::Booth4,
+    }
 }
 
 macro_rules! fp_unit {
@@ -165,9 +176,9 @@ macro_rules! layouts {
         fn dispatch(p: &UnitPlan) -> Option<Box<dyn UnitCore>> {
             use ScaleFormat::{E4m3, Ue5m3, Ue8m0};
             Some(match (p.format.elem, p.format.scale) {
-                $((ElemFormat::Int { bits: $im }, Ue8m0) => int_unit!(IntMxUnit, p, $im),)*
-                $((ElemFormat::Int { bits: $inv }, E4m3) => int_unit!(IntNvUnit, p, $inv, nv),)*
-                $((ElemFormat::Int { bits: $iu }, Ue5m3) => int_unit!(IntUe5Unit, p, $iu, nv),)*
+                $((ElemFormat::Int { bits: $im }, Ue8m0) => int_unit!(IntMxUnit IntMxUnitPiped, p, $im),)*
+                $((ElemFormat::Int { bits: $inv }, E4m3) => int_unit!(IntNvUnit IntNvUnitPiped, p, $inv, nv),)*
+                $((ElemFormat::Int { bits: $iu }, Ue5m3) => int_unit!(IntUe5Unit IntUe5UnitPiped, p, $iu, nv),)*
                 (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, Ue8m0) => {
                     match (exp_bits, man_bits, p.psum_width) {
                         $($(($xm, $ym, $nm) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, $wm $xm $ym $nm),)*)*
@@ -194,8 +205,8 @@ macro_rules! layouts {
 
 // The built widths: (exponent bits, mantissa bits, element bits W, [psum widths n]).
 layouts! {
-    int_mx [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
-    int_nv [2, 3, 4, 5, 6, 7, 8]
+    int_mx [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+    int_nv [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     fp_mx [
         (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]), (1 5 7 [14]),
         (2 1 4 [10]), (2 2 5 [12]), (2 3 6 [14]), (2 4 7 [16]), (2 5 8 [18]),
@@ -204,16 +215,18 @@ layouts! {
         (5 1 7 [24]), (5 2 8 [24, 68])
     ]
     fp_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
-    int_ue5 [2, 3, 4, 5, 6, 7, 8]
+    int_ue5 [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     fp_ue5 [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24]), (5 2 8 [24])]
 }
 
 /// Register stages a unit puts inside its front end: the FP compressor-tree front end takes
-/// the lane cut at S >= 3 and the carry-save cut at S >= 4 (rtl/NOTES.md); every other front
-/// end none (their further stages lengthen the binary32 result's register chain).
+/// the lane cut at S >= 3 and the carry-save cut at S >= 4, the INT compressor-tree front end
+/// the carry-save cut at S >= 3 (rtl/NOTES.md); the carry-propagate front ends none (their
+/// further stages lengthen the binary32 result's register chain).
 pub fn front_cuts(elem: &ElemFormat, reduction: Reduction, pipeline: usize) -> usize {
     match (elem, reduction) {
         (ElemFormat::Fp { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(2),
+        (ElemFormat::Int { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(1),
         _ => 0,
     }
 }

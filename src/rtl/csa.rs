@@ -67,12 +67,50 @@ fn neg(col: usize) -> BitWeight {
     }
 }
 
+/// A lane's bus in simulation: up to 256 bits as two words, LSB first (an INT16 lane's AND
+/// array is 256 bits; every other bus fits the first word).
+pub type Bus = [u128; 2];
+
+fn bus_bit(bus: &Bus, j: usize) -> u128 {
+    (bus[j / 128] >> (j % 128)) & 1
+}
+
+fn set_bus_bit(bus: &mut Bus, j: usize, v: u128) {
+    bus[j / 128] |= v << (j % 128);
+}
+
+/// The bits of a signal (N <= 256) as a [`Bus`].
+pub fn bus_of<const N: usize>(x: Bits<N>) -> Bus {
+    if N <= 128 {
+        [x.to_u128(), 0]
+    } else {
+        [
+            x.get_bits::<128>(0).to_u128(),
+            x.get_bits::<128>(128).to_u128(),
+        ]
+    }
+}
+
+/// A [`Bus`] as an N-bit signal (N <= 256; bits at N and above are dropped).
+pub fn bits_of_bus<const N: usize>(bus: Bus) -> Bits<N> {
+    if N <= 128 {
+        bits_of::<N>(bus[0])
+    } else {
+        bus[0].to_bits::<N>() | (bus[1].to_bits::<N>() << 128)
+    }
+}
+
 /// The signed value of a bus under `layout`.
 pub fn layout_value(layout: &[BitWeight], bus: u128) -> i128 {
+    layout_value_of(layout, &[bus, 0])
+}
+
+/// [`layout_value`] of a bus of up to 256 bits.
+pub fn layout_value_of(layout: &[BitWeight], bus: &Bus) -> i128 {
     layout
         .iter()
         .enumerate()
-        .filter(|(j, _)| (bus >> j) & 1 == 1)
+        .filter(|(j, _)| bus_bit(bus, *j) == 1)
         .map(|(_, w)| {
             if w.neg {
                 -(1i128 << w.col)
@@ -114,9 +152,17 @@ fn code_bit(x: u128, i: isize, w: usize) -> u128 {
     }
 }
 
-/// The radix-4 Booth bus of [`booth4_layout`] for codes `a`, `b` (bit-level, as the Verilog).
+/// The radix-4 Booth bus of [`booth4_layout`] for codes `a`, `b` (bit-level, as the Verilog),
+/// for buses of at most 128 bits (W <= 10).
 pub fn booth4_bits(a: u128, b: u128, w: usize) -> u128 {
-    let mut out = 0u128;
+    let bus = booth4_bus(a, b, w);
+    debug_assert_eq!(bus[1], 0, "W = {w}: the Booth bus is wider than 128 bits");
+    bus[0]
+}
+
+/// The radix-4 Booth bus of [`booth4_layout`] for codes `a`, `b`, any W <= 16.
+pub fn booth4_bus(a: u128, b: u128, w: usize) -> Bus {
+    let mut out: Bus = [0, 0];
     let mut k = 0;
     for r in 0..w / 2 {
         let r2 = 2 * r as isize;
@@ -129,10 +175,10 @@ pub fn booth4_bits(a: u128, b: u128, w: usize) -> u128 {
         let two = (b2 & (1 ^ b1) & (1 ^ b0)) | ((1 ^ b2) & b1 & b0);
         for i in 0..=w as isize {
             let v = ((one & code_bit(a, i, w)) | (two & code_bit(a, i - 1, w))) ^ b2;
-            out |= v << k;
+            set_bus_bit(&mut out, k, v);
             k += 1;
         }
-        out |= b2 << k;
+        set_bus_bit(&mut out, k, b2);
         k += 1;
     }
     out
@@ -151,12 +197,19 @@ pub fn array_layout(w: usize) -> Layout {
     l
 }
 
-/// The AND-array bus of [`array_layout`].
+/// The AND-array bus of [`array_layout`], for W <= 11 (at most 128 bits).
 pub fn array_bits(a: u128, b: u128, w: usize) -> u128 {
-    let mut out = 0u128;
+    let bus = array_bus(a, b, w);
+    debug_assert_eq!(bus[1], 0, "W = {w}: the array bus is wider than 128 bits");
+    bus[0]
+}
+
+/// The AND-array bus of [`array_layout`], any W <= 16.
+pub fn array_bus(a: u128, b: u128, w: usize) -> Bus {
+    let mut out: Bus = [0, 0];
     for j in 0..w {
         for i in 0..w {
-            out |= (((a >> i) & (b >> j)) & 1) << (j * w + i);
+            set_bus_bit(&mut out, j * w + i, (a >> i) & (b >> j) & 1);
         }
     }
     out
@@ -252,7 +305,7 @@ pub struct IntPp<const W: usize, const PB: usize> {
 
 impl<const W: usize, const PB: usize> IntPp<W, PB> {
     pub fn new(kind: PpKind) -> Self {
-        const { assert!(PB == W * W && PB <= 128) };
+        const { assert!(PB == W * W && PB <= 256) };
         Self {
             a: Default::default(),
             b: Default::default(),
@@ -272,10 +325,10 @@ impl<const W: usize, const PB: usize> Logic for IntPp<W, PB> {
         let a = self.a.val().to_u128();
         let b = self.b.val().to_u128() ^ self._corrupt as u128;
         let bus = match self._kind {
-            PpKind::Array => array_bits(a, b, W),
-            PpKind::Booth4 => booth4_bits(a, b, W),
+            PpKind::Array => array_bus(a, b, W),
+            PpKind::Booth4 => booth4_bus(a, b, W),
         };
-        self.pp.next = bits_of::<PB>(bus);
+        self.pp.next = bits_of_bus::<PB>(bus);
     }
     fn connect(&mut self) {
         self.pp.connect();
@@ -564,7 +617,7 @@ impl<const IB: usize, const SW: usize> CsaTree<IB, SW> {
     /// `k` lanes, each with `layout` (at most IB bits; bits of column SW and above weigh
     /// nothing modulo 2^SW and are left out).
     pub fn new(k: usize, layout: Layout) -> Self {
-        const { assert!(SW <= 127 && IB >= 1 && IB <= 128) };
+        const { assert!(SW <= 127 && IB >= 1 && IB <= 256) };
         check_tree_args(k, &layout, IB);
         Self {
             x: (0..k).map(|_| Default::default()).collect(),
@@ -584,7 +637,7 @@ impl<const IB: usize, const SW: usize> Logic for CsaTree<IB, SW> {
         let s: i128 = self
             .x
             .iter()
-            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .map(|x| layout_value_of(&self._layout, &bus_of(x.val())))
             .sum();
         self.sum.next = signed_of::<SW>(s);
     }
@@ -612,7 +665,7 @@ pub struct CsaRows<const IB: usize, const SW: usize, const R2: usize> {
 
 impl<const IB: usize, const SW: usize, const R2: usize> CsaRows<IB, SW, R2> {
     pub fn new(k: usize, layout: Layout) -> Self {
-        const { assert!(SW <= 64 && R2 == 2 * SW && IB >= 1 && IB <= 128) };
+        const { assert!(SW <= 64 && R2 == 2 * SW && IB >= 1 && IB <= 256) };
         check_tree_args(k, &layout, IB);
         Self {
             x: (0..k).map(|_| Default::default()).collect(),
@@ -627,7 +680,7 @@ impl<const IB: usize, const SW: usize, const R2: usize> Logic for CsaRows<IB, SW
         let s: i128 = self
             .x
             .iter()
-            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .map(|x| layout_value_of(&self._layout, &bus_of(x.val())))
             .sum();
         self.rows.next = bits_of::<R2>(s as u128 & ((1u128 << SW) - 1));
     }
@@ -655,7 +708,7 @@ pub struct CsaCut<const IB: usize, const SW: usize> {
 
 impl<const IB: usize, const SW: usize> CsaCut<IB, SW> {
     pub fn new(k: usize, layout: Layout) -> Self {
-        const { assert!(SW <= 127 && IB >= 1 && IB <= 128) };
+        const { assert!(SW <= 127 && IB >= 1 && IB <= 256) };
         check_tree_args(k, &layout, IB);
         Self {
             x: (0..k).map(|_| Default::default()).collect(),
@@ -671,7 +724,7 @@ impl<const IB: usize, const SW: usize> Logic for CsaCut<IB, SW> {
         let s: i128 = self
             .x
             .iter()
-            .map(|x| layout_value(&self._layout, x.val().to_u128()))
+            .map(|x| layout_value_of(&self._layout, &bus_of(x.val())))
             .sum();
         self.s.next = bits_of::<SW>(s as u128 & ((1u128 << SW) - 1));
         self.c.next = bits_of::<SW>(0);
@@ -733,6 +786,74 @@ mod tests {
             ] {
                 let want = if s { -(mag as i128) } else { mag as i128 };
                 assert_eq!(layout_value(&l, signed_mag_bits(mag, s, n)), want, "n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn wide_lanes_give_the_exact_products() {
+        // INT12..16: buses beyond 128 bits (Booth and the array from W = 12), and INT10 below.
+        let seed = 0x1616;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for w in [10usize, 12, 14, 16] {
+            let (bl, al) = (booth4_layout(w), array_layout(w));
+            let top = (1u128 << w) - 1;
+            let corners = [0, 1, top, top >> 1, 1 << (w - 1), (1 << (w - 1)) + 1];
+            let mut pairs: Vec<(u128, u128)> = corners
+                .iter()
+                .flat_map(|&a| corners.iter().map(move |&b| (a, b)))
+                .collect();
+            pairs.extend((0..20_000).map(|_| (rng.gen::<u128>() & top, rng.gen::<u128>() & top)));
+            for (a, b) in pairs {
+                let p = sext(a, w) * sext(b, w);
+                let (bb, ab) = (booth4_bus(a, b, w), array_bus(a, b, w));
+                assert_eq!(
+                    layout_value_of(&bl, &bb),
+                    p,
+                    "seed {seed:#x} booth w={w} {a:x}*{b:x}"
+                );
+                assert_eq!(
+                    layout_value_of(&al, &ab),
+                    p,
+                    "seed {seed:#x} array w={w} {a:x}*{b:x}"
+                );
+                // Through a signal and back.
+                assert_eq!(bus_of(bits_of_bus::<256>(ab)), ab);
+                assert_eq!(bus_of(bits_of_bus::<144>(bb)), bb);
+            }
+        }
+    }
+
+    #[test]
+    fn an_int16_tree_sums_wide_lanes_exactly() {
+        let seed = 0x16b0;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for kind in [PpKind::Booth4, PpKind::Array] {
+            let mut pp: Vec<IntPp<16, 256>> = (0..4).map(|_| IntPp::new(kind)).collect();
+            let mut t = CsaTree::<256, 34>::new(4, kind.layout(16));
+            t.connect_all();
+            for p in pp.iter_mut() {
+                p.connect_all();
+            }
+            for _ in 0..300 {
+                let ab: Vec<(u128, u128)> = (0..4)
+                    .map(|_| (rng.gen_range(0..1 << 16), rng.gen_range(0..1 << 16)))
+                    .collect();
+                for (p, &(a, b)) in pp.iter_mut().zip(&ab) {
+                    p.a.next = bits_of(a);
+                    p.b.next = bits_of(b);
+                    settle(p);
+                }
+                for (x, p) in t.x.iter_mut().zip(&pp) {
+                    x.next = p.pp.val();
+                }
+                settle(&mut t);
+                let want: i128 = ab.iter().map(|&(a, b)| sext(a, 16) * sext(b, 16)).sum();
+                assert_eq!(
+                    i128_of(t.sum.val()),
+                    want,
+                    "seed {seed:#x} {kind:?} {ab:x?}"
+                );
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The FP front end with pipeline cuts inside it (rtl/NOTES.md, "Pipeline stages"), for
-//! units with S >= 3 extra stages and the compressor tree.
+//! The front ends with pipeline cuts inside them (rtl/NOTES.md, "Pipeline stages"), for
+//! units with S >= 3 extra stages and the compressor tree: [`FpFrontPiped`] and
+//! [`IntFrontPiped`].
 //!
 //! An FP front end is the longest path of an FP unit: decode, exponent add and the
 //! max-exponent tree, then alignment, the compressor tree and its final adder (MXFP8: about
@@ -11,13 +12,16 @@
 //! - the carry-save cut (S >= 4): the compressor tree's two rows are registered before the
 //!   final adder (2 SW bits, the narrowest place inside the reduction).
 //!
+//! An INT front end (partial products, the compressor tree and its final adder; MXINT8: about
+//! 9 ns) takes one cut, the carry-save cut (S >= 3), at the same place.
+//!
 //! The scale codes and the valid/clear bits travel with the block through the same cuts
 //! (`valid` cleared by `rst` at every stage). Numerics are those of [`super::front`]: the
 //! cuts only delay.
 
 use rust_hdl::prelude::*;
 
-use super::csa::{signed_mag_layout, CsaCut};
+use super::csa::{signed_mag_layout, CsaCut, IntPp, PpKind};
 use super::front::{exp_const, LSB_EXP_BITS};
 use super::lane::FpLane;
 use super::prim::{Reg, ZeroExtend};
@@ -327,5 +331,145 @@ impl<
         }
         self.sum.next = self.rows_add.sum.val();
         self.lsb_exp.next = signed_cast(self.emax_ext.o.val()) - signed_cast(self.lsb_offset.val());
+    }
+}
+
+/// The control that crosses the INT carry-save cut: the scale codes, valid (cleared by
+/// `rst`) and clear.
+#[derive(LogicBlock, Default)]
+pub struct CtlRegs {
+    pub clk: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    pub a_scale_d: Signal<In, Bits<8>>,
+    pub b_scale_d: Signal<In, Bits<8>>,
+    pub valid_d: Signal<In, Bit>,
+    pub clear_d: Signal<In, Bit>,
+    pub a_scale_q: Signal<Out, Bits<8>>,
+    pub b_scale_q: Signal<Out, Bits<8>>,
+    pub valid_q: Signal<Out, Bit>,
+    pub clear_q: Signal<Out, Bit>,
+    a_scale: Reg<Bits<8>>,
+    b_scale: Reg<Bits<8>>,
+    valid: Reg<Bit>,
+    clear: Reg<Bit>,
+}
+
+impl Logic for CtlRegs {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.a_scale.clk.next = self.clk.val();
+        self.b_scale.clk.next = self.clk.val();
+        self.valid.clk.next = self.clk.val();
+        self.clear.clk.next = self.clk.val();
+        self.a_scale.d.next = self.a_scale_d.val();
+        self.b_scale.d.next = self.b_scale_d.val();
+        self.valid.d.next = self.valid_d.val() & !self.rst.val();
+        self.clear.d.next = self.clear_d.val();
+        self.a_scale_q.next = self.a_scale.q.val();
+        self.b_scale_q.next = self.b_scale.q.val();
+        self.valid_q.next = self.valid.q.val();
+        self.clear_q.next = self.clear.q.val();
+    }
+}
+
+/// The INT compressor-tree front end ([`super::front::IntFrontCsa`]) with the carry-save cut:
+/// the tree's two rows are registered before the final adder. Ports as [`FpFrontPiped`]'s
+/// (the control delayed by one cycle); `lsb_exp` is the constant -2(W - 2) and `special` 0.
+#[derive(LogicBlock)]
+pub struct IntFrontPiped<const W: usize, const PB: usize, const KW: usize, const SW: usize> {
+    pub clk: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    pub a: Signal<In, Bits<KW>>,
+    pub b: Signal<In, Bits<KW>>,
+    pub a_scale_d: Signal<In, Bits<8>>,
+    pub b_scale_d: Signal<In, Bits<8>>,
+    pub valid_d: Signal<In, Bit>,
+    pub clear_d: Signal<In, Bit>,
+    pub sum: Signal<Out, Signed<SW>>,
+    pub lsb_exp: Signal<Out, Signed<LSB_EXP_BITS>>,
+    pub special: Signal<Out, Bits<2>>,
+    pub a_scale_q: Signal<Out, Bits<8>>,
+    pub b_scale_q: Signal<Out, Bits<8>>,
+    pub valid_q: Signal<Out, Bit>,
+    pub clear_q: Signal<Out, Bit>,
+    pp: Vec<IntPp<W, PB>>,
+    csa_cut: CsaCut<PB, SW>,
+    row_regs: RowRegs<SW>,
+    ctl_regs: CtlRegs,
+    rows_add: RowsAdd<SW>,
+    lsb: Constant<Bits<LSB_EXP_BITS>>,
+    finite: Constant<Bits<2>>,
+}
+
+impl<const W: usize, const PB: usize, const KW: usize, const SW: usize>
+    IntFrontPiped<W, PB, KW, SW>
+{
+    pub fn new(k: usize, kind: PpKind) -> Self {
+        const { assert!(PB == W * W) };
+        assert_eq!(k * W, KW, "INT front end: k * W must equal KW");
+        Self {
+            clk: Default::default(),
+            rst: Default::default(),
+            a: Default::default(),
+            b: Default::default(),
+            a_scale_d: Default::default(),
+            b_scale_d: Default::default(),
+            valid_d: Default::default(),
+            clear_d: Default::default(),
+            sum: Default::default(),
+            lsb_exp: Default::default(),
+            special: Default::default(),
+            a_scale_q: Default::default(),
+            b_scale_q: Default::default(),
+            valid_q: Default::default(),
+            clear_q: Default::default(),
+            pp: (0..k).map(|_| IntPp::new(kind)).collect(),
+            csa_cut: CsaCut::new(k, kind.layout(W)),
+            row_regs: Default::default(),
+            ctl_regs: Default::default(),
+            rows_add: Default::default(),
+            lsb: exp_const(-2 * (W as i64 - 2)),
+            finite: Constant::new(0u64.into()),
+        }
+    }
+
+    /// Mutation testing: lane 0 computes a wrong product.
+    pub(crate) fn corrupt_multiplier(&mut self) {
+        self.pp[0].corrupt();
+    }
+}
+
+impl<const W: usize, const PB: usize, const KW: usize, const SW: usize> Logic
+    for IntFrontPiped<W, PB, KW, SW>
+{
+    #[hdl_gen]
+    fn update(&mut self) {
+        for w in W..(W + 1) {
+            for i in 0..self.pp.len() {
+                self.pp[i].a.next = self.a.val().get_bits::<W>(i * w);
+                self.pp[i].b.next = self.b.val().get_bits::<W>(i * w);
+            }
+        }
+        for i in 0..self.pp.len() {
+            self.csa_cut.x[i].next = self.pp[i].pp.val();
+        }
+        self.row_regs.clk.next = self.clk.val();
+        self.row_regs.s_d.next = self.csa_cut.s.val();
+        self.row_regs.c_d.next = self.csa_cut.c.val();
+        self.rows_add.s.next = self.row_regs.s_q.val();
+        self.rows_add.c.next = self.row_regs.c_q.val();
+        self.ctl_regs.clk.next = self.clk.val();
+        self.ctl_regs.rst.next = self.rst.val();
+        self.ctl_regs.a_scale_d.next = self.a_scale_d.val();
+        self.ctl_regs.b_scale_d.next = self.b_scale_d.val();
+        self.ctl_regs.valid_d.next = self.valid_d.val();
+        self.ctl_regs.clear_d.next = self.clear_d.val();
+        self.a_scale_q.next = self.ctl_regs.a_scale_q.val();
+        self.b_scale_q.next = self.ctl_regs.b_scale_q.val();
+        self.valid_q.next = self.ctl_regs.valid_q.val();
+        self.clear_q.next = self.ctl_regs.clear_q.val();
+        self.sum.next = self.rows_add.sum.val();
+        self.lsb_exp.next = signed_cast(self.lsb.val());
+        self.special.next = self.finite.val();
     }
 }

@@ -9,7 +9,7 @@ use super::fp32::{
     Fp32Add, ScaleCombineE4m3, ScaleCombineUe5m3, ScaleCombineUe8m0, ToBinary32, ToBinary32Nv,
 };
 use super::front::{FpFront, IntFront, LSB_EXP_BITS};
-use super::piped::FpFrontPiped;
+use super::piped::{FpFrontPiped, IntFrontPiped};
 use super::prim::{bits_of, i128_of, Reg};
 
 /// Registers between the front end and the back end: the first pipeline stage.
@@ -499,6 +499,30 @@ mac_unit! {
     /// FP unit with UE5M3 scales and cuts inside its front end ([`FpFrontPiped`]).
     FpUe5UnitPiped [W, X, Y, X1, Y1, MB, N, N2, KW, SW, PW], kw: KW, sw: SW, w: W,
     front: FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>, scale: ScaleCombineUe5m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
+}
+
+mac_unit! {
+    /// MXINT unit with the carry-save cut inside its front end ([`IntFrontPiped`]; S >= 3).
+    IntMxUnitPiped [W, PB, KW, SW], kw: KW, sw: SW, w: W,
+    front: IntFrontPiped<W, PB, KW, SW>, scale: ScaleCombineUe8m0, to_binary32: ToBinary32<SW>,
+    extra: [],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
+}
+
+mac_unit! {
+    /// INT unit with E4M3 scales and the carry-save cut ([`IntFrontPiped`]; S >= 3).
+    IntNvUnitPiped [W, PB, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: IntFrontPiped<W, PB, KW, SW>, scale: ScaleCombineE4m3, to_binary32: ToBinary32Nv<SW, PW>,
+    extra: [(scale_sig, sig), (scale_neg, neg)],
+    ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
+}
+
+mac_unit! {
+    /// INT unit with UE5M3 scales and the carry-save cut ([`IntFrontPiped`]; S >= 3).
+    IntUe5UnitPiped [W, PB, KW, SW, PW], kw: KW, sw: SW, w: W,
+    front: IntFrontPiped<W, PB, KW, SW>, scale: ScaleCombineUe5m3, to_binary32: ToBinary32Nv<SW, PW>,
     extra: [(scale_sig, sig), (scale_neg, neg)],
     ctl: [@front a_scale_q, b_scale_q, valid_q, clear_q]
 }

@@ -199,8 +199,9 @@ pub fn probe(
 
 /// Probes depths 0, 1, ... up to [`rtl::MAX_PIPELINE`] and stops at the first that meets
 /// `target`, or when a stage raised fmax by less than 1% and the next one adds no new cut
-/// (past S = 2 only the FP front end's lane and carry-save cuts move a path; deeper stages add
-/// latency, rtl/NOTES.md); `on_probe` sees each probe as it finishes.
+/// (past S = 2 only the compressor-tree front ends' cuts move a path: FP lane and carry-save
+/// cuts, the INT carry-save cut; deeper stages add latency, rtl/NOTES.md); `on_probe` sees
+/// each probe as it finishes.
 pub fn choose_depth(
     format: &BlockFormat,
     params: &rtl::UnitParams,
@@ -271,12 +272,16 @@ pub fn unit_at_clock(
                 continue;
             };
             let sha = super::liberty::hex(&sha2::Sha256::digest(g.verilog.as_bytes()));
-            let hit = shipped.points.iter().filter_map(|q| q.unit.as_ref()).find(|u| {
-                (q_mhz(u) - target.mhz()).abs() < 1e-6
-                    && u.provenance.verilog_sha256 == sha
-                    && u.provenance.liberty_sha256 == liberty_sha
-                    && super::tools::Engine::of_id(&u.provenance.engine) == engine
-            });
+            let hit = shipped
+                .points
+                .iter()
+                .filter_map(|q| q.unit.as_ref())
+                .find(|u| {
+                    (q_mhz(u) - target.mhz()).abs() < 1e-6
+                        && u.provenance.verilog_sha256 == sha
+                        && u.provenance.liberty_sha256 == liberty_sha
+                        && super::tools::Engine::of_id(&u.provenance.engine) == engine
+                });
             if let Some(u) = hit {
                 return Ok((u.clone(), SynthOrigin::Shipped(path)));
             }

@@ -280,7 +280,7 @@ fn classify_coarse(chain: &[&str]) -> Option<Part> {
     let is_reg = |t: &str| {
         matches!(
             t,
-            "front_regs" | "round_regs" | "lane_regs" | "stage_regs" | "row_regs"
+            "front_regs" | "round_regs" | "lane_regs" | "stage_regs" | "row_regs" | "ctl_regs"
         ) || t.strip_prefix("reg").is_some_and(digits)
     };
     if chain.iter().any(|t| is_reg(t)) {
