@@ -169,6 +169,20 @@ fn bit_exact(
     Ok(())
 }
 
+/// rust-hdl and the simulators present (a missing one fails in CI, skips visibly elsewhere),
+/// and whether Verilator is among them.
+fn backends() -> (Vec<BackendKind>, bool) {
+    let mut kinds = vec![BackendKind::Rusthdl];
+    let verilator = common::require_tool("verilator", "verilator");
+    if verilator {
+        kinds.push(BackendKind::Verilator);
+    }
+    if common::require_tool("iverilog", "iverilog") {
+        kinds.push(BackendKind::Icarus);
+    }
+    (kinds, verilator)
+}
+
 /// The pair sweep wherever elements have at most 8 bits (65,536 pairs at 8 bits).
 fn suite(f: &BlockFormat, random: usize) -> SuiteSize {
     SuiteSize {
@@ -186,14 +200,7 @@ fn the_shipped_examples_lint_clean_and_are_bit_exact_on_every_backend() {
         "models/formats/ ships at least three examples"
     );
     let work = tempfile::tempdir().unwrap();
-    let mut kinds = vec![BackendKind::Rusthdl];
-    let verilator = common::require_tool("verilator", "verilator");
-    if verilator {
-        kinds.push(BackendKind::Verilator);
-    }
-    if common::require_tool("iverilog", "iverilog") {
-        kinds.push(BackendKind::Icarus);
-    }
+    let (kinds, verilator) = backends();
     let failures: Vec<String> = examples
         .par_iter()
         .enumerate()
@@ -218,17 +225,10 @@ fn the_shipped_examples_lint_clean_and_are_bit_exact_on_every_backend() {
 
 #[test]
 fn wide_int_units_lint_clean_and_are_bit_exact_on_every_backend() {
-    // INT12..16 lanes have partial-product buses beyond 128 bits (Booth from INT12, the
-    // AND array from INT12): INT12 and INT16 under each scale kind.
+    // INT12..16 lanes have partial-product buses beyond 128 bits (Booth and the AND array
+    // from INT12): INT12, INT14 and INT16 under each scale kind.
     let work = tempfile::tempdir().unwrap();
-    let mut kinds = vec![BackendKind::Rusthdl];
-    let verilator = common::require_tool("verilator", "verilator");
-    if verilator {
-        kinds.push(BackendKind::Verilator);
-    }
-    if common::require_tool("iverilog", "iverilog") {
-        kinds.push(BackendKind::Icarus);
-    }
+    let (kinds, verilator) = backends();
     let cases = [
         (12, "ue8m0", 32),
         (16, "ue8m0", 32),
