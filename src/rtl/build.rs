@@ -23,8 +23,7 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
     let (ints, fps) = built(format.scale);
     match format.elem {
         ElemFormat::Int { bits } => {
-            let list: &[u32] = ints;
-            if list.contains(&bits) {
+            if ints.contains(&bits) {
                 vec![2 * bits]
             } else {
                 vec![]
@@ -103,25 +102,17 @@ macro_rules! int_unit {
     (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
         match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
             $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFrontPiped::new($k, pp_kind($p)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
             (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
         match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
             $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFrontPiped::new($k, pp_kind($p)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
+            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
             (k, _) => unreachable!("lanes {k} passed validation"),
         }
     };
-}
-
-/// The partial-product generator of an INT plan's lanes.
-fn pp_kind(p: &UnitPlan) -> PpKind {
-    match p.multiplier {
-        super::Multiplier::Array => PpKind::Array,
-        super::Multiplier::Booth4 => PpKind::Booth4,
-    }
 }
 
 macro_rules! fp_unit {

@@ -244,6 +244,14 @@ pub enum PpKind {
 }
 
 impl PpKind {
+    /// The generator of an INT lane built with `multiplier`.
+    pub fn of(multiplier: super::Multiplier) -> PpKind {
+        match multiplier {
+            super::Multiplier::Array => PpKind::Array,
+            super::Multiplier::Booth4 => PpKind::Booth4,
+        }
+    }
+
     pub fn layout(self, w: usize) -> Layout {
         match self {
             PpKind::Array => array_layout(w),

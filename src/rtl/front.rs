@@ -146,10 +146,7 @@ impl<const W: usize, const P: usize, const PB: usize, const KW: usize, const SW:
 {
     /// Booth recoding needs the compressor tree (validated by [`super::UnitPlan`]).
     pub fn new(k: usize, multiplier: Multiplier, reduction: Reduction) -> Self {
-        let kind = match multiplier {
-            Multiplier::Array => PpKind::Array,
-            Multiplier::Booth4 => PpKind::Booth4,
-        };
+        let kind = PpKind::of(multiplier);
         let csa = reduction == Reduction::CsaTree;
         assert!(csa || kind == PpKind::Array, "booth4 needs the csa tree");
         Self {

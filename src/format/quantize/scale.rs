@@ -269,16 +269,8 @@ pub fn nv_block_scale(
         // Every block of the tensor is zero.
         return (0, 0.0);
     }
-    let (code, v) = match scale {
-        ScaleFormat::Ue5m3 => {
-            let c = ue5m3_rne(s_b / s_t);
-            (c, ue5m3_value(c))
-        }
-        _ => {
-            let c = e4m3_rne(s_b / s_t);
-            (c, e4m3_value(c))
-        }
-    };
+    let code = fp8_rne(scale, s_b / s_t);
+    let v = fp8_value(scale, code);
     let sb = if study {
         bf16_rne(bf16_rne(s_t) * v)
     } else {
@@ -290,65 +282,61 @@ pub fn nv_block_scale(
 /// The value of a non-negative, non-NaN E4M3 code (0..=0x7E), from its bits.
 #[inline]
 pub fn e4m3_value(code: u8) -> f32 {
-    let e = (code >> 3) as u32;
-    let m = (code & 7) as u32;
-    if e == 0 {
-        m as f32 * (1.0 / 512.0) // subnormal: m * 2^-9
-    } else {
-        f32::from_bits(((e + 120) << 23) | (m << 20))
-    }
+    fp8_value(ScaleFormat::E4m3, code)
 }
 
 /// Round a non-negative finite f32 to the nearest E4M3 code (ties to even), saturating at 448
 /// (as torch's `float8_e4m3fn` conversion does for the ratios that occur here).
 pub fn e4m3_rne(x: f32) -> u8 {
-    let bits = x.to_bits() & 0x7FFF_FFFF;
-    if x >= 448.0 {
-        return 0x7E;
+    fp8_rne(ScaleFormat::E4m3, x)
+}
+
+/// The bias of an FP8 scale's exponent field and its largest finite code (E4M3: 7, 0x7E;
+/// UE5M3: 15, 0xFE); both have 3 mantissa bits and subnormals.
+#[inline(always)]
+fn fp8_layout(scale: ScaleFormat) -> (u32, u8) {
+    match scale {
+        ScaleFormat::Ue5m3 => (15, 0xFE),
+        _ => (7, 0x7E),
     }
-    if bits < (121 << 23) {
-        // Below 2^-6: E4M3 subnormals, multiples of 2^-9. x * 2^9 is exact, then RNE to an
-        // integer via the 2^23 magic constant.
-        let m = (f32::from_bits(bits) * 512.0 + 8_388_608.0) - 8_388_608.0;
+}
+
+/// The value of a non-negative, non-NaN code of an FP8 scale (E4M3 or UE5M3), from its bits.
+#[inline(always)]
+pub fn fp8_value(scale: ScaleFormat, code: u8) -> f32 {
+    let (bias, _) = fp8_layout(scale);
+    let e = (code >> 3) as u32;
+    let m = (code & 7) as u32;
+    if e == 0 {
+        // subnormal: m * 2^(1 - bias - 3)
+        m as f32 * f32::from_bits((127 - bias - 2) << 23)
+    } else {
+        f32::from_bits(((e + 127 - bias) << 23) | (m << 20))
+    }
+}
+
+/// Round a non-negative finite f32 to the nearest code of an FP8 scale (E4M3 or UE5M3; ties
+/// to even), saturating at its largest finite value (448, 114688).
+#[inline(always)]
+pub fn fp8_rne(scale: ScaleFormat, x: f32) -> u8 {
+    let (bias, top) = fp8_layout(scale);
+    let bits = x.to_bits() & 0x7FFF_FFFF;
+    if x >= fp8_value(scale, top) {
+        return top;
+    }
+    if bits < ((128 - bias) << 23) {
+        // Below the smallest normal 2^(1 - bias): subnormals, multiples of 2^(-bias - 2).
+        // x * 2^(bias + 2) is exact, then RNE to an integer via the 2^23 magic constant.
+        let m = (f32::from_bits(bits) * f32::from_bits((127 + bias + 2) << 23) + 8_388_608.0)
+            - 8_388_608.0;
         return m as u8; // 0..=8; 8 is the smallest normal's code 0x08
     }
     // Normal: keep 3 mantissa bits, RNE on the dropped 20; a carry moves into the exponent.
     let odd = (bits >> 20) & 1;
     let r = bits + 0x7_FFFF + odd;
-    let exp = (r >> 23) as i32 - 127 + 7;
+    let exp = (r >> 23) + bias - 127;
     let man = (r >> 20) & 7;
-    ((exp as u32) << 3 | man) as u8
-}
-
-/// The value of a non-NaN UE5M3 code (0..=0xFE), from its bits.
-#[inline]
-pub fn ue5m3_value(code: u8) -> f32 {
-    let e = (code >> 3) as u32;
-    let m = (code & 7) as u32;
-    if e == 0 {
-        m as f32 * (1.0 / 131_072.0) // subnormal: m * 2^-17
-    } else {
-        f32::from_bits(((e + 112) << 23) | (m << 20))
-    }
-}
-
-/// Round a non-negative finite f32 to the nearest UE5M3 code (ties to even), saturating at
-/// 114688 (code 0xFE; 0xFF is the NaN).
-pub fn ue5m3_rne(x: f32) -> u8 {
-    let bits = x.to_bits() & 0x7FFF_FFFF;
-    if x >= 114_688.0 {
-        return 0xFE;
-    }
-    if bits < (113 << 23) {
-        // Below 2^-14: subnormals, multiples of 2^-17 (x * 2^17 is exact), RNE to an integer.
-        let m = (f32::from_bits(bits) * 131_072.0 + 8_388_608.0) - 8_388_608.0;
-        return m as u8; // 0..=8; 8 is the smallest normal's code 0x08
-    }
-    let odd = (bits >> 20) & 1;
-    let r = bits + 0x7_FFFF + odd;
-    let exp = (r >> 23) as i32 - 127 + 15;
-    let man = (r >> 20) & 7;
-    ((exp as u32) << 3 | man) as u8
+    (exp << 3 | man) as u8
 }
 
 /// Round an f32 to bfloat16 (ties to even), returned as f32. NaN stays NaN.
@@ -513,16 +501,16 @@ mod tests {
         let vals: Vec<(u8, f32)> = (0u8..0xFF).map(|c| (c, u.value(c) as f32)).collect();
         for w in vals.windows(2) {
             let ((c0, v0), (c1, v1)) = (w[0], w[1]);
-            assert_eq!(ue5m3_rne(v0), c0);
-            assert_eq!(ue5m3_value(c0), v0, "code {c0:#x}");
+            assert_eq!(fp8_rne(u, v0), c0);
+            assert_eq!(fp8_value(u, c0), v0, "code {c0:#x}");
             let mid = (v0 + v1) / 2.0;
             let even = if c0 % 2 == 0 { c0 } else { c1 };
-            assert_eq!(ue5m3_rne(mid), even, "midpoint {mid}");
-            assert_eq!(ue5m3_rne(f32::from_bits(mid.to_bits() + 1)), c1);
-            assert_eq!(ue5m3_rne(f32::from_bits(mid.to_bits() - 1)), c0);
+            assert_eq!(fp8_rne(u, mid), even, "midpoint {mid}");
+            assert_eq!(fp8_rne(u, f32::from_bits(mid.to_bits() + 1)), c1);
+            assert_eq!(fp8_rne(u, f32::from_bits(mid.to_bits() - 1)), c0);
         }
-        assert_eq!(ue5m3_rne(114_688.0), 0xFE);
-        assert_eq!(ue5m3_rne(1e9), 0xFE);
+        assert_eq!(fp8_rne(u, 114_688.0), 0xFE);
+        assert_eq!(fp8_rne(u, 1e9), 0xFE);
     }
 
     #[test]
