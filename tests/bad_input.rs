@@ -394,6 +394,7 @@ fn finite_input_becomes_nan_or_inf() {
             codes: None,
             scales: None,
             chunk_mib: 1,
+            no_fsync: false,
         };
         let rep = quantize_file_chunked(&args, Chunking { piece_elems, batch }).unwrap();
         assert_eq!(rep.blocks_made_nonfinite, 3, "pieces of {piece_elems}");

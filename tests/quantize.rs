@@ -546,6 +546,7 @@ mod command {
             codes: None,
             scales: None,
             chunk_mib: 64,
+            no_fsync: false,
         }
     }
 
@@ -767,6 +768,7 @@ mod streaming {
             codes: Some(dir.join("c.npy")),
             scales: Some(dir.join("s.npy")),
             chunk_mib: 64,
+            no_fsync: false,
         }
     }
 
@@ -803,6 +805,8 @@ mod streaming {
                     a.round = round;
                     a.axis = axis;
                     a.seed = (round == Rounding::Stochastic).then_some(9);
+                    // Unflushed outputs (--no-fsync) are the same bytes.
+                    a.no_fsync = piece == 37;
                     let rep = quantize_file_chunked(
                         &a,
                         Chunking {
@@ -811,7 +815,10 @@ mod streaming {
                         },
                     )
                     .unwrap();
-                    let label = format!("seed {seed:#x} {format} axis {axis} piece {piece}");
+                    let label = format!(
+                        "seed {seed:#x} {format} axis {axis} piece {piece} no_fsync {}",
+                        a.no_fsync
+                    );
                     assert_eq!(rep.axis, ax, "{label}");
                     let read = |p: &str| std::fs::read(dir.path().join(p)).unwrap();
                     let v = read("v.npy");

@@ -620,7 +620,7 @@ pub struct GemmArgs {
     #[arg(long, value_name = "N|exact")]
     pub psum_width: Option<String>,
     /// Extra pipeline stages S of each unit (latency 1 + S).
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<u32>)]
+    #[arg(long, default_value_t = 0, value_parser = crate::args::pipeline::<u32>)]
     pub pipeline: u32,
     /// Technology: a built-in name (sky130hd, asap7) or a technology .toml file.
     #[arg(long, default_value = DEFAULT_TECH)]
@@ -630,7 +630,7 @@ pub struct GemmArgs {
     /// `clock.json` when they hold it, else the fmax of the same unit without pipeline stages,
     /// a lower bound), else 100 MHz. A clock above that fmax is refused (naming the depth that
     /// meets it, when the iso-clock results hold one).
-    #[arg(long, value_parser = crate::cli::clock_mhz)]
+    #[arg(long, value_parser = crate::args::clock_mhz)]
     pub clock_mhz: Option<f64>,
     /// Accept a --clock-mhz above the unit's synthesized fmax (a what-if: the unit as built
     /// does not close timing there).

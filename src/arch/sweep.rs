@@ -122,7 +122,7 @@ pub struct SweepArgs {
     pub reduction: Vec<crate::rtl::Reduction>,
     /// Extra pipeline stages, comma-separated.
     #[arg(long, value_delimiter = ',', num_args = 1.., default_value = "0",
-          value_parser = crate::cli::pipeline::<u32>)]
+          value_parser = crate::args::pipeline::<u32>)]
     pub pipeline: Vec<u32>,
     /// Cost model.
     #[arg(long, value_enum, default_value_t = SweepModel::Analytic)]
@@ -159,7 +159,7 @@ pub struct SweepArgs {
     /// mapping, the point's own pipeline depth) and time it there; the CSV gains a clock_mhz
     /// column and the Pareto front is taken over the points that meet the clock, with fmax as
     /// a fourth objective.
-    #[arg(long, value_parser = crate::cli::clock_mhz)]
+    #[arg(long, value_parser = crate::args::clock_mhz)]
     pub clock_mhz: Option<f64>,
 }
 

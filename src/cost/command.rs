@@ -43,7 +43,7 @@ pub struct CostArgs {
     /// Extra pipeline register stages S (0 to 8): registers of the synthesized and calibrated
     /// models; the analytic model counts no registers [default: 0, or with a target clock the
     /// fewest that meet it].
-    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    #[arg(long, value_parser = crate::args::pipeline::<usize>)]
     pub pipeline: Option<usize>,
     /// Target clock (synth model): the unit synthesized toward it at the fewest pipeline stages
     /// OpenSTA times with slack >= 0 there (the shipped iso-clock results in --results when

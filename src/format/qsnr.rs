@@ -112,7 +112,7 @@ pub const MAX_RHO: f64 = 1e6;
 pub enum QsnrError {
     #[error("bad crest-factor range '{given}': {why}")]
     BadRange { given: String, why: String },
-    #[error("bad --points {0}: must be 1 to {max}", max = crate::cli::MAX_POINTS)]
+    #[error("bad --points {0}: must be 1 to {max}", max = crate::args::MAX_POINTS)]
     BadPoints(usize),
     #[error("bad rho {0}: the scale overhead must be a number from 1 to {MAX_RHO:e}")]
     BadRho(f64),
@@ -606,7 +606,7 @@ impl KappaRange {
 
     /// `points` evenly spaced values from lo to hi inclusive (one value when lo == hi).
     pub fn points(&self, points: usize) -> Result<Vec<f64>, QsnrError> {
-        if points == 0 || points > crate::cli::MAX_POINTS {
+        if points == 0 || points > crate::args::MAX_POINTS {
             return Err(QsnrError::BadPoints(points));
         }
         if self.lo == self.hi || points == 1 {
@@ -647,7 +647,7 @@ pub struct QsnrArgs {
     pub measure: bool,
     /// Blocks per measurement.
     #[arg(long, default_value_t = 10_000, requires = "measure",
-          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+          value_parser = crate::args::count::<{ crate::args::MAX_SAMPLES }>)]
     pub samples: usize,
     /// Seed of the measurement's random blocks (ChaCha8).
     #[arg(long, default_value_t = 0, requires = "measure")]

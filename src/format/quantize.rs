@@ -492,16 +492,44 @@ pub struct QsnrSums {
 
 impl QsnrSums {
     /// Add the positions of a piece (x finite).
+    ///
+    /// Summed in [`LANES`](Self::LANES) interleaved running sums, combined at the end: one
+    /// chain of dependent f64 adds would hold the loop to one element per add latency, while
+    /// independent lanes vectorize (the order is fixed, so the result is reproducible).
     pub fn add(&mut self, x: &[f32], xq: &[f32]) {
-        for (&a, &b) in x.iter().zip(xq) {
-            if !a.is_finite() {
-                continue;
+        const L: usize = QsnrSums::LANES;
+        let n = x.len().min(xq.len());
+        let (x, xq) = (&x[..n], &xq[..n]);
+        let mut signal = [0f64; L];
+        let mut error = [0f64; L];
+        // A non-finite input position adds zero to both sums.
+        let term = |a: f32, b: f32| {
+            let keep = a.is_finite();
+            let a = if keep { a as f64 } else { 0.0 };
+            let b = if keep { b as f64 } else { 0.0 };
+            let d = a - b;
+            (a * a, d * d)
+        };
+        let mut xs = x.chunks_exact(L);
+        let mut ys = xq.chunks_exact(L);
+        for (a, b) in (&mut xs).zip(&mut ys) {
+            for i in 0..L {
+                let (s, e) = term(a[i], b[i]);
+                signal[i] += s;
+                error[i] += e;
             }
-            let d = a as f64 - b as f64;
-            self.signal += a as f64 * a as f64;
-            self.error += d * d;
         }
+        for (i, (&a, &b)) in xs.remainder().iter().zip(ys.remainder()).enumerate() {
+            let (s, e) = term(a, b);
+            signal[i] += s;
+            error[i] += e;
+        }
+        self.signal += signal.iter().sum::<f64>();
+        self.error += error.iter().sum::<f64>();
     }
+
+    /// Interleaved running sums of [`add`](Self::add).
+    pub const LANES: usize = 8;
 
     /// Add another piece's sums.
     pub fn merge(&mut self, o: &QsnrSums) {

@@ -376,9 +376,9 @@ pub fn clock_markdown(r: &ClockResults) -> String {
         }
     }
     s += "\nA worst path that starts at an input port (`a[..]`, `b[..]`) lies in the first \
-          stage, the front end: INT front ends take no cut inside (only FP units have the lane \
-          and carry-save cuts, rtl/NOTES.md), so an INT unit whose front end is slower than the \
-          period stops there. A path between flip-flops is the accumulator's loop or a stage \
+          stage, the front end before its first cut (FP units cut it after the max-exponent tree \
+          and before the carry-save rows' add, INT units only before that add, from S = 3; \
+          rtl/NOTES.md). A path between flip-flops is the accumulator's loop or a stage \
           between two cuts.\n";
     s += "\nWhat no depth changes: the FP32 accumulator adds each block's sum to the running \
           sum in one cycle (its result is the next cycle's operand), so no unit runs faster than \

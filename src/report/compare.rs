@@ -125,7 +125,7 @@ impl QsnrOptions {
         if !(self.kappa.is_finite() && (KAPPA_MIN..=KAPPA_MAX).contains(&self.kappa)) {
             return Err(ReportError::BadKappa(self.kappa));
         }
-        if self.samples == 0 || self.samples > crate::cli::MAX_SAMPLES {
+        if self.samples == 0 || self.samples > crate::args::MAX_SAMPLES {
             return Err(ReportError::BadSamples(self.samples));
         }
         Ok(())
@@ -150,10 +150,10 @@ pub struct CompareArgs {
     /// Compare at a target clock, MHz: every unit pipelined to the fewest stages that meet it
     /// and synthesized toward it (the iso-clock results, `hwcost synth --clock-mhz F
     /// --write-clock`); costs are the flattened netlists timed at the clock.
-    #[arg(long, value_parser = crate::cli::clock_mhz, conflicts_with = "period_ns")]
+    #[arg(long, value_parser = crate::args::clock_mhz, conflicts_with = "period_ns")]
     pub clock_mhz: Option<f64>,
     /// The target clock as a period, ns (the same as --clock-mhz 1000/P).
-    #[arg(long, value_parser = crate::cli::period_ns)]
+    #[arg(long, value_parser = crate::args::period_ns)]
     pub period_ns: Option<f64>,
     /// Synthesize the units onto this Liberty now (cached after the first run) instead of
     /// reading the shipped sky130 results; with --clock-mhz, each at the depth that meets it.

@@ -303,7 +303,7 @@ fn component_ratios(a: &[UnitCost], y: &[UnitCost]) -> String {
     let mut s = String::from(
         "\n## Per component, synthesized against analytic\n\nEach cell: synthesized / analytic; `(+x%)` where the \
          analytic model has no such cells: the share of the synthesized unit it leaves out. Synthesized components \
-         follow the generated modules (hierarchy kept; mapping in `src/cost/unit_synth.rs`).\n",
+         follow the generated modules (hierarchy kept; mapping in `src/synth/unit_synth.rs`).\n",
     );
     for (what, f) in [
         (

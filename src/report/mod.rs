@@ -57,7 +57,7 @@ pub enum ReportError {
     Synthesis(String),
     #[error("bad --kappa {0}: the crest factor must be a finite number >= 1")]
     BadKappa(f64),
-    #[error("bad --samples {0}: must be 1 to {max} blocks", max = crate::cli::MAX_SAMPLES)]
+    #[error("bad --samples {0}: must be 1 to {max} blocks", max = crate::args::MAX_SAMPLES)]
     BadSamples(usize),
     #[error("'{kind}' needs at least {min} format(s), got {got}")]
     TooFewFormats {

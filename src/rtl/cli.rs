@@ -29,7 +29,7 @@ pub struct RtlArgs {
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 8) [default: 0, or with
     /// a target clock the fewest that meet it]
-    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    #[arg(long, value_parser = crate::args::pipeline::<usize>)]
     pub pipeline: Option<usize>,
     /// Target clock: the SDC constrains the unit to it and, unless --pipeline fixes S, the
     /// depth is the fewest stages whose netlist, synthesized toward the clock with Yosys,
@@ -49,7 +49,7 @@ pub struct RtlArgs {
     pub reuse: Reuse,
     /// Valid blocks (mixed units: cycles) in the self-checking testbench's vectors
     /// (`<name>.vectors.hex`), with resets, clears and in_valid gaps
-    #[arg(long, default_value_t = DEFAULT_VECTORS, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+    #[arg(long, default_value_t = DEFAULT_VECTORS, value_parser = crate::args::count::<{ crate::args::MAX_SAMPLES }>)]
     pub vectors: usize,
     /// Seed of the testbench vectors (decimal or 0x hex), recorded in the vectors file
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = crate::sim::verify::parse_seed)]

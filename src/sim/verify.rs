@@ -71,7 +71,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 8)
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::pipeline::<usize>)]
+    #[arg(long, default_value_t = 0, value_parser = crate::args::pipeline::<usize>)]
     pub pipeline: usize,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
@@ -81,7 +81,7 @@ pub struct VerifyArgs {
     /// Random blocks; each other stream kind (accumulation runs, NaN and extreme scales,
     /// in_valid gaps, quantized data) gets an eighth of this, at least 64 (mixed units:
     /// random cycles, and a quarter of this each of accumulation runs and spread scales)
-    #[arg(long, default_value_t = 10_000, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+    #[arg(long, default_value_t = 10_000, value_parser = crate::args::count::<{ crate::args::MAX_SAMPLES }>)]
     pub vectors: usize,
     /// Seed of every stream (decimal or 0x hex) [default: a random one, printed]
     #[arg(long, value_parser = parse_seed)]

@@ -31,10 +31,10 @@ pub struct ClockArgs {
     /// Target clock, MHz: synthesize toward it (delay-oriented mapping with buffering and
     /// sizing) and, unless --pipeline fixes S, pick the fewest pipeline stages whose netlist
     /// OpenSTA times with slack >= 0 at it
-    #[arg(long, value_parser = crate::cli::clock_mhz, conflicts_with = "period_ns")]
+    #[arg(long, value_parser = crate::args::clock_mhz, conflicts_with = "period_ns")]
     pub clock_mhz: Option<f64>,
     /// Target clock period, ns (the same as --clock-mhz 1000/P)
-    #[arg(long, value_parser = crate::cli::period_ns)]
+    #[arg(long, value_parser = crate::args::period_ns)]
     pub period_ns: Option<f64>,
 }
 

@@ -381,10 +381,10 @@ pub struct MixedSynthArgs {
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
     /// Measured cycles per mode
-    #[arg(long, default_value_t = 200, value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+    #[arg(long, default_value_t = 200, value_parser = crate::args::count::<{ crate::args::MAX_SAMPLES }>)]
     pub cycles: usize,
     /// Clock period for timing and power, ns
-    #[arg(long, default_value_t = 10.0, value_parser = crate::cli::period_ns)]
+    #[arg(long, default_value_t = 10.0, value_parser = crate::args::period_ns)]
     pub period_ns: f64,
     /// Seed of the activity streams (ChaCha8; mode 1 uses seed + 1)
     #[arg(long, default_value_t = 1)]

@@ -44,7 +44,7 @@ pub struct SynthArgs {
     pub psum_width: Option<rtl::PsumWidth>,
     /// Extra pipeline register stages S (0 to 8) [default: 0, or with a target clock the
     /// fewest that meet it]
-    #[arg(long, value_parser = crate::cli::pipeline::<usize>)]
+    #[arg(long, value_parser = crate::args::pipeline::<usize>)]
     pub pipeline: Option<usize>,
     #[command(flatten)]
     pub arch: crate::rtl::Arch,
@@ -55,12 +55,12 @@ pub struct SynthArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write_results", "write_energy"])]
     pub write_clock: Option<PathBuf>,
     /// Clock period for timing (slack) and leakage, ns; fmax does not depend on it.
-    #[arg(long, default_value_t = DEFAULT_CLOCK_NS, value_parser = crate::cli::period_ns,
+    #[arg(long, default_value_t = DEFAULT_CLOCK_NS, value_parser = crate::args::period_ns,
           allow_negative_numbers = true)]
     pub clock_ns: f64,
     /// Cycles of quantized Gaussian blocks to simulate (one block per cycle, after a reset).
     #[arg(long, default_value_t = DEFAULT_BLOCKS,
-          value_parser = crate::cli::count::<{ crate::cli::MAX_SAMPLES }>)]
+          value_parser = crate::args::count::<{ crate::args::MAX_SAMPLES }>)]
     pub cycles: usize,
     /// Seed of the simulated blocks.
     #[arg(long, default_value_t = DEFAULT_SEED)]

@@ -111,7 +111,7 @@ pub enum UnitSynthError {
         got: String,
     },
     #[error(
-        "module `{module}` of {unit} maps to no cost component (src/cost/unit_synth.rs, classify)"
+        "module `{module}` of {unit} maps to no cost component (src/synth/unit_synth.rs, classify)"
     )]
     UnknownModule { unit: String, module: String },
     #[error("instance path `{path}` of {unit} is not in the generated Verilog")]

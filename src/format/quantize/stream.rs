@@ -62,6 +62,10 @@ pub struct Outputs {
     pub codes: Option<PathBuf>,
     pub scales: Option<PathBuf>,
     pub packed: Option<PathBuf>,
+    /// Rename the staged files into place without flushing them to the disk first (no
+    /// writeback hints, no fsync): still all or nothing while the system runs, but not
+    /// durable across a power loss, as NumPy's `np.save` is not.
+    pub skip_fsync: bool,
 }
 
 /// How a run is cut up.
@@ -353,6 +357,8 @@ struct Staged {
     /// Bytes handed to `file`, and the prefix of them whose writeback was started.
     written: u64,
     flushing: u64,
+    /// Whether the file is flushed to the disk before it is renamed into place.
+    durable: bool,
 }
 
 /// Start the writeback of a staged file every this many bytes (Linux).
@@ -362,7 +368,7 @@ impl Staged {
     /// A staged file for `path` that will hold `len` bytes. On Linux its space is reserved
     /// up front (fallocate, the size growing only as it is written), so that the writeback
     /// started while writing finds its blocks allocated in one extent.
-    fn new(path: &Path, len: u64) -> anyhow::Result<Self> {
+    fn new(path: &Path, len: u64, durable: bool) -> anyhow::Result<Self> {
         let tmp = crate::atomic::temp_beside(path, "")
             .with_context(|| format!("cannot write {}", path.display()))?;
         #[cfg(target_os = "linux")]
@@ -386,6 +392,7 @@ impl Staged {
             file: BufWriter::with_capacity(1 << 20, tmp),
             written: 0,
             flushing: 0,
+            durable,
         })
     }
 
@@ -413,7 +420,7 @@ impl Staged {
         {
             use std::os::fd::AsRawFd;
             let in_file = self.written - self.file.buffer().len() as u64;
-            if in_file - self.flushing >= WRITEBACK_STEP {
+            if self.durable && in_file - self.flushing >= WRITEBACK_STEP {
                 // SAFETY: a hint on an open descriptor; it reads and writes no memory of
                 // ours, and a failure only leaves the work to the final fsync.
                 unsafe {
@@ -436,7 +443,9 @@ impl Staged {
             .into_inner()
             .map_err(|e| e.into_error())
             .and_then(|t| {
-                t.as_file().sync_all()?;
+                if self.durable {
+                    t.as_file().sync_all()?;
+                }
                 Ok(t)
             })
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -666,9 +675,14 @@ pub fn quantize_stream(
     }
 
     // Outputs, staged.
+    let durable = !outputs.skip_fsync;
     let vheader = npy::header_bytes::<f32>(&header.shape).context("encoding the .npy header")?;
     let mut values = match &outputs.values {
-        Some(p) => Some(Staged::new(p, vheader.len() as u64 + 4 * header.len)?),
+        Some(p) => Some(Staged::new(
+            p,
+            vheader.len() as u64 + 4 * header.len,
+            durable,
+        )?),
         None => None,
     };
     let mut stdout = std::io::stdout().lock();
@@ -681,7 +695,7 @@ pub fn quantize_stream(
             let mut shape = other.clone();
             shape.extend([geo.bpr as u64, k as u64]);
             let h = npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?;
-            let mut s = Staged::new(p, h.len() as u64 + blocks * k as u64)?;
+            let mut s = Staged::new(p, h.len() as u64 + blocks * k as u64, durable)?;
             s.write(&h)?;
             Some(s)
         }
@@ -692,7 +706,7 @@ pub fn quantize_stream(
             let mut shape = other.clone();
             shape.push(geo.bpr as u64);
             let h = npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?;
-            let mut s = Staged::new(p, h.len() as u64 + blocks)?;
+            let mut s = Staged::new(p, h.len() as u64 + blocks, durable)?;
             s.write(&h)?;
             Some(s)
         }
@@ -788,9 +802,11 @@ pub fn quantize_stream(
         staged.push(s.finish()?);
     }
     if let Some((path, t, _)) = packed {
-        t.as_file()
-            .sync_all()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        if durable {
+            t.as_file()
+                .sync_all()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         staged.push((path, t));
     }
     if outputs.values.is_none() {
