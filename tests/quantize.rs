@@ -139,7 +139,7 @@ mod golden {
                 if let Some(d) = first_diff(&bits(&fast), &want_vals) {
                     failures.push(format!("{label}: quantize_dequantize {d}"));
                 }
-                let portable = quantize_portable(&f, &opts, &c.input, c.row_len).unwrap();
+                let portable = quantize_portable::<u8>(&f, &opts, &c.input, c.row_len).unwrap();
                 let same = bits(&portable.values) == bits(&q.values)
                     && portable.elem_codes == q.elem_codes
                     && portable.scale_codes == q.scale_codes
@@ -496,7 +496,7 @@ mod random {
                             f.name
                         );
                     }
-                    let portable = quantize_portable(&f, &o, &x, 1024).unwrap();
+                    let portable = quantize_portable::<u8>(&f, &o, &x, 1024).unwrap();
                     assert_eq!(
                         bits(&portable.values),
                         bits(&a.values),
@@ -1006,5 +1006,202 @@ mod ue5m3 {
                 "seed {seed:#x} {r:?}"
             );
         }
+    }
+}
+
+/// Element codes wider than a byte (INT9..16 and FP layouts of up to 16 bits) stored as u16,
+/// and the code mapping at extreme exponent biases: the codes decode to the values bit for
+/// bit (packed round trip), the AVX2 and portable kernels agree, and the streaming command
+/// writes them as a uint16 .npy and in the packed file.
+mod wide_codes {
+    use super::*;
+    use hwcost::format::npy;
+    use hwcost::format::quantize::stream::{quantize_stream, Chunking, Input, Outputs};
+    use hwcost::format::quantize::{quantize_codes, ElemCode};
+    use hwcost::format::spec::{ElemFormat, FpSpecials};
+    use hwcost::format::ScaleFormat;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn fp(exp_bits: u32, man_bits: u32, bias: i32, specials: FpSpecials) -> ElemFormat {
+        ElemFormat::Fp {
+            exp_bits,
+            man_bits,
+            bias,
+            specials,
+        }
+    }
+
+    fn format(name: &str, elem: ElemFormat, block: usize, scale: ScaleFormat) -> BlockFormat {
+        BlockFormat {
+            name: name.into(),
+            elem,
+            block,
+            scale,
+        }
+    }
+
+    /// INT9/12/16 with every scale kind, FP16 (E5M10), E4M8, E6M9, and a 6-bit E3M2 whose
+    /// bias (-40) puts its code mapping constant below the FP32 range.
+    fn formats() -> Vec<BlockFormat> {
+        use FpSpecials::*;
+        use ScaleFormat::*;
+        vec![
+            format("int12", ElemFormat::Int { bits: 12 }, 32, Ue8m0),
+            format("int16_e4m3", ElemFormat::Int { bits: 16 }, 16, E4m3),
+            format("int9_ue5m3", ElemFormat::Int { bits: 9 }, 16, Ue5m3),
+            format("fp16", fp(5, 10, 15, Ieee), 32, Ue8m0),
+            format("e4m8", fp(4, 8, 7, NanOnly), 32, Ue8m0),
+            format("e6m9_e4m3", fp(6, 9, 31, Finite), 16, E4m3),
+            format("e3m2_bias_m40", fp(3, 2, -40, Finite), 32, Ue8m0),
+        ]
+    }
+
+    fn data(rng: &mut ChaCha8Rng, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| match i % 3 {
+                0 => f32::from_bits(rng.gen::<u32>() & 0xFF7F_FFFF),
+                1 => rng.gen_range(-1.0f32..1.0) * 2f32.powi(rng.gen_range(-30..30)),
+                _ => rng.gen_range(-1.0f32..1.0),
+            })
+            .collect()
+    }
+
+    fn same_values(f: &BlockFormat, got: &[f32], want: &[f32], what: &str) {
+        for (i, (&d, &v)) in got.iter().zip(want).enumerate() {
+            // INT codes have no -0.
+            let v = if f.elem.is_int() && v == 0.0 { 0.0 } else { v };
+            assert!(
+                d.to_bits() == v.to_bits() || d.is_nan() && v.is_nan(),
+                "{what} element {i}: {d:e} vs {v:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_decode_to_the_values_on_both_kernels() {
+        let seed = 0x71de_c0deu64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut x = data(&mut rng, 4096);
+        x[100] = f32::NAN; // one NaN block
+        for f in formats() {
+            let rules: Vec<ScaleRule> = ScaleRule::ALL.into_iter().filter(|r| r.fits(&f)).collect();
+            for &r in &rules {
+                for m in [Rounding::Rne, Rounding::Stochastic] {
+                    let o = QuantOptions {
+                        scale_rule: r,
+                        round: m,
+                        block: None,
+                        seed,
+                    };
+                    let what = format!("seed {seed:#x} {} {r:?} {m:?}", f.name);
+                    let q = quantize_codes::<u16>(&f, &o, &x, 1024).unwrap();
+                    let portable = quantize_portable::<u16>(&f, &o, &x, 1024).unwrap();
+                    assert_eq!(bits(&portable.values), bits(&q.values), "{what}: values");
+                    assert_eq!(portable.elem_codes, q.elem_codes, "{what}: element codes");
+                    assert_eq!(portable.scale_codes, q.scale_codes, "{what}: scale codes");
+                    let dq = quantize_dequantize(&f, &o, &x, 1024).unwrap();
+                    assert_eq!(bits(&dq), bits(&q.values), "{what}: quantize_dequantize");
+                    let top = 1u32 << f.elem.bits();
+                    assert!(q.elem_codes.iter().all(|&c| u32::from(c) < top), "{what}");
+                    if f.elem.bits() <= 8 {
+                        let narrow = quantize(&f, &o, &x, 1024).unwrap();
+                        let widened: Vec<u16> =
+                            narrow.elem_codes.iter().map(|&c| c.into()).collect();
+                        assert_eq!(widened, q.elem_codes, "{what}: u8 and u16 codes");
+                    } else {
+                        assert!(quantize(&f, &o, &x, 1024).is_err(), "{what}: no byte codes");
+                    }
+                    let p = Packed::new(&f, &o, &[4, 1024], &q).unwrap();
+                    let back = Packed::from_bytes(&p.to_bytes()).unwrap();
+                    assert_eq!(back, p, "{what}: packed round trip");
+                    same_values(&f, &back.dequantize(), &q.values, &what);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_streaming_command_writes_uint16_codes() {
+        let seed = 0x16b17u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let shape = [6u64, 96];
+        let x = data(&mut rng, 6 * 96);
+        let input = dir.path().join("x.npy");
+        npy::write_f32(&input, &shape, &x).unwrap();
+        let outputs = |tag: &str| Outputs {
+            values: Some(dir.path().join(format!("{tag}-v.npy"))),
+            codes: Some(dir.path().join(format!("{tag}-c.npy"))),
+            scales: Some(dir.path().join(format!("{tag}-s.npy"))),
+            packed: Some(dir.path().join(format!("{tag}-p.bin"))),
+            skip_fsync: false,
+        };
+        for f in formats() {
+            let o = QuantOptions::default_for(&f);
+            let out = outputs(&f.name);
+            let chunking = Chunking {
+                piece_elems: 2 * 96,
+                batch: 2,
+            };
+            quantize_stream(
+                &f,
+                &o,
+                None,
+                &Input::File(input.clone()),
+                -1,
+                &out,
+                chunking,
+            )
+            .unwrap_or_else(|e| panic!("seed {seed:#x} {}: {e:#}", f.name));
+            let q = quantize_codes::<u16>(&f, &o, &x, 96).unwrap();
+            let k = f.block as u64;
+            let cshape = [6, 96 / k, k];
+            let mut want = if f.elem.bits() <= 8 {
+                let mut h = npy::header_bytes::<u8>(&cshape).unwrap();
+                h.extend(q.elem_codes.iter().map(|&c| c as u8));
+                h
+            } else {
+                let mut h = npy::header_bytes::<u16>(&cshape).unwrap();
+                h.extend(q.elem_codes.iter().flat_map(|c| c.to_le_bytes()));
+                h
+            };
+            let got = std::fs::read(out.codes.as_ref().unwrap()).unwrap();
+            assert!(got == want, "seed {seed:#x} {}: --codes file", f.name);
+            want = npy::header_bytes::<u8>(&cshape[..2]).unwrap();
+            want.extend(&q.scale_codes);
+            let got = std::fs::read(out.scales.as_ref().unwrap()).unwrap();
+            assert!(got == want, "seed {seed:#x} {}: --scales file", f.name);
+            let packed = Packed::read(out.packed.as_ref().unwrap()).unwrap();
+            assert_eq!(
+                packed,
+                Packed::new(&f, &o, &shape, &q).unwrap(),
+                "seed {seed:#x} {}: --packed file",
+                f.name
+            );
+            same_values(&f, &packed.dequantize(), &q.values, &f.name);
+        }
+        // Codes wider than 16 bits (an 18-bit E7M10) are refused before anything is written.
+        let f = format(
+            "e7m10",
+            fp(7, 10, 63, FpSpecials::Ieee),
+            32,
+            ScaleFormat::Ue8m0,
+        );
+        let out = outputs("e7m10");
+        let e = quantize_stream(
+            &f,
+            &QuantOptions::default_for(&f),
+            None,
+            &Input::File(input.clone()),
+            -1,
+            &out,
+            Chunking::from_mib(1),
+        )
+        .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("18-bit") && msg.contains("16 bits"), "{msg}");
+        assert!(!out.values.as_ref().unwrap().exists() && !out.codes.as_ref().unwrap().exists());
+        assert_eq!(<u16 as ElemCode>::BITS, 16);
     }
 }

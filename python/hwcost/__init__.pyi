@@ -1,4 +1,4 @@
-from typing import List, Literal, NamedTuple, Optional
+from typing import List, Literal, NamedTuple, Optional, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -11,11 +11,12 @@ Round = Literal["rne", "away", "floor", "stochastic"]
 class Encoded(NamedTuple):
     """What ``encode`` returns (unpacks as ``codes, scales, tensor_scale = encode(...)``)."""
 
-    codes: npt.NDArray[np.uint8]
-    """Element codes, uint8 of shape (other axes..., blocks, block); positions past a row's
-    end hold code 0."""
+    codes: Union[npt.NDArray[np.uint8], npt.NDArray[np.uint16]]
+    """Element codes of shape (other axes..., blocks, block), uint8 for elements of up to 8
+    bits and uint16 for 9 to 16 (e.g. INT12, FP16 E5M10); positions past a row's end hold
+    code 0."""
     scales: npt.NDArray[np.uint8]
-    """Scale codes, UE8M0 (MX) or E4M3 (NV), uint8 of shape (other axes..., blocks)."""
+    """Scale codes, UE8M0 (MX), E4M3 (NV) or UE5M3, uint8 of shape (other axes..., blocks)."""
     tensor_scale: np.float32
     """The NV per-tensor FP32 scale s_t (1.0 for MX formats): the ``tensor_scale`` of
     ``hwcost quantize --json`` and the f32 of the ``--packed`` header."""
@@ -74,7 +75,7 @@ def encode(
     ``nv-study`` (E4M3 NaN codes: NaN blocks). INT codes have no -0 (they give +0).
 
     Arguments, errors and the RuntimeWarning as ``quantize``; formats with elements wider
-    than 8 bits raise ValueError.
+    than 16 bits (FP layouts of 17 to 19 bits) raise ValueError.
     """
 
 def qsnr(x: npt.NDArray[np.float32], y: npt.NDArray[np.float32]) -> float:

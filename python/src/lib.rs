@@ -11,7 +11,8 @@ use hwcost::format::quantize::cli::made_nonfinite_message;
 use hwcost::format::quantize::hadamard::Hadamard;
 use hwcost::format::quantize::stream::{quantize_in_memory, InMemoryResult, MemLayout};
 use hwcost::format::quantize::{
-    qsnr_db, quantize_dequantize_into, QuantOptions, Rounding, ScaleRule,
+    code_width_error, qsnr_db, quantize_dequantize_into, ElemCode, QuantOptions, Rounding,
+    ScaleRule, MAX_CODE_BITS,
 };
 use hwcost::format::{self, BlockFormat};
 use numpy::{
@@ -230,7 +231,7 @@ fn quantize<'py>(
         .map_err(|_| PyValueError::new_err("out must be C-contiguous and writeable"))?;
     let done = py
         .detach(|| {
-            quantize_in_memory(
+            quantize_in_memory::<u8>(
                 &r.fmt,
                 &r.opts,
                 r.rotation.as_ref(),
@@ -262,7 +263,7 @@ fn encode<'py>(
     axis: isize,
     rotate: Option<&str>,
     seed: i128,
-) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, Bound<'py, PyArrayDyn<u8>>, f32)> {
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyArrayDyn<u8>>, f32)> {
     let xa = f32_array(x, "x")?;
     let r = request(
         xa.shape(),
@@ -274,16 +275,39 @@ fn encode<'py>(
         rotate,
         seed,
     )?;
-    if r.fmt.elem.bits() > 8 {
+    if let Some(why) = code_width_error(&r.fmt, MAX_CODE_BITS) {
         return Err(PyValueError::new_err(format!(
-            "format '{}' has {}-bit element codes; encode needs at most 8 (quantize works)",
-            r.fmt.name,
-            r.fmt.elem.bits()
+            "format '{}' has no codes: {why}",
+            r.fmt.name
         )));
     }
+    // uint8 codes for elements of up to 8 bits, uint16 for 9..16. Called through
+    // hwcost.encode (python/hwcost/__init__.py): the user's line is 2 up for the warning.
+    if r.fmt.elem.bits() <= u8::BITS {
+        let (codes, scales, done) = encode_as::<u8>(py, &xa, &r)?;
+        warn_made_nonfinite(py, &r, &done, 2)?;
+        Ok((codes.into_any(), scales, done.tensor_scale))
+    } else {
+        let (codes, scales, done) = encode_as::<u16>(py, &xa, &r)?;
+        warn_made_nonfinite(py, &r, &done, 2)?;
+        Ok((codes.into_any(), scales, done.tensor_scale))
+    }
+}
+
+/// [`encode`]'s work with the element codes stored as `C`.
+#[allow(clippy::type_complexity)]
+fn encode_as<'py, C: ElemCode + Element>(
+    py: Python<'py>,
+    xa: &Bound<'py, PyArrayDyn<f32>>,
+    r: &Request,
+) -> PyResult<(
+    Bound<'py, PyArrayDyn<C>>,
+    Bound<'py, PyArrayDyn<u8>>,
+    InMemoryResult,
+)> {
     // Zeroed: positions past a row's end keep code 0, as the CLI writes them.
     let dims = |s: Vec<u64>| s.into_iter().map(|d| d as usize).collect::<Vec<_>>();
-    let codes = PyArrayDyn::<u8>::zeros(py, dims(r.layout.codes_shape()), false);
+    let codes = PyArrayDyn::<C>::zeros(py, dims(r.layout.codes_shape()), false);
     let scales = PyArrayDyn::<u8>::zeros(py, dims(r.layout.scales_shape()), false);
     let done = {
         let xr = xa.try_readonly().map_err(value_error)?;
@@ -306,9 +330,7 @@ fn encode<'py>(
         })
         .map_err(value_error)?
     };
-    // Called through hwcost.encode (python/hwcost/__init__.py): the user's line is 2 up.
-    warn_made_nonfinite(py, &r, &done, 2)?;
-    Ok((codes, scales, done.tensor_scale))
+    Ok((codes, scales, done))
 }
 
 /// QSNR of `y` against `x` in dB; see python/hwcost/__init__.pyi.

@@ -436,3 +436,62 @@ def test_no_warning_without_blocks_made_nonfinite():
         for fmt in ["mxfp8", "mxint8", "nvfp4"]:
             hwcost.quantize(x, fmt)
             hwcost.encode(x, fmt)
+
+
+WIDE_FORMATS = {
+    # name: (TOML, element codes -> float64 values)
+    "int12_b32": (
+        'name = "int12_b32"\nblock = 32\nscale = "ue8m0"\n[element]\nkind = "int"\nbits = 12\n',
+        lambda c: int_values(c, 12, ocp_view=True),
+    ),
+    "fp16_b32": (
+        'name = "fp16_b32"\nblock = 32\nscale = "ue8m0"\n[element]\nkind = "fp"\nexp_bits = 5\n'
+        'man_bits = 10\nbias = 15\nspecials = "ieee"\n',
+        lambda c: fp_values(c, 5, 10, 15),
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(WIDE_FORMATS))
+def test_wide_elements_encode_to_uint16_codes_like_the_cli(cli, tmp_path, monkeypatch, fmt):
+    # a user format file where both the package and the CLI look: models/formats in the cwd
+    seed = 111
+    toml, values = WIDE_FORMATS[fmt]
+    (tmp_path / "models" / "formats").mkdir(parents=True)
+    (tmp_path / "models" / "formats" / f"{fmt}.toml").write_text(toml)
+    monkeypatch.chdir(tmp_path)
+    x = sample(seed, (6, 96), specials=False)
+    x.reshape(-1)[::29] = 0.0
+    want = hwcost.quantize(x, fmt)
+    codes, scales, ts = hwcost.encode(x, fmt)
+    assert codes.dtype == np.uint16 and scales.dtype == np.uint8 and ts == np.float32(1.0)
+    assert codes.shape == (6, 3, 32) and scales.shape == (6, 3)
+    # the codes times the UE8M0 block scales are quantize's values, bit for bit
+    p = values(codes).astype(np.float32)
+    s = np.exp2(scales.astype(np.float64) - 127).astype(np.float32)
+    got = (p * s[..., None]).astype(np.float32).reshape(6, 96)
+    if "int" in fmt:
+        want = np.where(want == 0, np.float32(0.0), want).astype(np.float32)
+    assert np.array_equal(bits(got), bits(want)), f"{fmt}: decoded values differ (seed {seed})"
+    # and they are the CLI's --codes / --scales files
+    inp, cod, sca = tmp_path / "in.npy", tmp_path / "codes.npy", tmp_path / "scales.npy"
+    np.save(inp, x)
+    cmd = [cli, "quantize", fmt, str(inp), "-o", str(tmp_path / "out.npy"),
+           "--codes", str(cod), "--scales", str(sca)]
+    r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, f"{cmd}: {r.stderr}"
+    wcodes = np.load(cod)
+    assert wcodes.dtype == np.uint16 and np.array_equal(codes, wcodes), f"{fmt} (seed {seed})"
+    assert np.array_equal(scales, np.load(sca)), f"{fmt} (seed {seed})"
+
+
+def test_codes_wider_than_16_bits_are_refused(tmp_path, monkeypatch):
+    (tmp_path / "models" / "formats").mkdir(parents=True)
+    (tmp_path / "models" / "formats" / "e7m10.toml").write_text(
+        'name = "e7m10"\nblock = 32\nscale = "ue8m0"\n[element]\nkind = "fp"\nexp_bits = 7\n'
+        'man_bits = 10\nbias = 63\nspecials = "ieee"\n')
+    monkeypatch.chdir(tmp_path)
+    x = sample(112, (2, 64), specials=False)
+    assert hwcost.quantize(x, "e7m10").shape == x.shape  # values need no codes
+    with pytest.raises(ValueError, match="18-bit element codes are wider than the 16 bits"):
+        hwcost.encode(x, "e7m10")

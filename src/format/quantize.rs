@@ -308,14 +308,56 @@ impl BlockLayout {
     }
 }
 
-/// A quantized tensor: dequantized values and the real encoding.
+/// How element codes are stored: `u8` for elements of up to 8 bits (every built-in format),
+/// `u16` for up to 16 (INT9..16, FP layouts such as E5M10). Wider FP layouts (up to 19 bits)
+/// can be quantize-dequantized but have no codes.
+pub trait ElemCode: bytemuck::Pod + Default + Send + Sync + std::fmt::Debug + PartialEq {
+    /// The widest element code this type holds.
+    const BITS: u32;
+    /// The type named in errors and in .npy terms.
+    const NAME: &'static str;
+    /// A code of at most [`Self::BITS`] bits.
+    fn from_code(code: u32) -> Self;
+    fn code(self) -> u32;
+}
+
+impl ElemCode for u8 {
+    const BITS: u32 = 8;
+    const NAME: &'static str = "uint8";
+    #[inline(always)]
+    fn from_code(code: u32) -> Self {
+        code as u8
+    }
+    #[inline(always)]
+    fn code(self) -> u32 {
+        self.into()
+    }
+}
+
+impl ElemCode for u16 {
+    const BITS: u32 = 16;
+    const NAME: &'static str = "uint16";
+    #[inline(always)]
+    fn from_code(code: u32) -> Self {
+        code as u16
+    }
+    #[inline(always)]
+    fn code(self) -> u32 {
+        self.into()
+    }
+}
+
+/// The widest element code any [`ElemCode`] holds.
+pub const MAX_CODE_BITS: u32 = <u16 as ElemCode>::BITS;
+
+/// A quantized tensor: dequantized values and the real encoding, element codes stored as `C`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Quantized {
+pub struct Quantized<C = u8> {
     /// Dequantized values, same length and order as the input.
     pub values: Vec<f32>,
     /// One element code per block position, `layout.blocks() * layout.block` of them, block
     /// after block (padded positions past a row's end hold code 0). Low `bits` bits used.
-    pub elem_codes: Vec<u8>,
+    pub elem_codes: Vec<C>,
     /// One scale code per block (UE8M0 in the OCP view, or E4M3 / UE5M3 for NV), row-major.
     pub scale_codes: Vec<u8>,
     /// NV per-tensor FP32 scale s_t (1.0 for MX formats).
@@ -323,17 +365,28 @@ pub struct Quantized {
     pub layout: BlockLayout,
 }
 
-/// Quantize `data` (rows of `row_len` values) and return the dequantized values with the codes.
+/// Quantize `data` (rows of `row_len` values) and return the dequantized values with the codes
+/// as bytes (elements of up to 8 bits; [`quantize_codes`] takes wider ones).
 pub fn quantize(
     fmt: &BlockFormat,
     opts: &QuantOptions,
     data: &[f32],
     row_len: usize,
 ) -> Result<Quantized, QuantError> {
-    check_code_width(fmt)?;
+    quantize_codes::<u8>(fmt, opts, data, row_len)
+}
+
+/// [`quantize`] with the element codes stored as `C` (`u16` for elements of 9..16 bits).
+pub fn quantize_codes<C: ElemCode>(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+) -> Result<Quantized<C>, QuantError> {
+    check_code_width::<C>(fmt)?;
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
     let mut values = vec![0f32; data.len()];
-    let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
+    let mut elem_codes = vec![C::default(); plan.layout.blocks() * plan.layout.block];
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
     let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
     Ok(Quantized {
@@ -348,17 +401,17 @@ pub fn quantize(
 /// [`quantize`] on the portable scalar kernels even where AVX2 is available: the two must
 /// agree bit for bit, and the tests check that they do.
 #[doc(hidden)]
-pub fn quantize_portable(
+pub fn quantize_portable<C: ElemCode>(
     fmt: &BlockFormat,
     opts: &QuantOptions,
     data: &[f32],
     row_len: usize,
-) -> Result<Quantized, QuantError> {
-    check_code_width(fmt)?;
+) -> Result<Quantized<C>, QuantError> {
+    check_code_width::<C>(fmt)?;
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
     plan.simd = false;
     let mut values = vec![0f32; data.len()];
-    let mut elem_codes = vec![0u8; plan.layout.blocks() * plan.layout.block];
+    let mut elem_codes = vec![C::default(); plan.layout.blocks() * plan.layout.block];
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
     let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
     Ok(Quantized {
@@ -377,7 +430,7 @@ pub fn quantize_portable(
 /// `codes`, the element and scale codes of the piece's blocks are written. Returns the
 /// per-tensor scale. Concatenating the pieces' outputs gives [`quantize`]'s, bit for bit.
 #[allow(clippy::too_many_arguments)]
-pub fn quantize_piece(
+pub fn quantize_piece<C: ElemCode>(
     fmt: &BlockFormat,
     opts: &QuantOptions,
     data: &[f32],
@@ -385,7 +438,7 @@ pub fn quantize_piece(
     offset: u64,
     tensor_amax: u32,
     out: &mut [f32],
-    codes: Option<(&mut [u8], &mut [u8])>,
+    codes: Option<(&mut [C], &mut [u8])>,
 ) -> Result<f32, QuantError> {
     if out.len() != data.len() {
         return Err(QuantError::OutputLen {
@@ -394,7 +447,7 @@ pub fn quantize_piece(
         });
     }
     if codes.is_some() {
-        check_code_width(fmt)?;
+        check_code_width::<C>(fmt)?;
     }
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
     if let Some((e, s)) = &codes {
@@ -430,15 +483,32 @@ pub fn tensor_amax(data: &[f32], row_len: usize, block: usize) -> u32 {
         .unwrap_or(0)
 }
 
-/// Element codes are kept as bytes; wider user formats can only be quantize-dequantized.
-fn check_code_width(fmt: &BlockFormat) -> Result<(), QuantError> {
-    if fmt.elem.bits() > 8 {
-        return Err(QuantError::Unsupported {
+/// Whether `C` holds the format's element codes (see [`code_width_error`]).
+pub fn check_code_width<C: ElemCode>(fmt: &BlockFormat) -> Result<(), QuantError> {
+    match code_width_error(fmt, C::BITS) {
+        Some(why) => Err(QuantError::Unsupported {
             format: fmt.name.clone(),
-            why: format!("its {}-bit element codes do not fit the byte-per-code encoding (quantize_dequantize works)", fmt.elem.bits()),
-        });
+            why,
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why element codes of `fmt` cannot be stored in `width`-bit codes, if they cannot.
+pub fn code_width_error(fmt: &BlockFormat, width: u32) -> Option<String> {
+    let bits = fmt.elem.bits();
+    if bits <= width {
+        None
+    } else if bits <= MAX_CODE_BITS {
+        Some(format!(
+            "its {bits}-bit element codes need 16-bit codes, not {width}-bit ones"
+        ))
+    } else {
+        Some(format!(
+            "its {bits}-bit element codes are wider than the {MAX_CODE_BITS} bits codes are \
+             written at (quantize-dequantize works; only codes are refused)"
+        ))
+    }
 }
 
 /// Quantize and dequantize, returning only the values (no codes are kept).
@@ -468,7 +538,7 @@ pub fn quantize_dequantize_into(
         });
     }
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
-    plan.run(data, out, None);
+    plan.run::<u8>(data, out, None);
     Ok(())
 }
 
@@ -774,7 +844,12 @@ impl<'a> Plan<'a> {
     }
 
     /// Quantize every block; returns the per-tensor scale (1.0 for MX).
-    fn run(&self, data: &[f32], out: &mut [f32], codes: Option<(&mut [u8], &mut [u8])>) -> f32 {
+    fn run<C: ElemCode>(
+        &self,
+        data: &[f32],
+        out: &mut [f32],
+        codes: Option<(&mut [C], &mut [u8])>,
+    ) -> f32 {
         let elem = self.fmt.elem;
         let view = match elem {
             ElemFormat::Int { bits } => pow2(bits as i32 - 2),
@@ -855,14 +930,14 @@ impl<'a> Plan<'a> {
     }
 
     /// Pick the monomorphized loop for (element kind, rounding, codes) and the ISA.
-    fn run_with<S: BlockScale>(
+    fn run_with<S: BlockScale, C: ElemCode>(
         &self,
         sc: &S,
         data: &[f32],
         out: &mut [f32],
-        codes: Option<(&mut [u8], &mut [u8])>,
+        codes: Option<(&mut [C], &mut [u8])>,
     ) {
-        let (ecodes, scodes, with_codes): (&mut [u8], &mut [u8], bool) = match codes {
+        let (ecodes, scodes, with_codes): (&mut [C], &mut [u8], bool) = match codes {
             Some((e, s)) => (e, s, true),
             None => (&mut [], &mut [], false),
         };
@@ -880,10 +955,10 @@ impl<'a> Plan<'a> {
                         #[cfg(target_arch = "x86_64")]
                         if avx2 {
                             // SAFETY: the CPU supports AVX2 (checked at run time just above).
-                            unsafe { drive_avx2::<S, $int, { $round }, $codes>(self, sc, data, out, ecodes, scodes) }
+                            unsafe { drive_avx2::<S, C, $int, { $round }, $codes>(self, sc, data, out, ecodes, scodes) }
                             return;
                         }
-                        drive::<S, $int, { $round }, $codes, false>(self, sc, data, out, ecodes, scodes)
+                        drive::<S, C, $int, { $round }, $codes, false>(self, sc, data, out, ecodes, scodes)
                     })*
                     _ => unreachable!("rounding codes are RNE..=STOCH"),
                 }
@@ -949,26 +1024,39 @@ fn avx2_available() -> bool {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn drive_avx2<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool>(
+unsafe fn drive_avx2<
+    S: BlockScale,
+    C: ElemCode,
+    const INT: bool,
+    const ROUND: u8,
+    const CODES: bool,
+>(
     plan: &Plan,
     sc: &S,
     data: &[f32],
     out: &mut [f32],
-    ecodes: &mut [u8],
+    ecodes: &mut [C],
     scodes: &mut [u8],
 ) {
-    drive::<S, INT, ROUND, CODES, true>(plan, sc, data, out, ecodes, scodes)
+    drive::<S, C, INT, ROUND, CODES, true>(plan, sc, data, out, ecodes, scodes)
 }
 
 /// The block loop: amax, scale, elements, for every block of every row. With SIMD the AVX2
 /// kernels run; only [`drive_avx2`] sets it, after the run-time check.
 #[inline(always)]
-fn drive<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool, const SIMD: bool>(
+fn drive<
+    S: BlockScale,
+    C: ElemCode,
+    const INT: bool,
+    const ROUND: u8,
+    const CODES: bool,
+    const SIMD: bool,
+>(
     plan: &Plan,
     sc: &S,
     data: &[f32],
     out: &mut [f32],
-    ecodes: &mut [u8],
+    ecodes: &mut [C],
     scodes: &mut [u8],
 ) {
     let BlockLayout {
@@ -1008,7 +1096,7 @@ fn drive<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool, con
             let x = &row[start..start + len];
             let o = &mut orow[start..start + len];
             let bi = r * blocks_per_row + j;
-            let c: &mut [u8] = if CODES {
+            let c: &mut [C] = if CODES {
                 scodes[bi] = code;
                 &mut ecodes[bi * block..bi * block + len]
             } else {
@@ -1020,7 +1108,7 @@ fn drive<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool, con
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: AVX2 checked as above; o and c have x's length (c when CODES).
                     unsafe {
-                        round::avx2::quantize_block::<INT, ROUND, CODES>(
+                        round::avx2::quantize_block::<C, INT, ROUND, CODES>(
                             k,
                             &p,
                             S::DIV,
@@ -1031,16 +1119,16 @@ fn drive<S: BlockScale, const INT: bool, const ROUND: u8, const CODES: bool, con
                         )
                     }
                 } else {
-                    quantize_block::<INT, ROUND, CODES>(k, &p, S::DIV, x, o, c, base)
+                    quantize_block::<C, INT, ROUND, CODES>(k, &p, S::DIV, x, o, c, base)
                 }
             } else if p.d == 0.0 {
                 // NV block whose scale is zero: nothing but +0 is representable.
                 o.fill(0.0);
-                c.fill(0);
+                c.fill(C::default());
             } else {
                 // The NaN scale.
                 o.fill(f32::NAN);
-                c.fill(k.nan_code);
+                c.fill(C::from_code(k.nan_code));
             }
         }
     }
@@ -1096,7 +1184,7 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
                 patch_to,
                 zero_sign_from_input,
                 bits,
-                code_mul: 1.0,
+                code_mul: [1.0; 2],
                 nan_code: 0,
                 seed: opts.seed,
             })
@@ -1127,8 +1215,17 @@ fn kernel_for(fmt: &BlockFormat, opts: &QuantOptions) -> Result<ElemKernel, Quan
                 patch_to,
                 zero_sign_from_input,
                 bits: 1 + exp_bits + man_bits,
-                code_mul: pow2(-126 - emin),
-                nan_code: elem.nan_code().unwrap_or(0) as u8,
+                // 2^(-126 - emin) = 2^(bias - 127), down to 2^-251: split in two where it
+                // would not be a normal f32.
+                code_mul: {
+                    let c = -126 - emin;
+                    if c >= -126 {
+                        [pow2(c), 1.0]
+                    } else {
+                        [pow2(c - c / 2), pow2(c / 2)]
+                    }
+                },
+                nan_code: elem.nan_code().unwrap_or(0),
                 seed: opts.seed,
             })
         }
@@ -1246,7 +1343,7 @@ mod tests {
     }
 
     #[test]
-    fn wide_user_formats_have_no_byte_codes() {
+    fn wide_user_formats_have_16_bit_codes() {
         let f = BlockFormat {
             name: "int12".into(),
             elem: ElemFormat::Int { bits: 12 },
@@ -1258,6 +1355,21 @@ mod tests {
             quantize(&f, &o, &[1.0; 4], 4),
             Err(QuantError::Unsupported { .. })
         ));
+        let q = quantize_codes::<u16>(&f, &o, &[1.0, 0.5, -3.0, 1e-3], 4).unwrap();
+        // X = 2^1, grid 2^(1-10): codes 512, 256, -1536, 1 (12-bit two's complement).
+        assert_eq!(&q.elem_codes[..4], &[512, 256, 4096 - 1536, 1]);
+        let wide = BlockFormat {
+            name: "e7m10".into(),
+            elem: ElemFormat::Fp {
+                exp_bits: 7,
+                man_bits: 10,
+                bias: 63,
+                specials: crate::format::spec::FpSpecials::Ieee,
+            },
+            ..f.clone()
+        };
+        let e = quantize_codes::<u16>(&wide, &o, &[1.0; 4], 4).unwrap_err();
+        assert!(e.to_string().contains("wider than the 16 bits"), "{e}");
         assert_eq!(
             quantize_dequantize(&f, &o, &[1.0, 0.5, -3.0, 1e-3], 4).unwrap(),
             vec![1.0, 0.5, -3.0, 0.001953125]

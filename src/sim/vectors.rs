@@ -784,7 +784,7 @@ pub fn quantized_blocks(
     seed: u64,
     blocks: usize,
 ) -> Result<QuantizedBlocks, VectorError> {
-    use crate::format::quantize::{quantize, QuantOptions, ScaleRule};
+    use crate::format::quantize::{quantize_codes, QuantOptions, ScaleRule};
     use rand_distr::{Distribution, StandardNormal, StudentT};
 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -836,10 +836,8 @@ pub fn quantized_blocks(
             data: data.name(),
             why,
         };
-        if fmt.elem.is_int() && fmt.elem.bits() > 8 {
-            return wide_int_operand(fmt, &opts, x, lanes).map_err(err);
-        }
-        let q = quantize(fmt, &opts, x, lanes).map_err(|e| err(e.to_string()))?;
+        // 16-bit code storage: INT elements of up to 16 bits are built.
+        let q = quantize_codes::<u16>(fmt, &opts, x, lanes).map_err(|e| err(e.to_string()))?;
         Ok(QuantizedOperand {
             lanes,
             elem_codes: q.elem_codes.iter().map(|&c| u32::from(c)).collect(),
@@ -851,75 +849,6 @@ pub fn quantized_blocks(
     Ok(QuantizedBlocks {
         a: operand(&a)?,
         b: operand(&b)?,
-    })
-}
-
-/// An operand of INT elements wider than 8 bits, whose codes the quantizer does not give as
-/// bytes: the values of `quantize_dequantize` (same options), each block's scale code from
-/// the same rule (`ocp` or `nv`), and each element code recovered as round(value / X), X the
-/// block's effective scale. The recovery is exact (the value is fl32(code * X) and |code| <
-/// 2^15), and every code is checked to give its value back.
-fn wide_int_operand(
-    fmt: &BlockFormat,
-    opts: &crate::format::quantize::QuantOptions,
-    x: &[f32],
-    lanes: usize,
-) -> Result<QuantizedOperand, String> {
-    use crate::format::quantize::{quantize_dequantize, scale, ScaleRule};
-    let bits = fmt.elem.bits();
-    let values = quantize_dequantize(fmt, opts, x, lanes).map_err(|e| e.to_string())?;
-    let amax: Vec<u32> = x
-        .chunks(lanes)
-        .map(|b| {
-            b.iter()
-                .map(|v| v.to_bits() & 0x7FFF_FFFF)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let qmax = fmt.elem.max_value() as f32;
-    let s_t = match opts.scale_rule {
-        ScaleRule::Nv => scale::nv_tensor_scale(fmt.scale, qmax, &amax),
-        _ => 1.0,
-    };
-    let mut scales = Vec::with_capacity(amax.len());
-    let mut elem_codes = Vec::with_capacity(values.len());
-    for (blk, &a) in values.chunks(lanes).zip(&amax) {
-        let (code, step) = match opts.scale_rule {
-            ScaleRule::Ocp => {
-                let e = scale::ocp_exponent(&fmt.elem, a)
-                    .ok_or_else(|| "a block without a finite scale".to_string())?;
-                ((e + 127) as u8, (f64::from(e) - f64::from(bits - 2)).exp2())
-            }
-            ScaleRule::Nv => {
-                let (c, sb) = scale::nv_block_scale(false, fmt.scale, qmax, a, s_t);
-                (c, f64::from(sb))
-            }
-            r => return Err(format!("no code recovery for scale rule {}", r.name())),
-        };
-        scales.push(code);
-        for &v in blk {
-            let k = if step == 0.0 {
-                0
-            } else {
-                (f64::from(v) / step).round() as i64
-            };
-            let back = (k as f64 * step) as f32;
-            if k.unsigned_abs() >= 1 << (bits - 1) || (back != v && !(k == 0 && v == 0.0)) {
-                return Err(format!(
-                    "value {v:e} is not a code of {} times the block scale {step:e}",
-                    fmt.elem.label()
-                ));
-            }
-            elem_codes.push((k & ((1i64 << bits) - 1)) as u32);
-        }
-    }
-    Ok(QuantizedOperand {
-        lanes,
-        elem_codes,
-        scales,
-        values,
-        tensor_scale: s_t,
     })
 }
 

@@ -9,7 +9,7 @@
 //! | 0 | 8 | magic `HWCPACK1` (ASCII) |
 //! | 8 | 2 | u16 version = 1 |
 //! | 10 | 1 | element kind: 0 = INT (two's complement), 1 = FP (sign, exponent, mantissa) |
-//! | 11 | 1 | element code width b in bits |
+//! | 11 | 1 | element code width b in bits (2..=16) |
 //! | 12 | 1 | FP exponent bits (0 for INT) |
 //! | 13 | 1 | FP mantissa bits, hidden bit not counted (0 for INT) |
 //! | 14 | 2 | i16 FP exponent bias (0 for INT) |
@@ -41,7 +41,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{scale, BlockLayout, QuantOptions, Quantized, Rounding, ScaleRule};
+use super::{
+    scale, BlockLayout, ElemCode, QuantOptions, Quantized, Rounding, ScaleRule, MAX_CODE_BITS,
+};
 use crate::format::element::{Class, UE8M0_NAN};
 use crate::format::spec::{BlockFormat, ElemFormat, FpSpecials, ScaleFormat};
 
@@ -81,8 +83,9 @@ pub struct Packed {
     pub tensor_scale: f32,
     /// One per block.
     pub scale_codes: Vec<u8>,
-    /// One per block position (padding included), unpacked, low `elem.bits()` bits used.
-    pub elem_codes: Vec<u8>,
+    /// One per block position (padding included), unpacked, low `elem.bits()` bits used
+    /// (element codes of up to 16 bits).
+    pub elem_codes: Vec<u16>,
 }
 
 /// Why a packed file cannot be read.
@@ -101,15 +104,16 @@ pub enum PackedError {
     Truncated { want: usize, got: usize },
     #[error("packed file is invalid: {0}")]
     Invalid(String),
-    #[error("cannot pack format '{0}': element codes wider than 8 bits")]
+    #[error("cannot pack format '{0}': element codes wider than 16 bits")]
     TooWide(String),
 }
 
 /// Codes packed LSB first at `bits` bits each (the element section's encoding).
-pub fn pack_codes(codes: &[u8], bits: u32) -> Vec<u8> {
+pub fn pack_codes<C: ElemCode>(codes: &[C], bits: u32) -> Vec<u8> {
     let b = bits as usize;
     let mut out = vec![0u8; (codes.len() * b).div_ceil(8)];
-    for (j, &c) in codes.iter().enumerate() {
+    for (j, c) in codes.iter().enumerate() {
+        let c = c.code();
         for i in 0..b {
             if (c >> i) & 1 == 1 {
                 let bit = j * b + i;
@@ -122,13 +126,13 @@ pub fn pack_codes(codes: &[u8], bits: u32) -> Vec<u8> {
 
 impl Packed {
     /// Pack a quantization result of a tensor of `shape` (whose last axis is the row length).
-    pub fn new(
+    pub fn new<C: ElemCode>(
         fmt: &BlockFormat,
         opts: &QuantOptions,
         shape: &[u64],
-        q: &Quantized,
+        q: &Quantized<C>,
     ) -> Result<Self, PackedError> {
-        if fmt.elem.bits() > 8 {
+        if fmt.elem.bits() > MAX_CODE_BITS {
             return Err(PackedError::TooWide(fmt.name.clone()));
         }
         Ok(Packed {
@@ -141,7 +145,7 @@ impl Packed {
             shape: shape.to_vec(),
             tensor_scale: q.tensor_scale,
             scale_codes: q.scale_codes.clone(),
-            elem_codes: q.elem_codes.clone(),
+            elem_codes: q.elem_codes.iter().map(|&c| c.code() as u16).collect(),
         })
     }
 
@@ -247,7 +251,7 @@ impl Packed {
             }
             v => return Err(bad("element kind", v)),
         };
-        if elem.bits() != bits as u32 || !(2..=8).contains(&bits) {
+        if elem.bits() != bits as u32 || !(2..=MAX_CODE_BITS).contains(&(bits as u32)) {
             return Err(PackedError::Invalid(format!(
                 "element width {bits} does not match its fields"
             )));
@@ -306,8 +310,8 @@ impl Packed {
         let b = bits as usize;
         p.elem_codes = (0..n)
             .map(|j| {
-                (0..b).fold(0u8, |c, i| {
-                    c | (((stream[(j * b + i) / 8] >> ((j * b + i) % 8)) & 1) << i)
+                (0..b).fold(0u16, |c, i| {
+                    c | (u16::from((stream[(j * b + i) / 8] >> ((j * b + i) % 8)) & 1) << i)
                 })
             })
             .collect();
@@ -347,12 +351,13 @@ impl Packed {
     }
 
     /// One element's value from its block's scale code and its own code.
-    fn value(&self, scale_code: u8, code: u8) -> f32 {
-        let raw = self.elem.decode(code as u32);
+    fn value(&self, scale_code: u8, code: u16) -> f32 {
+        let raw = self.elem.decode(code.into());
         if raw.class == Class::NaN {
             return f32::NAN;
         }
-        // Element values are exact in f32 (they span at most 2^-16..2^17 for 8-bit codes).
+        // Element values are exact in f32 (INT at most 15 significant bits, FP at most 11,
+        // in the normal FP32 range).
         let p = raw.to_f64() as f32;
         match self.scale {
             ScaleFormat::Ue8m0 => {

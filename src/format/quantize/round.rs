@@ -18,6 +18,8 @@
 //! - Saturation: q is held below 2 * max before rounding (so no overflow or Inf can reach the
 //!   rounding), and the rounded magnitude is clamped to max.
 
+use super::ElemCode;
+
 /// Bits of 0.5 - 2^-25, the one element-unit value where fl32(u + 0.5) rounds up to 1.0.
 pub const HALF_MINUS: u32 = 0x3EFF_FFFF;
 
@@ -64,11 +66,13 @@ pub struct ElemKernel {
     pub zero_sign_from_input: u32,
     /// Code width b.
     pub bits: u32,
-    /// FP: 2^(-126 - emin): maps an element value onto the f32 subnormal grid so that its f32
-    /// bits, shifted right by 23 - M, are the element code.
-    pub code_mul: f32,
+    /// FP: two powers of two whose product is 2^(-126 - emin): (r * m0) * m1 maps an element
+    /// value r onto the f32 subnormal grid so that its f32 bits, shifted right by 23 - M, are
+    /// the element code's magnitude. Two factors keep both normal f32 numbers for biases
+    /// below -22 (both exact: every result is a multiple of 2^(-126 - M)).
+    pub code_mul: [f32; 2],
     /// Code of the element NaN (or 0 when the format has none), used in NaN-scale blocks.
-    pub nan_code: u8,
+    pub nan_code: u32,
     /// Seed of stochastic rounding.
     pub seed: u64,
 }
@@ -147,7 +151,8 @@ fn element<const INT: bool, const ROUND: u8>(
         let n = r as i32;
         (if neg != 0 { -n } else { n }) as u32 & ((1u32 << k.bits) - 1)
     } else {
-        ((r * k.code_mul).to_bits() >> (23 - k.man_bits)) | (neg >> (32 - k.bits))
+        let b = ((r * k.code_mul[0]) * k.code_mul[1]).to_bits();
+        (b >> (23 - k.man_bits)) | (neg >> (32 - k.bits))
     };
     (out, code)
 }
@@ -156,20 +161,20 @@ fn element<const INT: bool, const ROUND: u8>(
 /// row's last block is not materialized: zeros never change the scale); with CODES, `codes`
 /// receives one code per element of `x`. `base` is the tensor index of `x[0]`.
 #[inline(always)]
-pub fn quantize_block<const INT: bool, const ROUND: u8, const CODES: bool>(
+pub fn quantize_block<C: ElemCode, const INT: bool, const ROUND: u8, const CODES: bool>(
     k: &ElemKernel,
     p: &BlockParams,
     div: bool,
     x: &[f32],
     out: &mut [f32],
-    codes: &mut [u8],
+    codes: &mut [C],
     base: u64,
 ) {
     if CODES {
         for (i, ((o, c), &v)) in out.iter_mut().zip(codes.iter_mut()).zip(x).enumerate() {
             let (val, code) = element::<INT, ROUND>(k, p, div, v, base + i as u64);
             *o = val;
-            *c = code as u8;
+            *c = C::from_code(code);
         }
     } else {
         for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
@@ -191,7 +196,7 @@ pub fn amax_bits(x: &[f32]) -> u32 {
 /// same data. Tails shorter than eight use the scalar kernel.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
-    use super::{element, BlockParams, ElemKernel, AWAY, STOCH, TRUNC};
+    use super::{element, BlockParams, ElemCode, ElemKernel, AWAY, STOCH, TRUNC};
     use std::arch::x86_64::*;
 
     // These functions carry no #[target_feature] of their own: they are always inlined into
@@ -270,17 +275,22 @@ pub mod avx2 {
     /// The CPU must support AVX2 and the caller must be compiled with AVX2 enabled;
     /// `out.len() == x.len()`, and `codes.len() == x.len()` when CODES.
     #[inline(always)]
-    pub unsafe fn quantize_block<const INT: bool, const ROUND: u8, const CODES: bool>(
+    pub unsafe fn quantize_block<
+        C: ElemCode,
+        const INT: bool,
+        const ROUND: u8,
+        const CODES: bool,
+    >(
         k: &ElemKernel,
         p: &BlockParams,
         div: bool,
         x: &[f32],
         out: &mut [f32],
-        codes: &mut [u8],
+        codes: &mut [C],
         base: u64,
     ) {
         if ROUND == STOCH {
-            super::quantize_block::<INT, ROUND, CODES>(k, p, div, x, out, codes, base);
+            super::quantize_block::<C, INT, ROUND, CODES>(k, p, div, x, out, codes, base);
             return;
         }
         let c = Consts {
@@ -300,15 +310,15 @@ pub mod avx2 {
         };
         let n8 = x.len() / 8 * 8;
         if k.patch_bits == u32::MAX {
-            lanes::<INT, ROUND, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+            lanes::<C, INT, ROUND, CODES, false>(k, &c, div, &x[..n8], &mut out[..n8], codes);
         } else {
-            lanes::<INT, ROUND, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
+            lanes::<C, INT, ROUND, CODES, true>(k, &c, div, &x[..n8], &mut out[..n8], codes);
         }
         for j in n8..x.len() {
             let (val, code) = element::<INT, ROUND>(k, p, div, x[j], base + j as u64);
             out[j] = val;
             if CODES {
-                codes[j] = code as u8;
+                codes[j] = C::from_code(code);
             }
         }
     }
@@ -319,13 +329,19 @@ pub mod avx2 {
     /// # Safety
     /// As [`quantize_block`]; `x.len()` is a multiple of 8 and `out.len() == x.len()`.
     #[inline(always)]
-    unsafe fn lanes<const INT: bool, const ROUND: u8, const CODES: bool, const PATCH: bool>(
+    unsafe fn lanes<
+        C: ElemCode,
+        const INT: bool,
+        const ROUND: u8,
+        const CODES: bool,
+        const PATCH: bool,
+    >(
         k: &ElemKernel,
         c: &Consts,
         div: bool,
         x: &[f32],
         out: &mut [f32],
-        codes: &mut [u8],
+        codes: &mut [C],
     ) {
         let sign_bit = _mm256_set1_epi32(i32::MIN);
         let mut i = 0;
@@ -371,17 +387,23 @@ pub mod avx2 {
                 } else {
                     let man_shift = _mm_cvtsi32_si128(23 - k.man_bits as i32);
                     let sign_shift = _mm_cvtsi32_si128(32 - k.bits as i32);
-                    let mag = _mm256_srl_epi32(
-                        _mm256_castps_si256(_mm256_mul_ps(r, _mm256_set1_ps(k.code_mul))),
-                        man_shift,
-                    );
+                    let b = _mm256_castps_si256(_mm256_mul_ps(
+                        _mm256_mul_ps(r, _mm256_set1_ps(k.code_mul[0])),
+                        _mm256_set1_ps(k.code_mul[1]),
+                    ));
+                    let mag = _mm256_srl_epi32(b, man_shift);
                     _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
                 };
+                // Codes fit 16 bits (unsigned), so the saturating packs keep them.
                 let lo = _mm256_castsi256_si128(v);
                 let hi = _mm256_extracti128_si256(v, 1);
                 let w16 = _mm_packus_epi32(lo, hi);
-                let w8 = _mm_packus_epi16(w16, w16);
-                _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
+                if C::BITS == 8 {
+                    let w8 = _mm_packus_epi16(w16, w16);
+                    _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
+                } else {
+                    _mm_storeu_si128(codes.as_mut_ptr().add(i) as *mut __m128i, w16);
+                }
             }
             i += 8;
         }

@@ -13,8 +13,9 @@
 //! a signal or a failure leaves none behind) and committed only when everything succeeded; a
 //! device or a FIFO is written through, never replaced. The dequantized values can go to
 //! stdout instead (`-`), unstaged.
-//! Element codes (`--codes`) are a uint8 `.npy` of shape (other axes..., blocks, K), scale
-//! codes (`--scales`) one of shape (other axes..., blocks), the other axes in their order.
+//! Element codes (`--codes`) are a `.npy` of shape (other axes..., blocks, K), uint8 for
+//! elements of up to 8 bits and uint16 for 9 to 16; scale codes (`--scales`) a uint8 one of
+//! shape (other axes..., blocks), the other axes in their order.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -22,7 +23,10 @@ use std::path::{Path, PathBuf};
 
 use super::hadamard::Hadamard;
 use super::packed::{pack_codes, Packed};
-use super::{all_finite, quantize_piece, tensor_amax, QsnrSums, QuantOptions};
+use super::{
+    all_finite, code_width_error, quantize_piece, tensor_amax, ElemCode, QsnrSums, QuantError,
+    QuantOptions,
+};
 use crate::atomic::Temp;
 use crate::format::npy::{self, NpyError};
 use crate::format::BlockFormat;
@@ -226,13 +230,88 @@ fn write_f32s<W: Write>(w: &mut W, v: &[f32]) -> std::io::Result<()> {
     w.write_all(bytemuck::cast_slice(v))
 }
 
+/// A piece's element codes: bytes for elements of up to 8 bits, u16 for wider ones.
+enum CodeBuf {
+    Narrow(Vec<u8>),
+    Wide(Vec<u16>),
+}
+
+impl Default for CodeBuf {
+    fn default() -> Self {
+        CodeBuf::Narrow(Vec::new())
+    }
+}
+
+impl CodeBuf {
+    /// `n` zero codes of the width `bits`-bit elements need.
+    fn reset(&mut self, n: usize, bits: u32) {
+        match self {
+            CodeBuf::Narrow(v) if bits <= u8::BITS => {
+                v.clear();
+                v.resize(n, 0);
+            }
+            CodeBuf::Wide(v) if bits > u8::BITS => {
+                v.clear();
+                v.resize(n, 0);
+            }
+            _ if bits <= u8::BITS => *self = CodeBuf::Narrow(vec![0; n]),
+            _ => *self = CodeBuf::Wide(vec![0; n]),
+        }
+    }
+
+    /// The codes as .npy data bytes (little-endian).
+    fn le_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            CodeBuf::Narrow(v) => v[..].into(),
+            CodeBuf::Wide(v) if cfg!(target_endian = "little") => {
+                bytemuck::cast_slice::<u16, u8>(v).into()
+            }
+            CodeBuf::Wide(v) => v
+                .iter()
+                .flat_map(|c| c.to_le_bytes())
+                .collect::<Vec<_>>()
+                .into(),
+        }
+    }
+
+    fn packed(&self, bits: u32) -> Vec<u8> {
+        match self {
+            CodeBuf::Narrow(v) => pack_codes(v, bits),
+            CodeBuf::Wide(v) => pack_codes(v, bits),
+        }
+    }
+}
+
+/// [`quantize_piece`] writing the element codes into whichever `CodeBuf` holds them.
+#[allow(clippy::too_many_arguments)]
+fn quantize_piece_into(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+    offset: u64,
+    amax: u32,
+    out: &mut [f32],
+    codes: Option<(&mut CodeBuf, &mut [u8])>,
+) -> Result<f32, QuantError> {
+    match codes {
+        None => quantize_piece::<u8>(fmt, opts, data, row_len, offset, amax, out, None),
+        Some((CodeBuf::Narrow(e), s)) => {
+            quantize_piece(fmt, opts, data, row_len, offset, amax, out, Some((e, s)))
+        }
+        Some((CodeBuf::Wide(e), s)) => {
+            quantize_piece(fmt, opts, data, row_len, offset, amax, out, Some((e, s)))
+        }
+    }
+}
+
 /// One piece's work and results.
 #[derive(Default)]
 struct Work {
     input: Vec<f32>,
     moved: Vec<f32>,
     out: Vec<f32>,
-    ecodes: Vec<u8>,
+    ecodes: CodeBuf,
     scodes: Vec<u8>,
     qsnr: QsnrSums,
     tensor_scale: f32,
@@ -279,8 +358,7 @@ impl Job<'_> {
     fn quantize(&self, p: &Piece, w: &mut Work, amax: u32) -> anyhow::Result<()> {
         let (_, blocks) = self.geo.blocks_of(p);
         if self.codes {
-            w.ecodes.clear();
-            w.ecodes.resize(blocks * self.geo.k, 0);
+            w.ecodes.reset(blocks * self.geo.k, self.fmt.elem.bits());
             w.scodes.clear();
             w.scodes.resize(blocks, 0);
         }
@@ -289,16 +367,16 @@ impl Job<'_> {
         if self.in_place(p) {
             // Blocks along rows in file order: quantized straight from the input, no copy.
             w.out.resize(p.len, 0.0);
-            let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
-            w.tensor_scale = quantize_piece(
+            let codes = self.codes.then_some((&mut w.ecodes, &mut w.scodes[..]));
+            w.tensor_scale = quantize_piece_into(
                 self.fmt, self.opts, &w.input, p.row_len, p.start, amax, &mut w.out, codes,
             )?;
         } else {
             self.prepare(p, w)?;
             let mut q = std::mem::take(&mut w.out);
             q.resize(p.len, 0.0);
-            let codes = self.codes.then_some((&mut w.ecodes[..], &mut w.scodes[..]));
-            w.tensor_scale = quantize_piece(
+            let codes = self.codes.then_some((&mut w.ecodes, &mut w.scodes[..]));
+            w.tensor_scale = quantize_piece_into(
                 self.fmt, self.opts, &w.moved, p.row_len, p.start, amax, &mut q, codes,
             )?;
             if let Some(h) = self.rotation {
@@ -486,7 +564,7 @@ impl Sink<'_> {
             self.made_nonfinite += w.made_nonfinite;
             self.tensor_scale = w.tensor_scale;
             if let Some(s) = &mut self.code_file {
-                s.write(&w.ecodes)?;
+                s.write(&w.ecodes.le_bytes())?;
             }
             if let Some(s) = &mut self.scale_file {
                 s.write(&w.scodes)?;
@@ -524,7 +602,7 @@ impl Sink<'_> {
                     .seek(SeekFrom::Start(*h + first))
                     .and_then(|_| f.write_all(&w.scodes))
                     .and_then(|_| f.seek(SeekFrom::Start(*h + blocks + first * bytes_per_block)))
-                    .and_then(|_| f.write_all(&pack_codes(&w.ecodes, fmt.elem.bits())));
+                    .and_then(|_| f.write_all(&w.ecodes.packed(fmt.elem.bits())));
                 res.with_context(|| format!("cannot write {}", path.display()))?;
             }
         }
@@ -611,11 +689,10 @@ pub fn quantize_stream(
     };
     let pieces = geo.pieces(chunking.piece_elems.max(1));
     let codes = outputs.codes.is_some() || outputs.scales.is_some() || outputs.packed.is_some();
-    if codes && fmt.elem.bits() > 8 {
+    if let Some(why) = code_width_error(fmt, super::MAX_CODE_BITS).filter(|_| codes) {
         bail!(
-            "format '{}' has {}-bit element codes; --codes, --scales and --packed need at most 8",
-            fmt.name,
-            fmt.elem.bits()
+            "format '{}': --codes, --scales and --packed refused: {why}",
+            fmt.name
         );
     }
     if outputs.packed.is_some() && !(k * fmt.elem.bits() as usize).is_multiple_of(8) {
@@ -694,8 +771,13 @@ pub fn quantize_stream(
         Some(p) => {
             let mut shape = other.clone();
             shape.extend([geo.bpr as u64, k as u64]);
-            let h = npy::header_bytes::<u8>(&shape).context("encoding the .npy header")?;
-            let mut s = Staged::new(p, h.len() as u64 + blocks * k as u64, durable)?;
+            let (h, width) = if fmt.elem.bits() <= u8::BITS {
+                (npy::header_bytes::<u8>(&shape), 1)
+            } else {
+                (npy::header_bytes::<u16>(&shape), 2)
+            };
+            let h = h.context("encoding the .npy header")?;
+            let mut s = Staged::new(p, h.len() as u64 + width * blocks * k as u64, durable)?;
             s.write(&h)?;
             Some(s)
         }
@@ -932,14 +1014,14 @@ pub const MEM_PIECE_ELEMS: usize = 1 << 18;
 /// [`super::quantize_piece`], so the results are bit for bit those of `hwcost quantize`.
 /// Rows along the last axis without rotation are read and written in place (no copy).
 /// Returns the per-tensor scale and the count of blocks made non-finite.
-pub fn quantize_in_memory(
+pub fn quantize_in_memory<C: ElemCode>(
     fmt: &BlockFormat,
     opts: &QuantOptions,
     rotation: Option<&Hadamard>,
     layout: &MemLayout,
     data: &[f32],
     out: &mut [f32],
-    codes: Option<(&mut [u8], &mut [u8])>,
+    codes: Option<(&mut [C], &mut [u8])>,
 ) -> anyhow::Result<InMemoryResult> {
     let geo = layout.geo;
     if data.len() as u64 != geo.len || out.len() != data.len() {
@@ -962,13 +1044,7 @@ pub fn quantize_in_memory(
                 blocks
             );
         }
-        if fmt.elem.bits() > 8 {
-            bail!(
-                "format '{}' has {}-bit element codes; codes need at most 8",
-                fmt.name,
-                fmt.elem.bits()
-            );
-        }
+        super::check_code_width::<C>(fmt)?;
     }
     if let Some(h) = rotation {
         if h.block() != geo.k {
@@ -1205,7 +1281,9 @@ mod tests {
             (vec![5, 1, 32], vec![5, 1])
         );
         let mut out = vec![0f32; 19];
-        assert!(quantize_in_memory(&fmt, &opts, None, &l, &[0.0; 20], &mut out, None).is_err());
+        assert!(
+            quantize_in_memory::<u8>(&fmt, &opts, None, &l, &[0.0; 20], &mut out, None).is_err()
+        );
     }
 
     #[test]
