@@ -17,8 +17,10 @@ use crate::synth::clock::{ClockPoint, ClockResults, CLOCK_FILE};
 
 /// The pairs compared at each clock.
 pub const PAIRS: [(&str, &str); 2] = [("mxint8", "mxfp8"), ("nvint4", "nvfp4")];
-/// The chart's file stem.
+/// The ratio chart's file stem.
 pub const CHART: &str = "clock";
+/// The file stem of the chart of each format's own area and energy against the clock.
+pub const FORMATS_CHART: &str = "clock-formats";
 
 /// The shipped results, if `results/clock.json` exists.
 pub fn load_clock(results: &Path) -> Result<Option<ClockResults>, String> {
@@ -387,13 +389,14 @@ pub fn clock_markdown(r: &ClockResults) -> String {
           accumulators) is not built.\n";
     let _ = writeln!(
         s,
-        "\nChart: [{CHART}.svg]({CHART}.svg) · [{CHART}.png]({CHART}.png)."
+        "\nCharts: the INT/FP ratios, [{CHART}.svg]({CHART}.svg) · [{CHART}.png]({CHART}.png); \
+         each format's area and energy per MAC against the clock, \
+         [{FORMATS_CHART}.svg]({FORMATS_CHART}.svg) · [{FORMATS_CHART}.png]({FORMATS_CHART}.png)."
     );
     s
 }
 
-/// Area and energy per MAC against the target clock, one line per format (INT solid, FP
-/// dashed) and the INT/FP ratios.
+/// The INT/FP area and energy ratios of [`PAIRS`] against the target clock.
 pub struct ClockChart {
     pub results: ClockResults,
     pub footer: String,
@@ -496,6 +499,117 @@ impl Chart for ClockChart {
     }
 }
 
+/// Each format's area and energy per MAC against the target clock, at the clocks it met: one
+/// line per format, INT solid and FP dashed.
+pub struct ClockFormatsChart {
+    pub results: ClockResults,
+    pub footer: String,
+}
+
+impl ClockFormatsChart {
+    pub fn save(&self, path: &Path) -> Result<(), ReportError> {
+        save(self, path)
+    }
+
+    /// The formats in the order of the results, each with its (clock, (area, energy)) points.
+    fn lines(&self) -> Vec<(String, bool, Vec<(f64, (f64, f64))>)> {
+        let mut names: Vec<&str> = Vec::new();
+        for p in &self.results.points {
+            if !names.contains(&p.format.as_str()) {
+                names.push(&p.format);
+            }
+        }
+        names
+            .into_iter()
+            .map(|n| {
+                let mut pts: Vec<(f64, (f64, f64))> = self
+                    .results
+                    .points
+                    .iter()
+                    .filter(|p| p.format == n)
+                    .filter_map(|p| cost(p).map(|c| (p.target_mhz, c)))
+                    .collect();
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let int = crate::format::lookup_in(n, &[]).is_ok_and(|f| f.elem.is_int());
+                (n.to_string(), int, pts)
+            })
+            .collect()
+    }
+
+    fn panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        value: fn((f64, f64)) -> f64,
+        y_desc: &str,
+    ) -> Result<(), String> {
+        let cs = clocks(&self.results);
+        let lo = cs.first().copied().unwrap_or(0.0) * 0.8;
+        let hi = cs.last().copied().unwrap_or(1.0) * 1.1;
+        let lines = self.lines();
+        let ymax = lines
+            .iter()
+            .flat_map(|(_, _, pts)| pts.iter().map(|&(_, c)| value(c)))
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .margin(10)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(lo..hi, 0.0f64..ymax)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .light_line_style(MINOR_GRID)
+            .bold_line_style(GRID)
+            .x_desc("target clock (MHz)")
+            .y_desc(y_desc)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(font(14))
+            .axis_desc_style(font(15))
+            .draw()
+            .map_err(err)?;
+        for (k, (_, int, pts)) in lines.iter().enumerate() {
+            let c = color(k);
+            let xy: Vec<(f64, f64)> = pts.iter().map(|&(x, v)| (x, value(v))).collect();
+            if *int {
+                chart
+                    .draw_series(LineSeries::new(xy.clone(), c.stroke_width(2)))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(xy.clone(), 8, 5, c.stroke_width(2)))
+                    .map_err(err)?;
+            }
+            chart
+                .draw_series(xy.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+impl Chart for ClockFormatsChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let area = frame(
+            root,
+            "Area and energy per MAC at each target clock",
+            "synth model, sky130_fd_sc_hd tt, each unit mapped toward the clock and pipelined to meet it; INT solid, FP dashed; no point: missed",
+            &self.footer,
+        )?;
+        let (left, right, legend) = two_panels(&area);
+        self.panel(&left, |c| c.0 / 1000.0, "area (1000 um^2)")?;
+        self.panel(&right, |c| c.1, "energy per MAC (pJ)")?;
+        let items: Vec<(RGBColor, String)> = self
+            .lines()
+            .into_iter()
+            .enumerate()
+            .map(|(k, (n, _, _))| (color(k), n))
+            .collect();
+        legend_row(&legend, &items)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +650,40 @@ mod tests {
         // --period-ns is the same clock
         let p = comparison(&args(&["nvint4", "nvfp4", "--period-ns", "10"])).unwrap();
         assert_eq!(p.rows, c.rows);
+    }
+
+    /// The per-format chart's lines are the met points of the shipped results, in clock
+    /// order, each format once, INT told from FP; the chart draws to SVG.
+    #[test]
+    fn the_formats_chart_plots_every_met_point_once() {
+        let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+        let shipped = load_clock(&results).unwrap().unwrap();
+        let chart = ClockFormatsChart {
+            results: shipped.clone(),
+            footer: String::new(),
+        };
+        let lines = chart.lines();
+        let met = shipped.points.iter().filter(|p| p.unit.is_some()).count();
+        assert_eq!(lines.iter().map(|l| l.2.len()).sum::<usize>(), met);
+        for (name, int, pts) in &lines {
+            assert_eq!(lines.iter().filter(|l| &l.0 == name).count(), 1, "{name}");
+            assert_eq!(*int, name.contains("int"), "{name}");
+            assert!(pts.windows(2).all(|w| w[0].0 < w[1].0), "{name}: clock order");
+            for &(mhz, c) in pts {
+                assert_eq!(Some(c), cost(find(&shipped, name, mhz).unwrap()), "{name} {mhz}");
+            }
+        }
+        let mxint8 = &lines.iter().find(|l| l.0 == "mxint8").unwrap().2;
+        assert_eq!(
+            mxint8.iter().map(|p| p.0).collect::<Vec<_>>(),
+            [25.0, 50.0, 100.0],
+            "150 and 200 MHz are not met"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("c.svg");
+        chart.save(&svg).unwrap();
+        let text = std::fs::read_to_string(&svg).unwrap();
+        assert!(text.contains("mxfp8_e5m2") && text.contains("energy per MAC (pJ)"));
     }
 
     #[test]

@@ -348,7 +348,7 @@ fn index_entries() -> Vec<(&'static str, &'static str)> {
         ("compare-mixed.md", "mixed 8-bit + 4-bit units: MXINT8+NVINT4 against MXFP8+NVFP4, analytic and synthesized, beside the study's mixed columns"),
         ("model-vs-synth.md", "the analytic model against synthesized results, per format"),
         ("architectures.md", "each format under each datapath architecture (array or Booth, carry-propagate or compressor tree), and the INT/FP ratios under each architecture and each synthesis engine (chart: [architectures-engines.svg](architectures-engines.svg) · [architectures-engines.png](architectures-engines.png))"),
-        ("clock.md", "the formats at the same target clock: each unit mapped toward the clock and pipelined to meet it (OpenSTA), area, energy and power at 50 and 100 MHz and the INT/FP ratios (chart: [clock.svg](clock.svg) · [clock.png](clock.png))"),
+        ("clock.md", "the formats at the same target clock: each unit mapped toward the clock and pipelined to meet it (OpenSTA), area, energy and power at 25 to 200 MHz and the INT/FP ratios (charts: the ratios, [clock.svg](clock.svg) · [clock.png](clock.png); each format's area and energy against the clock, [clock-formats.svg](clock-formats.svg) · [clock-formats.png](clock-formats.png))"),
         ("qsnr.md", "QSNR: crest-factor sweep (theory and measured), crossovers, Gaussian and heavy-tailed data with and without Hadamard rotation"),
         ("sweep.csv", "design-space sweep (every built-in format x lanes 8, 16, 32 x default and exact psum width x 0-2 pipeline stages; calibrated model when shipped, else analytic), Pareto front marked; charted in [sweep.svg](sweep.svg) · [sweep.png](sweep.png); `hwcost sweep` runs others"),
     ]
@@ -511,17 +511,21 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
         path: args.results.join(crate::synth::clock::CLOCK_FILE),
         why,
     })?;
-    let clock_chart = match clock {
+    let clock_charts = match clock {
         Some(c) => {
             put("clock.md", &super::clock::clock_markdown(&c))?;
-            Some(super::clock::ClockChart {
-                results: c,
-                footer: format!(
-                    "{}: synthesized results shipped in reports/{}",
-                    crate::cost::source::GENERATOR,
-                    crate::synth::clock::CLOCK_FILE
-                ),
-            })
+            let footer = format!(
+                "{}: synthesized results shipped in reports/{}",
+                crate::cost::source::GENERATOR,
+                crate::synth::clock::CLOCK_FILE
+            );
+            Some((
+                super::clock::ClockChart {
+                    results: c.clone(),
+                    footer: footer.clone(),
+                },
+                super::clock::ClockFormatsChart { results: c, footer },
+            ))
         }
         None => None,
     };
@@ -577,10 +581,13 @@ pub fn generate(args: &ReportArgs) -> Result<Vec<PathBuf>, ReportError> {
             written.push(path);
         }
     }
-    if let Some(chart) = &clock_chart {
+    if let Some((ratios, formats)) = &clock_charts {
         for ext in ["svg", "png"] {
             let path = out.join(format!("{}.{ext}", super::clock::CHART));
-            chart.save(&path)?;
+            ratios.save(&path)?;
+            written.push(path);
+            let path = out.join(format!("{}.{ext}", super::clock::FORMATS_CHART));
+            formats.save(&path)?;
             written.push(path);
         }
     }
