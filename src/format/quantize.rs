@@ -314,38 +314,27 @@ impl BlockLayout {
 pub trait ElemCode: bytemuck::Pod + Default + Send + Sync + std::fmt::Debug + PartialEq {
     /// The widest element code this type holds.
     const BITS: u32;
-    /// The type named in errors and in .npy terms.
-    const NAME: &'static str;
     /// A code of at most [`Self::BITS`] bits.
     fn from_code(code: u32) -> Self;
     fn code(self) -> u32;
 }
 
-impl ElemCode for u8 {
-    const BITS: u32 = 8;
-    const NAME: &'static str = "uint8";
-    #[inline(always)]
-    fn from_code(code: u32) -> Self {
-        code as u8
-    }
-    #[inline(always)]
-    fn code(self) -> u32 {
-        self.into()
-    }
+macro_rules! elem_code {
+    ($($t:ty),*) => {$(
+        impl ElemCode for $t {
+            const BITS: u32 = <$t>::BITS;
+            #[inline(always)]
+            fn from_code(code: u32) -> Self {
+                code as $t
+            }
+            #[inline(always)]
+            fn code(self) -> u32 {
+                self.into()
+            }
+        }
+    )*};
 }
-
-impl ElemCode for u16 {
-    const BITS: u32 = 16;
-    const NAME: &'static str = "uint16";
-    #[inline(always)]
-    fn from_code(code: u32) -> Self {
-        code as u16
-    }
-    #[inline(always)]
-    fn code(self) -> u32 {
-        self.into()
-    }
-}
+elem_code!(u8, u16);
 
 /// The widest element code any [`ElemCode`] holds.
 pub const MAX_CODE_BITS: u32 = <u16 as ElemCode>::BITS;

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -164,7 +165,9 @@ impl ClockSource {
             .iter()
             .find_map(|p| p.unit.as_ref())
             .map(crate::synth::synth_command::table_provenance)
-            .ok_or_else(|| unavailable(format!("{} holds no unit that met a clock", path.display())))?;
+            .ok_or_else(|| {
+                unavailable(format!("{} holds no unit that met a clock", path.display()))
+            })?;
         Ok(ClockSource {
             results: r,
             path,
@@ -396,6 +399,47 @@ pub fn clock_markdown(r: &ClockResults) -> String {
     s
 }
 
+/// A panel's axes: the target clock from 20% below the lowest clock of the results to 10%
+/// above the highest (returned), and 0..`ymax` labelled by `y_label`, with the y axis's
+/// label area width and description.
+#[allow(clippy::type_complexity)]
+fn clock_axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    results: &ClockResults,
+    ymax: f64,
+    (y_width, y_desc): (u32, &str),
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<
+    (
+        ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        (f64, f64),
+    ),
+    String,
+> {
+    let cs = clocks(results);
+    let lo = cs.first().copied().unwrap_or(0.0) * 0.8;
+    let hi = cs.last().copied().unwrap_or(1.0) * 1.1;
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(45)
+        .y_label_area_size(y_width)
+        .build_cartesian_2d(lo..hi, 0.0f64..ymax)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(MINOR_GRID)
+        .bold_line_style(GRID)
+        .x_desc("target clock (MHz)")
+        .y_desc(y_desc)
+        .y_label_formatter(y_label)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(font(14))
+        .axis_desc_style(font(15))
+        .draw()
+        .map_err(err)?;
+    Ok((chart, (lo, hi)))
+}
+
 /// The INT/FP area and energy ratios of [`PAIRS`] against the target clock.
 pub struct ClockChart {
     pub results: ClockResults,
@@ -414,8 +458,6 @@ impl ClockChart {
         y_desc: &str,
     ) -> Result<(), String> {
         let cs = clocks(&self.results);
-        let lo = cs.first().copied().unwrap_or(0.0) * 0.8;
-        let hi = cs.last().copied().unwrap_or(1.0) * 1.1;
         let mut ymax: f64 = 1.1;
         for (i, f) in PAIRS {
             for &c in &cs {
@@ -424,24 +466,9 @@ impl ClockChart {
                 }
             }
         }
-        let mut chart = ChartBuilder::on(area)
-            .margin(10)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0f64..ymax)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(MINOR_GRID)
-            .bold_line_style(GRID)
-            .x_desc("target clock (MHz)")
-            .y_desc(y_desc)
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(font(14))
-            .axis_desc_style(font(15))
-            .draw()
-            .map_err(err)?;
+        let (mut chart, (lo, hi)) = clock_axes(area, &self.results, ymax, (60, y_desc), &|v| {
+            format!("{v:.2}")
+        })?;
         chart
             .draw_series(LineSeries::new(
                 [(lo, 1.0), (hi, 1.0)],
@@ -542,9 +569,6 @@ impl ClockFormatsChart {
         value: fn((f64, f64)) -> f64,
         y_desc: &str,
     ) -> Result<(), String> {
-        let cs = clocks(&self.results);
-        let lo = cs.first().copied().unwrap_or(0.0) * 0.8;
-        let hi = cs.last().copied().unwrap_or(1.0) * 1.1;
         let lines = self.lines();
         let ymax = lines
             .iter()
@@ -552,23 +576,9 @@ impl ClockFormatsChart {
             .fold(0.0f64, f64::max)
             .max(1e-9)
             * 1.1;
-        let mut chart = ChartBuilder::on(area)
-            .margin(10)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, 0.0f64..ymax)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(MINOR_GRID)
-            .bold_line_style(GRID)
-            .x_desc("target clock (MHz)")
-            .y_desc(y_desc)
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(font(14))
-            .axis_desc_style(font(15))
-            .draw()
-            .map_err(err)?;
+        let (mut chart, _) = clock_axes(area, &self.results, ymax, (70, y_desc), &|v| {
+            format!("{v:.1}")
+        })?;
         for (k, (_, int, pts)) in lines.iter().enumerate() {
             let c = color(k);
             let xy: Vec<(f64, f64)> = pts.iter().map(|&(x, v)| (x, value(v))).collect();
@@ -638,9 +648,16 @@ mod tests {
         let c = comparison(&args(&["nvint4", "nvfp4", "--clock-mhz", "100"])).unwrap();
         assert!(c.notes[0].contains("100.0 MHz"), "{}", c.notes[0]);
         for row in &c.rows {
-            let u = find(&shipped, &row.format, 100.0).unwrap().unit.as_ref().unwrap();
+            let u = find(&shipped, &row.format, 100.0)
+                .unwrap()
+                .unit
+                .as_ref()
+                .unwrap();
             assert_eq!(row.area_um2, u.flat.area_um2, "{}", row.format);
-            assert_eq!(row.energy_pj_per_mac, u.flat.energy_pj_per_block / row.lanes as f64);
+            assert_eq!(
+                row.energy_pj_per_mac,
+                u.flat.energy_pj_per_block / row.lanes as f64
+            );
             assert_eq!(row.fmax_mhz, Some(u.fmax_mhz));
             assert_eq!(row.latency_cycles, Some(u.pipeline + 1));
         }
@@ -668,9 +685,16 @@ mod tests {
         for (name, int, pts) in &lines {
             assert_eq!(lines.iter().filter(|l| &l.0 == name).count(), 1, "{name}");
             assert_eq!(*int, name.contains("int"), "{name}");
-            assert!(pts.windows(2).all(|w| w[0].0 < w[1].0), "{name}: clock order");
+            assert!(
+                pts.windows(2).all(|w| w[0].0 < w[1].0),
+                "{name}: clock order"
+            );
             for &(mhz, c) in pts {
-                assert_eq!(Some(c), cost(find(&shipped, name, mhz).unwrap()), "{name} {mhz}");
+                assert_eq!(
+                    Some(c),
+                    cost(find(&shipped, name, mhz).unwrap()),
+                    "{name} {mhz}"
+                );
             }
         }
         let mxint8 = &lines.iter().find(|l| l.0 == "mxint8").unwrap().2;
@@ -695,13 +719,25 @@ mod tests {
             e.contains("no cost at 75.0 MHz") && e.contains("hwcost synth nvint4 --clock-mhz 75"),
             "{e}"
         );
-        let e = comparison(&args(&["nvint4", "nvfp4", "--clock-mhz", "100", "--model", "analytic"]))
-            .unwrap_err()
-            .to_string();
+        let e = comparison(&args(&[
+            "nvint4",
+            "nvfp4",
+            "--clock-mhz",
+            "100",
+            "--model",
+            "analytic",
+        ]))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("the analytic model has no clock"), "{e}");
-        let e = compare_output(&args(&["mxfp8+nvfp4", "mxint8+nvint4", "--clock-mhz", "100"]))
-            .unwrap_err()
-            .to_string();
+        let e = compare_output(&args(&[
+            "mxfp8+nvfp4",
+            "mxint8+nvint4",
+            "--clock-mhz",
+            "100",
+        ]))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("mixed units have no iso-clock results"), "{e}");
         let empty = tempfile::tempdir().unwrap();
         let mut a = args(&["nvint4", "nvfp4", "--clock-mhz", "100"]);
