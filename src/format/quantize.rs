@@ -372,19 +372,7 @@ pub fn quantize_codes<C: ElemCode>(
     data: &[f32],
     row_len: usize,
 ) -> Result<Quantized<C>, QuantError> {
-    check_code_width::<C>(fmt)?;
-    let plan = Plan::new(fmt, opts, data.len(), row_len)?;
-    let mut values = vec![0f32; data.len()];
-    let mut elem_codes = vec![C::default(); plan.layout.blocks() * plan.layout.block];
-    let mut scale_codes = vec![0u8; plan.layout.blocks()];
-    let tensor_scale = plan.run(data, &mut values, Some((&mut elem_codes, &mut scale_codes)));
-    Ok(Quantized {
-        values,
-        elem_codes,
-        scale_codes,
-        tensor_scale,
-        layout: plan.layout,
-    })
+    quantize_on::<C>(fmt, opts, data, row_len, false)
 }
 
 /// [`quantize`] on the portable scalar kernels even where AVX2 is available: the two must
@@ -396,9 +384,23 @@ pub fn quantize_portable<C: ElemCode>(
     data: &[f32],
     row_len: usize,
 ) -> Result<Quantized<C>, QuantError> {
+    quantize_on::<C>(fmt, opts, data, row_len, true)
+}
+
+/// [`quantize_codes`], on the portable kernels when `portable` (else on the AVX2 ones where
+/// the CPU has AVX2, as every plan runs).
+fn quantize_on<C: ElemCode>(
+    fmt: &BlockFormat,
+    opts: &QuantOptions,
+    data: &[f32],
+    row_len: usize,
+    portable: bool,
+) -> Result<Quantized<C>, QuantError> {
     check_code_width::<C>(fmt)?;
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
-    plan.simd = false;
+    if portable {
+        plan.simd = false;
+    }
     let mut values = vec![0f32; data.len()];
     let mut elem_codes = vec![C::default(); plan.layout.blocks() * plan.layout.block];
     let mut scale_codes = vec![0u8; plan.layout.blocks()];
