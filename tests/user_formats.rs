@@ -37,7 +37,7 @@ fn shipped_examples() -> Vec<(PathBuf, BlockFormat)> {
         .collect()
 }
 
-/// A random format the TOML reader accepts, as TOML text: INT of 2..16 bits or FP with 1..8
+/// A random format the TOML reader accepts, as TOML text: INT of 2..16 bits or FP with 1..7
 /// exponent and 0..10 mantissa bits, any valid bias and specials, blocks of 1..256, any
 /// scale (UE8M0, E4M3, E5M3). Half of the FP formats take the usual bias 2^(x-1) - 1.
 fn random_toml(rng: &mut rand::rngs::StdRng, i: usize) -> String {
@@ -61,7 +61,7 @@ fn random_toml(rng: &mut rand::rngs::StdRng, i: usize) -> String {
             let x = rng.gen_range(1..=5u32);
             (x, rng.gen_range(1..=(7 - x).min(5)))
         } else {
-            (rng.gen_range(1..=8u32), rng.gen_range(0..=10u32))
+            (rng.gen_range(1..=7u32), rng.gen_range(0..=10u32))
         };
         let (lo, hi) = ((1i64 << x) - 126, 127 - i64::from(y));
         let usual = (1i64 << (x - 1)) - 1;
@@ -91,12 +91,16 @@ fn test_lanes(f: &BlockFormat) -> usize {
 }
 
 fn plan_for(f: &BlockFormat, lanes: usize) -> Result<UnitPlan, RtlError> {
+    plan_at(f, lanes, 0)
+}
+
+fn plan_at(f: &BlockFormat, lanes: usize, pipeline: usize) -> Result<UnitPlan, RtlError> {
     UnitPlan::new(
         f,
         &hwcost::rtl::UnitParams {
             lanes: Some(lanes),
             psum_width: PsumWidth::Default,
-            pipeline: 0,
+            pipeline,
             arch: Default::default(),
         },
     )
@@ -135,7 +139,20 @@ fn bit_exact(
     seed: u64,
     work: &Path,
 ) -> Result<(), String> {
-    let plan = plan_for(f, lanes).map_err(|e| e.to_string())?;
+    bit_exact_at(f, lanes, 0, kinds, size, seed, work)
+}
+
+/// [`bit_exact`] for the unit with `pipeline` register stages.
+fn bit_exact_at(
+    f: &BlockFormat,
+    lanes: usize,
+    pipeline: usize,
+    kinds: &[BackendKind],
+    size: SuiteSize,
+    seed: u64,
+    work: &Path,
+) -> Result<(), String> {
+    let plan = plan_at(f, lanes, pipeline).map_err(|e| e.to_string())?;
     let p = unit_params(&plan).map_err(|e| e.to_string())?;
     let cfg = VerifyConfig {
         backends: kinds.to_vec(),
@@ -262,6 +279,63 @@ fn wide_int_units_lint_clean_and_are_bit_exact_on_every_backend() {
 }
 
 #[test]
+fn fp_layouts_beyond_eight_bits_and_without_mantissa_lint_clean_and_are_bit_exact() {
+    // FP layouts at the edges of what is built: no mantissa bits (a 1-bit significand), 6 and
+    // 7 exponent bits (alignment distances beyond 64), 9- to 16-bit elements (FP16's E5M10,
+    // 11-bit significand products), each scale kind; the pair sweep where W <= 8.
+    let work = tempfile::tempdir().unwrap();
+    let (kinds, verilator) = backends();
+    let cases = [
+        (2, 0, 1, "nan_only", "ue8m0", 32),
+        (4, 0, 7, "ieee", "e4m3", 16),
+        (6, 1, 31, "finite", "ue8m0", 32),
+        (7, 0, 60, "ieee", "e5m3", 16),
+        (5, 3, 15, "ieee", "ue8m0", 32),
+        (3, 4, 3, "finite", "e4m3", 16),
+        (5, 10, 15, "ieee", "ue8m0", 32),
+        (7, 8, 63, "nan_only", "e5m3", 16),
+        (1, 10, 0, "finite", "e4m3", 16),
+    ];
+    let failures: Vec<String> = cases
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, &(x, y, bias, sp, scale, block))| {
+            let seed = 0x05e7_f900 + i as u64;
+            let name = format!("e{x}m{y}_{scale}");
+            let p = work.path().join(format!("{name}.toml"));
+            let text = format!(
+                "name = \"{name}\"\nblock = {block}\nscale = \"{scale}\"\n[element]\nkind = \"fp\"\nexp_bits = {x}\nman_bits = {y}\nbias = {bias}\nspecials = \"{sp}\"\n"
+            );
+            std::fs::write(&p, &text).unwrap();
+            let f = load_toml(&p).unwrap_or_else(|e| panic!("{text}not read: {e}"));
+            let mut why = Vec::new();
+            if verilator {
+                if let Some(w) = lint(work.path(), &f, 8) {
+                    why.push(format!("lint at 8 lanes: {w}"));
+                }
+            }
+            if let Err(e) = bit_exact(&f, 4, &kinds, suite(&f, 1_000), seed, work.path()) {
+                why.push(e);
+            }
+            // Pipelined: these layouts take no front-end cuts, so S = 4 with the compressor
+            // tree is the plain front end and three registers on the binary32 result.
+            if i % 3 == 0 {
+                let random = SuiteSize {
+                    random: 300,
+                    others: 100,
+                    pairs: None,
+                };
+                if let Err(e) = bit_exact_at(&f, 4, 4, &kinds, random, seed, work.path()) {
+                    why.push(format!("at S = 4: {e}"));
+                }
+            }
+            (!why.is_empty()).then(|| format!("{text}(seed {seed:#x}):\n{}", why.join("\n")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
 fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
     const SEED: u64 = 0x05e7_1400;
     const FORMATS: usize = 40;
@@ -282,7 +356,8 @@ fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
             Err(RtlError::Unsupported { why, .. }) => {
                 // The error says what the format is and what is built instead.
                 assert!(
-                    why.contains(&f.elem.label()) && why.contains("built: with UE8M0 scales INT"),
+                    why.contains(&f.elem.label())
+                        && why.contains("built: with UE8M0, E4M3 and UE5M3 scales INT"),
                     "seed {SEED:#x}, format {i}:\n{text}\nunclear refusal: {why}"
                 );
                 refused += 1;
@@ -290,9 +365,11 @@ fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
             Err(e) => panic!("seed {SEED:#x}, format {i}:\n{text}\nunexpected error: {e}"),
         }
     }
+    // Refused are only FP layouts wider than 16 bits (E6M10, E7M9, E7M10), rare here; the
+    // refusal of those is checked on its own below.
     assert!(
-        built.len() >= FORMATS / 2 && refused > 0,
-        "seed {SEED:#x}: the sample must hold both built ({}) and refused ({refused}) formats",
+        built.len() >= FORMATS * 3 / 4,
+        "seed {SEED:#x}: the sample must be mostly built formats ({} built, {refused} refused)",
         built.len()
     );
     // rust-hdl with the pair sweep on every built format; Verilator lint and the suite on
@@ -329,12 +406,12 @@ fn a_format_outside_the_built_widths_is_refused_with_the_limits() {
     let dir = tempfile::tempdir().unwrap();
     for (text, names) in [
         (
-            "name = \"mxfp9a\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 3\nman_bits = 5\nbias = 3\nspecials = \"finite\"\n",
-            "E3M5 elements with UE8M0 scales; built: with UE8M0 scales INT2..16",
+            "name = \"fp17\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 6\nman_bits = 10\nbias = 31\nspecials = \"finite\"\n",
+            "E6M10 elements with UE8M0 scales; built: with UE8M0, E4M3 and UE5M3 scales INT2..16 and FP with 1..7 exponent and 0..10 mantissa bits, at most 16 bits in all",
         ),
         (
-            "name = \"mxfp9\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 5\nman_bits = 3\nbias = 15\nspecials = \"ieee\"\n",
-            "E5M3 elements with UE8M0 scales",
+            "name = \"fp18\"\nblock = 16\nscale = \"e4m3\"\n[element]\nkind = \"fp\"\nexp_bits = 7\nman_bits = 10\nbias = 63\nspecials = \"ieee\"\n",
+            "E7M10 elements with E4M3 scales",
         ),
     ] {
         let p = dir.path().join("f.toml");

@@ -217,7 +217,7 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
     // every lane's significand product, exponent and sign, the carry-save cut the tree's two
     // rows (INT: the rows, the scale codes and valid/clear).
     let cuts = unit.architecture().map_or(0, |(_, reduction)| {
-        crate::rtl::front_cuts(&unit.format.elem, reduction, pipeline)
+        crate::rtl::front_cuts(&unit.format, reduction, pipeline)
     });
     if let ElemFormat::Fp {
         exp_bits, man_bits, ..

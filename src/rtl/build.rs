@@ -2,7 +2,7 @@
 //! validated [`UnitPlan`] to the monomorphized unit type. rust-hdl widths are const
 //! generics, so every (element layout, n, k, scale kind) a user can ask for is listed
 //! here, once: the [`layouts!`] table below makes both the list that validation and error
-//! messages read and the dispatch. Each entry costs about 0.4 s of build CPU per lane count.
+//! messages read and the dispatch.
 
 use super::csa::PpKind;
 use super::front::{FpFront, IntFront};
@@ -39,38 +39,30 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
     }
 }
 
-/// What is built, for the error message of a format without a unit: the limits by scale.
+/// What is built, for the error message of a format without a unit: the INT widths and the
+/// span of the FP layouts (the same with every scale).
 pub fn describe(format: &BlockFormat) -> String {
-    let fps = |l: &[(u32, u32, &[u32])]| {
-        l.iter()
-            .map(|(x, y, _)| format!("E{x}M{y}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+    let span = |f: fn(&(u32, u32, &[u32])) -> u32| {
+        let v = FP_MX.iter().map(f);
+        (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
     };
-    let by_scale = [ScaleFormat::Ue8m0, ScaleFormat::E4m3, ScaleFormat::Ue5m3]
-        .map(|s| {
-            let (ints, fp) = built(s);
-            format!(
-                "with {} scales INT{} and {}",
-                s.label(),
-                ranges(ints),
-                fps(fp)
-            )
-        })
-        .join("; ");
+    let (x0, x1) = span(|l| l.0);
+    let (y0, y1) = span(|l| l.1);
+    let (_, w1) = span(|l| 1 + l.0 + l.1);
     format!(
-        "{} elements with {} scales; built: {by_scale}",
+        "{} elements with {} scales; built: with UE8M0, E4M3 and UE5M3 scales INT{} and FP \
+         with {x0}..{x1} exponent and {y0}..{y1} mantissa bits, at most {w1} bits in all",
         format.elem.label(),
         format.scale.label(),
+        ranges(INTS),
     )
 }
 
 /// The INT widths and FP layouts built with scales of `scale`.
 fn built(scale: ScaleFormat) -> (&'static [u32], &'static [(u32, u32, &'static [u32])]) {
     match scale {
-        ScaleFormat::Ue8m0 => (INT_MX, FP_MX),
-        ScaleFormat::E4m3 => (INT_NV, FP_NV),
-        ScaleFormat::Ue5m3 => (INT_UE5, FP_UE5),
+        ScaleFormat::Ue8m0 => (INTS, FP_MX),
+        ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => (INTS, FP_FP8_SCALE),
     }
 }
 
@@ -95,96 +87,134 @@ fn ranges(l: &[u32]) -> String {
     out.join("/")
 }
 
-macro_rules! int_unit {
-    ($unit:ident $piped:ident, $p:expr, $w:literal $(, $nv:ident)?) => {
-        int_unit!(@k $unit $piped, $p, $w, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
+/// The lane counts K with log2 K, for the unit types' bus widths.
+macro_rules! lanes {
+    ($m:ident!($($args:tt)*)) => {
+        $m!(@k [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6], $($args)*)
     };
-    (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*]) => {
-        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
-            $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
-            (k, _) => unreachable!("lanes {k} passed validation"),
+}
+
+/// An INT unit without front-end cuts (S <= 2, or the carry-propagate front end).
+macro_rules! int_plain {
+    (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $w:literal) => {
+        match $p.lanes {
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
         }
     };
-    (@k $unit:ident $piped:ident, $p:expr, $w:literal, [$($k:literal $lk:literal),*], nv) => {
-        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
-            $(($k, 0) => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
-            (k, _) => unreachable!("lanes {k} passed validation"),
+    (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $w:literal, nv) => {
+        match $p.lanes {
+            $($k => Box::new($unit::<$w, { 2 * $w }, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFront::new($k, $p.multiplier, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
         }
     };
 }
 
-macro_rules! fp_unit {
-    ($unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal $(, $nv:ident)?) => {
-        fp_unit!(@k $unit $piped, $p, $bias, $sp, $w $x $y $n, [1 0, 2 1, 4 2, 8 3, 16 4, 32 5, 64 6] $(, $nv)?)
-    };
-    (@k $unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*]) => {
-        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
-            $(($k, 0) => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFrontPiped::new($k, $bias, $sp, cuts == 2), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
-            (k, _) => unreachable!("lanes {k} passed validation"),
+/// An INT unit with its front end cut (`cuts` register stages inside it).
+macro_rules! int_piped {
+    (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $w:literal) => {
+        match $p.lanes {
+            $($k => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
         }
     };
-    (@k $unit:ident $piped:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, [$($k:literal $lk:literal),*], nv) => {
-        match ($p.lanes, front_cuts(&$p.format.elem, $p.reduction, $p.pipeline)) {
-            $(($k, 0) => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,
-            ($k, cuts) => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFrontPiped::new($k, $bias, $sp, cuts == 2), $p.pipeline, cuts)) as Box<dyn UnitCore>,)*
-            (k, _) => unreachable!("lanes {k} passed validation"),
+    (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $w:literal, nv) => {
+        match $p.lanes {
+            $($k => Box::new($piped::<$w, { $w * $w }, { $w * $k }, { 2 * $w + $lk }, { 2 * $w + $lk + 8 }>::new(IntFrontPiped::new($k, PpKind::of($p.multiplier)), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
         }
     };
 }
 
+/// An FP unit without front-end cuts.
+macro_rules! fp_plain {
+    (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal) => {
+        match $p.lanes {
+            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
+        }
+    };
+    (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, nv) => {
+        match $p.lanes {
+            $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
+                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
+        }
+    };
+}
+
+/// An FP unit with its front end cut (the lane cut, and the carry-save cut when `cuts` = 2).
+macro_rules! fp_piped {
+    (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal) => {
+        match $p.lanes {
+            $($k => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
+                FpFrontPiped::new($k, $bias, $sp, $cuts == 2), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
+        }
+    };
+    (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, nv) => {
+        match $p.lanes {
+            $($k => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
+                FpFrontPiped::new($k, $bias, $sp, $cuts == 2), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+            k => unreachable!("lanes {k} passed validation"),
+        }
+    };
+}
+
+/// The table: `int` widths (every scale, with and without front-end cuts); `fp` layouts
+/// (x y W [psum widths with UE8M0 scales] [with FP8 scales]) built without front-end cuts;
+/// `cut_mx`, `cut_nv`, `cut_ue5`: the layouts (x y W [n]) also built with them.
 macro_rules! layouts {
     (
-        int_mx [$($im:literal),*]
-        int_nv [$($inv:literal),*]
-        fp_mx [$(($xm:literal $ym:literal $wm:literal [$($nm:literal),*])),*]
-        fp_nv [$(($xn:literal $yn:literal $wn:literal [$($nn:literal),*])),*]
-        int_ue5 [$($iu:literal),*]
-        fp_ue5 [$(($xu:literal $yu:literal $wu:literal [$($nu:literal),*])),*]
+        int [$($i:literal),*]
+        fp [$(($x:literal $y:literal $w:literal [$($nm:literal),*] [$($nf:literal),*])),*]
+        cut_mx [$(($xm:literal $ym:literal $wm:literal [$($cm:literal),*])),*]
+        cut_nv [$(($xn:literal $yn:literal $wn:literal [$($cn:literal),*])),*]
+        cut_ue5 [$(($xu:literal $yu:literal $wu:literal [$($cu:literal),*])),*]
     ) => {
-        /// INT element widths built with UE8M0 scales.
-        const INT_MX: &[u32] = &[$($im),*];
-        /// INT element widths built with E4M3 scales.
-        const INT_NV: &[u32] = &[$($inv),*];
+        /// INT element widths built (with every scale).
+        const INTS: &[u32] = &[$($i),*];
         /// FP element layouts (exponent bits, mantissa bits) built with UE8M0 scales, and the
         /// psum widths built for each: the default min(2^(x+1) + 2y, 24), and for the
         /// built-in formats also their exact width.
-        const FP_MX: &[(u32, u32, &[u32])] = &[$(($xm, $ym, &[$($nm),*])),*];
-        /// FP element layouts built with E4M3 scales.
-        const FP_NV: &[(u32, u32, &[u32])] = &[$(($xn, $yn, &[$($nn),*])),*];
-        /// INT element widths built with UE5M3 scales.
-        const INT_UE5: &[u32] = &[$($iu),*];
-        /// FP element layouts built with UE5M3 scales.
-        const FP_UE5: &[(u32, u32, &[u32])] = &[$(($xu, $yu, &[$($nu),*])),*];
+        const FP_MX: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nm),*])),*];
+        /// FP element layouts built with FP8 scales (E4M3, UE5M3), at the default psum width.
+        const FP_FP8_SCALE: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nf),*])),*];
+        /// FP layouts whose front end is also built with its cuts, by scale.
+        const CUT_MX: &[(u32, u32)] = &[$(($xm, $ym)),*];
+        const CUT_NV: &[(u32, u32)] = &[$(($xn, $yn)),*];
+        const CUT_UE5: &[(u32, u32)] = &[$(($xu, $yu)),*];
 
         /// The unit of `p`, if its widths are in the table.
         fn dispatch(p: &UnitPlan) -> Option<Box<dyn UnitCore>> {
             use ScaleFormat::{E4m3, Ue5m3, Ue8m0};
+            let cuts = front_cuts(&p.format, p.reduction, p.pipeline);
+            if cuts > 0 {
+                return Some(match (p.format.elem, p.format.scale) {
+                    $((ElemFormat::Int { bits: $i }, Ue8m0) => lanes!(int_piped!(IntMxUnitPiped, p, cuts, $i)),)*
+                    $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_piped!(IntNvUnitPiped, p, cuts, $i, nv)),)*
+                    $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_piped!(IntUe5UnitPiped, p, cuts, $i, nv)),)*
+                    (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, scale) => {
+                        match (scale, exp_bits, man_bits, p.psum_width) {
+                            $($((Ue8m0, $xm, $ym, $cm) => lanes!(fp_piped!(FpMxUnitPiped, p, cuts, bias, specials, $wm $xm $ym $cm)),)*)*
+                            $($((E4m3, $xn, $yn, $cn) => lanes!(fp_piped!(FpNvUnitPiped, p, cuts, bias, specials, $wn $xn $yn $cn, nv)),)*)*
+                            $($((Ue5m3, $xu, $yu, $cu) => lanes!(fp_piped!(FpUe5UnitPiped, p, cuts, bias, specials, $wu $xu $yu $cu, nv)),)*)*
+                            _ => return None,
+                        }
+                    }
+                    _ => return None,
+                });
+            }
             Some(match (p.format.elem, p.format.scale) {
-                $((ElemFormat::Int { bits: $im }, Ue8m0) => int_unit!(IntMxUnit IntMxUnitPiped, p, $im),)*
-                $((ElemFormat::Int { bits: $inv }, E4m3) => int_unit!(IntNvUnit IntNvUnitPiped, p, $inv, nv),)*
-                $((ElemFormat::Int { bits: $iu }, Ue5m3) => int_unit!(IntUe5Unit IntUe5UnitPiped, p, $iu, nv),)*
-                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, Ue8m0) => {
-                    match (exp_bits, man_bits, p.psum_width) {
-                        $($(($xm, $ym, $nm) => fp_unit!(FpMxUnit FpMxUnitPiped, p, bias, specials, $wm $xm $ym $nm),)*)*
-                        _ => return None,
-                    }
-                }
-                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, E4m3) => {
-                    match (exp_bits, man_bits, p.psum_width) {
-                        $($(($xn, $yn, $nn) => fp_unit!(FpNvUnit FpNvUnitPiped, p, bias, specials, $wn $xn $yn $nn, nv),)*)*
-                        _ => return None,
-                    }
-                }
-                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, Ue5m3) => {
-                    match (exp_bits, man_bits, p.psum_width) {
-                        $($(($xu, $yu, $nu) => fp_unit!(FpUe5Unit FpUe5UnitPiped, p, bias, specials, $wu $xu $yu $nu, nv),)*)*
+                $((ElemFormat::Int { bits: $i }, Ue8m0) => lanes!(int_plain!(IntMxUnit, p, $i)),)*
+                $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_plain!(IntNvUnit, p, $i, nv)),)*
+                $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_plain!(IntUe5Unit, p, $i, nv)),)*
+                (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, scale) => {
+                    match (scale, exp_bits, man_bits, p.psum_width) {
+                        $($((Ue8m0, $x, $y, $nm) => lanes!(fp_plain!(FpMxUnit, p, bias, specials, $w $x $y $nm)),)*)*
+                        $($((E4m3, $x, $y, $nf) => lanes!(fp_plain!(FpNvUnit, p, bias, specials, $w $x $y $nf, nv)),)*)*
+                        $($((Ue5m3, $x, $y, $nf) => lanes!(fp_plain!(FpUe5Unit, p, bias, specials, $w $x $y $nf, nv)),)*)*
                         _ => return None,
                     }
                 }
@@ -194,31 +224,97 @@ macro_rules! layouts {
     };
 }
 
-// The built widths: (exponent bits, mantissa bits, element bits W, [psum widths n]).
+// The built widths: INT elements of 2..16 bits, and every FP layout the format reader accepts
+// of at most 16 bits. The front-end cuts (S >= 3 with the compressor tree) are built for the
+// layouts of the earlier table: every 3- to 8-bit layout of 1..5 exponent and 1..5 mantissa
+// bits with UE8M0 scales, E2M1, E2M3, E3M2, E4M3 (and E5M2 with UE5M3) with FP8 scales; other
+// FP layouts take their further stages as registers on the binary32 result, as the
+// carry-propagate front ends do. Every entry is one unit type per lane count (a few seconds and
+// some 3 MB of rustc memory each); the crate's own unit tests (`cfg(test)`) compile only the
+// earlier table, which is all they use, so that the two compilations of the crate fit in
+// memory side by side. The whole table is tested through `tests/` (tests/user_formats.rs).
+#[cfg(not(test))]
 layouts! {
-    int_mx [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
-    int_nv [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
-    fp_mx [
-        (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]), (1 5 7 [14]),
-        (2 1 4 [10]), (2 2 5 [12]), (2 3 6 [14]), (2 4 7 [16]), (2 5 8 [18]),
-        (3 1 5 [18]), (3 2 6 [20]), (3 3 7 [22]), (3 4 8 [24]),
-        (4 1 6 [24]), (4 2 7 [24]), (4 3 8 [24, 38]),
-        (5 1 7 [24]), (5 2 8 [24, 68])
+    int [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+    fp [
+        (1 0  2 [4] [4]), (1 1  3 [6] [6]), (1 2  4 [8] [8]), (1 3  5 [10] [10]),
+        (1 4  6 [12] [12]), (1 5  7 [14] [14]), (1 6  8 [16] [16]), (1 7  9 [18] [18]),
+        (1 8 10 [20] [20]), (1 9 11 [22] [22]), (1 10 12 [24] [24]), (2 0  3 [8] [8]),
+        (2 1  4 [10] [10]), (2 2  5 [12] [12]), (2 3  6 [14] [14]), (2 4  7 [16] [16]),
+        (2 5  8 [18] [18]), (2 6  9 [20] [20]), (2 7 10 [22] [22]), (2 8 11 [24] [24]),
+        (2 9 12 [24] [24]), (2 10 13 [24] [24]), (3 0  4 [16] [16]), (3 1  5 [18] [18]),
+        (3 2  6 [20] [20]), (3 3  7 [22] [22]), (3 4  8 [24] [24]), (3 5  9 [24] [24]),
+        (3 6 10 [24] [24]), (3 7 11 [24] [24]), (3 8 12 [24] [24]), (3 9 13 [24] [24]),
+        (3 10 14 [24] [24]), (4 0  5 [24] [24]), (4 1  6 [24] [24]), (4 2  7 [24] [24]),
+        (4 3  8 [24, 38] [24]), (4 4  9 [24] [24]), (4 5 10 [24] [24]), (4 6 11 [24] [24]),
+        (4 7 12 [24] [24]), (4 8 13 [24] [24]), (4 9 14 [24] [24]), (4 10 15 [24] [24]),
+        (5 0  6 [24] [24]), (5 1  7 [24] [24]), (5 2  8 [24, 68] [24]), (5 3  9 [24] [24]),
+        (5 4 10 [24] [24]), (5 5 11 [24] [24]), (5 6 12 [24] [24]), (5 7 13 [24] [24]),
+        (5 8 14 [24] [24]), (5 9 15 [24] [24]), (5 10 16 [24] [24]), (6 0  7 [24] [24]),
+        (6 1  8 [24] [24]), (6 2  9 [24] [24]), (6 3 10 [24] [24]), (6 4 11 [24] [24]),
+        (6 5 12 [24] [24]), (6 6 13 [24] [24]), (6 7 14 [24] [24]), (6 8 15 [24] [24]),
+        (6 9 16 [24] [24]), (7 0  8 [24] [24]), (7 1  9 [24] [24]), (7 2 10 [24] [24]),
+        (7 3 11 [24] [24]), (7 4 12 [24] [24]), (7 5 13 [24] [24]), (7 6 14 [24] [24]),
+        (7 7 15 [24] [24]), (7 8 16 [24] [24])
     ]
-    fp_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
-    int_ue5 [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
-    fp_ue5 [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24]), (5 2 8 [24])]
+    cut_mx [
+        (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]),
+        (1 5 7 [14]), (2 1 4 [10]), (2 2 5 [12]), (2 3 6 [14]),
+        (2 4 7 [16]), (2 5 8 [18]), (3 1 5 [18]), (3 2 6 [20]),
+        (3 3 7 [22]), (3 4 8 [24]), (4 1 6 [24]), (4 2 7 [24]),
+        (4 3 8 [24, 38]), (5 1 7 [24]), (5 2 8 [24, 68])
+    ]
+    cut_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
+    cut_ue5 [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24]), (5 2 8 [24])]
+}
+
+#[cfg(test)]
+layouts! {
+    int [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+    fp [
+        (1 1 3 [6] []), (1 2 4 [8] []), (1 3 5 [10] []), (1 4 6 [12] []),
+        (1 5 7 [14] []), (2 1 4 [10] [10]), (2 2 5 [12] []), (2 3 6 [14] [14]),
+        (2 4 7 [16] []), (2 5 8 [18] []), (3 1 5 [18] []), (3 2 6 [20] [20]),
+        (3 3 7 [22] []), (3 4 8 [24] []), (4 1 6 [24] []), (4 2 7 [24] []),
+        (4 3 8 [24, 38] [24]), (5 1 7 [24] []), (5 2 8 [24, 68] [24])
+    ]
+    cut_mx [
+        (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]),
+        (1 5 7 [14]), (2 1 4 [10]), (2 2 5 [12]), (2 3 6 [14]),
+        (2 4 7 [16]), (2 5 8 [18]), (3 1 5 [18]), (3 2 6 [20]),
+        (3 3 7 [22]), (3 4 8 [24]), (4 1 6 [24]), (4 2 7 [24]),
+        (4 3 8 [24, 38]), (5 1 7 [24]), (5 2 8 [24, 68])
+    ]
+    cut_nv [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24])]
+    cut_ue5 [(2 1 4 [10]), (2 3 6 [14]), (3 2 6 [20]), (4 3 8 [24]), (5 2 8 [24])]
 }
 
 /// Register stages a unit puts inside its front end: the FP compressor-tree front end takes
-/// the lane cut at S >= 3 and the carry-save cut at S >= 4, the INT compressor-tree front end
-/// the carry-save cut at S >= 3 (rtl/NOTES.md); the carry-propagate front ends none (their
-/// further stages lengthen the binary32 result's register chain).
-pub fn front_cuts(elem: &ElemFormat, reduction: Reduction, pipeline: usize) -> usize {
-    match (elem, reduction) {
-        (ElemFormat::Fp { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(2),
+/// the lane cut at S >= 3 and the carry-save cut at S >= 4 (for the layouts built with cuts,
+/// `cut_*` in the table), the INT compressor-tree front end the carry-save cut at S >= 3
+/// (rtl/NOTES.md); the carry-propagate front ends and the other FP layouts none (their further
+/// stages lengthen the binary32 result's register chain).
+pub fn front_cuts(format: &BlockFormat, reduction: Reduction, pipeline: usize) -> usize {
+    match (format.elem, reduction) {
+        (
+            ElemFormat::Fp {
+                exp_bits, man_bits, ..
+            },
+            Reduction::CsaTree,
+        ) if cut_layouts(format.scale).contains(&(exp_bits, man_bits)) => {
+            pipeline.saturating_sub(2).min(2)
+        }
         (ElemFormat::Int { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(1),
         _ => 0,
+    }
+}
+
+/// The FP layouts built with front-end cuts under scales of `scale`.
+fn cut_layouts(scale: ScaleFormat) -> &'static [(u32, u32)] {
+    match scale {
+        ScaleFormat::Ue8m0 => CUT_MX,
+        ScaleFormat::E4m3 => CUT_NV,
+        ScaleFormat::Ue5m3 => CUT_UE5,
     }
 }
 

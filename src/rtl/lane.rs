@@ -83,7 +83,7 @@ impl<const W: usize, const X: usize, const Y: usize, const X1: usize, const Y1: 
     FpDecode<W, X, Y, X1, Y1>
 {
     pub fn new(specials: FpSpecials) -> Self {
-        const { assert!(W == 1 + X + Y && X1 == X + 1 && Y1 == Y + 1 && X >= 1 && Y >= 1) };
+        const { assert!(W == 1 + X + Y && X1 == X + 1 && Y1 == Y + 1 && X >= 1) };
         Self {
             code: Default::default(),
             sign: Default::default(),
