@@ -163,13 +163,14 @@ mod generation {
     #[test]
     fn user_formats_without_a_built_unit_are_refused_clearly() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("mxfp9.toml");
-        std::fs::write(&path, "name = \"mxfp9\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 3\nman_bits = 5\nbias = 3\nspecials = \"finite\"\n").unwrap();
+        let path = tmp.path().join("mxfp17.toml");
+        std::fs::write(&path, "name = \"mxfp17\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 6\nman_bits = 10\nbias = 31\nspecials = \"finite\"\n").unwrap();
         let f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
         let err = emit_unit(&f, &UnitParams::default(), &tmp.path().join("out"), None).unwrap_err();
         assert!(matches!(err, RtlError::Unsupported { .. }), "{err}");
         // The error names the format's layout and the built limits.
-        assert!(err.to_string().contains("E3M5") && err.to_string().contains("INT2..16"), "{err}");
+        assert!(err.to_string().contains("E6M10") && err.to_string().contains("INT2..16"), "{err}");
+        assert!(!tmp.path().join("out").exists(), "nothing is written for a refused unit");
         // The same element layout as a built-in (E4M3 with another bias) is built.
         let path = tmp.path().join("mxfp8b.toml");
         std::fs::write(

@@ -209,6 +209,27 @@ fn suite(f: &BlockFormat, random: usize) -> SuiteSize {
     }
 }
 
+/// Lint at 8 lanes (when Verilator is present) and the suite of 1,000 random blocks (and the
+/// pair sweep where W <= 8) at 4 lanes on `kinds`: what failed.
+fn lint_and_check(
+    f: &BlockFormat,
+    kinds: &[BackendKind],
+    verilator: bool,
+    seed: u64,
+    work: &Path,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if verilator {
+        if let Some(w) = lint(work, f, 8) {
+            why.push(format!("lint at 8 lanes: {w}"));
+        }
+    }
+    if let Err(e) = bit_exact(f, 4, kinds, suite(f, 1_000), seed, work) {
+        why.push(e);
+    }
+    why
+}
+
 #[test]
 fn the_shipped_examples_lint_clean_and_are_bit_exact_on_every_backend() {
     let examples = shipped_examples();
@@ -263,15 +284,7 @@ fn wide_int_units_lint_clean_and_are_bit_exact_on_every_backend() {
             );
             std::fs::write(&p, &text).unwrap();
             let f = load_toml(&p).unwrap();
-            let mut why = Vec::new();
-            if verilator {
-                if let Some(w) = lint(work.path(), &f, 8) {
-                    why.push(format!("lint at 8 lanes: {w}"));
-                }
-            }
-            if let Err(e) = bit_exact(&f, 4, &kinds, suite(&f, 1_000), seed, work.path()) {
-                why.push(e);
-            }
+            let why = lint_and_check(&f, &kinds, verilator, seed, work.path());
             (!why.is_empty()).then(|| format!("{text}(seed {seed:#x}):\n{}", why.join("\n")))
         })
         .collect();
@@ -308,15 +321,7 @@ fn fp_layouts_beyond_eight_bits_and_without_mantissa_lint_clean_and_are_bit_exac
             );
             std::fs::write(&p, &text).unwrap();
             let f = load_toml(&p).unwrap_or_else(|e| panic!("{text}not read: {e}"));
-            let mut why = Vec::new();
-            if verilator {
-                if let Some(w) = lint(work.path(), &f, 8) {
-                    why.push(format!("lint at 8 lanes: {w}"));
-                }
-            }
-            if let Err(e) = bit_exact(&f, 4, &kinds, suite(&f, 1_000), seed, work.path()) {
-                why.push(e);
-            }
+            let mut why = lint_and_check(&f, &kinds, verilator, seed, work.path());
             // Pipelined: these layouts take no front-end cuts, so S = 4 with the compressor
             // tree is the plain front end and three registers on the binary32 result.
             if i % 3 == 0 {
