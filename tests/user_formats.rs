@@ -91,15 +91,20 @@ fn test_lanes(f: &BlockFormat) -> usize {
 }
 
 fn plan_for(f: &BlockFormat, lanes: usize) -> Result<UnitPlan, RtlError> {
-    plan_at(f, lanes, 0)
+    plan_at(f, lanes, 0, PsumWidth::Default)
 }
 
-fn plan_at(f: &BlockFormat, lanes: usize, pipeline: usize) -> Result<UnitPlan, RtlError> {
+fn plan_at(
+    f: &BlockFormat,
+    lanes: usize,
+    pipeline: usize,
+    psum_width: PsumWidth,
+) -> Result<UnitPlan, RtlError> {
     UnitPlan::new(
         f,
         &hwcost::rtl::UnitParams {
             lanes: Some(lanes),
-            psum_width: PsumWidth::Default,
+            psum_width,
             pipeline,
             arch: Default::default(),
         },
@@ -139,20 +144,22 @@ fn bit_exact(
     seed: u64,
     work: &Path,
 ) -> Result<(), String> {
-    bit_exact_at(f, lanes, 0, kinds, size, seed, work)
+    bit_exact_at(f, lanes, 0, PsumWidth::Default, kinds, size, seed, work)
 }
 
-/// [`bit_exact`] for the unit with `pipeline` register stages.
+/// [`bit_exact`] for the unit with `pipeline` register stages and psum width `psum`.
+#[allow(clippy::too_many_arguments)]
 fn bit_exact_at(
     f: &BlockFormat,
     lanes: usize,
     pipeline: usize,
+    psum: PsumWidth,
     kinds: &[BackendKind],
     size: SuiteSize,
     seed: u64,
     work: &Path,
 ) -> Result<(), String> {
-    let plan = plan_at(f, lanes, pipeline).map_err(|e| e.to_string())?;
+    let plan = plan_at(f, lanes, pipeline, psum).map_err(|e| e.to_string())?;
     let p = unit_params(&plan).map_err(|e| e.to_string())?;
     let cfg = VerifyConfig {
         backends: kinds.to_vec(),
@@ -322,16 +329,25 @@ fn fp_layouts_beyond_eight_bits_and_without_mantissa_lint_clean_and_are_bit_exac
             std::fs::write(&p, &text).unwrap();
             let f = load_toml(&p).unwrap_or_else(|e| panic!("{text}not read: {e}"));
             let mut why = lint_and_check(&f, &kinds, verilator, seed, work.path());
+            let random = SuiteSize {
+                random: 300,
+                others: 100,
+                pairs: None,
+            };
             // Pipelined: these layouts take no front-end cuts, so S = 4 with the compressor
             // tree is the plain front end and three registers on the binary32 result.
             if i % 3 == 0 {
-                let random = SuiteSize {
-                    random: 300,
-                    others: 100,
-                    pairs: None,
-                };
-                if let Err(e) = bit_exact_at(&f, 4, 4, &kinds, random, seed, work.path()) {
+                let w = work.path();
+                if let Err(e) = bit_exact_at(&f, 4, 4, PsumWidth::Default, &kinds, random, seed, w) {
                     why.push(format!("at S = 4: {e}"));
+                }
+            }
+            // The exact psum width, built with UE8M0 scales where it exceeds the default
+            // (E5M3: 70 bits, E5M10: 84).
+            if scale == "ue8m0" && f.exact_psum_width() > 24 && x <= 5 {
+                let w = work.path();
+                if let Err(e) = bit_exact_at(&f, 4, 0, PsumWidth::Exact, &kinds, random, seed, w) {
+                    why.push(format!("at the exact psum width: {e}"));
                 }
             }
             (!why.is_empty()).then(|| format!("{text}(seed {seed:#x}):\n{}", why.join("\n")))
