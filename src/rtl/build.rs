@@ -176,8 +176,8 @@ macro_rules! layouts {
         /// INT element widths built (with every scale).
         const INTS: &[u32] = &[$($i),*];
         /// FP element layouts (exponent bits, mantissa bits) built with UE8M0 scales, and the
-        /// psum widths built for each: the default min(2^(x+1) + 2y, 24), and for the
-        /// built-in formats also their exact width.
+        /// psum widths built for each: the default min(2^(x+1) + 2y, 24), and the exact
+        /// width 2^(x+1) + 2y where that is wider and fits the binary32 converter.
         const FP_MX: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nm),*])),*];
         /// FP element layouts built with FP8 scales (E4M3, UE5M3), at the default psum width.
         const FP_FP8_SCALE: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nf),*])),*];
@@ -225,17 +225,17 @@ macro_rules! layouts {
 }
 
 // The built widths: INT elements of 2..16 bits, and every FP layout the format reader accepts
-// of at most 16 bits, at the default psum width and, with UE8M0 scales, also at the exact
-// width 2^(x+1) + 2y where that exceeds the default (up to 84 bits: E5M10; 6 and 7 exponent
-// bits would need 130 and more). The front-end cuts (S >= 3 with the compressor tree) are built for the
-// `cut_*` layouts: every 3- to 8-bit layout of 1..5 exponent and 1..5 mantissa bits with UE8M0
-// scales, E2M1, E2M3, E3M2, E4M3 (and E5M2 with UE5M3) with FP8 scales; other
-// FP layouts take their further stages as registers on the binary32 result, as the
-// carry-propagate front ends do. Every entry is one unit type per lane count (a few seconds and
-// some 3 MB of rustc memory each); the crate's own unit tests (`cfg(test)`) compile only the
-// layouts they use (below), so that the two compilations of the crate fit in memory side by
-// side and the test build stays short. The whole table is tested through `tests/`
-// (tests/user_formats.rs and the suites of the built-in formats).
+// of at most 16 bits, at the default psum width and, with UE8M0 scales, also at the exact width
+// 2^(x+1) + 2y where that exceeds the default (up to 84 bits: E5M10; 6 and 7 exponent bits
+// would need 130 and more). The front-end cuts (S >= 3 with the compressor tree) are built for
+// the `cut_*` layouts: every 3- to 8-bit layout of 1..5 exponent and 1..5 mantissa bits with
+// UE8M0 scales, E2M1, E2M3, E3M2, E4M3 (and E5M2 with UE5M3) with FP8 scales; other FP layouts
+// take their further stages as registers on the binary32 result, as the carry-propagate front
+// ends do. Every entry is one unit type per lane count (a few seconds and some 3 MB of rustc
+// memory each); the crate's own unit tests (`cfg(test)`) compile only the layouts they use
+// (below), so that the two compilations of the crate fit in memory side by side and the test
+// build stays short. The whole table is tested through `tests/` (tests/user_formats.rs and the
+// suites of the built-in formats).
 #[cfg(not(test))]
 layouts! {
     int [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
