@@ -1121,6 +1121,59 @@ mod wide_codes {
         }
     }
 
+    /// Codes wider than 16 bits (E6M10, E7M9, E7M10: what the hardware verification draws its
+    /// quantized blocks with) are kept as u32 in memory: both kernels give the same codes and
+    /// values, the values are those of quantize-dequantize, and with UE8M0 scales each code
+    /// decodes to its value exactly (code value times 2^(scale - 127)).
+    #[test]
+    fn codes_wider_than_16_bits_are_kept_in_memory_on_both_kernels() {
+        use FpSpecials::*;
+        use ScaleFormat::*;
+        let seed = 0x1832_c0deu64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let x = data(&mut rng, 4096);
+        for f in [
+            format("e6m10", fp(6, 10, 31, Ieee), 32, Ue8m0),
+            format("e7m9_e4m3", fp(7, 9, 63, NanOnly), 16, E4m3),
+            format("e7m10_ue5m3", fp(7, 10, 70, Finite), 64, Ue5m3),
+        ] {
+            for r in ScaleRule::ALL.into_iter().filter(|r| r.fits(&f)) {
+                let o = QuantOptions {
+                    scale_rule: r,
+                    round: Rounding::Rne,
+                    block: None,
+                    seed,
+                };
+                let what = format!("seed {seed:#x} {} {r:?}", f.name);
+                let q = quantize_codes::<u32>(&f, &o, &x, 1024).unwrap();
+                let portable = quantize_portable::<u32>(&f, &o, &x, 1024).unwrap();
+                assert_eq!(bits(&portable.values), bits(&q.values), "{what}: values");
+                assert_eq!(portable.elem_codes, q.elem_codes, "{what}: element codes");
+                assert_eq!(portable.scale_codes, q.scale_codes, "{what}: scale codes");
+                let dq = quantize_dequantize(&f, &o, &x, 1024).unwrap();
+                assert_eq!(bits(&dq), bits(&q.values), "{what}: quantize_dequantize");
+                let top = 1u32 << f.elem.bits();
+                assert!(q.elem_codes.iter().all(|&c| c < top), "{what}: code range");
+                assert!(
+                    quantize_codes::<u16>(&f, &o, &x, 1024).is_err(),
+                    "{what}: u16"
+                );
+                if f.scale == Ue8m0 {
+                    for (i, (&c, &v)) in q.elem_codes.iter().zip(&q.values).enumerate() {
+                        let s = q.scale_codes[i / f.block];
+                        let want = (f.elem.value(c) * 2f64.powi(s as i32 - 127)) as f32;
+                        let v = if v == 0.0 { 0.0 } else { v };
+                        let want = if want == 0.0 { 0.0 } else { want };
+                        assert!(
+                            v.to_bits() == want.to_bits() || s == 0xFF,
+                            "{what} element {i}: code {c:#x} scale {s}: {v:e} vs {want:e}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_streaming_command_writes_uint16_codes() {
         let seed = 0x16b17u64;

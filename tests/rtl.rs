@@ -104,7 +104,20 @@ mod generation {
                 params(None, PsumWidth::Bits(7), 0),
                 "psum width 7 for mxfp8 is below its product width 8",
             ),
-            (params(None, PsumWidth::Bits(30), 0), "built widths: 24, 38"),
+            (
+                params(None, PsumWidth::Bits(39), 0),
+                "psum width 39 for mxfp8 is not built into this hwcost: its units take 8 to 38 bits",
+            ),
+            (
+                UnitParams {
+                    arch: hwcost::rtl::Arch {
+                        multiplier: None,
+                        reduction: Some(hwcost::rtl::Reduction::CpaTree),
+                    },
+                    ..params(None, PsumWidth::Bits(30), 0)
+                },
+                "8 to 38 bits with the compressor tree; the cpa tree is built at 24 and 38 only",
+            ),
             (params(None, PsumWidth::Default, 9), "got 9"),
             (
                 UnitParams {
@@ -161,16 +174,34 @@ mod generation {
     }
 
     #[test]
-    fn user_formats_without_a_built_unit_are_refused_clearly() {
+    fn formats_without_a_built_unit_are_refused_clearly() {
+        // Every layout the format reader takes is built; a format made in code past its limits
+        // (an 8-bit exponent) gets the error that names the layout and what is built.
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("mxfp17.toml");
         std::fs::write(&path, "name = \"mxfp17\"\nblock = 32\nscale = \"ue8m0\"\n[element]\nkind = \"fp\"\nexp_bits = 6\nman_bits = 10\nbias = 31\nspecials = \"finite\"\n").unwrap();
-        let f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
+        let mut f = lookup_in(path.to_str().unwrap(), &[]).unwrap();
+        let e = emit_unit(&f, &UnitParams::default(), &tmp.path().join("fp17"), None).unwrap();
+        assert_eq!(e.name, "mxfp17_mac_k32_n24_p0_array_csa");
+        f.elem = hwcost::format::ElemFormat::Fp {
+            exp_bits: 8,
+            man_bits: 3,
+            bias: 127,
+            specials: hwcost::format::FpSpecials::Finite,
+        };
         let err = emit_unit(&f, &UnitParams::default(), &tmp.path().join("out"), None).unwrap_err();
         assert!(matches!(err, RtlError::Unsupported { .. }), "{err}");
-        // The error names the format's layout and the built limits.
-        assert!(err.to_string().contains("E6M10") && err.to_string().contains("INT2..16"), "{err}");
-        assert!(!tmp.path().join("out").exists(), "nothing is written for a refused unit");
+        assert!(
+            err.to_string().contains("E8M3")
+                && err.to_string().contains(
+                    "INT2..16 and FP with 1..7 exponent and 0..10 mantissa bits, at most 18 bits"
+                ),
+            "{err}"
+        );
+        assert!(
+            !tmp.path().join("out").exists(),
+            "nothing is written for a refused unit"
+        );
         // The same element layout as a built-in (E4M3 with another bias) is built.
         let path = tmp.path().join("mxfp8b.toml");
         std::fs::write(

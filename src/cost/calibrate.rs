@@ -217,7 +217,11 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
     // every lane's significand product, exponent and sign, the carry-save cut the tree's two
     // rows (INT: the rows, the scale codes and valid/clear).
     let cuts = unit.architecture().map_or(0, |(_, reduction)| {
-        crate::rtl::front_cuts(&unit.format, reduction, pipeline)
+        let n = unit
+            .psum_width
+            .unwrap_or_else(|| unit.format.default_psum_width());
+        let wired = crate::rtl::wired_psum_width(&unit.format, n);
+        crate::rtl::front_cuts(&unit.format, wired, reduction, pipeline)
     });
     if let ElemFormat::Fp {
         exp_bits, man_bits, ..

@@ -309,8 +309,8 @@ impl BlockLayout {
 }
 
 /// How element codes are stored: `u8` for elements of up to 8 bits (every built-in format),
-/// `u16` for up to 16 (INT9..16, FP layouts such as E5M10). Wider FP layouts (up to 19 bits)
-/// can be quantize-dequantized but have no codes.
+/// `u16` for up to 16 (INT9..16, FP layouts such as E5M10), `u32` for the wider FP layouts
+/// (E6M10, E7M9, E7M10) in memory only: files hold codes of at most [`MAX_CODE_BITS`] bits.
 pub trait ElemCode: bytemuck::Pod + Default + Send + Sync + std::fmt::Debug + PartialEq {
     /// The widest element code this type holds.
     const BITS: u32;
@@ -334,9 +334,9 @@ macro_rules! elem_code {
         }
     )*};
 }
-elem_code!(u8, u16);
+elem_code!(u8, u16, u32);
 
-/// The widest element code any [`ElemCode`] holds.
+/// The widest element code written to files (`--codes`, `--packed`, the Python arrays).
 pub const MAX_CODE_BITS: u32 = <u16 as ElemCode>::BITS;
 
 /// A quantized tensor: dequantized values and the real encoding, element codes stored as `C`.

@@ -39,6 +39,16 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
     }
 }
 
+/// The aligner width a unit of psum width `n` is wired with: the narrowest built width
+/// >= n (n itself when none is; [`UnitPlan::new`] refuses that case).
+pub fn wired_psum_width(format: &BlockFormat, n: u32) -> u32 {
+    supported_psum_widths(format)
+        .into_iter()
+        .filter(|&w| w >= n)
+        .min()
+        .unwrap_or(n)
+}
+
 /// What is built, for the error message of a format without a unit: the INT widths and the
 /// span of the FP layouts (the same with every scale).
 pub fn describe(format: &BlockFormat) -> String {
@@ -131,14 +141,14 @@ macro_rules! fp_plain {
     (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal) => {
         match $p.lanes {
             $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+                FpFront::new($k, $bias, $sp, $p.reduction, $p.psum_width as usize), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k [$($k:literal $lk:literal),*], $unit:ident, $p:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, nv) => {
         match $p.lanes {
             $($k => Box::new($unit::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 1 }, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFront::new($k, $bias, $sp, $p.reduction), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
+                FpFront::new($k, $bias, $sp, $p.reduction, $p.psum_width as usize), $p.pipeline, 0)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
@@ -149,14 +159,14 @@ macro_rules! fp_piped {
     (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal) => {
         match $p.lanes {
             $($k => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }>::new(
-                FpFrontPiped::new($k, $bias, $sp, $cuts == 2), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+                FpFrontPiped::new($k, $bias, $sp, $cuts == 2, $p.psum_width as usize), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
     (@k [$($k:literal $lk:literal),*], $piped:ident, $p:expr, $cuts:expr, $bias:expr, $sp:expr, $w:literal $x:literal $y:literal $n:literal, nv) => {
         match $p.lanes {
             $($k => Box::new($piped::<$w, $x, $y, { $x + 1 }, { $y + 1 }, { 2 * $y + 2 }, $n, { $n + 2 }, { $w * $k }, { $n + 1 + $lk }, { $n + 1 + $lk + 8 }>::new(
-                FpFrontPiped::new($k, $bias, $sp, $cuts == 2), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
+                FpFrontPiped::new($k, $bias, $sp, $cuts == 2, $p.psum_width as usize), $p.pipeline, $cuts)) as Box<dyn UnitCore>,)*
             k => unreachable!("lanes {k} passed validation"),
         }
     };
@@ -181,22 +191,23 @@ macro_rules! layouts {
         const FP_MX: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nm),*])),*];
         /// FP element layouts built with FP8 scales (E4M3, UE5M3), at the default psum width.
         const FP_FP8_SCALE: &[(u32, u32, &[u32])] = &[$(($x, $y, &[$($nf),*])),*];
-        /// FP layouts whose front end is also built with its cuts, by scale.
-        const CUT_MX: &[(u32, u32)] = &[$(($xm, $ym)),*];
-        const CUT_NV: &[(u32, u32)] = &[$(($xn, $yn)),*];
-        const CUT_UE5: &[(u32, u32)] = &[$(($xu, $yu)),*];
+        /// FP layouts whose front end is also built with its cuts, by scale, and the wired
+        /// widths built so.
+        const CUT_MX: &[(u32, u32, &[u32])] = &[$(($xm, $ym, &[$($cm),*])),*];
+        const CUT_NV: &[(u32, u32, &[u32])] = &[$(($xn, $yn, &[$($cn),*])),*];
+        const CUT_UE5: &[(u32, u32, &[u32])] = &[$(($xu, $yu, &[$($cu),*])),*];
 
         /// The unit of `p`, if its widths are in the table.
         fn dispatch(p: &UnitPlan) -> Option<Box<dyn UnitCore>> {
             use ScaleFormat::{E4m3, Ue5m3, Ue8m0};
-            let cuts = front_cuts(&p.format, p.reduction, p.pipeline);
+            let cuts = front_cuts(&p.format, p.wired_width, p.reduction, p.pipeline);
             if cuts > 0 {
                 return Some(match (p.format.elem, p.format.scale) {
                     $((ElemFormat::Int { bits: $i }, Ue8m0) => lanes!(int_piped!(IntMxUnitPiped, p, cuts, $i)),)*
                     $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_piped!(IntNvUnitPiped, p, cuts, $i, nv)),)*
                     $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_piped!(IntUe5UnitPiped, p, cuts, $i, nv)),)*
                     (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, scale) => {
-                        match (scale, exp_bits, man_bits, p.psum_width) {
+                        match (scale, exp_bits, man_bits, p.wired_width) {
                             $($((Ue8m0, $xm, $ym, $cm) => lanes!(fp_piped!(FpMxUnitPiped, p, cuts, bias, specials, $wm $xm $ym $cm)),)*)*
                             $($((E4m3, $xn, $yn, $cn) => lanes!(fp_piped!(FpNvUnitPiped, p, cuts, bias, specials, $wn $xn $yn $cn, nv)),)*)*
                             $($((Ue5m3, $xu, $yu, $cu) => lanes!(fp_piped!(FpUe5UnitPiped, p, cuts, bias, specials, $wu $xu $yu $cu, nv)),)*)*
@@ -211,7 +222,7 @@ macro_rules! layouts {
                 $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_plain!(IntNvUnit, p, $i, nv)),)*
                 $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_plain!(IntUe5Unit, p, $i, nv)),)*
                 (ElemFormat::Fp { exp_bits, man_bits, bias, specials }, scale) => {
-                    match (scale, exp_bits, man_bits, p.psum_width) {
+                    match (scale, exp_bits, man_bits, p.wired_width) {
                         $($((Ue8m0, $x, $y, $nm) => lanes!(fp_plain!(FpMxUnit, p, bias, specials, $w $x $y $nm)),)*)*
                         $($((E4m3, $x, $y, $nf) => lanes!(fp_plain!(FpNvUnit, p, bias, specials, $w $x $y $nf, nv)),)*)*
                         $($((Ue5m3, $x, $y, $nf) => lanes!(fp_plain!(FpUe5Unit, p, bias, specials, $w $x $y $nf, nv)),)*)*
@@ -225,7 +236,8 @@ macro_rules! layouts {
 }
 
 // The built widths: INT elements of 2..16 bits, and every FP layout the format reader accepts
-// of at most 16 bits, at the default psum width and, with UE8M0 scales, also at the exact width
+// (1..7 exponent and 0..10 mantissa bits, up to E7M10's 18 bits), wired at the default psum
+// width and, with UE8M0 scales, also at the exact width
 // 2^(x+1) + 2y where that exceeds the default (up to 84 bits: E5M10; 6 and 7 exponent bits
 // would need 130 and more). The front-end cuts (S >= 3 with the compressor tree) are built for
 // the `cut_*` layouts: every 3- to 8-bit layout of 1..5 exponent and 1..5 mantissa bits with
@@ -258,7 +270,8 @@ layouts! {
         (6 5 12 [24] [24]), (6 6 13 [24] [24]), (6 7 14 [24] [24]), (6 8 15 [24] [24]),
         (6 9 16 [24] [24]), (7 0  8 [24] [24]), (7 1  9 [24] [24]), (7 2 10 [24] [24]),
         (7 3 11 [24] [24]), (7 4 12 [24] [24]), (7 5 13 [24] [24]), (7 6 14 [24] [24]),
-        (7 7 15 [24] [24]), (7 8 16 [24] [24])
+        (7 7 15 [24] [24]), (7 8 16 [24] [24]), (6 10 17 [24] [24]), (7 9 17 [24] [24]),
+        (7 10 18 [24] [24])
     ]
     cut_mx [
         (1 1 3 [6]), (1 2 4 [8]), (1 3 5 [10]), (1 4 6 [12]),
@@ -287,18 +300,27 @@ layouts! {
 }
 
 /// Register stages a unit puts inside its front end: the FP compressor-tree front end takes
-/// the lane cut at S >= 3 and the carry-save cut at S >= 4 (for the layouts built with cuts,
-/// `cut_*` in the table), the INT compressor-tree front end the carry-save cut at S >= 3
-/// (rtl/NOTES.md); the carry-propagate front ends and the other FP layouts none (their further
-/// stages lengthen the binary32 result's register chain).
-pub fn front_cuts(format: &BlockFormat, reduction: Reduction, pipeline: usize) -> usize {
+/// the lane cut at S >= 3 and the carry-save cut at S >= 4 (for the layouts and wired psum
+/// widths built with cuts, `cut_*` in the table), the INT compressor-tree front end the
+/// carry-save cut at S >= 3 (rtl/NOTES.md); the carry-propagate front ends and the other FP
+/// units none (their further stages lengthen the binary32 result's register chain).
+/// `wired_width` is [`UnitPlan::wired_width`] (INT units ignore it).
+pub fn front_cuts(
+    format: &BlockFormat,
+    wired_width: u32,
+    reduction: Reduction,
+    pipeline: usize,
+) -> usize {
     match (format.elem, reduction) {
         (
             ElemFormat::Fp {
                 exp_bits, man_bits, ..
             },
             Reduction::CsaTree,
-        ) if cut_layouts(format.scale).contains(&(exp_bits, man_bits)) => {
+        ) if cut_layouts(format.scale)
+            .iter()
+            .any(|&(x, y, n)| (x, y) == (exp_bits, man_bits) && n.contains(&wired_width)) =>
+        {
             pipeline.saturating_sub(2).min(2)
         }
         (ElemFormat::Int { .. }, Reduction::CsaTree) => pipeline.saturating_sub(2).min(1),
@@ -307,7 +329,7 @@ pub fn front_cuts(format: &BlockFormat, reduction: Reduction, pipeline: usize) -
 }
 
 /// The FP layouts built with front-end cuts under scales of `scale`.
-fn cut_layouts(scale: ScaleFormat) -> &'static [(u32, u32)] {
+fn cut_layouts(scale: ScaleFormat) -> &'static [(u32, u32, &'static [u32])] {
     match scale {
         ScaleFormat::Ue8m0 => CUT_MX,
         ScaleFormat::E4m3 => CUT_NV,

@@ -24,7 +24,8 @@ pub struct RtlArgs {
     /// Lanes k, a power of two from 1 to 64 [default: the format's block size, or for blocks over 64 or not a power of two the largest power of two up to 64 dividing it]
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]
+    /// Partial-sum (aligner window) width n in bits (2y+2 up to the widest built; not wired widths
+    /// need the csa tree), or `exact` [default: min(2^(x+1)+2y, 24)]
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 8) [default: 0, or with
@@ -79,12 +80,8 @@ pub fn run_rtl(args: &RtlArgs) -> anyhow::Result<()> {
     let vectors = unit_vectors(&format, &p, args.seed, args.vectors)?;
     let ports = unit_ports(&plan, &vectors.layout, args.seed);
     let mut emitted = emit_unit(&format, &params, &args.out, args.liberty.as_deref())?;
-    let companions = write_companions(
-        &emitted.name,
-        &args.out,
-        args.liberty.as_deref(),
-        period_ns,
-    )?;
+    let companions =
+        write_companions(&emitted.name, &args.out, args.liberty.as_deref(), period_ns)?;
     emitted.files.extend(companions);
     emitted
         .files
@@ -147,12 +144,8 @@ fn run_mixed(args: &RtlArgs) -> anyhow::Result<()> {
         .clock
         .target()
         .map_or(crate::export::rtl::CLOCK_NS, |t| t.period_ns);
-    let companions = write_companions(
-        &emitted.name,
-        &args.out,
-        args.liberty.as_deref(),
-        period_ns,
-    )?;
+    let companions =
+        write_companions(&emitted.name, &args.out, args.liberty.as_deref(), period_ns)?;
     emitted.files.extend(companions);
     emitted
         .files
@@ -236,7 +229,16 @@ mod tests {
         .unwrap();
         run_rtl(&cli.rtl).unwrap();
         assert!(sdc(&clocked).contains("-period 4 "), "{}", sdc(&clocked));
-        let both = Cli::try_parse_from(["rtl", "mxfp8", "--clock-mhz", "1", "--period-ns", "2", "-o", "x"]);
+        let both = Cli::try_parse_from([
+            "rtl",
+            "mxfp8",
+            "--clock-mhz",
+            "1",
+            "--period-ns",
+            "2",
+            "-o",
+            "x",
+        ]);
         assert!(both.is_err());
         let bad = Cli::try_parse_from(["rtl", "mxfp8", "--psum-width", "wide", "-o", "x"]);
         assert!(bad.err().unwrap().to_string().contains("'wide'"));

@@ -53,6 +53,10 @@ pub struct BitWeight {
 /// The meaning of each bit of a lane's bus (bit j of the bus is `layout[j]`).
 pub type Layout = Vec<BitWeight>;
 
+/// The column of a bus bit the tree does not read (as every bit of column SW and above): the
+/// bits below a narrowed psum window ([`windowed_signed_mag_layout`]).
+pub const DROPPED: u32 = u32::MAX;
+
 fn pos(col: usize) -> BitWeight {
     BitWeight {
         col: col as u32,
@@ -110,7 +114,7 @@ pub fn layout_value_of(layout: &[BitWeight], bus: &Bus) -> i128 {
     layout
         .iter()
         .enumerate()
-        .filter(|(j, _)| bus_bit(bus, *j) == 1)
+        .filter(|(j, w)| bus_bit(bus, *j) == 1 && w.col != DROPPED)
         .map(|(_, w)| {
             if w.neg {
                 -(1i128 << w.col)
@@ -225,7 +229,35 @@ pub fn signed_mag_layout(n: usize) -> Layout {
     l
 }
 
-/// The bus of [`signed_mag_layout`].
+/// [`signed_mag_layout`] of an `n`-bit aligner whose window is narrowed to its top `window`
+/// bits: bits 0..n - window are [`DROPPED`] and the +1 of the negation moves to column
+/// n - window, so the lane adds (-1)^s floor(mag / 2^(n - window)) * 2^(n - window): the
+/// truncation of a `window`-bit aligner, in the columns of the n-bit one. The tree is then the
+/// `window`-bit unit's tree shifted up, and its low columns hold no bits.
+pub fn windowed_signed_mag_layout(n: usize, window: usize) -> Layout {
+    assert!(
+        window >= 1 && window <= n,
+        "window {window} of an {n}-bit aligner"
+    );
+    let drop = n - window;
+    let mut l: Layout = (0..n)
+        .map(|i| {
+            if i < drop {
+                BitWeight {
+                    col: DROPPED,
+                    neg: false,
+                }
+            } else {
+                pos(i)
+            }
+        })
+        .collect();
+    l.push(neg(n));
+    l.push(pos(drop));
+    l
+}
+
+/// The bus of [`signed_mag_layout`] (and of [`windowed_signed_mag_layout`]).
 pub fn signed_mag_bits(mag: u128, s: bool, n: usize) -> u128 {
     let m = if n >= 128 {
         u128::MAX
@@ -794,6 +826,14 @@ mod tests {
             ] {
                 let want = if s { -(mag as i128) } else { mag as i128 };
                 assert_eq!(layout_value(&l, signed_mag_bits(mag, s, n)), want, "n={n}");
+                // a window of the top w bits: the magnitude truncated to them, signed after
+                for w in [1, n / 2, n - 1, n] {
+                    let t = (mag >> (n - w)) as i128;
+                    let want = if s { -t } else { t } << (n - w);
+                    let l = windowed_signed_mag_layout(n, w);
+                    let got = layout_value(&l, signed_mag_bits(mag, s, n));
+                    assert_eq!(got, want, "n={n} window={w} mag={mag:x} s={s}");
+                }
             }
         }
     }

@@ -83,6 +83,7 @@ fn json_file(plan: &UnitPlan, liberty: bool) -> String {
         "parameters": {
             "lanes": plan.lanes,
             "psum_width": plan.psum_width,
+            "wired_width": plan.wired_width,
             "pipeline": plan.pipeline,
             "multiplier": plan.multiplier,
             "reduction": plan.reduction,

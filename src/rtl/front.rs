@@ -9,7 +9,7 @@
 
 use rust_hdl::prelude::*;
 
-use super::csa::{signed_mag_layout, CsaTree, IntPp, PpKind};
+use super::csa::{windowed_signed_mag_layout, CsaTree, IntPp, PpKind};
 use super::lane::{FpLane, IntLane};
 use super::prim::{AdderTree, ZeroExtend};
 use super::reduce::{Aligner, AlignerCsa, MaxExpTree, Specials};
@@ -196,7 +196,7 @@ impl<const W: usize, const P: usize, const PB: usize, const KW: usize, const SW:
 /// The FP front end's two variants share everything but the aligners' output and the tree;
 /// `fp_front!` writes both.
 macro_rules! fp_front {
-    ($(#[$doc:meta])* $name:ident, $aligner:ty, $tree:ident: $tree_ty:ty, [$($g:ident),*], |$k:ident| $mk_tree:expr) => {
+    ($(#[$doc:meta])* $name:ident, $aligner:ty, $tree:ident: $tree_ty:ty, [$($g:ident),*], |$k:ident, $win:ident| $mk_tree:expr) => {
         $(#[$doc])*
         #[derive(LogicBlock)]
         pub struct $name<$(const $g: usize),*> {
@@ -217,8 +217,15 @@ macro_rules! fp_front {
 
         impl<$(const $g: usize),*> $name<$($g),*> {
             pub fn new($k: usize, bias: i32, specials: FpSpecials) -> Self {
+                Self::windowed($k, bias, specials, N)
+            }
+
+            /// The front end whose lanes keep only the top `window` bits of the N-bit
+            /// aligner window (as a unit of psum width `window`; see rtl/NOTES.md).
+            pub fn windowed($k: usize, bias: i32, specials: FpSpecials, $win: usize) -> Self {
                 const { assert!(MB == 2 * Y1 && N >= MB && N1 == N + 1) };
                 assert_eq!($k * W, KW, "FP front end: k * W must equal KW");
+                assert!($win >= MB && $win <= N, "psum window {} of an {}-bit aligner", $win, N);
                 Self {
                     a: Default::default(),
                     b: Default::default(),
@@ -271,15 +278,19 @@ fp_front! {
     /// aligner per lane into the N-bit window, signed (N1 = N + 1 bits) by its own negation,
     /// and an adder tree to SW = N1 + log2 k bits.
     FpFrontCpa, Aligner<MB, X1, N, N1>, adder_tree: AdderTree<N1, SW>,
-    [W, X, Y, X1, Y1, MB, N, N1, KW, SW], |k| AdderTree::new(k)
+    [W, X, Y, X1, Y1, MB, N, N1, KW, SW], |k, window| {
+        assert_eq!(window, N, "the carry-propagate front end is built at its full window only");
+        AdderTree::new(k)
+    }
 }
 
 fp_front! {
     /// FP block sum with one compressor tree: as [`FpFrontCpa`], but each aligner hands the
     /// tree its magnitude XOR its sign plus the sign as +1 and sign-extension bits (N2 = N + 2,
-    /// [`signed_mag_layout`]), and one [`CsaTree`] sums all lanes.
+    /// [`super::csa::signed_mag_layout`]), and one [`CsaTree`] sums all lanes; a narrowed window
+    /// drops the aligners' low bits from the tree ([`windowed_signed_mag_layout`]).
     FpFrontCsa, AlignerCsa<MB, X1, N, N2>, csa_tree: CsaTree<N2, SW>,
-    [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW], |k| CsaTree::new(k, signed_mag_layout(N))
+    [W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW], |k, window| CsaTree::new(k, windowed_signed_mag_layout(N, window))
 }
 
 impl<
@@ -340,9 +351,21 @@ impl<
         const SW: usize,
     > FpFront<W, X, Y, X1, Y1, MB, N, N1, N2, KW, SW>
 {
-    pub fn new(k: usize, bias: i32, specials: FpSpecials, reduction: Reduction) -> Self {
+    /// `k` lanes with `reduction`, keeping the top `window` bits of the N-bit aligner window
+    /// (`window` < N: the compressor tree only).
+    pub fn new(
+        k: usize,
+        bias: i32,
+        specials: FpSpecials,
+        reduction: Reduction,
+        window: usize,
+    ) -> Self {
         const { assert!(N2 == N + 2) };
         let csa = reduction == Reduction::CsaTree;
+        assert!(
+            csa || window == N,
+            "a narrowed psum window needs the csa tree"
+        );
         Self {
             a: Default::default(),
             b: Default::default(),
@@ -354,7 +377,7 @@ impl<
                 .into_iter()
                 .collect(),
             csa: csa
-                .then(|| FpFrontCsa::new(k, bias, specials))
+                .then(|| FpFrontCsa::windowed(k, bias, specials, window))
                 .into_iter()
                 .collect(),
         }
@@ -562,7 +585,7 @@ mod tests {
                     $n,
                     blocks.clone(),
                     seed,
-                    F::new($k, bias, specials, red),
+                    F::new($k, bias, specials, red, $n),
                     |f, a, b| {
                         f.a.next = pack::<{ $w * $k }, $w>(a);
                         f.b.next = pack::<{ $w * $k }, $w>(b);
@@ -661,6 +684,70 @@ mod tests {
             2,
             1
         );
+    }
+
+    /// A front end wired at n = `wired` that keeps the top `window` bits (compressor tree)
+    /// against the block semantics at n = `window`: the same sum, `wired - window` bits up.
+    macro_rules! windowed_case {
+        ($name:literal, $k:literal, $wired:literal, $window:literal, $count:literal, $w:literal, $x:literal, $y:literal) => {{
+            let fmt = lookup_in($name, &[]).unwrap();
+            let (bias, specials) = match fmt.elem {
+                ElemFormat::Fp { bias, specials, .. } => (bias, specials),
+                _ => unreachable!(),
+            };
+            type F = FpFront<
+                $w,
+                $x,
+                $y,
+                { $x + 1 },
+                { $y + 1 },
+                { 2 * $y + 2 },
+                $wired,
+                { $wired + 1 },
+                { $wired + 2 },
+                { $w * $k },
+                { $wired + 1 + ($k as usize).trailing_zeros() as usize },
+            >;
+            let seed = 0x3140 + $k as u64 + $window as u64 * 1000;
+            let up = $wired - $window;
+            let mut blocks = random_blocks($name, $k, $count, seed);
+            if $k == 1 {
+                blocks = code_pairs($name);
+            }
+            run(
+                $name,
+                $window,
+                blocks,
+                seed,
+                F::new($k, bias, specials, Reduction::CsaTree, $window),
+                |f, a, b| {
+                    f.a.next = pack::<{ $w * $k }, $w>(a);
+                    f.b.next = pack::<{ $w * $k }, $w>(b);
+                    assert!(simulate(f, 1000));
+                    let sum = i128_of(f.sum.val());
+                    assert_eq!(
+                        sum & ((1i128 << up) - 1),
+                        0,
+                        "low bits of a narrowed window"
+                    );
+                    (
+                        f.special.val().to_u128() as u64,
+                        sum >> up,
+                        i128_of(f.lsb_exp.val()) as i32 + up as i32,
+                    )
+                },
+            );
+        }};
+    }
+
+    #[test]
+    fn narrowed_windows_match_the_block_semantics_of_their_width() {
+        windowed_case!("mxfp8", 4, 24, 16, 400, 8, 4, 3);
+        windowed_case!("mxfp8", 32, 38, 25, 60, 8, 4, 3);
+        windowed_case!("mxfp8", 1, 38, 8, 0, 8, 4, 3);
+        windowed_case!("mxfp8_e5m2", 8, 68, 40, 300, 8, 5, 2);
+        windowed_case!("mxfp4", 16, 10, 5, 200, 4, 2, 1);
+        windowed_case!("mxfp4", 1, 10, 4, 0, 4, 2, 1);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod verilog;
 #[cfg(test)]
 mod testutil;
 
-pub use build::{front_cuts, supported_psum_widths, LANE_CHOICES};
+pub use build::{front_cuts, supported_psum_widths, wired_psum_width, LANE_CHOICES};
 pub use cli::{run_rtl, RtlArgs};
 pub use emit::{emit_unit, generate, yosys_script, Emitted, Generated};
 pub use sim::UnitSim;
@@ -246,13 +246,16 @@ pub enum RtlError {
         min: u32,
     },
     #[error(
-        "psum width {width} for {format} is not built into this hwcost; built widths: {}",
-        list(supported)
+        "psum width {width} for {format} is not built into this hwcost: its units take {min} \
+         to {max} bits{why}"
     )]
     PsumUnsupported {
         format: String,
         width: u32,
-        supported: Vec<u32>,
+        min: u32,
+        max: u32,
+        /// Why the span ends there (e.g. the carry-propagate front end's own widths).
+        why: String,
     },
     #[error("pipeline stages must be 0 to {MAX_PIPELINE}, got {stages}")]
     Pipeline { stages: usize },
@@ -279,10 +282,6 @@ pub enum RtlError {
     },
 }
 
-fn list(v: &[u32]) -> String {
-    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
-}
-
 /// A validated unit: format and every derived width, the unit's name and latency.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnitPlan {
@@ -290,6 +289,10 @@ pub struct UnitPlan {
     pub lanes: usize,
     /// Aligner window n (FP); for INT the exact product width 2b the lanes feed to the tree.
     pub psum_width: u32,
+    /// The aligner width the unit is wired with: the narrowest built width >= `psum_width`.
+    /// Wider only for FP units on the compressor tree, whose lanes then feed the tree the top
+    /// `psum_width` bits of it (rtl/NOTES.md, "Psum widths").
+    pub wired_width: u32,
     pub pipeline: usize,
     pub multiplier: Multiplier,
     pub reduction: Reduction,
@@ -339,14 +342,35 @@ impl UnitPlan {
                 why: build::describe(format),
             });
         }
-        if !supported.contains(&psum_width) {
-            return Err(RtlError::PsumUnsupported {
-                format: format.name.clone(),
-                width: psum_width,
-                supported,
-            });
-        }
         let (multiplier, reduction) = params.arch.resolve(format)?;
+        // Any width up to the widest built one: the lanes keep the top n bits of a wider
+        // built window. The carry-propagate front end takes its built widths only.
+        let max = supported.iter().copied().max().unwrap_or(psum_width);
+        let wired = supported.iter().copied().filter(|&w| w >= psum_width).min();
+        let wired = match wired {
+            Some(w) if w == psum_width || reduction == Reduction::CsaTree => w,
+            _ => {
+                let why = if psum_width <= max {
+                    format!(
+                        " with the compressor tree; the cpa tree is built at {} only",
+                        supported
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(RtlError::PsumUnsupported {
+                    format: format.name.clone(),
+                    width: psum_width,
+                    min,
+                    max,
+                    why,
+                });
+            }
+        };
         let name = format!(
             "{}_mac_k{lanes}_n{psum_width}_p{}_{}_{}",
             format.name,
@@ -358,6 +382,7 @@ impl UnitPlan {
             format: format.clone(),
             lanes,
             psum_width,
+            wired_width: wired,
             pipeline: params.pipeline,
             multiplier,
             reduction,
@@ -378,12 +403,12 @@ impl UnitPlan {
         self.format.elem.bits()
     }
 
-    /// Width of the front end's `sum`: tree input (INT 2b, FP n + 1) + log2 k.
+    /// Width of the front end's `sum`: tree input (INT 2b, FP wired n + 1) + log2 k.
     pub fn sum_width(&self) -> u32 {
         let input = if self.format.elem.is_int() {
-            self.psum_width
+            self.wired_width
         } else {
-            self.psum_width + 1
+            self.wired_width + 1
         };
         input + self.lanes.trailing_zeros()
     }

@@ -21,7 +21,7 @@
 
 use rust_hdl::prelude::*;
 
-use super::csa::{signed_mag_layout, CsaCut, IntPp, PpKind};
+use super::csa::{windowed_signed_mag_layout, CsaCut, IntPp, PpKind};
 use super::front::{exp_const, LSB_EXP_BITS};
 use super::lane::FpLane;
 use super::prim::{Reg, ZeroExtend};
@@ -207,10 +207,15 @@ impl<
         const SW: usize,
     > FpFrontPiped<W, X, Y, X1, Y1, MB, N, N2, KW, SW>
 {
-    /// `k` lanes with the lane cut, and the carry-save cut too when `cs_cut`.
-    pub fn new(k: usize, bias: i32, specials: FpSpecials, cs_cut: bool) -> Self {
+    /// `k` lanes with the lane cut, and the carry-save cut too when `cs_cut`, keeping the top
+    /// `window` bits of the N-bit aligner window (as [`super::front::FpFront`]).
+    pub fn new(k: usize, bias: i32, specials: FpSpecials, cs_cut: bool, window: usize) -> Self {
         const { assert!(MB == 2 * Y1 && N >= MB && N2 == N + 2) };
         assert_eq!(k * W, KW, "FP front end: k * W must equal KW");
+        assert!(
+            window >= MB && window <= N,
+            "psum window {window} of an {N}-bit aligner"
+        );
         Self {
             clk: Default::default(),
             rst: Default::default(),
@@ -235,7 +240,7 @@ impl<
                 .map(|_| Default::default())
                 .collect(),
             aligner: (0..k).map(|_| Default::default()).collect(),
-            csa_cut: CsaCut::new(k, signed_mag_layout(N)),
+            csa_cut: CsaCut::new(k, windowed_signed_mag_layout(N, window)),
             row_regs: (0..cs_cut as usize).map(|_| Default::default()).collect(),
             rows_add: Default::default(),
             emax_ext: Default::default(),

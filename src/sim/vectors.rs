@@ -836,11 +836,11 @@ pub fn quantized_blocks(
             data: data.name(),
             why,
         };
-        // 16-bit code storage: INT elements of up to 16 bits are built.
-        let q = quantize_codes::<u16>(fmt, &opts, x, lanes).map_err(|e| err(e.to_string()))?;
+        // 32-bit code storage: every element layout the reader takes (up to E7M10's 18 bits).
+        let q = quantize_codes::<u32>(fmt, &opts, x, lanes).map_err(|e| err(e.to_string()))?;
         Ok(QuantizedOperand {
             lanes,
-            elem_codes: q.elem_codes.iter().map(|&c| u32::from(c)).collect(),
+            elem_codes: q.elem_codes,
             scales: q.scale_codes,
             values: q.values,
             tensor_scale: q.tensor_scale,

@@ -67,7 +67,8 @@ pub struct VerifyArgs {
     /// Lanes k, a power of two from 1 to 64 [default: the format's block size, or for blocks over 64 or not a power of two the largest power of two up to 64 dividing it]
     #[arg(long)]
     pub lanes: Option<usize>,
-    /// Partial-sum (aligner window) width n in bits, or `exact` [default: min(2^(x+1)+2y, 24)]
+    /// Partial-sum (aligner window) width n in bits (2y+2 up to the widest built; not wired widths
+    /// need the csa tree), or `exact` [default: min(2^(x+1)+2y, 24)]
     #[arg(long)]
     pub psum_width: Option<PsumWidth>,
     /// Extra pipeline register stages S before the accumulator (0 to 8)

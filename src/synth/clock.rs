@@ -210,7 +210,7 @@ pub fn choose_depth(
     on_probe: &mut dyn FnMut(&Probe),
 ) -> Result<DepthChoice, UnitSynthError> {
     let plan = rtl::UnitPlan::new(format, params)?;
-    let cuts = |s: usize| rtl::front_cuts(format, plan.reduction, s);
+    let cuts = |s: usize| rtl::front_cuts(format, plan.wired_width, plan.reduction, s);
     let adds_cut = |s: usize| s <= 2 || cuts(s) > cuts(s - 1);
     let mut probes = Vec::new();
     for s in 0..=rtl::MAX_PIPELINE {

@@ -394,11 +394,14 @@ pub mod avx2 {
                     let mag = _mm256_srl_epi32(b, man_shift);
                     _mm256_or_si256(mag, _mm256_srl_epi32(neg, sign_shift))
                 };
-                // Codes fit 16 bits (unsigned), so the saturating packs keep them.
+                // Codes of up to 16 bits (unsigned) survive the saturating packs; wider ones
+                // are stored as they are.
                 let lo = _mm256_castsi256_si128(v);
                 let hi = _mm256_extracti128_si256(v, 1);
                 let w16 = _mm_packus_epi32(lo, hi);
-                if C::BITS == 8 {
+                if C::BITS == 32 {
+                    _mm256_storeu_si256(codes.as_mut_ptr().add(i) as *mut __m256i, v);
+                } else if C::BITS == 8 {
                     let w8 = _mm_packus_epi16(w16, w16);
                     _mm_storel_epi64(codes.as_mut_ptr().add(i) as *mut __m128i, w8);
                 } else {
