@@ -1078,6 +1078,29 @@ mod wide_codes {
         }
     }
 
+    /// `x` (rows of 1024) quantized with `C` codes: the AVX2 and portable kernels agree bit for
+    /// bit, the values are quantize-dequantize's, and every code fits the element width.
+    fn on_both_kernels<C: ElemCode>(
+        f: &BlockFormat,
+        o: &QuantOptions,
+        x: &[f32],
+        what: &str,
+    ) -> hwcost::format::quantize::Quantized<C> {
+        let q = quantize_codes::<C>(f, o, x, 1024).unwrap();
+        let portable = quantize_portable::<C>(f, o, x, 1024).unwrap();
+        assert_eq!(bits(&portable.values), bits(&q.values), "{what}: values");
+        assert_eq!(portable.elem_codes, q.elem_codes, "{what}: element codes");
+        assert_eq!(portable.scale_codes, q.scale_codes, "{what}: scale codes");
+        let dq = quantize_dequantize(f, o, x, 1024).unwrap();
+        assert_eq!(bits(&dq), bits(&q.values), "{what}: quantize_dequantize");
+        let top = 1u32 << f.elem.bits();
+        assert!(
+            q.elem_codes.iter().all(|&c| c.code() < top),
+            "{what}: code range"
+        );
+        q
+    }
+
     #[test]
     fn codes_decode_to_the_values_on_both_kernels() {
         let seed = 0x71de_c0deu64;
@@ -1095,15 +1118,7 @@ mod wide_codes {
                         seed,
                     };
                     let what = format!("seed {seed:#x} {} {r:?} {m:?}", f.name);
-                    let q = quantize_codes::<u16>(&f, &o, &x, 1024).unwrap();
-                    let portable = quantize_portable::<u16>(&f, &o, &x, 1024).unwrap();
-                    assert_eq!(bits(&portable.values), bits(&q.values), "{what}: values");
-                    assert_eq!(portable.elem_codes, q.elem_codes, "{what}: element codes");
-                    assert_eq!(portable.scale_codes, q.scale_codes, "{what}: scale codes");
-                    let dq = quantize_dequantize(&f, &o, &x, 1024).unwrap();
-                    assert_eq!(bits(&dq), bits(&q.values), "{what}: quantize_dequantize");
-                    let top = 1u32 << f.elem.bits();
-                    assert!(q.elem_codes.iter().all(|&c| u32::from(c) < top), "{what}");
+                    let q = on_both_kernels::<u16>(&f, &o, &x, &what);
                     if f.elem.bits() <= 8 {
                         let narrow = quantize(&f, &o, &x, 1024).unwrap();
                         let widened: Vec<u16> =
@@ -1145,15 +1160,7 @@ mod wide_codes {
                     seed,
                 };
                 let what = format!("seed {seed:#x} {} {r:?}", f.name);
-                let q = quantize_codes::<u32>(&f, &o, &x, 1024).unwrap();
-                let portable = quantize_portable::<u32>(&f, &o, &x, 1024).unwrap();
-                assert_eq!(bits(&portable.values), bits(&q.values), "{what}: values");
-                assert_eq!(portable.elem_codes, q.elem_codes, "{what}: element codes");
-                assert_eq!(portable.scale_codes, q.scale_codes, "{what}: scale codes");
-                let dq = quantize_dequantize(&f, &o, &x, 1024).unwrap();
-                assert_eq!(bits(&dq), bits(&q.values), "{what}: quantize_dequantize");
-                let top = 1u32 << f.elem.bits();
-                assert!(q.elem_codes.iter().all(|&c| c < top), "{what}: code range");
+                let q = on_both_kernels::<u32>(&f, &o, &x, &what);
                 assert!(
                     quantize_codes::<u16>(&f, &o, &x, 1024).is_err(),
                     "{what}: u16"

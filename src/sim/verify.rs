@@ -628,10 +628,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains('3'), "{e}");
-        let e = run_verify(&args(&["mxfp8_e5m2", "--psum-width", "30"]))
+        let e = run_verify(&args(&["mxfp8_e5m2", "--psum-width", "69"]))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("30"), "{e}");
+        assert!(e.contains("69") && e.contains("6 to 68 bits"), "{e}");
         let (f, p) = resolve_unit(&args(&["mxint8", "--pipeline", "1"])).unwrap();
         assert_eq!(
             (f.name.as_str(), p.lanes, p.psum_width, p.pipeline),

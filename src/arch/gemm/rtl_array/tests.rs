@@ -240,7 +240,7 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
     let unit = CostUnit::new(
         lookup_in("mxfp8", &[]).unwrap(),
         Some(4),
-        PsumWidth::Bits(16),
+        PsumWidth::Bits(39),
     )
     .unwrap();
     let narrow = GemmConfig {
@@ -249,7 +249,7 @@ fn weight_stationary_large_and_unbuildable_runs_are_refused_with_the_reason() {
     };
     let ops = GemmOperands::gaussian(&narrow.unit.format, narrow.shape, 4, 1).unwrap();
     let e = run_rtl_array(&narrow, &ops).unwrap_err().to_string();
-    assert!(e.contains("psum width 16 for mxfp8 is not built"), "{e}");
+    assert!(e.contains("psum width 39 for mxfp8 is not built"), "{e}");
 
     // Operands of another shape or step width.
     let cfg = config("mxint8", (4, 4, 16), (2, 2), 4, 0);
