@@ -557,14 +557,10 @@ mod tests {
         }
     }
 
-    macro_rules! fp_case {
-        ($name:literal, $k:literal, $n:literal, $blocks:expr, $w:literal, $x:literal, $y:literal) => {{
-            let fmt = lookup_in($name, &[]).unwrap();
-            let (bias, specials) = match fmt.elem {
-                ElemFormat::Fp { bias, specials, .. } => (bias, specials),
-                _ => unreachable!(),
-            };
-            type F = FpFront<
+    /// The FP front end of W-bit elements (x exponent, y mantissa bits) wired at n, k lanes.
+    macro_rules! fp_front_ty {
+        ($w:literal, $x:literal, $y:literal, $n:literal, $k:literal) => {
+            FpFront<
                 $w,
                 $x,
                 $y,
@@ -576,7 +572,22 @@ mod tests {
                 { $n + 2 },
                 { $w * $k },
                 { $n + 1 + ($k as usize).trailing_zeros() as usize },
-            >;
+            >
+        };
+    }
+
+    /// Bias and specials of the built-in FP format `name`.
+    fn fp_params(name: &str) -> (i32, FpSpecials) {
+        match lookup_in(name, &[]).unwrap().elem {
+            ElemFormat::Fp { bias, specials, .. } => (bias, specials),
+            _ => unreachable!("{name} is an FP format"),
+        }
+    }
+
+    macro_rules! fp_case {
+        ($name:literal, $k:literal, $n:literal, $blocks:expr, $w:literal, $x:literal, $y:literal) => {{
+            let (bias, specials) = fp_params($name);
+            type F = fp_front_ty!($w, $x, $y, $n, $k);
             let seed = 0xF407 + $k as u64 + $n as u64 * 1000;
             let blocks: Vec<(Vec<u32>, Vec<u32>)> = $blocks(seed);
             for red in [Reduction::CsaTree, Reduction::CpaTree] {
@@ -690,24 +701,8 @@ mod tests {
     /// against the block semantics at n = `window`: the same sum, `wired - window` bits up.
     macro_rules! windowed_case {
         ($name:literal, $k:literal, $wired:literal, $window:literal, $count:literal, $w:literal, $x:literal, $y:literal) => {{
-            let fmt = lookup_in($name, &[]).unwrap();
-            let (bias, specials) = match fmt.elem {
-                ElemFormat::Fp { bias, specials, .. } => (bias, specials),
-                _ => unreachable!(),
-            };
-            type F = FpFront<
-                $w,
-                $x,
-                $y,
-                { $x + 1 },
-                { $y + 1 },
-                { 2 * $y + 2 },
-                $wired,
-                { $wired + 1 },
-                { $wired + 2 },
-                { $w * $k },
-                { $wired + 1 + ($k as usize).trailing_zeros() as usize },
-            >;
+            let (bias, specials) = fp_params($name);
+            type F = fp_front_ty!($w, $x, $y, $wired, $k);
             let seed = 0x3140 + $k as u64 + $window as u64 * 1000;
             let up = $wired - $window;
             let mut blocks = random_blocks($name, $k, $count, seed);
