@@ -220,7 +220,7 @@ pub fn flip_flops(unit: &UnitParams, pipeline: usize) -> usize {
         let n = unit
             .psum_width
             .unwrap_or_else(|| unit.format.default_psum_width());
-        let wired = crate::rtl::wired_psum_width(&unit.format, n);
+        let wired = crate::rtl::wired_psum_width(&unit.format, n).unwrap_or(n);
         crate::rtl::front_cuts(&unit.format, wired, reduction, pipeline)
     });
     if let ElemFormat::Fp {

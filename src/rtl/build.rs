@@ -40,13 +40,12 @@ pub fn supported_psum_widths(format: &BlockFormat) -> Vec<u32> {
 }
 
 /// The aligner width a unit of psum width `n` is wired with: the narrowest built width
-/// >= n (n itself when none is; [`UnitPlan::new`] refuses that case).
-pub fn wired_psum_width(format: &BlockFormat, n: u32) -> u32 {
+/// >= n (None when none is; [`UnitPlan::new`] refuses that case).
+pub fn wired_psum_width(format: &BlockFormat, n: u32) -> Option<u32> {
     supported_psum_widths(format)
         .into_iter()
         .filter(|&w| w >= n)
         .min()
-        .unwrap_or(n)
 }
 
 /// What is built, for the error message of a format without a unit: the INT widths and the

@@ -346,8 +346,7 @@ impl UnitPlan {
         // Any width up to the widest built one: the lanes keep the top n bits of a wider
         // built window. The carry-propagate front end takes its built widths only.
         let max = supported.iter().copied().max().unwrap_or(psum_width);
-        let wired = supported.iter().copied().filter(|&w| w >= psum_width).min();
-        let wired = match wired {
+        let wired = match wired_psum_width(format, psum_width) {
             Some(w) if w == psum_width || reduction == Reduction::CsaTree => w,
             _ => {
                 let why = if psum_width <= max {
