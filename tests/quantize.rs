@@ -1265,3 +1265,135 @@ mod wide_codes {
         assert_eq!(<u16 as ElemCode>::BITS, 16);
     }
 }
+
+/// Formats without a block scale (`scale = "none"`): each value becomes its nearest element
+/// value, checked against an enumeration of the element's values (ties to the even code,
+/// magnitudes beyond the largest element saturated); the AVX2 and portable kernels agree, every
+/// stored scale code is 127 (2^0), the packed file decodes to the values, and NaN or Inf input
+/// is refused by name.
+mod unscaled {
+    use super::*;
+    use hwcost::format::element::Class;
+    use hwcost::format::quantize::{quantize_codes, QuantError};
+    use hwcost::format::spec::{ElemFormat, FpSpecials};
+    use hwcost::format::ScaleFormat;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn unscaled(name: &str, elem: ElemFormat, block: usize) -> BlockFormat {
+        BlockFormat {
+            name: name.into(),
+            elem,
+            block,
+            scale: ScaleFormat::Unscaled,
+        }
+    }
+
+    fn fp(exp_bits: u32, man_bits: u32, bias: i32, specials: FpSpecials) -> ElemFormat {
+        ElemFormat::Fp {
+            exp_bits,
+            man_bits,
+            bias,
+            specials,
+        }
+    }
+
+    fn formats() -> Vec<BlockFormat> {
+        use FpSpecials::*;
+        vec![
+            unscaled("e4m3_none", fp(4, 3, 7, NanOnly), 32),
+            unscaled("e5m2_none", fp(5, 2, 15, Ieee), 32),
+            unscaled("e2m1_none", fp(2, 1, 1, Finite), 32),
+            unscaled("e3m2_bias9_none", fp(3, 2, 9, Finite), 64),
+            unscaled("int8_none", ElemFormat::Int { bits: 8 }, 16),
+            unscaled("int5_none", ElemFormat::Int { bits: 5 }, 16),
+        ]
+    }
+
+    /// The element's finite values (in the quantizer's view) with their codes, and the largest.
+    fn grid(f: &BlockFormat) -> (Vec<(f64, u32)>, f64) {
+        let e = f.elem;
+        let view = 2f64.powi(e.int_view_exp());
+        let all: Vec<(f64, u32)> = (0..e.code_count())
+            .filter(|&c| matches!(e.decode(c).class, Class::Finite | Class::Zero))
+            .map(|c| (e.value(c) * view, c))
+            .collect();
+        let max = all.iter().map(|g| g.0).fold(0.0, f64::max);
+        // Symmetric: an INT's most negative code is not used.
+        (all.into_iter().filter(|g| g.0.abs() <= max).collect(), max)
+    }
+
+    /// The nearest grid value; a tie goes to the even code.
+    fn nearest(grid: &[(f64, u32)], x: f64) -> f64 {
+        let mut best = grid[0];
+        for &g in grid {
+            let (d, db) = ((x - g.0).abs(), (x - best.0).abs());
+            if d < db || (d == db && g.1 % 2 == 0 && best.1 % 2 == 1) {
+                best = g;
+            }
+        }
+        best.0
+    }
+
+    #[test]
+    fn each_value_becomes_its_nearest_element_on_both_kernels() {
+        let seed = 0x0005_ca1e_u64;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for f in formats() {
+            let (grid, max) = grid(&f);
+            let mut x: Vec<f32> = (0..3072)
+                .map(|_| (rng.gen_range(-1.25..1.25) * max) as f32)
+                .collect();
+            // Every midpoint between neighbours (the ties) and the grid itself.
+            let mut values: Vec<f64> = grid.iter().map(|g| g.0).collect();
+            values.sort_by(f64::total_cmp);
+            values.dedup();
+            x.extend(values.windows(2).map(|w| ((w[0] + w[1]) / 2.0) as f32));
+            x.extend(values.iter().map(|&v| v as f32));
+            x.resize(x.len().next_multiple_of(1024), 0.0);
+            for rule in [ScaleRule::Ceil, ScaleRule::Ocp, ScaleRule::Nv] {
+                let o = QuantOptions {
+                    scale_rule: rule,
+                    round: Rounding::Rne,
+                    block: None,
+                    seed,
+                };
+                let what = format!("seed {seed:#x} {} {rule:?}", f.name);
+                let q = quantize_codes::<u16>(&f, &o, &x, 1024).unwrap();
+                let portable = quantize_portable::<u16>(&f, &o, &x, 1024).unwrap();
+                assert_eq!(bits(&portable.values), bits(&q.values), "{what}");
+                assert_eq!(portable.elem_codes, q.elem_codes, "{what}");
+                assert!(q.scale_codes.iter().all(|&c| c == 127), "{what}");
+                for (i, (&v, &xi)) in q.values.iter().zip(&x).enumerate() {
+                    // Numerically equal: the sign of a zero is the rule's, as for scaled formats.
+                    let want = nearest(&grid, xi as f64);
+                    assert!(
+                        v as f64 == want,
+                        "{what}: x[{i}] = {xi:e} gave {v:e}, nearest is {want:e}"
+                    );
+                }
+                let p = Packed::new(&f, &o, &[(x.len() / 1024) as u64, 1024], &q).unwrap();
+                let back = Packed::from_bytes(&p.to_bytes()).unwrap();
+                assert_eq!(back.scale, ScaleFormat::Unscaled, "{what}");
+                assert_eq!(bits(&back.dequantize()), bits(&q.values), "{what}: packed");
+            }
+        }
+    }
+
+    #[test]
+    fn nan_or_inf_input_is_refused_by_name() {
+        for f in formats() {
+            let o = QuantOptions::default_for(&f);
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let mut x = vec![0.5f32; 64];
+                x[33] = bad;
+                let want = QuantError::NonFinite {
+                    format: f.name.clone(),
+                };
+                assert_eq!(quantize(&f, &o, &x, 64).unwrap_err(), want);
+                assert_eq!(quantize_dequantize(&f, &o, &x, 64).unwrap_err(), want);
+                assert!(want.to_string().contains("no block scale"), "{want}");
+            }
+        }
+    }
+}

@@ -39,15 +39,17 @@ fn shipped_examples() -> Vec<(PathBuf, BlockFormat)> {
 
 /// A random format the TOML reader accepts, as TOML text: INT of 2..16 bits or FP with 1..7
 /// exponent and 0..10 mantissa bits, any valid bias and specials, blocks of 1..256, any
-/// scale (UE8M0, E4M3, E5M3). Half of the FP formats take the usual bias 2^(x-1) - 1.
+/// scale (UE8M0, E4M3, E5M3, none). Half of the FP formats take the usual bias 2^(x-1) - 1.
 fn random_toml(rng: &mut rand::rngs::StdRng, i: usize) -> String {
     let block = if rng.gen_bool(0.75) {
         1usize << rng.gen_range(1..=8)
     } else {
         rng.gen_range(1..=256)
     };
-    let scale = if rng.gen_bool(0.7) {
+    let scale = if rng.gen_bool(0.65) {
         "ue8m0"
+    } else if rng.gen_bool(0.3) {
+        "none"
     } else if rng.gen_bool(0.5) {
         "e4m3"
     } else {
@@ -505,6 +507,93 @@ fn random_user_formats_get_a_bit_exact_unit_or_an_error_naming_what_is_built() {
 }
 
 #[test]
+fn formats_without_a_scale_have_no_scale_ports_and_are_bit_exact_on_every_backend() {
+    // `scale = "none"`: the UE8M0 unit with both scale inputs tied to 2^0 inside its top. INT8
+    // (Booth) and FP8 E4M3 and FP4 E2M1 (arrays) at S = 0; E4M3 with its front-end cuts (S = 4)
+    // and INT6 with its carry-save cut (S = 3), where the tied scales pass pipeline registers.
+    let work = tempfile::tempdir().unwrap();
+    let (kinds, verilator) = backends();
+    let e4m3 = "kind = \"fp\"\nexp_bits = 4\nman_bits = 3\nbias = 7\nspecials = \"nan_only\"\n";
+    let cases: [(&str, String, usize, usize); 5] = [
+        ("int8_none", "kind = \"int\"\nbits = 8\n".into(), 32, 0),
+        ("e4m3_none", e4m3.into(), 32, 0),
+        (
+            "e2m1_none",
+            "kind = \"fp\"\nexp_bits = 2\nman_bits = 1\nbias = 1\nspecials = \"finite\"\n".into(),
+            16,
+            0,
+        ),
+        ("e4m3_none_b64", e4m3.into(), 64, 4),
+        ("int6_none", "kind = \"int\"\nbits = 6\n".into(), 32, 3),
+    ];
+    let failures: Vec<String> = cases
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (name, element, block, pipeline))| {
+            let seed = 0x05e7_0500 + i as u64;
+            let p = work.path().join(format!("{name}.toml"));
+            let text = format!(
+                "name = \"{name}\"\nblock = {block}\nscale = \"none\"\n[element]\n{element}"
+            );
+            std::fs::write(&p, &text).unwrap();
+            let f = load_toml(&p).unwrap();
+            let params = |lanes| hwcost::rtl::UnitParams {
+                lanes: Some(lanes),
+                pipeline: *pipeline,
+                ..Default::default()
+            };
+            let mut why = Vec::new();
+            let g = generate(&f, &params(4), None).unwrap();
+            let header = g
+                .verilog
+                .lines()
+                .find(|l| l.starts_with(&format!("module {}(", g.plan.name)))
+                .unwrap_or_default();
+            if header.is_empty() || header.contains("scale") {
+                why.push(format!("the top's port list has scale ports: {header:?}"));
+            }
+            for port in ["a_scale", "b_scale"] {
+                if !g
+                    .verilog
+                    .contains(&format!("    wire  [7:0] {port} = 8'd127;"))
+                {
+                    why.push(format!("{port} is not tied to 8'd127 in the top"));
+                }
+            }
+            let json: serde_json::Value = serde_json::from_str(&g.json).unwrap();
+            if json["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"].as_str().unwrap().contains("scale"))
+            {
+                why.push(format!("the JSON lists scale ports: {}", json["ports"]));
+            }
+            if verilator {
+                if let Some(w) = lint_unit(work.path(), &f, &params(8)) {
+                    why.push(format!("lint at 8 lanes: {w}"));
+                }
+            }
+            let size = suite(&f, 1_000);
+            if let Err(e) = bit_exact_at(
+                &f,
+                4,
+                *pipeline,
+                PsumWidth::Default,
+                &kinds,
+                size,
+                seed,
+                work.path(),
+            ) {
+                why.push(e);
+            }
+            (!why.is_empty()).then(|| format!("{text}(seed {seed:#x}):\n{}", why.join("\n")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
 fn a_psum_width_beyond_the_widest_wired_one_is_refused_with_the_span() {
     let dir = tempfile::tempdir().unwrap();
     // 6 and 7 exponent bits have no exact-width unit (148 bits here): the span ends at 24.
@@ -653,5 +742,36 @@ fn the_cli_runs_end_to_end_on_a_user_format() {
         ))
         .unwrap();
         assert!(synth.to_string().contains("mxint5_b16"), "{synth}");
+
+        // A format without a scale synthesizes as the UE8M0 unit with its scale inputs tied to
+        // 2^0: flattened, the constant folds away the scale logic, so it is smaller than its
+        // UE8M0 twin (MXFP8: the same E4M3 elements, blocks and lanes), and both netlists pass
+        // the gate-level simulation against emulate.
+        let src =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models/formats/fp8_e4m3_noscale.toml");
+        std::fs::copy(&src, formats.join("fp8_e4m3_noscale.toml")).unwrap();
+        let flat = |name: &str| -> f64 {
+            let r: serde_json::Value = serde_json::from_str(&run(
+                d,
+                &[
+                    "synth",
+                    name,
+                    "--lanes",
+                    "1",
+                    "--json",
+                    "--quiet",
+                    "--cache-dir",
+                    "cache",
+                ],
+            ))
+            .unwrap();
+            assert!(r["checked_cycles"].as_u64().unwrap() > 0, "{r}");
+            r["flat"]["area_um2"].as_f64().unwrap()
+        };
+        let (unscaled, twin) = (flat("fp8_e4m3_noscale"), flat("mxfp8"));
+        assert!(
+            unscaled < twin,
+            "flattened area without a scale {unscaled} um^2, with UE8M0 scales {twin} um^2"
+        );
     }
 }

@@ -495,3 +495,30 @@ def test_codes_wider_than_16_bits_are_refused(tmp_path, monkeypatch):
     assert hwcost.quantize(x, "e7m10").shape == x.shape  # values need no codes
     with pytest.raises(ValueError, match="18-bit element codes are wider than the 16 bits"):
         hwcost.encode(x, "e7m10")
+
+
+def test_a_format_without_a_scale_quantizes_each_element_like_the_cli(cli, tmp_path, monkeypatch):
+    # scale = "none": every block at 2^0, so the codes alone are the values
+    seed = 113
+    (tmp_path / "models" / "formats").mkdir(parents=True)
+    (tmp_path / "models" / "formats" / "e4m3_plain.toml").write_text(
+        'name = "e4m3_plain"\nblock = 32\nscale = "none"\n[element]\nkind = "fp"\nexp_bits = 4\n'
+        'man_bits = 3\nbias = 7\nspecials = "nan_only"\n')
+    monkeypatch.chdir(tmp_path)
+    x = sample(seed, (5, 64), specials=False) * np.float32(64.0)
+    want = hwcost.quantize(x, "e4m3_plain")
+    codes, scales, ts = hwcost.encode(x, "e4m3_plain")
+    assert np.all(scales == 127) and ts == np.float32(1.0)
+    got = fp_values(codes, 4, 3, 7, nan_code_all_ones=True).astype(np.float32)
+    assert np.array_equal(got, want), f"decoded values differ (seed {seed})"
+    assert np.abs(want).max() <= 448.0
+    inp, out = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(inp, x)
+    r = subprocess.run([cli, "quantize", "e4m3_plain", str(inp), "-o", str(out), "--json"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["scale_rule"] == "none"
+    assert np.array_equal(bits(np.load(out)), bits(want)), f"CLI values differ (seed {seed})"
+    x[1, 2] = np.nan
+    with pytest.raises(ValueError, match="no block scale"):
+        hwcost.quantize(x, "e4m3_plain")

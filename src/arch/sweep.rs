@@ -18,7 +18,8 @@
 //! # Pareto front
 //! A row is on the front (`pareto = true`) when no other row is at least as good in every
 //! objective and better in one. Objectives: minimum energy per MAC, minimum area per MAC,
-//! maximum QSNR. Rows with equal objectives are all on the front; the analytic model costs no
+//! maximum QSNR (a format without a scale has none, `NaN` in `qsnr_db`, and counts as the least
+//! accurate). Rows with equal objectives are all on the front; the analytic model costs no
 //! registers, so pipeline depth changes only `latency_cycles` and the rows of one unit at
 //! several depths tie.
 //!
@@ -403,6 +404,16 @@ pub fn pareto_front<const D: usize>(objectives: &[[f64; D]]) -> Vec<bool> {
     on_front
 }
 
+/// The QSNR as an objective to minimize: -QSNR, and for a format without a scale, which has no
+/// theoretical QSNR (NaN), the worst value (it is on the front only by its cost).
+pub(crate) fn qsnr_objective(qsnr_db: f64) -> f64 {
+    if qsnr_db.is_nan() {
+        f64::INFINITY
+    } else {
+        -qsnr_db
+    }
+}
+
 /// The formats and psum widths a sweep names, each checked.
 fn sweep_axes(args: &SweepArgs) -> Result<(Vec<BlockFormat>, Vec<PsumWidth>), SweepError> {
     let formats = args
@@ -494,7 +505,13 @@ pub fn sweep(args: &SweepArgs, progress: &ProgressBar) -> Result<Sweep, SweepErr
     let objectives: Vec<[f64; 3]> = points
         .iter()
         .zip(&totals)
-        .map(|(p, t)| [t.energy_pj_per_mac, t.area_um2_per_mac, -qsnr[p.format]])
+        .map(|(p, t)| {
+            [
+                t.energy_pj_per_mac,
+                t.area_um2_per_mac,
+                qsnr_objective(qsnr[p.format]),
+            ]
+        })
         .collect();
     let front = pareto_front(&objectives);
     let rows = points
@@ -608,7 +625,11 @@ pub fn to_csv(s: &Sweep) -> String {
             let _ = write!(out, ",{}", r.fmax_mhz.map_or(String::new(), round_sig_text));
         }
         if clocked {
-            let _ = write!(out, ",{}", r.clock_mhz.map_or(String::new(), round_sig_text));
+            let _ = write!(
+                out,
+                ",{}",
+                r.clock_mhz.map_or(String::new(), round_sig_text)
+            );
         }
         out.push('\n');
     }

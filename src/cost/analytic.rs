@@ -523,6 +523,7 @@ fn fp32_adder() -> CellCounts {
 /// The dequantizer; `sum_width` is the width of the block-sum significand it scales.
 fn scale_logic(scale: ScaleFormat, sum_width: u64) -> CellCounts {
     match scale {
+        ScaleFormat::Unscaled => CellCounts::default(),
         ScaleFormat::Ue8m0 => ripple_adder(8).times(2),
         // UE5M3 as E4M3 with a 5-bit exponent add (no sign).
         ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => {

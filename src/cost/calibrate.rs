@@ -271,7 +271,7 @@ fn normalizer_width(unit: &UnitParams) -> f64 {
         }
     };
     let scale = match unit.format.scale {
-        crate::format::ScaleFormat::Ue8m0 => 0,
+        crate::format::ScaleFormat::Ue8m0 | crate::format::ScaleFormat::Unscaled => 0,
         crate::format::ScaleFormat::E4m3 | crate::format::ScaleFormat::Ue5m3 => 8,
     };
     (sum + scale) as f64

@@ -849,6 +849,7 @@ mod tests {
         match f.scale {
             // Wide enough to reach overflow and underflow now and then.
             ScaleFormat::Ue8m0 => rng.gen_range(0..=254),
+            ScaleFormat::Unscaled => crate::format::element::NO_SCALE_CODE,
             ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => loop {
                 let c: u8 = rng.gen();
                 if !f.scale.value(c).is_nan() {

@@ -40,6 +40,7 @@ fn elem_encoding(e: &ElemFormat) -> String {
 fn scale_encoding(s: ScaleFormat) -> &'static str {
     match s {
         ScaleFormat::Ue8m0 => "UE8M0: 2^(code - 127); 0xFF is NaN",
+        ScaleFormat::Unscaled => "none: the format has no block scale (the unit has no scale ports)",
         ScaleFormat::E4m3 => {
             "FP8 E4M3 (bias 7, subnormals, S.1111.111 is NaN); the FP32 per-tensor scale is applied outside the unit"
         }
@@ -124,12 +125,11 @@ fn document(
     latency: usize,
     mode_port: Option<Value>,
     operands: (usize, Vec<Value>),
-    scales: (usize, Vec<Value>),
+    scales: Option<(usize, Vec<Value>)>,
     layout: &Layout,
     seed: u64,
 ) -> String {
     let (kw, op_packing) = operands;
-    let (sw, sc_packing) = scales;
     let mut ports = vec![
         port("clk", "input", 1, "clock", "rising edge; every register of the unit"),
         port(
@@ -169,6 +169,11 @@ fn document(
         ));
     }
     for (n, what) in [("a_scale", "operand A"), ("b_scale", "operand B")] {
+        // A unit for a format without a scale has no scale ports.
+        let Some((sw, sc_packing)) = &scales else {
+            break;
+        };
+        let sw = *sw;
         ports.push(with(
             port(
                 n,
@@ -244,7 +249,8 @@ pub fn unit_ports(plan: &UnitPlan, layout: &Layout, seed: u64) -> String {
             k * plan.elem_bits() as usize,
             vec![operand_packing(None, f, k)],
         ),
-        (8, vec![scale_packing(None, f, 1, k, 0)]),
+        plan.has_scale_ports()
+            .then(|| (8, vec![scale_packing(None, f, 1, k, 0)])),
         layout,
         seed,
     )
@@ -279,13 +285,13 @@ pub fn mixed_ports(plan: &MixedPlan, layout: &Layout, seed: u64) -> String {
                 operand_packing(Some(1), narrow, 2 * k),
             ],
         ),
-        (
+        Some((
             plan.scale_bits(),
             vec![
                 scale_packing(Some(0), wide, 1, k, g - 1),
                 scale_packing(Some(1), narrow, g, nb, 0),
             ],
-        ),
+        )),
         layout,
         seed,
     )

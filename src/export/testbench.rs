@@ -40,6 +40,10 @@ pub struct Layout {
     pub scale_bits: usize,
     /// Whether the unit has a `mode` input (flag bit 3).
     pub mode: bool,
+    /// Whether the unit has `a_scale` and `b_scale` ports; a unit for a format without a
+    /// scale has none, and its records' scale fields (code 127) are not applied.
+    #[serde(skip)]
+    pub scale_ports: bool,
 }
 
 /// A field of a record: name, least significant bit, width in bits.
@@ -105,6 +109,7 @@ pub fn unit_vectors(
             operand_bytes: operand_bits.div_ceil(8),
             scale_bits: 8,
             mode: false,
+            scale_ports: fmt.scale != crate::format::ScaleFormat::Unscaled,
         },
         input_records: encode_inputs(fmt, p, &s.cycles),
         valid_cycles: s.cycles.iter().filter(|c| c.in_valid).count(),
@@ -125,6 +130,7 @@ pub fn mixed_vectors(plan: &MixedPlan, seed: u64, cycles: usize) -> Vectors {
             operand_bytes: plan.lanes,
             scale_bits: plan.scale_bits(),
             mode: true,
+            scale_ports: true,
         },
         input_records: encode_mixed_inputs(plan, &s.cycles),
         valid_cycles: s.cycles.iter().filter(|c| c.in_valid).count(),
@@ -193,6 +199,11 @@ pub fn testbench(name: &str, v: &Vectors) -> String {
         l.lsb("a_scale"),
         l.lsb("b_scale"),
     );
+    let scale_conn = if l.scale_ports {
+        " .a_scale(a_scale), .b_scale(b_scale),"
+    } else {
+        ""
+    };
     let (mode_decl, mode_set, mode_conn) = if l.mode {
         (
             "    reg mode = 1'b0;\n",
@@ -238,7 +249,7 @@ module {name}_tb;
     integer i, blocks;
 
     {name} dut(.clk(clk), .rst(rst), .in_valid(in_valid), .acc_clear(acc_clear){mode_conn},
-        .a(a), .b(b), .a_scale(a_scale), .b_scale(b_scale), .out_valid(out_valid), .acc(acc));
+        .a(a), .b(b),{scale_conn} .out_valid(out_valid), .acc(acc));
 
     initial begin
         if (!$value$plusargs("vectors=%s", path)) path = "{name}.vectors.hex";

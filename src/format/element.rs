@@ -185,11 +185,22 @@ impl ElemFormat {
 /// UE8M0 scale code 0xFF: NaN.
 pub const UE8M0_NAN: u8 = 0xFF;
 
+/// The scale code stored for every block of a format without a scale: UE8M0's 2^0, which is
+/// also what the hardware ties its scale inputs to.
+pub const NO_SCALE_CODE: u8 = 127;
+
 impl ScaleFormat {
     /// Decode a scale code. UE8M0: 2^(code-127), 0xFF = NaN. E4M3: the FP8 value. UE5M3:
-    /// the E5M3 value of the code with a zero sign bit (0xFF = NaN).
+    /// the E5M3 value of the code with a zero sign bit (0xFF = NaN). No scale: 1 whatever the
+    /// code (the quantizer stores [`NO_SCALE_CODE`] for every block).
     pub fn decode(&self, code: u8) -> Raw {
         match self {
+            ScaleFormat::Unscaled => Raw {
+                sign: false,
+                sig: 1,
+                exp: 0,
+                class: Class::Finite,
+            },
             ScaleFormat::Ue8m0 if code == UE8M0_NAN => Raw {
                 sign: false,
                 sig: 0,
@@ -221,6 +232,7 @@ impl ScaleFormat {
             ScaleFormat::Ue8m0 => "UE8M0",
             ScaleFormat::E4m3 => "E4M3",
             ScaleFormat::Ue5m3 => "UE5M3",
+            ScaleFormat::Unscaled => "none",
         }
     }
 
@@ -229,17 +241,20 @@ impl ScaleFormat {
         matches!(self, ScaleFormat::E4m3 | ScaleFormat::Ue5m3)
     }
 
-    /// The NaN code a block holding NaN or Inf gets (UE8M0 0xFF, E4M3 0x7F, UE5M3 0xFF).
-    pub fn nan_code(&self) -> u8 {
+    /// The NaN code a block holding NaN or Inf gets (UE8M0 0xFF, E4M3 0x7F, UE5M3 0xFF);
+    /// `None` for a format without a scale, which has no code to carry it.
+    pub fn nan_code(&self) -> Option<u8> {
         match self {
-            ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => 0xFF,
-            ScaleFormat::E4m3 => 0x7F,
+            ScaleFormat::Unscaled => None,
+            ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => Some(0xFF),
+            ScaleFormat::E4m3 => Some(0x7F),
         }
     }
 
-    /// The largest finite scale value (2^127, 448, 114688).
+    /// The largest finite scale value (2^127, 448, 114688; 1 without a scale).
     pub fn max_value(&self) -> f64 {
         match self {
+            ScaleFormat::Unscaled => 1.0,
             ScaleFormat::Ue8m0 => 127f64.exp2(),
             ScaleFormat::E4m3 => 448.0,
             ScaleFormat::Ue5m3 => 114_688.0,

@@ -146,9 +146,11 @@ pub enum QsnrError {
     Quant(#[from] QuantError),
 }
 
-/// The rho the study plots for a format's scale: 1.5 for UE8M0, 1.05 for E4M3.
+/// The rho the study plots for a format's scale: 1.5 for UE8M0, 1.05 for E4M3 (1 without a
+/// scale, where the model does not apply: see [`theory_qsnr_db`]).
 pub fn default_rho(fmt: &BlockFormat) -> f64 {
     match fmt.scale {
+        ScaleFormat::Unscaled => 1.0,
         ScaleFormat::Ue8m0 => RHO_UE8M0,
         // UE5M3 has E4M3's 3 mantissa bits, so the same overhead.
         ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => RHO_E4M3,
@@ -234,6 +236,7 @@ fn fp_terms(
 /// The FP model's terms for an FP block format (None for INT formats).
 pub fn theory_fp_terms(fmt: &BlockFormat, kappa: f64, rho: f64) -> Option<FpTerms> {
     match fmt.elem {
+        _ if fmt.scale == ScaleFormat::Unscaled => None,
         ElemFormat::Int { .. } => None,
         ElemFormat::Fp { man_bits, bias, .. } => Some(fp_terms(
             man_bits,
@@ -249,9 +252,13 @@ pub fn theory_fp_terms(fmt: &BlockFormat, kappa: f64, rho: f64) -> Option<FpTerm
 
 /// Theoretical QSNR in dB of `fmt` on Gaussian blocks of crest factor `kappa` (> 0) with scale
 /// overhead `rho` (>= 1; see [`default_rho`]). The model is the module's. A `kappa` or `rho`
-/// that is not a positive finite number gives NaN.
+/// that is not a positive finite number gives NaN, and so does a format without a block scale:
+/// the model scales each block to its max, and an unscaled format's QSNR depends on the data's
+/// magnitude instead (measure it: `qsnr --measure`).
 pub fn theory_qsnr_db(fmt: &BlockFormat, kappa: f64, rho: f64) -> f64 {
-    if !(kappa.is_finite() && kappa > 0.0 && rho.is_finite() && rho > 0.0) {
+    if fmt.scale == ScaleFormat::Unscaled
+        || !(kappa.is_finite() && kappa > 0.0 && rho.is_finite() && rho > 0.0)
+    {
         return f64::NAN;
     }
     let rel_mse = match fmt.elem {
@@ -743,7 +750,8 @@ pub fn qsnr_report(args: &QsnrArgs) -> Result<QsnrReport, QsnrError> {
                 && !b.elem.is_int()
                 && a.elem.bits() == b.elem.bits()
                 && a.block == b.block
-                && a.scale == b.scale;
+                && a.scale == b.scale
+                && a.scale != ScaleFormat::Unscaled;
             if !pair {
                 continue;
             }
@@ -819,7 +827,10 @@ fn measure_all(
     }
     let scale_rule = fmts
         .iter()
-        .map(|f| measure_options(f, rule_of(f)).scale_rule.name().to_string())
+        .map(|f| match f.scale {
+            ScaleFormat::Unscaled => "none".to_string(),
+            _ => measure_options(f, rule_of(f)).scale_rule.name().to_string(),
+        })
         .collect();
     Ok(Measured {
         samples,
@@ -851,9 +862,19 @@ pub fn render_text(r: &QsnrReport) -> String {
     for (i, k) in r.kappa.iter().enumerate() {
         let _ = write!(s, "{k:>8.2}");
         for col in &r.theory {
-            let _ = write!(s, " {:>w$.2}", col[i]);
+            if col[i].is_nan() {
+                let _ = write!(s, " {:>w$}", "-");
+            } else {
+                let _ = write!(s, " {:>w$.2}", col[i]);
+            }
         }
         s.push('\n');
+    }
+    if r.theory.iter().flatten().any(|q| q.is_nan()) {
+        let _ = writeln!(
+            s,
+            "(-: no theory for a format without a block scale, whose QSNR depends on the data's magnitude: --measure it)"
+        );
     }
     if let Some(m) = &r.measured {
         let _ = writeln!(

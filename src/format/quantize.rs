@@ -287,6 +287,8 @@ pub enum QuantError {
     OutputLen { got: usize, want: usize },
     #[error("format '{format}' cannot be quantized in FP32: {why}")]
     Unsupported { format: String, why: String },
+    #[error("format '{format}' has no block scale to carry NaN or Inf, and the input holds one: a format without a scale quantizes finite data only")]
+    NonFinite { format: String },
     #[error("Hadamard rotation needs a power-of-two block size, got {0}")]
     RotationBlock(usize),
     #[error("Hadamard rotation needs the row length {row_len} to be a multiple of the block size {block}")]
@@ -398,6 +400,7 @@ fn quantize_on<C: ElemCode>(
 ) -> Result<Quantized<C>, QuantError> {
     check_code_width::<C>(fmt)?;
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    plan.check_finite(data)?;
     if portable {
         plan.simd = false;
     }
@@ -441,6 +444,7 @@ pub fn quantize_piece<C: ElemCode>(
         check_code_width::<C>(fmt)?;
     }
     let mut plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    plan.check_finite(data)?;
     if let Some((e, s)) = &codes {
         let blocks = plan.layout.blocks();
         if e.len() != blocks * plan.layout.block || s.len() != blocks {
@@ -529,6 +533,7 @@ pub fn quantize_dequantize_into(
         });
     }
     let plan = Plan::new(fmt, opts, data.len(), row_len)?;
+    plan.check_finite(data)?;
     plan.run::<u8>(data, out, None);
     Ok(())
 }
@@ -670,6 +675,22 @@ fn ue8m0_params(e: Option<i32>, view: f32, inv_view: f32) -> (u8, BlockParams) {
                 o2: 0.0,
             },
         ),
+    }
+}
+
+/// No block scale: every block at 2^0 (the stored code is UE8M0's 127, what the hardware ties
+/// its scale inputs to), so elements are rounded and saturated on their own grid. The callers
+/// refuse non-finite input first ([`QuantError::NonFinite`]).
+struct NoScale {
+    view: f32,
+    inv_view: f32,
+}
+
+impl BlockScale for NoScale {
+    const DIV: bool = false;
+    #[inline(always)]
+    fn block(&self, _amax: u32) -> (u8, BlockParams) {
+        ue8m0_params(Some(0), self.view, self.inv_view)
     }
 }
 
@@ -834,7 +855,17 @@ impl<'a> Plan<'a> {
         })
     }
 
-    /// Quantize every block; returns the per-tensor scale (1.0 for MX).
+    /// A format without a scale has no code for a block holding NaN or Inf: refuse them.
+    fn check_finite(&self, data: &[f32]) -> Result<(), QuantError> {
+        if self.fmt.scale == ScaleFormat::Unscaled && !all_finite(data) {
+            return Err(QuantError::NonFinite {
+                format: self.fmt.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Quantize every block; returns the per-tensor scale (1.0 for MX and unscaled formats).
     fn run<C: ElemCode>(
         &self,
         data: &[f32],
@@ -846,6 +877,14 @@ impl<'a> Plan<'a> {
             ElemFormat::Int { bits } => pow2(bits as i32 - 2),
             ElemFormat::Fp { .. } => 1.0,
         };
+        if self.fmt.scale == ScaleFormat::Unscaled {
+            let s = NoScale {
+                view,
+                inv_view: 1.0 / view,
+            };
+            self.run_with(&s, data, out, codes);
+            return 1.0;
+        }
         let tables = scale::Log2Tables::get();
         let qmax = elem.max_value() as f32;
         match self.rule {

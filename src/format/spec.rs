@@ -48,6 +48,11 @@ pub enum ScaleFormat {
     /// E4M3, with the FP32 per-tensor second level. Spelled `ue5m3` or `e5m3` in TOML.
     #[serde(alias = "e5m3")]
     Ue5m3,
+    /// No block scale: every element is quantized as it is (a scale of 1). The hardware is
+    /// the UE8M0 unit with both scale inputs tied to 2^0 inside the top module, which
+    /// synthesis folds away; the unit has no scale ports. Spelled `none` in TOML.
+    #[serde(rename = "none")]
+    Unscaled,
 }
 
 /// A block format: `block` elements share one scale.
@@ -291,8 +296,12 @@ impl BlockFormat {
         (1u32 << (self.elem.exp_bits() + 1)) + 2 * self.elem.man_bits()
     }
 
-    /// Average stored bits per element, including the 8-bit block scale (8.25 for MXINT8).
+    /// Average stored bits per element, including the 8-bit block scale (8.25 for MXINT8;
+    /// the element bits alone without a scale).
     pub fn bits_per_element(&self) -> f64 {
+        if self.scale == ScaleFormat::Unscaled {
+            return self.elem.bits() as f64;
+        }
         self.elem.bits() as f64 + 8.0 / self.block as f64
     }
 
@@ -373,7 +382,7 @@ pub fn suggest(key: &str, known: &[String]) -> Vec<String> {
 /// ```toml
 /// name = "mxfp5_e2m2"
 /// block = 32
-/// scale = "ue8m0"          # or "e4m3", "ue5m3" (alias "e5m3")
+/// scale = "ue8m0"          # or "e4m3", "ue5m3" (alias "e5m3"), "none"
 /// [element]
 /// kind = "fp"              # or "int" with `bits = 5`
 /// exp_bits = 2

@@ -414,6 +414,17 @@ pub fn compare(req: &CompareRequest, selected: &Selected) -> Result<Comparison, 
          parameters) and its average QSNR measured on Llama-3.1-8B tensors."
             .to_string(),
     );
+    if units
+        .iter()
+        .any(|u| u.format.scale == crate::format::ScaleFormat::Unscaled)
+    {
+        notes.push(
+            "A format without a scale has no theoretical QSNR (the model scales each block to its max; \
+             without a scale the QSNR depends on the data's magnitude) and is measured on unit-variance \
+             Gaussian data; its unit is the UE8M0 one with the scale inputs tied to 2^0 (rtl/NOTES.md)."
+                .to_string(),
+        );
+    }
     if off_defaults {
         notes.push(
             "Study Table 5 ratios are left out for units not at the study's parameters (k = block size, \
@@ -445,8 +456,12 @@ pub fn comparison(args: &CompareArgs) -> Result<Comparison, ReportError> {
                 m.name()
             )));
         }
-        let source =
-            super::clock::liberty_source(&args.library, &units, args.target_mhz(), &args.unit.results)?;
+        let source = super::clock::liberty_source(
+            &args.library,
+            &units,
+            args.target_mhz(),
+            &args.unit.results,
+        )?;
         return compare(
             &req,
             &Selected {
@@ -499,7 +514,8 @@ pub fn compare_output(args: &CompareArgs) -> Result<String, ReportError> {
         if let Some(mhz) = args.target_mhz() {
             return Err(ReportError::from(SourceError::NoClockResult {
                 mhz,
-                why: "mixed units have no iso-clock results yet; compare them without --clock-mhz".into(),
+                why: "mixed units have no iso-clock results yet; compare them without --clock-mhz"
+                    .into(),
             }));
         }
         return super::mixed::render_mixed(&super::mixed::mixed_comparison(args)?, args.format);

@@ -34,8 +34,13 @@ fn opt(v: Option<f64>, decimals: usize, suffix: &str) -> String {
     v.map_or("-".to_string(), |x| format!("{x:.decimals$}{suffix}"))
 }
 
+/// A QSNR difference; `-` where a side has no value (the theory of a format without a scale).
 fn signed_db(x: f64) -> String {
-    format!("{x:+.2}")
+    if x.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{x:+.2}")
+    }
 }
 
 /// The metric rows shared by the text and Markdown tables: (label, one cell per format).
@@ -65,7 +70,8 @@ pub fn grid(c: &Comparison) -> Vec<(String, Vec<String>)> {
         ),
         (
             format!("QSNR theory, kappa {} (dB)", c.kappa),
-            cells(&|r| format!("{:.2}", r.qsnr_theory_db)),
+            // NaN: no theory for a format without a scale.
+            cells(&|r| opt(Some(r.qsnr_theory_db).filter(|q| !q.is_nan()), 2, "")),
         ),
         (
             "  scale overhead rho".into(),

@@ -59,7 +59,7 @@ pub fn describe(format: &BlockFormat) -> String {
     let (y0, y1) = span(|l| l.1);
     let (_, w1) = span(|l| 1 + l.0 + l.1);
     format!(
-        "{} elements with {} scales; built: with UE8M0, E4M3 and UE5M3 scales INT{} and FP \
+        "{} elements with {} scales; built: with UE8M0, E4M3 and UE5M3 scales and without a scale INT{} and FP \
          with {x0}..{x1} exponent and {y0}..{y1} mantissa bits, at most {w1} bits in all",
         format.elem.label(),
         format.scale.label(),
@@ -67,10 +67,19 @@ pub fn describe(format: &BlockFormat) -> String {
     )
 }
 
+/// The scale a unit is built with: a format without a scale runs on the UE8M0 unit, whose
+/// scale inputs the emitted top ties to 2^0 (rtl/NOTES.md, "Formats without a scale").
+pub fn hardware_scale(scale: ScaleFormat) -> ScaleFormat {
+    match scale {
+        ScaleFormat::Unscaled => ScaleFormat::Ue8m0,
+        s => s,
+    }
+}
+
 /// The INT widths and FP layouts built with scales of `scale`.
 fn built(scale: ScaleFormat) -> (&'static [u32], &'static [(u32, u32, &'static [u32])]) {
     match scale {
-        ScaleFormat::Ue8m0 => (INTS, FP_MX),
+        ScaleFormat::Ue8m0 | ScaleFormat::Unscaled => (INTS, FP_MX),
         ScaleFormat::E4m3 | ScaleFormat::Ue5m3 => (INTS, FP_FP8_SCALE),
     }
 }
@@ -201,7 +210,7 @@ macro_rules! layouts {
             use ScaleFormat::{E4m3, Ue5m3, Ue8m0};
             let cuts = front_cuts(&p.format, p.wired_width, p.reduction, p.pipeline);
             if cuts > 0 {
-                return Some(match (p.format.elem, p.format.scale) {
+                return Some(match (p.format.elem, hardware_scale(p.format.scale)) {
                     $((ElemFormat::Int { bits: $i }, Ue8m0) => lanes!(int_piped!(IntMxUnitPiped, p, cuts, $i)),)*
                     $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_piped!(IntNvUnitPiped, p, cuts, $i, nv)),)*
                     $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_piped!(IntUe5UnitPiped, p, cuts, $i, nv)),)*
@@ -216,7 +225,7 @@ macro_rules! layouts {
                     _ => return None,
                 });
             }
-            Some(match (p.format.elem, p.format.scale) {
+            Some(match (p.format.elem, hardware_scale(p.format.scale)) {
                 $((ElemFormat::Int { bits: $i }, Ue8m0) => lanes!(int_plain!(IntMxUnit, p, $i)),)*
                 $((ElemFormat::Int { bits: $i }, E4m3) => lanes!(int_plain!(IntNvUnit, p, $i, nv)),)*
                 $((ElemFormat::Int { bits: $i }, Ue5m3) => lanes!(int_plain!(IntUe5Unit, p, $i, nv)),)*
@@ -330,7 +339,7 @@ pub fn front_cuts(
 /// The FP layouts built with front-end cuts under scales of `scale`.
 fn cut_layouts(scale: ScaleFormat) -> &'static [(u32, u32, &'static [u32])] {
     match scale {
-        ScaleFormat::Ue8m0 => CUT_MX,
+        ScaleFormat::Ue8m0 | ScaleFormat::Unscaled => CUT_MX,
         ScaleFormat::E4m3 => CUT_NV,
         ScaleFormat::Ue5m3 => CUT_UE5,
     }

@@ -115,9 +115,7 @@ int main(int argc, char** argv) {{
             top.rst = p[0] & 1;
             top.in_valid = (p[0] >> 1) & 1;
             top.acc_clear = (p[0] >> 2) & 1;
-{load_a}{load_b}            top.a_scale = p[1 + 2 * kOperandBytes];
-            top.b_scale = p[2 + 2 * kOperandBytes];
-            top.eval();
+{load_a}{load_b}{load_scales}            top.eval();
             top.clk = 1;
             top.eval();
             uint32_t acc = top.acc;
@@ -139,6 +137,12 @@ int main(int argc, char** argv) {{
         build = verilator_build_command(name),
         load_a = indent(&load_operand("a", "1", bits)),
         load_b = indent(&load_operand("b", "1 + kOperandBytes", bits)),
+        // A unit without scale ports reads the two scale bytes of the record and ignores them.
+        load_scales = if plan.has_scale_ports() {
+            "            top.a_scale = p[1 + 2 * kOperandBytes];\n            top.b_scale = p[2 + 2 * kOperandBytes];\n"
+        } else {
+            ""
+        },
     )
 }
 

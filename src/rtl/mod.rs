@@ -412,6 +412,12 @@ impl UnitPlan {
         input + self.lanes.trailing_zeros()
     }
 
+    /// Whether the top has `a_scale` and `b_scale` ports (not for a format without a scale,
+    /// whose unit ties them inside: [`verilog::tie_scale_inputs`]).
+    pub fn has_scale_ports(&self) -> bool {
+        self.format.scale != crate::format::ScaleFormat::Unscaled
+    }
+
     /// Cycles from presenting a block to its result in `acc`: 1 + S.
     pub fn latency(&self) -> usize {
         1 + self.pipeline

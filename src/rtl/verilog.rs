@@ -196,6 +196,42 @@ pub fn finish(raw: &str, unit: &str) -> String {
     out
 }
 
+/// The scale input ports of a unit's top module, as rust-hdl declares them.
+const SCALE_PORTS: [&str; 2] = ["a_scale", "b_scale"];
+
+/// The Verilog of a unit for a format without a block scale: the UE8M0 unit's top `unit`
+/// (as [`finish`] names it) without its `a_scale` and `b_scale` ports, both now wires tied to
+/// 8'd127 (2^0), so that the scale logic has constant inputs and synthesis folds it away. The
+/// sub-modules are untouched.
+pub fn tie_scale_inputs(v: &str, unit: &str) -> String {
+    let header = format!("module {unit}(");
+    let start = v.find(&header).expect("the unit's top module");
+    let end = start + v[start..].find("endmodule").expect("the top module's end");
+    let mut top = v[start..end].to_string();
+    let ports_end = top.find(");").expect("the top module's port list");
+    let ports: Vec<&str> = top[header.len()..ports_end]
+        .split(',')
+        .filter(|p| !SCALE_PORTS.contains(p))
+        .collect();
+    top = format!("{header}{}{}", ports.join(","), &top[ports_end..]);
+    for p in SCALE_PORTS {
+        let decl = format!(
+            "    input wire  [7:0] {p};
+"
+        );
+        assert!(top.contains(&decl), "rust-hdl declares {p} as {decl:?}");
+        top = top.replacen(
+            &decl,
+            &format!(
+                "    wire  [7:0] {p} = 8'd127; // no block scale: 2^0
+"
+            ),
+            1,
+        );
+    }
+    format!("{}{top}{}", &v[..start], &v[end..])
+}
+
 /// Between the top module and its sub-modules: the unit is one self-contained file, so the
 /// sub-modules cannot match the file name, which Verilator's -Wall checks (DECLFILENAME).
 pub const SUBMODULE_PRAGMA: &str =
@@ -232,6 +268,21 @@ module top$odd(x);\n    input wire [1:0] x;\nendmodule // top$odd\n";
         let pragma = v.find("lint_off DECLFILENAME").unwrap();
         assert!(
             v.find("module u(").unwrap() < pragma && pragma < v.find("module u__lane(").unwrap()
+        );
+    }
+
+    #[test]
+    fn unscaled_units_lose_their_scale_ports_to_tied_wires() {
+        let raw = "module top(clk,a,a_scale,b_scale,acc);\n    input wire  clk;\n    input wire  [7:0] a_scale;\n    input wire  [7:0] b_scale;\n    output reg  [31:0] acc;\n    top$s s(\n        .a(a_scale)\n    );\nendmodule // top\n\
+module top$s(a);\n    input wire  [7:0] a_scale;\nendmodule // top$s\n";
+        let v = tie_scale_inputs(&finish(raw, "u"), "u");
+        assert!(v.contains("module u(clk,a,acc);"), "{v}");
+        assert!(v.contains("    wire  [7:0] a_scale = 8'd127;"), "{v}");
+        assert!(v.contains("    wire  [7:0] b_scale = 8'd127;"), "{v}");
+        // The sub-module keeps its own port.
+        assert!(
+            v.contains("module u__s(a);\n    input wire  [7:0] a_scale;"),
+            "{v}"
         );
     }
 

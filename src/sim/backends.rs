@@ -459,7 +459,8 @@ impl Icarus {
     ) -> Result<Self, SimError> {
         let tb = dir.join(format!("{name}_tb.v"));
         let kw = p.lanes * fmt.elem.bits() as usize;
-        std::fs::write(&tb, icarus_testbench(name, kw)).map_err(io_err(&tb))?;
+        let scale_ports = fmt.scale != crate::format::ScaleFormat::Unscaled;
+        std::fs::write(&tb, icarus_testbench(name, kw, scale_ports)).map_err(io_err(&tb))?;
         let vvp = format!("{name}_tb.vvp");
         let (v, tbv) = (format!("{name}.v"), format!("{name}_tb.v"));
         run_tool(
@@ -506,8 +507,14 @@ impl Backend for Icarus {
 /// A Verilog-2005 testbench for unit `name` with K*W = `kw` bit operands, speaking the
 /// record protocol of rtl/NOTES.md through files: per record the inputs are applied with
 /// clk low, clk rises, and out_valid and acc after the edge are written.
-pub fn icarus_testbench(name: &str, kw: usize) -> String {
+pub fn icarus_testbench(name: &str, kw: usize, scale_ports: bool) -> String {
     let ab = kw.div_ceil(8);
+    // A unit without scale ports: the record's two scale bytes are read and not applied.
+    let scale_conn = if scale_ports {
+        "\n        .a_scale(a_scale), .b_scale(b_scale),"
+    } else {
+        ""
+    };
     format!(
         r#"// Icarus testbench for {name} (hwcost sim::backends): binary records as in rtl/NOTES.md.
 // Run: vvp {name}_tb.vvp +in=IN.bin +out=OUT.bin
@@ -531,8 +538,8 @@ module {name}_tb;
     reg [8*1024-1:0] out_path;
     integer fin, fout, c, i;
 
-    {name} dut(.clk(clk), .rst(rst), .in_valid(in_valid), .acc_clear(acc_clear), .a(a), .b(b),
-        .a_scale(a_scale), .b_scale(b_scale), .out_valid(out_valid), .acc(acc));
+    {name} dut(.clk(clk), .rst(rst), .in_valid(in_valid), .acc_clear(acc_clear), .a(a), .b(b),{scale_conn}
+        .out_valid(out_valid), .acc(acc));
 
     initial begin
         if (!$value$plusargs("in=%s", in_path) || !$value$plusargs("out=%s", out_path)) begin

@@ -395,10 +395,11 @@ struct Gen<'a> {
     finite_corners: Vec<u32>,
 }
 
-/// The scale code of 2^0 (UE8M0 127, E4M3 0x38, UE5M3 0x78).
+/// The scale code of 2^0 (UE8M0 127, E4M3 0x38, UE5M3 0x78; without a scale the code the
+/// unit ties its scale inputs to, UE8M0's 127).
 fn unit_scale(s: ScaleFormat) -> u8 {
     match s {
-        ScaleFormat::Ue8m0 => 127,
+        ScaleFormat::Ue8m0 | ScaleFormat::Unscaled => 127,
         ScaleFormat::E4m3 => 0x38,
         ScaleFormat::Ue5m3 => 0x78,
     }
@@ -506,10 +507,11 @@ impl<'a> Gen<'a> {
     }
 
     /// A finite scale code: mostly near 2^0 so that sums stay readable, sometimes anywhere
-    /// in the finite range.
+    /// in the finite range (always 2^0 for a format without a scale).
     fn finite_scale(&mut self) -> u8 {
         let wide = self.rng.gen_ratio(1, 8);
         match self.fmt.scale {
+            ScaleFormat::Unscaled => unit_scale(ScaleFormat::Unscaled),
             ScaleFormat::Ue8m0 if wide => self.rng.gen_range(0..=254),
             ScaleFormat::Ue8m0 => self.rng.gen_range(127 - 24..=127 + 24),
             ScaleFormat::E4m3 => loop {
@@ -530,8 +532,10 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// A NaN scale code (a format without a scale has none: 2^0).
     fn nan_scale(&mut self) -> u8 {
         match self.fmt.scale {
+            ScaleFormat::Unscaled => unit_scale(ScaleFormat::Unscaled),
             ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => 0xFF,
             ScaleFormat::E4m3 if self.rng.gen() => 0x7F,
             ScaleFormat::E4m3 => 0xFF,
@@ -539,7 +543,7 @@ impl<'a> Gen<'a> {
     }
 
     fn scales(&mut self) -> (u8, u8) {
-        if self.rng.gen_ratio(1, 64) {
+        if self.rng.gen_ratio(1, 64) && self.fmt.scale != ScaleFormat::Unscaled {
             let nan = self.nan_scale();
             let other = self.finite_scale();
             if self.rng.gen() {
@@ -563,6 +567,7 @@ impl<'a> Gen<'a> {
             .copied()
             .collect();
         let nan_scales: &[u8] = match self.fmt.scale {
+            ScaleFormat::Unscaled => &[],
             ScaleFormat::Ue8m0 | ScaleFormat::Ue5m3 => &[0xFF],
             ScaleFormat::E4m3 => &[0x7F, 0xFF],
         };
@@ -645,12 +650,17 @@ impl<'a> Gen<'a> {
     /// UE8M0: scales aimed so that the block's largest product lands near 2^128 (overflow),
     /// across the subnormal range, or far below it. E4M3 (NV): the extreme scale codes
     /// themselves (binary32 cannot overflow with them, but the scale multiplier sees its
-    /// corners: smallest subnormal, largest, zero, negative); UE5M3 likewise.
+    /// corners: smallest subnormal, largest, zero, negative); UE5M3 likewise. Without a scale,
+    /// blocks of finite codes at 2^0.
     fn extreme_scales(&mut self, blocks: usize) {
         for _ in 0..blocks {
             let clear = self.rng.gen_ratio(1, 2);
             let (a, b) = (self.finite_codes(), self.finite_codes());
             let s = match self.fmt.scale {
+                ScaleFormat::Unscaled => (
+                    unit_scale(ScaleFormat::Unscaled),
+                    unit_scale(ScaleFormat::Unscaled),
+                ),
                 ScaleFormat::Ue8m0 => self.extreme_ue8m0(&a, &b),
                 ScaleFormat::E4m3 => {
                     const CORNERS: [u8; 11] = [

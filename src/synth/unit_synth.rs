@@ -928,20 +928,25 @@ fn store(cache_dir: &Path, report: &UnitSynthReport) -> Result<(), UnitSynthErro
     crate::atomic::write(&path, text.as_bytes()).map_err(err)
 }
 
-/// The stimulus ports of a unit, in its port order (clock excluded).
+/// The stimulus ports of a unit, in its port order (clock excluded; the scale ports only where
+/// the unit has them).
 fn stimulus_ports(plan: &UnitPlan) -> Vec<PortSpec> {
     let kw = plan.lanes * plan.elem_bits() as usize;
+    let scales: &[(&str, usize)] = if plan.has_scale_ports() {
+        &[("a_scale", 8), ("b_scale", 8)]
+    } else {
+        &[]
+    };
     [
         ("rst", 1),
         ("in_valid", 1),
         ("acc_clear", 1),
         ("a", kw),
         ("b", kw),
-        ("a_scale", 8),
-        ("b_scale", 8),
     ]
-    .into_iter()
-    .map(|(n, w)| PortSpec::new(n, w, PortDirection::Input))
+    .iter()
+    .chain(scales)
+    .map(|&(n, w)| PortSpec::new(n, w, PortDirection::Input))
     .collect()
 }
 
@@ -988,15 +993,18 @@ pub fn activity_stream(
     let w = plan.elem_bits();
     let mut stim = Stimulus::new(ports.clone())?;
     for c in &stream.cycles {
-        stim.push_cycle(vec![
+        let mut row = vec![
             Bits::from_u64(1, c.rst as u64)?,
             Bits::from_u64(1, c.in_valid as u64)?,
             Bits::from_u64(1, c.acc_clear as u64)?,
             pack(&c.a, w, ports[3].width)?,
             pack(&c.b, w, ports[4].width)?,
-            Bits::from_u64(8, c.a_scale as u64)?,
-            Bits::from_u64(8, c.b_scale as u64)?,
-        ])?;
+        ];
+        if plan.has_scale_ports() {
+            row.push(Bits::from_u64(8, c.a_scale as u64)?);
+            row.push(Bits::from_u64(8, c.b_scale as u64)?);
+        }
+        stim.push_cycle(row)?;
     }
     Ok((stream, stim))
 }

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    pareto_front, sweep_archs, sweep_axes, valid_space, write_atomic, DesignSpace, Sweep,
-    SweepArgs, SweepError, SweepRow,
+    pareto_front, qsnr_objective, sweep_archs, sweep_axes, valid_space, write_atomic, DesignSpace,
+    Sweep, SweepArgs, SweepError, SweepRow,
 };
 use crate::format::qsnr::{default_rho, theory_qsnr_db, KAPPA_MAX, KAPPA_MIN};
 use crate::rtl;
@@ -492,7 +492,7 @@ pub fn clocked_front(rows: &mut [super::SweepRow], mhz: f64) {
             [
                 r.energy_pj_per_mac,
                 r.area_um2_per_mac,
-                -r.qsnr_db,
+                qsnr_objective(r.qsnr_db),
                 -r.fmax_mhz.unwrap_or(0.0),
             ]
         })
@@ -617,7 +617,13 @@ pub fn collect(dir: &Path, cache_dir: Option<&Path>) -> Result<Sweep, SweepError
         None => {
             let objectives: Vec<[f64; 3]> = rows
                 .iter()
-                .map(|r| [r.energy_pj_per_mac, r.area_um2_per_mac, -r.qsnr_db])
+                .map(|r| {
+                    [
+                        r.energy_pj_per_mac,
+                        r.area_um2_per_mac,
+                        qsnr_objective(r.qsnr_db),
+                    ]
+                })
                 .collect();
             for (r, on) in rows.iter_mut().zip(pareto_front(&objectives)) {
                 r.pareto = on;

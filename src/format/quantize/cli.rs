@@ -36,7 +36,7 @@ pub struct QuantizeArgs {
     #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
     pub axis: isize,
     /// Block scale rule [default: ceil for UE8M0 scales (MX), nv-study for E4M3 scales (NV)
-    /// and UE5M3 scales].
+    /// and UE5M3 scales; a format without a scale ignores it].
     #[arg(long, value_enum)]
     pub scale_rule: Option<ScaleRule>,
     /// Element rounding: to nearest even, half away from zero, toward zero, or stochastic
@@ -82,7 +82,8 @@ pub struct QuantizeArgs {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct QuantizeReport {
     pub format: String,
-    pub scale_rule: ScaleRule,
+    /// The rule that chose the scales; `None` for a format without a scale ("none").
+    pub scale_rule: Option<ScaleRule>,
     pub round: Rounding,
     pub block: usize,
     pub axis: usize,
@@ -107,7 +108,7 @@ impl QuantizeReport {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "format": self.format,
-            "scale_rule": self.scale_rule.name(),
+            "scale_rule": self.rule_name(),
             "round": self.round.name(),
             "axis": self.axis,
             "elements": self.elements,
@@ -128,6 +129,10 @@ impl QuantizeReport {
         .map(|m| format!("warning: {m}"))
     }
 
+    fn rule_name(&self) -> &'static str {
+        self.scale_rule.map_or("none", |r| r.name())
+    }
+
     /// The human-readable line.
     pub fn to_line(&self) -> String {
         let rot = self
@@ -140,7 +145,7 @@ impl QuantizeReport {
             self.elements,
             self.blocks,
             self.block,
-            self.scale_rule.name(),
+            self.rule_name(),
             self.round.name(),
             rot,
             self.qsnr_db
@@ -256,7 +261,7 @@ pub fn quantize_file_chunked(
     )?;
     Ok(QuantizeReport {
         format: fmt.name.clone(),
-        scale_rule: opts.scale_rule,
+        scale_rule: (fmt.scale != crate::format::ScaleFormat::Unscaled).then_some(opts.scale_rule),
         round: opts.round,
         block: opts.block_size(&fmt),
         axis: r.axis,

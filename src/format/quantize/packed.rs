@@ -14,7 +14,7 @@
 //! | 13 | 1 | FP mantissa bits, hidden bit not counted (0 for INT) |
 //! | 14 | 2 | i16 FP exponent bias (0 for INT) |
 //! | 16 | 1 | FP specials: 0 none, 1 NaN only (S.1..1.1..1, OCP E4M3), 2 IEEE Inf/NaN (0 for INT) |
-//! | 17 | 1 | scale format: 0 = UE8M0, 1 = E4M3, 2 = UE5M3 |
+//! | 17 | 1 | scale format: 0 = UE8M0, 1 = E4M3, 2 = UE5M3, 3 = none (codes stored as 127) |
 //! | 18 | 1 | scale rule: 0 ocp, 1 ceil, 2 nv, 3 nv-study, 4 floor, 5 rceil, 6 torchao-ceil, 7 even |
 //! | 19 | 1 | rounding: 0 rne, 1 away, 2 floor, 3 stochastic |
 //! | 20 | 4 | u32 block size K |
@@ -196,6 +196,7 @@ impl Packed {
             ScaleFormat::Ue8m0 => 0,
             ScaleFormat::E4m3 => 1,
             ScaleFormat::Ue5m3 => 2,
+            ScaleFormat::Unscaled => 3,
         };
         let rule = RULE_BYTES.iter().position(|r| *r == self.rule).unwrap_or(0) as u8;
         let round = ROUND_BYTES
@@ -260,6 +261,7 @@ impl Packed {
             0 => ScaleFormat::Ue8m0,
             1 => ScaleFormat::E4m3,
             2 => ScaleFormat::Ue5m3,
+            3 => ScaleFormat::Unscaled,
             v => return Err(bad("scale format", v)),
         };
         let rule = *RULE_BYTES
@@ -360,6 +362,8 @@ impl Packed {
         // in the normal FP32 range).
         let p = raw.to_f64() as f32;
         match self.scale {
+            // The stored code (127) means nothing: every block is at 2^0.
+            ScaleFormat::Unscaled => p * super::pow2(self.elem.int_view_exp()),
             ScaleFormat::Ue8m0 => {
                 if scale_code == UE8M0_NAN {
                     return f32::NAN;

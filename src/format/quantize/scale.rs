@@ -262,7 +262,7 @@ pub fn nv_block_scale(
     s_t: f32,
 ) -> (u8, f32) {
     if amax_bits >= 0x7F80_0000 {
-        return (scale.nan_code(), f32::NAN);
+        return (scale.nan_code().unwrap_or(0xFF), f32::NAN);
     }
     let s_b = f32::from_bits(amax_bits) / qmax;
     if s_t == 0.0 {
@@ -437,8 +437,11 @@ pub mod avx2 {
 
 /// Does the rule apply to this format's scale? (UE8M0 rules for MX, NV rules for E4M3 and
 /// UE5M3.)
+/// Whether `rule` chooses the scales of `fmt`; a format without a scale takes any rule and
+/// ignores it.
 pub(super) fn rule_fits(rule: ScaleRule, fmt: &BlockFormat) -> bool {
-    matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
+    fmt.scale == ScaleFormat::Unscaled
+        || matches!(rule, ScaleRule::Nv | ScaleRule::NvStudy) == fmt.is_nv()
 }
 
 #[cfg(test)]
