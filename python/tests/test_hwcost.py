@@ -509,7 +509,8 @@ def test_a_format_without_a_scale_quantizes_each_element_like_the_cli(cli, tmp_p
     want = hwcost.quantize(x, "e4m3_plain")
     codes, scales, ts = hwcost.encode(x, "e4m3_plain")
     assert np.all(scales == 127) and ts == np.float32(1.0)
-    got = fp_values(codes, 4, 3, 7, nan_code_all_ones=True).astype(np.float32)
+    assert codes.shape == (5, 2, 32) and scales.shape == (5, 2)
+    got = fp_values(codes, 4, 3, 7, nan_code_all_ones=True).astype(np.float32).reshape(x.shape)
     assert np.array_equal(got, want), f"decoded values differ (seed {seed})"
     assert np.abs(want).max() <= 448.0
     inp, out = tmp_path / "in.npy", tmp_path / "out.npy"
