@@ -57,7 +57,8 @@
 //! - SRAM: every step of A or B fetched from the on-chip buffer is `lanes x element bits + 8`
 //!   bits (the scale is fetched with each step, as the unit takes one scale per operand per
 //!   cycle: 8.25 bits per element for MX at 32 lanes, 4.5 for NV FP4/INT4 at 16, 8.5 for an
-//!   8-bit NV format), partial sums and results are 32 bits; the energy per bit is the
+//!   8-bit NV format; no scale bits for a format without a scale, in the registers either),
+//!   partial sums and results are 32 bits; the energy per bit is the
 //!   technology file's `[sram]` at the given capacity. The buffer is assumed double-buffered
 //!   and refilled from DRAM off the critical path (as SCALE-Sim's scratchpads): no stalls, and
 //!   DRAM energy is not counted.
@@ -439,9 +440,14 @@ impl GemmConfig {
         }
     }
 
-    /// Bits of one step of A or B: the elements and their block scale.
+    /// Bits of one step of A or B: the elements and their block scale (none for a format
+    /// without a scale).
     pub fn step_bits(&self) -> u64 {
-        self.unit.lanes as u64 * self.unit.format.elem.bits() as u64 + SCALE_BITS
+        let scale = match self.unit.format.scale {
+            crate::format::ScaleFormat::Unscaled => 0,
+            _ => SCALE_BITS,
+        };
+        self.unit.lanes as u64 * self.unit.format.elem.bits() as u64 + scale
     }
 }
 

@@ -75,7 +75,7 @@ fn verilog_file(plan: &UnitPlan, raw: &str) -> String {
         red = plan.reduction,
     );
     let v = finish(raw, &plan.name);
-    if f.scale == ScaleFormat::Unscaled {
+    if !plan.has_scale_ports() {
         header + &tie_scale_inputs(&v, &plan.name)
     } else {
         header + &v
